@@ -1,0 +1,252 @@
+"""The typed document model that flows through the stages, and its JSON form (output contract v1).
+
+Every stage takes and returns these dataclasses; only :func:`Document.to_dict` / :func:`Document.from_dict`
+know the JSON spelling (``disclosure.document/1``, schema in ``models/schema/document-1.schema.json``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHEMA_ID = "disclosure.document/1"
+
+BBox = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels of the page image at the page's dpi
+
+
+@dataclass
+class Alternative:
+    """Another possible reading of a cell (OCR second choice, a repair candidate, ...)."""
+
+    text: str
+    confidence: float
+    source: str = "ocr"  # ocr | confusion | repair
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "confidence": round(self.confidence, 4), "source": self.source}
+
+
+@dataclass
+class Cell:
+    text: str = ""
+    value: float | None = None
+    confidence: float = 1.0
+    review: bool = False
+    reasons: list[str] = field(default_factory=list)
+    bbox: BBox | None = None
+    alternatives: list[Alternative] = field(default_factory=list)
+    original: str | None = None  # the reading before a repair or a reviewer's correction
+    # evidence used by scoring (not part of the contract)
+    ocr_score: float = 1.0  # weakest character score of the reading (1.0 for a text layer)
+    kind: str = "text"  # text | number | empty | na
+
+    def add_reason(self, reason: str) -> None:
+        if reason not in self.reasons:
+            self.reasons.append(reason)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "text": self.text,
+            "value": self.value,
+            "confidence": round(float(self.confidence), 4),
+            "review": bool(self.review),
+            "reasons": list(self.reasons),
+            "bbox": list(self.bbox) if self.bbox is not None else None,
+        }
+        if self.alternatives:
+            d["alternatives"] = [a.to_dict() for a in self.alternatives]
+        if self.original is not None:
+            d["original"] = self.original
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Cell":
+        return cls(
+            text=d.get("text", ""),
+            value=d.get("value"),
+            confidence=d.get("confidence", 1.0),
+            review=d.get("review", False),
+            reasons=list(d.get("reasons", [])),
+            bbox=tuple(d["bbox"]) if d.get("bbox") else None,
+            alternatives=[Alternative(**a) for a in d.get("alternatives", [])],
+            original=d.get("original"),
+        )
+
+
+@dataclass
+class CodeMatch:
+    column: int
+    code: str
+    name: str
+    score: float
+    source: str  # printed | matched
+    flags: list[str] = field(default_factory=list)  # repaired, code_conflict, sequential, ...
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"column": self.column, "code": self.code, "name": self.name,
+                             "score": round(float(self.score), 4), "source": self.source}
+        if self.flags:
+            d["flags"] = list(self.flags)
+        if self.candidates:
+            d["candidates"] = self.candidates
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "CodeMatch":
+        return cls(column=d["column"], code=d["code"], name=d.get("name", ""), score=d.get("score", 0.0),
+                   source=d.get("source", "matched"), flags=list(d.get("flags", [])),
+                   candidates=list(d.get("candidates", [])))
+
+
+@dataclass
+class Row:
+    page: int
+    cells: list[Cell]
+    codes: list[CodeMatch] = field(default_factory=list)
+
+    def texts(self) -> list[str]:
+        return [c.text for c in self.cells]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"page": self.page, "cells": [c.to_dict() for c in self.cells],
+                "codes": [m.to_dict() for m in self.codes]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Row":
+        return cls(page=d["page"], cells=[Cell.from_dict(c) for c in d["cells"]],
+                   codes=[CodeMatch.from_dict(m) for m in d.get("codes", [])])
+
+
+@dataclass
+class Table:
+    id: str
+    title: str = ""
+    form: str = ""  # 公开02表 (as printed, normalised) or ""
+    unit: str = ""  # 万元 | 元
+    pages: list[int] = field(default_factory=list)
+    header: list[list[str]] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    template: str | None = None  # id of the template in models/templates it was recognised as
+    department: str = ""
+    year: int | None = None
+    bbox: BBox | None = None  # on the first page
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "id": self.id, "title": self.title, "form": self.form, "unit": self.unit, "pages": list(self.pages),
+            "header": self.header, "columns": self.columns, "rows": [r.to_dict() for r in self.rows],
+            "notes": list(self.notes),
+        }
+        if self.template:
+            d["template"] = self.template
+        if self.department:
+            d["department"] = self.department
+        if self.year is not None:
+            d["year"] = self.year
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Table":
+        return cls(id=d["id"], title=d.get("title", ""), form=d.get("form", ""), unit=d.get("unit", ""),
+                   pages=list(d.get("pages", [])), header=d.get("header", []), columns=d.get("columns", []),
+                   rows=[Row.from_dict(r) for r in d.get("rows", [])], notes=list(d.get("notes", [])),
+                   template=d.get("template"), department=d.get("department", ""), year=d.get("year"))
+
+
+@dataclass
+class Check:
+    rule: str
+    table: str
+    ok: bool
+    expected: float | None
+    actual: float | None
+    cells: list[tuple[str, int, int]] = field(default_factory=list)  # (table id, row index, column index)
+    description: str = ""
+    tolerance: float = 0.02
+
+    def to_dict(self) -> dict[str, Any]:
+        r = (lambda v: None if v is None else round(v, 4))
+        d: dict[str, Any] = {"rule": self.rule, "table": self.table, "ok": bool(self.ok),
+                             "expected": r(self.expected), "actual": r(self.actual),
+                             "cells": [list(c) for c in self.cells]}
+        if self.description:
+            d["description"] = self.description
+        d["tolerance"] = self.tolerance
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Check":
+        return cls(rule=d["rule"], table=d["table"], ok=d["ok"], expected=d.get("expected"),
+                   actual=d.get("actual"), cells=[tuple(c) for c in d.get("cells", [])],
+                   description=d.get("description", ""), tolerance=d.get("tolerance", 0.02))
+
+
+@dataclass
+class PageInfo:
+    number: int  # 1-based
+    mode: str  # text | ocr
+    width: int
+    height: int
+    dpi: int
+    skew: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"number": self.number, "mode": self.mode, "width": self.width, "height": self.height,
+                "dpi": self.dpi, "skew": round(self.skew, 2)}
+
+
+@dataclass
+class Document:
+    source_path: str
+    sha256: str
+    page_count: int
+    authority: str = ""
+    year: int | None = None
+    kind: str = ""  # 部门决算 | 部门预算 | 单位预算 | 单位决算 | ""
+    pages: list[PageInfo] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    pipeline_version: str = ""
+    repairs: list[dict[str, Any]] = field(default_factory=list)
+
+    def table(self, table_id: str) -> Table:
+        for t in self.tables:
+            if t.id == table_id:
+                return t
+        raise KeyError(table_id)
+
+    def cells(self):
+        """Every (table, row index, column index, cell)."""
+        for t in self.tables:
+            for ri, row in enumerate(t.rows):
+                for ci, cell in enumerate(row.cells):
+                    yield t, ri, ci, cell
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "schema": SCHEMA_ID,
+            "source": {"path": self.source_path, "sha256": self.sha256, "pages": self.page_count},
+            "document": {"authority": self.authority, "year": self.year, "kind": self.kind},
+            "pages": [p.to_dict() for p in self.pages],
+            "tables": [t.to_dict() for t in self.tables],
+            "checks": [c.to_dict() for c in self.checks],
+            "pipeline": {"version": self.pipeline_version},
+        }
+        if self.repairs:
+            d["repairs"] = self.repairs
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Document":
+        src, meta = d.get("source", {}), d.get("document", {})
+        return cls(
+            source_path=src.get("path", ""), sha256=src.get("sha256", ""), page_count=src.get("pages", 0),
+            authority=meta.get("authority", ""), year=meta.get("year"), kind=meta.get("kind", ""),
+            pages=[PageInfo(**p) for p in d.get("pages", [])],
+            tables=[Table.from_dict(t) for t in d.get("tables", [])],
+            checks=[Check.from_dict(c) for c in d.get("checks", [])],
+            pipeline_version=d.get("pipeline", {}).get("version", ""),
+            repairs=list(d.get("repairs", [])),
+        )
