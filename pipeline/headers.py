@@ -1,0 +1,87 @@
+"""Flattening multi-row merged headers into one label per column, and column semantics.
+
+A header is given as a list of :class:`HeaderCell` (row, col, rowspan, colspan, text). The printed grid
+(``Table.header``) has each merged cell's text at its top-left position and "" elsewhere.
+
+Flat label of column c: the texts of the header cells covering c from top to bottom (the 栏次 row and
+repeated texts left out); the label is the last one. Where two columns would get the same label, those
+columns get the whole path joined with “/” (e.g. 预算数/合计 and 决算数/合计 in the 三公 table).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .textnorm import clean_cell_text
+
+
+@dataclass(frozen=True)
+class HeaderCell:
+    row: int
+    col: int
+    text: str
+    rowspan: int = 1
+    colspan: int = 1
+
+
+_LANCI = re.compile(r"^(栏次|行次|\d{1,2}|[A-Z]|[（(]?\d{1,2}[)）]?)$")
+
+
+def is_column_number_row(texts: list[str]) -> bool:
+    """The 栏次 row: only “栏次”, column numbers (1, 2, …) and blanks."""
+    nonempty = [t for t in texts if t.strip()]
+    return bool(nonempty) and all(_LANCI.match(t.strip()) for t in nonempty) and any(
+        t.strip() == "栏次" or t.strip().isdigit() for t in nonempty)
+
+
+def header_grid(cells: list[HeaderCell], n_rows: int, n_cols: int) -> list[list[str]]:
+    grid = [["" for _ in range(n_cols)] for _ in range(n_rows)]
+    for h in cells:
+        if h.row < n_rows and h.col < n_cols:
+            grid[h.row][h.col] = clean_cell_text(h.text)
+    return grid
+
+
+def flatten_header(cells: list[HeaderCell], n_rows: int, n_cols: int) -> list[str]:
+    grid = header_grid(cells, n_rows, n_cols)
+    skip_rows = {r for r in range(n_rows) if is_column_number_row(grid[r])}
+    paths: list[list[str]] = [[] for _ in range(n_cols)]
+    for r in range(n_rows):
+        if r in skip_rows:
+            continue
+        for h in cells:
+            if h.row != r:
+                continue
+            text = clean_cell_text(h.text)
+            if not text:
+                continue
+            for c in range(h.col, min(n_cols, h.col + h.colspan)):
+                if not paths[c] or paths[c][-1] != text:
+                    paths[c].append(text)
+    flat = [p[-1] if p else "" for p in paths]
+    counts: dict[str, int] = {}
+    for f in flat:
+        counts[f] = counts.get(f, 0) + 1
+    out = []
+    for c, f in enumerate(flat):
+        if f and counts[f] > 1 and len(paths[c]) > 1:
+            out.append("/".join(paths[c]))
+        else:
+            out.append(f)
+    return out
+
+
+_NON_AMOUNT = re.compile(r"(编码|代码|科目名称|^项目$|名称|行次|栏次|序号|类$|款$|项$|^类|^款|^项$|说明|单位$)")
+
+
+def is_amount_column(label: str) -> bool:
+    """True for columns holding amounts (决算数, 合计, 基本支出 …); False for codes, names, 行次."""
+    label = label.split("/")[-1]
+    if not label:
+        return True
+    return not _NON_AMOUNT.search(label)
+
+
+def is_code_column(label: str) -> bool:
+    label = label.split("/")[-1]
+    return bool(re.search(r"(编码|代码)", label)) or label in {"类", "款", "项"}
