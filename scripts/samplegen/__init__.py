@@ -1,0 +1,1 @@
+"""Synthetic sample generation (scanned-looking disclosures with ground truth)."""
