@@ -1,0 +1,186 @@
+"""Stable identities of tables, rows and columns, so a correction survives re-extraction.
+
+A cell is addressed by (document sha256, table key, row key, column key):
+
+- table key: the printed form (公开05表), else the template id, else the normalised title, with the
+  occurrence index among the document's tables sharing it (``公开05表#0``);
+- row key: the row's classification code, else its normalised label (first non-empty text in a
+  non-amount column), with the occurrence index among rows sharing it (``code:2010601#0``, ``label:合计#0``);
+- column key: the normalised flat column label with its occurrence index among columns of the same label
+  (``基本支出#0``); the column's position is kept alongside for display only.
+
+Keys are computed from the machine reading: a cell already corrected contributes its ``original`` text,
+so correcting a code or a label does not move the row's key.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..headers import is_amount_column
+from ..model import Cell, Document, Row, Table
+from ..textnorm import compare_key
+
+_CODE = re.compile(r"^\d{3}(\d{2}){0,2}$")
+
+
+@dataclass(frozen=True)
+class CellKey:
+    document: str  # sha256 of the source
+    table: str
+    row: str
+    column: str
+
+    def as_tuple(self) -> tuple[str, str, str, str]:
+        return (self.document, self.table, self.row, self.column)
+
+    def label(self) -> str:
+        return f"{self.table} / {self.row} / {self.column}"
+
+
+@dataclass(frozen=True)
+class CellAddress:
+    table_index: int
+    row: int
+    column: int
+
+
+def machine_text(cell: Cell) -> str:
+    """The cell as the machine read it (before a reviewer's correction)."""
+    if cell.original is not None and ("corrected" in cell.reasons or "confirmed" in cell.reasons):
+        return cell.original
+    return cell.text
+
+
+def table_base_key(table: Table) -> str:
+    if table.form:
+        return compare_key(table.form)
+    if table.template:
+        return f"template:{table.template}"
+    return f"title:{compare_key(table.title)}" if table.title else f"id:{table.id}"
+
+
+def table_keys(doc: Document) -> list[str]:
+    seen: dict[str, int] = {}
+    keys = []
+    for table in doc.tables:
+        base = table_base_key(table)
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        keys.append(f"{base}#{n}")
+    return keys
+
+
+def _printed_code(row: Row, table: Table) -> str:
+    """Digits of the code columns joined (类/款/项 split over columns, or one 编码 column)."""
+    from ..headers import is_code_column
+
+    parts = []
+    for ci, label in enumerate(table.columns):
+        if ci < len(row.cells) and is_code_column(label):
+            parts.append(re.sub(r"\s+", "", machine_text(row.cells[ci])))
+    joined = "".join(parts)
+    return joined if _CODE.match(joined) else ""
+
+
+def row_code(row: Row, table: Table) -> str:
+    if row.codes:
+        return row.codes[0].code
+    return _printed_code(row, table)
+
+
+def row_label(row: Row, table: Table) -> str:
+    """The row's name: first non-empty text of a non-amount, non-code column (machine reading)."""
+    from ..headers import is_code_column
+
+    fallback = ""
+    for ci, cell in enumerate(row.cells):
+        label = table.columns[ci] if ci < len(table.columns) else ""
+        text = machine_text(cell).strip()
+        if not text or is_amount_column(label):
+            continue
+        if is_code_column(label) and _CODE.match(re.sub(r"\s+", "", text)):
+            fallback = fallback or text
+            continue
+        return text
+    return fallback
+
+
+def row_name(row: Row, table: Table) -> str:
+    """The row's name as currently shown (after corrections) — for exports and display."""
+    if row.codes and row.codes[0].name:
+        return row.codes[0].name
+    from ..headers import is_code_column
+
+    for ci, cell in enumerate(row.cells):
+        label = table.columns[ci] if ci < len(table.columns) else ""
+        if cell.text.strip() and not is_amount_column(label) and not is_code_column(label):
+            return cell.text.strip()
+    return ""
+
+
+def label_left_of(row: Row, table: Table, column: int) -> str:
+    """The nearest label to the left of ``column`` (for side-by-side tables such as 收入|支出)."""
+    from ..headers import is_code_column
+
+    for ci in range(min(column, len(row.cells)) - 1, -1, -1):
+        label = table.columns[ci] if ci < len(table.columns) else ""
+        text = row.cells[ci].text.strip()
+        if text and not is_amount_column(label) and not is_code_column(label) and not text.isdigit():
+            return text
+    return row_name(row, table)
+
+
+def row_keys(table: Table) -> list[str]:
+    seen: dict[str, int] = {}
+    keys = []
+    for ri, row in enumerate(table.rows):
+        code = row_code(row, table)
+        base = f"code:{code}" if code else f"label:{compare_key(row_label(row, table))}"
+        if base == "label:":
+            base = "blank"
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        keys.append(f"{base}#{n}")
+    return keys
+
+
+def column_keys(table: Table) -> list[str]:
+    seen: dict[str, int] = {}
+    keys = []
+    for ci in range(max(len(table.columns), max((len(r.cells) for r in table.rows), default=0))):
+        label = compare_key(table.columns[ci]) if ci < len(table.columns) else ""
+        base = label or f"col{ci}"
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        keys.append(f"{base}#{n}")
+    return keys
+
+
+@dataclass
+class KeyIndex:
+    """Both directions between cell addresses and cell keys for one document (machine reading)."""
+
+    document: str
+    table_keys: list[str]
+    row_keys: list[list[str]]
+    column_keys: list[list[str]]
+
+    @classmethod
+    def build(cls, doc: Document) -> "KeyIndex":
+        return cls(doc.sha256, table_keys(doc), [row_keys(t) for t in doc.tables],
+                   [column_keys(t) for t in doc.tables])
+
+    def key_of(self, address: CellAddress) -> CellKey:
+        t = address.table_index
+        return CellKey(self.document, self.table_keys[t], self.row_keys[t][address.row],
+                       self.column_keys[t][address.column])
+
+    def address_of(self, table: str, row: str, column: str) -> CellAddress | None:
+        try:
+            t = self.table_keys.index(table)
+            r = self.row_keys[t].index(row)
+            c = self.column_keys[t].index(column)
+        except ValueError:
+            return None
+        return CellAddress(t, r, c)
