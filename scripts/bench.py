@@ -1,0 +1,373 @@
+"""Benchmark: run our pipeline (and/or the img2table peer) on sample PDFs with ground truth and score them.
+
+    python scripts/bench.py TRUTH_DIR [--system disclosure|img2table|both] [--compare OLD.json]
+                            [--out bench-results/latest.json] [--limit N] [--workers N]
+
+Finds ``*.truth.json`` under TRUTH_DIR (each next to its ``<name>.pdf``), extracts every document with each
+system, scores it with :mod:`pipeline.evaluate` and prints one table per degradation profile and overall
+(systems side by side), the reliability table of our system, and — with ``--compare`` — the deltas
+against an earlier result file. The same figures go to ``--out`` as JSON.
+
+``--limit N`` (default 12, 0 = all) takes documents round-robin across profiles so each profile is seen.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+for p in (ROOT, ROOT / "scripts"):
+    if str(p) not in sys.path:
+        sys.path.insert(0, str(p))
+
+from pipeline.evaluate import DocumentScore, Metrics, ScoreSettings, score_by_profile, score_document  # noqa: E402
+
+SYSTEMS = ("disclosure", "img2table")
+DEFAULT_OUT = ROOT / "bench-results" / "latest.json"
+
+
+@dataclass(frozen=True)
+class BenchSettings:
+    dpi: int = 200
+    limit: int = 12
+    workers: int = 1
+
+
+@dataclass(frozen=True)
+class Sample:
+    name: str
+    truth_path: Path
+    pdf_path: Path
+    profile: str
+
+
+@dataclass
+class RunResult:
+    system: str
+    sample: Sample
+    predicted: dict[str, Any] | None
+    seconds: float
+    error: str | None = None
+
+
+# ------------------------------------------------------------------------------------------- samples
+
+
+def _pdf_for(truth_path: Path, truth: dict[str, Any]) -> Path | None:
+    sibling = truth_path.with_name(truth_path.name[: -len(".truth.json")] + ".pdf")
+    if sibling.is_file():
+        return sibling
+    src = (truth.get("source") or {}).get("path")
+    if src:
+        for cand in (Path(src), truth_path.parent / src, truth_path.parent / Path(src).name):
+            if cand.is_file():
+                return cand
+    return None
+
+
+def find_samples(truth_dir: Path) -> tuple[list[Sample], list[str]]:
+    """All truth files with their PDF; problems (unreadable truth, missing PDF) as messages."""
+    samples, problems = [], []
+    for tp in sorted(truth_dir.rglob("*.truth.json")):
+        try:
+            truth = json.loads(tp.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as e:
+            problems.append(f"{tp}: unreadable truth ({e})")
+            continue
+        pdf = _pdf_for(tp, truth)
+        if pdf is None:
+            problems.append(f"{tp}: no PDF next to it")
+            continue
+        samples.append(Sample(name=str(tp.relative_to(truth_dir))[: -len(".truth.json")], truth_path=tp,
+                              pdf_path=pdf, profile=str(truth.get("profile") or "unknown")))
+    return samples, problems
+
+
+def pick_round_robin(samples: list[Sample], limit: int) -> list[Sample]:
+    """Up to ``limit`` samples, taking one of each profile in turn (0 = all)."""
+    if limit <= 0 or limit >= len(samples):
+        return samples
+    by_profile: dict[str, list[Sample]] = {}
+    for s in samples:
+        by_profile.setdefault(s.profile, []).append(s)
+    queues = [list(v) for _, v in sorted(by_profile.items())]
+    picked: list[Sample] = []
+    while len(picked) < limit:
+        for q in queues:
+            if q and len(picked) < limit:
+                picked.append(q.pop(0))
+    return picked
+
+
+# ------------------------------------------------------------------------------------------- running
+
+_PEER_OCR = None
+_WARM: set[str] = set()
+
+
+def _warm_up(system: str) -> None:
+    """Load each system's OCR models once per process, outside the timed extraction."""
+    global _PEER_OCR
+    if system in _WARM:
+        return
+    _WARM.add(system)
+    if system == "img2table":
+        import peer_img2table
+        _PEER_OCR = peer_img2table.RapidOCRWords()
+    elif system == "disclosure":
+        try:
+            from pipeline.ocr import get_recognizer
+            get_recognizer()
+        except Exception:  # noqa: BLE001 — warm-up is an optimisation; extraction reports real failures
+            pass
+
+
+def _run_one(system: str, sample: Sample, dpi: int) -> RunResult:
+    start = time.perf_counter()
+    try:
+        _warm_up(system)
+        start = time.perf_counter()
+        if system == "disclosure":
+            from pipeline.extract import ExtractSettings, extract_document
+            predicted = extract_document(sample.pdf_path, ExtractSettings(dpi=dpi)).to_dict()
+        elif system == "img2table":
+            import peer_img2table
+            predicted = peer_img2table.extract_with_img2table(sample.pdf_path, ocr=_PEER_OCR)
+        else:
+            raise ValueError(f"unknown system {system!r}")
+        return RunResult(system, sample, predicted, time.perf_counter() - start)
+    except Exception as e:  # noqa: BLE001 — a failing document is scored as empty and reported
+        tb = traceback.format_exc(limit=3)
+        return RunResult(system, sample, None, time.perf_counter() - start,
+                         error=f"{sample.pdf_path}: {type(e).__name__}: {e}\n{tb}")
+
+
+def run_all(samples: list[Sample], systems: list[str], settings: BenchSettings,
+            progress=print) -> list[RunResult]:
+    jobs = [(system, s) for s in samples for system in systems]
+    results: list[RunResult] = []
+    if settings.workers <= 1:
+        for system, s in jobs:
+            r = _run_one(system, s, settings.dpi)
+            progress(_progress_line(r, len(results) + 1, len(jobs)))
+            results.append(r)
+        return results
+    with ProcessPoolExecutor(max_workers=settings.workers) as pool:
+        futures = [pool.submit(_run_one, system, s, settings.dpi) for system, s in jobs]
+        for f in futures:
+            r = f.result()
+            progress(_progress_line(r, len(results) + 1, len(jobs)))
+            results.append(r)
+    return results
+
+
+def _progress_line(r: RunResult, i: int, n: int) -> str:
+    state = "FAILED " + r.error.splitlines()[0] if r.error else f"{r.seconds:.1f}s"
+    return f"[{i}/{n}] {r.system:<10} {r.sample.name} ({r.sample.profile}) {state}"
+
+
+# ------------------------------------------------------------------------------------------- scoring
+
+METRIC_ROWS: list[tuple[str, str]] = [
+    ("documents", "documents"), ("failed", "failed runs"), ("pages", "pages"), ("table_recall", "table recall"),
+    ("cell_accuracy", "cell accuracy"), ("numeric_accuracy", "numeric accuracy"),
+    ("row_code_accuracy", "row-code accuracy"), ("flag_rate", "flag rate"),
+    ("residual_error", "residual error (unflagged)"), ("catch_at_2", "catch@2 %"), ("ece", "ECE"),
+    ("repairs", "repairs (made/right)"), ("seconds_per_page", "seconds / page"),
+]
+PERCENT = {"table_recall", "cell_accuracy", "numeric_accuracy", "row_code_accuracy", "flag_rate",
+           "residual_error", "catch_at_2"}
+
+
+def score_results(results: list[RunResult], settings: ScoreSettings = ScoreSettings()
+                  ) -> tuple[dict[str, dict[str, Metrics]], list[dict[str, Any]]]:
+    per_system: dict[str, list[DocumentScore]] = {}
+    documents: list[dict[str, Any]] = []
+    for r in results:
+        truth = json.loads(r.sample.truth_path.read_text(encoding="utf-8"))
+        predicted = r.predicted if r.predicted is not None else {"tables": []}
+        seconds = None if r.error else r.seconds  # a failed run has no meaningful speed
+        s = score_document(truth, predicted, seconds=seconds, name=r.sample.name, settings=settings)
+        per_system.setdefault(r.system, []).append(s)
+        documents.append({"system": r.system, "name": r.sample.name, "profile": r.sample.profile,
+                          "pdf": str(r.sample.pdf_path), "error": r.error, "score": s.to_dict()})
+    metrics = {system: score_by_profile(v, settings) for system, v in per_system.items()}
+    return metrics, documents
+
+
+def metric_value(m: dict[str, Any], key: str) -> Any:
+    if key == "repairs":
+        return (m["repairs_made"], m["repairs_right"])
+    return m.get(key)
+
+
+def fmt(key: str, v: Any) -> str:
+    if v is None:
+        return "–"
+    if key == "repairs":
+        return f"{v[0]}/{v[1]}"
+    if key in PERCENT:
+        return f"{100 * v:.1f} %"
+    if key == "ece":
+        return f"{v:.3f}"
+    if key == "seconds_per_page":
+        return f"{v:.2f}"
+    return str(v)
+
+
+def fmt_delta(key: str, new: Any, old: Any) -> str:
+    if new is None or old is None:
+        return ""
+    if key == "repairs":
+        return f"{new[0] - old[0]:+d}/{new[1] - old[1]:+d}"
+    d = new - old
+    if key in PERCENT:
+        return f"{100 * d:+.1f}"
+    if key == "ece":
+        return f"{d:+.3f}"
+    if key == "seconds_per_page":
+        return f"{d:+.2f}"
+    return f"{d:+d}" if isinstance(d, int) else f"{d:+g}"
+
+
+# ------------------------------------------------------------------------------------------- output
+
+
+def _console():
+    try:
+        from rich.console import Console
+        return Console()
+    except ImportError:  # plain text fallback
+        return None
+
+
+def _print_table(console, title: str, headers: list[str], rows: list[list[str]]) -> None:
+    if console is not None:
+        from rich.table import Table
+        t = Table(title=title, title_justify="left")
+        for i, h in enumerate(headers):
+            t.add_column(h, justify="left" if i == 0 else "right")
+        for r in rows:
+            t.add_row(*r)
+        console.print(t)
+        return
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    print(title)
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths)))
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
+    print()
+
+
+def report(metrics: dict[str, dict[str, dict[str, Any]]], old: dict[str, Any] | None, console) -> None:
+    systems = [s for s in SYSTEMS if s in metrics]
+    profiles = sorted({p for m in metrics.values() for p in m if p != "overall"})
+    profiles = (profiles if len(profiles) > 1 else []) + ["overall"]  # one profile: overall says it all
+    old_metrics = (old or {}).get("metrics", {})
+    for profile in profiles:
+        headers = ["metric"]
+        for system in systems:
+            headers.append(system)
+            if old is not None:
+                headers.append("Δ")
+        rows = []
+        for key, label in METRIC_ROWS:
+            row = [label]
+            for system in systems:
+                m = metrics[system].get(profile)
+                v = metric_value(m, key) if m else None
+                row.append(fmt(key, v))
+                if old is not None:
+                    om = old_metrics.get(system, {}).get(profile)
+                    row.append(fmt_delta(key, v, metric_value(om, key) if om else None))
+            rows.append(row)
+        _print_table(console, f"profile: {profile}", headers, rows)
+    ours = metrics.get("disclosure", {}).get("overall")
+    if ours:
+        rows = [[f"{b['low']:.1f}–{b['high']:.1f}", str(b["count"]),
+                 "–" if b["mean_confidence"] is None else f"{b['mean_confidence']:.3f}",
+                 "–" if b["accuracy"] is None else f"{100 * b['accuracy']:.1f} %"] for b in ours["reliability"]]
+        _print_table(console, "reliability (disclosure, all profiles)",
+                     ["confidence", "cells", "mean confidence", "observed accuracy"], rows)
+
+
+def write_json(path: Path, obj: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(obj, f, ensure_ascii=False, indent=1)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Score extraction systems against ground truth.")
+    ap.add_argument("truth_dir", type=Path, help="folder searched for *.truth.json (with <name>.pdf next to it)")
+    ap.add_argument("--system", choices=[*SYSTEMS, "both"], default="both")
+    ap.add_argument("--compare", type=Path, help="an earlier result JSON: print deltas")
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    ap.add_argument("--limit", type=int, default=BenchSettings.limit, help="documents (0 = all)")
+    ap.add_argument("--workers", type=int, default=BenchSettings.workers)
+    ap.add_argument("--dpi", type=int, default=BenchSettings.dpi, help="render dpi for our system")
+    ap.add_argument("--save-predictions", type=Path, help="folder for each system's contract JSON")
+    args = ap.parse_args(argv)
+
+    if not args.truth_dir.is_dir():
+        print(f"{args.truth_dir}: not a folder", file=sys.stderr)
+        return 2
+    old = None
+    if args.compare:
+        try:
+            old = json.loads(args.compare.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as e:
+            print(f"{args.compare}: cannot read earlier results ({e})", file=sys.stderr)
+            return 2
+    samples, problems = find_samples(args.truth_dir)
+    for p in problems:
+        print(p, file=sys.stderr)
+    if not samples:
+        print(f"{args.truth_dir}: no *.truth.json with a PDF", file=sys.stderr)
+        return 2
+    samples = pick_round_robin(samples, args.limit)
+    systems = list(SYSTEMS) if args.system == "both" else [args.system]
+    settings = BenchSettings(dpi=args.dpi, limit=args.limit, workers=args.workers)
+
+    results = run_all(samples, systems, settings, progress=lambda line: print(line, file=sys.stderr))
+    if args.save_predictions:
+        for r in results:
+            if r.predicted is not None:
+                write_json(args.save_predictions / r.system / f"{r.sample.name}.json", r.predicted)
+    metrics, documents = score_results(results)
+    metrics_d = {system: {p: m.to_dict() for p, m in by.items()} for system, by in metrics.items()}
+    for system, by in metrics_d.items():  # failed runs per profile (scored as empty predictions)
+        for profile, m in by.items():
+            m["failed"] = sum(1 for d in documents if d["system"] == system and d["error"]
+                              and (profile == "overall" or d["profile"] == profile))
+    report(metrics_d, old, _console())
+    errors = [r.error for r in results if r.error]
+    for e in errors:
+        print(e, file=sys.stderr)
+    out = {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "truth_dir": str(args.truth_dir),
+           "systems": systems, "settings": {"dpi": args.dpi, "limit": args.limit, "workers": args.workers},
+           "score_settings": asdict(ScoreSettings()), "errors": len(errors),
+           "metrics": metrics_d, "documents": documents}
+    write_json(args.out, out)
+    print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
