@@ -235,3 +235,75 @@ def test_tolerance_is_a_setting():
     t, p = {"text": "1.00", "value": 1.0}, {"text": "1.01", "value": 1.01}
     assert not cell_is_right(t, p)
     assert cell_is_right(t, p, ScoreSettings(number_tolerance=0.02))
+
+
+# ---------------------------------------------------------------------------------------------- bench + peer
+
+import json  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+CAIZHENG = SHARED / "real" / "juesuan" / "putuo-caizheng-2024-juesuan.pdf"
+
+
+def _bench():
+    if str(SCRIPTS) not in sys.path:
+        sys.path.insert(0, str(SCRIPTS))
+    import bench
+    return bench
+
+
+def test_bench_finds_samples_and_picks_round_robin_across_profiles(tmp_path):
+    bench = _bench()
+    for i, profile in enumerate(["digital", "digital", "digital", "seal_watermark200", "scan300"]):
+        truth = make_truth()
+        truth["profile"] = profile
+        (tmp_path / f"d{i}.truth.json").write_text(json.dumps(truth, ensure_ascii=False), encoding="utf-8")
+        if i != 4:
+            (tmp_path / f"d{i}.pdf").write_bytes(b"%PDF-1.4\n")
+    (tmp_path / "broken.truth.json").write_text("{", encoding="utf-8")
+    samples, problems = bench.find_samples(tmp_path)
+    assert [s.name for s in samples] == ["d0", "d1", "d2", "d3"]
+    assert len(problems) == 2 and any("d4.truth.json" in p and "no PDF" in p for p in problems)
+    picked = bench.pick_round_robin(samples, 3)
+    assert [s.name for s in picked] == ["d0", "d3", "d1"]
+    assert bench.pick_round_robin(samples, 0) == samples
+
+
+@pytest.mark.real
+def test_img2table_peer_ocr_reading_scores_against_its_text_layer_reading(tmp_path):
+    """The peer on a real born-digital table page, then on the same page rasterised (OCR path)."""
+    pytest.importorskip("img2table")
+    if not CAIZHENG.is_file():
+        pytest.skip("../shared/real absent")
+    import pypdfium2
+    sys.path.insert(0, str(SCRIPTS))
+    import peer_img2table
+
+    ocr = peer_img2table.RapidOCRWords()
+    text_doc = peer_img2table.extract_with_img2table(CAIZHENG, ocr=ocr, pages=[8])
+    assert text_doc["pages"][0]["mode"] == "text"
+    table = text_doc["tables"][0]
+    assert len(table["columns"]) == 11 and "本年收入合计" in table["columns"]
+    row = next(r for r in table["rows"] if r["cells"][3]["text"] == "行政运行")
+    assert row["cells"][4]["value"] == pytest.approx(1511.90)
+    assert {"column": 0, "code": "2010601"}.items() <= row["codes"][0].items()
+
+    pdf = pypdfium2.PdfDocument(str(CAIZHENG))
+    image = pdf[7].render(scale=200 / 72).to_pil().convert("RGB")
+    pdf.close()
+    scanned = tmp_path / "page8.pdf"
+    image.save(scanned, resolution=200)
+    ocr_doc = peer_img2table.extract_with_img2table(scanned, ocr=ocr)
+    assert ocr_doc["pages"][0]["mode"] == "ocr"
+    truth = dict(text_doc, profile="render200")
+    for t in truth["tables"]:
+        t["pages"] = [1]
+        for r in t["rows"]:
+            r["page"] = 1
+    m = aggregate([score_document(truth, ocr_doc)])
+    assert m.table_recall == 1.0
+    assert m.cell_accuracy > 0.95
+    assert all(0.0 < c["confidence"] <= 1.0 for r in ocr_doc["tables"][0]["rows"] for c in r["cells"])
