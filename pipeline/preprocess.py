@@ -1,0 +1,252 @@
+"""Undo the scan: deskew, lift red seal ink and the grey watermark off the page, keep their masks.
+
+The ink model behind it (the same one ``scripts/samplegen/degrade.py`` uses to make scans):
+seal ink and watermark are *multiplied* over the printed page, so
+
+* black strokes are dark in every colour channel, whatever lies on top of them;
+* red seal ink is bright in the red channel (R ≫ G, B);
+* the watermark is colourless light grey, never darker than about 190.
+
+So the per-pixel maximum over the colour channels (the HSV "value") keeps black strokes dark and
+turns red ink light; light, colourless or red pixels that are not next to a dark stroke core are
+then set to paper white inside the seal and watermark masks.  Nothing is ever inpainted, so the
+digits under a seal are the scanner's own pixels.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+
+@dataclass(frozen=True)
+class PreprocessSettings:
+    dpi: int = 200  # resolution of the page image; physical sizes below scale with it
+    deskew: bool = True
+    max_skew_deg: float = 5.0  # search range ±
+    coarse_step_deg: float = 0.2
+    fine_step_deg: float = 0.02
+    min_skew_deg: float = 0.05  # below this the page is not rotated
+    skew_ink_threshold: int = 128  # channel maximum below this = black ink, used to find the rules
+    skew_max_points: int = 250_000
+    paper_percentile: float = 90.0  # grey level of the paper (after it the page is scaled to white)
+    red_min_excess: int = 40  # red ink: R - max(G, B) above this
+    red_min_r: int = 90  # ... and R above this (dark reddish pixels are black ink)
+    seal_margin_mm: float = 0.8  # the seal mask reaches this far beyond the red ink
+    seal_min_area_mm2: float = 4.0  # smaller red specks are noise, not a seal
+    core_threshold: int = 120  # darker than this = core of a printed stroke, never touched
+    core_halo_mm: float = 0.3  # anti-aliased edges around a core are kept as well
+    seal_clear_above: int = 150  # inside the seal mask, lighter non-stroke pixels become paper
+    watermark_min: int = 165  # watermark grey levels (after paper normalisation)
+    watermark_max: int = 242
+    watermark_max_chroma: int = 40  # max(R,G,B) - min(R,G,B) of colourless grey
+    watermark_min_area_mm2: float = 3.0  # smaller grey specks are noise
+    paper_white_above: int = 232  # after cleaning, lighter pixels are paper and become pure white
+    ink_threshold: int = 170  # binary: cleaned grey below this is ink
+
+
+@dataclass
+class CleanPage:
+    gray: np.ndarray  # uint8, cleaned for OCR: red seal ink and watermark removed, black strokes kept
+    binary: np.ndarray  # uint8 0/255, ink = 255, for rule / table detection
+    seal_mask: np.ndarray  # bool, where seal ink was (filled, with a margin)
+    watermark_mask: np.ndarray  # bool, where watermark text was
+    skew: float  # degrees that were corrected (content tilt, counter-clockwise positive)
+    color: np.ndarray  # deskewed colour page (BGR), for crops
+
+
+def mm_px(mm: float, dpi: int) -> float:
+    return mm * dpi / 25.4
+
+
+# ----------------------------------------------------------------------------------------------
+# skew
+# ----------------------------------------------------------------------------------------------
+
+def rotate_image(image: np.ndarray, angle: float) -> np.ndarray:
+    """The deskew transform: rotate by ``-angle`` degrees about the centre, same size, white border.
+
+    ``rotate_image(raw, page.skew)`` reproduces ``CleanPage.color`` from the raw render.
+    """
+    h, w = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D(((w - 1) / 2.0, (h - 1) / 2.0), -angle, 1.0)
+    border = (255,) * (image.shape[2] if image.ndim == 3 else 1)
+    return cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=border)
+
+
+def _ink_of(image: np.ndarray, threshold: int) -> np.ndarray:
+    """Bool ink mask from a binary (ink = 255), a grey or a BGR image (dark = ink)."""
+    if image.ndim == 3:
+        value = image.max(axis=2) if image.shape[2] != 4 else image[..., :3].max(axis=2)
+        return value < threshold
+    if image.dtype == bool:
+        return image
+    values = np.unique(image[:: max(1, image.shape[0] // 64), :: max(1, image.shape[1] // 64)])
+    if set(values.tolist()) <= {0, 255} and (image == 255).mean() < 0.5:
+        return image == 255  # binary with ink = 255 (ink is the minority)
+    return image < threshold
+
+
+def _profile_score(xs: np.ndarray, ys: np.ndarray, angle_deg: float, bin_px: float) -> float:
+    key = ys + xs * math.tan(math.radians(angle_deg))
+    idx = np.floor((key - key.min()) / bin_px).astype(np.int64)
+    counts = np.bincount(idx).astype(np.float64)
+    return float(np.dot(counts, counts))
+
+
+def estimate_skew(binary_or_gray: np.ndarray, settings: PreprocessSettings = PreprocessSettings()) -> float:
+    """Tilt of the page content in degrees (counter-clockwise positive), from the horizontal rules and
+    text lines: projection-profile search over ±``max_skew_deg``, coarse then fine, with a parabolic
+    peak fit.  Returns 0.0 when the tilt is below ``min_skew_deg`` or there is too little ink."""
+    ink = _ink_of(binary_or_gray, settings.skew_ink_threshold)
+    points = cv2.findNonZero(ink.astype(np.uint8))
+    if points is None or len(points) < 200:
+        return 0.0
+    points = points.reshape(-1, 2)
+    rng = np.random.default_rng(0)
+    if len(points) > settings.skew_max_points:
+        points = points[rng.choice(len(points), settings.skew_max_points, replace=False)]
+    xs = points[:, 0].astype(np.float64)
+    ys = points[:, 1].astype(np.float64)
+    coarse_n = 60_000
+    if len(xs) > coarse_n:
+        pick = rng.choice(len(xs), coarse_n, replace=False)
+        cx, cy = xs[pick], ys[pick]
+    else:
+        cx, cy = xs, ys
+
+    coarse = np.arange(-settings.max_skew_deg, settings.max_skew_deg + 1e-9, settings.coarse_step_deg)
+    coarse_scores = [_profile_score(cx, cy, a, 2.0) for a in coarse]
+    best = float(coarse[int(np.argmax(coarse_scores))])
+    fine = np.arange(best - settings.coarse_step_deg * 1.5, best + settings.coarse_step_deg * 1.5 + 1e-9,
+                     settings.fine_step_deg)
+    fine_scores = np.array([_profile_score(xs, ys, a, 1.0) for a in fine])
+    i = int(np.argmax(fine_scores))
+    angle = float(fine[i])
+    if 0 < i < len(fine) - 1:
+        s0, s1, s2 = fine_scores[i - 1: i + 2]
+        denom = s0 - 2 * s1 + s2
+        if denom < 0:
+            angle += settings.fine_step_deg * 0.5 * (s0 - s2) / denom
+    angle = max(-settings.max_skew_deg, min(settings.max_skew_deg, angle))
+    return 0.0 if abs(angle) < settings.min_skew_deg else round(angle, 3)
+
+
+# ----------------------------------------------------------------------------------------------
+# masks
+# ----------------------------------------------------------------------------------------------
+
+def _odd(n: float) -> int:
+    k = max(1, int(round(n)))
+    return k if k % 2 else k + 1
+
+
+def _drop_small(mask: np.ndarray, min_area: float) -> np.ndarray:
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return mask.astype(bool)
+    keep = stats[:, cv2.CC_STAT_AREA] >= min_area
+    keep[0] = False
+    return keep[labels]
+
+
+def _fill_holes(mask: np.ndarray) -> np.ndarray:
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    filled = np.zeros(mask.shape, np.uint8)
+    cv2.drawContours(filled, contours, -1, 1, thickness=cv2.FILLED)
+    return filled.astype(bool)
+
+
+def _upscale(mask_small: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    return cv2.resize(mask_small.astype(np.uint8), (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST).astype(bool)
+
+
+def seal_mask_of(red: np.ndarray, settings: PreprocessSettings) -> np.ndarray:
+    """Filled seal regions from red-ink pixels, computed at quarter resolution."""
+    h, w = red.shape
+    f = 4
+    small = cv2.resize(red.astype(np.uint8) * 255, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
+    small = small > 40  # at least ~1/6 of a 4x4 block red: isolated noise pixels drop out
+    scale_px = mm_px(1.0, settings.dpi) / f
+    small = _drop_small(small, settings.seal_min_area_mm2 * scale_px * scale_px)
+    if not small.any():
+        return np.zeros((h, w), bool)
+    k = _odd(2 * settings.seal_margin_mm * scale_px + 1)
+    small = cv2.dilate(small.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))).astype(bool)
+    return _upscale(_fill_holes(small), (h, w))
+
+
+def watermark_mask_of(gray: np.ndarray, chroma: np.ndarray, keep: np.ndarray,
+                      settings: PreprocessSettings) -> np.ndarray:
+    """Light, colourless strokes away from real ink, computed at half resolution."""
+    h, w = gray.shape
+    size = (max(1, w // 2), max(1, h // 2))
+    g = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+    c = cv2.resize(chroma, size, interpolation=cv2.INTER_AREA)
+    k = cv2.resize(keep.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST).astype(bool)
+    cand = (g >= settings.watermark_min) & (g <= settings.watermark_max) & (c <= settings.watermark_max_chroma) & ~k
+    cand = cv2.morphologyEx(cand.astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    scale_px = mm_px(1.0, settings.dpi) / 2
+    cand = _drop_small(cand, settings.watermark_min_area_mm2 * scale_px * scale_px)
+    if not cand.any():
+        return np.zeros((h, w), bool)
+    grow = _odd(mm_px(0.5, settings.dpi) / 2)
+    cand = cv2.dilate(cand.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow)))
+    return _upscale(cand, (h, w))
+
+
+# ----------------------------------------------------------------------------------------------
+# the page
+# ----------------------------------------------------------------------------------------------
+
+def _as_bgr(image: np.ndarray) -> np.ndarray:
+    if image.dtype != np.uint8:
+        raise ValueError(f"preprocess_page: expected a uint8 image, got {image.dtype}")
+    if image.ndim == 2:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    if image.ndim == 3 and image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
+    if image.ndim == 3 and image.shape[2] == 3:
+        return image
+    raise ValueError(f"preprocess_page: expected an HxW or HxWx3 image, got shape {image.shape}")
+
+
+def preprocess_page(image_bgr: np.ndarray, settings: PreprocessSettings = PreprocessSettings()) -> CleanPage:
+    """Deskew the page, suppress red seals and the grey watermark (keeping masks), binarise."""
+    color = _as_bgr(image_bgr)
+    b, g, r = cv2.split(color)
+    value = cv2.max(cv2.max(b, g), r)
+
+    skew = estimate_skew(value, settings) if settings.deskew else 0.0
+    if skew:
+        color = rotate_image(color, skew)
+        b, g, r = cv2.split(color)
+        value = cv2.max(cv2.max(b, g), r)
+
+    sample = value[::8, ::8]
+    paper = float(np.percentile(sample, settings.paper_percentile)) if sample.size else 255.0
+    gain = 255.0 / paper if paper > 100 else 1.0
+    gray = cv2.convertScaleAbs(value, alpha=gain)
+
+    gb_max = cv2.max(g, b)
+    red_excess = cv2.subtract(r, gb_max)
+    red = (red_excess > settings.red_min_excess) & (r > settings.red_min_r)
+    seal_mask = seal_mask_of(red, settings)
+
+    core = (gray < settings.core_threshold).astype(np.uint8)
+    halo = _odd(2 * mm_px(settings.core_halo_mm, settings.dpi) + 1)
+    near_core = cv2.dilate(core, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (halo, halo))).astype(bool)
+
+    chroma = cv2.subtract(value, cv2.min(cv2.min(b, g), r))
+    watermark_mask = watermark_mask_of(gray, chroma, near_core | seal_mask, settings)
+
+    cleaned = gray.copy()
+    cleaned[seal_mask & ~near_core & (gray >= settings.seal_clear_above)] = 255
+    cleaned[watermark_mask & ~near_core & (gray >= settings.watermark_min)] = 255
+    cleaned[cleaned >= settings.paper_white_above] = 255  # no white ghosts of the lifted ink on grey paper
+    binary = np.where(cleaned < settings.ink_threshold, 255, 0).astype(np.uint8)
+    return CleanPage(gray=cleaned, binary=binary, seal_mask=seal_mask, watermark_mask=watermark_mask,
+                     skew=skew, color=color)
