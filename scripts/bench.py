@@ -58,6 +58,7 @@ class RunResult:
     predicted: dict[str, Any] | None
     seconds: float
     error: str | None = None
+    stages: dict[str, float] | None = None  # our system: seconds per pipeline stage
 
 
 # ------------------------------------------------------------------------------------------- samples
@@ -138,8 +139,11 @@ def _run_one(system: str, sample: Sample, dpi: int) -> RunResult:
         _warm_up(system)
         start = time.perf_counter()
         if system == "disclosure":
-            from pipeline.extract import ExtractSettings, extract_document
-            predicted = extract_document(sample.pdf_path, ExtractSettings(dpi=dpi)).to_dict()
+            from pipeline.extract import ExtractSettings, StageTimes, extract_document
+            times = StageTimes()
+            predicted = extract_document(sample.pdf_path, ExtractSettings(dpi=dpi), times=times).to_dict()
+            return RunResult(system, sample, predicted, time.perf_counter() - start,
+                             stages={k: round(v, 3) for k, v in times.seconds.items()})
         elif system == "img2table":
             import peer_img2table
             predicted = peer_img2table.extract_with_img2table(sample.pdf_path, ocr=_PEER_OCR)
@@ -200,7 +204,8 @@ def score_results(results: list[RunResult], settings: ScoreSettings = ScoreSetti
         s = score_document(truth, predicted, seconds=seconds, name=r.sample.name, settings=settings)
         per_system.setdefault(r.system, []).append(s)
         documents.append({"system": r.system, "name": r.sample.name, "profile": r.sample.profile,
-                          "pdf": str(r.sample.pdf_path), "error": r.error, "score": s.to_dict()})
+                          "pdf": str(r.sample.pdf_path), "error": r.error, "seconds": round(r.seconds, 3),
+                          "stages": r.stages, "score": s.to_dict()})
     metrics = {system: score_by_profile(v, settings) for system, v in per_system.items()}
     return metrics, documents
 
