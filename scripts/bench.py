@@ -306,6 +306,19 @@ def report(metrics: dict[str, dict[str, dict[str, Any]]], old: dict[str, Any] | 
                      ["confidence", "cells", "mean confidence", "observed accuracy"], rows)
 
 
+def stage_seconds_per_page(documents: list[dict[str, Any]]) -> dict[str, float]:
+    """Our system's seconds per page in each stage, over the documents that ran through."""
+    totals: dict[str, float] = {}
+    pages = 0
+    for d in documents:
+        if d["system"] != "disclosure" or not d.get("stages"):
+            continue
+        pages += d["score"]["pages"]
+        for stage, sec in d["stages"].items():
+            totals[stage] = totals.get(stage, 0.0) + sec
+    return {k: v / pages for k, v in totals.items()} if pages else {}
+
+
 def write_json(path: Path, obj: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
@@ -361,13 +374,18 @@ def main(argv: list[str] | None = None) -> int:
         for profile, m in by.items():
             m["failed"] = sum(1 for d in documents if d["system"] == system and d["error"]
                               and (profile == "overall" or d["profile"] == profile))
-    report(metrics_d, old, _console())
+    console = _console()
+    report(metrics_d, old, console)
+    stages = stage_seconds_per_page(documents)
+    if stages:
+        _print_table(console, "disclosure: seconds per page by stage", ["stage", "s / page"],
+                     [[k, f"{v:.2f}"] for k, v in stages.items()])
     errors = [r.error for r in results if r.error]
     for e in errors:
         print(e, file=sys.stderr)
     out = {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "truth_dir": str(args.truth_dir),
            "systems": systems, "settings": {"dpi": args.dpi, "limit": args.limit, "workers": args.workers},
-           "score_settings": asdict(ScoreSettings()), "errors": len(errors),
+           "score_settings": asdict(ScoreSettings()), "errors": len(errors), "stage_seconds_per_page": stages,
            "metrics": metrics_d, "documents": documents}
     write_json(args.out, out)
     print(f"wrote {args.out}", file=sys.stderr)
