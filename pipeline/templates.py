@@ -1,0 +1,199 @@
+"""Table templates (data in ``models/templates/*.json``) and recognising which template a table is.
+
+A template says, for one table type (公开01–10表 of a 部门决算, the nine Shanghai budget tables):
+
+- ``aliases``: title spellings (Shanghai prints titles without 公开0n表; variants such as 收支决算总表);
+- ``form``: the printed form marker (``公开02表``) when there is one;
+- ``signature``: column-label patterns that identify the table when title and marker are missing;
+- ``columns``: column roles (code, name, total, basic, project, …) matched from the flat column labels by
+  regular expressions (``match``: any of them matches the label or one of its “/” path parts; ``all``: every
+  one matches some path part), with a column-index fallback;
+- ``rows``: row roles by label (合计, 总计, 人员经费合计 …);
+- ``identities``: accounting identities inside the table (``pipeline.validate`` evaluates them); the
+  cross-table ones are in ``models/templates/cross.json``.
+
+Recognition order: form marker → longest title alias contained in the title → column signature.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from .headers import is_code_column
+from .model import Table
+from .resources import load_json, models_path
+from .textnorm import compare_key
+
+NON_TEMPLATE_FILES = {"cross.json", "function_classes.json"}
+_FORM = re.compile(r"公开\s*0?(\d{1,2})\s*表?")
+_YEAR_PREFIX = re.compile(r"^\d{4}年(度)?")
+_QUOTES = re.compile(r"[\"'“”‘’「」『』]")
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    role: str
+    match: tuple[str, ...] = ()
+    all: tuple[str, ...] = ()
+    index: int | None = None
+    multi: bool = False
+    optional: bool = False
+
+    def matches(self, label: str) -> bool:
+        parts = [p for p in label.split("/") if p] or [label]
+        if self.match and not any(re.search(p, label) or any(re.search(p, q) for q in parts) for p in self.match):
+            return False
+        if self.all and not all(any(re.search(p, q) for q in parts) for p in self.all):
+            return False
+        return bool(self.match or self.all)
+
+
+@dataclass
+class Template:
+    id: str
+    kind: str
+    title: str
+    form: str
+    aliases: list[str]
+    layout: str  # coded | two_sided | econ_blocks | record | labeled
+    columns: list[ColumnSpec]
+    sides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rows: dict[str, list[str]] = field(default_factory=dict)
+    identities: list[dict[str, Any]] = field(default_factory=list)
+    signature: list[list[str]] = field(default_factory=list)
+    tolerance: float = 0.02  # 万元
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Template":
+        known = {"id", "kind", "title", "form", "aliases", "layout", "columns", "sides", "rows", "identities",
+                 "signature", "tolerance"}
+        cols = [ColumnSpec(role=c["role"], match=tuple(c.get("match", ())), all=tuple(c.get("all", ())),
+                           index=c.get("index"), multi=c.get("multi", False), optional=c.get("optional", False))
+                for c in d.get("columns", [])]
+        return cls(id=d["id"], kind=d.get("kind", ""), title=d.get("title", ""), form=d.get("form", ""),
+                   aliases=list(d.get("aliases", [])), layout=d.get("layout", "coded"), columns=cols,
+                   sides=dict(d.get("sides", {})), rows=dict(d.get("rows", {})),
+                   identities=list(d.get("identities", [])), signature=[list(s) for s in d.get("signature", [])],
+                   tolerance=float(d.get("tolerance", 0.02)),
+                   extra={k: v for k, v in d.items() if k not in known})
+
+
+@lru_cache(maxsize=1)
+def _load_all() -> tuple[Template, ...]:
+    folder = models_path("templates")
+    out = []
+    for path in sorted(folder.glob("*.json")):
+        if path.name in NON_TEMPLATE_FILES:
+            continue
+        try:
+            out.append(Template.from_dict(load_json("templates", path.name)))
+        except (KeyError, TypeError, ValueError) as e:
+            raise ValueError(f"{path}: not a valid table template ({e})") from e
+    return tuple(out)
+
+
+def load_templates() -> dict[str, Template]:
+    return {t.id: t for t in _load_all()}
+
+
+def cross_identities() -> list[dict[str, Any]]:
+    return list(load_json("templates", "cross.json")["identities"])
+
+
+def function_classes() -> dict[str, str]:
+    """Class label (no numbering, no trailing 支出) → 3-digit 功能分类 code."""
+    return {name: code for code, name in load_json("templates", "function_classes.json")["classes"].items()}
+
+
+def title_key(text: str) -> str:
+    key = _QUOTES.sub("", compare_key(text))
+    key = re.sub(r"^[0-9一二三四五六七八九十]+[.、:]", "", key)
+    return _YEAR_PREFIX.sub("", key)
+
+
+def form_number(text: str) -> int | None:
+    m = _FORM.search(compare_key(text or ""))
+    return int(m.group(1)) if m else None
+
+
+def _by_title(title: str, templates: dict[str, Template]) -> str | None:
+    key = title_key(title)
+    if not key:
+        return None
+    best: tuple[int, str] | None = None
+    for t in templates.values():
+        for alias in [t.title, *t.aliases]:
+            a = title_key(alias)
+            if a and a in key and (best is None or len(a) > best[0]):
+                best = (len(a), t.id)
+    return best[1] if best else None
+
+
+def _by_signature(columns: list[str], templates: dict[str, Template]) -> str | None:
+    labels = [compare_key(c) for c in columns]
+    best: tuple[int, str] | None = None
+    for t in templates.values():
+        if not t.signature:
+            continue
+        if all(any(re.search(p, lab) for p in group for lab in labels) for group in t.signature):
+            if best is None or len(t.signature) > best[0]:
+                best = (len(t.signature), t.id)
+    return best[1] if best else None
+
+
+def identify_template(table: Table) -> str | None:
+    """Recognise the table's template from its form marker, title and columns; sets ``table.template``."""
+    templates = load_templates()
+    found: str | None = None
+    n = form_number(table.form) or form_number(table.title)
+    if n is not None and f"T{n:02d}" in templates:
+        found = f"T{n:02d}"
+    if found is None:
+        found = _by_title(table.title, templates)
+    if found is None and table.columns:
+        found = _by_signature(table.columns, templates)
+    table.template = found
+    return found
+
+
+def resolve_columns(table: Table, template: Template) -> dict[str, list[int]]:
+    """Role → column indices (``multi`` roles may take several, e.g. 类/款/项 code columns).
+
+    Roles are resolved in template order, each taking the first free column whose label matches; a role
+    whose label is not found falls back to its ``index`` when that column is free and its label is blank or
+    unclaimed by any other role's pattern.
+    """
+    labels = [compare_key(c) for c in table.columns]
+    n = len(labels)
+    taken: set[int] = set()
+    roles: dict[str, list[int]] = {}
+    for spec in template.columns:
+        if spec.multi:
+            hits = [i for i in range(n) if i not in taken and spec.matches(labels[i])]
+            if spec.role == "code":
+                hits = [i for i in hits if is_code_column(labels[i]) or not labels[i]] or hits
+            if hits:
+                # a run of adjacent code columns (类 款 项) or a single code column
+                run = [hits[0]]
+                for i in hits[1:]:
+                    if i == run[-1] + 1:
+                        run.append(i)
+                roles[spec.role] = run
+                taken.update(run)
+                continue
+        else:
+            hit = next((i for i in range(n) if i not in taken and spec.matches(labels[i])), None)
+            if hit is not None:
+                roles[spec.role] = [hit]
+                taken.add(hit)
+                continue
+        if spec.index is not None and spec.index < n and spec.index not in taken and not spec.optional:
+            lab = labels[spec.index]
+            claimed = any(o.matches(lab) for o in template.columns if o.role != spec.role)
+            if not lab or not claimed:
+                roles[spec.role] = [spec.index]
+                taken.add(spec.index)
+    return roles

@@ -1,0 +1,524 @@
+"""Validation engine: evaluates the accounting identities of the table templates on a Document.
+
+Every identity is linear: Σ lhs cells = Σ rhs cells (within a tolerance, default 0.02 万元). The engine
+expands the template identities (``models/templates/*.json``) and the cross-table ones
+(``models/templates/cross.json``) into :class:`Identity` instances over concrete cells, evaluates them and
+writes one :class:`pipeline.model.Check` per instance to ``doc.checks``. Cells of failing identities get the
+reason ``check_failed`` (and lose it again when a later validation finds every identity they take part in
+holding).
+
+Conventions: blank cells and “——” (not applicable) count as 0; amounts are read from the cell text as
+printed (so a reviewer's or a repair's new text counts at once); tables in 元 are compared with tables in
+万元 after dividing by 10 000. Codes come from ``row.codes`` (the code matcher) when present, else from the
+digits printed in the code column(s) (类/款/项 columns are concatenated).
+
+Instances whose cells are all blank are not reported (nothing was printed to check).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .model import Cell, Check, Document, Table
+from .numbers import parse_number
+from .templates import (Template, cross_identities, function_classes, identify_template, load_templates,
+                        resolve_columns)
+from .headers import is_code_column
+from .textnorm import compare_key, normalize_chars
+
+CellRef = tuple[str, int, int]
+_CODE = re.compile(r"^\d{3}(\d{2}){0,2}$")
+_NUMBERING = re.compile(r"^[一二三四五六七八九十]+[、.．]\s*")
+EPS = 1e-6
+
+
+@dataclass(frozen=True)
+class ValidationSettings:
+    tolerance_wan: float = 0.02  # 万元, the documents' announced 尾差
+    tolerance_yuan: float = 0.01  # 元 tables are printed to the fen and add up exactly
+    yuan_per_wan: float = 10000.0
+
+
+@dataclass
+class Term:
+    ref: CellRef
+    coef: float  # +1 / -1 times the unit factor into the identity's unit
+
+
+@dataclass
+class Identity:
+    rule: str
+    table: str
+    description: str
+    lhs: list[Term]
+    rhs: list[Term]
+    tolerance: float
+
+    def cells(self) -> list[CellRef]:
+        seen: dict[CellRef, None] = {}
+        for t in self.lhs + self.rhs:
+            seen.setdefault(t.ref, None)
+        return list(seen)
+
+    def sides(self, values: dict[CellRef, float]) -> tuple[float, float]:
+        actual = sum(t.coef * values[t.ref] for t in self.lhs)
+        expected = sum(t.coef * values[t.ref] for t in self.rhs)
+        return actual, expected
+
+    def holds(self, values: dict[CellRef, float]) -> bool:
+        a, e = self.sides(values)
+        return abs(a - e) <= self.tolerance + EPS
+
+
+def amount(cell: Cell) -> float:
+    """The number a cell contributes to a sum: blank and “——” are 0; unreadable text is 0 too."""
+    p = parse_number(cell.text)
+    return float(p.value) if p.kind == "number" and p.value is not None else 0.0
+
+
+def is_blank(cell: Cell) -> bool:
+    return parse_number(cell.text).kind in ("empty", "na")
+
+
+def label_text(cell: Cell) -> str:
+    return re.sub(r"\s+", "", normalize_chars(cell.text or ""))
+
+
+# ------------------------------------------------------------------------------------------- table views
+@dataclass
+class TableView:
+    table: Table
+    template: Template
+    roles: dict[str, list[int]]
+    unit_factor: float  # multiply to get 万元
+    tolerance: float  # in the table's own unit
+    codes: list[str | None] = field(default_factory=list)
+    econ: dict[str, Any] | None = None
+
+    @property
+    def id(self) -> str:
+        return self.table.id
+
+    def col(self, role: str) -> int | None:
+        cols = self.roles.get(role)
+        return cols[0] if cols else None
+
+    def side_label_col(self, side: str | None) -> int | None:
+        if side and side in self.template.sides:
+            return self.col(self.template.sides[side]["label"])
+        name = self.col("name")
+        return name if name is not None else self.col("item")
+
+    def rows_matching(self, side: str | None, pattern: str) -> list[int]:
+        c = self.side_label_col(side)
+        if c is None:
+            return []
+        rx = re.compile(pattern)
+        return [i for i, r in enumerate(self.table.rows) if c < len(r.cells) and rx.search(label_text(r.cells[c]))]
+
+    def total_row(self) -> int | None:
+        pats = [re.compile(p) for p in self.template.rows.get("total", [])]
+        cols = list(self.roles.get("code", [])) + [c for c in (self.col("name"),) if c is not None]
+        for i, r in enumerate(self.table.rows):
+            if self.codes and self.codes[i]:
+                continue
+            for c in cols:
+                if c < len(r.cells) and any(p.search(label_text(r.cells[c])) for p in pats):
+                    return i
+        return None
+
+
+def _row_code(table: Table, ri: int, code_cols: list[int]) -> str | None:
+    row = table.rows[ri]
+    for m in row.codes:
+        digits = re.sub(r"\D", "", m.code or "")
+        if _CODE.match(digits):
+            return digits
+    digits = "".join(re.sub(r"\D", "", row.cells[c].text) for c in code_cols if c < len(row.cells))
+    return digits if _CODE.match(digits) else None
+
+
+def _econ_blocks(table: Table) -> list[tuple[list[int], int | None, int]]:
+    """(code columns, name column, value column) per side-by-side block of an economic-classification table."""
+    labels = [compare_key(c) for c in table.columns]
+    n = len(labels)
+    is_code = [bool(lab) and is_code_column(lab) for lab in labels]
+    if not any(is_code):
+        return [([k], k + 1 if k + 1 < n else None, min(k + 2, n - 1)) for k in range(0, n - 2, 3)]
+    starts = [k for k in range(n) if is_code[k] and (k == 0 or not is_code[k - 1])]
+    blocks = []
+    for b, s in enumerate(starts):
+        end = starts[b + 1] if b + 1 < len(starts) else n
+        code_cols = [k for k in range(s, end) if is_code[k]]
+        rest = [k for k in range(s, end) if not is_code[k]]
+        if not rest:
+            continue
+        blocks.append((code_cols, rest[0] if len(rest) > 1 else None, rest[-1]))
+    return blocks
+
+
+def _econ_view(table: Table, template: Template) -> dict[str, Any]:
+    items: dict[str, CellRef] = {}
+    order: list[str] = []
+    totals: dict[str, CellRef] = {}
+    blocks = _econ_blocks(table)
+    pats = {k: [re.compile(p) for p in v] for k, v in template.rows.items()}
+    for ri, row in enumerate(table.rows):
+        for code_cols, _name, val in blocks:
+            digits = "".join(re.sub(r"\D", "", row.cells[c].text) for c in code_cols if c < len(row.cells))
+            if re.fullmatch(r"\d{3}(\d{2})?", digits) and digits not in items and val < len(row.cells):
+                items[digits] = (table.id, ri, val)
+                order.append(digits)
+        for ci, cell in enumerate(row.cells):
+            lab = label_text(cell)
+            for key in ("personnel_total", "public_total"):
+                if key in totals or not any(p.search(lab) for p in pats.get(key, [])):
+                    continue
+                target = None
+                for cj in range(ci + 1, len(row.cells)):
+                    other = label_text(row.cells[cj])
+                    if any(p.search(other) for k in ("personnel_total", "public_total") for p in pats.get(k, [])):
+                        break
+                    if parse_number(row.cells[cj].text).kind in ("number", "na"):
+                        target = cj
+                        break
+                if target is None:
+                    block = next((b for b in blocks if min(b[0]) <= ci <= b[2]), None)
+                    target = block[2] if block else None
+                if target is not None:
+                    totals[key] = (table.id, ri, target)
+    return {"items": items, "order": order, "totals": totals}
+
+
+def build_view(table: Table, template: Template, settings: ValidationSettings) -> TableView:
+    roles = resolve_columns(table, template)
+    factor = 1.0 / settings.yuan_per_wan if table.unit == "元" else 1.0
+    tol = settings.tolerance_yuan if table.unit == "元" else template.tolerance
+    view = TableView(table, template, roles, factor, tol)
+    code_cols = roles.get("code", [])
+    view.codes = [_row_code(table, i, code_cols) if (code_cols or table.rows[i].codes) else None
+                  for i in range(len(table.rows))]
+    if template.layout == "econ_blocks":
+        view.econ = _econ_view(table, template)
+    return view
+
+
+# ------------------------------------------------------------------------------------------- expansion
+def _rule(view: TableView, ident_id: str) -> str:
+    return ident_id if ident_id.startswith(view.template.id) else f"{view.template.id}-{ident_id}"
+
+
+def _cell(view: TableView, ri: int, ci: int | None) -> CellRef | None:
+    if ci is None or ri >= len(view.table.rows) or ci >= len(view.table.rows[ri].cells):
+        return None
+    return (view.id, ri, ci)
+
+
+def _hierarchy(view: TableView, spec: dict, out: list[Identity]) -> None:
+    by_code: dict[str, int] = {}
+    for i, c in enumerate(view.codes):
+        if c and c not in by_code:
+            by_code[c] = i
+    for code, ri in by_code.items():
+        kids = [k for k in by_code if len(k) == len(code) + 2 and k.startswith(code)]
+        if not kids:
+            continue
+        for role in spec.get("columns", []):
+            c = view.col(role)
+            if c is None:
+                continue
+            lhs, rhs = _cell(view, ri, c), [_cell(view, by_code[k], c) for k in kids]
+            if lhs is None or None in rhs:
+                continue
+            out.append(Identity(_rule(view, spec["id"]), view.id,
+                                f"{code} = Σ {'+'.join(kids)} [{view.table.columns[c]}]",
+                                [Term(lhs, 1.0)], [Term(r, 1.0) for r in rhs], view.tolerance))
+
+
+def _top_rows(view: TableView) -> list[int]:
+    present = {c for c in view.codes if c}
+    out = []
+    for i, c in enumerate(view.codes):
+        if c and not any(c[:k] in present for k in range(3, len(c), 2)):
+            out.append(i)
+    return out
+
+
+def _top_total(view: TableView, spec: dict, out: list[Identity]) -> None:
+    tr = view.total_row()
+    tops = _top_rows(view)
+    if tr is None or not tops:
+        return
+    level = "类" if all(len(view.codes[i] or "") == 3 for i in tops) else "top-level rows"
+    for role in spec.get("columns", []):
+        c = view.col(role)
+        if c is None:
+            continue
+        lhs, rhs = _cell(view, tr, c), [_cell(view, i, c) for i in tops]
+        if lhs is None or None in rhs:
+            continue
+        out.append(Identity(_rule(view, spec["id"]), view.id, f"合计 = Σ {level} [{view.table.columns[c]}]",
+                            [Term(lhs, 1.0)], [Term(r, 1.0) for r in rhs], view.tolerance))
+
+
+def _parts(view: TableView, parts: list[str]) -> list[tuple[int, float]]:
+    out = []
+    for p in parts:
+        sign = -1.0 if p.startswith("-") else 1.0
+        c = view.col(p.lstrip("-"))
+        if c is not None:
+            out.append((c, sign))
+    return out
+
+
+def _row_sum(view: TableView, spec: dict, out: list[Identity], rows: list[int]) -> None:
+    tc = view.col(spec["total"])
+    parts = _parts(view, spec["parts"])
+    if tc is None or not parts:
+        return
+    for ri in rows:
+        lhs = _cell(view, ri, tc)
+        rhs = [(_cell(view, ri, c), s) for c, s in parts]
+        if lhs is None or any(r is None for r, _ in rhs):
+            continue
+        row = view.table.rows[ri]
+        name = view.codes[ri] or label_text(row.cells[view.side_label_col(spec.get("side")) or 0])[:20]
+        out.append(Identity(_rule(view, spec["id"]), view.id,
+                            f"{name}: {view.table.columns[tc]} = " + " ".join(
+                                ("+" if s > 0 else "−") + view.table.columns[c] for c, s in parts).lstrip("+"),
+                            [Term(lhs, 1.0)], [Term(r, s) for r, s in rhs], view.tolerance))
+
+
+def _resolve_term(views: dict[str, TableView], term: dict, default: TableView | None,
+                  each: str | None) -> list[Term] | None:
+    """Cells of one identity term; None when a required row/column is missing."""
+    view = views.get(term["table"]) if "table" in term else default
+    if view is None:
+        return None if not term.get("optional") else []
+    col_name = term["col"].replace("$each", each or "")
+    if col_name.startswith("$"):  # economic-table totals
+        ref = (view.econ or {}).get("totals", {}).get(col_name[1:])
+        return [Term(ref, view.unit_factor)] if ref else (None if not term.get("optional") else [])
+    c = view.col(col_name)
+    if c is None:
+        return None if not term.get("optional") else []
+    if term.get("row") == "$total":
+        ri = view.total_row()
+        rows = [ri] if ri is not None else []
+    elif "row" in term:
+        rows = view.rows_matching(term.get("side"), term["row"])[:1]
+    else:
+        rows = view.rows_matching(term.get("side"), term["rows"])
+    if not rows:
+        return None if not term.get("optional") else []
+    refs = [_cell(view, ri, c) for ri in rows]
+    return [Term(r, view.unit_factor) for r in refs if r is not None]
+
+
+def _sum(views: dict[str, TableView], spec: dict, out: list[Identity], owner: TableView | None,
+         rule: str, table_id: str) -> None:
+    for each in spec.get("for_each", [None]):
+        lhs, rhs = [], []
+        ok = True
+        for side, terms in (("lhs", lhs), ("rhs", rhs)):
+            for t in spec[side]:
+                got = _resolve_term(views, t, owner, each)
+                if got is None:
+                    ok = False
+                    break
+                sign = -1.0 if t.get("sign") == "-" else 1.0
+                terms.extend(Term(g.ref, g.coef * sign) for g in got)
+            if not ok:
+                break
+        if not ok or not lhs:
+            continue
+        desc = spec.get("description", "")
+        if each and owner is not None and owner.col(each) is not None:
+            desc += f" [{owner.table.columns[owner.col(each)]}]"
+        out.append(Identity(rule, table_id, desc, lhs, rhs, _cross_tol(views, lhs + rhs)))
+
+
+def _cross_tol(views: dict[str, TableView], terms: list[Term]) -> float:
+    """Tolerance in the unit of the terms (万元 after conversion, or the single table's own unit)."""
+    tables = {t.ref[0] for t in terms}
+    vs = [v for v in views.values() if v.id in tables]
+    if len(vs) == 1:
+        return vs[0].tolerance
+    return max(ValidationSettings().tolerance_wan, max((v.tolerance * v.unit_factor for v in vs), default=0.0))
+
+
+def _class_name(label: str) -> str:
+    name = _NUMBERING.sub("", label)
+    return re.sub(r"支出$", "", name)
+
+
+def _class_match(views: dict[str, TableView], spec: dict, out: list[Identity], doc_classes: dict[str, str]) -> None:
+    left_spec, right_spec = spec["left"], spec["right"]
+    lv, rv = views.get(left_spec["table"]), views.get(right_spec["table"])
+    if lv is None or rv is None:
+        return
+    lc, rc = lv.col(left_spec["col"]), rv.col(right_spec["col"])
+    label_col = lv.side_label_col(left_spec.get("side"))
+    if lc is None or rc is None or label_col is None:
+        return
+    catalogue = function_classes()
+    right_codes = {c: i for i, c in enumerate(rv.codes) if c}
+    for ri in lv.rows_matching(left_spec.get("side"), left_spec["rows"]):
+        label = label_text(lv.table.rows[ri].cells[label_col])
+        name = _class_name(label)
+        code = doc_classes.get(name) or catalogue.get(name)
+        lref = _cell(lv, ri, lc)
+        if code is None or lref is None:
+            continue
+        if code in right_codes:
+            rrows = [right_codes[code]]
+        else:
+            under = [c for c in right_codes if c.startswith(code)]
+            shallow = min((len(c) for c in under), default=0)
+            rrows = [right_codes[c] for c in under if len(c) == shallow]
+        lcell = lv.table.rows[ri].cells[lc]
+        if not rrows and (is_blank(lcell) or amount(lcell) == 0):
+            continue
+        rhs = [Term(_cell(rv, i, rc), rv.unit_factor) for i in rrows]
+        out.append(Identity(spec["id"], "", f"{spec.get('description', '')}: {label} = {code}",
+                            [Term(lref, lv.unit_factor)], rhs, _cross_tol(views, [Term(lref, 1)] + rhs)))
+
+
+def _econ(view: TableView, spec: dict, out: list[Identity]) -> None:
+    econ = view.econ or {}
+    items: dict[str, CellRef] = econ.get("items", {})
+    if spec["type"] == "econ_classes":
+        for code in econ.get("order", []):
+            if len(code) != 3:
+                continue
+            kids = [k for k in econ["order"] if len(k) == 5 and k.startswith(code)]
+            if kids:
+                out.append(Identity(_rule(view, spec["id"]), view.id, f"{code} = Σ {len(kids)} 款",
+                                    [Term(items[code], 1.0)], [Term(items[k], 1.0) for k in kids], view.tolerance))
+        return
+    totals = econ.get("totals", {})
+    personnel = set(view.template.extra.get("personnel_classes", ["301", "303"]))
+    classes = [c for c in econ.get("order", []) if len(c) == 3]
+    for key, members, name in (("personnel_total", [c for c in classes if c in personnel], "人员经费合计"),
+                               ("public_total", [c for c in classes if c not in personnel], "公用经费合计")):
+        if key in totals and members:
+            out.append(Identity(_rule(view, spec["id"]), view.id, f"{name} = Σ {'+'.join(members)}",
+                                [Term(totals[key], 1.0)], [Term(items[c], 1.0) for c in members], view.tolerance))
+
+
+def _record_sum(view: TableView, spec: dict, out: list[Identity]) -> None:
+    cols = [view.col(spec["total"])] + [view.col(p) for p in spec["parts"]]
+    if any(c is None for c in cols):
+        return
+    for ri, row in enumerate(view.table.rows):
+        if any(not is_blank(row.cells[c]) for c in cols if c < len(row.cells)) and all(
+                parse_number(row.cells[c].text).kind != "text" for c in cols if c < len(row.cells)):
+            refs = [_cell(view, ri, c) for c in cols]
+            if None in refs:
+                continue
+            out.append(Identity(_rule(view, spec["id"]), view.id, spec.get("description", ""),
+                                [Term(refs[0], 1.0)], [Term(r, 1.0) for r in refs[1:]], view.tolerance))
+
+
+def _doc_class_names(views: dict[str, TableView]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for v in views.values():
+        name_col = v.col("name")
+        if name_col is None:
+            continue
+        for i, code in enumerate(v.codes):
+            if code and len(code) == 3 and code.startswith("2"):
+                out.setdefault(_class_name(label_text(v.table.rows[i].cells[name_col])), code)
+    return out
+
+
+def table_views(doc: Document, settings: ValidationSettings | None = None) -> dict[str, TableView]:
+    """First table of each recognised template, keyed by template id (for cross-table identities), plus
+    every table under its own id."""
+    settings = settings or ValidationSettings()
+    templates = load_templates()
+    views: dict[str, TableView] = {}
+    for t in doc.tables:
+        tid = t.template or identify_template(t)
+        if tid is None or tid not in templates:
+            continue
+        views[t.id] = build_view(t, templates[tid], settings)
+    return views
+
+
+def expand_identities(doc: Document, settings: ValidationSettings | None = None) -> list[Identity]:
+    views = table_views(doc, settings)
+    out: list[Identity] = []
+    by_template: dict[str, TableView] = {}
+    for v in views.values():
+        by_template.setdefault(v.template.id, v)
+    for view in views.values():
+        coded_rows = [i for i, c in enumerate(view.codes) if c]
+        tr = view.total_row()
+        for spec in view.template.identities:
+            kind = spec["type"]
+            if kind == "hierarchy":
+                _hierarchy(view, spec, out)
+            elif kind == "top_total":
+                _top_total(view, spec, out)
+            elif kind == "row_sum":
+                _row_sum(view, spec, out, ([tr] if tr is not None else []) + coded_rows)
+            elif kind == "side_row_sum":
+                side_col = view.side_label_col(spec.get("side"))
+                rows = [i for i, r in enumerate(view.table.rows)
+                        if side_col is not None and label_text(r.cells[side_col])]
+                _row_sum(view, spec, out, rows)
+            elif kind == "sum":
+                _sum({view.template.id: view}, spec, out, view, _rule(view, spec["id"]), view.id)
+            elif kind in ("econ_classes", "econ_totals"):
+                _econ(view, spec, out)
+            elif kind == "record_sum":
+                _record_sum(view, spec, out)
+            else:
+                raise ValueError(f"template {view.template.id}: unknown identity type {kind!r}")
+    doc_classes = _doc_class_names(views)
+    for spec in cross_identities():
+        tables = {t["table"] for t in spec.get("lhs", []) + spec.get("rhs", [])} | {
+            spec[k]["table"] for k in ("left", "right") if k in spec}
+        if not tables <= set(by_template):
+            continue
+        table_id = "+".join(by_template[t].id for t in sorted(tables))
+        if spec["type"] == "class_match":
+            before = len(out)
+            _class_match(by_template, spec, out, doc_classes)
+            for ident in out[before:]:
+                ident.table = table_id
+        else:
+            _sum(by_template, spec, out, None, spec["id"], table_id)
+    # drop instances where nothing was printed
+    cells = {(t.id, ri, ci): c for t in doc.tables for ri, r in enumerate(t.rows) for ci, c in enumerate(r.cells)}
+    return [i for i in out if any(not is_blank(cells[r]) for r in i.cells())]
+
+
+def cell_values(doc: Document) -> dict[CellRef, float]:
+    return {(t.id, ri, ci): amount(c) for t in doc.tables for ri, r in enumerate(t.rows) for ci, c in enumerate(r.cells)}
+
+
+def to_check(ident: Identity, values: dict[CellRef, float]) -> Check:
+    actual, expected = ident.sides(values)
+    return Check(rule=ident.rule, table=ident.table, ok=abs(actual - expected) <= ident.tolerance + EPS,
+                 expected=round(expected, 6), actual=round(actual, 6), cells=ident.cells(),
+                 description=ident.description, tolerance=ident.tolerance)
+
+
+def validate_document(doc: Document, settings: ValidationSettings | None = None) -> list[Check]:
+    """Evaluate every applicable identity; replaces ``doc.checks``; flags cells of failing identities."""
+    identities = expand_identities(doc, settings)
+    values = cell_values(doc)
+    checks = [to_check(i, values) for i in identities]
+    for _t, _ri, _ci, cell in doc.cells():
+        if "check_failed" in cell.reasons:
+            cell.reasons.remove("check_failed")
+    lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
+    for chk in checks:
+        if not chk.ok:
+            for ref in chk.cells:
+                lookup[ref].add_reason("check_failed")
+    doc.checks = checks
+    return checks
