@@ -58,6 +58,9 @@ def flatten_header(cells: list[HeaderCell], n_rows: int, n_cols: int) -> list[st
             for c in range(h.col, min(n_cols, h.col + h.colspan)):
                 if not paths[c] or paths[c][-1] != text:
                     paths[c].append(text)
+    # a title row spanning every column (财政拨款“三公”经费) says nothing about any one column
+    while n_cols > 1 and all(len(p) > 1 for p in paths) and len({p[0] for p in paths}) == 1:
+        paths = [p[1:] for p in paths]
     flat = [p[-1] if p else "" for p in paths]
     counts: dict[str, int] = {}
     for f in flat:

@@ -185,8 +185,8 @@ def text_layer_is_real(chars: list[TextChar], image_cover: float, invisible_text
 
 
 def is_watermark_char(c: TextChar) -> bool:
-    """Watermark text objects: rotated, light, or very large glyphs (“仅供内部审核”)."""
-    return abs(c.angle) > 5 and abs(c.angle) < 355 or c.fill_grey >= 150 or c.font_size >= 40
+    """Watermark text objects (“仅供内部审核”): rotated glyphs or light-grey fill."""
+    return 5 < abs(c.angle) < 355 or c.fill_grey >= 150
 
 
 def _page_objects(page, scale: float, h_pt: float, w_pt: float):

@@ -1,0 +1,239 @@
+"""Stage 5 — assemble: page readings → document tables.
+
+- header rows vs body rows (the 栏次 row closes the header; the first row holding an amount, a code or a
+  合计/总计/一、… label opens the body), one flat label per column (:func:`pipeline.headers.flatten_header`);
+- text above a table gives title, form (公开02表), department, year and unit; text below gives notes;
+- a table continued on the next page (same columns, no title of its own; header rows repeated or not)
+  becomes ONE table with ``pages: [n, n+1]``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .headers import HeaderCell, flatten_header, is_column_number_row
+from .model import Cell, Row, Table
+from .read import GridReading, PageReading, TextLine
+from .textnorm import compare_key
+
+_AMOUNT = re.compile(r"^[-−－]?[\d,，]*\d[.．]\d+%?$|^[-−－]?\d{1,3}(,\d{3})+$")
+_CODE = re.compile(r"^\d{3}(\s?\d{2}){0,2}$|^\d{5}$|^\d{7}$")
+_BODY_LABEL = re.compile(r"^(合计|总计|本年.{0,6}合计|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|人员经费|公用经费|\d{3}\b)")
+_FORM = re.compile(r"公开\s*0?(\d{1,2})\s*表")
+_UNIT = re.compile(r"(?:金额)?单位\s*[:：]\s*(万元|元|千元|亿元)")
+_DEPT = re.compile(r"(?:部门名称|单位名称|编制部门|编制单位|预算单位|部门|单位)\s*[:：]\s*([^\s:：]{2,40}?)(?:\s|$|\d{4}年|单位[:：]|金额单位)")
+_YEAR = re.compile(r"(20\d{2})\s*年度?")
+_TITLE = re.compile(r"(表|情况|明细)$")
+_NOTE = re.compile(r"^(注|说明|备注|填报说明)\s*[:：0-9１-９]|本表无数据|^注[:：]?")
+
+
+@dataclass
+class PageTable:
+    """One grid on one page, turned into printed rows, before joining continuations."""
+
+    page: int
+    grid_reading: GridReading
+    header_cells: list[HeaderCell]
+    header_rows: int
+    body: list[Row]
+    above: list[TextLine] = field(default_factory=list)
+    below: list[TextLine] = field(default_factory=list)
+    col_edges: list[float] = field(default_factory=list)
+    all_rows: list[Row] = field(default_factory=list)  # every non-empty grid row, header rows included
+
+
+def _has_data(texts: list[str]) -> bool:
+    """An amount or a classification code anywhere in the row."""
+    return any(_AMOUNT.match(t.strip()) or _CODE.match(t.strip()) for t in texts if t.strip())
+
+
+def _label_row(texts: list[str], rowspans: list[int]) -> bool:
+    """First non-empty cell is a body label (合计, 一、…, 本年收入合计) on a single-row cell."""
+    for t, span in zip(texts, rowspans):
+        if t.strip():
+            return span == 1 and bool(_BODY_LABEL.match(t.strip()))
+    return False
+
+
+def _header_rows(texts: list[list[str]], rowspans: list[list[int]]) -> int:
+    """Number of header rows: up to the 栏次 row; else up to the first row with data, extended upwards
+    over body-label rows (一、… rows whose amounts are blank); else (empty table) up to the first label row."""
+    for r, row in enumerate(texts):
+        if is_column_number_row(row):
+            return r + 1
+        if _has_data(row):
+            while r > 0 and _label_row(texts[r - 1], rowspans[r - 1]):
+                r -= 1
+            return r
+    for r, row in enumerate(texts):
+        if _label_row(row, rowspans[r]):
+            return r
+    return len(texts) if len(texts) <= 4 else 0
+
+
+def _grid_rows(gr: GridReading) -> tuple[list[list[str]], dict[tuple[int, int], tuple]]:
+    g = gr.grid
+    texts = [["" for _ in range(g.n_cols)] for _ in range(g.n_rows)]
+    where: dict[tuple[int, int], tuple] = {}
+    for cell in g.cells:
+        rd = gr.cells.get((cell.row, cell.col))
+        texts[cell.row][cell.col] = rd.text if rd else ""
+        for r in range(cell.row, cell.row + cell.rowspan):
+            for c in range(cell.col, cell.col + cell.colspan):
+                where[(r, c)] = (cell, rd)
+    return texts, where
+
+
+def page_tables(reading: PageReading) -> list[PageTable]:
+    out = []
+    grids = sorted(reading.grids, key=lambda gr: gr.grid.ys[0])
+    for k, gr in enumerate(grids):
+        g = gr.grid
+        texts, where = _grid_rows(gr)
+        spans = [[1] * g.n_cols for _ in range(g.n_rows)]
+        for cell in g.cells:
+            spans[cell.row][cell.col] = cell.rowspan
+        n_header = _header_rows(texts, spans)
+        # header cells, with spans clipped to the header band
+        header_cells = []
+        for cell in g.cells:
+            if cell.row < n_header:
+                header_cells.append(HeaderCell(cell.row, cell.col, texts[cell.row][cell.col],
+                                               min(cell.rowspan, n_header - cell.row), cell.colspan))
+        body, all_rows = [], []
+        for r in range(g.n_rows):
+            cells = []
+            for c in range(g.n_cols):
+                cell, rd = where.get((r, c), (None, None))
+                if cell is not None and cell.row == r and cell.col == c and rd is not None:
+                    cells.append(Cell(text=rd.text, bbox=cell.bbox, ocr_score=rd.score,
+                                      alternatives=list(rd.alternatives), reasons=list(rd.reasons)))
+                else:
+                    x0, x1 = int(g.xs[c]), int(g.xs[c + 1])
+                    y0, y1 = int(g.ys[r]), int(g.ys[r + 1])
+                    cells.append(Cell(text="", bbox=(x0, y0, x1, y1)))
+            if all(not c.text for c in cells):
+                continue
+            row = Row(page=reading.number, cells=cells)
+            all_rows.append(row)
+            if r >= n_header:
+                body.append(row)
+        top = g.ys[0]
+        prev_bottom = grids[k - 1].grid.ys[-1] if k > 0 else 0
+        next_top = grids[k + 1].grid.ys[0] if k + 1 < len(grids) else reading.height + 1
+        above = [ln for ln in reading.lines if prev_bottom - 2 <= ln.bbox[3] <= top + 2 and ln.bbox[1] < top]
+        below = [ln for ln in reading.lines if ln.bbox[1] >= g.ys[-1] - 2 and ln.bbox[3] <= next_top + 2]
+        width = g.xs[-1] - g.xs[0]
+        edges = [(x - g.xs[0]) / max(1.0, width) for x in g.xs]
+        out.append(PageTable(reading.number, gr, header_cells, n_header, body, above, below, edges, all_rows))
+    return out
+
+
+_HEADER_WORD = re.compile(r"^(类|款|项|合计|小计|[\u4e00-\u9fff]{0,12}(支出|收入|结余|经费|预算数|决算数))$")
+
+
+def _fix_header_fragments(pt: PageTable, n_cols: int) -> None:
+    """Shanghai tables put sub-headers (类/款/项, 合计/基本支出/项目支出 under 本年支出) on the first body
+    row, next to its 合计 label: move them into the header."""
+    if not pt.body or pt.header_rows == 0:
+        return
+    first = pt.body[0]
+    label_at = next((i for i, c in enumerate(first.cells) if c.text), None)
+    frag = [i for i, c in enumerate(first.cells)
+            if i != label_at and _HEADER_WORD.match(c.text) and not re.search(r"\d", c.text)]
+    if len(frag) >= 2:
+        for i in frag:
+            pt.header_cells.append(HeaderCell(pt.header_rows, i, first.cells[i].text))
+            first.cells[i].text = ""
+        pt.header_rows += 1
+
+
+def _meta(lines: list[TextLine]) -> dict:
+    meta: dict = {"title": "", "form": "", "unit": "", "department": "", "year": None}
+    joined = " ".join(ln.text for ln in lines)
+    m = _FORM.search(joined.replace(" ", ""))
+    if m:
+        meta["form"] = f"公开{int(m.group(1)):02d}表"
+    m = _UNIT.search(joined)
+    if m:
+        meta["unit"] = m.group(1)
+    for m in _DEPT.finditer(joined + " "):
+        if m.group(1) not in ("万元", "元", "千元", "亿元"):
+            meta["department"] = m.group(1)
+            break
+    m = _YEAR.search(joined)
+    if m:
+        meta["year"] = int(m.group(1))
+    titles = []
+    for ln in lines:
+        t = _FORM.sub("", ln.text).strip()
+        t = re.sub(r"^(附表|表)?\s*\d{0,2}[-—.、]?\s*", "", t) if re.match(r"^(附表|表)\s*\d", t) else t
+        if 3 <= len(t) <= 40 and _TITLE.search(t) and not _NOTE.match(t) and "：" not in t and ":" not in t:
+            titles.append(t)
+    if titles:
+        meta["title"] = titles[-1]
+    return meta
+
+
+def _same_columns(a: PageTable, b: PageTable) -> bool:
+    if len(a.col_edges) != len(b.col_edges):
+        return False
+    return all(abs(x - y) < 0.03 for x, y in zip(a.col_edges, b.col_edges))
+
+
+def _header_texts(pt: PageTable) -> list[str]:
+    return [compare_key(h.text) for h in sorted(pt.header_cells, key=lambda h: (h.row, h.col)) if h.text]
+
+
+def assemble(readings: list[PageReading]) -> list[Table]:
+    """Join the page tables of a document into tables (continuations merged) with their metadata."""
+    pts: list[PageTable] = []
+    for reading in readings:
+        pts.extend(page_tables(reading))
+    tables: list[Table] = []
+    last: tuple[Table, PageTable] | None = None
+    for pt in pts:
+        n_cols = pt.grid_reading.grid.n_cols
+        _fix_header_fragments(pt, n_cols)
+        meta = _meta(pt.above)
+        is_first_on_page = not any(p is not pt and p.page == pt.page and p.grid_reading.grid.ys[0] <
+                                   pt.grid_reading.grid.ys[0] for p in pts)
+        if (last is not None and is_first_on_page and pt.page == last[1].page + 1 and not meta["title"]
+                and not meta["form"] and _same_columns(last[1], pt)):
+            table, _ = last
+            repeated = pt.header_rows == 0 or _header_texts(pt) == _header_texts(last[1]) or not _header_texts(pt)
+            # header repeated → drop it; otherwise what looked like header rows are body rows
+            table.rows.extend(pt.body if repeated else pt.all_rows)
+            if pt.page not in table.pages:
+                table.pages.append(pt.page)
+            table.notes.extend(_notes(pt.below))
+            last = (table, pt)
+            continue
+        n_rows = pt.header_rows
+        header_grid = [["" for _ in range(n_cols)] for _ in range(n_rows)]
+        for h in pt.header_cells:
+            if h.row < n_rows:
+                header_grid[h.row][h.col] = h.text
+        columns = flatten_header(pt.header_cells, n_rows, n_cols) if n_rows else [""] * n_cols
+        table = Table(id=f"t{len(tables) + 1}", title=meta["title"], form=meta["form"], unit=meta["unit"],
+                      pages=[pt.page], header=header_grid, columns=columns, rows=list(pt.body),
+                      notes=_notes(pt.below), department=meta["department"], year=meta["year"],
+                      bbox=pt.grid_reading.grid.bbox)
+        tables.append(table)
+        last = (table, pt)
+    return tables
+
+
+def _notes(lines: list[TextLine]) -> list[str]:
+    notes: list[str] = []
+    started = False
+    for ln in sorted(lines, key=lambda l: (l.bbox[1], l.bbox[0])):
+        t = ln.text.strip()
+        if not t:
+            continue
+        if _NOTE.search(t):
+            notes.append(t)
+            started = True
+        elif started and notes and not re.match(r"^[-—\d\s]+$", t):
+            notes[-1] += t  # continuation line of a note
+    return notes

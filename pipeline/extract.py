@@ -1,0 +1,126 @@
+"""One document through the named stages:
+
+ingest → preprocess → layout → read → assemble → interpret → validate → score → (export: see export.py)
+
+Born-digital pages skip rendering, preprocessing and OCR: their rules come from the PDF's vector paths
+and their text from the text layer (``pages[].mode == "text"``). Scanned pages (and pages whose text
+layer is garbage or an invisible OCR layer) are rendered, cleaned and read with PP-OCRv6 (``"ocr"``).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import __version__
+from .assemble import assemble
+from .ingest import IngestSettings, SourcePage, open_document
+from .interpret import document_metadata, interpret_cells
+from .layout import LayoutSettings, find_tables, segments_from_binary
+from .model import Document, PageInfo
+from .read import PageReading, ReadSettings, read_ocr, read_text_layer
+
+PIPELINE_VERSION = __version__
+
+
+@dataclass(frozen=True)
+class ExtractSettings:
+    dpi: int = 200
+    force_ocr: bool = False
+    max_pages: int = 2000
+    max_pixels: int = 80_000_000
+    layout: LayoutSettings = field(default_factory=LayoutSettings)
+    read: ReadSettings = field(default_factory=ReadSettings)
+
+
+@dataclass
+class StageTimes:
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def add(self, stage: str, t0: float) -> None:
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - t0
+
+
+def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes) -> PageReading:
+    if page.text_mode and not settings.force_ocr:
+        t0 = time.perf_counter()
+        segs = page.rules or []
+        grids = find_tables(segs, page.width, page.height, page.dpi, settings.layout)
+        times.add("layout", t0)
+        t0 = time.perf_counter()
+        reading = read_text_layer(page, grids)
+        times.add("read", t0)
+        return reading
+    from .ocr import get_recognizer
+    from .preprocess import preprocess_page
+
+    t0 = time.perf_counter()
+    image = page.image
+    times.add("ingest", t0)
+    t0 = time.perf_counter()
+    clean = preprocess_page(image)
+    times.add("preprocess", t0)
+    t0 = time.perf_counter()
+    h, w = clean.gray.shape
+    grids = find_tables(segments_from_binary(clean.binary, page.dpi, settings.layout), w, h, page.dpi,
+                        settings.layout)
+    times.add("layout", t0)
+    t0 = time.perf_counter()
+    reading = read_ocr(page, clean, grids, get_recognizer(), settings.read)
+    times.add("read", t0)
+    return reading
+
+
+def extract_document(path: str | Path, settings: ExtractSettings = ExtractSettings(), rel_path: str | None = None,
+                     on_page: Callable[[int, int], None] | None = None, times: StageTimes | None = None) -> Document:
+    """Run every stage on one PDF or image; raises InputFileError/LimitExceeded naming the file."""
+    times = times or StageTimes()
+    path = Path(path)
+    t0 = time.perf_counter()
+    src = open_document(path, IngestSettings(dpi=settings.dpi, max_pages=settings.max_pages,
+                                             max_pixels=settings.max_pixels))
+    times.add("ingest", t0)
+    doc = Document(source_path=rel_path or path.name, sha256=src.sha256, page_count=src.page_count,
+                   pipeline_version=PIPELINE_VERSION)
+    readings: list[PageReading] = []
+    for page in src.pages():
+        reading = _read_page(page, settings, times)
+        readings.append(reading)
+        doc.pages.append(PageInfo(number=page.number, mode=reading.mode, width=reading.width,
+                                  height=reading.height, dpi=reading.dpi, skew=reading.skew))
+        if on_page:
+            on_page(page.number, src.page_count)
+    t0 = time.perf_counter()
+    doc.tables = assemble(readings)
+    times.add("assemble", t0)
+    t0 = time.perf_counter()
+    for table in doc.tables:
+        interpret_cells(table)
+    document_metadata(doc, readings)
+    times.add("interpret", t0)
+    finish_document(doc, times)
+    return doc
+
+
+def finish_document(doc: Document, times: StageTimes | None = None) -> None:
+    """Template recognition, code matching, validation, repair and scoring (also used after review)."""
+    times = times or StageTimes()
+    from .codes import assign_codes
+    from .repair import repair_document
+    from .score import score_document
+    from .templates import identify_template
+    from .validate import validate_document
+
+    t0 = time.perf_counter()
+    for table in doc.tables:
+        identify_template(table)
+        assign_codes(table, doc.year)
+    times.add("interpret", t0)
+    t0 = time.perf_counter()
+    validate_document(doc)
+    repair_document(doc)
+    times.add("validate", t0)
+    t0 = time.perf_counter()
+    score_document(doc)
+    times.add("score", t0)

@@ -1,0 +1,75 @@
+"""Stage 6 — interpret: numbers in amount columns, cell kinds and format problems, document metadata
+(authority, fiscal year, kind), table ids and units."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from .headers import is_amount_column
+from .model import Document, Table
+from .numbers import parse_number
+from .read import PageReading
+
+_KIND = re.compile(r"(部门|单位)\s*(决算|预算)")
+_COVER = re.compile(r"(?P<auth>[\u4e00-\u9fff（）()]{3,40}?)\s*(?P<year>20\d{2})\s*年度?\s*(?P<kind>部门|单位)\s*(?P<k2>决算|预算)")
+_COVER2 = re.compile(r"(?P<year>20\d{2})\s*年度?\s*(?P<auth>[\u4e00-\u9fff（）()]{3,40}?)\s*(?P<kind>部门|单位)\s*(?P<k2>决算|预算)")
+_YEAR = re.compile(r"(20\d{2})\s*年度")
+_AUTH_SUFFIX = re.compile(r"(局|委员会|委|办公室|办|厅|部|院|中心|所|馆|政府|街道办事处|办事处|镇|会|处|站|队|社|校|学|园|署|府)$")
+
+
+def interpret_cells(table: Table) -> None:
+    """Values of amount columns; ``format`` reason for text that is not a well-formed amount."""
+    amount_cols = [is_amount_column(c) for c in table.columns]
+    if table.columns and not any(amount_cols[2:]) and all(c == "" for c in table.columns):
+        amount_cols = [True] * len(table.columns)
+    for row in table.rows:
+        for ci, cell in enumerate(row.cells):
+            p = parse_number(cell.text)
+            amount = ci < len(amount_cols) and amount_cols[ci]
+            if p.kind == "empty":
+                cell.kind, cell.value = "empty", None
+            elif p.kind == "na":
+                cell.kind, cell.value = "na", None
+            elif amount and p.kind == "number":
+                cell.kind, cell.value = "number", p.value
+                if not p.well_formed or (p.decimals not in (0, 2) and not p.percent):
+                    cell.add_reason("format")
+            elif amount:
+                cell.kind, cell.value = "text", None
+                if not re.search(r"[\u4e00-\u9fff]{2,}", cell.text):  # a garbled amount, not a label
+                    cell.add_reason("format")
+            else:
+                cell.kind, cell.value = "text", None
+
+
+def document_metadata(doc: Document, readings: list[PageReading]) -> None:
+    """Authority, fiscal year and kind from the cover and the tables' metadata lines."""
+    front = " ".join(ln.text for r in readings[:3] for ln in r.lines)
+    front = re.sub(r"\s+", "", front)
+    for m in list(_COVER.finditer(front)) + list(_COVER2.finditer(front)):
+        auth = re.sub(r"^.*?(第[一二三四五六七八九十]+部分|目录|概况)", "", m.group("auth")) or m.group("auth")
+        if not _AUTH_SUFFIX.search(auth):
+            continue
+        doc.authority = auth
+        doc.year = int(m.group("year"))
+        doc.kind = m.group("kind") + m.group("k2")
+        break
+    depts = Counter(t.department for t in doc.tables if t.department)
+    if not doc.authority and depts:
+        doc.authority = depts.most_common(1)[0][0]
+    if doc.year is None:
+        years = Counter(int(y) for y in _YEAR.findall(front))
+        years.update(t.year for t in doc.tables if t.year)
+        if years:
+            doc.year = years.most_common(1)[0][0]
+    if not doc.kind:
+        km = _KIND.search(front) or _KIND.search(" ".join(t.title for t in doc.tables))
+        if km:
+            doc.kind = km.group(1) + km.group(2)
+        elif any("决算" in t.title for t in doc.tables):
+            doc.kind = "部门决算"
+        elif any("预算" in t.title for t in doc.tables):
+            doc.kind = "部门预算"
+    for t in doc.tables:
+        if not t.unit:
+            t.unit = "万元" if doc.kind.endswith("决算") else ""

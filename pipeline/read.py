@@ -1,0 +1,289 @@
+"""Stage 4 — read: the text of every grid cell and of the lines around the tables.
+
+Two backends with one output (:class:`PageReading`):
+- :func:`read_text_layer` assigns the PDF's characters to cells (watermark glyphs dropped);
+- :func:`read_ocr` cuts each non-empty cell into text lines from the cleaned page and recognises them
+  in batches with PP-OCRv6, keeping the weakest character score and alternative readings; text outside
+  the tables is found by projection profiles and recognised the same way.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .ingest import SourcePage, TextChar, is_watermark_char
+from .layout import Grid, GridCell
+from .model import Alternative
+from .textnorm import clean_cell_text
+
+
+@dataclass
+class Reading:
+    text: str = ""
+    score: float = 1.0  # weakest character
+    alternatives: list[Alternative] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # seal, watermark, low_ocr …
+    n_lines: int = 0
+
+
+@dataclass
+class TextLine:
+    text: str
+    bbox: tuple[int, int, int, int]
+    score: float = 1.0
+
+
+@dataclass
+class GridReading:
+    grid: Grid
+    cells: dict[tuple[int, int], Reading]  # key: (row, col) of the merged cell's top-left
+
+
+@dataclass
+class PageReading:
+    number: int
+    mode: str  # text | ocr
+    width: int
+    height: int
+    dpi: int
+    skew: float
+    grids: list[GridReading]
+    lines: list[TextLine]  # text outside the tables, top to bottom
+
+
+# --------------------------------------------------------------------------------------- text layer
+
+def _locate(grid: Grid, x: float, y: float) -> tuple[int, int] | None:
+    if not (grid.xs[0] <= x <= grid.xs[-1] and grid.ys[0] <= y <= grid.ys[-1]):
+        return None
+    c = min(grid.n_cols - 1, max(0, bisect.bisect_right(grid.xs, x) - 1))
+    r = min(grid.n_rows - 1, max(0, bisect.bisect_right(grid.ys, y) - 1))
+    return r, c
+
+
+def _chars_to_text(chars: list[TextChar]) -> str:
+    """Characters → text: lines by vertical position, words by gaps; wrapped lines joined."""
+    if not chars:
+        return ""
+    heights = sorted(c.y1 - c.y0 for c in chars)
+    h = max(1.0, heights[len(heights) // 2])
+    rows: list[list[TextChar]] = []
+    for c in sorted(chars, key=lambda c: (c.y0 + c.y1) / 2):
+        yc = (c.y0 + c.y1) / 2
+        if rows and abs(yc - np.mean([(d.y0 + d.y1) / 2 for d in rows[-1]])) < 0.5 * h:
+            rows[-1].append(c)
+        else:
+            rows.append([c])
+    lines = []
+    for row in rows:
+        row.sort(key=lambda c: c.x0)
+        out = [row[0].char]
+        for prev, cur in zip(row, row[1:]):
+            if cur.x0 - prev.x1 > 0.35 * h:
+                out.append(" ")
+            out.append(cur.char)
+        lines.append("".join(out))
+    return "\n".join(lines)
+
+
+def _outside_lines(chars: list[TextChar], grids: list[Grid]) -> list[TextLine]:
+    free = [c for c in chars if not any(_locate(g, (c.x0 + c.x1) / 2, (c.y0 + c.y1) / 2) for g in grids)]
+    if not free:
+        return []
+    heights = sorted(c.y1 - c.y0 for c in free)
+    h = max(1.0, heights[len(heights) // 2])
+    rows: list[list[TextChar]] = []
+    for c in sorted(free, key=lambda c: (c.y0 + c.y1) / 2):
+        yc = (c.y0 + c.y1) / 2
+        if rows and abs(yc - (rows[-1][-1].y0 + rows[-1][-1].y1) / 2) < 0.5 * h:
+            rows[-1].append(c)
+        else:
+            rows.append([c])
+    lines = []
+    for row in rows:
+        row.sort(key=lambda c: c.x0)
+        # split a row into separate pieces at wide gaps (部门：… left, 单位：万元 right)
+        piece = [row[0]]
+        for prev, cur in zip(row, row[1:]):
+            if cur.x0 - prev.x1 > 4 * h:
+                lines.append(_piece(piece))
+                piece = []
+            piece.append(cur)
+        lines.append(_piece(piece))
+    return lines
+
+
+def _piece(chars: list[TextChar]) -> TextLine:
+    text = clean_cell_text(_chars_to_text(chars))
+    return TextLine(text, (int(min(c.x0 for c in chars)), int(min(c.y0 for c in chars)),
+                           int(max(c.x1 for c in chars)), int(max(c.y1 for c in chars))))
+
+
+def read_text_layer(page: SourcePage, grids: list[Grid]) -> PageReading:
+    chars = [c for c in (page.chars or []) if not is_watermark_char(c) and c.char.strip()]
+    readings = []
+    for g in grids:
+        owner = g.owner()
+        bucket: dict[tuple[int, int], list[TextChar]] = {}
+        for c in chars:
+            rc = _locate(g, (c.x0 + c.x1) / 2, (c.y0 + c.y1) / 2)
+            if rc is None:
+                continue
+            cell = owner.get(rc)
+            if cell is None:
+                continue
+            bucket.setdefault((cell.row, cell.col), []).append(c)
+        cells = {}
+        for cell in g.cells:
+            cs = bucket.get((cell.row, cell.col), [])
+            raw = _chars_to_text(cs)
+            cells[(cell.row, cell.col)] = Reading(text=clean_cell_text(raw), score=1.0,
+                                                  n_lines=raw.count("\n") + 1 if raw else 0)
+        readings.append(GridReading(g, cells))
+    return PageReading(page.number, "text", page.width, page.height, page.dpi, 0.0, readings,
+                       _outside_lines(chars, grids))
+
+
+# ---------------------------------------------------------------------------------------------- OCR
+
+@dataclass(frozen=True)
+class ReadSettings:
+    low_ocr: float = 0.90  # weakest character below this → reason low_ocr
+    min_ink: int = 12  # pixels of ink below which a cell is empty
+    pad: int = 4
+
+
+def _ink_bands(binary: np.ndarray, min_gap: int, min_h: int) -> list[tuple[int, int]]:
+    """Runs of rows containing ink, merged across gaps smaller than ``min_gap``."""
+    rows = np.flatnonzero(binary.any(axis=1))
+    if rows.size == 0:
+        return []
+    bands = []
+    start = prev = int(rows[0])
+    for r in rows[1:]:
+        r = int(r)
+        if r - prev > min_gap:
+            bands.append((start, prev + 1))
+            start = r
+        prev = r
+    bands.append((start, prev + 1))
+    return [b for b in bands if b[1] - b[0] >= min_h]
+
+
+def _strip_rules(binary: np.ndarray) -> np.ndarray:
+    """Clear rows/columns at a crop's edges that are mostly ink (remains of the cell's rules)."""
+    b = binary.copy()
+    h, w = b.shape
+    for _ in range(4):
+        if h and b[0].mean() > 0.5 * 255:
+            b[0] = 0
+        if h and b[-1].mean() > 0.5 * 255:
+            b[-1] = 0
+    for edge in (slice(0, 4), slice(max(0, w - 4), w)):
+        cols = b[:, edge]
+        full = cols.mean(axis=0) > 0.5 * 255
+        cols[:, full] = 0
+    return b
+
+
+def _segments_in_band(band: np.ndarray, gap: int) -> list[tuple[int, int]]:
+    cols = np.flatnonzero(band.any(axis=0))
+    if cols.size == 0:
+        return []
+    segs = []
+    start = prev = int(cols[0])
+    for c in cols[1:]:
+        c = int(c)
+        if c - prev > gap:
+            segs.append((start, prev + 1))
+            start = c
+        prev = c
+    segs.append((start, prev + 1))
+    return segs
+
+
+def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: ReadSettings = ReadSettings()) -> PageReading:
+    """OCR every non-empty cell and the text lines around the tables of a preprocessed page."""
+    gray, binary = clean.gray, clean.binary
+    H, W = gray.shape
+    dpi = page.dpi
+    jobs: list[tuple[object, np.ndarray]] = []  # (target, crop)
+    cell_lines: dict[tuple[int, tuple[int, int]], list[int]] = {}
+    inset = max(2, dpi // 60)
+    for gi, g in enumerate(grids):
+        for cell in g.cells:
+            x0, y0, x1, y1 = cell.bbox
+            x0, y0, x1, y1 = x0 + inset, y0 + inset, x1 - inset, y1 - inset
+            if x1 - x0 < 4 or y1 - y0 < 4:
+                continue
+            sub = _strip_rules(binary[y0:y1, x0:x1])
+            if int((sub > 0).sum()) < settings.min_ink:
+                continue
+            bands = _ink_bands(sub, min_gap=max(2, dpi // 40), min_h=max(4, dpi // 30))
+            idx = []
+            for (a, b) in bands:
+                cols = np.flatnonzero(sub[a:b].any(axis=0))
+                if cols.size == 0:
+                    continue
+                cx0, cx1 = int(cols[0]), int(cols[-1]) + 1
+                pad = settings.pad
+                ya, yb = max(0, y0 + a - pad), min(H, y0 + b + pad)
+                xa, xb = max(0, x0 + cx0 - pad), min(W, x0 + cx1 + pad)
+                idx.append(len(jobs))
+                jobs.append(((gi, (cell.row, cell.col)), gray[ya:yb, xa:xb]))
+            if idx:
+                cell_lines[(gi, (cell.row, cell.col))] = idx
+    # text outside the tables
+    mask = binary.copy()
+    for g in grids:
+        x0, y0, x1, y1 = g.bbox
+        mask[max(0, y0 - 3):y1 + 3, max(0, x0 - 3):x1 + 3] = 0
+    outside_boxes = []
+    line_h = max(4, dpi // 30)
+    for (a, b) in _ink_bands(mask, min_gap=max(2, dpi // 40), min_h=line_h):
+        if b - a > dpi // 2:  # not a text line (a picture, a seal remnant)
+            continue
+        for (c0, c1) in _segments_in_band(mask[a:b], gap=max(3 * (b - a), dpi // 4)):
+            if c1 - c0 < line_h:
+                continue
+            box = (max(0, c0 - 4), max(0, a - 4), min(W, c1 + 4), min(H, b + 4))
+            outside_boxes.append((box, len(jobs)))
+            jobs.append((None, gray[box[1]:box[3], box[0]:box[2]]))
+    results = recognizer.recognize([crop for _, crop in jobs]) if jobs else []
+    readings = []
+    for gi, g in enumerate(grids):
+        cells = {}
+        for cell in g.cells:
+            key = (cell.row, cell.col)
+            idx = cell_lines.get((gi, key))
+            if not idx:
+                cells[key] = Reading("", 1.0, n_lines=0, reasons=_mask_reasons(clean, cell, inset))
+                continue
+            lines = [results[i] for i in idx]
+            text = clean_cell_text("\n".join(l.text for l in lines))
+            score = min((l.min_score for l in lines), default=0.0) if text else 0.0
+            alts: list[Alternative] = []
+            if len(lines) == 1:
+                alts = [Alternative(clean_cell_text(a.text), a.confidence, a.source)
+                        for a in lines[0].alternatives()]
+            reasons = _mask_reasons(clean, cell, inset)
+            if score < settings.low_ocr:
+                reasons.append("low_ocr")
+            cells[key] = Reading(text, score, alts, reasons, n_lines=len(lines))
+        readings.append(GridReading(g, cells))
+    lines_out = [TextLine(clean_cell_text(results[i].text), box, results[i].min_score)
+                 for box, i in outside_boxes if results[i].text.strip()]
+    return PageReading(page.number, "ocr", W, H, dpi, clean.skew, readings, lines_out)
+
+
+def _mask_reasons(clean, cell: GridCell, inset: int) -> list[str]:
+    x0, y0, x1, y1 = cell.bbox
+    reasons = []
+    sl = (slice(y0 + inset, max(y0 + inset + 1, y1 - inset)), slice(x0 + inset, max(x0 + inset + 1, x1 - inset)))
+    if clean.seal_mask is not None and clean.seal_mask[sl].any():
+        reasons.append("seal")
+    if clean.watermark_mask is not None and clean.watermark_mask[sl].mean() > 0.02:
+        reasons.append("watermark")
+    return reasons
