@@ -93,6 +93,8 @@ class DocumentScore:
     right_cells: int = 0
     numeric_cells: int = 0
     right_numeric: int = 0
+    filled_cells: int = 0  # truth cells with printed text (blanks excluded)
+    right_filled: int = 0
     code_rows: int = 0
     right_code_rows: int = 0
     predicted: list[PredictedCell] = field(default_factory=list)
@@ -124,6 +126,7 @@ class Metrics:
     table_recall: float | None
     cell_accuracy: float | None
     numeric_accuracy: float | None
+    filled_cell_accuracy: float | None  # cell accuracy over truth cells that are not blank
     row_code_accuracy: float | None
     flag_rate: float | None
     residual_error: float | None
@@ -300,6 +303,9 @@ def score_document(truth: dict[str, Any], predicted: dict[str, Any], seconds: fl
                 if t_cell.get("value") is not None:
                     score.numeric_cells += 1
                     score.right_numeric += right
+                if compare_key(t_cell.get("text", "")):
+                    score.filled_cells += 1
+                    score.right_filled += right
                 if p_cell is not None and pi is not None and pr is not None:
                     p_right[(pi, pr, ci)] = right
                 if not right:
@@ -368,6 +374,7 @@ def aggregate(scores: list[DocumentScore], settings: ScoreSettings = ScoreSettin
         table_recall=_ratio(sum(s.matched_tables for s in scores), sum(s.truth_tables for s in scores)),
         cell_accuracy=_ratio(sum(s.right_cells for s in scores), sum(s.truth_cells for s in scores)),
         numeric_accuracy=_ratio(sum(s.right_numeric for s in scores), sum(s.numeric_cells for s in scores)),
+        filled_cell_accuracy=_ratio(sum(s.right_filled for s in scores), sum(s.filled_cells for s in scores)),
         row_code_accuracy=_ratio(sum(s.right_code_rows for s in scores), sum(s.code_rows for s in scores)),
         flag_rate=_ratio(sum(c.review for c in cells), len(cells)),
         residual_error=_ratio(sum(not c.correct for c in unflagged), len(unflagged)),

@@ -64,6 +64,7 @@ def test_truth_against_itself_is_perfect():
     m = aggregate([s])
     assert m.documents == 1 and m.pages == 2
     assert m.table_recall == m.cell_accuracy == m.numeric_accuracy == m.row_code_accuracy == 1.0
+    assert m.filled_cell_accuracy == 1.0
     assert m.residual_error == 0.0 and m.flag_rate == 0.0 and m.ece == 0.0
     assert m.catch_at_2 is None  # nothing wrong to catch
     assert m.truth_cells == m.predicted_cells == n_cells(truth) == 46
@@ -98,6 +99,7 @@ def test_dropped_row_costs_exactly_its_cells():
     del pred["tables"][0]["rows"][3]
     s = score_document(truth, pred)
     assert s.right_cells == 46 - 5
+    assert s.filled_cells == 46 - 3 and s.right_filled == 46 - 3 - 5  # 3 blank cells; the dropped row had none
     assert s.tables[0].aligned_rows == len(EXPENDITURE_ROWS) - 1
     assert all(c.correct for c in s.predicted)  # nothing predicted is wrong, one row is missing
     assert s.code_rows == 7 and s.right_code_rows == 6
