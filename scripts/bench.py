@@ -299,7 +299,7 @@ def report(metrics: dict[str, dict[str, dict[str, Any]]], old: dict[str, Any] | 
             rows.append(row)
         _print_table(console, f"profile: {profile}", headers, rows)
     ours = metrics.get("disclosure", {}).get("overall")
-    if ours:
+    if ours and ours["predicted_cells"]:
         rows = [[f"{b['low']:.1f}–{b['high']:.1f}", str(b["count"]),
                  "–" if b["mean_confidence"] is None else f"{b['mean_confidence']:.3f}",
                  "–" if b["accuracy"] is None else f"{100 * b['accuracy']:.1f} %"] for b in ours["reliability"]]
