@@ -93,7 +93,7 @@ def build_document(pdf_path: Path = PUTUO) -> Document:
         cell.alternatives = [Alternative(alternative, 0.38, "ocr")]
     header = [["项目", "", "", "", ""], ["支出功能分类科目编码", "科目名称", "合计", "基本支出", "项目支出"]]
     table = Table(id="t1", title=TITLE, form="", unit="万元", pages=[PAGE], header=header, columns=list(COLUMNS),
-                  rows=rows, template="juesuan-05")
+                  rows=rows, template="T05")
     doc = Document(source_path=str(pdf_path), sha256=hashlib.sha256(pdf_path.read_bytes()).hexdigest(),
                    page_count=25, authority="上海市普陀区财政局", year=2024, kind="部门决算",
                    pages=[PageInfo(number=PAGE, mode="text", width=width, height=height, dpi=DPI)],
@@ -146,7 +146,7 @@ def test_keys_are_stable_and_survive_a_changed_reading(machine_doc):
     keys = KeyIndex.build(machine_doc)
     r = find_row(machine_doc, "2010601")
     key = keys.key_of(CellAddress(0, r, 3))
-    assert key.table == "template:juesuan-05#0" and key.row == "code:2010601#0" and key.column == "基本支出#0"
+    assert key.table == "template:T05#0" and key.row == "code:2010601#0" and key.column == "基本支出#0"
     total = keys.key_of(CellAddress(0, len(machine_doc.tables[0].rows) - 1, 2))
     assert total.row == "label:合计#0"
     # a re-extraction that drops a row still finds the cell by its key, at its new position
@@ -202,7 +202,7 @@ def test_orphaned_correction_is_reported_not_dropped(tmp_path, machine_doc):
 
     write_out(tmp_path, machine_doc)
     store = ReviewStore.for_output(tmp_path)
-    store.record(CellKey(machine_doc.sha256, "template:juesuan-05#0", "code:2999999#0", "合计#0"), "1.00", "2.00",
+    store.record(CellKey(machine_doc.sha256, "template:T05#0", "code:2999999#0", "合计#0"), "1.00", "2.00",
                  reviewer="李四")
     store.record(CellKey("0" * 64, "公开01表#0", "label:总计#0", "决算数#0"), "1.00", "2.00", reviewer="李四")
     docs = apply_corrections(tmp_path, store)
