@@ -31,7 +31,7 @@ from .keys import CellKey, label_left_of
 from .store import ReviewStore
 
 STATIC = Path(__file__).resolve().parent / "static"
-TABLE_MARK = "disclosure:table"
+HEADER_MARK = "#header"  # column A of the title and header rows (body rows hold their row key there)
 FLAG_FILL = "FFEB84"
 REVIEWED_FILL = "C6EFCE"
 FIRST_GRID_ROW = 2  # row 1 holds the hidden keys
@@ -102,10 +102,12 @@ def export_review_workbook(doc: LoadedDocument, dest: Path, store: ReviewStore) 
             ws.cell(1, ci + 2, ck)
         ws.row_dimensions[1].hidden = True
         ws.column_dimensions["A"].hidden = True
+        ws.cell(FIRST_GRID_ROW, 1, HEADER_MARK)
         ws.cell(FIRST_GRID_ROW, 2, table.title).font = Font(bold=True, size=13)
         ws.cell(FIRST_GRID_ROW, 3, f"{doc.name}  单位：{table.unit}" if table.unit else doc.name)
         r = FIRST_GRID_ROW + 1
         for header_row in table.header:
+            ws.cell(r, 1, HEADER_MARK)
             for ci, text in enumerate(header_row):
                 ws.cell(r, ci + 2, text).font = Font(bold=True)
             r += 1
@@ -219,12 +221,13 @@ def import_corrections(path: str | Path, store: ReviewStore, reviewer: str = "xl
         if not table_key:
             continue
         column_keys = {c: ws.cell(1, c).value for c in range(2, ws.max_column + 1) if ws.cell(1, c).value}
-        first_body_row = _first_body_row(ws)
-        for r in range(FIRST_GRID_ROW + 1, ws.max_row + 1):
+        for r in range(FIRST_GRID_ROW, ws.max_row + 1):
             row_key = ws.cell(r, 1).value
+            if row_key == HEADER_MARK:
+                continue
             if not row_key:
                 filled = [ws.cell(r, c).coordinate for c in column_keys if ws.cell(r, c).value not in (None, "")]
-                if filled and r > first_body_row:
+                if filled:
                     report.ignored.append(f"{ws.title}!{filled[0]}: row without identity (inserted?) — not applied")
                 continue
             for c, column_key in column_keys.items():
@@ -250,9 +253,3 @@ def import_corrections(path: str | Path, store: ReviewStore, reviewer: str = "xl
                     report.applied.append(f"{where}: {exported_text!r} → {new_text!r}")
     return report
 
-
-def _first_body_row(ws) -> int:
-    for r in range(FIRST_GRID_ROW + 1, ws.max_row + 1):
-        if ws.cell(r, 1).value:
-            return r
-    return ws.max_row + 1
