@@ -1,0 +1,241 @@
+"""Repair with proof: replace ONE misread amount by another reading only when the identities prove it.
+
+For every cell covered by a failing identity, candidate readings come from the cell's OCR alternatives
+(``cell.alternatives``) and from the typical confusions in ``models/templates/confusions.json`` (3↔8, 1↔7,
+0↔6/8/9, 5↔6, a dropped or doubled digit, a misplaced decimal point or separator). A reading is *proven*
+when, with the original text, **none** of the identities the cell takes part in holds, and with the new
+reading **every** one of them holds.
+
+- exactly one proven (cell, reading) among the competing ones → applied: ``cell.text`` is replaced, the old
+  text kept in ``cell.original``, reason ``repaired``, the candidates in ``cell.alternatives``, a record in
+  ``doc.repairs``;
+- two or more (two candidate cells for the same failing identities, or two readings of one cell) → nothing
+  is applied; each candidate cell gets reason ``ambiguous`` and its candidate readings as alternatives;
+- none → the cells stay flagged ``check_failed``.
+
+Repairs are applied round by round (independent errors in different places are repaired in the same round;
+a repair can make a further one provable) and the document is re-validated at the end.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .model import Alternative, Cell, Document
+from .numbers import format_amount, parse_number
+from .resources import load_json
+from .validate import CellRef, EPS, Identity, cell_values, expand_identities, validate_document
+
+
+@dataclass(frozen=True)
+class RepairSettings:
+    max_rounds: int = 4
+    confusion_confidence: float = 0.5  # prior of a confusion-set reading (OCR alternatives carry their own)
+    max_digits: int = 16
+
+
+@dataclass(frozen=True)
+class Proof:
+    ref: CellRef
+    text: str
+    value: float
+    source: str  # ocr | confusion
+    confidence: float
+    rules: tuple[int, ...]  # indices of the identities the cell takes part in
+
+
+def _confusions() -> dict[str, Any]:
+    return load_json("templates", "confusions.json")
+
+
+def _restyle(candidate: str, like: str) -> str:
+    """The candidate value printed the way the table prints amounts (separators as in ``like``)."""
+    p = parse_number(candidate)
+    return format_amount(float(p.value or 0.0), p.decimals, separators="," in like)
+
+
+def confusion_readings(text: str) -> list[str]:
+    """Texts the printed amount may have been, given how OCR typically misreads digits."""
+    conf = _confusions()
+    t = text.strip()
+    if not t or len(re.sub(r"\D", "", t)) > RepairSettings.max_digits:
+        return []
+    out: list[str] = []
+    digits_map: dict[str, list[str]] = conf.get("digits", {})
+    for i, ch in enumerate(t):
+        for alt in digits_map.get(ch, []):
+            out.append(t[:i] + alt + t[i + 1:])
+    if conf.get("dropped_digit"):
+        for i in range(len(t) + 1):
+            for d in "0123456789":
+                cand = t[:i] + d + t[i:]
+                if not cand.startswith("0") or cand.startswith("0."):
+                    out.append(cand)
+    if conf.get("doubled_digit"):
+        for i in range(len(t)):
+            if t[i].isdigit():  # a spurious (e.g. doubled) digit: drop it
+                out.append(t[:i] + t[i + 1:])
+    if conf.get("decimal_point"):
+        bare = t.replace(",", "")
+        intpart = bare.replace(".", "")
+        for k in range(1, 4):
+            if len(intpart) > k:
+                out.append(intpart[:-k] + "." + intpart[-k:])
+        if "." not in bare:
+            out.append(bare + ".00")
+    if conf.get("separator"):
+        if t.count(".") > 1:  # 1.251.09 → 1,251.09
+            head, _, tail = t.rpartition(".")
+            out.append(head.replace(".", ",") + "." + tail)
+        if "," in t and "." not in t and re.search(r",\d{2}$", t):  # 1251,09 → 1251.09
+            out.append(t[:-3] + "." + t[-2:])
+    seen: dict[str, None] = {}
+    orig = parse_number(t)
+    for cand in out:
+        p = parse_number(cand)
+        if p.kind != "number" or p.value is None or cand == t:
+            continue
+        if orig.kind == "number" and orig.value is not None and abs(p.value - orig.value) < EPS and orig.well_formed:
+            continue
+        seen.setdefault(_restyle(cand, t), None)
+    return list(seen)
+
+
+def _readings(cell: Cell, settings: RepairSettings) -> list[tuple[str, str, float]]:
+    out: list[tuple[str, str, float]] = []
+    for a in cell.alternatives:
+        if a.source in ("ocr", "confusion") and a.text != cell.text:
+            out.append((a.text, "ocr", a.confidence))
+    for text in confusion_readings(cell.text):
+        out.append((text, "confusion", settings.confusion_confidence))
+    seen: set[str] = set()
+    uniq = []
+    for text, src, c in out:
+        if text not in seen:
+            seen.add(text)
+            uniq.append((text, src, c))
+    return uniq
+
+
+def _coefficients(ident: Identity) -> dict[CellRef, float]:
+    coef: dict[CellRef, float] = {}
+    for t in ident.lhs:
+        coef[t.ref] = coef.get(t.ref, 0.0) + t.coef
+    for t in ident.rhs:
+        coef[t.ref] = coef.get(t.ref, 0.0) - t.coef
+    return coef
+
+
+def find_proofs(doc: Document, settings: RepairSettings | None = None) -> tuple[list[Identity], list[Proof]]:
+    settings = settings or RepairSettings()
+    identities = expand_identities(doc)
+    values = cell_values(doc)
+    diffs = []
+    coefs = []
+    for ident in identities:
+        a, e = ident.sides(values)
+        diffs.append(a - e)
+        coefs.append(_coefficients(ident))
+    by_cell: dict[CellRef, list[int]] = {}
+    for k, ident in enumerate(identities):
+        for ref in ident.cells():
+            by_cell.setdefault(ref, []).append(k)
+    failing = [k for k, ident in enumerate(identities) if abs(diffs[k]) > ident.tolerance + EPS]
+    lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
+    candidates = sorted({ref for k in failing for ref in identities[k].cells()})
+    proofs: list[Proof] = []
+    for ref in candidates:
+        involved = by_cell[ref]
+        if any(abs(diffs[k]) <= identities[k].tolerance + EPS for k in involved):
+            continue  # the original reading already satisfies one of its identities
+        cell = lookup[ref]
+        if parse_number(cell.text).kind == "text":
+            continue
+        old = values[ref]
+        for text, source, conf in _readings(cell, settings):
+            p = parse_number(text)
+            if p.kind != "number" or p.value is None:
+                continue
+            delta = p.value - old
+            if all(abs(diffs[k] + coefs[k][ref] * delta) <= identities[k].tolerance + EPS for k in involved):
+                proofs.append(Proof(ref, text, p.value, source, conf, tuple(involved)))
+    return identities, proofs
+
+
+def _components(proofs: list[Proof]) -> list[list[Proof]]:
+    """Proofs that compete (same cell, or sharing an identity) form one group."""
+    parent = list(range(len(proofs)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[Any, int] = {}
+    for i, p in enumerate(proofs):
+        for key in [("cell", p.ref)] + [("rule", k) for k in p.rules]:
+            if key in owner:
+                parent[find(i)] = find(owner[key])
+            else:
+                owner[key] = i
+    groups: dict[int, list[Proof]] = {}
+    for i, p in enumerate(proofs):
+        groups.setdefault(find(i), []).append(p)
+    return list(groups.values())
+
+
+def _add_alternative(cell: Cell, text: str, confidence: float, source: str) -> None:
+    if not any(a.text == text for a in cell.alternatives):
+        cell.alternatives.append(Alternative(text=text, confidence=confidence, source=source))
+
+
+def repair_document(doc: Document, settings: RepairSettings | None = None) -> list[dict]:
+    """Apply proven single-cell repairs, record them in ``doc.repairs``, flag ambiguous ones; re-validate."""
+    settings = settings or RepairSettings()
+    lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
+    records: list[dict] = []
+    flagged: set[tuple[CellRef, str]] = set()
+    for _ in range(settings.max_rounds):
+        identities, proofs = find_proofs(doc, settings)
+        applied = 0
+        for group in _components(proofs):
+            if len(group) == 1:
+                p = group[0]
+                cell = lookup[p.ref]
+                record = {"table": p.ref[0], "row": p.ref[1], "col": p.ref[2], "status": "repaired",
+                          "from": cell.text, "to": p.text, "source": p.source,
+                          "rules": sorted({identities[k].rule for k in p.rules}),
+                          "proof": [identities[k].description for k in p.rules]}
+                if cell.original is None:
+                    cell.original = cell.text
+                _add_alternative(cell, cell.text, cell.ocr_score, "ocr")
+                _add_alternative(cell, p.text, p.confidence, "repair")
+                cell.text = p.text
+                cell.value = p.value
+                cell.add_reason("repaired")
+                if "ambiguous" in cell.reasons:
+                    cell.reasons.remove("ambiguous")
+                records.append(record)
+                applied += 1
+            else:
+                cells = sorted({p.ref for p in group})
+                key = (cells[0], "|".join(sorted(p.text for p in group)))
+                if key in flagged:
+                    continue
+                flagged.add(key)
+                for p in group:
+                    cell = lookup[p.ref]
+                    cell.add_reason("ambiguous")
+                    _add_alternative(cell, p.text, p.confidence, "repair")
+                records.append({"status": "ambiguous", "cells": [list(c) for c in cells],
+                                "candidates": [{"table": p.ref[0], "row": p.ref[1], "col": p.ref[2], "from":
+                                                lookup[p.ref].text, "to": p.text, "source": p.source}
+                                               for p in group],
+                                "rules": sorted({identities[k].rule for p in group for k in p.rules})})
+        if not applied:
+            break
+    doc.repairs.extend(records)
+    validate_document(doc)
+    return records

@@ -1,0 +1,118 @@
+"""Final per-cell confidence (calibrated probability that the cell text is exact) and review flags.
+
+Evidence per cell (:func:`cell_features`):
+
+- ``ocr_score`` — the weakest character score of the reading (1.0 for a text layer);
+- reasons — seal, watermark, low_ocr, format, repaired, ambiguous, code_conflict, …;
+- check status — in a failing identity / confirmed by exactly one / by two or more passing identities /
+  not covered by any (names, codes, 行次 …);
+- numeric format validity (separators every three digits, digits only) for amount cells.
+
+Model: logistic regression on those features, ``p = σ(bias + Σ wᵢ·xᵢ)`` with ``x_ocr = logit(ocr_score)``,
+weights fitted by ``scripts/calibrate.py`` and stored in ``models/calibration.json`` together with the
+review threshold. When the file is absent the documented fallback weights below are used
+(:data:`FALLBACK`): a cell's confidence is its OCR score, pushed up by passing identities and down by a
+failing one, a bad format, a seal or watermark over it, an ambiguous repair.
+
+Overrides: a reviewer-corrected cell (reason ``corrected``) has confidence 1 and is never flagged; a cell
+with reason ``ambiguous`` is always flagged. ``cell.review = confidence < threshold``.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+
+from .model import Cell, Document
+from .numbers import parse_number
+from .resources import MODELS_DIR
+
+CALIBRATION_FILE = "calibration.json"
+FEATURES = ("ocr", "failed", "confirmed1", "confirmed2", "format_bad", "seal", "watermark", "low_ocr",
+            "repaired", "ambiguous", "code_conflict", "numeric")
+REASON_FEATURES = ("seal", "watermark", "low_ocr", "repaired", "ambiguous", "code_conflict")
+
+
+@dataclass(frozen=True)
+class CalibrationModel:
+    bias: float
+    weights: dict[str, float]
+    threshold: float
+    source: str = "fallback"
+    metrics: dict = field(default_factory=dict)
+
+    def probability(self, x: dict[str, float]) -> float:
+        z = self.bias + sum(self.weights.get(k, 0.0) * v for k, v in x.items())
+        z = max(-40.0, min(40.0, z))
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+# Fallback when models/calibration.json is absent: p = σ(logit(ocr) + …) — i.e. the OCR score itself for a
+# cell no identity covers, raised by passing identities, lowered by failing ones and by damage reasons.
+FALLBACK = CalibrationModel(
+    bias=0.0,
+    weights={"ocr": 1.0, "failed": -4.0, "confirmed1": 2.5, "confirmed2": 4.0, "format_bad": -2.0, "seal": -0.7,
+             "watermark": -0.4, "low_ocr": -0.7, "repaired": -1.0, "ambiguous": -5.0, "code_conflict": -2.5,
+             "numeric": 0.0},
+    threshold=0.9,
+)
+
+
+@dataclass(frozen=True)
+class ScoreSettings:
+    ocr_floor: float = 1e-4  # ocr_score is clipped to [floor, 1 - floor] before the logit
+
+
+def load_model() -> CalibrationModel:
+    path = MODELS_DIR / CALIBRATION_FILE
+    if not path.exists():
+        return FALLBACK
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+        return CalibrationModel(bias=float(d["bias"]), weights={k: float(v) for k, v in d["weights"].items()},
+                                threshold=float(d["threshold"]), source=str(path), metrics=d.get("metrics", {}))
+    except (OSError, ValueError, KeyError) as e:
+        raise ValueError(f"{path}: unreadable calibration model ({e})") from e
+
+
+def _logit(p: float, floor: float) -> float:
+    p = min(1.0 - floor, max(floor, p))
+    return math.log(p / (1.0 - p))
+
+
+def features(cell: Cell, n_pass: int, n_fail: int, settings: ScoreSettings = ScoreSettings()) -> dict[str, float]:
+    p = parse_number(cell.text)
+    numeric = p.kind in ("number", "na")
+    format_bad = (p.kind == "number" and not p.well_formed) or "format" in cell.reasons
+    x = {"ocr": _logit(cell.ocr_score, settings.ocr_floor), "failed": float(n_fail > 0),
+         "confirmed1": float(n_fail == 0 and n_pass == 1), "confirmed2": float(n_fail == 0 and n_pass >= 2),
+         "format_bad": float(format_bad), "numeric": float(numeric)}
+    for r in REASON_FEATURES:
+        x[r] = float(r in cell.reasons)
+    return x
+
+
+def cell_features(doc: Document, settings: ScoreSettings = ScoreSettings()) -> dict[tuple[str, int, int], dict[str, float]]:
+    n_pass: dict[tuple[str, int, int], int] = {}
+    n_fail: dict[tuple[str, int, int], int] = {}
+    for chk in doc.checks:
+        target = n_pass if chk.ok else n_fail
+        for ref in chk.cells:
+            ref = tuple(ref)
+            target[ref] = target.get(ref, 0) + 1
+    return {(t.id, ri, ci): features(c, n_pass.get((t.id, ri, ci), 0), n_fail.get((t.id, ri, ci), 0), settings)
+            for t, ri, ci, c in doc.cells()}
+
+
+def score_document(doc: Document, model: CalibrationModel | None = None,
+                   settings: ScoreSettings = ScoreSettings()) -> None:
+    """Set ``cell.confidence`` and ``cell.review`` for every cell from its evidence and ``doc.checks``."""
+    model = model or load_model()
+    feats = cell_features(doc, settings)
+    for t, ri, ci, cell in doc.cells():
+        if "corrected" in cell.reasons:
+            cell.confidence, cell.review = 1.0, False
+            continue
+        p = model.probability(feats[(t.id, ri, ci)])
+        cell.confidence = p
+        cell.review = p < model.threshold or "ambiguous" in cell.reasons
