@@ -159,6 +159,12 @@ def identify_template(table: Table) -> str | None:
     return found
 
 
+def _priority_specs(spec: ColumnSpec) -> list[ColumnSpec]:
+    if len(spec.match) <= 1:
+        return [spec]
+    return [ColumnSpec(spec.role, (p,), spec.all, spec.index, spec.multi, spec.optional) for p in spec.match]
+
+
 def resolve_columns(table: Table, template: Template) -> dict[str, list[int]]:
     """Role → column indices (``multi`` roles may take several, e.g. 类/款/项 code columns).
 
@@ -185,10 +191,21 @@ def resolve_columns(table: Table, template: Template) -> dict[str, list[int]]:
                 taken.update(run)
                 continue
         else:
-            hit = next((i for i in range(n) if i not in taken and spec.matches(labels[i])), None)
+            # patterns in priority order: 本年收入合计 before a bare 合计
+            hit = None
+            for single in _priority_specs(spec):
+                hit = next((i for i in range(n) if i not in taken and single.matches(labels[i])), None)
+                if hit is not None:
+                    break
             if hit is not None:
                 roles[spec.role] = [hit]
                 taken.add(hit)
+                continue
+        if spec.role == "name" and roles.get("code"):
+            nxt = max(roles["code"]) + 1
+            if nxt < n and nxt not in taken:
+                roles["name"] = [nxt]
+                taken.add(nxt)
                 continue
         if spec.index is not None and spec.index < n and spec.index not in taken and not spec.optional:
             lab = labels[spec.index]

@@ -110,12 +110,24 @@ class TableView:
         name = self.col("name")
         return name if name is not None else self.col("item")
 
-    def rows_matching(self, side: str | None, pattern: str) -> list[int]:
+    def rows_matching(self, side: str | None, pattern: str, before: str | None = None,
+                      after: str | None = None) -> list[int]:
+        """Rows whose label (in the side's label column) matches; ``before``/``after``: only rows above the
+        first row matching that pattern / below it (e.g. the 年初 components under 年初财政拨款结转和结余)."""
         c = self.side_label_col(side)
         if c is None:
             return []
+        labels = [label_text(r.cells[c]) if c < len(r.cells) else "" for r in self.table.rows]
+        lo, hi = 0, len(labels)
+        if before:
+            hi = next((i for i, lab in enumerate(labels) if re.search(before, lab)), hi)
+        if after:
+            start = next((i for i, lab in enumerate(labels) if re.search(after, lab)), None)
+            if start is None:
+                return []
+            lo = start + 1
         rx = re.compile(pattern)
-        return [i for i, r in enumerate(self.table.rows) if c < len(r.cells) and rx.search(label_text(r.cells[c]))]
+        return [i for i in range(lo, hi) if rx.search(labels[i])]
 
     def total_row(self) -> int | None:
         pats = [re.compile(p) for p in self.template.rows.get("total", [])]
@@ -307,9 +319,9 @@ def _resolve_term(views: dict[str, TableView], term: dict, default: TableView | 
         ri = view.total_row()
         rows = [ri] if ri is not None else []
     elif "row" in term:
-        rows = view.rows_matching(term.get("side"), term["row"])[:1]
+        rows = view.rows_matching(term.get("side"), term["row"], term.get("before"), term.get("after"))[:1]
     else:
-        rows = view.rows_matching(term.get("side"), term["rows"])
+        rows = view.rows_matching(term.get("side"), term["rows"], term.get("before"), term.get("after"))
     if not rows:
         return None if not term.get("optional") else []
     refs = [_cell(view, ri, c) for ri in rows]
