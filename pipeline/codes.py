@@ -1,0 +1,465 @@
+"""Row label → classification code: reading printed codes, repairing them, matching names (rapidfuzz).
+
+Public API
+----------
+- :func:`assign_codes` (table, year) fills ``row.codes`` of every labelled row of a table as the assembler
+  produces it, and marks doubtful cells (reasons ``code_repaired``, ``code_conflict``, ``code_sequential``,
+  ``code_unmatched``; confidence lowered).
+- :func:`match_label` (text, context, year, classification) → ranked :class:`Candidate` list for a label alone.
+- :func:`match_row` (code text, name text, catalogue, context) → one :class:`~pipeline.model.CodeMatch`.
+- :func:`read_code` reads a printed code: “2080101”, “208 01 01”, “208（类）01（款）01（项）”, “301 2” (dropped
+  zero), OCR letters for digits (“2O80101”, “208010l”).
+
+How a row is decided
+--------------------
+1. printed code valid and name agrees (catalogue name, alias, variant, or fuzzy ≥ ``name_agree``) → source
+   ``printed``, score = name similarity (1 for an exact name);
+2. printed code damaged (letters read for digits, a digit dropped or added, unknown code) → the catalogue entry
+   that best explains code *and* name together (Levenshtein on the digits + fuzzy name) → flag ``repaired``;
+3. printed code valid but the name belongs to another entry → both kept in ``candidates``, flag
+   ``code_conflict``; the primary is the one with the better combined code + name evidence;
+4. no code → name matched within the hierarchy context (the 类/款/项 rows above), source ``matched``;
+   generic names (其他支出, 行政运行) are resolved by that context, flag ``ambiguous`` when it cannot decide;
+5. per table: a 款 whose printed codes run 01, 02, 03 … while most names belong to other codes is numbered
+   sequentially (Shanghai 302 款 in one unit budget) → names decide, flag ``sequential``.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+
+from .catalogue import (ECONOMIC, ECONOMIC_GOV, FUNCTIONAL, SPECIAL, Catalogue, Entry, load_catalogue, name_key)
+from .headers import is_code_column
+from .model import Cell, CodeMatch, Row, Table
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    name_min: float = 0.70          # weakest fuzzy name score accepted for a name-only match
+    class_min: float = 0.80         # same for 类 rows of the 收支总表 (T01/T04, B01/B04)
+    name_agree: float = 0.80        # printed code kept without conflict when its name is at least this similar
+    code_weight: float = 0.5        # weight of the digits (vs the name) when repairing a code
+    max_code_edits: int = 2         # Levenshtein distance allowed between a damaged code and a catalogue code
+    context_step: float = 0.02      # penalty per level between a candidate's parent and the last row above
+    outside_context: float = 0.08   # penalty of a candidate outside the hierarchy of the rows above
+    repaired_factor: float = 0.9    # confidence multipliers of the cells concerned
+    conflict_factor: float = 0.8
+    sequential_factor: float = 0.9
+    unmatched_factor: float = 0.9
+
+
+DEFAULT_SETTINGS = MatchSettings()
+
+
+@dataclass
+class Candidate:
+    code: str
+    name: str
+    score: float        # name similarity (0–1) after context adjustment
+    level: int
+    why: str = "name"   # name | alias | variant | short form | fuzzy
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "name": self.name, "score": round(self.score, 4)}
+
+
+@dataclass
+class MatchContext:
+    """The hierarchy above the current row: codes of the last matched row and its ancestors, outermost first."""
+
+    path: tuple[str, ...] = ()
+    level: int | None = None  # only candidates of this level (1 = 类 rows of the 收支总表)
+
+    def after(self, entry: Entry | None) -> "MatchContext":
+        if entry is None:
+            return self
+        return MatchContext(path=entry.ancestors + (entry.code,), level=self.level)
+
+
+# ---------------------------------------------------------------- reading printed codes
+
+_DIGIT_LOOKALIKES = str.maketrans({
+    "O": "0", "o": "0", "D": "0", "Q": "0", "〇": "0", "○": "0", "θ": "0",
+    "l": "1", "I": "1", "i": "1", "|": "1", "!": "1", "丨": "1", "L": "1",
+    "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8", "G": "6", "b": "6", "q": "9", "g": "9", "T": "7",
+})
+_LEVEL_WORDS = re.compile(r"[(（]?\s*[类款项]\s*[)）]?")
+_CODE_TOKEN = re.compile(r"^[0-9OoDQ〇○θlIi|!丨LZzSsBGbqgT]+$")
+
+
+@dataclass
+class CodeReading:
+    raw: str
+    digits: str
+    lookalikes: int = 0   # letters read as digits
+    split: bool = False   # printed in parts (“208 01 01”, 类/款/项 columns)
+    padded: bool = False  # a part had its leading zero dropped (“301 2”)
+
+
+def read_code(text: str) -> CodeReading | None:
+    """The code printed in a cell (or in several 类/款/项 cells joined with spaces), or None if there is none."""
+    raw = text or ""
+    t = unicodedata.normalize("NFKC", raw)
+    t = _LEVEL_WORDS.sub(" ", t).strip()
+    if not t:
+        return None
+    tokens = t.split()
+    if not all(_CODE_TOKEN.match(tok) for tok in tokens) or not any(ch.isdigit() for ch in t):
+        return None
+    mapped = [tok.translate(_DIGIT_LOOKALIKES) for tok in tokens]
+    lookalikes = sum(a != b for tok, m in zip(tokens, mapped) for a, b in zip(tok, m))
+    digits, padded = mapped[0], False
+    if len(mapped) > 1:
+        for part in mapped[1:]:
+            if len(part) == 1:
+                padded = True
+            digits += part.zfill(2)
+    if not 3 <= len(digits) <= 8:
+        return None
+    return CodeReading(raw=raw, digits=digits, lookalikes=lookalikes, split=len(mapped) > 1, padded=padded)
+
+
+_LEADING_CODE = re.compile(r"^\s*([0-9OolIZSB]{3}(?:\s*[0-9OolIZSB]{1,2}){0,2}|[0-9]{5}|[0-9]{7})\s*(?=[\u4e00-\u9fff])")
+
+
+def split_code_name(text: str) -> tuple[str, str]:
+    """“2080101行政运行” / “208 01 01 行政运行” in one cell → (“2080101”, “行政运行”)."""
+    m = _LEADING_CODE.match(text or "")
+    if m and read_code(m.group(1)):
+        return m.group(1), text[m.end():]
+    return "", text or ""
+
+
+# ---------------------------------------------------------------- name matching
+
+_SKIP = re.compile(r"(合计|总计|小计|栏次|行次|^项目$|^科目名称$|结转和结余|结转与结余|结余分配|^收入$|^支出$)")
+
+
+def is_total_label(text: str) -> bool:
+    return bool(_SKIP.search(name_key(text)))
+
+
+def _name_similarity(key: str, cat: Catalogue, code: str) -> float:
+    keys = cat.keys_of(code)
+    if not key or not keys:
+        return 0.0
+    return max(fuzz.ratio(key, k) for k in keys) / 100.0
+
+
+def match_label(text: str, context: MatchContext | None = None, year: int | None = None,
+                classification: str = FUNCTIONAL, limit: int = 5,
+                settings: MatchSettings = DEFAULT_SETTINGS, catalogue: Catalogue | None = None) -> list[Candidate]:
+    """Candidates for a row label (name only), best first; scores include the hierarchy-context adjustment."""
+    cat = catalogue or load_catalogue(classification, year)
+    key = name_key(text)
+    if not key:
+        return []
+    context = context or MatchContext()
+    found: dict[str, tuple[float, str]] = {}
+    for code, why in cat.names.get(key, []):
+        found[code] = (1.0, why.split(":")[0])
+    for k, score, _ in process.extract(key, list(cat.names), scorer=fuzz.ratio, limit=20, score_cutoff=50):
+        for code, _why in cat.names[k]:
+            if code not in found or found[code][0] < score / 100.0:
+                found[code] = (score / 100.0, "fuzzy")
+    out = []
+    for code, (score, why) in found.items():
+        e = cat.entries[code]
+        if context.level is not None and e.level != context.level:
+            continue
+        out.append(Candidate(code, e.name, score - _context_penalty(e, context, settings), e.level, why))
+    out.sort(key=lambda c: (-c.score, c.level, c.code))
+    return out[:limit]
+
+
+def _context_penalty(e: Entry, context: MatchContext, s: MatchSettings) -> float:
+    path = context.path
+    if not path:
+        return 0.0
+    if e.level == 1:
+        return s.context_step * len(path)
+    if e.parent in path:
+        return s.context_step * (len(path) - path.index(e.parent) - 1)
+    return s.outside_context
+
+
+# ---------------------------------------------------------------- one row
+
+def match_row(code_text: str, name_text: str, cat: Catalogue, context: MatchContext | None = None,
+              column: int = 0, settings: MatchSettings = DEFAULT_SETTINGS) -> CodeMatch | None:
+    """The code of one row from its printed code (may be "") and name; None for unlabelled and total rows."""
+    context = context or MatchContext()
+    if not code_text:
+        code_text, name_text = split_code_name(name_text)
+    reading = read_code(code_text) if code_text else None
+    key = name_key(name_text)
+    if reading is None and (not key or is_total_label(name_text)):
+        return None
+    if reading is None:
+        return _match_name_only(name_text, cat, context, column, settings)
+    entry = cat.get(reading.digits)
+    flags = ["repaired"] if reading.lookalikes or reading.padded else []
+    if entry is not None:
+        if not key:
+            return CodeMatch(column, entry.code, entry.name, 1.0 if not flags else 0.9, "printed", flags)
+        why = cat.accepts(entry.code, name_text)
+        sim = 1.0 if why else _name_similarity(key, cat, entry.code)
+        if why and why.startswith("variant"):
+            flags.append("name_variant")
+        if sim >= settings.name_agree:
+            return CodeMatch(column, entry.code, entry.name, sim, "printed", flags)
+        return _conflict(reading, entry, sim, name_text, cat, context, column, flags, settings)
+    return _repair(reading, name_text, cat, context, column, settings)
+
+
+def _match_name_only(name_text: str, cat: Catalogue, context: MatchContext, column: int,
+                     s: MatchSettings) -> CodeMatch | None:
+    cands = match_label(name_text, context, catalogue=cat, settings=s)
+    minimum = s.class_min if context.level == 1 else s.name_min
+    if not cands or cands[0].score < minimum:
+        return None
+    best = cands[0]
+    flags: list[str] = []
+    alts: list[dict] = []
+    ties = [c for c in cands[1:] if abs(c.score - best.score) < 1e-9 and c.level == best.level]
+    if ties:
+        flags.append("ambiguous")
+        alts = [c.to_dict() for c in [best] + ties]
+    return CodeMatch(column, best.code, best.name, min(1.0, best.score), "matched", flags, alts)
+
+
+def _repair(reading: CodeReading, name_text: str, cat: Catalogue, context: MatchContext, column: int,
+            s: MatchSettings) -> CodeMatch:
+    """A printed code that is not in the catalogue: the entry explaining digits and name best."""
+    digits, key = reading.digits, name_key(name_text)
+    scored: dict[str, float] = {}
+    near = process.extract(digits, list(cat.entries), scorer=Levenshtein.distance, limit=40,
+                           score_cutoff=s.max_code_edits)
+    codes = {c for c, _, _ in near} | {c.code for c in match_label(name_text, context, catalogue=cat, settings=s)}
+    for code in codes:
+        code_sim = 1.0 - Levenshtein.distance(digits, code) / max(len(digits), len(code))
+        name_sim = _name_similarity(key, cat, code) if key else 0.0
+        w = s.code_weight if key else 1.0
+        combined = w * code_sim + (1 - w) * name_sim - _context_penalty(cat.entries[code], context, s) / 2
+        scored[code] = combined
+    if not scored:
+        return CodeMatch(column, digits, "", 0.0, "printed", ["unknown_code"])
+    ranked = sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))
+    code, score = ranked[0]
+    minimum = 0.6 if key else 0.8
+    if score < minimum:
+        return CodeMatch(column, digits, "", round(score, 4), "printed", ["unknown_code"],
+                         [{"code": c, "name": cat.entries[c].name, "score": round(v, 4)} for c, v in ranked[:3]])
+    return CodeMatch(column, code, cat.entries[code].name, score, "printed", ["repaired"])
+
+
+def _conflict(reading: CodeReading, entry: Entry, sim: float, name_text: str, cat: Catalogue,
+              context: MatchContext, column: int, flags: list[str], s: MatchSettings) -> CodeMatch:
+    """Printed code valid but the name is another entry's (or nobody's)."""
+    by_name = [c for c in match_label(name_text, MatchContext(), catalogue=cat, settings=s)
+               if c.code != entry.code and c.score >= s.name_agree]
+    printed = {"code": entry.code, "name": entry.name, "score": round(sim, 4), "source": "printed"}
+    if not by_name:
+        return CodeMatch(column, entry.code, entry.name, sim, "printed", flags + ["code_conflict"], [printed])
+    # among equally named entries prefer the one whose code is closest to the printed digits
+    best = min(by_name, key=lambda c: (-c.score, Levenshtein.distance(reading.digits, c.code), c.code))
+    named = {"code": best.code, "name": best.name, "score": round(best.score, 4), "source": "matched"}
+    w = s.code_weight
+    printed_total = w * 1.0 + (1 - w) * sim
+    named_total = w * (1 - Levenshtein.distance(reading.digits, best.code) / len(reading.digits)) + (1 - w) * best.score
+    if named_total > printed_total:
+        return CodeMatch(column, best.code, best.name, named_total, "matched", flags + ["code_conflict"],
+                         [named, printed])
+    return CodeMatch(column, entry.code, entry.name, printed_total, "printed", flags + ["code_conflict"],
+                     [printed, named])
+
+
+# ---------------------------------------------------------------- tables
+
+SUMMARY_TEMPLATES = {"T01", "T04", "B01", "B04"}  # 收支总表: 类 rows by name, on both sides
+SPECIAL_TEMPLATES = {"T09", "T10"}  # “三公” and 机关运行经费 items by name
+_NOT_A_CLASS_ROW = re.compile(r"(收入|拨款|结转|结余|合计|总计)")
+_ECONOMIC_TEMPLATES = {"T06"}
+
+
+@dataclass
+class LabelBlock:
+    """Columns that label a row: code columns (0–3, joined) and the name column; its classification."""
+
+    code_cols: list[int]
+    name_col: int | None
+    classification: str = FUNCTIONAL
+    class_rows_only: bool = False
+
+    @property
+    def column(self) -> int:
+        return self.name_col if self.name_col is not None else self.code_cols[0]
+
+
+def _last(label: str) -> str:
+    return label.split("/")[-1]
+
+
+def _is_name_column(label: str) -> bool:
+    last = _last(label)
+    return "名称" in last or last == "项目" or last.endswith("科目")
+
+
+def find_label_blocks(table: Table) -> list[LabelBlock]:
+    """Label/code column blocks from ``table.columns`` (and the cells when the header says nothing)."""
+    cols = table.columns or []
+    n = max([len(cols)] + [len(r.cells) for r in table.rows])
+    labels = list(cols) + [""] * (n - len(cols))
+    blocks: list[LabelBlock] = []
+    summary = table.template in SUMMARY_TEMPLATES
+    c = 0
+    while c < n:
+        if is_code_column(labels[c]) and labels[c]:
+            start = c
+            while c < n and is_code_column(labels[c]) and labels[c]:
+                c += 1
+            name_col = c if c < n and _is_name_column(labels[c]) else None
+            blocks.append(LabelBlock(list(range(start, c)), name_col))
+            c += 1 if name_col is not None else 0
+            continue
+        if _is_name_column(labels[c]) and (summary or "科目" in labels[c] or table.template in SPECIAL_TEMPLATES):
+            blocks.append(LabelBlock([], c, class_rows_only=summary))
+        c += 1
+    if not any(b.code_cols for b in blocks):
+        blocks = _blocks_from_content(table, n, blocks)
+    for b in blocks:
+        b.classification = _block_classification(table, b, labels)
+    return blocks
+
+
+def _blocks_from_content(table: Table, n: int, header_blocks: list[LabelBlock]) -> list[LabelBlock]:
+    """Code columns are those whose cells read as codes; each pairs with the column to its right."""
+    code_cols = []
+    for c in range(n):
+        texts = [r.cells[c].text for r in table.rows if c < len(r.cells) and r.cells[c].text.strip()]
+        if len(texts) >= 2 and sum(bool(read_code(t)) and len(read_code(t).digits) in (3, 5, 7) for t in texts) \
+                >= 0.6 * len(texts):
+            code_cols.append(c)
+    if not code_cols:
+        return header_blocks
+    blocks = []
+    for c in code_cols:
+        blocks.append(LabelBlock([c], c + 1 if c + 1 < n and c + 1 not in code_cols else None))
+    return blocks
+
+
+def _block_classification(table: Table, block: LabelBlock, labels: list[str]) -> str:
+    first_digits = []
+    for r in table.rows:
+        code = " ".join(r.cells[c].text for c in block.code_cols if c < len(r.cells)).strip()
+        if not code and block.name_col is not None and block.name_col < len(r.cells):
+            code = split_code_name(r.cells[block.name_col].text)[0]
+        rd = read_code(code) if code else None
+        if rd:
+            first_digits.append(rd.digits[0])
+    if first_digits:
+        top = max(set(first_digits), key=first_digits.count)
+        return {"3": ECONOMIC, "5": ECONOMIC_GOV}.get(top, FUNCTIONAL)
+    text = " ".join(labels[c] for c in block.code_cols + ([block.name_col] if block.name_col is not None else []))
+    if "经济分类" in text or table.template in _ECONOMIC_TEMPLATES:
+        return ECONOMIC
+    if table.template in SPECIAL_TEMPLATES and not block.code_cols:
+        return SPECIAL
+    return FUNCTIONAL
+
+
+def _cell(row: Row, col: int | None) -> Cell | None:
+    return row.cells[col] if col is not None and col < len(row.cells) else None
+
+
+def assign_codes(table: Table, year: int | None = None, settings: MatchSettings = DEFAULT_SETTINGS) -> None:
+    """Fill ``row.codes`` for every labelled row of ``table`` and mark doubtful code/name cells."""
+    year = year if year is not None else table.year
+    for row in table.rows:
+        row.codes = []
+    for block in find_label_blocks(table):
+        cat = load_catalogue(block.classification, year)
+        context = MatchContext(level=1 if block.class_rows_only else None)
+        matched: list[tuple[Row, CodeMatch, str]] = []
+        for row in table.rows:
+            code_text = " ".join(row.cells[c].text for c in block.code_cols if c < len(row.cells)).strip()
+            name_cell = _cell(row, block.name_col)
+            name_text = name_cell.text if name_cell else ""
+            if not code_text and not name_text:
+                continue
+            if block.class_rows_only and _NOT_A_CLASS_ROW.search(name_text):
+                continue
+            m = match_row(code_text, name_text, cat, context, block.column, settings)
+            if m is None:
+                continue
+            row.codes.append(m)
+            matched.append((row, m, code_text or split_code_name(name_text)[0]))
+            if not block.class_rows_only:
+                context = context.after(cat.get(m.code))
+        _detect_sequential(matched, cat, block, settings)
+        for row, m, _ in matched:
+            _mark_cells(row, m, block, settings)
+
+
+def _detect_sequential(matched: list[tuple[Row, CodeMatch, str]], cat: Catalogue, block: LabelBlock,
+                       s: MatchSettings) -> None:
+    """A group of sibling codes printed 01, 02, 03 … whose names mostly belong to other codes."""
+    groups: dict[str, list[tuple[Row, CodeMatch, CodeReading]]] = {}
+    for row, m, printed in matched:
+        rd = read_code(printed) if printed else None
+        if rd and len(rd.digits) in (5, 7):
+            groups.setdefault(rd.digits[:-2], []).append((row, m, rd))
+    for parent, items in groups.items():
+        if len(items) < 4:
+            continue
+        suffixes = [int(rd.digits[-2:]) for _, _, rd in items]
+        if suffixes != list(range(1, len(items) + 1)):
+            continue
+        disagreeing = [m for _, m, _ in items if "code_conflict" in m.flags or "unknown_code" in m.flags]
+        if len(disagreeing) < 0.4 * len(items):
+            continue
+        for row, m, rd in items:
+            name_cell = _cell(row, block.name_col)
+            name_text = name_cell.text if name_cell else ""
+            cands = [c for c in match_label(name_text, MatchContext(path=(parent,)), catalogue=cat, settings=s)
+                     if c.code.startswith(parent) and c.score >= s.name_agree]
+            printed = {"code": rd.digits, "name": cat.entries[rd.digits].name if rd.digits in cat.entries else "",
+                       "source": "printed"}
+            m.candidates = [printed] + [c.to_dict() for c in cands[:2]]
+            if cands:
+                m.code, m.name, m.score, m.source = cands[0].code, cands[0].name, cands[0].score, "matched"
+                m.flags = ["sequential"]
+            else:
+                m.code, m.name, m.score, m.source = rd.digits, "", 0.0, "printed"
+                m.flags = ["sequential", "unmatched"]
+
+
+def _mark_cells(row: Row, m: CodeMatch, block: LabelBlock, s: MatchSettings) -> None:
+    code_cells = [c for c in (_cell(row, k) for k in block.code_cols) if c is not None and c.text]
+    name_cell = _cell(row, block.name_col)
+    label_cells = code_cells or ([name_cell] if name_cell is not None else [])
+
+    def mark(cells: list[Cell], reason: str, factor: float) -> None:
+        for cell in cells:
+            if reason not in cell.reasons:
+                cell.add_reason(reason)
+                cell.confidence = round(cell.confidence * factor, 4)
+
+    if "sequential" in m.flags:
+        mark(label_cells, "code_sequential", s.sequential_factor)
+    if "unmatched" in m.flags or "unknown_code" in m.flags:
+        mark(label_cells + ([name_cell] if name_cell is not None and name_cell not in label_cells else []),
+             "code_unmatched", s.unmatched_factor)
+    elif "code_conflict" in m.flags:
+        mark(label_cells + ([name_cell] if name_cell is not None and name_cell not in label_cells else []),
+             "code_conflict", s.conflict_factor)
+    elif "repaired" in m.flags:
+        mark(label_cells, "code_repaired", s.repaired_factor)
+
+
+__all__ = ["assign_codes", "match_label", "match_row", "read_code", "split_code_name", "find_label_blocks",
+           "Candidate", "MatchContext", "MatchSettings", "CodeReading", "LabelBlock", "SPECIAL"]
