@@ -1,0 +1,101 @@
+"""Validation engine on the seeds' 公开表: every identity of ANALYSIS.md §4.1–4.2 is evaluated and holds."""
+from __future__ import annotations
+
+import copy
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from pipeline.validate import validate_document
+
+from seedtables import seed_document, seeds_dir
+
+pytestmark = pytest.mark.skipif(not seeds_dir().exists(), reason="../shared/seeds absent")
+
+COMMON = {"T01-a", "T01-b", "T01-c", "T01-d", "T01-e", "T02-c", "T03-c", "T04-a", "T04-b", "T04-c", "T04-d",
+          "T04-e1", "T04-e2", "T04-e3", "T05-hierarchy", "T05-total", "T05-c", "T06-a", "T06-b",
+          "X01-02", "X01-03", "X01-04", "X02-04", "X04-05", "X04-05b", "X05-06"}
+EXPECTED_RULES = {
+    "000": COMMON | {"T02-hierarchy", "T02-total", "T03-hierarchy", "T03-total", "T07-hierarchy", "T07-total",
+                     "T07-row", "T07-balance", "X04-07"},
+    "002": (COMMON | {"T02-total", "T03-total", "T09-预算数-a", "T09-预算数-b", "T09-决算数-a", "T09-决算数-b"}) - {"T04-b"},
+    "003": (COMMON | {"T02-hierarchy", "T02-total", "T03-hierarchy", "T03-total", "T09-预算数-a", "T09-预算数-b",
+                     "T09-决算数-a", "T09-决算数-b", "T10-a", "T10-b"}) - {"T04-b"},
+}
+
+
+@pytest.fixture(scope="module")
+def validated():
+    out = {}
+    for seed in EXPECTED_RULES:
+        doc = seed_document(seed)
+        out[seed] = (doc, validate_document(doc))
+    return out
+
+
+@pytest.mark.parametrize("seed", sorted(EXPECTED_RULES))
+def test_every_identity_is_evaluated_and_holds(validated, seed):
+    doc, checks = validated[seed]
+    rules = {c.rule for c in checks}
+    assert EXPECTED_RULES[seed] <= rules, sorted(EXPECTED_RULES[seed] - rules)
+    bad = [(c.rule, c.description, c.actual, c.expected) for c in checks if not c.ok]
+    assert not bad
+    assert doc.checks is checks
+    assert not any("check_failed" in c.reasons for _t, _r, _c, c in doc.cells())
+
+
+def test_rounding_is_within_tolerance_not_exact(validated):
+    """000 has 39 identities off by 0.01–0.02 万元 (尾差, ANALYSIS.md §6.4): they hold within tolerance."""
+    _doc, checks = validated["000"]
+    off = [c for c in checks if abs(c.actual - c.expected) > 1e-6]
+    assert len(off) == 39
+    assert all(abs(c.actual - c.expected) <= 0.02 + 1e-6 for c in off)
+
+
+def test_check_counts_per_seed(validated):
+    counts = {seed: len(checks) for seed, (_d, checks) in validated.items()}
+    assert counts == {"000": 527, "002": 175, "003": 287}
+
+
+def test_a_misread_amount_fails_its_identities_and_flags_cells(validated):
+    doc = copy.deepcopy(validated["003"][0])
+    t5 = [t for t in doc.tables if t.form == "公开05表"][0]
+    ri = next(i for i, r in enumerate(t5.rows) if r.cells[0].text == "2080505")
+    cell = t5.rows[ri].cells[3]  # 基本支出
+    cell.text = str(float(cell.text) + 100)
+    checks = validate_document(doc)
+    failing = {c.rule for c in checks if not c.ok}
+    assert {"T05-hierarchy", "T05-c"} <= failing
+    assert "check_failed" in cell.reasons
+    # the sibling in the same failing 款 identity is flagged; an unrelated class is not
+    other = next(r for r in t5.rows if r.cells[0].text == "201")
+    assert "check_failed" not in other.cells[3].reasons
+    cell.text = validated["003"][0].tables[4].rows[ri].cells[3].text
+    assert all(c.ok for c in validate_document(doc))
+    assert not any("check_failed" in c.reasons for _t, _r, _c, c in doc.cells())
+
+
+def test_cross_table_identity_catches_a_total(validated):
+    doc = copy.deepcopy(validated["002"][0])
+    t1 = doc.tables[0]
+    ri = next(i for i, r in enumerate(t1.rows) if r.cells[0].text == "本年收入合计")
+    t1.rows[ri].cells[2].text = "2,197.25"
+    failing = {c.rule for c in validate_document(doc) if not c.ok}
+    assert {"T01-a", "T01-c", "X01-02"} <= failing
+
+
+REAL = Path(__file__).resolve().parents[1].parent / "shared" / "real"
+
+
+@pytest.mark.real
+@pytest.mark.skipif(not (REAL / "juesuan").exists() or importlib.util.find_spec("pipeline.codes") is None
+                    or importlib.util.find_spec("pipeline.extract") is None,
+                    reason="../shared/real or the extraction stages absent")
+def test_real_shanghai_juesuan_text_layer_identities_hold():
+    from pipeline.extract import extract_document
+
+    doc = extract_document(REAL / "juesuan" / "putuo-caizheng-2024-juesuan.pdf")
+    assert {t.template for t in doc.tables} >= {"T01", "T02", "T03", "T04", "T05", "T06", "T09"}
+    assert len(doc.checks) >= 100
+    assert all(c.ok for c in doc.checks), [c.description for c in doc.checks if not c.ok]
