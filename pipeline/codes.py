@@ -98,6 +98,7 @@ class CodeReading:
     lookalikes: int = 0   # letters read as digits
     split: bool = False   # printed in parts (“208 01 01”, 类/款/项 columns)
     padded: bool = False  # a part had its leading zero dropped (“301 2”)
+    irregular: bool = False  # split elsewhere than 类|款|项 (“2080 110”: a space inside the code)
 
 
 def read_code(text: str) -> CodeReading | None:
@@ -120,7 +121,9 @@ def read_code(text: str) -> CodeReading | None:
             digits += part.zfill(2)
     if not 3 <= len(digits) <= 8:
         return None
-    return CodeReading(raw=raw, digits=digits, lookalikes=lookalikes, split=len(mapped) > 1, padded=padded)
+    irregular = len(mapped) > 1 and (len(mapped[0]) != 3 or any(len(p) > 2 for p in mapped[1:]))
+    return CodeReading(raw=raw, digits=digits, lookalikes=lookalikes, split=len(mapped) > 1, padded=padded,
+                       irregular=irregular)
 
 
 _LEADING_CODE = re.compile(r"^\s*([0-9OolIZSB]{3}(?:\s*[0-9OolIZSB]{1,2}){0,2}|[0-9]{5}|[0-9]{7})\s*(?=[\u4e00-\u9fff])")
@@ -202,7 +205,7 @@ def match_row(code_text: str, name_text: str, cat: Catalogue, context: MatchCont
     if reading is None:
         return _match_name_only(name_text, cat, context, column, settings)
     entry = cat.get(reading.digits)
-    flags = ["repaired"] if reading.lookalikes or reading.padded else []
+    flags = ["repaired"] if reading.lookalikes or reading.padded or reading.irregular else []
     if entry is not None:
         if not key:
             return CodeMatch(column, entry.code, entry.name, 1.0 if not flags else 0.9, "printed", flags)
