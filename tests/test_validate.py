@@ -19,7 +19,7 @@ COMMON = {"T01-a", "T01-b", "T01-c", "T01-d", "T01-e", "T02-c", "T03-c", "T04-a"
 EXPECTED_RULES = {
     "000": COMMON | {"T02-hierarchy", "T02-total", "T03-hierarchy", "T03-total", "T07-hierarchy", "T07-total",
                      "T07-row", "T07-balance", "X04-07"},
-    "002": (COMMON | {"T02-total", "T03-total", "T09-预算数-a", "T09-预算数-b", "T09-决算数-a", "T09-决算数-b"}) - {"T04-b"},
+    "002": (COMMON | {"T02-total", "T03-total", "T09-决算数-a", "T09-决算数-b"}) - {"T04-b"},  # 预算 side blank
     "003": (COMMON | {"T02-hierarchy", "T02-total", "T03-hierarchy", "T03-total", "T09-预算数-a", "T09-预算数-b",
                      "T09-决算数-a", "T09-决算数-b", "T10-a", "T10-b"}) - {"T04-b"},
 }

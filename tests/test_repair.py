@@ -1,0 +1,110 @@
+"""Repair with proof on seed tables: a seeded misread is repaired only when the identities prove it."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline.model import Alternative
+from pipeline.repair import confusion_readings, repair_document
+from pipeline.validate import validate_document
+
+from seedtables import seed_document, seeds_dir
+
+pytestmark = pytest.mark.skipif(not seeds_dir().exists(), reason="../shared/seeds absent")
+
+
+def _table(doc, form):
+    return next(t for t in doc.tables if t.form == form)
+
+
+def _row(table, code):
+    return next(i for i, r in enumerate(table.rows) if r.cells[0].text == code)
+
+
+def test_confusion_readings_cover_the_typical_misreads():
+    r = confusion_readings("1,251.09")
+    assert {"7,251.09", "1,251.69", "1,261.09"} <= set(r)  # 1→7, 0→6, 5→6
+    assert "11,251.09" in r  # a dropped digit, restyled with separators
+    assert "1,25.09" not in r
+    assert "1,251.09" in confusion_readings("1,2251.09")  # a doubled digit
+    assert "1251.09" in confusion_readings("125109")  # the decimal point lost
+    assert "1,251.09" in confusion_readings("1.251.09")  # a separator read as a point
+
+
+_MISREAD = {"1": "7", "3": "8", "8": "3", "0": "6", "6": "0", "5": "6", "7": "1", "9": "0", "2": "7", "4": "1"}
+
+
+def _misread_leading_digit(text: str) -> str:
+    """Change the first digit (a material change, well above the 0.02 tolerance)."""
+    i = next(k for k, ch in enumerate(text) if ch.isdigit())
+    return text[:i] + _MISREAD[text[i]] + text[i + 1:]
+
+
+def test_seeded_confusion_is_repaired_with_proof():
+    doc = seed_document("000")
+    t2 = _table(doc, "公开02表")
+    ri = _row(t2, "2050302")
+    cell = t2.rows[ri].cells[2]
+    truth = cell.text
+    assert truth == "653.77"
+    cell.text = "658.77"  # 3 read as 8
+    validate_document(doc)
+    records = repair_document(doc)
+    assert [r["status"] for r in records] == ["repaired"]
+    assert records[0]["from"] == "658.77" and records[0]["to"] == truth
+    assert set(records[0]["rules"]) == {"T02-hierarchy", "T02-c"}
+    assert cell.text == truth and cell.original == "658.77" and "repaired" in cell.reasons
+    assert any(a.text == truth for a in cell.alternatives)
+    assert all(c.ok for c in doc.checks) and doc.repairs == records
+
+
+def test_ocr_alternative_is_applied_when_it_proves_out():
+    doc = seed_document("003")
+    t5 = _table(doc, "公开05表")
+    ri = _row(t5, "2080505")
+    cell = t5.rows[ri].cells[3]
+    truth = cell.text
+    cell.text = "4" + truth  # an extra leading digit, not in the confusion set as such
+    cell.alternatives = [Alternative(text=truth, confidence=0.41, source="ocr")]
+    records = repair_document(doc)
+    assert records and records[0]["status"] == "repaired" and records[0]["to"] == truth
+    assert cell.text == truth and all(c.ok for c in doc.checks)
+
+
+def test_two_independent_misreads_are_both_repaired():
+    doc = seed_document("000")
+    t3, t5 = _table(doc, "公开03表"), _table(doc, "公开05表")
+    a = t3.rows[_row(t3, "2080505")].cells[3]
+    b = t5.rows[_row(t5, "2101101")].cells[2]
+    truth_a, truth_b = a.text, b.text
+    a.text, b.text = _misread_leading_digit(truth_a), _misread_leading_digit(truth_b)
+    assert a.text != truth_a and b.text != truth_b
+    records = repair_document(doc)
+    assert sorted(r["to"] for r in records if r["status"] == "repaired") == sorted([truth_a, truth_b])
+    assert all(c.ok for c in doc.checks)
+
+
+def test_two_equally_possible_readings_stay_flagged_with_both_candidates():
+    doc = seed_document("003")
+    t10 = _table(doc, "公开10表")
+    goods = next(r for r in t10.rows if r.cells[0].text == "货物").cells[2]
+    service = next(r for r in t10.rows if r.cells[0].text == "服务").cells[2]
+    goods.text = "908.33"  # truth 903.33; OCR offers it, but 服务 has an equally good alternative
+    goods.alternatives = [Alternative("903.33", 0.4)]
+    service.alternatives = [Alternative("894.87", 0.4)]
+    records = repair_document(doc)
+    assert [r["status"] for r in records] == ["ambiguous"]
+    assert {c["to"] for c in records[0]["candidates"]} >= {"903.33", "894.87"}
+    assert goods.text == "908.33" and service.text == "899.87"  # nothing applied
+    for cell in (goods, service):
+        assert "ambiguous" in cell.reasons and "check_failed" in cell.reasons
+    assert {a.text for a in goods.alternatives} >= {"903.33"} and {a.text for a in service.alternatives} >= {"894.87"}
+
+
+def test_no_repair_without_proof():
+    doc = seed_document("002")
+    t1 = doc.tables[0]
+    ri = next(i for i, r in enumerate(t1.rows) if r.cells[0].text == "本年收入合计")
+    t1.rows[ri].cells[2].text = "2,100.00"  # no single reading explains this
+    records = repair_document(doc)
+    assert not [r for r in records if r["status"] == "repaired"]
+    assert t1.rows[ri].cells[2].text == "2,100.00" and "check_failed" in t1.rows[ri].cells[2].reasons
