@@ -52,7 +52,7 @@ def _confusions() -> dict[str, Any]:
 def _restyle(candidate: str, like: str) -> str:
     """The candidate value printed the way the table prints amounts (separators as in ``like``)."""
     p = parse_number(candidate)
-    return format_amount(float(p.value or 0.0), p.decimals, separators="," in like)
+    return format_amount(float(p.value or 0.0), p.decimals, separators="," in like or "," in candidate)
 
 
 def confusion_readings(text: str) -> list[str]:
