@@ -46,6 +46,7 @@ class MatchSettings:
     max_code_edits: int = 2         # Levenshtein distance allowed between a damaged code and a catalogue code
     context_step: float = 0.02      # penalty per level between a candidate's parent and the last row above
     outside_context: float = 0.08   # penalty of a candidate outside the hierarchy of the rows above
+    variant_score: float = 0.95     # name score of a known printed variant (vs 1.0 for the official name)
     repaired_factor: float = 0.9    # confidence multipliers of the cells concerned
     conflict_factor: float = 0.8
     sequential_factor: float = 0.9
@@ -162,13 +163,17 @@ def match_label(text: str, context: MatchContext | None = None, year: int | None
     if not key:
         return []
     context = context or MatchContext()
+    s_variant = settings.variant_score
     found: dict[str, tuple[float, str]] = {}
     for code, why in cat.names.get(key, []):
-        found[code] = (1.0, why.split(":")[0])
+        kind = why.split(":")[0]
+        # a variant is a name printed for that code somewhere, not its name: an official name outranks it
+        found[code] = (s_variant if kind == "variant" else 1.0, kind)
     for k, score, _ in process.extract(key, list(cat.names), scorer=fuzz.ratio, limit=20, score_cutoff=50):
-        for code, _why in cat.names[k]:
-            if code not in found or found[code][0] < score / 100.0:
-                found[code] = (score / 100.0, "fuzzy")
+        for code, why in cat.names[k]:
+            value = score / 100.0 * (s_variant if why.startswith("variant") else 1.0)
+            if code not in found or found[code][0] < value:
+                found[code] = (value, "fuzzy")
     out = []
     for code, (score, why) in found.items():
         e = cat.entries[code]

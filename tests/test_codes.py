@@ -230,7 +230,7 @@ def test_seed_tables_with_codes_blanked_names_only():
     accuracy = 1 - len(wrong) / len(cases)
     accuracy_h = 1 - len(wrong_h) / len(hierarchical)
     print(f"seed rows by name only: all {accuracy:.4f} ({len(cases)}), with 类/款 rows above {accuracy_h:.4f}")
-    assert accuracy_h >= 0.99, wrong_h[:10]
+    assert accuracy_h >= 0.995, wrong_h[:10]
 
 
 # ---------------------------------------------------------------- OCR-style noise
@@ -271,6 +271,8 @@ def _noisy_samples(n: int, seed: int = 4):
             name = " ".join(name)
         elif kind == "halfwidth":
             name = name.translate(_HALF)
+        if rng.random() < 0.5:  # plus a harmless one: letter-spacing or half-width brackets
+            name = " ".join(name) if rng.random() < 0.5 else name.translate(_HALF)
         samples.append((cat, code, name, e.code, kind))
     return samples
 
