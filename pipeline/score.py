@@ -15,7 +15,8 @@ review threshold. When the file is absent the documented fallback weights below 
 failing one, a bad format, a seal or watermark over it, an ambiguous repair.
 
 Overrides: a reviewer-corrected cell (reason ``corrected``) has confidence 1 and is never flagged; a cell
-with reason ``ambiguous`` is always flagged. ``cell.review = confidence < threshold``.
+with reason ``ambiguous`` or ``check_failed`` (in a failing identity) is always flagged; otherwise
+``cell.review = confidence < threshold``.
 """
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ class CalibrationModel:
 # cell no identity covers, raised by passing identities, lowered by failing ones and by damage reasons.
 FALLBACK = CalibrationModel(
     bias=0.0,
-    weights={"ocr": 1.0, "failed": -4.0, "confirmed1": 2.5, "confirmed2": 4.0, "format_bad": -2.0, "seal": -0.7,
+    weights={"ocr": 1.0, "failed": -10.0, "confirmed1": 2.5, "confirmed2": 4.0, "format_bad": -2.0, "seal": -0.7,
              "watermark": -0.4, "low_ocr": -0.7, "repaired": -1.0, "ambiguous": -5.0, "code_conflict": -2.5,
              "numeric": 0.0},
     threshold=0.9,
@@ -115,4 +116,4 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
             continue
         p = model.probability(feats[(t.id, ri, ci)])
         cell.confidence = p
-        cell.review = p < model.threshold or "ambiguous" in cell.reasons
+        cell.review = p < model.threshold or "ambiguous" in cell.reasons or "check_failed" in cell.reasons

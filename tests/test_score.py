@@ -1,0 +1,67 @@
+"""Confidence and review flags: identities raise or lower confidence; a reviewer's correction that makes
+the identities hold unflags the cells flagged only because of them."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline.model import Cell
+from pipeline.score import FALLBACK, features, load_model, score_document
+from pipeline.validate import validate_document
+
+from seedtables import seed_document, seeds_dir
+
+pytestmark = pytest.mark.skipif(not seeds_dir().exists(), reason="../shared/seeds absent")
+
+
+def _t5(doc):
+    return next(t for t in doc.tables if t.form == "公开05表")
+
+
+def test_confirmed_cells_score_higher_than_uncovered_and_failing_lower():
+    model = FALLBACK
+    cell = Cell(text="1,251.09", ocr_score=0.8)
+    p_none = model.probability(features(cell, 0, 0))
+    p_one = model.probability(features(cell, 1, 0))
+    p_two = model.probability(features(cell, 2, 0))
+    p_fail = model.probability(features(cell, 2, 1))
+    assert p_fail < p_none < p_one < p_two
+    bad = Cell(text="1,2,51.09", ocr_score=0.8)
+    assert model.probability(features(bad, 0, 0)) < p_none  # malformed separators
+
+
+def test_seed_text_cells_are_confident_and_unflagged():
+    doc = seed_document("002")
+    validate_document(doc)
+    score_document(doc)
+    cells = [c for _t, _r, _c, c in doc.cells()]
+    assert cells and not any(c.review for c in cells)
+    assert min(c.confidence for c in cells) >= load_model().threshold
+
+
+def test_correction_unflags_cells_flagged_only_by_the_failing_identity():
+    doc = seed_document("003")
+    t5 = _t5(doc)
+    ri = next(i for i, r in enumerate(t5.rows) if r.cells[0].text == "2080505")
+    row = t5.rows[ri]
+    for c in row.cells:
+        c.ocr_score = 0.97
+    truth = row.cells[3].text
+    row.cells[3].text = "8" + truth[1:] if truth[0] != "8" else "3" + truth[1:]
+    row.cells[3].ocr_score = 0.55
+    row.cells[3].add_reason("low_ocr")
+    validate_document(doc)
+    score_document(doc)
+    flagged = {(t.id, r, c) for t, r, c, cell in doc.cells() if cell.review}
+    assert (t5.id, ri, 3) in flagged
+    neighbours = flagged - {(t5.id, ri, 3)}
+    assert neighbours  # the other cells of the failing identities
+    assert all("check_failed" in doc.table(t).rows[r].cells[c].reasons for t, r, c in neighbours)
+    # the reviewer corrects the cell; the review UI re-runs validation and scoring
+    cell = row.cells[3]
+    cell.original, cell.text = cell.text, truth
+    cell.add_reason("corrected")
+    validate_document(doc)
+    score_document(doc)
+    assert cell.confidence == 1.0 and not cell.review
+    assert not any(doc.table(t).rows[r].cells[c].review for t, r, c in neighbours)
+    assert all(c.ok for c in doc.checks)
