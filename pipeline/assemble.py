@@ -138,7 +138,8 @@ def _fix_header_fragments(pt: PageTable, n_cols: int) -> None:
     if not pt.body or pt.header_rows == 0:
         return
     first = pt.body[0]
-    label_at = next((i for i, c in enumerate(first.cells) if c.text), None)
+    label_at = next((i for i, c in enumerate(first.cells) if _BODY_LABEL.match(c.text)),
+                    next((i for i, c in enumerate(first.cells) if c.text and c.text not in ("类", "款", "项")), None))
     frag = [i for i, c in enumerate(first.cells)
             if i != label_at and _HEADER_WORD.match(c.text) and not re.search(r"\d", c.text)]
     if len(frag) >= 2:

@@ -53,13 +53,13 @@ def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes) -
         times.add("read", t0)
         return reading
     from .ocr import get_recognizer
-    from .preprocess import preprocess_page
+    from .preprocess import PreprocessSettings, preprocess_page
 
     t0 = time.perf_counter()
     image = page.image
     times.add("ingest", t0)
     t0 = time.perf_counter()
-    clean = preprocess_page(image)
+    clean = preprocess_page(image, PreprocessSettings(dpi=page.dpi))
     times.add("preprocess", t0)
     t0 = time.perf_counter()
     h, w = clean.gray.shape

@@ -82,29 +82,48 @@ def _mm(dpi: int, mm: float) -> int:
 
 
 def segments_from_binary(binary: np.ndarray, dpi: int, settings: LayoutSettings = LayoutSettings()) -> list[Segment]:
-    """Horizontal and vertical rule segments of a binarised page (ink = 255)."""
+    """Horizontal and vertical rule segments of a binarised page (ink = 255).
+
+    Horizontal rules are long (≥ 3 × ``min_rule_mm``). A vertical piece is a rule when it is long, or when
+    it is at least a row's height and both its ends meet a horizontal rule — the vertical strokes of
+    characters and digits never touch the rules at both ends, because cells have padding.
+    """
     min_len = _mm(dpi, settings.min_rule_mm)
     gap = _mm(dpi, settings.gap_mm)
-    segs: list[Segment] = []
-    for horizontal in (True, False):
-        # bridge gaps along the rule direction, then keep only long straight runs
-        k_close = cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1) if horizontal else (1, gap))
-        k_open = cv2.getStructuringElement(cv2.MORPH_RECT, (min_len * 3, 1) if horizontal else (1, min_len))
-        m = cv2.morphologyEx(binary, cv2.MORPH_CLOSE, k_close)
+    thick = max(6, dpi // 20)
+
+    def runs(horizontal: bool, length: int, bridge: bool = True) -> list[tuple[int, int, int, int]]:
+        k_open = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1) if horizontal else (1, length))
+        m = binary
+        if bridge:
+            k_close = cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1) if horizontal else (1, gap))
+            m = cv2.morphologyEx(m, cv2.MORPH_CLOSE, k_close)
         m = cv2.morphologyEx(m, cv2.MORPH_OPEN, k_open)
         n, _, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
-        for i in range(1, n):
-            x, y, w, h, area = stats[i]
-            if horizontal:
-                if w < min_len * 3 or h > max(6, dpi // 20):
+        return [tuple(int(v) for v in stats[i][:4]) for i in range(1, n)]
+
+    segs: list[Segment] = []
+    for x, y, w, h in runs(True, min_len * 3):
+        if h <= thick:
+            yc = y + h / 2.0
+            segs.append(Segment(float(x), yc, float(x + w), yc))
+    h_lines = [(s.y0, s.x0, s.x1) for s in segs]
+    long_v = _mm(dpi, 12.0)
+    reach = max(3, dpi // 50)
+    # long vertical rules, gaps bridged; short ones (one row high) unbridged and anchored at both ends
+    for bridged, length in ((True, long_v), (False, min_len // 2)):
+        for x, y, w, h in runs(False, length, bridge=bridged):
+            if w > thick:
+                continue
+            xc = x + w / 2.0
+            if not bridged:
+                if h >= long_v:
                     continue
-                yc = y + h / 2.0
-                segs.append(Segment(float(x), yc, float(x + w), yc))
-            else:
-                if h < min_len or w > max(6, dpi // 20):
+                top = any(abs(yy - y) <= reach and a - reach <= xc <= b + reach for yy, a, b in h_lines)
+                bottom = any(abs(yy - (y + h)) <= reach and a - reach <= xc <= b + reach for yy, a, b in h_lines)
+                if not (top and bottom):
                     continue
-                xc = x + w / 2.0
-                segs.append(Segment(xc, float(y), xc, float(y + h)))
+            segs.append(Segment(xc, float(y), xc, float(y + h)))
     return segs
 
 

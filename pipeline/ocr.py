@@ -50,6 +50,7 @@ class OcrSettings:
     batch_size: int = 16
     threads: int = 0  # 0 = onnxruntime default
     line_height: int = 48  # model input height
+    min_ratio: float = 2.0  # narrowest batch width, in line heights (PaddleOCR pads to 320/48)
 
 
 class Recognizer:
@@ -78,7 +79,7 @@ class Recognizer:
         order = np.argsort([im.shape[1] / max(1, im.shape[0]) for im in imgs])
         for start in range(0, len(order), self.settings.batch_size):
             idx = order[start:start + self.settings.batch_size]
-            ratio = max(max(imgs[i].shape[1] / max(1, imgs[i].shape[0]) for i in idx), 320 / 48)
+            ratio = max(max(imgs[i].shape[1] / max(1, imgs[i].shape[0]) for i in idx), self.settings.min_ratio)
             batch = np.concatenate([self._rec.resize_norm_img(imgs[i], ratio)[None] for i in idx]).astype(np.float32)
             with self._lock:
                 preds = self._rec.session(batch)
