@@ -1,0 +1,164 @@
+"""One sample = content → HTML → PDF (born-digital) → optionally rasterised and degraded (scan) → truth JSON."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import tempfile
+import zlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from pipeline.model import PageInfo
+
+from .content import build_content, load_data, load_departments
+from .layout import LayoutSettings, MEASURE_JS, Measures, document_html, measure_html, paginate
+from .render import Printer, amount_boxes, page_sizes, rasterise, text_words
+from .truth import build_truth
+
+DIGITAL_PROFILES = ("digital", "digital_watermark")
+DIGITAL_DPI = 200  # the dpi the truth's page sizes refer to for born-digital pages
+FONTS = ("serif", "sans", "uming")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    department: str
+    seed: int
+    profile: str
+    font: str = "serif"
+    repeat_header: bool | None = None  # None: the department style decides
+    cover: bool = True
+    tables: tuple[int, ...] | None = None  # 公开表 numbers to print (None: all)
+    store_quality: int | None = None  # JPEG quality of the stored scan pages (None: the profile's)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Recipe":
+        d = dict(d)
+        if d.get("tables") is not None:
+            d["tables"] = tuple(int(n) for n in d["tables"])
+        return cls(**d)
+
+
+def committed_recipes() -> list[Recipe]:
+    return [Recipe.from_dict(d) for d in load_data("committed.json")["samples"]]
+
+
+def random_recipes(count: int, seed: int, profiles: list[str]) -> list[Recipe]:
+    rng = random.Random(seed)
+    departments = sorted(load_departments())
+    out = []
+    for i in range(count):
+        dept = departments[i % len(departments)]
+        profile = profiles[i % len(profiles)]
+        out.append(Recipe(name=f"gen{seed}_{i:03d}_{dept}_{profile}", department=dept, seed=seed * 1000 + i,
+                          profile=profile, font=rng.choice(FONTS),
+                          repeat_header=rng.choice([None, True, False]), cover=rng.random() < 0.7))
+    return out
+
+
+def _profiles():
+    from . import degrade  # written alongside; only needed for scans
+
+    return degrade
+
+
+def known_profiles() -> list[str]:
+    return list(DIGITAL_PROFILES) + list(_profiles().PROFILES)
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    fd, tmp = tempfile.mkstemp(suffix=".json", dir=str(path.parent))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
+            f.write("\n")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def save_image_pdf(pages: list[np.ndarray], dpi: int, quality: int, path: Path) -> None:
+    """Image-only PDF, every page a JPEG (what a scanner writes)."""
+    images = [Image.fromarray(rgb) for rgb in pages]
+    fd, tmp = tempfile.mkstemp(suffix=".pdf", dir=str(path.parent))
+    os.close(fd)
+    try:
+        images[0].save(tmp, format="PDF", save_all=True, append_images=images[1:], resolution=float(dpi),
+                       quality=quality, subsampling=2, optimize=True)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def generate(recipe: Recipe, out_dir: Path, printer: Printer) -> dict[str, Any]:
+    departments = load_departments()
+    if recipe.department not in departments:
+        raise ValueError(f"recipe {recipe.name}: unknown department {recipe.department!r} "
+                         f"(known: {', '.join(sorted(departments))})")
+    dept = departments[recipe.department]
+    digital = recipe.profile in DIGITAL_PROFILES
+    profile = None if digital else _profiles().PROFILES.get(recipe.profile)
+    if not digital and profile is None:
+        raise ValueError(f"recipe {recipe.name}: unknown profile {recipe.profile!r} (known: {known_profiles()})")
+    content = build_content(dept, recipe.seed)
+    if recipe.tables is not None:
+        content.tables = [t for t in content.tables if t.number in recipe.tables]
+    settings = LayoutSettings(
+        font=recipe.font, cover=recipe.cover, watermark_text=recipe.profile == "digital_watermark",
+        repeat_header=dept.style.repeat_header if recipe.repeat_header is None else recipe.repeat_header)
+    raw = printer.evaluate(measure_html(content, settings), MEASURE_JS)
+    measures = {k: Measures(**v) for k, v in raw.items()}
+    pages = paginate(content, measures, settings)
+    html = document_html(content, pages, settings)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pdf_path = out_dir / f"{recipe.name}.pdf"
+    scan: dict[str, Any] | None = None
+    if digital:
+        printer.pdf(html, pdf_path)
+        page_infos = [PageInfo(number=i + 1, mode="text", width=round(w * DIGITAL_DPI / 72),
+                               height=round(h * DIGITAL_DPI / 72), dpi=DIGITAL_DPI)
+                      for i, (w, h) in enumerate(page_sizes(pdf_path))]
+    else:
+        degrade = _profiles()
+        with tempfile.TemporaryDirectory() as tmp:
+            clean = Path(tmp) / "clean.pdf"
+            printer.pdf(html, clean)
+            images = rasterise(clean, profile.dpi)
+            words = text_words(clean, profile.dpi)
+        rng = np.random.default_rng(zlib.crc32(f"{recipe.name}:{recipe.seed}".encode()))
+        degraded, infos = [], []
+        for rgb, page_words in zip(images, words):
+            targets = amount_boxes(page_words)
+            out, info = degrade.degrade_page(rgb, profile, rng, seal_targets=targets, seal_text=dept.name)
+            degraded.append(out)
+            infos.append(info)
+        save_image_pdf(degraded, profile.dpi, int(recipe.store_quality or profile.jpeg_quality or 85), pdf_path)
+        page_infos = [PageInfo(number=i + 1, mode="ocr", width=img.shape[1], height=img.shape[0], dpi=profile.dpi,
+                               skew=float(info["skew"])) for i, (img, info) in enumerate(zip(degraded, infos))]
+        scan = {"pages": [{"page": i + 1, **info} for i, info in enumerate(infos)]}
+    truth = build_truth(content, pages, page_infos, pdf_path.name, sha256_of(pdf_path)).to_dict()
+    truth["profile"] = recipe.profile
+    truth["dpi"] = profile.dpi if profile else DIGITAL_DPI
+    truth["generator"] = {"recipe": asdict(recipe), "style": dept.style.name,
+                          "repeat_header": settings.repeat_header, "watermark_text": settings.watermark_text}
+    if scan is not None:
+        truth["scan"] = scan
+    write_json_atomic(out_dir / f"{recipe.name}.truth.json", truth)
+    return truth
