@@ -35,6 +35,7 @@ class PreprocessSettings:
     red_min_excess: int = 40  # red ink: R - max(G, B) above this
     red_min_r: int = 90  # ... and R above this (dark reddish pixels are black ink)
     seal_margin_mm: float = 0.8  # the seal mask reaches this far beyond the red ink
+    seal_gap_mm: float = 3.0  # gaps in the ink up to this wide are bridged before filling the seal
     seal_min_area_mm2: float = 4.0  # smaller red specks are noise, not a seal
     core_threshold: int = 120  # darker than this = core of a printed stroke, never touched
     core_halo_mm: float = 0.3  # anti-aliased edges around a core are kept as well
@@ -42,7 +43,8 @@ class PreprocessSettings:
     watermark_min: int = 165  # watermark grey levels (after paper normalisation)
     watermark_max: int = 242
     watermark_max_chroma: int = 40  # max(R,G,B) - min(R,G,B) of colourless grey
-    watermark_min_area_mm2: float = 3.0  # smaller grey specks are noise
+    watermark_margin_mm: float = 0.8  # the mask reaches this far beyond the detected strokes
+    watermark_min_area_mm2: float = 1.2  # smaller grey specks (after growing by 0.5 mm) are noise
     paper_white_above: int = 232  # after cleaning, lighter pixels are paper and become pure white
     ink_threshold: int = 170  # binary: cleaned grey below this is ink
 
@@ -153,10 +155,16 @@ def _drop_small(mask: np.ndarray, min_area: float) -> np.ndarray:
     return keep[labels]
 
 
-def _fill_holes(mask: np.ndarray) -> np.ndarray:
-    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+def _convex_fill(mask: np.ndarray) -> np.ndarray:
+    """Each connected region replaced by its convex hull: seals are round, so this fills the inside
+    of a ring even where the page edge cuts it (a half seal's arc closes on its chord)."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     filled = np.zeros(mask.shape, np.uint8)
-    cv2.drawContours(filled, contours, -1, 1, thickness=cv2.FILLED)
+    for label in range(1, n):
+        x, y, w, h = stats[label, :4]
+        ys, xs = np.nonzero(labels[y: y + h, x: x + w] == label)
+        hull = cv2.convexHull(np.stack([xs + x, ys + y], axis=1).astype(np.int32))
+        cv2.fillConvexPoly(filled, hull, 1)
     return filled.astype(bool)
 
 
@@ -171,12 +179,16 @@ def seal_mask_of(red: np.ndarray, settings: PreprocessSettings) -> np.ndarray:
     small = cv2.resize(red.astype(np.uint8) * 255, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
     small = small > 40  # at least ~1/6 of a 4x4 block red: isolated noise pixels drop out
     scale_px = mm_px(1.0, settings.dpi) / f
+    bridge = _odd(settings.seal_gap_mm * scale_px)
+    small = cv2.morphologyEx(small.astype(np.uint8), cv2.MORPH_CLOSE,
+                             cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (bridge, bridge)))
     small = _drop_small(small, settings.seal_min_area_mm2 * scale_px * scale_px)
     if not small.any():
         return np.zeros((h, w), bool)
+    filled = _convex_fill(small).astype(np.uint8)
     k = _odd(2 * settings.seal_margin_mm * scale_px + 1)
-    small = cv2.dilate(small.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))).astype(bool)
-    return _upscale(_fill_holes(small), (h, w))
+    filled = cv2.dilate(filled, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    return _upscale(filled, (h, w))
 
 
 def watermark_mask_of(gray: np.ndarray, chroma: np.ndarray, keep: np.ndarray,
@@ -189,12 +201,16 @@ def watermark_mask_of(gray: np.ndarray, chroma: np.ndarray, keep: np.ndarray,
     k = cv2.resize(keep.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST).astype(bool)
     cand = (g >= settings.watermark_min) & (g <= settings.watermark_max) & (c <= settings.watermark_max_chroma) & ~k
     cand = cv2.morphologyEx(cand.astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
-    scale_px = mm_px(1.0, settings.dpi) / 2
-    cand = _drop_small(cand, settings.watermark_min_area_mm2 * scale_px * scale_px)
     if not cand.any():
         return np.zeros((h, w), bool)
+    # grow first, so glyph pieces cut apart by table rules and text stay together, then drop specks
+    scale_px = mm_px(1.0, settings.dpi) / 2
     grow = _odd(mm_px(0.5, settings.dpi) / 2)
-    cand = cv2.dilate(cand.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow)))
+    cand = cv2.dilate(cand, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow)))
+    cand = _drop_small(cand, settings.watermark_min_area_mm2 * scale_px * scale_px)
+    # reach the stroke parts squeezed between the halo kept around real ink and the candidates
+    margin = _odd(2 * settings.watermark_margin_mm * scale_px + 1)
+    cand = cv2.dilate(cand.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (margin, margin)))
     return _upscale(cand, (h, w))
 
 
