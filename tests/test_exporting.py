@@ -137,3 +137,21 @@ def test_import_rejects_a_foreign_workbook(out, tmp_path, capsys):
     assert cli("import-corrections", str(out), str(tmp_path / "plain.xlsx")) == 1
     err = capsys.readouterr().err
     assert "plain.xlsx" in err and "not a review workbook" in err
+
+
+def test_export_warns_about_orphaned_corrections(out, tmp_path, capsys):
+    from pipeline.review.corrections import apply_to_document, read_document_json
+    from pipeline.review.keys import CellKey
+    from pipeline.review.store import ReviewStore
+
+    path = next(out.rglob("*.json"))
+    _, doc = read_document_json(path)
+    ReviewStore.for_output(out).record(CellKey(doc.sha256, "template:T05#0", "label:不存在的行#0", "合计#0"), "", "1.00",
+                                       reviewer="孙八")
+    assert cli("export", str(out), "--format", "csv", "-o", str(tmp_path / "csv")) == 0
+    assert "orphaned correction" in capsys.readouterr().err and "label:不存在的行#0" in \
+        ReviewStore.for_output(out).corrections(status="orphaned")[0].key.row
+    # what `disclosure extract` calls after writing a document: by output folder
+    result = apply_to_document(doc, out)
+    assert len(result.orphaned) == 1 and not result.applied
+    assert apply_to_document(doc, tmp_path / "nowhere").orphaned == []

@@ -157,3 +157,19 @@ def test_two_reviewers_in_threads_lose_nothing(out):
     assert not errors
     stored = ReviewStore.for_output(out).corrections()
     assert len(stored) == len(targets)
+
+
+def test_orphaned_corrections_are_listed(out):
+    from pipeline.review.keys import CellKey
+    from pipeline.review.store import ReviewStore
+
+    client = client_for(out)
+    sha = client.get("/api/documents").json()["documents"][0]["id"]
+    from pipeline.review.corrections import apply_corrections
+
+    full_sha = apply_corrections(out)[0].machine.sha256
+    assert full_sha.startswith(sha)
+    ReviewStore.for_output(out).record(CellKey(full_sha, "template:T05#0", "code:2999999#0", "合计#0"), "1.00",
+                                       "2.00", reviewer="李四", location="已删除的行")
+    orphaned = client.get("/api/queue").json()["orphaned"]
+    assert [(o["row"], o["status"], o["location"]) for o in orphaned] == [("code:2999999#0", "orphaned", "已删除的行")]

@@ -252,3 +252,30 @@ def test_conflicting_revision_is_refused(tmp_path):
     assert status == "conflict" and current.new_text == "2"
     assert store.correction(key).new_text == "2"
     assert store.audit()[-1].action == "conflict"
+
+
+def _process_reviewer(path: str, name: str, count: int) -> None:
+    from pipeline.review.keys import CellKey
+    from pipeline.review.store import ReviewStore
+
+    store = ReviewStore(path)
+    for i in range(count):
+        store.record(CellKey("doc", "t#0", f"code:{name}{i}#0", "合计#0"), "0", str(i), reviewer=name)
+
+
+def test_two_reviewer_processes_lose_nothing(tmp_path):
+    import multiprocessing
+
+    from pipeline.review.store import ReviewStore
+
+    path = str(tmp_path / "review.sqlite")
+    ReviewStore(path)
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_process_reviewer, args=(path, name, 30)) for name in ("p", "q")]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0]
+    store = ReviewStore(path)
+    assert len(store.corrections()) == 60 and {e.reviewer for e in store.audit()} == {"p", "q"}

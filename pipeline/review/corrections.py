@@ -20,7 +20,7 @@ from ..headers import is_amount_column
 from ..model import SCHEMA_ID, Cell, Document
 from ..numbers import parse_number
 from .keys import CellAddress, CellKey, KeyIndex, machine_text
-from .store import Correction, ReviewStore
+from .store import STORE_NAME, Correction, ReviewStore
 
 
 class DocumentLoadError(Exception):
@@ -120,14 +120,23 @@ def revalidate(doc: Document, restore_evidence: bool = True) -> Document:
     return doc
 
 
-def apply_to_document(doc: Document, store: ReviewStore, revalidate_after: bool = True) -> ApplyResult:
+def apply_to_document(doc: Document, store: "ReviewStore | str | os.PathLike",
+                      revalidate_after: bool = True) -> ApplyResult:
     """Apply the store's corrections for ``doc`` (matched by sha256 and cell keys), in place.
+
+    ``store``: a :class:`ReviewStore`, or the output folder (its ``review.sqlite`` is used when it exists;
+    with no store there is nothing to apply).
 
     Corrections that match no cell are marked orphaned in the store (and ones that match again, active).
     Re-validates and re-scores the document when anything was applied.
     """
     keys = KeyIndex.build(doc)
     result = ApplyResult(keys=keys)
+    if not isinstance(store, ReviewStore):
+        path = Path(store) / STORE_NAME if Path(store).is_dir() else Path(store)
+        if not path.exists():
+            return result
+        store = ReviewStore(path)
     to_orphan, to_activate = [], []
     for correction in store.corrections(document=doc.sha256):
         address = keys.address_of(correction.key.table, correction.key.row, correction.key.column)
