@@ -57,7 +57,7 @@ def _label_row(texts: list[str], rowspans: list[int]) -> bool:
 
 def _header_rows(texts: list[list[str]], rowspans: list[list[int]]) -> int:
     """Number of header rows: up to the 栏次 row; else up to the first row with data, extended upwards
-    over body-label rows (一、… rows whose amounts are blank); else (empty table) up to the first label row."""
+    over body-label rows (一、… rows whose amounts are blank); else (empty table) up to a trailing 合计 row."""
     for r, row in enumerate(texts):
         if is_column_number_row(row):
             return r + 1
@@ -65,10 +65,12 @@ def _header_rows(texts: list[list[str]], rowspans: list[list[int]]) -> int:
             while r > 0 and _label_row(texts[r - 1], rowspans[r - 1]):
                 r -= 1
             return r
-    for r, row in enumerate(texts):
-        if _label_row(row, rowspans[r]):
+    # no data anywhere (本表无数据): the body is the trailing 合计 row with nothing else, if any
+    for r in range(len(texts) - 1, -1, -1):
+        nonempty = [t for t in texts[r] if t.strip()]
+        if len(nonempty) == 1 and _label_row(texts[r], rowspans[r]):
             return r
-    return len(texts) if len(texts) <= 4 else 0
+    return len(texts) if len(texts) <= 6 else 0
 
 
 def _grid_rows(gr: GridReading) -> tuple[list[list[str]], dict[tuple[int, int], tuple]]:

@@ -6,6 +6,7 @@ Every problem is an :class:`InputFileError` / :class:`LimitExceeded` naming the 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -122,9 +123,13 @@ def _open_pdf(path: Path):
     try:
         return pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as e:  # type: ignore[attr-defined]
+        # pdfium's error code is process-global and can be stale: look at the file itself as well
         msg = str(e)
-        if "password" in msg.lower():
+        data = path.read_bytes()
+        if b"/Encrypt" in data:
             raise InputFileError(str(path), "encrypted PDF (password required)") from None
+        if "PDFium: Success" in msg or re.search(rb"/Count\s+0\b", data):
+            raise InputFileError(str(path), "PDF has no pages (empty page tree)") from None
         raise InputFileError(str(path), f"corrupt or unreadable PDF ({msg})") from None
 
 

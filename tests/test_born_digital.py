@@ -1,0 +1,77 @@
+"""Born-digital PDFs: tables from the text layer and vector rules, every table found, cell text equal to
+the text layer (checked through pdfium's own bounded-text API), watermark text objects never in cells."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+
+from pipeline.extract import extract_document
+from pipeline.textnorm import clean_cell_text
+from tests.conftest import REAL, real_pdf
+
+pytestmark = pytest.mark.real
+
+FORMS = ["T01", "T02", "T03", "T04", "T05", "T06", "T07", "T08", "T09"]
+
+
+def _bounded_text(pdf, page_no: int, bbox, dpi: int) -> str:
+    page = pdf[page_no - 1]
+    h_pt = page.get_height()
+    s = 72.0 / dpi
+    x0, y0, x1, y1 = bbox
+    tp = page.get_textpage()
+    text = tp.get_text_bounded(left=x0 * s + 1, bottom=h_pt - y1 * s + 1, right=x1 * s - 1, top=h_pt - y0 * s - 1)
+    return clean_cell_text(text)
+
+
+@pytest.mark.parametrize("name", ["putuo-caizheng-2024-juesuan.pdf", "putuo-guihua-2024-juesuan.pdf",
+                                  "putuo-shehuigongzuo-2024-juesuan.pdf"])
+def test_juesuan_every_table_found_and_equal_to_text_layer(name):
+    path = real_pdf("juesuan", name)
+    doc = extract_document(path)
+    assert all(p.mode == "text" for p in doc.pages if p.number != 14)
+    templates = [t.template for t in doc.tables]
+    for form in FORMS:
+        assert form in templates, f"{name}: {form} not found (got {templates})"
+    pdf = pdfium.PdfDocument(str(path))
+    compared = 0
+    for t in doc.tables:
+        for row in t.rows:
+            for cell in row.cells:
+                expected = _bounded_text(pdf, row.page, cell.bbox, 200)
+                if cell.text == "" and expected:
+                    # a position covered by a merged cell, or a sub-header moved into the header
+                    others = [c.text for c in row.cells] + [h for hr in t.header for h in hr]
+                    assert any(expected in o for o in others), (t.title, row.page, cell.bbox, expected)
+                    continue
+                assert cell.text == expected, (t.title, row.page, cell.bbox)
+                compared += 1
+    assert compared > 800
+
+
+def test_caizheng_values_codes_and_continuation():
+    doc = extract_document(real_pdf("juesuan", "putuo-caizheng-2024-juesuan.pdf"))
+    t02 = next(t for t in doc.tables if t.template == "T02")
+    assert t02.title == "收入决算表" and t02.unit == "万元" and t02.pages == [8, 9]
+    assert t02.columns[:5] == ["类", "款", "项", "科目名称", "本年收入合计"]
+    total = t02.rows[0]
+    assert total.cells[3].text == "合计" and total.cells[4].value == 2946.25 and total.cells[10].value == 6.20
+    row = next(r for r in t02.rows if r.cells[3].text == "行政运行")
+    assert [c.code for c in row.codes] == ["2010601"]
+    assert row.cells[4].value == 1511.90
+    assert doc.authority == "上海市普陀区财政局" and doc.year == 2024 and doc.kind == "部门决算"
+    assert not any(c.ok is False for c in doc.checks)
+
+
+def test_budget_tables_in_yuan():
+    doc = extract_document(real_pdf("yusuan", "putuo-sifa-2026-dept.pdf"))
+    assert doc.authority == "上海市普陀区司法局" and doc.year == 2026 and doc.kind == "部门预算"
+    assert len(doc.tables) >= 9
+    t = next(t for t in doc.tables if t.title.endswith("部门支出预算总表"))
+    assert t.unit == "元"
+    first = t.rows[0]
+    assert first.cells[0].text == "204" and first.cells[4].value == 87267272.44
+    assert first.codes and first.codes[0].code == "204"
