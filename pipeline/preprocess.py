@@ -31,6 +31,7 @@ class PreprocessSettings:
     min_skew_deg: float = 0.05  # below this the page is not rotated
     skew_ink_threshold: int = 128  # channel maximum below this = black ink, used to find the rules
     skew_max_points: int = 250_000
+    skew_zero_tolerance: float = 0.003  # no rotation when the unrotated profile scores within this of the best
     paper_percentile: float = 90.0  # grey level of the paper (after it the page is scaled to white)
     red_min_excess: int = 40  # red ink: R - max(G, B) above this
     red_min_r: int = 90  # ... and R above this (dark reddish pixels are black ink)
@@ -45,6 +46,8 @@ class PreprocessSettings:
     watermark_max_chroma: int = 40  # max(R,G,B) - min(R,G,B) of colourless grey
     watermark_margin_mm: float = 0.8  # the mask reaches this far beyond the detected strokes
     watermark_min_area_mm2: float = 1.2  # smaller grey specks (after growing by 0.5 mm) are noise
+    watermark_seed_area_mm2: float = 12.0  # a region this large is watermark by itself ...
+    watermark_seed_reach_mm: float = 15.0  # ... smaller ones only within this distance of such a seed
     paper_white_above: int = 232  # after cleaning, lighter pixels are paper and become pure white
     ink_threshold: int = 170  # binary: cleaned grey below this is ink
 
@@ -134,7 +137,13 @@ def estimate_skew(binary_or_gray: np.ndarray, settings: PreprocessSettings = Pre
         if denom < 0:
             angle += settings.fine_step_deg * 0.5 * (s0 - s2) / denom
     angle = max(-settings.max_skew_deg, min(settings.max_skew_deg, angle))
-    return 0.0 if abs(angle) < settings.min_skew_deg else round(angle, 3)
+    if abs(angle) < settings.min_skew_deg:
+        return 0.0
+    # keep the page as it is when rotating hardly sharpens the profile (text-only pages, where the
+    # peak is flat): a born-digital page must come out unrotated
+    if _profile_score(xs, ys, 0.0, 1.0) >= (1 - settings.skew_zero_tolerance) * _profile_score(xs, ys, angle, 1.0):
+        return 0.0
+    return round(angle, 3)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -166,6 +175,27 @@ def _convex_fill(mask: np.ndarray) -> np.ndarray:
         hull = cv2.convexHull(np.stack([xs + x, ys + y], axis=1).astype(np.int32))
         cv2.fillConvexPoly(filled, hull, 1)
     return filled.astype(bool)
+
+
+def _keep_near_seeds(mask: np.ndarray, min_area: float, seed_area: float, reach_px: float) -> np.ndarray:
+    """Hysteresis on regions: keep the large ones (seeds) and the smaller ones (≥ ``min_area``) lying
+    within ``reach_px`` of a seed.  A tiled watermark has large glyphs everywhere, with pieces cut
+    apart by table rules; light anti-aliased strokes of small text are small and far from any seed."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return np.zeros(mask.shape, bool)
+    area = stats[:, cv2.CC_STAT_AREA]
+    seed = area >= seed_area
+    seed[0] = False
+    if not seed.any():
+        return np.zeros(mask.shape, bool)
+    not_seed = np.where(seed[labels], 0, 255).astype(np.uint8)
+    distance = cv2.distanceTransform(not_seed, cv2.DIST_L2, 3)
+    keep = np.zeros(n, bool)
+    keep[np.unique(labels[(distance <= reach_px) & (labels > 0)])] = True
+    keep &= area >= min_area
+    keep[0] = False
+    return keep[labels]
 
 
 def _upscale(mask_small: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -207,7 +237,9 @@ def watermark_mask_of(gray: np.ndarray, chroma: np.ndarray, keep: np.ndarray,
     scale_px = mm_px(1.0, settings.dpi) / 2
     grow = _odd(mm_px(0.5, settings.dpi) / 2)
     cand = cv2.dilate(cand, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow)))
-    cand = _drop_small(cand, settings.watermark_min_area_mm2 * scale_px * scale_px)
+    cand = _keep_near_seeds(cand, settings.watermark_min_area_mm2 * scale_px * scale_px,
+                            settings.watermark_seed_area_mm2 * scale_px * scale_px,
+                            settings.watermark_seed_reach_mm * scale_px)
     # reach the stroke parts squeezed between the halo kept around real ink and the candidates
     margin = _odd(2 * settings.watermark_margin_mm * scale_px + 1)
     cand = cv2.dilate(cand.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (margin, margin)))

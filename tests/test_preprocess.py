@@ -91,6 +91,34 @@ def test_born_digital_render_is_left_alone(fixture, request):
     assert set(np.unique(page.binary).tolist()) <= {0, 255}
 
 
+@pytest.mark.parametrize("source,page_index,dpi", [
+    ("juesuan/putuo-caizheng-2024-juesuan.pdf", 2, 200),  # narrative text only: flat skew profile
+    ("juesuan/putuo-shehuigongzuo-2024-juesuan.pdf", 2, 200),
+    ("yusuan/shanghai-caizheng-2025-unit.pdf", 2, 200),
+    ("page-renders/shiquan_unit26_p9.png", None, 144),  # thin grey anti-aliased strokes at low dpi
+])
+def test_other_born_digital_pages_get_no_rotation_and_no_masks(source, page_index, dpi):
+    path = SHARED / "real" / source
+    if not path.exists():
+        pytest.skip(f"{path} not available")
+    if page_index is None:
+        image = cv2.imread(str(path))
+    else:
+        import pypdfium2 as pdfium
+
+        pdf = pdfium.PdfDocument(str(path))
+        try:
+            image = bgr(np.asarray(pdf[page_index].render(scale=dpi / 72).to_pil().convert("RGB")))
+        finally:
+            pdf.close()
+    page = preprocess_page(image, PreprocessSettings(dpi=dpi))
+    assert page.skew == 0.0
+    assert page.seal_mask.sum() == 0
+    assert page.watermark_mask.mean() < 0.0005
+    ink = image.max(axis=2) < 128
+    assert (page.binary[ink] == 255).mean() > 0.99
+
+
 def test_rotate_image_undoes_the_scan_skew(page8):
     h, w = page8.shape[:2]
     inner = (slice(h // 6, -h // 6), slice(w // 6, -w // 6))
