@@ -97,6 +97,7 @@ class DocumentScore:
     right_filled: int = 0
     code_rows: int = 0
     right_code_rows: int = 0
+    right_code_values: int = 0  # the codes right whatever column they are attached to
     predicted: list[PredictedCell] = field(default_factory=list)
     tables: list[TableMatch] = field(default_factory=list)
     wrong: list[WrongCell] = field(default_factory=list)
@@ -128,6 +129,7 @@ class Metrics:
     numeric_accuracy: float | None
     filled_cell_accuracy: float | None  # cell accuracy over truth cells that are not blank
     row_code_accuracy: float | None
+    row_code_value_accuracy: float | None  # the same, codes compared without their column
     flag_rate: float | None
     residual_error: float | None
     catch_at_2: float | None
@@ -260,6 +262,10 @@ def _code_set(row: dict[str, Any]) -> set[tuple[int, str]]:
     return {(int(c["column"]), str(c["code"])) for c in row.get("codes", []) or []}
 
 
+def _code_values(row: dict[str, Any]) -> set[str]:
+    return {str(c["code"]) for c in row.get("codes", []) or []}
+
+
 def _confidence(cell: dict[str, Any]) -> float:
     c = cell.get("confidence")
     return 1.0 if c is None else float(c)
@@ -315,6 +321,7 @@ def score_document(truth: dict[str, Any], predicted: dict[str, Any], seconds: fl
             if t_codes:
                 score.code_rows += 1
                 score.right_code_rows += p_row is not None and _code_set(p_row) == t_codes
+                score.right_code_values += p_row is not None and _code_values(p_row) == _code_values(t_row)
         score.truth_cells += table_cells
         score.right_cells += table_right
         score.matched_tables += pi is not None
@@ -376,6 +383,7 @@ def aggregate(scores: list[DocumentScore], settings: ScoreSettings = ScoreSettin
         numeric_accuracy=_ratio(sum(s.right_numeric for s in scores), sum(s.numeric_cells for s in scores)),
         filled_cell_accuracy=_ratio(sum(s.right_filled for s in scores), sum(s.filled_cells for s in scores)),
         row_code_accuracy=_ratio(sum(s.right_code_rows for s in scores), sum(s.code_rows for s in scores)),
+        row_code_value_accuracy=_ratio(sum(s.right_code_values for s in scores), sum(s.code_rows for s in scores)),
         flag_rate=_ratio(sum(c.review for c in cells), len(cells)),
         residual_error=_ratio(sum(not c.correct for c in unflagged), len(unflagged)),
         catch_at_2=catch_at(cells, settings.low_confidence_share),

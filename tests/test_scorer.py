@@ -152,8 +152,10 @@ def test_row_codes_compared_as_sets():
     pred["tables"][0]["rows"][2]["codes"][0]["code"] = "2080102"
     pred["tables"][0]["rows"][3]["codes"][0]["source"] = "matched"  # source and score do not matter
     pred["tables"][0]["rows"][3]["codes"][0]["score"] = 0.7
+    pred["tables"][0]["rows"][4]["codes"][0]["column"] = 1  # attached to the name column
     m = aggregate([score_document(truth, pred)])
-    assert m.row_code_accuracy == pytest.approx(6 / 7)
+    assert m.row_code_accuracy == pytest.approx(5 / 7)
+    assert m.row_code_value_accuracy == pytest.approx(6 / 7)
 
 
 def test_number_normalisation():
