@@ -59,7 +59,7 @@ class CleanPage:
     seal_mask: np.ndarray  # bool, where seal ink was (filled, with a margin)
     watermark_mask: np.ndarray  # bool, where watermark text was
     skew: float  # degrees that were corrected (content tilt, counter-clockwise positive)
-    color: np.ndarray  # deskewed colour page (BGR), for crops
+    color: np.ndarray  # deskewed colour page (BGR), for crops; the input array itself when not rotated
 
 
 def mm_px(mm: float, dpi: int) -> float:
