@@ -7,6 +7,7 @@ import os
 import random
 import tempfile
 import zlib
+import dataclasses
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,8 @@ from PIL import Image
 
 from pipeline.model import PageInfo
 
-from .content import build_content, load_data, load_departments
-from .layout import LayoutSettings, MEASURE_JS, Measures, document_html, measure_html, paginate
+from .content import DocumentContent, build_content, load_data, load_departments
+from .layout import LayoutSettings, MEASURE_JS, Measures, Page, document_html, measure_html, paginate
 from .render import Printer, amount_boxes, page_sizes, rasterise, text_words
 from .truth import build_truth
 
@@ -87,6 +88,7 @@ def write_json_atomic(path: Path, data: dict) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
             f.write("\n")
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -101,10 +103,34 @@ def save_image_pdf(pages: list[np.ndarray], dpi: int, quality: int, path: Path) 
     try:
         images[0].save(tmp, format="PDF", save_all=True, append_images=images[1:], resolution=float(dpi),
                        quality=quality, subsampling=2, optimize=True)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def compose(recipe: Recipe, printer: Printer) -> tuple[DocumentContent, list[Page], LayoutSettings, str]:
+    """Content, pagination and the final HTML of a recipe (deterministic for a given recipe)."""
+    dept = load_departments()[recipe.department]
+    content = build_content(dept, recipe.seed)
+    if recipe.tables is not None:
+        content.tables = [t for t in content.tables if t.number in recipe.tables]
+    settings = LayoutSettings(
+        font=recipe.font, cover=recipe.cover, watermark_text=recipe.profile == "digital_watermark",
+        repeat_header=dept.style.repeat_header if recipe.repeat_header is None else recipe.repeat_header)
+    raw = printer.evaluate(measure_html(content, settings), MEASURE_JS)
+    measures = {k: Measures(**v) for k, v in raw.items()}
+    pages = paginate(content, measures, settings)
+    html = document_html(content, pages, settings)
+    return content, pages, settings, html
+
+
+def print_clean(recipe: Recipe, printer: Printer, path: Path) -> tuple[DocumentContent, list[Page]]:
+    """The born-digital PDF a recipe's scan is made from (no text watermark)."""
+    content, pages, _settings, html = compose(dataclasses.replace(recipe, profile="digital"), printer)
+    printer.pdf(html, path)
+    return content, pages
 
 
 def generate(recipe: Recipe, out_dir: Path, printer: Printer) -> dict[str, Any]:
@@ -117,16 +143,7 @@ def generate(recipe: Recipe, out_dir: Path, printer: Printer) -> dict[str, Any]:
     profile = None if digital else _profiles().PROFILES.get(recipe.profile)
     if not digital and profile is None:
         raise ValueError(f"recipe {recipe.name}: unknown profile {recipe.profile!r} (known: {known_profiles()})")
-    content = build_content(dept, recipe.seed)
-    if recipe.tables is not None:
-        content.tables = [t for t in content.tables if t.number in recipe.tables]
-    settings = LayoutSettings(
-        font=recipe.font, cover=recipe.cover, watermark_text=recipe.profile == "digital_watermark",
-        repeat_header=dept.style.repeat_header if recipe.repeat_header is None else recipe.repeat_header)
-    raw = printer.evaluate(measure_html(content, settings), MEASURE_JS)
-    measures = {k: Measures(**v) for k, v in raw.items()}
-    pages = paginate(content, measures, settings)
-    html = document_html(content, pages, settings)
+    content, pages, settings, html = compose(recipe, printer)
     out_dir.mkdir(parents=True, exist_ok=True)
     pdf_path = out_dir / f"{recipe.name}.pdf"
     scan: dict[str, Any] | None = None

@@ -46,6 +46,7 @@ class Printer:
         os.close(fd)
         try:
             self._page.pdf(path=tmp, prefer_css_page_size=True, print_background=True)
+            os.chmod(tmp, 0o644)
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):

@@ -157,7 +157,7 @@ class Checker:
             self.t01(t1, t2, t3)
         if t4:
             self.t04(t4, t5)
-        if t5 and t6:
+        if t6:
             self.t06(t5, t6)
         if t9:
             self.t09(t9, t6)
@@ -228,22 +228,31 @@ class Checker:
             self.eq("T04 本年支出合计 一般公共预算 = T05 合计", tid, t5.value(t5.total_row(), t5.col("小计")),
                     t4.value(exp_total, 6), [(tid, exp_total, 6)])
 
-    def t06(self, t5: TruthTable, t6: TruthTable) -> None:
+    def t06(self, t5: TruthTable | None, t6: TruthTable) -> None:
+        tid = t6.table.id
         last = len(t6.table.rows) - 1
-        row = t6.table.rows[last]
-        values = [c.value for c in row.cells if c.value is not None]
-        actual = sum(values)
-        self.eq("T05 合计基本支出 = T06 人员经费合计 + 公用经费合计", t6.table.id,
-                t5.value(t5.total_row(), t5.col("基本支出")), actual, [(t6.table.id, last, c) for c in range(len(row.cells))
-                                                                    if row.cells[c].value is not None])
-        # class rows = sum of their items, per block
-        for col in range(0, len(t6.table.columns), 3):
-            entries = [(m.code, r) for r, rw in enumerate(t6.table.rows) for m in rw.codes if m.column == col]
-            for code, r in entries:
-                if len(code) == 3:
-                    items = [(rr, col + 2) for cc, rr in entries if len(cc) == 5 and cc.startswith(code)]
-                    if items and t6.table.rows[r].cells[col + 2].text != "——":
-                        self.sum_eq(f"T06 {code}=sum(items)", t6, (r, col + 2), items)
+        totals = t6.table.rows[last]
+        personnel_col = next(c for c in range(len(totals.cells)) if c > 0 and totals.cells[c].value is not None)
+        public_col = len(totals.cells) - 1
+        if t5:
+            self.eq("T05 合计基本支出 = T06 人员经费合计 + 公用经费合计", tid,
+                    t5.value(t5.total_row(), t5.col("基本支出")),
+                    t6.value(last, personnel_col) + t6.value(last, public_col),
+                    [(tid, last, personnel_col), (tid, last, public_col)])
+        # column-major reading order: a class may wrap from one block into the next
+        entries = [(m.code, r, m.column + 2) for col in range(0, len(t6.table.columns), 3)
+                   for r, rw in enumerate(t6.table.rows) for m in rw.codes if m.column == col]
+        classes = [(code, r, c) for code, r, c in entries if len(code) == 3]
+        for code, r, c in classes:
+            if t6.table.rows[r].cells[c].text == "——":
+                continue
+            items = [(rr, cc) for ic, rr, cc in entries if len(ic) == 5 and ic.startswith(code)]
+            if items:
+                self.sum_eq(f"T06 {code}=sum(items)", t6, (r, c), items)
+        personnel = [(r, c) for code, r, c in classes if code in ("301", "303")]
+        public = [(r, c) for code, r, c in classes if code not in ("301", "303")]
+        self.sum_eq("T06 人员经费合计=sum(301,303)", t6, (last, personnel_col), personnel)
+        self.sum_eq("T06 公用经费合计=sum(classes)", t6, (last, public_col), public)
 
     def t09(self, t9: TruthTable, t6: TruthTable | None) -> None:
         for side in (0, 6):
