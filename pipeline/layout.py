@@ -102,27 +102,34 @@ def segments_from_binary(binary: np.ndarray, dpi: int, settings: LayoutSettings 
         n, _, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
         return [tuple(int(v) for v in stats[i][:4]) for i in range(1, n)]
 
-    segs: list[Segment] = []
-    for x, y, w, h in runs(True, min_len * 3):
-        if h <= thick:
-            yc = y + h / 2.0
-            segs.append(Segment(float(x), yc, float(x + w), yc))
-    h_lines = [(s.y0, s.x0, s.x1) for s in segs]
     long_v = _mm(dpi, 12.0)
-    reach = max(3, dpi // 50)
-    # long vertical rules, gaps bridged; short ones (one row high) unbridged and anchored at both ends
-    for bridged, length in ((True, long_v), (False, min_len // 2)):
-        for x, y, w, h in runs(False, length, bridge=bridged):
-            if w > thick:
-                continue
-            xc = x + w / 2.0
-            if not bridged:
-                if h >= long_v:
-                    continue
-                top = any(abs(yy - y) <= reach and a - reach <= xc <= b + reach for yy, a, b in h_lines)
-                bottom = any(abs(yy - (y + h)) <= reach and a - reach <= xc <= b + reach for yy, a, b in h_lines)
-                if not (top and bottom):
-                    continue
+    reach = max(3, dpi // 40)
+    # 1. long vertical rules (gaps bridged): table borders and column separators
+    verticals = [(x + w / 2.0, float(y), float(y + h)) for x, y, w, h in runs(False, long_v) if w <= thick]
+    # 2. horizontal rules end on a vertical rule; runs of character strokes that happen to line up do
+    #    not (cells have padding). Pages without any vertical rule keep only very long horizontals.
+    def anchored(xe: float, yy: float) -> bool:
+        return any(abs(xv - xe) <= reach and a - reach <= yy <= b + reach for xv, a, b in verticals)
+
+    segs: list[Segment] = []
+    very_long = _mm(dpi, 40.0)
+    for x, y, w, h in runs(True, min_len * 3):
+        if h > thick:
+            continue
+        yc = y + h / 2.0
+        ends = anchored(float(x), yc) + anchored(float(x + w), yc)
+        if ends == 2 or (ends == 1 and w >= very_long) or (not verticals and w >= very_long):
+            segs.append(Segment(float(x), yc, float(x + w), yc))
+    h_lines = [(sg.y0, sg.x0, sg.x1) for sg in segs]
+    segs += [Segment(xv, a, xv, b) for xv, a, b in verticals]
+    # 3. short vertical pieces (one row high, unbridged) count when both ends meet a horizontal rule
+    for x, y, w, h in runs(False, min_len // 2, bridge=False):
+        if w > thick or h >= long_v:
+            continue
+        xc = x + w / 2.0
+        top = any(abs(yy - y) <= reach and a - reach <= xc <= b + reach for yy, a, b in h_lines)
+        bottom = any(abs(yy - (y + h)) <= reach and a - reach <= xc <= b + reach for yy, a, b in h_lines)
+        if top and bottom:
             segs.append(Segment(xc, float(y), xc, float(y + h)))
     return segs
 
