@@ -56,6 +56,8 @@ class Cell:
             d["alternatives"] = [a.to_dict() for a in self.alternatives]
         if self.original is not None:
             d["original"] = self.original
+        if self.ocr_score < 1.0:
+            d["ocr"] = round(float(self.ocr_score), 4)  # evidence kept so a reviewed document can be re-scored
         return d
 
     @classmethod
@@ -69,6 +71,7 @@ class Cell:
             bbox=tuple(d["bbox"]) if d.get("bbox") else None,
             alternatives=[Alternative(**a) for a in d.get("alternatives", [])],
             original=d.get("original"),
+            ocr_score=d.get("ocr", 1.0),
         )
 
 

@@ -100,7 +100,7 @@ def build_document(pdf_path: Path = PUTUO) -> Document:
                    page_count=25, authority="上海市普陀区财政局", year=2024, kind="部门决算",
                    pages=[PageInfo(number=PAGE, mode="ocr", width=width, height=height, dpi=DPI)],
                    tables=[table])
-    return revalidate(doc, restore_evidence=False)
+    return revalidate(doc)
 
 
 def write_out(out_dir: Path, doc: Document, relative: str = "putuo/caizheng-2024.pdf") -> Path:

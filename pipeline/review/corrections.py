@@ -11,7 +11,6 @@ review False, confidence 1.0.
 from __future__ import annotations
 
 import json
-import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,41 +73,12 @@ def mark_reviewed(cell: Cell) -> None:
     cell.ocr_score = 1.0
 
 
-def restore_ocr_scores(doc: Document) -> None:
-    """Recover each cell's OCR evidence (``ocr_score``, not part of the JSON contract) from its stored
-    confidence, by inverting the scoring model against the checks the document was scored with.
-
-    Without this, re-scoring a document read back from JSON would treat every reading as certain and
-    drop low-OCR cells from the queue.
-    """
-    from ..score import ScoreSettings, _logit, cell_features, load_model
-
-    model = load_model()
-    w_ocr = model.weights.get("ocr", 0.0)
-    if not w_ocr:
-        return
-    settings = ScoreSettings()
-    feats = cell_features(doc, settings)
-    for table, ri, ci, cell in doc.cells():
-        if "corrected" in cell.reasons or "confirmed" in cell.reasons:
-            continue
-        x = feats[(table.id, ri, ci)]
-        rest = model.bias + sum(model.weights.get(k, 0.0) * v for k, v in x.items() if k != "ocr")
-        z_ocr = (_logit(float(cell.confidence), settings.ocr_floor) - rest) / w_ocr
-        cell.ocr_score = 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z_ocr))))
-
-
-def revalidate(doc: Document, restore_evidence: bool = True) -> Document:
-    """Re-run the identity checks and the confidence scoring on ``doc`` (in place).
-
-    ``restore_evidence``: the document was read from JSON, so recover the OCR evidence first
-    (:func:`restore_ocr_scores`); pass False for a document fresh from the pipeline.
-    """
+def revalidate(doc: Document) -> Document:
+    """Re-run the identity checks and the confidence scoring on ``doc`` (in place); the OCR evidence
+    travels in the JSON (cell ``ocr``), so a document read back scores as it did when extracted."""
     from ..score import score_document
     from ..validate import validate_document
 
-    if restore_evidence:
-        restore_ocr_scores(doc)
     result = validate_document(doc)
     if isinstance(result, list):
         doc.checks = result
