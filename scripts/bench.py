@@ -185,7 +185,7 @@ def _progress_line(r: RunResult, i: int, n: int) -> str:
 METRIC_ROWS: list[tuple[str, str]] = [
     ("documents", "documents"), ("failed", "failed runs"), ("pages", "pages"), ("table_recall", "table recall"),
     ("cell_accuracy", "cell accuracy"), ("numeric_accuracy", "numeric accuracy"),
-    ("filled_cell_accuracy", "row_code_value_accuracy", "non-blank cell accuracy"),
+    ("filled_cell_accuracy", "non-blank cell accuracy"),
     ("row_code_accuracy", "row-code accuracy"), ("row_code_value_accuracy", "row codes, column ignored"), ("flag_rate", "flag rate"),
     ("residual_error", "residual error (unflagged)"), ("catch_at_2", "catch@2 %"), ("ece", "ECE"),
     ("repairs", "repairs (made/right)"), ("seconds_per_page", "seconds / page"),

@@ -311,3 +311,28 @@ def test_img2table_peer_ocr_reading_scores_against_its_text_layer_reading(tmp_pa
     assert m.table_recall == 1.0
     assert m.cell_accuracy > 0.95
     assert all(0.0 < c["confidence"] <= 1.0 for r in ocr_doc["tables"][0]["rows"] for c in r["cells"])
+
+
+def test_bench_scores_runs_prints_every_metric_and_deltas(tmp_path, capsys):
+    bench = _bench()
+    truth = make_truth()
+    tp = tmp_path / "d0.truth.json"
+    tp.write_text(json.dumps(truth, ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "d0.pdf").write_bytes(b"%PDF-1.4\n")
+    sample = bench.find_samples(tmp_path)[0][0]
+    pred = copy.deepcopy(truth)
+    del pred["tables"][1]
+    runs = [bench.RunResult("disclosure", sample, truth, 4.0), bench.RunResult("img2table", sample, pred, 8.0),
+            bench.RunResult("img2table", sample, None, 1.0, error="d0.pdf: failed")]
+    metrics, documents = bench.score_results(runs)
+    assert metrics["disclosure"]["overall"].cell_accuracy == 1.0
+    assert metrics["img2table"]["overall"].table_recall == pytest.approx(1 / 4)  # 1 of 2, then 0 of 2
+    assert metrics["img2table"]["overall"].seconds_per_page == pytest.approx(4.0)  # the failed run is not timed
+    as_dict = {s: {p: m.to_dict() for p, m in by.items()} for s, by in metrics.items()}
+    old = {"metrics": copy.deepcopy(as_dict)}
+    old["metrics"]["disclosure"]["overall"]["cell_accuracy"] = 0.9
+    bench.report(as_dict, old, None)  # plain-text output
+    out = capsys.readouterr().out
+    for _, label in bench.METRIC_ROWS:
+        assert label in out
+    assert "+10.0" in out and "100.0 %" in out and "reliability (disclosure" in out
