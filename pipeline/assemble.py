@@ -142,8 +142,10 @@ def _fix_header_fragments(pt: PageTable, n_cols: int) -> None:
     first = pt.body[0]
     label_at = next((i for i, c in enumerate(first.cells) if _BODY_LABEL.match(c.text)),
                     next((i for i, c in enumerate(first.cells) if c.text and c.text not in ("类", "款", "项")), None))
+    has_code = any(_CODE.match(c.text) for c in first.cells)
     frag = [i for i, c in enumerate(first.cells)
-            if i != label_at and _HEADER_WORD.match(c.text) and not re.search(r"\d", c.text)]
+            if i != label_at and not re.search(r"\d", c.text)
+            and (c.text in ("类", "款", "项") or (not has_code and _HEADER_WORD.match(c.text)))]
     if len(frag) >= 2:
         for i in frag:
             pt.header_cells.append(HeaderCell(pt.header_rows, i, first.cells[i].text))

@@ -38,11 +38,13 @@ class PreprocessSettings:
     seal_margin_mm: float = 0.8  # the seal mask reaches this far beyond the red ink
     seal_gap_mm: float = 3.0  # gaps in the ink up to this wide are bridged before filling the seal
     seal_min_area_mm2: float = 4.0  # smaller red specks are noise, not a seal
-    core_threshold: int = 120  # darker than this = core of a printed stroke, never touched
+    core_threshold: int = 150  # darker than this = core of a printed stroke, never touched
     core_halo_mm: float = 0.3  # anti-aliased edges around a core are kept as well
     seal_clear_above: int = 150  # inside the seal mask, lighter non-stroke pixels become paper
     watermark_min: int = 165  # watermark grey levels (after paper normalisation)
     watermark_max: int = 242
+    watermark_clear_above: int = 188  # inside the watermark mask only pixels this light become paper: blurred
+    # or faint print (cores above core_threshold) stays readable
     watermark_max_chroma: int = 40  # max(R,G,B) - min(R,G,B) of colourless grey
     watermark_margin_mm: float = 0.8  # the mask reaches this far beyond the detected strokes
     watermark_min_area_mm2: float = 1.2  # smaller grey specks (after growing by 0.5 mm) are noise
@@ -293,7 +295,7 @@ def preprocess_page(image_bgr: np.ndarray, settings: PreprocessSettings = Prepro
 
     cleaned = gray.copy()
     cleaned[seal_mask & ~near_core & (gray >= settings.seal_clear_above)] = 255
-    cleaned[watermark_mask & ~near_core & (gray >= settings.watermark_min)] = 255
+    cleaned[watermark_mask & ~near_core & (gray >= settings.watermark_clear_above)] = 255
     cleaned[cleaned >= settings.paper_white_above] = 255  # no white ghosts of the lifted ink on grey paper
     binary = np.where(cleaned < settings.ink_threshold, 255, 0).astype(np.uint8)
     return CleanPage(gray=cleaned, binary=binary, seal_mask=seal_mask, watermark_mask=watermark_mask,

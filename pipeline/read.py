@@ -153,10 +153,12 @@ class ReadSettings:
     low_ocr: float = 0.90  # weakest character below this → reason low_ocr
     min_ink: int = 12  # pixels of ink below which a cell is empty
     pad: int = 4
+    dash_score: float = 0.97  # a lone dash is measured, not recognised: its length decides — / —— / -
 
 
 def _ink_bands(binary: np.ndarray, min_gap: int, min_h: int) -> list[tuple[int, int]]:
-    """Runs of rows containing ink, merged across gaps smaller than ``min_gap``."""
+    """Runs of rows containing ink, merged across gaps smaller than ``min_gap``; a band lower than
+    ``min_h`` is kept only when it is wide (a dash “——”, not a speck)."""
     rows = np.flatnonzero(binary.any(axis=1))
     if rows.size == 0:
         return []
@@ -169,7 +171,15 @@ def _ink_bands(binary: np.ndarray, min_gap: int, min_h: int) -> list[tuple[int, 
             start = r
         prev = r
     bands.append((start, prev + 1))
-    return [b for b in bands if b[1] - b[0] >= min_h]
+    out = []
+    for a, b in bands:
+        if b - a >= min_h:
+            out.append((a, b))
+            continue
+        cols = np.flatnonzero(binary[a:b].any(axis=0))
+        if cols.size and cols[-1] - cols[0] >= 3 * min_h and (binary[a:b, cols[0]:cols[-1] + 1].any(axis=0)).mean() > 0.5:
+            out.append((a, b))
+    return out
 
 
 def _strip_rules(binary: np.ndarray) -> np.ndarray:
@@ -211,6 +221,7 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
     dpi = page.dpi
     jobs: list[tuple[object, np.ndarray]] = []  # (target, crop)
     cell_lines: dict[tuple[int, tuple[int, int]], list[int]] = {}
+    dashes: dict[tuple[int, tuple[int, int]], str] = {}
     inset = max(2, dpi // 60)
     for gi, g in enumerate(grids):
         for cell in g.cells:
@@ -220,14 +231,21 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                 continue
             sub = _strip_rules(binary[y0:y1, x0:x1])
             if int((sub > 0).sum()) < settings.min_ink:
+                faint = _faint_dash(gray[y0:y1, x0:x1], dpi)
+                if faint:
+                    dashes[(gi, (cell.row, cell.col))] = faint
                 continue
             bands = _ink_bands(sub, min_gap=max(2, dpi // 40), min_h=max(4, dpi // 30))
             idx = []
+            dash = None
             for (a, b) in bands:
                 cols = np.flatnonzero(sub[a:b].any(axis=0))
                 if cols.size == 0:
                     continue
                 cx0, cx1 = int(cols[0]), int(cols[-1]) + 1
+                if len(bands) == 1 and b - a < max(4, dpi // 30):
+                    dash = _dash_text(cx1 - cx0, dpi)  # a rule-like stroke alone in the cell: “——”, “—”, “-”
+                    continue
                 pad = settings.pad
                 ya, yb = max(0, y0 + a - pad), min(H, y0 + b + pad)
                 xa, xb = max(0, x0 + cx0 - pad), min(W, x0 + cx1 + pad)
@@ -235,6 +253,8 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                 jobs.append(((gi, (cell.row, cell.col)), gray[ya:yb, xa:xb]))
             if idx:
                 cell_lines[(gi, (cell.row, cell.col))] = idx
+            elif dash:
+                dashes[(gi, (cell.row, cell.col))] = dash
     # text outside the tables
     mask = binary.copy()
     for g in grids:
@@ -259,7 +279,9 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
             key = (cell.row, cell.col)
             idx = cell_lines.get((gi, key))
             if not idx:
-                cells[key] = Reading("", 1.0, n_lines=0, reasons=_mask_reasons(clean, cell, inset))
+                dash = dashes.get((gi, key), "")
+                cells[key] = Reading(dash, settings.dash_score if dash else 1.0, n_lines=1 if dash else 0,
+                                     reasons=_mask_reasons(clean, cell, inset))
                 continue
             lines = [results[i] for i in idx]
             text = clean_cell_text("\n".join(l.text for l in lines))
@@ -276,6 +298,33 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
     lines_out = [TextLine(clean_cell_text(results[i].text), box, results[i].min_score)
                  for box, i in outside_boxes if results[i].text.strip()]
     return PageReading(page.number, "ocr", W, H, dpi, clean.skew, readings, lines_out)
+
+
+def _faint_dash(gray: np.ndarray, dpi: int, level: int = 205) -> str:
+    """A faded “——” too light for the ink threshold: one thin horizontal stroke near the middle of an
+    otherwise empty cell (watermark strokes are diagonal, specks are short)."""
+    h, w = gray.shape
+    if h < 8 or w < 8:
+        return ""
+    light = _strip_rules(np.where(gray < level, 255, 0).astype(np.uint8))
+    rows = np.flatnonzero(light.any(axis=1))
+    if rows.size == 0 or rows[-1] - rows[0] > max(4, dpi // 40) or not (0.2 * h <= rows.mean() <= 0.8 * h):
+        return ""
+    cols = np.flatnonzero(light.any(axis=0))
+    width = int(cols[-1] - cols[0]) + 1
+    if width < 0.65 * dpi * 10.5 / 72.0 or light[:, cols[0]:cols[-1] + 1].any(axis=0).mean() < 0.5:
+        return ""
+    return _dash_text(width, dpi)
+
+
+def _dash_text(width_px: int, dpi: int) -> str:
+    """A lone horizontal stroke in a cell, by its length in ems of 10.5 pt text: ——, — or -."""
+    em = dpi * 10.5 / 72.0
+    if width_px >= 1.4 * em:
+        return "——"
+    if width_px >= 0.65 * em:
+        return "—"
+    return "-"
 
 
 def _mask_reasons(clean, cell: GridCell, inset: int) -> list[str]:
