@@ -107,6 +107,7 @@ def finish_document(doc: Document, times: StageTimes | None = None) -> None:
     """Template recognition, code matching, validation, repair and scoring (also used after review)."""
     times = times or StageTimes()
     from .codes import assign_codes
+    from .labels import normalise_ocr_labels
     from .repair import repair_document
     from .score import score_document
     from .templates import identify_template
@@ -116,6 +117,9 @@ def finish_document(doc: Document, times: StageTimes | None = None) -> None:
     for table in doc.tables:
         identify_template(table)
         assign_codes(table, doc.year)
+    if normalise_ocr_labels(doc):
+        for table in doc.tables:  # codes again, from the corrected labels
+            assign_codes(table, doc.year)
     times.add("interpret", t0)
     t0 = time.perf_counter()
     validate_document(doc)

@@ -1,0 +1,110 @@
+"""Post-correction of OCR'd labels and codes against what the documents are known to print.
+
+Only cells read by OCR are touched, and every change keeps the OCR reading (``cell.original`` and an
+alternative), so a reviewer sees both:
+
+- row labels of the 收支总表 (公开01/04表, budget 总表): the fixed vocabulary in
+  ``models/templates/row_labels.json`` (“三国防支出” → “三、国防支出”), when one label is clearly closest;
+- the name beside a printed code that the matcher accepted: the catalogue name of that code
+  (“社会保险经小机构” → “社会保险经办机构”), unless the printed name is a known variant;
+- a code the matcher repaired from code + name (“4207” beside 邮电费 → “30207”).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from .catalogue import load_catalogue
+from .codes import find_label_blocks, read_code
+from .model import Alternative, Cell, Document, Table
+from .resources import load_json
+from .textnorm import compare_key
+
+SUMMARY_TEMPLATES = {"T01", "T04", "B01", "B04"}
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> tuple[list[str], list[str]]:
+    labels = load_json("templates", "row_labels.json")["labels"]
+    return labels, [compare_key(x) for x in labels]
+
+
+def _replace(cell: Cell, text: str, reason: str) -> None:
+    if cell.text == text:
+        return
+    cell.alternatives.insert(0, Alternative(cell.text, cell.ocr_score, "ocr"))
+    cell.original = cell.text if cell.original is None else cell.original
+    cell.text = text
+    cell.add_reason(reason)
+
+
+def snap_summary_label(text: str, min_score: float = 88.0, margin: float = 4.0) -> str | None:
+    """The known 收支总表 row label an OCR reading stands for, or None when no label is clearly closest."""
+    labels, keys = _vocabulary()
+    key = compare_key(text)
+    if not key or key in keys:
+        return None
+    best = process.extract(key, keys, scorer=fuzz.ratio, limit=2)
+    if not best or best[0][1] < min_score:
+        return None
+    if len(best) > 1 and best[0][1] - best[1][1] < margin:
+        return None
+    return labels[best[0][2]]
+
+
+def normalise_ocr_labels(doc: Document) -> int:
+    """Apply the corrections above to the OCR'd cells of ``doc``; returns how many cells changed."""
+    ocr_pages = {p.number for p in doc.pages if p.mode == "ocr"}
+    changed = 0
+    for table in doc.tables:
+        if not any(r.page in ocr_pages for r in table.rows):
+            continue
+        changed += _summary_labels(table, ocr_pages) + _names_and_codes(table, doc.year, ocr_pages)
+    return changed
+
+
+def _summary_labels(table: Table, ocr_pages: set[int]) -> int:
+    if table.template not in SUMMARY_TEMPLATES:
+        return 0
+    n = 0
+    label_cols = [i for i, c in enumerate(table.columns) if c.split("/")[-1] == "项目"]
+    for row in table.rows:
+        if row.page not in ocr_pages:
+            continue
+        for i in label_cols:
+            if i < len(row.cells) and row.cells[i].text:
+                snapped = snap_summary_label(row.cells[i].text)
+                if snapped:
+                    _replace(row.cells[i], snapped, "label_normalised")
+                    n += 1
+    return n
+
+
+def _names_and_codes(table: Table, year: int | None, ocr_pages: set[int], min_name: float = 80.0) -> int:
+    n = 0
+    blocks = {b.column: b for b in find_label_blocks(table)}
+    for row in table.rows:
+        if row.page not in ocr_pages:
+            continue
+        for m in row.codes:
+            block = blocks.get(m.column)
+            if block is None:
+                continue
+            cat = load_catalogue(block.classification, year)
+            entry = cat.get(m.code)
+            if entry is None:
+                continue
+            if block.name_col is not None and block.name_col < len(row.cells) and m.source == "printed":
+                cell = row.cells[block.name_col]
+                if (cell.text and cat.accepts(m.code, cell.text) is None
+                        and fuzz.ratio(compare_key(cell.text), compare_key(entry.name)) >= min_name):
+                    _replace(cell, entry.name, "label_normalised")
+                    n += 1
+            if "repaired" in m.flags and len(block.code_cols) == 1:
+                cell = row.cells[block.code_cols[0]]
+                reading = read_code(cell.text)
+                if cell.text and (reading is None or reading.digits != m.code):
+                    _replace(cell, m.code, "repaired")
+                    n += 1
+    return n
