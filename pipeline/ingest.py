@@ -159,12 +159,14 @@ def _pdf_pages(doc: SourceDocument) -> Iterator[SourcePage]:
                 except Exception as e:
                     raise InputFileError(str(doc.path), f"page {i + 1} cannot be read ({e})") from None
 
-                def render(page=page, scale=scale, number=i + 1):
+                def render(path=doc.path, number=i + 1, dpi=doc.settings.dpi):
+                    # opens the file again: the page may be long closed when a stage asks for its image
                     try:
-                        bitmap = page.render(scale=scale)
-                        return _to_bgr(bitmap.to_numpy(), getattr(bitmap, "mode", "BGR"))
+                        return render_page(path, number, dpi)
+                    except InputFileError:
+                        raise
                     except Exception as e:  # pdfium raises plain exceptions on broken content streams
-                        raise InputFileError(str(doc.path), f"page {number} cannot be rendered ({e})") from None
+                        raise InputFileError(str(path), f"page {number} cannot be rendered ({e})") from None
 
                 yield SourcePage(number=i + 1, dpi=doc.settings.dpi, width=width, height=height, chars=chars,
                                  rules=rules, text_mode=text_layer_is_real(chars, image_cover, invisible_text),
