@@ -162,10 +162,20 @@ def _meta(lines: list[TextLine]) -> dict:
     m = _UNIT.search(joined)
     if m:
         meta["unit"] = m.group(1)
-    for m in _DEPT.finditer(joined + " "):
-        if m.group(1) not in ("万元", "元", "千元", "亿元"):
-            meta["department"] = m.group(1)
-            break
+    for ln in lines:
+        m = next((m for m in _DEPT.finditer(ln.text + " ") if m.group(1) not in ("万元", "元", "千元", "亿元")), None)
+        if m is None:
+            continue
+        dept = m.group(1)
+        # a name wrapped onto the next line (“部门名称：晋城市人力资源和社会保障” / “局”)
+        h = ln.bbox[3] - ln.bbox[1]
+        for nxt in lines:
+            if (0 < nxt.bbox[1] - ln.bbox[1] <= 1.8 * h and re.fullmatch(r"[\u4e00-\u9fff）)]{1,8}", nxt.text)
+                    and nxt.bbox[0] < ln.bbox[0] + 0.5 * (ln.bbox[2] - ln.bbox[0])):
+                dept += nxt.text
+                break
+        meta["department"] = dept
+        break
     m = _YEAR.search(joined)
     if m:
         meta["year"] = int(m.group(1))
