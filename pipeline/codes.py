@@ -305,7 +305,8 @@ class LabelBlock:
 
     @property
     def column(self) -> int:
-        return self.name_col if self.name_col is not None else self.code_cols[0]
+        """The column a row's code is reported on (contract: the code column, else the label column)."""
+        return self.code_cols[0] if self.code_cols else self.name_col
 
 
 def _last(label: str) -> str:

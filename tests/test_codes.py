@@ -155,8 +155,9 @@ def test_two_sided_summary_and_side_by_side_economic_blocks():
                ["人员经费/科目代码", "人员经费/科目名称", "人员经费/决算数", "公用经费/科目代码", "公用经费/科目名称",
                 "公用经费/决算数"], template="T06")
     assign_codes(e, 2024)
-    assert [[(m.column, m.code) for m in r.codes] for r in e.rows] == [[(1, "301"), (4, "302")],
-                                                                     [(1, "30101"), (4, "30201")], []]
+    # reported on the code column (contract: the code column, else the label column)
+    assert [[(m.column, m.code) for m in r.codes] for r in e.rows] == [[(0, "301"), (3, "302")],
+                                                                     [(0, "30101"), (3, "30201")], []]
 
 
 def test_sequential_numbering_is_detected():
@@ -207,7 +208,7 @@ def _seed_cases(blank_codes: bool):
                         t.rows[i].cells[c].text = ""
                 assign_codes(t, year)
                 for (i, c), code in truth.items():
-                    yield code, [m.code for m in t.rows[i].codes if m.column == c + 1], f"{seed} {t.template} row {i}"
+                    yield code, [m.code for m in t.rows[i].codes if m.column == c], f"{seed} {t.template} row {i}"
 
 
 @pytest.mark.skipif(not SEEDS.exists(), reason="../shared/seeds absent")
