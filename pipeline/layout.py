@@ -74,6 +74,7 @@ class LayoutSettings:
     gap_mm: float = 1.2  # gaps bridged inside broken rules
     snap_mm: float = 0.8  # rule positions closer than this are one line
     coverage: float = 0.5  # share of a cell side a rule must cover to separate two cells
+    min_ink_cover: float = 0.85  # share of a long vertical rule's length that must be ink before bridging
     min_table_mm: float = 15.0
 
 
@@ -105,7 +106,10 @@ def segments_from_binary(binary: np.ndarray, dpi: int, settings: LayoutSettings 
     long_v = _mm(dpi, 12.0)
     reach = max(3, dpi // 40)
     # 1. long vertical rules (gaps bridged): table borders and column separators
-    verticals = [(x + w / 2.0, float(y), float(y + h)) for x, y, w, h in runs(False, long_v) if w <= thick]
+    # (bridging must not chain the aligned strokes of characters in successive rows — “十” over “十” —
+    # into a rule: the ink itself has to cover most of the length)
+    verticals = [(x + w / 2.0, float(y), float(y + h)) for x, y, w, h in runs(False, long_v)
+                 if w <= thick and _ink_cover(binary, x, y, w, h, vertical=True) >= settings.min_ink_cover]
     # 2. horizontal rules end on a vertical rule; runs of character strokes that happen to line up do
     #    not (cells have padding). Pages without any vertical rule keep only very long horizontals.
     def anchored(xe: float, yy: float) -> bool:
@@ -121,17 +125,32 @@ def segments_from_binary(binary: np.ndarray, dpi: int, settings: LayoutSettings 
         if ends == 2 or (ends == 1 and w >= very_long) or (not verticals and w >= very_long):
             segs.append(Segment(float(x), yc, float(x + w), yc))
     h_lines = [(sg.y0, sg.x0, sg.x1) for sg in segs]
-    segs += [Segment(xv, a, xv, b) for xv, a, b in verticals]
+
+    def on_rule(xx: float, yy: float) -> bool:
+        return any(abs(y - yy) <= reach and a - reach <= xx <= b + reach for y, a, b in h_lines)
+
+    # a vertical rule starts and ends on horizontal rules; a long stroke of a stain, a seal remnant or a
+    # letter-spaced column of characters does not (one anchored end is enough for very long rules)
+    for xv, a, b in verticals:
+        ends = on_rule(xv, a) + on_rule(xv, b)
+        if ends == 2 or (ends == 1 and b - a >= very_long) or not h_lines:
+            segs.append(Segment(xv, a, xv, b))
     # 3. short vertical pieces (one row high, unbridged) count when both ends meet a horizontal rule
     for x, y, w, h in runs(False, min_len // 2, bridge=False):
         if w > thick or h >= long_v:
             continue
         xc = x + w / 2.0
-        top = any(abs(yy - y) <= reach and a - reach <= xc <= b + reach for yy, a, b in h_lines)
-        bottom = any(abs(yy - (y + h)) <= reach and a - reach <= xc <= b + reach for yy, a, b in h_lines)
-        if top and bottom:
+        if on_rule(xc, y) and on_rule(xc, y + h):
             segs.append(Segment(xc, float(y), xc, float(y + h)))
     return segs
+
+
+def _ink_cover(binary: np.ndarray, x: int, y: int, w: int, h: int, vertical: bool) -> float:
+    """Share of a candidate rule's length where the unbridged page has ink across its thickness band."""
+    band = binary[y:y + h, max(0, x - 1):x + w + 1] if vertical else binary[max(0, y - 1):y + h + 1, x:x + w]
+    if band.size == 0:
+        return 0.0
+    return float(band.any(axis=1 if vertical else 0).mean())
 
 
 def _cluster(values: list[float], tol: float) -> list[float]:

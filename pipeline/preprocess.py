@@ -43,7 +43,7 @@ class PreprocessSettings:
     seal_clear_above: int = 150  # inside the seal mask, lighter non-stroke pixels become paper
     watermark_min: int = 165  # watermark grey levels (after paper normalisation)
     watermark_max: int = 242
-    watermark_clear_above: int = 188  # inside the watermark mask only pixels this light become paper: blurred
+    watermark_clear_above: int = 200  # inside the watermark mask only pixels this light become paper: blurred
     # or faint print (cores above core_threshold) stays readable
     watermark_max_chroma: int = 40  # max(R,G,B) - min(R,G,B) of colourless grey
     watermark_margin_mm: float = 0.8  # the mask reaches this far beyond the detected strokes
@@ -51,7 +51,7 @@ class PreprocessSettings:
     watermark_seed_area_mm2: float = 12.0  # a region this large is watermark by itself ...
     watermark_seed_reach_mm: float = 15.0  # ... smaller ones only within this distance of such a seed
     paper_white_above: int = 232  # after cleaning, lighter pixels are paper and become pure white
-    ink_threshold: int = 170  # binary: cleaned grey below this is ink
+    ink_threshold: int = 185  # binary: cleaned grey below this is ink
 
 
 @dataclass
