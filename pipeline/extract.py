@@ -95,8 +95,9 @@ def extract_document(path: str | Path, settings: ExtractSettings = ExtractSettin
     doc.tables = assemble(readings)
     times.add("assemble", t0)
     t0 = time.perf_counter()
+    ocr_pages = {p.number for p in doc.pages if p.mode == "ocr"}
     for table in doc.tables:
-        interpret_cells(table)
+        interpret_cells(table, ocr_pages)
     document_metadata(doc, readings)
     times.add("interpret", t0)
     finish_document(doc, times)

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 
 from .headers import is_amount_column
-from .model import Document, Table
+from .model import Alternative, Document, Table
 from .numbers import parse_number
 from .read import PageReading
 
@@ -17,15 +17,44 @@ _YEAR = re.compile(r"(20\d{2})\s*年度")
 _AUTH_SUFFIX = re.compile(r"(局|委员会|委|办公室|办|厅|部|院|中心|所|馆|政府|街道办事处|办事处|镇|会|处|站|队|社|校|学|园|署|府)$")
 
 
-def interpret_cells(table: Table) -> None:
-    """Values of amount columns; ``format`` reason for text that is not a well-formed amount."""
+_JUNK_EDGES = re.compile(r"^[:：;；'‘’`·。,，.、]+(?=[\d-])|(?<=\d)[:：;；'‘’`·。、]+$")
+_POINT_SEPARATORS = re.compile(r"^-?\d{1,3}(\.\d{3})+\.\d{2}$")
+_COLON_DECIMAL = re.compile(r"^(-?[\d,]+)[:：;；](\d{2})$")
+_LETTER_DIGITS = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "S": "5", "B": "8"})
+
+
+def normalise_ocr_amount(text: str) -> str:
+    """Undo OCR slips that leave the digits intact: stray punctuation at the edges (“:214.70”), thousands
+    separators read as points (“1.713.55”), a colon for the decimal point (“234:24”), letters for digits
+    in an otherwise numeric reading (“O.00”)."""
+    t = _JUNK_EDGES.sub("", text.strip())
+    if re.fullmatch(r"[\dOolIDSB|.,:;：；-]+", t) and re.search(r"\d", t) and re.search(r"[OolIDSB|]", t):
+        t = t.translate(_LETTER_DIGITS)
+    if _POINT_SEPARATORS.match(t):
+        head, _, dec = t.rpartition(".")
+        t = head.replace(".", ",") + "." + dec
+    m = _COLON_DECIMAL.match(t)
+    if m:
+        t = f"{m.group(1)}.{m.group(2)}"
+    return t
+
+
+def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
+    """Values of amount columns; ``format`` reason for text that is not a well-formed amount; OCR slips
+    in amounts undone (the reading is kept as an alternative)."""
     amount_cols = [is_amount_column(c) for c in table.columns]
     if table.columns and not any(amount_cols[2:]) and all(c == "" for c in table.columns):
         amount_cols = [True] * len(table.columns)
     for row in table.rows:
         for ci, cell in enumerate(row.cells):
-            p = parse_number(cell.text)
             amount = ci < len(amount_cols) and amount_cols[ci]
+            if amount and row.page in ocr_pages and cell.text:
+                fixed = normalise_ocr_amount(cell.text)
+                if fixed != cell.text and parse_number(fixed).kind == "number":
+                    cell.alternatives.insert(0, Alternative(cell.text, cell.ocr_score, "ocr"))
+                    cell.original, cell.text = cell.text, fixed
+                    cell.add_reason("format_normalised")
+            p = parse_number(cell.text)
             if p.kind == "empty":
                 cell.kind, cell.value = "empty", None
             elif p.kind == "na":

@@ -40,7 +40,7 @@ class PreprocessSettings:
     seal_min_area_mm2: float = 4.0  # smaller red specks are noise, not a seal
     core_threshold: int = 150  # darker than this = core of a printed stroke, never touched
     core_halo_mm: float = 0.3  # anti-aliased edges around a core are kept as well
-    seal_clear_above: int = 150  # inside the seal mask, lighter non-stroke pixels become paper
+    seal_clear_above: int = 195  # inside the seal mask, lighter non-stroke pixels become paper
     watermark_min: int = 165  # watermark grey levels (after paper normalisation)
     watermark_max: int = 242
     watermark_clear_above: int = 200  # inside the watermark mask only pixels this light become paper: blurred
