@@ -129,12 +129,16 @@ def segments_from_binary(binary: np.ndarray, dpi: int, settings: LayoutSettings 
     def on_rule(xx: float, yy: float) -> bool:
         return any(abs(y - yy) <= reach and a - reach <= xx <= b + reach for y, a, b in h_lines)
 
-    # a vertical rule starts and ends on horizontal rules; a long stroke of a stain, a seal remnant or a
-    # letter-spaced column of characters does not (one anchored end is enough for very long rules)
+    # a vertical rule runs between horizontal rules: keep it from the first to the last rule it crosses
+    # (bridging may have extended it into a character stroke beyond them); a long stroke of a stain or a
+    # seal remnant crosses fewer than two
     for xv, a, b in verticals:
-        ends = on_rule(xv, a) + on_rule(xv, b)
-        if ends == 2 or (ends == 1 and b - a >= very_long) or not h_lines:
+        crossings = sorted(y for y, x0, x1 in h_lines if a - reach <= y <= b + reach and x0 - reach <= xv <= x1 + reach)
+        if len(crossings) >= 2 and crossings[-1] - crossings[0] >= min_len:
+            segs.append(Segment(xv, crossings[0], xv, crossings[-1]))
+        elif not h_lines:
             segs.append(Segment(xv, a, xv, b))
+
     # 3. short vertical pieces (one row high, unbridged) count when both ends meet a horizontal rule
     for x, y, w, h in runs(False, min_len // 2, bridge=False):
         if w > thick or h >= long_v:
