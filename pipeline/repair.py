@@ -98,6 +98,10 @@ def confusion_readings(text: str) -> list[str]:
             continue
         if orig.kind == "number" and orig.value is not None and abs(p.value - orig.value) < EPS and orig.well_formed:
             continue
+        # amounts keep the table's format: a reading with 2 decimals stays with 2 (no “188.818”); a reading
+        # that lost its point may get one back
+        if orig.kind == "number" and orig.decimals and p.decimals != orig.decimals:
+            continue
         seen.setdefault(_restyle(cand, t), None)
     return list(seen)
 
