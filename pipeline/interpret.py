@@ -39,6 +39,11 @@ def normalise_ocr_amount(text: str) -> str:
     return t
 
 
+def _is_noise(text: str) -> bool:
+    """One or two characters without a digit or a dash in an amount cell."""
+    return 0 < len(text) <= 2 and not re.search(r"[\d\-—－–―]", text)
+
+
 def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
     """Values of amount columns; ``format`` reason for text that is not a well-formed amount; OCR slips
     in amounts undone (the reading is kept as an alternative)."""
@@ -50,7 +55,9 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
             amount = ci < len(amount_cols) and amount_cols[ci]
             if amount and row.page in ocr_pages and cell.text:
                 fixed = normalise_ocr_amount(cell.text)
-                if fixed != cell.text and parse_number(fixed).kind == "number":
+                if _is_noise(fixed):
+                    fixed = ""  # a watermark or seal fragment read as a character: amount cells never hold one
+                if fixed != cell.text and parse_number(fixed).kind in ("number", "empty"):
                     cell.alternatives.insert(0, Alternative(cell.text, cell.ocr_score, "ocr"))
                     cell.original, cell.text = cell.text, fixed
                     cell.add_reason("format_normalised")

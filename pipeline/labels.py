@@ -11,6 +11,7 @@ alternative), so a reviewer sees both:
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
@@ -24,10 +25,21 @@ from .textnorm import compare_key
 SUMMARY_TEMPLATES = {"T01", "T04", "B01", "B04"}
 
 
+_NUMBERING = re.compile(r"^[^\u4e00-\u9fff]*(?:[一二三四五六七八九十]{1,3}[、,，.．·:：]?)?")
+
+
+def _core(text: str) -> str:
+    """A label without its numbering and without stray marks before it (“T国防支出” → “国防支出”)."""
+    return _NUMBERING.sub("", compare_key(text))
+
+
 @lru_cache(maxsize=1)
-def _vocabulary() -> tuple[list[str], list[str]]:
+def _vocabulary() -> tuple[list[str], list[str], dict[str, list[int]]]:
     labels = load_json("templates", "row_labels.json")["labels"]
-    return labels, [compare_key(x) for x in labels]
+    cores: dict[str, list[int]] = {}
+    for i, x in enumerate(labels):
+        cores.setdefault(_core(x), []).append(i)
+    return labels, [compare_key(x) for x in labels], cores
 
 
 def _replace(cell: Cell, text: str, reason: str) -> None:
@@ -41,10 +53,13 @@ def _replace(cell: Cell, text: str, reason: str) -> None:
 
 def snap_summary_label(text: str, min_score: float = 88.0, margin: float = 4.0) -> str | None:
     """The known 收支总表 row label an OCR reading stands for, or None when no label is clearly closest."""
-    labels, keys = _vocabulary()
+    labels, keys, cores = _vocabulary()
     key = compare_key(text)
     if not key or key in keys:
         return None
+    same_core = cores.get(_core(text), [])
+    if len(same_core) == 1 and len(_core(text)) >= 2:
+        return labels[same_core[0]]
     best = process.extract(key, keys, scorer=fuzz.ratio, limit=2)
     if not best or best[0][1] < min_score:
         return None
