@@ -15,11 +15,10 @@ import io
 import os
 import re
 import sqlite3
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
+from .fsutil import atomic_write
 from .review.corrections import LoadedDocument, apply_corrections
 from .review.keys import row_code, row_name
 from .review.store import ReviewStore
@@ -50,20 +49,6 @@ class GridTable:
     unit: str
     header: list[list[str]]
     body: list[list[str]]
-
-
-def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp)`` on a temporary file next to ``path``, then replace ``path`` with it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def long_rows(docs: list[LoadedDocument]) -> list[dict]:

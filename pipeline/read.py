@@ -159,20 +159,8 @@ class ReadSettings:
 def _ink_bands(binary: np.ndarray, min_gap: int, min_h: int) -> list[tuple[int, int]]:
     """Runs of rows containing ink, merged across gaps smaller than ``min_gap``; a band lower than
     ``min_h`` is kept only when it is wide (a dash “——”, not a speck)."""
-    rows = np.flatnonzero(binary.any(axis=1))
-    if rows.size == 0:
-        return []
-    bands = []
-    start = prev = int(rows[0])
-    for r in rows[1:]:
-        r = int(r)
-        if r - prev > min_gap:
-            bands.append((start, prev + 1))
-            start = r
-        prev = r
-    bands.append((start, prev + 1))
     out = []
-    for a, b in bands:
+    for a, b in _runs(np.flatnonzero(binary.any(axis=1)), min_gap):
         if b - a >= min_h:
             out.append((a, b))
             continue
@@ -198,20 +186,24 @@ def _strip_rules(binary: np.ndarray) -> np.ndarray:
     return b
 
 
-def _segments_in_band(band: np.ndarray, gap: int) -> list[tuple[int, int]]:
-    cols = np.flatnonzero(band.any(axis=0))
-    if cols.size == 0:
+def _runs(indices: np.ndarray, gap: int) -> list[tuple[int, int]]:
+    """Sorted indices → [start, end) runs, joined across gaps up to ``gap``."""
+    if indices.size == 0:
         return []
-    segs = []
-    start = prev = int(cols[0])
-    for c in cols[1:]:
-        c = int(c)
-        if c - prev > gap:
-            segs.append((start, prev + 1))
-            start = c
-        prev = c
-    segs.append((start, prev + 1))
-    return segs
+    runs = []
+    start = prev = int(indices[0])
+    for i in indices[1:]:
+        i = int(i)
+        if i - prev > gap:
+            runs.append((start, prev + 1))
+            start = i
+        prev = i
+    runs.append((start, prev + 1))
+    return runs
+
+
+def _segments_in_band(band: np.ndarray, gap: int) -> list[tuple[int, int]]:
+    return _runs(np.flatnonzero(band.any(axis=0)), gap)
 
 
 def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: ReadSettings = ReadSettings()) -> PageReading:

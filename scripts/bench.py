@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
@@ -31,6 +29,7 @@ for p in (ROOT, ROOT / "scripts"):
         sys.path.insert(0, str(p))
 
 from pipeline.evaluate import DocumentScore, Metrics, ScoreSettings, score_by_profile, score_document  # noqa: E402
+from pipeline.fsutil import atomic_write_json  # noqa: E402
 
 SYSTEMS = ("disclosure", "img2table")
 DEFAULT_OUT = ROOT / "bench-results" / "latest.json"
@@ -321,15 +320,7 @@ def stage_seconds_per_page(documents: list[dict[str, Any]]) -> dict[str, float]:
 
 
 def write_json(path: Path, obj: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(obj, f, ensure_ascii=False, indent=1)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_json(path, obj)
 
 
 def main(argv: list[str] | None = None) -> int:

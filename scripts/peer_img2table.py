@@ -23,10 +23,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import re
 import sys
-import tempfile
 import types
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +40,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from pipeline.headers import HeaderCell, flatten_header, header_grid, is_amount_column, is_code_column  # noqa: E402
+from pipeline.fsutil import atomic_write_json  # noqa: E402
 from pipeline.model import SCHEMA_ID  # noqa: E402
 from pipeline.numbers import value_of  # noqa: E402
 from pipeline.textnorm import clean_cell_text, compare_key  # noqa: E402
@@ -295,11 +294,7 @@ def extract_with_img2table(path: str | Path, settings: PeerSettings = PeerSettin
 
 
 def _write_json(path: Path, obj: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(obj, f, ensure_ascii=False, indent=1)
-    os.replace(tmp, path)
+    atomic_write_json(path, obj)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,15 +2,13 @@
 the text layer (checked through pdfium's own bounded-text API), watermark text objects never in cells."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
 
 from pipeline.extract import extract_document
 from pipeline.textnorm import clean_cell_text
-from tests.conftest import REAL, real_pdf
+from tests.conftest import real_pdf
 
 pytestmark = pytest.mark.real
 

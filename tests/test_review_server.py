@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from test_review_store import build_review_out, find_row
+from test_review_store import build_review_out
 
 fastapi_testclient = pytest.importorskip("fastapi.testclient")
 

@@ -1,9 +1,7 @@
 """One sample = content → HTML → PDF (born-digital) → optionally rasterised and degraded (scan) → truth JSON."""
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import random
 import tempfile
 import zlib
@@ -15,6 +13,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from pipeline.fsutil import atomic_write, atomic_write_text
+from pipeline.ingest import sha256_of
 from pipeline.model import PageInfo
 
 from .content import DocumentContent, build_content, load_data, load_departments
@@ -74,40 +74,16 @@ def known_profiles() -> list[str]:
     return list(DIGITAL_PROFILES) + list(_profiles().PROFILES)
 
 
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def write_json_atomic(path: Path, data: dict) -> None:
-    fd, tmp = tempfile.mkstemp(suffix=".json", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
-            f.write("\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    atomic_write_text(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
 
 
 def save_image_pdf(pages: list[np.ndarray], dpi: int, quality: int, path: Path) -> None:
     """Image-only PDF, every page a JPEG (what a scanner writes)."""
     images = [Image.fromarray(rgb) for rgb in pages]
-    fd, tmp = tempfile.mkstemp(suffix=".pdf", dir=str(path.parent))
-    os.close(fd)
-    try:
-        images[0].save(tmp, format="PDF", save_all=True, append_images=images[1:], resolution=float(dpi),
-                       quality=quality, subsampling=2, optimize=True)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    atomic_write(path, lambda tmp: images[0].save(tmp, format="PDF", save_all=True, append_images=images[1:],
+                                                   resolution=float(dpi), quality=quality, subsampling=2,
+                                                   optimize=True))
 
 
 def compose(recipe: Recipe, printer: Printer) -> tuple[DocumentContent, list[Page], LayoutSettings, str]:

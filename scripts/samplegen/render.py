@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pypdfium2 as pdfium
+
+from pipeline.fsutil import atomic_write
 
 CHROMIUM = os.environ.get("DISCLOSURE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -42,15 +43,7 @@ class Printer:
     def pdf(self, html: str, path: Path) -> None:
         self._page.set_content(html, wait_until="load")
         self._page.evaluate("document.fonts.ready")
-        fd, tmp = tempfile.mkstemp(suffix=".pdf", dir=str(path.parent))
-        os.close(fd)
-        try:
-            self._page.pdf(path=tmp, prefer_css_page_size=True, print_background=True)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        atomic_write(path, lambda tmp: self._page.pdf(path=str(tmp), prefer_css_page_size=True, print_background=True))
 
 
 def rasterise(pdf_path: Path, dpi: int) -> list[np.ndarray]:
