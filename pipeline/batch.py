@@ -126,8 +126,9 @@ def _apply_review_corrections(doc, out_dir: Path) -> None:
 
 
 def _init_worker() -> None:
-    # each worker process uses one onnxruntime thread per core it was given
+    # N worker processes on N cores: one inference thread each, no oversubscription
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("DISCLOSURE_OCR_THREADS", "1")
 
 
 def run_batch(jobs: list[Job], out_dir: Path, settings: ExtractSettings, workers: int = 1, force: bool = False,

@@ -7,6 +7,7 @@ alternative readings used by repair.
 """
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -61,8 +62,9 @@ class Recognizer:
 
         verify_wheel_model("rec")
         params = {"Global.use_cls": False, "Global.use_det": False, "Global.log_level": "warning"}
-        if settings.threads:
-            params["EngineConfig.onnxruntime.intra_op_num_threads"] = settings.threads
+        threads = settings.threads or int(os.environ.get("DISCLOSURE_OCR_THREADS", "0") or 0)
+        if threads:
+            params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
         engine = RapidOCR(params=params)
         rec = engine._load_rec_model() if hasattr(engine, "_load_rec_model") else engine.text_rec
         self._rec = rec
