@@ -8,8 +8,11 @@
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
 
 from .headers import HeaderCell, flatten_header, is_column_number_row
 from .model import Cell, Row, Table
@@ -86,6 +89,29 @@ def _grid_rows(gr: GridReading) -> tuple[list[list[str]], dict[tuple[int, int], 
     return texts, where
 
 
+def _split_merged_amounts(gr: GridReading, n_header: int) -> dict[tuple[int, int], tuple[str, float]]:
+    """Body cells merged over several rows because a rule between them was too faint or broken to
+    detect, holding one amount per row: give each row its own line back. Amounts never wrap, so a merged
+    cell whose lines are all amounts, one in each row's band, is a missed rule, not a merged cell."""
+    g = gr.grid
+    out: dict[tuple[int, int], tuple[str, float]] = {}
+    for cell in g.cells:
+        if cell.rowspan < 2 or cell.row < n_header or cell.colspan != 1:
+            continue
+        rd = gr.cells.get((cell.row, cell.col))
+        if rd is None or len(rd.parts) < 2 or not all(_AMOUNT.match(t) for t, _, _ in rd.parts):
+            continue
+        rows = [min(cell.row + cell.rowspan - 1, max(cell.row, bisect.bisect_right(g.ys, y) - 1))
+                for _, y, _ in rd.parts]
+        if len(set(rows)) != len(rows):
+            continue
+        for (text, _, score), r in zip(rd.parts, rows):
+            out[(r, cell.col)] = (text, score)
+        for r in range(cell.row, cell.row + cell.rowspan):
+            out.setdefault((r, cell.col), ("", 1.0))
+    return out
+
+
 def page_tables(reading: PageReading) -> list[PageTable]:
     out = []
     grids = sorted(reading.grids, key=lambda gr: gr.grid.ys[0])
@@ -102,12 +128,18 @@ def page_tables(reading: PageReading) -> list[PageTable]:
             if cell.row < n_header:
                 header_cells.append(HeaderCell(cell.row, cell.col, texts[cell.row][cell.col],
                                                min(cell.rowspan, n_header - cell.row), cell.colspan))
+        split = _split_merged_amounts(gr, n_header)
         body, all_rows = [], []
         for r in range(g.n_rows):
             cells = []
             for c in range(g.n_cols):
                 cell, rd = where.get((r, c), (None, None))
-                if cell is not None and cell.row == r and cell.col == c and rd is not None:
+                if (r, c) in split:
+                    text, score = split[(r, c)]
+                    x0, x1 = int(g.xs[c]), int(g.xs[c + 1])
+                    cells.append(Cell(text=text, bbox=(x0, int(g.ys[r]), x1, int(g.ys[r + 1])), ocr_score=score,
+                                      reasons=list(rd.reasons) + ["rule_missing"]))
+                elif cell is not None and cell.row == r and cell.col == c and rd is not None:
                     cells.append(Cell(text=rd.text, bbox=cell.bbox, ocr_score=rd.score,
                                       alternatives=list(rd.alternatives), reasons=list(rd.reasons)))
                 else:
@@ -196,8 +228,47 @@ def _same_columns(a: PageTable, b: PageTable) -> bool:
     return all(abs(x - y) < 0.03 for x, y in zip(a.col_edges, b.col_edges))
 
 
+def _column_map(previous: PageTable, pt: PageTable, tol: float = 0.015) -> list[int] | None:
+    """When a continuation page has fewer column rules (a last row of merged cells, such as 人员经费合计 |
+    公用经费合计), each of its columns starts at one of the previous page's: their indices there."""
+    prev, cur = previous.col_edges, pt.col_edges
+    if len(cur) >= len(prev) or abs(cur[-1] - prev[-1]) > tol:
+        return None
+    out = []
+    for x in cur[:-1]:
+        k = min(range(len(prev) - 1), key=lambda i: abs(prev[i] - x))
+        if abs(prev[k] - x) > tol or (out and k <= out[-1]):
+            return None
+        out.append(k)
+    return out
+
+
+def _remap(rows: list[Row], mapping: list[int], n_cols: int) -> list[Row]:
+    out = []
+    for row in rows:
+        cells = [Cell(text="", bbox=row.cells[0].bbox) for _ in range(n_cols)]
+        for c, cell in enumerate(row.cells):
+            cells[mapping[c]] = cell
+        out.append(Row(page=row.page, cells=cells, codes=row.codes))
+    return out
+
+
 def _header_texts(pt: PageTable) -> list[str]:
     return [compare_key(h.text) for h in sorted(pt.header_cells, key=lambda h: (h.row, h.col)) if h.text]
+
+
+def _same_header(pt: PageTable, previous: PageTable, min_ratio: float = 75.0) -> bool:
+    """A continuation page's header rows repeat the first page's: same texts up to OCR slips, or they end
+    in a 栏次 row, which only a header has."""
+    texts = _header_texts(pt)
+    if not texts:
+        return True
+    if fuzz.ratio("|".join(texts), "|".join(_header_texts(previous))) >= min_ratio:
+        return True
+    rows = {}
+    for h in pt.header_cells:
+        rows.setdefault(h.row, []).append(h.text)
+    return any(is_column_number_row(r) for r in rows.values())
 
 
 def assemble(readings: list[PageReading]) -> list[Table]:
@@ -213,11 +284,22 @@ def assemble(readings: list[PageReading]) -> list[Table]:
         meta = _meta(pt.above)
         is_first_on_page = not any(p is not pt and p.page == pt.page and p.grid_reading.grid.ys[0] <
                                    pt.grid_reading.grid.ys[0] for p in pts)
+        mapping = None
+        if (last is not None and is_first_on_page and pt.page == last[1].page + 1 and not meta["title"]
+                and not meta["form"] and not _same_columns(last[1], pt)):
+            mapping = _column_map(last[1], pt)
+            if mapping is not None:
+                n_prev = len(last[1].col_edges) - 1
+                pt.body, pt.all_rows = _remap(pt.body, mapping, n_prev), _remap(pt.all_rows, mapping, n_prev)
+                pt.header_cells = [HeaderCell(h.row, mapping[h.col], h.text, h.rowspan, h.colspan)
+                                   for h in pt.header_cells]
+                pt.col_edges = last[1].col_edges
         if (last is not None and is_first_on_page and pt.page == last[1].page + 1 and not meta["title"]
                 and not meta["form"] and _same_columns(last[1], pt)):
             table, _ = last
-            repeated = pt.header_rows == 0 or _header_texts(pt) == _header_texts(last[1]) or not _header_texts(pt)
-            # header repeated → drop it; otherwise what looked like header rows are body rows
+            # header repeated (as read: OCR may differ a little) → drop it; otherwise what looked like header
+            # rows are body rows
+            repeated = pt.header_rows == 0 or _same_header(pt, last[1])
             table.rows.extend(pt.body if repeated else pt.all_rows)
             if pt.page not in table.pages:
                 table.pages.append(pt.page)

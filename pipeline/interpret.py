@@ -55,7 +55,7 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
             amount = ci < len(amount_cols) and amount_cols[ci]
             if amount and row.page in ocr_pages and cell.text:
                 fixed = normalise_ocr_amount(cell.text)
-                if _is_noise(fixed):
+                if _is_noise(fixed) or (cell.ocr_score < 0.5 and not re.search(r"\d", fixed)):
                     fixed = ""  # a watermark or seal fragment read as a character: amount cells never hold one
                 if fixed != cell.text and parse_number(fixed).kind in ("number", "empty"):
                     cell.alternatives.insert(0, Alternative(cell.text, cell.ocr_score, "ocr"))

@@ -26,6 +26,7 @@ class Reading:
     alternatives: list[Alternative] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)  # seal, watermark, low_ocr …
     n_lines: int = 0
+    parts: list[tuple[str, float, float]] = field(default_factory=list)  # OCR lines: (text, y centre, score)
 
 
 @dataclass
@@ -183,6 +184,10 @@ def _strip_rules(binary: np.ndarray) -> np.ndarray:
         cols = b[:, edge]
         full = cols.mean(axis=0) > 0.5 * 255
         cols[:, full] = 0
+    # a rule crossing the crop (one too broken to split the cells): rows inked over most of the width
+    if w >= 8:
+        crossing = (b > 0).mean(axis=1) > 0.7
+        b[crossing] = 0
     return b
 
 
@@ -214,6 +219,7 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
     jobs: list[tuple[object, np.ndarray]] = []  # (target, crop)
     cell_lines: dict[tuple[int, tuple[int, int]], list[int]] = {}
     dashes: dict[tuple[int, tuple[int, int]], str] = {}
+    centres: dict[int, float] = {}
     inset = max(2, dpi // 60)
     for gi, g in enumerate(grids):
         for cell in g.cells:
@@ -243,6 +249,7 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                 xa, xb = max(0, x0 + cx0 - pad), min(W, x0 + cx1 + pad)
                 idx.append(len(jobs))
                 jobs.append(((gi, (cell.row, cell.col)), gray[ya:yb, xa:xb]))
+                centres[len(jobs) - 1] = (ya + yb) / 2.0
             if idx:
                 cell_lines[(gi, (cell.row, cell.col))] = idx
             elif dash:
@@ -285,7 +292,8 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
             reasons = _mask_reasons(clean, cell, inset)
             if score < settings.low_ocr:
                 reasons.append("low_ocr")
-            cells[key] = Reading(text, score, alts, reasons, n_lines=len(lines))
+            parts = [(clean_cell_text(results[i].text), centres[i], results[i].min_score) for i in idx]
+            cells[key] = Reading(text, score, alts, reasons, n_lines=len(lines), parts=parts)
         readings.append(GridReading(g, cells))
     lines_out = [TextLine(clean_cell_text(results[i].text), box, results[i].min_score)
                  for box, i in outside_boxes if results[i].text.strip()]
