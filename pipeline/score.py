@@ -30,8 +30,9 @@ from .resources import MODELS_DIR
 
 CALIBRATION_FILE = "calibration.json"
 FEATURES = ("ocr", "failed", "confirmed1", "confirmed2", "format_bad", "seal", "watermark", "low_ocr",
-            "repaired", "ambiguous", "code_conflict", "numeric")
-REASON_FEATURES = ("seal", "watermark", "low_ocr", "repaired", "ambiguous", "code_conflict")
+            "repaired", "ambiguous", "code_conflict", "numeric", "text_layer", "empty", "ocr_below_50",
+            "ocr_below_80", "ocr_below_95", "ocr_below_99", "normalised", "rule_missing")
+REASON_FEATURES = ("seal", "watermark", "low_ocr", "repaired", "ambiguous", "code_conflict", "rule_missing")
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ FALLBACK = CalibrationModel(
     bias=0.0,
     weights={"ocr": 1.0, "failed": -10.0, "confirmed1": 2.5, "confirmed2": 4.0, "format_bad": -2.0, "seal": -0.7,
              "watermark": -0.4, "low_ocr": -0.7, "repaired": -1.0, "ambiguous": -5.0, "code_conflict": -2.5,
-             "numeric": 0.0},
+             "numeric": 0.0, "text_layer": 5.0},
     threshold=0.9,
 )
 
@@ -81,13 +82,18 @@ def _logit(p: float, floor: float) -> float:
     return math.log(p / (1.0 - p))
 
 
-def features(cell: Cell, n_pass: int, n_fail: int, settings: ScoreSettings = ScoreSettings()) -> dict[str, float]:
+def features(cell: Cell, n_pass: int, n_fail: int, settings: ScoreSettings = ScoreSettings(),
+             text_layer: bool = False) -> dict[str, float]:
     p = parse_number(cell.text)
     numeric = p.kind in ("number", "na")
     format_bad = (p.kind == "number" and not p.well_formed) or "format" in cell.reasons
-    x = {"ocr": _logit(cell.ocr_score, settings.ocr_floor), "failed": float(n_fail > 0),
+    ocr = 1.0 if text_layer else cell.ocr_score
+    x = {"ocr": _logit(ocr, settings.ocr_floor), "failed": float(n_fail > 0),
          "confirmed1": float(n_fail == 0 and n_pass == 1), "confirmed2": float(n_fail == 0 and n_pass >= 2),
-         "format_bad": float(format_bad), "numeric": float(numeric)}
+         "format_bad": float(format_bad), "numeric": float(numeric), "text_layer": float(text_layer),
+         "empty": float(cell.text == ""), "ocr_below_50": float(ocr < 0.5), "ocr_below_80": float(ocr < 0.8),
+         "ocr_below_95": float(ocr < 0.95), "ocr_below_99": float(ocr < 0.99),
+         "normalised": float("label_normalised" in cell.reasons or "format_normalised" in cell.reasons)}
     for r in REASON_FEATURES:
         x[r] = float(r in cell.reasons)
     return x
@@ -101,7 +107,9 @@ def cell_features(doc: Document, settings: ScoreSettings = ScoreSettings()) -> d
         for ref in chk.cells:
             ref = tuple(ref)
             target[ref] = target.get(ref, 0) + 1
-    return {(t.id, ri, ci): features(c, n_pass.get((t.id, ri, ci), 0), n_fail.get((t.id, ri, ci), 0), settings)
+    text_pages = {p.number for p in doc.pages if p.mode == "text"}
+    return {(t.id, ri, ci): features(c, n_pass.get((t.id, ri, ci), 0), n_fail.get((t.id, ri, ci), 0), settings,
+                                     text_layer=t.rows[ri].page in text_pages)
             for t, ri, ci, c in doc.cells()}
 
 

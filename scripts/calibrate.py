@@ -22,9 +22,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from pipeline.fsutil import atomic_write_json  # noqa: E402
 from pipeline.score import FEATURES, CalibrationModel, cell_features  # noqa: E402
 
 
@@ -106,24 +105,26 @@ def review_metrics(p: np.ndarray, y: np.ndarray, forced: np.ndarray, threshold: 
 
 
 def choose_threshold(p: np.ndarray, y: np.ndarray, forced: np.ndarray, settings: FitSettings) -> float:
+    """The lowest threshold meeting the residual-error target within the flag budget; when no threshold
+    meets both, the one with the lowest residual error that still flags no more than the budget (a queue
+    holding most cells helps no reviewer — the shortfall is reported, not hidden)."""
     candidates = sorted(set(np.round(p, 6).tolist()) | {0.5, 0.9, 0.99})
-    meeting = []
+    both, within_budget = [], []
     for th in candidates:
         m = review_metrics(p, y, forced, th + 1e-9)
-        if m["residual_error"] <= settings.max_residual:
-            meeting.append((m["flag_rate"] > settings.max_flag, m["flag_rate"], th + 1e-9))
-    if not meeting:
-        return 0.999
-    return min(meeting)[2]
+        if m["flag_rate"] <= settings.max_flag:
+            within_budget.append((m["residual_error"], -th, th + 1e-9))
+            if m["residual_error"] <= settings.max_residual:
+                both.append((m["flag_rate"], th + 1e-9))
+    if both:
+        return min(both)[1]
+    if within_budget:
+        return min(within_budget)[2]
+    return 0.5
 
 
 def write_atomic(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".json", dir=str(path.parent))
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f, ensure_ascii=False, indent=1)
-        f.write("\n")
-    os.replace(tmp, path)
+    atomic_write_json(path, data)
 
 
 def held_out(name: str, share: float) -> bool:
