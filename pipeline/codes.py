@@ -338,11 +338,23 @@ def find_label_blocks(table: Table) -> list[LabelBlock]:
         if _is_name_column(labels[c]) and (summary or "科目" in labels[c] or table.template in SPECIAL_TEMPLATES):
             blocks.append(LabelBlock([], c, class_rows_only=summary))
         c += 1
+    # a header can mislead (a rule missing between 科目代码 and 科目名称 gives both columns one label):
+    # code columns must hold codes
+    blocks = [b for b in blocks if not b.code_cols or _holds_codes(table, b.code_cols)]
     if not any(b.code_cols for b in blocks):
         blocks = _blocks_from_content(table, n, blocks)
     for b in blocks:
         b.classification = _block_classification(table, b, labels)
     return blocks
+
+
+def _holds_codes(table: Table, cols: list[int], share: float = 0.5) -> bool:
+    """Most non-empty rows of these columns read as a code (joined, as for 类/款/项 columns)."""
+    texts = [" ".join(r.cells[c].text for c in cols if c < len(r.cells)).strip() for r in table.rows]
+    texts = [t for t in texts if t and not is_total_label(t)]
+    if not texts:
+        return True  # an empty table: trust the header
+    return sum(read_code(t) is not None for t in texts) >= share * len(texts)
 
 
 def _blocks_from_content(table: Table, n: int, header_blocks: list[LabelBlock]) -> list[LabelBlock]:
