@@ -9,6 +9,7 @@ import os
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -52,6 +53,11 @@ class BatchSummary:
         return 1 if self.count("failed") else 0
 
 
+def settings_key(settings: ExtractSettings) -> dict:
+    """The settings an output depends on (a rerun with other settings redoes the document)."""
+    return {"dpi": settings.dpi, "force_ocr": settings.force_ocr}
+
+
 def discover(inputs: list[str]) -> tuple[list[Job], list[str]]:
     """Inputs → jobs. Folders are searched recursively for PDF/image files; files are taken as given
     (a file with another suffix fails later with a clear reason). Returns (jobs, problems)."""
@@ -65,11 +71,15 @@ def discover(inputs: list[str]) -> tuple[list[Job], list[str]]:
                            and not any(part.startswith(".") for part in f.relative_to(p).parts))
             for f in found:
                 rel = f.relative_to(p).as_posix()
-                if rel not in seen:
-                    seen.add(rel)
-                    jobs.append(Job(f.resolve(), rel))
+                if rel in seen:
+                    problems.append(f"{f}: skipped, another input has the same relative path {rel}")
+                    continue
+                seen.add(rel)
+                jobs.append(Job(f.resolve(), rel))
         elif p.exists():
-            if p.name not in seen:
+            if p.name in seen:
+                problems.append(f"{p}: skipped, another input has the same relative path {p.name}")
+            else:
                 seen.add(p.name)
                 jobs.append(Job(p.resolve(), p.name))
         else:
@@ -77,15 +87,17 @@ def discover(inputs: list[str]) -> tuple[list[Job], list[str]]:
     return jobs, problems
 
 
-def up_to_date(job: Job, out_dir: Path) -> bool:
-    existing = read_document_json(json_path(out_dir, job.rel))
-    if not existing:
-        return False
-    if existing.get("pipeline", {}).get("version") != PIPELINE_VERSION:
-        return False
+def up_to_date(job: Job, out_dir: Path, settings: ExtractSettings) -> bool:
+    """Same input bytes, same pipeline version, same settings: the existing output stands."""
     try:
+        existing = read_document_json(json_path(out_dir, job.rel))
+        pipeline = existing.get("pipeline") if isinstance(existing, dict) else None
+        if not isinstance(pipeline, dict) or pipeline.get("version") != PIPELINE_VERSION:
+            return False
+        if pipeline.get("settings") != settings_key(settings):
+            return False
         return existing.get("source", {}).get("sha256") == sha256_of(job.source)
-    except OSError:
+    except (OSError, AttributeError, TypeError):
         return False
 
 
@@ -94,6 +106,7 @@ def run_job(job: Job, out_dir: Path, settings: ExtractSettings) -> JobResult:
     t0 = time.perf_counter()
     try:
         doc = extract_document(job.source, settings, rel_path=job.rel)
+        doc.settings = settings_key(settings)
         _apply_review_corrections(doc, out_dir)
         write_document(doc, out_dir, job.rel, job.source)
     except DisclosureError as e:
@@ -116,19 +129,17 @@ def _apply_review_corrections(doc, out_dir: Path) -> None:
     if not (out_dir / "review.sqlite").exists():
         return
     from .review.corrections import apply_to_document
-    from .review.store import ReviewStore
 
-    store = ReviewStore(out_dir / "review.sqlite")
-    try:
-        apply_to_document(doc, store)
-    finally:
-        store.close()
+    apply_to_document(doc, out_dir)
 
 
 def _init_worker() -> None:
     # N worker processes on N cores: one inference thread each, no oversubscription
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("DISCLOSURE_OCR_THREADS", "1")
+    import cv2
+
+    cv2.setNumThreads(1)
 
 
 def run_batch(jobs: list[Job], out_dir: Path, settings: ExtractSettings, workers: int = 1, force: bool = False,
@@ -137,7 +148,7 @@ def run_batch(jobs: list[Job], out_dir: Path, settings: ExtractSettings, workers
     summary = BatchSummary()
     todo = []
     for job in jobs:
-        if not force and up_to_date(job, out_dir):
+        if not force and up_to_date(job, out_dir, settings):
             r = JobResult(job.rel, "skipped", "up to date")
             summary.results.append(r)
             if progress:
@@ -151,14 +162,30 @@ def run_batch(jobs: list[Job], out_dir: Path, settings: ExtractSettings, workers
             if progress:
                 progress.advance(r)
     else:
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker) as pool:
-            futures = {pool.submit(run_job, job, out_dir, settings): job for job in todo}
-            for fut in as_completed(futures):
-                job = futures[fut]
-                try:
-                    r = fut.result()
-                except Exception as e:  # the worker died (killed, out of memory)
-                    r = JobResult(job.rel, "failed", f"worker crashed: {e.__class__.__name__}: {e}")
+        pending = list(todo)
+        while pending:
+            # a worker killed (out of memory, signal) breaks the pool: its document fails, the others are
+            # resubmitted to a fresh pool
+            crashed: list[Job] = []
+            with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker) as pool:
+                futures = {pool.submit(run_job, job, out_dir, settings): job for job in pending}
+                pending = []
+                for fut in as_completed(futures):
+                    job = futures[fut]
+                    try:
+                        r = fut.result()
+                    except BrokenProcessPool:
+                        crashed.append(job)
+                        continue
+                    except Exception as e:
+                        r = JobResult(job.rel, "failed", f"worker error: {e.__class__.__name__}: {e}")
+                    summary.results.append(r)
+                    if progress:
+                        progress.advance(r)
+            if crashed:
+                # the first of them is charged with the crash, the rest go round again
+                culprit, pending = crashed[0], crashed[1:]
+                r = JobResult(culprit.rel, "failed", "worker process died (out of memory or killed)")
                 summary.results.append(r)
                 if progress:
                     progress.advance(r)

@@ -48,10 +48,12 @@ def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes) -
         segs = page.rules or []
         grids = find_tables(segs, page.width, page.height, page.dpi, settings.layout)
         times.add("layout", t0)
-        t0 = time.perf_counter()
-        reading = read_text_layer(page, grids)
-        times.add("read", t0)
-        return reading
+        if grids or page.image_cover < 0.5:
+            t0 = time.perf_counter()
+            reading = read_text_layer(page, grids)
+            times.add("read", t0)
+            return reading
+        # a scan carrying a little real text (a footer, a stamp added by a PDF tool): its tables are pixels
     from .ocr import get_recognizer
     from .preprocess import PreprocessSettings, preprocess_page
 
@@ -104,6 +106,18 @@ def extract_document(path: str | Path, settings: ExtractSettings = ExtractSettin
     return doc
 
 
+def _no_values_in_label_columns(table) -> None:
+    """Codes and names are labels, not amounts, whatever their header says (or fails to say)."""
+    from .codes import find_label_blocks
+
+    cols = {c for b in find_label_blocks(table) for c in b.code_cols + ([b.name_col] if b.name_col is not None else [])}
+    for row in table.rows:
+        for c in cols:
+            if c < len(row.cells) and row.cells[c].value is not None:
+                row.cells[c].value = None
+                row.cells[c].kind = "text"
+
+
 def finish_document(doc: Document, times: StageTimes | None = None) -> None:
     """Template recognition, code matching, validation, repair and scoring (also used after review)."""
     times = times or StageTimes()
@@ -118,6 +132,7 @@ def finish_document(doc: Document, times: StageTimes | None = None) -> None:
     for table in doc.tables:
         identify_template(table)
         assign_codes(table, doc.year)
+        _no_values_in_label_columns(table)
     if normalise_ocr_labels(doc):
         for table in doc.tables:  # codes again, from the corrected labels
             assign_codes(table, doc.year)

@@ -54,6 +54,7 @@ class SourcePage:
     chars: list[TextChar] | None = None  # text layer (PDF only), None for images
     rules: list | None = None  # layout.Segment list from the PDF's vector paths
     text_mode: bool = False  # the text layer is real and covers the page: read it instead of OCR
+    image_cover: float = 0.0  # share of the page covered by image objects (a scan is ~1)
     _image: np.ndarray | None = None
     _render: object = None
 
@@ -170,6 +171,7 @@ def _pdf_pages(doc: SourceDocument) -> Iterator[SourcePage]:
 
                 yield SourcePage(number=i + 1, dpi=doc.settings.dpi, width=width, height=height, chars=chars,
                                  rules=rules, text_mode=text_layer_is_real(chars, image_cover, invisible_text),
+                                 image_cover=image_cover,
                                  _render=render)
             finally:
                 page.close()
@@ -290,18 +292,23 @@ def _text_layer(page, scale: float, h_pt: float) -> list[TextChar]:
 def _image_frame_count(path: Path, settings: IngestSettings) -> int:
     from PIL import Image, UnidentifiedImageError
 
+    from PIL import ImageSequence
+
     try:
         with Image.open(path) as im:
-            w, h = im.size
-            frames = getattr(im, "n_frames", 1)
+            sizes = [frame.size for frame in ImageSequence.Iterator(im)]
+    except Image.DecompressionBombError as e:
+        raise LimitExceeded(str(path), f"image too large to decode safely ({e})") from None
     except (UnidentifiedImageError, OSError) as e:
         raise InputFileError(str(path), f"not a readable image ({e.__class__.__name__})") from None
-    if w < settings.min_side or h < settings.min_side:
-        raise InputFileError(str(path), f"image is {w}×{h} pixels, too small to hold a table "
-                                        f"(minimum {settings.min_side}×{settings.min_side})")
-    if w * h > settings.max_pixels:
-        raise LimitExceeded(str(path), f"image has {w * h} pixels (limit {settings.max_pixels})")
-    return frames
+    for k, (w, h) in enumerate(sizes, 1):
+        where = f"frame {k}: " if len(sizes) > 1 else ""
+        if w < settings.min_side or h < settings.min_side:
+            raise InputFileError(str(path), f"{where}image is {w}×{h} pixels, too small to hold a table "
+                                            f"(minimum {settings.min_side}×{settings.min_side})")
+        if w * h > settings.max_pixels:
+            raise LimitExceeded(str(path), f"{where}image has {w * h} pixels (limit {settings.max_pixels})")
+    return len(sizes)
 
 
 def _image_pages(doc: SourceDocument) -> Iterator[SourcePage]:

@@ -87,7 +87,7 @@ class CodeMatch:
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"column": self.column, "code": self.code, "name": self.name,
-                             "score": round(float(self.score), 4), "source": self.source}
+                             "score": round(min(1.0, max(0.0, float(self.score))), 4), "source": self.source}
         if self.flags:
             d["flags"] = list(self.flags)
         if self.candidates:
@@ -213,6 +213,7 @@ class Document:
     checks: list[Check] = field(default_factory=list)
     pipeline_version: str = ""
     repairs: list[dict[str, Any]] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)  # the extraction settings the output depends on
 
     def table(self, table_id: str) -> Table:
         for t in self.tables:
@@ -235,7 +236,7 @@ class Document:
             "pages": [p.to_dict() for p in self.pages],
             "tables": [t.to_dict() for t in self.tables],
             "checks": [c.to_dict() for c in self.checks],
-            "pipeline": {"version": self.pipeline_version},
+            "pipeline": {"version": self.pipeline_version, **({"settings": self.settings} if self.settings else {})},
         }
         if self.repairs:
             d["repairs"] = self.repairs
@@ -251,5 +252,6 @@ class Document:
             tables=[Table.from_dict(t) for t in d.get("tables", [])],
             checks=[Check.from_dict(c) for c in d.get("checks", [])],
             pipeline_version=d.get("pipeline", {}).get("version", ""),
+            settings=dict(d.get("pipeline", {}).get("settings", {})),
             repairs=list(d.get("repairs", [])),
         )

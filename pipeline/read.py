@@ -175,11 +175,11 @@ def _strip_rules(binary: np.ndarray) -> np.ndarray:
     """Clear rows/columns at a crop's edges that are mostly ink (remains of the cell's rules)."""
     b = binary.copy()
     h, w = b.shape
-    for _ in range(4):
-        if h and b[0].mean() > 0.5 * 255:
-            b[0] = 0
-        if h and b[-1].mean() > 0.5 * 255:
-            b[-1] = 0
+    for i in range(min(4, h)):
+        if b[i].mean() > 0.5 * 255:
+            b[i] = 0
+        if b[h - 1 - i].mean() > 0.5 * 255:
+            b[h - 1 - i] = 0
     for edge in (slice(0, 4), slice(max(0, w - 4), w)):
         cols = b[:, edge]
         full = cols.mean(axis=0) > 0.5 * 255

@@ -57,6 +57,13 @@ def test_batch_with_bad_files_resume_and_schema(tmp_path, capsys):
     assert json.loads((out / "run-summary.json").read_text())["documents"]["skipped"] == 1
     assert main(["extract", str(src / "sub"), "-o", str(out / "again"), "--quiet", "--force"]) == 0
     assert (out / "again" / "health.pdf.json").exists()
+    # an OUT that reviewers used (review.sqlite exists) re-extracts cleanly
+    assert main(["export", str(out / "again"), "--format", "csv", "-o", str(tmp_path / "export")]) == 0
+    assert (out / "again" / "review.sqlite").exists()
+    assert main(["extract", str(src / "sub"), "-o", str(out / "again"), "--quiet", "--force"]) == 0
+    # other settings make the output stale
+    assert main(["extract", str(src / "sub"), "-o", str(out / "again"), "--quiet", "--dpi", "150"]) == 0
+    assert json.loads((out / "again" / "run-summary.json").read_text())["documents"]["ok"] == 1
 
 
 def test_usage_errors(tmp_path, capsys):

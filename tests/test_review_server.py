@@ -19,7 +19,8 @@ def out(tmp_path):
 def client_for(out, **kw):
     from pipeline.review.server import ServerSettings, create_app
 
-    return fastapi_testclient.TestClient(create_app(ServerSettings(out_dir=out, reviewer="测试员", **kw)))
+    return fastapi_testclient.TestClient(create_app(ServerSettings(out_dir=out, reviewer="测试员", **kw)),
+                                         base_url="http://127.0.0.1")
 
 
 def test_queue_orders_by_impact_and_correction_turns_identities_green(out):
@@ -116,9 +117,24 @@ def test_oversized_and_malformed_bodies_are_rejected(out):
     for body in (b"{not json", b"[]", json.dumps({"doc": item["doc"], "table": "0", "row": 0, "col": 0, "text": "1"}),
                  json.dumps({"doc": item["doc"], "table": 0, "row": -1, "col": 0, "text": "1"}),
                  json.dumps({"doc": item["doc"], "table": 0, "row": 0, "col": 0})):
-        assert client.post("/api/correct", content=body).status_code == 400, body
+        assert client.post("/api/correct", content=body,
+                           headers={"content-type": "application/json"}).status_code == 400, body
     assert client.post("/api/correct", json={"doc": item["doc"], "table": 0, "row": 999, "col": 0,
                                              "text": "1"}).status_code == 404
+    assert client.get("/api/corrections").json()["corrections"] == []
+
+
+def test_cross_site_writes_and_foreign_hosts_are_refused(out):
+    client = client_for(out)
+    item = client.get("/api/queue").json()["items"][0]
+    body = json.dumps({"doc": item["doc"], "table": item["table"], "row": item["row"], "col": item["col"],
+                       "text": "1.00"})
+    # a page elsewhere can post text/plain without a preflight: refused
+    assert client.post("/api/correct", content=body, headers={"content-type": "text/plain"}).status_code == 415
+    assert client.post("/api/correct", content=body, headers={"content-type": "application/json",
+                                                              "origin": "http://evil.example"}).status_code == 403
+    # DNS rebinding: a foreign Host name reads nothing
+    assert client.get("/api/queue", headers={"host": "evil.example"}).status_code == 403
     assert client.get("/api/corrections").json()["corrections"] == []
 
 

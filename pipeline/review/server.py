@@ -42,6 +42,7 @@ class ServerSettings:
     token: str | None = None
     reviewer: str = "reviewer"
     max_body_bytes: int = 64 * 1024
+    extra_hosts: tuple[str, ...] = ()  # Host names accepted besides 127.0.0.1/localhost/host (DNS-rebinding guard)
     crop_margin_px: int = 6
     crop_max_width: int = 1400
 
@@ -133,23 +134,15 @@ def progress(docs: dict[str, LoadedDocument], remaining: int) -> dict:
 # -- page crops -------------------------------------------------------------------------------------------------
 
 
+_RENDER_LOCK = threading.Lock()  # pdfium is not thread-safe; crops are served from a thread pool
+
+
 @lru_cache(maxsize=6)
 def _page(source_file: str, page_number: int, dpi: int, skew: float) -> np.ndarray:
-    try:
-        from ..pages import page_image
-    except ImportError:
-        page_image = None
-    if page_image is not None:
-        return page_image(source_file, page_number, dpi, skew)
-    import cv2
-    import pypdfium2 as pdfium
+    from ..pages import page_image
 
-    pdf = pdfium.PdfDocument(source_file)
-    try:
-        rgb = np.asarray(pdf[page_number - 1].render(scale=dpi / 72).to_pil().convert("RGB"))
-    finally:
-        pdf.close()
-    return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+    with _RENDER_LOCK:
+        return page_image(source_file, page_number, dpi, skew)
 
 
 def crop_png(d: LoadedDocument, ti: int, ri: int, ci: int, settings: ServerSettings) -> bytes:
@@ -232,9 +225,20 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app = FastAPI(title="disclosure review", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.workspace = workspace
     app.state.settings = settings
+    allowed_hosts = {"127.0.0.1", "localhost", "::1", settings.host, *settings.extra_hosts}
 
     @app.middleware("http")
     async def guard(request: Request, call_next):
+        # DNS rebinding: only our own host names; CSRF: writes only as JSON from our own origin
+        host = (request.headers.get("host") or "").rsplit(":", 1)[0].strip("[]")
+        if host not in allowed_hosts:
+            return JSONResponse({"detail": "不允许的主机名"}, status_code=403)
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            origin = request.headers.get("origin")
+            if origin is not None and origin.split("://", 1)[-1].rsplit(":", 1)[0].strip("[]") not in allowed_hosts:
+                return JSONResponse({"detail": "跨站请求被拒绝"}, status_code=403)
+            if not (request.headers.get("content-type") or "").startswith("application/json"):
+                return JSONResponse({"detail": "请求体须为 JSON"}, status_code=415)
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > settings.max_body_bytes):
             return JSONResponse({"detail": "请求体过大"}, status_code=413)
