@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 import pypdfium2 as pdfium
-from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 

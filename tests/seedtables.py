@@ -88,7 +88,7 @@ def _make_cell(text: str, amount: bool) -> Cell:
 
 
 def _parse_table(lines: list[str], start: int, end: int, number: int, title: str) -> Table:
-    meta, tab_rows, pages = [], [], []
+    meta = []
     page = 1
     body_started = False
     header: list[list[str]] = []
