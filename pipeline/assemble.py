@@ -70,8 +70,11 @@ def _header_rows(texts: list[list[str]], rowspans: list[list[int]]) -> int:
             return r
     # no data anywhere (本表无数据): the body is the trailing 合计 row with nothing else, if any
     for r in range(len(texts) - 1, -1, -1):
-        nonempty = [t for t in texts[r] if t.strip()]
+        nonempty = [t.strip() for t in texts[r] if t.strip()]
         if len(nonempty) == 1 and _label_row(texts[r], rowspans[r]):
+            return r
+        # Shanghai: the 类/款/项 sub-headers share the 合计 row
+        if "合计" in nonempty and all(t in ("合计", "类", "款", "项") for t in nonempty):
             return r
     return len(texts) if len(texts) <= 6 else 0
 

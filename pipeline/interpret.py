@@ -48,12 +48,11 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
     """Values of amount columns; ``format`` reason for text that is not a well-formed amount; OCR slips
     in amounts undone (the reading is kept as an alternative)."""
     amount_cols = [is_amount_column(c) for c in table.columns]
-    if table.columns and not any(amount_cols[2:]) and all(c == "" for c in table.columns):
-        amount_cols = [True] * len(table.columns)
+    known = [bool(c) for c in table.columns]  # a column without a header label is not known to hold amounts
     for row in table.rows:
         for ci, cell in enumerate(row.cells):
             amount = ci < len(amount_cols) and amount_cols[ci]
-            if amount and row.page in ocr_pages and cell.text:
+            if amount and ci < len(known) and known[ci] and row.page in ocr_pages and cell.text:
                 fixed = normalise_ocr_amount(cell.text)
                 if _is_noise(fixed) or (cell.ocr_score < 0.5 and not re.search(r"\d", fixed)):
                     fixed = ""  # a watermark or seal fragment read as a character: amount cells never hold one
