@@ -64,29 +64,37 @@ def _locate(grid: Grid, x: float, y: float) -> tuple[int, int] | None:
     return r, c
 
 
+def _group_lines(chars: list[TextChar]) -> list[list[TextChar]]:
+    """Characters → text lines. A character joins a line its vertical extent overlaps (by a third of the
+    smaller height): punctuation sits low (“,” “.”) and small glyphs sit high, but they overlap their line."""
+    lines: list[tuple[float, float, list[TextChar]]] = []
+    for c in sorted(chars, key=lambda c: (c.y0 + c.y1) / 2):
+        for k, (top, bottom, members) in enumerate(lines):
+            overlap = min(bottom, c.y1) - max(top, c.y0)
+            if overlap > 0.33 * min(bottom - top, c.y1 - c.y0, 1e9) or (c.y1 - c.y0 < 1 and top <= c.y0 <= bottom):
+                members.append(c)
+                lines[k] = (min(top, c.y0), max(bottom, c.y1), members)
+                break
+        else:
+            lines.append((c.y0, c.y1, [c]))
+    return [sorted(m, key=lambda c: c.x0) for _, _, m in sorted(lines, key=lambda l: l[0])]
+
+
 def _chars_to_text(chars: list[TextChar]) -> str:
-    """Characters → text: lines by vertical position, words by gaps; wrapped lines joined."""
+    """Characters → text: lines by vertical overlap, words by gaps; wrapped lines joined."""
     if not chars:
         return ""
     heights = sorted(c.y1 - c.y0 for c in chars)
     h = max(1.0, heights[len(heights) // 2])
-    rows: list[list[TextChar]] = []
-    for c in sorted(chars, key=lambda c: (c.y0 + c.y1) / 2):
-        yc = (c.y0 + c.y1) / 2
-        if rows and abs(yc - np.mean([(d.y0 + d.y1) / 2 for d in rows[-1]])) < 0.5 * h:
-            rows[-1].append(c)
-        else:
-            rows.append([c])
-    lines = []
-    for row in rows:
-        row.sort(key=lambda c: c.x0)
+    out_lines = []
+    for row in _group_lines(chars):
         out = [row[0].char]
         for prev, cur in zip(row, row[1:]):
             if cur.x0 - prev.x1 > 0.35 * h:
                 out.append(" ")
             out.append(cur.char)
-        lines.append("".join(out))
-    return "\n".join(lines)
+        out_lines.append("".join(out))
+    return "\n".join(out_lines)
 
 
 def _outside_lines(chars: list[TextChar], grids: list[Grid]) -> list[TextLine]:
@@ -95,16 +103,9 @@ def _outside_lines(chars: list[TextChar], grids: list[Grid]) -> list[TextLine]:
         return []
     heights = sorted(c.y1 - c.y0 for c in free)
     h = max(1.0, heights[len(heights) // 2])
-    rows: list[list[TextChar]] = []
-    for c in sorted(free, key=lambda c: (c.y0 + c.y1) / 2):
-        yc = (c.y0 + c.y1) / 2
-        if rows and abs(yc - (rows[-1][-1].y0 + rows[-1][-1].y1) / 2) < 0.5 * h:
-            rows[-1].append(c)
-        else:
-            rows.append([c])
+    rows = _group_lines(free)
     lines = []
     for row in rows:
-        row.sort(key=lambda c: c.x0)
         # split a row into separate pieces at wide gaps (部门：… left, 单位：万元 right)
         piece = [row[0]]
         for prev, cur in zip(row, row[1:]):
