@@ -27,11 +27,17 @@ class HeaderCell:
 _LANCI = re.compile(r"^(栏次|行次|\d{1,2}|[A-Z]|[（(]?\d{1,2}[)）]?)$")
 
 
+def _column_number(t: str) -> bool:
+    # a column number as printed, or as OCR may return it (“A1”, “1.”): short, with a digit, no CJK
+    return bool(_LANCI.match(t)) or (len(t) <= 3 and any(ch.isdigit() for ch in t)
+                                     and not re.search(r"[\u4e00-\u9fff]", t))
+
+
 def is_column_number_row(texts: list[str]) -> bool:
-    """The 栏次 row: only “栏次”, column numbers (1, 2, …) and blanks."""
-    nonempty = [t for t in texts if t.strip()]
-    return bool(nonempty) and all(_LANCI.match(t.strip()) for t in nonempty) and any(
-        t.strip() == "栏次" or t.strip().isdigit() for t in nonempty)
+    """The 栏次 row: only “栏次”, column numbers (1, 2, …) and blanks; mostly numbers or 栏次."""
+    nonempty = [t.strip() for t in texts if t.strip()]
+    return (bool(nonempty) and all(_column_number(t) for t in nonempty)
+            and sum(t in ("栏次", "行次") or t.isdigit() for t in nonempty) >= max(1, len(nonempty) // 2))
 
 
 def header_grid(cells: list[HeaderCell], n_rows: int, n_cols: int) -> list[list[str]]:
