@@ -46,6 +46,7 @@ class BatchSummary:
         return sum(1 for r in self.results if r.status == status)
 
     def total(self, attr: str) -> int:
+        """Over the documents written now or already up to date."""
         return sum(getattr(r, attr) for r in self.results if r.status != "failed")
 
     @property
@@ -124,6 +125,15 @@ def run_job(job: Job, out_dir: Path, settings: ExtractSettings) -> JobResult:
                      seconds=time.perf_counter() - t0)
 
 
+def _existing_result(job: Job, out_dir: Path) -> JobResult:
+    """A skipped document still counts in the summary with what its output holds."""
+    d = read_document_json(json_path(out_dir, job.rel)) or {}
+    tables = d.get("tables", [])
+    cells = [c for t in tables for r in t.get("rows", []) for c in r.get("cells", [])]
+    return JobResult(job.rel, "skipped", "up to date", pages=int(d.get("source", {}).get("pages", 0)),
+                     tables=len(tables), cells=len(cells), flagged=sum(bool(c.get("review")) for c in cells))
+
+
 def _apply_review_corrections(doc, out_dir: Path) -> None:
     """Re-apply reviewers' corrections (kept in OUT/review.sqlite) to a re-extracted document."""
     if not (out_dir / "review.sqlite").exists():
@@ -149,7 +159,7 @@ def run_batch(jobs: list[Job], out_dir: Path, settings: ExtractSettings, workers
     todo = []
     for job in jobs:
         if not force and up_to_date(job, out_dir, settings):
-            r = JobResult(job.rel, "skipped", "up to date")
+            r = _existing_result(job, out_dir)
             summary.results.append(r)
             if progress:
                 progress.advance(r)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .fsutil import atomic_write
 from .review.corrections import LoadedDocument, apply_corrections
-from .review.keys import row_code, row_name
+from .review.keys import label_left_of, row_code, row_name
 from .review.store import ReviewStore
 
 FORMATS = ("csv", "xlsx", "parquet", "sqlite", "review-xlsx")
@@ -51,14 +51,27 @@ class GridTable:
     body: list[list[str]]
 
 
+def cell_code(row, table, column: int) -> tuple[str, str]:
+    """The code and name labelling one cell: the code of the label block the cell belongs to (the nearest
+    code column at or left of it), so that in a two-sided 总表 (收入 | 支出) income cells carry no
+    expenditure code and each 公开06表 block keeps its own economic code."""
+    if row.codes:
+        own = [m for m in row.codes if m.column <= column]
+        if not own:
+            return "", label_left_of(row, table, column)
+        m = max(own, key=lambda m: m.column)
+        return m.code, m.name
+    return row_code(row, table), row_name(row, table)
+
+
 def long_rows(docs: list[LoadedDocument]) -> list[dict]:
     rows = []
     for d in docs:
         doc = d.document
         for table in doc.tables:
             for ri, row in enumerate(table.rows):
-                code, name = row_code(row, table), row_name(row, table)
                 for ci, cell in enumerate(row.cells):
+                    code, name = cell_code(row, table, ci)
                     rows.append({
                         "document": d.name, "authority": doc.authority, "year": doc.year, "table": table.id,
                         "form": table.form, "title": table.title, "row": ri, "code": code, "name": name,
@@ -206,6 +219,9 @@ def export(out_dir: str | os.PathLike, fmt: str, dest: str | os.PathLike | None 
     if not out.is_dir():
         raise ExportError(out, "output folder does not exist")
     target = Path(dest) if dest else default_destination(out, fmt)
+    single = default_destination(out, fmt)
+    if dest and single.suffix and (target.is_dir() or not target.suffix):
+        target = target / single.name  # -o names a folder (or has no extension): the usual file name inside
     if fmt == "parquet":
         try:
             import pyarrow  # noqa: F401

@@ -30,7 +30,9 @@ def tables_dir(out_dir: Path, rel: str) -> Path:
 def csv_name(table: Table) -> str:
     label = table.form or table.title or "table"
     label = re.sub(r"[\\/:*?\"<>|\s]+", "_", label)[:40]
-    return f"{table.id}_{label}.csv"
+    number = table.id[1:] if table.id[1:].isdigit() else ""
+    stem = f"t{int(number):02d}" if number else table.id  # t01 … t10 sort in table order
+    return f"{stem}_{label}.csv"
 
 
 def table_csv(table: Table) -> str:

@@ -60,6 +60,17 @@ def test_batch_with_bad_files_resume_and_schema(tmp_path, capsys):
     # an OUT that reviewers used (review.sqlite exists) re-extracts cleanly
     assert main(["export", str(out / "again"), "--format", "csv", "-o", str(tmp_path / "export")]) == 0
     assert (out / "again" / "review.sqlite").exists()
+    # long format: in the two-sided 收入支出决算总表 only the 支出 side carries the class code
+    import csv
+
+    with open(tmp_path / "export" / "long.csv", encoding="utf-8-sig") as f:
+        long = [r for r in csv.DictReader(f) if r["form"] == "公开01表" and r["row"] == "0"]
+    by_col = {r["column"]: r for r in long}
+    assert by_col["收入/金额"]["code"] == "" and by_col["收入/金额"]["value"] not in ("", None)
+    assert by_col["支出/金额"]["code"] == "201" and by_col["支出/金额"]["name"] == "一般公共服务支出"
+    # a single-file export given a folder name writes the usual file inside it
+    assert main(["export", str(out / "again"), "--format", "xlsx", "-o", str(tmp_path / "xl")]) == 0
+    assert (tmp_path / "xl" / "disclosure.xlsx").exists()
     assert main(["extract", str(src / "sub"), "-o", str(out / "again"), "--quiet", "--force"]) == 0
     # other settings make the output stale
     assert main(["extract", str(src / "sub"), "-o", str(out / "again"), "--quiet", "--dpi", "150"]) == 0

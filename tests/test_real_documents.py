@@ -72,3 +72,17 @@ def test_codes_agree_with_printed_codes(documents):
     assert total > 2000
     # the misses allowed are the unit budget that numbers its 302 款 locally: there the name decides
     assert right / total >= 0.995, misses[:10]
+
+
+def test_checks_find_the_table_errors_human_reviewers_found(documents):
+    """../shared/real/checklists: reviewers found, in the 2026 单位预算 of 普陀区司法局, that the 行政运行
+    (2040601) row of 单位支出预算总表 and of 一般公共预算支出功能分类预算表 prints 合计 14,348,853.34 but 基本支出
+    14,348,853.34 plus 项目支出 64,840,547.00. The identities find exactly that row in both tables; the
+    部门预算 of the same department, whose tables the reviewers passed, fails none."""
+    unit = documents["putuo-sifa-2026-unit.pdf"]
+    failed = {(c.rule, unit.table(c.table).template, c.description.split(":")[0]) for c in unit.checks if not c.ok}
+    assert ("B03-row", "B03", "2040601") in failed and ("B05-row", "B05", "2040601") in failed
+    flagged = [cell for t in unit.tables if t.template in ("B03", "B05") for row in t.rows
+               if row.cells[0].text == "204" and row.cells[2].text == "01" for cell in row.cells if cell.review]
+    assert flagged  # the row's amounts go to a reviewer
+    assert not [c for c in documents["putuo-sifa-2026-dept.pdf"].checks if not c.ok]
