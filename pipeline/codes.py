@@ -35,6 +35,7 @@ from rapidfuzz.distance import Levenshtein
 from .catalogue import (ECONOMIC, ECONOMIC_GOV, FUNCTIONAL, SPECIAL, Catalogue, Entry, load_catalogue, name_key)
 from .headers import is_code_column
 from .model import Cell, CodeMatch, Row, Table
+from .numbers import DIGIT_LOOKALIKES
 
 
 @dataclass(frozen=True)
@@ -83,11 +84,7 @@ class MatchContext:
 
 # ---------------------------------------------------------------- reading printed codes
 
-_DIGIT_LOOKALIKES = str.maketrans({
-    "O": "0", "o": "0", "D": "0", "Q": "0", "〇": "0", "○": "0", "θ": "0",
-    "l": "1", "I": "1", "i": "1", "|": "1", "!": "1", "丨": "1", "L": "1",
-    "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8", "G": "6", "b": "6", "q": "9", "g": "9", "T": "7",
-})
+_DIGIT_LOOKALIKES = str.maketrans(DIGIT_LOOKALIKES)
 _LEVEL_WORDS = re.compile(r"[(（]?\s*[类款项]\s*[)）]?")
 _CODE_TOKEN = re.compile(r"^[0-9OoDQ〇○θlIi|!丨LZzSsBGbqgT]+$")
 

@@ -7,7 +7,7 @@ from collections import Counter
 
 from .headers import is_amount_column
 from .model import Alternative, Document, Table
-from .numbers import parse_number
+from .numbers import DIGIT_LOOKALIKES, parse_number
 from .read import PageReading
 
 _KIND = re.compile(r"(部门|单位)\s*(决算|预算)")
@@ -20,7 +20,8 @@ _AUTH_SUFFIX = re.compile(r"(局|委员会|委|办公室|办|厅|部|院|中心|
 _JUNK_EDGES = re.compile(r"^[:：;；'‘’`·。,，.、]+(?=[\d-])|(?<=\d)[:：;；'‘’`·。、]+$")
 _POINT_SEPARATORS = re.compile(r"^-?\d{1,3}(\.\d{3})+\.\d{2}$")
 _COLON_DECIMAL = re.compile(r"^(-?[\d,]+)[:：;；](\d{2})$")
-_LETTER_DIGITS = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "S": "5", "B": "8"})
+_LETTER_DIGITS = str.maketrans(DIGIT_LOOKALIKES)
+_LOOKALIKE_CLASS = "".join(re.escape(k) for k in DIGIT_LOOKALIKES)
 
 
 def normalise_ocr_amount(text: str) -> str:
@@ -28,7 +29,7 @@ def normalise_ocr_amount(text: str) -> str:
     separators read as points (“1.713.55”), a colon for the decimal point (“234:24”), letters for digits
     in an otherwise numeric reading (“O.00”)."""
     t = _JUNK_EDGES.sub("", text.strip())
-    if re.fullmatch(r"[\dOolIDSB|.,:;：；-]+", t) and re.search(r"\d", t) and re.search(r"[OolIDSB|]", t):
+    if re.fullmatch(rf"[\d{_LOOKALIKE_CLASS}.,:;：；-]+", t) and re.search(r"\d", t) and re.search(rf"[{_LOOKALIKE_CLASS}]", t):
         t = t.translate(_LETTER_DIGITS)
     if _POINT_SEPARATORS.match(t):
         head, _, dec = t.rpartition(".")

@@ -12,6 +12,13 @@ from dataclasses import dataclass
 
 from .textnorm import normalize_chars
 
+# characters OCR returns for digits (codes and amounts share them)
+DIGIT_LOOKALIKES = {
+    "O": "0", "o": "0", "D": "0", "Q": "0", "〇": "0", "○": "0", "θ": "0",
+    "l": "1", "I": "1", "i": "1", "|": "1", "!": "1", "丨": "1", "L": "1",
+    "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8", "G": "6", "b": "6", "q": "9", "g": "9", "T": "7",
+}
+
 NA_MARKS = {"—", "——", "-", "--", "－", "－－", "―", "―――", "─", "/", "…", "——", "－－－", "---", "———"}
 
 _NUM = re.compile(r"^(?P<sign>[-−－+]?)(?P<int>\d{1,3}(?:,\d{3})+|\d+)?(?:\.(?P<dec>\d+))?(?P<pct>%)?$")
