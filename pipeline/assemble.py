@@ -321,7 +321,25 @@ def assemble(readings: list[PageReading]) -> list[Table]:
                       bbox=pt.grid_reading.grid.bbox)
         tables.append(table)
         last = (table, pt)
+    for table in tables:
+        _drop_blank_columns(table)
     return tables
+
+
+def _drop_blank_columns(table: Table) -> None:
+    """A column with nothing in its header and nothing in any row is an artefact (a stray rule, a seal's
+    edge, the page border beside the table), not part of the printed table."""
+    n = len(table.columns)
+    blank = [c for c in range(n)
+             if not table.columns[c] and all(not (r[c] if c < len(r) else "") for r in table.header)
+             and all(c >= len(row.cells) or not row.cells[c].text for row in table.rows)]
+    if not blank or len(blank) == n:
+        return
+    keep = [c for c in range(n) if c not in blank]
+    table.columns = [table.columns[c] for c in keep]
+    table.header = [[r[c] for c in keep if c < len(r)] for r in table.header]
+    for row in table.rows:
+        row.cells = [row.cells[c] for c in keep if c < len(row.cells)]
 
 
 def _notes(lines: list[TextLine]) -> list[str]:
