@@ -9,7 +9,7 @@ layer is garbage or an invisible OCR layer) are rendered, cleaned and read with 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -19,6 +19,8 @@ from .ingest import IngestSettings, SourcePage, open_document
 from .interpret import document_metadata, interpret_cells
 from .layout import LayoutSettings, find_tables, segments_from_binary
 from .model import Document, PageInfo
+from .ocr import OcrSettings, get_recognizer
+from .preprocess import PreprocessSettings, preprocess_page
 from .read import PageReading, ReadSettings, read_ocr, read_text_layer
 
 PIPELINE_VERSION = __version__
@@ -32,6 +34,8 @@ class ExtractSettings:
     max_pixels: int = 80_000_000
     layout: LayoutSettings = field(default_factory=LayoutSettings)
     read: ReadSettings = field(default_factory=ReadSettings)
+    preprocess: PreprocessSettings = field(default_factory=PreprocessSettings)  # its dpi follows each page
+    ocr: OcrSettings = field(default_factory=OcrSettings)
 
 
 @dataclass
@@ -54,14 +58,11 @@ def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes) -
             times.add("read", t0)
             return reading
         # a scan carrying a little real text (a footer, a stamp added by a PDF tool): its tables are pixels
-    from .ocr import get_recognizer
-    from .preprocess import PreprocessSettings, preprocess_page
-
     t0 = time.perf_counter()
     image = page.image
     times.add("ingest", t0)
     t0 = time.perf_counter()
-    clean = preprocess_page(image, PreprocessSettings(dpi=page.dpi))
+    clean = preprocess_page(image, replace(settings.preprocess, dpi=page.dpi))
     times.add("preprocess", t0)
     t0 = time.perf_counter()
     h, w = clean.gray.shape
@@ -69,7 +70,7 @@ def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes) -
                         settings.layout)
     times.add("layout", t0)
     t0 = time.perf_counter()
-    reading = read_ocr(page, clean, grids, get_recognizer(), settings.read)
+    reading = read_ocr(page, clean, grids, get_recognizer(settings.ocr), settings.read)
     times.add("read", t0)
     return reading
 
