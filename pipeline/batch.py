@@ -17,7 +17,7 @@ from .errors import DisclosureError
 from .extract import PIPELINE_VERSION, ExtractSettings, extract_document
 from .fsutil import atomic_write_json
 from .ingest import SUPPORTED_SUFFIXES, sha256_of
-from .output import json_path, read_document_json, write_document
+from .output import json_path, read_output_json, write_document
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def discover(inputs: list[str]) -> tuple[list[Job], list[str]]:
 def up_to_date(job: Job, out_dir: Path, settings: ExtractSettings) -> bool:
     """Same input bytes, same pipeline version, same settings: the existing output stands."""
     try:
-        existing = read_document_json(json_path(out_dir, job.rel))
+        existing = read_output_json(json_path(out_dir, job.rel))
         pipeline = existing.get("pipeline") if isinstance(existing, dict) else None
         if not isinstance(pipeline, dict) or pipeline.get("version") != PIPELINE_VERSION:
             return False
@@ -127,7 +127,7 @@ def run_job(job: Job, out_dir: Path, settings: ExtractSettings) -> JobResult:
 
 def _existing_result(job: Job, out_dir: Path) -> JobResult:
     """A skipped document still counts in the summary with what its output holds."""
-    d = read_document_json(json_path(out_dir, job.rel)) or {}
+    d = read_output_json(json_path(out_dir, job.rel)) or {}
     tables = d.get("tables", [])
     cells = [c for t in tables for r in t.get("rows", []) for c in r.get("cells", [])]
     return JobResult(job.rel, "skipped", "up to date", pages=int(d.get("source", {}).get("pages", 0)),

@@ -20,6 +20,9 @@ from functools import lru_cache
 from .resources import models_path
 from .textnorm import compare_key
 
+# a 类/款/项 code as digits: 3, 5 or 7 (功能分类) or 3/5 (经济分类)
+CODE_DIGITS = re.compile(r"^\d{3}(\d{2}){0,2}$")
+
 FUNCTIONAL = "functional"
 ECONOMIC = "economic"          # 部门预算支出经济分类 301…399
 ECONOMIC_GOV = "economic_gov"  # 政府预算支出经济分类 501…599

@@ -10,8 +10,6 @@ written atomically (temporary file + os.replace).
 """
 from __future__ import annotations
 
-import csv
-import io
 import os
 import re
 import sqlite3
@@ -19,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .fsutil import atomic_write
+from .output import csv_text
 from .review.corrections import LoadedDocument, apply_corrections
 from .review.keys import label_left_of, row_code, row_name
 from .review.store import ReviewStore
@@ -95,20 +94,14 @@ def _safe(name: str) -> str:
     return re.sub(r"[\\/:*?\"<>|\s]+", "_", name).strip("_") or "table"
 
 
-def _csv_text(rows: list[list]) -> str:
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(rows)
-    return buf.getvalue()
-
-
 def export_csv(docs: list[LoadedDocument], dest: Path, settings: ExportSettings) -> list[Path]:
     written = []
     long = long_rows(docs)
-    text = _csv_text([list(LONG_FIELDS)] + [[r[f] for f in LONG_FIELDS] for r in long])
+    text = csv_text([list(LONG_FIELDS)] + [[r[f] for f in LONG_FIELDS] for r in long], "\n")
     written.append(atomic_write(dest / "long.csv", lambda p: p.write_text(text, encoding=settings.csv_encoding)))
     for g in grid_tables(docs):
         name = f"{g.index + 1:02d}-{_safe(g.form or g.title or g.table_id)}.csv"
-        grid_text = _csv_text(g.header + g.body)
+        grid_text = csv_text(g.header + g.body, "\n")
         written.append(atomic_write(dest / g.document / name,
                                     lambda p, t=grid_text: p.write_text(t, encoding=settings.csv_encoding)))
     return written

@@ -17,13 +17,10 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from .catalogue import load_catalogue
-from .codes import find_label_blocks, read_code
+from .codes import SUMMARY_TEMPLATES, find_label_blocks, read_code
 from .model import Alternative, Cell, Document, Table
 from .resources import load_json
 from .textnorm import compare_key
-
-SUMMARY_TEMPLATES = {"T01", "T04", "B01", "B04"}
-
 
 _NUMBERING = re.compile(r"^[^\u4e00-\u9fff]*(?:[一二三四五六七八九十]{1,3}[、,，.．·:：]?)?")
 

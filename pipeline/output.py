@@ -35,14 +35,15 @@ def csv_name(table: Table) -> str:
     return f"{stem}_{label}.csv"
 
 
-def table_csv(table: Table) -> str:
+def csv_text(rows: list[list], lineterminator: str = "\r\n") -> str:
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    for row in table.header:
-        w.writerow(row)
-    for row in table.rows:
-        w.writerow([c.text for c in row.cells])
-    return "\ufeff" + buf.getvalue()
+    csv.writer(buf, lineterminator=lineterminator).writerows(rows)
+    return buf.getvalue()
+
+
+def table_csv(table: Table) -> str:
+    """Printed header rows, then body rows; BOM first, so Excel and WPS read UTF-8."""
+    return "\ufeff" + csv_text(table.header + [[c.text for c in row.cells] for row in table.rows])
 
 
 def document_dict(doc: Document, source_file: Path | None = None) -> dict:
@@ -74,7 +75,7 @@ def write_document(doc: Document, out_dir: Path, rel: str, source_file: Path | N
     return atomic_write_json(json_path(out_dir, rel), document_dict(doc, source_file))
 
 
-def read_document_json(path: Path) -> dict | None:
+def read_output_json(path: Path) -> dict | None:
     try:
         with open(path, encoding="utf-8") as f:
             return json.load(f)

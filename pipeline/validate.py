@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .catalogue import CODE_DIGITS
 from .model import Cell, Check, Document, Table
 from .numbers import parse_number
 from .templates import (Template, cross_identities, function_classes, identify_template, load_templates,
@@ -28,7 +29,6 @@ from .headers import is_code_column
 from .textnorm import compare_key, normalize_chars
 
 CellRef = tuple[str, int, int]
-_CODE = re.compile(r"^\d{3}(\d{2}){0,2}$")
 _NUMBERING = re.compile(r"^[一二三四五六七八九十]+[、.．]\s*")
 EPS = 1e-6
 
@@ -145,10 +145,10 @@ def _row_code(table: Table, ri: int, code_cols: list[int]) -> str | None:
     row = table.rows[ri]
     for m in row.codes:
         digits = re.sub(r"\D", "", m.code or "")
-        if _CODE.match(digits):
+        if CODE_DIGITS.match(digits):
             return digits
     digits = "".join(re.sub(r"\D", "", row.cells[c].text) for c in code_cols if c < len(row.cells))
-    return digits if _CODE.match(digits) else None
+    return digits if CODE_DIGITS.match(digits) else None
 
 
 def _econ_blocks(table: Table) -> list[tuple[list[int], int | None, int]]:

@@ -17,11 +17,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..catalogue import CODE_DIGITS
 from ..headers import is_amount_column
 from ..model import Cell, Document, Row, Table
 from ..textnorm import compare_key
 
-_CODE = re.compile(r"^\d{3}(\d{2}){0,2}$")
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def _printed_code(row: Row, table: Table) -> str:
         if ci < len(row.cells) and is_code_column(label):
             parts.append(re.sub(r"\s+", "", machine_text(row.cells[ci])))
     joined = "".join(parts)
-    return joined if _CODE.match(joined) else ""
+    return joined if CODE_DIGITS.match(joined) else ""
 
 
 def row_code(row: Row, table: Table) -> str:
@@ -99,7 +99,7 @@ def row_label(row: Row, table: Table) -> str:
         text = machine_text(cell).strip()
         if not text or is_amount_column(label):
             continue
-        if is_code_column(label) and _CODE.match(re.sub(r"\s+", "", text)):
+        if is_code_column(label) and CODE_DIGITS.match(re.sub(r"\s+", "", text)):
             fallback = fallback or text
             continue
         return text
