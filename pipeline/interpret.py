@@ -15,6 +15,15 @@ _COVER = re.compile(r"(?P<auth>[\u4e00-\u9fff（）()]{3,40}?)\s*(?P<year>20\d{2
 _COVER2 = re.compile(r"(?P<year>20\d{2})\s*年度?\s*(?P<auth>[\u4e00-\u9fff（）()]{3,40}?)\s*(?P<kind>部门|单位)\s*(?P<k2>决算|预算)")
 _YEAR = re.compile(r"(20\d{2})\s*年度")
 _AUTH_SUFFIX = re.compile(r"(局|委员会|委|办公室|办|厅|部|院|中心|所|馆|政府|街道办事处|办事处|镇|会|处|站|队|社|校|学|园|署|府)$")
+_OWN_LEVEL = re.compile(r"[（(]本级[）)]$")
+_CURRENCY = re.compile(r"(人民币)?(千|万|百万|亿)?元")
+_LABELLED_AUTH = re.compile(r"(?:预算主管部门|主管部门|预算单位|部门名称|单位名称|编制部门|编制单位|决算单位)[:：]"
+                            r"(?P<auth>[\u4e00-\u9fff（）()]{3,40}?(?:[（(]本级[）)])?)(?=单位[:：]|金额单位|目录|\d|$|[^\u4e00-\u9fff（）()])")
+_COVER_KIND = re.compile(r"20\d{2}年度?(?:[区市县省]级|本级)?(部门|单位)(决算|预算)")
+_HEADING_KIND = re.compile(r"^(?:20\d{2}年度?)?(部门|单位)(决算|预算)(?:编制)?(?:说明|情况说明)")
+_HEADING_AUTH = re.compile(r"^(?:第[一二三四五六七八九十]+部分)?(?P<auth>[\u4e00-\u9fff（）()]{4,40}?)(?:概况|主要职能|机构设置)$")
+_TITLE_NOISE = re.compile(r"部门预算经济分类|部门经济分类|政府预算经济分类")
+_TITLE_SIDE = re.compile(r"^(预算单位|单位|部门)")
 
 
 _JUNK_EDGES = re.compile(r"^[:：;；'‘’`·。,，.、]+(?=[\d-])|(?<=\d)[:：;；'‘’`·。、]+$")
@@ -78,34 +87,87 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
                 cell.kind, cell.value = "text", None
 
 
+def plausible_authority(name: str) -> bool:
+    """An organisation's name (…局, …委员会, …办事处（本级）), never a currency unit (人民币元, 万元) or a
+    placeholder."""
+    name = _OWN_LEVEL.sub("", name or "")
+    return len(name) >= 4 and not _CURRENCY.fullmatch(name) and bool(_AUTH_SUFFIX.search(name))
+
+
+def _kind_from_titles(titles: list[str]) -> str:
+    """部门/单位 and 决算/预算 voted by the table titles (“2025年预算单位收入预算总表”, “2025年部门支出预算总表”,
+    “收入决算表”); the economic classification “部门预算经济分类” names a catalogue, not the publisher."""
+    side, stage = Counter(), Counter()
+    for title in titles:
+        t = _TITLE_NOISE.sub("", re.sub(r"\s+", "", title))
+        t = re.sub(r"^\d{4}年度?", "", t)
+        m = _TITLE_SIDE.match(t)
+        if m:
+            side["单位" if m.group(1) in ("预算单位", "单位") else "部门"] += 1
+        if "决算" in t:
+            stage["决算"] += 1
+        elif "预算" in t:
+            stage["预算"] += 1
+    if not stage:
+        return ""
+    best_stage = stage.most_common(1)[0][0]
+    best_side = side.most_common(1)[0][0] if side else "部门"
+    return best_side + best_stage
+
+
 def document_metadata(doc: Document, readings: list[PageReading]) -> None:
-    """Authority, fiscal year and kind from the cover and the tables' metadata lines."""
-    front = " ".join(ln.text for r in readings[:3] for ln in r.lines)
-    front = re.sub(r"\s+", "", front)
+    """Authority, fiscal year and kind (部门/单位 决算/预算) from the cover, the headings and the tables'
+    metadata lines. The cover wins; without one (a document starting at its tables) the table titles and
+    the “编制单位” lines decide. Currency units (“单位：人民币元”) are never taken for an authority."""
+    front_lines = [re.sub(r"\s+", "", ln.text) for r in readings[:3] for ln in r.lines]
+    front = "".join(front_lines)
+    everywhere = [re.sub(r"\s+", "", ln.text) for r in readings for ln in r.lines]
+    for t in doc.tables:
+        if t.department and not plausible_authority(t.department):
+            t.department = ""  # “单位：人民币元” read as the publisher
+    labelled = [m.group("auth") for line in front_lines for m in _LABELLED_AUTH.finditer(line)
+                if plausible_authority(m.group("auth"))]
+    line_starts, line_ends, at = set(), set(), 0
+    for line in front_lines:
+        line_starts.add(at)
+        at += len(line)
+        line_ends.add(at)
     for m in list(_COVER.finditer(front)) + list(_COVER2.finditer(front)):
         auth = re.sub(r"^.*?(第[一二三四五六七八九十]+部分|目录|概况)", "", m.group("auth")) or m.group("auth")
-        if not _AUTH_SUFFIX.search(auth):
+        auth = re.sub(r"^.*?[:：]", "", auth)
+        cover_line = m.start() in line_starts and (m.end() in line_ends or front[m.end():m.end() + 1] == "表")
+        if not cover_line or not plausible_authority(auth):  # a cover or a heading, not a sentence
             continue
         doc.authority = auth
         doc.year = int(m.group("year"))
         doc.kind = m.group("kind") + m.group("k2")
         break
+    if labelled:
+        doc.authority = labelled[0]  # “预算主管部门：上海市普陀区财政局” on the cover
     depts = Counter(t.department for t in doc.tables if t.department)
     if not doc.authority and depts:
         doc.authority = depts.most_common(1)[0][0]
+    if not doc.authority:  # section headings: “上海市普陀区财政局主要职能”, “第一部分…概况”
+        named = Counter(m.group("auth") for line in everywhere if (m := _HEADING_AUTH.match(line))
+                        and plausible_authority(m.group("auth")))
+        if named:
+            doc.authority = named.most_common(1)[0][0]
     if doc.year is None:
         years = Counter(int(y) for y in _YEAR.findall(front))
         years.update(t.year for t in doc.tables if t.year)
+        if not years:
+            years.update(int(y) for line in everywhere for y in _YEAR.findall(line))
         if years:
             doc.year = years.most_common(1)[0][0]
     if not doc.kind:
-        km = _KIND.search(front) or _KIND.search(" ".join(t.title for t in doc.tables))
-        if km:
-            doc.kind = km.group(1) + km.group(2)
-        elif any("决算" in t.title for t in doc.tables):
-            doc.kind = "部门决算"
-        elif any("预算" in t.title for t in doc.tables):
-            doc.kind = "部门预算"
+        cover = _COVER_KIND.search(front)
+        heading = next((m for line in everywhere if (m := _HEADING_KIND.search(line))), None)
+        if cover:
+            doc.kind = cover.group(1) + cover.group(2)
+        elif heading:  # “2025年单位预算编制说明”, “部门决算说明”
+            doc.kind = heading.group(1) + heading.group(2)
+        else:
+            doc.kind = _kind_from_titles([t.title for t in doc.tables])
     for t in doc.tables:
         if not t.unit:
             t.unit = "万元" if doc.kind.endswith("决算") else ""

@@ -73,3 +73,78 @@ def test_budget_tables_in_yuan():
     first = t.rows[0]
     assert first.cells[0].text == "204" and first.cells[4].value == 87267272.44
     assert first.codes and first.codes[0].code == "204"
+
+
+# ------------------------------------------------------------------------------------------ metadata
+
+_AUTHORITIES = {
+    "caizheng": "上海市普陀区财政局", "guihua": "上海市普陀区规划和自然资源局",
+    "shehuigongzuo": "中共上海市普陀区委社会工作部", "shangwu": "上海市普陀区商务委员会",
+    "sifa": "上海市普陀区司法局", "wanli": "上海市普陀区人民政府万里街道办事处",
+    "zhengfuban": "上海市普陀区人民政府办公室", "fuliyuan": "上海市普陀区社会福利院",
+}
+
+
+def _expected_metadata(path):
+    """Authority, year and kind from the file name (putuo-sifa-2026-unit.pdf → 司法局, 2026, 单位预算)."""
+    parts = path.stem.split("-")
+    year = next(int(p) for p in parts if p.isdigit() and len(p) == 4)
+    kind = "部门决算" if "juesuan" in parts else ("单位预算" if "unit" in parts else "部门预算")
+    authority = "上海市财政局" if parts[0] == "shanghai" and parts[1] == "caizheng" else _AUTHORITIES.get(parts[1], "")
+    return authority, year, kind
+
+
+def _real_pdfs():
+    from tests.conftest import REAL
+
+    return sorted(REAL.glob("*/*.pdf")) or [REAL / "juesuan" / "absent.pdf"]
+
+
+@pytest.mark.parametrize("path", _real_pdfs(), ids=lambda p: p.name)
+def test_metadata_of_every_real_pdf(path):
+    """issue 13 item 11: authority, fiscal year and kind right on every real disclosure (the blank template
+    names no authority: “上海市XX局”)."""
+    path = real_pdf(path.parent.name, path.name)
+    authority, year, kind = _expected_metadata(path)
+    doc = extract_document(path)
+    assert (doc.authority, doc.year, doc.kind) == (authority, year, kind)
+    assert all(t.department in ("", authority) for t in doc.tables)
+
+
+@pytest.mark.parametrize("name,first_table_page", [
+    ("yusuan/putuo-shangwu-2025-unit.pdf", 9), ("yusuan/shanghai-caizheng-2025-unit.pdf", 7),
+    ("yusuan/putuo-sifa-2026-dept.pdf", 10), ("juesuan/putuo-shehuigongzuo-2024-juesuan.pdf", 5)])
+def test_metadata_without_the_cover(tmp_path, name, first_table_page):
+    """A document that starts at its tables (cover and narrative cut off): the titles (“2025年预算单位…表”
+    vs “2025年部门…表”; “部门预算经济分类” is a catalogue, not the publisher) and the 编制单位 lines decide."""
+    from pypdf import PdfReader, PdfWriter
+
+    path = real_pdf(*name.split("/"))
+    authority, year, kind = _expected_metadata(path)
+    reader, writer = PdfReader(path), PdfWriter()
+    for page in reader.pages[first_table_page - 1:first_table_page + 5]:
+        writer.add_page(page)
+    cut = tmp_path / path.name
+    with open(cut, "wb") as f:
+        writer.write(f)
+    doc = extract_document(cut)
+    assert doc.tables and (doc.year, doc.kind) == (year, kind)
+    if "yusuan" in name:
+        assert doc.authority == authority  # 编制单位：… above every budget table
+    else:
+        assert doc.authority in ("", authority)  # Shanghai 决算 tables print no 编制单位: never a wrong guess
+
+
+def test_currency_unit_is_never_the_authority():
+    """“单位：人民币元” above a budget table is the unit, not the publisher."""
+    from pipeline.interpret import document_metadata
+    from pipeline.model import Document, Table
+    from pipeline.read import PageReading, TextLine
+
+    doc = Document(source_path="x.pdf", sha256="0", page_count=1)
+    doc.tables = [Table(id="t1", title="2025年预算单位收入预算总表", department="人民币元", year=2025),
+                  Table(id="t2", title="2025年预算单位支出预算总表", department="人民币元", year=2025)]
+    lines = [TextLine("2025年预算单位收入预算总表", (0, 0, 10, 10)), TextLine("单位：人民币元", (0, 20, 10, 30))]
+    document_metadata(doc, [PageReading(1, "text", 100, 100, 200, 0.0, [], lines)])
+    assert (doc.authority, doc.year, doc.kind) == ("", 2025, "单位预算")
+    assert all(t.department == "" for t in doc.tables)
