@@ -46,10 +46,12 @@ def table_csv(table: Table) -> str:
     return "\ufeff" + csv_text(table.header + [[c.text for c in row.cells] for row in table.rows])
 
 
-def document_dict(doc: Document, source_file: Path | None = None) -> dict:
+def document_dict(doc: Document, source_file: Path | None = None, out_dir: Path | None = None) -> dict:
     d = doc.to_dict()
     if source_file is not None:
         d["source"]["file"] = str(source_file.resolve())
+        if out_dir is not None:  # found again by the review app when OUT and the inputs move together
+            d["source"]["file_relative"] = Path(os.path.relpath(source_file.resolve(), out_dir.resolve())).as_posix()
     return d
 
 
@@ -72,7 +74,7 @@ def write_document(doc: Document, out_dir: Path, rel: str, source_file: Path | N
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
-    return atomic_write_json(json_path(out_dir, rel), document_dict(doc, source_file))
+    return atomic_write_json(json_path(out_dir, rel), document_dict(doc, source_file, out_dir))
 
 
 def read_output_json(path: Path) -> dict | None:

@@ -25,24 +25,34 @@ def _out_dir(value: str) -> Path:
 
 def run_review(args: argparse.Namespace) -> int:
     from .server import ServerSettings, serve
+    from .store import StoreError
 
+    source_root = Path(args.source_root) if args.source_root else None
+    if source_root is not None and not source_root.is_dir():
+        print(f"error: {source_root}: --source-root is not a folder", file=sys.stderr)
+        return ExitCode.usage_error
     settings = ServerSettings(out_dir=_out_dir(args.out), host=args.host, port=args.port, token=args.token,
-                              reviewer=args.reviewer or _default_reviewer())
-    return serve(settings)
+                              reviewer=args.reviewer or _default_reviewer(), source_root=source_root)
+    try:
+        return serve(settings)
+    except StoreError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return ExitCode.some_documents_failed
 
 
 def run_export(args: argparse.Namespace) -> int:
     from ..exporting import ExportError, export
-    from .corrections import apply_corrections, orphan_messages
-    from .store import ReviewStore
+    from .corrections import apply_corrections, load_error_messages, orphan_messages
+    from .store import ReviewStore, StoreError
 
     out = _out_dir(args.out)
     try:
         written = export(out, args.format, args.output)
-    except ExportError as e:
+        docs = apply_corrections(out, ReviewStore.for_output(out))
+    except (ExportError, StoreError) as e:
         print(f"error: {e}", file=sys.stderr)
         return ExitCode.some_documents_failed
-    for line in orphan_messages(apply_corrections(out, ReviewStore.for_output(out))):
+    for line in load_error_messages(docs) + orphan_messages(docs):
         print(f"warning: {line}", file=sys.stderr)
     for path in written:
         print(path)
@@ -54,16 +64,20 @@ def run_import(args: argparse.Namespace) -> int:
     from .store import ReviewStore
     from .workbook import WorkbookError, import_corrections
 
+    from .corrections import load_error_messages
+    from .store import StoreError
+
     out = _out_dir(args.out)
-    store = ReviewStore.for_output(out)
     try:
+        store = ReviewStore.for_output(out)
         report = import_corrections(args.file, store, reviewer=args.reviewer or _default_reviewer())
-    except WorkbookError as e:
+        docs = apply_corrections(out, store)
+    except (WorkbookError, StoreError) as e:
         print(f"error: {e}", file=sys.stderr)
         return ExitCode.some_documents_failed
     for line in report.lines():
         print(line)
-    for line in orphan_messages(apply_corrections(out, store)):
+    for line in load_error_messages(docs) + orphan_messages(docs):
         print(f"warning: {line}", file=sys.stderr)
     return ExitCode.some_documents_failed if report.conflicts else ExitCode.ok
 
@@ -79,6 +93,8 @@ def register(subparsers) -> None:
     p.add_argument("--token", default=None, help="require this token on every request (header X-Review-Token, "
                                                  "or ?token= once in the browser)")
     p.add_argument("--reviewer", default=None, help="name recorded with corrections (default: login name)")
+    p.add_argument("--source-root", default=None, metavar="FOLDER",
+                   help="where the input PDFs/images are now, if they moved since extraction (page crops)")
     p.set_defaults(func=run_review)
 
     p = subparsers.add_parser("export", help="export tables with corrections applied")

@@ -6,20 +6,50 @@ correction that matches no cell any more is marked ``orphaned`` in the store and
 
 A corrected cell: text/value from the reviewer, reasons += ["corrected"], review False, confidence 1.0,
 original = the machine reading. A confirmed cell (reading accepted as is): reasons += ["confirmed"],
-review False, confidence 1.0.
+review False, confidence 1.0. A withdrawn (undone) correction is not applied: the cell is the machine
+reading again.
+
+An identity a reviewer marked as a source error (the printed document does not add up) no longer sends
+its cells to review: they carry ``source_error`` instead of ``check_failed`` and are scored as if that
+identity were not there. The check itself stays failing in ``checks``.
+
+Amount cells take only amounts: :func:`correction_problem` is the one rule, used by the review server and
+by ``import-corrections``.
 """
 from __future__ import annotations
 
+import copy
+import hashlib
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..headers import is_amount_column
-from ..model import SCHEMA_ID, Cell, Document
+from ..model import SCHEMA_ID, Cell, Check, Document
 from ..numbers import parse_number
 from .keys import CellAddress, CellKey, KeyIndex, machine_text
-from .store import STORE_NAME, Correction, ReviewStore
+from .store import STORE_NAME, Correction, Decision, ReviewStore
+
+REVIEWED_REASONS = ("corrected", "confirmed")
+AMOUNT_HELP = "金额单元格只能填写金额（如 1,503.52、-453.15），不适用填“——”，空白则清空后保存"
+
+
+def amount_problem(text: str) -> str | None:
+    """None when ``text`` is an amount, a not-applicable mark (——) or blank; else why not (Chinese)."""
+    parsed = parse_number(text)
+    if parsed.kind in ("empty", "na") or (parsed.kind == "number" and parsed.well_formed):
+        return None
+    if parsed.kind == "number":
+        return f"「{text.strip()}」的千分位分隔符位置不对：{AMOUNT_HELP}"
+    return f"「{text.strip()}」不是金额：{AMOUNT_HELP}"
+
+
+def correction_problem(column: str, text: str) -> str | None:
+    """Why ``text`` cannot be the new content of a cell of ``column`` (its flat label, or its column key
+    such as ``基本支出#0``), or None. Amount columns take only amounts."""
+    label = column.rsplit("#", 1)[0] if "#" in column else column
+    return amount_problem(text) if is_amount_column(label) else None
 
 
 class DocumentLoadError(Exception):
@@ -33,6 +63,7 @@ class ApplyResult:
     applied: list[Correction] = field(default_factory=list)
     orphaned: list[Correction] = field(default_factory=list)
     keys: KeyIndex | None = None
+    decisions: dict[str, Decision] = field(default_factory=dict)  # check key → active source-error mark
 
     def addresses(self) -> dict[int, CellAddress]:
         """Correction id → cell address, for the applied ones."""
@@ -53,7 +84,7 @@ def set_cell_text(cell: Cell, text: str, amount_column: bool) -> None:
 
 def apply_correction(cell: Cell, correction: Correction, amount_column: bool) -> None:
     machine = machine_text(cell)
-    for reason in ("corrected", "confirmed"):
+    for reason in REVIEWED_REASONS:
         if reason in cell.reasons:
             cell.reasons.remove(reason)
     if correction.new_text == machine:
@@ -68,25 +99,85 @@ def apply_correction(cell: Cell, correction: Correction, amount_column: bool) ->
 
 
 def mark_reviewed(cell: Cell) -> None:
+    """A reviewer's word is final for the cell's text (the OCR evidence is kept, so an undo re-scores it)."""
     cell.review = False
     cell.confidence = 1.0
-    cell.ocr_score = 1.0
 
 
-def revalidate(doc: Document) -> Document:
+def is_reviewed(cell: Cell) -> bool:
+    return any(r in cell.reasons for r in REVIEWED_REASONS)
+
+
+def check_key(check: Check, doc: Document, keys: KeyIndex) -> str:
+    """A stable identity of a check across re-extraction: its rule and the keys of the cells it covers."""
+    index = {t.id: i for i, t in enumerate(doc.tables)}
+    cells = sorted("|".join(keys.key_of(CellAddress(index[t], r, c)).as_tuple()[1:])
+                   for t, r, c in check.cells if t in index)
+    digest = hashlib.sha256(json.dumps([check.rule, cells], ensure_ascii=False).encode()).hexdigest()[:24]
+    return f"{check.rule}|{digest}"
+
+
+def revalidate(doc: Document, source_errors: frozenset[str] | set[str] = frozenset(),
+               keys: KeyIndex | None = None) -> Document:
     """Re-run the identity checks and the confidence scoring on ``doc`` (in place); the OCR evidence
-    travels in the JSON (cell ``ocr``), so a document read back scores as it did when extracted."""
+    travels in the JSON (cell ``ocr``), so a document read back scores as it did when extracted.
+
+    ``source_errors``: check keys a reviewer marked as source errors; those failing identities do not flag
+    their cells (reason ``source_error`` instead of ``check_failed``) and do not count in the scoring."""
     from ..score import score_document
     from ..validate import validate_document
 
     result = validate_document(doc)
     if isinstance(result, list):
         doc.checks = result
-    score_document(doc)
+    for _t, _ri, _ci, cell in doc.cells():
+        if "source_error" in cell.reasons:
+            cell.reasons.remove("source_error")
+    marked: list[Check] = []
+    if source_errors:
+        keys = keys or KeyIndex.build(doc)
+        marked = [c for c in doc.checks if not c.ok and check_key(c, doc, keys) in source_errors]
+    if marked:
+        open_cells = {tuple(ref) for c in doc.checks if not c.ok and all(c is not m for m in marked)
+                      for ref in c.cells}
+        lookup = {(t.id, ri, ci): cell for t, ri, ci, cell in doc.cells()}
+        for c in marked:
+            for ref in c.cells:
+                cell = lookup[tuple(ref)]
+                cell.add_reason("source_error")
+                if tuple(ref) not in open_cells and "check_failed" in cell.reasons:
+                    cell.reasons.remove("check_failed")
+        checks = doc.checks
+        marked_ids = {id(c) for c in marked}
+        doc.checks = [c for c in checks if id(c) not in marked_ids]  # scored as if the marked ones were absent
+        try:
+            score_document(doc)
+        finally:
+            doc.checks = checks
+    else:
+        score_document(doc)
     # a reviewer's word is final: scoring must not send a reviewed cell back to the queue
     for _table, _ri, _ci, cell in doc.cells():
-        if "corrected" in cell.reasons or "confirmed" in cell.reasons:
+        if is_reviewed(cell):
             mark_reviewed(cell)
+    return doc
+
+
+def revert_reviews(doc: Document) -> Document:
+    """Back to the machine reading: undo corrections, confirmations and source-error marks already applied
+    to ``doc`` (a re-extraction writes them into OUT/…json), then re-validate and re-score (in place)."""
+    touched = False
+    for table, _ri, ci, cell in doc.cells():
+        if "corrected" in cell.reasons and cell.original is not None:
+            label = table.columns[ci] if ci < len(table.columns) else ""
+            set_cell_text(cell, cell.original, is_amount_column(label))
+            cell.original = None
+        for reason in (*REVIEWED_REASONS, "source_error"):
+            if reason in cell.reasons:
+                cell.reasons.remove(reason)
+                touched = True
+    if touched:
+        revalidate(doc)
     return doc
 
 
@@ -109,6 +200,8 @@ def apply_to_document(doc: Document, store: "ReviewStore | str | os.PathLike",
         store = ReviewStore(path)
     to_orphan, to_activate = [], []
     for correction in store.corrections(document=doc.sha256):
+        if correction.status == "withdrawn":
+            continue
         address = keys.address_of(correction.key.table, correction.key.row, correction.key.column)
         if address is None or address.column >= len(doc.tables[address.table_index].rows[address.row].cells):
             result.orphaned.append(correction)
@@ -125,8 +218,9 @@ def apply_to_document(doc: Document, store: "ReviewStore | str | os.PathLike",
     store.set_status(to_activate, "active", "matches a cell again")
     for c in result.orphaned:
         c.status = "orphaned"
-    if result.applied and revalidate_after:
-        revalidate(doc)
+    result.decisions = {d.check_key: d for d in store.decisions(document=doc.sha256, status="active")}
+    if (result.applied or result.decisions) and revalidate_after:
+        revalidate(doc, set(result.decisions), keys)
     return result
 
 
@@ -134,14 +228,28 @@ def apply_to_document(doc: Document, store: "ReviewStore | str | os.PathLike",
 
 
 @dataclass
+class SourceRef:
+    """Where the input of a document was, as recorded at extraction (see :mod:`pipeline.review.sources`)."""
+
+    file: str | None  # absolute path when extracted
+    relative: str | None  # the same, relative to OUT (survives moving OUT and the inputs together)
+    rel: str  # the document's path relative to the folder given to extract (= its JSON name under OUT)
+
+
+@dataclass
 class LoadedDocument:
     id: str  # short id used in URLs (never a path)
     path: Path  # the JSON under OUT
     name: str  # path of the JSON relative to OUT, without ".json"
-    source_file: str | None  # the input PDF/image (for page crops)
-    machine: Document  # as extracted
+    source: SourceRef
+    machine: Document  # as extracted (any correction a re-extraction wrote into the JSON taken back out)
     document: Document  # with corrections applied and re-validated
     result: ApplyResult
+    _check_keys: dict[int, str] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def source_file(self) -> str | None:
+        return self.source.file
 
     @property
     def keys(self) -> KeyIndex:
@@ -150,65 +258,139 @@ class LoadedDocument:
     def key_of(self, table_index: int, row: int, column: int) -> CellKey:
         return self.keys.key_of(CellAddress(table_index, row, column))
 
+    def check_key(self, check: Check) -> str:
+        """The stable key of one of ``document.checks`` (cached: a loaded state is never edited)."""
+        key = self._check_keys.get(id(check))
+        if key is None:
+            key = self._check_keys[id(check)] = check_key(check, self.document, self.keys)
+        return key
+
+    def with_store(self, store: ReviewStore) -> "LoadedDocument":
+        """A fresh copy of this document with the store's current corrections applied (self is unchanged)."""
+        document = copy.deepcopy(self.machine)
+        return LoadedDocument(self.id, self.path, self.name, self.source, self.machine, document,
+                              apply_to_document(document, store))
+
+
+@dataclass
+class LoadError:
+    """A file under OUT that could not be read as an extracted document (reported; the rest goes on)."""
+
+    path: Path
+    name: str  # relative to OUT
+    message: str
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "message": self.message}
+
+
+class LoadedDocuments(list):
+    """The documents loaded from OUT (a list), with ``errors``: the files that could not be read."""
+
+    def __init__(self, docs=(), errors: list[LoadError] | None = None):
+        super().__init__(docs)
+        self.errors: list[LoadError] = list(errors or [])
+
 
 def read_document_json(path: Path) -> tuple[dict, Document]:
     try:
         with open(path, encoding="utf-8") as f:
             data = json.load(f)
-    except (OSError, json.JSONDecodeError) as e:
+    except RecursionError as e:
+        raise DocumentLoadError(path, "cannot read document JSON: nested too deeply") from e
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise DocumentLoadError(path, f"cannot read document JSON: {e}") from e
     if not isinstance(data, dict) or data.get("schema") != SCHEMA_ID:
-        raise DocumentLoadError(path, f"not a {SCHEMA_ID} document")
+        found = data.get("schema") if isinstance(data, dict) else type(data).__name__
+        raise DocumentLoadError(path, f"not a {SCHEMA_ID} document (schema: {found!r})")
     try:
         return data, Document.from_dict(data)
-    except (KeyError, TypeError, ValueError) as e:
-        raise DocumentLoadError(path, f"malformed document: {e}") from e
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as e:
+        raise DocumentLoadError(path, f"malformed document: {e.__class__.__name__}: {e}") from e
+
+
+def json_files(out_dir: str | os.PathLike) -> list[Path]:
+    """The *.json files under ``out_dir`` (hidden folders and temporary files left out)."""
+    out = Path(out_dir)
+    return [p for p in sorted(out.rglob("*.json"))
+            if not any(part.startswith(".") for part in p.relative_to(out).parts) and p.is_file()]
+
+
+def is_document_file(path: Path) -> bool:
+    """Whether ``path`` is (or should have been) an extracted document: it names a ``disclosure.document``
+    schema near its start, or it is empty or not JSON at all (truncated, garbage) — so a damaged document
+    is reported when loaded rather than silently skipped. Other JSON (run-summary.json …) is not one."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(400)
+    except OSError:
+        return False
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return SCHEMA_ID.split("/")[0].encode() in head or not text.startswith((b"{", b"["))
 
 
 def document_paths(out_dir: str | os.PathLike) -> list[Path]:
-    """Every extracted document JSON under ``out_dir`` (files whose schema is the contract's)."""
-    out = Path(out_dir)
-    paths = []
-    for p in sorted(out.rglob("*.json")):
-        if not p.is_file() or any(part.startswith(".") for part in p.relative_to(out).parts):
-            continue
-        try:
-            with open(p, encoding="utf-8") as f:
-                head = f.read(200)
-        except OSError:
-            continue
-        if SCHEMA_ID in head:
-            paths.append(p)
-    return paths
+    """Every extracted document JSON under ``out_dir`` (see :func:`is_document_file`)."""
+    return [p for p in json_files(out_dir) if is_document_file(p)]
 
 
 def load_document(out_dir: Path, path: Path, store: ReviewStore, doc_id: str = "") -> LoadedDocument:
+    """Read ``path`` (raises :class:`DocumentLoadError`) and apply the store's corrections to a copy."""
     data, machine = read_document_json(path)
-    _, document = read_document_json(path)
-    result = apply_to_document(document, store)
+    try:
+        revert_reviews(machine)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
+        raise DocumentLoadError(path, f"malformed document: {e.__class__.__name__}: {e}") from e
     rel = path.relative_to(out_dir).as_posix()
     name = rel[:-5] if rel.endswith(".json") else rel
-    source_file = (data.get("source") or {}).get("file")
-    return LoadedDocument(doc_id or machine.sha256[:12], path, name, source_file, machine, document, result)
+    src = data.get("source") if isinstance(data.get("source"), dict) else {}
+    source = SourceRef(src.get("file") if isinstance(src.get("file"), str) else None,
+                       src.get("file_relative") if isinstance(src.get("file_relative"), str) else None, name)
+    loaded = LoadedDocument(doc_id or machine.sha256[:12], path, name, source, machine, machine, ApplyResult())
+    try:
+        return loaded.with_store(store)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
+        raise DocumentLoadError(path, f"malformed document: {e.__class__.__name__}: {e}") from e
 
 
-def apply_corrections(out_dir: str | os.PathLike, store: ReviewStore | None = None) -> list[LoadedDocument]:
-    """Load every document under ``out_dir`` with the store's corrections applied (ids unique per run)."""
+def load_error(out_dir: Path, path: Path, error: Exception) -> LoadError:
+    message = str(error)
+    prefix = f"{path}: "
+    return LoadError(path, path.relative_to(out_dir).as_posix(),
+                     message[len(prefix):] if message.startswith(prefix) else message)
+
+
+def unique_id(doc: LoadedDocument, used: set[str]) -> str:
+    base, n, doc_id = doc.machine.sha256[:12] or "doc", 2, doc.id
+    while doc_id in used:
+        doc_id = f"{base}-{n}"
+        n += 1
+    return doc_id
+
+
+def apply_corrections(out_dir: str | os.PathLike, store: ReviewStore | None = None) -> LoadedDocuments:
+    """Load every document under ``out_dir`` with the store's corrections applied (ids unique per run).
+
+    A file that cannot be read is skipped and listed in the result's ``errors`` (never raises for it)."""
     out = Path(out_dir)
     store = store or ReviewStore.for_output(out)
-    loaded, used = [], set()
+    loaded, used = LoadedDocuments(), set()
     for path in document_paths(out):
-        doc = load_document(out, path, store)
-        base, n = doc.id, 2
-        while doc.id in used:
-            doc.id = f"{base}-{n}"
-            n += 1
+        try:
+            doc = load_document(out, path, store)
+        except DocumentLoadError as e:
+            loaded.errors.append(load_error(out, path, e))
+            continue
+        doc.id = unique_id(doc, used)
         used.add(doc.id)
         loaded.append(doc)
-    present = {d.machine.sha256 for d in loaded}
+    orphan_missing_documents(store, {d.machine.sha256 for d in loaded})
+    return loaded
+
+
+def orphan_missing_documents(store: ReviewStore, present: set[str]) -> None:
     missing = [c for c in store.corrections(status="active") if c.key.document not in present]
     store.set_status([c.id for c in missing], "orphaned", "no document with this sha256 under the output folder")
-    return loaded
 
 
 def orphaned_corrections(store: ReviewStore) -> list[Correction]:
@@ -222,3 +404,8 @@ def orphan_messages(docs: list[LoadedDocument]) -> list[str]:
             lines.append(f"{d.name}: orphaned correction #{c.id} ({c.key.label()}: {c.old_text!r} → {c.new_text!r}, "
                          f"{c.reviewer}) matches no cell in the current extraction")
     return lines
+
+
+def load_error_messages(docs: list[LoadedDocument]) -> list[str]:
+    """One line per file under OUT that could not be read (for the console)."""
+    return [f"{e.path}: skipped: {e.message}" for e in getattr(docs, "errors", [])]

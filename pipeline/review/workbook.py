@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..headers import is_amount_column
 from ..numbers import format_amount, parse_number
-from .corrections import LoadedDocument
+from .corrections import LoadedDocument, correction_problem
 from .keys import CellKey, label_left_of
 from .store import ReviewStore
 
@@ -242,6 +242,9 @@ def import_corrections(path: str | Path, store: ReviewStore, reviewer: str = "xl
                     continue
                 key = CellKey(sha, *key_t)
                 where = f"{ws.title}!{ws.cell(r, c).coordinate} ({row_key} / {column_key})"
+                if problem := correction_problem(str(column_key), new_text):  # amount cells take only amounts
+                    report.conflicts.append(f"{where}: {problem}")
+                    continue
                 current, status = store.record(key, exported_text, new_text, reviewer=reviewer, source="xlsx",
                                                location=where, expected_revision=revision)
                 if status == "conflict":
