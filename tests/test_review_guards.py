@@ -12,21 +12,8 @@ import urllib.request
 
 import pytest
 
-from test_review_store import build_document, build_review_out, write_out
-
-fastapi_testclient = pytest.importorskip("fastapi.testclient")
-
-
-@pytest.fixture()
-def out(tmp_path):
-    return build_review_out(tmp_path / "out")
-
-
-def client_for(out, base_url="http://127.0.0.1", **kw):
-    from pipeline.review.server import ServerSettings, create_app
-
-    return fastapi_testclient.TestClient(create_app(ServerSettings(out_dir=out, reviewer="测试员", **kw)),
-                                         base_url=base_url)
+from test_review_server import client_for, out  # noqa: F401 - the OUT fixture
+from test_review_store import build_document, write_out
 
 
 def first_item(client) -> dict:

@@ -9,24 +9,10 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
+from test_review_server import client_for, out  # noqa: F401 - the OUT fixture
+from test_review_store import PUTUO, build_document, write_out
 
-from test_review_store import PUTUO, build_document, build_review_out, write_out
-
-fastapi_testclient = pytest.importorskip("fastapi.testclient")
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture()
-def out(tmp_path):
-    return build_review_out(tmp_path / "out")
-
-
-def client_for(out, **kw):
-    from pipeline.review.server import ServerSettings, create_app
-
-    return fastapi_testclient.TestClient(create_app(ServerSettings(out_dir=out, reviewer="测试员", **kw)),
-                                         base_url="http://127.0.0.1")
 
 
 def queue(client, **params) -> dict:

@@ -16,11 +16,11 @@ def out(tmp_path):
     return build_review_out(tmp_path / "out")
 
 
-def client_for(out, **kw):
+def client_for(out, base_url="http://127.0.0.1", **kw):
     from pipeline.review.server import ServerSettings, create_app
 
     return fastapi_testclient.TestClient(create_app(ServerSettings(out_dir=out, reviewer="测试员", **kw)),
-                                         base_url="http://127.0.0.1")
+                                         base_url=base_url)
 
 
 def test_queue_orders_by_impact_and_correction_turns_identities_green(out):

@@ -405,8 +405,8 @@ class ReviewStore:
 
     # -- reads ------------------------------------------------------------------------------------------
 
-    def corrections(self, document: str | None = None, status: str | None = None) -> list[Correction]:
-        sql, args = "SELECT * FROM corrections WHERE 1=1", []
+    def _rows(self, table: str, document: str | None, status: str | None) -> list[sqlite3.Row]:
+        sql, args = f"SELECT * FROM {table} WHERE 1=1", []
         if document is not None:
             sql += " AND document=?"
             args.append(document)
@@ -414,27 +414,24 @@ class ReviewStore:
             sql += " AND status=?"
             args.append(status)
         with self._connect() as conn:
-            return [_correction(r) for r in conn.execute(sql + " ORDER BY id", args)]
+            return conn.execute(sql + " ORDER BY id", args).fetchall()
+
+    def _row_by_id(self, table: str, row_id: int) -> sqlite3.Row | None:
+        with self._connect() as conn:
+            return conn.execute(f"SELECT * FROM {table} WHERE id=?", (row_id,)).fetchone()
+
+    def corrections(self, document: str | None = None, status: str | None = None) -> list[Correction]:
+        return [_correction(r) for r in self._rows("corrections", document, status)]
 
     def correction_by_id(self, correction_id: int) -> Correction | None:
-        with self._connect() as conn:
-            row = conn.execute("SELECT * FROM corrections WHERE id=?", (correction_id,)).fetchone()
+        row = self._row_by_id("corrections", correction_id)
         return _correction(row) if row else None
 
     def decisions(self, document: str | None = None, status: str | None = None) -> list[Decision]:
-        sql, args = "SELECT * FROM decisions WHERE 1=1", []
-        if document is not None:
-            sql += " AND document=?"
-            args.append(document)
-        if status is not None:
-            sql += " AND status=?"
-            args.append(status)
-        with self._connect() as conn:
-            return [_decision(r) for r in conn.execute(sql + " ORDER BY id", args)]
+        return [_decision(r) for r in self._rows("decisions", document, status)]
 
     def decision(self, decision_id: int) -> Decision | None:
-        with self._connect() as conn:
-            row = conn.execute("SELECT * FROM decisions WHERE id=?", (decision_id,)).fetchone()
+        row = self._row_by_id("decisions", decision_id)
         return _decision(row) if row else None
 
     def correction(self, key: CellKey) -> Correction | None:
