@@ -2,17 +2,33 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
 from . import __version__
 from .errors import ExitCode
+from .fsutil import printable
 
 
 def _positive(value: str) -> int:
     n = int(value)
     if n < 1:
         raise argparse.ArgumentTypeError(f"must be ≥ 1, got {n}")
+    return n
+
+
+def _non_negative(value: str) -> int:
+    n = int(value)
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be ≥ 0, got {n}")
+    return n
+
+
+def _seconds(value: str) -> float:
+    n = float(value)
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be ≥ 0 seconds, got {value}")
     return n
 
 
@@ -35,11 +51,19 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("inputs", nargs="+", metavar="INPUT", help="PDF, PNG/JPG/TIFF files or folders (recursive)")
     ex.add_argument("-o", "--output", required=True, metavar="OUT", help="output folder")
     ex.add_argument("--dpi", type=_dpi, default=200, help="render resolution for scanned pages (default 200)")
-    ex.add_argument("--workers", type=_positive, default=1, help="documents processed in parallel processes")
+    ex.add_argument("-j", "--workers", type=_positive, default=1, metavar="N",
+                    help="documents processed in parallel worker processes (default 1)")
     ex.add_argument("--force", action="store_true", help="re-extract documents whose output is up to date")
     ex.add_argument("--force-ocr", action="store_true", help="OCR every page even when it has a text layer")
     ex.add_argument("--max-pages", type=_positive, default=2000, help="refuse documents with more pages")
-    ex.add_argument("--quiet", action="store_true", help="no progress bar")
+    ex.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
+                    help="time limit per document (default 60 s + 10 s per page; 0 = none): the worker is "
+                         "stopped and the document fails with the reason")
+    ex.add_argument("--retries", type=_non_negative, default=1, metavar="N",
+                    help="runs again a document whose worker process died (default 1)")
+    ex.add_argument("-q", "--quiet", action="store_true", help="no progress; only failures and the summary")
+    ex.add_argument("-v", "--verbose", action="store_true", help="a line per document started and per page")
+    ex.add_argument("--log", metavar="FILE", help="append every progress line, with times, to FILE")
     ex.set_defaults(func=run_extract)
     try:
         from .review.commands import register
@@ -50,32 +74,63 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _Progress:
-    """Documents and pages with ETA (rich); silent when not a terminal or --quiet."""
+class _Reporter:
+    """Progress of a batch: a bar moving page by page on a terminal (rich), plain log lines otherwise
+    (one per finished document; -v adds starts and pages), every line to --log FILE with its time."""
 
-    def __init__(self, total_docs: int, total_pages: int, enabled: bool):
-        self.enabled = enabled
-        self.done_pages = 0
-        if enabled:
+    def __init__(self, log: logging.Logger, bar_console=None, total_docs: int = 0, total_pages: int = 0):
+        self.log = log
+        self.done = 0
+        self.total_docs = total_docs
+        self.page_done: dict[str, int] = {}
+        self.finished_pages = 0
+        self.bar = None
+        if bar_console is not None:
             from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                                        TimeRemainingColumn)
 
             self.bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn())
+                                TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                                console=bar_console)
             self.docs = self.bar.add_task("documents", total=total_docs, info="")
             self.pages = self.bar.add_task("pages", total=max(1, total_pages), info="")
             self.bar.start()
 
-    def advance(self, result) -> None:
-        if not self.enabled:
-            return
-        self.done_pages += result.pages
-        mark = {"ok": "✓", "skipped": "·", "failed": "✗"}[result.status]
-        self.bar.update(self.docs, advance=1, info=f"{mark} {result.rel[-40:]}")
-        self.bar.update(self.pages, completed=self.done_pages)
+    def _pages_now(self) -> int:
+        return self.finished_pages + sum(self.page_done.values())
+
+    def started(self, job, pages: int, where: str = "") -> None:
+        self.page_done[job.rel] = 0
+        self.log.debug("started %s (%d pages) on %s", job.name, pages, where or "this process")
+        if self.bar is not None:
+            self.bar.update(self.pages, info=job.name[-40:])
+
+    def page(self, job, done: int, total: int) -> None:
+        self.page_done[job.rel] = done
+        self.log.debug("page %d/%d of %s", done, total, job.name)
+        if self.bar is not None:
+            self.bar.update(self.pages, completed=self._pages_now())
+
+    def finished(self, result) -> None:
+        self.done += 1
+        for rel in [r for r in self.page_done if printable(r) == result.rel]:
+            del self.page_done[rel]
+        if result.status != "failed":
+            self.finished_pages += result.pages
+        line = f"[{self.done}/{self.total_docs}] {result.verdict:<16} {result.rel}"
+        if result.status == "failed":
+            self.log.warning("%s: %s", line, result.reason)
+        else:
+            facts = (f"{result.pages} pages, {result.tables} tables, {result.flagged} flagged"
+                     + (f", {result.seconds:.1f} s" if result.status == "ok" else ", up to date"))
+            self.log.info("%s (%s)%s", line, facts, "; " + "; ".join(result.warnings) if result.warnings else "")
+        if self.bar is not None:
+            mark = {"ok": "✓", "skipped": "·", "failed": "✗"}[result.status]
+            self.bar.update(self.docs, advance=1, info=f"{mark} {result.rel[-40:]}")
+            self.bar.update(self.pages, completed=self._pages_now())
 
     def stop(self) -> None:
-        if self.enabled:
+        if self.bar is not None:
             self.bar.stop()
 
 
@@ -91,45 +146,102 @@ def _page_total(jobs) -> int:
     return total
 
 
+def _logger(args, console_is_terminal: bool) -> logging.Logger:
+    """``disclosure`` logger: plain lines to stderr when it is not a terminal (or -v), --log FILE with times."""
+    log = logging.getLogger("disclosure.extract")
+    log.setLevel(logging.DEBUG)
+    log.propagate = False
+    for h in list(log.handlers):
+        log.removeHandler(h)
+        h.close()
+    if not console_is_terminal or args.verbose:
+        h = logging.StreamHandler(sys.stderr)
+        h.setLevel(logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO)
+        h.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(h)
+    if args.log:
+        fh = logging.FileHandler(args.log, encoding="utf-8")
+        fh.setLevel(logging.DEBUG)
+        fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        log.addHandler(fh)
+    return log
+
+
 def run_extract(args: argparse.Namespace) -> int:
     from rich.console import Console
-    from rich.table import Table as RichTable
 
-    from .batch import discover, run_batch
+    from .batch import BatchBusy, TimeLimit, discover, run_batch
     from .extract import ExtractSettings
 
     console = Console(stderr=True)
-    jobs, problems = discover(args.inputs)
-    for p in problems:
-        console.print(f"[red]error:[/red] {p}")
+    jobs, refused = discover(args.inputs)
     if not jobs:
+        for path, reason in refused:
+            console.print(f"[red]error:[/red] {path}: {reason}", highlight=False, markup=False)
         console.print("[red]error:[/red] no PDF or image files found in the inputs")
         return ExitCode.usage_error
     out_dir = Path(args.output)
     if out_dir.exists() and not out_dir.is_dir():
-        console.print(f"[red]error:[/red] {out_dir}: output exists and is not a folder")
+        console.print(f"[red]error:[/red] {printable(out_dir)}: output exists and is not a folder")
         return ExitCode.usage_error
-    out_dir.mkdir(parents=True, exist_ok=True)
     settings = ExtractSettings(dpi=args.dpi, force_ocr=args.force_ocr, max_pages=args.max_pages)
-    show = not args.quiet and console.is_terminal
-    progress = _Progress(len(jobs), _page_total(jobs) if show else 0, show)
+    log = _logger(args, console.is_terminal)
+    show_bar = console.is_terminal and not args.quiet and not args.verbose
+    reporter = _Reporter(log, console if show_bar else None, len(jobs) + len(refused),
+                         _page_total(jobs) if show_bar else 0)
     try:
-        summary = run_batch(jobs, out_dir, settings, workers=args.workers, force=args.force, progress=progress)
+        summary = run_batch(jobs, out_dir, settings, workers=args.workers, force=args.force, progress=reporter,
+                            refused=refused, time_limit=TimeLimit(fixed=args.timeout), retries=args.retries)
+    except BatchBusy as e:
+        console.print(f"[red]error:[/red] {e}", highlight=False)
+        return ExitCode.usage_error
     finally:
-        progress.stop()
-    table = RichTable(title=f"disclosure {__version__}: {len(jobs)} documents → {out_dir}")
-    for col in ("documents ok", "skipped (up to date)", "failed", "pages", "tables", "cells", "cells flagged"):
+        reporter.stop()
+    print_summary(summary, out_dir, len(jobs) + len(refused), log)
+    return summary.exit_code
+
+
+NOTE_LINES = 30  # failures and serious warnings are always listed in full
+
+
+def print_summary(summary, out_dir: Path, documents: int, log: logging.Logger) -> None:
+    """The table, one line per document with warnings or a failure, and the next step (stdout; --log too)."""
+    from rich.console import Console
+    from rich.table import Table as RichTable
+
+    from .batch import REVIEW_HINT
+
+    counts = summary.verdicts()
+    table = RichTable(title=f"disclosure {__version__}: {documents} documents → {printable(out_dir)} in "
+                            f"{summary.elapsed:.1f} s ({summary.pages_per_second:.2f} pages/s)")
+    for col in ("ok", "ok with warnings", "skipped (up to date)", "failed", "pages", "tables", "cells",
+                "cells flagged"):
         table.add_column(col, justify="right")
     cells, flagged = summary.total("cells"), summary.total("flagged")
-    table.add_row(str(summary.count("ok")), str(summary.count("skipped")), str(summary.count("failed")),
+    table.add_row(str(counts["ok"]), str(counts["ok_with_warnings"]), str(counts["skipped"]), str(counts["failed"]),
                   str(summary.total("pages")), str(summary.total("tables")), str(cells),
                   f"{flagged} ({100.0 * flagged / cells:.1f} %)" if cells else "0")
     out = Console()
     out.print(table)
+    lines, notes = [], []
     for r in summary.results:
         if r.status == "failed":
-            out.print(f"[red]failed[/red] {r.rel}: {r.reason}", highlight=False, soft_wrap=True)
-    return summary.exit_code
+            lines.append(f"failed {r.rel}: {r.reason}")
+        elif r.warnings:
+            (lines if r.serious else notes).append(f"{'warnings' if r.serious else 'notes'} {r.rel}: "
+                                                   + "; ".join(r.warnings))
+    lines += notes[:NOTE_LINES]
+    if len(notes) > NOTE_LINES:
+        lines.append(f"… notes on {len(notes) - NOTE_LINES} more documents in {printable(out_dir / 'run-summary.json')}")
+    if cells:
+        lines.append(f"next: {REVIEW_HINT.format(out=printable(out_dir))}   ({flagged} cells to review)")
+    for line in lines:
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
+    for h in log.handlers:
+        if isinstance(h, logging.FileHandler):
+            h.stream.write(f"summary: {counts} in {summary.elapsed:.1f} s, {summary.pages_per_second:.2f} pages/s\n"
+                           + "".join(f"  {line}\n" for line in lines))
+            h.flush()
 
 
 def main(argv: list[str] | None = None) -> int:

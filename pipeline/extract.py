@@ -87,6 +87,8 @@ def extract_document(path: str | Path, settings: ExtractSettings = ExtractSettin
     doc = Document(source_path=rel_path or path.name, sha256=src.sha256, page_count=src.page_count,
                    pipeline_version=PIPELINE_VERSION)
     readings: list[PageReading] = []
+    if on_page:  # opened: 0 of N pages done (a batch learns the page count before the first page)
+        on_page(0, src.page_count)
     for page in src.pages():
         reading = _read_page(page, settings, times)
         readings.append(reading)

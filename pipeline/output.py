@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .fsutil import atomic_write_json, atomic_write_text
+from .fsutil import atomic_write_json, atomic_write_text, dir_mode, printable
 from .model import Document, Table
 
 
@@ -49,9 +49,11 @@ def table_csv(table: Table) -> str:
 def document_dict(doc: Document, source_file: Path | None = None, out_dir: Path | None = None) -> dict:
     d = doc.to_dict()
     if source_file is not None:
-        d["source"]["file"] = str(source_file.resolve())
+        # a name that is not UTF-8 shows as \xNN (the JSON stays valid UTF-8)
+        d["source"]["file"] = printable(source_file.resolve())
         if out_dir is not None:  # found again by the review app when OUT and the inputs move together
-            d["source"]["file_relative"] = Path(os.path.relpath(source_file.resolve(), out_dir.resolve())).as_posix()
+            d["source"]["file_relative"] = printable(
+                Path(os.path.relpath(source_file.resolve(), out_dir.resolve())).as_posix())
     return d
 
 
@@ -62,6 +64,7 @@ def write_document(doc: Document, out_dir: Path, rel: str, source_file: Path | N
     tdir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{tdir.name}.", dir=tdir.parent))
     try:
+        os.chmod(staging, dir_mode())  # mkdtemp makes it private; the published folder follows the umask
         for table in doc.tables:
             atomic_write_text(staging / csv_name(table), table_csv(table))
         old = tdir.with_name(tdir.name + ".old")

@@ -1,4 +1,5 @@
-"""Where the pipeline's knowledge-as-data lives (``models/`` at the project root)."""
+"""Where the pipeline's knowledge-as-data lives: ``models/`` at the root of the repository, shipped inside
+the distribution as ``pipeline/models`` (pyproject maps one to the other). ``DISCLOSURE_MODELS`` overrides."""
 from __future__ import annotations
 
 import json
@@ -6,7 +7,17 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-MODELS_DIR = Path(os.environ.get("DISCLOSURE_MODELS", Path(__file__).resolve().parent.parent / "models"))
+_HERE = Path(__file__).resolve().parent
+
+
+def _models_dir() -> Path:
+    if os.environ.get("DISCLOSURE_MODELS"):
+        return Path(os.environ["DISCLOSURE_MODELS"])
+    installed = _HERE / "models"  # wheel / pip install .
+    return installed if installed.is_dir() else _HERE.parent / "models"  # source tree, editable install
+
+
+MODELS_DIR = _models_dir()
 
 
 def models_path(*parts: str) -> Path:

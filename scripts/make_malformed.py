@@ -33,6 +33,8 @@ import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from pipeline.fsutil import printable  # noqa: E402  (the form reports use for names)
 GOOD = "s04_health_2023_digital.pdf"  # born-digital: fast to extract, every page has tables
 GOOD2 = "s03_education_2024_digital_wm.pdf"
 
@@ -181,8 +183,7 @@ def make(out: Path, seed: int = 12, bomb_mb: int = 200) -> list[dict]:
         if data is not None:
             path.write_bytes(data)
         rel = path.relative_to(folder).as_posix()
-        entries.append({"folder": folder.name, "rel": rel.encode("utf-8", "surrogateescape").decode(
-            "utf-8", "backslashreplace"), "rel_hex": os.fsencode(rel).hex(), "expect": expect,
+        entries.append({"folder": folder.name, "rel": printable(rel), "rel_hex": os.fsencode(rel).hex(), "expect": expect,
             "reason": reason, "same_as": same_as, "owner": owner, "note": note})
         return path
 

@@ -47,7 +47,7 @@ def test_batch_with_bad_files_resume_and_schema(tmp_path, capsys):
     raw = csvs[0].read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     summary = json.loads((out / "run-summary.json").read_text(encoding="utf-8"))
-    assert summary["documents"] == {"ok": 1, "skipped": 0, "failed": 3}
+    assert summary["documents"] == {"ok": 1, "ok_with_warnings": 0, "skipped": 0, "failed": 3}
     assert not list(out.rglob("*.tmp"))  # nothing half-written
 
     # rerun: the good document is up to date and skipped; --force redoes it
