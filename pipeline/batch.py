@@ -15,7 +15,6 @@ from __future__ import annotations
 import fcntl
 import multiprocessing
 import os
-import queue
 import signal
 import stat
 import time
@@ -624,7 +623,11 @@ class _RunLock:
 
 
 class BatchBusy(Exception):
-    pass
+    """Another run holds OUT (a usage error)."""
+
+
+class BackendError(Exception):
+    """The backend cannot run at all (no cluster, bad address): a usage error, nothing was extracted."""
 
 
 def run_batch(jobs: list[Job], out_dir: Path, settings: ExtractSettings, workers: int = 1, force: bool = False,

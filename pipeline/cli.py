@@ -61,6 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
                          "stopped and the document fails with the reason")
     ex.add_argument("--retries", type=_non_negative, default=1, metavar="N",
                     help="runs again a document whose worker process died (default 1)")
+    ex.add_argument("--backend", choices=("local", "dask"), default="local",
+                    help="local worker processes (default) or a Dask cluster (pip install 'disclosure[cluster]')")
+    ex.add_argument("--address", default=None, metavar="local:N | tcp://HOST:8786",
+                    help="--backend dask: a scheduler address, or local:N for a LocalCluster of N workers "
+                         "(default local:<--workers>)")
+    ex.add_argument("--ship-inputs", action="store_true",
+                    help="--backend dask: send the input files' bytes to the workers (no shared storage)")
     ex.add_argument("-q", "--quiet", action="store_true", help="no progress; only failures and the summary")
     ex.add_argument("-v", "--verbose", action="store_true", help="a line per document started and per page")
     ex.add_argument("--log", metavar="FILE", help="append every progress line, with times, to FILE")
@@ -170,7 +177,7 @@ def _logger(args, console_is_terminal: bool) -> logging.Logger:
 def run_extract(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from .batch import BatchBusy, TimeLimit, discover, run_batch
+    from .batch import BackendError, BatchBusy, TimeLimit, discover, run_batch
     from .extract import ExtractSettings
 
     console = Console(stderr=True)
@@ -184,15 +191,30 @@ def run_extract(args: argparse.Namespace) -> int:
     if out_dir.exists() and not out_dir.is_dir():
         console.print(f"[red]error:[/red] {printable(out_dir)}: output exists and is not a folder")
         return ExitCode.usage_error
+    if args.backend == "local" and (args.address or args.ship_inputs):
+        console.print("[red]error:[/red] --address and --ship-inputs need --backend dask")
+        return ExitCode.usage_error
     settings = ExtractSettings(dpi=args.dpi, force_ocr=args.force_ocr, max_pages=args.max_pages)
     log = _logger(args, console.is_terminal)
     show_bar = console.is_terminal and not args.quiet and not args.verbose
     reporter = _Reporter(log, console if show_bar else None, len(jobs) + len(refused),
                          _page_total(jobs) if show_bar else 0)
+    backend = None
     try:
+        if args.backend == "dask":
+            from .cluster import ClusterError, DaskBackend
+
+            try:
+                backend = DaskBackend(args.address or f"local:{args.workers}", ship_inputs=args.ship_inputs,
+                                      retries=args.retries)
+            except ClusterError as e:
+                reporter.stop()
+                console.print(f"[red]error:[/red] {e}", highlight=False)
+                return ExitCode.usage_error
         summary = run_batch(jobs, out_dir, settings, workers=args.workers, force=args.force, progress=reporter,
-                            refused=refused, time_limit=TimeLimit(fixed=args.timeout), retries=args.retries)
-    except BatchBusy as e:
+                            refused=refused, time_limit=TimeLimit(fixed=args.timeout), retries=args.retries,
+                            backend=backend)
+    except (BatchBusy, BackendError) as e:
         console.print(f"[red]error:[/red] {e}", highlight=False)
         return ExitCode.usage_error
     finally:

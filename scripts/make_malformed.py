@@ -27,7 +27,6 @@ import json
 import os
 import random
 import shutil
-import stat
 import sys
 import zlib
 from pathlib import Path

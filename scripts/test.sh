@@ -13,5 +13,5 @@ if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
   fi
 fi
-python3 -m pip install -q -e '.[test]'
+python3 -m pip install -q -e '.[test,cluster]'
 exec python3 -m pytest -q "$@"

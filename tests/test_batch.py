@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from pipeline.batch import Job, JobResult, TimeLimit, discover, document_facts, run_batch
+from pipeline.batch import JobResult, TimeLimit, discover, document_facts, run_batch
 from pipeline.cli import main
 from pipeline.extract import ExtractSettings
 from tests.conftest import ROOT, SAMPLES

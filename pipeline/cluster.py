@@ -1,0 +1,242 @@
+"""Dask distributed backend for :func:`pipeline.batch.run_batch` (``--backend dask``; ``pip install
+'disclosure[cluster]'``).
+
+Each document is one Dask task (:func:`run_document`, which calls the same
+:func:`~pipeline.batch.extract_task` as the local workers); its progress events travel through the
+scheduler's event log (topic ``disclosure-progress``) and its :class:`~pipeline.batch.Outcome` (the extracted
+document) comes back to the driver, which writes OUT exactly as with local workers. Dask does the scheduling,
+the worker restarts and the retries of a document whose worker died (``distributed.scheduler.allowed-failures``,
+set from ``--retries`` for a LocalCluster; a running scheduler keeps its own setting, which is reported).
+
+Inputs. By default the workers read the inputs from storage they share with the driver, at the same absolute
+path (NFS, a mounted archive); a worker that cannot read a path, or sees a file of another size or date
+there, fails that document with a reason saying so. ``--ship-inputs`` sends each file's bytes from the
+driver to the worker instead (no shared storage needed; the whole file travels through the network).
+
+Workers load the OCR model once (a worker plugin) and use one inference thread per worker thread; start
+workers with ``--nthreads 1`` and as many processes as cores (``dask worker --nworkers N --nthreads 1``).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from .batch import BackendError, Event, Job, Outcome, extract_task, worker_setup
+from .extract import ExtractSettings
+from .fsutil import printable
+
+try:
+    from distributed.diagnostics.plugin import WorkerPlugin
+except ImportError:  # DaskBackend() refuses clearly without the cluster extra
+    WorkerPlugin = object
+
+TOPIC = "disclosure-progress"
+
+
+class ClusterError(BackendError):
+    """The cluster cannot be used (Dask missing, scheduler unreachable, bad address); a usage error."""
+
+
+@dataclass(frozen=True)
+class InputStamp:
+    """What the driver sees of an input, for the worker to check it reads the same file."""
+
+    size: int
+    mtime_ns: int
+
+
+def run_document(job: Job, settings: ExtractSettings, stamp: InputStamp | None, data: bytes | None,
+                 token: str) -> Outcome:
+    """The Dask task: one document on a worker (shared storage, or the bytes shipped by the driver).
+    Progress events name the document by ``token`` (event messages are msgpack: a file name that is not
+    UTF-8 could not travel in them)."""
+    from distributed import get_worker
+
+    worker = get_worker()
+    where = worker.address
+
+    def emit(kind, _rel, *data) -> None:
+        worker.log_event(TOPIC, [kind, token, *data])
+
+    if data is not None:
+        with tempfile.TemporaryDirectory(prefix="disclosure-") as tmp:
+            local = Path(tmp) / ("input" + Path(job.source).suffix.lower())
+            local.write_bytes(data)
+            outcome = extract_task(Job(local, job.rel), settings, emit, where)
+        return outcome
+    try:
+        st = os.stat(job.source)
+    except OSError as e:
+        emit("running", job.rel, where)
+        return Outcome(job.rel, reason=f"worker {where} cannot read {printable(job.source)} ({e.strerror}): the "
+                                       "inputs must be on storage every worker sees at the same path, or use "
+                                       "--ship-inputs", where=where)
+    if stamp is not None and (st.st_size, st.st_mtime_ns) != (stamp.size, stamp.mtime_ns):
+        emit("running", job.rel, where)
+        return Outcome(job.rel, reason=f"worker {where} sees another file at {printable(job.source)} "
+                                       f"({st.st_size} bytes, not {stamp.size}): the storage is not shared; use "
+                                       "--ship-inputs", where=where)
+    return extract_task(job, settings, emit, where)
+
+
+class OcrWorkerPlugin(WorkerPlugin):
+    """Runs once in every worker: thread settings, then the OCR model loaded before the first task."""
+
+    name = "disclosure-ocr"
+
+    def __init__(self, settings: ExtractSettings, threads: int = 1):
+        self.settings = settings
+        self.threads = threads
+
+    def setup(self, worker) -> None:
+        worker_setup(self.threads)
+        from .ocr import get_recognizer
+
+        get_recognizer(self.settings.ocr)
+
+    def teardown(self, worker) -> None:
+        pass
+
+
+class DaskBackend:
+    """``local:N`` starts a LocalCluster of N single-threaded worker processes; ``tcp://HOST:PORT``
+    connects to a running scheduler."""
+
+    retries_in_backend = True
+
+    def __init__(self, address: str, ship_inputs: bool = False, retries: int = 1):
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise ClusterError("--backend dask needs Dask distributed: pip install 'disclosure[cluster]'") from None
+        self.address = address
+        self.ship_inputs = ship_inputs
+        self.retries = retries
+        self.cluster = None
+        self.client = None
+        self._events: queue.Queue = queue.Queue()
+        self._futures: dict[str, object] = {}
+        self._where: dict[str, str] = {}
+        self._killed: set[str] = set()
+        self._tokens: dict[str, str] = {}  # task key → rel
+        self.allowed_failures = retries
+        if address.startswith("local:"):
+            try:
+                self.n_local = int(address.split(":", 1)[1])
+            except ValueError:
+                raise ClusterError(f"--address {address}: expected local:N (N workers)") from None
+            if self.n_local < 1:
+                raise ClusterError(f"--address {address}: at least one worker")
+        elif not address.startswith(("tcp://", "tls://", "ws://", "wss://", "inproc://")):
+            raise ClusterError(f"--address {address}: expected local:N or a scheduler address like "
+                               "tcp://HOST:8786")
+
+    # -- Backend protocol -----------------------------------------------------------------------------
+
+    def start(self, settings: ExtractSettings) -> None:
+        import dask
+        from distributed import Client, LocalCluster
+
+        self.settings = settings
+        if self.address.startswith("local:"):
+            with dask.config.set({"distributed.scheduler.allowed-failures": self.retries,
+                                  "distributed.scheduler.worker-saturation": 1.0}):
+                self.cluster = LocalCluster(n_workers=self.n_local, threads_per_worker=1, processes=True,
+                                            dashboard_address=None, silence_logs=logging.ERROR)
+                self.client = Client(self.cluster)
+        else:
+            try:
+                self.client = Client(self.address, timeout="20s")
+            except (OSError, TimeoutError) as e:
+                raise ClusterError(f"cannot reach the Dask scheduler at {self.address}: {e}") from None
+            self.allowed_failures = self.client.run_on_scheduler(
+                lambda: __import__("dask").config.get("distributed.scheduler.allowed-failures"))
+        self.client.register_plugin(OcrWorkerPlugin(settings), name=OcrWorkerPlugin.name)
+        self.client.subscribe_topic(TOPIC, self._on_event)
+
+    def _on_event(self, event) -> None:
+        _time, message = event
+        kind, rel = message[0], self._tokens.get(message[1])
+        if rel is None:  # another run's event on the same scheduler
+            return
+        if kind == "running":
+            self._where[rel] = message[2]
+            self._events.put(Event("running", rel, where=message[2]))
+        elif kind == "started":
+            self._events.put(Event("started", rel, pages=message[2], where=message[3]))
+        elif kind == "page":
+            self._events.put(Event("page", rel, page=message[2], pages=message[3]))
+
+    def submit(self, job: Job) -> None:
+        data, stamp = None, None
+        if self.ship_inputs:
+            data = Path(job.source).read_bytes()
+        else:
+            st = os.stat(job.source)
+            stamp = InputStamp(st.st_size, st.st_mtime_ns)
+        key = f"disclosure-{uuid.uuid4().hex}"
+        self._tokens[key] = job.rel
+        fut = self.client.submit(run_document, job, self.settings, stamp, data, key, key=key, pure=False, retries=0)
+        self._futures[job.rel] = fut
+        fut.add_done_callback(lambda f, rel=job.rel: self._events.put(("done", rel, f)))
+
+    def events(self, timeout: float) -> list[Event]:
+        out: list[Event] = []
+        try:
+            item = self._events.get(timeout=timeout)
+        except queue.Empty:
+            return out
+        while True:
+            ev = self._finished(item) if isinstance(item, tuple) else item
+            if ev is not None:
+                out.append(ev)
+            try:
+                item = self._events.get_nowait()
+            except queue.Empty:
+                return out
+
+    def _finished(self, item) -> Event | None:
+        from distributed import KilledWorker
+
+        _, rel, fut = item
+        if rel in self._killed or fut.status == "cancelled":
+            return None
+        if fut.status == "finished":
+            outcome: Outcome = fut.result()
+            return Event("done", rel, outcome=outcome, where=outcome.where)
+        exc = fut.exception()
+        if isinstance(exc, KilledWorker):
+            runs = self.allowed_failures + 1
+            return Event("died", rel, reason="the Dask worker running it died each time (out of memory or killed;"
+                                             f" scheduler allowed-failures {self.allowed_failures})", attempts=runs)
+        where = self._where.get(rel, "a worker")
+        return Event("done", rel, outcome=Outcome(rel, reason=f"task failed on {where}: "
+                                                          f"{exc.__class__.__name__}: {exc}", where=where))
+
+    def kill(self, rel: str) -> None:
+        """Time limit: the task is cancelled and its worker restarted (the nanny starts a fresh process)."""
+        self._killed.add(rel)
+        fut = self._futures.get(rel)
+        if fut is not None:
+            fut.cancel()
+        where = self._where.get(rel)
+        if where:
+            try:
+                self.client.restart_workers([where], raise_for_error=False)
+            except Exception as e:  # the worker may already be gone
+                logging.getLogger("disclosure.extract").warning("restarting worker %s: %s", where, e)
+
+    def close(self) -> None:
+        if self.client is not None:
+            try:
+                self.client.unsubscribe_topic(TOPIC)
+            except Exception:
+                pass
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
