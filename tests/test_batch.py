@@ -163,17 +163,21 @@ def test_unusable_inputs_each_get_a_reason_and_exit_1(tmp_path, capsys):
 def test_time_limit_stops_the_document_and_the_batch_goes_on(tmp_path):
     src = tmp_path / "in"
     src.mkdir()
-    (src / "bomb.pdf").write_bytes(make_malformed.bomb_pdf(150))  # minutes of pdfium work
+    (src / "bomb.pdf").write_bytes(make_malformed.bomb_pdf(50))  # > 40 s of pdfium work
     shutil.copy(GOOD, src / "z_good.pdf")
     jobs, _ = discover([str(src)])
     t0 = time.monotonic()
-    summary = run_batch(jobs, tmp_path / "out", ExtractSettings(), workers=1, time_limit=TimeLimit(fixed=3))
+    # 2 s + 5 s per page: 7 s for the one-page bomb, a minute for the 12-page sample (a loaded machine)
+    summary = run_batch(jobs, tmp_path / "out", ExtractSettings(), workers=1,
+                        time_limit=TimeLimit(base=2, per_page=5))
     res = {r.rel: r for r in summary.results}
     if res["bomb.pdf"].status == "failed" and "timed out" not in res["bomb.pdf"].reason:
         pytest.skip(f"ingest now refuses the bomb before the limit: {res['bomb.pdf'].reason}")
     assert res["bomb.pdf"].status == "failed" and "timed out after" in res["bomb.pdf"].reason
-    assert "--timeout 3 s" in res["bomb.pdf"].reason
-    assert res["z_good.pdf"].status == "ok"  # the killed worker was replaced
+    assert "limit 7 s: 2 s + 5 s × 1 pages" in res["bomb.pdf"].reason
+    assert res["z_good.pdf"].status == "ok", res["z_good.pdf"].reason  # the killed worker was replaced
+    # a fixed limit (--timeout S) is named as such
+    assert TimeLimit(fixed=3).describe(12) == "--timeout 3 s" and TimeLimit(fixed=3).seconds(12) == 3
     assert time.monotonic() - t0 < 120
     # the default limit scales with pages
     assert TimeLimit().seconds(1) == 70 and TimeLimit().seconds(100) == 1060
