@@ -18,11 +18,10 @@ by ``import-corrections``.
 """
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..headers import is_amount_column
@@ -267,9 +266,18 @@ class LoadedDocument:
 
     def with_store(self, store: ReviewStore) -> "LoadedDocument":
         """A fresh copy of this document with the store's current corrections applied (self is unchanged)."""
-        document = copy.deepcopy(self.machine)
+        document = copy_cells(self.machine)
         return LoadedDocument(self.id, self.path, self.name, self.source, self.machine, document,
                               apply_to_document(document, store))
+
+
+def copy_cells(doc: Document) -> Document:
+    """A copy of ``doc`` in which what corrections and re-validation change — tables, rows, cells and their
+    reasons, the list of checks — is new; the rest is shared and only read (several times faster than
+    deepcopy on a 30-page document)."""
+    tables = [replace(t, rows=[replace(r, cells=[replace(c, reasons=list(c.reasons)) for c in r.cells])
+                               for r in t.rows]) for t in doc.tables]
+    return replace(doc, tables=tables, checks=list(doc.checks))
 
 
 @dataclass
