@@ -252,13 +252,24 @@ def test_flagged_cells_never_read_as_certain(out):
     assert items
     for it in items:
         assert it["shown_confidence"] <= review_threshold() < 0.995, it
-        assert it["why"] and it["confidence_note"]
+        assert it["why"] and it["confidence_note"] and "100" not in it["confidence_note"]
     # in a failing identity the misread cell carries most of the doubt: lowest shown confidence of its identity
     misread = next(it for it in items if it["text"] == "1,508.52")
     partners = [it for it in items if it["id"] != misread["id"] and set(c["key"] for c in it["checks"])
                 & set(c["key"] for c in misread["checks"])]
     assert partners and all(p["shown_confidence"] > 3 * misread["shown_confidence"] for p in partners)
     assert misread["why"][:2] == ["在 2 条不符的勾稽关系中", "识别置信度低（最弱字符 42%）"]
+
+
+def test_a_total_row_labelled_in_its_code_columns_is_named():
+    from pipeline.model import Cell, Row, Table
+    from pipeline.review.keys import label_left_of
+
+    table = Table(id="t1", columns=["类", "款", "项", "功能分类科目名称", "合计", "基本支出"])
+    total = Row(page=1, cells=[Cell("合计"), Cell(""), Cell(""), Cell(""), Cell("86,959,408.34"), Cell("22,118,861")])
+    coded = Row(page=1, cells=[Cell("204"), Cell("06"), Cell("01"), Cell("行政运行"), Cell("1.00"), Cell("1.00")])
+    assert label_left_of(total, table, 5) == "合计"
+    assert label_left_of(coded, table, 5) == "行政运行"
 
 
 def test_static_page_has_no_emoji_and_a_favicon(out):

@@ -120,7 +120,8 @@ def row_name(row: Row, table: Table) -> str:
 
 
 def label_left_of(row: Row, table: Table, column: int) -> str:
-    """The nearest label to the left of ``column`` (for side-by-side tables such as 收入|支出)."""
+    """The nearest label to the left of ``column`` (for side-by-side tables such as 收入|支出); a 合计 row
+    whose label sits in the (merged) code columns gives that label."""
     from ..headers import is_code_column
 
     for ci in range(min(column, len(row.cells)) - 1, -1, -1):
@@ -128,7 +129,15 @@ def label_left_of(row: Row, table: Table, column: int) -> str:
         text = row.cells[ci].text.strip()
         if text and not is_amount_column(label) and not is_code_column(label) and not text.isdigit():
             return text
-    return row_name(row, table)
+    name = row_name(row, table)
+    if name:
+        return name
+    for ci in range(min(column, len(row.cells))):
+        label = table.columns[ci] if ci < len(table.columns) else ""
+        text = row.cells[ci].text.strip()
+        if text and not is_amount_column(label) and not CODE_DIGITS.match(re.sub(r"\s+", "", text)):
+            return text
+    return ""
 
 
 def row_keys(table: Table) -> list[str]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import math
 import re
 import threading
 import time
@@ -280,6 +281,11 @@ def review_threshold() -> float:
     return load_model().threshold
 
 
+def percent(p: float) -> str:
+    """A probability for people: rounded down, so nothing short of certain reads as 100 %."""
+    return f"{math.floor(p * 1000) / 10:.1f}%" if p < 1 else "100%"
+
+
 def doc_label(d: LoadedDocument) -> str:
     parts = [d.document.authority, str(d.document.year or ""), d.document.kind]
     return " ".join(p for p in parts if p) or d.name
@@ -308,13 +314,13 @@ def shown_confidence(cell, open_checks: list[Check], cells: dict) -> tuple[float
         derived = min(conf, 1.0 - share, review_threshold())
         n = max(len(c.cells) for c in open_checks)
         return derived, (f"所在勾稽关系不符（至少一个单元格有误，或原件本身不平）；按该关系 {n} 个单元格各自的识别把握"
-                         f"分摊，此读数无误的可能性约 {derived:.0%}（识别模型单看读数：{conf:.1%}）")
+                         f"分摊，此读数无误的可能性约 {percent(derived)}（识别模型单看读数：{percent(conf)}）")
     if "ambiguous" in cell.reasons:
         derived = min(conf, 1.0 / (1 + len(cell.alternatives)), review_threshold())
         return derived, f"有 {1 + len(cell.alternatives)} 种读数都能使勾稽关系成立，无法自动确定"
     if cell.review:
         derived = min(conf, review_threshold())
-        return derived, f"识别模型估计此读数无误的可能性 {derived:.0%}，低于自动采信的标准 {review_threshold():.0%}"
+        return derived, f"识别模型估计此读数无误的可能性 {percent(derived)}，低于自动采信的标准 {percent(review_threshold())}"
     return conf, ""
 
 
@@ -453,8 +459,11 @@ def crop_png(d: LoadedDocument, ti: int, ri: int, ci: int, settings: ServerSetti
     header_height = int(max(1, len(table.header)) * line * 2.2)
     hy0, hy1 = max(0, top - header_height), max(0, top - 2)
     parts = []
-    if hy1 - hy0 > 4 and hy1 <= by0:
-        header = image[hy0:hy1, x0:x1].copy()
+    header = image[hy0:hy1, x0:x1]
+    # a page that continues a table has no header above its rows: no empty strip then
+    inked = header.size and float((header.min(axis=2) < 128).mean()) > 0.005
+    if hy1 - hy0 > 4 and hy1 <= by0 and inked:
+        header = header.copy()
         # the cell's column in the header, tinted
         overlay = header.copy()
         cv2.rectangle(overlay, (cx0 - x0 - 3, 0), (cx1 - x0 + 3, header.shape[0] - 1), (0, 200, 255), -1)

@@ -16,9 +16,8 @@ function fmt(v) {
 }
 
 function pct(p) {
-  // a flagged reading never shows as "100 %": the server caps it; one decimal below 99.5 % would round up
-  const v = Math.floor(p * 1000) / 10;
-  return `${v >= 99.5 ? v.toFixed(1) : v.toFixed(0)}%`;
+  // rounded down, as on the server: nothing short of certain reads as 100 %
+  return p >= 1 ? "100%" : `${(Math.floor(p * 1000) / 10).toFixed(1)}%`;
 }
 
 async function api(path, options = {}) {
