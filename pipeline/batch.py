@@ -51,8 +51,8 @@ class TimeLimit:
     0 = no limit."""
 
     fixed: float | None = None
-    base: float = 60.0
-    per_page: float = 10.0
+    base: float = 120.0
+    per_page: float = 30.0  # wall clock: ~25× a scanned page on an idle 2-core machine, room for a shared one
 
     def seconds(self, pages: int | None) -> float:
         if self.fixed is not None:

@@ -124,6 +124,7 @@ class DaskBackend:
         self._where: dict[str, str] = {}
         self._killed: set[str] = set()
         self._tokens: dict[str, str] = {}  # task key → rel
+        self._pending: list[Job] = []
         self.allowed_failures = retries
         if address.startswith("local:"):
             try:
@@ -173,6 +174,19 @@ class DaskBackend:
             self._events.put(Event("page", rel, page=message[2], pages=message[3]))
 
     def submit(self, job: Job) -> None:
+        """Queued here; at most two documents per worker thread are in the cluster at a time (shipped
+        bytes are read only then, and the time limit starts when a worker takes a document up)."""
+        self._pending.append(job)
+        self._pump()
+
+    def _pump(self) -> None:
+        threads = sum(w.get("nthreads", 1) for w in self.client.scheduler_info().get("workers", {}).values())
+        room = max(2, 2 * threads) - sum(1 for f in self._futures.values() if not f.done())
+        while self._pending and room > 0:
+            self._send(self._pending.pop(0))
+            room -= 1
+
+    def _send(self, job: Job) -> None:
         data, stamp = None, None
         if self.ship_inputs:
             data = Path(job.source).read_bytes()
@@ -187,6 +201,7 @@ class DaskBackend:
 
     def events(self, timeout: float) -> list[Event]:
         out: list[Event] = []
+        self._pump()
         try:
             item = self._events.get(timeout=timeout)
         except queue.Empty:
@@ -219,17 +234,19 @@ class DaskBackend:
                                                           f"{exc.__class__.__name__}: {exc}", where=where))
 
     def kill(self, rel: str) -> None:
-        """Time limit: the task is cancelled and its worker restarted (the nanny starts a fresh process)."""
+        """Time limit: the worker running it is restarted (its nanny starts a fresh process), then the task
+        is cancelled. In that order: cancelling first would free the worker's slot in the scheduler's eyes
+        while the thread still runs, so the next document would be sent there and die in the restart."""
         self._killed.add(rel)
-        fut = self._futures.get(rel)
-        if fut is not None:
-            fut.cancel()
         where = self._where.get(rel)
         if where:
             try:
                 self.client.restart_workers([where], raise_for_error=False)
             except Exception as e:  # the worker may already be gone
                 logging.getLogger("disclosure.extract").warning("restarting worker %s: %s", where, e)
+        fut = self._futures.get(rel)
+        if fut is not None:
+            fut.cancel()
 
     def close(self) -> None:
         if self.client is not None:

@@ -206,7 +206,10 @@ def test_time_limit_restarts_the_dask_worker(tmp_path):
 
     src = tmp_path / "in"
     src.mkdir()
+    # two documents over the limit on one worker: a healthy document sent to the worker being restarted
+    # would be blamed twice and fail (allowed-failures 1) — the restart must come before the cancel
     (src / "bomb.pdf").write_bytes(make_malformed.bomb_pdf(50))  # > 40 s of pdfium work
+    (src / "bomb2.pdf").write_bytes(make_malformed.bomb_pdf(50))
     shutil.copy(SAMPLES / DIGITAL[1], src / "good.pdf")
     t0 = time.monotonic()
     code = main(["extract", str(src), "-o", str(tmp_path / "out"), "-q", "--backend", "dask", "--address",
@@ -215,7 +218,8 @@ def test_time_limit_restarts_the_dask_worker(tmp_path):
     res = {r["rel"]: r for r in summary["results"]}
     if "timed out" not in res["bomb.pdf"]["reason"]:
         pytest.skip(f"ingest refuses the bomb before the limit now: {res['bomb.pdf']['reason']}")
-    assert code == 1 and res["good.pdf"]["status"] == "ok"  # the restarted worker went on
+    assert "timed out" in res["bomb2.pdf"]["reason"]
+    assert code == 1 and res["good.pdf"]["status"] == "ok", res["good.pdf"]  # the restarted worker went on
     assert time.monotonic() - t0 < 300
 
 
