@@ -21,3 +21,27 @@ def real_pdf(*parts: str) -> Path:
 @pytest.fixture
 def caizheng_pdf() -> Path:
     return real_pdf("juesuan", "putuo-caizheng-2024-juesuan.pdf")
+
+
+@pytest.fixture(scope="session")
+def extracted_samples(tmp_path_factory) -> Path:
+    """Real extraction output shared by the export and report tests (treat as read-only; copy it with
+    :func:`copy_out` before changing anything): `disclosure extract` on a committed born-digital 部门决算
+    (s04, 9 tables incl. 公开01/04表) and a sealed, skewed scan (s02: flagged cells, a repair)."""
+    import shutil
+
+    from pipeline.cli import main
+
+    src = tmp_path_factory.mktemp("samples-in")
+    for name in ("s02_jincheng_rs_2024_skew200.pdf", "s04_health_2023_digital.pdf"):
+        shutil.copy(SAMPLES / name, src / name)
+    out = tmp_path_factory.mktemp("samples-out") / "out"
+    assert main(["extract", str(src), "-o", str(out), "--quiet"]) == 0
+    return out
+
+
+def copy_out(out: Path, dest: Path) -> Path:
+    import shutil
+
+    shutil.copytree(out, dest)
+    return dest

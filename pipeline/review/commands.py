@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ..errors import ExitCode
+from ..fsutil import printable
 
 
 def _default_reviewer() -> str:
@@ -40,32 +41,39 @@ def run_review(args: argparse.Namespace) -> int:
         return ExitCode.some_documents_failed
 
 
+def _report_skipped(errors) -> None:
+    from .corrections import LoadedDocuments, load_error_messages
+
+    for line in load_error_messages(LoadedDocuments(errors=errors)):
+        print(f"warning: {printable(line)}", file=sys.stderr)
+
+
 def run_export(args: argparse.Namespace) -> int:
     from ..exporting import ExportError, export
-    from .corrections import apply_corrections, load_error_messages, orphan_messages
-    from .store import ReviewStore, StoreError
+    from .store import StoreError
 
     out = _out_dir(args.out)
     try:
-        written = export(out, args.format, args.output)
-        docs = apply_corrections(out, ReviewStore.for_output(out))
+        result = export(out, args.format, args.output)
     except (ExportError, StoreError) as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {printable(str(e))}", file=sys.stderr)
         return ExitCode.some_documents_failed
-    for line in load_error_messages(docs) + orphan_messages(docs):
-        print(f"warning: {line}", file=sys.stderr)
-    for path in written:
-        print(path)
+    _report_skipped(result.errors)
+    for line in result.orphaned:
+        print(f"warning: {printable(line)}", file=sys.stderr)
+    for path in result.written:
+        print(printable(str(path)))  # a non-UTF-8 file name never crashes the report
+    if result.errors:
+        print(f"{len(result.errors)} file(s) under {printable(str(out))} skipped; {result.documents} document(s) "
+              f"exported", file=sys.stderr)
+        return ExitCode.some_documents_failed
     return ExitCode.ok
 
 
 def run_import(args: argparse.Namespace) -> int:
     from .corrections import apply_corrections, orphan_messages
-    from .store import ReviewStore
+    from .store import ReviewStore, StoreError
     from .workbook import WorkbookError, import_corrections
-
-    from .corrections import load_error_messages
-    from .store import StoreError
 
     out = _out_dir(args.out)
     try:
@@ -73,13 +81,14 @@ def run_import(args: argparse.Namespace) -> int:
         report = import_corrections(args.file, store, reviewer=args.reviewer or _default_reviewer())
         docs = apply_corrections(out, store)
     except (WorkbookError, StoreError) as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {printable(str(e))}", file=sys.stderr)
         return ExitCode.some_documents_failed
     for line in report.lines():
-        print(line)
-    for line in load_error_messages(docs) + orphan_messages(docs):
-        print(f"warning: {line}", file=sys.stderr)
-    return ExitCode.some_documents_failed if report.conflicts else ExitCode.ok
+        print(printable(line))
+    _report_skipped(docs.errors)
+    for line in orphan_messages(docs):
+        print(f"warning: {printable(line)}", file=sys.stderr)
+    return ExitCode.some_documents_failed if report.conflicts or docs.errors else ExitCode.ok
 
 
 def register(subparsers) -> None:

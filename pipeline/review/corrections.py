@@ -23,6 +23,7 @@ import json
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Iterator
 
 from ..headers import is_amount_column
 from ..model import SCHEMA_ID, Cell, Check, Document
@@ -332,7 +333,7 @@ def is_document_file(path: Path) -> bool:
         with open(path, "rb") as f:
             head = f.read(400)
     except OSError:
-        return False
+        return True  # unreadable: reported when loaded, never silently left out
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     return SCHEMA_ID.split("/")[0].encode() in head or not text.startswith((b"{", b"["))
 
@@ -376,23 +377,36 @@ def unique_id(doc: LoadedDocument, used: set[str]) -> str:
     return doc_id
 
 
-def apply_corrections(out_dir: str | os.PathLike, store: ReviewStore | None = None) -> LoadedDocuments:
-    """Load every document under ``out_dir`` with the store's corrections applied (ids unique per run).
-
-    A file that cannot be read is skipped and listed in the result's ``errors`` (never raises for it)."""
+def iter_documents(out_dir: str | os.PathLike, store: ReviewStore | None = None,
+                   errors: list[LoadError] | None = None) -> Iterator[LoadedDocument]:
+    """Every document under ``out_dir`` with the store's corrections applied, one at a time (ids unique per
+    run), so a caller such as an export holds one document in memory at a time. A file that cannot be read
+    is skipped and appended to ``errors``. When the iteration ends, active corrections of documents no
+    longer under ``out_dir`` are marked orphaned."""
     out = Path(out_dir)
     store = store or ReviewStore.for_output(out)
-    loaded, used = LoadedDocuments(), set()
+    used: set[str] = set()
+    present: set[str] = set()
     for path in document_paths(out):
         try:
             doc = load_document(out, path, store)
         except DocumentLoadError as e:
-            loaded.errors.append(load_error(out, path, e))
+            if errors is not None:
+                errors.append(load_error(out, path, e))
             continue
         doc.id = unique_id(doc, used)
         used.add(doc.id)
-        loaded.append(doc)
-    orphan_missing_documents(store, {d.machine.sha256 for d in loaded})
+        present.add(doc.machine.sha256)
+        yield doc
+    orphan_missing_documents(store, present)
+
+
+def apply_corrections(out_dir: str | os.PathLike, store: ReviewStore | None = None) -> LoadedDocuments:
+    """Load every document under ``out_dir`` with the store's corrections applied (ids unique per run).
+
+    A file that cannot be read is skipped and listed in the result's ``errors`` (never raises for it)."""
+    loaded = LoadedDocuments()
+    loaded.extend(iter_documents(out_dir, store, loaded.errors))
     return loaded
 
 

@@ -13,7 +13,10 @@ Cell identity travels with the cells, so inserting, deleting or sorting rows can
 Import (``disclosure import-corrections OUT FILE.xlsx``): every cell whose content differs from what was
 exported becomes a correction in the store (source ``xlsx``). A cell corrected differently in the store
 since the export is a conflict: reported, not applied. Rows without identity (inserted by the reviewer)
-are reported and ignored.
+are reported and ignored, and so are formulas typed into cells.
+
+Every text goes in as text (:mod:`pipeline.spreadsheet`): a disclosure's ``=HYPERLINK(…)`` never becomes a
+live formula; amounts go in as numbers in their printed format.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterable
 
 from ..headers import is_amount_column
 from ..numbers import format_amount, parse_number
@@ -53,18 +57,6 @@ def reason_text(reasons: list[str]) -> str:
     return "、".join(labels.get(r, r) for r in reasons)
 
 
-def _safe(name: str) -> str:
-    return re.sub(r"[\\/:*?\"<>|\s]+", "_", name).strip("_") or "document"
-
-
-def _sheet_title(wb, table_title: str, index: int) -> str:
-    base = re.sub(r"[\[\]:*?/\\]", "_", f"{index + 1}-{table_title}")[:31]
-    name, n = base, 2
-    while name in wb.sheetnames:
-        name, n = base[:28] + f"~{n}", n + 1
-    return name
-
-
 def _failed_checks_by_cell(doc: LoadedDocument) -> dict[tuple[str, int, int], list]:
     out: dict[tuple[str, int, int], list] = {}
     for check in doc.document.checks:
@@ -75,17 +67,13 @@ def _failed_checks_by_cell(doc: LoadedDocument) -> dict[tuple[str, int, int], li
     return out
 
 
-def _decimals(text: str) -> int:
-    p = parse_number(text)
-    return p.decimals if p.kind == "number" else 2
-
-
 def export_review_workbook(doc: LoadedDocument, dest: Path, store: ReviewStore) -> Path:
     from openpyxl import Workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
 
-    from ..exporting import atomic_write
+    from ..fsutil import atomic_write
+    from ..spreadsheet import put_cell, put_text, put_value, unique_sheet_title
 
     wb = Workbook()
     wb.remove(wb.active)
@@ -95,35 +83,34 @@ def export_review_workbook(doc: LoadedDocument, dest: Path, store: ReviewStore) 
     failed = _failed_checks_by_cell(doc)
     snapshot = []
     for ti, table in enumerate(doc.document.tables):
-        ws = wb.create_sheet(_sheet_title(wb, table.form or table.title or table.id, ti))
+        ws = wb.create_sheet(unique_sheet_title(wb, f"{ti + 1}-{table.form or table.title or table.id}"))
         keys = doc.keys
-        ws.cell(1, 1, keys.table_keys[ti])
+        put_text(ws.cell(1, 1), keys.table_keys[ti])
         for ci, ck in enumerate(keys.column_keys[ti]):
-            ws.cell(1, ci + 2, ck)
+            put_text(ws.cell(1, ci + 2), ck)
         ws.row_dimensions[1].hidden = True
         ws.column_dimensions["A"].hidden = True
-        ws.cell(FIRST_GRID_ROW, 1, HEADER_MARK)
-        ws.cell(FIRST_GRID_ROW, 2, table.title).font = Font(bold=True, size=13)
-        ws.cell(FIRST_GRID_ROW, 3, f"{doc.name}  单位：{table.unit}" if table.unit else doc.name)
+        put_text(ws.cell(FIRST_GRID_ROW, 1), HEADER_MARK)
+        put_text(ws.cell(FIRST_GRID_ROW, 2), table.title)
+        ws.cell(FIRST_GRID_ROW, 2).font = Font(bold=True, size=13)
+        put_text(ws.cell(FIRST_GRID_ROW, 3), f"{doc.name}  单位：{table.unit}" if table.unit else doc.name)
         r = FIRST_GRID_ROW + 1
         for header_row in table.header:
-            ws.cell(r, 1, HEADER_MARK)
+            put_text(ws.cell(r, 1), HEADER_MARK)
             for ci, text in enumerate(header_row):
-                ws.cell(r, ci + 2, text).font = Font(bold=True)
+                put_text(ws.cell(r, ci + 2), text)
+                ws.cell(r, ci + 2).font = Font(bold=True)
             r += 1
         ws.freeze_panes = ws.cell(r, 3)
         for ri, row in enumerate(table.rows):
             row_key = keys.row_keys[ti][ri]
-            ws.cell(r, 1, row_key)
+            put_text(ws.cell(r, 1), row_key)
             for ci, cell in enumerate(row.cells):
                 label = table.columns[ci] if ci < len(table.columns) else ""
                 target = ws.cell(r, ci + 2)
-                if is_amount_column(label) and cell.value is not None and parse_number(cell.text).kind == "number":
-                    target.value = cell.value
-                    target.number_format = "#,##0." + "0" * _decimals(cell.text) if _decimals(cell.text) else "#,##0"
-                else:
-                    target.value = cell.text
-                    target.number_format = "@"
+                put_cell(target, cell.text, cell.value, is_amount_column(label))
+                if target.data_type == "s":
+                    target.number_format = "@"  # typed-in text stays text in Excel/WPS too
                 key = CellKey(doc.machine.sha256, keys.table_keys[ti], row_key, keys.column_keys[ti][ci])
                 snapshot.append((*key.as_tuple()[1:], cell.text, revisions.get(key.as_tuple(), 0)))
                 if cell.review:
@@ -141,20 +128,25 @@ def export_review_workbook(doc: LoadedDocument, dest: Path, store: ReviewStore) 
         for ci in range(len(table.columns)):
             ws.column_dimensions[ws.cell(1, ci + 2).column_letter].width = 28 if ci < 2 else 16
     exp = wb.create_sheet("_export")
-    exp.append(["table_key", "row_key", "column_key", "exported_text", "revision"])
-    for line in snapshot:
-        exp.append(list(line))
+    for r, line in enumerate([("table_key", "row_key", "column_key", "exported_text", "revision")] + snapshot, 1):
+        for c, v in enumerate(line, 1):
+            put_value(exp.cell(r, c), v)
     exp.sheet_state = "veryHidden"
     meta = wb.create_sheet("_meta")
-    for k, v in (("format", "disclosure.review-xlsx/1"), ("document", doc.machine.sha256), ("name", doc.name),
-                 ("exported", datetime.now(timezone.utc).isoformat(timespec="seconds"))):
-        meta.append([k, v])
+    for r, kv in enumerate((("format", "disclosure.review-xlsx/1"), ("document", doc.machine.sha256),
+                            ("name", doc.name), ("exported", datetime.now(timezone.utc).isoformat(timespec="seconds"))),
+                           1):
+        for c, v in enumerate(kv, 1):
+            put_text(meta.cell(r, c), v)
     meta.sheet_state = "veryHidden"
     return atomic_write(dest, lambda p: wb.save(p))
 
 
-def export_review_workbooks(docs: list[LoadedDocument], dest_dir: Path, store: ReviewStore) -> list[Path]:
-    return [export_review_workbook(d, dest_dir / f"{_safe(d.name)}.review.xlsx", store) for d in docs]
+def export_review_workbooks(docs: Iterable[LoadedDocument], dest_dir: Path, store: ReviewStore) -> list[Path]:
+    from ..output import safe_file_part
+
+    return [export_review_workbook(d, dest_dir / f"{safe_file_part(d.name, 'document')}.review.xlsx", store)
+            for d in docs]
 
 
 # -- import ----------------------------------------------------------------------------------------------
@@ -236,6 +228,10 @@ def import_corrections(path: str | Path, store: ReviewStore, reviewer: str = "xl
                     report.ignored.append(f"{ws.title}!{ws.cell(r, c).coordinate}: unknown cell identity")
                     continue
                 exported_text, revision = exported[key_t]
+                if ws.cell(r, c).data_type == "f":  # a formula typed by a reviewer is never imported as text
+                    report.ignored.append(f"{ws.title}!{ws.cell(r, c).coordinate}: a formula "
+                                          f"({str(ws.cell(r, c).value)[:40]}) — type the value instead; not applied")
+                    continue
                 new_text = _imported_text(ws.cell(r, c).value, exported_text)
                 if new_text is None:
                     report.unchanged += 1
