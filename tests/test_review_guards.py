@@ -219,7 +219,8 @@ def test_export_and_import_go_on_past_a_bad_file(out, tmp_path, capsys):
     from pipeline.cli import main
 
     (out / "truncated.pdf.json").write_text('{"schema": "disclosure.document/1", "source": {', encoding="utf-8")
-    assert main(["export", str(out), "--format", "csv", "-o", str(tmp_path / "csv")]) == 0
+    # the rest is exported; exit 1 says something was skipped (issue 12 item 7)
+    assert main(["export", str(out), "--format", "csv", "-o", str(tmp_path / "csv")]) == 1
     err = capsys.readouterr().err
     assert "truncated.pdf.json" in err and "skipped" in err
     assert (tmp_path / "csv" / "long.csv").stat().st_size > 1000

@@ -77,7 +77,7 @@ def test_import_corrections_refuses_non_amounts(out, tmp_path):
     from pipeline.review.store import ReviewStore
     from pipeline.review.workbook import import_corrections
 
-    [book] = export(out, "review-xlsx", tmp_path / "books")
+    [book] = export(out, "review-xlsx", tmp_path / "books").written
     wb = load_workbook(book)
     ws = wb.worksheets[0]
     target = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "code:2010601#0")
