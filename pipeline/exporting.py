@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from .catalogue import CODE_DIGITS
+from .fsutil import atomic_write, printable
 from .headers import is_amount_column, is_code_column
 from .model import Row, Table
-from .fsutil import atomic_write, printable
 from .output import csv_name, table_rows, write_csv
 from .review.corrections import LoadedDocument, LoadError, iter_documents, orphan_messages
 from .review.store import ReviewStore
