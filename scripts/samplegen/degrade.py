@@ -3,16 +3,27 @@
 A clean page (rendered from a born-digital PDF at the profile's dpi) goes through what happens to a
 real disclosure between the printer and the scanner, in that order:
 
-1. printing defects: faded ruling lines, small gaps cut into long rules;
+1. printing defects: faded ruling lines, gaps cut into rules — a few short ones (``broken_rules``) or a
+   share of every rule's length in gaps up to several mm (``rule_gap_share``), rules printed in a light
+   grey (``rule_gray``, the grey level they end up at in the scan);
 2. the tiled diagonal light-grey "仅供内部审核" watermark printed with the document;
 3. red seals stamped over the numeric columns (ring, star, department name on an arc,
    "财务专用章" below, uneven ink with gaps), plus a half seal cut by the page edge;
-4. paper tint; then the scanner: skew, blur, sensor noise, JPEG round-trip.
+4. paper tint, or a photocopy (``contrast``): grey, ink lightened to ``paper − c·255``, uneven toner;
+5. the scanner: skew, a slight bow of the page (``bow_mm``), blur, sensor noise, then either a JPEG
+   round-trip (colour or grey) or a 1-bit page (``bilevel``: ordered dither, so a red seal becomes a
+   black dot texture over the digits).
 
 Ink is blended with *multiply*, as on paper: black digits under a seal or the watermark stay
 black, which is what lets ``pipeline.preprocess`` lift the red and grey ink off without touching
-them.  ``degrade_page`` returns the degraded page and an info dict saying where everything went,
-so the sample generator can write ground truth.
+them (on a grey or 1-bit scan the colour is gone, and with it that help).  ``degrade_page`` returns
+the degraded page and an info dict saying where everything went, so the sample generator can write
+ground truth; :func:`save_scan_pdf` stores pages the way the profile's scanner would (colour JPEG,
+grey JPEG or CCITT G4 1-bit).
+
+The profiles added for issue 10 (``photocopy150``, ``bilevel300``, ``skew3``) are deliberately harsher
+than the archive scans we expect; ``scripts/real_scans.py --profile NAME`` applies the same profiles to
+real layouts.
 """
 from __future__ import annotations
 
@@ -61,6 +72,23 @@ class DegradeProfile:
     half_seal: bool = False  # one more seal cut by the right page edge (骑缝章)
     seal_radius_mm: tuple[float, float] = (19.0, 21.0)
     seal_opacity: tuple[float, float] = (0.75, 0.95)
+    # archive damage (issue 10); the defaults leave the page (and the random stream) as before
+    skew_min_deg: float = 0.0  # |skew| drawn from [min, max] with a random sign
+    rule_gap_share: tuple[float, float] = (0.0, 0.0)  # share of each rule's length cut away (drawn per rule)
+    rule_gap_mm: tuple[float, float] = (0.5, 4.0)  # length of each of those cuts
+    rule_gray: tuple[int, int] | None = None  # grey level the rules end up at in the scan (varies along them)
+    grayscale: bool = False  # a grey scan: colour is gone (a red seal is a grey one)
+    contrast: tuple[float, float] | None = None  # photocopy: black ink ends at paper − c·255, c drawn from here
+    paper_gray: tuple[int, int] = (255, 255)  # photocopy paper level
+    toner: float = 0.0  # uneven toner: ink lightened by up to this share, in smooth blotches and streaks
+    bow_mm: float = 0.0  # the page bows: rules sag by up to this much in the middle (both directions)
+    bilevel: bool = False  # 1-bit scan: the grey page ordered-dithered (Bayer 8×8)
+    dense_rows: bool = False  # generator only: tight rows (small font, little padding)
+
+    @property
+    def storage(self) -> str:
+        """How the scanner stores a page: ``rgb`` / ``gray`` JPEG or ``bilevel`` (CCITT G4)."""
+        return "bilevel" if self.bilevel else ("gray" if self.grayscale else "rgb")
 
 
 PROFILES: dict[str, DegradeProfile] = {
@@ -85,6 +113,25 @@ PROFILES: dict[str, DegradeProfile] = {
             name="heavy300", dpi=300, skew_max_deg=3.0, blur_sigma=1.1, noise_sigma=10.0,
             jpeg_quality=70, paper_tint=(244, 236, 214), faded_rules=0.5, broken_rules=2.5,
             watermark=True, seals=2, half_seal=True, seal_opacity=(0.65, 0.9),
+        ),
+        # a worn grey photocopy: low contrast, faint grey rules with a fifth to nearly half of their length
+        # missing in gaps of up to 4.5 mm, uneven toner, heavy JPEG; the half seal at the edge turned grey
+        DegradeProfile(
+            name="photocopy150", dpi=150, skew_max_deg=1.5, blur_sigma=0.8, noise_sigma=7.0, jpeg_quality=55,
+            grayscale=True, contrast=(0.5, 0.65), paper_gray=(222, 240), toner=0.3, rule_gray=(150, 220),
+            rule_gap_share=(0.2, 0.45), rule_gap_mm=(0.6, 4.5), watermark=True, half_seal=True,
+        ),
+        # a 1-bit 300 dpi scan: the red seal (and the watermark) dithered into black dots over the digits
+        DegradeProfile(
+            name="bilevel300", dpi=300, skew_max_deg=1.5, blur_sigma=0.9, noise_sigma=6.0, jpeg_quality=None,
+            faded_rules=0.3, broken_rules=1.5, watermark=True, seals=2, half_seal=True, bilevel=True,
+            seal_opacity=(0.8, 1.0),
+        ),
+        # dense rows skewed 2–3° either way on a slightly bowed page
+        DegradeProfile(
+            name="skew3", dpi=200, skew_min_deg=2.0, skew_max_deg=3.0, bow_mm=1.8, blur_sigma=0.6,
+            noise_sigma=6.0, jpeg_quality=75, paper_tint=(250, 246, 234), faded_rules=0.35, broken_rules=1.5,
+            watermark=True, seals=1, half_seal=True, dense_rows=True,
         ),
     )
 }
@@ -117,15 +164,25 @@ class DegradeInfo:
     skew: float  # degrees, counter-clockwise as displayed; pipeline.preprocess reports the same sign
     seals: list[SealPlacement] = field(default_factory=list)
     watermark: dict | None = None
+    storage: str = "rgb"
+    photocopy: dict | None = None  # contrast, paper level, toner
+    rule_gaps: dict | None = None  # share of each rule's length cut (min / mean / max)
+    bow: dict | None = None  # dx_px, dy_px: sag of vertical / horizontal rules in the middle of the page
 
     def to_dict(self) -> dict:
-        return {
+        d = {
             "profile": self.profile,
             "dpi": self.dpi,
             "skew": round(self.skew, 4),
             "seals": [s.to_dict() for s in self.seals],
             "watermark": self.watermark,
         }
+        for key in ("photocopy", "rule_gaps", "bow"):
+            if getattr(self, key) is not None:
+                d[key] = getattr(self, key)
+        if self.storage != "rgb":
+            d["storage"] = self.storage
+        return d
 
 
 def mm_to_px(mm: float, dpi: int) -> float:
@@ -245,6 +302,129 @@ def damage_rules(rgb: np.ndarray, profile: DegradeProfile, rng: np.random.Genera
                     region = out[sl]
                     region[cut] = 255.0
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def cut_rule_gaps(rgb: np.ndarray, rules: tuple[np.ndarray, np.ndarray], profile: DegradeProfile,
+                  rng: np.random.Generator) -> tuple[np.ndarray, list[float]]:
+    """Cut a share of every rule's length (drawn per rule from ``rule_gap_share``) away in gaps of
+    ``rule_gap_mm``, across the rule's whole thickness (its anti-aliased edge included): toner that did
+    not reach the paper.  ``rules`` are the clean page's :func:`ruling_masks`.  Returns the page and the
+    share cut from each rule."""
+    lo, hi = profile.rule_gap_share
+    if hi <= 0:
+        return rgb, []
+    horizontal, vertical = rules
+    out = rgb.copy()
+    h_img, w_img = rgb.shape[:2]
+    g_lo, g_hi = (max(1.0, mm_to_px(v, profile.dpi)) for v in profile.rule_gap_mm)
+    shares: list[float] = []
+    for mask, horizontal_line in ((horizontal, True), (vertical, False)):
+        n_labels, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+        for label in range(1, n_labels):
+            x, y, w, h = (int(v) for v in stats[label, :4])
+            length = w if horizontal_line else h
+            target = float(rng.uniform(lo, hi))
+            cut = np.zeros(length, bool)
+            while cut.mean() < target:
+                gap = int(round(rng.uniform(g_lo, g_hi)))
+                start = int(rng.integers(0, max(1, length - gap + 1)))
+                cut[start:start + gap] = True
+            shares.append(float(cut.mean()))
+            idx = np.flatnonzero(cut)
+            if horizontal_line:
+                band = out[max(0, y - 1):min(h_img, y + h + 1), x:x + w]
+                band[:, idx] = 255
+            else:
+                band = out[y:y + h, max(0, x - 1):min(w_img, x + w + 1)]
+                band[idx, :] = 255
+    return out, shares
+
+
+def gray_rules(rgb: np.ndarray, rules: tuple[np.ndarray, np.ndarray], profile: DegradeProfile,
+               rng: np.random.Generator, photocopy: tuple[float, float] | None) -> np.ndarray:
+    """Print the rules in light grey: their darkest pixels end at a level drawn from ``rule_gray`` (varying
+    smoothly along them) in the finished scan — ``photocopy`` (contrast, paper) is undone to get there."""
+    if profile.rule_gray is None:
+        return rgb
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    horizontal, vertical = rules
+    lines = horizontal | vertical
+    if not lines.any():
+        return rgb
+    lines = cv2.dilate(lines.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    g_lo, g_hi = profile.rule_gray
+    target = g_lo + (g_hi - g_lo) * smooth_noise(gray.shape, mm_to_px(25, profile.dpi), rng)
+    if photocopy is not None:  # final = paper − c·(255 − level)
+        contrast, paper = photocopy
+        level = 255.0 - (paper - target) / contrast
+    else:
+        level = target
+    level = np.clip(level, 0.0, 255.0)
+    core = float(np.percentile(gray[horizontal | vertical], 10))
+    ink = np.clip((255.0 - gray.astype(np.float32)) / max(1.0, 255.0 - core), 0.0, 1.0)
+    new = 255.0 - ink * (255.0 - level)
+    out = rgb.astype(np.float32)
+    lighter = lines & (new > gray)
+    # keep the ink's colour balance: scale every channel's darkness alike
+    factor = (255.0 - new) / np.maximum(1.0, 255.0 - gray.astype(np.float32))
+    out[lighter] = 255.0 - (255.0 - out[lighter]) * factor[lighter][:, None]
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def luminance(rgb: np.ndarray) -> np.ndarray:
+    """Grey level as a grey scanner or copier sees it (ITU-R 601 weights, as PIL's ``L``)."""
+    return rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+
+
+def photocopy_page(rgb: np.ndarray, profile: DegradeProfile, contrast: float, paper: float,
+                   rng: np.random.Generator) -> np.ndarray:
+    """A worn photocopy: grey, ink darkness scaled by ``contrast`` over grey ``paper``, toner uneven in
+    blotches and in streaks along the paper path."""
+    h, w = rgb.shape[:2]
+    lum = luminance(rgb)
+    toner = np.ones((h, w), np.float32)
+    if profile.toner > 0:
+        blotches = smooth_noise((h, w), mm_to_px(35, profile.dpi), rng)
+        streaks = smooth_noise((1, w), mm_to_px(6, profile.dpi), rng)
+        toner = 1.0 - profile.toner * (0.7 * blotches + 0.3 * np.repeat(streaks, h, axis=0))
+    background = paper * (0.985 + 0.015 * smooth_noise((h, w), mm_to_px(60, profile.dpi), rng))
+    out = background - contrast * (255.0 - lum) * toner
+    return np.repeat(np.clip(out + 0.5, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
+
+
+def bow_page(rgb: np.ndarray, profile: DegradeProfile, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+    """A page that did not lie flat: horizontal rules sag by ``dy`` in the middle of the page width,
+    vertical rules by ``dx`` in the middle of its height (parabolic, either sign)."""
+    h, w = rgb.shape[:2]
+    amp = mm_to_px(profile.bow_mm, profile.dpi)
+    dy = float(rng.choice([-1.0, 1.0]) * rng.uniform(0.6, 1.0) * amp)
+    dx = float(rng.choice([-1.0, 1.0]) * rng.uniform(0.3, 0.7) * amp)
+    u = (2.0 * np.arange(w, dtype=np.float32) / max(1, w - 1) - 1.0)[None, :]
+    v = (2.0 * np.arange(h, dtype=np.float32) / max(1, h - 1) - 1.0)[:, None]
+    grid_x = np.repeat(np.arange(w, dtype=np.float32)[None, :], h, axis=0)
+    grid_y = np.repeat(np.arange(h, dtype=np.float32)[:, None], w, axis=1)
+    map_x = grid_x - dx * (1.0 - v * v)  # output (x, y) shows the input at (x − dx·…, y − dy·…)
+    map_y = grid_y - dy * (1.0 - u * u)
+    out = cv2.remap(rgb, map_x.astype(np.float32), map_y.astype(np.float32), interpolation=cv2.INTER_LINEAR,
+                    borderMode=cv2.BORDER_CONSTANT, borderValue=(255, 255, 255))
+    return out, {"dx_px": round(dx, 2), "dy_px": round(dy, 2)}
+
+
+BAYER8 = np.array([[0, 32, 8, 40, 2, 34, 10, 42], [48, 16, 56, 24, 50, 18, 58, 26],
+                   [12, 44, 4, 36, 14, 46, 6, 38], [60, 28, 52, 20, 62, 30, 54, 22],
+                   [3, 35, 11, 43, 1, 33, 9, 41], [51, 19, 59, 27, 49, 17, 57, 25],
+                   [15, 47, 7, 39, 13, 45, 5, 37], [63, 31, 55, 23, 61, 29, 53, 21]], np.float32)
+BILEVEL_BLACK, BILEVEL_WHITE = 30.0, 235.0  # darker is always black, lighter always white; between: dots
+
+
+def bilevel_page(rgb: np.ndarray) -> np.ndarray:
+    """A 1-bit scan in 'text and photo' mode: the grey page ordered-dithered (Bayer 8×8) between
+    ``BILEVEL_BLACK`` and ``BILEVEL_WHITE`` — print stays solid, a red seal becomes a black dot texture."""
+    h, w = rgb.shape[:2]
+    level = np.clip((luminance(rgb) - BILEVEL_BLACK) / (BILEVEL_WHITE - BILEVEL_BLACK), 0.0, 1.0)
+    threshold = np.tile((BAYER8 + 0.5) / 64.0, (h // 8 + 1, w // 8 + 1))[:h, :w]
+    out = np.where(level < threshold, 0, 255).astype(np.uint8)
+    return np.repeat(out[..., None], 3, axis=2)
 
 
 def watermark_alpha(shape: tuple[int, int], dpi: int, rng: np.random.Generator,
@@ -388,7 +568,20 @@ def degrade_page(rgb: np.ndarray, profile: DegradeProfile, rng: np.random.Genera
         raise ValueError(f"degrade_page: expected an HxWx3 uint8 RGB page, got {rgb.shape} {rgb.dtype}")
     h, w = rgb.shape[:2]
     page = damage_rules(rgb.copy(), profile, rng)
-    info = DegradeInfo(profile=profile.name, dpi=profile.dpi, skew=0.0)
+    info = DegradeInfo(profile=profile.name, dpi=profile.dpi, skew=0.0, storage=profile.storage)
+    photocopy = None
+    if profile.contrast is not None:
+        photocopy = (float(rng.uniform(*profile.contrast)), float(rng.uniform(*profile.paper_gray)))
+        info.photocopy = {"contrast": round(photocopy[0], 3), "paper": round(photocopy[1], 1),
+                          "toner": profile.toner}
+    if profile.rule_gray is not None or profile.rule_gap_share[1] > 0:
+        rules = ruling_masks(cv2.cvtColor(page, cv2.COLOR_RGB2GRAY), profile.dpi)
+        page = gray_rules(page, rules, profile, rng, photocopy)
+        page, shares = cut_rule_gaps(page, rules, profile, rng)
+        if shares:
+            info.rule_gaps = {"rules": len(shares), "share_min": round(min(shares), 3),
+                              "share_mean": round(float(np.mean(shares)), 3), "share_max": round(max(shares), 3),
+                              "gap_mm": list(profile.rule_gap_mm)}
 
     if profile.watermark:
         alpha, wm = watermark_alpha((h, w), profile.dpi, rng)
@@ -416,33 +609,69 @@ def degrade_page(rgb: np.ndarray, profile: DegradeProfile, rng: np.random.Genera
         info.seals.append(SealPlacement(center=centre, center_page=centre, radius=radius, half=half,
                                         rotation=rotation, text=seal_text))
 
-    if profile.paper_tint != (255, 255, 255):
+    if photocopy is not None:
+        page = photocopy_page(page, profile, photocopy[0], photocopy[1], rng)
+    elif profile.paper_tint != (255, 255, 255):
         tint = np.asarray(profile.paper_tint, dtype=np.float32)
         shading = 0.985 + 0.015 * smooth_noise((h, w), mm_to_px(80, profile.dpi), rng)
         page = np.clip(page.astype(np.float32) * (tint / 255.0)[None, None, :] * shading[..., None] + 0.5,
                        0, 255).astype(np.uint8)
 
     if profile.skew_max_deg > 0:
-        angle = float(rng.uniform(-profile.skew_max_deg, profile.skew_max_deg))
+        if profile.skew_min_deg > 0:
+            angle = float(rng.choice([-1.0, 1.0]) * rng.uniform(profile.skew_min_deg, profile.skew_max_deg))
+        else:
+            angle = float(rng.uniform(-profile.skew_max_deg, profile.skew_max_deg))
         page = apply_skew(page, angle)
         info.skew = angle
         for seal in info.seals:
             mapped = map_points(np.array([seal.center_page]), w, h, angle)[0]
             seal.center = (float(mapped[0]), float(mapped[1]))
+    if profile.bow_mm > 0:
+        page, info.bow = bow_page(page, profile, rng)
 
     if profile.blur_sigma > 0:
         page = cv2.GaussianBlur(page, (0, 0), profile.blur_sigma)
+    colourless = profile.grayscale or profile.bilevel or photocopy is not None
     if profile.noise_sigma > 0:
-        luminance = rng.normal(0.0, profile.noise_sigma, (h, w, 1)).astype(np.float32)
-        chroma = rng.normal(0.0, profile.noise_sigma * 0.3, (h, w, 3)).astype(np.float32)
-        page = np.clip(page.astype(np.float32) + luminance + chroma + 0.5, 0, 255).astype(np.uint8)
+        noise = rng.normal(0.0, profile.noise_sigma, (h, w, 1)).astype(np.float32)
+        if not colourless:
+            noise = noise + rng.normal(0.0, profile.noise_sigma * 0.3, (h, w, 3)).astype(np.float32)
+        page = np.clip(page.astype(np.float32) + noise + 0.5, 0, 255).astype(np.uint8)
+    if profile.bilevel:
+        return bilevel_page(page), info.to_dict()
+    if colourless:
+        page = np.repeat(np.clip(luminance(page) + 0.5, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
     if profile.jpeg_quality is not None:
-        page = jpeg_roundtrip(page, profile.jpeg_quality)
+        page = jpeg_roundtrip(page, profile.jpeg_quality, gray=colourless)
     return page, info.to_dict()
 
 
-def jpeg_roundtrip(rgb: np.ndarray, quality: int) -> np.ndarray:
+def jpeg_roundtrip(rgb: np.ndarray, quality: int, gray: bool = False) -> np.ndarray:
     buffer = io.BytesIO()
-    Image.fromarray(rgb).save(buffer, format="JPEG", quality=int(quality), subsampling=2)
+    image = Image.fromarray(rgb).convert("L") if gray else Image.fromarray(rgb)
+    image.save(buffer, format="JPEG", quality=int(quality), subsampling=2)
     buffer.seek(0)
     return np.asarray(Image.open(buffer).convert("RGB")).copy()
+
+
+def scan_image(rgb: np.ndarray, profile: DegradeProfile) -> Image.Image:
+    """A degraded page as the profile's scanner stores it: RGB, grey (``L``) or 1-bit (``1``)."""
+    image = Image.fromarray(rgb)
+    if profile.storage == "bilevel":
+        return image.convert("L").point(lambda v: 255 if v >= 128 else 0).convert("1", dither=Image.Dither.NONE)
+    if profile.storage == "gray":
+        return image.convert("L")
+    return image
+
+
+def save_scan_pdf(pages: list[np.ndarray], profile: DegradeProfile, path: Path, quality: int | None = None) -> None:
+    """Image-only PDF of degraded pages, as the profile's scanner writes it: every page a JPEG (colour or
+    grey, ``quality`` or the profile's, 85 without one) or, for a 1-bit profile, CCITT G4."""
+    from pipeline.fsutil import atomic_write
+
+    images = [scan_image(rgb, profile) for rgb in pages]
+    options: dict = {"resolution": float(profile.dpi), "save_all": True, "append_images": images[1:]}
+    if profile.storage != "bilevel":
+        options.update(quality=int(quality or profile.jpeg_quality or 85), subsampling=2, optimize=True)
+    atomic_write(path, lambda tmp: images[0].save(tmp, format="PDF", **options))

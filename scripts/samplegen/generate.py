@@ -11,14 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
-from pipeline.fsutil import atomic_write, atomic_write_text
+from pipeline.fsutil import atomic_write_text
 from pipeline.ingest import sha256_of
 from pipeline.model import PageInfo
 
 from .content import DocumentContent, build_content, load_data, load_departments
-from .layout import LayoutSettings, MEASURE_JS, Measures, Page, document_html, measure_html, paginate
+from .layout import DENSE, LayoutSettings, MEASURE_JS, Measures, Page, document_html, measure_html, paginate
 from .render import Printer, amount_boxes, page_sizes, rasterise, text_words
 from .truth import build_truth
 
@@ -78,23 +77,17 @@ def write_json_atomic(path: Path, data: dict) -> None:
     atomic_write_text(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
 
 
-def save_image_pdf(pages: list[np.ndarray], dpi: int, quality: int, path: Path) -> None:
-    """Image-only PDF, every page a JPEG (what a scanner writes)."""
-    images = [Image.fromarray(rgb) for rgb in pages]
-    atomic_write(path, lambda tmp: images[0].save(tmp, format="PDF", save_all=True, append_images=images[1:],
-                                                   resolution=float(dpi), quality=quality, subsampling=2,
-                                                   optimize=True))
-
-
 def compose(recipe: Recipe, printer: Printer) -> tuple[DocumentContent, list[Page], LayoutSettings, str]:
     """Content, pagination and the final HTML of a recipe (deterministic for a given recipe)."""
     dept = load_departments()[recipe.department]
     content = build_content(dept, recipe.seed)
     if recipe.tables is not None:
         content.tables = [t for t in content.tables if t.number in recipe.tables]
+    scan = _profiles().PROFILES.get(recipe.profile)
     settings = LayoutSettings(
         font=recipe.font, cover=recipe.cover, watermark_text=recipe.profile == "digital_watermark",
-        repeat_header=dept.style.repeat_header if recipe.repeat_header is None else recipe.repeat_header)
+        repeat_header=dept.style.repeat_header if recipe.repeat_header is None else recipe.repeat_header,
+        **(DENSE if scan is not None and scan.dense_rows else {}))
     raw = printer.evaluate(measure_html(content, settings), MEASURE_JS)
     measures = {k: Measures(**v) for k, v in raw.items()}
     pages = paginate(content, measures, settings)
@@ -104,7 +97,8 @@ def compose(recipe: Recipe, printer: Printer) -> tuple[DocumentContent, list[Pag
 
 def print_clean(recipe: Recipe, printer: Printer, path: Path) -> tuple[DocumentContent, list[Page]]:
     """The born-digital PDF a recipe's scan is made from (no text watermark)."""
-    content, pages, _settings, html = compose(dataclasses.replace(recipe, profile="digital"), printer)
+    plain = dataclasses.replace(recipe, profile="digital") if recipe.profile == "digital_watermark" else recipe
+    content, pages, _settings, html = compose(plain, printer)
     printer.pdf(html, path)
     return content, pages
 
@@ -142,7 +136,7 @@ def generate(recipe: Recipe, out_dir: Path, printer: Printer) -> dict[str, Any]:
             out, info = degrade.degrade_page(rgb, profile, rng, seal_targets=targets, seal_text=dept.name)
             degraded.append(out)
             infos.append(info)
-        save_image_pdf(degraded, profile.dpi, int(recipe.store_quality or profile.jpeg_quality or 85), pdf_path)
+        degrade.save_scan_pdf(degraded, profile, pdf_path, quality=recipe.store_quality)
         page_infos = [PageInfo(number=i + 1, mode="ocr", width=img.shape[1], height=img.shape[0], dpi=profile.dpi,
                                skew=float(info["skew"])) for i, (img, info) in enumerate(zip(degraded, infos))]
         scan = {"pages": [{"page": i + 1, **info} for i, info in enumerate(infos)]}

@@ -34,6 +34,11 @@ class LayoutSettings:
     cover: bool = True
     margin_mm: tuple[float, float, float, float] = (16.0, 18.0, 16.0, 18.0)  # top right bottom left
     fill: float = 0.96  # fraction of the measured free height that is used
+    cell_padding_px: tuple[float, float] = (2.0, 4.0)  # vertical, horizontal padding of every table cell
+    line_height: float = 1.3
+
+
+DENSE = {"font_px": 10.5, "cell_padding_px": (0.5, 3.0), "line_height": 1.12}  # tight rows (profile skew3)
 
 
 @dataclass(frozen=True)
@@ -171,7 +176,8 @@ body {{ font-family: {FONTS[s.font]}; font-size: {s.font_px}px; color: #111; }}
 .meta .l {{ flex: 1; text-align: left; }} .meta .c {{ flex: 1; text-align: center; }}
 .meta .r {{ flex: 1; text-align: right; }}
 table.grid {{ width: 100%; border-collapse: collapse; table-layout: fixed; }}
-table.grid th, table.grid td {{ border: 0.8px solid #222; padding: 2px 4px; line-height: 1.3;
+table.grid th, table.grid td {{ border: 0.8px solid #222;
+                                 padding: {s.cell_padding_px[0]}px {s.cell_padding_px[1]}px; line-height: {s.line_height};
                                  overflow-wrap: anywhere; }}
 table.grid th {{ font-weight: normal; text-align: center; }}
 table.grid td.num {{ text-align: right; white-space: nowrap; }}
