@@ -24,6 +24,11 @@ Populations:
 
 ``catch@2 %``: of the wrong predicted cells, the share that are among the ``ceil(2 % × predicted
 cells)`` cells of lowest confidence (ties kept in reading order). ``None`` when nothing is wrong.
+
+Never silent (``pages[].status``): pages are counted per status; a *silent miss* is a truth table with no
+matching predicted table and no ``unrecovered`` page among its pages (the failure the output does not
+tell); a *false alarm* is an ``unrecovered`` page on which every truth table was found (or none is
+printed).
 """
 from __future__ import annotations
 
@@ -101,6 +106,9 @@ class DocumentScore:
     predicted: list[PredictedCell] = field(default_factory=list)
     tables: list[TableMatch] = field(default_factory=list)
     wrong: list[WrongCell] = field(default_factory=list)
+    page_status: dict[str, int] = field(default_factory=dict)  # predicted pages per status
+    silent_misses: list[str] = field(default_factory=list)  # truth tables missed with no unrecovered page
+    false_alarms: list[int] = field(default_factory=list)  # unrecovered pages where nothing was missed
 
     def to_dict(self, with_cells: bool = False) -> dict[str, Any]:
         d = {k: v for k, v in asdict(self).items() if k not in ("predicted", "wrong")}
@@ -140,6 +148,11 @@ class Metrics:
     truth_cells: int = 0
     predicted_cells: int = 0
     reliability: list[ReliabilityBin] = field(default_factory=list)
+    truth_tables: int = 0
+    matched_tables: int = 0
+    page_status: dict[str, int] = field(default_factory=dict)
+    silent_misses: int = 0
+    false_alarms: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -328,6 +341,7 @@ def score_document(truth: dict[str, Any], predicted: dict[str, Any], seconds: fl
         score.tables.append(TableMatch(t.get("id", str(ti)), None if pi is None else p_tables[pi].get("id", str(pi)),
                                        how, len(t_rows), aligned, table_cells, table_right))
 
+    _page_verdicts(score, t_tables, predicted)
     for pi, p in enumerate(p_tables):
         for pr, row in enumerate(p.get("rows", [])):
             for ci, cell in enumerate(row.get("cells", [])):
@@ -336,6 +350,22 @@ def score_document(truth: dict[str, Any], predicted: dict[str, Any], seconds: fl
                     review=bool(cell.get("review", False)), repaired="repaired" in (cell.get("reasons") or []),
                     table=str(p.get("id", pi)), row=pr, column=ci))
     return score
+
+
+def _page_verdicts(score: DocumentScore, t_tables: list[dict[str, Any]], predicted: dict[str, Any]) -> None:
+    """Pages per status, silent misses and false alarms (see the module doc)."""
+    pages = predicted.get("pages", [])
+    for page in pages:
+        status = page.get("status") or "none"
+        score.page_status[status] = score.page_status.get(status, 0) + 1
+    unrecovered = {int(p["number"]) for p in pages if p.get("status") == "unrecovered"}
+    missed_pages: set[int] = set()
+    for t, match in zip(t_tables, score.tables):
+        if match.predicted is None:
+            missed_pages.update(int(p) for p in t.get("pages", []))
+            if not unrecovered & {int(p) for p in t.get("pages", [])}:
+                score.silent_misses.append(match.truth)
+    score.false_alarms = sorted(unrecovered - missed_pages)
 
 
 def reliability(cells: list[PredictedCell], bins: int = 10) -> list[ReliabilityBin]:
@@ -394,7 +424,20 @@ def aggregate(scores: list[DocumentScore], settings: ScoreSettings = ScoreSettin
         truth_cells=sum(s.truth_cells for s in scores),
         predicted_cells=len(cells),
         reliability=table,
+        truth_tables=sum(s.truth_tables for s in scores),
+        matched_tables=sum(s.matched_tables for s in scores),
+        page_status=_sum_counts(s.page_status for s in scores),
+        silent_misses=sum(len(s.silent_misses) for s in scores),
+        false_alarms=sum(len(s.false_alarms) for s in scores),
     )
+
+
+def _sum_counts(counts) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for c in counts:
+        for k, v in c.items():
+            out[k] = out.get(k, 0) + v
+    return dict(sorted(out.items()))
 
 
 def score_by_profile(scores: list[DocumentScore],
