@@ -51,8 +51,10 @@ class TimeLimit:
     0 = no limit."""
 
     fixed: float | None = None
-    base: float = 120.0
-    per_page: float = 30.0  # wall clock: ~25× a scanned page on an idle 2-core machine, room for a shared one
+    base: float = 180.0
+    # wall clock: ~50× a scanned page on an idle 2-core machine (1.2 s), room for a shared, niced one (a
+    # 7-page scan took 330 s at load 18 under nice 10 here)
+    per_page: float = 60.0
 
     def seconds(self, pages: int | None) -> float:
         if self.fixed is not None:

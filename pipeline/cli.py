@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--force-ocr", action="store_true", help="OCR every page even when it has a text layer")
     ex.add_argument("--max-pages", type=_positive, default=2000, help="refuse documents with more pages")
     ex.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
-                    help="time limit per document (default 120 s + 30 s per page, wall clock; 0 = none): the worker is "
+                    help="time limit per document (default 180 s + 60 s per page, wall clock; 0 = none): the worker is "
                          "stopped and the document fails with the reason")
     ex.add_argument("--retries", type=_non_negative, default=1, metavar="N",
                     help="runs again a document whose worker process died (default 1)")

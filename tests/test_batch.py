@@ -180,7 +180,7 @@ def test_time_limit_stops_the_document_and_the_batch_goes_on(tmp_path):
     assert TimeLimit(fixed=3).describe(12) == "--timeout 3 s" and TimeLimit(fixed=3).seconds(12) == 3
     assert time.monotonic() - t0 < 120
     # the default limit scales with pages
-    assert TimeLimit().seconds(1) == 150 and TimeLimit().seconds(100) == 3120
+    assert TimeLimit().seconds(1) == 240 and TimeLimit().seconds(100) == 6180
     assert TimeLimit(fixed=0).seconds(5) == float("inf")
 
 
