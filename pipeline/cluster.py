@@ -147,8 +147,10 @@ class DaskBackend:
         if self.address.startswith("local:"):
             with dask.config.set({"distributed.scheduler.allowed-failures": self.retries,
                                   "distributed.scheduler.worker-saturation": 1.0}):
+                # everything on the loopback; the scheduler's HTTP endpoint on a free port
                 self.cluster = LocalCluster(n_workers=self.n_local, threads_per_worker=1, processes=True,
-                                            dashboard_address=None, silence_logs=logging.ERROR)
+                                            host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                                            silence_logs=logging.ERROR)
                 self.client = Client(self.cluster)
         else:
             try:
