@@ -20,6 +20,7 @@ from .interpret import document_metadata, interpret_cells
 from .layout import LayoutSettings, find_tables, segments_from_binary
 from .model import Document, PageInfo
 from .ocr import OcrSettings, get_recognizer
+from .orientation import OrientationSettings, detect_orientation
 from .preprocess import PreprocessSettings, preprocess_page
 from .read import PageReading, ReadSettings, read_ocr, read_text_layer
 
@@ -36,6 +37,7 @@ class ExtractSettings:
     read: ReadSettings = field(default_factory=ReadSettings)
     preprocess: PreprocessSettings = field(default_factory=PreprocessSettings)  # its dpi follows each page
     ocr: OcrSettings = field(default_factory=OcrSettings)
+    orientation: OrientationSettings | None = field(default_factory=OrientationSettings)  # None: pages as they come
 
 
 @dataclass
@@ -61,6 +63,13 @@ def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes) -
     t0 = time.perf_counter()
     image = page.image
     times.add("ingest", t0)
+    if settings.orientation is not None:
+        t0 = time.perf_counter()
+        found = detect_orientation(image, page.dpi, get_recognizer(settings.ocr), settings.orientation)
+        if found.turn:  # a scan lying on its side or upside down: set it upright before layout
+            page.turn(found.turn)
+            image = page.image
+        times.add("orientation", t0)
     t0 = time.perf_counter()
     clean = preprocess_page(image, replace(settings.preprocess, dpi=page.dpi))
     times.add("preprocess", t0)
@@ -93,7 +102,8 @@ def extract_document(path: str | Path, settings: ExtractSettings = ExtractSettin
         reading = _read_page(page, settings, times)
         readings.append(reading)
         doc.pages.append(PageInfo(number=page.number, mode=reading.mode, width=reading.width,
-                                  height=reading.height, dpi=reading.dpi, skew=reading.skew))
+                                  height=reading.height, dpi=reading.dpi, skew=reading.skew,
+                                  rotation=reading.rotation))
         if on_page:
             on_page(page.number, src.page_count)
     t0 = time.perf_counter()

@@ -194,10 +194,14 @@ class PageInfo:
     height: int
     dpi: int
     skew: float = 0.0
+    rotation: int = 0  # clockwise quarter turn from the page as displayed to the frame of its bboxes
 
     def to_dict(self) -> dict[str, Any]:
-        return {"number": self.number, "mode": self.mode, "width": self.width, "height": self.height,
-                "dpi": self.dpi, "skew": round(self.skew, 2)}
+        d: dict[str, Any] = {"number": self.number, "mode": self.mode, "width": self.width,
+                             "height": self.height, "dpi": self.dpi, "skew": round(self.skew, 2)}
+        if self.rotation:
+            d["rotation"] = self.rotation
+        return d
 
 
 @dataclass

@@ -6,9 +6,10 @@ import numpy as np
 from .ingest import render_page
 
 
-def page_image(source_file: str, page_number: int, dpi: int, skew: float) -> np.ndarray:
-    """Render ``page_number`` of ``source_file`` at ``dpi`` and apply the same deskew as the pipeline."""
-    image = render_page(source_file, page_number, dpi)
+def page_image(source_file: str, page_number: int, dpi: int, skew: float, rotation: int = 0) -> np.ndarray:
+    """Render ``page_number`` of ``source_file`` at ``dpi`` and apply the same quarter turn (``pages[].rotation``)
+    and deskew as the pipeline."""
+    image = render_page(source_file, page_number, dpi, rotation)
     if abs(skew) > 1e-6:
         from .preprocess import rotate_image
 

@@ -52,6 +52,7 @@ class PageReading:
     skew: float
     grids: list[GridReading]
     lines: list[TextLine]  # text outside the tables, top to bottom
+    rotation: int = 0  # clockwise quarter turn from the page as displayed to the frame read (SourcePage.rotation)
 
 
 # --------------------------------------------------------------------------------------- text layer
@@ -145,7 +146,7 @@ def read_text_layer(page: SourcePage, grids: list[Grid]) -> PageReading:
                                                   n_lines=raw.count("\n") + 1 if raw else 0)
         readings.append(GridReading(g, cells))
     return PageReading(page.number, "text", page.width, page.height, page.dpi, 0.0, readings,
-                       _outside_lines(chars, grids))
+                       _outside_lines(chars, grids), page.rotation)
 
 
 # ---------------------------------------------------------------------------------------------- OCR
@@ -298,7 +299,7 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
         readings.append(GridReading(g, cells))
     lines_out = [TextLine(clean_cell_text(results[i].text), box, results[i].min_score)
                  for box, i in outside_boxes if results[i].text.strip()]
-    return PageReading(page.number, "ocr", W, H, dpi, clean.skew, readings, lines_out)
+    return PageReading(page.number, "ocr", W, H, dpi, clean.skew, readings, lines_out, page.rotation)
 
 
 def _faint_dash(gray: np.ndarray, dpi: int, level: int = 205) -> str:

@@ -77,3 +77,140 @@ def test_image_pages(tmp_path):
     assert doc.page_count == 2 and [p.number for p in pages] == [1, 2]
     assert pages[0].dpi == 300 and pages[0].image.shape == (600, 500, 3)
     assert pages[0].image[105, 100].tolist() == [0, 0, 0]
+
+
+# ------------------------------------------------------------------------------------------ rotation
+
+def rotated_pdf(src, dst, angle: int, content: bool) -> None:
+    """Every page of ``src`` turned ``angle`` degrees: with ``content`` the page is drawn turned and /Rotate
+    turns it back (it displays upright, as in the issue); without, only /Rotate is set (it displays sideways
+    or upside down, as a scanner or a careless merge leaves it)."""
+    from pypdf import PdfWriter, Transformation
+
+    writer = PdfWriter(clone_from=str(src))
+    for page in writer.pages:
+        if content:
+            w, h = float(page.mediabox.width), float(page.mediabox.height)
+            shift = {90: (h, 0.0), 180: (w, h), 270: (0.0, w)}[angle]
+            page.add_transformation(Transformation().rotate(angle).translate(*shift))
+            box = (h, w) if angle in (90, 270) else (w, h)
+            for b in (page.mediabox, page.cropbox):
+                b.lower_left, b.upper_right = (0, 0), box
+        page.rotation = angle
+    with open(dst, "wb") as f:
+        writer.write(f)
+
+
+def _tables(doc):
+    return [(t.title, t.form, t.columns, t.pages,
+             [[(c.text, c.value, c.bbox, c.review) for c in r.cells] for r in t.rows]) for t in doc.tables]
+
+
+@pytest.fixture(scope="module")
+def upright_s04():
+    from pipeline.extract import extract_document
+    from tests.conftest import SAMPLES
+
+    return extract_document(SAMPLES / "s04_health_2023_digital.pdf")
+
+
+@pytest.mark.parametrize("content", [True, False], ids=["drawn-turned", "rotate-only"])
+@pytest.mark.parametrize("angle", [90, 180, 270])
+def test_rotated_born_digital_pages_read_like_upright(tmp_path, upright_s04, angle, content):
+    """issue 12 item 2: /Rotate is honoured in the text layer, the vector rules and the rendering; a page whose
+    text runs sideways is turned so it reads upright — same tables, same cells, same boxes as the upright one."""
+    from pipeline.extract import extract_document
+    from tests.conftest import SAMPLES
+
+    path = tmp_path / f"s04_{angle}.pdf"
+    rotated_pdf(SAMPLES / "s04_health_2023_digital.pdf", path, angle, content)
+    doc = extract_document(path)
+    assert all(p.mode == "text" for p in doc.pages)
+    assert _tables(doc) == _tables(upright_s04)
+    assert sum(len(r.cells) for t in doc.tables for r in t.rows) == 1173
+    # displayed upright → no further turn; displayed turned → turned back (and the output says so)
+    assert {p.rotation for p in doc.pages} == {0 if content else (360 - angle) % 360}
+
+
+def test_rotated_watermarked_pages_keep_the_watermark_out(tmp_path):
+    """The watermark glyphs (rotated, light grey) stay out of the cells on a page turned by /Rotate."""
+    from pipeline.extract import extract_document
+    from tests.conftest import SAMPLES
+
+    src = SAMPLES / "s03_education_2024_digital_wm.pdf"
+    path = tmp_path / "s03_90.pdf"
+    rotated_pdf(src, path, 90, content=False)
+    assert _tables(extract_document(path)) == _tables(extract_document(src))
+
+
+def test_rotated_page_image_matches_its_boxes(tmp_path):
+    """The review crops come from the same frame as the boxes: the turned page renders like the upright one."""
+    from pipeline.ingest import open_document, render_page
+    from pipeline.pages import page_image
+    from tests.conftest import SAMPLES
+
+    src = SAMPLES / "s04_health_2023_digital.pdf"
+    path = tmp_path / "s04_270.pdf"
+    rotated_pdf(src, path, 270, content=False)
+    page = next(p for p in open_document(path).pages() if p.number == 2)
+    assert page.rotation == 90
+    turned = page_image(str(path), 2, 100, 0.0, page.rotation)
+    upright = render_page(src, 2, 100)
+    assert turned.shape == upright.shape
+    assert (np.abs(turned.astype(int) - upright.astype(int)) > 60).mean() < 0.001
+
+
+@pytest.fixture(scope="module")
+def scan_page(tmp_path_factory):
+    """Page 2 of the sealed 200-dpi scan sample as an image, and its tables read upright."""
+    from pipeline.extract import extract_document
+    from pipeline.ingest import render_page
+    from tests.conftest import SAMPLES
+
+    image = render_page(SAMPLES / "s01_nanyang_rs_2023_seal200.pdf", 2, 200)
+    path = tmp_path_factory.mktemp("scan") / "upright.png"
+    Image.fromarray(np.ascontiguousarray(image[:, :, ::-1])).save(path, dpi=(200, 200))
+    doc = extract_document(path)
+    assert doc.pages[0].rotation == 0 and sum(len(r.cells) for t in doc.tables for r in t.rows) > 150
+    return image, doc
+
+
+@pytest.mark.parametrize("angle", [90, 180, 270])
+def test_rotated_scans_are_set_upright(tmp_path, scan_page, angle):
+    """A scan lying on its side or upside down is detected (text-line structure, then the recogniser's
+    confidence both ways round) and turned before layout: same tables and cells as upright."""
+    from pipeline.extract import extract_document
+    from pipeline.ingest import turn_image
+
+    image, upright = scan_page
+    path = tmp_path / f"turned{angle}.png"
+    Image.fromarray(np.ascontiguousarray(turn_image(image, angle)[:, :, ::-1])).save(path, dpi=(200, 200))
+    doc = extract_document(path)
+    assert doc.pages[0].rotation == (360 - angle) % 360
+    assert [[(c.text, c.bbox) for r in t.rows for c in r.cells] for t in doc.tables] == \
+           [[(c.text, c.bbox) for r in t.rows for c in r.cells] for t in upright.tables]
+
+
+def test_scanned_pdf_page_with_rotate_is_set_upright(tmp_path):
+    """An image-only PDF page carrying /Rotate 90 (displayed sideways) is turned back; the review image of
+    the page (``pages[].rotation``) is upright too."""
+    from pipeline.extract import extract_document
+    from pipeline.ingest import render_page
+    from pipeline.pages import page_image
+    from tests.conftest import SAMPLES
+
+    path = tmp_path / "scan_rot90.pdf"
+    rotated_pdf(SAMPLES / "s01_nanyang_rs_2023_seal200.pdf", path, 90, content=False)
+    from pypdf import PdfReader, PdfWriter
+
+    one = tmp_path / "one.pdf"
+    writer = PdfWriter()
+    writer.add_page(PdfReader(path).pages[1])
+    with open(one, "wb") as f:
+        writer.write(f)
+    doc = extract_document(one)
+    assert doc.pages[0].mode == "ocr" and doc.pages[0].rotation == 270
+    image = page_image(str(one), 1, doc.pages[0].dpi, 0.0, doc.pages[0].rotation)
+    upright = render_page(SAMPLES / "s01_nanyang_rs_2023_seal200.pdf", 2, doc.pages[0].dpi)
+    assert image.shape == upright.shape and (np.abs(image.astype(int) - upright.astype(int)) > 60).mean() < 0.001
+    assert sum(len(r.cells) for t in doc.tables for r in t.rows) > 150

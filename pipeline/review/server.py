@@ -407,11 +407,11 @@ _RENDER_LOCK = threading.Lock()  # pdfium is not thread-safe; crops are served f
 
 
 @lru_cache(maxsize=6)
-def _page(source_file: str, page_number: int, dpi: int, skew: float) -> np.ndarray:
+def _page(source_file: str, page_number: int, dpi: int, skew: float, rotation: int = 0) -> np.ndarray:
     from ..pages import page_image
 
     with _RENDER_LOCK:
-        return page_image(source_file, page_number, dpi, skew)
+        return page_image(source_file, page_number, dpi, skew, rotation)
 
 
 def cell_box(table, ri: int, ci: int) -> tuple[int, int, int, int] | None:
@@ -440,7 +440,7 @@ def crop_png(d: LoadedDocument, ti: int, ri: int, ci: int, settings: ServerSetti
     info = next((p for p in d.document.pages if p.number == row.page), None)
     if info is None:
         raise HTTPException(404, "没有页面信息")
-    image = _page(str(source_file), row.page, info.dpi, float(info.skew))
+    image = _page(str(source_file), row.page, info.dpi, float(info.skew), int(info.rotation))
     h, w = image.shape[:2]
     same_page = [r for r in table.rows if r.page == row.page]
     boxes = [c.bbox for r in same_page for c in r.cells if c.bbox is not None]
