@@ -20,9 +20,6 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import make_malformed  # noqa: E402
 
 PENDING_INGEST = {  # entry → why its expectation is not met yet (issue 12 items 2 and 8, ingest side)
-    "rotate90.pdf": "page /Rotate not honoured yet (issue 12 item 2, i12-ingest)",
-    "rotate270.pdf": "page /Rotate not honoured yet (issue 12 item 2, i12-ingest)",
-    "drawn_turned_rotate270.pdf": "page /Rotate not honoured yet (issue 12 item 2, i12-ingest)",
     "content_bomb.pdf": "content streams not bounded yet: the bomb runs into the time limit (item 8, i12-ingest)",
     "truncated.png": "truncated image gives an internal error (item 8, i12-ingest)",
 }
@@ -107,7 +104,6 @@ def _pending(run, name):
     return entry, _result(run, entry)
 
 
-@pytest.mark.xfail(strict=True, reason=PENDING_INGEST["rotate90.pdf"])
 @pytest.mark.parametrize("name", ["rotate90.pdf", "rotate270.pdf", "drawn_turned_rotate270.pdf"])
 def test_rotated_pages_give_the_clean_tables(corpus_run, name):
     entry, r = _pending(corpus_run, name)
