@@ -11,7 +11,9 @@ lines and merges elementary cells wherever the separating rule is absent (row an
 """
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -71,10 +73,23 @@ class Grid:
 @dataclass(frozen=True)
 class LayoutSettings:
     min_rule_mm: float = 4.0  # shortest rule piece kept by morphology
-    gap_mm: float = 1.2  # gaps bridged inside broken rules
+    gap_mm: float = 1.2  # solid pass: gaps bridged inside broken rules
+    min_ink_cover: float = 0.85  # solid pass: share of a long vertical rule's length that must be ink
+    fragment_mm: float = 2.5  # rule fragments: straight runs of ink at least this long (longer than the
+    # diagonal runs through watermark strokes; character strokes this long are weeded out by chaining)
+    chain_gap_mm: float = 4.0  # fragments of one rule are chained across gaps up to this long
+    chain_drift: float = 0.02  # ... and may drift sideways by this share of the gap (residual skew, bowing)
+    min_chain_cover: float = 0.45  # share of a chained rule's length that must be ink
+    strong_cover: float = 0.85  # rules this solid stand on their own; weaker ones must meet crossing rules
+    min_junction_share: float = 0.6  # weaker rules: share of their crossings where their own ink reaches
+    # the crossing rule (aligned character strokes, dashes and underlines of text stop short of the rules)
+    side_mm: float = 0.4  # a horizontal rule has no ink this close on both sides of it at once ...
+    side_v_mm: float = 0.4  # ... a vertical one this close (cells are padded more at the sides than above)
+    spread_mm: float = 0.3  # ... within this distance along it ...
+    max_crossed: float = 0.15  # ... over more than this share of its length (text lines do)
+    corner_mm: float = 0.5  # a junction of rules has paper in its four corners this far out
     snap_mm: float = 0.8  # rule positions closer than this are one line
     coverage: float = 0.5  # share of a cell side a rule must cover to separate two cells
-    min_ink_cover: float = 0.85  # share of a long vertical rule's length that must be ink before bridging
     min_table_mm: float = 15.0
 
 
@@ -82,8 +97,353 @@ def _mm(dpi: int, mm: float) -> int:
     return max(1, int(round(mm * dpi / 25.4)))
 
 
-def segments_from_binary(binary: np.ndarray, dpi: int, settings: LayoutSettings = LayoutSettings()) -> list[Segment]:
-    """Horizontal and vertical rule segments of a binarised page (ink = 255).
+@dataclass
+class _Chain:
+    """Collinear rule fragments along one line: ``pos`` across, ``a``..``b`` along (pixels)."""
+
+    horizontal: bool
+    pieces: list[tuple[float, float, float, float]]  # (a, b, position across, thickness) per fragment
+
+    @property
+    def a(self) -> float:
+        return self.pieces[0][0]
+
+    @property
+    def b(self) -> float:
+        return self.end
+
+    def __post_init__(self) -> None:
+        self.end = max(p[1] for p in self.pieces)
+
+    def add(self, piece: tuple[float, float, float, float]) -> None:
+        self.pieces.append(piece)
+        self.end = max(self.end, piece[1])
+
+    @property
+    def length(self) -> float:
+        return self.b - self.a
+
+    @cached_property
+    def pos(self) -> float:  # only once chaining is over
+        return statistics.median(p[2] for p in self.pieces)
+
+    def cover(self) -> float:
+        covered, end = 0.0, self.a
+        for a, b, _, _ in self.pieces:
+            if b > end:
+                covered += b - max(a, end)
+                end = b
+        return covered / max(1.0, self.length)
+
+    def pos_at(self, t: float) -> float:
+        """Position across at ``t`` along (the nearest fragment's), following a slanted or bowed rule."""
+        best = min(self.pieces, key=lambda p: 0 if p[0] <= t <= p[1] else min(abs(t - p[0]), abs(t - p[1])))
+        return best[2]
+
+    def inked(self, t: float, reach: float) -> bool:
+        return any(a - reach <= t <= b + reach for a, b, _, _ in self.pieces)
+
+    @cached_property
+    def thickness(self) -> float:
+        return statistics.median(p[3] for p in self.pieces)
+
+    def crossed(self, ink: np.ndarray, side: int, skip: list[float], spread: int, step: int = 2) -> float:
+        """Share of the chain's length where ink lies close on both sides of it (within ``spread`` along):
+        strokes running across or beside it. Character strokes chained along a text line, or down a column
+        of 十, have ink of their own glyphs on both sides, a rule hardly anywhere (cells have padding);
+        positions in ``skip`` (crossing rules) are left out."""
+        ts = np.arange(self.a, self.b, step)
+        keep = np.ones(ts.size, bool)
+        if skip:
+            sk = np.asarray(skip)
+            keep = np.min(np.abs(ts[:, None] - sk[None, :]), axis=1) > side + self.thickness + spread
+        if ts.size == 0 or not keep.any():
+            return 0.0
+        centres = np.array([p[2] for p in self.pieces])
+        mids = np.array([(p[0] + p[1]) / 2 for p in self.pieces])
+        order = np.argsort(mids)
+        ps = np.interp(ts, mids[order], centres[order])
+        hw = self.thickness / 2 + 1
+        offs = np.arange(1, side + 1)
+        near = np.concatenate([-(hw + offs[::-1]), hw + offs])
+        across = np.rint(ps[:, None] + near[None, :]).astype(np.int64)
+        along = np.repeat(np.rint(ts).astype(np.int64)[:, None], near.size, axis=1)
+        h, w = ink.shape
+        if self.horizontal:
+            rows, cols = np.clip(across, 0, h - 1), np.clip(along, 0, w - 1)
+        else:
+            rows, cols = np.clip(along, 0, h - 1), np.clip(across, 0, w - 1)
+        hit = ink[rows, cols] > 0
+        k = max(1, spread // step)
+        before = _grow(hit[:, :side].any(axis=1), k)
+        after = _grow(hit[:, side:].any(axis=1), k)
+        return float((before & after)[keep].mean())
+
+    def segment(self) -> "Segment":
+        p0, p1 = self.pos_at(self.a), self.pos_at(self.b)
+        if self.horizontal:
+            return Segment(self.a, p0, self.b, p1)
+        return Segment(p0, self.a, p1, self.b)
+
+
+def _boxes(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Bounding boxes (x, y, w, h) of the 8-connected components of a 0/255 mask (outer contours: much
+    cheaper than labelling with statistics on a full page)."""
+    contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    if hierarchy is None:
+        return []
+    return [cv2.boundingRect(c) for c, hh in zip(contours, hierarchy[0]) if hh[3] < 0]
+
+
+def _grow(flags: np.ndarray, k: int) -> np.ndarray:
+    """Boolean run grown by ``k`` positions each way."""
+    if not flags.any():
+        return flags
+    kernel = np.ones(2 * k + 1)
+    return np.convolve(flags.astype(np.float64), kernel, mode="same") > 0
+
+
+def _fragments(ink: np.ndarray, horizontal: bool, length: int, thick: int) -> list[tuple[float, float, float, float]]:
+    """Straight runs of ink at least ``length`` long and at most ``thick`` thick: (a, b, position across).
+
+    A slightly slanted rule gives a staircase component taller than its stroke; its thickness is measured
+    as area / length, and it is cut into pieces so each keeps its own position across."""
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1) if horizontal else (1, length))
+    opened = cv2.morphologyEx(ink, cv2.MORPH_OPEN, kernel)
+    out = []
+    for x, y, w, h in _boxes(opened):
+        along, across = (w, h) if horizontal else (h, w)
+        if along < length:
+            continue
+        sub = opened[y:y + h, x:x + w] > 0
+        area = int(sub.sum())
+        if area > thick * along:
+            continue
+        if across <= thick:
+            profile = sub.sum(axis=1 if horizontal else 0)
+            c = float((y if horizontal else x) + np.dot(np.arange(across), profile) / max(1, area))
+            t = area / along
+            out.append((float(x), float(x + w), c, t) if horizontal else (float(y), float(y + h), c, t))
+            continue
+        # slanted: pieces of ``length`` along, each with its own centre across
+        if not horizontal:
+            sub = sub.T
+        step = max(length, 8)
+        for k in range(0, along, step):
+            part = sub[:, k:k + step]
+            rows = np.flatnonzero(part.any(axis=1))
+            if rows.size == 0 or rows[-1] - rows[0] + 1 > thick:
+                continue
+            c = float((y if horizontal else x) + rows.mean())
+            a0 = float((x if horizontal else y) + k)
+            out.append((a0, a0 + part.shape[1], c, float(part.sum()) / max(1, part.shape[1])))
+    return out
+
+
+def _chain(frags: list[tuple[float, float, float, float]], horizontal: bool, max_gap: float, tol: float,
+           drift: float) -> list[_Chain]:
+    """Greedy collinear chaining along the line: a fragment joins the chain whose end it continues
+    (gap ≤ ``max_gap``, sideways offset ≤ ``tol`` + ``drift`` × gap), else starts a new chain."""
+    chains: list[_Chain] = []
+    bins: dict[int, list[int]] = {}
+    size = max(1.0, tol)
+    for a, b, c, t in sorted(frags):
+        best, best_cost = None, None
+        key = int(c // size)
+        for k in (key - 1, key, key + 1):
+            for idx in bins.get(k, ()):
+                ch = chains[idx]
+                end = ch.b
+                gap = a - end
+                if gap > max_gap or b <= end:
+                    continue
+                off = abs(c - ch.pieces[-1][2])
+                if off > tol + drift * max(0.0, gap):
+                    continue
+                cost = max(0.0, gap) + 4 * off
+                if best_cost is None or cost < best_cost:
+                    best, best_cost = idx, cost
+        if best is None:
+            chains.append(_Chain(horizontal, [(a, b, c, t)]))
+            bins.setdefault(key, []).append(len(chains) - 1)
+        else:
+            ch = chains[best]
+            old = int(ch.pieces[-1][2] // size)
+            ch.add((a, b, c, t))
+            if old != key:
+                bins[old].remove(best)
+                bins.setdefault(key, []).append(best)
+    return chains
+
+
+def _junctions(chain: _Chain, others: np.ndarray, reach: float, corners: np.ndarray | None = None,
+               corner: int = 2) -> tuple[int, int]:
+    """(crossings, crossings reached by the chain's own ink) with perpendicular chains given as rows
+    (a, b, position across, thickness) of ``others``.
+
+    With ``corners`` (the page's ink): a crossing counts as reached only when it is a clean junction of
+    two thin lines — the four corner windows around it (``corner`` px, just beyond both lines) hold no
+    ink. The corners of cells are paper; where character strokes cross, ink is all around."""
+    if others.size == 0:
+        return 0, 0
+    t = others[:, 2]  # where each other line is, along this chain
+    crossing = (chain.a - reach <= t) & (t <= chain.b + reach) & (others[:, 0] - reach <= chain.pos) \
+        & (chain.pos <= others[:, 1] + reach)
+    t, widths = t[crossing], others[crossing, 3]
+    if t.size == 0:
+        return 0, 0
+    pieces = np.array([(a, b) for a, b, _, _ in chain.pieces])
+    inked = ((pieces[None, :, 0] - reach <= t[:, None]) & (t[:, None] <= pieces[None, :, 1] + reach)).any(axis=1)
+    if corners is not None:
+        h, w = corners.shape
+        p = chain.pos
+        hw_own = chain.thickness / 2 + 1
+        for k in np.flatnonzero(inked):
+            hw_other = widths[k] / 2 + 1
+            along, across = float(t[k]), p
+            empty = 0
+            for da in (-1, 1):
+                for dc in (-1, 1):
+                    a0 = along + da * hw_other
+                    c0 = across + dc * hw_own
+                    a_lo, a_hi = sorted((a0, a0 + da * corner))
+                    c_lo, c_hi = sorted((c0, c0 + dc * corner))
+                    a_lo, a_hi, c_lo, c_hi = int(round(a_lo)), int(round(a_hi)) + 1, int(round(c_lo)), int(round(c_hi)) + 1
+                    if chain.horizontal:
+                        win = corners[max(0, c_lo):min(h, c_hi), max(0, a_lo):min(w, a_hi)]
+                    else:
+                        win = corners[max(0, a_lo):min(h, a_hi), max(0, c_lo):min(w, c_hi)]
+                    empty += not win.any()
+            if empty < 3:
+                inked[k] = False
+    return int(t.size), int(inked.sum())
+
+
+def _spans(chains: list[_Chain]) -> np.ndarray:
+    return np.array([(c.a, c.b, c.pos, c.thickness) for c in chains], dtype=np.float64).reshape(-1, 4)
+
+
+def chained_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = LayoutSettings(),
+                     rule_ink: np.ndarray | None = None) -> list[Segment]:
+    """Rule segments of a worn scan (ink = 255): broken, faded, slightly slanted or bowed rules.
+
+    ``rule_ink`` (``CleanPage.rule_ink``) is the faint-inclusive mask: grey rules lost by the ink
+    threshold are found in it; without it ``binary`` is used.
+
+    1. fragments: straight thin runs of ink ≥ ``fragment_mm`` (directional opening);
+    2. chains: collinear fragments joined across gaps up to ``chain_gap_mm`` (broken, worn rules), with a
+       little sideways drift (residual skew, bowed paper); a chain counts when its ink covers
+       ``min_chain_cover`` of its length;
+    3. acceptance — aligned character strokes (十 over 十, the 1s of a numeric column), dashes and text
+       underlines chain too, but they stop short of the rules around them (cells have padding): a chain
+       below ``strong_cover`` counts only when its own ink reaches most of the rules it crosses; a solid
+       horizontal one must end on a vertical rule (or be very long), a solid vertical one must be long or run
+       between two horizontal rules;
+    4. ends snapped to the crossing rules, vertical rules trimmed to the first and last rule they cross.
+    """
+    ink = rule_ink if rule_ink is not None else binary
+    frag = _mm(dpi, settings.fragment_mm)
+    thick = max(6, dpi // 20)
+    tol = max(2.0, dpi / 100.0)
+    max_gap = float(_mm(dpi, settings.chain_gap_mm))
+    reach = float(max(3, dpi // 40))
+    hs = [c for c in _chain(_fragments(ink, True, frag, thick), True, max_gap, tol, settings.chain_drift)
+          if c.length >= 3 * _mm(dpi, settings.min_rule_mm) and c.cover() >= settings.min_chain_cover]
+    vs = [c for c in _chain(_fragments(ink, False, frag, thick), False, max_gap, tol, settings.chain_drift)
+          if c.length >= _mm(dpi, settings.min_rule_mm) and c.cover() >= settings.min_chain_cover]
+    side = _mm(dpi, settings.side_mm)
+    corner = _mm(dpi, settings.corner_mm)
+    spread = _mm(dpi, settings.spread_mm)
+
+    long_v = _mm(dpi, 12.0)
+
+    # strokes across a chain: counted everywhere first; then the crossings with long perpendicular chains
+    # that are clean themselves (rules) are left out — short ones are character strokes, not rules
+    side_v = _mm(dpi, settings.side_v_mm)
+    plain_h = [c.crossed(ink, side, [], spread) for c in hs]
+    plain_v = [c.crossed(ink, side_v, [], spread) for c in vs]
+
+    def not_text(chains: list[_Chain], others: list[_Chain], plain_others: list[float], side: int) -> list[_Chain]:
+        ruled = [o for o, x in zip(others, plain_others) if x <= settings.max_crossed and o.length >= long_v]
+        spans = _spans(ruled)
+        out = []
+        for c in chains:
+            crossing = (spans[:, 0] - reach <= c.pos) & (c.pos <= spans[:, 1] + reach)
+            if c.crossed(ink, side, spans[crossing, 2].tolist(), spread) <= settings.max_crossed:
+                out.append(c)
+        return out
+
+    hs, vs = not_text(hs, vs, plain_v, side), not_text(vs, hs, plain_h, side_v)
+    very_long = _mm(dpi, 40.0)
+
+    def weak_ok(chains: list[_Chain], others: np.ndarray) -> list[bool]:
+        """Per chain: does the line it lies on (its collinear chains, whatever the gaps between them) meet
+        the crossing rules with its own ink at most crossings? A rule worn into pieces longer apart than
+        ``chain_gap_mm`` is judged as one line."""
+        stats = [_junctions(c, others, reach, binary, corner) for c in chains]
+        order = sorted(range(len(chains)), key=lambda i: chains[i].pos)
+        ok = [False] * len(chains)
+        k = 0
+        while k < len(order):
+            group = [order[k]]
+            while k + 1 < len(order) and chains[order[k + 1]].pos - chains[group[0]].pos <= tol:
+                k += 1
+                group.append(order[k])
+            k += 1
+            n = sum(stats[i][0] for i in group)
+            hit = sum(stats[i][1] for i in group)
+            if hit >= max(2.0, settings.min_junction_share * n):
+                for i in group:
+                    ok[i] = True
+        return ok
+
+    # verticals first judged against every horizontal candidate, then horizontals against the kept verticals,
+    # then verticals again against the kept horizontals
+    def judge_v(h_set: list[_Chain]) -> list[_Chain]:
+        weak = weak_ok(vs, _spans(h_set))
+        return [c for c, w in zip(vs, weak) if w or (c.cover() >= settings.strong_cover and c.length >= long_v)]
+
+    v_keep = judge_v(hs)
+    v_spans = _spans(v_keep)
+    h_keep = []
+    weak = weak_ok(hs, v_spans)
+    for c, w in zip(hs, weak):
+        if c.cover() >= settings.strong_cover:
+            n, hit = _junctions(c, v_spans, reach)
+            anchored = sum(any(abs(o.pos_at(c.pos) - end) <= reach + tol and o.a - reach <= c.pos_at(end) <= o.b + reach
+                               for o in v_keep) for end in (c.a, c.b))
+            if anchored == 2 or (anchored == 1 and c.length >= very_long) or (not v_keep and c.length >= very_long) \
+                    or w:
+                h_keep.append(c)
+        elif w:
+            h_keep.append(c)
+    v_keep = judge_v(h_keep)
+
+    segs: list[Segment] = []
+    snap = max_gap
+    for c in h_keep:
+        a, b = c.a, c.b
+        # ends snapped to the vertical rules they (nearly) reach
+        near_a = [o.pos_at(c.pos) for o in v_keep if abs(o.pos_at(c.pos) - a) <= snap and o.a - snap <= c.pos_at(a) <= o.b + snap]
+        near_b = [o.pos_at(c.pos) for o in v_keep if abs(o.pos_at(c.pos) - b) <= snap and o.a - snap <= c.pos_at(b) <= o.b + snap]
+        a = min(near_a, key=lambda x: abs(x - a)) if near_a else a
+        b = min(near_b, key=lambda x: abs(x - b)) if near_b else b
+        segs.append(Segment(a, c.pos_at(c.a), b, c.pos_at(c.b)))
+    h_lines = [(c.pos, sg.x0, sg.x1, c) for c, sg in zip(h_keep, segs)]
+    min_len = _mm(dpi, settings.min_rule_mm)
+    for c in v_keep:
+        xv = c.pos
+        crossings = sorted(hc.pos_at(xv) for _, x0, x1, hc in h_lines
+                           if x0 - snap <= xv <= x1 + snap and c.a - snap <= hc.pos_at(xv) <= c.b + snap)
+        if len(crossings) >= 2 and crossings[-1] - crossings[0] >= min_len:
+            segs.append(Segment(c.pos_at(crossings[0]), crossings[0], c.pos_at(crossings[-1]), crossings[-1]))
+        elif not h_lines and c.length >= long_v:
+            segs.append(c.segment())
+    return segs
+
+
+def solid_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = LayoutSettings()) -> list[Segment]:
+    """Rule segments of a binarised page (ink = 255) that are nearly whole: the first pass on a scan.
 
     Horizontal rules are long (≥ 3 × ``min_rule_mm``). A vertical piece is a rule when it is long, or when
     it is at least a row's height and both its ends meet a horizontal rule — the vertical strokes of
@@ -100,8 +460,7 @@ def segments_from_binary(binary: np.ndarray, dpi: int, settings: LayoutSettings 
             k_close = cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1) if horizontal else (1, gap))
             m = cv2.morphologyEx(m, cv2.MORPH_CLOSE, k_close)
         m = cv2.morphologyEx(m, cv2.MORPH_OPEN, k_open)
-        n, _, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
-        return [tuple(int(v) for v in stats[i][:4]) for i in range(1, n)]
+        return _boxes(m)
 
     long_v = _mm(dpi, 12.0)
     reach = max(3, dpi // 40)
@@ -147,6 +506,63 @@ def segments_from_binary(binary: np.ndarray, dpi: int, settings: LayoutSettings 
         if on_rule(xc, y) and on_rule(xc, y + h):
             segs.append(Segment(xc, float(y), xc, float(y + h)))
     return segs
+
+
+def segments_from_binary(binary: np.ndarray, dpi: int, settings: LayoutSettings = LayoutSettings(),
+                         rule_ink: np.ndarray | None = None) -> list[Segment]:
+    """Rule segments of a scan: the solid pass, or — given ``rule_ink`` — the chained pass."""
+    if rule_ink is None:
+        return solid_segments(binary, dpi, settings)
+    return chained_segments(binary, dpi, settings, rule_ink)
+
+
+def _area(b: tuple[int, int, int, int]) -> float:
+    return max(0, b[2] - b[0]) * max(0, b[3] - b[1])
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    return _area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
+
+
+def _prefer(base: list[Grid], other: list[Grid], better) -> list[Grid]:
+    """``base`` with each of ``other``'s grids added where it overlaps nothing, or put in place of what it
+    overlaps when that covers less than 80 % of it (a part of the table) or when ``better(grid, old)``."""
+    out = list(base)
+    for g in other:
+        inside = [o for o in out if _overlap(o.bbox, g.bbox) > 0.3 * min(_area(o.bbox), _area(g.bbox))]
+        if not inside:
+            out.append(g)
+            continue
+        covered = sum(_area(o.bbox) for o in inside)
+        if covered < 0.8 * _area(g.bbox) or (len(inside) == 1 and better(g, inside[0])):
+            out = [o for o in out if o not in inside] + [g]
+    return out
+
+
+def scan_tables(binary: np.ndarray, rule_ink: np.ndarray | None, page_w: int, page_h: int, dpi: int,
+                settings: LayoutSettings = LayoutSettings()) -> list[Grid]:
+    """Tables of a scanned page, from two passes over its rules.
+
+    The solid pass (whole rules, small gaps bridged) is exact on good scans; the chained pass (fragments
+    chained across gaps of several mm, faint rules from ``rule_ink``) survives worn ones. Per table the
+    solid grid is kept unless another pass saw more of it: a larger table where the solid pass found only a
+    part (or nothing); the strict pass on the faint mask with at least its rows and columns (grey rules); the
+    chained pass with more rows in the same columns (row rules the solid pass lost)."""
+    solid = find_tables(solid_segments(binary, dpi, settings), page_w, page_h, dpi, settings)
+    if rule_ink is None:
+        return solid
+    # faint rules: the same strict pass on the faint-inclusive mask; taken where it sees a superset
+    # (faint pixels next to dark strokes are the halo of text, not rules: left out, so text is not fattened)
+    k = 2 * _mm(dpi, 0.3) + 1
+    halo = cv2.dilate(binary, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    faint_ink = cv2.bitwise_or(binary, cv2.bitwise_and(rule_ink, cv2.bitwise_not(halo)))
+    faint = find_tables(solid_segments(faint_ink, dpi, settings), page_w, page_h, dpi, settings)
+    out = _prefer(solid, faint, lambda g, o: g.n_rows >= o.n_rows and g.n_cols >= o.n_cols)
+    # broken rules: the chained pass, taken where it sees more rows in the same columns
+    chained = find_tables(chained_segments(binary, dpi, settings, rule_ink), page_w, page_h, dpi, settings)
+    out = _prefer(out, chained, lambda g, o: g.n_rows > o.n_rows and g.n_cols <= o.n_cols)
+    out.sort(key=lambda g: (g.ys[0], g.xs[0]))
+    return out
 
 
 def _ink_cover(binary: np.ndarray, x: int, y: int, w: int, h: int, vertical: bool) -> float:

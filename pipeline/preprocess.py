@@ -52,6 +52,8 @@ class PreprocessSettings:
     watermark_seed_reach_mm: float = 15.0  # ... smaller ones only within this distance of such a seed
     paper_white_above: int = 232  # after cleaning, lighter pixels are paper and become pure white
     ink_threshold: int = 185  # binary: cleaned grey below this is ink
+    rule_background_mm: float = 1.6  # local paper level: brightest grey within this window (wider than a rule)
+    rule_contrast: float = 0.06  # rule ink: at least this much darker than the local paper (grey 220 on white)
 
 
 @dataclass
@@ -62,6 +64,7 @@ class CleanPage:
     watermark_mask: np.ndarray  # bool, where watermark text was
     skew: float  # degrees that were corrected (content tilt, counter-clockwise positive)
     color: np.ndarray  # deskewed colour page (BGR), for crops; the input array itself when not rotated
+    rule_ink: np.ndarray | None = None  # uint8 0/255: faint ink too (grey rules 150–220), for rule finding
 
 
 def mm_px(mm: float, dpi: int) -> float:
@@ -248,6 +251,19 @@ def watermark_mask_of(gray: np.ndarray, chroma: np.ndarray, keep: np.ndarray,
     return _upscale(cand, (h, w))
 
 
+def rule_ink_of(value: np.ndarray, settings: PreprocessSettings) -> np.ndarray:
+    """Everything darker than its local paper by ``rule_contrast`` (background division), before any
+    seal or watermark clearing: grey photocopied or faded rules (150–220) that the ink threshold loses.
+
+    This mask holds text, watermark strokes and noise as well; only long, thin, straight runs of it
+    become rules (directional filtering and chaining in :mod:`pipeline.layout`)."""
+    k = _odd(mm_px(settings.rule_background_mm, settings.dpi))
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+    background = cv2.blur(cv2.dilate(value, kernel), (k, k))
+    limit = cv2.convertScaleAbs(background, alpha=1.0 - settings.rule_contrast)
+    return np.where(value < limit, 255, 0).astype(np.uint8)
+
+
 # ----------------------------------------------------------------------------------------------
 # the page
 # ----------------------------------------------------------------------------------------------
@@ -276,6 +292,8 @@ def preprocess_page(image_bgr: np.ndarray, settings: PreprocessSettings = Prepro
         b, g, r = cv2.split(color)
         value = cv2.max(cv2.max(b, g), r)
 
+    rule_ink = rule_ink_of(value, settings)
+
     sample = value[::8, ::8]
     paper = float(np.percentile(sample, settings.paper_percentile)) if sample.size else 255.0
     gain = 255.0 / paper if paper > 100 else 1.0
@@ -299,4 +317,4 @@ def preprocess_page(image_bgr: np.ndarray, settings: PreprocessSettings = Prepro
     cleaned[cleaned >= settings.paper_white_above] = 255  # no white ghosts of the lifted ink on grey paper
     binary = np.where(cleaned < settings.ink_threshold, 255, 0).astype(np.uint8)
     return CleanPage(gray=cleaned, binary=binary, seal_mask=seal_mask, watermark_mask=watermark_mask,
-                     skew=skew, color=color)
+                     skew=skew, color=color, rule_ink=rule_ink)
