@@ -17,7 +17,7 @@ from . import __version__
 from .assemble import assemble
 from .ingest import IngestSettings, SourcePage, open_document
 from .interpret import document_metadata, interpret_cells
-from .layout import LayoutSettings, find_tables, segments_from_binary
+from .layout import LayoutSettings, find_tables, scan_tables
 from .model import Document, PageInfo
 from .ocr import OcrSettings, get_recognizer
 from .orientation import OrientationSettings, detect_orientation
@@ -75,8 +75,7 @@ def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes) -
     times.add("preprocess", t0)
     t0 = time.perf_counter()
     h, w = clean.gray.shape
-    grids = find_tables(segments_from_binary(clean.binary, page.dpi, settings.layout), w, h, page.dpi,
-                        settings.layout)
+    grids = scan_tables(clean.binary, clean.rule_ink, w, h, page.dpi, settings.layout)
     times.add("layout", t0)
     t0 = time.perf_counter()
     reading = read_ocr(page, clean, grids, get_recognizer(settings.ocr), settings.read)

@@ -546,21 +546,16 @@ def scan_tables(binary: np.ndarray, rule_ink: np.ndarray | None, page_w: int, pa
     The solid pass (whole rules, small gaps bridged) is exact on good scans; the chained pass (fragments
     chained across gaps of several mm, faint rules from ``rule_ink``) survives worn ones. Per table the
     solid grid is kept unless another pass saw more of it: a larger table where the solid pass found only a
-    part (or nothing); the strict pass on the faint mask with at least its rows and columns (grey rules); the
-    chained pass with more rows in the same columns (row rules the solid pass lost)."""
+    part (or nothing), or one with more rows in the same columns (row rules the solid pass lost).
+
+    (A third pass — the solid one on the faint mask, taken where it saw a superset — was tried and dropped:
+    on generated sealed/watermarked scans it added spurious columns.)"""
     solid = find_tables(solid_segments(binary, dpi, settings), page_w, page_h, dpi, settings)
     if rule_ink is None:
         return solid
-    # faint rules: the same strict pass on the faint-inclusive mask; taken where it sees a superset
-    # (faint pixels next to dark strokes are the halo of text, not rules: left out, so text is not fattened)
-    k = 2 * _mm(dpi, 0.3) + 1
-    halo = cv2.dilate(binary, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
-    faint_ink = cv2.bitwise_or(binary, cv2.bitwise_and(rule_ink, cv2.bitwise_not(halo)))
-    faint = find_tables(solid_segments(faint_ink, dpi, settings), page_w, page_h, dpi, settings)
-    out = _prefer(solid, faint, lambda g, o: g.n_rows >= o.n_rows and g.n_cols >= o.n_cols)
     # broken rules: the chained pass, taken where it sees more rows in the same columns
     chained = find_tables(chained_segments(binary, dpi, settings, rule_ink), page_w, page_h, dpi, settings)
-    out = _prefer(out, chained, lambda g, o: g.n_rows > o.n_rows and g.n_cols <= o.n_cols)
+    out = _prefer(solid, chained, lambda g, o: g.n_rows > o.n_rows)
     out.sort(key=lambda g: (g.ys[0], g.xs[0]))
     return out
 

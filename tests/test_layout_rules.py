@@ -1,0 +1,74 @@
+"""Rules that survive wear: real 决算 pages rendered at 150 dpi and damaged the way archive scans are
+(rules broken in gaps of several mm, skew, grey faded rules), against the grids of the same pages'
+vector rules."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from pipeline.ingest import IngestSettings, open_document
+from pipeline.layout import chained_segments, find_tables, scan_tables, solid_segments
+from pipeline.preprocess import PreprocessSettings, preprocess_page
+from tests.conftest import REAL
+from tests.scan_damage import break_rules, fade_rules, render_pdf_page, skew
+
+PDF = REAL / "juesuan" / "putuo-shehuigongzuo-2024-juesuan.pdf"
+DPI = 150
+
+pytestmark = [pytest.mark.real, pytest.mark.skipif(not PDF.exists(), reason=f"{PDF} not available")]
+
+
+@pytest.fixture(scope="module")
+def vector_grids():
+    return {p.number: find_tables(p.rules or [], p.width, p.height, p.dpi)
+            for p in open_document(PDF, IngestSettings(dpi=DPI)).pages() if p.number in (6, 13)}
+
+
+def _clean(rgb: np.ndarray):
+    return preprocess_page(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), PreprocessSettings(dpi=DPI))
+
+
+def _shapes(grids) -> list[tuple[int, int]]:
+    return [(g.n_rows, g.n_cols) for g in grids]
+
+
+def test_broken_skewed_rules_are_chained(vector_grids):
+    """收入决算表 (14 rows × 9 columns): 15 % of every rule's length cut away in gaps of 1–4 mm, then a 3°
+    skew. Whole-rule detection loses it; fragments chained across the gaps recover every row and column."""
+    rng = np.random.default_rng(6)
+    clean = _clean(skew(break_rules(render_pdf_page(PDF, 5, DPI), DPI, rng, missing=0.15), 3.0))
+    h, w = clean.gray.shape
+    assert abs(clean.skew - 3.0) < 0.1
+    solid = find_tables(solid_segments(clean.binary, DPI), w, h, DPI)
+    assert (14, 9) not in _shapes(solid)
+    grids = scan_tables(clean.binary, clean.rule_ink, w, h, DPI)
+    assert _shapes(grids) == _shapes(vector_grids[6]) == [(14, 9)]
+    ref, got = vector_grids[6][0], grids[0]
+    assert max(abs(a - b) for a, b in zip(ref.ys, got.ys)) <= 6  # px at 150 dpi, after deskew
+    assert max(abs(a - b) for a, b in zip(ref.xs, got.xs)) <= 6
+
+
+def test_faint_grey_rules_survive_binarisation(vector_grids):
+    """Rules printed grey (150–220) vanish at the ink threshold; the faint-rule mask keeps them."""
+    rng = np.random.default_rng(7)
+    clean = _clean(fade_rules(render_pdf_page(PDF, 5, DPI), DPI, rng, (150, 220)))
+    h, w = clean.gray.shape
+    assert _shapes(find_tables(solid_segments(clean.binary, DPI), w, h, DPI)) != [(14, 9)]
+    assert clean.rule_ink is not None
+    assert _shapes(scan_tables(clean.binary, clean.rule_ink, w, h, DPI)) == [(14, 9)]
+
+
+def test_aligned_character_strokes_never_become_rules(vector_grids):
+    """一般公共预算财政拨款基本支出决算表 (40 dense rows): stacked digits (0.00 down a column), 十 over 十 and
+    aligned strokes of labels chain into long runs of ink — but none of them becomes a rule."""
+    clean = _clean(render_pdf_page(PDF, 12, DPI))
+    h, w = clean.gray.shape
+    ref = vector_grids[13][0]
+    segs = chained_segments(clean.binary, DPI, rule_ink=clean.rule_ink)
+    verticals = [(s.x0 + s.x1) / 2 for s in segs if not s.horizontal]
+    horizontals = [(s.y0 + s.y1) / 2 for s in segs if s.horizontal]
+    assert verticals and horizontals
+    assert all(min(abs(x - r) for r in ref.xs) <= 4 for x in verticals)
+    assert all(min(abs(y - r) for r in ref.ys) <= 4 for y in horizontals)
+    assert _shapes(scan_tables(clean.binary, clean.rule_ink, w, h, DPI)) == [(40, 6)]
