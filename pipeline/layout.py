@@ -360,8 +360,12 @@ def chained_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = La
     # strokes across a chain: counted everywhere first; then the crossings with long perpendicular chains
     # that are clean themselves (rules) are left out — short ones are character strokes, not rules
     side_v = _mm(dpi, settings.side_v_mm)
-    plain_h = [c.crossed(ink, side, [], spread) for c in hs]
-    plain_v = [c.crossed(ink, side_v, [], spread) for c in vs]
+    # (cheap first: a chain neither solid nor reaching any crossing candidate is dropped before the costly tests)
+    all_h, all_v = _spans(hs), _spans(vs)
+    hs = [c for c in hs if c.cover() >= settings.strong_cover or _junctions(c, all_v, reach)[1] >= 1]
+    vs = [c for c in vs if c.cover() >= settings.strong_cover or _junctions(c, all_h, reach)[1] >= 1]
+    plain_h = [c.crossed(ink, side, [], spread) if c.length >= long_v else 1.0 for c in hs]
+    plain_v = [c.crossed(ink, side_v, [], spread) if c.length >= long_v else 1.0 for c in vs]
 
     def not_text(chains: list[_Chain], others: list[_Chain], plain_others: list[float], side: int) -> list[_Chain]:
         ruled = [o for o, x in zip(others, plain_others) if x <= settings.max_crossed and o.length >= long_v]
