@@ -16,6 +16,7 @@ from rapidfuzz import fuzz
 
 from .headers import HeaderCell, flatten_header, is_column_number_row
 from .model import Cell, Row, Table
+from .performance import FORM_KIND, form_title, form_year, is_form_grid, join_form_columns, starts_form
 from .read import GridReading, PageReading, TextLine
 from .textnorm import compare_key
 
@@ -26,7 +27,8 @@ _FORM = re.compile(r"公开\s*0?(\d{1,2})\s*表")
 _UNIT = re.compile(r"(?:金额)?单位\s*[:：]\s*(万元|元|千元|亿元)")
 _DEPT = re.compile(r"(?:部门名称|单位名称|编制部门|编制单位|预算单位|部门|单位)\s*[:：]\s*([^\s:：]{2,40}?)(?:\s|$|\d{4}年|单位[:：]|金额单位)")
 _YEAR = re.compile(r"(20\d{2})\s*年度?")
-_TITLE = re.compile(r"(表|情况|明细)$")
+_TITLE = re.compile(r"(表|情况|明细|指标体系)$")
+_TITLE_YEAR = re.compile(r"\s*[（(]\s*20\d{2}\s*年度?\s*[)）]$")
 _NOTE = re.compile(r"^(注|说明|备注|填报说明)\s*[:：0-9１-９]|本表无数据|^注[:：]?")
 
 
@@ -43,6 +45,7 @@ class PageTable:
     below: list[TextLine] = field(default_factory=list)
     col_edges: list[float] = field(default_factory=list)
     all_rows: list[Row] = field(default_factory=list)  # every non-empty grid row, header rows included
+    form: bool = False  # a 绩效自评表 (pipeline.performance): every row is a body row
 
 
 def _has_data(texts: list[str]) -> bool:
@@ -124,7 +127,12 @@ def page_tables(reading: PageReading) -> list[PageTable]:
         spans = [[1] * g.n_cols for _ in range(g.n_rows)]
         for cell in g.cells:
             spans[cell.row][cell.col] = cell.rowspan
-        n_header = _header_rows(texts, spans)
+        top = g.ys[0]
+        prev_bottom = grids[k - 1].grid.ys[-1] if k > 0 else 0
+        above = [ln for ln in reading.lines if prev_bottom - 2 <= ln.bbox[3] <= top + 2 and ln.bbox[1] < top]
+        # a 绩效自评表 changes columns section by section: no header band, every row is a body row
+        form = is_form_grid([ln.text for ln in above], texts)
+        n_header = 0 if form else _header_rows(texts, spans)
         # header cells, with spans clipped to the header band
         header_cells = []
         for cell in g.cells:
@@ -155,14 +163,11 @@ def page_tables(reading: PageReading) -> list[PageTable]:
             all_rows.append(row)
             if r >= n_header:
                 body.append(row)
-        top = g.ys[0]
-        prev_bottom = grids[k - 1].grid.ys[-1] if k > 0 else 0
         next_top = grids[k + 1].grid.ys[0] if k + 1 < len(grids) else reading.height + 1
-        above = [ln for ln in reading.lines if prev_bottom - 2 <= ln.bbox[3] <= top + 2 and ln.bbox[1] < top]
         below = [ln for ln in reading.lines if ln.bbox[1] >= g.ys[-1] - 2 and ln.bbox[3] <= next_top + 2]
         width = g.xs[-1] - g.xs[0]
         edges = [(x - g.xs[0]) / max(1.0, width) for x in g.xs]
-        out.append(PageTable(reading.number, gr, header_cells, n_header, body, above, below, edges, all_rows))
+        out.append(PageTable(reading.number, gr, header_cells, n_header, body, above, below, edges, all_rows, form))
     return out
 
 
@@ -217,6 +222,7 @@ def _meta(lines: list[TextLine]) -> dict:
     titles = []
     for ln in lines:
         t = _FORM.sub("", ln.text).strip()
+        t = _TITLE_YEAR.sub("", t)  # 部门预算项目支出绩效自评表（2023年度）
         t = re.sub(r"^(附表|表)?\s*\d{0,2}[-—.、]?\s*", "", t) if re.match(r"^(附表|表)\s*\d", t) else t
         if 3 <= len(t) <= 40 and _TITLE.search(t) and not _NOTE.match(t) and "：" not in t and ":" not in t:
             titles.append(t)
@@ -288,6 +294,18 @@ def assemble(readings: list[PageReading]) -> list[Table]:
         is_first_on_page = not any(p is not pt and p.page == pt.page and p.grid_reading.grid.ys[0] <
                                    pt.grid_reading.grid.ys[0] for p in pts)
         mapping = None
+        begins_form = pt.form and starts_form([r.texts() for r in pt.all_rows])
+        if pt.form and not meta["title"]:
+            meta["title"] = form_title([ln.text for ln in pt.above])  # a title cut short (“…项目支出绩效自评”)
+        if (last is not None and last[0].kind == FORM_KIND and is_first_on_page and pt.page == last[1].page + 1
+                and not meta["title"] and not begins_form):
+            table, previous = last
+            join_form_columns(table, previous, pt)  # the next page of a form: its rows, columns matched by position
+            if pt.page not in table.pages:
+                table.pages.append(pt.page)
+            table.notes.extend(_notes(pt.below))
+            last = (table, pt)
+            continue
         if (last is not None and is_first_on_page and pt.page == last[1].page + 1 and not meta["title"]
                 and not meta["form"] and not _same_columns(last[1], pt)):
             mapping = _column_map(last[1], pt)
@@ -298,7 +316,7 @@ def assemble(readings: list[PageReading]) -> list[Table]:
                                    for h in pt.header_cells]
                 pt.col_edges = last[1].col_edges
         if (last is not None and is_first_on_page and pt.page == last[1].page + 1 and not meta["title"]
-                and not meta["form"] and _same_columns(last[1], pt)):
+                and not meta["form"] and _same_columns(last[1], pt) and not begins_form):
             table, _ = last
             # header repeated (as read: OCR may differ a little) → drop it; otherwise what looked like header
             # rows are body rows
@@ -319,6 +337,9 @@ def assemble(readings: list[PageReading]) -> list[Table]:
                       pages=[pt.page], header=header_grid, columns=columns, rows=list(pt.body),
                       notes=_notes(pt.below), department=meta["department"], year=meta["year"],
                       bbox=pt.grid_reading.grid.bbox)
+        if pt.form:
+            table.kind = FORM_KIND
+            table.year = form_year([ln.text for ln in pt.above])  # the 年度 evaluated, not the date it was filled in
         tables.append(table)
         last = (table, pt)
     for table in tables:

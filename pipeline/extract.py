@@ -140,14 +140,19 @@ def finish_document(doc: Document, times: StageTimes | None = None) -> None:
     from .templates import identify_template
     from .validate import validate_document
 
+    from .performance import attach_records, finish_records
+
     t0 = time.perf_counter()
     for table in doc.tables:
         identify_template(table)
-        assign_codes(table, doc.year)
-        _no_values_in_label_columns(table)
+        if table.kind != "performance":  # 绩效自评表 print no classification codes
+            assign_codes(table, doc.year)
+            _no_values_in_label_columns(table)
     if normalise_ocr_labels(doc):
         for table in doc.tables:  # codes again, from the corrected labels
-            assign_codes(table, doc.year)
+            if table.kind != "performance":
+                assign_codes(table, doc.year)
+    attach_records(doc)
     times.add("interpret", t0)
     t0 = time.perf_counter()
     validate_document(doc)
@@ -155,4 +160,5 @@ def finish_document(doc: Document, times: StageTimes | None = None) -> None:
     times.add("validate", t0)
     t0 = time.perf_counter()
     score_document(doc)
+    finish_records(doc)
     times.add("score", t0)

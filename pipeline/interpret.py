@@ -57,6 +57,11 @@ def _is_noise(text: str) -> bool:
 def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
     """Values of amount columns; ``format`` reason for text that is not a well-formed amount; OCR slips
     in amounts undone (the reading is kept as an alternative)."""
+    if table.kind == "performance":
+        from .performance import interpret_form_cells
+
+        interpret_form_cells(table, ocr_pages)
+        return
     amount_cols = [is_amount_column(c) for c in table.columns]
     known = [bool(c) for c in table.columns]  # a column without a header label is not known to hold amounts
     for row in table.rows:

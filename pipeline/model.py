@@ -135,6 +135,10 @@ class Table:
     department: str = ""
     year: int | None = None
     bbox: BBox | None = None  # on the first page
+    # a 绩效自评表 keeps its grid and adds kind = "performance" and the form read as a record (the fields with
+    # the (row, column) of the cell each value came from; pipeline.performance builds it)
+    kind: str = ""
+    record: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -148,6 +152,10 @@ class Table:
             d["department"] = self.department
         if self.year is not None:
             d["year"] = self.year
+        if self.kind:
+            d["kind"] = self.kind
+        if self.record is not None:
+            d["record"] = self.record
         return d
 
     @classmethod
@@ -155,7 +163,8 @@ class Table:
         return cls(id=d["id"], title=d.get("title", ""), form=d.get("form", ""), unit=d.get("unit", ""),
                    pages=list(d.get("pages", [])), header=d.get("header", []), columns=d.get("columns", []),
                    rows=[Row.from_dict(r) for r in d.get("rows", [])], notes=list(d.get("notes", [])),
-                   template=d.get("template"), department=d.get("department", ""), year=d.get("year"))
+                   template=d.get("template"), department=d.get("department", ""), year=d.get("year"),
+                   kind=d.get("kind", ""), record=d.get("record"))
 
 
 @dataclass

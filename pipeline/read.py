@@ -78,6 +78,20 @@ def _group_lines(chars: list[TextChar]) -> list[list[TextChar]]:
                 break
         else:
             lines.append((c.y0, c.y1, [c]))
+    # a small mark that came first (“ sits high, 一 is a thin stroke) may have started a line of its own
+    # that the line's tall characters, arriving later, grew over: merge lines that overlap like characters
+    k = 0
+    while k < len(lines):
+        top, bottom, members = lines[k]
+        for j in range(k + 1, len(lines)):
+            t2, b2, m2 = lines[j]
+            overlap = min(bottom, b2) - max(top, t2)
+            if overlap > 0 and overlap > 0.33 * min(bottom - top, b2 - t2):
+                lines[k] = (min(top, t2), max(bottom, b2), members + m2)
+                del lines[j]
+                break
+        else:
+            k += 1
     return [sorted(m, key=lambda c: c.x0) for _, _, m in sorted(lines, key=lambda l: l[0])]
 
 

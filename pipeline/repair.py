@@ -33,6 +33,10 @@ class RepairSettings:
     max_rounds: int = 4
     confusion_confidence: float = 0.5  # prior of a confusion-set reading (OCR alternatives carry their own)
     max_digits: int = 16
+    # a 绩效自评表 cell is repaired only when it was read by OCR, its OCR's own second reading is proven and
+    # two equations prove it (an 执行数 in its 执行率 and in the 资金总额 sum): forms that do not add up are
+    # common, a single failing 总分 is the form's own error, not a misreading
+    min_form_equations: int = 2
 
 
 @dataclass(frozen=True)
@@ -141,28 +145,39 @@ def find_proofs(doc: Document, settings: RepairSettings | None = None) -> tuple[
         a, e = ident.sides(values)
         diffs.append(a - e)
         coefs.append(_coefficients(ident))
+    holds = [ident.holds(values) for ident in identities]
     by_cell: dict[CellRef, list[int]] = {}
     for k, ident in enumerate(identities):
         for ref in ident.cells():
             by_cell.setdefault(ref, []).append(k)
-    failing = [k for k, ident in enumerate(identities) if abs(diffs[k]) > ident.tolerance + EPS]
+    failing = [k for k in range(len(identities)) if not holds[k]]
     lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
+    forms = {t.id for t in doc.tables if t.kind == "performance"}
+    ocr_pages = {p.number for p in doc.pages if p.mode == "ocr"}
+    row_page = {(t.id, ri): r.page for t in doc.tables if t.id in forms for ri, r in enumerate(t.rows)}
     candidates = sorted({ref for k in failing for ref in identities[k].cells()})
     proofs: list[Proof] = []
     for ref in candidates:
         involved = by_cell[ref]
-        if any(abs(diffs[k]) <= identities[k].tolerance + EPS for k in involved):
+        equations = [k for k in involved if identities[k].op != "le"]
+        if any(holds[k] for k in equations):
             continue  # the original reading already satisfies one of its identities
+        form = ref[0] in forms
+        if form and (len(equations) < settings.min_form_equations or row_page[ref[:2]] not in ocr_pages):
+            continue  # one sum alone (a 总分) cannot tell a misreading from a form that does not add up
         cell = lookup[ref]
         if parse_number(cell.text).kind == "text":
             continue
         old = values[ref]
         for text, source, conf in _readings(cell, settings):
+            if form and source != "ocr":
+                continue  # forms: only the OCR's own second reading, never a guessed digit confusion
             p = parse_number(text)
             if p.kind != "number" or p.value is None:
                 continue
             delta = p.value - old
-            if all(abs(diffs[k] + coefs[k][ref] * delta) <= identities[k].tolerance + EPS for k in involved):
+            if all((abs(diffs[k] + coefs[k][ref] * delta) <= identities[k].tolerance + EPS)
+                   if identities[k].op == "eq" else identities[k].holds(values, ref, p.value) for k in involved):
                 proofs.append(Proof(ref, text, p.value, source, conf, tuple(involved)))
     return identities, proofs
 

@@ -26,7 +26,7 @@ from .model import Table
 from .resources import load_json, models_path
 from .textnorm import compare_key
 
-NON_TEMPLATE_FILES = {"row_labels.json", "cross.json", "function_classes.json", "confusions.json"}
+NON_TEMPLATE_FILES = {"row_labels.json", "cross.json", "function_classes.json", "confusions.json", "performance.json"}
 _FORM = re.compile(r"公开\s*0?(\d{1,2})\s*表?")
 _YEAR_PREFIX = re.compile(r"^\d{4}年(度)?")
 _QUOTES = re.compile(r"[\"'“”‘’「」『』]")
@@ -119,16 +119,55 @@ def form_number(text: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _by_title(title: str, templates: dict[str, Template]) -> str | None:
+def _by_title(title: str, templates: dict[str, Template], words: list[str] | None = None) -> str | None:
+    """The template whose longest alias the title contains; several with the same alias (the Shanxi and the
+    county 项目支出绩效自评表) are told apart by the words their grid must (``header_words``) or must not
+    (``exclude_words``) print."""
     key = title_key(title)
     if not key:
         return None
-    best: tuple[int, str] | None = None
+    best: tuple[int, list[str]] | None = None
     for t in templates.values():
         for alias in [t.title, *t.aliases]:
             a = title_key(alias)
-            if a and a in key and (best is None or len(a) > best[0]):
-                best = (len(a), t.id)
+            if a and a in key:
+                if best is None or len(a) > best[0]:
+                    best = (len(a), [t.id])
+                elif len(a) == best[0] and t.id not in best[1]:
+                    best[1].append(t.id)
+    if best is None:
+        return None
+    if len(best[1]) > 1 and words is not None:
+        fits = [tid for tid in best[1] if _words_fit(templates[tid], words)]
+        return (fits or best[1])[0]
+    return best[1][0]
+
+
+def _words_fit(template: Template, words: list[str]) -> bool:
+    def found(pattern: str) -> bool:
+        return any(re.search(pattern, w) for w in words)
+
+    return (all(found(p) for p in template.extra.get("header_words", []))
+            and not any(found(p) for p in template.extra.get("exclude_words", [])))
+
+
+def _grid_words(table: Table, rows: int = 40) -> list[str]:
+    """The texts printed in a table's header and first rows (a form's section and column labels)."""
+    out = [compare_key(c) for r in table.header for c in r if c]
+    for row in table.rows[:rows]:
+        out.extend(compare_key(c.text) for c in row.cells if c.text)
+    return out
+
+
+def _by_signature_words(table: Table, templates: dict[str, Template]) -> str | None:
+    """A 绩效自评表 whose title was not read: the template whose ``signature_words`` all occur in its grid."""
+    words = _grid_words(table)
+    best: tuple[int, str] | None = None
+    for t in templates.values():
+        sig = t.extra.get("signature_words")
+        if sig and all(any(re.search(p, w) for w in words) for p in sig) and _words_fit(t, words):
+            if best is None or len(sig) > best[0] or (t.id < best[1] and len(sig) == best[0]):
+                best = (len(sig), t.id)
     return best[1] if best else None
 
 
@@ -151,9 +190,14 @@ def identify_template(table: Table) -> str | None:
     n = form_number(table.form) or form_number(table.title)
     if n is not None and f"T{n:02d}" in templates:
         found = f"T{n:02d}"
+    form = table.kind == "performance"
     if found is None:
-        found = _by_title(table.title, templates)
-    if found is None and table.columns:
+        found = _by_title(table.title, templates, _grid_words(table) if form else None)
+        if found is not None and form != (templates[found].layout == "performance"):
+            found = None  # a form titled like a 公开表 or the reverse: decided by the grid below
+    if found is None and form:
+        found = _by_signature_words(table, templates)
+    if found is None and table.columns and not form:
         found = _by_signature(table.columns, templates)
     table.template = found
     return found

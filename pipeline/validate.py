@@ -48,12 +48,17 @@ class Term:
 
 @dataclass
 class Identity:
+    """Σ lhs = Σ rhs + const. ``op``: ``eq`` (the default), ``le`` (Σ lhs ≤ Σ rhs: a 得分 never above its
+    分值) or ``ratio`` (lhs = 100 × rhs[0] / rhs[1]: a 执行率 in percent)."""
+
     rule: str
     table: str
     description: str
     lhs: list[Term]
     rhs: list[Term]
     tolerance: float
+    op: str = "eq"
+    const: float = 0.0
 
     def cells(self) -> list[CellRef]:
         seen: dict[CellRef, None] = {}
@@ -61,13 +66,21 @@ class Identity:
             seen.setdefault(t.ref, None)
         return list(seen)
 
-    def sides(self, values: dict[CellRef, float]) -> tuple[float, float]:
-        actual = sum(t.coef * values[t.ref] for t in self.lhs)
-        expected = sum(t.coef * values[t.ref] for t in self.rhs)
+    def sides(self, values: dict[CellRef, float], ref: CellRef | None = None,
+              value: float = 0.0) -> tuple[float, float]:
+        """(actual, expected); with ``ref``, as if that cell held ``value``."""
+        val = (lambda r: value if r == ref else values[r]) if ref is not None else values.__getitem__
+        actual = sum(t.coef * val(t.ref) for t in self.lhs)
+        if self.op == "ratio":
+            num, den = (t.coef * val(t.ref) for t in self.rhs)
+            return actual, (100.0 * num / den if den else 0.0)
+        expected = sum(t.coef * val(t.ref) for t in self.rhs) + self.const
         return actual, expected
 
-    def holds(self, values: dict[CellRef, float]) -> bool:
-        a, e = self.sides(values)
+    def holds(self, values: dict[CellRef, float], ref: CellRef | None = None, value: float = 0.0) -> bool:
+        a, e = self.sides(values, ref, value)
+        if self.op == "le":
+            return a <= e + self.tolerance + EPS
         return abs(a - e) <= self.tolerance + EPS
 
 
@@ -487,6 +500,10 @@ def expand_identities(doc: Document, settings: ValidationSettings | None = None)
                 _econ(view, spec, out)
             elif kind == "record_sum":
                 _record_sum(view, spec, out)
+            elif kind == "performance":
+                from .performance import form_identities
+
+                out.extend(form_identities(view.table, view.template))
             else:
                 raise ValueError(f"template {view.template.id}: unknown identity type {kind!r}")
     doc_classes = _doc_class_names(views)
@@ -514,7 +531,7 @@ def cell_values(doc: Document) -> dict[CellRef, float]:
 
 def to_check(ident: Identity, values: dict[CellRef, float]) -> Check:
     actual, expected = ident.sides(values)
-    return Check(rule=ident.rule, table=ident.table, ok=abs(actual - expected) <= ident.tolerance + EPS,
+    return Check(rule=ident.rule, table=ident.table, ok=ident.holds(values),
                  expected=round(expected, 6), actual=round(actual, 6), cells=ident.cells(),
                  description=ident.description, tolerance=ident.tolerance)
 

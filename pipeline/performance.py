@@ -1,0 +1,857 @@
+"""绩效自评表 (performance self-evaluation forms) read as records and checked by their own arithmetic.
+
+A form is one ruled table whose rows change meaning section by section (project, funds, 资金管理, goals,
+indicators, 总分). The templates ``models/templates/P*.json`` (layout ``performance``) say how each layout
+labels its sections and columns; :func:`build_record` walks the grid with them and returns the record:
+
+    {"project", "department", "implementer", "year",
+     "funds": [{"label", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"}],
+     "management": [...] (Henan forms), "goals": {"expected", "actual"},
+     "indicators": [{"level1", "level2", "level3", "target", "actual", "weight", "score", "reason"}],
+     "total": {"weight", "score"}, "grade", "groups", "findings"}
+
+Every value is ``{"text", "value", "cell": [row, column], "confidence", "review"}`` — the cell of the table
+it came from, so confidence, review flags and reviewers' corrections carry over (merged 一级/二级 cells
+are forward-filled: every indicator row points at the one printed cell). Targets also keep the operator,
+number and unit apart (:func:`parse_target`).
+
+:func:`form_identities` turns the form's arithmetic into identities for ``pipeline.validate`` (so failing
+checks flag cells, feed repair and confidence exactly like the 公开表 identities):
+
+- 执行率 = 全年执行数 / 全年预算数 (to the printed precision of all three);
+- 资金结(转)余 = 全年预算数 − 全年执行数 (Shanxi); 资金总额 = Σ sources (per column, where printed);
+- 总分 = Σ 得分 (执行率得分 + 资金管理 + indicators); Σ 分值 = 100 (the printed total weight, or the
+  template's 100); 一级 weight printed in its label (“产出指标 (50分)”) = Σ its indicators' 分值;
+- 得分 ≤ 分值 for every scored row.
+
+Findings are reported in the record, not as failing checks: the funds 得分 against 分值 × min(执行率, 1)
+(a scoring rule forms apply loosely) and 执行率 computed against 年初预算数.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .textnorm import clean_cell_text, compare_key
+
+# ------------------------------------------------------------------------------------------ targets
+_OPERATORS = {"≥": "≥", "≧": "≥", ">=": "≥", "≤": "≤", "≦": "≤", "<=": "≤", "=": "=", "＝": "=", "≡": "=", ">": ">",
+              "＞": ">", "<": "<", "＜": "<", "≈": "≈", "→": "→"}
+_OP_WORDS = {"不低于": "≥", "不少于": "≥", "大于等于": "≥", "不高于": "≤", "不超过": "≤", "小于等于": "≤", "大于": ">",
+             "小于": "<", "等于": "="}
+_NUMBER = re.compile(r"(\d+(?:[.,]\d+)*)")
+_UNIT = re.compile(r"^[\u4e00-\u9fff%‰a-zA-Z/.·．()（）]{0,8}$")
+
+
+def _num(text: str) -> float | None:
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        return None
+
+
+def parse_target(text: str, value: str | None = None, unit: str | None = None, split: bool = False
+                 ) -> dict[str, Any] | None:
+    """An indicator's target as printed, with operator, number and unit apart.
+
+    ``parse_target("≥95%")`` → operator ≥, number 95, unit %; ``"100人次"`` → number 100, unit 人次;
+    ``"效果显著"`` → qualitative. ``split=True``: Sichuan prints 指标性质 | 指标值 | 度量单位 in three cells
+    (``text`` is then the 指标性质, e.g. “≥” or “定性”).
+    """
+    if split:
+        nature, value, unit = (clean_cell_text(x or "") for x in (text, value, unit))
+        if not (nature or value or unit):
+            return None
+        if nature == "定性" or (value and _num(value) is None and not _NUMBER.search(value)):
+            return {"text": f"定性: {value}" if nature == "定性" else value, "operator": None, "number": None,
+                    "unit": unit or None, "qualitative": True, "value": None, "cell": None}
+        op = _OPERATORS.get(nature, nature or None)
+        number = _num(value) if value else None
+        return {"text": f"{nature}{value}{unit}", "operator": op, "number": number, "unit": unit or None,
+                "qualitative": number is None, "value": number, "cell": None}
+    t = clean_cell_text(text or "")
+    if not t:
+        return None
+    s = t.replace(" ", "")
+    op = None
+    for word, sym in _OP_WORDS.items():
+        if s.startswith(word):
+            op, s = sym, s[len(word):]
+            break
+    if op is None:
+        for sym in sorted(_OPERATORS, key=len, reverse=True):
+            if s.startswith(sym):
+                op, s = _OPERATORS[sym], s[len(sym):]
+                break
+    if op is None and re.match(r"^[—－-]\d", s) and t[0] in "—－":
+        op, s = "=", s[1:]  # Shanxi prints a dash for “=” (—64天, —100%)
+    m = _NUMBER.match(s)
+    if m:
+        rest = s[m.end():]
+        if re.match(r"^[-~～—至]\d", rest):  # a range (1-2, 10000-20000)
+            m2 = _NUMBER.match(rest[1:])
+            unit_text = rest[1 + m2.end():] if m2 else rest
+            if _UNIT.match(unit_text):
+                return {"text": t, "operator": op or "range", "number": _num(m.group(1)),
+                        "number_max": _num(m2.group(1)) if m2 else None, "unit": unit_text or None,
+                        "qualitative": False, "value": _num(m.group(1)), "cell": None}
+        if _UNIT.match(rest) and not re.search(r"\d", rest):
+            number = _num(m.group(1))
+            return {"text": t, "operator": op, "number": number, "unit": rest or None, "qualitative": False,
+                    "value": number, "cell": None}
+    if op is not None and not s:  # “=%”, “≥人”: an operator and a unit, the number left blank
+        return {"text": t, "operator": op, "number": None, "unit": None, "qualitative": False, "value": None,
+                "cell": None}
+    if op is not None and _UNIT.match(s) and not re.search(r"\d", s):
+        return {"text": t, "operator": op, "number": None, "unit": s or None, "qualitative": False, "value": None,
+                "cell": None}
+    return {"text": t, "operator": op, "number": None, "unit": None, "qualitative": True, "value": None,
+            "cell": None}
+
+
+# ------------------------------------------------------------------------------------------ vocabulary
+FORM_KIND = "performance"
+
+
+def vocabulary() -> dict[str, Any]:
+    from .resources import load_json
+
+    return load_json("templates", "performance.json")
+
+
+def _matches(key: str, patterns) -> bool:
+    return any(re.search(p, key) for p in patterns)
+
+
+def _performance_templates():
+    from .templates import load_templates
+
+    return {k: t for k, t in load_templates().items() if t.layout == "performance"}
+
+
+def is_form_grid(above: list[str], texts: list[list[str]]) -> bool:
+    """A ruled grid is a 绩效自评表: its title (the text above it) is a form title, or it prints the
+    indicator header (一级指标 | 二级指标 | 三级指标)."""
+    from .templates import _by_title
+
+    templates = _performance_templates()
+    if any(_by_title(line, templates) for line in above[-4:]):
+        return True
+    keys = {compare_key(t) for row in texts for t in row if t}
+    return all(any(re.search(p, k) for p in group for k in keys) for group in vocabulary()["grid_words"])
+
+
+def starts_form(rows: list[list[str]]) -> bool:
+    """The grid begins a form (项目名称 …, 部门（单位）名称 …, the 汇总表's 序号 …) rather than continuing one."""
+    start = vocabulary()["form_start"]
+    for texts in rows[:3]:
+        first = next((compare_key(t) for t in texts if t.strip()), "")
+        if first and _matches(first, start):
+            return True
+    return False
+
+
+def form_title(above: list[str]) -> str:
+    """The title of a form whose title line does not end the way titles do (a title cut short)."""
+    words = vocabulary()["form_titles"]
+    for line in reversed(above):
+        t = re.sub(r"\s*[（(]\s*20\d{2}\s*年度?\s*[)）]$", "", line.strip())
+        if 4 <= len(t) <= 60 and any(w in compare_key(t) for w in words) and "：" not in t and ":" not in t:
+            return t
+    return ""
+
+
+def form_year(above: list[str]) -> int | None:
+    """The year a form evaluates: “(2023年度)”, “2023年度” — not the date it was filled in (2024年05月)."""
+    for line in above:
+        m = re.search(r"(20\d{2})\s*年度", line)
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def join_form_columns(table, previous, pt, tol: float = 0.012) -> None:
+    """Append the rows of the next page of a form (``pt``) to ``table``: the two pages' column edges are
+    merged (a page may lack a rule the other has, e.g. when its rows all span two columns); every cell goes
+    to the column its left edge starts at."""
+    from .model import Cell, Row
+
+    union: list[float] = []
+    for x in sorted(list(previous.col_edges) + list(pt.col_edges)):
+        if not union or x - union[-1] > tol:
+            union.append(x)
+
+    def index(x: float) -> int:
+        return min(range(len(union)), key=lambda i: abs(union[i] - x))
+
+    def remap(rows, edges):
+        out = []
+        for row in rows:
+            cells = [Cell(text="") for _ in range(len(union) - 1)]
+            for c, cell in enumerate(row.cells):
+                k = min(index(edges[c]), len(union) - 2)
+                if cell.text or not cells[k].bbox:
+                    cells[k] = cell
+            for k, cell in enumerate(cells):
+                if cell.bbox is None:
+                    cell.bbox = row.cells[0].bbox
+            out.append(Row(page=row.page, cells=cells, codes=row.codes))
+        return out
+
+    if len(union) != len(previous.col_edges):
+        table.rows = remap(table.rows, previous.col_edges)
+        table.columns = [""] * (len(union) - 1)
+        table.header = [[""] * (len(union) - 1) for _ in table.header]
+    table.rows.extend(remap(pt.all_rows, pt.col_edges))
+    pt.col_edges = union
+
+
+def interpret_form_cells(table, ocr_pages: set[int]) -> None:
+    """Cell kinds and values of a form: numbers wherever they are printed (forms have no amount columns;
+    1366.8, 17.789 and 100.0 % are all well formed), an OCR slip that leaves the digits intact undone on
+    numeric-looking cells (the reading kept)."""
+    from .interpret import normalise_ocr_amount
+    from .model import Alternative
+    from .numbers import parse_number
+
+    for row in table.rows:
+        for cell in row.cells:
+            if row.page in ocr_pages and cell.text and not re.search(r"[\u4e00-\u9fff≥≤=<>＝＞＜]", cell.text):
+                fixed = normalise_ocr_amount(cell.text)
+                if fixed != cell.text and fixed and parse_number(fixed).kind == "number":
+                    cell.alternatives.insert(0, Alternative(cell.text, cell.ocr_score, "ocr"))
+                    cell.original, cell.text = cell.text, fixed
+                    cell.add_reason("format_normalised")
+            p = parse_number(cell.text)
+            cell.kind = p.kind if p.kind in ("number", "na", "empty") else "text"
+            cell.value = p.value if p.kind == "number" else None
+
+
+# ------------------------------------------------------------------------------------------ the record
+class FormGrid:
+    """The cells of a form table with their compare keys and the roles section headers give columns."""
+
+    def __init__(self, table):
+        self.table = table
+        self.keys = [[compare_key(c.text) for c in row.cells] for row in table.rows]
+
+    def text(self, r: int, c: int) -> str:
+        row = self.table.rows[r]
+        return row.cells[c].text if 0 <= c < len(row.cells) else ""
+
+    def first(self, r: int) -> tuple[int, str]:
+        """Column and key of the first non-empty cell of row r (-1, "" when empty)."""
+        for c, k in enumerate(self.keys[r]):
+            if k:
+                return c, k
+        return -1, ""
+
+    def roles(self, r: int, header: dict[str, list[str]]) -> dict[int, str]:
+        """Column → role of the header cells of row r."""
+        out = {}
+        for c, k in enumerate(self.keys[r]):
+            if not k:
+                continue
+            for role, pats in header.items():
+                if _matches(k, pats):
+                    out[c] = role
+                    break
+        return out
+
+    def field(self, r: int, c: int | None, numeric: bool = False) -> dict[str, Any] | None:
+        if c is None or r >= len(self.table.rows) or c >= len(self.table.rows[r].cells):
+            return None
+        cell = self.table.rows[r].cells[c]
+        out: dict[str, Any] = {"text": cell.text, "cell": [r, c]}
+        if numeric:  # numeric fields carry the value; text fields only their text
+            out["value"] = cell.value if cell.kind == "number" else None
+        return out
+
+    def value_in(self, r: int, col: int | None, stop: int | None) -> int | None:
+        """The column holding row r's value for a role whose header sits at ``col``: that column, or the
+        first non-empty cell before the next role's column (a value printed in a merged cell)."""
+        if col is None:
+            return None
+        n = len(self.keys[r])
+        if col < n and self.keys[r][col]:
+            return col
+        for c in range(col + 1, min(n, stop if stop is not None else n)):
+            if self.keys[r][c]:
+                return c
+        return col if col < n else None
+
+
+def _role_columns(roles: dict[int, str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for c in sorted(roles):
+        out.setdefault(roles[c], c)
+    return out
+
+
+def _next_col(cols: dict[str, int], col: int) -> int | None:
+    later = [c for c in cols.values() if c > col]
+    return min(later) if later else None
+
+
+def _label_left_of(g: FormGrid, r: int, limit: int, skip_cols: set[int] = frozenset()) -> int | None:
+    for c in range(0, min(limit, len(g.keys[r]))):
+        if g.keys[r][c] and c not in skip_cols:
+            return c
+    return None
+
+
+def _classify(g: FormGrid, r: int, v: dict) -> str:
+    keys = [k for k in g.keys[r] if k]
+    if not keys:
+        return "empty"
+    ind = v["indicators"]["header"]
+    if any(_matches(k, ind["level1"]) for k in keys) and any(
+            _matches(k, ind["level2"]) or _matches(k, ind["level3"]) for k in keys):
+        return "ind_header"
+    if any(_matches(k, v["summary"]["header"]["no"]) for k in keys) and any(
+            _matches(k, v["summary"]["header"]["自评得分"]) for k in keys):
+        return "summary_header"
+    funds = v["funds"]["header"]
+    hits = {role for k in keys for role, pats in funds.items() if _matches(k, pats) and role not in ("分值", "得分", "reason")}
+    if len(hits) >= 2:
+        return "funds_header"
+    if any(_matches(k, v["management"]["header"]["note"]) for k in keys):
+        return "mgmt_header"
+    goals = v["goals"]
+    if any(_matches(k, goals["expected"]) for k in keys) and any(_matches(k, goals["actual"]) for k in keys):
+        return "goal_header"
+    first = keys[0]
+    if _matches(first, goals["label_value"]):
+        return "goal_value"
+    if _matches(first, v["total_row"]):
+        return "total"
+    if _matches(first, v["funds"]["headerless"]["section"]):
+        return "funds_headerless"
+    if any(_matches(k, v["grade"]["conclusion"]) for k in keys[:2]):
+        return "conclusion"
+    if _matches(first, v["section_end"]) or first in ("任务名称",):
+        return "end"
+    return "row"
+
+
+def build_record(table, template, doc_year: int | None = None) -> dict[str, Any]:
+    """The form as a record (see the module docstring); every value with the cell it came from."""
+    v = vocabulary()
+    g = FormGrid(table)
+    kinds = [_classify(g, r, v) for r in range(len(table.rows))]
+    if template.extra.get("record") == "summary":
+        return _summary_record(g, kinds, v, table, doc_year)
+    rec: dict[str, Any] = {"project": None, "department": None, "implementer": None,
+                           "year": table.year or doc_year, "funds": [], "goals": {"expected": None, "actual": None},
+                           "indicators": [], "total": {"weight": None, "score": None}, "grade": None}
+    _fields(g, kinds, v, rec)
+    r = 0
+    n = len(table.rows)
+    while r < n:
+        kind = kinds[r]
+        if kind == "funds_header":
+            r = _funds(g, kinds, v, r, rec)
+            continue
+        if kind == "funds_headerless":
+            r = _funds_headerless(g, kinds, v, r, rec)
+            continue
+        if kind == "mgmt_header":
+            r = _management(g, kinds, v, r, rec)
+            continue
+        if kind == "goal_header":
+            r = _goals(g, v, r, rec)
+            continue
+        if kind == "goal_value" and rec["goals"]["expected"] is None:
+            c0, _ = g.first(r)
+            c1 = next((c for c in range(c0 + 1, len(g.keys[r])) if g.keys[r][c]), None)
+            rec["goals"]["expected"] = g.field(r, c1)
+        if kind == "ind_header":
+            r = _indicators(g, kinds, v, r, rec)
+            continue
+        if kind == "conclusion":
+            c0 = next(c for c, k in enumerate(g.keys[r]) if k and _matches(k, v["grade"]["conclusion"]))
+            c1 = next((c for c in range(c0 + 1, len(g.keys[r])) if g.keys[r][c]), None)
+            rec["grade"] = g.field(r, c1)
+        r += 1
+    _groups(g, v, rec)
+    return rec
+
+
+def _fields(g: FormGrid, kinds: list[str], v: dict, rec: dict) -> None:
+    labels = v["fields"]
+    all_label_pats = [p for pats in labels.values() for p in pats]
+    for r in range(len(g.keys)):
+        if kinds[r] not in ("row", "empty"):
+            if kinds[r] in ("funds_header", "ind_header", "goal_header", "mgmt_header", "summary_header"):
+                break
+            continue
+        keys = g.keys[r]
+        for c, k in enumerate(keys):
+            if not k:
+                continue
+            for name, pats in labels.items():
+                if name not in rec or rec[name] is not None or not _matches(k, pats):
+                    continue
+                if re.search(r"名称主管部门$", k):  # “项目名称 主管部门” in one cell: department on the next row
+                    val = next((cc for cc in range(c + 1, len(keys)) if keys[cc]), None)
+                    rec["project"] = g.field(r, val)
+                    if r + 1 < len(g.keys):
+                        nxt = [cc for cc, kk in enumerate(g.keys[r + 1]) if kk and not _matches(kk, all_label_pats)]
+                        if nxt:
+                            rec["department"] = g.field(r + 1, nxt[0])
+                    continue
+                val = next((cc for cc in range(c + 1, len(keys)) if keys[cc]), None)
+                if val is not None and _matches(keys[val], all_label_pats):
+                    val = None  # the value cell is blank (001: 主管部门/实施单位 left empty)
+                rec[name] = g.field(r, val) if val is not None else None
+                break
+
+
+def _funds(g: FormGrid, kinds: list[str], v: dict, r: int, rec: dict) -> int:
+    header = v["funds"]["header"]
+    roles = g.roles(r, header)
+    nxt = r + 1
+    # a second header row (目标申报数 | 预算编制数 under 年初预算数) refines the first
+    if nxt < len(g.keys) and kinds[nxt] in ("row", "funds_header") and not any(
+            k and re.search(r"\d", k) for k in g.keys[nxt]) and g.roles(nxt, header):
+        sub = g.roles(nxt, header)
+        for c in sub:
+            roles[c] = sub[c]
+        nxt += 1
+    cols = _role_columns(roles)
+    first_role = min(cols.values()) if cols else 0
+    r = nxt
+    rows = []
+    while r < len(g.keys) and kinds[r] in ("row", "empty"):
+        if kinds[r] == "empty":
+            r += 1
+            continue
+        lab = _label_left_of(g, r, first_role)
+        if lab is None and not any(g.keys[r][c] for c in cols.values() if c < len(g.keys[r])):
+            break
+        row: dict[str, Any] = {"label": g.field(r, lab) if lab is not None else None}
+        for role, c in cols.items():
+            stop = _next_col(cols, c)
+            cc = g.value_in(r, c, stop)
+            row[role] = g.field(r, cc, numeric=role != "reason")
+        rows.append(row)
+        r += 1
+    for row in rows:
+        out = {"label": row.pop("label")}
+        for key in ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"):
+            out[key] = row.pop(key, None)
+        out.update(row)
+        rec["funds"].append(out)
+    return r
+
+
+def _funds_headerless(g: FormGrid, kinds: list[str], v: dict, r: int, rec: dict) -> int:
+    role = v["funds"]["headerless"]["role"]
+    section_col, _ = g.first(r)
+    while r < len(g.keys) and (kinds[r] in ("row", "funds_headerless")):
+        cells = [c for c, k in enumerate(g.keys[r]) if k and not (kinds[r] == "funds_headerless" and c == section_col)]
+        if not cells:
+            break
+        lab = cells[0]
+        val = next((c for c in cells[1:] if g.table.rows[r].cells[c].value is not None), None)
+        if val is None and len(cells) > 1:
+            val = cells[1]
+        out = {"label": g.field(r, lab), "年初预算数": None, "全年预算数": None, "全年执行数": None, "分值": None,
+               "执行率": None, "得分": None}
+        if val is not None:
+            out[role] = g.field(r, val, numeric=True)
+        elif lab + 1 < len(g.keys[r]):
+            out[role] = g.field(r, len(g.keys[r]) - 1, numeric=True)  # the value cell left blank
+        rec["funds"].append(out)
+        r += 1
+    return r
+
+
+def _management(g: FormGrid, kinds: list[str], v: dict, r: int, rec: dict) -> int:
+    roles = g.roles(r, v["management"]["header"])
+    cols = _role_columns(roles)
+    first_role = min(cols.values()) if cols else 0
+    rows = []
+    r += 1
+    while r < len(g.keys) and kinds[r] in ("row", "empty"):
+        if kinds[r] == "empty":
+            r += 1
+            continue
+        lab = _label_left_of(g, r, first_role)
+        row = {"label": g.field(r, lab) if lab is not None else None}
+        for role in ("note", "weight", "score", "problem"):
+            c = cols.get(role)
+            cc = g.value_in(r, c, _next_col(cols, c)) if c is not None else None
+            row[role] = g.field(r, cc, numeric=role in ("weight", "score")) if cc is not None else None
+        rows.append(row)
+        r += 1
+    rec["management"] = rows
+    return r
+
+
+def _goals(g: FormGrid, v: dict, r: int, rec: dict) -> int:
+    keys = g.keys[r]
+    ce = next(c for c, k in enumerate(keys) if k and _matches(k, v["goals"]["expected"]))
+    ca = next(c for c, k in enumerate(keys) if k and _matches(k, v["goals"]["actual"]))
+    if r + 1 >= len(g.keys):
+        return r + 1
+    nk = g.keys[r + 1]
+    e = next((c for c in range(ce, ca) if c < len(nk) and nk[c]), ce)
+    a = next((c for c in range(ca, len(nk)) if nk[c]), ca)
+    rec["goals"] = {"expected": g.field(r + 1, e), "actual": g.field(r + 1, a)}
+    return r + 2
+
+
+def _indicators(g: FormGrid, kinds: list[str], v: dict, r: int, rec: dict) -> int:
+    header = v["indicators"]["header"]
+    roles = g.roles(r, header)
+    if r > 0 and kinds[r - 1] == "row":  # a two-row header (the rubric: 绩效指标 | 指标分值 | … above 一级 | 二级 | 三级)
+        above = g.roles(r - 1, header)
+        for c, role in above.items():
+            roles.setdefault(c, role)
+    cols = _role_columns(roles)
+    placeholder = v["indicators"]["placeholder"]
+    l1 = l2 = None
+    r += 1
+    while r < len(g.keys):
+        kind = kinds[r]
+        if kind in ("total", "end", "conclusion", "goal_header", "funds_header", "mgmt_header"):
+            break
+        if kind == "empty":
+            r += 1
+            continue
+
+        def F(role: str, numeric: bool = False):
+            c = cols.get(role)
+            if c is None:
+                return None
+            return g.field(r, g.value_in(r, c, _next_col(cols, c)) if role not in ("level1", "level2") else c,
+                           numeric)
+
+        f1, f2 = F("level1"), F("level2")
+        if f1 is not None and f1["text"]:
+            l1, l2 = f1, None
+        if f2 is not None and f2["text"]:
+            l2 = f2
+        row: dict[str, Any] = {"level1": l1, "level2": l2, "level3": F("level3")}
+        if "nature" in cols:
+            parts = [F("nature"), F("target"), F("unit")]
+            tgt = parse_target(*(p["text"] if p else "" for p in parts), split=True)
+            if tgt is not None:
+                tgt["cell"] = parts[1]["cell"] if parts[1] else None
+                tgt["cells"] = [p["cell"] for p in parts if p is not None]
+            row["target"] = tgt
+        elif "target" in cols:
+            f = F("target")
+            tgt = parse_target(f["text"]) if f else None
+            if tgt is not None:
+                tgt["cell"] = f["cell"]
+            row["target"] = tgt
+        else:
+            row["target"] = None
+        if "target_initial" in cols:
+            row["target_initial"] = F("target_initial")
+        row["actual"] = F("actual")
+        row["weight"], row["score"], row["reason"] = F("weight", True), F("score", True), F("reason")
+        if "deviation" in cols:
+            row["deviation"] = F("deviation", True)
+        name = row["level3"]["text"] if row["level3"] else ""
+        values = [row.get(k) for k in ("target", "actual", "weight", "score", "reason", "target_initial")]
+        has_values = any(x and x.get("text") for x in values)
+        if not has_values and (not name or re.fullmatch(placeholder, compare_key(name))):
+            r += 1
+            continue  # an empty row or an unused “指标2：” line
+        rec["indicators"].append(row)
+        r += 1
+    if r < len(g.keys) and kinds[r] == "total":
+        _total(g, v, r, cols, rec)
+        r += 1
+    return r
+
+
+def _total(g: FormGrid, v: dict, r: int, cols: dict[str, int], rec: dict) -> None:
+    keys = g.keys[r]
+    wc, sc = cols.get("weight"), cols.get("score")
+    weight = g.field(r, wc, True) if wc is not None and wc < len(keys) and keys[wc] else None
+    score = g.field(r, sc, True) if sc is not None and sc < len(keys) and keys[sc] else None
+    cells = g.table.rows[r].cells
+    nums = [c for c, cell in enumerate(cells) if cell.value is not None]
+    if weight is None and score is None and nums:  # numbers away from the 分值/得分 columns
+        if len(nums) >= 2:
+            weight, score = g.field(r, nums[0], True), g.field(r, nums[-1], True)
+        else:
+            score = g.field(r, nums[0], True)
+    rec["total"] = {"weight": weight, "score": score}
+    for c, k in enumerate(keys):
+        if k and re.fullmatch(v["grade"]["words"], k):
+            rec["grade"] = g.field(r, c)
+
+
+def _groups(g: FormGrid, v: dict, rec: dict) -> None:
+    """一级/二级 labels that print their weight (“产出指标 (50分)”): the indicators under each."""
+    pat = v["indicators"]["group_weight"]
+    groups: dict[tuple, dict] = {}
+    for i, ind in enumerate(rec["indicators"]):
+        for level in ("level1", "level2"):
+            f = ind.get(level)
+            if not f or not f.get("text"):
+                continue
+            m = re.search(pat, compare_key(f["text"]))
+            if not m:
+                continue
+            key = (level, tuple(f["cell"]))
+            grp = groups.setdefault(key, {"level": 1 if level == "level1" else 2, "name": f["text"],
+                                          "weight": float(m.group(1)), "cell": f["cell"], "indicators": []})
+            grp["indicators"].append(i)
+    if groups:
+        rec["groups"] = list(groups.values())
+
+
+def _summary_record(g: FormGrid, kinds: list[str], v: dict, table, doc_year) -> dict[str, Any]:
+    rec: dict[str, Any] = {"department": None, "date": None, "year": table.year or doc_year, "projects": []}
+    _fields(g, kinds, v, rec)
+    header = v["summary"]["header"]
+    hr = next((r for r, k in enumerate(kinds) if k == "summary_header"), None)
+    if hr is None:
+        return rec
+    cols = _role_columns(g.roles(hr, header))
+    for r in range(hr + 1, len(g.keys)):
+        if kinds[r] == "empty":
+            continue
+        if kinds[r] != "row":
+            break
+        row = {}
+        for role, c in cols.items():
+            if role == "no":
+                continue
+            row[role] = g.field(r, c, numeric=role not in ("项目名称", "偏差原因"))
+        rec["projects"].append(row)
+    return rec
+
+
+# ------------------------------------------------------------------------------------------ arithmetic
+def _decimals(text: str) -> int:
+    from .numbers import parse_number
+
+    return parse_number(text).decimals if text else 0
+
+
+def _num_field(f: dict | None) -> bool:
+    return bool(f) and f.get("value") is not None and f.get("cell") is not None
+
+
+def _ref(table, f: dict) -> tuple[str, int, int]:
+    return (table.id, f["cell"][0], f["cell"][1])
+
+
+def _half_unit(*fields: dict) -> float:
+    return max(0.5 * 10 ** -_decimals(f["text"]) for f in fields)
+
+
+def rate_tolerance(rate: dict, spent: dict, budget: dict) -> float:
+    """How far a printed 执行率 may be from 100 × 执行数 / 预算数 when all three are rounded as printed."""
+    b, s = abs(budget["value"]), abs(spent["value"])
+    db, ds = _half_unit(budget), _half_unit(spent)
+    return _half_unit(rate) + 100.0 * (ds / b + s * db / (b * b)) + 1e-9
+
+
+def _rate_holds(rate: dict, spent: dict, budget: dict) -> bool:
+    if not budget["value"]:
+        return False
+    return abs(rate["value"] - 100.0 * spent["value"] / budget["value"]) <= rate_tolerance(rate, spent, budget)
+
+
+def form_identities(table, template) -> list:
+    """The form's arithmetic as identities over its cells (see the module docstring)."""
+    from .validate import Identity, Term
+
+    rec = table.record
+    if rec is None or template is None:
+        return []
+    rules = set(template.extra.get("rules", []))
+    tid = template.id
+    out: list[Identity] = []
+    score_tol = vocabulary()["tolerance"]["score"]
+
+    def T(f: dict, coef: float = 1.0) -> Term:
+        return Term(_ref(table, f), coef)
+
+    if "projects" in rec:  # 汇总表
+        for p in rec["projects"]:
+            rate, spent, budget = p.get("执行率"), p.get("执行数"), p.get("全年预算数")
+            if all(_num_field(x) for x in (rate, spent, budget)) and budget["value"]:
+                name = (p.get("项目名称") or {}).get("text", "")
+                out.append(Identity(f"{tid}-rate", table.id, f"{name}: 执行率 = 执行数 / 全年预算数",
+                                    [T(rate)], [T(spent), T(budget)], rate_tolerance(rate, spent, budget), op="ratio"))
+        return out
+    funds = rec.get("funds") or []
+    for row in funds:
+        label = (row.get("label") or {}).get("text", "")
+        rate, spent, budget = row.get("执行率"), row.get("全年执行数"), row.get("全年预算数")
+        if "rate" in rules and all(_num_field(x) for x in (rate, spent, budget)) and budget["value"]:
+            start = row.get("年初预算数")
+            if not _rate_holds(rate, spent, budget) and _num_field(start) and _rate_holds(rate, spent, start):
+                pass  # computed against 年初预算数: a finding (see form_findings), not an error
+            else:
+                out.append(Identity(f"{tid}-rate", table.id, f"{label}: 执行率 {rate['text']} = 全年执行数 / 全年预算数",
+                                    [T(rate)], [T(spent), T(budget)], rate_tolerance(rate, spent, budget), op="ratio"))
+        left = row.get("资金结余")
+        if "surplus" in rules and all(_num_field(x) for x in (left, spent, budget)):
+            out.append(Identity(f"{tid}-surplus", table.id, f"{label}: 资金结(转)余 = 全年预算数 − 全年执行数",
+                                [T(left)], [T(budget), T(spent, -1.0)], 3 * _half_unit(left, spent, budget)))
+    if "funds_sum" in rules and len(funds) > 1:
+        total_pats = vocabulary()["funds"]["total_row"]
+        head = funds[0]
+        if head.get("label") and _matches(compare_key(head["label"]["text"]), total_pats):
+            groups: list[list[dict]] = [[]]
+            for row in funds[1:]:
+                lab = compare_key((row.get("label") or {}).get("text", ""))
+                if re.match(vocabulary()["funds"]["new_group"][0], lab) and groups[-1]:
+                    groups.append([])
+                groups[-1].append(row)
+            for col in ("年初预算数", "目标申报数", "全年预算数", "全年执行数", "资金结余"):
+                tot = head.get(col)
+                if not _num_field(tot):
+                    continue
+                for grp in groups:
+                    parts = [r[col] for r in grp if _num_field(r.get(col))]
+                    if not parts:
+                        continue
+                    out.append(Identity(f"{tid}-funds", table.id,
+                                        f"{head['label']['text']} = Σ {'+'.join((r.get('label') or {}).get('text', '') for r in grp)} [{col}]",
+                                        [T(tot)], [T(p) for p in parts], (len(parts) + 1) * _half_unit(tot, *parts)))
+    scored = []  # (分值 field or None, 得分 field)
+    exec_w = funds[0].get("分值") if funds else None
+    exec_s = funds[0].get("得分") if funds else None
+    if _num_field(exec_s):
+        scored.append((exec_w if _num_field(exec_w) else None, exec_s))
+    for m in rec.get("management") or []:
+        if _num_field(m.get("score")) or _num_field(m.get("weight")):
+            scored.append((m["weight"] if _num_field(m.get("weight")) else None,
+                           m["score"] if _num_field(m.get("score")) else None))
+    for ind in rec.get("indicators") or []:
+        if _num_field(ind.get("score")) or _num_field(ind.get("weight")):
+            scored.append((ind["weight"] if _num_field(ind.get("weight")) else None,
+                           ind["score"] if _num_field(ind.get("score")) else None))
+    total = rec.get("total") or {}
+    if "score_total" in rules and _num_field(total.get("score")):
+        parts = [s for _w, s in scored if s is not None]
+        out.append(Identity(f"{tid}-total", table.id, "总分 = Σ 得分 (执行率 + 资金管理 + 绩效指标)",
+                            [T(total["score"])], [T(p) for p in parts], score_tol))
+    if "weight_total" in rules and (_num_field(total.get("weight")) or template.extra.get("weights_total")):
+        weights = [w for w, _s in scored if w is not None]
+        const = 0.0
+        if exec_w is None or not _num_field(exec_w):
+            const = float(template.extra.get("funds_weight", 0)) if _num_field(exec_s) else 0.0
+        if weights:
+            if _num_field(total.get("weight")):
+                out.append(Identity(f"{tid}-weights", table.id, "总分 分值 = Σ 分值", [T(total["weight"])],
+                                    [T(w) for w in weights], score_tol, const=const))
+            else:
+                out.append(Identity(f"{tid}-weights", table.id,
+                                    f"Σ 分值 = {template.extra['weights_total']:g} (the form's full marks)",
+                                    [T(w) for w in weights], [], score_tol, const=float(template.extra["weights_total"]) - const))
+    if "score_le_weight" in rules:
+        for w, s in scored:
+            if w is not None and s is not None:
+                out.append(Identity(f"{tid}-max", table.id, "得分 ≤ 分值", [T(s)], [T(w)], score_tol, op="le"))
+    if "group_weight" in rules:
+        for grp in rec.get("groups") or []:
+            inds = [rec["indicators"][i] for i in grp["indicators"]]
+            ws = [i["weight"] for i in inds if _num_field(i.get("weight"))]
+            if ws:
+                label = {"text": grp["name"], "cell": grp["cell"]}
+                out.append(Identity(f"{tid}-group", table.id, f"{grp['name']} = Σ 分值 of its indicators",
+                                    [T(w) for w in ws], [T(label, 0.0)], score_tol, const=grp["weight"]))
+    return out
+
+
+def form_findings(table, template) -> list[dict[str, Any]]:
+    """Rules the forms apply loosely, reported, never flagged: 执行率得分 against 分值 × min(执行率, 1) and
+    执行率 computed against 年初预算数."""
+    rec = table.record or {}
+    funds = rec.get("funds") or []
+    out: list[dict[str, Any]] = []
+    if not funds or template is None:
+        return out
+    for row in funds:
+        rate, spent, budget, start = (row.get(k) for k in ("执行率", "全年执行数", "全年预算数", "年初预算数"))
+        if (all(_num_field(x) for x in (rate, spent, budget, start)) and budget["value"]
+                and not _rate_holds(rate, spent, budget) and _rate_holds(rate, spent, start)):
+            out.append({"rule": "rate_basis", "description": f"执行率 {rate['text']} = 全年执行数 / 年初预算数 "
+                        f"({spent['text']} / {start['text']}), not / 全年预算数 ({budget['text']})",
+                        "expected": round(100.0 * spent["value"] / budget["value"], 4), "actual": rate["value"],
+                        "cells": [rate["cell"], spent["cell"], budget["cell"], start["cell"]]})
+    head = funds[0]
+    rate, score = head.get("执行率"), head.get("得分")
+    weight = head.get("分值")
+    w = weight["value"] if _num_field(weight) else template.extra.get("funds_weight")
+    if _num_field(rate) and _num_field(score) and w:
+        expected = float(w) * min(rate["value"] / 100.0, 1.0)
+        if abs(expected - score["value"]) > _half_unit(score) + 0.005:
+            out.append({"rule": "exec_score", "description": f"执行率得分 {score['text']} ≠ 分值 {w:g} × min(执行率 "
+                        f"{rate['text']}, 1) = {expected:.2f}", "expected": round(expected, 4),
+                        "actual": score["value"],
+                        "cells": [score["cell"], rate["cell"]] + ([weight["cell"]] if _num_field(weight) else [])})
+    return out
+
+
+# ------------------------------------------------------------------------------------------ in the pipeline
+def attach_records(doc) -> None:
+    """Build the record of every form of ``doc`` (after template recognition, before validation)."""
+    from .templates import load_templates
+
+    templates = load_templates()
+    for table in doc.tables:
+        tpl = templates.get(table.template or "")
+        if tpl is not None and tpl.layout == "performance":
+            table.kind = FORM_KIND
+        if table.kind == FORM_KIND:
+            table.record = build_record(table, tpl if tpl is not None and tpl.layout == "performance" else None,
+                                        doc.year)
+
+
+def _walk_fields(obj):
+    if isinstance(obj, dict):
+        if "cell" in obj and "text" in obj:
+            yield obj
+        for k, v in obj.items():
+            if k != "cells":
+                yield from _walk_fields(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _walk_fields(v)
+
+
+def finish_records(doc) -> None:
+    """After validation, repair and scoring: every record value takes its cell's final text, value,
+    confidence and review flag; findings are recomputed."""
+    from .templates import load_templates
+
+    templates = load_templates()
+    for table in doc.tables:
+        if table.kind != FORM_KIND or table.record is None:
+            continue
+        for f in _walk_fields(table.record):
+            cell_ref = f.get("cell")
+            if not cell_ref:
+                continue
+            r, c = cell_ref
+            if r >= len(table.rows) or c >= len(table.rows[r].cells):
+                continue
+            cell = table.rows[r].cells[c]
+            if "operator" in f and "cells" in f:  # a target composed of three cells: keep its composed text
+                parts = [table.rows[a].cells[b] for a, b in f["cells"]]
+                f["confidence"] = round(min(p.confidence for p in parts), 4)
+                f["review"] = any(p.review for p in parts)
+                continue
+            if "operator" in f:
+                if f["text"] != cell.text:
+                    f.update({k: v for k, v in (parse_target(cell.text) or {}).items() if k != "cell"})
+            else:
+                f["text"] = cell.text
+                if "value" in f:
+                    f["value"] = cell.value if cell.kind == "number" else None
+            f["confidence"] = round(float(cell.confidence), 4)
+            f["review"] = bool(cell.review)
+        table.record["findings"] = form_findings(table, templates.get(table.template or ""))
