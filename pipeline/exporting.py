@@ -325,6 +325,10 @@ def export(out_dir: str | os.PathLike, fmt: str, dest: str | os.PathLike | None 
 
         result.written = export_review_workbooks(documents(), target, store)
     else:
+        from .performance_export import collect_indicators, export_indicators
+
+        indicators: list[dict] = []  # the 绩效 indicators' long table, gathered while the documents stream by
         writer = {"csv": export_csv, "xlsx": export_xlsx, "parquet": export_parquet, "sqlite": export_sqlite}[fmt]
-        result.written = writer(documents(), target, settings)
+        result.written = writer(collect_indicators(documents(), indicators), target, settings)
+        result.written += export_indicators(indicators, fmt, target)
     return result

@@ -309,3 +309,31 @@ def score_forms(truth_doc: dict, pred_doc: dict, name: str = "") -> RecordScore:
             c["predicted_fail"] += bool(pf)
             c["same"] += bool(pf) == tf
     return sc.s
+
+
+def records_from_grids(predicted: dict[str, Any]) -> dict[str, Any]:
+    """A system that reports grids only (the img2table peer): its tables read as forms by our record reader
+    (header rows put back in front of the body, forms recognised from their grid), so its grids can be
+    compared with ours through the records they yield."""
+    from .model import Cell, Document, Row
+    from .performance import FORM_KIND, attach_records, finish_records, interpret_form_cells, is_form_grid
+    from .templates import identify_template
+    from .validate import validate_document
+
+    doc = Document.from_dict(predicted)
+    for table in doc.tables:
+        texts = [[c for c in r] for r in table.header] + [[c.text for c in r.cells] for r in table.rows]
+        if not is_form_grid([table.title], texts):
+            continue
+        page = table.pages[0] if table.pages else 1
+        head = [Row(page=page, cells=[Cell(text=t, confidence=1.0) for t in r]) for r in table.header]
+        table.rows = head + table.rows
+        table.header, table.columns = [], [""] * len(table.columns)
+        table.kind = FORM_KIND
+        interpret_form_cells(table, set())
+        table.template = None
+        identify_template(table)
+    attach_records(doc)
+    validate_document(doc)
+    finish_records(doc)  # the peer's own confidence and review flags carry over into its records
+    return doc.to_dict()

@@ -245,7 +245,7 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                 continue
             sub = _strip_rules(binary[y0:y1, x0:x1])
             if int((sub > 0).sum()) < settings.min_ink:
-                faint = _faint_dash(gray[y0:y1, x0:x1], dpi)
+                faint = _small_dash(sub, dpi) or _faint_dash(gray[y0:y1, x0:x1], dpi)
                 if faint:
                     dashes[(gi, (cell.row, cell.col))] = faint
                 continue
@@ -314,6 +314,23 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
     lines_out = [TextLine(clean_cell_text(results[i].text), box, results[i].min_score)
                  for box, i in outside_boxes if results[i].text.strip()]
     return PageReading(page.number, "ocr", W, H, dpi, clean.skew, readings, lines_out, page.rotation)
+
+
+def _small_dash(sub: np.ndarray, dpi: int) -> str:
+    """A hyphen “-” with less ink than a character: one short solid horizontal run, a pixel or two high,
+    near the middle of an otherwise empty cell (specks are not runs, watermark strokes are diagonal)."""
+    ys, xs = np.nonzero(sub)
+    if ys.size < 4:
+        return ""
+    h, w = sub.shape
+    height = int(ys.max() - ys.min()) + 1
+    width = int(xs.max() - xs.min()) + 1
+    filled = np.unique(xs).size / width
+    if height > max(2, dpi // 90) or width < 2 * height + 3 or filled < 0.9:
+        return ""
+    if not 0.25 * h <= ys.mean() <= 0.75 * h:
+        return ""
+    return _dash_text(width, dpi)
 
 
 def _faint_dash(gray: np.ndarray, dpi: int, level: int = 205) -> str:

@@ -219,6 +219,68 @@ def score_results(results: list[RunResult], settings: ScoreSettings = ScoreSetti
     return metrics, documents
 
 
+# ------------------------------------------------------------------------------------------- 绩效 records
+
+FORM_ROWS: list[tuple[str, str]] = [
+    ("forms", "forms"), ("forms_found", "forms found"), ("field_accuracy", "record fields exact"),
+    ("numeric_accuracy", "numeric fields exact"), ("funds_accuracy", "funds values exact"),
+    ("indicator_rows_found", "indicator rows found"), ("indicator_rows_exact", "indicator rows exact"),
+    ("flag_rate", "numeric fields flagged"), ("residual_error", "residual error (unflagged)"),
+    ("total_fail", "总分 ≠ Σ得分: forms (truth → read)"), ("weights_fail", "Σ分值 ≠ 100: forms (truth → read)"),
+]
+FORM_PERCENT = {"field_accuracy", "numeric_accuracy", "funds_accuracy", "indicator_rows_found",
+                "indicator_rows_exact", "flag_rate", "residual_error"}
+
+
+def score_form_results(results: list[RunResult]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Record metrics of the 绩效自评表 (pipeline.performance_eval) per system and profile; the peer's grids
+    are read into records by our reader. Empty when no truth holds forms."""
+    from pipeline.performance_eval import RecordScore, forms_of, records_from_grids, score_forms
+
+    by: dict[str, dict[str, RecordScore]] = {}
+    for r in results:
+        truth = json.loads(r.sample.truth_path.read_text(encoding="utf-8"))
+        if not forms_of(truth):
+            continue
+        predicted = r.predicted if r.predicted is not None else {"tables": [], "checks": []}
+        if r.system != "disclosure" and r.predicted is not None:
+            predicted = records_from_grids(predicted)
+        s = score_forms(truth, predicted, r.sample.name)
+        for profile in (r.sample.profile, "overall"):
+            by.setdefault(r.system, {}).setdefault(profile, RecordScore()).add(s)
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for system, profiles in by.items():
+        for profile, score in profiles.items():
+            m = score.metrics()
+            for kind in ("total", "weights"):
+                c = m["checks"].get(kind) or {"forms": 0, "truth_fail": 0, "predicted_fail": 0, "same": 0}
+                m[f"{kind}_fail"] = (c["truth_fail"], c["predicted_fail"], c["same"], c["forms"])
+            m["wrong"] = score.wrong[:50]
+            out.setdefault(system, {})[profile] = m
+    return out
+
+
+def form_report(metrics: dict[str, dict[str, dict[str, Any]]], console) -> None:
+    systems = [s for s in SYSTEMS if s in metrics]
+    profiles = sorted({p for m in metrics.values() for p in m if p != "overall"})
+    profiles = (profiles if len(profiles) > 1 else []) + ["overall"]
+
+    def fmt_form(key: str, v: Any) -> str:
+        if v is None:
+            return "–"
+        if key in FORM_PERCENT:
+            return f"{100 * v:.2f} %"
+        if key.endswith("_fail"):
+            truth_fail, read_fail, same, forms = v
+            return f"{truth_fail} → {read_fail} ({same}/{forms} same)"
+        return str(v)
+
+    for profile in profiles:
+        rows = [[label] + [fmt_form(key, (metrics[s].get(profile) or {}).get(key)) for s in systems]
+                for key, label in FORM_ROWS]
+        _print_table(console, f"绩效自评表 records, profile: {profile}", ["metric", *systems], rows)
+
+
 PAGE_STATUSES = ("tables", "no_tables", "unrecovered")
 
 
@@ -433,6 +495,9 @@ def main(argv: list[str] | None = None) -> int:
     console = _console()
     report(metrics_d, old, console)
     report_targets(metrics_d, console)
+    forms = score_form_results(results)
+    if forms:
+        form_report(forms, console)
     stages = stage_seconds_per_page(documents)
     if stages:
         _print_table(console, "disclosure: seconds per page by stage", ["stage", "s / page"],
@@ -443,7 +508,7 @@ def main(argv: list[str] | None = None) -> int:
     out = {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "truth_dir": str(args.truth_dir),
            "systems": systems, "settings": {"dpi": args.dpi, "limit": args.limit, "workers": args.workers},
            "score_settings": asdict(ScoreSettings()), "errors": len(errors), "stage_seconds_per_page": stages,
-           "metrics": metrics_d, "documents": documents}
+           "metrics": metrics_d, "documents": documents, **({"forms": forms} if forms else {})}
     write_json(args.out, out)
     print(f"wrote {args.out}", file=sys.stderr)
     return 0

@@ -3,6 +3,8 @@
 
     python scripts/make_samples.py samples --committed            # regenerate the committed set
     python scripts/make_samples.py generated/run1 --count 20 --seed 7 [--profiles digital seal_watermark200 ...]
+    python scripts/make_samples.py generated/perf --forms [000 001 …] [--profiles digital seal_watermark200]
+                                                                  # every 绩效自评表 of the seeds, in their layouts
     python scripts/make_samples.py samples --check                # re-verify the identities on existing truth
 """
 from __future__ import annotations
@@ -21,6 +23,8 @@ if str(ROOT / "scripts") not in sys.path:
 
 from samplegen.generate import (committed_recipes, generate, known_profiles,  # noqa: E402
                                 random_recipes)
+from samplegen.perfforms import (SEED_DOCS, check_form_truth, committed_form_recipes,  # noqa: E402
+                                 generate_forms, seed_recipes)
 from samplegen.render import Printer  # noqa: E402
 from samplegen.truth import check_truth_dict  # noqa: E402
 
@@ -37,6 +41,15 @@ def check_dir(folder: Path) -> int:
         except (OSError, json.JSONDecodeError) as e:
             print(f"{path}: unreadable truth ({e})", file=sys.stderr)
             bad += 1
+            continue
+        if any(t.get("kind") == "performance" for t in truth.get("tables", [])):
+            problems = check_form_truth(truth)  # forms: records consistent with their grid (their arithmetic
+            status = "OK" if not problems else "FAIL"  # is the seeds' own, failing where theirs fails)
+            print(f"{status} {path.name}: {len(truth['tables'])} forms, {truth['source']['pages']} pages, "
+                  f"profile {truth.get('profile')}")
+            for p in problems[:10]:
+                print(f"    {p}")
+            bad += bool(problems)
             continue
         checks = check_truth_dict(truth)
         failed = [c for c in checks if not c.ok]
@@ -58,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profiles", nargs="+", default=None,
                     help="profiles to cycle through (default: all); digital, digital_watermark or a scan profile")
     ap.add_argument("--only", nargs="+", default=None, help="with --committed: only these sample names")
+    ap.add_argument("--forms", nargs="*", default=None, metavar="SEED",
+                    help="绩效自评表: every form of these seeds (default: all five), one document per seed and profile")
     ap.add_argument("--check", "--only-truth-check", dest="check", action="store_true",
                     help="only verify the identities of the truth files in OUT_DIR")
     args = ap.parse_args(argv)
@@ -69,14 +84,27 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         ap.error(f"unknown profile(s) {unknown}; known: {known_profiles()}")
     recipes = committed_recipes() if args.committed else []
+    form_recipes = committed_form_recipes() if args.committed else []
     if args.only:
         recipes = [r for r in recipes if r.name in set(args.only)]
+        form_recipes = [r for r in form_recipes if r.name in set(args.only)]
     if args.count:
         recipes += random_recipes(args.count, args.seed, profiles)
-    if not recipes:
-        ap.error("nothing to do: give --committed and/or --count N (or --check)")
+    if args.forms is not None:
+        seeds = args.forms or sorted(SEED_DOCS)
+        unknown = [s for s in seeds if s not in SEED_DOCS]
+        if unknown:
+            ap.error(f"unknown seed(s) {unknown}; known: {sorted(SEED_DOCS)}")
+        form_recipes += seed_recipes(args.profiles or ["digital", "seal_watermark200"], seeds)
+    if not recipes and not form_recipes:
+        ap.error("nothing to do: give --committed, --count N and/or --forms (or --check)")
     started = time.time()
     with Printer() as printer:
+        for recipe in form_recipes:
+            t0 = time.time()
+            truth = generate_forms(recipe, args.out_dir, printer)
+            print(f"{recipe.name}: {truth['source']['pages']} pages, {len(truth['tables'])} forms, "
+                  f"{time.time() - t0:.1f} s")
         for recipe in recipes:
             t0 = time.time()
             truth = generate(recipe, args.out_dir, printer)
@@ -86,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             if failed:
                 print(f"  FAILED identities: {failed[:5]}", file=sys.stderr)
                 return 1
-    print(f"{len(recipes)} samples in {args.out_dir} ({time.time() - started:.1f} s)")
+    print(f"{len(recipes) + len(form_recipes)} samples in {args.out_dir} ({time.time() - started:.1f} s)")
     return 0
 
 

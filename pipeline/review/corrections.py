@@ -127,6 +127,8 @@ def revalidate(doc: Document, source_errors: frozenset[str] | set[str] = frozens
     from ..score import score_document
     from ..validate import validate_document
 
+    from ..performance import finish_records
+
     result = validate_document(doc)
     if isinstance(result, list):
         doc.checks = result
@@ -160,6 +162,7 @@ def revalidate(doc: Document, source_errors: frozenset[str] | set[str] = frozens
     for _table, _ri, _ci, cell in doc.cells():
         if is_reviewed(cell):
             mark_reviewed(cell)
+    finish_records(doc)  # 绩效自评表 records take the corrected texts, confidence and flags
     return doc
 
 

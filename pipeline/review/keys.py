@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from ..catalogue import CODE_DIGITS
 from ..headers import is_amount_column
 from ..model import Cell, Document, Row, Table
+from ..numbers import parse_number
 from ..textnorm import compare_key
 
 
@@ -93,6 +94,9 @@ def row_label(row: Row, table: Table) -> str:
     """The row's name: first non-empty text of a non-amount, non-code column (machine reading)."""
     from ..headers import is_code_column
 
+    if table.kind == "performance":  # a form has no column labels: its row is named by its first text
+        return next((t for t in (machine_text(c).strip() for c in row.cells)
+                     if t and parse_number(t).kind == "text"), "")
     fallback = ""
     for ci, cell in enumerate(row.cells):
         label = table.columns[ci] if ci < len(table.columns) else ""

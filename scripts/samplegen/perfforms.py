@@ -657,7 +657,8 @@ def _truth_table(tid: str, form: dict, grid: FormGrid, row_pages: dict[int, int]
     rows = [Row(page=row_pages[r], cells=[Cell(text=texts[r][c], value=value_of(texts[r][c])) for c in keep_cols])
             for r in keep_rows]
     pages = sorted({row_pages[r] for r in keep_rows})
-    table = Table(id=tid, title=clean_cell_text(grid.above[0]) if grid.above else "", pages=pages, rows=rows,
+    title = re.sub(r"\s*[（(]\s*20\d{2}\s*年度?\s*[)）]$", "", clean_cell_text(grid.above[0])) if grid.above else ""
+    table = Table(id=tid, title=title, pages=pages, rows=rows,
                   columns=[""] * len(keep_cols), unit=form.get("unit", ""), template=P_TEMPLATES[form["layout"]],
                   department="", year=None)
     table.kind = "performance"
@@ -776,9 +777,9 @@ SEED_DOCS = {
 @dataclass(frozen=True)
 class FormRecipe:
     name: str
-    seed: str  # which seed's forms ("000" … "004")
+    seed: str  # the seed whose forms (all of them) and department the document has ("000" … "004")
     profile: str
-    forms: tuple[int, ...] | None = None  # indexes into that seed's forms (None: all)
+    forms: tuple[str, ...] | None = None  # or these forms, “seed:index” (e.g. "003:47"), in this order
     font: str = "serif"
     cover: bool = True
     rng: int = 1
@@ -788,15 +789,24 @@ class FormRecipe:
     def from_dict(cls, d: dict[str, Any]) -> "FormRecipe":
         d = dict(d)
         if d.get("forms") is not None:
-            d["forms"] = tuple(int(i) for i in d["forms"])
+            d["forms"] = tuple(str(i) for i in d["forms"])
         return cls(**d)
 
 
 def recipe_forms(recipe: FormRecipe) -> list[dict]:
-    forms = [f for f in seed_forms() if f["seed"] == recipe.seed]
-    if recipe.forms is not None:
-        forms = [forms[i] for i in recipe.forms]
-    return forms
+    by_seed: dict[str, list[dict]] = {}
+    for f in seed_forms():
+        by_seed.setdefault(f["seed"], []).append(f)
+    if recipe.forms is None:
+        return by_seed[recipe.seed]
+    out = []
+    for ref in recipe.forms:
+        sid, _, index = ref.partition(":")
+        try:
+            out.append(by_seed[sid][int(index)])
+        except (KeyError, ValueError, IndexError) as e:
+            raise ValueError(f"form recipe {recipe.name}: no seed form {ref!r}") from e
+    return out
 
 
 def committed_form_recipes() -> list[FormRecipe]:
@@ -878,3 +888,29 @@ def generate_forms(recipe: FormRecipe, out_dir: Path, printer) -> dict[str, Any]
         truth["scan"] = scan
     write_json_atomic(out_dir / f"{recipe.name}.truth.json", truth)
     return truth
+
+
+def check_form_truth(truth: dict[str, Any]) -> list[str]:
+    """Problems of a form truth file: record values whose cell does not hold their text (empty = consistent)."""
+    from pipeline.performance import _walk_fields
+
+    problems = []
+    for t in truth.get("tables", []):
+        if t.get("kind") != "performance":
+            continue
+        if t.get("record") is None:
+            problems.append(f"{t['id']}: no record")
+            continue
+        for f in _walk_fields(t["record"]):
+            cell = f.get("cell")
+            if not cell or "cells" in f:
+                continue
+            r, c = cell
+            try:
+                text = t["rows"][r]["cells"][c]["text"]
+            except (IndexError, KeyError):
+                problems.append(f"{t['id']}: {f['text']!r} points outside the grid ({r}, {c})")
+                continue
+            if "operator" not in f and text != f["text"]:
+                problems.append(f"{t['id']}: record {f['text']!r} but cell ({r}, {c}) holds {text!r}")
+    return problems

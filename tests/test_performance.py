@@ -1,0 +1,262 @@
+"""绩效自评表 end to end on the committed form sample (samples/s06_perf_forms_digital.pdf: six forms of the
+seeds in four layouts — Henan 项目支出绩效自评情况表 and its 项目自评表 variant, the county form, the county
+部门整体 form, Shanxi, Sichuan — rendered born-digital with their truth): recognition, records field by
+field, a form joined over a page break, the forms' own arithmetic (the seeds' errors fail and are not
+repaired), findings, schema, exports."""
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+
+import pytest
+
+from pipeline.extract import ExtractSettings, extract_document
+from pipeline.performance import parse_target
+from pipeline.performance_eval import score_forms
+from pipeline.textnorm import compare_key
+from tests.conftest import ROOT, SAMPLES
+
+SAMPLE = SAMPLES / "s06_perf_forms_digital.pdf"
+TRUTH = SAMPLES / "s06_perf_forms_digital.truth.json"
+
+
+@pytest.fixture(scope="module")
+def extracted():
+    doc = extract_document(SAMPLE, ExtractSettings())
+    return doc, doc.to_dict(), json.loads(TRUTH.read_text(encoding="utf-8"))
+
+
+def _forms(d):
+    return [t for t in d["tables"] if t.get("kind") == "performance"]
+
+
+@pytest.mark.parametrize("text, operator, number, unit, qualitative", [
+    ("≥95%", "≥", 95.0, "%", False),
+    ("≤ 30天", "≤", 30.0, "天", False),
+    ("100人次", None, 100.0, "人次", False),
+    ("≥100000人次", "≥", 100000.0, "人次", False),
+    ("≤300元/人.天", "≤", 300.0, "元/人.天", False),
+    ("＝100%", "=", 100.0, "%", False),
+    ("≧3次", "≥", 3.0, "次", False),
+    ("—64天", "=", 64.0, "天", False),  # Shanxi prints a dash for “=”
+    ("=%", "=", None, "%", False),  # 年初指标值 with the number left blank
+    ("效果显著", None, None, None, True),
+    ("2024年5月底前", None, None, None, True),
+])
+def test_target_keeps_operator_number_and_unit_apart(text, operator, number, unit, qualitative):
+    t = parse_target(text)
+    assert (t["text"], t["operator"], t["number"], t["unit"], t["qualitative"]) == (
+        text, operator, number, unit, qualitative)  # the printed text is kept as printed
+
+
+def test_sichuan_target_from_three_cells():
+    t = parse_target("定性", "良好", "", split=True)
+    assert t["text"] == "定性: 良好" and t["qualitative"] and t["number"] is None
+    t = parse_target("≥", "95", "%", split=True)
+    assert (t["text"], t["operator"], t["number"], t["unit"]) == ("≥95%", "≥", 95.0, "%")
+
+
+def test_every_form_recognised_by_its_layout(extracted):
+    _, pred, truth = extracted
+    assert [t["template"] for t in _forms(pred)] == [t["template"] for t in _forms(truth)] == [
+        "P01", "P01", "P02", "P05", "P03", "P04"]
+    assert [t["pages"] for t in _forms(pred)] == [t["pages"] for t in _forms(truth)]
+
+
+def test_records_field_by_field(extracted):
+    """Every value of every record equals the truth, and sits in the cell it says it came from."""
+    _, pred, truth = extracted
+    score = score_forms(truth, pred, SAMPLE.name)
+    m = score.metrics()
+    assert m["forms_found"] == 6 and score.fields > 600
+    assert score.wrong == [] and m["field_accuracy"] == 1.0
+    assert m["indicator_rows_exact"] == 1.0 and score.indicator_rows == 8 + 10 + 8 + 41 + 18 + 5
+    for t in _forms(pred):
+        def walk(x):
+            if isinstance(x, dict):
+                if "cell" in x and "text" in x and x["cell"] and "cells" not in x and "operator" not in x:
+                    r, c = x["cell"]
+                    assert t["rows"][r]["cells"][c]["text"] == x["text"]
+                    assert x["confidence"] == t["rows"][r]["cells"][c]["confidence"]
+                for v in x.values():
+                    walk(v)
+            elif isinstance(x, list):
+                for v in x:
+                    walk(v)
+        walk(t["record"])
+
+
+def test_record_of_the_henan_form(extracted):
+    _, pred, _ = extracted
+    rec = _forms(pred)[0]["record"]  # 000 会议费 (项目支出绩效自评情况表, 2023年度)
+    assert rec["project"]["text"] == "会议费" and rec["department"]["text"] == "人力资源和社会保障局"
+    assert rec["implementer"]["text"] == "南阳市职业技能鉴定指导中心" and rec["year"] == 2023
+    total = rec["funds"][0]  # the seed leaves 全年执行数 blank
+    assert [total[k]["value"] for k in ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分")] == [
+        0.5, 0.49, None, 10.0, 98.0, 10.0]
+    assert total["执行率"]["text"] == "98%" and total["全年执行数"]["text"] == ""
+    assert [m["score"]["value"] for m in rec["management"]] == [5.0, 5.0, 4.0, 5.0]
+    assert [i["level3"]["text"] for i in rec["indicators"]][:2] == ["全年会次总成本", "全年开会次数"]
+    assert rec["indicators"][2]["target"] == {**rec["indicators"][2]["target"], "text": "≥95%", "operator": "≥",
+                                              "number": 95.0, "unit": "%", "qualitative": False}
+    first = rec["indicators"][0]
+    assert (first["level1"]["text"], first["level2"]["text"]) == ("成本指标", "经济成本指标")
+    assert rec["total"]["weight"]["value"] == 100.0 and rec["total"]["score"]["value"] == 98.6
+
+
+def test_merged_levels_forward_filled_across_a_page_break(extracted):
+    _, pred, _ = extracted
+    form = _forms(pred)[1]  # 000 项目自评表 2023年养老保险业务经费: its indicators run onto the next page
+    assert form["pages"] == [2, 3]
+    inds = form["record"]["indicators"]
+    row_page = [form["rows"][i["score"]["cell"][0]]["page"] for i in inds]
+    assert set(row_page) == {2, 3} and len(inds) == 10
+    k = row_page.index(3)  # the first indicator row of the second page …
+    level1 = inds[k]["level1"]
+    assert form["rows"][level1["cell"][0]]["page"] == 2  # … takes its 一级 from the merged cell on page 2
+    assert level1 == inds[k - 1]["level1"] and level1["text"]
+    assert all(i["level1"]["text"] and i["level2"] is not None for i in inds)
+
+
+def test_a_row_printed_twice_is_read_twice(extracted):
+    _, pred, _ = extracted
+    shanxi = _forms(pred)[4]  # 003 仲裁争议执法费: 指导企业调解 printed twice in the seed, Σ分值 105
+    assert shanxi["pages"] == [7, 8]
+    names = [i["level3"]["text"] for i in shanxi["record"]["indicators"]]
+    assert names.count("指导企业调解") == 2
+    assert sum(i["weight"]["value"] for i in shanxi["record"]["indicators"]) + 10 == 105
+    (weights,) = _checks(pred, shanxi["id"], "-weights")
+    assert not weights["ok"]
+
+
+def _checks(pred, table_id, suffix):
+    return [c for c in pred["checks"] if c["table"] == table_id and c["rule"].endswith(suffix)]
+
+
+def test_the_seeds_errors_fail_and_are_not_repaired(extracted):
+    """000 项目自评表 总分 67.7 (= Σ 指标 only), 001 建档立卡 96.97 vs Σ 85.97 (its 分值 add up to 90),
+    003 仲裁争议执法费 88.01 vs 93.01 (a row printed twice): failing checks, flagged cells, no repair."""
+    doc, pred, _ = extracted
+    forms = _forms(pred)
+    expectations = {1: (67.7, 91.72), 2: (96.97, 85.97), 4: (88.01, 93.01)}
+    for k, (printed, summed) in expectations.items():
+        (total,) = _checks(pred, forms[k]["id"], "-total")
+        assert not total["ok"] and total["actual"] == printed and abs(total["expected"] - summed) < 1e-6
+        r, c = forms[k]["record"]["total"]["score"]["cell"]
+        cell = forms[k]["rows"][r]["cells"][c]
+        assert "check_failed" in cell["reasons"] and cell["review"] and "repaired" not in cell["reasons"]
+    for k in (0, 3, 5):
+        assert all(c["ok"] for c in _checks(pred, forms[k]["id"], "-total"))
+    assert not _checks(pred, forms[3]["id"], "-total")  # the 整体 form leaves its 总分 blank: nothing to check
+    assert [c["ok"] for c in _checks(pred, forms[2]["id"], "-weights")] == [False]  # Σ分值 90 vs 100
+    assert not doc.repairs
+    assert not any("repaired" in c.reasons for _t, _r, _c, c in doc.cells())
+
+
+def test_findings_are_reported_not_flagged(extracted):
+    _, pred, _ = extracted
+    forms = _forms(pred)
+    henan = forms[0]["record"]["findings"]  # 000 会议费: 执行率 98% scored 10
+    assert [f["rule"] for f in henan] == ["exec_score"] and henan[0]["expected"] == 9.8
+    county = forms[2]["record"]["findings"]  # 001: 执行率 80.3% = 16.06 / 20 (年初预算数)
+    assert [f["rule"] for f in county] == ["rate_basis", "rate_basis", "exec_score"][:len(county)]
+    assert county[0]["rule"] == "rate_basis" and "年初预算数" in county[0]["description"]
+    assert all(c["ok"] for c in _checks(pred, forms[2]["id"], "-rate"))
+    sichuan = forms[5]["record"]["findings"]  # 004 社保公共服务能力建设资金: 执行率 14.50% scored 10
+    assert [f["rule"] for f in sichuan] == ["exec_score"] and sichuan[0]["actual"] == 10.0
+    for f in henan + county + sichuan:
+        for r, c in f["cells"][:1]:
+            pass
+    # a finding alone sends nothing to review
+    r, c = forms[0]["record"]["funds"][0]["得分"]["cell"]
+    assert not forms[0]["rows"][r]["cells"][c]["review"]
+
+
+def test_group_weights_checked(extracted):
+    """001 prints each 一级 with its weight: 产出指标 (50分) etc.; the sums under them are checked."""
+    _, pred, _ = extracted
+    county = _forms(pred)[2]
+    groups = county["record"]["groups"]
+    assert [(compare_key(g["name"]), g["weight"]) for g in groups] == [
+        ("产出指标(50分)", 50.0), ("效益指标(30分)", 30.0), ("满意度指标(10分)", 10.0)]
+    assert len(_checks(pred, county["id"], "-group")) == 3
+
+
+def test_output_validates_against_the_schema(extracted):
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((ROOT / "models" / "schema" / "document-1.schema.json").read_text(encoding="utf-8"))
+    _, pred, truth = extracted
+    jsonschema.validate(pred, schema)
+    jsonschema.validate(truth, schema)
+    bad = json.loads(json.dumps(pred))
+    _forms(bad)[0]["record"]["total"]["score"]["value"] = "98.6"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, schema)
+
+
+def test_indicator_table_exported(tmp_path):
+    from pipeline.cli import main
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / SAMPLE.name).write_bytes(SAMPLE.read_bytes())
+    out = tmp_path / "out"
+    assert main(["extract", str(src), "-o", str(out), "--quiet"]) == 0
+    assert main(["export", str(out), "--format", "csv", "-o", str(tmp_path / "csv")]) == 0
+    with open(tmp_path / "csv" / "indicators.csv", encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 90
+    row = next(r for r in rows if r["project"] == "会议费" and r["level3"] == "全年会次总成本")
+    assert (row["year"], row["template"], row["level1"], row["level2"]) == ("2023", "P01", "成本指标", "经济成本指标")
+    assert (row["target"], row["operator"], row["target_number"], row["unit"]) == ("≤1万元", "≤", "1.0", "万元")
+    assert (row["weight"], row["score"]) == ("10.0", "10.0")
+    assert main(["export", str(out), "--format", "sqlite", "-o", str(tmp_path / "db.sqlite")]) == 0
+    conn = sqlite3.connect(tmp_path / "db.sqlite")
+    try:
+        missed = conn.execute("SELECT project, level3, weight, score FROM indicators WHERE score < weight").fetchall()
+        n_cells = conn.execute("SELECT COUNT(*) FROM cells").fetchone()[0]
+    finally:
+        conn.close()
+    assert n_cells > 0 and len(missed) >= 5 and all(s < w for _, _, w, s in missed)
+
+
+def test_review_corrects_a_form_cell(tmp_path):
+    """A flagged form cell in the review queue with its crop; correcting it re-validates the form and the
+    record takes the reviewer's value."""
+    fastapi_testclient = pytest.importorskip("fastapi.testclient")
+    from pipeline.cli import main
+    from pipeline.review.server import ServerSettings, create_app
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / SAMPLE.name).write_bytes(SAMPLE.read_bytes())
+    out = tmp_path / "out"
+    assert main(["extract", str(src), "-o", str(out), "--quiet"]) == 0
+    client = fastapi_testclient.TestClient(create_app(ServerSettings(out_dir=out, reviewer="审核员")),
+                                           base_url="http://127.0.0.1")
+    items = client.get("/api/queue").json()["items"]
+    doc_json = json.loads((out / f"{SAMPLE.name}.json").read_text(encoding="utf-8"))
+    county_index = next(i for i, t in enumerate(doc_json["tables"]) if t.get("template") == "P02")
+    county = doc_json["tables"][county_index]
+    r, c = county["record"]["total"]["score"]["cell"]
+    item = next(it for it in items if (it["table"], it["row"], it["col"]) == (county_index, r, c))
+    assert item["text"] == "96.97" and "check_failed" in item["reasons"]
+    assert any(ch["rule"] == "P02-total" for ch in item["checks"])
+    crop = client.get(f"/api/crop/{item['doc']}/{item['table']}/{item['row']}/{item['col']}.png")
+    assert crop.status_code == 200 and crop.content[:8] == b"\x89PNG\r\n\x1a\n"
+    # the reviewer corrects the 总分 to the sum of the printed scores: the form's sum now holds
+    r2 = client.post("/api/correct", json={"doc": item["doc"], "table": item["table"], "row": item["row"],
+                                           "col": item["col"], "text": "85.97"})
+    assert r2.status_code == 200
+    body = r2.json()
+    assert any(ch["rule"] == "P02-total" for ch in body["turned_green"])
+    assert body["cell"]["text"] == "85.97" and "corrected" in body["cell"]["reasons"]
+    remaining = client.get("/api/queue").json()["items"]
+    assert not any((it["table"], it["row"], it["col"]) == (county_index, r, c) for it in remaining)
+    from pipeline.review.corrections import apply_corrections
+
+    (loaded,) = apply_corrections(out)
+    record = loaded.document.tables[county_index].record
+    assert record["total"]["score"]["text"] == "85.97" and record["total"]["score"]["value"] == 85.97
+    assert record["total"]["score"]["confidence"] == 1.0 and record["total"]["score"]["review"] is False
