@@ -339,7 +339,7 @@ def build_record(table, template, doc_year: int | None = None) -> dict[str, Any]
     v = vocabulary()
     g = FormGrid(table)
     kinds = [_classify(g, r, v) for r in range(len(table.rows))]
-    if template.extra.get("record") == "summary":
+    if template is not None and template.extra.get("record") == "summary":
         return _summary_record(g, kinds, v, table, doc_year)
     rec: dict[str, Any] = {"project": None, "department": None, "implementer": None,
                            "year": table.year or doc_year, "funds": [], "goals": {"expected": None, "actual": None},
