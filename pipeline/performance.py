@@ -797,18 +797,47 @@ def form_findings(table, template) -> list[dict[str, Any]]:
 
 
 # ------------------------------------------------------------------------------------------ in the pipeline
+_NATURE_READINGS = {"二": "＝", "三": "＝"}  # OCR readings of the full-width ＝ (two or three strokes)
+
+
+def _normalise_natures(table, record, ocr_pages: set[int]) -> bool:
+    """Sichuan's 指标性质 column holds one of ＝ ≥ ≤ ＞ ＜ 定性; OCR reads the full-width ＝ as 二 or 三: such a
+    reading of an OCR'd cell is replaced (the reading kept as an alternative, reason label_normalised)."""
+    from .model import Alternative
+
+    changed = False
+    for ind in record.get("indicators") or []:
+        cells = (ind.get("target") or {}).get("cells") or []
+        if not cells:
+            continue
+        r, c = cells[0]
+        cell = table.rows[r].cells[c]
+        fixed = _NATURE_READINGS.get(cell.text.strip())
+        if fixed is None or table.rows[r].page not in ocr_pages:
+            continue
+        cell.alternatives.insert(0, Alternative(cell.text, cell.ocr_score, "ocr"))
+        cell.original = cell.text if cell.original is None else cell.original
+        cell.text = fixed
+        cell.add_reason("label_normalised")
+        changed = True
+    return changed
+
+
 def attach_records(doc) -> None:
     """Build the record of every form of ``doc`` (after template recognition, before validation)."""
     from .templates import load_templates
 
     templates = load_templates()
+    ocr_pages = {p.number for p in doc.pages if p.mode == "ocr"}
     for table in doc.tables:
         tpl = templates.get(table.template or "")
         if tpl is not None and tpl.layout == "performance":
             table.kind = FORM_KIND
         if table.kind == FORM_KIND:
-            table.record = build_record(table, tpl if tpl is not None and tpl.layout == "performance" else None,
-                                        doc.year)
+            tpl = tpl if tpl is not None and tpl.layout == "performance" else None
+            table.record = build_record(table, tpl, doc.year)
+            if _normalise_natures(table, table.record, ocr_pages):
+                table.record = build_record(table, tpl, doc.year)
 
 
 def _walk_fields(obj):
@@ -855,3 +884,35 @@ def finish_records(doc) -> None:
             f["confidence"] = round(float(cell.confidence), 4)
             f["review"] = bool(cell.review)
         table.record["findings"] = form_findings(table, templates.get(table.template or ""))
+    _summary_findings(doc)
+
+
+def _summary_findings(doc) -> None:
+    """A 汇总表 row against the project's own form in the same document: 全年预算数, 执行数 and 自评得分 are
+    the form's (001 prints 20.4 for a form's 20.04, 100 for a form's 99) — findings, the forms are the source."""
+    from rapidfuzz import fuzz
+
+    forms = [t for t in doc.tables if t.kind == FORM_KIND and t.record and "projects" not in t.record
+             and t.record.get("project")]
+    for table in doc.tables:
+        rec = table.record
+        if table.kind != FORM_KIND or not rec or "projects" not in rec:
+            continue
+        for p in rec["projects"]:
+            name = compare_key((p.get("项目名称") or {}).get("text", ""))
+            if not name:
+                continue
+            best = max(forms, key=lambda f: fuzz.ratio(name, compare_key(f.record["project"]["text"])), default=None)
+            if best is None or fuzz.ratio(name, compare_key(best.record["project"]["text"])) < 90:
+                continue
+            funds = (best.record.get("funds") or [{}])[0]
+            pairs = (("全年预算数", funds.get("全年预算数")), ("执行数", funds.get("全年执行数")),
+                     ("自评得分", (best.record.get("total") or {}).get("score")))
+            for key, theirs in pairs:
+                mine = p.get(key)
+                if not (_num_field(mine) and _num_field(theirs)) or abs(mine["value"] - theirs["value"]) <= 0.005:
+                    continue
+                rec.setdefault("findings", []).append({
+                    "rule": "summary_vs_form", "description": f"{p['项目名称']['text']}: {key} {mine['text']} in the "
+                    f"汇总表, {theirs['text']} in its form ({best.id})", "expected": theirs["value"],
+                    "actual": mine["value"], "cells": [mine["cell"]]})

@@ -251,7 +251,7 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                 continue
             bands = _ink_bands(sub, min_gap=max(2, dpi // 40), min_h=max(4, dpi // 30))
             idx = []
-            dash = None
+            dash = None if bands else _small_dash(sub, dpi)  # a hyphen is too short to be a band
             for (a, b) in bands:
                 cols = np.flatnonzero(sub[a:b].any(axis=0))
                 if cols.size == 0:
@@ -259,6 +259,9 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                 cx0, cx1 = int(cols[0]), int(cols[-1]) + 1
                 if len(bands) == 1 and b - a < max(4, dpi // 30):
                     dash = _dash_text(cx1 - cx0, dpi)  # a rule-like stroke alone in the cell: “——”, “—”, “-”
+                    continue
+                if len(bands) == 1 and _lone_slash(sub[a:b], dpi):
+                    dash = "/"  # “/” (not applicable) alone in a cell: OCR reads it as 1 or l
                     continue
                 pad = settings.pad
                 ya, yb = max(0, y0 + a - pad), min(H, y0 + b + pad)
@@ -314,6 +317,24 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
     lines_out = [TextLine(clean_cell_text(results[i].text), box, results[i].min_score)
                  for box, i in outside_boxes if results[i].text.strip()]
     return PageReading(page.number, "ocr", W, H, dpi, clean.skew, readings, lines_out, page.rotation)
+
+
+def _lone_slash(ink: np.ndarray, dpi: int) -> bool:
+    """One thin stroke leaning right as it rises, taller than a third of an em: “/”. A “1” stands upright,
+    a “7” has its bar, “l”/“|” do not lean."""
+    ys, xs = np.nonzero(ink)
+    if ys.size < 6:
+        return False
+    height, width = int(np.ptp(ys)) + 1, int(np.ptp(xs)) + 1
+    if height < dpi * 10.5 / 72.0 * 0.45 or height < 2 * width or width < 3:
+        return False
+    rows = np.unique(ys)
+    centres = np.array([xs[ys == r].mean() for r in rows])
+    widths = np.array([np.ptp(xs[ys == r]) + 1 for r in rows])
+    if np.median(widths) > max(3, dpi // 50) or widths.max() > 3 * max(2.0, float(np.median(widths))):
+        return False
+    slope = float(np.polyfit(rows.astype(float), centres, 1)[0])
+    return slope < -0.15 and abs(slope) * (rows[-1] - rows[0]) >= 0.6 * (width - np.median(widths))
 
 
 def _small_dash(sub: np.ndarray, dpi: int) -> str:

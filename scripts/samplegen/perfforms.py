@@ -757,6 +757,9 @@ def truth_record(form: dict, ref, texts, where) -> dict[str, Any]:
     elif layout == "sichuan":
         tail = dict((a, b) for a, b in form["extra"].get("tail", []))
         rec["grade"] = F(("grade",), tail.get("评价结论", ""))
+    from pipeline.performance import _groups, vocabulary
+
+    _groups(None, vocabulary(), rec)  # 一级/二级 labels printing a weight: derived from the labels as printed
     return rec
 
 

@@ -1,0 +1,111 @@
+"""The 绩效 form generator and reader on every layout variant of the seeds: forms rendered born-digital from
+the seeds' content (scripts/samplegen/perfforms.py), read back and scored against their record truth; the
+committed seed-form data agrees with the seeds' own checker (../shared, skipped when absent)."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+
+import pytest
+
+from tests.conftest import ROOT, SHARED
+
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from samplegen.perfforms import (FormRecipe, build_grid, check_form_truth, generate_forms,  # noqa: E402
+                                 seed_forms)
+
+# one form of every layout variant: 000 Henan, 000 项目自评表, 001 county, 001 部门整体, 001 汇总表,
+# 002 Henan 部门整体, 003 Shanxi (元 amounts), 004 rubric, 004 Sichuan
+ONE_OF_EACH = ("000:0", "000:70", "001:6", "001:11", "001:12", "002:0", "003:36", "004:0", "004:3")
+
+
+def test_layout_variants_cover_the_seeds():
+    forms = seed_forms()
+    assert len(forms) == 184
+    layouts = {f["layout"] for f in forms}
+    assert layouts == {"henan", "henan_b", "county", "shanxi", "sichuan", "whole_henan", "whole_county", "rubric",
+                       "summary"}
+    by_seed = {}
+    for f in forms:
+        by_seed.setdefault(f["seed"], []).append(f)
+    assert {k: len(v) for k, v in by_seed.items()} == {"000": 99, "001": 17, "002": 12, "003": 48, "004": 8}
+    for f in forms:  # every column edge of a layout's grid is used by some row: the grid a reader sees
+        grid = build_grid(f)
+        edges = {c.col for row in grid.rows for c in row} | {c.col + c.colspan for row in grid.rows for c in row}
+        assert edges == set(range(grid.n_cols + 1)), (f["seed"], f["line"], f["layout"])
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    from samplegen.render import Printer
+
+    out = tmp_path_factory.mktemp("forms")
+    recipe = FormRecipe(name="layouts", seed="001", profile="digital", forms=ONE_OF_EACH, cover=True, font="sans")
+    with Printer() as printer:
+        truth = generate_forms(recipe, out, printer)
+    return out / "layouts.pdf", truth
+
+
+def test_every_layout_read_back_exactly(rendered):
+    from pipeline.extract import extract_document
+    from pipeline.performance_eval import score_forms
+
+    pdf, truth = rendered
+    assert check_form_truth(truth) == []
+    pred = extract_document(pdf).to_dict()
+    forms = [t for t in pred["tables"] if t.get("kind") == "performance"]
+    assert [t["template"] for t in forms] == ["P01", "P01", "P02", "P05", "P06", "P05", "P03", "P05", "P04"]
+    score = score_forms(truth, pred, pdf.name)
+    assert score.forms_found == len(ONE_OF_EACH) and score.fields > 700
+    # three forms print no 年度 (000 “2024年05月”, 002 “2024 年”, the rubric “2024年区级…”): they take the
+    # document's year, here the cover's 2021 — every other field of every form is exact
+    years = [w for w in score.wrong if w["field"] == "year"]
+    assert [(w["truth"], w["predicted"]) for w in years] == [("2023", "2021"), ("2024", "2021"), ("2023", "2021")]
+    assert [w for w in score.wrong if w["field"] != "year"] == []
+    summary = forms[4]["record"]
+    assert [p["项目名称"]["text"] for p in summary["projects"]][:2] == ["建档立卡优秀务工人员奖补", "事业单位招聘"]
+    rubric = forms[7]["record"]
+    assert rubric["indicators"][0]["weight"]["value"] == 10 and rubric["indicators"][0]["target"] is None
+    assert {g["name"] for g in rubric["groups"]} >= {"部门预算管理（80分）", "预算编制（30分）"}
+    shanxi = forms[6]
+    assert shanxi["unit"] in ("", "元", "万元") and shanxi["record"]["funds"][0]["全年预算数"]["value"] == 3000000
+    # every form's arithmetic: the truth (as printed) and the reading agree check by check
+    from pipeline.performance_eval import truth_checks
+
+    expected = {(c["table"], c["rule"], c["description"], c["ok"]) for c in truth_checks(truth)}
+    got = {(c["table"], c["rule"], c["description"], c["ok"]) for c in pred["checks"]}
+    assert expected == got
+
+
+def test_seed_form_data_agrees_with_the_seeds_checker():
+    """000 96/99, 001 5/11, 002 12/12, 003 37/48, 004 7/7 forms where 总分 = Σ得分 (ANALYSIS.md §4.4)."""
+    seeds = SHARED / "seeds"
+    if not (seeds / "check_identities.py").exists():
+        pytest.skip("../shared/seeds is absent")
+    spec = importlib.util.spec_from_file_location("check_identities", seeds / "check_identities.py")
+    ci = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ci)
+    rep = ci.Report()
+    for sid in ("000", "001", "002", "003", "004"):
+        ci.check_forms(rep, sid, ci.load(str(seeds), sid))
+    theirs = {}
+    for seed, group, _name, _l, _r, status, _d in rep.rows:
+        if group == "FORM" and status in ("OK", "FAIL"):
+            theirs.setdefault(seed, [0, 0])[status == "FAIL"] += 1
+
+    def n(x):
+        try:
+            return float(str(x).replace("%", ""))
+        except ValueError:
+            return 0.0
+
+    ours = {}
+    for f in seed_forms():
+        if f["layout"] in ("summary", "rubric") or not f["total"].get("score"):
+            continue
+        parts = n(f["extra"].get("exec_score") or 0) + sum(n(m["score"]) for m in f["mgmt"]) + sum(
+            n(i["score"]) for i in f["indicators"])
+        ours.setdefault(f["seed"], [0, 0])[abs(parts - n(f["total"]["score"])) > 1e-6] += 1
+    assert ours == theirs == {"000": [96, 3], "001": [5, 6], "002": [12, 0], "003": [37, 11], "004": [7, 0]}
