@@ -215,6 +215,15 @@ def test_indicator_table_exported(tmp_path):
     finally:
         conn.close()
     assert n_cells > 0 and len(missed) >= 5 and all(s < w for _, _, w, s in missed)
+    assert main(["export", str(out), "--format", "xlsx", "-o", str(tmp_path / "book.xlsx")]) == 0
+    from openpyxl import load_workbook
+
+    ws = load_workbook(tmp_path / "indicators.xlsx")["绩效指标"]
+    assert ws.max_row == 1 + len(rows) and ws.cell(row=1, column=11).value == "level3"
+    pq = pytest.importorskip("pyarrow.parquet")
+    assert main(["export", str(out), "--format", "parquet", "-o", str(tmp_path / "cells.parquet")]) == 0
+    table = pq.read_table(tmp_path / "indicators.parquet")
+    assert table.num_rows == len(rows) and str(table.schema.field("score").type) == "double"
 
 
 def test_review_corrects_a_form_cell(tmp_path):
