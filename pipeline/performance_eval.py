@@ -55,7 +55,8 @@ class RecordScore:
     funds_right: int = 0
     indicator_rows: int = 0
     indicator_rows_found: int = 0
-    indicator_rows_exact: int = 0
+    indicator_rows_exact: int = 0  # every field of the row right
+    indicator_rows_numbers: int = 0  # 分值, 得分, 偏差度 and the target's number right
     predicted_numeric: int = 0
     predicted_flagged: int = 0
     unflagged_wrong: int = 0
@@ -80,6 +81,7 @@ class RecordScore:
                 "funds_accuracy": r(self.funds_right, self.funds),
                 "indicator_rows_found": r(self.indicator_rows_found, self.indicator_rows),
                 "indicator_rows_exact": r(self.indicator_rows_exact, self.indicator_rows),
+                "indicator_rows_numbers": r(self.indicator_rows_numbers, self.indicator_rows),
                 "flag_rate": r(self.predicted_flagged, self.predicted_numeric),
                 "residual_error": r(self.unflagged_wrong, unflagged), "checks": self.checks,
                 "counts": {k: v for k, v in asdict(self).items() if isinstance(v, int)}}
@@ -93,17 +95,19 @@ def _text(f: Any) -> str:
     return str(f)
 
 
+def _same_number(a: float | None, b: float | None) -> bool:
+    return (a is None and b is None) or (a is not None and b is not None and abs(a - b) <= NUMBER_TOLERANCE + 1e-9)
+
+
 def _field_right(truth: Any, pred: Any) -> tuple[bool, bool]:
-    """(right, numeric) of one field."""
+    """(right, numeric) of one field. A target is a text field (text, operator, number and unit); its number
+    is scored again as a numeric field (``target.number``)."""
     if isinstance(truth, dict) and "operator" in truth:
         if not isinstance(pred, dict):
             return not _text(truth), False
         same = compare_key(_text(truth)) == compare_key(_text(pred))
         same = same and truth.get("operator") == pred.get("operator") and truth.get("unit") == pred.get("unit")
-        tn, pn = truth.get("number"), pred.get("number")
-        same = same and ((tn is None and pn is None) or (tn is not None and pn is not None
-                                                       and abs(tn - pn) <= NUMBER_TOLERANCE))
-        return same, False
+        return same and _same_number(truth.get("number"), pred.get("number")), False
     if isinstance(truth, dict) and "value" in truth:
         tv = truth.get("value")
         pv = pred.get("value") if isinstance(pred, dict) else None
@@ -179,7 +183,25 @@ class _Scorer:
         if truth is None and (pred is None or not _text(pred)):
             return True  # a field the form does not print
         right, numeric = _field_right(truth, pred)
-        numeric = numeric or (isinstance(truth, dict) and truth.get("number") is not None and "operator" in truth)
+        if isinstance(truth, dict) and "operator" in truth and truth.get("number") is not None:
+            number_right = _same_number(truth["number"], pred.get("number") if isinstance(pred, dict) else None)
+            self.count(path + ".number", number_right, True, group, truth, pred)
+            self.count(path, right, False, group, truth, pred)
+            if not right:
+                self.wrong(path, truth, pred)
+            return right
+        self.count(path, right, numeric, group, truth, pred)
+        if not right:
+            self.wrong(path, truth, pred)
+        return right
+
+    def wrong(self, path: str, truth: Any, pred: Any) -> None:
+        if len(self.s.wrong) < 200:
+            self.s.wrong.append({"document": self.name, "field": path, "truth": _text(truth),
+                                 "predicted": _text(pred),
+                                 "review": bool(pred.get("review")) if isinstance(pred, dict) else None})
+
+    def count(self, path: str, right: bool, numeric: bool, group: str, truth: Any, pred: Any) -> None:
         s = self.s
         s.fields += 1
         s.fields_right += right
@@ -189,16 +211,12 @@ class _Scorer:
         if group == "funds" and numeric:
             s.funds += 1
             s.funds_right += right
-        if isinstance(pred, dict) and "value" in pred and id(pred) not in self.seen_pred:
+        if numeric and isinstance(pred, dict) and "value" in pred and id(pred) not in self.seen_pred:
             self.seen_pred.add(id(pred))
             s.predicted_numeric += 1
             flagged = bool(pred.get("review"))
             s.predicted_flagged += flagged
             s.unflagged_wrong += (not right) and not flagged
-        if not right and len(s.wrong) < 200:
-            s.wrong.append({"document": self.name, "field": path, "truth": _text(truth), "predicted": _text(pred),
-                            "review": bool(pred.get("review")) if isinstance(pred, dict) else None})
-        return right
 
 
 def _match_forms(truth: list[dict], pred: list[dict]) -> list[tuple[int, int | None]]:
@@ -258,10 +276,17 @@ def score_record(sc: _Scorer, truth: dict, pred: dict | None) -> None:
             continue
         prow = p_ind[pi] if pi is not None else None
         sc.s.indicator_rows_found += prow is not None
-        exact = prow is not None
+        exact = numbers = prow is not None
         for k in IND_KEYS:
-            exact &= sc.field(f"indicators[{ti}].{k}", t_ind[ti].get(k), (prow or {}).get(k))
+            right = sc.field(f"indicators[{ti}].{k}", t_ind[ti].get(k), (prow or {}).get(k))
+            exact &= right
+            t = t_ind[ti].get(k)
+            if k in ("weight", "score", "deviation"):
+                numbers &= right
+            elif k == "target" and isinstance(t, dict) and t.get("number") is not None:
+                numbers &= _same_number(t["number"], ((prow or {}).get(k) or {}).get("number"))
         sc.s.indicator_rows_exact += exact
+        sc.s.indicator_rows_numbers += numbers
 
 
 def truth_checks(truth_doc: dict) -> list[dict[str, Any]]:

@@ -224,12 +224,13 @@ def score_results(results: list[RunResult], settings: ScoreSettings = ScoreSetti
 FORM_ROWS: list[tuple[str, str]] = [
     ("forms", "forms"), ("forms_found", "forms found"), ("field_accuracy", "record fields exact"),
     ("numeric_accuracy", "numeric fields exact"), ("funds_accuracy", "funds values exact"),
-    ("indicator_rows_found", "indicator rows found"), ("indicator_rows_exact", "indicator rows exact"),
+    ("indicator_rows_found", "indicator rows found"), ("indicator_rows_numbers", "indicator rows, numbers exact"),
+    ("indicator_rows_exact", "indicator rows, every field exact"),
     ("flag_rate", "numeric fields flagged"), ("residual_error", "residual error (unflagged)"),
     ("total_fail", "总分 ≠ Σ得分: forms (truth → read)"), ("weights_fail", "Σ分值 ≠ 100: forms (truth → read)"),
 ]
 FORM_PERCENT = {"field_accuracy", "numeric_accuracy", "funds_accuracy", "indicator_rows_found",
-                "indicator_rows_exact", "flag_rate", "residual_error"}
+                "indicator_rows_numbers", "indicator_rows_exact", "flag_rate", "residual_error"}
 
 
 def score_form_results(results: list[RunResult]) -> dict[str, dict[str, dict[str, Any]]]:
