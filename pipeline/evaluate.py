@@ -196,10 +196,12 @@ def _similarity(a: str, b: str) -> float:
 def align_rows(truth_rows: list[dict[str, Any]], predicted_rows: list[dict[str, Any]],
                settings: ScoreSettings = ScoreSettings()) -> list[tuple[int | None, int | None]]:
     """Edit-distance alignment of two row sequences: pairs (truth index | None, predicted index | None)."""
-    tk = [row_key(r) for r in truth_rows]
-    pk = [row_key(r) for r in predicted_rows]
+    return align_keys([row_key(r) for r in truth_rows], [row_key(r) for r in predicted_rows], settings.gap_cost)
+
+
+def align_keys(tk: list[str], pk: list[str], gap: float) -> list[tuple[int | None, int | None]]:
+    """Edit-distance alignment of two key sequences (pairing costs 1 − similarity, leaving one out ``gap``)."""
     n, m = len(tk), len(pk)
-    gap = settings.gap_cost
     inf = float("inf")
     cost = [[inf] * (m + 1) for _ in range(n + 1)]
     move = [[0] * (m + 1) for _ in range(n + 1)]  # 1 pair, 2 skip truth, 3 skip predicted

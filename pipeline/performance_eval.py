@@ -20,8 +20,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from rapidfuzz.distance import Indel
-
+from .evaluate import _similarity, align_keys
 from .textnorm import compare_key
 
 NUMBER_TOLERANCE = 0.005
@@ -119,49 +118,11 @@ def _field_right(truth: Any, pred: Any) -> tuple[bool, bool]:
     return compare_key(_text(truth)) == compare_key(_text(pred)), False
 
 
-def _similarity(a: str, b: str) -> float:
-    if not a and not b:
-        return 1.0
-    return Indel.normalized_similarity(a, b)
-
-
 def _align(truth_rows: list[dict], pred_rows: list[dict], key: str, gap: float = 0.45) -> list[tuple[int | None, int | None]]:
-    tk = [compare_key(_text(r.get(key))) + "|" + compare_key(_text(r.get("score"))) for r in truth_rows]
-    pk = [compare_key(_text(r.get(key))) + "|" + compare_key(_text(r.get("score"))) for r in pred_rows]
-    n, m = len(tk), len(pk)
-    inf = float("inf")
-    cost = [[inf] * (m + 1) for _ in range(n + 1)]
-    move = [[0] * (m + 1) for _ in range(n + 1)]
-    cost[0][0] = 0.0
-    for i in range(n + 1):
-        for j in range(m + 1):
-            if i == 0 and j == 0:
-                continue
-            best, how = inf, 0
-            if i and j:
-                c = cost[i - 1][j - 1] + (1.0 - _similarity(tk[i - 1], pk[j - 1]))
-                if c < best:
-                    best, how = c, 1
-            if i and cost[i - 1][j] + gap < best:
-                best, how = cost[i - 1][j] + gap, 2
-            if j and cost[i][j - 1] + gap < best:
-                best, how = cost[i][j - 1] + gap, 3
-            cost[i][j], move[i][j] = best, how
-    pairs: list[tuple[int | None, int | None]] = []
-    i, j = n, m
-    while i or j:
-        how = move[i][j]
-        if how == 1:
-            pairs.append((i - 1, j - 1))
-            i, j = i - 1, j - 1
-        elif how == 2:
-            pairs.append((i - 1, None))
-            i -= 1
-        else:
-            pairs.append((None, j - 1))
-            j -= 1
-    pairs.reverse()
-    return pairs
+    def keys(rows):
+        return [compare_key(_text(r.get(key))) + "|" + compare_key(_text(r.get("score"))) for r in rows]
+
+    return align_keys(keys(truth_rows), keys(pred_rows), gap)
 
 
 def _get(rec: dict | None, path: tuple) -> Any:

@@ -4,7 +4,6 @@ committed seed-form data agrees with the seeds' own checker (../shared, skipped 
 from __future__ import annotations
 
 import importlib.util
-import json
 import sys
 
 import pytest

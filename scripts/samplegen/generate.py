@@ -103,6 +103,35 @@ def print_clean(recipe: Recipe, printer: Printer, path: Path) -> tuple[DocumentC
     return content, pages
 
 
+def print_document(html: str, profile_name: str, printer: Printer, pdf_path: Path, rng_key: str, seal_text: str,
+                   quality: int | None = None, seal_targets=amount_boxes) -> tuple[list[PageInfo], dict | None]:
+    """``html`` as the PDF of a profile: born-digital (printed), or a scan (printed, rasterised at the profile's
+    dpi, degraded page by page with seals on ``seal_targets(words of the page)``, saved as an image PDF).
+    Returns the truth's page infos and, for a scan, what the degradation did to each page."""
+    if profile_name in DIGITAL_PROFILES:
+        printer.pdf(html, pdf_path)
+        return [PageInfo(number=i + 1, mode="text", width=round(w * DIGITAL_DPI / 72),
+                         height=round(h * DIGITAL_DPI / 72), dpi=DIGITAL_DPI)
+                for i, (w, h) in enumerate(page_sizes(pdf_path))], None
+    degrade = _profiles()
+    profile = degrade.PROFILES[profile_name]
+    with tempfile.TemporaryDirectory() as tmp:
+        clean = Path(tmp) / "clean.pdf"
+        printer.pdf(html, clean)
+        images = rasterise(clean, profile.dpi)
+        words = text_words(clean, profile.dpi)
+    rng = np.random.default_rng(zlib.crc32(rng_key.encode()))
+    degraded, infos = [], []
+    for rgb, page_words in zip(images, words):
+        out, info = degrade.degrade_page(rgb, profile, rng, seal_targets=seal_targets(page_words), seal_text=seal_text)
+        degraded.append(out)
+        infos.append(info)
+    degrade.save_scan_pdf(degraded, profile, pdf_path, quality=quality)
+    page_infos = [PageInfo(number=i + 1, mode="ocr", width=img.shape[1], height=img.shape[0], dpi=profile.dpi,
+                           skew=float(info["skew"])) for i, (img, info) in enumerate(zip(degraded, infos))]
+    return page_infos, {"pages": [{"page": i + 1, **info} for i, info in enumerate(infos)]}
+
+
 def generate(recipe: Recipe, out_dir: Path, printer: Printer) -> dict[str, Any]:
     departments = load_departments()
     if recipe.department not in departments:
@@ -116,30 +145,8 @@ def generate(recipe: Recipe, out_dir: Path, printer: Printer) -> dict[str, Any]:
     content, pages, settings, html = compose(recipe, printer)
     out_dir.mkdir(parents=True, exist_ok=True)
     pdf_path = out_dir / f"{recipe.name}.pdf"
-    scan: dict[str, Any] | None = None
-    if digital:
-        printer.pdf(html, pdf_path)
-        page_infos = [PageInfo(number=i + 1, mode="text", width=round(w * DIGITAL_DPI / 72),
-                               height=round(h * DIGITAL_DPI / 72), dpi=DIGITAL_DPI)
-                      for i, (w, h) in enumerate(page_sizes(pdf_path))]
-    else:
-        degrade = _profiles()
-        with tempfile.TemporaryDirectory() as tmp:
-            clean = Path(tmp) / "clean.pdf"
-            printer.pdf(html, clean)
-            images = rasterise(clean, profile.dpi)
-            words = text_words(clean, profile.dpi)
-        rng = np.random.default_rng(zlib.crc32(f"{recipe.name}:{recipe.seed}".encode()))
-        degraded, infos = [], []
-        for rgb, page_words in zip(images, words):
-            targets = amount_boxes(page_words)
-            out, info = degrade.degrade_page(rgb, profile, rng, seal_targets=targets, seal_text=dept.name)
-            degraded.append(out)
-            infos.append(info)
-        degrade.save_scan_pdf(degraded, profile, pdf_path, quality=recipe.store_quality)
-        page_infos = [PageInfo(number=i + 1, mode="ocr", width=img.shape[1], height=img.shape[0], dpi=profile.dpi,
-                               skew=float(info["skew"])) for i, (img, info) in enumerate(zip(degraded, infos))]
-        scan = {"pages": [{"page": i + 1, **info} for i, info in enumerate(infos)]}
+    page_infos, scan = print_document(html, recipe.profile, printer, pdf_path, f"{recipe.name}:{recipe.seed}",
+                                      dept.name, recipe.store_quality)
     truth = build_truth(content, pages, page_infos, pdf_path.name, sha256_of(pdf_path)).to_dict()
     truth["profile"] = recipe.profile
     truth["dpi"] = profile.dpi if profile else DIGITAL_DPI

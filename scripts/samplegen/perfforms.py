@@ -16,15 +16,10 @@ pipeline reports tables) plus ``kind: "performance"`` and the ``record`` with th
 """
 from __future__ import annotations
 
-import json
 import re
-import tempfile
-import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from pipeline.ingest import sha256_of
 from pipeline.model import Cell, Document, PageInfo, Row, Table
@@ -32,7 +27,7 @@ from pipeline.numbers import value_of
 from pipeline.textnorm import clean_cell_text
 
 from .content import load_data
-from .layout import MM, esc, watermark_html
+from .layout import MM, LayoutSettings, css as layout_css, esc, watermark_html
 
 P_TEMPLATES = {"henan": "P01", "henan_b": "P01", "county": "P02", "shanxi": "P03", "sichuan": "P04",
                "whole_henan": "P05", "whole_county": "P05", "rubric": "P05", "summary": "P06"}
@@ -109,6 +104,19 @@ def _indicator_level_cells(inds: list[dict], k: int, c1: int, c2: int, runs1: di
     return out
 
 
+def _indicators_beside_label(g: Builder, inds: list[dict], heads: list[str]) -> None:
+    """“绩效指标” down column 0, then 一级 | 二级 | 三级 | 指标值 | 完成值 | 分值 | 得分 | 原因 in columns 1–8
+    (the 项目自评表 and county layouts)."""
+    runs1, runs2 = _level_runs(inds, "level1"), _level_runs(inds, "level2", "level1")
+    g.row(C("绩效\n指标", 0, rs=1 + len(inds)), *[C(h, 1 + i, cls="h") for i, h in enumerate(heads)])
+    for k, ind in enumerate(inds):
+        g.row(*_indicator_level_cells(inds, k, 1, 2, runs1, runs2),
+              C(ind["level3"], 3, cls="l", f=("indicators", k, "level3")),
+              C(ind["target"], 4, f=("indicators", k, "target")), C(ind["actual"], 5, f=("indicators", k, "actual")),
+              C(ind["weight"], 6, f=("indicators", k, "weight")), C(ind["score"], 7, f=("indicators", k, "score")),
+              C(ind["reason"], 8, cls="l", f=("indicators", k, "reason")))
+
+
 # ------------------------------------------------------------------------------------------ layouts
 def build_henan(form: dict) -> FormGrid:
     """000/002 项目支出绩效自评情况表 (and the 项目自评表 variant ``henan_b``)."""
@@ -140,15 +148,8 @@ def build_henan(form: dict) -> FormGrid:
     inds = form["indicators"]
     runs1, runs2 = _level_runs(inds, "level1"), _level_runs(inds, "level2", "level1")
     if b_variant:
-        g.row(C("绩效\n指标", 0, rs=1 + len(inds)), C("一级指标", 1, cls="h"), C("二级指标", 2, cls="h"),
-              C("三级指标", 3, cls="h"), C("年度指标值", 4, cls="h"), C("实际完成值", 5, cls="h"), C("分值", 6, cls="h"),
-              C("得分", 7, cls="h"), C("偏差原因分析及改进措施", 8, cls="h"))
-        for k, ind in enumerate(inds):
-            g.row(*_indicator_level_cells(inds, k, 1, 2, runs1, runs2),
-                  C(ind["level3"], 3, cls="l", f=("indicators", k, "level3")),
-                  C(ind["target"], 4, f=("indicators", k, "target")), C(ind["actual"], 5, f=("indicators", k, "actual")),
-                  C(ind["weight"], 6, f=("indicators", k, "weight")), C(ind["score"], 7, f=("indicators", k, "score")),
-                  C(ind["reason"], 8, cls="l", f=("indicators", k, "reason")))
+        _indicators_beside_label(g, inds, ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
+                                           "偏差原因分析及改进措施"])
     else:
         g.row(C(spaced("绩效指标"), 0, 9, cls="h"))
         g.row(C("一级指标", 0, cls="h"), C("二级指标", 1, cls="h"), C("三级指标", 2, cls="h"), C("年度指标值", 3, cls="h"),
@@ -183,17 +184,8 @@ def build_county(form: dict) -> FormGrid:
     g.row(C("年度\n总体\n目标", 0, rs=2), C("预期目标", 1, 4, cls="h"), C("实际完成情况", 5, 4, cls="h"))
     g.row(C(form["goals"]["expected"], 1, 4, cls="l", f=("goals", "expected")),
           C(form["goals"]["actual"], 5, 4, cls="l", f=("goals", "actual")))
-    inds = form["indicators"]
-    runs1, runs2 = _level_runs(inds, "level1"), _level_runs(inds, "level2", "level1")
-    g.row(C("绩效\n指标", 0, rs=1 + len(inds)), C("一级指标", 1, cls="h"), C("二级指标", 2, cls="h"),
-          C("三级指标", 3, cls="h"), C("年度\n指标值", 4, cls="h"), C("实际\n完成值", 5, cls="h"), C("分值", 6, cls="h"),
-          C("得分", 7, cls="h"), C("偏差原因分析及\n改进措施", 8, cls="h"))
-    for k, ind in enumerate(inds):
-        g.row(*_indicator_level_cells(inds, k, 1, 2, runs1, runs2),
-              C(ind["level3"], 3, cls="l", f=("indicators", k, "level3")),
-              C(ind["target"], 4, f=("indicators", k, "target")), C(ind["actual"], 5, f=("indicators", k, "actual")),
-              C(ind["weight"], 6, f=("indicators", k, "weight")), C(ind["score"], 7, f=("indicators", k, "score")),
-              C(ind["reason"], 8, cls="l", f=("indicators", k, "reason")))
+    _indicators_beside_label(g, form["indicators"], ["一级指标", "二级指标", "三级指标", "年度\n指标值", "实际\n完成值",
+                                                     "分值", "得分", "偏差原因分析及\n改进措施"])
     g.row(C("总分", 0, 6), C(form["total"]["weight"], 6, f=("total", "weight")),
           C(form["total"]["score"], 7, f=("total", "score")), C("", 8))
     title = re.sub(r"\s*[（(]\s*20\d{2}\s*年度\s*[)）]\s*$", "", form["title"])
@@ -418,26 +410,10 @@ class FormLayoutSettings:
     fill: float = 0.97
 
 
-FONTS = {
-    "serif": "'Noto Serif CJK SC', 'AR PL UMing CN', serif",
-    "sans": "'Noto Sans CJK SC', sans-serif",
-    "uming": "'AR PL UMing CN', 'Noto Serif CJK SC', serif",
-}
-
-
 def css(s: FormLayoutSettings) -> str:
-    top, right, bottom, left = s.margin_mm
-    return f"""
-@page port {{ size: 210mm 297mm; margin: 0 }}
-@page land {{ size: 297mm 210mm; margin: 0 }}
-html, body {{ margin: 0; padding: 0; }}
-body {{ font-family: {FONTS[s.font]}; font-size: {s.font_px}px; color: #111; }}
-.page {{ position: relative; overflow: hidden; contain: paint; break-after: page; box-sizing: border-box;
-         padding: {top}mm {right}mm {bottom}mm {left}mm; }}
-.page.port {{ page: port; width: 210mm; height: 297mm; }}
-.page.land {{ page: land; width: 297mm; height: 210mm; }}
-.measure {{ position: relative; }}
-.caption {{ padding-bottom: 5px; }}
+    """The pages, watermark and cover of the 公开表 layout, plus the form's own table and captions."""
+    base = layout_css(LayoutSettings(font=s.font, font_px=s.font_px, margin_mm=s.margin_mm))
+    return base + f"""
 .ftitle {{ text-align: center; font-size: {s.font_px * 1.7:.1f}px; font-weight: bold; padding: 2px 0 3px 0; }}
 .fsub {{ text-align: center; font-size: {s.font_px * 1.05:.1f}px; padding: 1px 0 2px 0; }}
 .fsub.left {{ text-align: left; }} .fsub.right {{ text-align: right; }}
@@ -448,16 +424,7 @@ table.form td.c {{ text-align: center; }}
 table.form td.h {{ text-align: center; }}
 table.form td.l {{ text-align: left; }}
 table.form td.n {{ white-space: nowrap; }}
-.notes {{ padding-top: 4px; font-size: {s.font_px * 0.92:.1f}px; }}
-.notes p {{ margin: 2px 0; }}
-.pageno {{ position: absolute; bottom: 7mm; left: 0; right: 0; text-align: center; font-size: 10px; }}
-.wmlayer {{ position: absolute; left: 0; top: 0; right: 0; bottom: 0; overflow: hidden; contain: strict; }}
-.wm {{ position: absolute; color: #c8c8c8; font-size: 34px; transform: rotate(-30deg); white-space: nowrap;
-       letter-spacing: 6px; }}
-.cover {{ text-align: center; }}
-.cover .year {{ margin-top: 70mm; font-size: 30px; }}
-.cover .name {{ margin-top: 12mm; font-size: 32px; font-weight: bold; }}
-.cover .date {{ margin-top: 90mm; font-size: 20px; }}
+.notes p {{ text-indent: 0; }}
 """
 
 
@@ -850,47 +817,29 @@ def build_form_truth(doc: dict, forms: list[dict], grids: list[FormGrid], pages:
 
 
 def generate_forms(recipe: FormRecipe, out_dir: Path, printer) -> dict[str, Any]:
-    from .generate import DIGITAL_DPI, DIGITAL_PROFILES, _profiles, save_image_pdf, write_json_atomic
-    from .render import page_sizes, rasterise, text_words
+    from .generate import DIGITAL_DPI, DIGITAL_PROFILES, known_profiles, print_document, write_json_atomic
 
-    digital = recipe.profile in DIGITAL_PROFILES
-    profile = None if digital else _profiles().PROFILES.get(recipe.profile)
-    if not digital and profile is None:
-        raise ValueError(f"form recipe {recipe.name}: unknown profile {recipe.profile!r}")
+    if recipe.profile not in known_profiles():
+        raise ValueError(f"form recipe {recipe.name}: unknown profile {recipe.profile!r} (known: {known_profiles()})")
     doc, forms, grids, pages, html = compose(recipe, printer, watermark_text=recipe.profile == "digital_watermark")
     out_dir.mkdir(parents=True, exist_ok=True)
     pdf_path = out_dir / f"{recipe.name}.pdf"
-    scan = None
-    if digital:
-        printer.pdf(html, pdf_path)
-        infos = [PageInfo(number=i + 1, mode="text", width=round(w * DIGITAL_DPI / 72), height=round(h * DIGITAL_DPI / 72),
-                          dpi=DIGITAL_DPI) for i, (w, h) in enumerate(page_sizes(pdf_path))]
-    else:
-        degrade = _profiles()
-        with tempfile.TemporaryDirectory() as tmp:
-            clean = Path(tmp) / "clean.pdf"
-            printer.pdf(html, clean)
-            images = rasterise(clean, profile.dpi)
-            words = text_words(clean, profile.dpi)
-        rng = np.random.default_rng(zlib.crc32(f"{recipe.name}:{recipe.rng}".encode()))
-        degraded, dinfo = [], []
-        for rgb, page_words in zip(images, words):
-            targets = [w.box for w in page_words if re.fullmatch(r"[\d.,%]+", w.text) and re.search(r"\d", w.text)]
-            out, info = degrade.degrade_page(rgb, profile, rng, seal_targets=targets, seal_text=doc["authority"])
-            degraded.append(out)
-            dinfo.append(info)
-        save_image_pdf(degraded, profile.dpi, int(recipe.store_quality or profile.jpeg_quality or 85), pdf_path)
-        infos = [PageInfo(number=i + 1, mode="ocr", width=img.shape[1], height=img.shape[0], dpi=profile.dpi,
-                          skew=float(info["skew"])) for i, (img, info) in enumerate(zip(degraded, dinfo))]
-        scan = {"pages": [{"page": i + 1, **info} for i, info in enumerate(dinfo)]}
+    # seals go over any printed number of a form (scores, rates, amounts), not only 2-decimal amounts
+    infos, scan = print_document(html, recipe.profile, printer, pdf_path, f"{recipe.name}:{recipe.rng}",
+                                 doc["authority"], recipe.store_quality, seal_targets=_number_boxes)
+    profile = None if recipe.profile in DIGITAL_PROFILES else infos[0].dpi
     truth = build_form_truth(doc, forms, grids, pages, infos, pdf_path.name, sha256_of(pdf_path)).to_dict()
     truth["profile"] = recipe.profile
-    truth["dpi"] = profile.dpi if profile else DIGITAL_DPI
+    truth["dpi"] = profile or DIGITAL_DPI
     truth["generator"] = {"form_recipe": asdict(recipe), "forms": [[f["seed"], f["line"], f["layout"]] for f in forms]}
     if scan is not None:
         truth["scan"] = scan
     write_json_atomic(out_dir / f"{recipe.name}.truth.json", truth)
     return truth
+
+
+def _number_boxes(words) -> list[tuple[float, float, float, float]]:
+    return [w.box for w in words if re.fullmatch(r"[\d.,%]+", w.text) and re.search(r"\d", w.text)]
 
 
 def check_form_truth(truth: dict[str, Any]) -> list[str]:
