@@ -1,6 +1,7 @@
 """One document through the named stages:
 
-ingest → preprocess → layout → read → assemble → interpret → validate → score → (export: see export.py)
+ingest → preprocess → layout → read → assemble → interpret → verdict (pages) → validate → verdict (structure)
+→ score → (export: see export.py)
 
 Born-digital pages skip rendering, preprocessing and OCR: their rules come from the PDF's vector paths
 and their text from the text layer (``pages[].mode == "text"``). Scanned pages (and pages whose text
@@ -23,6 +24,7 @@ from .ocr import OcrSettings, get_recognizer
 from .orientation import OrientationSettings, detect_orientation
 from .preprocess import PreprocessSettings, preprocess_page
 from .read import PageReading, ReadSettings, read_ocr, read_text_layer
+from .verdict import PageEvidence, VerdictSettings, ink_lines, mark_structure, page_statuses, segment_lines
 
 PIPELINE_VERSION = __version__
 
@@ -38,6 +40,7 @@ class ExtractSettings:
     preprocess: PreprocessSettings = field(default_factory=PreprocessSettings)  # its dpi follows each page
     ocr: OcrSettings = field(default_factory=OcrSettings)
     orientation: OrientationSettings | None = field(default_factory=OrientationSettings)  # None: pages as they come
+    verdict: VerdictSettings = field(default_factory=VerdictSettings)
 
 
 @dataclass
@@ -48,7 +51,8 @@ class StageTimes:
         self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - t0
 
 
-def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes) -> PageReading:
+def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes) -> tuple[PageReading, PageEvidence]:
+    """The page's reading, and the evidence of tables on it gathered beside the grid finder (verdict)."""
     if page.text_mode and not settings.force_ocr:
         t0 = time.perf_counter()
         segs = page.rules or []
@@ -58,7 +62,7 @@ def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes) -
             t0 = time.perf_counter()
             reading = read_text_layer(page, grids)
             times.add("read", t0)
-            return reading
+            return reading, PageEvidence(page.number, lines=segment_lines(segs, page.dpi, settings.verdict))
         # a scan carrying a little real text (a footer, a stamp added by a PDF tool): its tables are pixels
     t0 = time.perf_counter()
     image = page.image
@@ -80,7 +84,10 @@ def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes) -
     t0 = time.perf_counter()
     reading = read_ocr(page, clean, grids, get_recognizer(settings.ocr), settings.read)
     times.add("read", t0)
-    return reading
+    t0 = time.perf_counter()
+    lines, ink = ink_lines(clean.color, page.dpi, settings.verdict, skip=[g.bbox for g in grids])
+    times.add("verdict", t0)
+    return reading, PageEvidence(page.number, lines=lines, ink=ink)
 
 
 def extract_document(path: str | Path, settings: ExtractSettings = ExtractSettings(), rel_path: str | None = None,
@@ -97,8 +104,9 @@ def extract_document(path: str | Path, settings: ExtractSettings = ExtractSettin
     readings: list[PageReading] = []
     if on_page:  # opened: 0 of N pages done (a batch learns the page count before the first page)
         on_page(0, src.page_count)
+    evidence: dict[int, PageEvidence] = {}
     for page in src.pages():
-        reading = _read_page(page, settings, times)
+        reading, evidence[page.number] = _read_page(page, settings, times)
         readings.append(reading)
         doc.pages.append(PageInfo(number=page.number, mode=reading.mode, width=reading.width,
                                   height=reading.height, dpi=reading.dpi, skew=reading.skew,
@@ -114,7 +122,10 @@ def extract_document(path: str | Path, settings: ExtractSettings = ExtractSettin
         interpret_cells(table, ocr_pages)
     document_metadata(doc, readings)
     times.add("interpret", t0)
-    finish_document(doc, times)
+    t0 = time.perf_counter()
+    page_statuses(doc, readings, evidence, settings.verdict)
+    times.add("verdict", t0)
+    finish_document(doc, times, settings.verdict)
     return doc
 
 
@@ -130,8 +141,9 @@ def _no_values_in_label_columns(table) -> None:
                 row.cells[c].kind = "text"
 
 
-def finish_document(doc: Document, times: StageTimes | None = None) -> None:
-    """Template recognition, code matching, validation, repair and scoring (also used after review)."""
+def finish_document(doc: Document, times: StageTimes | None = None,
+                    verdict: VerdictSettings = VerdictSettings()) -> None:
+    """Template recognition, code matching, validation, repair, doubtful structures and scoring."""
     times = times or StageTimes()
     from .codes import assign_codes
     from .labels import normalise_ocr_labels
@@ -158,6 +170,9 @@ def finish_document(doc: Document, times: StageTimes | None = None) -> None:
     validate_document(doc)
     repair_document(doc)
     times.add("validate", t0)
+    t0 = time.perf_counter()
+    mark_structure(doc, verdict)
+    times.add("verdict", t0)
     t0 = time.perf_counter()
     score_document(doc)
     finish_records(doc)

@@ -204,13 +204,25 @@ class PageInfo:
     dpi: int
     skew: float = 0.0
     rotation: int = 0  # clockwise quarter turn from the page as displayed to the frame of its bboxes
+    # layout verdict (pipeline.verdict): tables | no_tables | unrecovered, and why ("" before the verdict)
+    status: str = ""
+    reasons: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"number": self.number, "mode": self.mode, "width": self.width,
                              "height": self.height, "dpi": self.dpi, "skew": round(self.skew, 2)}
         if self.rotation:
             d["rotation"] = self.rotation
+        if self.status:
+            d["status"] = self.status
+            d["reasons"] = list(self.reasons)
         return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "PageInfo":
+        return cls(number=d["number"], mode=d["mode"], width=d["width"], height=d["height"], dpi=d["dpi"],
+                   skew=d.get("skew", 0.0), rotation=d.get("rotation", 0), status=d.get("status", ""),
+                   reasons=list(d.get("reasons", [])))
 
 
 @dataclass
@@ -227,6 +239,9 @@ class Document:
     pipeline_version: str = ""
     repairs: list[dict[str, Any]] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)  # the extraction settings the output depends on
+    # what the batch summary must tell (pipeline.verdict): {"kind": "unrecovered_page", "page", "reasons"} and
+    # {"kind": "table_structure", "table", "pages", "reasons", "checks", "failed"}
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
     def table(self, table_id: str) -> Table:
         for t in self.tables:
@@ -253,6 +268,8 @@ class Document:
         }
         if self.repairs:
             d["repairs"] = self.repairs
+        if any(p.status for p in self.pages) or self.warnings:
+            d["warnings"] = [dict(w) for w in self.warnings]
         return d
 
     @classmethod
@@ -261,10 +278,11 @@ class Document:
         return cls(
             source_path=src.get("path", ""), sha256=src.get("sha256", ""), page_count=src.get("pages", 0),
             authority=meta.get("authority", ""), year=meta.get("year"), kind=meta.get("kind", ""),
-            pages=[PageInfo(**p) for p in d.get("pages", [])],
+            pages=[PageInfo.from_dict(p) for p in d.get("pages", [])],
             tables=[Table.from_dict(t) for t in d.get("tables", [])],
             checks=[Check.from_dict(c) for c in d.get("checks", [])],
             pipeline_version=d.get("pipeline", {}).get("version", ""),
             settings=dict(d.get("pipeline", {}).get("settings", {})),
             repairs=list(d.get("repairs", [])),
+            warnings=[dict(w) for w in d.get("warnings", [])],
         )

@@ -15,8 +15,8 @@ review threshold. When the file is absent the documented fallback weights below 
 failing one, a bad format, a seal or watermark over it, an ambiguous repair.
 
 Overrides: a reviewer-corrected cell (reason ``corrected``) has confidence 1 and is never flagged; a cell
-with reason ``ambiguous`` or ``check_failed`` (in a failing identity) is always flagged; otherwise
-``cell.review = confidence < threshold``.
+with reason ``ambiguous``, ``check_failed`` (in a failing identity) or ``structure`` (its table's structure is
+doubtful, :mod:`pipeline.verdict`) is always flagged; otherwise ``cell.review = confidence < threshold``.
 """
 from __future__ import annotations
 
@@ -31,8 +31,13 @@ from .resources import MODELS_DIR
 CALIBRATION_FILE = "calibration.json"
 FEATURES = ("ocr", "failed", "confirmed1", "confirmed2", "format_bad", "seal", "watermark", "low_ocr",
             "repaired", "ambiguous", "code_conflict", "numeric", "text_layer", "empty", "ocr_below_50",
-            "ocr_below_80", "ocr_below_95", "ocr_below_99", "normalised", "rule_missing")
-REASON_FEATURES = ("seal", "watermark", "low_ocr", "repaired", "ambiguous", "code_conflict", "rule_missing")
+            "ocr_below_80", "ocr_below_95", "ocr_below_99", "normalised", "rule_missing", "structure",
+            "code_sequential", "code_unmatched", "code_repaired")
+REASON_FEATURES = ("seal", "watermark", "low_ocr", "repaired", "ambiguous", "code_conflict", "rule_missing",
+                   "structure", "code_sequential", "code_unmatched", "code_repaired")
+# reasons that send a cell to review whatever its probability: several readings fit the identities, it is in
+# a failing identity, or the table it is in has a doubtful structure (pipeline.verdict)
+FORCED_REVIEW = ("ambiguous", "check_failed", "structure")
 
 
 @dataclass(frozen=True)
@@ -124,4 +129,4 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
             continue
         p = model.probability(feats[(t.id, ri, ci)])
         cell.confidence = p
-        cell.review = p < model.threshold or "ambiguous" in cell.reasons or "check_failed" in cell.reasons
+        cell.review = p < model.threshold or any(r in cell.reasons for r in FORCED_REVIEW)

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipeline.fsutil import atomic_write_json  # noqa: E402
-from pipeline.score import FEATURES, CalibrationModel, cell_features  # noqa: E402
+from pipeline.score import FEATURES, FORCED_REVIEW, CalibrationModel, cell_features  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def collect(folder: Path, limit: int | None = None) -> list[tuple[str, np.ndarra
             x = feats[(t.id, ri, ci)]
             rows.append([x[f] for f in FEATURES])
             ys.append(1.0 if right.get((t.id, ri, ci), False) else 0.0)
-            forced.append("ambiguous" in cell.reasons or "check_failed" in cell.reasons)
+            forced.append(any(r in cell.reasons for r in FORCED_REVIEW))
         out.append((name, np.array(rows, dtype=float).reshape(-1, len(FEATURES)), np.array(ys), np.array(forced)))
         print(f"[{k + 1}/{len(truths)}] {name}: {len(ys)} cells, {int(len(ys) - sum(ys))} wrong, "
               f"{time.perf_counter() - t0:.1f}s", file=sys.stderr)

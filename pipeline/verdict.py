@@ -1,0 +1,436 @@
+"""Stage after validation — verdict: never silent about what was not recovered.
+
+Every page gets ``status`` (:class:`PageStatus`) with ``reasons``:
+
+- ``tables`` — the page holds (part of) an assembled table and nothing on it looks like a table that was
+  missed;
+- ``no_tables`` — nothing table-like: ``blank``, ``text`` (prose, cover), ``contents`` (a table of contents
+  listing table titles, no ruling, no amounts);
+- ``unrecovered`` — the page shows a table that did not come out. Evidence is gathered *without* the grid
+  finder whose failure it has to catch:
+
+  * ``table_title`` — a 公开0n表 marker or a known table title read on the page, more of them than tables
+    assembled from it;
+  * ``grid_ink`` — long straight ink lines (rule-like: thin, inked over most of their length, not the
+    strokes of a text line) outside every assembled grid, forming a lattice (≥ 3 horizontal and ≥ 2
+    vertical, or ≥ 5 horizontal);
+  * ``numeric_text`` — amounts standing alone (a cell's worth of text) outside every assembled table;
+  * ``text_rows`` — text lines that fall into several aligned pieces (cells without rules) outside them;
+  * ``empty_table`` — a table assembled on the page with no body row while amounts are printed in it.
+
+A table whose structure is doubtful gets the reason ``structure`` on every cell (so every cell is flagged,
+see :mod:`pipeline.score`), with the doubts in the document warning: ``columns_missing`` (roles of its
+template with no column), ``columns_extra`` (columns with content no role of the template takes),
+``header_unmatched`` (fewer than half of the template's columns found by their header labels),
+``identities_failing`` (most of the table's own identities fail).
+
+Document warnings (``Document.warnings``, JSON ``warnings``) list the unrecovered pages and the doubtful
+tables, for the batch summary (documents ``ok`` / ``ok with warnings``).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from .model import Document, PageInfo, Table
+from .read import PageReading, TextLine
+from .textnorm import compare_key
+
+STRUCTURE = "structure"
+
+
+class PageStatus:
+    TABLES = "tables"
+    NO_TABLES = "no_tables"
+    UNRECOVERED = "unrecovered"
+
+
+@dataclass(frozen=True)
+class VerdictSettings:
+    min_line_mm: float = 25.0  # an ink line at least this long may be a rule
+    short_line_mm: float = 5.0  # a shorter vertical one only between two horizontal lines (one row high)
+    line_gap_mm: float = 5.0  # gaps bridged along a line (broken, faded rules)
+    max_thick_mm: float = 1.0  # thicker is not a rule (a bar, a dark text line)
+    min_line_cover: float = 0.4  # share of its length that is ink
+    faint_darkness: int = 12  # grey levels a thin line is darker than what is beside it (smoothed along it)
+    max_wander_px: float = 0.75  # median distance of a rule's darkest pixels from a smooth curve
+    long_piece_mm: float = 5.0  # a rule's ink comes in pieces this long (between its gaps) ...
+    long_share: float = 0.35  # ... for at least this share of it; a text line's strokes never do
+    grid_min_h: int = 3  # a lattice: this many horizontal lines ...
+    grid_min_v: int = 2  # ... and this many vertical ones, or
+    grid_only_h: int = 5  # this many horizontal lines alone
+    grid_margin_mm: float = 3.0  # a line this close to an assembled grid belongs to it
+    min_amounts: int = 6  # standalone amounts outside the tables
+    min_text_rows: int = 4  # rows of ≥ 3 aligned pieces outside the tables
+    min_checks: int = 3  # a table's identities judged only when it has this many
+    failing_share: float = 0.5  # more than this share failing → structure
+    header_min_share: float = 0.5  # fewer template columns found by label → header_unmatched
+
+
+@dataclass
+class InkLine:
+    horizontal: bool
+    bbox: tuple[int, int, int, int]
+
+
+@dataclass
+class PageEvidence:
+    """What the page shows, gathered beside (not from) the grid finder."""
+
+    number: int
+    lines: list[InkLine] = field(default_factory=list)  # rule-like ink lines
+    ink: float = 0.0  # share of the page that is ink (blank pages ≈ 0)
+
+
+# ------------------------------------------------------------------------------------------ ink lines
+
+
+def _mm(dpi: int, mm: float) -> int:
+    return max(1, int(round(mm * dpi / 25.4)))
+
+
+def ink_lines(image: np.ndarray, dpi: int, settings: VerdictSettings = VerdictSettings(),
+              skip: list[tuple[int, int, int, int]] | None = None) -> tuple[list[InkLine], float]:
+    """Rule-like straight ink lines of a page image (grey or BGR, dark ink) and the page's ink share.
+
+    For horizontal lines (vertical ones alike, transposed): thin dark structures are lifted with a black
+    top-hat across the direction (``max_thick_mm``), smoothed along it (noise averages out, a faint rule
+    keeps its darkness), thresholded at ``faint_darkness`` — faint grey rules on a grey photocopy count;
+    the red of a seal, light in its brightest channel, does not. Gaps up to ``line_gap_mm`` are bridged.
+    A candidate is kept when it is inked over ``min_line_cover`` of its length and *straight*: the darkest
+    row of its band lies on a smooth curve (a rule, even tilted or bowed), not scattered as the strokes of
+    a text line are. Pages above 250 dpi are looked at in half resolution. ``skip``: boxes (the grids the
+    layout stage built) left out, widened by ``grid_margin_mm``. Boxes are in the page's pixels."""
+    if image.ndim == 3:
+        b, g, r = cv2.split(image[..., :3])
+        image = cv2.max(cv2.max(b, g), r)
+    if skip:
+        image = image.copy()
+        margin = _mm(dpi, settings.grid_margin_mm)
+        for x0, y0, x1, y1 in skip:
+            image[max(0, y0 - margin):y1 + margin, max(0, x0 - margin):x1 + margin] = 255
+    scale = 2 if dpi > 250 else 1
+    gray = image
+    if scale > 1:
+        gray = cv2.resize(gray, (gray.shape[1] // scale, gray.shape[0] // scale), interpolation=cv2.INTER_AREA)
+        dpi = max(1, dpi // scale)
+    share = float((gray < 160).mean())
+    min_len = _mm(dpi, settings.min_line_mm)
+    gap = _mm(dpi, settings.line_gap_mm)
+    thick = _mm(dpi, settings.max_thick_mm)
+    short = _mm(dpi, settings.short_line_mm)
+    reach = _mm(dpi, 1.5)
+    smooth = _mm(dpi, 1.0) | 1
+    out: list[InkLine] = []
+    rows: list[tuple[int, int, int, int]] = []
+    for horizontal in (True, False):
+        along = (lambda n: (n, 1)) if horizontal else (lambda n: (1, n))
+        across = (lambda n: (1, n)) if horizontal else (lambda n: (n, 1))
+        lifted = cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, cv2.getStructuringElement(cv2.MORPH_RECT, across(thick | 1)))
+        response = cv2.blur(lifted, along(smooth))
+        # candidates at half this resolution (any ink in a 2×2 block), checked at full resolution below
+        line_ink = cv2.resize(np.where(response >= settings.faint_darkness, 255, 0).astype(np.uint8),
+                              (gray.shape[1] // 2, gray.shape[0] // 2), interpolation=cv2.INTER_AREA)
+        m = (line_ink > 0).astype(np.uint8)
+        m = cv2.morphologyEx(m, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, along(gap // 2 | 1)))
+        m = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(
+            cv2.MORPH_RECT, along(max(2, (min_len if horizontal else short) // 2))))
+        n, _, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+        for i in range(1, n):
+            x, y, w, h = (2 * int(v) for v in stats[i, :4])
+            length = w if horizontal else h
+            if length < min_len:
+                # a short vertical (one row high) is a rule only between two horizontal lines
+                if horizontal or not _anchored(x + w / 2, y, y + h, rows, reach):
+                    continue
+            if horizontal:
+                band, raw = response[max(0, y - 2):y + h + 2, x:x + w], lifted[max(0, y - 2):y + h + 2, x:x + w]
+            else:
+                band, raw = response[y:y + h, max(0, x - 2):x + w + 2].T, lifted[y:y + h, max(0, x - 2):x + w + 2].T
+            if not _straight(band, raw, _mm(dpi, settings.long_piece_mm), settings):
+                continue
+            if horizontal:
+                rows.append((x, y, x + w, y + h))
+            out.append(InkLine(horizontal, (scale * x, scale * y, scale * (x + w), scale * (y + h))))
+    return out, share
+
+
+def _straight(band: np.ndarray, raw: np.ndarray, long_piece: int, settings: VerdictSettings) -> bool:
+    """A line's band (across × along, smoothed ``band`` and unsmoothed ``raw``): inked over
+    ``min_line_cover`` of its length; its darkest position across follows a smooth curve (within
+    ``max_wander_px``); and along that curve its ink comes mostly in long pieces — a rule is continuous
+    between its gaps, the strokes of a line of text (whose baseline is just as straight) are a character
+    wide."""
+    peak = band.max(axis=0)
+    inked = peak >= settings.faint_darkness
+    if inked.mean() < settings.min_line_cover or inked.sum() < 8:
+        return False
+    t = np.flatnonzero(inked).astype(float)
+    pos = band.argmax(axis=0)[inked].astype(float)
+    coef = np.polyfit(t, pos, 2)
+    if float(np.median(np.abs(pos - np.polyval(coef, t)))) > settings.max_wander_px:
+        return False
+    along = np.arange(band.shape[1])
+    centre = np.clip(np.rint(np.polyval(coef, along)).astype(int), 0, band.shape[0] - 1)
+    near = np.stack([raw[np.clip(centre + d, 0, band.shape[0] - 1), along] for d in (-1, 0, 1)]).max(axis=0)
+    on = near >= settings.faint_darkness
+    on = cv2.morphologyEx(on.astype(np.uint8)[None, :], cv2.MORPH_CLOSE, np.ones((1, 3), np.uint8))[0].astype(bool)
+    pieces = np.diff(np.flatnonzero(np.diff(np.concatenate([[0], on.astype(np.int8), [0]]))).reshape(-1, 2), axis=1)
+    total = int(pieces.sum())
+    return total > 0 and int(pieces[pieces >= long_piece].sum()) >= settings.long_share * total
+
+
+def _anchored(xc: float, top: int, bottom: int, rows: list[tuple[int, int, int, int]], reach: int) -> bool:
+    """Both ends of a vertical piece at ``xc`` meet a horizontal line."""
+    def meets(y: int) -> bool:
+        return any(r[0] - reach <= xc <= r[2] + reach and abs((r[1] + r[3]) / 2 - y) <= reach for r in rows)
+    return meets(top) and meets(bottom)
+
+
+def segment_lines(segments, dpi: int, settings: VerdictSettings = VerdictSettings()) -> list[InkLine]:
+    """Rule-like lines of a born-digital page from its vector segments (``layout.Segment``)."""
+    min_len = _mm(dpi, settings.min_line_mm)
+    out = []
+    for s in segments:
+        x0, x1 = sorted((s.x0, s.x1))
+        y0, y1 = sorted((s.y0, s.y1))
+        if max(x1 - x0, y1 - y0) >= min_len:
+            out.append(InkLine(s.horizontal, (int(x0), int(y0), int(x1) + 1, int(y1) + 1)))
+    return out
+
+
+def _inside(box: tuple[int, int, int, int], grids: list[tuple[int, int, int, int]], margin: int) -> bool:
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return any(g[0] - margin <= cx <= g[2] + margin and g[1] - margin <= cy <= g[3] + margin for g in grids)
+
+
+def grid_like(lines: list[InkLine], grids: list[tuple[int, int, int, int]], dpi: int,
+              settings: VerdictSettings = VerdictSettings()) -> bool:
+    """Rule-like lines outside every assembled grid forming a lattice."""
+    margin = _mm(dpi, settings.grid_margin_mm)
+    free = [ln for ln in lines if not _inside(ln.bbox, grids, margin)]
+    hs = _distinct([ln for ln in free if ln.horizontal], True, dpi)
+    vs = _distinct([ln for ln in free if not ln.horizontal], False, dpi)
+    if len(hs) >= settings.grid_only_h and _stacked(hs):
+        return True
+    if len(hs) < settings.grid_min_h or len(vs) < settings.grid_min_v:
+        return False
+    # the verticals cross the horizontals' span: one lattice, not a few stray lines
+    top, bottom = min(b[1] for b in hs), max(b[3] for b in hs)
+    left, right = min(b[0] for b in hs), max(b[2] for b in hs)
+    crossing = [b for b in vs if b[1] < bottom and b[3] > top and left - margin <= b[0] <= right + margin]
+    return len(crossing) >= settings.grid_min_v
+
+
+def _distinct(lines: list[InkLine], horizontal: bool, dpi: int) -> list[tuple[int, int, int, int]]:
+    """Line boxes with pieces of one line (same position, overlapping) joined."""
+    tol = _mm(dpi, 1.0)
+    pos = (lambda b: (b[1] + b[3]) / 2) if horizontal else (lambda b: (b[0] + b[2]) / 2)
+    out: list[list[int]] = []
+    for ln in sorted(lines, key=lambda l: pos(l.bbox)):
+        b = ln.bbox
+        for o in out:
+            if abs(pos(o) - pos(b)) <= tol:
+                o[0], o[1], o[2], o[3] = min(o[0], b[0]), min(o[1], b[1]), max(o[2], b[2]), max(o[3], b[3])
+                break
+        else:
+            out.append(list(b))
+    return [tuple(o) for o in out]
+
+
+def _stacked(hs: list[tuple[int, int, int, int]]) -> bool:
+    """Most horizontal lines overlap the widest one by half their length (rows of one table)."""
+    widest = max(hs, key=lambda b: b[2] - b[0])
+    over = [b for b in hs if min(b[2], widest[2]) - max(b[0], widest[0]) >= 0.5 * (b[2] - b[0])]
+    return len(over) >= 0.8 * len(hs)
+
+
+# ------------------------------------------------------------------------------------------ text evidence
+
+_AMOUNT = re.compile(r"^[-−－]?(\d{1,3}([,，]\d{3})+|\d+)[.．]\d{1,2}$|^[-−－]?\d{1,3}([,，]\d{3})+$")
+_FORM = re.compile(r"公开\s*0?(\d{1,2})\s*表")
+_CONTENTS = re.compile(r"^目\s*录$")
+
+
+def _title_keys() -> dict[str, str]:
+    """Normalised table title (and alias) → template id."""
+    from .templates import load_templates, title_key
+
+    keys: dict[str, str] = {}
+    for t in load_templates().values():
+        for alias in [t.title, *t.aliases]:
+            k = title_key(alias)
+            if len(k) >= 4:
+                keys[k] = t.id
+    return keys
+
+
+def titles_on(lines: list[TextLine]) -> set[str]:
+    """Tables announced by the text lines of a page: ``公开0n表`` markers (``F02``) and lines that are a known
+    table title (``T02``) — a whole line, not a title quoted in prose."""
+    from .templates import title_key
+
+    keys = _title_keys()
+    found: set[str] = set()
+    for ln in lines:
+        text = compare_key(ln.text)
+        m = _FORM.search(text)
+        if m and len(text) <= 24:
+            found.add(f"F{int(m.group(1)):02d}")
+            text = _FORM.sub("", text)
+        k = re.sub(r"^(附表|表)?[0-9一二三四五六七八九十]*[-—.、:：]?", "", title_key(text))
+        if len(k) < 4:
+            continue
+        for key, tid in keys.items():
+            if key == k or (k.endswith(key) and len(k) <= len(key) + 8 and "说明" not in k and "情况说明" not in k):
+                found.add(tid)
+                break
+    return found
+
+
+_AMOUNT_TOKEN = re.compile(r"\d[\d,，]*[.．]\d{1,2}(?!\d)")
+_NUMERIC_CHARS = set("0123456789,，.．-−－ ")
+
+
+def _amounts_in(text: str) -> int:
+    """Amounts in a piece of text that is nothing but amounts (a table row read without its rules: "1,222.86
+    1,222.86 0.00"); amounts inside a sentence do not count."""
+    t = text.strip()
+    if not t or sum(ch in _NUMERIC_CHARS for ch in t) < 0.9 * len(t):
+        return 0
+    return len(_AMOUNT_TOKEN.findall(t)) or int(bool(_AMOUNT.match(t)))
+
+
+def _announced(found: set[str]) -> int:
+    """How many tables the markers and titles of a page announce (a marker and a title may name one)."""
+    markers = {x for x in found if x.startswith("F")}
+    titles = {x for x in found if not x.startswith("F")}
+    return max(len(markers), len(titles))
+
+
+def _rows_of(lines: list[TextLine]) -> list[list[TextLine]]:
+    rows: list[list[TextLine]] = []
+    for ln in sorted(lines, key=lambda l: (l.bbox[1] + l.bbox[3]) / 2):
+        cy = (ln.bbox[1] + ln.bbox[3]) / 2
+        if rows:
+            last = rows[-1][0]
+            if last.bbox[1] <= cy <= last.bbox[3]:
+                rows[-1].append(ln)
+                continue
+        rows.append([ln])
+    return rows
+
+
+# ------------------------------------------------------------------------------------------ tables
+
+
+def _table_checks(doc: Document, table: Table) -> tuple[int, int]:
+    own = [c for c in doc.checks if c.table == table.id and all(ref[0] == table.id for ref in c.cells)]
+    return len(own), sum(not c.ok for c in own)
+
+
+def structure_doubts(doc: Document, table: Table, settings: VerdictSettings = VerdictSettings()) -> list[str]:
+    """Why the table's structure is doubtful (empty: it agrees with its template and its identities)."""
+    from .templates import load_templates, resolve_columns
+
+    doubts: list[str] = []
+    template = load_templates().get(table.template or "")
+    if template is not None and template.columns and table.rows:
+        labels = [compare_key(c) for c in table.columns]
+        required = [s for s in template.columns if not s.optional]
+        by_label = [s for s in required if any(s.matches(lab) for lab in labels if lab)]
+        roles = resolve_columns(table, template)
+        taken = {i for cols in roles.values() for i in cols}
+        if any(s.role not in roles for s in required):
+            doubts.append("columns_missing")
+        filled = [c for c in range(len(table.columns)) if c not in taken
+                  and sum(bool(r.cells[c].text) for r in table.rows if c < len(r.cells)) >= max(1, len(table.rows) // 4)]
+        if filled:
+            doubts.append("columns_extra")
+        if required and len(by_label) < settings.header_min_share * len(required):
+            doubts.append("header_unmatched")
+    n, failed = _table_checks(doc, table)
+    if n >= settings.min_checks and failed > settings.failing_share * n:
+        doubts.append("identities_failing")
+    return doubts
+
+
+def _has_amounts(table: Table) -> bool:
+    return any(_AMOUNT.match(t.strip()) for row in table.header for t in row if t)
+
+
+# ------------------------------------------------------------------------------------------ the verdict
+
+
+def page_statuses(doc: Document, readings: list[PageReading], evidence: dict[int, PageEvidence],
+                  settings: VerdictSettings = VerdictSettings()) -> None:
+    """Set ``status`` / ``reasons`` of every page and an ``unrecovered_page`` warning per page not recovered."""
+    by_number = {r.number: r for r in readings}
+    starting: dict[int, int] = {}
+    on_page: dict[int, list[Table]] = {}
+    for t in doc.tables:
+        if t.pages:
+            starting[t.pages[0]] = starting.get(t.pages[0], 0) + 1
+        for p in t.pages:
+            on_page.setdefault(p, []).append(t)
+    doc.warnings = [w for w in doc.warnings if w.get("kind") != "unrecovered_page"]
+    for page in doc.pages:
+        reading = by_number.get(page.number)
+        ev = evidence.get(page.number, PageEvidence(page.number))
+        page.status, page.reasons = _page_status(page, reading, ev, on_page.get(page.number, []),
+                                                 starting.get(page.number, 0), settings)
+        if page.status == PageStatus.UNRECOVERED:
+            doc.warnings.append({"kind": "unrecovered_page", "page": page.number, "reasons": list(page.reasons)})
+
+
+def mark_structure(doc: Document, settings: VerdictSettings = VerdictSettings()) -> None:
+    """``structure`` on every cell of a doubtful table (recomputed: a review that fixes the identities
+    lifts it), and a ``table_structure`` warning per such table."""
+    doc.warnings = [w for w in doc.warnings if w.get("kind") != "table_structure"]
+    for t in doc.tables:
+        doubts = structure_doubts(doc, t, settings)
+        for row in t.rows:
+            for cell in row.cells:
+                if STRUCTURE in cell.reasons and not doubts:
+                    cell.reasons.remove(STRUCTURE)
+                elif doubts:
+                    cell.add_reason(STRUCTURE)
+        if doubts:
+            n, failed = _table_checks(doc, t)
+            doc.warnings.append({"kind": "table_structure", "table": t.id, "pages": list(t.pages),
+                                 "reasons": doubts, "checks": n, "failed": failed})
+
+
+def _page_status(page: PageInfo, reading: PageReading | None, ev: PageEvidence, tables: list[Table],
+                 n_starting: int, settings: VerdictSettings) -> tuple[str, list[str]]:
+    lines = reading.lines if reading is not None else []
+    texts = [ln for ln in lines if ln.text.strip()]
+    grids = [gr.grid.bbox for gr in reading.grids] if reading is not None else []
+    reasons: list[str] = []
+    found = titles_on(texts)
+    announced = _announced(found)
+    contents = any(_CONTENTS.match(compare_key(ln.text)) for ln in texts)
+    amounts = sum(_amounts_in(ln.text) for ln in texts)
+    text_rows = sum(len(r) >= 3 for r in _rows_of(texts))
+    if announced > n_starting and not (contents and not grids):
+        reasons.append("table_title")
+    if grid_like(ev.lines, grids, page.dpi, settings):
+        reasons.append("grid_ink")
+    if amounts >= settings.min_amounts:
+        reasons.append("numeric_text")
+    if text_rows >= settings.min_text_rows:
+        reasons.append("text_rows")
+    if any(not t.rows and _has_amounts(t) for t in tables if t.pages and t.pages[0] == page.number):
+        reasons.append("empty_table")
+    if reasons:
+        return PageStatus.UNRECOVERED, reasons
+    if tables or grids:
+        return PageStatus.TABLES, []
+    if contents or len(found) >= 3:
+        return PageStatus.NO_TABLES, ["contents"]
+    if not texts and ev.ink < 0.002:
+        return PageStatus.NO_TABLES, ["blank"]
+    return PageStatus.NO_TABLES, ["text"]
