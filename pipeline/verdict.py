@@ -252,7 +252,6 @@ def _stacked(hs: list[tuple[int, int, int, int]]) -> bool:
 
 _AMOUNT = re.compile(r"^[-−－]?(\d{1,3}([,，]\d{3})+|\d+)[.．]\d{1,2}$|^[-−－]?\d{1,3}([,，]\d{3})+$")
 _FORM = re.compile(r"公开\s*0?(\d{1,2})\s*表")
-_CONTENTS = re.compile(r"^目\s*录$")
 
 
 def _title_keys() -> dict[str, str]:
@@ -311,9 +310,13 @@ def _announced(found: set[str]) -> int:
     return max(len(markers), len(titles))
 
 
-def _rows_of(lines: list[TextLine]) -> list[list[TextLine]]:
+def _rows_of(lines: list[TextLine]) -> list[list[tuple[int, int]]]:
+    """Text lines (not specks: a raised dash) grouped into rows (vertical centre inside the row's first
+    line), each row as its horizontal extents with pieces lying inside another merged."""
+    heights = sorted(l.bbox[3] - l.bbox[1] for l in lines)
+    tall = [l for l in lines if heights and l.bbox[3] - l.bbox[1] >= 0.5 * heights[len(heights) // 2]]  # no specks
     rows: list[list[TextLine]] = []
-    for ln in sorted(lines, key=lambda l: (l.bbox[1] + l.bbox[3]) / 2):
+    for ln in sorted(tall, key=lambda l: (l.bbox[1] + l.bbox[3]) / 2):
         cy = (ln.bbox[1] + ln.bbox[3]) / 2
         if rows:
             last = rows[-1][0]
@@ -321,7 +324,26 @@ def _rows_of(lines: list[TextLine]) -> list[list[TextLine]]:
                 rows[-1].append(ln)
                 continue
         rows.append([ln])
-    return rows
+    out = []
+    for row in rows:
+        spans: list[list[int]] = []
+        for ln in sorted(row, key=lambda l: l.bbox[0]):
+            if spans and ln.bbox[0] <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], ln.bbox[2])
+            else:
+                spans.append([ln.bbox[0], ln.bbox[2]])
+        out.append([(a, b) for a, b in spans])
+    return out
+
+
+_LEADER = re.compile(r"^[.．。…·・\s]{6,}\d*$")
+
+
+def _is_contents(lines: list[TextLine]) -> bool:
+    """A table of contents: 目录 at the top (its characters may be read apart) or dotted leader lines."""
+    top = sorted(lines, key=lambda l: l.bbox[1])[:4]
+    return "目录" in compare_key("".join(ln.text for ln in top)) or sum(
+        bool(_LEADER.match(ln.text.strip())) for ln in lines) >= 3
 
 
 # ------------------------------------------------------------------------------------------ tables
@@ -346,7 +368,10 @@ def structure_doubts(doc: Document, table: Table, settings: VerdictSettings = Ve
         taken = {i for cols in roles.values() for i in cols}
         if any(s.role not in roles for s in required):
             doubts.append("columns_missing")
+        # a column no role takes, with content, whose label is blank or repeats another column's: a column
+        # split by a stray rule (a column the template does not know but the header names is a variant)
         filled = [c for c in range(len(table.columns)) if c not in taken
+                  and (not labels[c] or labels.count(labels[c]) > 1)
                   and sum(bool(r.cells[c].text) for r in table.rows if c < len(r.cells)) >= max(1, len(table.rows) // 4)]
         if filled:
             doubts.append("columns_extra")
@@ -412,16 +437,16 @@ def _page_status(page: PageInfo, reading: PageReading | None, ev: PageEvidence, 
     reasons: list[str] = []
     found = titles_on(texts)
     announced = _announced(found)
-    contents = any(_CONTENTS.match(compare_key(ln.text)) for ln in texts)
+    contents = _is_contents(texts)
     amounts = sum(_amounts_in(ln.text) for ln in texts)
     text_rows = sum(len(r) >= 3 for r in _rows_of(texts))
-    if announced > n_starting and not (contents and not grids):
+    if announced > n_starting and not contents:
         reasons.append("table_title")
     if grid_like(ev.lines, grids, page.dpi, settings):
         reasons.append("grid_ink")
     if amounts >= settings.min_amounts:
         reasons.append("numeric_text")
-    if text_rows >= settings.min_text_rows:
+    if text_rows >= settings.min_text_rows and not contents:
         reasons.append("text_rows")
     if any(not t.rows and _has_amounts(t) for t in tables if t.pages and t.pages[0] == page.number):
         reasons.append("empty_table")

@@ -204,3 +204,24 @@ def test_a_table_with_every_row_taken_for_header_leaves_an_unrecovered_page(digi
     page = next(p for p in doc.pages if p.number == t.pages[0])
     assert page.status == "unrecovered" and "empty_table" in page.reasons
     assert {"kind": "unrecovered_page", "page": page.number, "reasons": page.reasons} in doc.warnings
+
+
+@pytest.mark.real
+def test_real_born_digital_documents_get_honest_verdicts():
+    """The 16 real budgets and 决算: contents pages (目录 read as two characters, dotted leaders) and prose with
+    raised dashes are no_tables; the one unrecovered page is a real failure — the 三公 table of the 福利院
+    budget whose only data row was taken for header (0 body rows, amounts printed)."""
+    from tests.conftest import REAL
+
+    if not (REAL / "yusuan").exists():
+        pytest.skip("../shared/real is absent")
+    unrecovered = {}
+    for pdf in sorted((REAL / "yusuan").glob("*.pdf")) + sorted((REAL / "juesuan").glob("*.pdf")):
+        doc = extract_document(pdf)
+        assert all(p.status in ("tables", "no_tables", "unrecovered") for p in doc.pages)
+        assert doc.pages[1].status == "no_tables" and doc.pages[1].reasons == ["contents"], pdf.name
+        for p in doc.pages:
+            if p.status == "unrecovered":
+                unrecovered[(pdf.name, p.number)] = p.reasons
+        assert not [w for w in doc.warnings if w["kind"] == "table_structure"], (pdf.name, doc.warnings)
+    assert unrecovered == {("putuo-fuliyuan-2024-unit.pdf", 15): ["empty_table"]}
