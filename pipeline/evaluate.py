@@ -92,6 +92,7 @@ class DocumentScore:
     profile: str = ""
     pages: int = 0
     seconds: float | None = None
+    cpu_seconds: float | None = None  # processor time of the run (on a shared machine, wall time is not speed)
     truth_tables: int = 0
     matched_tables: int = 0
     truth_cells: int = 0
@@ -145,6 +146,7 @@ class Metrics:
     repairs_made: int
     repairs_right: int
     seconds_per_page: float | None
+    cpu_seconds_per_page: float | None = None
     truth_cells: int = 0
     predicted_cells: int = 0
     reliability: list[ReliabilityBin] = field(default_factory=list)
@@ -423,6 +425,7 @@ def aggregate(scores: list[DocumentScore], settings: ScoreSettings = ScoreSettin
         repairs_made=sum(c.repaired for c in cells),
         repairs_right=sum(c.repaired and c.correct for c in cells),
         seconds_per_page=(sum(s.seconds for s in timed) / timed_pages) if timed and timed_pages else None,
+        cpu_seconds_per_page=_cpu_per_page(scores),
         truth_cells=sum(s.truth_cells for s in scores),
         predicted_cells=len(cells),
         reliability=table,
@@ -432,6 +435,12 @@ def aggregate(scores: list[DocumentScore], settings: ScoreSettings = ScoreSettin
         silent_misses=sum(len(s.silent_misses) for s in scores),
         false_alarms=sum(len(s.false_alarms) for s in scores),
     )
+
+
+def _cpu_per_page(scores: list[DocumentScore]) -> float | None:
+    timed = [s for s in scores if s.cpu_seconds is not None]
+    pages = sum(s.pages for s in timed)
+    return sum(s.cpu_seconds for s in timed) / pages if timed and pages else None
 
 
 def _sum_counts(counts) -> dict[str, int]:

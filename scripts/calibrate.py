@@ -4,6 +4,7 @@
 Usage:
     python scripts/make_samples.py /tmp/calib --count 40 --seed 7          # samples kept apart from tests
     python scripts/calibrate.py /tmp/calib [--holdout 0.3] [--out models/calibration.json]
+                                [--predictions DIR]     # reuse extractions saved by bench.py
 
 For each ``<name>.truth.json`` next to ``<name>.pdf``: the document is extracted (``pipeline.extract``,
 which validates, repairs and scores it), every predicted cell is marked right or wrong with
@@ -44,10 +45,14 @@ class FitSettings:
     max_flag: float = 0.05
 
 
-def collect(folder: Path, limit: int | None = None) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
-    """(sample name, feature matrix, correct 0/1, forced-review mask) per sample."""
+def collect(folder: Path, limit: int | None = None,
+            predictions: Path | None = None) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
+    """(sample name, feature matrix, correct 0/1, forced-review mask) per sample. With ``predictions``, a
+    sample's extraction is read from ``<predictions>/<name>.json`` when it is there (the contract keeps
+    every cell's evidence: reasons, OCR score, checks), else the PDF is extracted."""
     from pipeline.evaluate import score_document as evaluate
     from pipeline.extract import extract_document
+    from pipeline.model import Document
 
     out = []
     truths = sorted(folder.glob("*.truth.json"))[:limit]
@@ -58,7 +63,11 @@ def collect(folder: Path, limit: int | None = None) -> list[tuple[str, np.ndarra
             print(f"{truth_path}: no {pdf.name} next to it, skipped", file=sys.stderr)
             continue
         t0 = time.perf_counter()
-        doc = extract_document(pdf)
+        saved = predictions / f"{name}.json" if predictions is not None else None
+        if saved is not None and saved.is_file():
+            doc = Document.from_dict(json.loads(saved.read_text(encoding="utf-8")))
+        else:
+            doc = extract_document(pdf)
         truth = json.loads(truth_path.read_text(encoding="utf-8"))
         scored = evaluate(truth, doc.to_dict(), name=name)
         right = {(p.table, p.row, p.column): p.correct for p in scored.predicted}
@@ -139,9 +148,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--max-residual", type=float, default=0.001)
     ap.add_argument("--max-flag", type=float, default=0.05)
+    ap.add_argument("--predictions", type=Path,
+                    help="folder of saved extractions <name>.json (bench.py --save-predictions DIR: DIR/disclosure)")
     args = ap.parse_args(argv)
     settings = FitSettings(max_residual=args.max_residual, max_flag=args.max_flag)
-    data = collect(args.samples, args.limit)
+    data = collect(args.samples, args.limit, args.predictions)
     fit = [d for d in data if not held_out(d[0], args.holdout)]
     test = [d for d in data if held_out(d[0], args.holdout)]
     if not fit:

@@ -225,3 +225,22 @@ def test_real_born_digital_documents_get_honest_verdicts():
                 unrecovered[(pdf.name, p.number)] = p.reasons
         assert not [w for w in doc.warnings if w["kind"] == "table_structure"], (pdf.name, doc.warnings)
     assert unrecovered == {("putuo-fuliyuan-2024-unit.pdf", 15): ["empty_table"]}
+
+
+def test_the_scorer_counts_silent_misses_and_false_alarms():
+    """A truth table missed on a page that says no_tables is a silent miss; an unrecovered page on which
+    nothing was missed is a false alarm; a missed table on an unrecovered page is neither."""
+    def table(tid, form, page, label):
+        return {"id": tid, "form": form, "title": "", "pages": [page],
+                "rows": [{"page": page, "cells": [{"text": label, "value": None}, {"text": "1.00", "value": 1.0}]}]}
+
+    truth = {"source": {"pages": 5}, "tables": [table("t1", "公开01表", 2, "合计"), table("t2", "公开02表", 3, "总计"),
+                                               table("t3", "公开03表", 5, "小计")]}
+    predicted = {"tables": [table("p1", "公开01表", 2, "合计")],
+                 "pages": [{"number": 1, "status": "no_tables"}, {"number": 2, "status": "tables"},
+                           {"number": 3, "status": "no_tables"}, {"number": 4, "status": "unrecovered"},
+                           {"number": 5, "status": "unrecovered"}]}
+    s = evaluate(truth, predicted)
+    assert s.matched_tables == 1
+    assert s.silent_misses == ["t2"] and s.false_alarms == [4]
+    assert s.page_status == {"no_tables": 2, "tables": 1, "unrecovered": 2}
