@@ -63,6 +63,24 @@ def test_local_cluster_outputs_equal_local_backend(tmp_path):
 
 
 @pytest.mark.slow
+def test_workers_undo_dasks_malloc_trim_threshold():
+    """Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536 (every page-sized array mmap'd and
+    unmapped: twice the processor time per document); the OCR worker plugin gives glibc its thresholds back."""
+    from pipeline.cluster import DaskBackend
+
+    backend = DaskBackend("local:1")
+    backend.start(ExtractSettings())
+    try:
+        state = backend.client.run(lambda: (os.environ.get("MALLOC_TRIM_THRESHOLD_"),
+                                            __import__("pipeline.cluster").cluster.malloc_relaxed))
+    finally:
+        backend.close()
+    assert len(state) == 1
+    (env, relaxed), = state.values()
+    assert env is not None, "Dask no longer sets MALLOC_TRIM_THRESHOLD_: relax_malloc_trim can go"
+    assert relaxed is True
+
+
 def test_local_cluster_shipping_input_bytes(tmp_path):
     src = _inputs(tmp_path, DIGITAL[1:])
     _same_as_local(tmp_path, src, "--address", "local:1", "--ship-inputs")
