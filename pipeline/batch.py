@@ -80,7 +80,7 @@ class JobResult:
     attempts: int = 0  # worker runs (0 for a skipped or refused document)
     worker_peak_mb: float = 0.0  # peak resident memory of the worker process that ran it (so far)
     warnings: list[str] = field(default_factory=list)
-    serious: bool = False  # unrecovered pages or a table failing most of its identities
+    serious: bool = False  # unrecovered pages, a table failing most identities, missing/unexplained empty tables
     failing_checks: int = 0
     repairs: int = 0
     pages_without_tables: list[int] = field(default_factory=list)
@@ -514,7 +514,8 @@ class Progress(Protocol):
 
 def document_facts(d: dict, result: JobResult) -> JobResult:
     """Counts and warnings of one output document (``disclosure.document/1`` dict) into ``result``:
-    failing identities, repairs, pages without tables, unrecovered pages, tables failing most identities.
+    failing identities, repairs, pages without tables, unrecovered pages, tables failing most identities, and
+    the document's own warnings (missing tables, tables printed empty unexplained, doubtful structures).
     Reads ``pages[].status`` when the document has it; else a page no table lies on has no tables."""
     tables = d.get("tables") or []
     cells = [c for t in tables for r in t.get("rows", []) for c in r.get("cells", [])]
@@ -542,6 +543,17 @@ def document_facts(d: dict, result: JobResult) -> JobResult:
             serious = True
             warnings.append(f"table {t.get('id')} {t.get('form') or t.get('title') or ''}".rstrip()
                             + f" fails {bad} of {len(own)} identities")
+    for w in d.get("warnings") or []:  # the document's own warnings (pipeline.verdict)
+        if w.get("kind") == "missing_table":
+            serious = True
+            warnings.append(f"missing {w.get('form') or w.get('template')} {w.get('title', '')}".rstrip())
+        elif w.get("kind") == "empty_table_unexplained":
+            serious = True
+            warnings.append(f"table {w.get('table')} {w.get('form') or w.get('title') or ''}".rstrip()
+                            + " printed empty with no note saying why")
+        elif w.get("kind") == "table_structure" and set(w.get("reasons") or []) - {"identities_failing"}:
+            serious = True  # failing identities alone are told below
+            warnings.append(f"table {w.get('table')} structure doubtful ({', '.join(w.get('reasons') or [])})")
     if result.failing_checks:
         warnings.append(_plural(result.failing_checks, "failing identity", "failing identities"))
     if result.repairs:

@@ -1,7 +1,7 @@
 """One document through the named stages:
 
 ingest → preprocess → layout → read → assemble → interpret → verdict (pages) → validate → verdict (structure)
-→ score → (export: see export.py)
+→ score → verdict (completeness: missing and unexplained empty tables) → (export: see export.py)
 
 Born-digital pages skip rendering, preprocessing and OCR: their rules come from the PDF's vector paths
 and their text from the text layer (``pages[].mode == "text"``). Scanned pages (and pages whose text
@@ -24,7 +24,8 @@ from .ocr import OcrSettings, get_recognizer
 from .orientation import OrientationSettings, detect_orientation
 from .preprocess import PreprocessSettings, preprocess_page
 from .read import PageReading, ReadSettings, read_ocr, read_text_layer
-from .verdict import PageEvidence, VerdictSettings, ink_lines, mark_structure, page_statuses, segment_lines
+from .verdict import (PageEvidence, VerdictSettings, completeness, ink_lines, mark_structure, page_statuses,
+                      segment_lines)
 
 PIPELINE_VERSION = __version__
 
@@ -126,6 +127,9 @@ def extract_document(path: str | Path, settings: ExtractSettings = ExtractSettin
     page_statuses(doc, readings, evidence, settings.verdict)
     times.add("verdict", t0)
     finish_document(doc, times, settings.verdict)
+    t0 = time.perf_counter()
+    completeness(doc, {r.number: [ln.text for ln in r.lines] for r in readings}, settings.verdict)
+    times.add("verdict", t0)
     return doc
 
 

@@ -24,8 +24,18 @@ template with no column), ``columns_extra`` (columns with content no role of the
 ``header_unmatched`` (fewer than half of the template's columns found by their header labels),
 ``identities_failing`` (most of the table's own identities fail).
 
-Document warnings (``Document.warnings``, JSON ``warnings``) list the unrecovered pages and the doubtful
-tables, for the batch summary (documents ``ok`` / ``ok with warnings``).
+Document completeness (:func:`completeness`, after template recognition): a 部门/单位决算 prints 公开01–09表
+(公开10表 may be absent: templates with ``"in_set": "optional"``), a 部门/单位预算 its nine tables (B01–B09).
+The set is judged when the document presents itself as the whole publication — pages (cover, contents, prose)
+before its first table, or at least ``set_share`` of the set found — not on an excerpt of a few tables:
+
+* ``missing_table`` — a table of the set that is not in the document (form id, title, template);
+* ``empty_table_unexplained`` — a table of the set with no body row or no amount, and nothing saying why: no
+  note on its pages such as 本表无数据 / 为空表 / 无…支出 / 没有…经费, and no other table of the document
+  showing the fund it covers (政府性基金, 国有资本经营, “三公”) as zero.
+
+Document warnings (``Document.warnings``, JSON ``warnings``) list the unrecovered pages, the doubtful tables,
+the missing and the unexplained empty tables, for the batch summary (documents ``ok`` / ``ok with warnings``).
 """
 from __future__ import annotations
 
@@ -68,6 +78,9 @@ class VerdictSettings:
     min_checks: int = 3  # a table's identities judged only when it has this many
     failing_share: float = 0.5  # more than this share failing → structure
     header_min_share: float = 0.5  # fewer template columns found by label → header_unmatched
+    set_share: float = 2 / 3  # a document without front matter is judged as a set with this share of it found
+    # the funds a table may be empty for, named in its title; another table showing the fund as zero explains it
+    funds: tuple[str, ...] = ("政府性基金", "国有资本经营", "三公")
 
 
 @dataclass
@@ -459,3 +472,97 @@ def _page_status(page: PageInfo, reading: PageReading | None, ev: PageEvidence, 
     if not texts and ev.ink < 0.002:
         return PageStatus.NO_TABLES, ["blank"]
     return PageStatus.NO_TABLES, ["text"]
+
+
+# ------------------------------------------------------------------------------------------ completeness
+
+MISSING_TABLE = "missing_table"
+EMPTY_TABLE_UNEXPLAINED = "empty_table_unexplained"
+_EMPTY_NOTE = re.compile(r"无数据|为?空表|(无|没有|未)[^，。；;,]{0,40}(支出|收入|经费|预算|安排|资金|数据)")
+
+
+def _set_templates(kind: str) -> tuple[list, list]:
+    """(required, optional) templates of the standard set of a document kind (``决算`` / ``预算``)."""
+    from .templates import load_templates
+
+    members = sorted((t for t in load_templates().values() if kind and t.kind == kind), key=lambda t: t.id)
+    optional = [t for t in members if t.extra.get("in_set") == "optional"]
+    return [t for t in members if t not in optional], optional
+
+
+def _set_kind(doc: Document) -> str:
+    """决算 / 预算: the document's kind, else what most of its recognised tables are."""
+    from .templates import load_templates
+
+    for k in ("决算", "预算"):
+        if doc.kind.endswith(k):
+            return k
+    templates = load_templates()
+    kinds = [templates[t.template].kind for t in doc.tables if t.template in templates]
+    kinds = [k for k in kinds if k in ("决算", "预算")]
+    return max(set(kinds), key=kinds.count) if kinds else ""
+
+
+def _amount_cells(table: Table) -> list:
+    return [c for r in table.rows for c in r.cells if c.kind in ("number", "empty", "na")]
+
+
+def _fund_shown_zero(doc: Document, table: Table, fund: str) -> bool:
+    """Another table shows ``fund`` as zero: every amount of a column labelled with it, and the amount beside
+    every row label naming it, is blank or 0 — and there is at least one such amount."""
+    seen: list = []
+    for other in doc.tables:
+        if other is table or other.kind == "performance":
+            continue
+        for c, label in enumerate(other.columns):
+            if fund in compare_key(label):
+                seen += [r.cells[c] for r in other.rows if c < len(r.cells) and r.cells[c].kind != "text"]
+        for r in other.rows:
+            for c, cell in enumerate(r.cells[:-1]):
+                if fund in compare_key(cell.text) and r.cells[c + 1].kind in ("number", "empty"):
+                    seen.append(r.cells[c + 1])
+    return bool(seen) and all(not cell.value for cell in seen)
+
+
+def _empty_explained(doc: Document, table: Table, page_texts: dict[int, list[str]],
+                     settings: VerdictSettings) -> bool:
+    texts = list(table.notes) + [t for p in table.pages for t in page_texts.get(p, [])]
+    if any(_EMPTY_NOTE.search(compare_key(t)) for t in texts):
+        return True
+    fund = next((f for f in settings.funds if f in compare_key(table.title)), "")
+    return bool(fund) and _fund_shown_zero(doc, table, fund)
+
+
+def completeness(doc: Document, page_texts: dict[int, list[str]] | None = None,
+                 settings: VerdictSettings = VerdictSettings()) -> None:
+    """``missing_table`` and ``empty_table_unexplained`` warnings (replacing earlier ones of these kinds).
+    ``page_texts``: the text lines of each page (notes printed beside a table rather than under it)."""
+    page_texts = page_texts or {}
+    doc.warnings = [w for w in doc.warnings if w.get("kind") not in (MISSING_TABLE, EMPTY_TABLE_UNEXPLAINED)]
+    required, optional = _set_templates(_set_kind(doc))
+    if not required:
+        return
+    ids = {t.id for t in required + optional}
+    members = [t for t in doc.tables if t.template in ids and t.kind != "performance"]
+    present = {t.template for t in members}
+    table_pages = [p for t in doc.tables for p in t.pages]
+    front_matter = bool(table_pages) and min(table_pages) > 1  # cover, contents, prose before the tables
+    found = len(present & {t.id for t in required})
+    if not (front_matter and found) and found < settings.set_share * len(required):
+        return  # an excerpt of a few tables, not the publication
+    for t in required:
+        if t.id not in present:
+            doc.warnings.append({"kind": MISSING_TABLE, "template": t.id, "form": t.form, "title": t.title,
+                                 "reasons": ["not_found"]})
+    for table in members:
+        amounts = [c for c in _amount_cells(table) if c.value is not None]
+        if table.rows and amounts:
+            continue
+        if not table.rows and _has_amounts(table):
+            continue  # amounts printed, rows lost: an unrecovered page (empty_table) says so
+        if _empty_explained(doc, table, page_texts, settings):
+            continue
+        template = next(t for t in required + optional if t.id == table.template)
+        doc.warnings.append({"kind": EMPTY_TABLE_UNEXPLAINED, "table": table.id, "template": template.id,
+                             "form": template.form, "title": table.title or template.title,
+                             "pages": list(table.pages), "reasons": ["no_body_rows" if not table.rows else "no_amounts"]})
