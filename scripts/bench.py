@@ -11,6 +11,12 @@ against an earlier result file. The same figures go to ``--out`` as JSON.
 ``--limit N`` (default 12, 0 = all) takes documents round-robin across profiles so each profile is seen;
 ``--profiles A B`` keeps only those profiles.
 
+``--rescore PRED_DIR [--timings EARLIER.json]`` extracts nothing: it reads our system's extractions saved by
+``--save-predictions PRED_DIR`` and scores their cells again with the current ``models/calibration.json``
+(confidence and review flag only: tables, readings and reasons are as extracted), taking each document's
+seconds and processor seconds from the earlier result file — a new calibration measured on the same
+extractions.
+
 Besides accuracy and calibration it reports what the output says about failures (``pages[].status``): pages
 per status, *silent misses* (truth tables not found with no ``unrecovered`` page to tell) and *false
 alarms* (``unrecovered`` pages where nothing was missed), and a last table of every profile against the
@@ -182,6 +188,31 @@ def run_all(samples: list[Sample], systems: list[str], settings: BenchSettings,
             r = f.result()
             progress(_progress_line(r, len(results) + 1, len(jobs)))
             results.append(r)
+    return results
+
+
+def rescore_saved(samples: list[Sample], pred_dir: Path, timings: Path | None = None) -> list[RunResult]:
+    """Our saved extractions scored again with the current calibration (see ``--rescore``); a sample
+    without a saved extraction is a failed run. Seconds come from ``timings`` (an earlier result JSON)."""
+    from pipeline.model import Document
+    from pipeline.score import score_document as score_cells
+
+    earlier: dict[str, dict[str, Any]] = {}
+    if timings is not None:
+        earlier = {d["name"]: d for d in json.loads(timings.read_text(encoding="utf-8"))["documents"]
+                   if d["system"] == "disclosure"}
+    results = []
+    for s in samples:
+        path = pred_dir / "disclosure" / f"{s.name}.json"
+        old = earlier.get(s.name, {})
+        seconds = float(old.get("seconds") or 0.0)
+        if not path.is_file():
+            results.append(RunResult("disclosure", s, None, seconds, error=f"{path}: no saved extraction"))
+            continue
+        doc = Document.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        score_cells(doc)
+        results.append(RunResult("disclosure", s, doc.to_dict(), seconds, stages=old.get("stages"),
+                                 cpu_seconds=(old.get("score") or {}).get("cpu_seconds")))
     return results
 
 
@@ -465,6 +496,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dpi", type=int, default=BenchSettings.dpi, help="render dpi for our system")
     ap.add_argument("--save-predictions", type=Path, help="folder for each system's contract JSON")
     ap.add_argument("--profiles", nargs="+", help="only documents of these degradation profiles")
+    ap.add_argument("--rescore", type=Path, metavar="PRED_DIR",
+                    help="no extraction: re-score our saved extractions (PRED_DIR/disclosure/<name>.json) with the "
+                         "current calibration")
+    ap.add_argument("--timings", type=Path, help="with --rescore: the result JSON of the run that saved them")
     args = ap.parse_args(argv)
 
     if not args.truth_dir.is_dir():
@@ -492,8 +527,12 @@ def main(argv: list[str] | None = None) -> int:
     systems = list(SYSTEMS) if args.system == "both" else [args.system]
     settings = BenchSettings(dpi=args.dpi, limit=args.limit, workers=args.workers)
 
-    results = run_all(samples, systems, settings, progress=lambda line: print(line, file=sys.stderr))
-    if args.save_predictions:
+    if args.rescore:
+        systems = ["disclosure"]
+        results = rescore_saved(samples, args.rescore, args.timings)
+    else:
+        results = run_all(samples, systems, settings, progress=lambda line: print(line, file=sys.stderr))
+    if args.save_predictions and not args.rescore:
         for r in results:
             if r.predicted is not None:
                 write_json(args.save_predictions / r.system / f"{r.sample.name}.json", r.predicted)
