@@ -14,7 +14,8 @@ against an earlier result file. The same figures go to ``--out`` as JSON.
 ``--rescore PRED_DIR [--timings EARLIER.json]`` extracts nothing: it reads our system's extractions saved by
 ``--save-predictions PRED_DIR`` and scores their cells again with the current ``models/calibration.json``
 (confidence and review flag only: tables, readings and reasons are as extracted), taking each document's
-seconds and processor seconds from the earlier result file — a new calibration measured on the same
+seconds and processor seconds from the earlier result file (or from the ``<name>.timing.json`` saved beside
+each extraction) — a new calibration measured on the same
 extractions.
 
 Besides accuracy and calibration it reports what the output says about failures (``pages[].status``): pages
@@ -32,7 +33,7 @@ import json
 import sys
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -173,7 +174,9 @@ def _run_one(system: str, sample: Sample, dpi: int) -> RunResult:
 
 
 def run_all(samples: list[Sample], systems: list[str], settings: BenchSettings,
-            progress=print) -> list[RunResult]:
+            progress=print, on_result=None) -> list[RunResult]:
+    """Every sample through every system (``on_result(r)`` as each finishes: a long run interrupted keeps
+    what it did, e.g. the saved predictions)."""
     jobs = [(system, s) for s in samples for system in systems]
     results: list[RunResult] = []
     if settings.workers <= 1:
@@ -181,19 +184,25 @@ def run_all(samples: list[Sample], systems: list[str], settings: BenchSettings,
             r = _run_one(system, s, settings.dpi)
             progress(_progress_line(r, len(results) + 1, len(jobs)))
             results.append(r)
+            if on_result:
+                on_result(r)
         return results
     with ProcessPoolExecutor(max_workers=settings.workers) as pool:
-        futures = [pool.submit(_run_one, system, s, settings.dpi) for system, s in jobs]
-        for f in futures:
+        futures = {pool.submit(_run_one, system, s, settings.dpi): k for k, (system, s) in enumerate(jobs)}
+        done: dict[int, RunResult] = {}
+        for f in as_completed(futures):
             r = f.result()
-            progress(_progress_line(r, len(results) + 1, len(jobs)))
-            results.append(r)
+            progress(_progress_line(r, len(done) + 1, len(jobs)))
+            done[futures[f]] = r
+            if on_result:
+                on_result(r)
+        results = [done[k] for k in range(len(jobs))]
     return results
 
 
 def rescore_saved(samples: list[Sample], pred_dir: Path, timings: Path | None = None) -> list[RunResult]:
     """Our saved extractions scored again with the current calibration (see ``--rescore``); a sample
-    without a saved extraction is a failed run. Seconds come from ``timings`` (an earlier result JSON)."""
+    without a saved extraction is left out (named on stderr). Seconds come from ``timings`` (an earlier result JSON)."""
     from pipeline.model import Document
     from pipeline.score import score_document as score_cells
 
@@ -205,9 +214,13 @@ def rescore_saved(samples: list[Sample], pred_dir: Path, timings: Path | None = 
     for s in samples:
         path = pred_dir / "disclosure" / f"{s.name}.json"
         old = earlier.get(s.name, {})
+        sidecar = pred_dir / "disclosure" / f"{s.name}.timing.json"
+        if not old and sidecar.is_file():  # written as each extraction finished
+            t = json.loads(sidecar.read_text(encoding="utf-8"))
+            old = {"seconds": t.get("seconds"), "stages": t.get("stages"), "score": {"cpu_seconds": t.get("cpu_seconds")}}
         seconds = float(old.get("seconds") or 0.0)
-        if not path.is_file():
-            results.append(RunResult("disclosure", s, None, seconds, error=f"{path}: no saved extraction"))
+        if not path.is_file():  # a run cut short: scored over what it extracted, and said so
+            print(f"{s.name}: no saved extraction in {pred_dir}, left out", file=sys.stderr)
             continue
         doc = Document.from_dict(json.loads(path.read_text(encoding="utf-8")))
         score_cells(doc)
@@ -531,11 +544,15 @@ def main(argv: list[str] | None = None) -> int:
         systems = ["disclosure"]
         results = rescore_saved(samples, args.rescore, args.timings)
     else:
-        results = run_all(samples, systems, settings, progress=lambda line: print(line, file=sys.stderr))
-    if args.save_predictions and not args.rescore:
-        for r in results:
-            if r.predicted is not None:
+        def save(r: RunResult) -> None:
+            if args.save_predictions and r.predicted is not None:
                 write_json(args.save_predictions / r.system / f"{r.sample.name}.json", r.predicted)
+                if r.system == "disclosure":  # the timing too, for --rescore --timings of a run cut short
+                    write_json(args.save_predictions / r.system / f"{r.sample.name}.timing.json",
+                               {"seconds": r.seconds, "cpu_seconds": r.cpu_seconds, "stages": r.stages})
+
+        results = run_all(samples, systems, settings, progress=lambda line: print(line, file=sys.stderr),
+                          on_result=save)
     metrics, documents = score_results(results)
     metrics_d = {system: {p: m.to_dict() for p, m in by.items()} for system, by in metrics.items()}
     for system, by in metrics_d.items():  # failed runs per profile (scored as empty predictions)
