@@ -80,7 +80,8 @@ def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes) -
     times.add("preprocess", t0)
     t0 = time.perf_counter()
     h, w = clean.gray.shape
-    grids = scan_tables(clean.binary, clean.rule_ink, w, h, page.dpi, settings.layout)
+    grids = scan_tables(clean.binary, clean.rule_ink, w, h, page.dpi, settings.layout,
+                        clean.colourless_seals, clean.worn)
     times.add("layout", t0)
     t0 = time.perf_counter()
     reading = read_ocr(page, clean, grids, get_recognizer(settings.ocr), settings.read)

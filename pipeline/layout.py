@@ -11,6 +11,7 @@ lines and merges elementary cells wherever the separating rule is absent (row an
 """
 from __future__ import annotations
 
+import bisect
 import statistics
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -87,10 +88,17 @@ class LayoutSettings:
     side_v_mm: float = 0.4  # ... a vertical one this close (cells are padded more at the sides than above)
     spread_mm: float = 0.3  # ... within this distance along it ...
     max_crossed: float = 0.15  # ... over more than this share of its length (text lines do)
+    tall_piece_mm: float = 5.0  # a vertical piece between two rules this tall stands alone (see solid_segments)
     corner_mm: float = 0.5  # a junction of rules has paper in its four corners this far out
     snap_mm: float = 0.8  # rule positions closer than this are one line
     coverage: float = 0.5  # share of a cell side a rule must cover to separate two cells
     min_table_mm: float = 15.0
+    min_cell_mm: float = 3.0  # a column or row closed by the rules' extent alone is at least this wide
+    line_window_mm: float = 10.0  # line filter: ink averaged along this length of a candidate rule ...
+    line_side_mm: float = 0.5  # ... minus the same average this far to either side (text lines have ink there)
+    line_response: float = 0.3  # a rule: at least this much more ink along the line than beside it
+    line_fragment_mm: float = 0.4  # ink the line filter keeps: runs this long are rule fragments
+    worn_chain_gap_mm: float = 6.0  # a worn page's (``scan_tables(worn=True)``) rules are chained across longer gaps
 
 
 def _mm(dpi: int, mm: float) -> int:
@@ -127,9 +135,16 @@ class _Chain:
     def pos(self) -> float:  # only once chaining is over
         return statistics.median(p[2] for p in self.pieces)
 
+    own: list[tuple[float, float, float, float]] | None = None  # the page's own ink along the chain, when the
+    # chain itself was traced on the line filter's response (which bridges gaps)
+
+    @property
+    def ink_pieces(self) -> list[tuple[float, float, float, float]]:
+        return self.pieces if self.own is None else self.own
+
     def cover(self) -> float:
         covered, end = 0.0, self.a
-        for a, b, _, _ in self.pieces:
+        for a, b, _, _ in self.ink_pieces:
             if b > end:
                 covered += b - max(a, end)
                 end = b
@@ -141,7 +156,7 @@ class _Chain:
         return best[2]
 
     def inked(self, t: float, reach: float) -> bool:
-        return any(a - reach <= t <= b + reach for a, b, _, _ in self.pieces)
+        return any(a - reach <= t <= b + reach for a, b, _, _ in self.ink_pieces)
 
     @cached_property
     def thickness(self) -> float:
@@ -184,6 +199,13 @@ class _Chain:
         if self.horizontal:
             return Segment(self.a, p0, self.b, p1)
         return Segment(p0, self.a, p1, self.b)
+
+
+def _in_mask(mask: np.ndarray | None, x: float, y: float) -> bool:
+    if mask is None:
+        return False
+    h, w = mask.shape
+    return bool(mask[min(h - 1, max(0, int(y))), min(w - 1, max(0, int(x)))])
 
 
 def _boxes(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
@@ -240,6 +262,27 @@ def _fragments(ink: np.ndarray, horizontal: bool, length: int, thick: int) -> li
     return out
 
 
+def line_mask(ink: np.ndarray, horizontal: bool, dpi: int, settings: LayoutSettings = LayoutSettings()) -> np.ndarray:
+    """Where thin straight lines run (0/255): a matched filter for rules worn into dashes.
+
+    Along the direction, the share of ink over ``line_window_mm`` (gaps of a broken rule averaged over)
+    minus the same share ``line_side_mm`` to either side: a rule has ink along it and paper beside it
+    (cells are padded); a text line has ink beside any row through it, noise and watermark strokes are
+    neither long nor straight. The line is allowed a pixel of drift either way (residual skew, bow)."""
+    f = (ink > 0).astype(np.float32)
+    if not horizontal:
+        f = f.T
+    length = _mm(dpi, settings.line_window_mm)
+    d = _mm(dpi, settings.line_side_mm)
+    along = cv2.blur(cv2.dilate(f, np.ones((3, 1), np.uint8)), (length, 1))
+    plain = cv2.blur(f, (length, 1))
+    beside = np.zeros_like(plain)
+    beside[d:] = plain[:-d]
+    np.maximum(beside[:-d], plain[d:], out=beside[:-d])
+    out = np.where(along - beside >= settings.line_response, 255, 0).astype(np.uint8)
+    return out if horizontal else np.ascontiguousarray(out.T)
+
+
 def _chain(frags: list[tuple[float, float, float, float]], horizontal: bool, max_gap: float, tol: float,
            drift: float) -> list[_Chain]:
     """Greedy collinear chaining along the line: a fragment joins the chain whose end it continues
@@ -276,6 +319,22 @@ def _chain(frags: list[tuple[float, float, float, float]], horizontal: bool, max
     return chains
 
 
+def _own_ink(chain: _Chain, pieces: list[tuple[float, float, float, float]], tol: float) -> _Chain | None:
+    """The chain with its own ink: the ink runs lying along it (within ``tol`` across), so its coverage and
+    its junctions are the page's, not the line filter's (which bridges gaps)."""
+    own = [p for p in pieces if p[1] > chain.a and p[0] < chain.b and abs(p[2] - chain.pos_at((p[0] + p[1]) / 2)) <= tol]
+    if not own:
+        return None
+    own.sort()
+    lo, hi = own[0][0], max(p[1] for p in own)
+    clipped = [(max(a, lo), min(b, hi), c, t) for a, b, c, t in chain.pieces if min(b, hi) > max(a, lo)]
+    if not clipped:
+        return None
+    trimmed = _Chain(chain.horizontal, clipped)  # ends where its own ink ends (the filter overshoots them)
+    trimmed.own = own
+    return trimmed
+
+
 def _junctions(chain: _Chain, others: np.ndarray, reach: float, corners: np.ndarray | None = None,
                corner: int = 2) -> tuple[int, int]:
     """(crossings, crossings reached by the chain's own ink) with perpendicular chains given as rows
@@ -292,7 +351,7 @@ def _junctions(chain: _Chain, others: np.ndarray, reach: float, corners: np.ndar
     t, widths = t[crossing], others[crossing, 3]
     if t.size == 0:
         return 0, 0
-    pieces = np.array([(a, b) for a, b, _, _ in chain.pieces])
+    pieces = np.array([(a, b) for a, b, _, _ in chain.ink_pieces])
     inked = ((pieces[None, :, 0] - reach <= t[:, None]) & (t[:, None] <= pieces[None, :, 1] + reach)).any(axis=1)
     if corners is not None:
         h, w = corners.shape
@@ -324,7 +383,8 @@ def _spans(chains: list[_Chain]) -> np.ndarray:
 
 
 def chained_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = LayoutSettings(),
-                     rule_ink: np.ndarray | None = None) -> list[Segment]:
+                     rule_ink: np.ndarray | None = None, seal_mask: np.ndarray | None = None,
+                     worn: bool = False) -> list[Segment]:
     """Rule segments of a worn scan (ink = 255): broken, faded, slightly slanted or bowed rules.
 
     ``rule_ink`` (``CleanPage.rule_ink``) is the faint-inclusive mask: grey rules lost by the ink
@@ -342,15 +402,44 @@ def chained_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = La
     4. ends snapped to the crossing rules, vertical rules trimmed to the first and last rule they cross.
     """
     ink = rule_ink if rule_ink is not None else binary
-    frag = _mm(dpi, settings.fragment_mm)
     thick = max(6, dpi // 20)
     tol = max(2.0, dpi / 100.0)
-    max_gap = float(_mm(dpi, settings.chain_gap_mm))
+    max_gap = float(_mm(dpi, settings.worn_chain_gap_mm if worn else settings.chain_gap_mm))
     reach = float(max(3, dpi // 40))
-    hs = [c for c in _chain(_fragments(ink, True, frag, thick), True, max_gap, tol, settings.chain_drift)
-          if c.length >= 3 * _mm(dpi, settings.min_rule_mm) and c.cover() >= settings.min_chain_cover]
-    vs = [c for c in _chain(_fragments(ink, False, frag, thick), False, max_gap, tol, settings.chain_drift)
-          if c.length >= _mm(dpi, settings.min_rule_mm) and c.cover() >= settings.min_chain_cover]
+    # fragments: straight runs of ink >= ``fragment_mm``; on a worn page (``worn``: a photocopy whose
+    # contrast was stretched, rules grey and cut into short dashes) runs that short are rare, so the chains
+    # are traced on the line filter's response and described by the page's own ink where the filter sees a
+    # rule (short pieces of a worn rule count, the filter has weeded out text, noise and watermark
+    # strokes). Not on other pages: there the filter also sees the aligned strokes of stacked digits.
+    frag = _mm(dpi, settings.fragment_mm)
+    short = _mm(dpi, settings.line_fragment_mm)
+
+    def chains(horizontal: bool, min_length: int) -> list[_Chain]:
+        """Lines where the line filter sees them, chained, then described by the page's own ink along them."""
+        mask = line_mask(ink, horizontal, dpi, settings)
+        pieces = sorted(_fragments(cv2.bitwise_and(ink, mask), horizontal, short, thick), key=lambda p: p[2])
+        across = np.array([p[2] for p in pieces])
+        out = []
+        for c in _chain(_fragments(mask, horizontal, frag, thick), horizontal, max_gap, tol, settings.chain_drift):
+            if c.length < min_length:
+                continue
+            lo = bisect.bisect_left(across, min(p[2] for p in c.pieces) - tol)
+            hi = bisect.bisect_right(across, max(p[2] for p in c.pieces) + tol)
+            own = _own_ink(c, pieces[lo:hi], tol)
+            if own is not None and own.length >= min_length and own.cover() >= settings.min_chain_cover:
+                out.append(own)
+        return out
+
+    def plain_chains(horizontal: bool, min_length: int) -> list[_Chain]:
+        return [c for c in _chain(_fragments(ink, horizontal, frag, thick), horizontal, max_gap, tol, settings.chain_drift)
+                if c.length >= min_length and c.cover() >= settings.min_chain_cover]
+
+    lines = chains if worn else plain_chains
+    hs = lines(True, 3 * _mm(dpi, settings.min_rule_mm))
+    vs = lines(False, _mm(dpi, settings.min_rule_mm))
+    if seal_mask is not None:  # short vertical pieces inside a seal are its ring or star
+        long_piece = _mm(dpi, 12.0)
+        vs = [c for c in vs if c.length >= long_piece or not _in_mask(seal_mask, c.pos, (c.a + c.b) / 2)]
     side = _mm(dpi, settings.side_mm)
     corner = _mm(dpi, settings.corner_mm)
     spread = _mm(dpi, settings.spread_mm)
@@ -446,7 +535,8 @@ def chained_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = La
     return segs
 
 
-def solid_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = LayoutSettings()) -> list[Segment]:
+def solid_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = LayoutSettings(),
+                   seal_mask: np.ndarray | None = None) -> list[Segment]:
     """Rule segments of a binarised page (ink = 255) that are nearly whole: the first pass on a scan.
 
     Horizontal rules are long (≥ 3 × ``min_rule_mm``). A vertical piece is a rule when it is long, or when
@@ -498,18 +588,54 @@ def solid_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = Layo
     for xv, a, b in verticals:
         crossings = sorted(y for y, x0, x1 in h_lines if a - reach <= y <= b + reach and x0 - reach <= xv <= x1 + reach)
         if len(crossings) >= 2 and crossings[-1] - crossings[0] >= min_len:
+            if crossings[-1] - crossings[0] < long_v and _in_mask(seal_mask, xv, (crossings[0] + crossings[-1]) / 2):
+                continue  # a seal's stroke between two rules
             segs.append(Segment(xv, crossings[0], xv, crossings[-1]))
         elif not h_lines:
             segs.append(Segment(xv, a, xv, b))
 
-    # 3. short vertical pieces (one row high, unbridged) count when both ends meet a horizontal rule
+    # 3. short vertical pieces (one row high, unbridged) count when both ends meet a horizontal rule — not
+    #    inside a seal (``seal_mask``), where its ring and star cross the rows, and not with ink close on both
+    #    sides along it: in dense rows (no padding) the strokes of characters touch both rules, but their
+    #    neighbour strokes lie beside them; and a piece is taller than a dense row (``tall_piece_mm``: a
+    #    header row), lies on the line of a long vertical rule or of another such piece (a rule worn into
+    #    one piece per row), or runs across a rule (two rows high): strokes of text stand where they happen
+    #    to, one dense row high
+    side = _mm(dpi, settings.side_v_mm)
+    pieces = []
     for x, y, w, h in runs(False, min_len // 2, bridge=False):
         if w > thick or h >= long_v:
             continue
         xc = x + w / 2.0
-        if on_rule(xc, y) and on_rule(xc, y + h):
-            segs.append(Segment(xc, float(y), xc, float(y + h)))
+        if _in_mask(seal_mask, xc, y + h / 2):
+            continue
+        if on_rule(xc, y) and on_rule(xc, y + h) and _side_ink(binary, x, y, w, h, side) <= settings.max_crossed:
+            pieces.append(Segment(xc, float(y), xc, float(y + h)))
+    long_xs = [xv for xv, _, _ in verticals]
+    tall = _mm(dpi, settings.tall_piece_mm)
+
+    def rules_met(sg: Segment) -> int:  # horizontal rules the piece meets (its ends included)
+        return sum(sg.y0 - reach <= y <= sg.y1 + reach and a - reach <= sg.x0 <= b + reach for y, a, b in h_lines)
+
+    for sg in pieces:
+        if sg.y1 - sg.y0 >= tall or any(abs(xv - sg.x0) <= reach for xv in long_xs) or rules_met(sg) >= 3 \
+                or sum(abs(o.x0 - sg.x0) <= reach for o in pieces) >= 2:
+            segs.append(sg)
     return segs
+
+
+def _side_ink(binary: np.ndarray, x: int, y: int, w: int, h: int, side: int) -> float:
+    """Share of a vertical piece's inner length (its ends, on the rules, left out) with ink within ``side``
+    px on both its left and its right."""
+    cut = max(2, h // 6)
+    y0, y1 = y + cut, y + h - cut
+    if y1 <= y0:
+        return 0.0
+    left = binary[y0:y1, max(0, x - 1 - side):max(0, x - 1)]
+    right = binary[y0:y1, x + w + 1:x + w + 1 + side]
+    if left.size == 0 or right.size == 0:
+        return 0.0
+    return float((left.any(axis=1) & right.any(axis=1)).mean())
 
 
 def segments_from_binary(binary: np.ndarray, dpi: int, settings: LayoutSettings = LayoutSettings(),
@@ -544,7 +670,8 @@ def _prefer(base: list[Grid], other: list[Grid], better) -> list[Grid]:
 
 
 def scan_tables(binary: np.ndarray, rule_ink: np.ndarray | None, page_w: int, page_h: int, dpi: int,
-                settings: LayoutSettings = LayoutSettings()) -> list[Grid]:
+                settings: LayoutSettings = LayoutSettings(), seal_mask: np.ndarray | None = None,
+                worn: bool = False) -> list[Grid]:
     """Tables of a scanned page, from two passes over its rules.
 
     The solid pass (whole rules, small gaps bridged) is exact on good scans; the chained pass (fragments
@@ -554,12 +681,18 @@ def scan_tables(binary: np.ndarray, rule_ink: np.ndarray | None, page_w: int, pa
 
     (A third pass — the solid one on the faint mask, taken where it saw a superset — was tried and dropped:
     on generated sealed/watermarked scans it added spurious columns.)"""
-    solid = find_tables(solid_segments(binary, dpi, settings), page_w, page_h, dpi, settings)
+    solid = find_tables(solid_segments(binary, dpi, settings, seal_mask), page_w, page_h, dpi, settings)
     if rule_ink is None:
         return solid
-    # broken rules: the chained pass, taken where it sees more rows in the same columns
-    chained = find_tables(chained_segments(binary, dpi, settings, rule_ink), page_w, page_h, dpi, settings)
-    out = _prefer(solid, chained, lambda g, o: g.n_rows > o.n_rows)
+    # broken rules: the chained pass, taken where it sees more rows and keeps the solid pass's columns
+    chained = find_tables(chained_segments(binary, dpi, settings, rule_ink, seal_mask, worn), page_w, page_h, dpi,
+                          settings)
+    tol = _mm(dpi, 1.0)
+
+    def keeps_columns(g: Grid, o: Grid) -> bool:  # every column rule of the solid grid is in the chained one
+        return all(any(abs(a - b) <= tol for b in g.xs) for a in o.xs)
+
+    out = _prefer(solid, chained, lambda g, o: g.n_rows > o.n_rows and keeps_columns(g, o))
     out.sort(key=lambda g: (g.ys[0], g.xs[0]))
     return out
 
@@ -640,18 +773,21 @@ def _grid_from_segments(segs: list[Segment], dpi: int, settings: LayoutSettings)
         return None
     ys = _cluster([p for p, _, _ in hs], tol)
     xs = _cluster([p for p, _, _ in vs], tol)
-    left = min(a for _, a, _ in hs)
-    right = max(b for _, _, b in hs)
-    # tables without side borders: the horizontal rules' extent closes them
-    if not xs or xs[0] - left > tol * 2:
+    # tables without side borders: the horizontal rules' extent closes them — the extent several rules
+    # share, not the farthest end of one (a rule lengthened by a seal's texture or a stain beside it)
+    left = _shared_end([a for _, a, _ in hs], tol * 2)
+    right = -_shared_end([-b for _, _, b in hs], tol * 2)
+    # (a side column or row is at least ``min_cell_mm`` wide: a narrower one is an overshoot, not a cell)
+    side = max(tol * 2, _mm(dpi, settings.min_cell_mm))
+    if not xs or xs[0] - left > side:
         xs = [left] + xs
-    if xs[-1] < right - tol * 2:
+    if xs[-1] < right - side:
         xs = xs + [right]
-    top = min([a for _, a, _ in vs] + [ys[0]])
-    bottom = max([b for _, _, b in vs] + [ys[-1]])
-    if ys[0] - top > tol * 2:
+    top = min([_shared_end([a for _, a, _ in vs], tol * 2)] + [ys[0]]) if vs else ys[0]
+    bottom = max([-_shared_end([-b for _, _, b in vs], tol * 2)] + [ys[-1]]) if vs else ys[-1]
+    if ys[0] - top > side:
         ys = [top] + ys
-    if bottom - ys[-1] > tol * 2:
+    if bottom - ys[-1] > side:
         ys = ys + [bottom]
     # drop lines too close to make a cell (double rules)
     ys = _drop_close(ys, _mm(dpi, 1.5))
@@ -711,6 +847,17 @@ def _grid_from_segments(segs: list[Segment], dpi: int, settings: LayoutSettings)
                               (int(xs[c0]), int(ys[r0]), int(xs[c1 + 1]), int(ys[r1 + 1]))))
     cells.sort(key=lambda k: (k.row, k.col))
     return Grid(xs=xs, ys=ys, cells=cells)
+
+
+def _shared_end(ends: list[float], tol: float) -> float:
+    """The lowest end that at least two lines (a quarter of them when there are many) reach within ``tol``:
+    one line overshooting the others does not move it."""
+    ends = sorted(ends)
+    need = min(len(ends), max(2, len(ends) // 4))
+    for k, e in enumerate(ends):
+        if k + need <= len(ends) and ends[k + need - 1] - e <= tol:
+            return e
+    return ends[0]
 
 
 def _drop_close(vals: list[float], min_gap: float) -> list[float]:

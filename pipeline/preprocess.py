@@ -53,6 +53,22 @@ class PreprocessSettings:
     paper_white_above: int = 232  # after cleaning, lighter pixels are paper and become pure white
     ink_threshold: int = 185  # binary: cleaned grey below this is ink
     rule_background_mm: float = 1.6  # local paper level: brightest grey within this window (wider than a rule)
+    ink_percentile: float = 0.5  # grey level of the darkest print: this percentile of the page
+    min_contrast: int = 100  # paper minus print darker than this: the page is left as it is; a worn photocopy
+    # (grey print on grey paper, ~160 on ~235) is stretched so print is dark again (``stretched_ink``)
+    stretched_ink: int = 40
+    paper_window_mm: float = 4.0  # local paper level for the stretch: median grey within this window
+    # seals without colour (a bi-level scan dithers a red seal into black dots, a grey photocopy greys it):
+    # found by their ring — a round band of ink with paper (or lighter ink) just inside and outside
+    ring_radius_mm: tuple[float, float] = (12.0, 25.0)  # official seals are 38–50 mm across
+    ring_step_mm: float = 1.0
+    ring_width_mm: float = 1.2  # the outer ring's stroke (about 1 mm)
+    ring_work_dpi: int = 33  # the search runs on a copy at this resolution
+    ring_min_response: float = 0.12  # ring darker than its surroundings by this share of full ink ...
+    ring_min_cover: float = 0.6  # ... and present around this share of its circumference (inside the page)
+    # inside a colourless seal, print is the darkest ink (a bi-level scan: solid black), the seal's dither or
+    # grey lighter: pixels lighter than print level + ``seal_print_span`` and away from print are lifted
+    seal_print_span: int = 70
     rule_contrast: float = 0.06  # rule ink: at least this much darker than the local paper (grey 220 on white)
 
 
@@ -65,6 +81,9 @@ class CleanPage:
     skew: float  # degrees that were corrected (content tilt, counter-clockwise positive)
     color: np.ndarray  # deskewed colour page (BGR), for crops; the input array itself when not rotated
     rule_ink: np.ndarray | None = None  # uint8 0/255: faint ink too (grey rules 150–220), for rule finding
+    worn: bool = False  # a low-contrast photocopy, stretched (``stretch_contrast``): its rules are worn too
+    colourless_seals: np.ndarray | None = None  # bool, seals found by their ring (no red): their strokes are
+    # still ink in ``binary`` (a bi-level scan's black dither), so layout keeps short rule pieces out of them
 
 
 def mm_px(mm: float, dpi: int) -> float:
@@ -226,6 +245,71 @@ def seal_mask_of(red: np.ndarray, settings: PreprocessSettings) -> np.ndarray:
     return _upscale(filled, (h, w))
 
 
+def _ring_kernel(radius: float, width: float) -> np.ndarray:
+    """Mean ink on a ring of ``radius`` minus the mean of the bands just inside and just outside it."""
+    size = int(radius + 2.5 * width) + 1
+    yy, xx = np.mgrid[-size:size + 1, -size:size + 1]
+    d = np.hypot(xx, yy)
+    ring = ((d >= radius - width / 2) & (d <= radius + width / 2)).astype(np.float32)
+    inner = ((d >= radius - 2.5 * width) & (d < radius - 1.2 * width)).astype(np.float32)
+    outer = ((d > radius + 1.2 * width) & (d <= radius + 2.5 * width)).astype(np.float32)
+    return ring / ring.sum() - 0.5 * inner / inner.sum() - 0.5 * outer / outer.sum()
+
+
+def find_seal_rings(value: np.ndarray, settings: PreprocessSettings) -> list[tuple[float, float, float]]:
+    """Round seals by their outer ring, whatever their colour: (x, y, radius) in pixels.
+
+    A matched filter per radius on a low-resolution darkness map (ring minus the bands beside it, page
+    edges mirrored so a half seal at the edge still closes), local maxima, then each candidate checked
+    around its circumference: the ring must be darker than just outside it along most of its length inside
+    the page. Table rules cross a circle at a few points only and text is as dark inside as outside."""
+    h, w = value.shape
+    f = max(1.0, settings.dpi / settings.ring_work_dpi)
+    sw, sh = max(1, int(round(w / f))), max(1, int(round(h / f)))
+    small = cv2.resize(value, (sw, sh), interpolation=cv2.INTER_AREA)
+    dark = (255.0 - small.astype(np.float32)) / 255.0
+    px_mm = settings.dpi / 25.4 / f
+    width = max(1.5, settings.ring_width_mm * px_mm)
+    lo, hi = settings.ring_radius_mm
+    cands = []
+    reach = max(3, int(round(5 * px_mm)))
+    for r_mm in np.arange(lo, hi + 1e-6, settings.ring_step_mm):
+        r = r_mm * px_mm
+        resp = cv2.filter2D(dark, -1, _ring_kernel(r, width), borderType=cv2.BORDER_REFLECT)
+        peaks = (resp >= cv2.dilate(resp, np.ones((reach, reach), np.uint8))) & (resp >= settings.ring_min_response)
+        for y, x in zip(*np.nonzero(peaks)):
+            cands.append((float(resp[y, x]), float(x), float(y), float(r)))
+    cands.sort(reverse=True)
+    rings: list[tuple[float, float, float]] = []
+    angles = np.linspace(0, 2 * np.pi, 144, endpoint=False)
+    cos, sin = np.cos(angles), np.sin(angles)
+    for _, x, y, r in cands:
+        if any(math.hypot(x - a, y - b) < 0.25 * (r + c) for a, b, c in rings):  # seals may overlap
+            continue
+        def at(rr: float) -> tuple[np.ndarray, np.ndarray]:
+            xs, ys = np.rint(x + rr * cos).astype(int), np.rint(y + rr * sin).astype(int)
+            inside = (xs >= 0) & (xs < sw) & (ys >= 0) & (ys < sh)
+            return dark[np.clip(ys, 0, sh - 1), np.clip(xs, 0, sw - 1)], inside
+        on = np.max([at(r + d)[0] for d in (-width / 2, 0.0, width / 2)], axis=0)
+        out_ = at(r + 1.8 * width)[0]
+        inside = at(r + 1.8 * width)[1] & at(r)[1]
+        if inside.sum() < 0.3 * angles.size:
+            continue
+        cover = float(((on - out_) >= settings.ring_min_response)[inside].mean())
+        if cover >= settings.ring_min_cover:
+            rings.append((x, y, r))
+    return [(x * f, y * f, r * f) for x, y, r in rings]
+
+
+def ring_mask(shape: tuple[int, int], rings: list[tuple[float, float, float]], settings: PreprocessSettings
+              ) -> np.ndarray:
+    mask = np.zeros(shape, np.uint8)
+    margin = mm_px(settings.ring_width_mm + settings.seal_margin_mm, settings.dpi)  # the ring's stroke outside r
+    for x, y, r in rings:
+        cv2.circle(mask, (int(round(x)), int(round(y))), int(round(r + margin)), 1, thickness=-1)
+    return mask.astype(bool)
+
+
 def watermark_mask_of(gray: np.ndarray, chroma: np.ndarray, keep: np.ndarray,
                       settings: PreprocessSettings) -> np.ndarray:
     """Light, colourless strokes away from real ink, computed at half resolution."""
@@ -251,16 +335,17 @@ def watermark_mask_of(gray: np.ndarray, chroma: np.ndarray, keep: np.ndarray,
     return _upscale(cand, (h, w))
 
 
-def rule_ink_of(value: np.ndarray, settings: PreprocessSettings) -> np.ndarray:
+def rule_ink_of(value: np.ndarray, settings: PreprocessSettings, gain: float = 1.0) -> np.ndarray:
     """Everything darker than its local paper by ``rule_contrast`` (background division), before any
     seal or watermark clearing: grey photocopied or faded rules (150–220) that the ink threshold loses.
 
     This mask holds text, watermark strokes and noise as well; only long, thin, straight runs of it
-    become rules (directional filtering and chaining in :mod:`pipeline.layout`)."""
+    become rules (directional filtering and chaining in :mod:`pipeline.layout`). On a page whose contrast
+    was stretched by ``gain`` the same darkness is asked of the page as it was scanned."""
     k = _odd(mm_px(settings.rule_background_mm, settings.dpi))
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
     background = cv2.blur(cv2.dilate(value, kernel), (k, k))
-    limit = cv2.convertScaleAbs(background, alpha=1.0 - settings.rule_contrast)
+    limit = cv2.convertScaleAbs(background, alpha=1.0 - min(0.5, settings.rule_contrast * gain))
     return np.where(value < limit, 255, 0).astype(np.uint8)
 
 
@@ -280,11 +365,44 @@ def _as_bgr(image: np.ndarray) -> np.ndarray:
     raise ValueError(f"preprocess_page: expected an HxW or HxWx3 image, got shape {image.shape}")
 
 
+def stretch_contrast(color: np.ndarray, value: np.ndarray, settings: PreprocessSettings
+                     ) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """A worn photocopy (print ~160 on paper ~235, uneven): every channel stretched so the local paper
+    becomes white and the darkest print ``stretched_ink``; ``None`` when the page has contrast enough.
+    Returns the page (colour, channel maximum) and the gain applied.
+
+    The paper level is local (median grey in a window much wider than a stroke, smoothed, computed at a
+    quarter of the resolution): toner and paper shading vary across a photocopy. The median, not the
+    brightest grey, so the scanner's noise around the paper level stays around white, not below it."""
+    sample = value[::4, ::4]
+    if sample.size == 0:
+        return None
+    paper, ink = np.percentile(sample, [settings.paper_percentile, settings.ink_percentile])
+    if paper - ink >= settings.min_contrast or paper - ink < 20:
+        return None
+    h, w = value.shape
+    f = 4
+    small = cv2.resize(value, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
+    k = _odd(mm_px(settings.paper_window_mm, settings.dpi) / f)
+    background = cv2.blur(cv2.medianBlur(small, max(3, k)), (k, k))
+    background = cv2.resize(background, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+    gain = (255.0 - settings.stretched_ink) / float(paper - ink)
+    smooth = cv2.GaussianBlur(color, (3, 3), 0)  # the stretch multiplies the scanner's noise too
+    out = 255.0 - (background[..., None] - smooth.astype(np.float32)) * gain
+    out = np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    return out, cv2.max(cv2.max(out[..., 0], out[..., 1]), out[..., 2]), gain
+
+
 def preprocess_page(image_bgr: np.ndarray, settings: PreprocessSettings = PreprocessSettings()) -> CleanPage:
     """Deskew the page, suppress red seals and the grey watermark (keeping masks), binarise."""
     color = _as_bgr(image_bgr)
     b, g, r = cv2.split(color)
     value = cv2.max(cv2.max(b, g), r)
+    stretched = stretch_contrast(color, value, settings)
+    contrast_gain = 1.0
+    if stretched is not None:
+        color, value, contrast_gain = stretched
+        b, g, r = cv2.split(color)
 
     skew = estimate_skew(value, settings) if settings.deskew else 0.0
     if skew:
@@ -292,7 +410,7 @@ def preprocess_page(image_bgr: np.ndarray, settings: PreprocessSettings = Prepro
         b, g, r = cv2.split(color)
         value = cv2.max(cv2.max(b, g), r)
 
-    rule_ink = rule_ink_of(value, settings)
+    rule_ink = rule_ink_of(value, settings, contrast_gain)
 
     sample = value[::8, ::8]
     paper = float(np.percentile(sample, settings.paper_percentile)) if sample.size else 255.0
@@ -303,6 +421,20 @@ def preprocess_page(image_bgr: np.ndarray, settings: PreprocessSettings = Prepro
     red_excess = cv2.subtract(r, gb_max)
     red = (red_excess > settings.red_min_excess) & (r > settings.red_min_r)
     seal_mask = seal_mask_of(red, settings)
+    colourless = float(np.percentile(cv2.subtract(value, cv2.min(cv2.min(b, g), r))[::8, ::8], 99.5)) \
+        <= settings.watermark_max_chroma
+    rings = find_seal_rings(value, settings) if colourless else []  # (colour: red ink tells where seals are)
+    dither = np.zeros(seal_mask.shape, bool)
+    ring_seals = None
+    if rings:  # colourless seals (bi-level dither, grey photocopy): masked, flagged, dither texture lifted
+        ring_seals = ring_mask(seal_mask.shape, rings, settings)
+        seal_mask |= ring_seals
+        print_level = float(np.percentile(gray[::4, ::4], settings.ink_percentile))
+        solid = (gray < print_level + settings.seal_print_span - 10).astype(np.uint8)
+        halo = _odd(2 * mm_px(settings.core_halo_mm, settings.dpi) + 1)
+        near_print = cv2.dilate(solid, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (halo, halo))).astype(bool)
+        dither = ring_seals & ~near_print & (gray >= print_level + settings.seal_print_span)
+        rule_ink[dither] = 0
 
     core = (gray < settings.core_threshold).astype(np.uint8)
     halo = _odd(2 * mm_px(settings.core_halo_mm, settings.dpi) + 1)
@@ -314,7 +446,9 @@ def preprocess_page(image_bgr: np.ndarray, settings: PreprocessSettings = Prepro
     cleaned = gray.copy()
     cleaned[seal_mask & ~near_core & (gray >= settings.seal_clear_above)] = 255
     cleaned[watermark_mask & ~near_core & (gray >= settings.watermark_clear_above)] = 255
+    cleaned[dither] = 255
     cleaned[cleaned >= settings.paper_white_above] = 255  # no white ghosts of the lifted ink on grey paper
     binary = np.where(cleaned < settings.ink_threshold, 255, 0).astype(np.uint8)
     return CleanPage(gray=cleaned, binary=binary, seal_mask=seal_mask, watermark_mask=watermark_mask,
-                     skew=skew, color=color, rule_ink=rule_ink)
+                     skew=skew, color=color, rule_ink=rule_ink, worn=stretched is not None,
+                     colourless_seals=ring_seals)

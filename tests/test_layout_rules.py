@@ -72,3 +72,53 @@ def test_aligned_character_strokes_never_become_rules(vector_grids):
     assert all(min(abs(x - r) for r in ref.xs) <= 4 for x in verticals)
     assert all(min(abs(y - r) for r in ref.ys) <= 4 for y in horizontals)
     assert _shapes(scan_tables(clean.binary, clean.rule_ink, w, h, DPI)) == [(40, 6)]
+
+
+def test_worn_photocopy_rules_are_traced(vector_grids):
+    """收入决算表 as a worn grey photocopy (the ``photocopy150`` profile: contrast ~0.6, rules grey and cut
+    in gaps up to 4.5 mm over 20–45 % of their length, JPEG 55): the page is stretched (``worn``) and its
+    rules traced through the line filter; the columns all come back, the rows nearly all (a row rule left
+    with too little ink is missed: grid completion from text, not rules, has to find it)."""
+    import dataclasses
+
+    from scripts.samplegen.degrade import PROFILES, degrade_page
+
+    ref = vector_grids[6][0]
+    rgb = render_pdf_page(PDF, 5, DPI)
+    for seed in (1, 2):
+        out, info = degrade_page(rgb, dataclasses.replace(PROFILES["photocopy150"], dpi=DPI),
+                                 np.random.default_rng(seed), [], "")
+        assert info["rule_gaps"]["share_mean"] > 0.2
+        clean = _clean(out)
+        assert clean.worn
+        h, w = clean.gray.shape
+        assert not [g for g in scan_tables(clean.binary, clean.rule_ink, w, h, DPI) if g.n_cols == 9]
+        grids = scan_tables(clean.binary, clean.rule_ink, w, h, DPI, seal_mask=clean.colourless_seals, worn=True)
+        assert len(grids) == 1 and grids[0].n_cols == 9 and grids[0].n_rows >= 12, _shapes(grids)
+        assert max(abs(a - b) for a, b in zip(ref.xs, grids[0].xs)) <= 6
+        assert all(min(abs(y - r) for r in ref.ys) <= 6 for y in grids[0].ys)
+
+
+def test_bilevel_seal_strokes_make_no_columns(vector_grids):
+    """A bi-level scan with dithered seals over the amounts (``bilevel300`` read at 150 dpi): the seals'
+    ring and star strokes run between row rules like short column rules, and their texture lengthens the
+    row rules past the table. Inside a colourless seal no short piece is a rule, and the table's sides are
+    where its rules end together: the vector grid's 9 columns exactly."""
+    import dataclasses
+
+    from scripts.samplegen.degrade import PROFILES, degrade_page
+
+    ref = vector_grids[6][0]
+    rgb = render_pdf_page(PDF, 5, DPI)
+    target = [(ref.xs[3], ref.ys[3], ref.xs[-1], ref.ys[-1])]
+    for seed in (5, 6, 8):
+        out, _ = degrade_page(rgb, dataclasses.replace(PROFILES["bilevel300"], dpi=DPI, skew_max_deg=0.0),
+                              np.random.default_rng(seed), target, "上海市普陀区社会工作委员会")
+        clean = _clean(out)
+        assert clean.colourless_seals is not None
+        h, w = clean.gray.shape
+        unmasked = scan_tables(clean.binary, clean.rule_ink, w, h, DPI)  # the seals' strokes taken as rules
+        assert len(unmasked) == 1 and unmasked[0].n_cols > 9
+        grids = scan_tables(clean.binary, clean.rule_ink, w, h, DPI, seal_mask=clean.colourless_seals)
+        assert _shapes(grids) == [(14, 9)]
+        assert max(abs(a - b) for a, b in zip(ref.xs, grids[0].xs)) <= 6

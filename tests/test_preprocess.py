@@ -272,3 +272,60 @@ def test_ocr_under_a_seal_improves_after_cleaning(page8):
     assert np.mean(after_scores) > 0.8, after_scores
     assert leaked_before > 0  # the seal's own text is read into the numbers before cleaning …
     assert leaked_after == 0  # … and not after
+
+
+def test_worn_photocopy_is_stretched_before_deskew_and_binarisation():
+    """A grey photocopy (print ~170 on paper ~230, blur, noise, JPEG 55): found by its contrast, stretched so
+    print is dark again — then the skew is measured on it and the binary keeps the text, where the absolute
+    grey levels (ink < 128 for the skew, < 185 for the binary) saw almost nothing."""
+    dpi = 150
+    rgb = render(7, dpi)
+    horizontal, vertical = ruling_masks(rgb.min(axis=2), dpi)  # (the profile greys the rules: not text)
+    off_rules = ~cv2.dilate((horizontal | vertical).astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    clean_ink = (rgb.min(axis=2) < 100) & off_rules
+    errors = []
+    for seed in (1, 2):
+        out, info = degrade_page(rgb, dataclasses.replace(PROFILES["photocopy150"], skew_min_deg=1.0),
+                                 np.random.default_rng(seed), [], SEAL_TEXT)
+        page = preprocess_page(bgr(out), PreprocessSettings(dpi=dpi))
+        assert page.worn
+        errors.append((seed, info["skew"], page.skew))
+        assert abs(page.skew - info["skew"]) < 0.15, errors
+        # deskewing maps the scan back onto the clean page frame (a pixel of slack for the interpolation)
+        got = cv2.dilate(page.binary, np.ones((3, 3), np.uint8)) > 0
+        assert got[clean_ink].mean() > 0.9
+
+
+@pytest.mark.parametrize("profile", ["skew_noise200", "heavy300", "lowres150", "bilevel300"])
+def test_scans_with_contrast_are_not_stretched(page8, profile):
+    out, _ = degrade_page(page8, unskewed(profile, dpi=DPI), np.random.default_rng(3), [SEAL_TARGET], SEAL_TEXT)
+    assert not preprocess_page(bgr(out), PreprocessSettings(dpi=DPI)).worn
+
+
+def test_colourless_seal_is_found_by_its_ring(page8):
+    """A bi-level scan dithers the red seal into black dots over the digits: no colour tells where it is.
+    Its ring does: the seal is masked (its cells are flagged ``seal``), the dither lifted from the grey and
+    kept out of the rule ink, the digits under it kept. (The 300 dpi 1-bit page is read at 200 dpi, as a
+    PDF of it is rendered: the dots average into grey, print stays solid.)"""
+    hi = render(7, 300)
+    box = tuple(v * 1.5 for v in SEAL_TARGET)
+    out, info = degrade_page(hi, unskewed("bilevel300"), np.random.default_rng(5), [box], SEAL_TEXT)
+    assert out.std(axis=2).max() == 0 and set(np.unique(out)) == {0, 255}  # 1-bit, no colour
+    out = cv2.resize(out, (page8.shape[1], page8.shape[0]), interpolation=cv2.INTER_AREA)
+    page = preprocess_page(bgr(out), PreprocessSettings(dpi=DPI))
+    assert page.colourless_seals is not None
+    seals = np.zeros(page8.shape[:2], bool)
+    for s in info["seals"]:
+        centre, r = [v / 1.5 for v in s["center"]], s["radius"] / 1.5
+        seals |= disk(page8.shape[:2], centre, 1.15 * r)
+        assert page.seal_mask[disk(page8.shape[:2], centre, 0.9 * r)].mean() > 0.95, s
+    assert page.seal_mask[~seals].mean() < 0.002
+    clean_gray = page8.min(axis=2)
+    # the seal's dither on paper, away from print (next to print it is kept with the print)
+    paper = cv2.erode((clean_gray == 255).astype(np.uint8), np.ones((15, 15), np.uint8)).astype(bool)
+    dots = seals & paper & (out[..., 0] < 200)
+    assert dots.sum() > 2000
+    assert (page.binary[dots] == 0).mean() > 0.5  # (the densest dither stays ink)
+    assert (page.rule_ink[dots] == 0).mean() > 0.4
+    digits = seals & (clean_gray < 60)
+    assert (page.binary[digits] == 255).mean() > 0.97
