@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import bisect
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import cv2
@@ -88,6 +88,12 @@ class LayoutSettings:
     side_v_mm: float = 0.4  # ... a vertical one this close (cells are padded more at the sides than above)
     spread_mm: float = 0.3  # ... within this distance along it ...
     max_crossed: float = 0.15  # ... over more than this share of its length (text lines do)
+    bow_slope: float = 0.01  # solid pass: a rule may drift across by this share of its length (bowed page)
+    max_one_side: float = 0.5  # a short vertical piece has paper beside it (cells are padded left and right)
+    # over at least half its length: the left stroke of a character has the rest of the character beside it
+    stray_column_share: float = 0.0  # see _grid_from_segments; scan_tables sets it to the scan value:
+    scan_stray_column_share: float = 0.3
+    stray_min_rows: int = 8
     tall_piece_mm: float = 5.0  # a vertical piece between two rules this tall stands alone (see solid_segments)
     corner_mm: float = 0.5  # a junction of rules has paper in its four corners this far out
     snap_mm: float = 0.8  # rule positions closer than this are one line
@@ -547,22 +553,38 @@ def solid_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = Layo
     gap = _mm(dpi, settings.gap_mm)
     thick = max(6, dpi // 20)
 
-    def runs(horizontal: bool, length: int, bridge: bool = True) -> list[tuple[int, int, int, int]]:
+    def runs(horizontal: bool, length: int, bridge: bool = True, keep: list | None = None
+             ) -> list[tuple[int, int, int, int]]:
         k_open = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1) if horizontal else (1, length))
         m = binary
         if bridge:
             k_close = cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1) if horizontal else (1, gap))
             m = cv2.morphologyEx(m, cv2.MORPH_CLOSE, k_close)
         m = cv2.morphologyEx(m, cv2.MORPH_OPEN, k_open)
+        if keep is not None:
+            keep.append(m)
         return _boxes(m)
+
+    def thin(m: np.ndarray, x: int, y: int, w: int, h: int, horizontal: bool) -> bool:
+        """A run's box is a thin line: no thicker than ``thick``, or — a rule bowed or left slightly
+        slanted by the scan — ``thick`` across at every point along it, drifting at most ``bow_slope``."""
+        across, along = (h, w) if horizontal else (w, h)
+        if across <= thick:
+            return True
+        if across > thick + along * settings.bow_slope:
+            return False
+        box = m[y:y + h, x:x + w] > 0
+        return int(box.sum(axis=0 if horizontal else 1).max()) <= thick
 
     long_v = _mm(dpi, 12.0)
     reach = max(3, dpi // 40)
     # 1. long vertical rules (gaps bridged): table borders and column separators
     # (bridging must not chain the aligned strokes of characters in successive rows — “十” over “十” —
     # into a rule: the ink itself has to cover most of the length)
-    verticals = [(x + w / 2.0, float(y), float(y + h)) for x, y, w, h in runs(False, long_v)
-                 if w <= thick and _ink_cover(binary, x, y, w, h, vertical=True) >= settings.min_ink_cover]
+    mv: list[np.ndarray] = []
+    verticals = [(x + w / 2.0, float(y), float(y + h)) for x, y, w, h in runs(False, long_v, keep=mv)
+                 if thin(mv[0], x, y, w, h, False)
+                 and _ink_cover(binary, x, y, w, h, vertical=True) >= settings.min_ink_cover]
     # 2. horizontal rules end on a vertical rule; runs of character strokes that happen to line up do
     #    not (cells have padding). Pages without any vertical rule keep only very long horizontals.
     def anchored(xe: float, yy: float) -> bool:
@@ -570,17 +592,30 @@ def solid_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = Layo
 
     segs: list[Segment] = []
     very_long = _mm(dpi, 40.0)
-    for x, y, w, h in runs(True, min_len * 3):
-        if h > thick:
+    mh: list[np.ndarray] = []
+    heights: list[tuple[float, np.ndarray | None]] = []  # per horizontal rule: x0 and, when bowed, its y at every x
+    for x, y, w, h in runs(True, min_len * 3, keep=mh):
+        if not thin(mh[0], x, y, w, h, True):
             continue
-        yc = y + h / 2.0
-        ends = anchored(float(x), yc) + anchored(float(x + w), yc)
+        yc, profile = y + h / 2.0, None
+        if h > thick:  # a bowed rule: its ends and crossings where it runs, its grid line at its median height
+            box = mh[0][y:y + h, x:x + w] > 0
+            profile = y + (box * np.arange(h)[:, None]).sum(axis=0) / np.maximum(box.sum(axis=0), 1)
+            yc = float(np.median(profile))
+        y_left, y_right = (yc, yc) if profile is None else (float(profile[0]), float(profile[-1]))
+        ends = anchored(float(x), y_left) + anchored(float(x + w), y_right)
         if ends == 2 or (ends == 1 and w >= very_long) or (not verticals and w >= very_long):
             segs.append(Segment(float(x), yc, float(x + w), yc))
+            heights.append((float(x), profile))
     h_lines = [(sg.y0, sg.x0, sg.x1) for sg in segs]
 
+    def height_at(k: int, xx: float) -> float:
+        x0, profile = heights[k]
+        return h_lines[k][0] if profile is None else float(profile[min(len(profile) - 1, max(0, int(xx - x0)))])
+
     def on_rule(xx: float, yy: float) -> bool:
-        return any(abs(y - yy) <= reach and a - reach <= xx <= b + reach for y, a, b in h_lines)
+        return any(a - reach <= xx <= b + reach and abs(height_at(k, xx) - yy) <= reach
+                   for k, (_, a, b) in enumerate(h_lines))
 
     # a vertical rule runs between horizontal rules: keep it from the first to the last rule it crosses
     # (bridging may have extended it into a character stroke beyond them); a long stroke of a stain or a
@@ -596,8 +631,8 @@ def solid_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = Layo
 
     # 3. short vertical pieces (one row high, unbridged) count when both ends meet a horizontal rule — not
     #    inside a seal (``seal_mask``), where its ring and star cross the rows, and not with ink close on both
-    #    sides along it: in dense rows (no padding) the strokes of characters touch both rules, but their
-    #    neighbour strokes lie beside them; and a piece is taller than a dense row (``tall_piece_mm``: a
+    #    sides along it, nor on one side over most of it: in dense rows (no padding) the strokes of
+    #    characters touch both rules, but their neighbour strokes lie beside them; and a piece is taller than a dense row (``tall_piece_mm``: a
     #    header row), lies on the line of a long vertical rule or of another such piece (a rule worn into
     #    one piece per row), or runs across a rule (two rows high): strokes of text stand where they happen
     #    to, one dense row high
@@ -609,7 +644,8 @@ def solid_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = Layo
         xc = x + w / 2.0
         if _in_mask(seal_mask, xc, y + h / 2):
             continue
-        if on_rule(xc, y) and on_rule(xc, y + h) and _side_ink(binary, x, y, w, h, side) <= settings.max_crossed:
+        if on_rule(xc, y) and on_rule(xc, y + h) and _side_ink(binary, x, y, w, h, side) <= settings.max_crossed \
+                and _side_ink(binary, x, y, w, h, side, both=False) <= settings.max_one_side:
             pieces.append(Segment(xc, float(y), xc, float(y + h)))
     long_xs = [xv for xv, _, _ in verticals]
     tall = _mm(dpi, settings.tall_piece_mm)
@@ -624,9 +660,9 @@ def solid_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = Layo
     return segs
 
 
-def _side_ink(binary: np.ndarray, x: int, y: int, w: int, h: int, side: int) -> float:
+def _side_ink(binary: np.ndarray, x: int, y: int, w: int, h: int, side: int, both: bool = True) -> float:
     """Share of a vertical piece's inner length (its ends, on the rules, left out) with ink within ``side``
-    px on both its left and its right."""
+    px on both its left and its right (``both=False``: on either side)."""
     cut = max(2, h // 6)
     y0, y1 = y + cut, y + h - cut
     if y1 <= y0:
@@ -635,7 +671,9 @@ def _side_ink(binary: np.ndarray, x: int, y: int, w: int, h: int, side: int) -> 
     right = binary[y0:y1, x + w + 1:x + w + 1 + side]
     if left.size == 0 or right.size == 0:
         return 0.0
-    return float((left.any(axis=1) & right.any(axis=1)).mean())
+    if both:
+        return float((left.any(axis=1) & right.any(axis=1)).mean())
+    return float((left.any(axis=1) | right.any(axis=1)).mean())
 
 
 def segments_from_binary(binary: np.ndarray, dpi: int, settings: LayoutSettings = LayoutSettings(),
@@ -681,6 +719,8 @@ def scan_tables(binary: np.ndarray, rule_ink: np.ndarray | None, page_w: int, pa
 
     (A third pass — the solid one on the faint mask, taken where it saw a superset — was tried and dropped:
     on generated sealed/watermarked scans it added spurious columns.)"""
+    # (a worn page's column rules survive in a few rows only: no stray-column pruning there)
+    settings = replace(settings, stray_column_share=0.0 if worn else settings.scan_stray_column_share)
     solid = find_tables(solid_segments(binary, dpi, settings, seal_mask), page_w, page_h, dpi, settings)
     if rule_ink is None:
         return solid
@@ -801,6 +841,15 @@ def _grid_from_segments(segs: list[Segment], dpi: int, settings: LayoutSettings)
     for r in range(nr):
         for c in range(nc + 1):
             vwall[r, c] = c in (0, nc) or _coverage(vs, xs[c], ys[r], ys[r + 1], tol) >= settings.coverage
+    # a scan's column rule found in a few body rows only, none at the top (where header columns live), is
+    # strokes of characters that happen to line up in dense rows: the line goes
+    if settings.stray_column_share and nr >= settings.stray_min_rows:
+        stray = [c for c in range(1, nc) if not vwall[:3, c].any()
+                 and vwall[:, c].sum() < settings.stray_column_share * nr]
+        if stray:
+            xs = [x for c, x in enumerate(xs) if c not in stray]
+            vwall = np.delete(vwall, stray, axis=1)
+            nc = len(xs) - 1
     for r in range(nr + 1):
         for c in range(nc):
             hwall[r, c] = r in (0, nr) or _coverage(hs, ys[r], xs[c], xs[c + 1], tol) >= settings.coverage
