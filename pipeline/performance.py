@@ -823,6 +823,30 @@ def _normalise_natures(table, record, ocr_pages: set[int]) -> bool:
     return changed
 
 
+def _flag_malformed(table, record) -> None:
+    """A numeric field whose cell holds no number (“C5Y” read under a seal) or a negative 分值/得分 gets the
+    reason ``format``: scoring then sends it to review."""
+    from .numbers import parse_number
+
+    def walk(obj, key=""):
+        if isinstance(obj, dict):
+            if "cell" in obj and "value" in obj and "operator" not in obj and obj.get("cell"):
+                r, c = obj["cell"]
+                cell = table.rows[r].cells[c]
+                p = parse_number(cell.text)
+                negative = key in ("weight", "score", "分值", "得分") and p.kind == "number" and (p.value or 0) < 0
+                if (cell.text.strip() and p.kind == "text") or negative:
+                    cell.add_reason("format")
+                return
+            for k, v in obj.items():
+                walk(v, k)
+        elif isinstance(obj, list):
+            for v in obj:
+                walk(v, key)
+
+    walk(record)
+
+
 def attach_records(doc) -> None:
     """Build the record of every form of ``doc`` (after template recognition, before validation)."""
     from .templates import load_templates
@@ -838,6 +862,7 @@ def attach_records(doc) -> None:
             table.record = build_record(table, tpl, doc.year)
             if _normalise_natures(table, table.record, ocr_pages):
                 table.record = build_record(table, tpl, doc.year)
+            _flag_malformed(table, table.record)
 
 
 def _walk_fields(obj):
@@ -879,8 +904,8 @@ def finish_records(doc) -> None:
                     f.update({k: v for k, v in (parse_target(cell.text) or {}).items() if k != "cell"})
             else:
                 f["text"] = cell.text
-                if "value" in f:
-                    f["value"] = cell.value if cell.kind == "number" else None
+                if "value" in f:  # the value, not the kind: a document read back from JSON has no cell kinds
+                    f["value"] = cell.value
             f["confidence"] = round(float(cell.confidence), 4)
             f["review"] = bool(cell.review)
         table.record["findings"] = form_findings(table, templates.get(table.template or ""))

@@ -175,9 +175,10 @@ class ReadSettings:
 
 def _ink_bands(binary: np.ndarray, min_gap: int, min_h: int) -> list[tuple[int, int]]:
     """Runs of rows containing ink, merged across gaps smaller than ``min_gap``; a band lower than
-    ``min_h`` is kept only when it is wide (a dash “——”, not a speck)."""
+    ``min_h`` is kept only when it is wide (a dash “——”, not a speck). A row with a speck or two of ink is
+    not ink: scanner noise between two wrapped lines of a cell must not join them into one band."""
     out = []
-    for a, b in _runs(np.flatnonzero(binary.any(axis=1)), min_gap):
+    for a, b in _runs(np.flatnonzero((binary > 0).sum(axis=1) > 2), min_gap):
         if b - a >= min_h:
             out.append((a, b))
             continue
@@ -338,18 +339,20 @@ def _lone_slash(ink: np.ndarray, dpi: int) -> bool:
 
 
 def _small_dash(sub: np.ndarray, dpi: int) -> str:
-    """A hyphen “-” with less ink than a character: one short solid horizontal run, a pixel or two high,
-    near the middle of an otherwise empty cell (specks are not runs, watermark strokes are diagonal)."""
-    ys, xs = np.nonzero(sub)
-    if ys.size < 4:
+    """A hyphen “-” with less ink than a character: one short solid horizontal stroke, a pixel or two high,
+    near the middle of an otherwise empty cell (scanner specks around it are left out; watermark strokes are
+    diagonal)."""
+    import cv2
+
+    n, _, stats, _ = cv2.connectedComponentsWithStats((sub > 0).astype(np.uint8), connectivity=8)
+    if n < 2:
         return ""
-    h, w = sub.shape
-    height = int(ys.max() - ys.min()) + 1
-    width = int(xs.max() - xs.min()) + 1
-    filled = np.unique(xs).size / width
-    if height > max(2, dpi // 90) or width < 2 * height + 3 or filled < 0.9:
+    k = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    x, y, width, height, area = (int(v) for v in stats[k])
+    specks = int(stats[1:, cv2.CC_STAT_AREA].sum()) - area
+    if height > max(2, dpi // 90) or width < max(4, 2.5 * height) or area < 0.8 * width * height or specks > area:
         return ""
-    if not 0.25 * h <= ys.mean() <= 0.75 * h:
+    if not 0.25 * sub.shape[0] <= y + height / 2 <= 0.75 * sub.shape[0]:
         return ""
     return _dash_text(width, dpi)
 
