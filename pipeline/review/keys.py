@@ -128,6 +128,8 @@ def label_left_of(row: Row, table: Table, column: int) -> str:
     whose label sits in the (merged) code columns gives that label."""
     from ..headers import is_code_column
 
+    if table.kind == "performance":  # a form row is named by its first text (三级指标, 财政拨款 …)
+        return next((t for t in (c.text.strip() for c in row.cells) if t and parse_number(t).kind == "text"), "")
     for ci in range(min(column, len(row.cells)) - 1, -1, -1):
         label = table.columns[ci] if ci < len(table.columns) else ""
         text = row.cells[ci].text.strip()
@@ -141,6 +143,20 @@ def label_left_of(row: Row, table: Table, column: int) -> str:
         text = row.cells[ci].text.strip()
         if text and not is_amount_column(label) and not CODE_DIGITS.match(re.sub(r"\s+", "", text)):
             return text
+    return ""
+
+
+def column_label(table: Table, row: int, column: int) -> str:
+    """The column's label for display; a form has none, so its cell is named by the text of the nearest
+    header row above it (a row without numbers): 得分 for an indicator's score."""
+    label = table.columns[column] if column < len(table.columns) else ""
+    if label or table.kind != "performance":
+        return label
+    for r in table.rows[row - 1::-1] if row > 0 else []:
+        texts = [c.text.strip() for c in r.cells if c.text.strip()]
+        if column < len(r.cells) and r.cells[column].text.strip() and all(
+                parse_number(t).kind == "text" for t in texts):
+            return r.cells[column].text.strip()
     return ""
 
 

@@ -38,7 +38,7 @@ from ..model import Check
 from .corrections import (DocumentLoadError, LoadedDocument, LoadError, amount_problem, correction_problem,
                           is_document_file, is_reviewed, json_files, load_document, load_error,
                           orphan_missing_documents, unique_id)
-from .keys import label_left_of, machine_text as machine_reading
+from .keys import column_label, label_left_of, machine_text as machine_reading
 from .sources import SourceResolver
 from .store import ReviewStore
 from .workbook import reason_labels
@@ -376,7 +376,7 @@ def document_items(d: LoadedDocument) -> list[dict]:
             "confidence_note": note, "why": flag_reasons(cell, labels, open_checks),
             "reasons": list(cell.reasons), "reason_labels": [labels.get(r, r) for r in cell.reasons],
             "alternatives": alternatives,
-            "row_label": label_left_of(row, t, ci), "column_label": column,
+            "row_label": label_left_of(row, t, ci), "column_label": column_label(t, ri, ci),
             "checks": [check_dict(c, d) for c in open_checks], "impact": len(open_checks),
             "reviewed": reviewed, "was_flagged": ref in machine_flagged,
             "has_bbox": cell_box(t, ri, ci) is not None,
@@ -701,7 +701,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
                 raise HTTPException(422, problem)
             key = d.key_of(data["table"], data["row"], data["col"])
             location = f"{d.name} / {table.title} / {label_left_of(table.rows[data['row']], table, data['col'])} / " \
-                       f"{column}"
+                       f"{column_label(table, data['row'], data['col'])}"
             # committed before we answer: a crash after this line cannot lose the correction
             correction, status = store.record(key, machine_reading(machine_cell), new_text, reviewer=reviewer,
                                               source="web", location=location)
