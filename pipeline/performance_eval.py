@@ -139,6 +139,7 @@ class _Scorer:
         self.s = RecordScore()
         self.name = name
         self.seen_pred: set[int] = set()
+        self.form = ""  # the truth form being scored (its table id)
 
     def field(self, path: str, truth: Any, pred: Any, group: str = "") -> bool:
         if truth is None and (pred is None or not _text(pred)):
@@ -158,7 +159,7 @@ class _Scorer:
 
     def wrong(self, path: str, truth: Any, pred: Any) -> None:
         if len(self.s.wrong) < 200:
-            self.s.wrong.append({"document": self.name, "field": path, "truth": _text(truth),
+            self.s.wrong.append({"document": self.name, "form": self.form, "field": path, "truth": _text(truth),
                                  "predicted": _text(pred),
                                  "review": bool(pred.get("review")) if isinstance(pred, dict) else None})
 
@@ -283,6 +284,7 @@ def score_forms(truth_doc: dict, pred_doc: dict, name: str = "") -> RecordScore:
         t = truth[ti]
         p = pred[pi] if pi is not None else None
         sc.s.forms_found += p is not None
+        sc.form = t["id"]
         score_record(sc, t.get("record") or {}, (p or {}).get("record"))
         for kind in CHECK_KINDS:
             tf = _failing(t_checks, t["id"], kind)

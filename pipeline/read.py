@@ -175,15 +175,39 @@ class ReadSettings:
 
 def _ink_bands(binary: np.ndarray, min_gap: int, min_h: int) -> list[tuple[int, int]]:
     """Runs of rows containing ink, merged across gaps smaller than ``min_gap``; a band lower than
-    ``min_h`` is kept only when it is wide (a dash “——”, not a speck). A row with a speck or two of ink is
-    not ink: scanner noise between two wrapped lines of a cell must not join them into one band."""
+    ``min_h`` is kept only when it is wide (a dash “——”, not a speck). A band that falls apart into text
+    lines once specks (blobs of a few pixels) are left out is those lines: scanner noise between two wrapped
+    lines of a cell must not join them into one band."""
     out = []
-    for a, b in _runs(np.flatnonzero((binary > 0).sum(axis=1) > 2), min_gap):
+    for a, b in _split_at_specks(binary, _runs(np.flatnonzero(binary.any(axis=1)), min_gap), min_gap, min_h):
         if b - a >= min_h:
             out.append((a, b))
             continue
         cols = np.flatnonzero(binary[a:b].any(axis=0))
         if cols.size and cols[-1] - cols[0] >= 3 * min_h and (binary[a:b, cols[0]:cols[-1] + 1].any(axis=0)).mean() > 0.5:
+            out.append((a, b))
+    return out
+
+
+def _split_at_specks(binary: np.ndarray, bands: list[tuple[int, int]], min_gap: int,
+                     min_h: int) -> list[tuple[int, int]]:
+    """``bands`` with each one tall enough for two lines replaced by its lines when, without specks, it
+    splits into parts that are all text-line tall (a band that does not split stays exactly as it was)."""
+    import cv2
+
+    out = []
+    for a, b in bands:
+        if b - a < 4 * min_h:
+            out.append((a, b))
+            continue
+        ink = binary[a:b] > 0
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+        speck = stats[:, cv2.CC_STAT_AREA] <= max(1, min_h // 3) ** 2
+        speck[0] = False
+        parts = _runs(np.flatnonzero((ink & ~speck[labels]).any(axis=1)), min_gap) if speck.any() else []
+        if len(parts) > 1 and all(y1 - y0 >= 2 * min_h for y0, y1 in parts):
+            out.extend((a + y0, a + y1) for y0, y1 in parts)
+        else:
             out.append((a, b))
     return out
 
