@@ -797,11 +797,12 @@ def form_findings(table, template) -> list[dict[str, Any]]:
 
 
 # ------------------------------------------------------------------------------------------ in the pipeline
-_NATURE_READINGS = {"二": "＝", "三": "＝"}  # OCR readings of the full-width ＝ (two or three strokes)
+# OCR readings of the full-width ＝ (two or three strokes) and of ≥ (its bar lost under a watermark: “V”)
+_NATURE_READINGS = {"二": "＝", "三": "＝", "V": "≥", "v": "≥"}
 
 
 def _normalise_natures(table, record, ocr_pages: set[int]) -> bool:
-    """Sichuan's 指标性质 column holds one of ＝ ≥ ≤ ＞ ＜ 定性; OCR reads the full-width ＝ as 二 or 三: such a
+    """Sichuan's 指标性质 column holds one of ＝ ≥ ≤ ＞ ＜ 定性; OCR reads the full-width ＝ as 二 or 三, ≥ as V: such a
     reading of an OCR'd cell is replaced (the reading kept as an alternative, reason label_normalised)."""
     from .model import Alternative
 

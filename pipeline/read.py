@@ -261,6 +261,7 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
     cell_lines: dict[tuple[int, tuple[int, int]], list[int]] = {}
     dashes: dict[tuple[int, tuple[int, int]], str] = {}
     centres: dict[int, float] = {}
+    slashes: set[tuple[int, tuple[int, int]]] = set()
     inset = max(2, dpi // 60)
     for gi, g in enumerate(grids):
         for cell in g.cells:
@@ -288,6 +289,8 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                 if len(bands) == 1 and _lone_slash(sub[a:b], dpi):
                     dash = "/"  # “/” (not applicable) alone in a cell: OCR reads it as 1 or l
                     continue
+                if len(bands) == 1 and _lone_slash(_largest_blob(sub[a:b]), dpi):
+                    slashes.add((gi, (cell.row, cell.col)))  # a “/” beside remnants (of a seal): see below
                 pad = settings.pad
                 ya, yb = max(0, y0 + a - pad), min(H, y0 + b + pad)
                 xa, xb = max(0, x0 + cx0 - pad), min(W, x0 + cx1 + pad)
@@ -334,6 +337,10 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                 alts = [Alternative(clean_cell_text(a.text), a.confidence, a.source)
                         for a in lines[0].alternatives()]
             reasons = _mask_reasons(clean, cell, inset)
+            if (gi, key) in slashes and text in _SLASH_READINGS:
+                # its largest stroke leans like “/” while OCR saw an upright stroke: “/”, in doubt
+                alts = [Alternative(text, score, "ocr")] + [a for a in alts if a.text != text]
+                text, score = "/", min(score, settings.low_ocr / 2)
             if score < settings.low_ocr:
                 reasons.append("low_ocr")
             parts = [(clean_cell_text(results[i].text), centres[i], results[i].min_score) for i in idx]
@@ -342,6 +349,20 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
     lines_out = [TextLine(clean_cell_text(results[i].text), box, results[i].min_score)
                  for box, i in outside_boxes if results[i].text.strip()]
     return PageReading(page.number, "ocr", W, H, dpi, clean.skew, readings, lines_out, page.rotation)
+
+
+_SLASH_READINGS = {"1", "l", "I", "|"}
+
+
+def _largest_blob(ink: np.ndarray) -> np.ndarray:
+    """``ink`` with only its largest connected component."""
+    import cv2
+
+    n, labels, stats, _ = cv2.connectedComponentsWithStats((ink > 0).astype(np.uint8), connectivity=8)
+    if n < 3:
+        return ink
+    k = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    return np.where(labels == k, ink, 0).astype(ink.dtype)
 
 
 def _lone_slash(ink: np.ndarray, dpi: int) -> bool:
@@ -374,7 +395,8 @@ def _small_dash(sub: np.ndarray, dpi: int) -> str:
     k = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
     x, y, width, height, area = (int(v) for v in stats[k])
     specks = int(stats[1:, cv2.CC_STAT_AREA].sum()) - area
-    if height > max(2, dpi // 90) or width < max(4, 2.5 * height) or area < 0.8 * width * height or specks > area:
+    # (a hyphen at 200 dpi: about 6 × 2 px, 6 × 3 once a heavy JPEG has blurred it)
+    if height > max(3, dpi // 60) or width < max(4, 2 * height) or area < 0.65 * width * height or specks > area:
         return ""
     if not 0.25 * sub.shape[0] <= y + height / 2 <= 0.75 * sub.shape[0]:
         return ""

@@ -179,6 +179,34 @@ def test_group_weights_checked(extracted):
     assert len(_checks(pred, county["id"], "-group")) == 3
 
 
+SCAN = SAMPLES / "s07_perf_forms_seal200.pdf"
+
+
+@pytest.fixture(scope="module")
+def scanned():
+    doc = extract_document(SCAN, ExtractSettings())
+    return doc.to_dict(), json.loads(SCAN.with_name(SCAN.stem + ".truth.json").read_text(encoding="utf-8"))
+
+
+def test_scanned_records_field_by_field(scanned):
+    """s07: the Henan form with a seal over its 资金管理 scores and a Sichuan form, scanned at 200 dpi (JPEG
+    quality 30) with the watermark: every record field against the truth; what is wrong is flagged."""
+    pred, truth = scanned
+    assert [(t["template"], t["pages"]) for t in _forms(pred)] == [(t["template"], t["pages"]) for t in _forms(truth)]
+    score = score_forms(truth, pred, SCAN.name)
+    m = score.metrics()
+    assert m["forms_found"] == 2 and m["indicator_rows_found"] == 1.0 and score.fields > 200
+    assert m["funds_accuracy"] >= 0.95 and m["numeric_accuracy"] >= 0.9 and m["field_accuracy"] >= 0.9
+    assert [w for w in score.wrong if not w["review"]] == []  # never silent: a wrong field is flagged
+    henan, sichuan = (t["record"] for t in _forms(pred))
+    assert (henan["project"]["text"], sichuan["project"]["text"]) == tuple(
+        t["record"]["project"]["text"] for t in _forms(truth))
+    truth_funds = [{k: v["value"] for k, v in row.items() if isinstance(v, dict) and "value" in v}
+                   for row in _forms(truth)[1]["record"]["funds"]]
+    assert [{k: v["value"] for k, v in row.items() if isinstance(v, dict) and "value" in v}
+            for row in sichuan["funds"]] == truth_funds
+
+
 def test_output_validates_against_the_schema(extracted):
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads((ROOT / "models" / "schema" / "document-1.schema.json").read_text(encoding="utf-8"))
