@@ -23,7 +23,7 @@ from .model import Document, PageInfo
 from .ocr import OcrSettings, get_recognizer
 from .orientation import OrientationSettings, detect_orientation
 from .preprocess import PreprocessSettings, preprocess_page
-from .read import PageReading, ReadSettings, read_ocr, read_text_layer
+from .read import PageReading, ReadSettings, cross_check_text_layer, read_ocr, read_text_layer
 from .verdict import (PageEvidence, VerdictSettings, completeness, ink_lines, mark_structure, page_statuses,
                       segment_lines)
 
@@ -35,7 +35,7 @@ class ExtractSettings:
     dpi: int = 200
     force_ocr: bool = False
     max_pages: int = 2000
-    max_pixels: int = 80_000_000
+    max_pixels: int = IngestSettings.max_pixels
     layout: LayoutSettings = field(default_factory=LayoutSettings)
     read: ReadSettings = field(default_factory=ReadSettings)
     preprocess: PreprocessSettings = field(default_factory=PreprocessSettings)  # its dpi follows each page
@@ -54,20 +54,38 @@ class StageTimes:
 
 def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes) -> tuple[PageReading, PageEvidence]:
     """The page's reading, and the evidence of tables on it gathered beside the grid finder (verdict)."""
+    vector_grids: list = []  # a born-digital page whose text layer lies keeps its vector ruling for the OCR
     if page.text_mode and not settings.force_ocr:
         t0 = time.perf_counter()
         segs = page.rules or []
         grids = find_tables(segs, page.width, page.height, page.dpi, settings.layout)
         times.add("layout", t0)
         if grids or page.image_cover < 0.5:
-            t0 = time.perf_counter()
-            reading = read_text_layer(page, grids)
-            times.add("read", t0)
-            return reading, PageEvidence(page.number, lines=segment_lines(segs, page.dpi, settings.verdict))
+            evidence = PageEvidence(page.number, lines=segment_lines(segs, page.dpi, settings.verdict))
+            if not page.text_doubts:  # (glyphs no disclosure prints were found at ingest)
+                t0 = time.perf_counter()
+                reading = read_text_layer(page, grids, lambda crops: get_recognizer(settings.ocr).recognize(crops))
+                times.add("read", t0)
+                if not reading.doubts:
+                    return reading, evidence
+                page.text_doubts = reading.doubts  # the text layer lies (textcheck): read the pixels instead
+            vector_grids = grids
         # a scan carrying a little real text (a footer, a stamp added by a PDF tool): its tables are pixels
     t0 = time.perf_counter()
+    dpi = page.dpi
     image = page.image
     times.add("ingest", t0)
+    if vector_grids and page.dpi == dpi:
+        # drawn, not scanned: upright (the glyphs' directions set the frame) and straight; the vector rules
+        # place the cells exactly where the pixels are, only the characters are read from the image
+        t0 = time.perf_counter()
+        clean = preprocess_page(image, replace(settings.preprocess, dpi=page.dpi, deskew=False))
+        times.add("preprocess", t0)
+        t0 = time.perf_counter()
+        reading = read_ocr(page, clean, vector_grids, get_recognizer(settings.ocr), settings.read)
+        cross_check_text_layer(page, reading)  # the lying text layer, decoded, as a second witness
+        times.add("read", t0)
+        return reading, evidence
     if settings.orientation is not None:
         t0 = time.perf_counter()
         found = detect_orientation(image, page.dpi, get_recognizer(settings.ocr), settings.orientation)
@@ -126,6 +144,9 @@ def extract_document(path: str | Path, settings: ExtractSettings = ExtractSettin
     times.add("interpret", t0)
     t0 = time.perf_counter()
     page_statuses(doc, readings, evidence, settings.verdict)
+    for info, reading in zip(doc.pages, readings):  # why a text layer was not trusted, after the verdict's
+        info.reasons += [code for code in dict.fromkeys(d.split(":")[0] for d in reading.doubts)
+                         if code not in info.reasons]
     times.add("verdict", t0)
     finish_document(doc, times, settings.verdict)
     t0 = time.perf_counter()

@@ -9,7 +9,9 @@ from .headers import is_amount_column
 from .model import Alternative, Document, Table
 from .numbers import DIGIT_LOOKALIKES, parse_number
 from .read import PageReading
+from .textcheck import amount_without_digits
 
+_ELISION = re.compile(r"(。{2,6}|…{1,3}|\.{3,6}|·{3,6})")
 _KIND = re.compile(r"(部门|单位)\s*(决算|预算)")
 _COVER = re.compile(r"(?P<auth>[\u4e00-\u9fff（）()]{3,40}?)\s*(?P<year>20\d{2})\s*年度?\s*(?P<kind>部门|单位)\s*(?P<k2>决算|预算)")
 _COVER2 = re.compile(r"(?P<year>20\d{2})\s*年度?\s*(?P<auth>[\u4e00-\u9fff（）()]{3,40}?)\s*(?P<kind>部门|单位)\s*(?P<k2>决算|预算)")
@@ -86,7 +88,10 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
                     cell.add_reason("format")
             elif amount:
                 cell.kind, cell.value = "text", None
-                if not re.search(r"[\u4e00-\u9fff]{2,}", cell.text):  # a garbled amount, not a label
+                # a garbled amount, not a label: no words, or laid out as an amount without digits (一,二三四.五六);
+                # an elision mark (。。。 in a blank template's rows) is neither
+                if (not re.search(r"[\u4e00-\u9fff]{2,}", cell.text) or amount_without_digits(cell.text)) \
+                        and not _ELISION.fullmatch(cell.text):
                     cell.add_reason("format")
             else:
                 cell.kind, cell.value = "text", None

@@ -204,7 +204,8 @@ class PageInfo:
     dpi: int
     skew: float = 0.0
     rotation: int = 0  # clockwise quarter turn from the page as displayed to the frame of its bboxes
-    # layout verdict (pipeline.verdict): tables | no_tables | unrecovered, and why ("" before the verdict)
+    # layout verdict (pipeline.verdict): tables | no_tables | unrecovered, and why ("" before the verdict);
+    # reasons also say why the page's text layer was not trusted (text_layer_glyphs|_shapes|_digits, mode ocr)
     status: str = ""
     reasons: list[str] = field(default_factory=list)
 
@@ -215,6 +216,7 @@ class PageInfo:
             d["rotation"] = self.rotation
         if self.status:
             d["status"] = self.status
+        if self.status or self.reasons:
             d["reasons"] = list(self.reasons)
         return d
 

@@ -16,6 +16,7 @@ import numpy as np
 from .ingest import SourcePage, TextChar, is_watermark_char
 from .layout import Grid, GridCell
 from .model import Alternative
+from .textcheck import NumericCell, TextCheckSettings, digits, shape_doubts, verify_digits
 from .textnorm import clean_cell_text
 
 
@@ -53,6 +54,7 @@ class PageReading:
     grids: list[GridReading]
     lines: list[TextLine]  # text outside the tables, top to bottom
     rotation: int = 0  # clockwise quarter turn from the page as displayed to the frame read (SourcePage.rotation)
+    doubts: list[str] = field(default_factory=list)  # why the page's text layer was not trusted (textcheck)
 
 
 # --------------------------------------------------------------------------------------- text layer
@@ -138,29 +140,92 @@ def _piece(chars: list[TextChar]) -> TextLine:
                            int(max(c.x1 for c in chars)), int(max(c.y1 for c in chars))))
 
 
-def read_text_layer(page: SourcePage, grids: list[Grid]) -> PageReading:
-    chars = [c for c in (page.chars or []) if not is_watermark_char(c) and c.char.strip()]
-    readings = []
-    for g in grids:
-        owner = g.owner()
-        bucket: dict[tuple[int, int], list[TextChar]] = {}
-        for c in chars:
-            rc = _locate(g, (c.x0 + c.x1) / 2, (c.y0 + c.y1) / 2)
-            if rc is None:
-                continue
-            cell = owner.get(rc)
-            if cell is None:
-                continue
+def _body_chars(page: SourcePage) -> list[TextChar]:
+    return [c for c in (page.chars or []) if not is_watermark_char(c) and c.char.strip()]
+
+
+def _cell_chars(chars: list[TextChar], g: Grid) -> dict[tuple[int, int], list[TextChar]]:
+    """The characters falling in each cell of ``g`` (key: its merged cell's top-left)."""
+    owner = g.owner()
+    bucket: dict[tuple[int, int], list[TextChar]] = {}
+    for c in chars:
+        rc = _locate(g, (c.x0 + c.x1) / 2, (c.y0 + c.y1) / 2)
+        if rc is None:
+            continue
+        cell = owner.get(rc)
+        if cell is not None:
             bucket.setdefault((cell.row, cell.col), []).append(c)
+    return bucket
+
+
+def cross_check_text_layer(page: SourcePage, reading: PageReading, min_votes: int = 2,
+                           min_share: float = 0.6) -> int:
+    """A page OCR'd because its text layer lies keeps a text layer that lies *consistently*: a damaged font
+    map turns each glyph of a font into the same wrong character every time. Learn that substitution from
+    the amount-like cells (no ideographs) where the OCR reading and the text layer have the same length;
+    decode every such cell's text layer through it; where the digits disagree with the OCR reading, the cell
+    gets reason ``text_conflict`` (always flagged) and the decoded text as an alternative. Returns the number
+    of cells so marked."""
+    chars = _body_chars(page)
+    pairs = []  # (Reading, glyph keys in reading order)
+    for gr in reading.grids:
+        for key, cs in _cell_chars(chars, gr.grid).items():
+            rd = gr.cells.get(key)
+            if rd is None or not cs or not all(c.font for c in cs):
+                continue
+            glyphs = [(c.font, c.char) for line in _group_lines(cs) for c in line]
+            pairs.append((rd, glyphs))
+    votes: dict[tuple[str, str], dict[str, int]] = {}
+    for rd, glyphs in pairs:
+        seen = [ch for ch in rd.text if not ch.isspace()]
+        if len(seen) == len(glyphs):
+            for g, ch in zip(glyphs, seen):
+                votes.setdefault(g, {}).setdefault(ch, 0)
+                votes[g][ch] += 1
+    mapping = {}
+    for g, counts in votes.items():
+        ch, n = max(counts.items(), key=lambda kv: kv[1])
+        if n >= min_votes and n >= min_share * sum(counts.values()):
+            mapping[g] = ch
+    marked = 0
+    for rd, glyphs in pairs:
+        if not all(g in mapping for g in glyphs):
+            continue  # a glyph never seen read clearly: no evidence either way
+        decoded = "".join(mapping[g] for g in glyphs)
+        if digits(decoded) != digits(rd.text):
+            rd.reasons.append("text_conflict")
+            rd.alternatives.insert(0, Alternative(clean_cell_text(decoded), 0.5, "text_layer"))
+            marked += 1
+    return marked
+
+
+def read_text_layer(page: SourcePage, grids: list[Grid], recognize=None,
+                    check: TextCheckSettings = TextCheckSettings()) -> PageReading:
+    """Cells from the text layer. The reading's ``doubts`` say when the text layer lies (amounts printed
+    without digits; with ``recognize`` — a text-line recogniser — digits that disagree with the page image,
+    learnt per font for the document): the caller reads such a page from its pixels instead."""
+    chars = _body_chars(page)
+    readings = []
+    numeric: list[NumericCell] = []
+    for g in grids:
+        bucket = _cell_chars(chars, g)
         cells = {}
         for cell in g.cells:
             cs = bucket.get((cell.row, cell.col), [])
             raw = _chars_to_text(cs)
-            cells[(cell.row, cell.col)] = Reading(text=clean_cell_text(raw), score=1.0,
-                                                  n_lines=raw.count("\n") + 1 if raw else 0)
+            text = clean_cell_text(raw)
+            cells[(cell.row, cell.col)] = Reading(text=text, score=1.0, n_lines=raw.count("\n") + 1 if raw else 0)
+            fonts = frozenset(c.font for c in cs if c.font)
+            if cs and all(c.font for c in cs) and raw.count("\n") == 0:  # no ideograph: an amount, a code …
+                numeric.append(NumericCell(text, (min(c.x0 for c in cs), min(c.y0 for c in cs),
+                                                  max(c.x1 for c in cs), max(c.y1 for c in cs)), fonts))
         readings.append(GridReading(g, cells))
-    return PageReading(page.number, "text", page.width, page.height, page.dpi, 0.0, readings,
-                       _outside_lines(chars, grids), page.rotation)
+    reading = PageReading(page.number, "text", page.width, page.height, page.dpi, 0.0, readings,
+                          _outside_lines(chars, grids), page.rotation)
+    reading.doubts = shape_doubts([r.text for gr in readings for r in gr.cells.values()], check)
+    if not reading.doubts and recognize is not None and page.font_trust is not None and numeric:
+        reading.doubts = verify_digits(numeric, page.region, recognize, page.font_trust, check)
+    return reading
 
 
 # ---------------------------------------------------------------------------------------------- OCR
@@ -348,7 +413,8 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
         readings.append(GridReading(g, cells))
     lines_out = [TextLine(clean_cell_text(results[i].text), box, results[i].min_score)
                  for box, i in outside_boxes if results[i].text.strip()]
-    return PageReading(page.number, "ocr", W, H, dpi, clean.skew, readings, lines_out, page.rotation)
+    return PageReading(page.number, "ocr", W, H, dpi, clean.skew, readings, lines_out, page.rotation,
+                       list(page.text_doubts))
 
 
 _SLASH_READINGS = {"1", "l", "I", "|"}

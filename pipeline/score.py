@@ -14,9 +14,11 @@ review threshold. When the file is absent the documented fallback weights below 
 (:data:`FALLBACK`): a cell's confidence is its OCR score, pushed up by passing identities and down by a
 failing one, a bad format, a seal or watermark over it, an ambiguous repair.
 
-Overrides: a reviewer-corrected cell (reason ``corrected``) has confidence 1 and is never flagged; a cell
-with reason ``ambiguous``, ``check_failed`` (in a failing identity) or ``structure`` (its table's structure is
-doubtful, :mod:`pipeline.verdict`) is always flagged; otherwise ``cell.review = confidence < threshold``.
+Overrides: a reviewer-corrected cell (reason ``corrected``) has confidence 1 and is never flagged; a cell read
+from a text layer with reason ``format``, or with reason ``text_conflict``, has at most
+:data:`TEXT_LAYER_FORMAT_CAP`; a cell with reason ``ambiguous``, ``check_failed`` (in a failing identity),
+``structure`` (its table's structure is doubtful, :mod:`pipeline.verdict`) or ``text_conflict`` (its OCR reading
+contradicts its page's decoded text layer) is always flagged; otherwise ``cell.review = confidence < threshold``.
 """
 from __future__ import annotations
 
@@ -36,8 +38,12 @@ FEATURES = ("ocr", "failed", "confirmed1", "confirmed2", "format_bad", "seal", "
 REASON_FEATURES = ("seal", "watermark", "low_ocr", "repaired", "ambiguous", "code_conflict", "rule_missing",
                    "structure", "code_sequential", "code_unmatched", "code_repaired")
 # reasons that send a cell to review whatever its probability: several readings fit the identities, it is in
-# a failing identity, or the table it is in has a doubtful structure (pipeline.verdict)
-FORCED_REVIEW = ("ambiguous", "check_failed", "structure")
+# a failing identity, the table it is in has a doubtful structure (pipeline.verdict), or its OCR reading
+# contradicts the page's lying text layer decoded (read.cross_check_text_layer)
+FORCED_REVIEW = ("ambiguous", "check_failed", "structure", "text_conflict")
+
+
+TEXT_LAYER_FORMAT_CAP = 0.5  # confidence of a text-layer cell that is not a well-formed amount where one belongs
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,11 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
         if "corrected" in cell.reasons:
             cell.confidence, cell.review = 1.0, False
             continue
-        p = model.probability(feats[(t.id, ri, ci)])
+        x = feats[(t.id, ri, ci)]
+        p = model.probability(x)
+        if (x["text_layer"] and "format" in cell.reasons) or "text_conflict" in cell.reasons:
+            # a text layer does not misprint: a malformed amount read from one means a lying font map; an OCR
+            # reading its decoded text layer contradicts is one of two witnesses that disagree
+            p = min(p, TEXT_LAYER_FORMAT_CAP)
         cell.confidence = p
         cell.review = p < model.threshold or any(r in cell.reasons for r in FORCED_REVIEW)

@@ -2,6 +2,7 @@
 the text layer (checked through pdfium's own bounded-text API), watermark text objects never in cells."""
 from __future__ import annotations
 
+import functools
 
 import pypdfium2 as pdfium
 import pytest
@@ -100,15 +101,34 @@ def _real_pdfs():
     return sorted(REAL.glob("*/*.pdf")) or [REAL / "juesuan" / "absent.pdf"]
 
 
+@functools.lru_cache(maxsize=None)
+def _extracted(path):
+    """Every real PDF extracted once for the tests below."""
+    return extract_document(path)
+
+
 @pytest.mark.parametrize("path", _real_pdfs(), ids=lambda p: p.name)
 def test_metadata_of_every_real_pdf(path):
     """issue 13 item 11: authority, fiscal year and kind right on every real disclosure (the blank template
     names no authority: “上海市XX局”)."""
     path = real_pdf(path.parent.name, path.name)
     authority, year, kind = _expected_metadata(path)
-    doc = extract_document(path)
+    doc = _extracted(path)
     assert (doc.authority, doc.year, doc.kind) == (authority, year, kind)
     assert all(t.department in ("", authority) for t in doc.tables)
+
+
+@pytest.mark.parametrize("path", _real_pdfs(), ids=lambda p: p.name)
+def test_text_layer_of_every_real_pdf_is_trusted(path):
+    """issue 12 item 4, no false alarms: the text-layer checks (glyphs, amount shapes, digits against the
+    page image per font) condemn no page of a clean real disclosure, and no text-layer cell is flagged as a
+    malformed amount."""
+    doc = _extracted(real_pdf(path.parent.name, path.name))
+    assert not [(p.number, r) for p in doc.pages for r in p.reasons if r.startswith("text_layer")]
+    text_pages = {p.number for p in doc.pages if p.mode == "text"}
+    assert len(text_pages) >= len(doc.pages) - 1  # (a scanned page or two in some: OCR'd, not doubted)
+    assert not [(t.title, r.page, c.text) for t in doc.tables for r in t.rows for c in r.cells
+                if r.page in text_pages and "format" in c.reasons]
 
 
 @pytest.mark.parametrize("name,first_table_page", [

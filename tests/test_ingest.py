@@ -214,3 +214,174 @@ def test_scanned_pdf_page_with_rotate_is_set_upright(tmp_path):
     upright = render_page(SAMPLES / "s01_nanyang_rs_2023_seal200.pdf", 2, doc.pages[0].dpi)
     assert image.shape == upright.shape and (np.abs(image.astype(int) - upright.astype(int)) > 60).mean() < 0.001
     assert sum(len(r.cells) for t in doc.tables for r in t.rows) > 150
+
+
+# ------------------------------------------------------------------------------------------- bounds
+
+def _malformed():
+    import sys
+
+    from tests.conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import make_malformed
+
+    return make_malformed
+
+
+def _peak_mb(code: str) -> tuple[int, str]:
+    """Run ``code`` in a fresh interpreter; its peak resident memory (MB, VmHWM: ru_maxrss would include the
+    forking test process) and what it printed."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    wrapped = (f"import re, sys\nsys.path.insert(0, {str(ROOT)!r})\n{code}\n"
+               "hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read())\n"
+               "print('PEAK', int(hwm.group(1)) // 1024)")
+    out = subprocess.run([sys.executable, "-c", wrapped], capture_output=True, text=True, timeout=600).stdout
+    peak = int(out.rsplit("PEAK", 1)[1])
+    return peak, out
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+def test_compressed_content_bomb_is_refused_before_pdfium(tmp_path, layers):
+    """issue 12 item 8: a content stream a few KB on disk that inflates to hundreds of MB (one Flate layer)
+    or gigabytes (two) is measured chunk by chunk and refused with the reason — memory stays small."""
+    import zlib
+
+    mm = _malformed()
+    path = tmp_path / f"bomb{layers}.pdf"
+    if layers == 1:
+        path.write_bytes(mm.bomb_pdf(200))  # 200 MB of drawing operators
+    else:
+        data = zlib.compress(zlib.compress(b" " * (1 << 30), 9), 9)  # 1 GiB of spaces in ~2 KB
+        path.write_bytes(mm._pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                                  b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+                                  b"<< /Length %d /Filter [/FlateDecode /FlateDecode] >>\nstream\n" % len(data)
+                                  + data + b"\nendstream"]))
+    assert path.stat().st_size < 700_000
+    with pytest.raises(LimitExceeded) as err:
+        open_document(path)
+    assert str(path) in str(err.value) and "content stream" in str(err.value) and "16 MB" in str(err.value)
+    peak, out = _peak_mb(f"from pipeline.ingest import open_document\ntry:\n    open_document({str(path)!r})\n"
+                         f"except Exception as e:\n    print(e)")
+    assert "content bomb" in out and peak < 200, (peak, out)
+
+
+def test_real_pdfs_pass_the_stream_limits():
+    """The limits leave real documents alone: their largest content stream is far below them."""
+    from pipeline.ingest import scan_pdf
+    from tests.conftest import REAL
+
+    paths = sorted(REAL.glob("*/*.pdf"))
+    if not paths:
+        pytest.skip("../shared/real is absent")
+    scans = [scan_pdf(p) for p in paths]
+    assert all(not s.problem and s.streams for s in scans)
+    assert max(s.largest_content for s in scans) < (1 << 20)
+
+
+def test_large_file_is_never_read_whole(tmp_path):
+    """A 150 MB corrupt file is hashed and scanned in chunks (the old error path read it whole)."""
+    path = tmp_path / "big_corrupt.pdf"
+    block = bytes(range(256)) * 4096
+    with open(path, "wb") as f:
+        f.write(b"%PDF-1.7\n")
+        for _ in range(150):
+            f.write(block)
+    peak, out = _peak_mb(f"from pipeline.ingest import open_document\ntry:\n    open_document({str(path)!r})\n"
+                         f"except Exception as e:\n    print(e)")
+    assert "corrupt or unreadable PDF" in out and str(path) in out
+    assert peak < 120, peak
+
+
+def test_huge_pages(tmp_path):
+    """A page too large for the pixel limit renders at the dpi that fits it (the output says which); a blank
+    44-inch page is never rendered at all; a 200-inch page is refused with the sizes in the reason."""
+    mm = _malformed()
+    settings = IngestSettings(max_pixels=4_000_000)  # a 15-inch page at 200 dpi would be 9 M pixels
+    line = tmp_path / "line_15in.pdf"
+    line.write_bytes(mm.one_page_pdf(1080, 1080, b"0 0 m 10 10 l S"))
+    page = next(open_document(line, settings).pages())
+    assert not page.text_mode
+    image = page.image
+    assert page.dpi == 133  # 15 in × 133 dpi = 1995 px a side
+    assert image.shape[0] * image.shape[1] <= 4_000_000 and (page.width, page.height) == image.shape[1::-1]
+    blank = tmp_path / "blank_44in.pdf"
+    blank.write_bytes(mm.one_page_pdf(3168, 3168, b""))
+    peak, out = _peak_mb("from pipeline.extract import extract_document\n"
+                         f"d = extract_document({str(blank)!r})\nprint(d.pages[0].mode, len(d.tables))")
+    assert "text 0" in out and peak < 400, (peak, out)  # nothing drawn: read as empty, never rendered
+    huge = tmp_path / "page_200in.pdf"
+    huge.write_bytes(mm.one_page_pdf(14400, 14400, b"0 0 m 10 10 l S"))
+    page = next(open_document(huge).pages())
+    with pytest.raises(LimitExceeded) as err:
+        page.image
+    assert str(huge) in str(err.value) and "page 1 is 200.0×200.0 in" in str(err.value) and "pixels" in str(err.value)
+
+
+def test_a3_scan_at_400_dpi_is_within_the_limits():
+    """The default limits let a real archive scan through: A3 at 400 dpi is 30.9 M pixels."""
+    settings = IngestSettings()
+    a3_400 = round(297 / 25.4 * 400) * round(420 / 25.4 * 400)
+    assert a3_400 <= settings.max_pixels
+    assert a3_400 <= settings.max_image_pixels
+
+
+def test_oversized_embedded_image_is_refused_when_the_page_renders(tmp_path):
+    """An image declaring 20000×20000 pixels (a few bytes on disk) would be decoded whole: refused, named."""
+    import zlib
+
+    mm = _malformed()
+    data = zlib.compress(b"\xff" * 20000)
+    content = b"q 595 0 0 842 0 0 cm /Im0 Do Q"
+    path = tmp_path / "image_bomb.pdf"
+    path.write_bytes(mm._pdf([
+        b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /XObject << /Im0 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /XObject /Subtype /Image /Width 20000 /Height 20000 /ColorSpace /DeviceGray "
+        b"/BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"]))
+    page = next(open_document(path).pages())
+    with pytest.raises(LimitExceeded, match="holds an image of 20000×20000 pixels") as err:
+        page.image
+    assert str(path) in str(err.value)
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "TIFF"])
+def test_truncated_images_get_a_reason(tmp_path, fmt):
+    """A truncated image opens (its header is intact) but cannot be decoded: a reason naming the file."""
+    import io
+
+    buf = io.BytesIO()
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 255, (900, 1200, 3), dtype=np.uint8)).save(buf, format=fmt)
+    path = tmp_path / f"truncated.{fmt.lower()}"
+    path.write_bytes(buf.getvalue()[:len(buf.getvalue()) // 3])
+    with pytest.raises(InputFileError) as err:
+        list(open_document(path).pages())
+    assert str(path) in str(err.value)
+    assert "truncated or corrupt" in str(err.value) or "not a readable image" in str(err.value)
+
+
+def _tree_pdf(kids: bytes, count: int) -> bytes:
+    mm = _malformed()
+    content = b"BT /F1 12 Tf 100 700 Td (hello) Tj ET 0 0 m 100 100 l S"
+    return mm._pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, count),
+                    b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << >> >>",
+                    b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"])
+
+
+@pytest.mark.parametrize("name,kids,count", [
+    ("count_too_big", b"3 0 R", 3), ("kid_missing", b"3 0 R 9 0 R", 2), ("kids_loop", b"3 0 R 2 0 R", 2)])
+def test_broken_page_trees_name_the_page(tmp_path, name, kids, count):
+    """A page tree that promises pages it cannot deliver: the page and the file are named, not “internal error”."""
+    path = tmp_path / f"{name}.pdf"
+    path.write_bytes(_tree_pdf(kids, count))
+    doc = open_document(path)
+    with pytest.raises(InputFileError) as err:
+        list(doc.pages())
+    assert str(path) in str(err.value) and "page 2 cannot be loaded (broken page tree" in str(err.value)
