@@ -247,16 +247,19 @@ def _peak_mb(code: str) -> tuple[int, str]:
 
 @pytest.mark.parametrize("layers", [1, 2])
 def test_compressed_content_bomb_is_refused_before_pdfium(tmp_path, layers):
-    """issue 12 item 8: a content stream a few KB on disk that inflates to hundreds of MB (one Flate layer)
-    or gigabytes (two) is measured chunk by chunk and refused with the reason — memory stays small."""
+    """issue 12 item 8: a content stream of a few KB on disk that inflates to 64 MB (one Flate layer) or a
+    gigabyte (two) is measured chunk by chunk and refused with the reason — memory stays small."""
     import zlib
 
     mm = _malformed()
     path = tmp_path / f"bomb{layers}.pdf"
     if layers == 1:
-        path.write_bytes(mm.bomb_pdf(200))  # 200 MB of drawing operators
+        path.write_bytes(mm.bomb_pdf(64))  # 64 MB of drawing operators
     else:
-        data = zlib.compress(zlib.compress(b" " * (1 << 30), 9), 9)  # 1 GiB of spaces in ~2 KB
+        inner, outer = zlib.compressobj(1), zlib.compressobj(9)  # 1 GiB of spaces in ~13 KB, made in 1 MB steps
+        chunk = b" " * (1 << 20)
+        data = b"".join([outer.compress(inner.compress(chunk)) for _ in range(1024)]
+                        + [outer.compress(inner.flush()) + outer.flush()])
         path.write_bytes(mm._pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
                                   b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
                                   b"<< /Length %d /Filter [/FlateDecode /FlateDecode] >>\nstream\n" % len(data)

@@ -117,6 +117,9 @@ def test_format_cells_of_a_text_layer_are_flagged():
     score_document(doc)
     assert garbled.review and garbled.confidence <= TEXT_LAYER_FORMAT_CAP
     assert not fine.review
+    fine.reasons.append("text_conflict")  # its OCR reading contradicts the page's text layer decoded
+    score_document(doc)
+    assert fine.review and fine.confidence <= TEXT_LAYER_FORMAT_CAP
 
 
 def test_glyph_checks():
@@ -137,3 +140,30 @@ def test_glyph_checks():
     assert not any(amount_glyph(ord(ch)) for ch in "合计支出、　 ")
     assert amount_without_digits("一,二三四.五六") and amount_without_digits("::8.18")
     assert not amount_without_digits("1,234.56") and not amount_without_digits("合计") and not amount_without_digits("——")
+
+
+def test_lying_text_layer_is_a_second_witness_to_the_ocr():
+    """A text layer damaged by a substitution (each digit glyph always the same wrong character) still
+    tells the digits once the substitution is learnt from the cells where OCR and text layer line up: the
+    cell whose OCR reading disagrees with the decoded text layer is flagged (``text_conflict``) with the
+    decoded text as an alternative; cells that agree are left alone; a glyph never learnt decides nothing."""
+    from pipeline.ingest import SourcePage, TextChar
+    from pipeline.layout import Grid, GridCell
+    from pipeline.read import GridReading, PageReading, Reading, cross_check_text_layer
+
+    lie = str.maketrans("0123456789.,", "ª«¬\xad®¯°±²³-¨")  # what a broken CMap printed for each glyph
+    printed = ["1,234.56", "0.00", "789.01", "2,345.67", "90.12", "5.00", "0.00"]
+    ocr = ["1,234.56", "0.00", "789.01", "2,345.67", "90.12", "5.00", "C.00"]  # the last one misread
+    xs, ys = [0.0, 400.0], [40.0 * k for k in range(len(printed) + 2)]
+    grid = Grid(xs, ys, [GridCell(r, 0, 1, 1, (0, int(ys[r]), 400, int(ys[r + 1]))) for r in range(len(ys) - 1)])
+    chars = []
+    for r, text in enumerate(printed + ["\ue000\ue001\ue002"]):  # + a cell of glyphs seen nowhere else
+        for k, ch in enumerate(text.translate(lie)):
+            chars.append(TextChar(ch, 10 + 12 * k, ys[r] + 10, 20 + 12 * k, ys[r] + 30, font="F1+Subset/4/1"))
+    page = SourcePage(number=1, dpi=200, width=400, height=int(ys[-1]), chars=chars)
+    cells = {(r, 0): Reading(text=t, score=0.99) for r, t in enumerate(ocr + ["123"])}
+    reading = PageReading(1, "ocr", 400, int(ys[-1]), 200, 0.0, [GridReading(grid, cells)], [])
+    assert cross_check_text_layer(page, reading) == 1
+    wrong = cells[(len(ocr) - 1, 0)]
+    assert wrong.reasons == ["text_conflict"] and wrong.alternatives[0].text == "0.00"
+    assert all(not cells[(r, 0)].reasons for r in range(len(ocr) - 1)) and not cells[(len(ocr), 0)].reasons
