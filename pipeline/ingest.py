@@ -37,6 +37,8 @@ class IngestSettings:
     max_image_pixels: int = 72_000_000  # an image embedded in a PDF page (decoded whole when the page renders)
     max_content_bytes: int = 16 << 20  # one content stream inflated (real table pages: < 0.2 MB)
     max_stream_bytes: int = 128 << 20  # any other non-image stream inflated (fonts, object streams)
+    max_total_bytes: int = 1 << 30  # all of them together (real 30-page disclosures: a few MB)
+    max_streams: int = 500_000  # compressed non-image streams in one file
 
 
 @dataclass
@@ -178,7 +180,7 @@ def scan_pdf(path: Path, settings: IngestSettings = IngestSettings()) -> PdfScan
     loading the page) is refused here, before pdfium sees it."""
     scan = PdfScan()
     h = hashlib.sha256()
-    found: list[tuple[int, bytes]] = []  # (offset of the stream data, its dictionary)
+    found: list[tuple[int, int, bool]] = []  # Flate streams: (offset of the data, filter layers, content?)
     tail, base = b"", 0
     with open(path, "rb") as f:
         for data in iter(lambda: f.read(_CHUNK), b""):
@@ -194,26 +196,35 @@ def scan_pdf(path: Path, settings: IngestSettings = IngestSettings()) -> PdfScan
                     continue  # seen with the previous chunk
                 head = buf[max(0, m.start() - 2048):m.start()]
                 obj = head.rfind(b"obj")
-                found.append((start + m.end(), head[obj + 3:] if obj >= 0 else b""))
+                head = head[obj + 3:] if obj >= 0 else b""
+                layers = head.count(b"/FlateDecode")
+                if layers and not _IMAGE_DICT.search(head):  # pdfium decodes images line by line
+                    found.append((start + m.end(), layers, not _NOT_CONTENT.search(head)))
+            if len(found) > settings.max_streams:
+                scan.problem = f"more than {settings.max_streams:,} compressed streams (a real disclosure has thousands)"
+                break
             base += len(data)
             tail = buf[-2100:]
         scan.sha256 = h.hexdigest()
-        for offset, head in found:
-            layers = head.count(b"/FlateDecode")
-            if not layers or _IMAGE_DICT.search(head):
-                continue
-            content = not _NOT_CONTENT.search(head)
+        total = 0
+        for offset, layers, content in found if not scan.problem else []:
             limit = settings.max_content_bytes if content else settings.max_stream_bytes
-            size = _inflated_size(f, offset, layers, limit)
+            size = _inflated_size(f, offset, layers, min(limit, settings.max_total_bytes - total))
+            total += size
             scan.streams += 1
+            if total > settings.max_total_bytes:
+                scan.problem = (f"its compressed streams inflate to more than {settings.max_total_bytes >> 20} MB "
+                                f"in all (a compressed content bomb?)")
+                break
             if content:
                 scan.largest_content = max(scan.largest_content, size)
             else:
                 scan.largest_other = max(scan.largest_other, size)
-            if size > limit and not scan.problem:
+            if size > limit:
                 what = "a page content stream" if content else "a compressed stream"
                 scan.problem = (f"{what} (at byte {offset}) inflates to more than {limit >> 20} MB "
                                 f"(a compressed content bomb?)")
+                break
     return scan
 
 

@@ -273,6 +273,26 @@ def test_compressed_content_bomb_is_refused_before_pdfium(tmp_path, layers):
     assert "content bomb" in out and peak < 200, (peak, out)
 
 
+def test_many_streams_are_bounded_in_all(tmp_path):
+    """Streams each under its limit but together too much to inflate, or too many of them: refused, named."""
+    import zlib
+
+    mm = _malformed()
+    content = zlib.compress(b"0 0 m 1 1 l S\n" * 300_000)  # 4.2 MB of operators each, ~10 KB on disk
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents [%s] >>"
+               % b" ".join(b"%d 0 R" % (4 + k) for k in range(12))]
+    objects += [b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content) + content + b"\nendstream"] * 12
+    path = tmp_path / "many_streams.pdf"
+    path.write_bytes(mm._pdf(objects))
+    assert open_document(path).page_count == 1  # 50 MB in all is within the defaults
+    with pytest.raises(LimitExceeded, match="inflate to more than 32 MB in all") as err:
+        open_document(path, IngestSettings(max_total_bytes=32 << 20))
+    assert str(path) in str(err.value)
+    with pytest.raises(LimitExceeded, match="more than 10 compressed streams"):
+        open_document(path, IngestSettings(max_streams=10))
+
+
 def test_real_pdfs_pass_the_stream_limits():
     """The limits leave real documents alone: their largest content stream is far below them."""
     from pipeline.ingest import scan_pdf
