@@ -9,6 +9,7 @@ Two backends with one output (:class:`PageReading`):
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -163,9 +164,9 @@ def cross_check_text_layer(page: SourcePage, reading: PageReading, min_votes: in
     """A page OCR'd because its text layer lies keeps a text layer that lies *consistently*: a damaged font
     map turns each glyph of a font into the same wrong character every time. Learn that substitution from
     the amount-like cells (no ideographs) where the OCR reading and the text layer have the same length;
-    decode every such cell's text layer through it; where the digits disagree with the OCR reading, the cell
-    gets reason ``text_conflict`` (always flagged) and the decoded text as an alternative. Returns the number
-    of cells so marked."""
+    decode every such cell's text layer through it (a glyph not learnt stands for any digit or none); where
+    the digits disagree with the OCR reading, the cell gets reason ``text_conflict`` (always flagged) and the
+    decoded text, when every glyph is known, as an alternative. Returns the number of cells so marked."""
     chars = _body_chars(page)
     pairs = []  # (Reading, glyph keys in reading order)
     for gr in reading.grids:
@@ -189,13 +190,16 @@ def cross_check_text_layer(page: SourcePage, reading: PageReading, min_votes: in
             mapping[g] = ch
     marked = 0
     for rd, glyphs in pairs:
-        if not all(g in mapping for g in glyphs):
-            continue  # a glyph never seen read clearly: no evidence either way
-        decoded = "".join(mapping[g] for g in glyphs)
-        if digits(decoded) != digits(rd.text):
-            rd.reasons.append("text_conflict")
-            rd.alternatives.insert(0, Alternative(clean_cell_text(decoded), 0.5, "text_layer"))
-            marked += 1
+        # a glyph not learnt (too few clear readings) may be any digit or none: the digits of the OCR
+        # reading must fit the decoded ones with such glyphs as wildcards
+        known = [mapping.get(g) for g in glyphs]
+        pattern = "".join(r"\d?" if ch is None else re.escape(digits(ch)) for ch in known)
+        if re.fullmatch(pattern, digits(rd.text)):
+            continue
+        rd.reasons.append("text_conflict")
+        if None not in known:
+            rd.alternatives.insert(0, Alternative(clean_cell_text("".join(known)), 0.5, "text_layer"))
+        marked += 1
     return marked
 
 
