@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
         register = None
     if register is not None:
         register(sub)
+    from .report import register as register_report
+
+    register_report(sub)
     return parser
 
 
@@ -220,6 +223,9 @@ def run_extract(args: argparse.Namespace) -> int:
     finally:
         reporter.stop()
     print_summary(summary, out_dir, len(jobs) + len(refused), log)
+    from .report import report_after_run
+
+    report_after_run(out_dir)  # OUT/report.html, the QA report
     return summary.exit_code
 
 

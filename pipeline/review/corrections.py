@@ -346,6 +346,19 @@ def document_paths(out_dir: str | os.PathLike) -> list[Path]:
     return [p for p in json_files(out_dir) if is_document_file(p)]
 
 
+def document_name(out_dir: Path, path: Path) -> str:
+    """A document's name: its JSON's path under OUT without ``.json`` (= the input's relative path)."""
+    rel = path.relative_to(out_dir).as_posix()
+    return rel[:-5] if rel.endswith(".json") else rel
+
+
+def source_ref(data: dict, name: str) -> SourceRef:
+    """Where the document's input was, as its JSON (``data``) records it."""
+    src = data.get("source") if isinstance(data.get("source"), dict) else {}
+    return SourceRef(src.get("file") if isinstance(src.get("file"), str) else None,
+                     src.get("file_relative") if isinstance(src.get("file_relative"), str) else None, name)
+
+
 def load_document(out_dir: Path, path: Path, store: ReviewStore, doc_id: str = "") -> LoadedDocument:
     """Read ``path`` (raises :class:`DocumentLoadError`) and apply the store's corrections to a copy."""
     data, machine = read_document_json(path)
@@ -353,11 +366,8 @@ def load_document(out_dir: Path, path: Path, store: ReviewStore, doc_id: str = "
         revert_reviews(machine)
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
         raise DocumentLoadError(path, f"malformed document: {e.__class__.__name__}: {e}") from e
-    rel = path.relative_to(out_dir).as_posix()
-    name = rel[:-5] if rel.endswith(".json") else rel
-    src = data.get("source") if isinstance(data.get("source"), dict) else {}
-    source = SourceRef(src.get("file") if isinstance(src.get("file"), str) else None,
-                       src.get("file_relative") if isinstance(src.get("file_relative"), str) else None, name)
+    name = document_name(out_dir, path)
+    source = source_ref(data, name)
     loaded = LoadedDocument(doc_id or machine.sha256[:12], path, name, source, machine, machine, ApplyResult())
     try:
         return loaded.with_store(store)
