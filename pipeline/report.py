@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .fsutil import atomic_write_bytes, atomic_write_json, atomic_write_text, printable
+from .fsutil import atomic_write_bytes, atomic_write_text, printable
 from .model import Document, Table
 from .output import safe_file_part
 
@@ -90,6 +90,7 @@ class DocumentSummary:
     flagged_histogram: list[int] = field(default_factory=list)
     images: list[str] = field(default_factory=list)  # thumbnails used, relative to OUT/report
     source_note: str = ""  # why there are no page images, if there are none
+    source_tried: list[str] = field(default_factory=list)  # where the source was looked for, in vain
 
 
 def _e(value) -> str:
@@ -295,7 +296,8 @@ def document_page(name: str, doc: Document, summary: DocumentSummary, thumbs: di
     def check_row(c) -> str:
         diff = None if c.expected is None or c.actual is None else c.actual - c.expected
         return (f"<tr class='{'pass' if c.ok else 'fail'} check'><td>{'通过' if c.ok else '不符'}</td>"
-                f"<td>{_e(c.rule)}</td><td>{_e(forms.get(c.table, c.table))}</td><td>{_e(c.description)}</td>"
+                f"<td>{_e(c.rule)}</td><td>{_e('+'.join(forms.get(t, t) for t in c.table.split('+')))}</td>"
+                f"<td>{_e(c.description)}</td>"
                 f"<td class='n'>{_number(c.expected)}</td><td class='n'>{_number(c.actual)}</td>"
                 f"<td class='n'>{_number(diff)}</td><td class='n'>{len(c.cells)}</td></tr>")
 
@@ -501,9 +503,26 @@ def write_report(out_dir: str | os.PathLike, settings: ReportSettings = ReportSe
     if report_dir.is_dir():
         _remove_stale(report_dir, {p.removeprefix(f"{REPORT_DIR}/") for p in pages_used if p}
                       | {img for s in summaries for img in s.images})
-    atomic_write_json(cache_path, {"version": REPORT_VERSION, "documents": new_cache})
+    # ASCII JSON: a non-UTF-8 file name (lone surrogates) round-trips exactly
+    atomic_write_text(cache_path, json.dumps({"version": REPORT_VERSION, "documents": new_cache}))
     atomic_write_text(result.path, index_page(out, summaries, failures, notes))
     return result
+
+
+def _unescaped(source):
+    """The source reference with a non-UTF-8 file name as the file system has it: the JSON holds it
+    escaped (``caf\\xe9.pdf``, :func:`pipeline.fsutil.printable`); the sha256 check guards the guess."""
+    import re
+    from dataclasses import replace
+
+    def raw(text: str | None) -> str | None:
+        if not text or "\\x" not in text:
+            return text
+        data = re.sub(rb"\\x([0-9a-f]{2})", lambda m: bytes([int(m.group(1), 16)]),
+                      text.encode("utf-8", "surrogateescape"))
+        return os.fsdecode(data)
+
+    return replace(source, file=raw(source.file), relative=raw(source.relative))
 
 
 def _cached_summary(entry: dict | None, key: list | None, versions: dict[str, int], out: Path) -> DocumentSummary | None:
@@ -516,8 +535,10 @@ def _cached_summary(entry: dict | None, key: list | None, versions: dict[str, in
         summary = DocumentSummary(**entry["summary"])
     except (TypeError, KeyError):
         return None
-    if entry.get("store") != versions.get(summary.sha256, 0) or summary.source_note:
+    if entry.get("store") != versions.get(summary.sha256, 0):
         return None
+    if summary.source_tried and any(os.path.exists(p) for p in summary.source_tried):
+        return None  # the source may be back: look again
     files = [out / summary.page] + [out / REPORT_DIR / img for img in summary.images]
     return summary if all(f.is_file() for f in files) else None
 
@@ -529,10 +550,11 @@ def _build_document(out: Path, name: str, doc: Document, source, resolver, label
 
     facts = document_facts(doc.to_dict(), JobResult(name, "ok"))  # the batch summary's counts and verdict
     cells = [c for _t, _r, _c, c in doc.cells()]
-    page = f"{REPORT_DIR}/{safe_file_part(name, 'document')}.html"
+    stem = safe_file_part(printable(name), "document")  # links and file names the same valid UTF-8
+    page = f"{REPORT_DIR}/{stem}.html"
     n = 2
     while page in taken:
-        page, n = f"{REPORT_DIR}/{safe_file_part(name, 'document')}~{n}.html", n + 1
+        page, n = f"{REPORT_DIR}/{stem}~{n}.html", n + 1
     summary = DocumentSummary(
         name=name, page=page, sha256=doc.sha256, authority=doc.authority, year=doc.year, kind=doc.kind,
         pages=doc.page_count, tables=len(doc.tables), cells=len(cells), flagged=sum(c.review for c in cells),
@@ -545,9 +567,10 @@ def _build_document(out: Path, name: str, doc: Document, source, resolver, label
     missing = [p for p in doc.pages if not (report_dir / thumbnail_name(doc, p, settings)).is_file()]
     source_path = None
     if missing:
-        status = resolver.resolve(source, doc.sha256)
+        status = resolver.resolve(_unescaped(source), doc.sha256)
         source_path = status.path
         if not status.found:
+            summary.source_tried = list(status.tried)
             where = "、".join(status.tried) or "提取结果中没有记录原件路径"
             problems = f"（{'；'.join(status.problems)}）" if status.problems else ""
             summary.source_note = f"找不到原件，页面图像无法显示，只画出检测到的表格。查找过：{where}{problems}"

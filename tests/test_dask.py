@@ -36,9 +36,10 @@ def _inputs(tmp_path, names):
 
 
 def _outputs(out: Path) -> dict[str, bytes]:
-    """Every output file except the run summary (it holds timings)."""
+    """Every output file except the run summary and the QA report (they hold timings and OUT's path)."""
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file() and p.name not in ("run-summary.json", ".disclosure.lock")}
+            if p.is_file() and p.name not in ("run-summary.json", ".disclosure.lock", "report.html")
+            and p.relative_to(out).parts[0] != "report"}
 
 
 def _same_as_local(tmp_path, src, *dask_args):

@@ -140,9 +140,10 @@ def test_report_in_chromium_offline_matches_the_documents(report_out, tmp_path):
             clean = next((i.number for i in doc.pages if i.number not in flagged_pages), None)
             if clean is not None:
                 page.locator(f'figure.page[data-page="{clean}"]').screenshot(path=str(tmp_path / "clean.png"))
-            if os.environ.get("DISCLOSURE_REPORT_SCREENSHOT"):
-                flagged_fig.click()  # enlarged, as an archivist would look at it
-                page.screenshot(path=os.environ["DISCLOSURE_REPORT_SCREENSHOT"], full_page=False)
+            if os.environ.get("DISCLOSURE_REPORT_SCREENSHOT"):  # the document page as it opens, for the docs
+                page.set_viewport_size({"width": 1400, "height": 1550})
+                page.evaluate("window.scrollTo(0, 0)")
+                page.screenshot(path=os.environ["DISCLOSURE_REPORT_SCREENSHOT"])
         finally:
             browser.close()
     assert not outside and not failed and not errors, (outside, failed, errors)
@@ -198,3 +199,19 @@ def test_a_bad_output_file_is_listed_and_the_report_still_written(extracted_samp
     html = (out / "report.html").read_text(encoding="utf-8")
     assert re.search(r'<tr class="doc" data-status="failed" data-name="broken.pdf"', html)
     assert html.count('<tr class="doc"') == 3
+
+
+def test_a_non_utf8_file_name_gets_a_page_and_a_working_link(tmp_path, capsys):
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(Path(__file__).resolve().parents[1] / "samples" / S04, src / os.fsdecode(b"caf\xe9.pdf"))
+    out = tmp_path / "out"
+    assert main(["extract", str(src), "-o", str(out), "-q"]) == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    link = re.search(r'<a href="(report/[^"]+)">caf\\xe9\.pdf</a>', html)
+    assert link and (out / link.group(1)).is_file()
+    page = (out / link.group(1)).read_text(encoding="utf-8")  # its source found under its real name
+    assert page.count("<img") == 12 and "source-note" not in page
+    capsys.readouterr()
+    assert main(["report", str(out)]) == 0  # the cache holds the name as it is: nothing to rebuild
+    assert "0 page(s) rebuilt" in capsys.readouterr().out
