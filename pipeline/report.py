@@ -271,8 +271,6 @@ def document_page(name: str, doc: Document, summary: DocumentSummary, thumbs: di
                     ("待复核", str(summary.flagged)), ("勾稽不符", f"{summary.failing_checks} / {len(doc.checks)}"),
                     ("自动修复", str(summary.repairs))])]
     meta = "，".join(x for x in (doc.authority, str(doc.year or ""), doc.kind) if x)
-    if summary.status == "failed":
-        body.append(f'<p class="note error">本次运行失败：{_e(summary.reason)}（以下为之前的提取结果）</p>')
     for w in summary.warnings:
         body.append(f'<p class="note">{_e(w)}</p>')
     # tables
@@ -489,12 +487,13 @@ def write_report(out_dir: str | os.PathLike, settings: ReportSettings = ReportSe
                 continue
             summary = _build_document(out, name, doc, source, resolver, labels, settings, result, pages_used)
             result.rebuilt += 1
-        summary.run = run.get("status", "")
-        if run.get("status") == "failed":
-            summary.status, summary.reason = "failed", str(run.get("reason", ""))
-        summaries.append(summary)
-        pages_used.add(summary.page)
         new_cache[rel] = {"key": key, "store": versions.get(summary.sha256, 0), "summary": asdict(summary)}
+        pages_used.add(summary.page)
+        # what the last run did is shown in the index only (the page stands while the JSON does)
+        summary.run = run.get("status", "")
+        if run.get("status") == "failed":  # the output shown is an earlier one
+            summary.status, summary.reason = "failed", f"{run.get('reason', '')}（以下链接为之前的提取结果）"
+        summaries.append(summary)
     known = {printable(s.name) for s in summaries}
     failures = [DocumentSummary(name=rel, page="", status="failed", run="failed", reason=str(r.get("reason", "")))
                 for rel, r in runs.items() if r.get("status") == "failed" and rel not in known]
