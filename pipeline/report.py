@@ -102,7 +102,8 @@ def _number(value: float | None) -> str:
 
 
 def thumbnail_name(doc: Document, page, settings: ReportSettings) -> str:
-    frame = f"{page.width}x{page.height}@{page.dpi}/{page.skew:.3f}/{settings.thumbnail_dpi}"
+    frame = (f"{page.width}x{page.height}@{page.dpi}/{page.skew:.3f}/{getattr(page, 'rotation', 0)}/"
+             f"{settings.thumbnail_dpi}")
     return f"img/{doc.sha256[:16]}-p{page.number:04d}-{hashlib.sha1(frame.encode()).hexdigest()[:8]}.jpg"
 
 
@@ -110,16 +111,16 @@ def render_thumbnail(source: Path, page, settings: ReportSettings) -> bytes:
     """The page as the pipeline saw it (same deskew), scaled to ``settings.thumbnail_dpi``, as JPEG."""
     import cv2
 
-    from .ingest import render_page
-    from .preprocess import rotate_image
+    from .pages import page_image
 
     scale = settings.thumbnail_dpi / page.dpi
-    image = render_page(source, page.number, settings.thumbnail_dpi)
+    image = page_image(str(source), page.number, settings.thumbnail_dpi, page.skew, getattr(page, "rotation", 0))
     size = (max(1, round(page.width * scale)), max(1, round(page.height * scale)))
-    if (image.shape[1], image.shape[0]) != size:
+    if abs(image.shape[1] / image.shape[0] - page.width / page.height) > 0.02 * page.width / page.height:
+        raise ValueError(f"the page renders {image.shape[1]}×{image.shape[0]}, not in the frame of its boxes "
+                         f"({page.width}×{page.height})")
+    if (image.shape[1], image.shape[0]) != size:  # images are rendered as stored; rounding of PDF sizes
         image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-    if abs(page.skew) > 1e-6:
-        image = rotate_image(image, page.skew)
     ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, settings.jpeg_quality])
     if not ok:
         raise ValueError("JPEG encoding failed")

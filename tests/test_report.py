@@ -215,3 +215,31 @@ def test_a_non_utf8_file_name_gets_a_page_and_a_working_link(tmp_path, capsys):
     capsys.readouterr()
     assert main(["report", str(out)]) == 0  # the cache holds the name as it is: nothing to rebuild
     assert "0 page(s) rebuilt" in capsys.readouterr().out
+
+
+def test_thumbnails_of_a_turned_page_are_in_the_frame_of_its_boxes(tmp_path):
+    """A PDF whose pages carry /Rotate 270 (displayed sideways): its boxes are in the upright frame, and so
+    are its thumbnails — the same images as the upright document's."""
+    import cv2
+    import numpy as np
+
+    from tests.test_ingest import rotated_pdf
+
+    src = tmp_path / "in"
+    src.mkdir()
+    upright = Path(__file__).resolve().parents[1] / "samples" / S04
+    shutil.copy(upright, src / "upright.pdf")
+    rotated_pdf(upright, src / "turned.pdf", 270, content=False)
+    out = tmp_path / "out"
+    assert main(["extract", str(src), "-o", str(out), "-q"]) == 0
+    pages = {}
+    for name in ("upright", "turned"):
+        html = (out / "report" / f"{name}.pdf.html").read_text(encoding="utf-8")
+        assert "source-note" not in html
+        pages[name] = re.findall(r'<img src="([^"]+)"', html)
+    assert len(pages["upright"]) == len(pages["turned"]) == 12
+    for a, b in zip(pages["upright"], pages["turned"]):
+        x = cv2.imread(str(out / "report" / a)).astype(int)
+        y = cv2.imread(str(out / "report" / b)).astype(int)
+        assert x.shape == y.shape
+        assert (np.abs(x - y) > 80).mean() < 0.01
