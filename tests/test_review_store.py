@@ -69,8 +69,11 @@ def _text_rows(pdf_path: Path, page_number: int) -> tuple[list[list[tuple[str, t
 
 def build_document(pdf_path: Path = PUTUO) -> Document:
     """The 一般公共预算财政拨款支出决算表 of a real PDF as the pipeline would output it, with two seeded
-    misreadings flagged low_ocr, validated and scored by the real engines."""
+    misreadings flagged low_ocr, validated and scored by the real engines (skips when ../shared is absent)."""
     from pipeline.review.corrections import revalidate
+
+    if not pdf_path.exists():
+        pytest.skip(f"{pdf_path} absent (../shared/real)")
 
     lines, (width, height) = _text_rows(pdf_path, PAGE)
     body = [ln for ln in lines if ln[0][0][:3].isdigit() or ln[1][0] == "合计"]
