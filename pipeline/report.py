@@ -50,11 +50,6 @@ class ReportSettings:
 # -- one document ---------------------------------------------------------------------------------------------
 
 
-def page_status(page) -> str | None:
-    """``tables`` | ``no_tables`` | ``unrecovered`` when the pipeline wrote one (newer outputs), else None."""
-    return getattr(page, "status", None)
-
-
 def confidence_bins(values: list[float]) -> list[int]:
     counts = [0] * (len(CONFIDENCE_EDGES) - 1)
     for v in values:
@@ -102,7 +97,7 @@ def _number(value: float | None) -> str:
 
 
 def thumbnail_name(doc: Document, page, settings: ReportSettings) -> str:
-    frame = (f"{page.width}x{page.height}@{page.dpi}/{page.skew:.3f}/{getattr(page, 'rotation', 0)}/"
+    frame = (f"{page.width}x{page.height}@{page.dpi}/{page.skew:.3f}/{page.rotation}/"
              f"{settings.thumbnail_dpi}")
     return f"img/{doc.sha256[:16]}-p{page.number:04d}-{hashlib.sha1(frame.encode()).hexdigest()[:8]}.jpg"
 
@@ -114,7 +109,7 @@ def render_thumbnail(source: Path, page, settings: ReportSettings) -> bytes:
     from .pages import page_image
 
     scale = settings.thumbnail_dpi / page.dpi
-    image = page_image(str(source), page.number, settings.thumbnail_dpi, page.skew, getattr(page, "rotation", 0))
+    image = page_image(str(source), page.number, settings.thumbnail_dpi, page.skew, page.rotation)
     size = (max(1, round(page.width * scale)), max(1, round(page.height * scale)))
     if abs(image.shape[1] / image.shape[0] - page.width / page.height) > 0.02 * page.width / page.height:
         raise ValueError(f"the page renders {image.shape[1]}×{image.shape[0]}, not in the frame of its boxes "
@@ -334,8 +329,7 @@ def document_page(name: str, doc: Document, summary: DocumentSummary, thumbs: di
     figures = []
     for page in doc.pages:
         svg, _cells, _flags = page_svg(doc, page, labels, failing)
-        status = page_status(page)
-        reasons = getattr(page, "reasons", None) or []
+        status, reasons = page.status, page.reasons  # "" and [] in outputs older than the page verdict
         caption = f"第 {page.number} 页 · {'文字层' if page.mode == 'text' else 'OCR'}"
         if abs(page.skew) >= 0.05:
             caption += f" · 倾斜 {page.skew:.2f}°"

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from .layout import _mm
 from .model import Document, PageInfo, Table
 from .read import PageReading, TextLine
 from .textnorm import compare_key
@@ -99,10 +100,6 @@ class PageEvidence:
 
 
 # ------------------------------------------------------------------------------------------ ink lines
-
-
-def _mm(dpi: int, mm: float) -> int:
-    return max(1, int(round(mm * dpi / 25.4)))
 
 
 def ink_lines(image: np.ndarray, dpi: int, settings: VerdictSettings = VerdictSettings(),
