@@ -152,7 +152,8 @@ def page_tables(reading: PageReading) -> list[PageTable]:
                                       reasons=list(rd.reasons) + ["rule_missing"]))
                 elif cell is not None and cell.row == r and cell.col == c and rd is not None:
                     cells.append(Cell(text=rd.text, bbox=cell.bbox, ocr_score=rd.score,
-                                      alternatives=list(rd.alternatives), reasons=list(rd.reasons)))
+                                      alternatives=list(rd.alternatives), reasons=list(rd.reasons),
+                                      lines=list(rd.lines)))
                 else:
                     x0, x1 = int(g.xs[c]), int(g.xs[c + 1])
                     y0, y1 = int(g.ys[r]), int(g.ys[r + 1])

@@ -89,6 +89,8 @@ class LayoutSettings:
     spread_mm: float = 0.3  # ... within this distance along it ...
     max_crossed: float = 0.15  # ... over more than this share of its length (text lines do)
     bow_slope: float = 0.01  # solid pass: a rule may drift across by this share of its length (bowed page)
+    max_edge_ink: float = 0.3  # a horizontal rule of the solid pass has ink just above or below it over at most
+    # this share of its length (see _edge_ink)
     max_one_side: float = 0.5  # a short vertical piece has paper beside it (cells are padded left and right)
     # over at least half its length: the left stroke of a character has the rest of the character beside it
     stray_column_share: float = 0.0  # see _grid_from_segments; scan_tables sets it to the scan value:
@@ -592,6 +594,7 @@ def solid_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = Layo
 
     segs: list[Segment] = []
     very_long = _mm(dpi, 40.0)
+    side_h = _mm(dpi, settings.side_mm)
     mh: list[np.ndarray] = []
     heights: list[tuple[float, np.ndarray | None]] = []  # per horizontal rule: x0 and, when bowed, its y at every x
     for x, y, w, h in runs(True, min_len * 3, keep=mh):
@@ -602,6 +605,8 @@ def solid_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = Layo
             box = mh[0][y:y + h, x:x + w] > 0
             profile = y + (box * np.arange(h)[:, None]).sum(axis=0) / np.maximum(box.sum(axis=0), 1)
             yc = float(np.median(profile))
+        if _edge_ink(binary, mh[0], x, y, w, h, side_h) > settings.max_edge_ink:
+            continue  # the foot (or top) of a line of text filling its cell from wall to wall
         y_left, y_right = (yc, yc) if profile is None else (float(profile[0]), float(profile[-1]))
         ends = anchored(float(x), y_left) + anchored(float(x + w), y_right)
         if ends == 2 or (ends == 1 and w >= very_long) or (not verticals and w >= very_long):
@@ -658,6 +663,27 @@ def solid_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = Layo
                 or sum(abs(o.x0 - sg.x0) <= reach for o in pieces) >= 2:
             segs.append(sg)
     return segs
+
+
+def _edge_ink(binary: np.ndarray, opened: np.ndarray, x: int, y: int, w: int, h: int, side: int) -> float:
+    """Share of a horizontal run's length (box ``x, y, w, h`` of ``opened``, where it runs) with ink just above
+    it, or just below it, whichever is more. A rule has paper beside it on both sides (cells are padded), save
+    where a character touches it; the run found along the feet or tops of a line of digits that fills its cell
+    from wall to wall (“100.00%”, the gaps bridged) has the characters' ink on one side all along."""
+    box = opened[y:y + h, x:x + w] > 0
+    cols = np.flatnonzero(box.any(axis=0))
+    if cols.size == 0:
+        return 0.0
+    top = y + box[:, cols].argmax(axis=0)
+    bottom = y + h - 1 - box[::-1, cols].argmax(axis=0)
+    xs = x + cols
+    H = binary.shape[0]
+    above = np.zeros(cols.size, bool)
+    below = np.zeros(cols.size, bool)
+    for d in range(2, side + 2):
+        above |= binary[np.clip(top - d, 0, H - 1), xs] > 0
+        below |= binary[np.clip(bottom + d, 0, H - 1), xs] > 0
+    return float(max(above.mean(), below.mean()))
 
 
 def _side_ink(binary: np.ndarray, x: int, y: int, w: int, h: int, side: int, both: bool = True) -> float:
@@ -829,9 +855,10 @@ def _grid_from_segments(segs: list[Segment], dpi: int, settings: LayoutSettings)
         ys = [top] + ys
     if bottom - ys[-1] > side:
         ys = ys + [bottom]
-    # drop lines too close to make a cell (double rules)
-    ys = _drop_close(ys, _mm(dpi, 1.5))
-    xs = _drop_close(xs, _mm(dpi, 1.5))
+    # drop lines too close to make a cell (double rules; a run of text strokes found beside a rule): of two,
+    # the one with clearly more rule length along it stays
+    ys = _drop_close(ys, _mm(dpi, 1.5), [_ruled(hs, y, tol) for y in ys])
+    xs = _drop_close(xs, _mm(dpi, 1.5), [_ruled(vs, x, tol) for x in xs])
     if len(ys) < 2 or len(xs) < 2:
         return None
     nr, nc = len(ys) - 1, len(xs) - 1
@@ -909,10 +936,24 @@ def _shared_end(ends: list[float], tol: float) -> float:
     return ends[0]
 
 
-def _drop_close(vals: list[float], min_gap: float) -> list[float]:
+def _ruled(segs: list[tuple[float, float, float]], pos: float, tol: float) -> float:
+    """Total length of the segments (p, a, b) lying at position p≈pos."""
+    return sum(b - a for p, a, b in segs if abs(p - pos) <= tol)
+
+
+def _drop_close(vals: list[float], min_gap: float, weights: list[float] | None = None) -> list[float]:
+    """Sorted ``vals`` without those closer than ``min_gap`` to the previous one kept; with ``weights`` (the
+    rule length along each line), a line more than ``heavier`` times as long as the kept one it is too close to
+    takes its place (a short run of character strokes found first must not push out the rule below it)."""
+    heavier = 1.5
+    weights = weights or [0.0] * len(vals)
     out: list[float] = []
-    for v in vals:
+    kept: list[float] = []
+    for v, w in zip(vals, weights):
         if out and v - out[-1] < min_gap:
+            if w > heavier * kept[-1] and (len(out) < 2 or v - out[-2] >= min_gap):
+                out[-1], kept[-1] = v, w
             continue
         out.append(v)
+        kept.append(w)
     return out

@@ -38,6 +38,7 @@ class Cell:
     # evidence used by scoring (not part of the contract)
     ocr_score: float = 1.0  # weakest character score of the reading (1.0 for a text layer)
     kind: str = "text"  # text | number | empty | na
+    lines: list[str] = field(default_factory=list)  # its text lines when it holds several (read from the page)
 
     def add_reason(self, reason: str) -> None:
         if reason not in self.reasons:

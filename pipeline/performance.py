@@ -848,6 +848,39 @@ def _flag_malformed(table, record) -> None:
     walk(record)
 
 
+def _stacked_values(cell) -> bool:
+    """Two or more values (numbers, “/”, dashes) stacked in one cell, one per text line: amounts, weights and
+    scores never wrap, so these are the values of several rows whose separating rule was not found."""
+    from .numbers import parse_number
+
+    return sum(parse_number(t).kind in ("number", "na") for t in cell.lines) >= 2
+
+
+def _flag_stacked_rows(table, record) -> None:
+    """Never silent on merged rows: a form prints one funds line, one indicator, one 资金管理 item per row; an
+    entry whose numeric field holds values stacked line over line (:func:`_stacked_values`) is several rows
+    read as one. Every cell of its row, and of the rows its stacked cell reaches down over (left empty under
+    it), gets the reason ``rows_merged`` (always sent to review)."""
+    entries = [e for key in ("funds", "indicators", "management", "projects") for e in (record.get(key) or [])
+               if isinstance(e, dict)]
+    for entry in entries:
+        for f in _walk_fields(entry):
+            if "value" not in f or not f.get("cell"):
+                continue
+            r, c = f["cell"]
+            cell = table.rows[r].cells[c]
+            if not _stacked_values(cell):
+                continue
+            y0, y1 = (cell.bbox[1], cell.bbox[3]) if cell.bbox else (None, None)
+            for k, row in enumerate(table.rows):
+                if k != r and (y0 is None or row.page != table.rows[r].page or not any(
+                        o.bbox and y0 <= (o.bbox[1] + o.bbox[3]) / 2 <= y1 for o in row.cells)):
+                    continue
+                for o in row.cells:
+                    o.add_reason("rows_merged")
+            break
+
+
 def attach_records(doc) -> None:
     """Build the record of every form of ``doc`` (after template recognition, before validation)."""
     from .templates import load_templates
@@ -864,6 +897,7 @@ def attach_records(doc) -> None:
             if _normalise_natures(table, table.record, ocr_pages):
                 table.record = build_record(table, tpl, doc.year)
             _flag_malformed(table, table.record)
+            _flag_stacked_rows(table, table.record)
 
 
 def _walk_fields(obj):

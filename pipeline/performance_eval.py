@@ -1,7 +1,8 @@
 """Scoring 绩效自评表 records against ground truth (the benchmark's record metrics).
 
 Forms are matched truth ↔ prediction by their pages and project/department; inside a pair, scalar fields
-are compared one to one, funds and 资金管理 rows by position, indicator rows by an edit-distance alignment
+are compared one to one, funds and 资金管理 rows by position (by their labels when rows are missing or
+extra), indicator rows by an edit-distance alignment
 on their 三级指标 names (:func:`pipeline.evaluate.align_rows` logic on the record rows).
 
 A field is right when: numeric (the truth field carries ``value``) — the predicted value is within 0.005,
@@ -125,6 +126,16 @@ def _align(truth_rows: list[dict], pred_rows: list[dict], key: str, gap: float =
     return align_keys(keys(truth_rows), keys(pred_rows), gap)
 
 
+def _by_label(truth_rows: list[dict], pred_rows: list[dict]) -> list[tuple[int, dict, dict | None]]:
+    """Funds and 资金管理 rows paired by position when there are as many on both sides, else by an alignment
+    on their labels (rows merged or split shift the ones below them; those stay paired with their truth)."""
+    if len(truth_rows) == len(pred_rows):
+        return [(i, row, pred_rows[i]) for i, row in enumerate(truth_rows)]
+    pairs = align_keys([compare_key(_text(r.get("label"))) for r in truth_rows],
+                       [compare_key(_text(r.get("label"))) for r in pred_rows], 0.45)
+    return [(ti, truth_rows[ti], pred_rows[pi] if pi is not None else None) for ti, pi in pairs if ti is not None]
+
+
 def _get(rec: dict | None, path: tuple) -> Any:
     cur: Any = rec
     for p in path:
@@ -215,14 +226,10 @@ def score_record(sc: _Scorer, truth: dict, pred: dict | None) -> None:
         sc.field(".".join(path), _get(truth, path), _get(pred, path))
     if "year" in truth:
         sc.field("year", truth.get("year"), (pred or {}).get("year"))
-    pf = (pred or {}).get("funds") or []
-    for i, row in enumerate(truth.get("funds") or []):
-        prow = pf[i] if i < len(pf) else None
+    for i, row, prow in _by_label(truth.get("funds") or [], (pred or {}).get("funds") or []):
         for k in FUND_KEYS:
             sc.field(f"funds[{i}].{k}", row.get(k), (prow or {}).get(k), group="funds")
-    pm = (pred or {}).get("management") or []
-    for i, row in enumerate(truth.get("management") or []):
-        prow = pm[i] if i < len(pm) else None
+    for i, row, prow in _by_label(truth.get("management") or [], (pred or {}).get("management") or []):
         for k in MGMT_KEYS:
             sc.field(f"management[{i}].{k}", row.get(k), (prow or {}).get(k))
     pp = (pred or {}).get("projects") or []

@@ -29,6 +29,7 @@ class Reading:
     reasons: list[str] = field(default_factory=list)  # seal, watermark, low_ocr …
     n_lines: int = 0
     parts: list[tuple[str, float, float]] = field(default_factory=list)  # OCR lines: (text, y centre, score)
+    lines: list[str] = field(default_factory=list)  # the cell's text lines, top to bottom (when more than one)
 
 
 @dataclass
@@ -218,7 +219,9 @@ def read_text_layer(page: SourcePage, grids: list[Grid], recognize=None,
             cs = bucket.get((cell.row, cell.col), [])
             raw = _chars_to_text(cs)
             text = clean_cell_text(raw)
-            cells[(cell.row, cell.col)] = Reading(text=text, score=1.0, n_lines=raw.count("\n") + 1 if raw else 0)
+            lines = [t for t in (clean_cell_text(ln) for ln in raw.split("\n")) if t] if "\n" in raw else []
+            cells[(cell.row, cell.col)] = Reading(text=text, score=1.0, n_lines=raw.count("\n") + 1 if raw else 0,
+                                                  lines=lines if len(lines) > 1 else [])
             fonts = frozenset(c.font for c in cs if c.font)
             if cs and all(c.font for c in cs) and raw.count("\n") == 0:  # no ideograph: an amount, a code …
                 numeric.append(NumericCell(text, (min(c.x0 for c in cs), min(c.y0 for c in cs),
@@ -413,7 +416,9 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
             if score < settings.low_ocr:
                 reasons.append("low_ocr")
             parts = [(clean_cell_text(results[i].text), centres[i], results[i].min_score) for i in idx]
-            cells[key] = Reading(text, score, alts, reasons, n_lines=len(lines), parts=parts)
+            stacked = [t for t, _, _ in parts if t]
+            cells[key] = Reading(text, score, alts, reasons, n_lines=len(lines), parts=parts,
+                                 lines=stacked if len(stacked) > 1 else [])
         readings.append(GridReading(g, cells))
     lines_out = [TextLine(clean_cell_text(results[i].text), box, results[i].min_score)
                  for box, i in outside_boxes if results[i].text.strip()]

@@ -17,8 +17,9 @@ failing one, a bad format, a seal or watermark over it, an ambiguous repair.
 Overrides: a reviewer-corrected cell (reason ``corrected``) has confidence 1 and is never flagged; a cell read
 from a text layer with reason ``format``, or with reason ``text_conflict``, has at most
 :data:`TEXT_LAYER_FORMAT_CAP`; a cell with reason ``ambiguous``, ``check_failed`` (in a failing identity),
-``structure`` (its table's structure is doubtful, :mod:`pipeline.verdict`) or ``text_conflict`` (its OCR reading
-contradicts its page's decoded text layer) is always flagged; otherwise ``cell.review = confidence < threshold``.
+``structure`` (its table's structure is doubtful, :mod:`pipeline.verdict`), ``text_conflict`` (its OCR reading
+contradicts its page's decoded text layer) or ``rows_merged`` (a form row holding the values of several rows
+stacked, :mod:`pipeline.performance`) is always flagged; otherwise ``cell.review = confidence < threshold``.
 """
 from __future__ import annotations
 
@@ -39,8 +40,9 @@ REASON_FEATURES = ("seal", "watermark", "low_ocr", "repaired", "ambiguous", "cod
                    "structure", "code_sequential", "code_unmatched", "code_repaired")
 # reasons that send a cell to review whatever its probability: several readings fit the identities, it is in
 # a failing identity, the table it is in has a doubtful structure (pipeline.verdict), or its OCR reading
-# contradicts the page's lying text layer decoded (read.cross_check_text_layer)
-FORCED_REVIEW = ("ambiguous", "check_failed", "structure", "text_conflict")
+# contradicts the page's lying text layer decoded (read.cross_check_text_layer), or it is in a form row that
+# holds the values of several rows stacked (performance._flag_stacked_rows: a row rule not found)
+FORCED_REVIEW = ("ambiguous", "check_failed", "structure", "text_conflict", "rows_merged")
 
 
 TEXT_LAYER_FORMAT_CAP = 0.5  # confidence of a text-layer cell that is not a well-formed amount where one belongs
