@@ -22,7 +22,9 @@ A table whose structure is doubtful gets the reason ``structure`` on every cell 
 see :mod:`pipeline.score`), with the doubts in the document warning: ``columns_missing`` (roles of its
 template with no column), ``columns_extra`` (columns with content no role of the template takes),
 ``header_unmatched`` (fewer than half of the template's columns found by their header labels),
-``identities_failing`` (most of the table's own identities fail).
+``identities_failing`` (most of the table's own identities fail), ``template_unmatched`` (a scanned grid no
+template knows and no title names: a piece of a table whose rules were partly lost), ``header_amounts``
+(amounts in the header: body rows taken for header rows).
 
 Document completeness (:func:`completeness`, after template recognition): a 部门/单位决算 prints 公开01–09表
 (公开10表 may be absent: templates with ``"in_set": "optional"``), a 部门/单位预算 its nine tables (B01–B09).
@@ -370,6 +372,16 @@ def structure_doubts(doc: Document, table: Table, settings: VerdictSettings = Ve
 
     doubts: list[str] = []
     template = load_templates().get(table.template or "")
+    scanned = any(p.mode == "ocr" for p in doc.pages if p.number in table.pages)
+    if (template is None and scanned and table.kind != "performance" and table.rows and not table.title
+            and not table.form):
+        # a scanned grid no template knows, with no title read above it: a piece of a table whose rules were
+        # partly lost (the rest of its page unread), not a table of its own
+        doubts.append("template_unmatched")
+    if any(_HEADER_AMOUNT.search(compare_key(t)) for r in table.header for t in r if t):
+        # headers print labels and column numbers, never amounts: body rows were read into the header
+        # (their rules missed), so the columns' labels and the rows are both wrong
+        doubts.append("header_amounts")
     if template is not None and template.columns and table.rows:
         labels = [compare_key(c) for c in table.columns]
         required = [s for s in template.columns if not s.optional]
@@ -391,6 +403,9 @@ def structure_doubts(doc: Document, table: Table, settings: VerdictSettings = Ve
     if n >= settings.min_checks and failed > settings.failing_share * n:
         doubts.append("identities_failing")
     return doubts
+
+
+_HEADER_AMOUNT = re.compile(r"\d[.．]\d\d")
 
 
 def _has_amounts(table: Table) -> bool:

@@ -191,6 +191,35 @@ def test_a_split_column_and_failing_identities_are_structure(digital):
     assert not any(STRUCTURE in c.reasons for _, _, _, c in fixed.cells())
 
 
+def test_a_scanned_piece_of_a_table_and_body_rows_in_the_header_are_structure(digital):
+    """Two shapes a scan's lost rules leave behind, both read at high OCR confidence: a piece of a grid (a
+    few rows and columns of 公开02表 with no header, title or form above them — no template knows it), and
+    body rows read into the header (amounts among the column labels). Every cell of either is flagged."""
+    from pipeline.templates import identify_template
+
+    doc = copy.deepcopy(digital)
+    for p in doc.pages:
+        p.mode = "ocr"
+    piece = next(t for t in doc.tables if t.form == "公开02表")
+    piece.rows = piece.rows[5:10]
+    piece.header, piece.columns, piece.title, piece.form = [], [""] * len(piece.columns), "", ""
+    assert identify_template(piece) is None
+    swallowed = next(t for t in doc.tables if t.form == "公开03表")
+    swallowed.header = swallowed.header + [swallowed.rows[0].texts()]  # the first body row read as header
+    swallowed.rows = swallowed.rows[1:]
+    _refresh(doc)
+    assert "template_unmatched" in structure_doubts(doc, piece)
+    assert "header_amounts" in structure_doubts(doc, swallowed)
+    for t in (piece, swallowed):
+        assert all(STRUCTURE in c.reasons and c.review for row in t.rows for c in row.cells)
+    others = [t for t in doc.tables if t not in (piece, swallowed) and t.kind != "performance"]
+    assert others and not any(structure_doubts(doc, t) for t in others)
+    # born-digital (its text layer read), the piece is what the PDF draws: no doubt about how it was read
+    for p in doc.pages:
+        p.mode = "text"
+    assert "template_unmatched" not in structure_doubts(doc, piece)
+
+
 def test_a_table_with_every_row_taken_for_header_leaves_an_unrecovered_page(digital):
     from pipeline.verdict import PageEvidence, page_statuses
     from pipeline.read import PageReading
