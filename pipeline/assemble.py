@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 
 from .headers import HeaderCell, flatten_header, is_column_number_row
-from .model import Cell, Row, Table
+from .model import Cell, HeaderEntry, Row, Table
 from .performance import FORM_KIND, form_title, form_year, is_form_grid, join_form_columns, starts_form
 from .read import GridReading, PageReading, TextLine
 from .textnorm import compare_key
@@ -137,8 +137,11 @@ def page_tables(reading: PageReading) -> list[PageTable]:
         header_cells = []
         for cell in g.cells:
             if cell.row < n_header:
+                rd = gr.cells.get((cell.row, cell.col))
                 header_cells.append(HeaderCell(cell.row, cell.col, texts[cell.row][cell.col],
-                                               min(cell.rowspan, n_header - cell.row), cell.colspan))
+                                               min(cell.rowspan, n_header - cell.row), cell.colspan,
+                                               bbox=cell.bbox, score=rd.score if rd else 1.0,
+                                               reasons=tuple(rd.reasons) if rd else ()))
         split = _split_merged_amounts(gr, n_header)
         body, all_rows = [], []
         for r in range(g.n_rows):
@@ -189,7 +192,9 @@ def _fix_header_fragments(pt: PageTable, n_cols: int) -> None:
             and (c.text in ("类", "款", "项") or (not has_code and _HEADER_WORD.match(c.text)))]
     if len(frag) >= 2:
         for i in frag:
-            pt.header_cells.append(HeaderCell(pt.header_rows, i, first.cells[i].text))
+            c = first.cells[i]
+            pt.header_cells.append(HeaderCell(pt.header_rows, i, c.text, bbox=c.bbox, score=c.ocr_score,
+                                              reasons=tuple(c.reasons)))
             first.cells[i].text = ""
         pt.header_rows += 1
 
@@ -313,8 +318,7 @@ def assemble(readings: list[PageReading]) -> list[Table]:
             if mapping is not None:
                 n_prev = len(last[1].col_edges) - 1
                 pt.body, pt.all_rows = _remap(pt.body, mapping, n_prev), _remap(pt.all_rows, mapping, n_prev)
-                pt.header_cells = [HeaderCell(h.row, mapping[h.col], h.text, h.rowspan, h.colspan)
-                                   for h in pt.header_cells]
+                pt.header_cells = [replace(h, col=mapping[h.col]) for h in pt.header_cells]
                 pt.col_edges = last[1].col_edges
         if (last is not None and is_first_on_page and pt.page == last[1].page + 1 and not meta["title"]
                 and not meta["form"] and _same_columns(last[1], pt) and not begins_form):
@@ -336,6 +340,7 @@ def assemble(readings: list[PageReading]) -> list[Table]:
         columns = flatten_header(pt.header_cells, n_rows, n_cols) if n_rows else [""] * n_cols
         table = Table(id=f"t{len(tables) + 1}", title=meta["title"], form=meta["form"], unit=meta["unit"],
                       pages=[pt.page], header=header_grid, columns=columns, rows=list(pt.body),
+                      header_cells=[_header_entry(h) for h in pt.header_cells if h.row < n_rows],
                       notes=_notes(pt.below), department=meta["department"], year=meta["year"],
                       bbox=pt.grid_reading.grid.bbox)
         if pt.form:
@@ -348,6 +353,11 @@ def assemble(readings: list[PageReading]) -> list[Table]:
     return tables
 
 
+def _header_entry(h: HeaderCell) -> HeaderEntry:
+    return HeaderEntry(h.row, h.col, h.rowspan, h.colspan,
+                       Cell(text=h.text, bbox=h.bbox, ocr_score=h.score, reasons=list(h.reasons)))
+
+
 def _drop_blank_columns(table: Table) -> None:
     """A column with nothing in its header and nothing in any row is an artefact (a stray rule, a seal's
     edge, the page border beside the table), not part of the printed table."""
@@ -358,6 +368,12 @@ def _drop_blank_columns(table: Table) -> None:
     if not blank or len(blank) == n:
         return
     keep = [c for c in range(n) if c not in blank]
+    new_index = {c: i for i, c in enumerate(keep)}
+    for h in table.header_cells:  # a header cell spanning a dropped column loses it from its span
+        first = next((c for c in range(h.col, h.col + h.colspan) if c in new_index), None)
+        h.colspan = sum(c in new_index for c in range(h.col, h.col + h.colspan))
+        h.col = new_index[first] if first is not None else -1
+    table.header_cells = [h for h in table.header_cells if h.col >= 0]
     table.columns = [table.columns[c] for c in keep]
     table.header = [[r[c] for c in keep if c < len(r)] for r in table.header]
     for row in table.rows:

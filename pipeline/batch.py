@@ -554,6 +554,11 @@ def document_facts(d: dict, result: JobResult) -> JobResult:
         elif w.get("kind") == "table_structure" and set(w.get("reasons") or []) - {"identities_failing"}:
             serious = True  # failing identities alone are told below
             warnings.append(f"table {w.get('table')} structure doubtful ({', '.join(w.get('reasons') or [])})")
+    header = [w for w in d.get("warnings") or [] if w.get("kind") == "header_cells"]
+    if header:  # flagged header cells (pipeline.headercheck): the body is unaffected, so not serious
+        warnings.append(_plural(sum(int(w.get("cells") or 0) for w in header), "header cell", "header cells")
+                        + " flagged (" + ", ".join(f"{w.get('table')}: {'/'.join(w.get('reasons') or [])}"
+                                                   for w in header) + ")")
     if result.failing_checks:
         warnings.append(_plural(result.failing_checks, "failing identity", "failing identities"))
     if result.repairs:

@@ -172,6 +172,7 @@ def finish_document(doc: Document, times: StageTimes | None = None,
     """Template recognition, code matching, validation, repair, doubtful structures and scoring."""
     times = times or StageTimes()
     from .codes import assign_codes
+    from .headercheck import check_headers
     from .labels import normalise_ocr_labels
     from .repair import repair_document
     from .score import score_document
@@ -197,6 +198,7 @@ def finish_document(doc: Document, times: StageTimes | None = None,
     repair_document(doc)
     times.add("validate", t0)
     t0 = time.perf_counter()
+    check_headers(doc)
     mark_structure(doc, verdict)
     times.add("verdict", t0)
     t0 = time.perf_counter()

@@ -22,6 +22,11 @@ class HeaderCell:
     text: str
     rowspan: int = 1
     colspan: int = 1
+    # evidence of the reading (pipeline.headercheck turns it into a confidence): the box on the page, the
+    # weakest character score (1.0 for a text layer) and the reasons the reader gave (seal, watermark, …)
+    bbox: tuple[int, int, int, int] | None = None
+    score: float = 1.0
+    reasons: tuple[str, ...] = ()
 
 
 _LANCI = re.compile(r"^(栏次|行次|\d{1,2}|[A-Z]|[（(]?\d{1,2}[)）]?)$")

@@ -122,6 +122,27 @@ class Row:
 
 
 @dataclass
+class HeaderEntry:
+    """One printed header cell of a table (its first page): where it sits in the header band and its
+    reading as a :class:`Cell` (confidence, review, reasons — pipeline.headercheck sets them)."""
+
+    row: int
+    col: int
+    rowspan: int
+    colspan: int
+    cell: Cell
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "col": self.col, "rowspan": self.rowspan, "colspan": self.colspan,
+                **self.cell.to_dict()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "HeaderEntry":
+        return cls(row=d["row"], col=d["col"], rowspan=d.get("rowspan", 1), colspan=d.get("colspan", 1),
+                   cell=Cell.from_dict(d))
+
+
+@dataclass
 class Table:
     id: str
     title: str = ""
@@ -131,6 +152,8 @@ class Table:
     header: list[list[str]] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
+    # the header cells with their confidence (header holds their texts as a grid)
+    header_cells: list[HeaderEntry] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     template: str | None = None  # id of the template in models/templates it was recognised as
     department: str = ""
@@ -147,6 +170,8 @@ class Table:
             "header": self.header, "columns": self.columns, "rows": [r.to_dict() for r in self.rows],
             "notes": list(self.notes),
         }
+        if self.header_cells:
+            d["header_cells"] = [h.to_dict() for h in self.header_cells]
         if self.template:
             d["template"] = self.template
         if self.department:
@@ -165,7 +190,8 @@ class Table:
                    pages=list(d.get("pages", [])), header=d.get("header", []), columns=d.get("columns", []),
                    rows=[Row.from_dict(r) for r in d.get("rows", [])], notes=list(d.get("notes", [])),
                    template=d.get("template"), department=d.get("department", ""), year=d.get("year"),
-                   kind=d.get("kind", ""), record=d.get("record"))
+                   kind=d.get("kind", ""), record=d.get("record"),
+                   header_cells=[HeaderEntry.from_dict(h) for h in d.get("header_cells", [])])
 
 
 @dataclass

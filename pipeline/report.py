@@ -158,6 +158,15 @@ def page_svg(doc: Document, page, labels: dict[str, str], failing: set[tuple[str
                     marks.append(f'<rect class="{cls}" x="{x0}" y="{y0}" width="{x1 - x0}" height="{y1 - y0}">'
                                  f'<title>{_e(_cell_title(table, ri, ci, cell, labels))}</title></rect>')
                     flagged += int(cell.review)
+        if table.pages and table.pages[0] == page.number:  # the header cells, flagged ones marked too
+            for h in table.header_cells:
+                if h.cell.bbox is None or not h.cell.review:
+                    continue
+                x0, y0, x1, y1 = h.cell.bbox
+                reasons = "、".join(labels.get(r, r) for r in h.cell.reasons)
+                marks.append(f'<rect class="flag header" x="{x0}" y="{y0}" width="{x1 - x0}" height="{y1 - y0}">'
+                             f'<title>{_e(f"{table.form or table.title} 表头「{h.cell.text}」 置信度 {h.cell.confidence:.3f}")}'
+                             f'{_e(chr(10) + "原因：" + reasons) if reasons else ""}</title></rect>')
         if boxes:
             x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
             x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)

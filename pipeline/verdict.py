@@ -399,6 +399,8 @@ def structure_doubts(doc: Document, table: Table, settings: VerdictSettings = Ve
             doubts.append("columns_extra")
         if required and len(by_label) < settings.header_min_share * len(required):
             doubts.append("header_unmatched")
+    if any("header_split" in h.cell.reasons for h in table.header_cells):
+        doubts.append("header_split")  # a stray rule through a label (pipeline.headercheck)
     n, failed = _table_checks(doc, table)
     if n >= settings.min_checks and failed > settings.failing_share * n:
         doubts.append("identities_failing")

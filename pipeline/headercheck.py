@@ -1,0 +1,144 @@
+"""Header cells get a confidence and review flags too (issue 10, item 3).
+
+A table's header is read like its body, and can be misread like it: a 栏次 number read wrong, a label cut
+in two by a stray rule. What a header cell is checked against:
+
+- the 栏次 row (``栏次 | 1 | 2 | 3 …``): its numbers run 1, 2, 3 … from left to right. The run most
+  numbers agree on is taken; a number off that run, or a cell of the row that is no number at all, gets
+  ``lanci_sequence``;
+- the table's template (``models/templates``): a header text that names one of the template's columns is
+  confirmed by it. Two side-by-side cells of one header row whose texts name a column only when joined
+  (``基本`` | ``支出``) are one label cut by a stray rule: both get ``header_split``, and the table's
+  structure is doubtful (:func:`pipeline.verdict.structure_doubts`);
+- the reading itself: its weakest character score (1.0 from a text layer), a seal or watermark over it.
+
+Confidence: ``p = σ(logit(ocr) + confirmed_weight·confirmed − seal/watermark penalties)``; a cell with
+``lanci_sequence`` or ``header_split`` is always flagged, otherwise ``review = p < threshold`` (the body's
+review threshold, :mod:`pipeline.score`). Blank header cells (the empty parts of a merged band) say nothing
+and keep confidence 1. A reviewer-corrected header cell keeps confidence 1.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from .headers import is_column_number_row
+from .model import Document, HeaderEntry, Table
+from .score import _logit, load_model
+from .templates import ColumnSpec, Template, load_templates
+from .textnorm import compare_key
+
+LANCI_SEQUENCE = "lanci_sequence"  # a 栏次 number off the run 1, 2, 3 … (misread, or not a number)
+HEADER_SPLIT = "header_split"  # a label cut in two by a stray rule: neither half names a column, joined they do
+HEADER_REASONS = (LANCI_SEQUENCE, HEADER_SPLIT)
+_LANCI_WORDS = ("栏次", "行次")
+
+
+@dataclass(frozen=True)
+class HeaderSettings:
+    confirmed_weight: float = 3.0  # logit added when the template names the text
+    seal_weight: float = -0.7
+    watermark_weight: float = -0.4
+    ocr_floor: float = 1e-4
+    threshold: float | None = None  # None: the body's review threshold (models/calibration.json)
+
+
+def check_headers(doc: Document, settings: HeaderSettings = HeaderSettings()) -> None:
+    """Set confidence, review and the header reasons of every header cell of ``doc``; one
+    ``header_cells`` warning per table with flagged header cells."""
+    threshold = settings.threshold if settings.threshold is not None else load_model().threshold
+    templates = load_templates()
+    vocabulary = [s for t in templates.values() for s in t.columns]
+    doc.warnings = [w for w in doc.warnings if w.get("kind") != "header_cells"]
+    for table in doc.tables:
+        template = templates.get(table.template or "")
+        check_table_header(table, template, vocabulary, threshold, settings)
+        flagged = [h for h in table.header_cells if h.cell.review]
+        if flagged:
+            reasons = sorted({r for h in flagged for r in h.cell.reasons if r in HEADER_REASONS}
+                             or {"low_confidence"})
+            doc.warnings.append({"kind": "header_cells", "table": table.id, "pages": list(table.pages),
+                                 "cells": len(flagged), "reasons": reasons})
+
+
+def check_table_header(table: Table, template: Template | None, vocabulary: list[ColumnSpec], threshold: float,
+                       settings: HeaderSettings = HeaderSettings()) -> None:
+    entries = table.header_cells
+    for h in entries:
+        h.cell.reasons = [r for r in h.cell.reasons if r not in HEADER_REASONS]
+    if not entries:
+        return
+    specs = template.columns if template is not None and template.columns else vocabulary
+    lanci_rows = {r for r, texts in enumerate(table.header) if is_column_number_row(texts)}
+    for r in lanci_rows:
+        for h in out_of_sequence([h for h in entries if h.row == r]):
+            h.cell.add_reason(LANCI_SEQUENCE)
+    for h in split_labels([h for h in entries if h.row not in lanci_rows], specs):
+        h.cell.add_reason(HEADER_SPLIT)
+    for h in entries:
+        cell = h.cell
+        if "corrected" in cell.reasons or "confirmed" in cell.reasons:
+            cell.confidence, cell.review = 1.0, False
+            continue
+        if not cell.text.strip():
+            cell.confidence, cell.review = 1.0, False
+            continue
+        confirmed = h.row not in lanci_rows and _names_a_column(cell.text, specs)
+        if h.row in lanci_rows and LANCI_SEQUENCE not in cell.reasons:
+            confirmed = True  # in the run its neighbours agree on
+        z = _logit(cell.ocr_score, settings.ocr_floor) + settings.confirmed_weight * confirmed
+        z += settings.seal_weight * ("seal" in cell.reasons) + settings.watermark_weight * ("watermark" in cell.reasons)
+        cell.confidence = 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
+        cell.review = cell.confidence < threshold or any(r in cell.reasons for r in HEADER_REASONS)
+
+
+def out_of_sequence(row: list[HeaderEntry]) -> list[HeaderEntry]:
+    """Cells of a 栏次 row off the run 1, 2, 3 … that most of its numbers agree on (or no number at all)."""
+    cells = sorted((h for h in row if h.cell.text.strip()), key=lambda h: h.col)
+    numbered = [h for h in cells if h.cell.text.strip().isdigit()]
+    bad = [h for h in cells if not h.cell.text.strip().isdigit() and h.cell.text.strip() not in _LANCI_WORDS]
+    if len(numbered) >= 2:
+        offsets = [int(h.cell.text.strip()) - k for k, h in enumerate(numbered)]
+        (best, n), *rest = Counter(offsets).most_common()
+        if rest and rest[0][1] == n:  # no run wins: every number is in doubt
+            bad.extend(numbered)
+        else:
+            bad.extend(h for h, off in zip(numbered, offsets) if off != best)
+    return sorted(bad, key=lambda h: h.col)
+
+
+def split_labels(entries: list[HeaderEntry], specs: list[ColumnSpec]) -> list[HeaderEntry]:
+    """Side-by-side cells of one header row, neither naming a column, whose joined text does."""
+    out: list[HeaderEntry] = []
+    by_row: dict[int, list[HeaderEntry]] = {}
+    for h in entries:
+        by_row.setdefault(h.row, []).append(h)
+    for row in by_row.values():
+        row.sort(key=lambda h: h.col)
+        for a, b in zip(row, row[1:]):
+            if b.col != a.col + a.colspan or a.rowspan != b.rowspan:
+                continue
+            ka, kb = compare_key(a.cell.text), compare_key(b.cell.text)
+            if not ka or not kb or re.search(r"\d", ka + kb):
+                continue
+            if _names_a_column(ka, specs) or _names_a_column(kb, specs):
+                continue
+            if _names_a_column(ka + kb, specs, whole=True):
+                out.extend(h for h in (a, b) if h not in out)
+    return out
+
+
+def _names_a_column(text: str, specs: list[ColumnSpec], whole: bool = False) -> bool:
+    """The text names a column of ``specs``. ``whole``: a pattern matches it as a whole label (anchored
+    patterns, or a plain word equal to it), not a word inside it."""
+    key = compare_key(text)
+    if not key:
+        return False
+    for spec in specs:
+        for p in spec.match + spec.all:
+            m = re.search(p, key)
+            if m and (not whole or (m.start() == 0 and m.end() == len(key))):
+                return True
+    return False

@@ -1,0 +1,117 @@
+"""Header cells have a confidence too (issue 10, item 3): a misread 栏次 number and a label cut in two by a
+stray rule are flagged; a clean header is not. On rendered pages of the committed born-digital 公开03表."""
+from __future__ import annotations
+
+import json
+import sys
+
+import jsonschema
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from pipeline.extract import extract_document
+from pipeline.headercheck import HEADER_SPLIT, LANCI_SEQUENCE
+from pipeline.verdict import STRUCTURE
+from tests.conftest import ROOT, SAMPLES
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from samplegen.degrade import cjk_font  # noqa: E402
+from samplegen.render import rasterise, text_words  # noqa: E402
+
+SCHEMA = json.loads((ROOT / "models" / "schema" / "document-1.schema.json").read_text(encoding="utf-8"))
+DIGITAL = SAMPLES / "s04_health_2023_digital.pdf"
+PAGE = 4  # 公开03表: 栏次 | | 1 … 6 under 本年支出合计 | 基本支出 | 项目支出 …
+DPI = 200
+
+
+def _page() -> tuple[Image.Image, list]:
+    rgb = rasterise(DIGITAL, DPI)[PAGE - 1]
+    return Image.fromarray(rgb), text_words(DIGITAL, DPI)[PAGE - 1]
+
+
+def _save(img: Image.Image, tmp_path, name: str):
+    path = tmp_path / f"{name}.png"
+    img.save(path, dpi=(DPI, DPI))
+    return path
+
+
+def _lanci_words(words) -> list:
+    """The numbers of the 栏次 row, left to right."""
+    lanci = next(w for w in words if w.text == "栏次")
+    cy = (lanci.box[1] + lanci.box[3]) / 2
+    return sorted((w for w in words if w.text.isdigit() and w.box[1] <= cy <= w.box[3]), key=lambda w: w.box[0])
+
+
+def _table(doc, form: str = "公开03表"):
+    return next(t for t in doc.tables if t.form == form)
+
+
+def test_a_clean_scanned_header_is_confident(tmp_path):
+    img, _ = _page()
+    doc = extract_document(_save(img, tmp_path, "clean"))
+    t = _table(doc)
+    assert len(t.header_cells) >= 14
+    texts = {h.cell.text for h in t.header_cells}
+    assert {"基本支出", "项目支出", "栏次", "1", "6"} <= texts
+    assert not [h for h in t.header_cells if h.cell.review], [(h.cell.text, h.cell.confidence) for h in t.header_cells]
+    assert all(h.cell.confidence > 0.9 for h in t.header_cells if h.cell.text)
+    assert not any(w["kind"] == "header_cells" for w in doc.warnings)
+    d = doc.to_dict()
+    jsonschema.validate(d, SCHEMA)
+    cells = next(x for x in d["tables"] if x["form"] == "公开03表")["header_cells"]
+    assert {(c["row"], c["col"]) for c in cells} == {(h.row, h.col) for h in t.header_cells}
+
+
+def test_a_misprinted_column_number_is_flagged(tmp_path):
+    """栏次 1 2 3 4 5 6 printed as 1 2 8 4 5 6: the 8 is off the run and flagged; its neighbours are not."""
+    img, words = _page()
+    three = _lanci_words(words)[2]
+    assert three.text == "3"
+    x0, y0, x1, y1 = three.box
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((x0 - 2, y0 - 2, x1 + 2, y1 + 2), fill="white")
+    draw.text((x0, y0), "8", fill="black", font=cjk_font(int(1.2 * (y1 - y0))))
+    doc = extract_document(_save(img, tmp_path, "lanci"))
+    t = _table(doc)
+    flagged = [(h.cell.text, h.cell.reasons) for h in t.header_cells if h.cell.review]
+    assert flagged == [("8", [LANCI_SEQUENCE])], flagged
+    numbers = [h.cell.text for h in sorted(t.header_cells, key=lambda h: h.col) if h.cell.text.isdigit()]
+    assert numbers == ["1", "2", "8", "4", "5", "6"]
+    warning = next(w for w in doc.warnings if w["kind"] == "header_cells")
+    assert warning["cells"] == 1 and warning["reasons"] == [LANCI_SEQUENCE]
+    # a header slip is not a structural doubt: the body keeps its own confidence
+    assert not any(STRUCTURE in c.reasons for row in t.rows for c in row.cells)
+    jsonschema.validate(doc.to_dict(), SCHEMA)
+
+
+def test_a_label_cut_by_a_stray_rule_is_flagged(tmp_path):
+    """A stray vertical rule through 基本支出 (between 基本 and 支出, down the whole table): the two halves
+    are flagged header_split, and the table's structure is doubtful, so every body cell is flagged."""
+    img, words = _page()
+    label = next(w for w in words if w.text == "基本支出")
+    x0, y0, x1, y1 = label.box
+    xm = (x0 + x1) / 2
+    bottom = max(w.box[3] for w in words if w.box[1] > y1 and w.text[:1].isdigit())  # the last row of the table
+    ImageDraw.Draw(img).line((xm, y0 - 30, xm, bottom + 10), fill="black", width=3)
+    doc = extract_document(_save(img, tmp_path, "split"))
+    t = _table(doc)
+    split = sorted((h.col, h.cell.text) for h in t.header_cells if HEADER_SPLIT in h.cell.reasons)
+    assert [text for _, text in split] == ["基本", "支出"], [(h.cell.text, h.cell.reasons) for h in t.header_cells]
+    assert all(h.cell.review for h in t.header_cells if HEADER_SPLIT in h.cell.reasons)
+    assert any(w["kind"] == "table_structure" and "header_split" in w["reasons"] and w["table"] == t.id
+               for w in doc.warnings)
+    assert all(STRUCTURE in c.reasons and c.review for row in t.rows for c in row.cells)
+
+
+@pytest.mark.skipif(not DIGITAL.exists(), reason="sample missing")
+def test_born_digital_headers_are_certain():
+    doc = extract_document(DIGITAL)
+    entries = [h for t in doc.tables for h in t.header_cells]
+    assert len(entries) > 100
+    assert not [h for h in entries if h.cell.review]
+    assert min(h.cell.confidence for h in entries) > 0.99
+    # the header grid and the header cells tell the same texts
+    for t in doc.tables:
+        for h in t.header_cells:
+            assert t.header[h.row][h.col] == h.cell.text
