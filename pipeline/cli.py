@@ -179,20 +179,22 @@ def _logger(args, console_is_terminal: bool) -> logging.Logger:
 
 def run_extract(args: argparse.Namespace) -> int:
     from rich.console import Console
+    from rich.markup import escape
 
     from .batch import BackendError, BatchBusy, TimeLimit, discover, run_batch
     from .extract import ExtractSettings
 
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)  # an error names a file: never wrapped into two lines
     jobs, refused = discover(args.inputs)
     if not jobs:
         for path, reason in refused:
-            console.print(f"[red]error:[/red] {path}: {reason}", highlight=False, markup=False)
+            console.print(f"[red]error:[/red] {escape(str(path))}: {escape(reason)}", highlight=False)
         console.print("[red]error:[/red] no PDF or image files found in the inputs")
         return ExitCode.usage_error
     out_dir = Path(args.output)
     if out_dir.exists() and not out_dir.is_dir():
-        console.print(f"[red]error:[/red] {printable(out_dir)}: output exists and is not a folder")
+        console.print(f"[red]error:[/red] {escape(printable(out_dir))}: output exists and is not a folder",
+                      highlight=False)
         return ExitCode.usage_error
     if args.backend == "local" and (args.address or args.ship_inputs):
         console.print("[red]error:[/red] --address and --ship-inputs need --backend dask")
@@ -212,13 +214,13 @@ def run_extract(args: argparse.Namespace) -> int:
                                       retries=args.retries)
             except ClusterError as e:
                 reporter.stop()
-                console.print(f"[red]error:[/red] {e}", highlight=False)
+                console.print(f"[red]error:[/red] {escape(str(e))}", highlight=False)
                 return ExitCode.usage_error
         summary = run_batch(jobs, out_dir, settings, workers=args.workers, force=args.force, progress=reporter,
                             refused=refused, time_limit=TimeLimit(fixed=args.timeout), retries=args.retries,
                             backend=backend)
     except (BatchBusy, BackendError) as e:
-        console.print(f"[red]error:[/red] {e}", highlight=False)
+        console.print(f"[red]error:[/red] {escape(str(e))}", highlight=False)
         return ExitCode.usage_error
     finally:
         reporter.stop()

@@ -78,6 +78,10 @@ def test_batch_with_bad_files_resume_and_schema(tmp_path, capsys):
 
 
 def test_usage_errors(tmp_path, capsys):
-    assert main(["extract", str(tmp_path / "missing"), "-o", str(tmp_path / "o")]) == 2
+    # the error names the file on one line, whatever its length or its brackets (no rich markup, no wrapping)
+    missing = tmp_path / ("a-long-folder-name-for-an-archive-batch-" * 3) / "scan[1].pdf"
+    assert main(["extract", str(missing), "-o", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {missing}: no such file or folder\n" in err and "[red]" not in err
     assert main(["extract", str(tmp_path), "-o", str(tmp_path / "o"), "--dpi", "5"]) == 2
     assert main([]) == 2
