@@ -15,7 +15,7 @@ digits under a seal are the scanner's own pixels.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -70,6 +70,14 @@ class PreprocessSettings:
     # grey lighter: pixels lighter than print level + ``seal_print_span`` and away from print are lifted
     seal_print_span: int = 70
     rule_contrast: float = 0.06  # rule ink: at least this much darker than the local paper (grey 220 on white)
+    # a page that did not lie flat (bowed, its rules sagging): measured on its long rules, undone by a remap
+    dewarp: bool = True
+    bow_fragment_mm: float = 5.0  # rule fragments: straight runs of ink this long ...
+    bow_thick_mm: float = 0.6  # ... at most this thick
+    bow_gap_mm: float = 8.0  # fragments of one rule chained across gaps up to this long
+    bow_min_rule: float = 0.25  # a rule measured: at least this share of the page's width (height)
+    bow_min_rules: int = 4  # this many such rules are needed to measure the page
+    bow_min_px: float = 1.5  # the page is remapped when its rules drift across by more than this
 
 
 @dataclass
@@ -173,6 +181,109 @@ def estimate_skew(binary_or_gray: np.ndarray, settings: PreprocessSettings = Pre
 # ----------------------------------------------------------------------------------------------
 # masks
 # ----------------------------------------------------------------------------------------------
+
+# ----------------------------------------------------------------------------------------------
+# bow
+# ----------------------------------------------------------------------------------------------
+
+# the displacement across a rule, as a function of the page position (u along it, v across it, both in
+# [-1, 1]): a sag (u²) that may change over the page (u²·v), and a residual tilt (u) that may change too (u·v)
+_BOW_TERMS = (lambda u, v: u * u, lambda u, v: u * u * v, lambda u, v: u, lambda u, v: u * v)
+
+
+def _rule_samples(ink: np.ndarray, horizontal: bool, settings: PreprocessSettings) -> list[np.ndarray]:
+    """Per long rule, its fragments' (along, across) centres: straight runs of ink chained along the line
+    (``pipeline.layout``'s fragments and chaining: character strokes make no long chains)."""
+    from .layout import _chain, _fragments
+
+    dpi = settings.dpi
+    length = max(8, int(round(mm_px(settings.bow_fragment_mm, dpi))))
+    thick = max(2, int(round(mm_px(settings.bow_thick_mm, dpi))) + 1)
+    frags = _fragments(ink, horizontal, length, thick)
+    chains = _chain(frags, horizontal, mm_px(settings.bow_gap_mm, dpi), 2.0, 0.05)
+    extent = ink.shape[1] if horizontal else ink.shape[0]
+    out = []
+    for ch in chains:
+        if ch.length >= settings.bow_min_rule * extent and len(ch.pieces) >= 3 and ch.cover() >= 0.5:
+            out.append(np.array([((a + b) / 2.0, c) for a, b, c, _ in ch.pieces]))
+    return out
+
+
+def _fit_bow(rules: list[np.ndarray], along: int, across: int, settings: PreprocessSettings) -> np.ndarray | None:
+    """Coefficients of ``_BOW_TERMS`` fitted to the rules' positions across (each rule its own offset),
+    outliers dropped; None when too few rules."""
+    if len(rules) < settings.bow_min_rules:
+        return None
+    keep = [np.ones(len(r), bool) for r in rules]
+    coef = None
+    for _ in range(3):
+        rows, rhs = [], []
+        for r, k in zip(rules, keep):
+            if k.sum() < 3:
+                continue
+            u = 2.0 * r[k, 0] / max(1, along - 1) - 1.0
+            v = 2.0 * r[k, 1] / max(1, across - 1) - 1.0
+            x = np.stack([f(u, v) for f in _BOW_TERMS], axis=1)
+            rows.append(x - x.mean(axis=0))  # each rule's own offset taken out
+            rhs.append(r[k, 1] - r[k, 1].mean())
+        if len(rows) < settings.bow_min_rules:
+            return None
+        coef, *_ = np.linalg.lstsq(np.concatenate(rows), np.concatenate(rhs), rcond=None)
+        for i, r in enumerate(rules):
+            u = 2.0 * r[:, 0] / max(1, along - 1) - 1.0
+            v = 2.0 * r[:, 1] / max(1, across - 1) - 1.0
+            pred = np.stack([f(u, v) for f in _BOW_TERMS], axis=1) @ coef
+            res = r[:, 1] - pred
+            keep[i] = np.abs(res - np.median(res)) <= 2.0
+    return coef
+
+
+def _displacement(coef: np.ndarray, along: np.ndarray, across: np.ndarray, n_along: int, n_across: int) -> np.ndarray:
+    u = 2.0 * along / max(1, n_along - 1) - 1.0
+    v = 2.0 * across / max(1, n_across - 1) - 1.0
+    return sum(c * f(u, v) for c, f in zip(coef, _BOW_TERMS))
+
+
+def dewarp_maps(value: np.ndarray, settings: PreprocessSettings = PreprocessSettings()
+                ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Remap (``cv2.remap``) that straightens a bowed page's rules, or None when they are straight.
+
+    Long horizontal rules are measured (fragments chained along each line) and their height fitted as a
+    smooth function of the page position — a sag along the rule, a residual tilt, both free to change
+    down the page — with one offset per rule; vertical rules likewise. When the fitted drift exceeds
+    ``bow_min_px`` anywhere on the rules, the maps move every pixel back onto its straight line: the grid
+    then puts every cell where its text is (a bowed rule against straight cell boxes cuts rows in half at
+    the ends of the page, and its remnants in empty cells read as dashes)."""
+    h, w = value.shape
+    # measured at half resolution above 120 dpi (the darkest of every 2×2 block: thin rules stay ink)
+    scale = 2 if settings.dpi > 120 else 1
+    small = cv2.erode(value, np.ones((2, 2), np.uint8))[::2, ::2] if scale > 1 else value
+    ink = np.where(small < settings.skew_ink_threshold, 255, 0).astype(np.uint8)
+    sh, sw = ink.shape
+    coarse = replace(settings, dpi=max(1, settings.dpi // scale))
+    fits = []
+    for horizontal in (True, False):
+        rules = _rule_samples(ink, horizontal, coarse)
+        coef = _fit_bow(rules, sw if horizontal else sh, sh if horizontal else sw, coarse)
+        drift = 0.0
+        if coef is not None:
+            coef = coef * scale  # in the page's pixels (the terms are of normalised positions)
+            pts = np.concatenate(rules)
+            d = _displacement(coef, pts[:, 0], pts[:, 1], sw if horizontal else sh, sh if horizontal else sw)
+            drift = float(np.ptp(d)) if d.size else 0.0
+        fits.append(coef if drift > settings.bow_min_px else None)
+    if fits[0] is None and fits[1] is None:
+        return None
+    xs = np.arange(w, dtype=np.float32)[None, :]
+    ys = np.arange(h, dtype=np.float32)[:, None]
+    map_x = np.repeat(xs, h, axis=0)
+    map_y = np.repeat(ys, w, axis=1)
+    if fits[0] is not None:
+        map_y = map_y + _displacement(fits[0], xs, ys, w, h).astype(np.float32)
+    if fits[1] is not None:
+        map_x = map_x + _displacement(fits[1], ys, xs, h, w).astype(np.float32)
+    return map_x, map_y
+
 
 def _odd(n: float) -> int:
     k = max(1, int(round(n)))
@@ -407,6 +518,13 @@ def preprocess_page(image_bgr: np.ndarray, settings: PreprocessSettings = Prepro
     skew = estimate_skew(value, settings) if settings.deskew else 0.0
     if skew:
         color = rotate_image(color, skew)
+        b, g, r = cv2.split(color)
+        value = cv2.max(cv2.max(b, g), r)
+
+    maps = dewarp_maps(value, settings) if settings.dewarp else None
+    if maps is not None:
+        color = cv2.remap(color, maps[0], maps[1], interpolation=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=(255, 255, 255))
         b, g, r = cv2.split(color)
         value = cv2.max(cv2.max(b, g), r)
 
