@@ -29,6 +29,7 @@ class HeaderCell:
     reasons: tuple[str, ...] = ()
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _LANCI = re.compile(r"^(栏次|行次|\d{1,2}|[A-Z]|[（(]?\d{1,2}[)）]?)$")
 
 
@@ -39,10 +40,15 @@ def _column_number(t: str) -> bool:
 
 
 def is_column_number_row(texts: list[str]) -> bool:
-    """The 栏次 row: only “栏次”, column numbers (1, 2, …) and blanks; mostly numbers or 栏次."""
+    """The 栏次 row: only “栏次”, column numbers (1, 2, …) and blanks; mostly numbers or 栏次. A column
+    number misread on a scan (“2” as “-” or “Z”) is still one: short marks without ideographs among at
+    least three column numbers that make three quarters of the row."""
     nonempty = [t.strip() for t in texts if t.strip()]
-    return (bool(nonempty) and all(_column_number(t) for t in nonempty)
-            and sum(t in ("栏次", "行次") or t.isdigit() for t in nonempty) >= max(1, len(nonempty) // 2))
+    numbers = sum(t in ("栏次", "行次") or t.isdigit() for t in nonempty)
+    if bool(nonempty) and all(_column_number(t) for t in nonempty) and numbers >= max(1, len(nonempty) // 2):
+        return True
+    return (numbers >= 3 and numbers >= 0.75 * len(nonempty)
+            and all(_column_number(t) or (len(t) <= 2 and not _CJK.search(t)) for t in nonempty))
 
 
 def header_grid(cells: list[HeaderCell], n_rows: int, n_cols: int) -> list[list[str]]:

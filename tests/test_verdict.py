@@ -220,6 +220,41 @@ def test_a_scanned_piece_of_a_table_and_body_rows_in_the_header_are_structure(di
     assert "template_unmatched" not in structure_doubts(doc, piece)
 
 
+def test_a_misread_column_number_keeps_the_header(digital):
+    """公开03表 scanned with its 栏次 row's “2” read as “-”: still the 栏次 row, left out of the column labels,
+    so every column keeps its label and the template's columns are all found — no ``structure`` false alarm
+    (a table whose identities all hold was flagged whole). A row of words or amounts is never a 栏次 row."""
+    from pipeline.assemble import page_tables
+    from pipeline.headers import flatten_header, is_column_number_row
+    from pipeline.layout import Grid, GridCell
+    from pipeline.read import GridReading, PageReading, Reading
+
+    t = next(t for t in digital.tables if t.form == "公开03表")
+    lanci = next(r for r in t.header if "栏次" in r)
+    misread = [("-" if x == "2" else x) for x in lanci]
+    assert misread != lanci and is_column_number_row(misread)
+    assert not is_column_number_row(["合计", "-", "1", "2", "3"]) and not is_column_number_row(["1.00", "-", "2", "3"])
+    # the header as the assembler sees it on a scan: the grid's rows read, the 栏次 row misread
+    header = [list(r) for r in t.header]
+    header[t.header.index(lanci)] = misread
+    rows = header + [r.texts() for r in t.rows[:3]]
+    n_cols = len(t.columns)
+    xs, ys = [float(10 * c) for c in range(n_cols + 1)], [float(10 * r) for r in range(len(rows) + 1)]
+    cells = [GridCell(r, c, 1, 1, (int(xs[c]), int(ys[r]), int(xs[c + 1]), int(ys[r + 1])))
+             for r in range(len(rows)) for c in range(n_cols)]
+    reading = PageReading(1, "ocr", 400, 400, 200, 0.0, [GridReading(Grid(xs, ys, cells), {
+        (c.row, c.col): Reading(rows[c.row][c.col]) for c in cells})], [])
+    pt = page_tables(reading)[0]
+    assert pt.header_rows == len(header)
+    columns = flatten_header(pt.header_cells, pt.header_rows, n_cols)
+    assert columns == t.columns
+    doc = copy.deepcopy(digital)
+    scanned = next(x for x in doc.tables if x.form == "公开03表")
+    scanned.columns, scanned.header = columns, header
+    _refresh(doc)
+    assert structure_doubts(doc, scanned) == []
+
+
 def test_a_table_with_every_row_taken_for_header_leaves_an_unrecovered_page(digital):
     from pipeline.verdict import PageEvidence, page_statuses
     from pipeline.read import PageReading
