@@ -5,7 +5,8 @@ Evidence per cell (:func:`cell_features`):
 - ``ocr_score`` — the weakest character score of the reading (1.0 for a text layer);
 - reasons — seal, watermark, low_ocr, format, repaired, ambiguous, code_conflict, …;
 - check status — in a failing identity / confirmed by exactly one / by two or more passing identities /
-  not covered by any (names, codes, 行次 …);
+  not covered by any (names, codes, 行次 …); an identity that holds only within its tolerance, not exactly,
+  counts neither way (:func:`_near_miss`);
 - numeric format validity (separators every three digits, digits only) for amount cells.
 
 Model: logistic regression on those features, ``p = σ(bias + Σ wᵢ·xᵢ)`` with ``x_ocr = logit(ocr_score)``,
@@ -18,8 +19,9 @@ Overrides: a reviewer-corrected cell (reason ``corrected``) has confidence 1 and
 from a text layer with reason ``format``, or with reason ``text_conflict``, has at most
 :data:`TEXT_LAYER_FORMAT_CAP`; a cell with reason ``ambiguous``, ``check_failed`` (in a failing identity),
 ``structure`` (its table's structure is doubtful, :mod:`pipeline.verdict`), ``text_conflict`` (its OCR reading
-contradicts its page's decoded text layer) or ``rows_merged`` (a form row holding the values of several rows
-stacked, :mod:`pipeline.performance`) is always flagged; otherwise ``cell.review = confidence < threshold``.
+contradicts its page's decoded text layer), ``rows_merged`` (a form row holding the values of several rows
+stacked, :mod:`pipeline.performance`) or ``near_miss`` (a ``low_ocr`` reading in an identity that holds only
+within its tolerance: a misread last digit passes the 尾差) is always flagged; otherwise ``cell.review = confidence < threshold``.
 """
 from __future__ import annotations
 
@@ -42,7 +44,8 @@ REASON_FEATURES = ("seal", "watermark", "low_ocr", "repaired", "ambiguous", "cod
 # a failing identity, the table it is in has a doubtful structure (pipeline.verdict), or its OCR reading
 # contradicts the page's lying text layer decoded (read.cross_check_text_layer), or it is in a form row that
 # holds the values of several rows stacked (performance._flag_stacked_rows: a row rule not found)
-FORCED_REVIEW = ("ambiguous", "check_failed", "structure", "text_conflict", "rows_merged")
+FORCED_REVIEW = ("ambiguous", "check_failed", "structure", "text_conflict", "rows_merged", "near_miss")
+NEAR_MISS = "near_miss"  # an OCR reading below low_ocr in an identity that holds only within its tolerance
 
 
 TEXT_LAYER_FORMAT_CAP = 0.5  # confidence of a text-layer cell that is not a well-formed amount where one belongs
@@ -112,10 +115,22 @@ def features(cell: Cell, n_pass: int, n_fail: int, settings: ScoreSettings = Sco
     return x
 
 
+def _near_miss(chk) -> bool:
+    """An identity that holds only within its tolerance (the documents' 尾差 of 0.01–0.02 万元), not exactly:
+    it neither confirms its cells nor fails them — “261.83” read for 261.85 passes such a sum, so the sum
+    is no proof of the reading. (Not for 绩效 forms: their ratios and ≤ checks hold to printed precision.)"""
+    if chk.expected is None or chk.actual is None:
+        return False
+    return abs(chk.expected - chk.actual) > chk.tolerance / 4 + 1e-9
+
+
 def cell_features(doc: Document, settings: ScoreSettings = ScoreSettings()) -> dict[tuple[str, int, int], dict[str, float]]:
     n_pass: dict[tuple[str, int, int], int] = {}
     n_fail: dict[tuple[str, int, int], int] = {}
+    forms = {t.id for t in doc.tables if t.kind == "performance"}
     for chk in doc.checks:
+        if chk.ok and chk.table not in forms and _near_miss(chk):
+            continue  # holds only within its tolerance: a digit misread by 1 or 2 in the last place passes
         target = n_pass if chk.ok else n_fail
         for ref in chk.cells:
             ref = tuple(ref)
@@ -131,7 +146,14 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
     """Set ``cell.confidence`` and ``cell.review`` for every cell from its evidence and ``doc.checks``."""
     model = model or load_model()
     feats = cell_features(doc, settings)
+    forms = {t.id for t in doc.tables if t.kind == "performance"}
+    near = {tuple(ref) for chk in doc.checks if chk.ok and chk.table not in forms and _near_miss(chk)
+            for ref in chk.cells}
     for t, ri, ci, cell in doc.cells():
+        if NEAR_MISS in cell.reasons:
+            cell.reasons.remove(NEAR_MISS)
+        if (t.id, ri, ci) in near and "low_ocr" in cell.reasons:
+            cell.add_reason(NEAR_MISS)  # a doubtful reading in a sum that does not add up exactly
         if "corrected" in cell.reasons:
             cell.confidence, cell.review = 1.0, False
             continue

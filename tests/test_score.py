@@ -65,3 +65,42 @@ def test_correction_unflags_cells_flagged_only_by_the_failing_identity():
     assert cell.confidence == 1.0 and not cell.review
     assert not any(doc.table(t).rows[r].cells[c].review for t, r, c in neighbours)
     assert all(c.ok for c in doc.checks)
+
+
+def test_an_identity_holding_only_within_its_tolerance_confirms_nothing():
+    """A last digit misread by 2 (“…3” for “…5”) still satisfies every sum it is in within the 0.02 万元
+    尾差: such a near miss is no proof of the reading — the cell is not confirmed by it (nor failed), so its
+    confidence is its OCR evidence alone, well below a cell the same sums confirm exactly."""
+    from pipeline.score import cell_features
+
+    doc = seed_document("003")
+    t5 = _t5(doc)
+    ri = next(i for i, r in enumerate(t5.rows) if r.cells[0].text == "2080505")
+    row = t5.rows[ri]
+    for c in row.cells:
+        c.ocr_score = 0.97
+    validate_document(doc)
+    covering = [c for c in doc.checks if (t5.id, ri, 3) in [tuple(x) for x in c.cells]]
+    assert covering and all(c.ok and c.expected == pytest.approx(c.actual, abs=1e-6) for c in covering)
+    exact = cell_features(doc)[(t5.id, ri, 3)]
+    assert exact["confirmed2"] == 1.0
+    text = row.cells[3].text
+    last = text[-1]
+    row.cells[3].text = text[:-1] + str(int(last) + 2 if int(last) <= 7 else int(last) - 2)
+    validate_document(doc)
+    covering = [c for c in doc.checks if (t5.id, ri, 3) in [tuple(x) for x in c.cells]]
+    assert all(c.ok for c in covering)  # every sum still holds, within its tolerance
+    near = cell_features(doc)[(t5.id, ri, 3)]
+    assert near["confirmed1"] == near["confirmed2"] == near["failed"] == 0.0
+    model = load_model()
+    assert model.probability(near) < model.probability(exact)
+    # a doubtful reading (low_ocr) in such a near miss is flagged; confirmed exactly it would not be
+    row.cells[3].ocr_score = 0.85
+    row.cells[3].add_reason("low_ocr")
+    score_document(doc)
+    assert row.cells[3].review and "near_miss" in row.cells[3].reasons
+    assert not any(c.review for i, c in enumerate(row.cells) if i != 3 and "low_ocr" not in c.reasons)
+    row.cells[3].text = text
+    validate_document(doc)
+    score_document(doc)
+    assert not row.cells[3].review and "near_miss" not in row.cells[3].reasons
