@@ -356,8 +356,17 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                     continue
                 cx0, cx1 = int(cols[0]), int(cols[-1]) + 1
                 if len(bands) == 1 and b - a < max(4, dpi // 30):
-                    dash = _dash_text(cx1 - cx0, dpi)  # a rule-like stroke alone in the cell: “——”, “—”, “-”
-                    continue
+                    kind = _thin_band(sub, a, b, cx0, cx1, settings.min_ink)
+                    if kind == "dash":
+                        dash = _dash_text(cx1 - cx0, dpi)  # a rule-like stroke alone in the cell: “——”, “—”, “-”
+                        continue
+                    if kind == "rule":
+                        continue  # the remnant of a rule running in from the cell's wall: nothing printed
+                    # worn print (the feet of faded digits): the cell's ink is read as one line
+                    rows = np.flatnonzero(sub.any(axis=1))
+                    a, b = int(rows[0]), int(rows[-1]) + 1
+                    cols = np.flatnonzero(sub[a:b].any(axis=0))
+                    cx0, cx1 = int(cols[0]), int(cols[-1]) + 1
                 if len(bands) == 1 and _lone_slash(sub[a:b], dpi):
                     dash = "/"  # “/” (not applicable) alone in a cell: OCR reads it as 1 or l
                     continue
@@ -456,6 +465,19 @@ def _lone_slash(ink: np.ndarray, dpi: int) -> bool:
         return False
     slope = float(np.polyfit(rows.astype(float), centres, 1)[0])
     return slope < -0.15 and abs(slope) * (rows[-1] - rows[0]) >= 0.6 * (width - np.median(widths))
+
+
+def _thin_band(sub: np.ndarray, a: int, b: int, x0: int, x1: int, min_ink: int) -> str:
+    """What the one thin band of ink (rows ``a``..``b``, columns ``x0``..``x1``) of a cell is: ``rule`` — it
+    runs in from the cell's left or right wall (a rule's remnant: a bowed or misplaced rule crossing the
+    cell's corner); ``dash`` — one stroke (ink over half its length: a printed dash wears into pieces too),
+    the only ink of the cell; ``text`` — a band with more ink elsewhere in the cell (the feet of worn digits
+    under the specks left of their strokes), to be read."""
+    if x0 <= 1 or x1 >= sub.shape[1] - 1:
+        return "rule"
+    stroke = sub[a:b, x0:x1] > 0
+    other = int((sub > 0).sum()) - int(stroke.sum())
+    return "dash" if stroke.any(axis=0).mean() >= 0.5 and other <= min_ink else "text"
 
 
 def _small_dash(sub: np.ndarray, dpi: int) -> str:

@@ -87,3 +87,44 @@ def test_text_normalisation():
     assert clean_cell_text("机关事业单位基本养老保险\n缴费支出") == "机关事业单位基本养老保险缴费支出"  # wrapped
     assert clean_cell_text("2,192.25 ") == "2,192.25"
     assert compare_key("维修（护）费") == compare_key("维修(护)费")
+
+
+def test_a_thin_stroke_alone_in_a_cell_is_a_dash_only_when_solid_and_free(page2):
+    """A lone thin band of ink in a cell was always read as a dash. On the rendered 公开01表: a solid stroke
+    drawn in the middle of an empty cell is “——”; a rule's remnant running in from the cell's wall (a bowed
+    rule crossing the cell's corner) is nothing; the feet of worn digits (the top of “10” erased: broken
+    strokes with specks of the faded strokes above) are read as text, never as a dash; a dash worn into
+    pieces is still a dash."""
+    import cv2
+    import numpy as np
+
+    grids = find_tables(page2.rules, page2.width, page2.height, page2.dpi)
+    text = read_text_layer(page2, grids)
+    g = grids[0]
+    cells = {(c.row, c.col): c for c in g.cells}
+    empty = [k for k, r in text.grids[0].cells.items() if not r.text and cells[k].bbox[2] - cells[k].bbox[0] > 80]
+    ten = next(k for k, r in text.grids[0].cells.items() if r.text == "10")
+    dash_at, rule_at = empty[0], empty[1]
+    image = page2.image.copy()
+    x0, y0, x1, y1 = cells[dash_at].bbox
+    xm, ym = (x0 + x1) // 2, (y0 + y1) // 2
+    cv2.line(image, (xm - 25, ym), (xm + 25, ym), (0, 0, 0), 2)
+    worn_at = empty[2]
+    x0, y0, x1, y1 = cells[worn_at].bbox
+    xm, ym = (x0 + x1) // 2, (y0 + y1) // 2
+    for k in range(5):  # a dash worn into five pieces (60 % of its length)
+        cv2.line(image, (xm - 25 + 10 * k, ym), (xm - 19 + 10 * k, ym), (0, 0, 0), 1)
+    x0, y0, x1, y1 = cells[rule_at].bbox
+    cv2.line(image, (x0, y1 - 7), (x0 + (x1 - x0) // 2, y1 - 8), (0, 0, 0), 2)
+    x0, y0, x1, y1 = cells[ten].bbox
+    ink = image[y0 + 3:y1 - 3, x0 + 3:x1 - 3]
+    rows = np.flatnonzero((ink.max(axis=2) < 128).any(axis=1))
+    cols = np.flatnonzero((ink.max(axis=2) < 128).any(axis=0))
+    ink[:rows[-1] - 2] = 255  # only the digits' last three pixel rows are left ...
+    for k in range(4):  # ... and specks of their faded strokes above them
+        ink[rows[0] + 3 + 2 * k:rows[0] + 5 + 2 * k, cols[0] + 3 * k:cols[0] + 3 * k + 2] = 0
+    clean = preprocess_page(image, PreprocessSettings(dpi=page2.dpi))
+    ocr = read_ocr(page2, clean, grids, get_recognizer()).grids[0].cells
+    assert ocr[dash_at].text == ocr[worn_at].text == "——"
+    assert ocr[rule_at].text == ""
+    assert ocr[ten].text not in ("—", "——", "-")
