@@ -25,6 +25,10 @@ Populations:
 ``catch@2 %``: of the wrong predicted cells, the share that are among the ``ceil(2 % × predicted
 cells)`` cells of lowest confidence (ties kept in reading order). ``None`` when nothing is wrong.
 
+Header cells (``header_cells`` of a matched table): a printed header cell is right when the truth header grid
+holds the same text (``compare_key``) at its (row, column) → header accuracy, header flag rate, residual error
+among unflagged header cells.
+
 Never silent (``pages[].status``): pages are counted per status; a *silent miss* is a truth table with no
 matching predicted table and no ``unrecovered`` page among its pages (the failure the output does not
 tell); a *false alarm* is an ``unrecovered`` page on which every truth table was found (or none is
@@ -110,6 +114,10 @@ class DocumentScore:
     page_status: dict[str, int] = field(default_factory=dict)  # predicted pages per status
     silent_misses: list[str] = field(default_factory=list)  # truth tables missed with no unrecovered page
     false_alarms: list[int] = field(default_factory=list)  # unrecovered pages where nothing was missed
+    header_cells: int = 0  # printed (non-blank) header cells of matched tables
+    header_right: int = 0
+    header_flagged: int = 0
+    header_unflagged_wrong: int = 0
 
     def to_dict(self, with_cells: bool = False) -> dict[str, Any]:
         d = {k: v for k, v in asdict(self).items() if k not in ("predicted", "wrong")}
@@ -155,6 +163,9 @@ class Metrics:
     page_status: dict[str, int] = field(default_factory=dict)
     silent_misses: int = 0
     false_alarms: int = 0
+    header_accuracy: float | None = None
+    header_flag_rate: float | None = None
+    header_residual_error: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -339,6 +350,8 @@ def score_document(truth: dict[str, Any], predicted: dict[str, Any], seconds: fl
                 score.code_rows += 1
                 score.right_code_rows += p_row is not None and _code_set(p_row) == t_codes
                 score.right_code_values += p_row is not None and _code_values(p_row) == _code_values(t_row)
+        if pi is not None:
+            _score_header(score, t.get("header") or [], p_tables[pi].get("header_cells") or [])
         score.truth_cells += table_cells
         score.right_cells += table_right
         score.matched_tables += pi is not None
@@ -354,6 +367,20 @@ def score_document(truth: dict[str, Any], predicted: dict[str, Any], seconds: fl
                     review=bool(cell.get("review", False)), repaired="repaired" in (cell.get("reasons") or []),
                     table=str(p.get("id", pi)), row=pr, column=ci))
     return score
+
+
+def _score_header(score: DocumentScore, truth_header: list[list[str]], entries: list[dict[str, Any]]) -> None:
+    for h in entries:
+        text = compare_key(h.get("text", ""))
+        if not text:
+            continue
+        r, c = h.get("row", -1), h.get("col", -1)
+        truth = truth_header[r][c] if 0 <= r < len(truth_header) and 0 <= c < len(truth_header[r]) else ""
+        right = compare_key(truth) == text
+        score.header_cells += 1
+        score.header_right += right
+        score.header_flagged += bool(h.get("review"))
+        score.header_unflagged_wrong += not right and not h.get("review")
 
 
 def _page_verdicts(score: DocumentScore, t_tables: list[dict[str, Any]], predicted: dict[str, Any]) -> None:
@@ -434,6 +461,10 @@ def aggregate(scores: list[DocumentScore], settings: ScoreSettings = ScoreSettin
         page_status=_sum_counts(s.page_status for s in scores),
         silent_misses=sum(len(s.silent_misses) for s in scores),
         false_alarms=sum(len(s.false_alarms) for s in scores),
+        header_accuracy=_ratio(sum(s.header_right for s in scores), sum(s.header_cells for s in scores)),
+        header_flag_rate=_ratio(sum(s.header_flagged for s in scores), sum(s.header_cells for s in scores)),
+        header_residual_error=_ratio(sum(s.header_unflagged_wrong for s in scores),
+                                     sum(s.header_cells - s.header_flagged for s in scores)),
     )
 
 

@@ -244,11 +244,13 @@ METRIC_ROWS: list[tuple[str, str]] = [
     ("filled_cell_accuracy", "non-blank cell accuracy"),
     ("row_code_accuracy", "row-code accuracy"), ("row_code_value_accuracy", "row codes, column ignored"), ("flag_rate", "flag rate"),
     ("residual_error", "residual error (unflagged)"), ("catch_at_2", "catch@2 %"), ("ece", "ECE"),
+    ("header_accuracy", "header cells exact"), ("header_flag_rate", "header cells flagged"),
+    ("header_residual_error", "header residual error (unflagged)"),
     ("repairs", "repairs (made/right)"), ("seconds_per_page", "seconds / page"),
     ("cpu_seconds_per_page", "CPU seconds / page"),
 ]
 PERCENT = {"table_recall", "cell_accuracy", "numeric_accuracy", "filled_cell_accuracy", "row_code_value_accuracy", "row_code_accuracy", "flag_rate",
-           "residual_error", "catch_at_2"}
+           "residual_error", "catch_at_2", "header_accuracy", "header_flag_rate", "header_residual_error"}
 
 
 def score_results(results: list[RunResult], settings: ScoreSettings = ScoreSettings()

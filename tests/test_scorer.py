@@ -336,3 +336,23 @@ def test_bench_scores_runs_prints_every_metric_and_deltas(tmp_path, capsys):
     for _, label in bench.METRIC_ROWS:
         assert label in out
     assert "+10.0" in out and "100.0 %" in out and "reliability (disclosure" in out
+
+
+def test_header_cells_scored_against_the_truth_header():
+    """A predicted header cell is right when the truth header holds its text at its place; a misread one
+    unflagged counts in the header residual error, a flagged one in the header flag rate only."""
+    truth = make_truth()
+    pred = copy.deepcopy(truth)
+    cols = pred["tables"][0]["header"][0]
+    pred["tables"][0]["header_cells"] = [
+        {"row": 0, "col": c, "rowspan": 1, "colspan": 1, "text": t, "review": False} for c, t in enumerate(cols)]
+    entries = pred["tables"][0]["header_cells"]
+    m = aggregate([score_document(truth, pred)])
+    assert (m.header_accuracy, m.header_flag_rate, m.header_residual_error) == (1.0, 0.0, 0.0)
+    entries[3]["text"] = "基木支出"  # misread, unflagged
+    entries[4].update(text="项目", review=True)  # cut, flagged
+    entries.append({"row": 1, "col": 0, "rowspan": 1, "colspan": 1, "text": "1", "review": False})  # no such row
+    m = aggregate([score_document(truth, pred)])
+    assert m.header_accuracy == pytest.approx(3 / 6)
+    assert m.header_flag_rate == pytest.approx(1 / 6)
+    assert m.header_residual_error == pytest.approx(2 / 5)
