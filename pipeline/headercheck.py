@@ -8,8 +8,11 @@ in two by a stray rule. What a header cell is checked against:
   ``lanci_sequence``;
 - the table's template (``models/templates``): a header text that names one of the template's columns is
   confirmed by it. Two side-by-side cells of one header row whose texts name a column only when joined
-  (``基本`` | ``支出``) are one label cut by a stray rule: both get ``header_split``, and the table's
-  structure is doubtful (:func:`pipeline.verdict.structure_doubts`);
+  (``基本`` | ``支出``), or whose texts run into the rule between them from both sides (printed labels keep a
+  margin; a label the template does not know, such as 公务用车购置及运行维护费 over three columns, is caught
+  so), are one label cut by a stray rule: both get ``header_split``; where the cut label is a column's own
+  (the rule runs down the body too) the table's structure is doubtful (:func:`splits_columns`,
+  :func:`pipeline.verdict.structure_doubts`);
 - the reading itself: its weakest character score (1.0 from a text layer), a seal or watermark over it.
 
 Confidence: ``p = σ(logit(ocr) + confirmed_weight·confirmed − seal/watermark penalties)``; a cell with
@@ -94,6 +97,21 @@ def check_table_header(table: Table, template: Template | None, vocabulary: list
         cell.review = cell.confidence < threshold or any(r in cell.reasons for r in HEADER_REASONS)
 
 
+def splits_columns(table: Table) -> bool:
+    """A ``header_split`` cut a column's own label (no labelled header cell below it): the rule that cut it
+    runs down the body too, so the table's columns are split — a structural doubt. A cut spanning label with
+    its sub-labels below (公务用车购置及运行维护费 over 小计 | 购置费 | 运行维护费) leaves the columns whole."""
+    lanci = {r for r, texts in enumerate(table.header) if is_column_number_row(texts)}
+    for h in table.header_cells:
+        if HEADER_SPLIT not in h.cell.reasons:
+            continue
+        below = [b for b in table.header_cells if b.row >= h.row + h.rowspan and b.row not in lanci
+                 and b.col < h.col + h.colspan and b.col + b.colspan > h.col and b.cell.text.strip()]
+        if not below:
+            return True
+    return False
+
+
 def out_of_sequence(row: list[HeaderEntry]) -> list[HeaderEntry]:
     """Cells of a 栏次 row off the run 1, 2, 3 … that most of its numbers agree on (or no number at all)."""
     cells = sorted((h for h in row if h.cell.text.strip()), key=lambda h: h.col)
@@ -110,7 +128,8 @@ def out_of_sequence(row: list[HeaderEntry]) -> list[HeaderEntry]:
 
 
 def split_labels(entries: list[HeaderEntry], specs: list[ColumnSpec]) -> list[HeaderEntry]:
-    """Side-by-side cells of one header row, neither naming a column, whose joined text does."""
+    """Side-by-side cells of one header row whose texts run into the rule between them from both sides, or
+    that name no column each while their joined text does."""
     out: list[HeaderEntry] = []
     by_row: dict[int, list[HeaderEntry]] = {}
     for h in entries:
@@ -122,6 +141,9 @@ def split_labels(entries: list[HeaderEntry], specs: list[ColumnSpec]) -> list[He
                 continue
             ka, kb = compare_key(a.cell.text), compare_key(b.cell.text)
             if not ka or not kb or re.search(r"\d", ka + kb):
+                continue
+            if a.edges[1] and b.edges[0]:
+                out.extend(h for h in (a, b) if h not in out)
                 continue
             if _names_a_column(ka, specs) or _names_a_column(kb, specs):
                 continue

@@ -131,15 +131,19 @@ class HeaderEntry:
     rowspan: int
     colspan: int
     cell: Cell
+    edges: tuple[bool, bool] = (False, False)  # its text runs into its left / right rule (evidence of a cut)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "col": self.col, "rowspan": self.rowspan, "colspan": self.colspan,
-                **self.cell.to_dict()}
+        d = {"row": self.row, "col": self.col, "rowspan": self.rowspan, "colspan": self.colspan,
+             **self.cell.to_dict()}
+        if any(self.edges):
+            d["edges"] = list(self.edges)
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "HeaderEntry":
         return cls(row=d["row"], col=d["col"], rowspan=d.get("rowspan", 1), colspan=d.get("colspan", 1),
-                   cell=Cell.from_dict(d))
+                   cell=Cell.from_dict(d), edges=tuple(d.get("edges", (False, False))))
 
 
 @dataclass

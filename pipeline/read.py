@@ -30,6 +30,9 @@ class Reading:
     n_lines: int = 0
     parts: list[tuple[str, float, float]] = field(default_factory=list)  # OCR lines: (text, y centre, score)
     lines: list[str] = field(default_factory=list)  # the cell's text lines, top to bottom (when more than one)
+    # paper between the cell's text and its left / right rule, in pixels (None: not measured). Printed labels
+    # keep a margin; text running into a rule is a label the rule cuts (pipeline.headercheck)
+    margins: tuple[int, int] | None = None
 
 
 @dataclass
@@ -334,6 +337,7 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
     dashes: dict[tuple[int, tuple[int, int]], str] = {}
     centres: dict[int, float] = {}
     slashes: set[tuple[int, tuple[int, int]]] = set()
+    margins: dict[tuple[int, tuple[int, int]], tuple[int, int]] = {}
     inset = max(2, dpi // 60)
     for gi, g in enumerate(grids):
         for cell in g.cells:
@@ -348,6 +352,9 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                     dashes[(gi, (cell.row, cell.col))] = faint
                 continue
             bands = _ink_bands(sub, min_gap=max(2, dpi // 40), min_h=max(4, dpi // 30))
+            inked = np.flatnonzero(sub[bands[0][0]:bands[-1][1]].any(axis=0)) if bands else np.empty(0, int)
+            if inked.size:
+                margins[(gi, (cell.row, cell.col))] = (int(inked[0]), int(sub.shape[1] - 1 - inked[-1]))
             idx = []
             dash = None if bands else _small_dash(sub, dpi)  # a hyphen is too short to be a band
             for (a, b) in bands:
@@ -427,7 +434,7 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
             parts = [(clean_cell_text(results[i].text), centres[i], results[i].min_score) for i in idx]
             stacked = [t for t, _, _ in parts if t]
             cells[key] = Reading(text, score, alts, reasons, n_lines=len(lines), parts=parts,
-                                 lines=stacked if len(stacked) > 1 else [])
+                                 lines=stacked if len(stacked) > 1 else [], margins=margins.get((gi, key)))
         readings.append(GridReading(g, cells))
     lines_out = [TextLine(clean_cell_text(results[i].text), box, results[i].min_score)
                  for box, i in outside_boxes if results[i].text.strip()]

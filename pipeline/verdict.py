@@ -368,6 +368,7 @@ def _table_checks(doc: Document, table: Table) -> tuple[int, int]:
 
 def structure_doubts(doc: Document, table: Table, settings: VerdictSettings = VerdictSettings()) -> list[str]:
     """Why the table's structure is doubtful (empty: it agrees with its template and its identities)."""
+    from .headercheck import splits_columns
     from .templates import load_templates, resolve_columns
 
     doubts: list[str] = []
@@ -399,8 +400,8 @@ def structure_doubts(doc: Document, table: Table, settings: VerdictSettings = Ve
             doubts.append("columns_extra")
         if required and len(by_label) < settings.header_min_share * len(required):
             doubts.append("header_unmatched")
-    if any("header_split" in h.cell.reasons for h in table.header_cells):
-        doubts.append("header_split")  # a stray rule through a label (pipeline.headercheck)
+    if splits_columns(table):
+        doubts.append("header_split")  # a stray rule through a column's label, and so down its column
     n, failed = _table_checks(doc, table)
     if n >= settings.min_checks and failed > settings.failing_share * n:
         doubts.append("identities_failing")
