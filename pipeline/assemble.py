@@ -15,13 +15,11 @@ from dataclasses import dataclass, field, replace
 from rapidfuzz import fuzz
 
 from .headers import HeaderCell, flatten_header, is_column_number_row
-from .layout import _mm
 from .model import Cell, HeaderEntry, Row, Table
 from .performance import FORM_KIND, form_title, form_year, is_form_grid, join_form_columns, starts_form
 from .read import GridReading, PageReading, TextLine
 from .textnorm import compare_key
 
-TEXT_AT_RULE_MM = 0.5  # a header text this close to its cell's rule runs into it (printed labels keep ≥ 1 mm)
 _AMOUNT = re.compile(r"^[-−－]?[\d,，]*\d[.．]\d+%?$|^[-−－]?\d{1,3}(,\d{3})+$")
 _CODE = re.compile(r"^\d{3}(\s?\d{2}){0,2}$|^\d{5}$|^\d{7}$")
 _BODY_LABEL = re.compile(r"^(合计|总计|本年.{0,6}合计|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|人员经费合计|公用经费合计|\d{3}\b)")
@@ -123,7 +121,6 @@ def _split_merged_amounts(gr: GridReading, n_header: int) -> dict[tuple[int, int
 def page_tables(reading: PageReading) -> list[PageTable]:
     out = []
     grids = sorted(reading.grids, key=lambda gr: gr.grid.ys[0])
-    touch = _mm(reading.dpi, TEXT_AT_RULE_MM)
     for k, gr in enumerate(grids):
         g = gr.grid
         texts, where = _grid_rows(gr)
@@ -141,12 +138,12 @@ def page_tables(reading: PageReading) -> list[PageTable]:
         for cell in g.cells:
             if cell.row < n_header:
                 rd = gr.cells.get((cell.row, cell.col))
-                margins = rd.margins if rd is not None and rd.margins is not None else (touch + 1, touch + 1)
                 header_cells.append(HeaderCell(cell.row, cell.col, texts[cell.row][cell.col],
                                                min(cell.rowspan, n_header - cell.row), cell.colspan,
                                                bbox=cell.bbox, score=rd.score if rd else 1.0,
                                                reasons=tuple(rd.reasons) if rd else (),
-                                               edges=(margins[0] <= touch, margins[1] <= touch)))
+                                               margins_mm=None if rd is None or rd.margins is None else
+                                               tuple(round(m * 25.4 / reading.dpi, 2) for m in rd.margins)))
         split = _split_merged_amounts(gr, n_header)
         body, all_rows = [], []
         for r in range(g.n_rows):
@@ -360,7 +357,7 @@ def assemble(readings: list[PageReading]) -> list[Table]:
 
 def _header_entry(h: HeaderCell) -> HeaderEntry:
     return HeaderEntry(h.row, h.col, h.rowspan, h.colspan,
-                       Cell(text=h.text, bbox=h.bbox, ocr_score=h.score, reasons=list(h.reasons)), edges=h.edges)
+                       Cell(text=h.text, bbox=h.bbox, ocr_score=h.score, reasons=list(h.reasons)), margins_mm=h.margins_mm)
 
 
 def _drop_blank_columns(table: Table) -> None:

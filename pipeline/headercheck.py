@@ -45,6 +45,8 @@ class HeaderSettings:
     seal_weight: float = -0.7
     watermark_weight: float = -0.4
     ocr_floor: float = 1e-4
+    cut_margin_mm: float = 0.8  # text this close to a rule on both sides of it: a label cut (see _runs_into_rule)
+    cut_margins_mm: float = 1.3
     threshold: float | None = None  # None: the body's review threshold (models/calibration.json)
 
 
@@ -78,7 +80,7 @@ def check_table_header(table: Table, template: Template | None, vocabulary: list
     for r in lanci_rows:
         for h in out_of_sequence([h for h in entries if h.row == r]):
             h.cell.add_reason(LANCI_SEQUENCE)
-    for h in split_labels([h for h in entries if h.row not in lanci_rows], specs):
+    for h in split_labels([h for h in entries if h.row not in lanci_rows], specs, settings):
         h.cell.add_reason(HEADER_SPLIT)
     for h in entries:
         cell = h.cell
@@ -127,7 +129,18 @@ def out_of_sequence(row: list[HeaderEntry]) -> list[HeaderEntry]:
     return sorted(bad, key=lambda h: h.col)
 
 
-def split_labels(entries: list[HeaderEntry], specs: list[ColumnSpec]) -> list[HeaderEntry]:
+def _runs_into_rule(a: HeaderEntry, b: HeaderEntry, settings: HeaderSettings) -> bool:
+    """The texts of ``a`` and ``b`` run into the rule between them from both sides: the paper left on
+    either side is under ``cut_margin_mm`` and both together under ``cut_margins_mm`` (a label cut between
+    two characters keeps only their side bearings; printed labels keep ≥ 1 mm each)."""
+    if a.margins_mm is None or b.margins_mm is None:
+        return False
+    left, right = a.margins_mm[1], b.margins_mm[0]
+    return max(left, right) <= settings.cut_margin_mm and left + right <= settings.cut_margins_mm
+
+
+def split_labels(entries: list[HeaderEntry], specs: list[ColumnSpec],
+                 settings: HeaderSettings = HeaderSettings()) -> list[HeaderEntry]:
     """Side-by-side cells of one header row whose texts run into the rule between them from both sides, or
     that name no column each while their joined text does."""
     out: list[HeaderEntry] = []
@@ -142,7 +155,7 @@ def split_labels(entries: list[HeaderEntry], specs: list[ColumnSpec]) -> list[He
             ka, kb = compare_key(a.cell.text), compare_key(b.cell.text)
             if not ka or not kb or re.search(r"\d", ka + kb):
                 continue
-            if a.edges[1] and b.edges[0]:
+            if _runs_into_rule(a, b, settings):
                 out.extend(h for h in (a, b) if h not in out)
                 continue
             if _names_a_column(ka, specs) or _names_a_column(kb, specs):

@@ -27,7 +27,7 @@ class HeaderCell:
     bbox: tuple[int, int, int, int] | None = None
     score: float = 1.0
     reasons: tuple[str, ...] = ()
-    edges: tuple[bool, bool] = (False, False)  # its text runs into the left / right rule (a scan's reading)
+    margins_mm: tuple[float, float] | None = None  # paper between its text and its left / right rule (scans)
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -131,19 +131,21 @@ class HeaderEntry:
     rowspan: int
     colspan: int
     cell: Cell
-    edges: tuple[bool, bool] = (False, False)  # its text runs into its left / right rule (evidence of a cut)
+    # paper between its text and its left / right rule in mm (a scan's reading; None: not measured)
+    margins_mm: tuple[float, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = {"row": self.row, "col": self.col, "rowspan": self.rowspan, "colspan": self.colspan,
              **self.cell.to_dict()}
-        if any(self.edges):
-            d["edges"] = list(self.edges)
+        if self.margins_mm is not None:
+            d["margins_mm"] = list(self.margins_mm)
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "HeaderEntry":
         return cls(row=d["row"], col=d["col"], rowspan=d.get("rowspan", 1), colspan=d.get("colspan", 1),
-                   cell=Cell.from_dict(d), edges=tuple(d.get("edges", (False, False))))
+                   cell=Cell.from_dict(d),
+                   margins_mm=tuple(d["margins_mm"]) if d.get("margins_mm") else None)
 
 
 @dataclass

@@ -124,7 +124,7 @@ def test_a_spanning_label_cut_by_a_column_rule_is_flagged_but_the_columns_stand(
     doc = extract_document(_save(img, tmp_path, "span"))
     t = _table(doc, "公开09表")
     split = sorted((h.col, h.cell.text) for h in t.header_cells if HEADER_SPLIT in h.cell.reasons)
-    assert [text for _, text in split] == ["公务用", "车购置及运行维护费"], [(h.cell.text, h.edges) for h in t.header_cells]
+    assert [text for _, text in split] == ["公务用", "车购置及运行维护费"], [(h.cell.text, h.margins_mm) for h in t.header_cells]
     assert all(h.cell.review for h in t.header_cells if HEADER_SPLIT in h.cell.reasons)
     assert not any(w["kind"] == "table_structure" for w in doc.warnings)
     assert not any(STRUCTURE in c.reasons for row in t.rows for c in row.cells)
