@@ -83,8 +83,9 @@ def parse_target(text: str, value: str | None = None, unit: str | None = None, s
             if s.startswith(sym):
                 op, s = _OPERATORS[sym], s[len(sym):]
                 break
-    if op is None and re.match(r"^[—－-]\d", s) and t[0] in "—－":
-        op, s = "=", s[1:]  # Shanxi prints a dash for “=” (—64天, —100%)
+    if op is None and re.match(r"^[—－-]\d", s) and _UNIT.match(_NUMBER.sub("", s[1:], count=1)):
+        op, s = "=", s[1:]  # Shanxi prints a dash for “=” (—64天, —100%; a scan's “—” reads “-”: a target
+        # is no negative number)
     m = _NUMBER.match(s)
     if m:
         rest = s[m.end():]

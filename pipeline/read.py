@@ -356,7 +356,10 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
             if inked.size:
                 margins[(gi, (cell.row, cell.col))] = (int(inked[0]), int(sub.shape[1] - 1 - inked[-1]))
             idx = []
-            dash = None if bands else _small_dash(sub, dpi)  # a hyphen is too short to be a band
+            dash = _small_dash(sub, dpi)  # a hyphen is too short to be a band (with specks above and below it
+            # it makes one, which OCR then reads as nothing)
+            if dash and bands:
+                dashes[(gi, (cell.row, cell.col))] = dash
             for (a, b) in bands:
                 cols = np.flatnonzero(sub[a:b].any(axis=0))
                 if cols.size == 0:
@@ -419,6 +422,10 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                 continue
             lines = [results[i] for i in idx]
             text = clean_cell_text("\n".join(l.text for l in lines))
+            if not text and dashes.get((gi, key)):  # OCR saw nothing where a lone dash is
+                cells[key] = Reading(dashes[(gi, key)], settings.dash_score, n_lines=1,
+                                     reasons=_mask_reasons(clean, cell, inset))
+                continue
             score = min((l.min_score for l in lines), default=0.0) if text else 0.0
             alts: list[Alternative] = []
             if len(lines) == 1:
@@ -493,16 +500,23 @@ def _small_dash(sub: np.ndarray, dpi: int) -> str:
     diagonal)."""
     import cv2
 
-    n, _, stats, _ = cv2.connectedComponentsWithStats((sub > 0).astype(np.uint8), connectivity=8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats((sub > 0).astype(np.uint8), connectivity=8)
     if n < 2:
         return ""
     k = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
     x, y, width, height, area = (int(v) for v in stats[k])
     specks = int(stats[1:, cv2.CC_STAT_AREA].sum()) - area
-    # (a hyphen at 200 dpi: about 6 × 2 px, 6 × 3 once a heavy JPEG has blurred it)
-    if height > max(3, dpi // 60) or width < max(4, 2 * height) or area < 0.65 * width * height or specks > area:
+    # (a hyphen at 200 dpi: about 6 × 2 px; a heavy JPEG blurs it to 5 × 3 or 7 × 4 with its corners gone —
+    # half the box — and a dash “—” to 18 × 4)
+    if height > max(4, dpi // 50) or width < max(5, 1.5 * height) or area < 0.45 * width * height or specks > area:
         return ""
     if not 0.25 * sub.shape[0] <= y + height / 2 <= 0.75 * sub.shape[0]:
+        return ""
+    # level along its length (a diagonal remnant of a watermark or seal stroke climbs)
+    blob = labels[y:y + height, x:x + width] == k
+    rows = np.arange(height, dtype=np.float64)[:, None]
+    centres = (blob * rows).sum(axis=0) / np.maximum(blob.sum(axis=0), 1)
+    if np.ptp(centres[blob.any(axis=0)]) > 1.5:
         return ""
     return _dash_text(width, dpi)
 

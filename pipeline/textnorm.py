@@ -62,11 +62,12 @@ def clean_cell_text(text: str) -> str:
 
 _BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "[", "】": "]", "：": ":", "，": ",", "；": ";",
                            "“": '"', "”": '"', "‘": "'", "’": "'", "－": "-", "—": "-", "–": "-",
-                           "―": "-", "−": "-", "、": ",", "。": "."})
+                           "―": "-", "−": "-", "、": ",", "。": ".", "≧": "≥", "≦": "≤"})
 
 
 def compare_key(text: str) -> str:
-    """Loose key for equality: NFKC, no whitespace, half-width brackets/punctuation, unified dashes."""
+    """Loose key for equality: NFKC, no whitespace, half-width brackets/punctuation, unified dashes, ≧/≦ as
+    ≥/≤ (the same operators; a scan cannot tell their bars apart)."""
     text = unicodedata.normalize("NFKC", normalize_chars(text or ""))
     text = text.translate(_BRACKETS)
     text = re.sub(r"-{2,}", "-", text)

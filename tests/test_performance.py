@@ -41,6 +41,8 @@ def _forms(d):
     ("＝100%", "=", 100.0, "%", False),
     ("≧3次", "≥", 3.0, "次", False),
     ("—64天", "=", 64.0, "天", False),  # Shanxi prints a dash for “=”
+    ("-64天", "=", 64.0, "天", False),  # ... which a scan reads as a hyphen (a target is no negative number)
+    ("－1500元/天", "=", 1500.0, "元/天", False),
     ("=%", "=", None, "%", False),  # 年初指标值 with the number left blank
     ("效果显著", None, None, None, True),
     ("2024年5月底前", None, None, None, True),
