@@ -95,6 +95,31 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
                     cell.add_reason("format")
             else:
                 cell.kind, cell.value = "text", None
+    _check_line_numbers(table, ocr_pages)
+
+
+_LINE_LABEL = re.compile(r"^(行次|栏次|序号)$")
+
+
+def _check_line_numbers(table: Table, ocr_pages: set[int]) -> None:
+    """A 行次 column counts 1, 2, 3 … down the rows: an OCR'd line number that breaks the count where both its
+    neighbours keep it (“I0” or “364” between 9/35 and 11/37) is misread. Flagged ``format``, the number
+    the count gives as its alternative (not repaired: printed 行次 may skip, the neighbours are the only
+    witness)."""
+    for ci, label in enumerate(table.columns):
+        if not _LINE_LABEL.match(label.split("/")[-1]):
+            continue
+        cells = [r.cells[ci] if ci < len(r.cells) else None for r in table.rows]
+        numbers = [int(c.text) if c is not None and c.text.isdigit() else None for c in cells]
+        for k in range(1, len(cells) - 1):
+            cell, before, after = cells[k], numbers[k - 1], numbers[k + 1]
+            if cell is None or not cell.text or table.rows[k].page not in ocr_pages:
+                continue
+            if before is None or after is None or after != before + 2 or numbers[k] == before + 1:
+                continue
+            cell.add_reason("format")
+            if not any(a.text == str(before + 1) for a in cell.alternatives):
+                cell.alternatives.append(Alternative(str(before + 1), 0.5, "sequence"))
 
 
 def plausible_authority(name: str) -> bool:

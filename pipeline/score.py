@@ -20,8 +20,9 @@ from a text layer with reason ``format``, or with reason ``text_conflict``, has 
 :data:`TEXT_LAYER_FORMAT_CAP`; a cell with reason ``ambiguous``, ``check_failed`` (in a failing identity),
 ``structure`` (its table's structure is doubtful, :mod:`pipeline.verdict`), ``text_conflict`` (its OCR reading
 contradicts its page's decoded text layer), ``rows_merged`` (a form row holding the values of several rows
-stacked, :mod:`pipeline.performance`) or ``near_miss`` (a ``low_ocr`` reading in an identity that holds only
-within its tolerance: a misread last digit passes the 尾差) is always flagged; otherwise ``cell.review = confidence < threshold``.
+stacked, :mod:`pipeline.performance`), ``near_miss`` (a ``low_ocr`` reading in an identity that holds only
+within its tolerance: a misread last digit passes the 尾差) or ``format`` (text where an amount belongs, a
+line number breaking its column's count) is always flagged; otherwise ``cell.review = confidence < threshold``.
 """
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ REASON_FEATURES = ("seal", "watermark", "low_ocr", "repaired", "ambiguous", "cod
 # a failing identity, the table it is in has a doubtful structure (pipeline.verdict), or its OCR reading
 # contradicts the page's lying text layer decoded (read.cross_check_text_layer), or it is in a form row that
 # holds the values of several rows stacked (performance._flag_stacked_rows: a row rule not found)
-FORCED_REVIEW = ("ambiguous", "check_failed", "structure", "text_conflict", "rows_merged", "near_miss")
+FORCED_REVIEW = ("ambiguous", "check_failed", "structure", "text_conflict", "rows_merged", "near_miss", "format")
 NEAR_MISS = "near_miss"  # an OCR reading below low_ocr in an identity that holds only within its tolerance
 
 

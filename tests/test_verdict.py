@@ -255,6 +255,39 @@ def test_a_misread_column_number_keeps_the_header(digital):
     assert structure_doubts(doc, scanned) == []
 
 
+def test_a_misread_line_number_and_a_garbled_amount_are_flagged(digital):
+    """On a scan the 行次 column of 公开01表 read “I0” and “364” (bi-level dither over 10 and 36) at 0.97, and
+    a sealed amount “((M)”: none is in any identity, all passed unflagged. A line number that breaks its
+    column's count where both neighbours keep it is ``format`` (the count's number as an alternative); a
+    ``format`` cell is always reviewed. The printed count, with its jumps, raises nothing."""
+    from pipeline.interpret import interpret_cells
+
+    doc = copy.deepcopy(digital)
+    for p in doc.pages:
+        p.mode = "ocr"
+    ocr_pages = {p.number for p in doc.pages}
+    t = next(t for t in doc.tables if t.form == "公开01表")
+    line = next(c for c, label in enumerate(t.columns) if label.endswith("行次"))
+    amount = line + 1
+    interpret_cells(t, ocr_pages)
+    assert not any("format" in r.cells[line].reasons for r in t.rows)
+    numbered = [k for k in range(1, len(t.rows) - 1) if all(t.rows[k + d].cells[line].text.isdigit() for d in (-1, 0, 1))]
+    k1, k2 = numbered[2], numbered[5]
+    right = t.rows[k1].cells[line].text, t.rows[k2].cells[line].text
+    t.rows[k1].cells[line].text = "I0"
+    t.rows[k2].cells[line].text = right[1] + "4"
+    t.rows[k1].cells[amount].text = "((M)"
+    interpret_cells(t, ocr_pages)
+    _refresh(doc)
+    for k, truth in ((k1, right[0]), (k2, right[1])):
+        cell = t.rows[k].cells[line]
+        assert "format" in cell.reasons and cell.review
+        assert any(a.text == truth and a.source == "sequence" for a in cell.alternatives)
+    assert "format" in t.rows[k1].cells[amount].reasons and t.rows[k1].cells[amount].review
+    flagged = [k for k, r in enumerate(t.rows) if "format" in r.cells[line].reasons]
+    assert flagged == [k1, k2]
+
+
 def test_a_table_with_every_row_taken_for_header_leaves_an_unrecovered_page(digital):
     from pipeline.verdict import PageEvidence, page_statuses
     from pipeline.read import PageReading
