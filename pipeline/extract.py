@@ -176,7 +176,7 @@ def finish_document(doc: Document, times: StageTimes | None = None,
     from .labels import normalise_ocr_labels
     from .repair import repair_document
     from .score import score_document
-    from .templates import identify_template
+    from .templates import identify_template, split_shared_labels
     from .validate import validate_document
 
     from .performance import attach_records, finish_records
@@ -185,6 +185,7 @@ def finish_document(doc: Document, times: StageTimes | None = None,
     for table in doc.tables:
         identify_template(table)
         if table.kind != "performance":  # 绩效自评表 print no classification codes
+            split_shared_labels(table)  # two columns under one header label (a header rule missed)
             assign_codes(table, doc.year)
             _no_values_in_label_columns(table)
     if normalise_ocr_labels(doc):

@@ -203,6 +203,44 @@ def identify_template(table: Table) -> str | None:
     return found
 
 
+def split_shared_labels(table: Table, template: Template | None = None) -> int:
+    """Columns that share one label because the rule between their header cells was missed (“科目代码科目名称”
+    over both the code and the name column): the label is cut where the template's column patterns match,
+    in order, one piece per column — when exactly as many of the template's roles match it as there are
+    columns in the run. Returns the number of columns relabelled."""
+    template = template or load_templates().get(table.template or "")
+    if template is None or not template.columns:
+        return 0
+    labels = list(table.columns)
+    fixed, c = 0, 0
+    while c < len(labels):
+        end = c
+        while end + 1 < len(labels) and labels[end + 1] == labels[c]:
+            end += 1
+        n = end - c + 1
+        text = labels[c].split("/")[-1]
+        if n >= 2 and text:
+            prefix = labels[c][:len(labels[c]) - len(text)]
+            starts: dict[int, int] = {}  # match start → end, one per role, first match of its patterns
+            for spec in template.columns:
+                found = [m for p in spec.match for m in [re.search(p.lstrip("^").rstrip("$"), text)] if m]
+                if found:
+                    m = min(found, key=lambda m: (m.start(), -m.end()))
+                    if not any(a <= m.start() < b or m.start() <= a < m.end() for a, b in starts.items()):
+                        starts[m.start()] = m.end()
+            cuts = sorted(starts)
+            if len(cuts) == n:
+                cuts[0] = 0
+                pieces = [text[a:b] for a, b in zip(cuts, cuts[1:] + [len(text)])]
+                if all(pieces):
+                    for k, piece in enumerate(pieces):
+                        labels[c + k] = prefix + piece
+                    fixed += n
+        c = end + 1
+    table.columns = labels
+    return fixed
+
+
 def _priority_specs(spec: ColumnSpec) -> list[ColumnSpec]:
     if len(spec.match) <= 1:
         return [spec]

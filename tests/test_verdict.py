@@ -288,6 +288,37 @@ def test_a_misread_line_number_and_a_garbled_amount_are_flagged(digital):
     assert flagged == [k1, k2]
 
 
+def test_two_columns_under_one_header_label_are_split_by_the_template(digital):
+    """公开03表 scanned with the rule between its 科目代码 and 科目名称 header cells missed: one header cell
+    spans both columns, read “科目代码科目名称”, so both columns get that label, the code role takes both
+    and the table was flagged ``structure`` whole (columns_missing) though its identities all held. The
+    template's column patterns cut the label back into its two pieces; nothing is flagged."""
+    from pipeline.headers import HeaderCell, flatten_header
+    from pipeline.templates import resolve_columns, split_shared_labels, load_templates
+
+    doc = copy.deepcopy(digital)
+    t = next(t for t in doc.tables if t.form == "公开03表")
+    code = next(c for c, label in enumerate(t.columns) if label.endswith("代码") or label.endswith("编码"))
+    assert t.columns[code + 1].endswith("名称")
+    cells = [HeaderCell(0, code, t.columns[code].split("/")[-1] + t.columns[code + 1].split("/")[-1], 1, 2)]
+    cells += [HeaderCell(0, c, label.split("/")[-1]) for c, label in enumerate(t.columns) if c not in (code, code + 1)]
+    merged = flatten_header(cells, 1, len(t.columns))
+    assert merged[code] == merged[code + 1]
+    t.columns = list(merged)
+    _refresh(doc)
+    assert "columns_missing" in structure_doubts(doc, t)
+    assert split_shared_labels(t) == 2
+    assert t.columns[code].endswith(("代码", "编码")) and t.columns[code + 1].endswith("名称")
+    roles = resolve_columns(t, load_templates()[t.template])
+    assert roles["code"] == [code] and roles["name"] == [code + 1]
+    _refresh(doc)
+    assert structure_doubts(doc, t) == []
+    # labels that differ, or a shared label the template cannot cut into one piece per column, stay
+    other = next(x for x in doc.tables if x.form == "公开02表")
+    before = list(other.columns)
+    assert split_shared_labels(other) == 0 and other.columns == before
+
+
 def test_a_table_with_every_row_taken_for_header_leaves_an_unrecovered_page(digital):
     from pipeline.verdict import PageEvidence, page_statuses
     from pipeline.read import PageReading
