@@ -16,7 +16,9 @@ Every page gets ``status`` (:class:`PageStatus`) with ``reasons``:
     vertical, or ≥ 5 horizontal);
   * ``numeric_text`` — amounts standing alone (a cell's worth of text) outside every assembled table;
   * ``text_rows`` — text lines that fall into several aligned pieces (cells without rules) outside them;
-  * ``empty_table`` — a table assembled on the page with no body row while amounts are printed in it.
+  * ``empty_table`` — a table assembled on the page with no body row while amounts are printed in it;
+  * ``table_pieces`` — every table of the page is a piece no template knows (``template_unmatched``, see
+    below: set once templates are recognised).
 
 A table whose structure is doubtful gets the reason ``structure`` on every cell (so every cell is flagged,
 see :mod:`pipeline.score`), with the doubts in the document warning: ``columns_missing`` (roles of its
@@ -443,8 +445,11 @@ def mark_structure(doc: Document, settings: VerdictSettings = VerdictSettings())
     """``structure`` on every cell of a doubtful table (recomputed: a review that fixes the identities
     lifts it), and a ``table_structure`` warning per such table."""
     doc.warnings = [w for w in doc.warnings if w.get("kind") != "table_structure"]
+    pieces: dict[int, list[bool]] = {}  # first page → per table starting there: a piece (template_unmatched)
     for t in doc.tables:
         doubts = structure_doubts(doc, t, settings)
+        if t.pages:
+            pieces.setdefault(t.pages[0], []).append("template_unmatched" in doubts)
         for row in t.rows:
             for cell in row.cells:
                 if STRUCTURE in cell.reasons and not doubts:
@@ -455,6 +460,26 @@ def mark_structure(doc: Document, settings: VerdictSettings = VerdictSettings())
             n, failed = _table_checks(doc, t)
             doc.warnings.append({"kind": "table_structure", "table": t.id, "pages": list(t.pages),
                                  "reasons": doubts, "checks": n, "failed": failed})
+    _pages_of_pieces(doc, pieces)
+
+
+def _pages_of_pieces(doc: Document, pieces: dict[int, list[bool]]) -> None:
+    """A page whose every table is a piece (``template_unmatched``: a scanned grid no template knows, no title
+    above it) did not give its table: it is ``unrecovered`` (reason ``table_pieces``) whatever else it shows,
+    so a table lost to worn rules is never a silent miss."""
+    for page in doc.pages:
+        if not pieces.get(page.number) or not all(pieces[page.number]) or "table_pieces" in page.reasons:
+            continue
+        if page.status == PageStatus.TABLES:
+            page.status, page.reasons = PageStatus.UNRECOVERED, []
+        if page.status != PageStatus.UNRECOVERED:
+            continue
+        page.reasons.append("table_pieces")
+        warning = next((w for w in doc.warnings if w.get("kind") == "unrecovered_page" and w.get("page") == page.number), None)
+        if warning is None:
+            doc.warnings.append({"kind": "unrecovered_page", "page": page.number, "reasons": list(page.reasons)})
+        else:
+            warning["reasons"] = list(page.reasons)
 
 
 def _page_status(page: PageInfo, reading: PageReading | None, ev: PageEvidence, tables: list[Table],

@@ -214,6 +214,19 @@ def test_a_scanned_piece_of_a_table_and_body_rows_in_the_header_are_structure(di
         assert all(STRUCTURE in c.reasons and c.review for row in t.rows for c in row.cells)
     others = [t for t in doc.tables if t not in (piece, swallowed) and t.kind != "performance"]
     assert others and not any(structure_doubts(doc, t) for t in others)
+    # the piece's page did not give its table: unrecovered (no silent miss), the other pages keep their tables
+    from pipeline.read import PageReading
+    from pipeline.verdict import PageEvidence, page_statuses
+
+    readings = [PageReading(p.number, "ocr", p.width, p.height, p.dpi, 0.0, [], []) for p in doc.pages]
+    page_statuses(doc, readings, {p.number: PageEvidence(p.number) for p in doc.pages})
+    mark_structure(doc)
+    page = next(p for p in doc.pages if p.number == piece.pages[0])
+    assert page.status == "unrecovered" and page.reasons == ["table_pieces"]
+    assert {"kind": "unrecovered_page", "page": page.number, "reasons": ["table_pieces"]} in doc.warnings
+    mark_structure(doc)  # (again, as a review does: nothing doubled)
+    assert page.reasons == ["table_pieces"] and sum(w.get("page") == page.number for w in doc.warnings) == 1
+    assert all(p.status == "tables" for p in doc.pages if p.number in swallowed.pages)
     # born-digital (its text layer read), the piece is what the PDF draws: no doubt about how it was read
     for p in doc.pages:
         p.mode = "text"
