@@ -301,13 +301,33 @@ def _label_left_of(g: FormGrid, r: int, limit: int, skip_cols: set[int] = frozen
     return None
 
 
+_LEVELS = ("level1", "level2", "level3")
+
+
+def _indicator_roles(g: FormGrid, r: int, header: dict[str, list[str]]) -> dict[int, str]:
+    """Column → role of an indicator header row. A level header read without its ordinal (“级指标”: the thin
+    一 or 三 lost under a watermark or to a heavy JPEG) takes the one level missing among 一/二/三级指标 when it
+    stands where that level goes (they print left to right)."""
+    roles = g.roles(r, header)
+    bare = [c for c, k in enumerate(g.keys[r]) if c not in roles and re.fullmatch(r"[一二三]?级指标", k)]
+    missing = [lv for lv in _LEVELS if lv not in roles.values()]
+    if len(bare) == 1 and len(missing) == 1:
+        at = {role: c for c, role in roles.items() if role in _LEVELS}
+        lv, c = missing[0], bare[0]
+        before = [at[x] for x in _LEVELS[:_LEVELS.index(lv)] if x in at]
+        after = [at[x] for x in _LEVELS[_LEVELS.index(lv) + 1:] if x in at]
+        if all(b < c for b in before) and all(c < a for a in after):
+            roles[c] = lv
+    return roles
+
+
 def _classify(g: FormGrid, r: int, v: dict) -> str:
     keys = [k for k in g.keys[r] if k]
     if not keys:
         return "empty"
     ind = v["indicators"]["header"]
-    if any(_matches(k, ind["level1"]) for k in keys) and any(
-            _matches(k, ind["level2"]) or _matches(k, ind["level3"]) for k in keys):
+    levels = set(_indicator_roles(g, r, {lv: ind[lv] for lv in _LEVELS}).values())
+    if "level1" in levels and ("level2" in levels or "level3" in levels):
         return "ind_header"
     if any(_matches(k, v["summary"]["header"]["no"]) for k in keys) and any(
             _matches(k, v["summary"]["header"]["自评得分"]) for k in keys):
@@ -505,7 +525,7 @@ def _goals(g: FormGrid, v: dict, r: int, rec: dict) -> int:
 
 def _indicators(g: FormGrid, kinds: list[str], v: dict, r: int, rec: dict) -> int:
     header = v["indicators"]["header"]
-    roles = g.roles(r, header)
+    roles = _indicator_roles(g, r, header)
     if r > 0 and kinds[r - 1] == "row":  # a two-row header (the rubric: 绩效指标 | 指标分值 | … above 一级 | 二级 | 三级)
         above = g.roles(r - 1, header)
         for c, role in above.items():
@@ -825,13 +845,23 @@ def _normalise_natures(table, record, ocr_pages: set[int]) -> bool:
     return changed
 
 
+_MISREAD_OPERATOR = re.compile(r"^\s*([A-Za-z]\s*\d|[±|~^])")
+
+
 def _flag_malformed(table, record) -> None:
-    """A numeric field whose cell holds no number (“C5Y” read under a seal) or a negative 分值/得分 gets the
-    reason ``format``: scoring then sends it to review."""
+    """A numeric field whose cell holds no number (“C5Y” read under a seal) or a negative 分值/得分, or a target
+    whose operator reads as a letter (“F61万元”), gets the reason ``format``: scoring then sends it to review."""
     from .numbers import parse_number
 
     def walk(obj, key=""):
         if isinstance(obj, dict):
+            if "operator" in obj and obj.get("cell") and "cells" not in obj:
+                # a target whose operator was read as a letter or a stray mark (“F61万元”, “±人”): its
+                # number and operator are not known
+                cell = table.rows[obj["cell"][0]].cells[obj["cell"][1]]
+                if _MISREAD_OPERATOR.match(cell.text):
+                    cell.add_reason("format")
+                return
             if "cell" in obj and "value" in obj and "operator" not in obj and obj.get("cell"):
                 r, c = obj["cell"]
                 cell = table.rows[r].cells[c]

@@ -255,6 +255,58 @@ def test_rows_merged_by_a_missing_rule_are_flagged(tmp_path):
         <= {"funds[0]", "funds[1]", "funds[2]"}
 
 
+def test_level_header_without_its_ordinal(tmp_path):
+    """s07's Henan page with the 一 of its 一级指标 header erased (a thin stroke a watermark or a heavy JPEG
+    takes away: the cell reads “级指标”): the header still opens the indicator block, the bare 级指标 standing
+    where 一级指标 goes, and every indicator keeps its 一级指标."""
+    import cv2
+    from PIL import Image
+
+    from pipeline.ingest import IngestSettings, open_document
+    from pipeline.layout import scan_tables
+    from pipeline.preprocess import PreprocessSettings, preprocess_page
+
+    page = next(p for p in open_document(SCAN, IngestSettings(dpi=200)).pages() if p.number == 1)
+    clean = preprocess_page(page.image, PreprocessSettings(dpi=200))
+    h, w = clean.gray.shape
+    grid = scan_tables(clean.binary, clean.rule_ink, w, h, 200, seal_mask=clean.colourless_seals)[0]
+    truth = json.loads(SCAN.with_name(SCAN.stem + ".truth.json").read_text(encoding="utf-8"))
+    henan = _forms(truth)[0]
+    r = next(i for i, row in enumerate(henan["rows"]) if row["cells"][0]["text"] == "一级指标")
+    x0, y0, x1, y1 = (int(v) + 4 for v in (grid.xs[0], grid.ys[r], grid.xs[1], grid.ys[r + 1]))
+    x1, y1 = x1 - 8, y1 - 8
+    n, labels, stats, _ = cv2.connectedComponentsWithStats((clean.binary[y0:y1, x0:x1] > 0).astype(np.uint8))
+    flat = [k for k in range(1, n) if stats[k, cv2.CC_STAT_WIDTH] > 3 * stats[k, cv2.CC_STAT_HEIGHT]]
+    one = min(flat, key=lambda k: stats[k, cv2.CC_STAT_LEFT])  # 一, the leftmost flat stroke
+    color = clean.color.copy()
+    color[y0:y1, x0:x1][cv2.dilate((labels == one).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0] = 255
+    png = tmp_path / "henan_level_ordinal_lost.png"
+    Image.fromarray(cv2.cvtColor(color, cv2.COLOR_BGR2RGB)).save(png, dpi=(200, 200))
+    (form,) = _forms(extract_document(png, ExtractSettings()).to_dict())
+    assert compare_key(form["rows"][r]["cells"][0]["text"]) == "级指标"
+    got = [(compare_key(i["level1"]["text"]), compare_key(i["level3"]["text"])) for i in form["record"]["indicators"]]
+    want = [(compare_key(i["level1"]["text"]), compare_key(i["level3"]["text"])) for i in henan["record"]["indicators"]]
+    assert [g[0] for g in got] == [t[0] for t in want] and len(got) == len(want)
+
+
+def test_target_with_a_misread_operator_is_flagged(extracted):
+    """An operator read as a letter (“=61万元” → “F61万元”, a stray mark for “=”): the target's number and
+    operator are unknown, its cell is flagged format (a reading that merely lacks the operator cannot be told
+    from a target printed without one)."""
+    from pipeline.model import Document
+    from pipeline.performance import attach_records
+
+    doc = Document.from_dict(json.loads(json.dumps(extracted[0].to_dict())))
+    form = next(t for t in doc.tables if t.kind == "performance")
+    ind = form.record["indicators"][0]
+    r, c = ind["target"]["cell"]
+    for text, flagged in (("F61万元", True), ("±人", True), ("≥61万元", False), ("A级", False)):
+        cell = form.rows[r].cells[c]
+        cell.text, cell.reasons = text, []
+        attach_records(doc)
+        assert ("format" in cell.reasons) is flagged, text
+
+
 def test_output_validates_against_the_schema(extracted):
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads((ROOT / "models" / "schema" / "document-1.schema.json").read_text(encoding="utf-8"))
