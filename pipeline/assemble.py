@@ -351,8 +351,47 @@ def assemble(readings: list[PageReading]) -> list[Table]:
         tables.append(table)
         last = (table, pt)
     for table in tables:
+        _merge_split_columns(table)
         _drop_blank_columns(table)
     return tables
+
+
+def _merge_split_columns(table: Table, max_filled: float = 0.2) -> None:
+    """Two body columns under one header cell, the right one with no header cell of its own, one of them
+    blank in at least 80 % of the rows: one printed column cut by a stray or skewed rule in the body only
+    (a name running over it shows as 机关事业单位基本养老保险缴 | 费). Their cells are joined, left then right.
+    (Columns both filled under one label — 科目编码 over 类 | 款 | 项 — are left as they are.)"""
+    if not table.header or not table.rows:
+        return
+    c = 1
+    while c < len(table.columns):
+        own = any(c < len(r) and r[c] for r in table.header)
+        spanned = any(h.col < c < h.col + h.colspan for h in table.header_cells)
+        rows = [r for r in table.rows if c < len(r.cells)]
+        filled = [sum(bool(r.cells[k].text) for r in rows) for k in (c - 1, c)]
+        if own or not spanned or not rows or min(filled) > max_filled * len(rows):
+            c += 1
+            continue
+        for r in rows:
+            left, right = r.cells[c - 1], r.cells[c]
+            if right.text:
+                boxes = [b for b in (left.bbox, right.bbox) if b is not None]
+                left.text = left.text + right.text
+                left.ocr_score = min(left.ocr_score, right.ocr_score)  # a blank cell scores 1
+                left.reasons = list(dict.fromkeys(left.reasons + right.reasons))
+                left.alternatives = []  # they were readings of one part
+                left.bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes),
+                             max(b[2] for b in boxes), max(b[3] for b in boxes)) if boxes else None
+            right.text = ""
+        for r in table.rows:
+            del r.cells[c:c + 1]
+        del table.columns[c]
+        table.header = [row[:c] + row[c + 1:] for row in table.header]
+        for h in table.header_cells:
+            if h.col < c < h.col + h.colspan:
+                h.colspan -= 1
+            elif h.col > c:
+                h.col -= 1
 
 
 def _header_entry(h: HeaderCell) -> HeaderEntry:
@@ -361,11 +400,12 @@ def _header_entry(h: HeaderCell) -> HeaderEntry:
 
 
 def _drop_blank_columns(table: Table) -> None:
-    """A column with nothing in its header and nothing in any row is an artefact (a stray rule, a seal's
-    edge, the page border beside the table), not part of the printed table."""
+    """A column with no header cell of its own and nothing in any row is an artefact (a stray rule, a seal's
+    edge, the page border beside the table, a skewed rule crossing a column of the body only, under a
+    header cell that then spans it), not part of the printed table."""
     n = len(table.columns)
     blank = [c for c in range(n)
-             if not table.columns[c] and all(not (r[c] if c < len(r) else "") for r in table.header)
+             if all(not (r[c] if c < len(r) else "") for r in table.header)
              and all(c >= len(row.cells) or not row.cells[c].text for row in table.rows)]
     if not blank or len(blank) == n:
         return
