@@ -565,3 +565,21 @@ def test_a_document_with_a_non_utf8_file_name_exports_in_every_format(extracted_
     with open(tmp_path / "csv" / "long.csv", encoding="utf-8-sig") as f:
         assert "s04-\\xe9\\xff.pdf" in {r["document"] for r in csv.DictReader(f)}
     assert (tmp_path / "csv" / f"{odd}.tables").is_dir()
+
+
+def test_binary_garbage_starting_like_json_is_still_a_damaged_document(tmp_path):
+    """_spoil's random bytes start with “{” about once in a hundred runs: they were then taken for someone's
+    own JSON and ignored without a word (a flaky export test). Binary garbage is reported whatever its start;
+    a text JSON that is no document, and a document cut inside a character at the sniffed 400 bytes, are not
+    mistaken."""
+    from pipeline.review.corrections import is_document_file
+
+    garbage = tmp_path / "garbage.pdf.json"
+    garbage.write_bytes(b"{" + bytes(range(128, 256)) * 20)
+    assert is_document_file(garbage)
+    other = tmp_path / "notes.json"
+    other.write_text('{"rows": [1, 2], "名称": "' + "说明" * 300 + '"}', encoding="utf-8")
+    assert not is_document_file(other)
+    doc = tmp_path / "doc.pdf.json"
+    doc.write_text('{"schema": "disclosure.document/1", "x": "' + "汉" * 500 + '"}', encoding="utf-8")
+    assert is_document_file(doc)

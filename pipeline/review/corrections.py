@@ -338,6 +338,11 @@ def is_document_file(path: Path) -> bool:
     except OSError:
         return True  # unreadable: reported when loaded, never silently left out
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if e.start < len(head) - 3:  # not only a character cut by the 400-byte read: binary garbage, even
+            return True  # when it happens to start with “{” (it was ignored then, about once in a hundred)
     return SCHEMA_ID.split("/")[0].encode() in head or not text.startswith((b"{", b"["))
 
 
