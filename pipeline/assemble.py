@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 
-from .headers import HeaderCell, flatten_header, is_column_number_row
+from .headers import HeaderCell, flatten_header, is_code_column, is_column_number_row
 from .model import Cell, HeaderEntry, Row, Table
 from .performance import FORM_KIND, form_title, form_year, is_form_grid, join_form_columns, starts_form
 from .read import GridReading, PageReading, TextLine
@@ -356,11 +356,11 @@ def assemble(readings: list[PageReading]) -> list[Table]:
     return tables
 
 
-def _merge_split_columns(table: Table, max_filled: float = 0.2) -> None:
+def _merge_split_columns(table: Table, max_filled: float = 0.4) -> None:
     """Two body columns under one header cell, the right one with no header cell of its own, one of them
-    blank in at least 80 % of the rows: one printed column cut by a stray or skewed rule in the body only
-    (a name running over it shows as 机关事业单位基本养老保险缴 | 费). Their cells are joined, left then right.
-    (Columns both filled under one label — 科目编码 over 类 | 款 | 项 — are left as they are.)"""
+    blank in at least 60 % of the rows: one printed column cut by a stray or skewed rule in the body only
+    (long names running over it show as 机关事业单位基本养老保险缴 | 费). Their cells are joined, left then
+    right. (Code columns under one label — 科目编码 over 类 | 款 | 项 — and columns both filled are left.)"""
     if not table.header or not table.rows:
         return
     c = 1
@@ -369,7 +369,8 @@ def _merge_split_columns(table: Table, max_filled: float = 0.2) -> None:
         spanned = any(h.col < c < h.col + h.colspan for h in table.header_cells)
         rows = [r for r in table.rows if c < len(r.cells)]
         filled = [sum(bool(r.cells[k].text) for r in rows) for k in (c - 1, c)]
-        if own or not spanned or not rows or min(filled) > max_filled * len(rows):
+        if (own or not spanned or not rows or min(filled) > max_filled * len(rows)
+                or is_code_column(compare_key(table.columns[c]))):
             c += 1
             continue
         for r in rows:
