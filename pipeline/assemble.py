@@ -384,15 +384,7 @@ def _merge_split_columns(table: Table, max_filled: float = 0.4) -> None:
                 left.bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes),
                              max(b[2] for b in boxes), max(b[3] for b in boxes)) if boxes else None
             right.text = ""
-        for r in table.rows:
-            del r.cells[c:c + 1]
-        del table.columns[c]
-        table.header = [row[:c] + row[c + 1:] for row in table.header]
-        for h in table.header_cells:
-            if h.col < c < h.col + h.colspan:
-                h.colspan -= 1
-            elif h.col > c:
-                h.col -= 1
+        _remove_columns(table, {c})
 
 
 def _header_entry(h: HeaderCell) -> HeaderEntry:
@@ -410,9 +402,15 @@ def _drop_blank_columns(table: Table) -> None:
              and all(c >= len(row.cells) or not row.cells[c].text for row in table.rows)]
     if not blank or len(blank) == n:
         return
-    keep = [c for c in range(n) if c not in blank]
+    _remove_columns(table, set(blank))
+
+
+def _remove_columns(table: Table, drop: set[int]) -> None:
+    """Take columns out of the table: labels, header grid, header cells (one spanning a removed column
+    loses it from its span; one over removed columns only goes) and every row's cells."""
+    keep = [c for c in range(len(table.columns)) if c not in drop]
     new_index = {c: i for i, c in enumerate(keep)}
-    for h in table.header_cells:  # a header cell spanning a dropped column loses it from its span
+    for h in table.header_cells:
         first = next((c for c in range(h.col, h.col + h.colspan) if c in new_index), None)
         h.colspan = sum(c in new_index for c in range(h.col, h.col + h.colspan))
         h.col = new_index[first] if first is not None else -1

@@ -76,7 +76,7 @@ def check_table_header(table: Table, template: Template | None, vocabulary: list
     if not entries:
         return
     specs = template.columns if template is not None and template.columns else vocabulary
-    lanci_rows = {r for r, texts in enumerate(table.header) if is_column_number_row(texts)}
+    lanci_rows = _lanci_rows(table)
     for r in lanci_rows:
         for h in out_of_sequence([h for h in entries if h.row == r]):
             h.cell.add_reason(LANCI_SEQUENCE)
@@ -99,11 +99,15 @@ def check_table_header(table: Table, template: Template | None, vocabulary: list
         cell.review = cell.confidence < threshold or any(r in cell.reasons for r in HEADER_REASONS)
 
 
+def _lanci_rows(table: Table) -> set[int]:
+    return {r for r, texts in enumerate(table.header) if is_column_number_row(texts)}
+
+
 def splits_columns(table: Table) -> bool:
     """A ``header_split`` cut a column's own label (no labelled header cell below it): the rule that cut it
     runs down the body too, so the table's columns are split — a structural doubt. A cut spanning label with
     its sub-labels below (公务用车购置及运行维护费 over 小计 | 购置费 | 运行维护费) leaves the columns whole."""
-    lanci = {r for r, texts in enumerate(table.header) if is_column_number_row(texts)}
+    lanci = _lanci_rows(table)
     for h in table.header_cells:
         if HEADER_SPLIT not in h.cell.reasons:
             continue

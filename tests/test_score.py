@@ -38,13 +38,19 @@ def test_seed_text_cells_are_confident_and_unflagged():
     assert min(c.confidence for c in cells) >= load_model().threshold
 
 
-def test_correction_unflags_cells_flagged_only_by_the_failing_identity():
+def _row_2080505():
+    """Seed 003's 公开05表 with its 2080505 row read by OCR at 0.97 a character: (doc, table, row index, row)."""
     doc = seed_document("003")
     t5 = _t5(doc)
     ri = next(i for i, r in enumerate(t5.rows) if r.cells[0].text == "2080505")
     row = t5.rows[ri]
     for c in row.cells:
         c.ocr_score = 0.97
+    return doc, t5, ri, row
+
+
+def test_correction_unflags_cells_flagged_only_by_the_failing_identity():
+    doc, t5, ri, row = _row_2080505()
     truth = row.cells[3].text
     row.cells[3].text = "8" + truth[1:] if truth[0] != "8" else "3" + truth[1:]
     row.cells[3].ocr_score = 0.55
@@ -73,12 +79,7 @@ def test_an_identity_holding_only_within_its_tolerance_confirms_nothing():
     confidence is its OCR evidence alone, well below a cell the same sums confirm exactly."""
     from pipeline.score import cell_features
 
-    doc = seed_document("003")
-    t5 = _t5(doc)
-    ri = next(i for i, r in enumerate(t5.rows) if r.cells[0].text == "2080505")
-    row = t5.rows[ri]
-    for c in row.cells:
-        c.ocr_score = 0.97
+    doc, t5, ri, row = _row_2080505()
     validate_document(doc)
     covering = [c for c in doc.checks if (t5.id, ri, 3) in [tuple(x) for x in c.cells]]
     assert covering and all(c.ok and c.expected == pytest.approx(c.actual, abs=1e-6) for c in covering)
