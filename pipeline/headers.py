@@ -40,11 +40,30 @@ def _column_number(t: str) -> bool:
                                      and not re.search(r"[\u4e00-\u9fff]", t))
 
 
+_DECIMAL = re.compile(r"\d[.．]\d")
+
+
+def _counts_up(nonempty: list[str]) -> bool:
+    """Column numbers run 1, 2, 3 … from left to right: no decimal among them (6.4 is an amount), and of
+    three or more whole numbers at least two thirds of the neighbouring pairs go up (one misread number is
+    allowed; a body row of small whole amounts such as 6 0 0 6 6 0 is not a 栏次 row)."""
+    if any(_DECIMAL.search(t) for t in nonempty):
+        return False
+    values = [int(t) for t in nonempty if t.isdigit()]
+    if len(values) < 3:
+        return 0 not in values
+    rising = sum(b > a for a, b in zip(values, values[1:]))
+    return rising >= 2 * (len(values) - 1) / 3
+
+
 def is_column_number_row(texts: list[str]) -> bool:
     """The 栏次 row: only “栏次”, column numbers (1, 2, …) and blanks; mostly numbers or 栏次. A column
     number misread on a scan (“2” as “-” or “Z”) is still one: short marks without ideographs among at
-    least three column numbers that make three quarters of the row."""
+    least three column numbers that make three quarters of the row. The numbers must count up
+    (:func:`_counts_up`), so a row of small amounts is not taken for one."""
     nonempty = [t.strip() for t in texts if t.strip()]
+    if not _counts_up(nonempty):
+        return False
     numbers = sum(t in ("栏次", "行次") or t.isdigit() for t in nonempty)
     if bool(nonempty) and all(_column_number(t) for t in nonempty) and numbers >= max(1, len(nonempty) // 2):
         return True

@@ -12,8 +12,9 @@ from PIL import Image, ImageDraw
 
 from pipeline.extract import extract_document
 from pipeline.headercheck import HEADER_SPLIT, LANCI_SEQUENCE
+from pipeline.headers import is_column_number_row
 from pipeline.verdict import STRUCTURE
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, SAMPLES, real_pdf
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from samplegen.degrade import cjk_font  # noqa: E402
@@ -142,3 +143,23 @@ def test_born_digital_headers_are_certain():
     for t in doc.tables:
         for h in t.header_cells:
             assert t.header[h.row][h.col] == h.cell.text
+
+
+def test_a_row_of_small_amounts_is_no_column_number_row():
+    """Real Putuo unit budget: the 三公 table's one body row (6.4 0 0 6.4 · 6.4 0) looks like a 栏次 row of short
+    numbers; it was taken into the header, the table had no body and its page was reported unrecovered."""
+    doc = extract_document(real_pdf("yusuan", "putuo-fuliyuan-2024-unit.pdf"))
+    sangong = [t for t in doc.tables if "三公" in (t.title or "")]
+    assert len(sangong) == 1
+    t = sangong[0]
+    assert len(t.header) == 3
+    assert [c.text for c in t.rows[0].cells] == ["6.4", "0", "0", "6.4", "", "6.4", "0"]
+    assert not [h for h in t.header_cells if LANCI_SEQUENCE in h.cell.reasons]
+    assert not [p for p in doc.pages if p.status == "unrecovered"]
+
+
+def test_column_numbers_count_up():
+    assert is_column_number_row(["栏次", "1", "2", "3"])
+    assert is_column_number_row(["1", "2", "8", "4", "5"])  # one misread number
+    assert not is_column_number_row(["6", "0", "0", "6", "", "6", "0"])
+    assert not is_column_number_row(["6.4", "1", "2"])
