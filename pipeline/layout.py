@@ -48,6 +48,10 @@ class Grid:
     xs: list[float]
     ys: list[float]
     cells: list[GridCell] = field(default_factory=list)
+    # lines no rule was found for, inferred from the text (pipeline.textgrid): ("h", y, x0, x1) or ("v", x, y0, y1);
+    # ("x", x, y0, y1): a column line dropped because the text runs across it
+    inferred: list[tuple[str, float, float, float]] = field(default_factory=list)
+    joined: bool = False  # made of pieces the rule finder found apart (pipeline.textgrid): every cell in doubt
 
     @property
     def n_rows(self) -> int:
@@ -60,6 +64,22 @@ class Grid:
     @property
     def bbox(self) -> tuple[int, int, int, int]:
         return int(self.xs[0]), int(self.ys[0]), int(self.xs[-1]), int(self.ys[-1])
+
+    def inferred_sides(self, bbox: tuple[int, int, int, int], tol: float = 3.0) -> bool:
+        """Whether a box of this grid (a cell's) is bounded by a line inferred from the text (any box of a grid
+        joined from pieces)."""
+        if self.joined:
+            return True
+        x0, y0, x1, y1 = bbox
+        for kind, pos, lo, hi in self.inferred:
+            a, b, across = (x0, x1, (y0, y1)) if kind == "h" else (y0, y1, (x0, x1))
+            if min(b, hi) - max(a, lo) <= tol:
+                continue
+            if kind == "x" and across[0] + tol < pos < across[1] - tol:  # a line dropped runs through the box
+                return True
+            if kind != "x" and min(abs(pos - across[0]), abs(pos - across[1])) <= tol:
+                return True
+        return False
 
     def owner(self) -> dict[tuple[int, int], GridCell]:
         """Elementary (row, col) → the merged cell covering it."""
@@ -93,7 +113,7 @@ class LayoutSettings:
     # this share of its length (see _edge_ink)
     max_one_side: float = 0.5  # a short vertical piece has paper beside it (cells are padded left and right)
     # over at least half its length: the left stroke of a character has the rest of the character beside it
-    stray_column_share: float = 0.0  # see _grid_from_segments; scan_tables sets it to the scan value:
+    stray_column_share: float = 0.0  # see grid_from_segments; scan_tables sets it to the scan value:
     scan_stray_column_share: float = 0.3
     stray_min_rows: int = 8
     tall_piece_mm: float = 5.0  # a vertical piece between two rules this tall stands alone (see solid_segments)
@@ -747,12 +767,13 @@ def scan_tables(binary: np.ndarray, rule_ink: np.ndarray | None, page_w: int, pa
     on generated sealed/watermarked scans it added spurious columns.)"""
     # (a worn page's column rules survive in a few rows only: no stray-column pruning there)
     settings = replace(settings, stray_column_share=0.0 if worn else settings.scan_stray_column_share)
-    solid = find_tables(solid_segments(binary, dpi, settings, seal_mask), page_w, page_h, dpi, settings)
+    solid_segs = solid_segments(binary, dpi, settings, seal_mask)
+    solid = find_tables(solid_segs, page_w, page_h, dpi, settings)
     if rule_ink is None:
-        return solid
+        return _completed(solid, solid_segs, binary, dpi, settings, worn)
     # broken rules: the chained pass, taken where it sees more rows and keeps the solid pass's columns
-    chained = find_tables(chained_segments(binary, dpi, settings, rule_ink, seal_mask, worn), page_w, page_h, dpi,
-                          settings)
+    chained_segs = chained_segments(binary, dpi, settings, rule_ink, seal_mask, worn)
+    chained = find_tables(chained_segs, page_w, page_h, dpi, settings)
     tol = _mm(dpi, 1.0)
 
     def keeps_columns(g: Grid, o: Grid) -> bool:  # every column rule of the solid grid is in the chained one
@@ -760,7 +781,16 @@ def scan_tables(binary: np.ndarray, rule_ink: np.ndarray | None, page_w: int, pa
 
     out = _prefer(solid, chained, lambda g, o: g.n_rows > o.n_rows and keeps_columns(g, o))
     out.sort(key=lambda g: (g.ys[0], g.xs[0]))
-    return out
+    return _completed(out, solid_segs + chained_segs, binary, dpi, settings, worn)
+
+
+def _completed(grids: list[Grid], segments: list[Segment], binary: np.ndarray, dpi: int, settings: LayoutSettings,
+               worn: bool) -> list[Grid]:
+    """Rows and columns whose rules were lost, inferred from the text (:mod:`pipeline.textgrid`), on a worn page
+    (a low-contrast photocopy, ``CleanPage.worn``). Other pages are left as they are."""
+    from .textgrid import complete_tables
+
+    return complete_tables(grids, segments, binary, dpi, settings) if worn else grids
 
 
 def _ink_cover(binary: np.ndarray, x: int, y: int, w: int, h: int, vertical: bool) -> float:
@@ -820,7 +850,7 @@ def find_tables(segments: list[Segment], page_w: int, page_h: int, dpi: int,
     for lab, segs in groups.items():
         if lab == 0:
             continue
-        g = _grid_from_segments(segs, dpi, settings)
+        g = grid_from_segments(segs, dpi, settings)
         if g is None:
             continue
         x0, y0, x1, y1 = g.bbox
@@ -831,7 +861,7 @@ def find_tables(segments: list[Segment], page_w: int, page_h: int, dpi: int,
     return grids
 
 
-def _grid_from_segments(segs: list[Segment], dpi: int, settings: LayoutSettings) -> Grid | None:
+def grid_from_segments(segs: list[Segment], dpi: int, settings: LayoutSettings) -> Grid | None:
     tol = _mm(dpi, settings.snap_mm)
     hs = [(s.y0 if s.y0 == s.y1 else (s.y0 + s.y1) / 2, min(s.x0, s.x1), max(s.x0, s.x1)) for s in segs if s.horizontal]
     vs = [((s.x0 + s.x1) / 2, min(s.y0, s.y1), max(s.y0, s.y1)) for s in segs if not s.horizontal]

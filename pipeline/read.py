@@ -442,6 +442,9 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
             stacked = [t for t, _, _ in parts if t]
             cells[key] = Reading(text, score, alts, reasons, n_lines=len(lines), parts=parts,
                                  lines=stacked if len(stacked) > 1 else [], margins=margins.get((gi, key)))
+        for cell in g.cells:  # a side of the cell inferred from the text (pipeline.textgrid), not ruled
+            if g.inferred and (cell.row, cell.col) in cells and g.inferred_sides(cell.bbox, tol=max(2.0, dpi / 50)):
+                cells[(cell.row, cell.col)].reasons.append("rule_missing")
         readings.append(GridReading(g, cells))
     lines_out = [TextLine(clean_cell_text(results[i].text), box, results[i].min_score)
                  for box, i in outside_boxes if results[i].text.strip()]

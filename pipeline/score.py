@@ -22,7 +22,9 @@ from a text layer with reason ``format``, or with reason ``text_conflict``, has 
 contradicts its page's decoded text layer), ``rows_merged`` (a form row holding the values of several rows
 stacked, :mod:`pipeline.performance`), ``near_miss`` (a ``low_ocr`` reading in an identity that holds only
 within its tolerance: a misread last digit passes the 尾差) or ``format`` (text where an amount belongs, a
-line number breaking its column's count) is always flagged; otherwise ``cell.review = confidence < threshold``.
+line number breaking its column's count) is always flagged; a cell with reason ``rule_missing`` (a side of it
+inferred, no rule seen: :mod:`pipeline.textgrid`, split merged amounts) has at most :data:`RULE_MISSING_CAP`
+unless an identity confirms a cell of its row; otherwise ``cell.review = confidence < threshold``.
 """
 from __future__ import annotations
 
@@ -49,7 +51,8 @@ FORCED_REVIEW = ("ambiguous", "check_failed", "structure", "text_conflict", "row
 NEAR_MISS = "near_miss"  # an OCR reading below low_ocr in an identity that holds only within its tolerance
 
 
-TEXT_LAYER_FORMAT_CAP = 0.5  # confidence of a text-layer cell that is not a well-formed amount where one belongs
+TEXT_LAYER_FORMAT_CAP = 0.5
+RULE_MISSING_CAP = 0.5  # a cell bounded by a line inferred from the text, in a row no identity confirms  # confidence of a text-layer cell that is not a well-formed amount where one belongs
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,7 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
     forms = {t.id for t in doc.tables if t.kind == "performance"}
     near = {tuple(ref) for chk in doc.checks if chk.ok and chk.table not in forms and _near_miss(chk)
             for ref in chk.cells}
+    confirmed_rows = {(tid, ri) for (tid, ri, _), x in feats.items() if x["confirmed1"] or x["confirmed2"]}
     for t, ri, ci, cell in doc.cells():
         if NEAR_MISS in cell.reasons:
             cell.reasons.remove(NEAR_MISS)
@@ -164,5 +168,9 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
             # a text layer does not misprint: a malformed amount read from one means a lying font map; an OCR
             # reading its decoded text layer contradicts is one of two witnesses that disagree
             p = min(p, TEXT_LAYER_FORMAT_CAP)
+        if "rule_missing" in cell.reasons and (t.id, ri) not in confirmed_rows:
+            # a side of the cell inferred from the text (no rule seen): the row is trusted once an identity
+            # confirms one of its cells, else the cell waits for review
+            p = min(p, RULE_MISSING_CAP)
         cell.confidence = p
         cell.review = p < model.threshold or any(r in cell.reasons for r in FORCED_REVIEW)

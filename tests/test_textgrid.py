@@ -1,0 +1,114 @@
+"""Grid completion from the text (pipeline.textgrid): a real 收入决算表 rendered at 150 dpi as a worn
+photocopy with body row rules and a column rule erased — rows and the column come back from how the text
+lines up, and the cells they bound are doubted until an identity confirms their row."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from pipeline.ingest import IngestSettings, open_document
+from pipeline.layout import chained_segments, find_tables, scan_tables
+from pipeline.model import Cell, Check, Document, Row, Table
+from pipeline.preprocess import PreprocessSettings, preprocess_page
+from pipeline.score import score_document
+from tests.conftest import REAL
+from tests.scan_damage import photocopy, render_pdf_page
+
+PDF = REAL / "juesuan" / "putuo-shehuigongzuo-2024-juesuan.pdf"
+DPI = 150
+
+
+@pytest.fixture(scope="module")
+def reference():
+    if not PDF.exists():
+        pytest.skip(f"{PDF} not available")
+    page = next(p for p in open_document(PDF, IngestSettings(dpi=DPI)).pages() if p.number == 6)
+    grids = find_tables(page.rules or [], page.width, page.height, page.dpi)
+    assert [(g.n_rows, g.n_cols) for g in grids] == [(14, 9)]
+    return grids[0]
+
+
+def _erase(rgb: np.ndarray, ref, rows: list[int], col: int, from_row: int) -> np.ndarray:
+    """Paper over the row rules ``rows`` (whole width) and the column rule ``col`` below row ``from_row``."""
+    out = rgb.copy()
+    x0, x1 = int(ref.xs[0]) + 3, int(ref.xs[-1]) - 3
+    for r in rows:
+        y = int(round(ref.ys[r]))
+        out[y - 3:y + 4, x0:x1] = 255
+    x = int(round(ref.xs[col]))
+    out[int(ref.ys[from_row]) + 3:int(ref.ys[-1]) - 3, x - 3:x + 4] = 255
+    return out
+
+
+def test_rows_and_a_column_without_rules_come_from_the_text(reference):
+    ref = reference
+    body = list(range(6, 13, 2))  # every other body row rule gone: those rows are two printed rows each
+    rgb = _erase(render_pdf_page(PDF, 5, DPI), ref, body, col=3, from_row=0)
+    clean = preprocess_page(cv2.cvtColor(photocopy(rgb, DPI, np.random.default_rng(3), contrast=0.35), cv2.COLOR_RGB2BGR),
+                            PreprocessSettings(dpi=DPI))
+    h, w = clean.gray.shape
+    assert clean.worn
+    # the rule finder alone sees fewer rows (and misses the column below the header)
+    ruled = find_tables(chained_segments(clean.binary, DPI, rule_ink=clean.rule_ink, worn=True), w, h, DPI)
+    assert [(g.n_rows, g.n_cols) for g in ruled] != [(14, 9)]
+    grids = scan_tables(clean.binary, clean.rule_ink, w, h, DPI, seal_mask=clean.colourless_seals, worn=clean.worn)
+    assert [(g.n_rows, g.n_cols) for g in grids] == [(14, 9)]
+    got = grids[0]
+    assert max(abs(a - b) for a, b in zip(ref.ys, got.ys)) <= 8  # px at 150 dpi: midway between text lines
+    assert max(abs(a - b) for a, b in zip(ref.xs, got.xs)) <= 8
+    inferred_h = sorted(p for k, p, _, _ in got.inferred if k == "h")
+    assert len(inferred_h) == len(body) and all(abs(a - ref.ys[r]) <= 8 for a, r in zip(inferred_h, body))
+    assert [abs(p - ref.xs[3]) <= 8 for k, p, _, _ in got.inferred if k == "v"] == [True]
+    # cells bounded by an inferred line say so; the rest of the table does not
+    doubted = {(c.row, c.col) for c in got.cells if got.inferred_sides(c.bbox)}
+    assert {(5, 0), (6, 0), (12, 8), (13, 3), (10, 3)} <= doubted
+    assert not {(1, 0), (3, 8), (4, 1)} & doubted
+
+
+def test_cells_bounded_by_an_inferred_line_wait_for_an_identity():
+    """rule_missing: reviewed unless an identity confirms a cell of its row."""
+    def cell(text, value, reasons=()):
+        return Cell(text=text, value=value, ocr_score=0.999, reasons=list(reasons))
+
+    t = Table(id="t1", columns=["a", "b", "c"], pages=[1], rows=[
+        Row(page=1, cells=[cell("1.00", 1.0, ["rule_missing"]), cell("2.00", 2.0, ["rule_missing"]),
+                           cell("3.00", 3.0, ["rule_missing"])]),
+        Row(page=1, cells=[cell("4.00", 4.0, ["rule_missing"]), cell("5.00", 5.0, ["rule_missing"]),
+                           cell("9.00", 9.0, ["rule_missing"])]),
+    ])
+    doc = Document(source_path="x.pdf", sha256="0", page_count=1, tables=[t])
+    doc.checks = [Check(rule="row", table="t1", ok=True, expected=9.0, actual=9.0, tolerance=0.01,
+                        cells=[("t1", 1, 0), ("t1", 1, 1), ("t1", 1, 2)])]
+    score_document(doc)
+    assert all(c.review for c in t.rows[0].cells)  # no identity covers the first row
+    assert not any(c.review for c in t.rows[1].cells)
+
+
+def _piece(ref, c0: int, c1: int):
+    """The part of the reference grid between its column lines c0 and c1, as the rule finder would give a piece."""
+    from pipeline.layout import Grid, GridCell
+
+    xs, ys = ref.xs[c0:c1 + 1], ref.ys
+    cells = [GridCell(r, c, 1, 1, (int(xs[c]), int(ys[r]), int(xs[c + 1]), int(ys[r + 1])))
+             for r in range(len(ys) - 1) for c in range(len(xs) - 1)]
+    return Grid(xs=list(xs), ys=list(ys), cells=cells)
+
+
+def test_pieces_of_one_table_are_joined_and_doubted(reference):
+    """The code column and the amount columns found apart (the name column's rules lost between them): one
+    grid over the three, the name column back between them, every cell in doubt (``joined``)."""
+    from pipeline.layout import LayoutSettings
+    from pipeline.textgrid import complete_tables
+
+    ref = reference
+    rgb = render_pdf_page(PDF, 5, DPI)
+    clean = preprocess_page(cv2.cvtColor(photocopy(rgb, DPI, np.random.default_rng(4), contrast=0.35),
+                                         cv2.COLOR_RGB2BGR), PreprocessSettings(dpi=DPI))
+    pieces = [_piece(ref, 0, 1), _piece(ref, 2, 9)]
+    grids = complete_tables(pieces, [], clean.binary, DPI, LayoutSettings())
+    assert len(grids) == 1
+    got = grids[0]
+    assert got.joined and (got.n_rows, got.n_cols) == (14, 9)
+    assert max(abs(a - b) for a, b in zip(ref.xs, got.xs)) <= 2
+    assert all(got.inferred_sides(c.bbox) for c in got.cells)
