@@ -45,7 +45,9 @@ class TextGridSettings:
     max_header_bands: int = 5  # bands at the top a gutter may be crossed by (header labels spanning columns)
     min_gutter_bands: int = 3  # bands below the header a gutter runs through ...
     min_side_share: float = 0.15  # ... with text on each side of it in this share of them (and two at least)
-    region_gap_mm: float = 90.0  # grids side by side this close, overlapping in height, are one table's pieces
+    region_gap_mm: float = 90.0  # grids side by side this close, overlapping in height, are one table's pieces;
+    stack_gap_mm: float = 10.0  # so are grids one above the other this close sharing half their width, and
+    # grids whose boxes overlap
     below_pitch: float = 1.8  # a text row below a region, this many row pitches below it, continues the table
 
 
@@ -196,8 +198,11 @@ def _paper_runs(used: np.ndarray) -> list[tuple[int, int]]:
 
 def _regions(grids: list, dpi: int, settings: TextGridSettings) -> list[list]:
     """Grids grouped into tables: pieces side by side (or one inside the other's height) overlapping in
-    height by half the lower one, at most ``region_gap_mm`` apart, are one table (grown piece by piece)."""
+    height by half the lower one, at most ``region_gap_mm`` apart, pieces one above the other sharing half
+    the narrower one's width at most ``stack_gap_mm`` apart, and pieces whose boxes overlap are one table
+    (grown piece by piece)."""
     gap = _mm(dpi, settings.region_gap_mm)
+    stack_gap = _mm(dpi, settings.stack_gap_mm)
     groups = [[g] for g in grids]
     boxes = [list(g.bbox) for g in grids]
     merged = True
@@ -209,7 +214,10 @@ def _regions(grids: list, dpi: int, settings: TextGridSettings) -> list[list]:
                 bx0, by0, bx1, by1 = boxes[j]
                 overlap = min(ay1, by1) - max(ay0, by0)
                 apart = max(ax0, bx0) - min(ax1, bx1)
-                if overlap >= 0.5 * min(ay1 - ay0, by1 - by0) and apart <= gap:
+                side_by_side = overlap >= 0.5 * min(ay1 - ay0, by1 - by0) and apart <= gap
+                # one above the other, cut apart by a lost row rule (or overlapping)
+                stacked = -apart >= 0.5 * min(ax1 - ax0, bx1 - bx0) and -overlap <= stack_gap
+                if side_by_side or stacked or (overlap > 0 and apart < 0):
                     groups[i] += groups.pop(j)
                     boxes[i] = [min(ax0, bx0), min(ay0, by0), max(ax1, bx1), max(ay1, by1)]
                     boxes.pop(j)

@@ -85,19 +85,23 @@ def test_cells_bounded_by_an_inferred_line_wait_for_an_identity():
     assert not any(c.review for c in t.rows[1].cells)
 
 
-def _piece(ref, c0: int, c1: int):
-    """The part of the reference grid between its column lines c0 and c1, as the rule finder would give a piece."""
+def _piece(ref, c0: int, c1: int, r0: int = 0, r1: int | None = None):
+    """The part of the reference grid between its column lines c0 and c1 (row lines r0 and r1), as the rule
+    finder would give a piece."""
     from pipeline.layout import Grid, GridCell
 
-    xs, ys = ref.xs[c0:c1 + 1], ref.ys
+    xs, ys = ref.xs[c0:c1 + 1], ref.ys[r0:None if r1 is None else r1 + 1]
     cells = [GridCell(r, c, 1, 1, (int(xs[c]), int(ys[r]), int(xs[c + 1]), int(ys[r + 1])))
              for r in range(len(ys) - 1) for c in range(len(xs) - 1)]
     return Grid(xs=list(xs), ys=list(ys), cells=cells)
 
 
-def test_pieces_of_one_table_are_joined_and_doubted(reference):
-    """The code column and the amount columns found apart (the name column's rules lost between them): one
-    grid over the three, the name column back between them, every cell in doubt (``joined``)."""
+@pytest.mark.parametrize("pieces", [[(0, 1), (2, 9)], [(0, 9, 0, 7), (0, 1, 8, 14), (2, 9, 9, 14)]],
+                         ids=["side_by_side", "stacked"])
+def test_pieces_of_one_table_are_joined_and_doubted(reference, pieces):
+    """The code column and the amount columns found apart (the name column's rules lost between them), or
+    the table cut in two across a lost row rule as well: one grid over the pieces, the name column and the
+    row back between them, every cell in doubt (``joined``)."""
     from pipeline.layout import LayoutSettings
     from pipeline.textgrid import complete_tables
 
@@ -105,8 +109,7 @@ def test_pieces_of_one_table_are_joined_and_doubted(reference):
     rgb = render_pdf_page(PDF, 5, DPI)
     clean = preprocess_page(cv2.cvtColor(photocopy(rgb, DPI, np.random.default_rng(4), contrast=0.35),
                                          cv2.COLOR_RGB2BGR), PreprocessSettings(dpi=DPI))
-    pieces = [_piece(ref, 0, 1), _piece(ref, 2, 9)]
-    grids = complete_tables(pieces, [], clean.binary, DPI, LayoutSettings())
+    grids = complete_tables([_piece(ref, *p) for p in pieces], [], clean.binary, DPI, LayoutSettings())
     assert len(grids) == 1
     got = grids[0]
     assert got.joined and (got.n_rows, got.n_cols) == (14, 9)
