@@ -122,6 +122,11 @@ class LayoutSettings:
     coverage: float = 0.5  # share of a cell side a rule must cover to separate two cells
     min_table_mm: float = 15.0
     min_cell_mm: float = 3.0  # a column or row closed by the rules' extent alone is at least this wide
+    # a cell spanning a boundary that this share of the rows have is split there when print lies on both
+    # sides (at least ``split_min_ink`` pixels each) and none within ``split_gap_mm`` of it (scans)
+    split_min_rows: float = 0.6
+    split_min_ink: int = 20
+    split_gap_mm: float = 0.8
     line_window_mm: float = 10.0  # line filter: ink averaged along this length of a candidate rule ...
     line_side_mm: float = 0.5  # ... minus the same average this far to either side (text lines have ink there)
     line_response: float = 0.3  # a rule: at least this much more ink along the line than beside it
@@ -781,7 +786,10 @@ def scan_tables(binary: np.ndarray, rule_ink: np.ndarray | None, page_w: int, pa
 
     out = _prefer(solid, chained, lambda g, o: g.n_rows > o.n_rows and keeps_columns(g, o))
     out.sort(key=lambda g: (g.ys[0], g.xs[0]))
-    return _completed(out, solid_segs + chained_segs, binary, dpi, settings, worn)
+    grids = _completed(out, solid_segs + chained_segs, binary, dpi, settings, worn)
+    for g in grids:
+        split_cells_at_gaps(g, binary, dpi, settings)
+    return grids
 
 
 def _completed(grids: list[Grid], segments: list[Segment], binary: np.ndarray, dpi: int, settings: LayoutSettings,
@@ -791,6 +799,54 @@ def _completed(grids: list[Grid], segments: list[Segment], binary: np.ndarray, d
     from .textgrid import complete_tables
 
     return complete_tables(grids, segments, binary, dpi, settings) if worn else grids
+
+
+def split_cells_at_gaps(grid: Grid, binary: np.ndarray, dpi: int, settings: LayoutSettings = LayoutSettings()
+                        ) -> None:
+    """A cell of one row spanning a column boundary that most rows of the table have, with print on both
+    sides of it and none near it, is two cells whose rule was lost in this row (under a streak, a seal or
+    a worn patch): 31 | 0.00 read as one cell "310.00" otherwise. A label spanning columns crosses the
+    boundary or sits on one side of it, and stays whole."""
+    own = grid.owner()
+    nr, nc = grid.n_rows, grid.n_cols
+    walled = [sum(own.get((r, c - 1)) is not own.get((r, c)) for r in range(nr)) for c in range(nc + 1)]
+    near = _mm(dpi, settings.split_gap_mm)
+    thin = max(2, _mm(dpi, 0.5))
+    inset = max(2, dpi // 60)
+    cells = []
+    for cell in grid.cells:
+        cuts = [c for c in range(cell.col + 1, cell.col + cell.colspan)
+                if cell.rowspan == 1 and walled[c] >= settings.split_min_rows * nr]
+        pieces = []
+        start = cell.col
+        for c in cuts:
+            x = int(round(grid.xs[c]))
+            y0, y1 = cell.bbox[1] + inset, cell.bbox[3] - inset
+            xa, xb = int(grid.xs[start]) + inset, int(grid.xs[min(c + 1, nc)]) - inset
+            if y1 - y0 < 4 or x - near <= xa or x + near >= xb:
+                continue
+            crop = (binary[y0:y1, xa:xb] > 0).astype(np.uint8)
+            left, right = crop[:, :x - near - xa], crop[:, x + near - xa:]
+            # print at the boundary: any stroke reaching into the band around it, except what is left of the
+            # lost rule (pieces at most 0.5 mm wide inside the band: a broken stretch, dots)
+            n, _, stats, _ = cv2.connectedComponentsWithStats(crop, connectivity=8)
+            lo, hi = x - near - xa, x + near - xa
+            crossing = any(stats[k, 0] < hi and stats[k, 0] + stats[k, 2] > lo
+                           and not (stats[k, 0] >= lo and stats[k, 0] + stats[k, 2] <= hi and stats[k, 2] <= thin)
+                           for k in range(1, n))
+            if (int(left.sum()) >= settings.split_min_ink and int(right.sum()) >= settings.split_min_ink
+                    and not crossing):
+                pieces.append((start, c))
+                start = c
+        if not pieces:
+            cells.append(cell)
+            continue
+        pieces.append((start, cell.col + cell.colspan))
+        for a, b in pieces:
+            cells.append(GridCell(cell.row, a, 1, b - a, (int(grid.xs[a]), cell.bbox[1], int(grid.xs[b]),
+                                                          cell.bbox[3])))
+    cells.sort(key=lambda k: (k.row, k.col))
+    grid.cells = cells
 
 
 def _ink_cover(binary: np.ndarray, x: int, y: int, w: int, h: int, vertical: bool) -> float:

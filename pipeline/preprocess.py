@@ -15,7 +15,7 @@ digits under a seal are the scanner's own pixels.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -78,6 +78,20 @@ class PreprocessSettings:
     bow_min_rule: float = 0.25  # a rule measured: at least this share of the page's width (height)
     bow_min_rules: int = 4  # this many such rules are needed to measure the page
     bow_min_px: float = 1.5  # the page is remapped when its rules drift across by more than this
+    # scanner streaks (dust or a scratch on the glass): a thin dark line straight down the whole scan, in the
+    # scanner's frame, through the margins where nothing is printed. Found before deskew, painted out from
+    # the paper (or print) on either side of it.
+    streaks: bool = True
+    streak_max_mm: float = 1.2  # at most this wide
+    streak_min_cover: float = 0.85  # dark along at least this share of the page height ...
+    streak_margin_cover: float = 0.7  # ... and of the top and the bottom margin bands (where rules never run)
+    streak_margin: float = 0.05  # those bands: this share of the page height at either end
+    streak_contrast: int = 40  # darker than the paper by this many grey levels
+    streak_smooth_mm: float = 8.0  # print under a streak shorter than this is closed over (the dust's envelope)
+    streak_step: float = 0.5  # the streak's darkness changing by more than this factor within a millimetre:
+    # print under it (a column rule the streak runs along), not the dust
+    streak_margin_ink: float = 0.03  # margin bands with more print than this share besides the streaks: an
+    streak_ink_contrast: int = 100  # image cut to its table (print: darker than the paper by this much)
 
 
 @dataclass
@@ -92,6 +106,8 @@ class CleanPage:
     worn: bool = False  # a low-contrast photocopy, stretched (``stretch_contrast``): its rules are worn too
     colourless_seals: np.ndarray | None = None  # bool, seals found by their ring (no red): their strokes are
     # still ink in ``binary`` (a bi-level scan's black dither), so layout keeps short rule pieces out of them
+    streaks: list[tuple[int, int]] = field(default_factory=list)  # scanner streaks painted out: column
+    # ranges [x0, x1) of the raw scan (before deskew)
 
 
 def mm_px(mm: float, dpi: int) -> float:
@@ -504,11 +520,142 @@ def stretch_contrast(color: np.ndarray, value: np.ndarray, settings: PreprocessS
     return out, cv2.max(cv2.max(out[..., 0], out[..., 1]), out[..., 2]), gain
 
 
+def find_streaks(value: np.ndarray, settings: PreprocessSettings) -> list[tuple[int, int]]:
+    """Scanner streaks of a raw scan (channel maximum, scanner frame) as column ranges [x0, x1).
+
+    A streak runs straight down the whole image: dark in nearly every row of a narrow run of columns, the
+    top and bottom margins included, with paper on both sides. A table's column rule stops at the table
+    (margins stay blank) and on a skewed page leans across columns; a black scanner border touches the
+    edge. Both are kept."""
+    h, w = value.shape
+    if h < 50 or w < 50:
+        return []
+    paper = float(np.percentile(value[::8, ::8], settings.paper_percentile))
+    dark = value < paper - settings.streak_contrast
+    # a pixel counts when it is dark or its neighbour across is (a 1-px wobble of the scan line)
+    dark = dark | np.roll(dark, 1, axis=1) & np.roll(dark, -1, axis=1)
+    cover = dark.mean(axis=0)
+    band = max(1, int(round(settings.streak_margin * h)))
+    top, bottom = dark[:band].mean(axis=0), dark[h - band:].mean(axis=0)
+    line = (cover >= settings.streak_min_cover) & (top >= settings.streak_margin_cover) \
+        & (bottom >= settings.streak_margin_cover)
+    if not line.any():
+        return []
+    # an image cut to its table (no blank margins) has rules running from edge to edge: no streak is told
+    # from them there. The margin bands of a page hold little ink besides the streaks themselves.
+    off = ~cv2.dilate(line.astype(np.uint8)[None, :], np.ones((1, 9), np.uint8))[0].astype(bool)
+    ink = value < paper - settings.streak_ink_contrast  # print proper, not the light watermark
+    page_edges_printed = max(float(ink[:band][:, off].mean()), float(ink[h - band:][:, off].mean())) \
+        > settings.streak_margin_ink
+    max_w = max(2, int(round(mm_px(settings.streak_max_mm, settings.dpi))))
+    edge = max_w + 2
+    streaks = []
+    x = 0
+    while x < w:
+        if not line[x]:
+            x += 1
+            continue
+        x0 = x
+        while x < w and line[x]:
+            x += 1
+        x1 = x
+        # the faint anti-aliased edges: columns beside the run, dark in the margins too (a column rule
+        # that the streak runs along is dark only within its table: it is left alone)
+        def edge_of(x: int) -> bool:
+            return top[x] >= settings.streak_margin_cover / 2 and bottom[x] >= settings.streak_margin_cover / 2
+
+        while x0 > 0 and edge_of(x0 - 1):
+            x0 -= 1
+        while x1 < w and edge_of(x1):
+            x1 += 1
+        if x1 - x0 <= max_w and x0 >= edge and x1 <= w - edge and not page_edges_printed:
+            # paper on both sides in the margins: the columns just beyond are light there
+            if not edge_of(max(0, x0 - 3)) and not edge_of(min(w - 1, x1 + 2)):
+                streaks.append((x0, x1))
+    return streaks
+
+
+def _along(values: np.ndarray, op, length: int) -> np.ndarray:
+    """``op`` (cv2.dilate / cv2.erode / cv2.blur) along a column of values, over ``length`` rows."""
+    column = values.astype(np.float32).reshape(-1, 1)
+    if op is cv2.blur:
+        return cv2.blur(column, (1, length), borderType=cv2.BORDER_REPLICATE).ravel()
+    return op(column, np.ones((length, 1), np.uint8), borderType=cv2.BORDER_REPLICATE).ravel()
+
+
+def streak_transmission(ratio: np.ndarray, settings: PreprocessSettings) -> np.ndarray:
+    """The share of light the dust lets through along a streak, from ``ratio`` (scan over the paper beside
+    it, row by row). Print under the streak only darkens, so the dust's transmission is the upper envelope:
+    strokes crossing the streak (short dips) are closed over. A rule the streak runs along is a long dip
+    with abrupt ends (the table's top and bottom), unlike the dust's slow waver: it is bridged from its
+    ends."""
+    h = ratio.shape[0]
+    smooth = _along(ratio, cv2.blur, _odd(mm_px(1.0, settings.dpi)))
+    span = _odd(mm_px(settings.streak_smooth_mm, settings.dpi))
+    envelope = _along(_along(smooth, cv2.dilate, span), cv2.erode, span)
+    d = max(2, int(round(mm_px(0.6, settings.dpi))))
+    rows = np.arange(h)
+    before = envelope[np.clip(rows - d, 0, h - 1)]
+    after = envelope[np.clip(rows + d, 0, h - 1)]
+    drops = np.flatnonzero((after < settings.streak_step * before) & (rows >= d))
+    rises = np.flatnonzero((after * settings.streak_step > before) & (rows < h - d))
+    out = envelope.copy()
+    y = 0
+    for start in drops:
+        if start < y:
+            continue
+        ends = rises[rises > start]
+        if not len(ends):
+            break
+        end = int(ends[0])
+        while end + 1 in rises:  # the whole rise: the rule's end, then the dust's level again
+            end += 1
+        a, b = max(0, start - d), min(h - 1, end + d)
+        out[a:b + 1] = np.interp(np.arange(a, b + 1), [a, b], [envelope[a], envelope[b]])
+        y = end + 1
+    return np.clip(out, 0.05, 1.0)
+
+
+def paint_out_streaks(color: np.ndarray, streaks: list[tuple[int, int]], settings: PreprocessSettings
+                      ) -> np.ndarray:
+    """Undo each streak as the scanner made it: the dust lets through a share ``T(y)`` of the light in the
+    columns it covers, so the page under it is the scan divided by ``T`` (:func:`streak_transmission`).
+    Paper under the streak comes back paper; print under it (a rule it runs along, a stroke it crosses)
+    comes back dark."""
+    if not streaks:
+        return color
+    out = color.copy()
+    h, w = color.shape[:2]
+    value = color.max(axis=2).astype(np.float32) if color.ndim == 3 else color.astype(np.float32)
+    paper = float(np.percentile(value[::8, ::8], settings.paper_percentile))
+    rows = np.arange(h, dtype=np.float32)
+    for x0, x1 in streaks:
+        left, right = max(0, x0 - 2), min(w - 1, x1 + 1)
+        clear = np.minimum(value[:, left], value[:, right]) >= paper - settings.streak_contrast / 2
+        if clear.sum() < h * 0.2:
+            continue
+        reference = np.maximum((value[:, left] + value[:, right]) / 2.0, 1.0)
+        for x in range(x0, x1):
+            ratio = np.clip(value[:, x] / reference, 0.0, 1.0)
+            ratio = np.interp(rows, rows[clear], ratio[clear])  # beside print the ratio says nothing
+            transmission = streak_transmission(ratio, settings)
+            column = color[:, x].astype(np.float32)
+            lifted = column / (transmission[:, None] if column.ndim == 2 else transmission)
+            out[:, x] = np.clip(lifted + 0.5, 0, 255).astype(np.uint8)
+    return out
+
+
 def preprocess_page(image_bgr: np.ndarray, settings: PreprocessSettings = PreprocessSettings()) -> CleanPage:
-    """Deskew the page, suppress red seals and the grey watermark (keeping masks), binarise."""
+    """Paint out scanner streaks, deskew the page, suppress red seals and the grey watermark (keeping
+    masks), binarise."""
     color = _as_bgr(image_bgr)
     b, g, r = cv2.split(color)
     value = cv2.max(cv2.max(b, g), r)
+    streaks = find_streaks(value, settings) if settings.streaks else []
+    if streaks:
+        color = paint_out_streaks(color, streaks, settings)
+        b, g, r = cv2.split(color)
+        value = cv2.max(cv2.max(b, g), r)
     stretched = stretch_contrast(color, value, settings)
     contrast_gain = 1.0
     if stretched is not None:
@@ -569,4 +716,4 @@ def preprocess_page(image_bgr: np.ndarray, settings: PreprocessSettings = Prepro
     binary = np.where(cleaned < settings.ink_threshold, 255, 0).astype(np.uint8)
     return CleanPage(gray=cleaned, binary=binary, seal_mask=seal_mask, watermark_mask=watermark_mask,
                      skew=skew, color=color, rule_ink=rule_ink, worn=stretched is not None,
-                     colourless_seals=ring_seals)
+                     colourless_seals=ring_seals, streaks=streaks)

@@ -211,8 +211,26 @@ def test_old_profiles_scan_as_before(pages):
     no grey conversion, no bow, no rule gaps beyond the short ones."""
     clean, targets = pages[200]
     out, info = degrade_page(clean, PROFILES["seal_watermark200"], np.random.default_rng(2), targets, "卫生健康委")
-    assert "bow" not in info and "photocopy" not in info and "rule_gaps" not in info
+    assert "bow" not in info and "photocopy" not in info and "rule_gaps" not in info and "streaks" not in info
     assert (out[..., 0].astype(int) - out[..., 1]).max() > 60  # the seal is still red
+
+
+def test_streaks_run_down_the_whole_scan(pages):
+    """streaks200: one to three thin dark lines straight down the scan (margins included), where the info says,
+    whatever the page's skew."""
+    clean, targets = pages[200]
+    profile = quiet("streaks200", skew_max_deg=1.2)
+    out, info = degrade_page(clean, profile, np.random.default_rng(4), targets, "卫生健康委")
+    assert 1 <= len(info["streaks"]) <= 3
+    value = out.max(axis=2).astype(int)
+    h = value.shape[0]
+    for streak in info["streaks"]:
+        x = int(round(streak["x_px"]))
+        assert 0.12 * 25.4 / 200 <= streak["width_px"] * 25.4 / 200 <= 0.45 + 1e-6
+        line = value[:, x - 1:x + 2].min(axis=1)
+        beside = value[:, x + 12]
+        assert (line < beside - 25).mean() > 0.9  # darker than the page beside it almost all the way down
+        assert (line[: h // 20] < 215).all() and (line[-h // 20:] < 215).all()  # through both margins
 
 
 @pytest.mark.browser

@@ -84,6 +84,11 @@ class DegradeProfile:
     bow_mm: float = 0.0  # the page bows: rules sag by up to this much in the middle (both directions)
     bilevel: bool = False  # 1-bit scan: the grey page ordered-dithered (Bayer 8×8)
     dense_rows: bool = False  # generator only: tight rows (small font, little padding)
+    # scanner streaks: dust or a scratch on the glass draws thin dark lines down the whole scan, in the scanner's
+    # frame (straight up and down however the page lies), over rules, digits and margins alike
+    streaks: tuple[int, int] = (0, 0)  # how many per page, drawn from this range
+    streak_mm: tuple[float, float] = (0.12, 0.45)  # their width
+    streak_gray: tuple[int, int] = (30, 150)  # their darkest grey level
 
     @property
     def storage(self) -> str:
@@ -127,6 +132,11 @@ PROFILES: dict[str, DegradeProfile] = {
             faded_rules=0.3, broken_rules=1.5, watermark=True, seals=2, half_seal=True, bilevel=True,
             seal_opacity=(0.8, 1.0),
         ),
+        # a sheet-fed scan with dirty glass: one to three dark streaks down every page, through the tables
+        DegradeProfile(
+            name="streaks200", dpi=200, skew_max_deg=1.2, noise_sigma=4.0, jpeg_quality=85,
+            paper_tint=(250, 248, 240), watermark=True, seals=1, half_seal=True, streaks=(1, 3),
+        ),
         # dense rows skewed 2–3° either way on a slightly bowed page
         DegradeProfile(
             name="skew3", dpi=200, skew_min_deg=2.0, skew_max_deg=3.0, bow_mm=1.8, blur_sigma=0.6,
@@ -168,6 +178,7 @@ class DegradeInfo:
     photocopy: dict | None = None  # contrast, paper level, toner
     rule_gaps: dict | None = None  # share of each rule's length cut (min / mean / max)
     bow: dict | None = None  # dx_px, dy_px: sag of vertical / horizontal rules in the middle of the page
+    streaks: list[dict] | None = None  # x_px, width_px, gray of each scanner streak
 
     def to_dict(self) -> dict:
         d = {
@@ -177,7 +188,7 @@ class DegradeInfo:
             "seals": [s.to_dict() for s in self.seals],
             "watermark": self.watermark,
         }
-        for key in ("photocopy", "rule_gaps", "bow"):
+        for key in ("photocopy", "rule_gaps", "bow", "streaks"):
             if getattr(self, key) is not None:
                 d[key] = getattr(self, key)
         if self.storage != "rgb":
@@ -410,6 +421,24 @@ def bow_page(rgb: np.ndarray, profile: DegradeProfile, rng: np.random.Generator)
     return out, {"dx_px": round(dx, 2), "dy_px": round(dy, 2)}
 
 
+def add_streaks(rgb: np.ndarray, profile: DegradeProfile, rng: np.random.Generator) -> tuple[np.ndarray, list[dict]]:
+    """Scanner streaks: thin dark vertical lines the whole height of the scan, their darkness wavering along
+    them (the dust is not pressed evenly), anywhere across the printed area."""
+    h, w = rgb.shape[:2]
+    out = rgb
+    streaks = []
+    for _ in range(int(rng.integers(profile.streaks[0], profile.streaks[1] + 1))):
+        x = float(rng.uniform(0.12, 0.88) * w)
+        width = max(1.0, mm_to_px(float(rng.uniform(*profile.streak_mm)), profile.dpi))
+        gray = int(rng.integers(profile.streak_gray[0], profile.streak_gray[1] + 1))
+        xs = np.arange(w, dtype=np.float32)
+        across = np.clip(width / 2 + 0.5 - np.abs(xs - x), 0.0, 1.0)  # anti-aliased edges
+        along = 0.7 + 0.3 * smooth_noise((h, 1), mm_to_px(40, profile.dpi), rng)[:, :1]
+        out = multiply(out, along * across[None, :], (gray, gray, gray))
+        streaks.append({"x_px": round(x, 1), "width_px": round(width, 2), "gray": gray})
+    return out, streaks
+
+
 BAYER8 = np.array([[0, 32, 8, 40, 2, 34, 10, 42], [48, 16, 56, 24, 50, 18, 58, 26],
                    [12, 44, 4, 36, 14, 46, 6, 38], [60, 28, 52, 20, 62, 30, 54, 22],
                    [3, 35, 11, 43, 1, 33, 9, 41], [51, 19, 59, 27, 49, 17, 57, 25],
@@ -629,6 +658,9 @@ def degrade_page(rgb: np.ndarray, profile: DegradeProfile, rng: np.random.Genera
             seal.center = (float(mapped[0]), float(mapped[1]))
     if profile.bow_mm > 0:
         page, info.bow = bow_page(page, profile, rng)
+
+    if profile.streaks[1] > 0:
+        page, info.streaks = add_streaks(page, profile, rng)
 
     if profile.blur_sigma > 0:
         page = cv2.GaussianBlur(page, (0, 0), profile.blur_sigma)
