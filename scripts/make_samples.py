@@ -3,8 +3,9 @@
 
     python scripts/make_samples.py samples --committed            # regenerate the committed set
     python scripts/make_samples.py generated/run1 --count 20 --seed 7 [--profiles digital seal_watermark200 ...]
-    python scripts/make_samples.py generated/perf --forms [000 001 …] [--profiles digital seal_watermark200]
+    python scripts/make_samples.py generated/perf --forms [000 001 …] [--profiles digital seal_watermark200] [--seed 2]
                                                                   # every 绩效自评表 of the seeds, in their layouts
+                                                                  # (--seed: other fonts and scan noise, same forms)
     python scripts/make_samples.py samples --check                # re-verify the identities on existing truth
 """
 from __future__ import annotations
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         unknown = [s for s in seeds if s not in SEED_DOCS]
         if unknown:
             ap.error(f"unknown seed(s) {unknown}; known: {sorted(SEED_DOCS)}")
-        form_recipes += seed_recipes(args.profiles or ["digital", "seal_watermark200"], seeds)
+        form_recipes += seed_recipes(args.profiles or ["digital", "seal_watermark200"], seeds, args.seed)
     if not recipes and not form_recipes:
         ap.error("nothing to do: give --committed, --count N and/or --forms (or --check)")
     started = time.time()

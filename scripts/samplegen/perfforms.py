@@ -783,14 +783,16 @@ def committed_form_recipes() -> list[FormRecipe]:
     return [FormRecipe.from_dict(d) for d in load_data("committed.json").get("forms", [])]
 
 
-def seed_recipes(profiles: list[str], seeds: list[str] | None = None) -> list[FormRecipe]:
-    """Every form of the seeds, one document per seed and profile."""
+def seed_recipes(profiles: list[str], seeds: list[str] | None = None, variant: int = 1) -> list[FormRecipe]:
+    """Every form of the seeds, one document per seed and profile. ``variant`` (make_samples ``--seed``) draws
+    other fonts and other scan noise, seals and skew for the same forms (1: the set the notes measure on)."""
     fonts = ("serif", "sans", "uming")
     out = []
     for k, sid in enumerate(seeds or sorted(SEED_DOCS)):
         for j, profile in enumerate(profiles):
             out.append(FormRecipe(name=f"perf{sid}_{profile}", seed=sid, profile=profile,
-                                  font=fonts[(k + j) % len(fonts)], cover=sid != "004", rng=101 + k))
+                                  font=fonts[(k + j + variant - 1) % len(fonts)], cover=sid != "004",
+                                  rng=101 + k + 1000 * (variant - 1)))
     return out
 
 
