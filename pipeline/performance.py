@@ -207,6 +207,13 @@ def join_form_columns(table, previous, pt, tol: float = 0.012) -> None:
     pt.col_edges = union
 
 
+# a 7-like seal stroke read as “T” beside a number (“T5”, “5T”, “T0.00”): the letter lookalike would make it
+# a 7 (“75”), while forms print short scores where such a stroke is a seal's, not a digit
+_EDGE_T = re.compile(r"^[Tt](?=\d)|(?<=\d)[Tt]$")
+# “91,11”, “-10,00”: a comma before one or two last digits is a misread decimal point, never a thousands separator
+_DECIMAL_COMMA = re.compile(r"^(-?\d+),(\d{1,2})(%?)$")
+
+
 def interpret_form_cells(table, ocr_pages: set[int]) -> None:
     """Cell kinds and values of a form: numbers wherever they are printed (forms have no amount columns;
     1366.8, 17.789 and 100.0 % are all well formed), an OCR slip that leaves the digits intact undone on
@@ -218,11 +225,17 @@ def interpret_form_cells(table, ocr_pages: set[int]) -> None:
     for row in table.rows:
         for cell in row.cells:
             if row.page in ocr_pages and cell.text and not re.search(r"[\u4e00-\u9fff≥≤=<>＝＞＜]", cell.text):
-                fixed = normalise_ocr_amount(cell.text)
+                edge = _EDGE_T.sub("", cell.text.strip())
+                fixed = normalise_ocr_amount(edge)
+                m = _DECIMAL_COMMA.match(fixed)
+                if m:
+                    fixed = f"{m.group(1)}.{m.group(2)}{m.group(3)}"
                 if fixed != cell.text and fixed and parse_number(fixed).kind == "number":
                     cell.alternatives.insert(0, Alternative(cell.text, cell.ocr_score, "ocr"))
                     cell.original, cell.text = cell.text, fixed
                     cell.add_reason("format_normalised")
+                    if edge != cell.original.strip():
+                        cell.add_reason("format")  # a seal stroke beside the digits, not a 7: shown for review
             p = parse_number(cell.text)
             cell.kind = p.kind if p.kind in ("number", "na", "empty") else "text"
             cell.value = p.value if p.kind == "number" else None
@@ -845,6 +858,84 @@ def _normalise_natures(table, record, ocr_pages: set[int]) -> bool:
     return changed
 
 
+# a number with a seal's or watermark's strokes read beside it as a letter or a character (“W5”, “5中”, “3之人”,
+# “C0.00”, “A5-”): up to two such characters at either end, none a digit, a point, a sign of the number, a
+# bracket (“分值(20)” is a header, not a number), an operator or a unit (“≤2元” is a target)
+_NOT_JUNK = r"\d.%()（）≤≥=<>＝＞＜≦≧~～元万亿份天人次个项件户家台年月日时分秒周期名所场篇条套册本张"
+_JUNK_AROUND_NUMBER = re.compile(rf"(?P<pre>[^{_NOT_JUNK}\-－]{{0,2}}?)(?P<num>-?\d+(?:\.\d+)?%?)(?P<post>[^{_NOT_JUNK}]{{0,2}})")
+
+
+def _strip_numeric_junk(table, record, ocr_pages: set[int]) -> bool:
+    """A numeric field (分值, 得分, an amount …) of an OCR'd cell read as a number with stray characters at its
+    ends takes the number (the reading kept as an alternative, reasons format_normalised and format: the cell
+    is still sent to review, its value now counts in the form's sums)."""
+    from .model import Alternative
+    from .numbers import parse_number
+
+    changed = False
+    for f in _walk_fields(record):
+        if "value" not in f or "operator" in f or not f.get("cell"):
+            continue
+        r, c = f["cell"]
+        if table.rows[r].page not in ocr_pages:
+            continue
+        cell = table.rows[r].cells[c]
+        if not {"seal", "watermark", "low_ocr"} & set(cell.reasons):
+            continue  # nothing over it that could have printed the strokes
+        text = cell.text.strip()
+        m = _JUNK_AROUND_NUMBER.fullmatch(text)
+        if not text or parse_number(text).kind != "text" or m is None or not (m.group("pre") or m.group("post")):
+            continue
+        p = parse_number(m.group("num"))
+        if p.kind != "number" or not p.well_formed:
+            continue
+        cell.alternatives.insert(0, Alternative(cell.text, cell.ocr_score, "ocr"))
+        cell.original = cell.text if cell.original is None else cell.original
+        cell.text = m.group("num")
+        cell.kind, cell.value = "number", p.value
+        cell.add_reason("format_normalised")
+        cell.add_reason("format")
+        changed = True
+    return changed
+
+
+# what a prose cell (reason, problem, note) may print as one character
+_SHORT_ANSWERS = {"无", "有", "是", "否", "/", "-", "—", "－", "/"}
+
+
+def _seal_speck(text: str) -> bool:
+    """A seal's stroke read as text in an otherwise empty prose cell: one character that is no short answer
+    (“武”, “4”, “F”), or two with a Latin letter or a kana among them (“下l”, “ンy”)."""
+    t = text.strip()
+    if len(t) == 1:
+        return t not in _SHORT_ANSWERS
+    return len(t) == 2 and bool(re.search(r"[A-Za-z\u3040-\u30ff]", t))
+
+
+def _clear_seal_specks(table, record, ocr_pages: set[int]) -> bool:
+    """Reasons, problems and notes of an OCR'd form under a seal whose reading is a seal speck
+    (:func:`_seal_speck`): the cell is emptied, the reading kept as an alternative, reason seal_speck (reviewed)."""
+    from .model import Alternative
+
+    changed = False
+    fields = [(i, "reason") for i in record.get("indicators") or []]
+    fields += [(m, k) for m in record.get("management") or [] for k in ("problem", "note")]
+    for entry, key in fields:
+        f = entry.get(key)
+        if not f or not f.get("cell"):
+            continue
+        r, c = f["cell"]
+        cell = table.rows[r].cells[c]
+        if table.rows[r].page not in ocr_pages or "seal" not in cell.reasons or not _seal_speck(cell.text):
+            continue
+        cell.alternatives.insert(0, Alternative(cell.text, cell.ocr_score, "ocr"))
+        cell.original = cell.text if cell.original is None else cell.original
+        cell.text, cell.kind, cell.value = "", "empty", None
+        cell.add_reason("seal_speck")
+        changed = True
+    return changed
+
+
 _MISREAD_OPERATOR = re.compile(r"^\s*([A-Za-z]\s*\d|[±|~^])")
 
 
@@ -926,6 +1017,8 @@ def attach_records(doc) -> None:
             tpl = tpl if tpl is not None and tpl.layout == "performance" else None
             table.record = build_record(table, tpl, doc.year)
             if _normalise_natures(table, table.record, ocr_pages):
+                table.record = build_record(table, tpl, doc.year)
+            if _strip_numeric_junk(table, table.record, ocr_pages) | _clear_seal_specks(table, table.record, ocr_pages):
                 table.record = build_record(table, tpl, doc.year)
             _flag_malformed(table, table.record)
             _flag_stacked_rows(table, table.record)

@@ -33,9 +33,10 @@ class RepairSettings:
     max_rounds: int = 4
     confusion_confidence: float = 0.5  # prior of a confusion-set reading (OCR alternatives carry their own)
     max_digits: int = 16
-    # a 绩效自评表 cell is repaired only when it was read by OCR, its OCR's own second reading is proven and
-    # two equations prove it (an 执行数 in its 执行率 and in the 资金总额 sum): forms that do not add up are
-    # common, a single failing 总分 is the form's own error, not a misreading
+    # a 绩效自评表 cell is repaired only when it was read by OCR and two of its identities, both failing,
+    # hold with the new reading (an 执行数 in its 执行率 and in the 资金总额 sum; a 得分 read above its 分值 in
+    # 得分 ≤ 分值 and in 总分 = Σ 得分): forms that do not add up are common, a single failing 总分 is the
+    # form's own error, not a misreading
     min_form_equations: int = 2
 
 
@@ -163,15 +164,14 @@ def find_proofs(doc: Document, settings: RepairSettings | None = None) -> tuple[
         if any(holds[k] for k in equations):
             continue  # the original reading already satisfies one of its identities
         form = ref[0] in forms
-        if form and (len(equations) < settings.min_form_equations or row_page[ref[:2]] not in ocr_pages):
+        if form and (sum(not holds[k] for k in involved) < settings.min_form_equations
+                     or row_page[ref[:2]] not in ocr_pages):
             continue  # one sum alone (a 总分) cannot tell a misreading from a form that does not add up
         cell = lookup[ref]
         if parse_number(cell.text).kind == "text":
             continue
         old = values[ref]
         for text, source, conf in _readings(cell, settings):
-            if form and source != "ocr":
-                continue  # forms: only the OCR's own second reading, never a guessed digit confusion
             p = parse_number(text)
             if p.kind != "number" or p.value is None:
                 continue

@@ -47,7 +47,8 @@ REASON_FEATURES = ("seal", "watermark", "low_ocr", "repaired", "ambiguous", "cod
 # a failing identity, the table it is in has a doubtful structure (pipeline.verdict), or its OCR reading
 # contradicts the page's lying text layer decoded (read.cross_check_text_layer), or it is in a form row that
 # holds the values of several rows stacked (performance._flag_stacked_rows: a row rule not found)
-FORCED_REVIEW = ("ambiguous", "check_failed", "structure", "text_conflict", "rows_merged", "near_miss", "format")
+FORCED_REVIEW = ("ambiguous", "check_failed", "structure", "text_conflict", "rows_merged", "near_miss", "format",
+                 "seal_speck")
 NEAR_MISS = "near_miss"  # an OCR reading below low_ocr in an identity that holds only within its tolerance
 
 

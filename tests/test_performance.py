@@ -395,3 +395,109 @@ def test_review_corrects_a_form_cell(tmp_path):
     record = loaded.document.tables[county_index].record
     assert record["total"]["score"]["text"] == "85.97" and record["total"]["score"]["value"] == 85.97
     assert record["total"]["score"]["confidence"] == 1.0 and record["total"]["score"]["review"] is False
+
+
+def _reread(doc):
+    """The record stages again over ``doc`` after its cells were changed: cell values, records, the forms'
+    arithmetic, repair, confidence."""
+    from pipeline.performance import FORM_KIND, attach_records, finish_records, interpret_form_cells
+    from pipeline.repair import repair_document
+    from pipeline.score import score_document
+    from pipeline.validate import validate_document
+
+    ocr_pages = {p.number for p in doc.pages if p.mode == "ocr"}
+    for t in doc.tables:
+        if t.kind == FORM_KIND:
+            interpret_form_cells(t, ocr_pages)
+    attach_records(doc)
+    validate_document(doc)
+    repair_document(doc)
+    score_document(doc)
+    finish_records(doc)
+    return doc
+
+
+def _scanned_doc(scanned):
+    """s07 as extracted (scanned pages), its Henan form's cells set to the truth where the scan misread them
+    (the seal over its 资金管理 scores): a form that adds up, to misread one cell of on purpose."""
+    from pipeline.model import Document
+
+    doc = Document.from_dict(json.loads(json.dumps(scanned[0])))
+    doc.repairs = []
+    henan = next(t for t in doc.tables if t.template == "P01")
+    truth = next(t for t in _forms(scanned[1]) if t["template"] == "P01")
+    assert all(p.mode == "ocr" for p in doc.pages) and len(henan.rows) == len(truth["rows"])
+    for row, trow in zip(henan.rows, truth["rows"]):
+        for cell, tcell in zip(row.cells, trow["cells"]):
+            if cell.text != tcell["text"]:
+                cell.text, cell.original, cell.reasons, cell.alternatives = tcell["text"], None, [], []
+    _reread(doc)
+    assert all(c.ok for c in doc.checks if c.table == henan.id) and not doc.repairs
+    return doc, henan
+
+
+def _set(table, cell_ref, text, reasons=("seal",)):
+    cell = table.rows[cell_ref[0]].cells[cell_ref[1]]
+    cell.text, cell.original, cell.reasons, cell.alternatives = text, None, list(reasons), []
+    return cell
+
+
+def test_score_read_above_its_weight_repaired_by_both_identities(scanned):
+    """s07's Henan form (scanned): a seal stroke read as a digit after a score (10 → “105”, 5 → “52”) breaks
+    得分 ≤ 分值 and 总分 = Σ 得分 at once; the one reading that satisfies both (a digit dropped) is applied. A score
+    misread below its 分值 (10 → “8”) breaks 总分 alone — a form's own error looks the same — so it stays a failing
+    check, flagged, not repaired."""
+    truth = {(t["template"]): t for t in _forms(scanned[1])}["P01"]["record"]
+    for wrong, right, k in (("105", "10", 0), ("52", "5", 5), ("255", "25", 4)):
+        doc, henan = _scanned_doc(scanned)
+        ref = truth["indicators"][k]["score"]["cell"]
+        assert henan.rows[ref[0]].cells[ref[1]].text == right
+        cell = _set(henan, ref, wrong)
+        _reread(doc)
+        assert cell.text == right and "repaired" in cell.reasons and cell.original == wrong, wrong
+        assert [c.ok for c in doc.checks if c.table == henan.id and c.rule == "P01-total"] == [True]
+        assert henan.record["indicators"][k]["score"]["value"] == float(right)
+    doc, henan = _scanned_doc(scanned)
+    ref = truth["indicators"][0]["score"]["cell"]
+    cell = _set(henan, ref, "8")
+    _reread(doc)
+    assert cell.text == "8" and "repaired" not in cell.reasons and not doc.repairs
+    assert [c.ok for c in doc.checks if c.table == henan.id and c.rule == "P01-total"] == [False]
+    assert cell.review and "check_failed" in cell.reasons
+
+
+def test_seal_strokes_beside_a_number_and_in_empty_cells(scanned):
+    """Seal strokes read as characters in s07's Henan form (scanned): beside a 分值 (“W5”, “5中”) the number is
+    taken and the cell stays in review (format); a 7-like stroke read “T” is not a 7 (“T10” → 10, not 710); a
+    decimal point read as a comma (“92,48”) is a point (no thousands separator has two digits after it; the
+    总分 then adds up); a target or a header keeps its text (“≤2元”); a lone
+    speck in an empty reason cell (“武”) is cleared and sent to review (seal_speck), a 无 stays."""
+    truth = {(t["template"]): t for t in _forms(scanned[1])}["P01"]["record"]
+    doc, henan = _scanned_doc(scanned)
+    inds = truth["indicators"]
+    w0, s1, w2 = inds[0]["weight"]["cell"], inds[1]["score"]["cell"], inds[2]["weight"]["cell"]
+    total = truth["total"]["score"]["cell"]
+    cells = {"W10": _set(henan, w0, "W10"), "10中": _set(henan, s1, "10中"), "T10": _set(henan, w2, "T10"),
+             "92,48": _set(henan, total, "92,48", ("watermark",))}
+    r3, r4 = inds[3]["reason"]["cell"], inds[4]["reason"]["cell"]
+    speck, answer = _set(henan, r3, "武"), _set(henan, r4, "无")
+    target = _set(henan, inds[5]["target"]["cell"], "≤2元")
+    _reread(doc)
+    for read, cell in cells.items():
+        assert parse_number_value(cell.text) == {"W10": 10, "10中": 10, "T10": 10, "92,48": 92.48}[read], read
+        assert cell.original == read, read
+    assert all("format" in cells[k].reasons and cells[k].review for k in ("W10", "10中", "T10"))
+    rec = henan.record
+    assert (rec["indicators"][0]["weight"]["value"], rec["indicators"][1]["score"]["value"],
+            rec["indicators"][2]["weight"]["value"], rec["total"]["score"]["value"]) == (10, 10, 10, 92.48)
+    assert [c.ok for c in doc.checks if c.table == henan.id and c.rule in ("P01-total", "P01-weights")] == [True, True]
+    assert speck.text == "" and speck.review and "seal_speck" in speck.reasons and speck.original == "武"
+    assert rec["indicators"][3]["reason"]["text"] == "" and rec["indicators"][3]["reason"]["review"]
+    assert answer.text == "无" and "seal_speck" not in answer.reasons
+    assert target.text == "≤2元" and rec["indicators"][5]["target"]["operator"] == "≤"
+
+
+def parse_number_value(text):
+    from pipeline.numbers import parse_number
+
+    return parse_number(text).value
