@@ -936,6 +936,24 @@ def _clear_seal_specks(table, record, ocr_pages: set[int]) -> bool:
     return changed
 
 
+def _flag_split_fields(table, record) -> None:
+    """Never silent on a name cut in two: 项目名称, 主管部门 and 实施单位 print one value after their label; a second
+    text right after it, before the next label, is the same name cut by a column rule found through its
+    letters (a rule of the rows below running on where the name overflows) — both cells get the reason
+    ``text_split`` (always reviewed)."""
+    pats = [p for pats in vocabulary()["fields"].values() for p in pats]
+    for name in ("project", "department", "implementer"):
+        f = record.get(name)
+        if not f or not f.get("cell"):
+            continue
+        r, c = f["cell"]
+        cells = table.rows[r].cells
+        if c + 1 < len(cells) and cells[c].text.strip() and cells[c + 1].text.strip() \
+                and not _matches(compare_key(cells[c + 1].text), pats):
+            cells[c].add_reason("text_split")
+            cells[c + 1].add_reason("text_split")
+
+
 _MISREAD_OPERATOR = re.compile(r"^\s*([A-Za-z]\s*\d|[±|~^])")
 
 
@@ -1021,6 +1039,7 @@ def attach_records(doc) -> None:
             if _strip_numeric_junk(table, table.record, ocr_pages) | _clear_seal_specks(table, table.record, ocr_pages):
                 table.record = build_record(table, tpl, doc.year)
             _flag_malformed(table, table.record)
+            _flag_split_fields(table, table.record)
             _flag_stacked_rows(table, table.record)
 
 

@@ -501,3 +501,28 @@ def parse_number_value(text):
     from pipeline.numbers import parse_number
 
     return parse_number(text).value
+
+
+def test_name_cut_by_a_column_rule_is_flagged(extracted):
+    """perf002's 主管部门 overflows under the 年初预算数 rule of the rows below; a scan finds that rule through the
+    name's letters and reads “安阳市北关区人力资源 | 原和社会保障局”: both cells are sent to review (text_split),
+    the record's department with them. A name in one cell is not."""
+    from pipeline.model import Document
+    from pipeline.performance import attach_records, finish_records
+    from pipeline.score import score_document
+
+    doc = Document.from_dict(json.loads(json.dumps(extracted[0].to_dict())))
+    form = next(t for t in doc.tables if t.kind == "performance" and t.record.get("department"))
+    r, c = form.record["department"]["cell"]
+    cells = form.rows[r].cells
+    assert cells[c].text and not cells[c + 1].text
+    attach_records(doc)
+    score_document(doc)
+    finish_records(doc)
+    assert "text_split" not in cells[c].reasons and not form.record["department"]["review"]
+    cells[c].text, cells[c + 1].text = "安阳市北关区人力资源", "原和社会保障局"
+    attach_records(doc)
+    score_document(doc)
+    finish_records(doc)
+    assert all("text_split" in x.reasons and x.review for x in (cells[c], cells[c + 1]))
+    assert form.record["department"]["review"]
