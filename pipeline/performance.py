@@ -120,8 +120,20 @@ def vocabulary() -> dict[str, Any]:
     return load_json("templates", "performance.json")
 
 
+# a seal's or watermark's stroke read as a letter or an arrow at either end of a printed label (“T情况说明”,
+# “→级指标” where the thin 一 was): labels are words, so the bare word is matched as well
+_LABEL_JUNK = re.compile(r"^[A-Za-z→←↑↓|~`']{1,2}(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])[A-Za-z→←↑↓|~`']{1,2}$")
+
+
+def _bare_label(key: str) -> str:
+    return _LABEL_JUNK.sub("", key)
+
+
 def _matches(key: str, patterns) -> bool:
-    return any(re.search(p, key) for p in patterns)
+    if any(re.search(p, key) for p in patterns):
+        return True
+    bare = _bare_label(key)
+    return bare != key and bool(bare) and any(re.search(p, bare) for p in patterns)
 
 
 def _performance_templates():
@@ -322,7 +334,7 @@ def _indicator_roles(g: FormGrid, r: int, header: dict[str, list[str]]) -> dict[
     一 or 三 lost under a watermark or to a heavy JPEG) takes the one level missing among 一/二/三级指标 when it
     stands where that level goes (they print left to right)."""
     roles = g.roles(r, header)
-    bare = [c for c, k in enumerate(g.keys[r]) if c not in roles and re.fullmatch(r"[一二三]?级指标", k)]
+    bare = [c for c, k in enumerate(g.keys[r]) if c not in roles and re.fullmatch(r"[一二三]?级指标", _bare_label(k))]
     missing = [lv for lv in _LEVELS if lv not in roles.values()]
     if len(bare) == 1 and len(missing) == 1:
         at = {role: c for c, role in roles.items() if role in _LEVELS}

@@ -526,3 +526,26 @@ def test_name_cut_by_a_column_rule_is_flagged(extracted):
     finish_records(doc)
     assert all("text_split" in x.reasons and x.review for x in (cells[c], cells[c + 1]))
     assert form.record["department"]["review"]
+
+
+def test_header_labels_with_a_seal_stroke_beside_them(extracted):
+    """perf000 scanned: “T情况说明” (a seal stroke before the 资金管理 header's 情况说明) made the 资金管理 block and
+    everything below it funds rows; “→级指标” (the thin 一 read as an arrow) lost the indicator header. The bare
+    label is matched: the record keeps its 资金管理 items and its indicators."""
+    from pipeline.model import Document
+    from pipeline.performance import attach_records, interpret_form_cells
+
+    doc = Document.from_dict(json.loads(json.dumps(extracted[0].to_dict())))
+    form = next(t for t in doc.tables if t.kind == "performance" and t.record.get("management")
+                and t.record.get("indicators"))
+    want = json.loads(json.dumps(form.record, default=str))
+    note = next(c for row in form.rows for c in row.cells if compare_key(c.text) == "情况说明")
+    level1 = next(c for row in form.rows for c in row.cells if compare_key(c.text) == "一级指标")
+    note.text, level1.text = "T情况说明", "→级指标"
+    interpret_form_cells(form, set())
+    attach_records(doc)
+    got = form.record
+    assert [m["label"]["text"] for m in got["management"]] == [m["label"]["text"] for m in want["management"]]
+    assert len(got["funds"]) == len(want["funds"])
+    assert [(i["level1"]["text"], i["level3"]["text"], i["score"]["value"]) for i in got["indicators"]] == \
+        [(i["level1"]["text"], i["level3"]["text"], i["score"]["value"]) for i in want["indicators"]]
