@@ -966,7 +966,10 @@ def _flag_split_fields(table, record) -> None:
             cells[c + 1].add_reason("text_split")
 
 
-_MISREAD_OPERATOR = re.compile(r"^\s*([A-Za-z]\s*\d|[±|~^])")
+# a target or an actual value read with a letter or a stray mark in front (“F61万元”, “±人”, “T精简”, “W100%”,
+# “F E100%”) or a rule's remnant inside (“≤|100%”): no target of the seeds starts with a letter but a grade
+# (“A级”)
+_MISREAD_OPERATOR = re.compile(r"^\s*([A-Za-z]\s*\d|[A-Za-z](?![级类等档])|[±|~^])|\|")
 
 
 def _flag_malformed(table, record) -> None:
@@ -980,7 +983,12 @@ def _flag_malformed(table, record) -> None:
                 # a target whose operator was read as a letter or a stray mark (“F61万元”, “±人”): its
                 # number and operator are not known
                 cell = table.rows[obj["cell"][0]].cells[obj["cell"][1]]
-                if _MISREAD_OPERATOR.match(cell.text):
+                if _MISREAD_OPERATOR.search(cell.text):
+                    cell.add_reason("format")
+                return
+            if key == "actual" and obj.get("cell") and "value" not in obj:
+                cell = table.rows[obj["cell"][0]].cells[obj["cell"][1]]
+                if _MISREAD_OPERATOR.search(cell.text):
                     cell.add_reason("format")
                 return
             if "cell" in obj and "value" in obj and "operator" not in obj and obj.get("cell"):

@@ -294,7 +294,8 @@ def test_level_header_without_its_ordinal(tmp_path):
 def test_target_with_a_misread_operator_is_flagged(extracted):
     """An operator read as a letter (“=61万元” → “F61万元”, a stray mark for “=”): the target's number and
     operator are unknown, its cell is flagged format (a reading that merely lacks the operator cannot be told
-    from a target printed without one)."""
+    from a target printed without one). A target or an actual value with a seal stroke read as a letter in
+    front (“T精简”, “W100%”) or a rule's remnant inside (“≤|100%”) likewise."""
     from pipeline.model import Document
     from pipeline.performance import attach_records
 
@@ -302,7 +303,14 @@ def test_target_with_a_misread_operator_is_flagged(extracted):
     form = next(t for t in doc.tables if t.kind == "performance")
     ind = form.record["indicators"][0]
     r, c = ind["target"]["cell"]
-    for text, flagged in (("F61万元", True), ("±人", True), ("≥61万元", False), ("A级", False)):
+    for text, flagged in (("F61万元", True), ("±人", True), ("≥61万元", False), ("A级", False), ("T精简", True),
+                          ("≤|100%", True), ("精简", False)):
+        cell = form.rows[r].cells[c]
+        cell.text, cell.reasons = text, []
+        attach_records(doc)
+        assert ("format" in cell.reasons) is flagged, text
+    r, c = ind["actual"]["cell"]  # the actual value likewise (perf000/001 scanned: “W100%”, “F E100%”)
+    for text, flagged in (("W100%", True), ("F E100%", True), ("100%", False), ("较好", False)):
         cell = form.rows[r].cells[c]
         cell.text, cell.reasons = text, []
         attach_records(doc)
