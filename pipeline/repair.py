@@ -210,6 +210,64 @@ def _add_alternative(cell: Cell, text: str, confidence: float, source: str) -> N
         cell.alternatives.append(Alternative(text=text, confidence=confidence, source=source))
 
 
+def _form_weight_proofs(doc: Document, identities: list[Identity], settings: RepairSettings) -> list[list[Proof]]:
+    """分值 read too large on a scanned form (a seal stroke read as a digit: 5 → “15”, 15 → “415”): Σ 分值 fails
+    alone (得分 ≤ 分值 still holds), so no single identity proves a reading. A set of up to two 分值 cells is
+    proven when the form's 总分 = Σ 得分 holds (its 得分 are confirmed), each new 分值 is a reading of its cell
+    (OCR alternative or typical confusion) equal to its row's confirmed 得分 (a full-marks row), Σ 分值 then holds,
+    and every identity those cells take part in holds; applied only when exactly one such set exists."""
+    values = cell_values(doc)
+    lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
+    ocr_rows = {(t.id, ri) for t in doc.tables if t.kind == "performance"
+                for ri, r in enumerate(t.rows) if r.page in {p.number for p in doc.pages if p.mode == "ocr"}}
+    by_cell: dict[CellRef, list[int]] = {}
+    for k, ident in enumerate(identities):
+        for ref in ident.cells():
+            by_cell.setdefault(ref, []).append(k)
+    out: list[list[Proof]] = []
+    for wk, weights in enumerate(identities):
+        if not weights.rule.endswith("-weights") or weights.holds(values):
+            continue
+        same = [i for i in identities if i.table == weights.table]
+        totals = [i for i in same if i.rule.endswith("-total")]
+        if not totals or not all(i.holds(values) for i in totals):
+            continue  # the 得分 are not confirmed
+        score_of = {i.rhs[0].ref: i.lhs[0].ref for i in same if i.op == "le" and len(i.lhs) == 1 and len(i.rhs) == 1}
+        options: list[tuple[CellRef, str, float, str, float]] = []
+        for ref in _coefficients(weights):
+            cell = lookup[ref]
+            if ref not in score_of or ref[:2] not in ocr_rows or not {"seal", "watermark", "low_ocr"} & set(cell.reasons):
+                continue
+            want = values[score_of[ref]]
+            for text, source, conf in _readings(cell, settings):
+                p = parse_number(text)
+                if p.kind == "number" and p.value is not None and abs(p.value - want) <= EPS and abs(p.value - values[ref]) > EPS:
+                    options.append((ref, text, p.value, source, conf))
+                    break
+        solutions = []
+        for n in (1, 2):
+            for combo in _combinations(options, n):
+                if len({o[0] for o in combo}) < n:
+                    continue
+                trial = dict(values)
+                trial.update({o[0]: o[2] for o in combo})
+                involved = sorted({k for o in combo for k in by_cell[o[0]]})
+                if all(identities[k].holds(trial) for k in involved):
+                    solutions.append((combo, tuple(involved)))
+            if solutions:
+                break
+        if len(solutions) == 1:
+            combo, involved = solutions[0]
+            out.append([Proof(o[0], o[1], o[2], o[3], o[4], involved) for o in combo])
+    return out
+
+
+def _combinations(items: list, n: int):
+    from itertools import combinations
+
+    return combinations(items, n)
+
+
 def repair_document(doc: Document, settings: RepairSettings | None = None) -> list[dict]:
     """Apply proven single-cell repairs, record them in ``doc.repairs``, flag ambiguous ones; re-validate."""
     settings = settings or RepairSettings()
@@ -254,7 +312,23 @@ def repair_document(doc: Document, settings: RepairSettings | None = None) -> li
                                                for p in group],
                                 "rules": sorted({identities[k].rule for p in group for k in p.rules})})
         if not applied:
-            break
+            for proofs in _form_weight_proofs(doc, identities, settings):
+                for p in proofs:
+                    cell = lookup[p.ref]
+                    records.append({"table": p.ref[0], "row": p.ref[1], "col": p.ref[2], "status": "repaired",
+                                    "from": cell.text, "to": p.text, "source": p.source,
+                                    "rules": sorted({identities[k].rule for k in p.rules}),
+                                    "proof": [identities[k].description for k in p.rules]})
+                    if cell.original is None:
+                        cell.original = cell.text
+                    _add_alternative(cell, cell.text, cell.ocr_score, "ocr")
+                    _add_alternative(cell, p.text, p.confidence, "repair")
+                    cell.text, cell.value = p.text, p.value
+                    cell.add_reason("repaired")
+                    applied += 1
+            if not applied:
+                break
+            validate_document(doc)
     doc.repairs.extend(records)
     validate_document(doc)
     return records

@@ -557,3 +557,27 @@ def test_header_labels_with_a_seal_stroke_beside_them(extracted):
     assert len(got["funds"]) == len(want["funds"])
     assert [(i["level1"]["text"], i["level3"]["text"], i["score"]["value"]) for i in got["indicators"]] == \
         [(i["level1"]["text"], i["level3"]["text"], i["score"]["value"]) for i in want["indicators"]]
+
+
+def test_weights_read_too_large_repaired_against_confirmed_scores(scanned):
+    """s07's Henan form (scanned): two 分值 read with a seal stroke as an extra digit (10 → “101”, 5 → “15”) break
+    Σ 分值 = 100 alone. With 总分 = Σ 得分 holding, the one set of readings that makes Σ 分值 hold, each equal to
+    its row's confirmed 得分, is applied. The 执行率 分值 (10, scored 3.48) read “110” has no such reading: it
+    stays a failing check; and no 分值 is repaired while the 得分 do not add up."""
+    truth = {(t["template"]): t for t in _forms(scanned[1])}["P01"]["record"]
+    inds = truth["indicators"]
+    doc, henan = _scanned_doc(scanned)
+    a = _set(henan, inds[0]["weight"]["cell"], "101")
+    b = _set(henan, inds[5]["weight"]["cell"], "15", ("watermark",))
+    _reread(doc)
+    assert (a.text, b.text) == ("10", "5") and all("repaired" in c.reasons and not c.review for c in (a, b))
+    assert [c.ok for c in doc.checks if c.table == henan.id and c.rule == "P01-weights"] == [True]
+    doc, henan = _scanned_doc(scanned)
+    funds_w = _set(henan, truth["funds"][0]["分值"]["cell"], "110")
+    _reread(doc)
+    assert funds_w.text == "110" and funds_w.review and not doc.repairs
+    doc, henan = _scanned_doc(scanned)
+    a = _set(henan, inds[0]["weight"]["cell"], "101")
+    s = _set(henan, inds[1]["score"]["cell"], "8")  # 10 read as 8: the 得分 no longer add up
+    _reread(doc)
+    assert (a.text, s.text) == ("101", "8") and a.review and not doc.repairs
