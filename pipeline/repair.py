@@ -268,6 +268,24 @@ def _combinations(items: list, n: int):
     return combinations(items, n)
 
 
+def _apply(cell: Cell, p: Proof, identities: list[Identity]) -> dict:
+    """Replace the cell's reading by the proven one (the old kept in ``original`` and the alternatives)."""
+    record = {"table": p.ref[0], "row": p.ref[1], "col": p.ref[2], "status": "repaired",
+              "from": cell.text, "to": p.text, "source": p.source,
+              "rules": sorted({identities[k].rule for k in p.rules}),
+              "proof": [identities[k].description for k in p.rules]}
+    if cell.original is None:
+        cell.original = cell.text
+    _add_alternative(cell, cell.text, cell.ocr_score, "ocr")
+    _add_alternative(cell, p.text, p.confidence, "repair")
+    cell.text = p.text
+    cell.value = p.value
+    cell.add_reason("repaired")
+    if "ambiguous" in cell.reasons:
+        cell.reasons.remove("ambiguous")
+    return record
+
+
 def repair_document(doc: Document, settings: RepairSettings | None = None) -> list[dict]:
     """Apply proven single-cell repairs, record them in ``doc.repairs``, flag ambiguous ones; re-validate."""
     settings = settings or RepairSettings()
@@ -279,22 +297,7 @@ def repair_document(doc: Document, settings: RepairSettings | None = None) -> li
         applied = 0
         for group in _components(proofs):
             if len(group) == 1:
-                p = group[0]
-                cell = lookup[p.ref]
-                record = {"table": p.ref[0], "row": p.ref[1], "col": p.ref[2], "status": "repaired",
-                          "from": cell.text, "to": p.text, "source": p.source,
-                          "rules": sorted({identities[k].rule for k in p.rules}),
-                          "proof": [identities[k].description for k in p.rules]}
-                if cell.original is None:
-                    cell.original = cell.text
-                _add_alternative(cell, cell.text, cell.ocr_score, "ocr")
-                _add_alternative(cell, p.text, p.confidence, "repair")
-                cell.text = p.text
-                cell.value = p.value
-                cell.add_reason("repaired")
-                if "ambiguous" in cell.reasons:
-                    cell.reasons.remove("ambiguous")
-                records.append(record)
+                records.append(_apply(lookup[group[0].ref], group[0], identities))
                 applied += 1
             else:
                 cells = sorted({p.ref for p in group})
@@ -314,17 +317,7 @@ def repair_document(doc: Document, settings: RepairSettings | None = None) -> li
         if not applied:
             for proofs in _form_weight_proofs(doc, identities, settings):
                 for p in proofs:
-                    cell = lookup[p.ref]
-                    records.append({"table": p.ref[0], "row": p.ref[1], "col": p.ref[2], "status": "repaired",
-                                    "from": cell.text, "to": p.text, "source": p.source,
-                                    "rules": sorted({identities[k].rule for k in p.rules}),
-                                    "proof": [identities[k].description for k in p.rules]})
-                    if cell.original is None:
-                        cell.original = cell.text
-                    _add_alternative(cell, cell.text, cell.ocr_score, "ocr")
-                    _add_alternative(cell, p.text, p.confidence, "repair")
-                    cell.text, cell.value = p.text, p.value
-                    cell.add_reason("repaired")
+                    records.append(_apply(lookup[p.ref], p, identities))
                     applied += 1
             if not applied:
                 break
