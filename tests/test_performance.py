@@ -581,3 +581,21 @@ def test_weights_read_too_large_repaired_against_confirmed_scores(scanned):
     s = _set(henan, inds[1]["score"]["cell"], "8")  # 10 read as 8: the 得分 no longer add up
     _reread(doc)
     assert (a.text, s.text) == ("101", "8") and a.review and not doc.repairs
+
+
+def test_goal_header_cut_by_a_column_rule(extracted):
+    """perf000/002 scanned: the 实际完成情况 header cut by a rule of the rows below (“实际完成 | 成情况”): the goals
+    are still read."""
+    from pipeline.model import Document
+    from pipeline.performance import attach_records, interpret_form_cells
+
+    doc = Document.from_dict(json.loads(json.dumps(extracted[0].to_dict())))
+    form = next(t for t in doc.tables if t.kind == "performance" and (t.record.get("goals") or {}).get("actual"))
+    want = form.record["goals"]["actual"]["text"]
+    row = next(r for r in form.rows if any(compare_key(c.text) == "实际完成情况" for c in r.cells))
+    c = next(i for i, x in enumerate(row.cells) if compare_key(x.text) == "实际完成情况")
+    assert not row.cells[c + 1].text
+    row.cells[c].text, row.cells[c + 1].text = "实际完成", "成情况"
+    interpret_form_cells(form, set())
+    attach_records(doc)
+    assert form.record["goals"]["actual"]["text"] == want
