@@ -873,8 +873,23 @@ def _normalise_natures(table, record, ocr_pages: set[int]) -> bool:
 # a number with a seal's or watermark's strokes read beside it as a letter or a character (“W5”, “5中”, “3之人”,
 # “C0.00”, “A5-”): up to two such characters at either end, none a digit, a point, a sign of the number, a
 # bracket (“分值(20)” is a header, not a number), an operator or a unit (“≤2元” is a target)
-_NOT_JUNK = r"\d.%()（）≤≥=<>＝＞＜≦≧~～元万亿份天人次个项件户家台年月日时分秒周期名所场篇条套册本张"
-_JUNK_AROUND_NUMBER = re.compile(rf"(?P<pre>[^{_NOT_JUNK}\-－]{{0,2}}?)(?P<num>-?\d+(?:\.\d+)?%?)(?P<post>[^{_NOT_JUNK}]{{0,2}})")
+_NOT_JUNK = r"\d.%()（）≤≥=<>＝＞＜≦≧~～"
+_UNITS = "元万亿份天人次个项件户家台年月日时分秒周期名所场篇条套册本张"
+_JUNK_AROUND_NUMBER = re.compile(rf"(?P<pre>[^{_NOT_JUNK}{_UNITS}\-－]{{0,2}}?)(?P<num>-?\d+(?:\.\d+)?%?)(?P<post>[^{_NOT_JUNK}{_UNITS}]{{0,2}})")
+# a mark (分值, 得分) has no unit: any character beside it is a stroke (“3之人”)
+_JUNK_AROUND_MARK = re.compile(rf"(?P<pre>[^{_NOT_JUNK}\-－]{{0,2}}?)(?P<num>\d+(?:\.\d+)?)(?P<post>[^{_NOT_JUNK}]{{0,2}})")
+
+
+def _marks(record) -> set[tuple[int, int]]:
+    """Cells of the record's 分值 and 得分 (indicators, 资金管理, the 执行率 line, 总分)."""
+    out = set()
+    for key, names in (("indicators", ("weight", "score")), ("management", ("weight", "score")),
+                       ("funds", ("分值", "得分"))):
+        for entry in record.get(key) or []:
+            out.update(tuple(entry[n]["cell"]) for n in names if (entry.get(n) or {}).get("cell"))
+    total = record.get("total") or {}
+    out.update(tuple(total[n]["cell"]) for n in ("weight", "score") if (total.get(n) or {}).get("cell"))
+    return out
 
 
 def _strip_numeric_junk(table, record, ocr_pages: set[int]) -> bool:
@@ -885,6 +900,7 @@ def _strip_numeric_junk(table, record, ocr_pages: set[int]) -> bool:
     from .numbers import parse_number
 
     changed = False
+    marks = _marks(record)
     for f in _walk_fields(record):
         if "value" not in f or "operator" in f or not f.get("cell"):
             continue
@@ -895,7 +911,7 @@ def _strip_numeric_junk(table, record, ocr_pages: set[int]) -> bool:
         if not {"seal", "watermark", "low_ocr"} & set(cell.reasons):
             continue  # nothing over it that could have printed the strokes
         text = cell.text.strip()
-        m = _JUNK_AROUND_NUMBER.fullmatch(text)
+        m = (_JUNK_AROUND_MARK if (r, c) in marks else _JUNK_AROUND_NUMBER).fullmatch(text)
         if not text or parse_number(text).kind != "text" or m is None or not (m.group("pre") or m.group("post")):
             continue
         p = parse_number(m.group("num"))

@@ -486,13 +486,14 @@ def test_seal_strokes_beside_a_number_and_in_empty_cells(scanned):
     w0, s1, w2 = inds[0]["weight"]["cell"], inds[1]["score"]["cell"], inds[2]["weight"]["cell"]
     total = truth["total"]["score"]["cell"]
     cells = {"W10": _set(henan, w0, "W10"), "10中": _set(henan, s1, "10中"), "T10": _set(henan, w2, "T10"),
-             "92,48": _set(henan, total, "92,48", ("watermark",))}
+             "92,48": _set(henan, total, "92,48", ("watermark",)),
+             "25之人": _set(henan, inds[4]["score"]["cell"], "25之人")}  # a mark has no unit: 人 is a stroke
     r3, r4 = inds[3]["reason"]["cell"], inds[4]["reason"]["cell"]
     speck, answer = _set(henan, r3, "武"), _set(henan, r4, "无")
     target = _set(henan, inds[5]["target"]["cell"], "≤2元")
     _reread(doc)
     for read, cell in cells.items():
-        assert parse_number_value(cell.text) == {"W10": 10, "10中": 10, "T10": 10, "92,48": 92.48}[read], read
+        assert parse_number_value(cell.text) == {"W10": 10, "10中": 10, "T10": 10, "92,48": 92.48, "25之人": 25}[read], read
         assert cell.original == read, read
     assert all("format" in cells[k].reasons and cells[k].review for k in ("W10", "10中", "T10"))
     rec = henan.record
