@@ -985,7 +985,10 @@ def _flag_split_fields(table, record) -> None:
 # a target or an actual value read with a letter or a stray mark in front (“F61万元”, “±人”, “T精简”, “W100%”,
 # “F E100%”) or a rule's remnant inside (“≤|100%”): no target of the seeds starts with a letter but a grade
 # (“A级”)
-_MISREAD_OPERATOR = re.compile(r"^\s*([A-Za-z]\s*\d|[A-Za-z](?![级类等档])|[±|~^])|\|")
+_MISREAD_OPERATOR = re.compile(r"^\s*([A-Za-z]\s*\d|[A-Za-z](?![级类等档])|[±|~^])|\|"
+                               # a stroke read as a digit before the operator (“1≥90%”), a share of 1000 % or
+                               # more (“1100%” for 100 %)
+                               r"|^\s*\d\s*[≥≤=＝＞＜><≧≦]|(?<![\d.])\d{4,}(\.\d+)?\s*%")
 
 
 def _flag_malformed(table, record) -> None:

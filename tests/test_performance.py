@@ -304,13 +304,14 @@ def test_target_with_a_misread_operator_is_flagged(extracted):
     ind = form.record["indicators"][0]
     r, c = ind["target"]["cell"]
     for text, flagged in (("F61万元", True), ("±人", True), ("≥61万元", False), ("A级", False), ("T精简", True),
-                          ("≤|100%", True), ("精简", False)):
+                          ("≤|100%", True), ("精简", False), ("1≥90%", True), ("≥90%", False)):
         cell = form.rows[r].cells[c]
         cell.text, cell.reasons = text, []
         attach_records(doc)
         assert ("format" in cell.reasons) is flagged, text
     r, c = ind["actual"]["cell"]  # the actual value likewise (perf000/001 scanned: “W100%”, “F E100%”)
-    for text, flagged in (("W100%", True), ("F E100%", True), ("100%", False), ("较好", False)):
+    for text, flagged in (("W100%", True), ("F E100%", True), ("100%", False), ("较好", False), ("1100%", True),
+                          ("110%", False), ("2023年", False)):
         cell = form.rows[r].cells[c]
         cell.text, cell.reasons = text, []
         attach_records(doc)
