@@ -171,7 +171,10 @@ def find_proofs(doc: Document, settings: RepairSettings | None = None) -> tuple[
         if parse_number(cell.text).kind == "text":
             continue
         old = values[ref]
+        mark = form and any(identities[k].rule.endswith("-max") for k in involved)
         for text, source, conf in _readings(cell, settings):
+            if form and source != "ocr" and not (mark and _form_confusion(cell, text)):
+                continue  # forms: a guessed confusion only for a 分值/得分 (never for an amount: see _form_confusion)
             p = parse_number(text)
             if p.kind != "number" or p.value is None:
                 continue
@@ -210,6 +213,16 @@ def _add_alternative(cell: Cell, text: str, confidence: float, source: str) -> N
         cell.alternatives.append(Alternative(text=text, confidence=confidence, source=source))
 
 
+def _form_confusion(cell: Cell, text: str) -> bool:
+    """A typical confusion taken on a form for a 分值/得分 only: read under a seal, a watermark or with a weak
+    character, and no longer than the reading (a stroke read as a digit, a digit for another, a point lost) —
+    never a digit put in: the seeds' own errors include a 得分 of 20 under a 分值 of 2 (004), which an
+    inserted 0 would “repair”, and 执行数 that contradict their 执行率 and 结余 alike (003: 80 printed where
+    0 was spent), which is why an amount takes only its OCR's own second reading."""
+    return bool({"seal", "watermark", "low_ocr"} & set(cell.reasons)) and \
+        len(re.sub(r"\D", "", text)) <= len(re.sub(r"\D", "", cell.text))
+
+
 def _form_weight_proofs(doc: Document, identities: list[Identity], settings: RepairSettings) -> list[list[Proof]]:
     """分值 read too large on a scanned form (a seal stroke read as a digit: 5 → “15”, 15 → “415”): Σ 分值 fails
     alone (得分 ≤ 分值 still holds), so no single identity proves a reading. A set of up to two 分值 cells is
@@ -240,6 +253,8 @@ def _form_weight_proofs(doc: Document, identities: list[Identity], settings: Rep
                 continue
             want = values[score_of[ref]]
             for text, source, conf in _readings(cell, settings):
+                if source != "ocr" and not _form_confusion(cell, text):
+                    continue
                 p = parse_number(text)
                 if p.kind == "number" and p.value is not None and abs(p.value - want) <= EPS and abs(p.value - values[ref]) > EPS:
                     options.append((ref, text, p.value, source, conf))
