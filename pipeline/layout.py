@@ -122,6 +122,7 @@ class LayoutSettings:
     coverage: float = 0.5  # share of a cell side a rule must cover to separate two cells
     min_table_mm: float = 15.0
     min_cell_mm: float = 3.0  # a column or row closed by the rules' extent alone is at least this wide
+    min_column_mm: float = 3.0  # column lines closer than this are one (the one with more rule along it)
     # a cell spanning a boundary that this share of the rows have is split there when print lies on both
     # sides (at least ``split_min_ink`` pixels each) and none within ``split_gap_mm`` of it (scans)
     split_min_rows: float = 0.6
@@ -944,7 +945,9 @@ def grid_from_segments(segs: list[Segment], dpi: int, settings: LayoutSettings) 
     # drop lines too close to make a cell (double rules; a run of text strokes found beside a rule): of two,
     # the one with clearly more rule length along it stays
     ys = _drop_close(ys, _mm(dpi, 1.5), [_ruled(hs, y, tol) for y in ys])
-    xs = _drop_close(xs, _mm(dpi, 1.5), [_ruled(vs, x, tol) for x in xs])
+    # (no printed column is narrower than ``min_column_mm``: of two column lines closer than that, one is the
+    # left strokes of characters lined up in dense rows beside the rule, or the rule's bowed middle)
+    xs = _drop_close(xs, _mm(dpi, settings.min_column_mm), [_ruled(vs, x, tol) for x in xs])
     if len(ys) < 2 or len(xs) < 2:
         return None
     nr, nc = len(ys) - 1, len(xs) - 1
