@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from .headers import is_amount_column
+from .catalogue import CODE_DIGITS
+from .headers import is_amount_column, is_code_column
 from .model import Alternative, Document, Table
 from .numbers import DIGIT_LOOKALIKES, parse_number
 from .read import PageReading
@@ -96,6 +97,23 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
             else:
                 cell.kind, cell.value = "text", None
     _check_line_numbers(table, ocr_pages)
+    _check_codes(table, ocr_pages)
+
+
+def _check_codes(table: Table, ocr_pages: set[int]) -> None:
+    """A classification code is 3, 5 or 7 digits (类, 款, 项): an OCR'd code column cell of digits of another
+    length (“21” for 221: a digit lost under the watermark) is misread — flagged ``format``. (Codes split
+    over 类 | 款 | 项 columns hold 3 and 2 digits and are not checked here.)"""
+    for ci, label in enumerate(table.columns):
+        if not is_code_column(label) or label.split("/")[-1] in ("类", "款", "项"):
+            continue
+        for row in table.rows:
+            cell = row.cells[ci] if ci < len(row.cells) else None
+            if cell is None or row.page not in ocr_pages:
+                continue
+            digits = re.sub(r"\s+", "", cell.text)
+            if digits.isdigit() and not CODE_DIGITS.match(digits):
+                cell.add_reason("format")
 
 
 _LINE_LABEL = re.compile(r"^(行次|栏次|序号)$")
