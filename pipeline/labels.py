@@ -55,6 +55,9 @@ def snap_summary_label(text: str, min_score: float = 88.0, margin: float = 4.0) 
     if not key or key in keys:
         return None
     same_core = cores.get(_core(text), [])
+    if len(same_core) > 1:  # printed with and without numbering: a reading with a numbering mark left
+        numbered = bool(re.match(r"^[^\u4e00-\u9fff]*(?:[一二三四五六七八九十]+[、,，.．·:：]?|[、,，.．·:：])", key))
+        same_core = [i for i in same_core if (keys[i] != _core(labels[i])) == numbered]
     if len(same_core) == 1 and len(_core(text)) >= 2:
         return labels[same_core[0]]
     best = process.extract(key, keys, scorer=fuzz.ratio, limit=2)

@@ -38,3 +38,15 @@ def test_a_code_with_a_digit_lost_is_flagged(tmp_path):
     assert "format" in lost[0].reasons and lost[0].review
     # the codes read whole are not flagged for their shape
     assert not [c for c in cells if c is not lost[0] and "format" in c.reasons]
+
+
+def test_a_summary_label_that_lost_its_numeral_gets_it_back():
+    """公开04表 prints both 二、政府性基金预算财政拨款 (income rows) and the bare 政府性基金预算财政拨款 (column
+    heads): a reading that kept the numbering's 、 but lost the 二 (seed-21 lowres150, under the watermark)
+    is the numbered label; one with no numbering at all stays as read."""
+    from pipeline.labels import snap_summary_label
+
+    assert snap_summary_label("、政府性基金预算财政拨款") == "二、政府性基金预算财政拨款"
+    assert snap_summary_label("二政府性基金预算财政拨款") == "二、政府性基金预算财政拨款"
+    assert snap_summary_label("政府性基金预算财政拨款") is None  # printed so
+    assert snap_summary_label("三国防支出") == "三、国防支出"
