@@ -98,6 +98,23 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
                 cell.kind, cell.value = "text", None
     _check_line_numbers(table, ocr_pages)
     _check_codes(table, ocr_pages)
+    _check_stacked_rows(table, amount_cols, ocr_pages)
+
+
+def _check_stacked_rows(table: Table, amount_cols: list[bool], ocr_pages: set[int]) -> None:
+    """Amounts and codes never wrap: an OCR'd amount or code cell holding two or more numbers stacked line
+    over line is two rows whose separating rule was not found (“20501” over “2050101” read as one cell
+    205012050101). Every cell of that row gets ``rows_merged`` (always reviewed)."""
+    for row in table.rows:
+        if row.page not in ocr_pages:
+            continue
+        for ci, cell in enumerate(row.cells):
+            numeric = (ci < len(amount_cols) and amount_cols[ci]) or (
+                ci < len(table.columns) and is_code_column(table.columns[ci]))
+            if numeric and sum(parse_number(t).kind in ("number", "na") for t in cell.lines) >= 2:
+                for other in row.cells:
+                    other.add_reason("rows_merged")
+                break
 
 
 def _check_codes(table: Table, ocr_pages: set[int]) -> None:

@@ -1,0 +1,37 @@
+"""Two body rows of a 公开表 read as one (their separating rule lost on the scan): the amounts and codes stack
+line over line in one cell (seed-21 skew3: “20501” over “2050101” read 205012050101, unflagged). Amounts and
+codes never wrap, so that row is flagged ``rows_merged`` (always reviewed)."""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+from PIL import Image
+
+from pipeline.extract import extract_document
+from tests.conftest import ROOT, SAMPLES
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from samplegen.render import rasterise, text_words  # noqa: E402
+
+DIGITAL = SAMPLES / "s04_health_2023_digital.pdf"
+PAGE = 3  # 公开02表 收入决算表
+
+
+def test_two_rows_read_as_one_are_flagged(tmp_path):
+    rgb = rasterise(DIGITAL, 200)[PAGE - 1].copy()
+    words = text_words(DIGITAL, 200)[PAGE - 1]
+    upper = next(w for w in words if w.text == "2100401")
+    lower = next(w for w in words if w.text == "2100402")
+    gray = rgb.min(axis=2)
+    # the rule between the two rows: the dark row of pixels between the codes' boxes, wiped across the table
+    ys = [y for y in range(int(upper.box[3]), int(lower.box[1])) if (gray[y, 150:2000] < 128).mean() > 0.5]
+    assert ys
+    rgb[min(ys) - 1:max(ys) + 2, 140:2300] = 255
+    path = tmp_path / "p3.png"
+    Image.fromarray(rgb).save(path, dpi=(200, 200))
+    table = next(t for t in extract_document(path).tables if t.form == "公开02表")
+    merged = [r for r in table.rows if "2100401" in r.cells[0].text]
+    assert len(merged) == 1 and "2100402" in merged[0].cells[0].text, [r.cells[0].text for r in table.rows]
+    assert all("rows_merged" in c.reasons and c.review for c in merged[0].cells)
+    assert sum("rows_merged" in c.reasons for r in table.rows for c in r.cells) == len(merged[0].cells)
