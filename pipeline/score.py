@@ -24,7 +24,7 @@ stacked, :mod:`pipeline.performance`), ``near_miss`` (a ``low_ocr`` reading in a
 within its tolerance: a misread last digit passes the 尾差) or ``format`` (text where an amount belongs, a
 line number breaking its column's count) is always flagged; a cell with reason ``rule_missing`` (a side of it
 inferred, no rule seen: :mod:`pipeline.textgrid`, split merged amounts) has at most :data:`RULE_MISSING_CAP`
-unless an identity confirms a cell of its row; otherwise ``cell.review = confidence < threshold``.
+unless an identity confirms it; otherwise ``cell.review = confidence < threshold``.
 """
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ NEAR_MISS = "near_miss"  # an OCR reading below low_ocr in an identity that hold
 
 
 TEXT_LAYER_FORMAT_CAP = 0.5
-RULE_MISSING_CAP = 0.5  # a cell bounded by a line inferred from the text, in a row no identity confirms  # confidence of a text-layer cell that is not a well-formed amount where one belongs
+RULE_MISSING_CAP = 0.5  # a cell bounded by a line inferred from the text that no identity confirms  # confidence of a text-layer cell that is not a well-formed amount where one belongs
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,6 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
     forms = {t.id for t in doc.tables if t.kind == "performance"}
     near = {tuple(ref) for chk in doc.checks if chk.ok and chk.table not in forms and _near_miss(chk)
             for ref in chk.cells}
-    confirmed_rows = {(tid, ri) for (tid, ri, _), x in feats.items() if x["confirmed1"] or x["confirmed2"]}
     for t, ri, ci, cell in doc.cells():
         if NEAR_MISS in cell.reasons:
             cell.reasons.remove(NEAR_MISS)
@@ -169,9 +168,9 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
             # a text layer does not misprint: a malformed amount read from one means a lying font map; an OCR
             # reading its decoded text layer contradicts is one of two witnesses that disagree
             p = min(p, TEXT_LAYER_FORMAT_CAP)
-        if "rule_missing" in cell.reasons and (t.id, ri) not in confirmed_rows:
-            # a side of the cell inferred from the text (no rule seen): the row is trusted once an identity
-            # confirms one of its cells, else the cell waits for review
+        if "rule_missing" in cell.reasons and not (x["confirmed1"] or x["confirmed2"]):
+            # a side of the cell inferred from the text (no rule seen): trusted once an identity confirms it,
+            # else it waits for review
             p = min(p, RULE_MISSING_CAP)
         cell.confidence = p
         cell.review = p < model.threshold or any(r in cell.reasons for r in FORCED_REVIEW)

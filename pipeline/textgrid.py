@@ -20,7 +20,7 @@ shows the grid:
 
 Every line inferred is recorded on the grid (``Grid.inferred``; a grid joined from pieces is ``Grid.joined``):
 the cells it bounds (every cell of a joined grid) carry the reason ``rule_missing`` and are reviewed unless an
-identity confirms their row (:mod:`pipeline.score`). A page where
+identity confirms them (:mod:`pipeline.score`). A page where
 no text grid can be made keeps what the rule finder gave (and the verdict's ``unrecovered`` / ``table_pieces``).
 """
 from __future__ import annotations
@@ -39,12 +39,14 @@ class TextGridSettings:
     rule_thin_mm: float = 0.5  # thinner than this and taller than a line: a piece of a vertical rule
     rule_tall_mm: float = 3.2
     word_gap_mm: float = 2.5  # characters closer than this are one piece of text (CJK glyphs stand ~1–2 mm apart)
-    band_gap_mm: float = 0.3  # text bands: rows of characters closer than this are one band
+    band_gap_mm: float = 0.3  # text bands: rows of characters closer than this are one band ...
+    band_share: float = 0.12  # ... rows where the characters cover this share of the width the densest rows do
     gutter_mm: float = 4.0  # a column gutter is paper at least this wide ...
     gutter_margin_mm: float = 1.0  # ... kept this far from the column's own rules
     max_header_bands: int = 5  # bands at the top a gutter may be crossed by (header labels spanning columns)
     min_gutter_bands: int = 3  # bands below the header a gutter runs through ...
     min_side_share: float = 0.15  # ... with text on each side of it in this share of them (and two at least)
+    crossed_share: float = 0.3  # a column line the text runs across in this share of the rows is no rule
     region_gap_mm: float = 90.0  # grids side by side this close, overlapping in height, are one table's pieces;
     stack_gap_mm: float = 10.0  # so are grids one above the other this close sharing half their width, and
     # grids whose boxes overlap
@@ -88,13 +90,30 @@ def _runs(intervals: list[tuple[int, int]], gap: float) -> list[tuple[int, int]]
 
 def text_bands(boxes: np.ndarray, x0: float, x1: float, y0: float, y1: float, dpi: int,
                settings: TextGridSettings = TextGridSettings()) -> list[_Band]:
-    """The bands of text (printed rows) inside a box of the page, each with its pieces of text."""
+    """The bands of text (printed rows) inside a box of the page, each with its pieces of text. A band is
+    where the characters' boxes cover a good part of the width (``band_share`` of the densest rows): the
+    few strokes of a watermark or specks of noise between two rows do not join them."""
     inside = boxes[(boxes[:, 0] >= x0) & (boxes[:, 2] <= x1) & (boxes[:, 1] >= y0) & (boxes[:, 3] <= y1)]
+    if inside.size == 0:
+        return []
+    top0 = int(inside[:, 1].min())
+    cover = np.zeros(int(inside[:, 3].max()) - top0 + 1)
+    for bx0, by0, bx1, by1 in inside:
+        cover[by0 - top0:by1 - top0] += bx1 - bx0
+    dense = cover >= settings.band_share * float(np.percentile(cover[cover > 0], 90))
     bands = []
-    for top, bottom in _runs([(int(b[1]), int(b[3])) for b in inside], _mm(dpi, settings.band_gap_mm)):
-        row = inside[(inside[:, 1] >= top) & (inside[:, 3] <= bottom)]
-        words = _runs([(int(b[0]), int(b[2])) for b in row], _mm(dpi, settings.word_gap_mm))
-        bands.append(_Band(top, bottom, words))
+    for top, bottom in _runs([(int(i), int(i) + 1) for i in np.flatnonzero(dense)], _mm(dpi, settings.band_gap_mm)):
+        mid = (inside[:, 1] + inside[:, 3]) / 2.0 - top0
+        row = inside[(mid >= top) & (mid < bottom)]
+        if not len(row):
+            continue
+        top, bottom = int(row[:, 1].min()), int(row[:, 3].max())
+        pieces = [(int(b[0]), int(b[2])) for b in row]
+        if bands and top - bands[-1].bottom <= _mm(dpi, settings.band_gap_mm):
+            # its characters reach into the band above (a label wrapped beside one-line cells): one band
+            last = bands.pop()
+            top, pieces = last.top, pieces + last.words
+        bands.append(_Band(top, bottom, _runs(pieces, _mm(dpi, settings.word_gap_mm))))
     return bands
 
 
@@ -228,30 +247,39 @@ def _regions(grids: list, dpi: int, settings: TextGridSettings) -> list[list]:
     return groups
 
 
-def _lost_walls(g, bands: list[_Band], xs: list[float], tol: float) -> list[tuple[float, float, float]]:
-    """Column lines of the table a merged cell of ``g`` runs across, where the text in that cell stands on
-    both sides of the line and never across it (the rule is there above or below, lost in these rows):
-    (x, top, bottom) of the wall put back."""
-    out = []
+def _lost_walls(g, bands: list[_Band], tol: float, min_pitch: float) -> list[tuple[str, float, float, float]]:
+    """Lines of the table a merged cell of ``g`` runs across, where the text in that cell stands on both
+    sides of the line and never across it (the rule is there in the other columns or rows, lost in this
+    cell): ("v", x, top, bottom) or ("h", y, left, right) of the wall put back. Lines of text in one cell
+    closer than ``min_pitch`` are a wrapped label, not two rows."""
+    out: list[tuple[str, float, float, float]] = []
     for c in g.cells:
         cx0, cy0, cx1, cy1 = c.bbox
-        if c.colspan < 2:
-            continue
         inside = [b for b in bands if b.top >= cy0 - tol and b.bottom <= cy1 + tol]
-        for x in xs:
+        for x in g.xs if c.colspan > 1 else []:
             if not cx0 + tol < x < cx1 - tol:
                 continue
             words = [(a, b) for band in inside for a, b in band.words if b > cx0 and a < cx1]
             if words and not any(a < x < b for a, b in words) and any(b <= x for a, b in words) \
                     and any(a >= x for a, b in words):
-                out.append((x, float(cy0), float(cy1)))
+                out.append(("v", x, float(cy0), float(cy1)))
+        for y in g.ys if c.rowspan > 1 else []:
+            if not cy0 + tol < y < cy1 - tol:
+                continue
+            held = [b for b in bands if b.bottom > cy0 and b.top < cy1 and any(q > cx0 and p < cx1 for p, q in b.words)]
+            above = [b for b in held if b.bottom <= y]
+            below = [b for b in held if b.top >= y]
+            if above and below and len(above) + len(below) == len(held) \
+                    and _mid(below[0]) - _mid(above[-1]) >= min_pitch:
+                out.append(("h", y, float(cx0), float(cx1)))
     return out
 
 
-def _crossed(x: float, bands: list[_Band], least: int = 2, share: float = 0.2, thin: float = 8.0) -> bool:
-    """Text runs across the line ``x`` in at least ``least`` bands and ``share`` of them (a piece thinner
-    than ``thin`` pixels there is what is left of the rule itself)."""
-    n = sum(any(a < x < b and b - a > thin for a, b in band.words) for band in bands)
+def _crossed(x: float, bands: list[_Band], least: int = 2, share: float = 0.2, thin: float = 8.0,
+             margin: float = 0.0) -> bool:
+    """Text runs across the line ``x`` (by ``margin`` pixels on both sides) in at least ``least`` bands and
+    ``share`` of them (a piece thinner than ``thin`` pixels there is what is left of the rule itself)."""
+    n = sum(any(a + margin < x < b - margin and b - a > thin for a, b in band.words) for band in bands)
     return n >= max(least, share * len(bands))
 
 
@@ -296,10 +324,13 @@ def complete_tables(grids: list, segments: list, binary: np.ndarray, dpi: int, l
         xs = _lines([x for g in group for x in g.xs], tol)
         ys = _lines([y for g in group for y in g.ys], tol)
         bands = text_bands(boxes, x0, x1, y0, y1, dpi, settings)
-        # a piece's edge the text runs across is no column rule
+        # a column line the text runs across is no column rule: a piece's edge (in a fifth of the rows), any
+        # other line (in ``crossed_share`` of them: strokes of characters or of a watermark taken for a rule)
         edges = [e for g in group for e in (g.xs[0], g.xs[-1])] if len(group) > 1 else []
-        crossed = [x for x in xs[1:-1] if any(abs(x - e) <= tol for e in edges)
-                   and _crossed(x, bands, thin=_mm(dpi, 1.0))]
+        crossed = [x for x in xs[1:-1]
+                   if _crossed(x, bands, least=3, share=settings.crossed_share, thin=_mm(dpi, 1.0),
+                               margin=_mm(dpi, 1.0))
+                   or (any(abs(x - e) <= tol for e in edges) and _crossed(x, bands, thin=_mm(dpi, 1.0)))]
         xs = [x for x in xs if x not in crossed]
         new_h: list[float] = []
         new_v: list[tuple[float, float]] = []
@@ -333,7 +364,7 @@ def complete_tables(grids: list, segments: list, binary: np.ndarray, dpi: int, l
             top = y0 if k == 0 else (bands[k - 1].bottom + bands[k].top) / 2.0
             top = min(rows_all, key=lambda y: abs(y - top))
             new_v.append((x, top))
-        walls = [("v", x, a, b) for g in group for x, a, b in _lost_walls(g, bands, xs, tol)]
+        walls = [w for g in group for w in _lost_walls(g, bands, tol, 0.7 * _pitch(bands))]
         if not new_h and not new_v and not walls and not crossed and len(group) == 1:
             out.append(group[0])
             continue
@@ -355,11 +386,12 @@ def complete_tables(grids: list, segments: list, binary: np.ndarray, dpi: int, l
         synth = [Segment(x0, y, x1, y) for y in new_h] + [Segment(x, top, x, y1) for x, top in new_v] + carried
         grid = grid_from_segments(segs + synth, dpi, layout_settings)
         if grid is not None:  # walls the rebuilt grid still lacks where the text shows them
-            walls = [("v", x, a, b) for x, a, b in _lost_walls(grid, bands, grid.xs, tol)]
+            walls = _lost_walls(grid, bands, tol, 0.7 * _pitch(bands))
             if walls:
-                grid = grid_from_segments(segs + synth + [Segment(x, a, x, b) for _, x, a, b in walls], dpi,
-                                          layout_settings)
-        if grid is None or grid.n_rows < max(g.n_rows for g in group) or grid.n_cols < max(g.n_cols for g in group):
+                grid = grid_from_segments(segs + synth + [Segment(x, a, x, b) if kind == "v" else Segment(a, x, b, x)
+                                                          for kind, x, a, b in walls], dpi, layout_settings)
+        if grid is None or grid.n_rows < max(g.n_rows for g in group) \
+                or grid.n_cols < max(g.n_cols for g in group) - len(crossed):
             out.extend(group)
             continue
         grid.inferred = ([("h", y, x0, x1) for y in new_h] + [("v", x, top, y1) for x, top in new_v] + walls
