@@ -39,7 +39,7 @@ class LineReading:
         """Single-character substitutions by the runner-up, most probable first."""
         alts = []
         for i, c in enumerate(self.chars):
-            if c.runner_up and c.runner_up_score >= min_prob:
+            if c.runner_up and c.runner_up != c.char and c.runner_up_score >= min_prob:
                 text = "".join(x.char if j != i else c.runner_up for j, x in enumerate(self.chars))
                 alts.append(Alternative(text=text, confidence=c.runner_up_score, source="ocr"))
         alts.sort(key=lambda a: -a.confidence)
@@ -68,7 +68,10 @@ class Recognizer:
         engine = RapidOCR(params=params)
         rec = engine._load_rec_model() if hasattr(engine, "_load_rec_model") else engine.text_rec
         self._rec = rec
-        self._chars = list(rec.postprocess_op.character)
+        # the recogniser knows traditional forms too and, on a worn print, returns one (決算數 for 决算数): the
+        # documents are simplified, so each such character is read as its simplified form
+        simplified = load_json("ocr", "traditional.json")["map"]
+        self._chars = [simplified.get(ch, ch) for ch in rec.postprocess_op.character]
         self.settings = settings
         self._lock = threading.Lock()
 

@@ -50,3 +50,18 @@ def test_a_summary_label_that_lost_its_numeral_gets_it_back():
     assert snap_summary_label("二政府性基金预算财政拨款") == "二、政府性基金预算财政拨款"
     assert snap_summary_label("政府性基金预算财政拨款") is None  # printed so
     assert snap_summary_label("三国防支出") == "三、国防支出"
+
+
+def test_traditional_forms_the_recogniser_returns_are_read_simplified():
+    """The recogniser's dictionary holds traditional forms: a worn 决算数 came back 决算數 (seed-21 lowres150
+    公开01表), so its column matched no template column and the whole table was flagged ``structure``."""
+    import numpy as np
+
+    from pipeline.ocr import get_recognizer
+    from samplegen.degrade import cjk_font
+
+    img = Image.new("L", (260, 56), 255)
+    ImageDraw.Draw(img).text((8, 6), "決算數合計", fill=0, font=cjk_font(40))
+    reading = get_recognizer().recognize([np.asarray(img)])[0]
+    assert reading.text == "决算数合计", reading.text
+    assert all(a.text != reading.text for a in reading.alternatives())
