@@ -30,6 +30,9 @@ _TITLE_SIDE = re.compile(r"^(预算单位|单位|部门)")
 
 
 _JUNK_EDGES = re.compile(r"^[:：;；'‘’`·。,，.、]+(?=[\d-])|(?<=\d)[:：;；'‘’`·。、]+$")
+# a stroke before the digits that is no minus sign as printed (“一6,280.95”, “_2,175.50”: a rule's remnant or
+# a seal stroke beside the number on a heavy scan); taken off, a minus kept as the reading's alternative
+_STROKE_BEFORE = re.compile(r"^[一_＿~～]+(?=\d)")
 _POINT_SEPARATORS = re.compile(r"^-?\d{1,3}(\.\d{3})+\.\d{2}$")
 _COLON_DECIMAL = re.compile(r"^(-?[\d,]+)[:：;；](\d{2})$")
 _LETTER_DIGITS = str.maketrans(DIGIT_LOOKALIKES)
@@ -40,7 +43,7 @@ def normalise_ocr_amount(text: str) -> str:
     """Undo OCR slips that leave the digits intact: stray punctuation at the edges (“:214.70”), thousands
     separators read as points (“1.713.55”), a colon for the decimal point (“234:24”), letters for digits
     in an otherwise numeric reading (“O.00”)."""
-    t = _JUNK_EDGES.sub("", text.strip())
+    t = _STROKE_BEFORE.sub("", _JUNK_EDGES.sub("", text.strip()))
     if re.fullmatch(rf"[\d{_LOOKALIKE_CLASS}.,:;：；-]+", t) and re.search(r"\d", t) and re.search(rf"[{_LOOKALIKE_CLASS}]", t):
         t = t.translate(_LETTER_DIGITS)
     if _POINT_SEPARATORS.match(t):
@@ -75,6 +78,8 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
                 if _is_noise(fixed) or (cell.ocr_score < 0.5 and not re.search(r"\d", fixed)):
                     fixed = ""  # a watermark or seal fragment read as a character: amount cells never hold one
                 if fixed != cell.text and parse_number(fixed).kind in ("number", "empty"):
+                    if _STROKE_BEFORE.match(cell.text.strip()):  # or was it a minus sign?
+                        cell.alternatives.insert(0, Alternative("-" + fixed, cell.ocr_score / 2, "ocr"))
                     cell.alternatives.insert(0, Alternative(cell.text, cell.ocr_score, "ocr"))
                     cell.original, cell.text = cell.text, fixed
                     cell.add_reason("format_normalised")
@@ -85,6 +90,11 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
                 cell.kind, cell.value = "na", None
             elif amount and p.kind == "number":
                 cell.kind, cell.value = "number", p.value
+                if p.value < 0 and row.page in ocr_pages and cell.text.lstrip()[:1] in "-−－" \
+                        and not any(a.text == cell.text.lstrip()[1:] for a in cell.alternatives):
+                    # a stroke just left of the digits reads as a minus: without it is the other reading
+                    # (identities choose: pipeline.repair)
+                    cell.alternatives.append(Alternative(cell.text.lstrip()[1:], cell.ocr_score / 2, "ocr"))
                 if not p.well_formed or (p.decimals not in (0, 2) and not p.percent):
                     cell.add_reason("format")
             elif amount:
