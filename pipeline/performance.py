@@ -1027,6 +1027,25 @@ def _flag_malformed(table, record) -> None:
     walk(record)
 
 
+# Shanxi's 年初指标值 print an operator and a unit with the number left blank (“—%”, “=人”, “≤万元”); a scan
+# reads the dash as 一, the = as 二, or loses the operator (“%”, “万元”): such readings are sent to review
+_INITIAL_MISREAD = re.compile(r"^(二|一(?=[\d%％元万天人]|$))")
+_BARE_UNIT = re.compile(r"^(%|％|[元万亿份天人次个项件户家台年月日时分秒周名所场篇条套册本张间米吨亩]+(/[\u4e00-\u9fff]+)*)$")
+
+
+def _flag_initial_targets(table, record, ocr_pages: set[int]) -> None:
+    """A 年初指标值 (Shanxi) of an OCR'd row read as :data:`_INITIAL_MISREAD`, as a unit alone or with a letter or
+    stray mark in front gets the reason ``format`` (always reviewed)."""
+    for ind in record.get("indicators") or []:
+        f = ind.get("target_initial")
+        if not f or not f.get("cell") or table.rows[f["cell"][0]].page not in ocr_pages:
+            continue
+        cell = table.rows[f["cell"][0]].cells[f["cell"][1]]
+        text = compare_key(cell.text)
+        if text and (_INITIAL_MISREAD.match(text) or _BARE_UNIT.match(text) or _MISREAD_OPERATOR.search(text)):
+            cell.add_reason("format")
+
+
 def _stacked_values(cell) -> bool:
     """Two or more values (numbers, “/”, dashes) stacked in one cell, one per text line: amounts, weights and
     scores never wrap, so these are the values of several rows whose separating rule was not found."""
@@ -1078,6 +1097,7 @@ def attach_records(doc) -> None:
             if _strip_numeric_junk(table, table.record, ocr_pages) | _clear_seal_specks(table, table.record, ocr_pages):
                 table.record = build_record(table, tpl, doc.year)
             _flag_malformed(table, table.record)
+            _flag_initial_targets(table, table.record, ocr_pages)
             _flag_split_fields(table, table.record)
             _flag_stacked_rows(table, table.record)
 

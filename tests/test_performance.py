@@ -617,3 +617,25 @@ def test_no_guessed_digit_for_an_amount_nor_a_digit_put_in(scanned):
     weight = _set(henan, truth["indicators"][4]["weight"]["cell"], "2")
     _reread(doc)
     assert weight.text == "2" and weight.review and not doc.repairs
+
+
+def test_shanxi_initial_target_misreadings_flagged(extracted):
+    """Shanxi's 年初指标值 print an operator and a unit with the number blank (“—%”, “=人”, “≤万元”). Scanned
+    (perf003): the dash read as 一, the = as 二, the operator lost, a stray mark in front — 20 of them wrong and
+    unflagged. On an OCR'd page these readings go to review; the printed forms do not."""
+    from pipeline.model import Document
+    from pipeline.performance import attach_records, interpret_form_cells
+
+    doc = Document.from_dict(json.loads(json.dumps(extracted[0].to_dict())))
+    form = next(t for t in doc.tables if t.template == "P03")
+    ind = next(i for i in form.record["indicators"] if i.get("target_initial"))
+    r, c = ind["target_initial"]["cell"]
+    cell = form.rows[r].cells[c]
+    for page in doc.pages:
+        page.mode = "ocr"
+    for text, flagged in (("二人", True), ("一%", True), ("一万元", True), ("%", True), ("万元", True), ("F家", True),
+                          ("=人", False), ("—%", False), ("≥95%", False), ("提升", False), ("2024年5月", False)):
+        cell.text, cell.reasons = text, []
+        interpret_form_cells(form, {p.number for p in doc.pages})
+        attach_records(doc)
+        assert ("format" in cell.reasons) is flagged, text
