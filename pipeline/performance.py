@@ -221,9 +221,10 @@ def join_form_columns(table, previous, pt, tol: float = 0.012) -> None:
 
 # a 7-like seal stroke read as “T” beside a number (“T5”, “5T”, “T0.00”): the letter lookalike would make it
 # a 7 (“75”), while forms print short scores where such a stroke is a seal's, not a digit
-_EDGE_T = re.compile(r"^[Tt](?=\d)|(?<=\d)[Tt]$")
-# “91,11”, “-10,00”: a comma before one or two last digits is a misread decimal point, never a thousands separator
-_DECIMAL_COMMA = re.compile(r"^(-?\d+),(\d{1,2})(%?)$")
+# (a lower-case t after a number is left alone: “5t” may be tonnes)
+_EDGE_T = re.compile(r"^[Tt](?=\d)|(?<=\d)T$")
+# “91,11”, “-10,00”: a comma before two last digits is a misread decimal point, never a thousands separator
+_DECIMAL_COMMA = re.compile(r"^(-?\d+),(\d{2})(%?)$")
 
 
 def interpret_form_cells(table, ocr_pages: set[int]) -> None:

@@ -492,7 +492,9 @@ def test_seal_strokes_beside_a_number_and_in_empty_cells(scanned):
     r3, r4 = inds[3]["reason"]["cell"], inds[4]["reason"]["cell"]
     speck, answer = _set(henan, r3, "武"), _set(henan, r4, "无")
     target = _set(henan, inds[5]["target"]["cell"], "≤2元")
+    tonnes, months = _set(henan, inds[5]["actual"]["cell"], "5t"), _set(henan, inds[4]["actual"]["cell"], "3,5")
     _reread(doc)
+    assert (tonnes.text, months.text) == ("5t", "3,5")  # a unit, a list: not a stroke, not a decimal point
     for read, cell in cells.items():
         assert parse_number_value(cell.text) == {"W10": 10, "10中": 10, "T10": 10, "92,48": 92.48, "25之人": 25}[read], read
         assert cell.original == read, read
