@@ -23,6 +23,8 @@ from .resources import load_json
 from .textnorm import compare_key
 
 _NUMBERING = re.compile(r"^[^\u4e00-\u9fff]*(?:[一二三四五六七八九十]{1,3}[、,，.．·:：]?)?")
+_NUMBERING_ONE = re.compile(r"^[^\u4e00-\u9fff]*[一二三四五六七八九十][、,，.．·:：]?")
+_NUMBERED = re.compile(r"^[一二三四五六七八九十]{1,3}[、,，.．·:：]")
 
 
 def _core(text: str) -> str:
@@ -54,10 +56,16 @@ def snap_summary_label(text: str, min_score: float = 88.0, margin: float = 4.0) 
     key = compare_key(text)
     if not key or key in keys:
         return None
-    same_core = cores.get(_core(text), [])
-    if len(same_core) > 1:  # printed with and without numbering: a reading with a numbering mark left
-        numbered = bool(re.match(r"^[^\u4e00-\u9fff]*(?:[一二三四五六七八九十]+[、,，.．·:：]?|[、,，.．·:：])", key))
-        same_core = [i for i in same_core if (keys[i] != _core(labels[i])) == numbered]
+    # the label's own first character may be a numeral (一般…): the numbering taken off greedily or one
+    # numeral only
+    one_off = _NUMBERING_ONE.sub("", key)
+    same_core = list(dict.fromkeys(cores.get(_core(text), []) + (cores.get(one_off, []) if one_off != key else [])))
+    if len(same_core) > 1:  # printed with and without numbering: a reading longer than the bare label kept
+        # something of the numbering (、政府性…, 一一般… for 一、一般…)
+        bare = [i for i in same_core if not _NUMBERED.match(labels[i])]
+        numbered = [i for i in same_core if _NUMBERED.match(labels[i])]
+        if bare and numbered:
+            same_core = numbered if len(key) > len(keys[bare[0]]) else bare
     if len(same_core) == 1 and len(_core(text)) >= 2:
         return labels[same_core[0]]
     best = process.extract(key, keys, scorer=fuzz.ratio, limit=2)

@@ -50,6 +50,9 @@ def test_a_summary_label_that_lost_its_numeral_gets_it_back():
     assert snap_summary_label("二政府性基金预算财政拨款") == "二、政府性基金预算财政拨款"
     assert snap_summary_label("政府性基金预算财政拨款") is None  # printed so
     assert snap_summary_label("三国防支出") == "三、国防支出"
+    # the 、 read as 一 (seed-21 streaks200 公开04表): 一一般… is 一、一般…, not the bare 一般…
+    assert snap_summary_label("一一般公共预算财政拨款") == "一、一般公共预算财政拨款"
+    assert snap_summary_label("一般公共预算财政拨款") is None
 
 
 def test_traditional_forms_the_recogniser_returns_are_read_simplified():
