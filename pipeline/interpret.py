@@ -112,16 +112,24 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
 
 
 def _check_stacked_rows(table: Table, amount_cols: list[bool], ocr_pages: set[int]) -> None:
-    """Amounts and codes never wrap: an OCR'd amount or code cell holding two or more numbers stacked line
-    over line is two rows whose separating rule was not found (“20501” over “2050101” read as one cell
-    205012050101). Every cell of that row gets ``rows_merged`` (always reviewed)."""
+    """An OCR'd amount or code cell holding two or more whole values stacked line over line — each line a
+    code of its own (3, 5 or 7 digits) or an amount with its two decimals — is two rows whose separating
+    rule was not found (“20501” over “2050101” read as one cell 205012050101). Every cell of that row gets
+    ``rows_merged`` (always reviewed). A value wrapped in a narrow column (“3010” over “1”) is not two."""
+    def whole(text: str, code: bool) -> bool:
+        t = re.sub(r"\s+", "", text)
+        if code:
+            return bool(CODE_DIGITS.match(t))
+        p = parse_number(t)
+        return p.kind == "na" or (p.kind == "number" and p.decimals == 2)
+
     for row in table.rows:
         if row.page not in ocr_pages:
             continue
         for ci, cell in enumerate(row.cells):
-            numeric = (ci < len(amount_cols) and amount_cols[ci]) or (
-                ci < len(table.columns) and is_code_column(table.columns[ci]))
-            if numeric and sum(parse_number(t).kind in ("number", "na") for t in cell.lines) >= 2:
+            code = ci < len(table.columns) and is_code_column(table.columns[ci])
+            numeric = code or (ci < len(amount_cols) and amount_cols[ci])
+            if numeric and sum(whole(t, code) for t in cell.lines) >= 2:
                 for other in row.cells:
                     other.add_reason("rows_merged")
                 break

@@ -35,3 +35,20 @@ def test_two_rows_read_as_one_are_flagged(tmp_path):
     assert len(merged) == 1 and "2100402" in merged[0].cells[0].text, [r.cells[0].text for r in table.rows]
     assert all("rows_merged" in c.reasons and c.review for c in merged[0].cells)
     assert sum("rows_merged" in c.reasons for r in table.rows for c in r.cells) == len(merged[0].cells)
+
+
+def test_codes_wrapped_in_a_narrow_column_are_not_merged_rows():
+    """The 公开06表 of seed-21 skew_noise200 prints its 科目代码 in a narrow column: 30101 wraps as “3010” over
+    “1”. That is one code, not two rows: no row of that table is flagged rows_merged."""
+    from pipeline.interpret import _check_stacked_rows
+    from pipeline.model import Cell, Row, Table
+
+    wrapped = Cell(text="30101", lines=["3010", "1"])
+    stacked = Cell(text="205012050101", lines=["20501", "2050101"])
+    amounts = Cell(text="1,222.862,400.07", lines=["1,222.86", "2,400.07"])
+    table = Table(id="t1", title="", columns=["科目代码", "科目名称", "决算数"],
+                  rows=[Row(page=1, cells=[wrapped, Cell(text="基本工资"), Cell(text="1,971.10")]),
+                        Row(page=1, cells=[stacked, Cell(text="教育管理事务"), Cell(text="")]),
+                        Row(page=1, cells=[Cell(text="301"), Cell(text="工资福利支出"), amounts])])
+    _check_stacked_rows(table, [False, False, True], {1})
+    assert [any("rows_merged" in c.reasons for c in r.cells) for r in table.rows] == [False, True, True]
