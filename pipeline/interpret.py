@@ -114,8 +114,9 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
 def _check_stacked_rows(table: Table, amount_cols: list[bool], ocr_pages: set[int]) -> None:
     """An OCR'd amount or code cell holding two or more numbers stacked line over line is two rows whose
     separating rule was not found (“20501” over “2050101” read as one cell 205012050101). Every cell of that
-    row gets ``rows_merged`` (always reviewed). One value wrapped in a narrow column (“3010” over “1”: the
-    lines joined are one code or amount, and they are not each one) is not two."""
+    row gets ``rows_merged`` (always reviewed). A code wrapped in a narrow code column (“3010” over “1”: the
+    lines joined are one code, and they are not each one) is not two; amounts are not exempt (on a worn
+    photocopy a merged row's amounts can join into one that looks whole)."""
     def whole(text: str, code: bool) -> bool:
         t = re.sub(r"\s+", "", text)
         if code:
@@ -130,7 +131,7 @@ def _check_stacked_rows(table: Table, amount_cols: list[bool], ocr_pages: set[in
             code = ci < len(table.columns) and is_code_column(table.columns[ci])
             numeric = code or (ci < len(amount_cols) and amount_cols[ci])
             numbers = [t for t in cell.lines if parse_number(t).kind in ("number", "na")]
-            wrapped = whole("".join(cell.lines), code) and sum(whole(t, code) for t in cell.lines) < 2
+            wrapped = code and whole("".join(cell.lines), code) and sum(whole(t, code) for t in cell.lines) < 2
             if numeric and len(numbers) >= 2 and not wrapped:
                 for other in row.cells:
                     other.add_reason("rows_merged")
