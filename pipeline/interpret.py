@@ -115,7 +115,7 @@ def _check_stacked_rows(table: Table, amount_cols: list[bool], ocr_pages: set[in
     """An OCR'd amount or code cell holding two or more numbers stacked line over line is two rows whose
     separating rule was not found (“20501” over “2050101” read as one cell 205012050101). Every cell of that
     row gets ``rows_merged`` (always reviewed). A code wrapped in a narrow code column (“3010” over “1”: the
-    lines joined are one code, and they are not each one) is not two; amounts are not exempt (on a worn
+    lines joined are a catalogue code, and they are not each one) is not two; amounts are not exempt (on a worn
     photocopy a merged row's amounts can join into one that looks whole)."""
     def whole(text: str, code: bool) -> bool:
         t = re.sub(r"\s+", "", text)
@@ -131,11 +131,20 @@ def _check_stacked_rows(table: Table, amount_cols: list[bool], ocr_pages: set[in
             code = ci < len(table.columns) and is_code_column(table.columns[ci])
             numeric = code or (ci < len(amount_cols) and amount_cols[ci])
             numbers = [t for t in cell.lines if parse_number(t).kind in ("number", "na")]
-            wrapped = code and whole("".join(cell.lines), code) and sum(whole(t, code) for t in cell.lines) < 2
+            wrapped = code and sum(whole(t, code) for t in cell.lines) < 2 and _known_code("".join(cell.lines))
             if numeric and len(numbers) >= 2 and not wrapped:
                 for other in row.cells:
                     other.add_reason("rows_merged")
                 break
+
+
+def _known_code(text: str) -> bool:
+    """A code of some catalogue edition (functional or economic)."""
+    from .catalogue import ECONOMIC, ECONOMIC_GOV, FUNCTIONAL, load_catalogue
+
+    t = re.sub(r"\s+", "", text)
+    return bool(CODE_DIGITS.match(t)) and any(load_catalogue(c).get(t) is not None
+                                              for c in (FUNCTIONAL, ECONOMIC, ECONOMIC_GOV))
 
 
 def _check_codes(table: Table, ocr_pages: set[int]) -> None:
