@@ -79,8 +79,8 @@ class PreprocessSettings:
     bow_min_rules: int = 4  # this many such rules are needed to measure the page
     bow_min_px: float = 1.5  # the page is remapped when its rules drift across by more than this
     # scanner streaks (dust or a scratch on the glass): a thin dark line straight down the whole scan, in the
-    # scanner's frame, through the margins where nothing is printed. Found before deskew, painted out from
-    # the paper (or print) on either side of it.
+    # scanner's frame, through the margins where nothing is printed. Found before deskew and divided out by
+    # the dust's transmission, measured beside it (find_streaks, paint_out_streaks).
     streaks: bool = True
     streak_max_mm: float = 1.2  # at most this wide
     streak_min_cover: float = 0.85  # dark along at least this share of the page height ...
@@ -545,8 +545,12 @@ def find_streaks(value: np.ndarray, settings: PreprocessSettings) -> list[tuple[
     # from them there. The margin bands of a page hold little ink besides the streaks themselves.
     off = ~cv2.dilate(line.astype(np.uint8)[None, :], np.ones((1, 9), np.uint8))[0].astype(bool)
     ink = value < paper - settings.streak_ink_contrast  # print proper, not the light watermark
-    page_edges_printed = max(float(ink[:band][:, off].mean()), float(ink[h - band:][:, off].mean())) \
-        > settings.streak_margin_ink
+    if max(float(ink[:band][:, off].mean()), float(ink[h - band:][:, off].mean())) > settings.streak_margin_ink:
+        return []
+
+    def edge_of(x: int) -> bool:  # dark in both margin bands (a column rule the streak runs along is not)
+        return top[x] >= settings.streak_margin_cover / 2 and bottom[x] >= settings.streak_margin_cover / 2
+
     max_w = max(2, int(round(mm_px(settings.streak_max_mm, settings.dpi))))
     edge = max_w + 2
     streaks = []
@@ -559,19 +563,15 @@ def find_streaks(value: np.ndarray, settings: PreprocessSettings) -> list[tuple[
         while x < w and line[x]:
             x += 1
         x1 = x
-        # the faint anti-aliased edges: columns beside the run, dark in the margins too (a column rule
-        # that the streak runs along is dark only within its table: it is left alone)
-        def edge_of(x: int) -> bool:
-            return top[x] >= settings.streak_margin_cover / 2 and bottom[x] >= settings.streak_margin_cover / 2
-
+        # the faint anti-aliased edges: columns beside the run, dark in the margins too
         while x0 > 0 and edge_of(x0 - 1):
             x0 -= 1
         while x1 < w and edge_of(x1):
             x1 += 1
-        if x1 - x0 <= max_w and x0 >= edge and x1 <= w - edge and not page_edges_printed:
-            # paper on both sides in the margins: the columns just beyond are light there
-            if not edge_of(max(0, x0 - 3)) and not edge_of(min(w - 1, x1 + 2)):
-                streaks.append((x0, x1))
+        # narrow, off the image's edges, paper on both sides in the margins
+        if (x1 - x0 <= max_w and x0 >= edge and x1 <= w - edge
+                and not edge_of(max(0, x0 - 3)) and not edge_of(min(w - 1, x1 + 2))):
+            streaks.append((x0, x1))
     return streaks
 
 
