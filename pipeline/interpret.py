@@ -95,7 +95,9 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
                     # a stroke just left of the digits reads as a minus: without it is the other reading
                     # (identities choose: pipeline.repair)
                     cell.alternatives.append(Alternative(cell.text.lstrip()[1:], cell.ocr_score / 2, "ocr"))
-                if not p.well_formed or (p.decimals not in (0, 2) and not p.percent):
+                # one decimal (6.4) is how some unit budgets print: suspect only in a reading (a digit lost),
+                # never in a text layer, which is what was printed
+                if not p.well_formed or (p.decimals not in (0, 2) and not p.percent and row.page in ocr_pages):
                     cell.add_reason("format")
             elif amount:
                 cell.kind, cell.value = "text", None
