@@ -83,6 +83,8 @@ class VerdictSettings:
     min_checks: int = 3  # a table's identities judged only when it has this many
     failing_share: float = 0.5  # more than this share failing → structure
     header_min_share: float = 0.5  # fewer template columns found by label → header_unmatched
+    contradicted_min_cells: int = 4  # a column's body judged against its label from this many filled cells
+    contradicted_share: float = 0.5  # more than this share of another kind (codes under 决算数) → shifted
     set_share: float = 2 / 3  # a document without front matter is judged as a set with this share of it found
     # the funds a table may be empty for, named in its title; another table showing the fund as zero explains it
     funds: tuple[str, ...] = ("政府性基金", "国有资本经营", "三公")
@@ -402,6 +404,8 @@ def structure_doubts(doc: Document, table: Table, settings: VerdictSettings = Ve
             doubts.append("columns_extra")
         if required and len(by_label) < settings.header_min_share * len(required):
             doubts.append("header_unmatched")
+    if columns_contradicted(table, settings):
+        doubts.append("columns_contradicted")
     if splits_columns(table):
         doubts.append("header_split")  # a stray rule through a column's label, and so down its column
     n, failed = _table_checks(doc, table)
@@ -411,6 +415,64 @@ def structure_doubts(doc: Document, table: Table, settings: VerdictSettings = Ve
 
 
 _HEADER_AMOUNT = re.compile(r"\d[.．]\d\d")
+_CJK2 = re.compile(r"[\u4e00-\u9fff]{2,}")
+_NOT_AMOUNT_LABEL = re.compile(r"科目|分类|编|代|名|项目(?!支出)|行次|栏次|序号")
+# an amount run on into the next column's code or name (1522.19302: 1522.19 | 302, the rule between lost)
+_RUN_ON = re.compile(r"^-?[\d,]+[.．]\d\d(\d{3,}|[\u4e00-\u9fff]{2,})")
+
+
+def _content_kind(text: str) -> str:
+    """What a body cell holds: ``code`` (a catalogue code: 3, 5 or 7 digits the catalogues know), ``amount``
+    (two decimals, or a dash for none), ``run_on`` (an amount with the next column's code or name after it),
+    ``words`` (two or more Chinese characters), ``other``."""
+    from .interpret import _known_code
+    from .numbers import parse_number
+
+    t = re.sub(r"\s+", "", text)
+    if not t:
+        return ""
+    if t.isdigit():
+        return "code" if _known_code(t) else "other"
+    if _RUN_ON.match(t):
+        return "run_on"
+    p = parse_number(t)
+    if p.kind == "na" or (p.kind == "number" and p.decimals == 2):
+        return "amount"
+    return "words" if _CJK2.search(t) else "other"
+
+
+def columns_contradicted(table: Table, settings: VerdictSettings = VerdictSettings()) -> list[int]:
+    """Columns whose body contradicts their header label: an amount column (决算数, 合计 …) mostly holding
+    codes or names, or amounts run on into the next column's code (two columns read as one), a code column (科目代码) mostly names or amounts, a name column (科目名称) mostly codes
+    or amounts. The grid's columns are then shifted against its header (a column rule lost on one side of
+    the table, a stray one added on the other): every value sits under another column's label, each one
+    read right, so no identity of the table's own may catch it (公开06表, whose groups code | name | amount
+    repeat, keeps summing)."""
+    from .headers import is_amount_column, is_code_column
+
+    out: list[int] = []
+    if not any(_content_kind(c.text) in ("amount", "run_on") and re.search(r"\d", c.text) for r in table.rows for c in r.cells):
+        return out  # a blank form (the template of the set): its labels are all there is
+    for ci, label in enumerate(table.columns):
+        last = label.split("/")[-1]
+        if not last:
+            continue
+        if is_code_column(label):
+            wrong = ("words", "amount", "run_on")
+        elif re.search(r"名称", last):
+            wrong = ("code", "amount", "run_on")
+        elif is_amount_column(label) and not _NOT_AMOUNT_LABEL.search(last):
+            # (a label with a code's or a name's word in it is no amount label even when misread:
+            # 功能分类科目编 is 科目编码 with its 码 lost)
+            wrong = ("code", "words", "run_on")
+        else:
+            wrong = ("run_on",)  # two columns' print in one cell is no column's content
+        kinds = [_content_kind(r.cells[ci].text) for r in table.rows if ci < len(r.cells)]
+        kinds = [k for k in kinds if k]
+        if len(kinds) >= settings.contradicted_min_cells and \
+                sum(k in wrong for k in kinds) > settings.contradicted_share * len(kinds):
+            out.append(ci)
+    return out
 
 
 def _has_amounts(table: Table) -> bool:
