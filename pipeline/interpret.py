@@ -149,13 +149,24 @@ def _known_code(text: str) -> bool:
                                               for c in (FUNCTIONAL, ECONOMIC, ECONOMIC_GOV))
 
 
+_CJK2 = re.compile(r"[\u4e00-\u9fff]{2,}")
+_UNCODED = re.compile(r"合计|总计|小计|其中|^注")  # rows that print no code
+
+
 def _check_codes(table: Table, ocr_pages: set[int]) -> None:
     """A classification code is 3, 5 or 7 digits (类, 款, 项): an OCR'd code column cell of digits of another
-    length (“21” for 221: a digit lost under the watermark) is misread — flagged ``format``. (Codes split
-    over 类 | 款 | 项 columns hold 3 and 2 digits and are not checked here.)"""
+    length (“21” for 221: a digit lost under the watermark) is misread — flagged ``format``. An empty code
+    cell beside a name in a table that codes its rows (not a 合计 row) lost its code: ``code_missing``
+    (reviewed). (Codes split over 类 | 款 | 项 columns hold 3 and 2 digits and are not checked here.)"""
+    names = [ci for ci, label in enumerate(table.columns) if "名称" in label.split("/")[-1]]
     for ci, label in enumerate(table.columns):
         if not is_code_column(label) or label.split("/")[-1] in ("类", "款", "项"):
             continue
+        name_ci = next((n for n in names if n > ci), None)  # the name column of this code's group
+        named = [r for r in table.rows if name_ci is not None and name_ci < len(r.cells)
+                 and _CJK2.search(r.cells[name_ci].text) and not _UNCODED.search(r.cells[name_ci].text)]
+        coded = sum(bool(r.cells[ci].text.strip()) for r in named if ci < len(r.cells))
+        named_ids = {id(r) for r in named}
         for row in table.rows:
             cell = row.cells[ci] if ci < len(row.cells) else None
             if cell is None or row.page not in ocr_pages:
@@ -163,6 +174,10 @@ def _check_codes(table: Table, ocr_pages: set[int]) -> None:
             digits = re.sub(r"\s+", "", cell.text)
             if digits.isdigit() and not CODE_DIGITS.match(digits):
                 cell.add_reason("format")
+            elif not digits and id(row) in named_ids and coded * 2 >= len(named):
+                # a coded table prints a code on every row but its totals: this one was lost (faded, or read
+                # into the row above when their rule was missed)
+                cell.add_reason("code_missing")
 
 
 _LINE_LABEL = re.compile(r"^(行次|栏次|序号)$")

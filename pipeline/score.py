@@ -22,7 +22,8 @@ from a text layer with reason ``format``, or with reason ``text_conflict``, has 
 contradicts its page's decoded text layer), ``rows_merged`` (a form row holding the values of several rows
 stacked, :mod:`pipeline.performance`), ``near_miss`` (a ``low_ocr`` reading in an identity that holds only
 within its tolerance: a misread last digit passes the 尾差) or ``format`` (text where an amount belongs, a
-line number breaking its column's count) is always flagged; a cell with reason ``rule_missing`` (a side of it
+line number breaking its column's count) or ``code_missing`` (a coded row whose code cell is empty) is always
+flagged; a cell with reason ``rule_missing`` (a side of it
 inferred, no rule seen: :mod:`pipeline.textgrid`, split merged amounts) has at most :data:`RULE_MISSING_CAP`
 unless an identity confirms it; otherwise ``cell.review = confidence < threshold``.
 """
@@ -48,7 +49,7 @@ REASON_FEATURES = ("seal", "watermark", "low_ocr", "repaired", "ambiguous", "cod
 # contradicts the page's lying text layer decoded (read.cross_check_text_layer), or it is in a form row that
 # holds the values of several rows stacked (performance._flag_stacked_rows: a row rule not found)
 FORCED_REVIEW = ("ambiguous", "check_failed", "structure", "text_conflict", "rows_merged", "near_miss", "format",
-                 "seal_speck", "text_split")
+                 "seal_speck", "text_split", "code_missing")
 NEAR_MISS = "near_miss"  # an OCR reading below low_ocr in an identity that holds only within its tolerance
 
 

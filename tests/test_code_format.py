@@ -90,3 +90,23 @@ def test_a_stroke_before_an_amount_is_taken_off(tmp_path):
     # read without the stroke, or with it as a minus that the identities undo (a repair) or send to review
     assert cell.text == amount.text or cell.review, (cell.text, cell.original, cell.reasons)
     assert cell.value is not None
+
+
+def test_a_code_lost_entirely_is_flagged_missing(tmp_path):
+    """A faded code (or one read into the row above when their rule was missed) leaves its row with a name
+    and no code: in a table that codes its rows that is ``code_missing``, always reviewed; the 合计 row and
+    the rows whose codes were read are not."""
+    rgb = rasterise(DIGITAL, 200)[PAGE - 1]
+    words = text_words(DIGITAL, 200)[PAGE - 1]
+    code = next(w for w in words if w.text == "2100401")
+    img = Image.fromarray(rgb)
+    x0, y0, x1, y1 = code.box
+    ImageDraw.Draw(img).rectangle((int(x0) - 1, int(y0) - 1, int(x1) + 1, int(y1) + 1), fill="white")
+    path = tmp_path / "p3.png"
+    img.save(path, dpi=(200, 200))
+    table = next(t for t in extract_document(path).tables if t.form == "公开02表")
+    missing = [r for r in table.rows if "code_missing" in r.cells[0].reasons]
+    assert len(missing) == 1 and missing[0].cells[0].review
+    row = missing[0]
+    assert row.cells[0].text == "" and row.cells[1].text  # the lost code's row, its name read
+    assert [m.code for m in row.codes] in ([], ["2100401"])  # (matched from the name, if at all)
