@@ -57,6 +57,10 @@ class PreprocessSettings:
     min_contrast: int = 100  # paper minus print darker than this: the page is left as it is; a worn photocopy
     # (grey print on grey paper, ~160 on ~235) is stretched so print is dark again (``stretched_ink``)
     stretched_ink: int = 40
+    black_print: int = 180  # print this much darker than the paper anywhere (the 0.05th percentile: a few
+    # black strokes, a photocopy's darkest grey stays ~130 short of its paper) and the page is not worn,
+    # however little it prints — a form's last row alone on a page, the watermark its 0.5th percentile
+    black_print_percentile: float = 0.05
     paper_window_mm: float = 4.0  # local paper level for the stretch: median grey within this window
     # seals without colour (a bi-level scan dithers a red seal into black dots, a grey photocopy greys it):
     # found by their ring — a round band of ink with paper (or lighter ink) just inside and outside
@@ -504,8 +508,9 @@ def stretch_contrast(color: np.ndarray, value: np.ndarray, settings: PreprocessS
     sample = value[::4, ::4]
     if sample.size == 0:
         return None
-    paper, ink = np.percentile(sample, [settings.paper_percentile, settings.ink_percentile])
-    if paper - ink >= settings.min_contrast or paper - ink < 20:
+    paper, ink, black = np.percentile(sample, [settings.paper_percentile, settings.ink_percentile,
+                                               settings.black_print_percentile])
+    if paper - ink >= settings.min_contrast or paper - ink < 20 or paper - black >= settings.black_print:
         return None
     h, w = value.shape
     f = 4

@@ -255,6 +255,51 @@ def test_rows_merged_by_a_missing_rule_are_flagged(tmp_path):
         <= {"funds[0]", "funds[1]", "funds[2]"}
 
 
+def test_last_row_alone_on_the_next_page_is_joined(tmp_path):
+    """s07's Henan form with its 总分 row alone on the next page (seeds 000 and 002 print forms so): a page of
+    watermark and seal with one row of black print. The watermark is then the page's darkest 0.5 % — it was
+    taken for the print of a worn photocopy, stretched black, and the one-row grid was lost (the page said
+    ``no_tables``, the form had no 总分). The page is not worn (its few strokes are black): the row is read and
+    joined to its form."""
+    import cv2
+    from PIL import Image
+
+    from pipeline.ingest import IngestSettings, open_document
+    from pipeline.layout import scan_tables
+    from pipeline.preprocess import PreprocessSettings, preprocess_page
+
+    page = next(p for p in open_document(SCAN, IngestSettings(dpi=200)).pages() if p.number == 1)
+    clean = preprocess_page(page.image, PreprocessSettings(dpi=200))
+    h, w = clean.gray.shape
+    grid = scan_tables(clean.binary, clean.rule_ink, w, h, 200, seal_mask=clean.colourless_seals)[0]
+    color = clean.color
+    top, bottom, foot = int(round(grid.ys[-2])), int(round(grid.ys[-1])), h - 150  # (foot: the page number)
+    gray = cv2.cvtColor(color, cv2.COLOR_BGR2GRAY).astype(int)
+    chroma = color.max(axis=2).astype(int) - color.min(axis=2)
+    print_ = cv2.dilate(((gray < 215) & (chroma < 40)).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    first = color.copy()  # the form without its last row
+    first[print_ & (np.arange(h)[:, None] > top + 5)] = 255
+    parts, n = [color[:100], color[top - 5:foot]], 100 + foot - top + 5  # the row at the top of a page ...
+    while n < foot:  # ... over the watermark below the form, repeated down to the page number
+        parts.append(color[bottom + 8:foot])
+        n += foot - bottom - 8
+    second = np.vstack([np.vstack(parts)[:foot], color[foot:]])
+    second[:, :60] = second[:, -60:] = 255  # (no watermark character cut by a tile's edge)
+    assert not preprocess_page(second, PreprocessSettings(dpi=200)).worn
+    pdf = tmp_path / "henan_total_on_next_page.pdf"
+    pil = [Image.fromarray(cv2.cvtColor(im, cv2.COLOR_BGR2RGB)) for im in (first, second)]
+    pil[0].save(pdf, save_all=True, append_images=pil[1:], resolution=200)
+    pred = extract_document(pdf, ExtractSettings()).to_dict()
+    truth = next(t for t in _forms(json.loads(SCAN.with_name(SCAN.stem + ".truth.json").read_text(encoding="utf-8")))
+                 if t["template"] == "P01")
+    assert [p["status"] for p in pred["pages"]] == ["tables", "tables"]
+    (form,) = _forms(pred)
+    assert form["pages"] == [1, 2] and len(form["rows"]) == len(truth["rows"])
+    got, want = form["record"]["total"], truth["record"]["total"]
+    assert [(got[k]["text"], got[k]["cell"]) for k in ("weight", "score")] == \
+        [(want[k]["text"], want[k]["cell"]) for k in ("weight", "score")]
+
+
 def test_level_header_without_its_ordinal(tmp_path):
     """s07's Henan page with the 一 of its 一级指标 header erased (a thin stroke a watermark or a heavy JPEG
     takes away: the cell reads “级指标”): the header still opens the indicator block, the bare 级指标 standing
