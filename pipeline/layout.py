@@ -961,7 +961,7 @@ def grid_from_segments(segs: list[Segment], dpi: int, settings: LayoutSettings) 
     # strokes of characters that happen to line up in dense rows: the line goes
     if settings.stray_column_share and nr >= settings.stray_min_rows:
         stray = [c for c in range(1, nc) if not vwall[:3, c].any()
-                 and vwall[:, c].sum() < settings.stray_column_share * nr]
+                 and vwall[:, c].sum() < settings.stray_column_share * nr and not _rule_over_rows(vs, xs[c], ys, tol)]
         if stray:
             xs = [x for c, x in enumerate(xs) if c not in stray]
             vwall = np.delete(vwall, stray, axis=1)
@@ -1012,6 +1012,21 @@ def grid_from_segments(segs: list[Segment], dpi: int, settings: LayoutSettings) 
                               (int(xs[c0]), int(ys[r0]), int(xs[c1 + 1]), int(ys[r1 + 1]))))
     cells.sort(key=lambda k: (k.row, k.col))
     return Grid(xs=xs, ys=ys, cells=cells)
+
+
+def _rule_over_rows(vs: list[tuple[float, float, float]], x: float, ys: list[float], tol: float) -> bool:
+    """A piece of rule at ``x`` running from one row line to another over two rows or more: a column of a block
+    lower in the table (a form's 一级 | 二级 指标 under its full-width rows), not strokes of characters lined up
+    (they stop short of the row lines, inside the rows)."""
+    def on_line(y: float) -> int | None:
+        r = min(range(len(ys)), key=lambda k: abs(ys[k] - y))
+        return r if abs(ys[r] - y) <= tol else None
+    for p, a, b in vs:
+        if abs(p - x) <= tol:
+            ra, rb = on_line(a), on_line(b)
+            if ra is not None and rb is not None and rb - ra >= 2:
+                return True
+    return False
 
 
 def _shared_end(ends: list[float], tol: float) -> float:

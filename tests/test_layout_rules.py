@@ -191,3 +191,29 @@ def test_a_bowed_page_is_straightened_before_layout():
     clean = preprocess_page(tilted, settings)
     assert abs(clean.skew - 2.0) < 0.1
     assert np.array_equal(clean.gray, preprocess_page(tilted, replace(settings, dewarp=False)).gray)
+
+
+def test_column_of_a_lower_block_is_kept():
+    """A 绩效 form (seed 000 t8) whose 一级 | 二级 指标 rule runs only under its full-width rows: two pieces
+    from row line to row line (年度总体目标 over 2 rows, the indicators over 3) — 5 of 19 rows and none at
+    the top, as aligned character strokes would be. A piece of rule from one row line to another over two
+    rows is a column: it is kept (it was dropped, and 一级指标二级指标 read as one cell)."""
+    dpi = 200
+    img = np.full((2339, 1654, 3), 255, np.uint8)
+    ys = [234, 274, 314, 356, 394, 434, 474, 516, 584, 656, 726, 794, 894, 934, 1034, 1076, 1144, 1216, 1284, 1326]
+    xs = [120, 360, 587, 743, 898, 1039, 1154, 1281, 1536]
+    for y in ys:
+        cv2.line(img, (xs[0], y), (xs[-1], y), (0, 0, 0), 2)
+    for x in xs:
+        cv2.line(img, (x, ys[0]), (x, ys[-1]), (0, 0, 0), 2)
+    for a, b in ((894, 1034), (1076, 1284)):  # the lower block's column
+        cv2.line(img, (246, a), (246, b), (0, 0, 0), 2)
+    rng = np.random.default_rng(1)
+    for x, y in zip(rng.integers(150, 1500, 400), rng.integers(240, 1320, 400)):  # specks of text-like ink
+        cv2.rectangle(img, (int(x), int(y)), (int(x) + 3, int(y) + 12), (0, 0, 0), -1)
+    clean = preprocess_page(img, PreprocessSettings(dpi=dpi))
+    h, w = clean.gray.shape
+    (grid,) = scan_tables(clean.binary, clean.rule_ink, w, h, dpi)
+    assert len(grid.xs) == len(xs) + 1 and min(abs(x - 246) for x in grid.xs) <= 3
+    split = [c for c in grid.cells if c.row == 15 and c.col == 0]
+    assert split and split[0].bbox[2] - split[0].bbox[0] < 140  # 一级指标 alone, 二级 beside it
