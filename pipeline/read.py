@@ -338,6 +338,7 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
     centres: dict[int, float] = {}
     slashes: set[tuple[int, tuple[int, int]]] = set()
     margins: dict[tuple[int, tuple[int, int]], tuple[int, int]] = {}
+    equals: set[tuple[int, tuple[int, int]]] = set()
     inset = max(2, dpi // 60)
     for gi, g in enumerate(grids):
         for cell in g.cells:
@@ -382,6 +383,8 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                     continue
                 if len(bands) == 1 and _lone_slash(_largest_blob(sub[a:b]), dpi):
                     slashes.add((gi, (cell.row, cell.col)))  # a “/” beside remnants (of a seal): see below
+                if not idx and _leading_equals(sub[a:b, cx0:cx1]):
+                    equals.add((gi, (cell.row, cell.col)))  # the cell's text begins with “=”: see below
                 pad = settings.pad
                 ya, yb = max(0, y0 + a - pad), min(H, y0 + b + pad)
                 xa, xb = max(0, x0 + cx0 - pad), min(W, x0 + cx1 + pad)
@@ -421,7 +424,8 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                                      reasons=_mask_reasons(clean, cell, inset))
                 continue
             lines = [results[i] for i in idx]
-            text = clean_cell_text("\n".join(l.text for l in lines))
+            first = _with_equals(lines[0].text) if (gi, key) in equals else lines[0].text
+            text = clean_cell_text("\n".join([first] + [l.text for l in lines[1:]]))
             if not text and dashes.get((gi, key)):  # OCR saw nothing where a lone dash is
                 cells[key] = Reading(dashes[(gi, key)], settings.dash_score, n_lines=1,
                                      reasons=_mask_reasons(clean, cell, inset))
@@ -431,6 +435,9 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
             if len(lines) == 1:
                 alts = [Alternative(clean_cell_text(a.text), a.confidence, a.source)
                         for a in lines[0].alternatives()]
+            if first != lines[0].text:  # the recogniser's own reading stays as the alternative
+                alts = [Alternative(clean_cell_text("\n".join(l.text for l in lines)), score, "ocr")] + \
+                    [a for a in alts if a.text != text]
             reasons = _mask_reasons(clean, cell, inset)
             if (gi, key) in slashes and text in _SLASH_READINGS:
                 # its largest stroke leans like “/” while OCR saw an upright stroke: “/”, in doubt
@@ -453,6 +460,58 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
 
 
 _SLASH_READINGS = {"1", "l", "I", "|"}
+# what the recogniser makes of a “=” before a unit or under a watermark's remnant (二人, F家, ±人, 工家)
+_EQUALS_READINGS = set("=＝二工F±≠干于千王三Tf一-—_~")
+
+
+def _leading_equals(ink: np.ndarray) -> bool:
+    """The first glyph of a text line (``ink``: the line's rows and columns, ink > 0) is “=”: two level
+    bars of one length, one above the other around the middle of the line, not joined (a “2” or “Z” is one
+    bent stroke), with no other ink of weight between or beside them, narrower than three quarters of the
+    line's height (二 is as wide as a character). A thin remnant of a watermark stroke touching a bar does
+    not hide it (the recogniser reads 工 or F there); the line must go on past it (a lone “=” is no line)."""
+    import cv2
+
+    h = ink.shape[0]
+    mask = ink > 0
+    cols = np.flatnonzero(mask.any(axis=0))
+    if cols.size == 0 or h < 8:
+        return False
+    x0 = int(cols[0])
+    blank = np.flatnonzero(~mask[:, x0:].any(axis=0))
+    if blank.size == 0 or not mask[:, x0 + int(blank[0]):].any():
+        return False
+    w = int(blank[0])
+    if not 0.3 * h <= w <= 0.75 * h:
+        return False
+    glyph = mask[:, x0:x0 + w]
+    fill = glyph.mean(axis=1)
+    runs = _runs(np.flatnonzero(fill >= 0.6), 1)
+    if len(runs) != 2:
+        return False
+    (a0, a1), (b0, b1) = runs
+    thick = max(3, h // 6)
+    if a1 - a0 > thick or b1 - b0 > thick or b0 - a1 < 2:
+        return False
+    rest = np.r_[fill[:max(0, a0 - 1)], fill[a1 + 1:max(a1 + 1, b0 - 1)], fill[b1 + 1:]]  # (a bar's blurred edge
+    if rest.size and rest.max() > 0.35:  # row beside it aside)
+        return False
+    la, lb = int(glyph[a0:a1].any(axis=0).sum()), int(glyph[b0:b1].any(axis=0).sum())
+    if min(la, lb) < 0.75 * max(la, lb) or not 0.25 * h <= (a0 + b1) / 2 <= 0.8 * h:
+        return False
+    _n, labels = cv2.connectedComponents(glyph.astype(np.uint8), connectivity=8)
+    return not (set(labels[a0:a1].ravel()) - {0}) & (set(labels[b0:b1].ravel()) - {0})
+
+
+def _with_equals(text: str) -> str:
+    """A line whose first glyph is “=” (:func:`_leading_equals`): its first character read for it replaced,
+    or the “=” put back where the recogniser dropped it (家 for =家, 1人 for =1人)."""
+    stripped = text.lstrip()
+    if not stripped:
+        return text
+    if stripped[0] in _EQUALS_READINGS:
+        return "=" + stripped[1:]
+    return "=" + stripped
 
 
 def _largest_blob(ink: np.ndarray) -> np.ndarray:

@@ -300,6 +300,44 @@ def test_last_row_alone_on_the_next_page_is_joined(tmp_path):
         [(want[k]["text"], want[k]["cell"]) for k in ("weight", "score")]
 
 
+def test_equals_sign_under_a_watermark_stroke(tmp_path):
+    """s07's Henan target “=100%” with a watermark stroke's remnant across the left ends of the “=” (as on the
+    Shanxi forms of seed 003, where “=家”, “=人” read “F家”, “±人” or lost their “=”): the recogniser drops the
+    “=” (“100%”, at 0.9997). The first glyph is measured — two level bars of one length, not
+    joined, narrower than a character (二 is as wide as one) — and the “=” comes back; the recogniser's reading
+    stays as the alternative. The form's 二级指标 and its 2.7 / 25 are untouched."""
+    import cv2
+    from PIL import Image
+
+    from pipeline.ingest import IngestSettings, open_document
+    from pipeline.layout import scan_tables
+    from pipeline.preprocess import PreprocessSettings, preprocess_page
+    from pipeline.read import _ink_bands, _strip_rules
+
+    page = next(p for p in open_document(SCAN, IngestSettings(dpi=200)).pages() if p.number == 1)
+    clean = preprocess_page(page.image, PreprocessSettings(dpi=200))
+    h, w = clean.gray.shape
+    grid = scan_tables(clean.binary, clean.rule_ink, w, h, 200, seal_mask=clean.colourless_seals)[0]
+    x0, y0, x1, y1 = next(c for c in grid.cells if (c.row, c.col) == (19, 3)).bbox
+    sub = _strip_rules(clean.binary[y0 + 3:y1 - 3, x0 + 3:x1 - 3])
+    (a, b), = _ink_bands(sub, 5, 6)
+    first = int(np.flatnonzero(sub[a:b].any(axis=0))[0])
+    bars = np.flatnonzero(sub[a:b, first:first + 3].any(axis=1))  # the rows of the “=”'s two bars
+    gx, top, bottom = x0 + 3 + first, y0 + 3 + a + int(bars[0]), y0 + 3 + a + int(bars[-1])
+    color = clean.color.copy()
+    color[top - 4:top + 2, gx - 1:gx + 2] = 90  # the stroke's pieces, broken between the bars
+    color[bottom - 1:bottom + 6, gx - 1:gx + 2] = 90
+    png = tmp_path / "henan_equals_under_a_stroke.png"
+    Image.fromarray(cv2.cvtColor(color, cv2.COLOR_BGR2RGB)).save(png, dpi=(200, 200))
+    (form,) = [t for t in _forms(extract_document(png, ExtractSettings()).to_dict()) if t["template"] == "P01"]
+    cell = form["rows"][19]["cells"][3]
+    assert cell["text"] == "=100%" and cell["alternatives"][0]["text"] == "100%"
+    target = next(i["target"] for i in form["record"]["indicators"] if i["target"]["cell"] == [19, 3])
+    assert (target["operator"], target["number"], target["unit"]) == ("=", 100.0, "%")
+    assert form["rows"][15]["cells"][1]["text"] == "二级指标"
+    assert [form["rows"][r]["cells"][c]["text"] for r, c in ((3, 3), (4, 4), (20, 5))] == ["2.7", "2.7", "25"]
+
+
 def test_level_header_without_its_ordinal(tmp_path):
     """s07's Henan page with the 一 of its 一级指标 header erased (a thin stroke a watermark or a heavy JPEG
     takes away: the cell reads “级指标”): the header still opens the indicator block, the bare 级指标 standing
