@@ -1148,6 +1148,28 @@ def finish_records(doc) -> None:
             f["review"] = bool(cell.review)
         table.record["findings"] = form_findings(table, templates.get(table.template or ""))
     _summary_findings(doc)
+    _total_lost_on_next_page(doc, templates)
+
+
+def _total_lost_on_next_page(doc, templates) -> None:
+    """A form whose layout ends in its 总分 row, read without one, followed by a page where no table was
+    found: its last row (alone on that page, seeds 000 and 002) was lost there. That page is ``unrecovered``
+    (reason ``form_total_missing``), never a silent ``no_tables``."""
+    from .verdict import PageStatus
+
+    pages = {p.number: p for p in doc.pages}
+    for table in doc.tables:
+        tpl = templates.get(table.template or "")
+        if table.kind != FORM_KIND or not table.record or not table.pages or tpl is None \
+                or "score_total" not in tpl.extra.get("rules", []):
+            continue
+        total = table.record.get("total") or {}
+        after = pages.get(table.pages[-1] + 1)
+        if total.get("score") or total.get("weight") or after is None or after.status != PageStatus.NO_TABLES:
+            continue
+        after.status, after.reasons = PageStatus.UNRECOVERED, [*after.reasons, "form_total_missing"]
+        doc.warnings.append({"kind": "unrecovered_page", "page": after.number, "reasons": list(after.reasons),
+                             "table": table.id})
 
 
 def _summary_findings(doc) -> None:

@@ -298,6 +298,12 @@ def test_last_row_alone_on_the_next_page_is_joined(tmp_path):
     got, want = form["record"]["total"], truth["record"]["total"]
     assert [(got[k]["text"], got[k]["cell"]) for k in ("weight", "score")] == \
         [(want[k]["text"], want[k]["cell"]) for k in ("weight", "score")]
+    # a continuation page that still gives no table (here: taken for a worn photocopy again) is unrecovered,
+    # never a silent no_tables
+    lost = extract_document(pdf, ExtractSettings(preprocess=PreprocessSettings(black_print=256))).to_dict()
+    assert len(_forms(lost)[0]["rows"]) == len(truth["rows"]) - 1
+    assert lost["pages"][1]["status"] == "unrecovered" and "form_total_missing" in lost["pages"][1]["reasons"]
+    assert {"kind": "unrecovered_page", "page": 2} in [{k: w[k] for k in ("kind", "page") if k in w} for w in lost["warnings"]]
 
 
 def test_equals_sign_under_a_watermark_stroke(tmp_path):
