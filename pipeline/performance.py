@@ -877,8 +877,10 @@ def _normalise_natures(table, record, ocr_pages: set[int]) -> bool:
 _NOT_JUNK = r"\d.%()（）≤≥=<>＝＞＜≦≧~～"
 _UNITS = "元万亿份天人次个项件户家台年月日时分秒周期名所场篇条套册本张"
 _JUNK_AROUND_NUMBER = re.compile(rf"(?P<pre>[^{_NOT_JUNK}{_UNITS}\-－]{{0,2}}?)(?P<num>-?\d+(?:\.\d+)?%?)(?P<post>[^{_NOT_JUNK}{_UNITS}]{{0,2}})")
-# a mark (分值, 得分) has no unit: any character beside it is a stroke (“3之人”)
-_JUNK_AROUND_MARK = re.compile(rf"(?P<pre>[^{_NOT_JUNK}\-－]{{0,2}}?)(?P<num>\d+(?:\.\d+)?)(?P<post>[^{_NOT_JUNK}]{{0,2}})")
+# a mark (分值, 得分) has no unit, no operator: any character beside it is a stroke (“3之人”, “102=”), and an
+# I or l against its digits a 1 (“teI5”)
+_JUNK_AROUND_MARK = re.compile(r"(?P<pre>[^\d.\-－]{0,2}?)(?P<num>\d+(?:\.\d+)?)(?P<post>[^\d.]{0,2})")
+_ONE_AGAINST_DIGITS = re.compile(r"(?<=\d)[Il|]|[Il|](?=\d)")
 
 
 def _marks(record) -> set[tuple[int, int]]:
@@ -912,7 +914,9 @@ def _strip_numeric_junk(table, record, ocr_pages: set[int]) -> bool:
         if not {"seal", "watermark", "low_ocr"} & set(cell.reasons):
             continue  # nothing over it that could have printed the strokes
         text = cell.text.strip()
-        m = (_JUNK_AROUND_MARK if (r, c) in marks else _JUNK_AROUND_NUMBER).fullmatch(text)
+        mark = (r, c) in marks
+        m = (_JUNK_AROUND_MARK if mark else _JUNK_AROUND_NUMBER).fullmatch(
+            _ONE_AGAINST_DIGITS.sub("1", text) if mark else text)
         if not text or parse_number(text).kind != "text" or m is None or not (m.group("pre") or m.group("post")):
             continue
         p = parse_number(m.group("num"))

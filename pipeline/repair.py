@@ -172,7 +172,11 @@ def find_proofs(doc: Document, settings: RepairSettings | None = None) -> tuple[
             continue
         old = values[ref]
         mark = form and any(identities[k].rule.endswith("-max") for k in involved)
-        for text, source, conf in _readings(cell, settings):
+        readings = _readings(cell, settings)
+        if mark:  # a 分值/得分 with seal strokes read as digits on both sides (5 → “251”): the digits it holds
+            readings += [(t, "confusion", settings.confusion_confidence) for t in _part_readings(cell.text)
+                         if t not in {r[0] for r in readings}]
+        for text, source, conf in readings:
             if form and source != "ocr" and not (mark and _form_confusion(cell, text)):
                 continue  # forms: a guessed confusion only for a 分值/得分 (never for an amount: see _form_confusion)
             p = parse_number(text)
@@ -211,6 +215,19 @@ def _components(proofs: list[Proof]) -> list[list[Proof]]:
 def _add_alternative(cell: Cell, text: str, confidence: float, source: str) -> None:
     if not any(a.text == text for a in cell.alternatives):
         cell.alternatives.append(Alternative(text=text, confidence=confidence, source=source))
+
+
+def _part_readings(text: str) -> list[str]:
+    """The numbers a reading holds as a run of its characters, shorter than it (“251” → 25, 51, 2, 5, 1): what
+    was printed when strokes beside it were read as digits too."""
+    t = text.strip()
+    out: dict[str, None] = {}
+    for i in range(len(t)):
+        for j in range(i + 1, len(t) + 1):
+            part = t[i:j]
+            if (i, j) != (0, len(t)) and re.fullmatch(r"[1-9]\d*(\.\d+)?|0(\.\d+)?", part):
+                out.setdefault(part, None)
+    return list(out)
 
 
 def _form_confusion(cell: Cell, text: str) -> bool:

@@ -564,6 +564,28 @@ def test_score_read_above_its_weight_repaired_by_both_identities(scanned):
     assert cell.review and "check_failed" in cell.reasons
 
 
+def test_score_with_seal_strokes_on_both_sides_repaired(scanned):
+    """seed 003/002 misreadings of a 得分 under a seal, on s07's Henan form: strokes read as digits on both sides
+    (5 → “251”: no one digit dropped gives 5), a stroke read as “=” after it (10 → “102=”, a 分值/得分 prints
+    no operator) and an I against its digits (10 → “teI0”). The number is taken from the reading (format,
+    reviewed) and, where it breaks 得分 ≤ 分值 and 总分 = Σ 得分 at once, the one run of its digits that
+    satisfies both is applied — never a digit put in."""
+    truth = {(t["template"]): t for t in _forms(scanned[1])}["P01"]["record"]
+    for wrong, right, k in (("251", "5", 5), ("102=", "10", 0)):
+        doc, henan = _scanned_doc(scanned)
+        ref = truth["indicators"][k]["score"]["cell"]
+        cell = _set(henan, ref, wrong)
+        _reread(doc)
+        assert cell.text == right and "repaired" in cell.reasons and cell.original.startswith(wrong[:3]), wrong
+        assert [c.ok for c in doc.checks if c.table == henan.id and c.rule == "P01-total"] == [True]
+        assert henan.record["indicators"][k]["score"]["value"] == float(right)
+    doc, henan = _scanned_doc(scanned)
+    cell = _set(henan, truth["indicators"][1]["score"]["cell"], "teI0")
+    _reread(doc)
+    assert (cell.text, cell.value) == ("10", 10.0) and "format" in cell.reasons and cell.review
+    assert [c.ok for c in doc.checks if c.table == henan.id and c.rule == "P01-total"] == [True]
+
+
 def test_seal_strokes_beside_a_number_and_in_empty_cells(scanned):
     """Seal strokes read as characters in s07's Henan form (scanned): beside a 分值 (“W5”, “5中”) the number is
     taken and the cell stays in review (format); a 7-like stroke read “T” is not a 7 (“T10” → 10, not 710); a
