@@ -987,6 +987,32 @@ def _flag_split_fields(table, record) -> None:
             cells[c + 1].add_reason("text_split")
 
 
+def _join_split_names(doc) -> None:
+    """A 项目名称/主管部门/实施单位 cut in two by a column rule (``text_split``) whose two halves, put together,
+    are a name the document prints whole in another field (perf002: 主管部门 “安阳市北关区人力资源” | “原和社会保障局”,
+    the cut character read in both halves; its 实施单位 prints 安阳市北关区人力资源和社会保障局): the field takes
+    that name from both cells (``cells``), still reviewed."""
+    names = ("project", "department", "implementer")
+    forms = [t for t in doc.tables if t.kind == FORM_KIND and t.record]
+    whole = {compare_key(f["text"]): f["text"] for t in forms for n in names
+             if (f := t.record.get(n)) and f.get("cell") and f["text"].strip()
+             and "text_split" not in t.rows[f["cell"][0]].cells[f["cell"][1]].reasons}
+    for t in forms:
+        for n in names:
+            f = t.record.get(n)
+            if not f or not f.get("cell"):
+                continue
+            r, c = f["cell"]
+            cells = t.rows[r].cells
+            if "text_split" not in cells[c].reasons or c + 1 >= len(cells):
+                continue
+            left, right = cells[c].text.strip(), cells[c + 1].text.strip()
+            for joined in (left + right, left + right[1:], left[:-1] + right):
+                if compare_key(joined) in whole:
+                    f.update(text=whole[compare_key(joined)], cells=[[r, c], [r, c + 1]])
+                    break
+
+
 # a target or an actual value read with a letter or a stray mark in front (“F61万元”, “±人”, “T精简”, “W100%”,
 # “F E100%”) or a rule's remnant inside (“≤|100%”): no target of the seeds starts with a letter but a grade
 # (“A级”)
@@ -1105,6 +1131,7 @@ def attach_records(doc) -> None:
             _flag_initial_targets(table, table.record, ocr_pages)
             _flag_split_fields(table, table.record)
             _flag_stacked_rows(table, table.record)
+    _join_split_names(doc)
 
 
 def _walk_fields(obj):
@@ -1136,7 +1163,7 @@ def finish_records(doc) -> None:
             if r >= len(table.rows) or c >= len(table.rows[r].cells):
                 continue
             cell = table.rows[r].cells[c]
-            if "operator" in f and "cells" in f:  # a target composed of three cells: keep its composed text
+            if "cells" in f:  # a target composed of three cells, a name cut in two: keep its composed text
                 parts = [table.rows[a].cells[b] for a, b in f["cells"]]
                 f["confidence"] = round(min(p.confidence for p in parts), 4)
                 f["review"] = any(p.review for p in parts)

@@ -586,6 +586,27 @@ def test_score_with_seal_strokes_on_both_sides_repaired(scanned):
     assert [c.ok for c in doc.checks if c.table == henan.id and c.rule == "P01-total"] == [True]
 
 
+def test_name_cut_in_two_joined_from_the_name_printed_whole(scanned):
+    """seed 002 prints the same name as 主管部门 and 实施单位; a column rule of the rows below runs through the
+    主管部门's letters (“安阳市北关区人力资源” | “原和社会保障局”: the cut 源 read in both halves). On s07's Henan
+    form with its 实施单位 the same name and its 主管部门 cut so: the record's department is the whole name,
+    from both cells, still reviewed (text_split). A cut name the document prints nowhere whole stays the left
+    half, reviewed."""
+    doc, henan = _scanned_doc(scanned)
+    name = henan.rows[1].cells[2].text
+    assert name == "人力资源和社会保障局" and henan.rows[1].cells[3].text == ""
+    _set(henan, (1, 6), name, ())
+    _set(henan, (1, 2), "人力资源", ())
+    _set(henan, (1, 3), "源和社会保障局", ())
+    _reread(doc)
+    dept = henan.record["department"]
+    assert (dept["text"], dept["cells"], dept["review"]) == (name, [[1, 2], [1, 3]], True)
+    assert "text_split" in henan.rows[1].cells[2].reasons
+    _set(henan, (1, 6), "南阳市人事考试中心", ())
+    _reread(doc)
+    assert (henan.record["department"]["text"], henan.record["department"]["review"]) == ("人力资源", True)
+
+
 def test_seal_strokes_beside_a_number_and_in_empty_cells(scanned):
     """Seal strokes read as characters in s07's Henan form (scanned): beside a 分值 (“W5”, “5中”) the number is
     taken and the cell stays in review (format); a 7-like stroke read “T” is not a 7 (“T10” → 10, not 710); a
