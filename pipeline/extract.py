@@ -52,8 +52,19 @@ class StageTimes:
         self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - t0
 
 
-def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes) -> tuple[PageReading, PageEvidence]:
-    """The page's reading, and the evidence of tables on it gathered beside the grid finder (verdict)."""
+@dataclass
+class _Scan:
+    """What a scanned page's reading was made from, kept while the next page is read (its table may continue
+    there: :func:`_carry_columns`)."""
+    page: SourcePage
+    clean: object  # preprocess.CleanPage
+    index: int = -1  # of its reading in the document's list
+
+
+def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes,
+               scans: list | None = None) -> tuple[PageReading, PageEvidence]:
+    """The page's reading, and the evidence of tables on it gathered beside the grid finder (verdict). A
+    scanned page read from its pixels appends a :class:`_Scan` to ``scans``."""
     vector_grids: list = []  # a born-digital page whose text layer lies keeps its vector ruling for the OCR
     if page.text_mode and not settings.force_ocr:
         t0 = time.perf_counter()
@@ -107,7 +118,60 @@ def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes) -
     t0 = time.perf_counter()
     lines, ink = ink_lines(clean.color, page.dpi, settings.verdict, skip=[g.bbox for g in grids])
     times.add("verdict", t0)
+    if scans is not None:
+        scans.append(_Scan(page, clean))
     return reading, PageEvidence(page.number, lines=lines, ink=ink)
+
+
+def _carry_columns(prev: _Scan, cur: _Scan, readings: list[PageReading], evidence: dict[int, PageEvidence],
+                   settings: ExtractSettings, times: StageTimes) -> None:
+    """A table at the foot of a worn scanned page continued at the head of the next: the column rules one page
+    lost and the other kept are put into both grids (:func:`pipeline.textgrid.continued_columns`,
+    :func:`~pipeline.textgrid.add_column_lines`), and a page whose grid changed is read again. A column
+    rule lost on both pages stays lost; a next page with a title of its own starts another table."""
+    from .assemble import _meta
+    from .textgrid import add_column_lines, continued_columns, refused_lines
+
+    pr, cr = readings[prev.index], readings[cur.index]
+    if not (prev.clean.worn or cur.clean.worn) or not pr.grids or not cr.grids \
+            or prev.clean.gray.shape != cur.clean.gray.shape or pr.dpi != cr.dpi:
+        return
+    g = max(pr.grids, key=lambda gr: gr.grid.ys[-1]).grid
+    h = min(cr.grids, key=lambda gr: gr.grid.ys[0]).grid
+    meta = _meta([ln for ln in cr.lines if ln.bbox[3] <= h.ys[0] + 2 and ln.bbox[1] < h.ys[0]])
+    if meta["title"] or meta["form"]:
+        return
+    found = continued_columns(g.xs, h.xs, cr.dpi)
+    if found is None:
+        return
+    t0 = time.perf_counter()
+    shift = continued_columns(g.xs, h.xs, cr.dpi, shift_only=True) or 0.0
+    tol = 2.0 * cr.dpi / 25.4
+    # a line one page's print runs across (in many rows) is refused there; if the other page only inferred it
+    # from its text (a gutter inside a column), it goes there too
+    refused_prev = refused_lines(g, found[0], prev.clean.binary, pr.dpi)
+    refused_cur = refused_lines(h, found[1], cur.clean.binary, cr.dpi)
+
+    def inferred_at(grid, x: float) -> bool:
+        return any(k == "v" and abs(p - x) <= 2 for k, p, _, _ in grid.inferred)
+
+    drop_prev = [x for x in g.xs if inferred_at(g, x) and any(abs(x + shift - r) <= tol for r in refused_cur)]
+    drop_cur = [x for x in h.xs if inferred_at(h, x) and any(abs(x - shift - r) <= tol for r in refused_prev)]
+    changed = []
+    for scan, reading, grid, lack, drop in ((prev, pr, g, found[0], drop_prev), (cur, cr, h, found[1], drop_cur)):
+        new = add_column_lines(grid, lack, scan.clean.binary, reading.dpi, settings.layout, drop=drop)
+        if new is not grid:
+            grids = [new if gr.grid is grid else gr.grid for gr in reading.grids]
+            changed.append((scan, grids))
+    times.add("layout", t0)
+    for scan, grids in changed:
+        t0 = time.perf_counter()
+        readings[scan.index] = read_ocr(scan.page, scan.clean, grids, get_recognizer(settings.ocr), settings.read)
+        times.add("read", t0)
+        t0 = time.perf_counter()
+        lines, ink = ink_lines(scan.clean.color, scan.page.dpi, settings.verdict, skip=[g.bbox for g in grids])
+        evidence[scan.page.number] = PageEvidence(scan.page.number, lines=lines, ink=ink)
+        times.add("verdict", t0)
 
 
 def extract_document(path: str | Path, settings: ExtractSettings = ExtractSettings(), rel_path: str | None = None,
@@ -125,9 +189,19 @@ def extract_document(path: str | Path, settings: ExtractSettings = ExtractSettin
     if on_page:  # opened: 0 of N pages done (a batch learns the page count before the first page)
         on_page(0, src.page_count)
     evidence: dict[int, PageEvidence] = {}
+    scans: list[_Scan] = []
     for page in src.pages():
-        reading, evidence[page.number] = _read_page(page, settings, times)
+        before = len(scans)
+        reading, evidence[page.number] = _read_page(page, settings, times, scans)
         readings.append(reading)
+        if len(scans) > before:
+            scans[-1].index = len(readings) - 1
+            if len(scans) > 1 and scans[-2].index == len(readings) - 2:  # two scanned pages in a row
+                _carry_columns(scans[-2], scans[-1], readings, evidence, settings, times)
+            del scans[:-1]  # (only the last page's is kept)
+        else:
+            scans.clear()
+        reading = readings[-1]
         doc.pages.append(PageInfo(number=page.number, mode=reading.mode, width=reading.width,
                                   height=reading.height, dpi=reading.dpi, skew=reading.skew,
                                   rotation=reading.rotation))

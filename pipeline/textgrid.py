@@ -400,3 +400,131 @@ def complete_tables(grids: list, segments: list, binary: np.ndarray, dpi: int, l
         out.append(grid)
     out.sort(key=lambda g: (g.ys[0], g.xs[0]))
     return out
+
+
+# ------------------------------------------------------------------ columns carried over from the other page
+
+
+def continued_columns(prev_xs: list[float], cur_xs: list[float], dpi: int, tol_mm: float = 2.0,
+                      max_shift_mm: float = 15.0, min_matched: int = 3, shift_only: bool = False):
+    """A table continued on the next page prints the same columns: where a worn scan lost a column rule on
+    one page and kept it on the other, each page's grid lacks a line the other has. ``prev_xs`` are the
+    column lines of the table at the foot of a page, ``cur_xs`` those of the table at the head of the next
+    (each in its own page's pixels: the two scans may lie shifted). The shift that lines up most of them is
+    found; returned are the lines the previous page lacks (in its pixels) and the lines the next one lacks
+    (in its pixels), or None when the two do not line up as one table's columns (fewer than ``min_matched``
+    lines, or fewer than half of the smaller set). ``shift_only``: the shift alone (next = previous + shift)."""
+    tol, reach = _mm(dpi, tol_mm), _mm(dpi, max_shift_mm)
+
+    def matched(d: float) -> list[tuple[float, float]]:
+        pairs, used = [], set()
+        for c in cur_xs:
+            k = min(range(len(prev_xs)), key=lambda i: abs(prev_xs[i] + d - c))
+            if abs(prev_xs[k] + d - c) <= tol and k not in used:
+                used.add(k)
+                pairs.append((prev_xs[k], c))
+        return pairs
+
+    shifts = [c - p for p in prev_xs for c in cur_xs if abs(c - p) <= reach]
+    if not shifts:
+        return None
+    best = max(shifts, key=lambda d: (len(matched(d)), -abs(d)))
+    pairs = matched(best)
+    if shift_only:
+        return float(np.median([c - p for p, c in pairs])) if pairs else 0.0
+    if len(pairs) < min_matched or 2 * len(pairs) < min(len(prev_xs), len(cur_xs)):
+        return None
+    d = float(np.median([c - p for p, c in pairs]))
+
+    def given(giver: list[float], receiver: list[float], matched_: list[float]) -> list[float]:
+        # the giver's own sides inside the receiver's extent are where a piece of the table ends (its other
+        # rules lost), not column rules
+        inner = giver[1:-1] + [x for x in (giver[0], giver[-1]) if not receiver[0] - tol < x < receiver[-1] + tol]
+        return sorted(x for x in inner if all(abs(x - q) > tol for q in matched_))
+
+    lack_prev = [c - d for c in given(cur_xs, [x + d for x in prev_xs], [q for _, q in pairs])]
+    lack_cur = [p + d for p in given(prev_xs, [x - d for x in cur_xs], [q for q, _ in pairs])]
+    return lack_prev, lack_cur
+
+
+def _row_pieces(boxes: np.ndarray, ys: list[float], r: int, a: float, b: float, dpi: int) -> list[tuple[int, int]]:
+    """Pieces of text of grid row ``r`` between ``a`` and ``b`` (characters closer than 1.5 mm joined)."""
+    margin = _mm(dpi, 0.5)
+    row = boxes[(boxes[:, 1] >= ys[r] - margin) & (boxes[:, 3] <= ys[r + 1] + margin)
+                & (boxes[:, 0] >= a) & (boxes[:, 2] <= b)]
+    return _runs([(int(p[0]), int(p[2])) for p in row], _mm(dpi, 1.5))
+
+
+def refused_lines(grid, xs: list[float], binary: np.ndarray, dpi: int,
+                  settings: TextGridSettings = TextGridSettings(), boxes: np.ndarray | None = None) -> list[float]:
+    """Lines of ``xs`` inside the grid that its text runs across in ``crossed_share`` of its rows (two at
+    least): this page's print says no column rule stands there (a line the other page's text suggested, a
+    gutter inside a column, is refused)."""
+    boxes = text_boxes(binary, dpi, settings) if boxes is None else boxes
+    x0, x1, ys = grid.xs[0], grid.xs[-1], grid.ys
+    margin, n = _mm(dpi, 0.5), len(grid.ys) - 1
+    out = []
+    for x in xs:
+        if not x0 < x < x1:
+            continue
+        crossed = sum(any(a + margin < x < b - margin for a, b in _row_pieces(boxes, ys, r, x0, x1, dpi))
+                      for r in range(n))
+        if crossed >= max(2, settings.crossed_share * n):
+            out.append(x)
+    return out
+
+
+def add_column_lines(grid, xs: list[float], binary: np.ndarray, dpi: int, layout_settings,
+                     settings: TextGridSettings = TextGridSettings(), drop: list[float] = ()):
+    """``grid`` with the column lines ``xs`` (known from the table's other page) put in: through every row
+    whose text does not run across the line (a header label spanning both columns stays whole; a line the
+    text runs across in many rows is refused: :func:`refused_lines`), the rows
+    carried out to lines beyond the grid's sides (a piece of the table whose outer columns lost their
+    rules; the piece's side is then dropped). Every line put in is recorded as inferred (the cells it bounds
+    carry ``rule_missing``). The grid as it was when the rebuilt grid would lose rows or gain no column."""
+    from .layout import Segment, grid_from_segments
+
+    if not xs and not drop:
+        return grid
+    x0, x1, ys = grid.xs[0], grid.xs[-1], grid.ys
+    boxes = text_boxes(binary, dpi, settings)
+    margin = _mm(dpi, 0.5)
+
+    def pieces(r: int, a: float, b: float) -> list[tuple[int, int]]:
+        return _row_pieces(boxes, ys, r, a, b, dpi)
+
+    rows = range(len(ys) - 1)
+    # beyond a side the rows carry on out to the farthest line given, text there or not (a blank column of
+    # amounts is printed all the same: the other page shows it)
+    keep = sorted(x for x in xs if x not in refused_lines(grid, xs, binary, dpi, settings, boxes))
+    left, right = min([x0] + keep), max([x1] + keep)
+    near = [x for x in keep if x0 <= x <= x1]
+    outer = [x for x in keep if x < x0 or x > x1]
+    # a side the rows are carried out past is where a piece of the table ended, not a rule (the other page
+    # has none there)
+    gone = [s for s, past in ((x0, left < x0), (x1, right > x1)) if past] + list(drop)
+    segs = [w for w in _walls(grid) if w.horizontal or all(abs(w.x0 - s) > 1.0 for s in gone)]
+    inferred = []
+    for x in near + outer:
+        run: list[int] = []
+        for r in rows:
+            crossed = any(a + margin < x < b - margin for a, b in pieces(r, min(x, x0) - 1, max(x, x1) + 1))
+            if not crossed:
+                run.append(r)
+        for r in run:
+            segs.append(Segment(x, ys[r], x, ys[r + 1]))
+        if run:
+            inferred.append(("v", float(x), float(ys[run[0]]), float(ys[run[-1] + 1])))
+    if outer:
+        for y in ys:  # the row lines carried out to the new sides
+            segs.append(Segment(left, y, right, y))
+        spans = [(left, x0)] if left < x0 else []
+        spans += [(x1, right)] if right > x1 else []
+        inferred += [("h", float(y), float(a), float(b)) for y in ys for a, b in spans]
+    new = grid_from_segments(segs, dpi, layout_settings)
+    if new is None or new.n_rows != grid.n_rows or new.n_cols < grid.n_cols - len(drop) or (
+            new.n_cols == grid.n_cols and all(abs(a - b) <= 1.0 for a, b in zip(new.xs, grid.xs))):
+        return grid  # (rows lost, or nothing changed)
+    new.inferred = [i for i in grid.inferred if i[0] != "v" or all(abs(i[1] - x) > 1.0 for x in drop)] + inferred
+    new.joined = grid.joined
+    return new
