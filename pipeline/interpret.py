@@ -187,7 +187,8 @@ def _check_line_numbers(table: Table, ocr_pages: set[int]) -> None:
     """A 行次 column counts 1, 2, 3 … down the rows: an OCR'd line number that breaks the count where both its
     neighbours keep it (“I0” or “364” between 9/35 and 11/37) is misread. Flagged ``format``, the number
     the count gives as its alternative (not repaired: printed 行次 may skip, the neighbours are the only
-    witness)."""
+    witness). A line number out of its column (an empty 行次 cell beside the other side's number, a bare number
+    in the label column to its left) is flagged ``format`` too."""
     for ci, label in enumerate(table.columns):
         if not _LINE_LABEL.match(label.split("/")[-1]):
             continue
@@ -202,6 +203,23 @@ def _check_line_numbers(table: Table, ocr_pages: set[int]) -> None:
             cell.add_reason("format")
             if not any(a.text == str(before + 1) for a in cell.alternatives):
                 cell.alternatives.append(Alternative(str(before + 1), 0.5, "sequence"))
+    # a line number out of its column: an empty 行次 cell where the row's other 行次 column (the two sides of a
+    # 收支总表) has one, and a bare number in the label column beside it (a column line lost in some rows)
+    line_cols = [ci for ci, label in enumerate(table.columns) if _LINE_LABEL.match(label.split("/")[-1])]
+    for row in table.rows:
+        if row.page not in ocr_pages:
+            continue
+        cells = [row.cells[ci] if ci < len(row.cells) else None for ci in line_cols]
+        numbered = [c for c in cells if c is not None and c.text.strip().isdigit()]
+        for ci, cell in zip(line_cols, cells):
+            if cell is None:
+                continue
+            label = row.cells[ci - 1] if ci > 0 and ci - 1 < len(row.cells) else None
+            stray = label is not None and label.text.strip().isdigit()
+            if (not cell.text.strip() and numbered) or (stray and not cell.text.strip()):
+                cell.add_reason("format")
+            if stray:
+                label.add_reason("format")
 
 
 def plausible_authority(name: str) -> bool:
