@@ -26,7 +26,9 @@ template with no column), ``columns_extra`` (columns with content no role of the
 ``header_unmatched`` (fewer than half of the template's columns found by their header labels),
 ``identities_failing`` (most of the table's own identities fail), ``template_unmatched`` (a scanned grid no
 template knows and no title names: a piece of a table whose rules were partly lost), ``header_amounts``
-(amounts in the header: body rows taken for header rows).
+(amounts in the header: body rows taken for header rows), ``columns_contradicted`` (a column's body
+contradicts its label — codes or names under 决算数, amounts run on into the next column's code: the grid's
+columns shifted against the header, every value read right but placed wrong).
 
 Document completeness (:func:`completeness`, after template recognition): a 部门/单位决算 prints 公开01–09表
 (公开10表 may be absent: templates with ``"in_set": "optional"``), a 部门/单位预算 its nine tables (B01–B09).
