@@ -287,6 +287,20 @@ def _split_at_specks(binary: np.ndarray, bands: list[tuple[int, int]], min_gap: 
     return out
 
 
+def _text_extent(band: np.ndarray, gap: int, min_share: float = 0.2) -> tuple[int, int] | None:
+    """[x0, x1) of the text in ``band`` (the rows of a cell's text): runs of inked columns joined across
+    gaps up to ``gap``, a run kept when its ink is at least ``min_share`` of the heaviest run's. Specks and
+    the thin strokes of a dithered seal or a watermark beside the text (a 1-bit scan) are not text: they
+    would put the text against the rule (see :mod:`pipeline.headercheck`, a label cut by a rule)."""
+    mass = (band > 0).sum(axis=0)
+    runs = _runs(np.flatnonzero(mass), gap)
+    if not runs:
+        return None
+    ink = [int(mass[a:b].sum()) for a, b in runs]
+    kept = [r for r, m in zip(runs, ink) if m >= min_share * max(ink)]
+    return kept[0][0], kept[-1][1]
+
+
 def _strip_rules(binary: np.ndarray) -> np.ndarray:
     """Clear rows/columns at a crop's edges that are mostly ink (remains of the cell's rules)."""
     b = binary.copy()
@@ -353,9 +367,9 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                     dashes[(gi, (cell.row, cell.col))] = faint
                 continue
             bands = _ink_bands(sub, min_gap=max(2, dpi // 40), min_h=max(4, dpi // 30))
-            inked = np.flatnonzero(sub[bands[0][0]:bands[-1][1]].any(axis=0)) if bands else np.empty(0, int)
-            if inked.size:
-                margins[(gi, (cell.row, cell.col))] = (int(inked[0]), int(sub.shape[1] - 1 - inked[-1]))
+            extent = _text_extent(sub[bands[0][0]:bands[-1][1]], max(2, dpi // 40)) if bands else None
+            if extent is not None:
+                margins[(gi, (cell.row, cell.col))] = (extent[0], int(sub.shape[1] - extent[1]))
             idx = []
             dash = _small_dash(sub, dpi)  # a hyphen is too short to be a band (with specks above and below it
             # it makes one, which OCR then reads as nothing)
