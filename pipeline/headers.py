@@ -32,6 +32,13 @@ class HeaderCell:
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LANCI = re.compile(r"^(栏次|行次|\d{1,2}|[A-Z]|[（(]?\d{1,2}[)）]?)$")
+# 栏次 with a stray mark or two beside it (a watermark's or seal's stroke read as “X栏次” on a 1-bit scan)
+_LANCI_NOISY = re.compile(r"^[^\u4e00-\u9fff\d]{0,2}(栏次|行次)[^\u4e00-\u9fff\d]{0,2}$")
+
+
+def _lanci_word(t: str) -> str:
+    m = _LANCI_NOISY.match(t)
+    return m.group(1) if m else t
 
 
 def _column_number(t: str) -> bool:
@@ -61,7 +68,7 @@ def is_column_number_row(texts: list[str]) -> bool:
     number misread on a scan (“2” as “-” or “Z”) is still one: short marks without ideographs among at
     least three column numbers that make three quarters of the row. The numbers must count up
     (:func:`_counts_up`), so a row of small amounts is not taken for one."""
-    nonempty = [t.strip() for t in texts if t.strip()]
+    nonempty = [_lanci_word(t.strip()) for t in texts if t.strip()]
     if not _counts_up(nonempty):
         return False
     numbers = sum(t in ("栏次", "行次") or t.isdigit() for t in nonempty)

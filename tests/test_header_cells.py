@@ -3,6 +3,7 @@ stray rule are flagged; a clean header is not. On rendered pages of the committe
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 import jsonschema
@@ -197,4 +198,23 @@ def test_a_seal_stroke_across_a_column_rule_is_no_cut_label(tmp_path):
         [(h.cell.text, h.margins_mm) for h in t.header_cells]
     assert not [h for h in t.header_cells if HEADER_SPLIT in h.cell.reasons]
     assert not any(w["kind"] == "table_structure" for w in doc.warnings)
+    assert not any(STRUCTURE in c.reasons for row in t.rows for c in row.cells)
+
+
+def test_a_marked_lanci_label_keeps_the_lanci_row(tmp_path):
+    """公开01表 with a watermark's stroke read as a letter before the second 栏次 (“X栏次”, seed-21
+    bilevel300): the row was no longer taken for the 栏次 row, so the columns were named 栏次 | 1 | X栏次 | 2
+    instead of 收入/项目 | 金额 …, no template label matched and the whole table was flagged structure."""
+    rgb = rasterise(DIGITAL, DPI)[1]
+    words = text_words(DIGITAL, DPI)[1]
+    lanci = [w for w in words if w.text == "栏次"][1]
+    x0, y0, x1, y1 = lanci.box
+    img = Image.fromarray(rgb)
+    ImageDraw.Draw(img).text((x0 - 24, y0), "X", fill="black", font=cjk_font(int(y1 - y0)))
+    doc = extract_document(_save(img, tmp_path, "lanci_mark"))
+    t = next(t for t in doc.tables if t.template == "T01")
+    assert any(re.fullmatch(r"\W?[A-Za-z×]\W?栏次", h.cell.text) for h in t.header_cells), \
+        [h.cell.text for h in t.header_cells]
+    assert [c.split("/")[-1] for c in t.columns] == ["项目", "行次", "金额", "项目", "行次", "金额"], t.columns
+    assert not any(w["kind"] == "table_structure" for w in doc.warnings), doc.warnings
     assert not any(STRUCTURE in c.reasons for row in t.rows for c in row.cells)
