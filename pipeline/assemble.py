@@ -118,6 +118,23 @@ def _split_merged_amounts(gr: GridReading, n_header: int) -> dict[tuple[int, int
     return out
 
 
+def _merged_numbers(gr: GridReading, n_header: int, split: dict) -> set[tuple[int, int]]:
+    """Body slots of a cell merged over several rows (and one column) that holds a number — an amount or a
+    code, which never span rows in these tables — and that :func:`_split_merged_amounts` could not give
+    back row by row (one amount where two were printed, a seal over the other, or two read as one): a row
+    rule not found there. The rows below it would be left blank without a word; every slot of the cell is
+    ``rows_merged`` (always reviewed)."""
+    out: set[tuple[int, int]] = set()
+    for cell in gr.grid.cells:
+        if cell.rowspan < 2 or cell.row < n_header or cell.colspan != 1 or (cell.row, cell.col) in split:
+            continue
+        rd = gr.cells.get((cell.row, cell.col))
+        text = rd.text if rd is not None else ""
+        if re.search(r"\d", text) and not re.search(r"[\u4e00-\u9fff]{2}", text):
+            out.update((r, cell.col) for r in range(cell.row, cell.row + cell.rowspan))
+    return out
+
+
 def page_tables(reading: PageReading) -> list[PageTable]:
     out = []
     grids = sorted(reading.grids, key=lambda gr: gr.grid.ys[0])
@@ -145,6 +162,7 @@ def page_tables(reading: PageReading) -> list[PageTable]:
                                                margins_mm=None if rd is None or rd.margins is None else
                                                tuple(round(m * 25.4 / reading.dpi, 2) for m in rd.margins)))
         split = _split_merged_amounts(gr, n_header)
+        merged = set() if form else _merged_numbers(gr, n_header, split)
         body, all_rows = [], []
         for r in range(g.n_rows):
             cells = []
@@ -163,6 +181,8 @@ def page_tables(reading: PageReading) -> list[PageTable]:
                     x0, x1 = int(g.xs[c]), int(g.xs[c + 1])
                     y0, y1 = int(g.ys[r]), int(g.ys[r + 1])
                     cells.append(Cell(text="", bbox=(x0, y0, x1, y1)))
+                if (r, c) in merged:
+                    cells[-1].add_reason("rows_merged")
             if all(not c.text for c in cells):
                 continue
             row = Row(page=reading.number, cells=cells)
