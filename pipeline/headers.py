@@ -118,6 +118,7 @@ def flatten_header(cells: list[HeaderCell], n_rows: int, n_cols: int) -> list[st
     return out
 
 
+_NOT_WORDS = re.compile(r"[^\u4e00-\u9fff（）()]")
 _NON_AMOUNT = re.compile(r"(科目$|编码|代码|科目名称|^项目$|名称|行次|栏次|序号|类$|(?<!拨)款$|项$|^类|^款|^项$|说明|单位$)")
 
 
@@ -126,7 +127,10 @@ def is_amount_column(label: str) -> bool:
     label = label.split("/")[-1]
     if not label:
         return True
-    return not _NON_AMOUNT.search(label)
+    # letters, digits and kana beside the words are a watermark's or seal's strokes read with them
+    # (项目hん20 on a 1-bit scan): the words say what the column holds
+    words = _NOT_WORDS.sub("", label)
+    return not _NON_AMOUNT.search(words or label)
 
 
 def is_code_column(label: str) -> bool:

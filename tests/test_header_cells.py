@@ -218,3 +218,19 @@ def test_a_marked_lanci_label_keeps_the_lanci_row(tmp_path):
     assert [c.split("/")[-1] for c in t.columns] == ["项目", "行次", "金额", "项目", "行次", "金额"], t.columns
     assert not any(w["kind"] == "table_structure" for w in doc.warnings), doc.warnings
     assert not any(STRUCTURE in c.reasons for row in t.rows for c in row.cells)
+
+
+def test_a_label_column_read_with_stray_marks_keeps_its_labels(tmp_path):
+    """公开01表 with a watermark's strokes read into the 支出 side's 项目 label (“项目hん20”, seed-21
+    bilevel300 公开04表): the column was taken for an amount column, where a two-character reading is a seal
+    or watermark fragment, and its 总计 was cleared — the row lost its label, unflagged."""
+    rgb = rasterise(DIGITAL, DPI)[1]
+    words = text_words(DIGITAL, DPI)[1]
+    label = [w for w in words if w.text == "项目"][1]
+    x0, y0, x1, y1 = label.box
+    img = Image.fromarray(rgb)
+    ImageDraw.Draw(img).text((x1 + 4, y0 + 4), "h20", fill="black", font=cjk_font(int(0.8 * (y1 - y0))))
+    doc = extract_document(_save(img, tmp_path, "label_marks"))
+    t = next(t for t in doc.tables if t.template == "T01")
+    col = next(i for i, h in enumerate(t.columns) if i > 2 and re.search(r"项目.*\d", h))  # the mark was read
+    assert t.rows[-1].cells[col].text == "总计", [(c.text, c.reasons) for c in t.rows[-1].cells]
