@@ -25,7 +25,8 @@ within its tolerance: a misread last digit passes the 尾差) or ``format`` (tex
 line number breaking its column's count) or ``code_missing`` (a coded row whose code cell is empty) is always
 flagged; a cell with reason ``rule_missing`` (a side of it
 inferred, no rule seen: :mod:`pipeline.textgrid`, split merged amounts) has at most :data:`RULE_MISSING_CAP`
-unless an identity confirms it; otherwise ``cell.review = confidence < threshold``.
+unless an identity confirms it, and so has an OCR reading all but guessed (weakest character below
+:data:`GUESS_OCR`, a lone character below :data:`LONE_CHAR_OCR`); otherwise ``cell.review = confidence < threshold``.
 """
 from __future__ import annotations
 
@@ -55,6 +56,11 @@ NEAR_MISS = "near_miss"  # an OCR reading below low_ocr in an identity that hold
 
 TEXT_LAYER_FORMAT_CAP = 0.5
 RULE_MISSING_CAP = 0.5  # a cell bounded by a line inferred from the text that no identity confirms  # confidence of a text-layer cell that is not a well-formed amount where one belongs
+# an OCR reading the recogniser all but guessed — weakest character below GUESS_OCR, or a lone character
+# below LONE_CHAR_OCR (a seal's or watermark's speck read as “2” or “机” in an empty cell of a 1-bit scan) —
+# that no identity confirms has at most RULE_MISSING_CAP
+GUESS_OCR = 0.05
+LONE_CHAR_OCR = 0.6
 
 
 @dataclass(frozen=True)
@@ -147,6 +153,12 @@ def cell_features(doc: Document, settings: ScoreSettings = ScoreSettings()) -> d
             for t, ri, ci, c in doc.cells()}
 
 
+def _guessed(cell: Cell, x: dict[str, float]) -> bool:
+    text = cell.text.strip()
+    return bool(text) and not x["text_layer"] and (
+        cell.ocr_score < GUESS_OCR or (len(text) == 1 and cell.ocr_score < LONE_CHAR_OCR))
+
+
 def score_document(doc: Document, model: CalibrationModel | None = None,
                    settings: ScoreSettings = ScoreSettings()) -> None:
     """Set ``cell.confidence`` and ``cell.review`` for every cell from its evidence and ``doc.checks``."""
@@ -172,6 +184,8 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
         if "rule_missing" in cell.reasons and not (x["confirmed1"] or x["confirmed2"]):
             # a side of the cell inferred from the text (no rule seen): trusted once an identity confirms it,
             # else it waits for review
+            p = min(p, RULE_MISSING_CAP)
+        if _guessed(cell, x) and not (x["confirmed1"] or x["confirmed2"]):
             p = min(p, RULE_MISSING_CAP)
         cell.confidence = p
         cell.review = p < model.threshold or any(r in cell.reasons for r in FORCED_REVIEW)

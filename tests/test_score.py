@@ -105,3 +105,25 @@ def test_an_identity_holding_only_within_its_tolerance_confirms_nothing():
     validate_document(doc)
     score_document(doc)
     assert not row.cells[3].review and "near_miss" not in row.cells[3].reasons
+
+
+def test_a_guessed_reading_no_identity_confirms_is_reviewed():
+    """seed-21 bilevel300 公开04表: a seal's speck in an empty cell read as “2” with OCR score 0.0 (and one in
+    an empty label cell as “机”, 0.51) came out at confidence 0.97, unflagged — no identity covered them."""
+    from pipeline.model import Document, PageInfo, Row, Table
+
+    speck = Cell(text="2", ocr_score=0.0, reasons=["low_ocr"])
+    char = Cell(text="机", ocr_score=0.51, reasons=["low_ocr"])
+    sure = Cell(text="1,251.09", ocr_score=0.999)
+    word = Cell(text="行政运行", ocr_score=0.55, reasons=["low_ocr"])  # a word, not a lone character
+    table = Table(id="t1", columns=["项目", "金额"], pages=[1],
+                  rows=[Row(page=1, cells=[char, speck]), Row(page=1, cells=[word, sure])])
+    doc = Document(source_path="x.png", sha256="0", page_count=1,
+                   pages=[PageInfo(number=1, mode="ocr", width=100, height=100, dpi=200)], tables=[table])
+    score_document(doc)
+    assert speck.review and char.review
+    assert not sure.review
+    # the same readings from a text layer are what was printed
+    doc.pages[0].mode = "text"
+    score_document(doc)
+    assert not speck.review
