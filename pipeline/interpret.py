@@ -11,6 +11,7 @@ from .model import Alternative, Document, Table
 from .numbers import DIGIT_LOOKALIKES, parse_number
 from .read import PageReading
 from .textcheck import amount_without_digits
+from .textnorm import compare_key
 
 _ELISION = re.compile(r"(。{2,6}|…{1,3}|\.{3,6}|·{3,6})")
 _KIND = re.compile(r"(部门|单位)\s*(决算|预算)")
@@ -109,6 +110,7 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
             else:
                 cell.kind, cell.value = "text", None
     _check_line_numbers(table, ocr_pages)
+    _split_code_and_name(table, ocr_pages)
     _check_codes(table, ocr_pages)
     _check_stacked_rows(table, amount_cols, ocr_pages)
 
@@ -138,6 +140,38 @@ def _check_stacked_rows(table: Table, amount_cols: list[bool], ocr_pages: set[in
                 for other in row.cells:
                     other.add_reason("rows_merged")
                 break
+
+
+_CODE_AND_NAME = re.compile(r"^(\d{3,7})\s*([\u4e00-\u9fff].*)$")
+
+
+def _split_code_and_name(table: Table, ocr_pages: set[int]) -> None:
+    """A code cell holding its code and its name (“30226劳务费”) while the name cell beside it is blank and
+    inside the code cell's box: the rule between them was not found on that row (a seal's dither over it),
+    and the cell was read across both columns. The code goes back to its column, the name to the next; both
+    are ``rule_missing`` unless the catalogue names that code so."""
+    from .catalogue import ECONOMIC, ECONOMIC_GOV, FUNCTIONAL, load_catalogue
+
+    for ci, label in enumerate(table.columns[:-1]):
+        if not is_code_column(label) or label.split("/")[-1] in ("类", "款", "项"):
+            continue
+        for row in table.rows:
+            if row.page not in ocr_pages or ci + 1 >= len(row.cells):
+                continue
+            cell, beside = row.cells[ci], row.cells[ci + 1]
+            m = _CODE_AND_NAME.match(cell.text.strip())
+            if not m or beside.text.strip() or cell.bbox is None or beside.bbox is None:
+                continue
+            if not (cell.bbox[0] <= beside.bbox[0] + 2 and beside.bbox[2] <= cell.bbox[2] + 2):
+                continue  # a blank name cell of its own: the reading is the code cell's alone
+            code, name = m.group(1), m.group(2).strip()
+            cell.text, beside.text, beside.kind = code, name, "text"
+            beside.ocr_score, beside.reasons = cell.ocr_score, list(cell.reasons)
+            cell.bbox = (cell.bbox[0], cell.bbox[1], beside.bbox[0], cell.bbox[3])
+            named = [load_catalogue(c).get(code) for c in (FUNCTIONAL, ECONOMIC, ECONOMIC_GOV)]
+            if not any(e is not None and compare_key(e.name) == compare_key(name) for e in named):
+                cell.add_reason("rule_missing")
+                beside.add_reason("rule_missing")
 
 
 def _known_code(text: str) -> bool:

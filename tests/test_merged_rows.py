@@ -88,3 +88,34 @@ def test_a_cell_merged_over_two_rows_with_one_amount_read_is_flagged(tmp_path):
     assert table.rows[ri - 1].cells[ci].text.startswith(top.text)
     assert not [r for i, r in enumerate(table.rows) if i not in (ri - 1, ri)
                 and any("rows_merged" in c.reasons for c in r.cells)]
+
+
+
+def test_a_code_read_with_its_name_goes_back_to_its_two_columns():
+    """公开06表 of seed-21 bilevel300: the rule between 科目代码 and 科目名称 fades out before the page's last row,
+    whose code cell spans both columns and was read “30226劳务费”, its name cell blank — both unflagged. The
+    code and the name go back to their columns; a pair the catalogue does not know is rule_missing."""
+    from pipeline.interpret import interpret_cells
+    from pipeline.model import Cell, Row, Table
+
+    def row(code, name, amount, merged=False):
+        y0, y1 = 100 * len(rows), 100 * len(rows) + 44
+        if merged:  # one cell over both columns; the name column's slot blank inside it
+            return Row(page=1, cells=[Cell(text=code + name, bbox=(828, y0, 1349, y1), ocr_score=0.99),
+                                      Cell(text="", bbox=(942, y0, 1349, y1)),
+                                      Cell(text=amount, bbox=(1349, y0, 1511, y1))])
+        return Row(page=1, cells=[Cell(text=code, bbox=(828, y0, 942, y1)), Cell(text=name, bbox=(942, y0, 1349, y1)),
+                                  Cell(text=amount, bbox=(1349, y0, 1511, y1))])
+
+    rows: list = []
+    for args in [("30225", "专用燃料费", "0.00"), ("30226", "劳务费", "1.41", True), ("30227", "劳模费", "2.37", True),
+                 ("30228", "", "0.00")]:
+        rows.append(row(*args))
+    table = Table(id="t6", columns=["公用经费/科目代码", "公用经费/科目名称", "公用经费/决算数"], rows=rows)
+    interpret_cells(table, {1})
+    texts = [[c.text for c in r.cells[:2]] for r in table.rows]
+    assert texts == [["30225", "专用燃料费"], ["30226", "劳务费"], ["30227", "劳模费"], ["30228", ""]], texts
+    assert table.rows[1].cells[0].bbox[2] == 942 and table.rows[1].cells[1].bbox[0] == 942
+    assert not any("rule_missing" in c.reasons for c in table.rows[1].cells)  # the catalogue's 30226 劳务费
+    assert all("rule_missing" in c.reasons for c in table.rows[2].cells[:2])  # 30227 is 委托业务费
+    assert table.rows[2].cells[1].kind == "text"
