@@ -98,15 +98,19 @@ def _grid_rows(gr: GridReading) -> tuple[list[list[str]], dict[tuple[int, int], 
 def _split_merged_amounts(gr: GridReading, n_header: int) -> dict[tuple[int, int], tuple[str, float]]:
     """Body cells merged over several rows because a rule between them was too faint or broken to
     detect, holding one amount per row: give each row its own line back. Amounts never wrap, so a merged
-    cell whose lines are all amounts, one in each row's band, is a missed rule, not a merged cell."""
+    cell whose lines are all amounts, one in each row's band, is a missed rule, not a merged cell; so is one
+    with as many lines as rows, one in each row's band (a label does not wrap over a row's rule)."""
     g = gr.grid
     out: dict[tuple[int, int], tuple[str, float]] = {}
     for cell in g.cells:
         if cell.rowspan < 2 or cell.row < n_header or cell.colspan != 1:
             continue
         rd = gr.cells.get((cell.row, cell.col))
-        if rd is None or len(rd.parts) < 2 or not all(_AMOUNT.match(t) for t, _, _ in rd.parts):
+        if rd is None or len(rd.parts) < 2:
             continue
+        if not all(_AMOUNT.match(t) for t, _, _ in rd.parts) and (len(rd.parts) != cell.rowspan
+                                                                  or not all(t for t, _, _ in rd.parts)):
+            continue  # a label or a 行次 gives one line to each row it spans (年初结转和结余 over 总计)
         rows = [min(cell.row + cell.rowspan - 1, max(cell.row, bisect.bisect_right(g.ys, y) - 1))
                 for _, y, _ in rd.parts]
         if len(set(rows)) != len(rows):

@@ -110,6 +110,7 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
             else:
                 cell.kind, cell.value = "text", None
     _check_line_numbers(table, ocr_pages)
+    _check_odd_readings(table, amount_cols, ocr_pages)
     _split_code_and_name(table, ocr_pages)
     _check_codes(table, ocr_pages)
     _check_stacked_rows(table, amount_cols, ocr_pages)
@@ -140,6 +141,37 @@ def _check_stacked_rows(table: Table, amount_cols: list[bool], ocr_pages: set[in
                 for other in row.cells:
                     other.add_reason("rows_merged")
                 break
+
+
+def _check_odd_readings(table: Table, amount_cols: list[bool], ocr_pages: set[int]) -> None:
+    """OCR readings that cannot be what the column prints, flagged ``format`` (a 1-bit scan's seal and
+    watermark strokes read into cells): letters without a word in a label column (“HF”, “X1” in an empty
+    项目 cell), a 行次 that is not a whole number (“4.”), a whole number in an amount column that prints its
+    amounts with two decimals (“851” for 8.51: the point lost under a watermark)."""
+    for ci, label in enumerate(table.columns):
+        cells = [(r, r.cells[ci]) for r in table.rows if ci < len(r.cells) and r.page in ocr_pages]
+        if not cells:
+            continue
+        line = bool(_LINE_LABEL.match(label.split("/")[-1]))
+        amount = ci < len(amount_cols) and amount_cols[ci] and bool(label)
+        if amount:
+            parsed = [parse_number(c.text) for _, c in cells if c.kind == "number"]
+            if len(parsed) < 4 or sum(p.decimals == 2 for p in parsed) < 0.9 * len(parsed):
+                continue
+        for _, cell in cells:
+            text = cell.text.strip()
+            if not text:
+                continue
+            if line:
+                odd = not text.isdigit()
+            elif amount:
+                odd = cell.kind == "number" and parse_number(text).decimals == 0 and not re.search(r"[,，]", text)
+            elif is_code_column(label):
+                odd = False
+            else:
+                odd = bool(re.search(r"[A-Za-z]", text)) and not re.search(r"[\u4e00-\u9fff]", text)
+            if odd:
+                cell.add_reason("format")
 
 
 _CODE_AND_NAME = re.compile(r"^(\d{3,7})\s*([\u4e00-\u9fff].*)$")

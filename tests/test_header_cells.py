@@ -234,3 +234,37 @@ def test_a_label_column_read_with_stray_marks_keeps_its_labels(tmp_path):
     t = next(t for t in doc.tables if t.template == "T01")
     col = next(i for i, h in enumerate(t.columns) if i > 2 and re.search(r"项目.*\d", h))  # the mark was read
     assert t.rows[-1].cells[col].text == "总计", [(c.text, c.reasons) for c in t.rows[-1].cells]
+
+
+def test_readings_a_column_cannot_print_are_flagged(tmp_path):
+    """A 1-bit scan's watermark and seal strokes read into 公开01表 cells (seed-21 bilevel300), all unflagged
+    at confidence 0.98: “HF” in an empty 项目 cell, “4.” for the 行次 4, “851” for 8.51 (the point lost).
+    Letters without a word in a label column, a 行次 that is no whole number and a whole number among
+    amounts printed with two decimals are flagged format."""
+    import cv2
+
+    rgb = rasterise(DIGITAL, DPI)[1].copy()
+    words = text_words(DIGITAL, DPI)[1]
+    img = Image.fromarray(rgb)
+    draw = ImageDraw.Draw(img)
+    four = next(w for w in words if w.text == "4" and w.box[0] < 700)
+    draw.text((four.box[2] + 1, four.box[1]), ".", fill="black", font=cjk_font(int(four.box[3] - four.box[1])))
+    # an empty 收入 项目 cell: left of a 行次 with no label before it on its row
+    lone = next(w for w in words if w.text == "9" and 560 < w.box[0] < 640)  # no 收入 item on row 9
+    draw.text((300, lone.box[1]), "HF", fill="black", font=cjk_font(int(lone.box[3] - lone.box[1])))
+    rgb = np.asarray(img).copy()
+    amount = next(w for w in words if re.fullmatch(r"\d{1,3}\.\d\d", w.text) and w.text != "0.00" and w.box[0] < 900)
+    x0, y0, x1, y1 = (int(v) for v in amount.box)
+    ink = (rgb[y0:y1, x0:x1].min(axis=2) < 128).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink)
+    low = [k for k in range(1, n) if stats[k, cv2.CC_STAT_HEIGHT] <= 0.3 * (y1 - y0)
+           and stats[k, cv2.CC_STAT_TOP] > 0.5 * (y1 - y0)]
+    point = max(low, key=lambda k: stats[k, cv2.CC_STAT_AREA])  # the decimal point: a dot on the baseline
+    rgb[y0:y1, x0:x1][labels == point] = 255
+    doc = extract_document(_save(Image.fromarray(rgb), tmp_path, "odd"))
+    t = next(t for t in doc.tables if t.template == "T01")
+    found = {c.original or c.text: c for r in t.rows for c in r.cells[:3]}  # (the amount may be repaired)
+    whole = amount.text.replace(".", "")
+    for text in ("HF", "4.", whole):
+        assert text in found and "format" in found[text].reasons and found[text].review, \
+            (text, [[c.text for c in r.cells[:3]] for r in t.rows])
