@@ -159,6 +159,12 @@ def _guessed(cell: Cell, x: dict[str, float]) -> bool:
         cell.ocr_score < GUESS_OCR or (len(text) == 1 and cell.ocr_score < LONE_CHAR_OCR))
 
 
+def _code_of_its_name(row, ci: int, cell: Cell) -> bool:
+    """The cell is a printed code the catalogue gives the row's name (a weak reading confirmed by its name)."""
+    return any(m.column == ci and m.source == "printed" and m.code == cell.text.strip() and m.score >= 0.9
+               and not m.flags for m in row.codes)
+
+
 def score_document(doc: Document, model: CalibrationModel | None = None,
                    settings: ScoreSettings = ScoreSettings()) -> None:
     """Set ``cell.confidence`` and ``cell.review`` for every cell from its evidence and ``doc.checks``."""
@@ -185,7 +191,7 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
             # a side of the cell inferred from the text (no rule seen): trusted once an identity confirms it,
             # else it waits for review
             p = min(p, RULE_MISSING_CAP)
-        if _guessed(cell, x) and not (x["confirmed1"] or x["confirmed2"]):
+        if _guessed(cell, x) and not (x["confirmed1"] or x["confirmed2"]) and not _code_of_its_name(t.rows[ri], ci, cell):
             p = min(p, RULE_MISSING_CAP)
         cell.confidence = p
         cell.review = p < model.threshold or any(r in cell.reasons for r in FORCED_REVIEW)

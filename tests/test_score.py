@@ -110,7 +110,7 @@ def test_an_identity_holding_only_within_its_tolerance_confirms_nothing():
 def test_a_guessed_reading_no_identity_confirms_is_reviewed():
     """seed-21 bilevel300 公开04表: a seal's speck in an empty cell read as “2” with OCR score 0.0 (and one in
     an empty label cell as “机”, 0.51) came out at confidence 0.97, unflagged — no identity covered them."""
-    from pipeline.model import Document, PageInfo, Row, Table
+    from pipeline.model import CodeMatch, Document, PageInfo, Row, Table
 
     speck = Cell(text="2", ocr_score=0.0, reasons=["low_ocr"])
     char = Cell(text="机", ocr_score=0.51, reasons=["low_ocr"])
@@ -120,9 +120,12 @@ def test_a_guessed_reading_no_identity_confirms_is_reviewed():
                   rows=[Row(page=1, cells=[char, speck]), Row(page=1, cells=[word, sure])])
     doc = Document(source_path="x.png", sha256="0", page_count=1,
                    pages=[PageInfo(number=1, mode="ocr", width=100, height=100, dpi=200)], tables=[table])
+    code = Cell(text="2050101", ocr_score=0.0, reasons=["low_ocr"])  # a weak code its row's name confirms
+    table.rows.append(Row(page=1, cells=[code, Cell(text="行政运行")],
+                          codes=[CodeMatch(column=0, code="2050101", name="行政运行", score=1.0, source="printed")]))
     score_document(doc)
     assert speck.review and char.review
-    assert not sure.review
+    assert not sure.review and not code.review
     # the same readings from a text layer are what was printed
     doc.pages[0].mode = "text"
     score_document(doc)
