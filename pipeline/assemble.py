@@ -95,11 +95,13 @@ def _grid_rows(gr: GridReading) -> tuple[list[list[str]], dict[tuple[int, int], 
     return texts, where
 
 
-def _split_merged_amounts(gr: GridReading, n_header: int) -> dict[tuple[int, int], tuple[str, float]]:
+def _split_merged_amounts(gr: GridReading, n_header: int,
+                          lines: bool = False) -> dict[tuple[int, int], tuple[str, float]]:
     """Body cells merged over several rows because a rule between them was too faint or broken to
     detect, holding one amount per row: give each row its own line back. Amounts never wrap, so a merged
     cell whose lines are all amounts, one in each row's band, is a missed rule, not a merged cell; so is one
-    with as many lines as rows, one in each row's band (a label does not wrap over a row's rule)."""
+    with as many lines as rows, one in each row's band (a label does not wrap over a row's rule) when
+    ``lines`` — a scanned 公开表, not a form (whose 一级 labels span their rows) nor vector rules (exact)."""
     g = gr.grid
     out: dict[tuple[int, int], tuple[str, float]] = {}
     for cell in g.cells:
@@ -108,7 +110,7 @@ def _split_merged_amounts(gr: GridReading, n_header: int) -> dict[tuple[int, int
         rd = gr.cells.get((cell.row, cell.col))
         if rd is None or len(rd.parts) < 2:
             continue
-        if not all(_AMOUNT.match(t) for t, _, _ in rd.parts) and (len(rd.parts) != cell.rowspan
+        if not all(_AMOUNT.match(t) for t, _, _ in rd.parts) and (not lines or len(rd.parts) != cell.rowspan
                                                                   or not all(t for t, _, _ in rd.parts)):
             continue  # a label or a 行次 gives one line to each row it spans (年初结转和结余 over 总计)
         rows = [min(cell.row + cell.rowspan - 1, max(cell.row, bisect.bisect_right(g.ys, y) - 1))
@@ -165,7 +167,7 @@ def page_tables(reading: PageReading) -> list[PageTable]:
                                                reasons=tuple(rd.reasons) if rd else (),
                                                margins_mm=None if rd is None or rd.margins is None else
                                                tuple(round(m * 25.4 / reading.dpi, 2) for m in rd.margins)))
-        split = _split_merged_amounts(gr, n_header)
+        split = _split_merged_amounts(gr, n_header, lines=reading.mode == "ocr" and not form)
         merged = set() if form else _merged_numbers(gr, n_header, split)
         body, all_rows = [], []
         for r in range(g.n_rows):
