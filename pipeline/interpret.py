@@ -110,7 +110,6 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
             else:
                 cell.kind, cell.value = "text", None
     _check_line_numbers(table, ocr_pages)
-    _join_cut_totals(table, amount_cols, ocr_pages)
     _check_odd_readings(table, amount_cols, ocr_pages)
     _split_code_and_name(table, ocr_pages)
     _check_codes(table, ocr_pages)
@@ -142,35 +141,6 @@ def _check_stacked_rows(table: Table, amount_cols: list[bool], ocr_pages: set[in
                 for other in row.cells:
                     other.add_reason("rows_merged")
                 break
-
-
-_TOTAL_END = re.compile(r"(合计|总计|小计)$")
-
-
-def _join_cut_totals(table: Table, amount_cols: list[bool], ocr_pages: set[int]) -> None:
-    """A total's label cut by a column rule that runs on through it (公用经费合 | 计, 公用经费 | 合计: the
-    rule between 科目代码 and 科目名称 of a 公开06表 on a skewed scan): the right part is the end of 合计,
-    总计 or 小计, the left part not a total yet. The label is put back together in the left cell (the
-    reading kept as ``original``), the right cell left blank, both ``label_normalised``."""
-    for row in table.rows:
-        if row.page not in ocr_pages:
-            continue
-        for ci in range(len(row.cells) - 1):
-            if ci + 1 < len(amount_cols) and amount_cols[ci + 1] and table.columns[ci + 1]:
-                continue
-            a, b = row.cells[ci], row.cells[ci + 1]
-            left, right = a.text.strip(), b.text.strip()
-            if not left or not right or len(right) > 2 or _TOTAL_END.search(left) or re.search(r"\d", left + right):
-                continue
-            if not any(end.endswith(right) for end in ("合计", "总计", "小计")) or not _TOTAL_END.search(left + right):
-                continue
-            a.alternatives.insert(0, Alternative(a.text, a.ocr_score, "ocr"))
-            a.original, a.text = a.text, left + right
-            b.original, b.text = b.text, ""
-            b.kind = "empty"
-            a.ocr_score = min(a.ocr_score, b.ocr_score)
-            a.add_reason("label_normalised")
-            b.add_reason("label_normalised")
 
 
 def _check_odd_readings(table: Table, amount_cols: list[bool], ocr_pages: set[int]) -> None:
