@@ -105,7 +105,7 @@ def _split_merged_amounts(gr: GridReading, n_header: int,
     g = gr.grid
     out: dict[tuple[int, int], tuple[str, float]] = {}
     for cell in g.cells:
-        if cell.rowspan < 2 or cell.row < n_header or cell.colspan != 1:
+        if cell.rowspan < 2 or cell.row < n_header or (cell.colspan != 1 and not lines):
             continue
         rd = gr.cells.get((cell.row, cell.col))
         if rd is None or len(rd.parts) < 2:
@@ -128,15 +128,20 @@ def _merged_numbers(gr: GridReading, n_header: int, split: dict) -> set[tuple[in
     """Body slots of a cell merged over several rows (and one column) that holds a number — an amount or a
     code, which never span rows in these tables — and that :func:`_split_merged_amounts` could not give
     back row by row (one amount where two were printed, a seal over the other, or two read as one): a row
-    rule not found there. The rows below it would be left blank without a word; every slot of the cell is
-    ``rows_merged`` (always reviewed)."""
+    rule not found there. So is a label over rows that each hold cells of their own (教育管理事务行政运行 over
+    the rows of 20501 and 2050101). The rows below it would be left blank without a word; every slot of the
+    cell is ``rows_merged`` (always reviewed)."""
     out: set[tuple[int, int]] = set()
     for cell in gr.grid.cells:
-        if cell.rowspan < 2 or cell.row < n_header or cell.colspan != 1 or (cell.row, cell.col) in split:
+        if cell.rowspan < 2 or cell.row < n_header or (cell.row, cell.col) in split:
             continue
         rd = gr.cells.get((cell.row, cell.col))
         text = rd.text if rd is not None else ""
-        if re.search(r"\d", text) and not re.search(r"[\u4e00-\u9fff]{2}", text):
+        below = range(cell.row + 1, cell.row + cell.rowspan)
+        # a label over rows that hold cells of their own (codes, amounts): one row's label lost into another's
+        rows_read = text and all(any(v.text for (r, c), v in gr.cells.items() if r == k and c != cell.col)
+                                 for k in below)
+        if (re.search(r"\d", text) and not re.search(r"[\u4e00-\u9fff]{2}", text)) or rows_read:
             out.update((r, cell.col) for r in range(cell.row, cell.row + cell.rowspan))
     return out
 

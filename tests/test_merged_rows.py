@@ -142,3 +142,44 @@ def test_labels_of_two_rows_in_one_merged_cell_go_back_to_their_rows(tmp_path):
     k = labels.index("总计")
     assert labels[k - 1] == above.text, labels
     assert all("rule_missing" in table.rows[r].cells[0].reasons and table.rows[r].cells[0].review for r in (k - 1, k))
+
+
+def test_a_name_over_two_rows_of_a_wide_name_column_goes_back_to_its_rows():
+    """seed-21 skew3 公开05表: the name column found as two grid columns (a phantom line), the row rule lost
+    under 20501 in the code and name columns: the name cell spanned both rows and read 教育管理事务行政运行,
+    the 行政运行 row's name blank, unflagged. One line in each row's band goes back to its row (rule_missing);
+    a label over rows of their own that cannot be given back is rows_merged in every row."""
+    from pipeline.assemble import page_tables
+    from pipeline.layout import Grid, GridCell
+    from pipeline.read import GridReading, PageReading, Reading
+
+    xs, ys = [0, 100, 300, 400, 500], [0, 30, 60, 90, 120, 150]
+
+    def reading(name_parts):
+        cells, texts = [], {}
+        for r in range(5):
+            for c in range(4):
+                if r in (2, 3) and c in (1, 2):
+                    continue
+                cells.append(GridCell(r, c, 1, 1 + (c == 1 and r not in (2, 3)), (xs[c], ys[r], xs[c + 1], ys[r + 1])))
+        cells = [g for g in cells if not (g.col == 2 and g.row not in (2, 3))]
+        cells.append(GridCell(2, 1, 2, 2, (100, 60, 400, 120)))
+        header = {(0, 0): "科目代码", (0, 1): "科目名称", (0, 3): "决算数", (1, 0): "205", (1, 1): "教育支出",
+                  (1, 3): "38,333.83", (2, 0): "20501", (2, 3): "10,645.92", (3, 0): "2050101", (3, 3): "10,092.32",
+                  (4, 0): "2050199", (4, 1): "其他教育管理事务支出", (4, 3): "553.60"}
+        for key, text in header.items():
+            texts[key] = Reading(text, 0.99, n_lines=1, parts=[(text, ys[key[0]] + 15, 0.99)])
+        texts[(2, 1)] = Reading("".join(t for t, _ in name_parts), 0.99, n_lines=len(name_parts),
+                                parts=[(t, y, 0.99) for t, y in name_parts])
+        grid = Grid(xs=[float(x) for x in xs], ys=[float(y) for y in ys], cells=cells)
+        return PageReading(1, "ocr", 600, 200, 200, 0.0, [GridReading(grid, texts)], [])
+
+    pt = page_tables(reading([("教育管理事务", 75.0), ("行政运行", 105.0)]))[0]
+    names = {r.cells[0].text: r.cells[1] for r in pt.body}
+    assert names["20501"].text == "教育管理事务" and names["2050101"].text == "行政运行", \
+        [[c.text for c in r.cells] for r in pt.body]
+    assert "rule_missing" in names["20501"].reasons and "rule_missing" in names["2050101"].reasons
+    pt = page_tables(reading([("教育管理事务行政运行", 90.0)]))[0]  # one line over both rows
+    names = {r.cells[0].text: r.cells[1] for r in pt.body}
+    assert "rows_merged" in names["20501"].reasons and "rows_merged" in names["2050101"].reasons
+    assert not any("rows_merged" in c.reasons for r in pt.body for c in r.cells if r.cells[0].text == "2050199")
