@@ -476,6 +476,7 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
 _SLASH_READINGS = {"1", "l", "I", "|"}
 # what the recogniser makes of a “=” before a unit or under a watermark's remnant (二人, F家, ±人, 工家)
 _EQUALS_READINGS = set("=＝二工F±≠干于千王三Tf一-—_~")
+_NUMBERING = re.compile(r"^二[十百千一二三四五六七八九]*[、.．]|^二十")
 
 
 def _leading_equals(ink: np.ndarray) -> bool:
@@ -521,8 +522,8 @@ def _with_equals(text: str) -> str:
     """A line whose first glyph is “=” (:func:`_leading_equals`): its first character read for it replaced,
     or the “=” put back where the recogniser dropped it (家 for =家, 1人 for =1人)."""
     stripped = text.lstrip()
-    if not stripped:
-        return text
+    if not stripped or _NUMBERING.match(stripped):
+        return text  # 二十、粮油物资储备支出 (a 1-bit scan thins 二 to “=”'s shape): “=” never goes before 十 or 、
     if stripped[0] in _EQUALS_READINGS:
         return "=" + stripped[1:]
     return "=" + stripped

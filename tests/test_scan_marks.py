@@ -63,3 +63,14 @@ def test_operator_variants_compare_equal():
 
     assert compare_key("≧90%") == compare_key("≥90%") and compare_key("≦ 30天") == compare_key("≤30天")
     assert compare_key("≥90%") != compare_key("≤90%")
+
+
+def test_a_numbering_two_is_never_taken_for_equals():
+    """seed-21 bilevel300 公开04表: a 1-bit scan thins the 二 of 二十、粮油物资储备支出 into the shape of “=”,
+    and four 支出 labels came out as “=十、…”, unflagged. “=” never goes before 十 or 、; a Shanxi 指标值's
+    “=” read as 二 or F before a unit still gets it back."""
+    from pipeline.read import _with_equals
+
+    for label in ("二十、粮油物资储备支出", "二十六、抗疫特别国债安排的支出", "二、政府性基金预算财政拨款收入"):
+        assert _with_equals(label) == label
+    assert _with_equals("二人") == "=人" and _with_equals("F家") == "=家" and _with_equals("100%") == "=100%"
