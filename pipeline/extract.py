@@ -61,10 +61,10 @@ class _Scan:
     index: int = -1  # of its reading in the document's list
 
 
-def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes,
-               scans: list | None = None) -> tuple[PageReading, PageEvidence]:
-    """The page's reading, and the evidence of tables on it gathered beside the grid finder (verdict). A
-    scanned page read from its pixels appends a :class:`_Scan` to ``scans``."""
+def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes
+               ) -> tuple[PageReading, PageEvidence, _Scan | None]:
+    """The page's reading, the evidence of tables on it gathered beside the grid finder (verdict), and for a
+    scanned page read from its pixels what that reading was made from (:class:`_Scan`)."""
     vector_grids: list = []  # a born-digital page whose text layer lies keeps its vector ruling for the OCR
     if page.text_mode and not settings.force_ocr:
         t0 = time.perf_counter()
@@ -78,7 +78,7 @@ def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes,
                 reading = read_text_layer(page, grids, lambda crops: get_recognizer(settings.ocr).recognize(crops))
                 times.add("read", t0)
                 if not reading.doubts:
-                    return reading, evidence
+                    return reading, evidence, None
                 page.text_doubts = reading.doubts  # the text layer lies (textcheck): read the pixels instead
             vector_grids = grids
         # a scan carrying a little real text (a footer, a stamp added by a PDF tool): its tables are pixels
@@ -96,7 +96,7 @@ def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes,
         reading = read_ocr(page, clean, vector_grids, get_recognizer(settings.ocr), settings.read)
         cross_check_text_layer(page, reading)  # the lying text layer, decoded, as a second witness
         times.add("read", t0)
-        return reading, evidence
+        return reading, evidence, None
     if settings.orientation is not None:
         t0 = time.perf_counter()
         found = detect_orientation(image, page.dpi, get_recognizer(settings.ocr), settings.orientation)
@@ -118,9 +118,7 @@ def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes,
     t0 = time.perf_counter()
     lines, ink = ink_lines(clean.color, page.dpi, settings.verdict, skip=[g.bbox for g in grids])
     times.add("verdict", t0)
-    if scans is not None:
-        scans.append(_Scan(page, clean))
-    return reading, PageEvidence(page.number, lines=lines, ink=ink)
+    return reading, PageEvidence(page.number, lines=lines, ink=ink), _Scan(page, clean)
 
 
 def _carry_columns(prev: _Scan, cur: _Scan, readings: list[PageReading], evidence: dict[int, PageEvidence],
@@ -130,7 +128,7 @@ def _carry_columns(prev: _Scan, cur: _Scan, readings: list[PageReading], evidenc
     :func:`~pipeline.textgrid.add_column_lines`), and a page whose grid changed is read again. A column
     rule lost on both pages stays lost; a next page with a title of its own starts another table."""
     from .assemble import _meta
-    from .textgrid import add_column_lines, continued_columns, refused_lines
+    from .textgrid import add_column_lines, continued_columns, refused_lines, text_boxes
 
     pr, cr = readings[prev.index], readings[cur.index]
     if not (prev.clean.worn or cur.clean.worn) or not pr.grids or not cr.grids \
@@ -145,12 +143,13 @@ def _carry_columns(prev: _Scan, cur: _Scan, readings: list[PageReading], evidenc
     if found is None:
         return
     t0 = time.perf_counter()
-    shift = continued_columns(g.xs, h.xs, cr.dpi, shift_only=True) or 0.0
+    lack_prev, lack_cur, shift = found
     tol = 2.0 * cr.dpi / 25.4
+    boxes_prev, boxes_cur = text_boxes(prev.clean.binary, pr.dpi), text_boxes(cur.clean.binary, cr.dpi)
     # a line one page's print runs across (in many rows) is refused there; if the other page only inferred it
     # from its text (a gutter inside a column), it goes there too
-    refused_prev = refused_lines(g, found[0], prev.clean.binary, pr.dpi)
-    refused_cur = refused_lines(h, found[1], cur.clean.binary, cr.dpi)
+    refused_prev = refused_lines(g, lack_prev, boxes_prev, pr.dpi)
+    refused_cur = refused_lines(h, lack_cur, boxes_cur, cr.dpi)
 
     def inferred_at(grid, x: float) -> bool:
         return any(k == "v" and abs(p - x) <= 2 for k, p, _, _ in grid.inferred)
@@ -158,8 +157,11 @@ def _carry_columns(prev: _Scan, cur: _Scan, readings: list[PageReading], evidenc
     drop_prev = [x for x in g.xs if inferred_at(g, x) and any(abs(x + shift - r) <= tol for r in refused_cur)]
     drop_cur = [x for x in h.xs if inferred_at(h, x) and any(abs(x - shift - r) <= tol for r in refused_prev)]
     changed = []
-    for scan, reading, grid, lack, drop in ((prev, pr, g, found[0], drop_prev), (cur, cr, h, found[1], drop_cur)):
-        new = add_column_lines(grid, lack, scan.clean.binary, reading.dpi, settings.layout, drop=drop)
+    for scan, reading, grid, lack, refused, boxes, drop in (
+            (prev, pr, g, lack_prev, refused_prev, boxes_prev, drop_prev),
+            (cur, cr, h, lack_cur, refused_cur, boxes_cur, drop_cur)):
+        new = add_column_lines(grid, [x for x in lack if x not in refused], boxes, reading.dpi, settings.layout,
+                               drop=drop)
         if new is not grid:
             grids = [new if gr.grid is grid else gr.grid for gr in reading.grids]
             changed.append((scan, grids))
@@ -189,19 +191,16 @@ def extract_document(path: str | Path, settings: ExtractSettings = ExtractSettin
     if on_page:  # opened: 0 of N pages done (a batch learns the page count before the first page)
         on_page(0, src.page_count)
     evidence: dict[int, PageEvidence] = {}
-    scans: list[_Scan] = []
+    previous: _Scan | None = None  # the last page's, when it was scanned
     for page in src.pages():
-        before = len(scans)
-        reading, evidence[page.number] = _read_page(page, settings, times, scans)
+        reading, evidence[page.number], scan = _read_page(page, settings, times)
         readings.append(reading)
-        if len(scans) > before:
-            scans[-1].index = len(readings) - 1
-            if len(scans) > 1 and scans[-2].index == len(readings) - 2:  # two scanned pages in a row
-                _carry_columns(scans[-2], scans[-1], readings, evidence, settings, times)
-            del scans[:-1]  # (only the last page's is kept)
-        else:
-            scans.clear()
-        reading = readings[-1]
+        if scan is not None:
+            scan.index = len(readings) - 1
+            if previous is not None:  # two scanned pages in a row
+                _carry_columns(previous, scan, readings, evidence, settings, times)
+                reading = readings[-1]
+        previous = scan
         doc.pages.append(PageInfo(number=page.number, mode=reading.mode, width=reading.width,
                                   height=reading.height, dpi=reading.dpi, skew=reading.skew,
                                   rotation=reading.rotation))

@@ -282,7 +282,7 @@ def _check_line_numbers(table: Table, ocr_pages: set[int]) -> None:
                 continue
             label = row.cells[ci - 1] if ci > 0 and ci - 1 < len(row.cells) else None
             stray = label is not None and label.text.strip().isdigit()
-            if (not cell.text.strip() and numbered) or (stray and not cell.text.strip()):
+            if not cell.text.strip() and (numbered or stray):
                 cell.add_reason("format")
             if stray:
                 label.add_reason("format")

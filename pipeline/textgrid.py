@@ -406,14 +406,15 @@ def complete_tables(grids: list, segments: list, binary: np.ndarray, dpi: int, l
 
 
 def continued_columns(prev_xs: list[float], cur_xs: list[float], dpi: int, tol_mm: float = 2.0,
-                      max_shift_mm: float = 15.0, min_matched: int = 3, shift_only: bool = False):
+                      max_shift_mm: float = 15.0, min_matched: int = 3
+                      ) -> tuple[list[float], list[float], float] | None:
     """A table continued on the next page prints the same columns: where a worn scan lost a column rule on
     one page and kept it on the other, each page's grid lacks a line the other has. ``prev_xs`` are the
     column lines of the table at the foot of a page, ``cur_xs`` those of the table at the head of the next
     (each in its own page's pixels: the two scans may lie shifted). The shift that lines up most of them is
-    found; returned are the lines the previous page lacks (in its pixels) and the lines the next one lacks
-    (in its pixels), or None when the two do not line up as one table's columns (fewer than ``min_matched``
-    lines, or fewer than half of the smaller set). ``shift_only``: the shift alone (next = previous + shift)."""
+    found; returned are the lines the previous page lacks (in its pixels), the lines the next one lacks
+    (in its pixels) and the shift (next = previous + shift), or None when the two do not line up as one
+    table's columns (fewer than ``min_matched`` lines, or fewer than half of the smaller set)."""
     tol, reach = _mm(dpi, tol_mm), _mm(dpi, max_shift_mm)
 
     def matched(d: float) -> list[tuple[float, float]]:
@@ -430,8 +431,6 @@ def continued_columns(prev_xs: list[float], cur_xs: list[float], dpi: int, tol_m
         return None
     best = max(shifts, key=lambda d: (len(matched(d)), -abs(d)))
     pairs = matched(best)
-    if shift_only:
-        return float(np.median([c - p for p, c in pairs])) if pairs else 0.0
     if len(pairs) < min_matched or 2 * len(pairs) < min(len(prev_xs), len(cur_xs)):
         return None
     d = float(np.median([c - p for p, c in pairs]))
@@ -444,7 +443,7 @@ def continued_columns(prev_xs: list[float], cur_xs: list[float], dpi: int, tol_m
 
     lack_prev = [c - d for c in given(cur_xs, [x + d for x in prev_xs], [q for _, q in pairs])]
     lack_cur = [p + d for p in given(prev_xs, [x - d for x in cur_xs], [q for q, _ in pairs])]
-    return lack_prev, lack_cur
+    return lack_prev, lack_cur, d
 
 
 def _row_pieces(boxes: np.ndarray, ys: list[float], r: int, a: float, b: float, dpi: int) -> list[tuple[int, int]]:
@@ -455,12 +454,11 @@ def _row_pieces(boxes: np.ndarray, ys: list[float], r: int, a: float, b: float, 
     return _runs([(int(p[0]), int(p[2])) for p in row], _mm(dpi, 1.5))
 
 
-def refused_lines(grid, xs: list[float], binary: np.ndarray, dpi: int,
-                  settings: TextGridSettings = TextGridSettings(), boxes: np.ndarray | None = None) -> list[float]:
+def refused_lines(grid, xs: list[float], boxes: np.ndarray, dpi: int,
+                  settings: TextGridSettings = TextGridSettings()) -> list[float]:
     """Lines of ``xs`` inside the grid that its text runs across in ``crossed_share`` of its rows (two at
     least): this page's print says no column rule stands there (a line the other page's text suggested, a
-    gutter inside a column, is refused)."""
-    boxes = text_boxes(binary, dpi, settings) if boxes is None else boxes
+    gutter inside a column, is refused). ``boxes``: the page's :func:`text_boxes`."""
     x0, x1, ys = grid.xs[0], grid.xs[-1], grid.ys
     margin, n = _mm(dpi, 0.5), len(grid.ys) - 1
     out = []
@@ -474,12 +472,11 @@ def refused_lines(grid, xs: list[float], binary: np.ndarray, dpi: int,
     return out
 
 
-def add_column_lines(grid, xs: list[float], binary: np.ndarray, dpi: int, layout_settings,
-                     settings: TextGridSettings = TextGridSettings(), drop: list[float] = ()):
-    """``grid`` with the column lines ``xs`` (known from the table's other page) put in: through every row
-    whose text does not run across the line (a header label spanning both columns stays whole; a line the
-    text runs across in many rows is refused: :func:`refused_lines`), the rows
-    carried out to lines beyond the grid's sides (a piece of the table whose outer columns lost their
+def add_column_lines(grid, xs: list[float], boxes: np.ndarray, dpi: int, layout_settings, drop: list[float] = ()):
+    """``grid`` with the column lines ``xs`` (known from the table's other page, those :func:`refused_lines`
+    refuses left out by the caller) put in: through every row whose text (``boxes``: :func:`text_boxes`)
+    does not run across the line (a header label spanning both columns stays whole), the rows carried out
+    to lines beyond the grid's sides (a piece of the table whose outer columns lost their
     rules; the piece's side is then dropped). Every line put in is recorded as inferred (the cells it bounds
     carry ``rule_missing``). The grid as it was when the rebuilt grid would lose rows or gain no column."""
     from .layout import Segment, grid_from_segments
@@ -487,7 +484,6 @@ def add_column_lines(grid, xs: list[float], binary: np.ndarray, dpi: int, layout
     if not xs and not drop:
         return grid
     x0, x1, ys = grid.xs[0], grid.xs[-1], grid.ys
-    boxes = text_boxes(binary, dpi, settings)
     margin = _mm(dpi, 0.5)
 
     def pieces(r: int, a: float, b: float) -> list[tuple[int, int]]:
@@ -496,7 +492,7 @@ def add_column_lines(grid, xs: list[float], binary: np.ndarray, dpi: int, layout
     rows = range(len(ys) - 1)
     # beyond a side the rows carry on out to the farthest line given, text there or not (a blank column of
     # amounts is printed all the same: the other page shows it)
-    keep = sorted(x for x in xs if x not in refused_lines(grid, xs, binary, dpi, settings, boxes))
+    keep = sorted(xs)
     left, right = min([x0] + keep), max([x1] + keep)
     near = [x for x in keep if x0 <= x <= x1]
     outer = [x for x in keep if x < x0 or x > x1]

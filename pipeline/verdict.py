@@ -417,7 +417,6 @@ def structure_doubts(doc: Document, table: Table, settings: VerdictSettings = Ve
 
 
 _HEADER_AMOUNT = re.compile(r"\d[.．]\d\d")
-_CJK2 = re.compile(r"[\u4e00-\u9fff]{2,}")
 _NOT_AMOUNT_LABEL = re.compile(r"科目|分类|编|代|名|项目(?!支出)|行次|栏次|序号")
 # an amount run on into the next column's code or name (1522.19302: 1522.19 | 302, the rule between lost)
 _RUN_ON = re.compile(r"^-?[\d,]+[.．]\d\d(\d{3,}|[\u4e00-\u9fff]{2,})")
@@ -427,7 +426,7 @@ def _content_kind(text: str) -> str:
     """What a body cell holds: ``code`` (a catalogue code: 3, 5 or 7 digits the catalogues know), ``amount``
     (two decimals, or a dash for none), ``run_on`` (an amount with the next column's code or name after it),
     ``words`` (two or more Chinese characters), ``other``."""
-    from .interpret import _known_code
+    from .interpret import _CJK2, _known_code
     from .numbers import parse_number
 
     t = re.sub(r"\s+", "", text)

@@ -29,11 +29,11 @@ def test_lines_one_page_lacks_are_given_by_the_other():
     # the next page's scan lies 6 px to the right; the first page lost 654, the next lost 230
     prev = [142, 230, 534, 742, 1046, 1169]
     cur = [148, 540, 660, 748, 1052, 1175]
-    lack_prev, lack_cur = continued_columns(prev, cur, DPI)
+    lack_prev, lack_cur, _ = continued_columns(prev, cur, DPI)
     assert [round(x) for x in lack_prev] == [654] and [round(x) for x in lack_cur] == [236]
     # a piece of the table (its left rules lost) gets the other page's outer lines; the piece's own side
     # (748, inside the other page's table) is not given as a rule
-    lack_prev, lack_cur = continued_columns([142, 338, 972, 1175, 1379, 1583], [748, 972, 1175, 1379, 1583], DPI)
+    lack_prev, lack_cur, _ = continued_columns([142, 338, 972, 1175, 1379, 1583], [748, 972, 1175, 1379, 1583], DPI)
     assert lack_prev == [] and [round(x) for x in lack_cur] == [142, 338]
     # two tables that do not line up are not one table's pages
     assert continued_columns([100, 400, 700, 1000], [250, 560, 880, 1300], DPI) is None
