@@ -846,6 +846,8 @@ def form_findings(table, template) -> list[dict[str, Any]]:
 # ------------------------------------------------------------------------------------------ in the pipeline
 # OCR readings of the full-width ＝ (two or three strokes) and of ≥ (its bar lost under a watermark: “V”)
 _NATURE_READINGS = {"二": "＝", "三": "＝", "V": "≥", "v": "≥"}
+# a seal's or watermark's stroke read as a digit or a letter before the operator (“1>”, seed 004)
+_STROKE_BEFORE_NATURE = re.compile(r"[\dA-Za-z|]\s*([≥≤＝＞＜><=])")
 
 
 def _normalise_natures(table, record, ocr_pages: set[int]) -> bool:
@@ -860,7 +862,8 @@ def _normalise_natures(table, record, ocr_pages: set[int]) -> bool:
             continue
         r, c = cells[0]
         cell = table.rows[r].cells[c]
-        fixed = _NATURE_READINGS.get(cell.text.strip())
+        stroke = _STROKE_BEFORE_NATURE.fullmatch(cell.text.strip())
+        fixed = _NATURE_READINGS.get(cell.text.strip()) or (stroke.group(1) if stroke else None)
         if fixed is None or table.rows[r].page not in ocr_pages:
             continue
         cell.alternatives.insert(0, Alternative(cell.text, cell.ocr_score, "ocr"))
@@ -879,7 +882,8 @@ _UNITS = "元万亿份天人次个项件户家台年月日时分秒周期名所�
 _JUNK_AROUND_NUMBER = re.compile(rf"(?P<pre>[^{_NOT_JUNK}{_UNITS}\-－]{{0,2}}?)(?P<num>-?\d+(?:\.\d+)?%?)(?P<post>[^{_NOT_JUNK}{_UNITS}]{{0,2}})")
 # a mark (分值, 得分) has no unit, no operator: any character beside it is a stroke (“3之人”, “102=”), and an
 # I or l against its digits a 1 (“teI5”)
-_JUNK_AROUND_MARK = re.compile(r"(?P<pre>[^\d.\-－]{0,2}?)(?P<num>\d+(?:\.\d+)?)(?P<post>[^\d.]{0,2})")
+_JUNK_AROUND_MARK = re.compile(r"(?P<pre>[^\d.\-－]{0,2}?)(?P<num>\d+(?:\.\d+)?)(?P<post>[.,。]?[^\d.]{0,2})")
+# (a point or comma after a mark with no digit after it is a speck: “5.”, seed 003 under a seal)
 _ONE_AGAINST_DIGITS = re.compile(r"(?<=\d)[Il|]|[Il|](?=\d)")
 
 
@@ -936,12 +940,19 @@ def _strip_numeric_junk(table, record, ocr_pages: set[int]) -> bool:
 _SHORT_ANSWERS = {"无", "有", "是", "否", "/", "-", "—", "－", "/"}
 
 
-def _seal_speck(text: str) -> bool:
+def _seal_speck(text: str, weak: bool = False) -> bool:
     """A seal's stroke read as text in an otherwise empty prose cell: one character that is no short answer
-    (“武”, “4”, “F”), or two with a Latin letter or a kana among them (“下l”, “ンy”)."""
+    (“武”, “4”, “F”), or two with a Latin letter or a kana among them (“下l”, “ンy”); read with a weak character
+    (``weak``: reason low_ocr) also a bare number of up to three digits (“74”, “312”; seed 003 prints a reason
+    “10”, read sure) or up to five characters of which at least two are Latin letters (“套JhJ”; an abbreviation
+    such as “APP” is words)."""
     t = text.strip()
     if len(t) == 1:
         return t not in _SHORT_ANSWERS
+    runs = re.findall(r"[A-Za-z]+", t)
+    if weak and (re.fullmatch(r"\d{1,3}", t) or len(t) <= 5 and sum(map(len, runs)) >= 2
+                 and not any(len(w) >= 2 and w.isupper() for w in runs)):
+        return True
     return len(t) == 2 and bool(re.search(r"[A-Za-z\u3040-\u30ff]", t))
 
 
@@ -959,7 +970,8 @@ def _clear_seal_specks(table, record, ocr_pages: set[int]) -> bool:
             continue
         r, c = f["cell"]
         cell = table.rows[r].cells[c]
-        if table.rows[r].page not in ocr_pages or "seal" not in cell.reasons or not _seal_speck(cell.text):
+        if table.rows[r].page not in ocr_pages or "seal" not in cell.reasons \
+                or not _seal_speck(cell.text, "low_ocr" in cell.reasons):
             continue
         cell.alternatives.insert(0, Alternative(cell.text, cell.ocr_score, "ocr"))
         cell.original = cell.text if cell.original is None else cell.original
@@ -1077,6 +1089,71 @@ def _flag_initial_targets(table, record, ocr_pages: set[int]) -> None:
             cell.add_reason("format")
 
 
+# a unit a target prints after its number (万元, 元/人/次, 平方米, %): 方 only in 平方/立方 — “3方元” is 万 misread
+_UNIT_OK = re.compile(r"^(%|％|‰|((平方|立方)?[米元万亿份天人次个项件户家台年月日时分秒周期名所场篇条套册本张间吨亩辆公里斤克]+)"
+                      r"(/[\u4e00-\u9fff]+)*)$")
+_STROKE_BEFORE_OPERATOR = re.compile(r"^\s*[\dA-Za-z|]\s*(?=[≥≤=＝＞＜><≧≦])")
+
+
+def _target_doubtful(text: str) -> bool:
+    """A target's reading that cannot be what was printed: a letter or stray mark for its operator
+    (:data:`_MISREAD_OPERATOR`), a unit no target prints (“3方元”), a share of 200 % or more read with three
+    digits or more (“795%” for >95%)."""
+    if _MISREAD_OPERATOR.search(text):
+        return True
+    t = parse_target(text)
+    if t is None or t.get("qualitative"):
+        return False
+    if t.get("unit") and not _UNIT_OK.match(t["unit"]):
+        return True
+    return t.get("unit") == "%" and t.get("number") is not None and t["number"] >= 200 and t.get("operator") is None
+
+
+def _mend_targets(table, record, ocr_pages: set[int]) -> bool:
+    """A target, 年初指标值 or actual value of an OCR'd cell under a seal, a watermark or with a weak character
+    whose reading cannot be right (:func:`_target_doubtful`) takes the recogniser's second reading where that
+    one is a well-formed target with the same digits or one stray digit fewer (“795%” → “>95%”, “≤方元” →
+    “≤万元”, “≤|100%” → “≤ 100%”), else loses a stroke read as a digit or a letter before its operator
+    (“1≥90%” → “≥90%”). The reading is kept (``original``, alternatives); the cell gets ``label_normalised``
+    and ``format``: it is still reviewed."""
+    from .model import Alternative
+
+    changed = False
+    for ind in record.get("indicators") or []:
+        for key in ("target", "target_initial", "actual"):
+            f = ind.get(key)
+            if not f or not f.get("cell") or "cells" in f:
+                continue
+            r, c = f["cell"]
+            cell = table.rows[r].cells[c]
+            text = cell.text.strip()
+            if table.rows[r].page not in ocr_pages or not {"seal", "watermark", "low_ocr"} & set(cell.reasons) \
+                    or not text or not _target_doubtful(text):
+                continue
+            digits = re.sub(r"\D", "", text)
+            fixed = None
+            for alt in cell.alternatives:
+                a = alt.text.strip()
+                if alt.source != "ocr" or not a or a == text or _target_doubtful(a) or abs(len(a) - len(text)) > 1:
+                    continue
+                pa = parse_target(a)
+                if pa is None or pa.get("qualitative") or re.sub(r"\D", "", a) not in (digits, digits[1:]):
+                    continue
+                fixed = a
+                break
+            if fixed is None and _STROKE_BEFORE_OPERATOR.match(text):
+                fixed = _STROKE_BEFORE_OPERATOR.sub("", text)
+            if fixed is None:
+                continue
+            cell.alternatives.insert(0, Alternative(cell.text, cell.ocr_score, "ocr"))
+            cell.original = cell.text if cell.original is None else cell.original
+            cell.text = fixed
+            cell.add_reason("label_normalised")
+            cell.add_reason("format")
+            changed = True
+    return changed
+
+
 def _stacked_values(cell) -> bool:
     """Two or more values (numbers, “/”, dashes) stacked in one cell, one per text line: amounts, weights and
     scores never wrap, so these are the values of several rows whose separating rule was not found."""
@@ -1125,7 +1202,8 @@ def attach_records(doc) -> None:
             table.record = build_record(table, tpl, doc.year)
             if _normalise_natures(table, table.record, ocr_pages):
                 table.record = build_record(table, tpl, doc.year)
-            if _strip_numeric_junk(table, table.record, ocr_pages) | _clear_seal_specks(table, table.record, ocr_pages):
+            if _strip_numeric_junk(table, table.record, ocr_pages) | _clear_seal_specks(table, table.record, ocr_pages) \
+                    | _mend_targets(table, table.record, ocr_pages):
                 table.record = build_record(table, tpl, doc.year)
             _flag_malformed(table, table.record)
             _flag_initial_targets(table, table.record, ocr_pages)

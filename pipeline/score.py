@@ -153,10 +153,14 @@ def cell_features(doc: Document, settings: ScoreSettings = ScoreSettings()) -> d
             for t, ri, ci, c in doc.cells()}
 
 
-def _guessed(cell: Cell, x: dict[str, float]) -> bool:
+def _guessed(cell: Cell, x: dict[str, float], form: bool = False) -> bool:
+    """An OCR reading all but guessed (see GUESS_OCR, LONE_CHAR_OCR); on a 绩效 form also a lone character read
+    with a weak character (low_ocr) under a seal or the watermark: a form leaves many cells empty, and a
+    stroke there reads as one digit (seed 003: an empty 年初预算数 read “5” at 0.62)."""
     text = cell.text.strip()
+    lone_weak = form and "low_ocr" in cell.reasons and bool({"seal", "watermark"} & set(cell.reasons))
     return bool(text) and not x["text_layer"] and (
-        cell.ocr_score < GUESS_OCR or (len(text) == 1 and cell.ocr_score < LONE_CHAR_OCR))
+        cell.ocr_score < GUESS_OCR or (len(text) == 1 and (cell.ocr_score < LONE_CHAR_OCR or lone_weak)))
 
 
 def _code_of_its_name(row, ci: int, cell: Cell) -> bool:
@@ -191,7 +195,7 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
             # a side of the cell inferred from the text (no rule seen): trusted once an identity confirms it,
             # else it waits for review
             p = min(p, RULE_MISSING_CAP)
-        if _guessed(cell, x) and not (x["confirmed1"] or x["confirmed2"]) and not _code_of_its_name(t.rows[ri], ci, cell):
+        if _guessed(cell, x, t.id in forms) and not (x["confirmed1"] or x["confirmed2"]) and not _code_of_its_name(t.rows[ri], ci, cell):
             p = min(p, RULE_MISSING_CAP)
         cell.confidence = p
         cell.review = p < model.threshold or any(r in cell.reasons for r in FORCED_REVIEW)

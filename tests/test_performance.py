@@ -773,3 +773,79 @@ def test_shanxi_initial_target_misreadings_flagged(extracted):
         interpret_form_cells(form, {p.number for p in doc.pages})
         attach_records(doc)
         assert ("format" in cell.reasons) is flagged, text
+
+
+def test_target_misreadings_mended_from_the_second_reading(scanned):
+    """Seal and watermark strokes in a target or an actual value (seeds 000, 002, 003, 004 scanned): a reading
+    that cannot be what was printed takes the recogniser's second reading where that one is a well-formed
+    target with the same digits (“795%” with “>95%” second, “≤方元” with “≤万元”, “3方元” with “3万元”,
+    “≤|100%” with “≤ 100%”), else loses a stroke read before its operator (“1≥90%”); it stays in review.
+    A reading that may be right (“98%”) keeps its text whatever the second reading, and so does a cell with
+    nothing over it."""
+    from pipeline.model import Alternative
+
+    truth = {(t["template"]): t for t in _forms(scanned[1])}["P01"]["record"]
+    inds = truth["indicators"]
+    cases = [("795%", ">95%", ">95%"), ("≤方元", "≤万元", "≤万元"), ("3方元", "3万元", "3万元"),
+             ("≤|100%", "≤ 100%", "≤ 100%"), ("1≥90%", None, "≥90%"), ("98%", "198%", "98%")]
+    for (read, second, want), k in zip(cases, range(len(cases))):
+        doc, henan = _scanned_doc(scanned)
+        key = "target" if k % 2 == 0 else "actual"
+        cell = _set(henan, inds[k][key]["cell"], read, ("watermark", "low_ocr"))
+        if second:
+            cell.alternatives = [Alternative(second, 0.3, "ocr")]
+        _reread(doc)
+        assert cell.text == want, read
+        field = henan.record["indicators"][k][key]
+        assert field["text"] == want, read
+        if want != read:
+            assert cell.original == read and "format" in cell.reasons and field["review"], read
+    doc, henan = _scanned_doc(scanned)
+    cell = _set(henan, inds[0]["target"]["cell"], "795%", ())  # nothing over it: the print says 795 %
+    cell.alternatives = [Alternative(">95%", 0.3, "ocr")]
+    _reread(doc)
+    assert cell.text == "795%"
+    assert henan.record["indicators"][0]["target"]["operator"] is None
+
+
+def test_stroke_before_a_sichuan_nature_and_a_point_after_a_mark(scanned):
+    """seed 004: a stroke read as a digit before the 指标性质 (“1>”) is not part of it: the nature is “>”
+    (label_normalised, reviewed); seed 003: a 分值 read “5.” under a seal is 5 (format, reviewed) and Σ 分值
+    holds."""
+    pred, truth = scanned
+    doc, henan = _scanned_doc(scanned)
+    sichuan = next(t for t in doc.tables if t.template == "P04")
+    ind = next(i for i in sichuan.record["indicators"] if i["target"].get("cells"))
+    nature = _set(sichuan, ind["target"]["cells"][0], "1>", ("seal", "low_ocr"))
+    weight_ref = {(t["template"]): t for t in _forms(truth)}["P01"]["record"]["indicators"][3]["weight"]["cell"]
+    weight = _set(henan, weight_ref, henan.rows[weight_ref[0]].cells[weight_ref[1]].text + ".", ("seal", "low_ocr"))
+    _reread(doc)
+    assert nature.text == ">" and nature.original == "1>" and nature.review
+    target = next(i for i in sichuan.record["indicators"] if i["target"].get("cells") == ind["target"]["cells"])
+    assert target["target"]["operator"] == ">"
+    assert weight.value == float(weight.text) and weight.original.endswith(".") and weight.review
+    assert [c.ok for c in doc.checks if c.table == henan.id and c.rule == "P01-weights"] == [True]
+
+
+def test_strokes_read_as_a_number_in_an_empty_reason_and_a_lone_digit_in_a_form(scanned):
+    """Seal strokes read in an empty 偏差原因 / 存在问题 cell of a scanned form with a weak character: a bare
+    number (“74”, seed 000, unflagged before; “312”, seed 003) or a few letters (“套JhJ”, seed 004) is cleared
+    and reviewed (seal_speck); a number read sure (seed 003 prints a reason “10”) and an abbreviation stay.
+    An empty 年初预算数 where a stroke was read as one digit with a weak score (seed 003: “5” at 0.62, no
+    identity over it) is sent to review."""
+    truth = {(t["template"]): t for t in _forms(scanned[1])}["P01"]["record"]
+    inds = truth["indicators"]
+    doc, henan = _scanned_doc(scanned)
+    weak = ("seal", "watermark", "low_ocr")
+    cells = {text: _set(henan, inds[k]["reason"]["cell"], text, reasons)
+             for k, (text, reasons) in enumerate((("74", weak), ("312", weak), ("套JhJ", weak), ("10", ("seal",)),
+                                                   ("APP", weak)))}
+    sichuan = next(t for t in doc.tables if t.template == "P04")
+    lone = _set(sichuan, (10, 3), "5", weak)
+    lone.ocr_score = 0.62
+    assert sichuan.rows[10].cells[1].text.endswith("其他资金")
+    _reread(doc)
+    for text in ("74", "312", "套JhJ"):
+        assert cells[text].text == "" and "seal_speck" in cells[text].reasons and cells[text].review, text
+    assert cells["10"].text == "10" and cells["APP"].text == "APP"
+    assert lone.text == "5" and lone.review
