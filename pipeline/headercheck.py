@@ -56,13 +56,19 @@ def check_headers(doc: Document, settings: HeaderSettings = HeaderSettings()) ->
     threshold = settings.threshold if settings.threshold is not None else load_model().threshold
     templates = load_templates()
     vocabulary = [s for t in templates.values() for s in t.columns]
-    doc.warnings = [w for w in doc.warnings if w.get("kind") != "header_cells"]
     for table in doc.tables:
         template = templates.get(table.template or "")
         check_table_header(table, template, vocabulary, threshold, settings)
+    header_warnings(doc)
+
+
+def header_warnings(doc: Document) -> None:
+    """One ``header_cells`` warning per table with flagged header cells (recomputed)."""
+    doc.warnings = [w for w in doc.warnings if w.get("kind") != "header_cells"]
+    for table in doc.tables:
         flagged = [h for h in table.header_cells if h.cell.review]
         if flagged:
-            reasons = sorted({r for h in flagged for r in h.cell.reasons if r in HEADER_REASONS}
+            reasons = sorted({r for h in flagged for r in h.cell.reasons if r in HEADER_REASONS + ("structure",)}
                              or {"low_confidence"})
             doc.warnings.append({"kind": "header_cells", "table": table.id, "pages": list(table.pages),
                                  "cells": len(flagged), "reasons": reasons})

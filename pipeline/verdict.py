@@ -519,11 +519,34 @@ def mark_structure(doc: Document, settings: VerdictSettings = VerdictSettings())
                     cell.reasons.remove(STRUCTURE)
                 elif doubts:
                     cell.add_reason(STRUCTURE)
+        _mark_header(t, doubts)
         if doubts:
             n, failed = _table_checks(doc, t)
             doc.warnings.append({"kind": "table_structure", "table": t.id, "pages": list(t.pages),
                                  "reasons": doubts, "checks": n, "failed": failed})
     _pages_of_pieces(doc, pieces)
+    from .headercheck import header_warnings
+    header_warnings(doc)
+
+
+# doubts about the table's columns or header (not only its identities): its printed header was not read as printed
+HEADER_DOUBTS = ("template_unmatched", "header_amounts", "columns_missing", "columns_extra", "header_unmatched",
+                 "columns_contradicted", "header_split")
+
+
+def _mark_header(table: Table, doubts: list[str]) -> None:
+    """``structure`` on every printed header cell of a table whose columns or header are doubtful, reviewed:
+    a header read into the wrong rows or columns (upper rows lost to a worn rule, 栏次 taken for the labels)
+    is wrong where it stands, however well each label was read. A reviewer's word stays final."""
+    doubtful = any(d in HEADER_DOUBTS for d in doubts)
+    for h in table.header_cells:
+        cell = h.cell
+        if not doubtful or not cell.text.strip() or "corrected" in cell.reasons or "confirmed" in cell.reasons:
+            if STRUCTURE in cell.reasons:
+                cell.reasons.remove(STRUCTURE)
+            continue
+        cell.add_reason(STRUCTURE)
+        cell.review = True
 
 
 def _pages_of_pieces(doc: Document, pieces: dict[int, list[bool]]) -> None:

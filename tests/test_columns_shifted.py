@@ -38,7 +38,8 @@ def test_a_table_whose_columns_shifted_is_flagged_not_silent(tmp_path):
     rgb[:, x - 4:x + 6] = 255  # the rule lost from top to bottom
     path = tmp_path / "p8.png"
     Image.fromarray(rgb).save(path, dpi=(200, 200))
-    scan = next(t for t in extract_document(path).tables if t.form == "公开06表")
+    doc = extract_document(path)
+    scan = next(t for t in doc.tables if t.form == "公开06表")
     printed = next(t for t in extract_document(DIGITAL).tables if t.form == "公开06表")
     want = [[c.text for c in r.cells] for r in printed.rows if r.page == PAGE]
     got = [[c.text for c in r.cells] for r in scan.rows]
@@ -48,6 +49,14 @@ def test_a_table_whose_columns_shifted_is_flagged_not_silent(tmp_path):
     assert misplaced  # the scan's columns are not the printed ones (else the test shows nothing)
     unflagged = [(ri, ci, t) for ri, ci, t in misplaced if not scan.rows[ri].cells[ci].review]
     assert not unflagged, unflagged[:10]
+    # the header, read under the same lost rule, is doubted with the body: no header cell vouched for
+    header = [h for h in scan.header_cells if h.cell.text.strip()]
+    assert header and all(h.cell.review and "structure" in h.cell.reasons for h in header), \
+        [(h.row, h.col, h.cell.text, h.cell.reasons) for h in header if not h.cell.review]
+    warning = next(w for w in doc.warnings if w["kind"] == "header_cells" and w["table"] == scan.id)
+    assert warning["cells"] == len(header) and "structure" in warning["reasons"]
+    # the printed (text-layer) table is not doubted: its header cells stay unflagged
+    assert not any("structure" in h.cell.reasons or h.cell.review for h in printed.header_cells)
 
 
 def _table(columns: list[str], rows: list[list[str]]) -> Table:
