@@ -33,7 +33,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from .catalogue import (ECONOMIC, ECONOMIC_GOV, FUNCTIONAL, SPECIAL, Catalogue, Entry, load_catalogue, name_key)
-from .headers import is_code_column
+from .headers import is_amount_column, is_code_column
 from .model import Cell, CodeMatch, Row, Table
 from .numbers import DIGIT_LOOKALIKES
 
@@ -340,6 +340,15 @@ def find_label_blocks(table: Table) -> list[LabelBlock]:
     blocks = [b for b in blocks if not b.code_cols or _holds_codes(table, b.code_cols)]
     if not any(b.code_cols for b in blocks):
         blocks = _blocks_from_content(table, n, blocks)
+    elif not summary:
+        # a code column whose label was cut (经济分类 | 科目编码 with the lower half lost to a worn rule) beside
+        # a name column: its codes are the rows' codes, as in the groups whose label was read whole
+        covered = {c for b in blocks for c in b.code_cols}
+        for i, b in enumerate(blocks):
+            left = (b.name_col or 0) - 1
+            if (not b.code_cols and b.name_col is not None and left >= 0 and left not in covered
+                    and (not labels[left] or not is_amount_column(labels[left])) and _reads_as_codes(table, left)):
+                blocks[i] = LabelBlock([left], b.name_col)
     for b in blocks:
         b.classification = _block_classification(table, b, labels)
     return blocks
@@ -354,14 +363,16 @@ def _holds_codes(table: Table, cols: list[int], share: float = 0.5) -> bool:
     return sum(read_code(t) is not None for t in texts) >= share * len(texts)
 
 
+def _reads_as_codes(table: Table, c: int, share: float = 0.6) -> bool:
+    """Most of the column's (at least two) filled cells read as a 3-, 5- or 7-digit code."""
+    texts = [r.cells[c].text for r in table.rows if c < len(r.cells) and r.cells[c].text.strip()]
+    return len(texts) >= 2 and sum(bool(read_code(t)) and len(read_code(t).digits) in (3, 5, 7)
+                                   for t in texts) >= share * len(texts)
+
+
 def _blocks_from_content(table: Table, n: int, header_blocks: list[LabelBlock]) -> list[LabelBlock]:
     """Code columns are those whose cells read as codes; each pairs with the column to its right."""
-    code_cols = []
-    for c in range(n):
-        texts = [r.cells[c].text for r in table.rows if c < len(r.cells) and r.cells[c].text.strip()]
-        if len(texts) >= 2 and sum(bool(read_code(t)) and len(read_code(t).digits) in (3, 5, 7) for t in texts) \
-                >= 0.6 * len(texts):
-            code_cols.append(c)
+    code_cols = [c for c in range(n) if _reads_as_codes(table, c)]
     if not code_cols:
         return header_blocks
     blocks = []
