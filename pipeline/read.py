@@ -264,6 +264,33 @@ def _ink_bands(binary: np.ndarray, min_gap: int, min_h: int) -> list[tuple[int, 
     return out
 
 
+def _dense_lines(binary: np.ndarray, band: tuple[int, int], line_h: int, gap: int,
+                 over: float = 3.0) -> list[tuple[int, int]]:
+    """The text lines inside a band too tall to be one (the strokes of a watermark, dark as print on a
+    stretched photocopy, run between the lines and join them): rows holding ``over`` times the ink of the
+    band's typical row (the watermark's level; at least two line heights of pixels) joined across ``gap``,
+    each grown out to where its ink falls back to that level, at least ``line_h`` high."""
+    a, b = band
+    count = (binary[a:b] > 0).sum(axis=1)
+    floor = float(np.median(count))
+    dense = np.flatnonzero(count >= max(2 * line_h, over * floor))
+    out = []
+    for y0, y1 in _runs(dense, gap):
+        while y0 > 0 and y1 - y0 < 4 * line_h and count[y0 - 1] > 1.5 * floor:
+            y0 -= 1
+        while y1 < count.size and y1 - y0 < 4 * line_h and count[y1] > 1.5 * floor:
+            y1 += 1
+        if y1 - y0 >= line_h:
+            out.append((a + y0, a + y1))
+    return out
+
+
+def _stroke_reading(text: str, score: float, settings: ReadSettings) -> bool:
+    """What OCR makes of a watermark's strokes: letters, a digit or a lone character — no two Chinese
+    characters, no amount or code — read below ``low_ocr``."""
+    return score < settings.low_ocr and not re.search(r"[\u4e00-\u9fff]{2}|\d[.．]\d|\d{3}", text)
+
+
 def _split_at_specks(binary: np.ndarray, bands: list[tuple[int, int]], min_gap: int,
                      min_h: int) -> list[tuple[int, int]]:
     """``bands`` with each one tall enough for two lines replaced by its lines when, without specks, it
@@ -416,13 +443,20 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
         mask[max(0, y0 - 3):y1 + 3, max(0, x0 - 3):x1 + 3] = 0
     outside_boxes = []
     line_h = max(4, dpi // 30)
-    for (a, b) in _ink_bands(mask, min_gap=max(2, dpi // 40), min_h=line_h):
+    bands = [(band, False) for band in _ink_bands(mask, min_gap=max(2, dpi // 40), min_h=line_h)]
+    if clean.worn:  # a worn photocopy keeps its watermark as ink: it joins the lines around the tables
+        bands = [(line, tall) for band, _ in bands for tall in [band[1] - band[0] > dpi // 2]
+                 for line in (_dense_lines(mask, band, line_h, max(2, dpi // 40)) if tall else [band])]
+    watermarked = set()  # lines found among a watermark's strokes: a stroke beside them is read as a "line"
+    for (a, b), split in bands:
         if b - a > dpi // 2:  # not a text line (a picture, a seal remnant)
             continue
         for (c0, c1) in _segments_in_band(mask[a:b], gap=max(3 * (b - a), dpi // 4)):
             if c1 - c0 < line_h:
                 continue
             box = (max(0, c0 - 4), max(0, a - 4), min(W, c1 + 4), min(H, b + 4))
+            if split:
+                watermarked.add(len(jobs))
             outside_boxes.append((box, len(jobs)))
             jobs.append((None, gray[box[1]:box[3], box[0]:box[2]]))
     results = recognizer.recognize([crop for _, crop in jobs]) if jobs else []
@@ -468,7 +502,8 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                 cells[(cell.row, cell.col)].reasons.append("rule_missing")
         readings.append(GridReading(g, cells))
     lines_out = [TextLine(clean_cell_text(results[i].text), box, results[i].min_score)
-                 for box, i in outside_boxes if results[i].text.strip()]
+                 for box, i in outside_boxes if results[i].text.strip()
+                 and not (i in watermarked and _stroke_reading(results[i].text, results[i].min_score, settings))]
     return PageReading(page.number, "ocr", W, H, dpi, clean.skew, readings, lines_out, page.rotation,
                        list(page.text_doubts))
 

@@ -18,7 +18,8 @@ Every page gets ``status`` (:class:`PageStatus`) with ``reasons``:
   * ``text_rows`` — text lines that fall into several aligned pieces (cells without rules) outside them;
   * ``empty_table`` — a table assembled on the page with no body row while amounts are printed in it;
   * ``table_pieces`` — every table of the page is a piece no template knows (``template_unmatched``, see
-    below: set once templates are recognised).
+    below: set once templates are recognised), or a scanned grid no title names whose header matches no
+    template (``header_unmatched``: a template guessed from garbled labels is no table recovered).
 
 A table whose structure is doubtful gets the reason ``structure`` on every cell (so every cell is flagged,
 see :mod:`pipeline.score`), with the doubts in the document warning: ``columns_missing`` (roles of its
@@ -392,7 +393,6 @@ def structure_doubts(doc: Document, table: Table, settings: VerdictSettings = Ve
     if template is not None and template.columns and table.rows:
         labels = [compare_key(c) for c in table.columns]
         required = [s for s in template.columns if not s.optional]
-        by_label = [s for s in required if any(s.matches(lab) for lab in labels if lab)]
         roles = resolve_columns(table, template)
         taken = {i for cols in roles.values() for i in cols}
         if any(s.role not in roles for s in required):
@@ -404,7 +404,7 @@ def structure_doubts(doc: Document, table: Table, settings: VerdictSettings = Ve
                   and sum(bool(r.cells[c].text) for r in table.rows if c < len(r.cells)) >= max(1, len(table.rows) // 4)]
         if filled:
             doubts.append("columns_extra")
-        if required and len(by_label) < settings.header_min_share * len(required):
+        if _header_unmatched(table, template, settings):
             doubts.append("header_unmatched")
     if columns_contradicted(table, settings):
         doubts.append("columns_contradicted")
@@ -414,6 +414,14 @@ def structure_doubts(doc: Document, table: Table, settings: VerdictSettings = Ve
     if n >= settings.min_checks and failed > settings.failing_share * n:
         doubts.append("identities_failing")
     return doubts
+
+
+def _header_unmatched(table: Table, template, settings: VerdictSettings) -> bool:
+    """Fewer than ``header_min_share`` of the template's required columns are found by their header labels."""
+    labels = [compare_key(c) for c in table.columns]
+    required = [s for s in template.columns if not s.optional]
+    by_label = [s for s in required if any(s.matches(lab) for lab in labels if lab)]
+    return bool(required) and len(by_label) < settings.header_min_share * len(required)
 
 
 _HEADER_AMOUNT = re.compile(r"\d[.．]\d\d")
@@ -512,7 +520,7 @@ def mark_structure(doc: Document, settings: VerdictSettings = VerdictSettings())
     for t in doc.tables:
         doubts = structure_doubts(doc, t, settings)
         if t.pages:
-            pieces.setdefault(t.pages[0], []).append("template_unmatched" in doubts)
+            pieces.setdefault(t.pages[0], []).append(_a_piece(doc, t, doubts, settings))
         for row in t.rows:
             for cell in row.cells:
                 if STRUCTURE in cell.reasons and not doubts:
@@ -549,10 +557,27 @@ def _mark_header(table: Table, doubts: list[str]) -> None:
         cell.review = True
 
 
+def _a_piece(doc: Document, table: Table, doubts: list[str], settings: VerdictSettings) -> bool:
+    """A table that did not come out as the table printed: a scanned grid no template knows
+    (``template_unmatched``), or one no title or 公开0n表 marker names whose header bears out no template
+    (``header_unmatched``, with body rows or without) — only its garbled labels tied it to a template
+    (本年收入 | 本年支出 of an empty 公开08表 taken for 公开01表's signature), so what table it is was not
+    recovered."""
+    from .templates import load_templates
+
+    if "template_unmatched" in doubts:
+        return True
+    if table.title or table.form or table.kind == "performance" \
+            or not any(p.mode == "ocr" for p in doc.pages if p.number in table.pages):
+        return False
+    template = load_templates().get(table.template or "")
+    return template is not None and bool(template.columns) and _header_unmatched(table, template, settings)
+
+
 def _pages_of_pieces(doc: Document, pieces: dict[int, list[bool]]) -> None:
-    """A page whose every table is a piece (``template_unmatched``: a scanned grid no template knows, no title
-    above it) did not give its table: it is ``unrecovered`` (reason ``table_pieces``) whatever else it shows,
-    so a table lost to worn rules is never a silent miss."""
+    """A page whose every table is a piece (:func:`_a_piece`: a scanned grid no template knows, or no title
+    names and its header does not match) did not give its table: it is ``unrecovered`` (reason
+    ``table_pieces``) whatever else it shows, so a table lost to worn rules is never a silent miss."""
     for page in doc.pages:
         if not pieces.get(page.number) or not all(pieces[page.number]) or "table_pieces" in page.reasons:
             continue

@@ -16,7 +16,8 @@ Prints per document and per profile: tables found, amounts exact, all cells, fla
 among unflagged cells, page verdicts (``pages[].status``), silent misses (reference tables with no match
 and no ``unrecovered`` page), seconds per page (wall and processor; run with DISCLOSURE_OCR_THREADS=1 on a
 shared machine). ``--scans DIR`` keeps the degraded PDFs (and reuses them
-on the next run when the source is unchanged).
+on the next run when the source is unchanged); ``--save-predictions DIR`` writes the reference and the
+extraction of every document as JSON, to look at what was missed.
 """
 from __future__ import annotations
 
@@ -101,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=21, help="seed of the degradations")
     ap.add_argument("--scans", type=Path, help="keep the scans here (reused when up to date)")
     ap.add_argument("--out", type=Path, default=ROOT / "bench-results" / "real-scans.json")
+    ap.add_argument("--save-predictions", type=Path, metavar="DIR",
+                    help="write each reference (DIR/reference/NAME.json) and extraction (DIR/PROFILE/NAME.json)")
     args = ap.parse_args(argv)
     unknown = [p for p in args.profiles if p != PLAIN and p not in PROFILES]
     if unknown:
@@ -124,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
                 t0, cpu = time.perf_counter(), time.process_time()
                 predicted = extract_document(scan, settings).to_dict()
                 seconds = time.perf_counter() - t0
+                if args.save_predictions:
+                    for sub, data in (("reference", reference), (profile, predicted)):
+                        atomic_write_json(args.save_predictions / sub / f"{pdf.stem}.json", data)
                 s = score_document(reference, predicted, seconds=seconds, name=pdf.name)
                 s.cpu_seconds = time.process_time() - cpu
                 s.profile = profile

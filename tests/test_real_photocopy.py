@@ -1,0 +1,77 @@
+"""Real 部门决算 pages as worn grey photocopies (the generator's ``photocopy150``): whatever the grid finder
+makes of a page, a table that did not come out is never silent — its page is ``unrecovered`` with reasons and
+the document is ``ok with warnings``. Pages of ../shared/real (skipped when absent), degraded as
+scripts/real_scans.py does."""
+from __future__ import annotations
+
+import re
+import sys
+
+import numpy as np
+import pypdfium2 as pdfium
+
+from pipeline.extract import extract_document
+from tests.conftest import ROOT, real_pdf
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from samplegen.degrade import PROFILES, degrade_page, save_scan_pdf  # noqa: E402
+from samplegen.render import amount_boxes, rasterise, text_words  # noqa: E402
+
+
+def photocopied_page(pdf, number: int, tmp_path, seed: int) -> "Path":
+    """Page ``number`` of a real PDF alone, rasterised and degraded by ``photocopy150`` into an image-only PDF."""
+    one = tmp_path / f"page{number}.pdf"
+    src, doc = pdfium.PdfDocument(str(pdf)), pdfium.PdfDocument.new()
+    doc.import_pages(src, [number - 1])
+    doc.save(str(one))
+    profile = PROFILES["photocopy150"]
+    rgb = rasterise(one, profile.dpi)[0]
+    out, _ = degrade_page(rgb, profile, np.random.default_rng(seed), amount_boxes(text_words(one, profile.dpi)[0]),
+                          "中共上海市普陀区委社会工作部")
+    scan = tmp_path / f"page{number}-photocopy150.pdf"
+    save_scan_pdf([out], profile, scan)
+    return scan
+
+
+def test_a_table_taken_for_another_by_its_garbled_labels_leaves_an_unrecovered_page(tmp_path, monkeypatch):
+    """公开08表 (国有资本经营预算财政拨款收入支出决算表, an empty table: 本表无数据) on a worn photocopy whose
+    title is lost (here: the lines among the watermark's strokes are not read): the grid's labels are garbled,
+    and 本年收入 | 本年支出 alone match 公开01表's signature. A 公开01表 whose header matches none of its columns,
+    with no title and no body row, is no table recovered: the page must say so (``table_pieces``), not pass
+    as ``tables`` (the benchmark counted it a silent miss)."""
+    from pipeline import read as read_stage
+
+    pdf = real_pdf("juesuan", "putuo-shehuigongzuo-2024-juesuan.pdf")
+    monkeypatch.setattr(read_stage, "_dense_lines", lambda *a, **k: [])
+    # (seed 8: the degradation of this page that gives it; most others lose the grid and say so by grid_ink)
+    doc = extract_document(photocopied_page(pdf, 16, tmp_path, seed=8))
+    page = doc.pages[0]
+    assert any(t.template == "T01" for t in doc.tables)
+    assert not any(t.template == "T08" or t.title for t in doc.tables)
+    assert page.status == "unrecovered" and "table_pieces" in page.reasons, (page.status, page.reasons)
+    assert {"kind": "unrecovered_page", "page": 1, "reasons": page.reasons} in doc.warnings
+    # whatever came out of the grid is flagged
+    assert all(c.review for t in doc.tables for row in t.rows for c in row.cells)
+
+
+def test_the_title_and_notes_of_a_worn_page_are_read_among_the_watermark_strokes(tmp_path):
+    """On a stretched photocopy the watermark's strokes are as dark as print: they join the title, the unit
+    and the notes under the table into bands too tall for a text line, which were never read. The lines
+    dense with print inside such a band are read (the strokes' readings beside them dropped): the title
+    names the table (公开08表), and its note says why it is empty."""
+    from pipeline.extract import ExtractSettings, StageTimes, _read_page
+    from pipeline.ingest import IngestSettings, open_document
+    from pipeline.verdict import titles_on
+
+    pdf = real_pdf("juesuan", "putuo-shehuigongzuo-2024-juesuan.pdf")
+    scan_path = photocopied_page(pdf, 16, tmp_path, seed=8)
+    page = next(iter(open_document(scan_path, IngestSettings(dpi=200)).pages()))
+    reading, _, scan = _read_page(page, ExtractSettings(), StageTimes())
+    assert scan is not None and scan.clean.worn
+    texts = [ln.text for ln in reading.lines]
+    assert "T08" in titles_on(reading.lines), texts
+    assert any("本表无数据" in t for t in texts) and any(t == "单位：万元" for t in texts), texts
+    # no watermark stroke read as a line of its own: every line has two Chinese characters or a number
+    assert all(re.search(r"[\u4e00-\u9fff]{2}|\d", t) for t in texts), texts
+    doc = extract_document(scan_path)
+    assert [t.template for t in doc.tables] == ["T08"] and "国有资本经营" in doc.tables[0].title
