@@ -246,6 +246,11 @@ class ReadSettings:
     min_ink: int = 12  # pixels of ink below which a cell is empty
     pad: int = 4
     dash_score: float = 0.97  # a lone dash is measured, not recognised: its length decides — / —— / -
+    # a text line of a cell under a seal or the watermark whose darkest pixel is lighter than both
+    # ``remnant_level`` and the page's typical line's darkest + ``remnant_margin`` is what their removal left
+    # (grey strokes beside the print, read “1”, “F E”, “蒸”): print has dark ink, so it is not read
+    remnant_level: int = 150
+    remnant_margin: int = 100
 
 
 def _ink_bands(binary: np.ndarray, min_gap: int, min_h: int) -> list[tuple[int, int]]:
@@ -380,6 +385,8 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
     slashes: set[tuple[int, tuple[int, int]]] = set()
     margins: dict[tuple[int, tuple[int, int]], tuple[int, int]] = {}
     equals: set[tuple[int, tuple[int, int]]] = set()
+    darkest: dict[int, int] = {}  # job → its crop's darkest pixel
+    grid_cells: dict[tuple[int, tuple[int, int]], GridCell] = {}
     inset = max(2, dpi // 60)
     for gi, g in enumerate(grids):
         for cell in g.cells:
@@ -432,10 +439,13 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                 idx.append(len(jobs))
                 jobs.append(((gi, (cell.row, cell.col)), gray[ya:yb, xa:xb]))
                 centres[len(jobs) - 1] = (ya + yb) / 2.0
+                darkest[len(jobs) - 1] = int(jobs[-1][1].min())
             if idx:
                 cell_lines[(gi, (cell.row, cell.col))] = idx
+                grid_cells[(gi, (cell.row, cell.col))] = cell
             elif dash:
                 dashes[(gi, (cell.row, cell.col))] = dash
+    _drop_remnant_lines(clean, cell_lines, grid_cells, darkest, equals, inset, settings)
     # text outside the tables
     mask = binary.copy()
     for g in grids:
@@ -506,6 +516,27 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                  and not (i in watermarked and _stroke_reading(results[i].text, results[i].min_score, settings))]
     return PageReading(page.number, "ocr", W, H, dpi, clean.skew, readings, lines_out, page.rotation,
                        list(page.text_doubts))
+
+
+def _drop_remnant_lines(clean, cell_lines: dict, grid_cells: dict, darkest: dict[int, int], equals: set,
+                        inset: int, settings: ReadSettings) -> None:
+    """Leave out the text lines of cells under a seal or the watermark that are remnants of their strokes, not
+    print (see ``ReadSettings.remnant_level``): seed 000 scanned reads such a grey line above “100%” as “1”
+    (“1100%”), beside it as “F E”, in an empty reason as “74”. A cell left with no line is empty."""
+    if not darkest:
+        return
+    limit = max(settings.remnant_level, float(np.median(list(darkest.values()))) + settings.remnant_margin)
+    for key, idx in list(cell_lines.items()):
+        light = [i for i in idx if darkest[i] > limit]
+        if not light or not {"seal", "watermark"} & set(_mask_reasons(clean, grid_cells[key], inset)):
+            continue
+        if light[0] == idx[0]:
+            equals.discard(key)  # measured on the line left out
+        kept = [i for i in idx if i not in light]
+        if kept:
+            cell_lines[key] = kept
+        else:
+            del cell_lines[key]
 
 
 _SLASH_READINGS = {"1", "l", "I", "|"}

@@ -849,3 +849,36 @@ def test_strokes_read_as_a_number_in_an_empty_reason_and_a_lone_digit_in_a_form(
         assert cells[text].text == "" and "seal_speck" in cells[text].reasons and cells[text].review, text
     assert cells["10"].text == "10" and cells["APP"].text == "APP"
     assert lone.text == "5" and lone.review
+
+
+def test_grey_remnants_of_seal_and_watermark_are_not_read():
+    """s07 page 1 (the Henan form scanned at 200 dpi, seal and watermark): removing the seal's red and the
+    watermark's grey leaves light strokes beside the print, which the recogniser reads as a line of their own —
+    the 资金管理 得分 4 as “-4”, 年度总体目标 as “区年度总体目标” (seed 000: “1100%”, “F E100%”, a reason “74”).
+    Lines whose darkest pixel is far lighter than the page's print are left out in cells under a seal or the
+    watermark; nothing else changes."""
+    from dataclasses import replace
+
+    from pipeline.ingest import open_document
+    from pipeline.layout import LayoutSettings, scan_tables
+    from pipeline.ocr import OcrSettings, get_recognizer
+    from pipeline.preprocess import PreprocessSettings, preprocess_page
+    from pipeline.read import ReadSettings, read_ocr
+
+    page = next(iter(open_document(SCAN).pages()))
+    clean = preprocess_page(page.image, replace(PreprocessSettings(), dpi=page.dpi))
+    h, w = clean.gray.shape
+    grids = scan_tables(clean.binary, clean.rule_ink, w, h, page.dpi, LayoutSettings(), clean.colourless_seals,
+                        clean.worn)
+    rec = get_recognizer(OcrSettings())
+    read = read_ocr(page, clean, grids, rec, ReadSettings())
+    unfiltered = read_ocr(page, clean, grids, rec, ReadSettings(remnant_level=256))
+    truth = {(r, c): cell["text"] for r, row in enumerate(_forms(json.loads(
+        SCAN.with_name(SCAN.stem + ".truth.json").read_text(encoding="utf-8")))[0]["rows"])
+        for c, cell in enumerate(row["cells"])}
+    cells, before = read.grids[0].cells, unfiltered.grids[0].cells
+    assert (before[(11, 7)].text, cells[(11, 7)].text, truth[(11, 7)]) == ("-4", "4", "4")
+    assert (before[(12, 0)].text, cells[(12, 0)].text) == ("区年度总体目标", truth[(12, 0)])
+    changed = [k for k in cells if cells[k].text != before[k].text]
+    assert changed and all(before[k].text != truth[k] for k in changed)  # only misreadings change
+    assert all({"seal", "watermark"} & set(cells[k].reasons) for k in changed)
