@@ -1092,6 +1092,7 @@ def _flag_initial_targets(table, record, ocr_pages: set[int]) -> None:
 # a unit a target prints after its number (万元, 元/人/次, 平方米, %): 方 only in 平方/立方 — “3方元” is 万 misread
 _UNIT_OK = re.compile(r"^(%|％|‰|((平方|立方)?[米元万亿份天人次个项件户家台年月日时分秒周期名所场篇条套册本张间吨亩辆公里斤克]+)"
                       r"(/[\u4e00-\u9fff]+)*)$")
+_EQUALS_READ = re.compile(r"[二三](.*)")
 _STROKE_BEFORE_OPERATOR = re.compile(r"^\s*[\dA-Za-z|]\s*(?=[≥≤=＝＞＜><≧≦])")
 
 
@@ -1115,9 +1116,8 @@ def _mend_targets(table, record, ocr_pages: set[int]) -> bool:
     one is a well-formed target with the same digits or one stray digit fewer (“795%” → “>95%”, “≤方元” →
     “≤万元”, “≤|100%” → “≤ 100%”), else loses a stroke read as a digit or a letter before its operator
     (“1≥90%” → “≥90%”). The reading is kept (``original``, alternatives); the cell gets ``label_normalised``
-    and ``format``: it is still reviewed."""
-    from .model import Alternative
-
+    and ``format``: it is still reviewed. A “=” read 二 or 三 (alone or before a unit: no target prints 二) is
+    “=”."""
     changed = False
     for ind in record.get("indicators") or []:
         for key in ("target", "target_initial", "actual"):
@@ -1128,7 +1128,14 @@ def _mend_targets(table, record, ocr_pages: set[int]) -> bool:
             cell = table.rows[r].cells[c]
             text = cell.text.strip()
             if table.rows[r].page not in ocr_pages or not {"seal", "watermark", "low_ocr"} & set(cell.reasons) \
-                    or not text or not _target_doubtful(text):
+                    or not text:
+                continue
+            equals = _EQUALS_READ.fullmatch(text)
+            if equals and (not equals.group(1) or _BARE_UNIT.match(equals.group(1))):
+                _replace_reading(cell, "=" + equals.group(1))  # “二” / “二人” for “=” / “=人” (no target prints 二)
+                changed = True
+                continue
+            if not _target_doubtful(text):
                 continue
             digits = re.sub(r"\D", "", text)
             fixed = None
@@ -1145,13 +1152,21 @@ def _mend_targets(table, record, ocr_pages: set[int]) -> bool:
                 fixed = _STROKE_BEFORE_OPERATOR.sub("", text)
             if fixed is None:
                 continue
-            cell.alternatives.insert(0, Alternative(cell.text, cell.ocr_score, "ocr"))
-            cell.original = cell.text if cell.original is None else cell.original
-            cell.text = fixed
-            cell.add_reason("label_normalised")
-            cell.add_reason("format")
+            _replace_reading(cell, fixed)
             changed = True
     return changed
+
+
+def _replace_reading(cell, text: str) -> None:
+    """A form cell's reading replaced by ``text`` (the reading kept as an alternative and ``original``),
+    reasons label_normalised and format: still reviewed."""
+    from .model import Alternative
+
+    cell.alternatives.insert(0, Alternative(cell.text, cell.ocr_score, "ocr"))
+    cell.original = cell.text if cell.original is None else cell.original
+    cell.text = text
+    cell.add_reason("label_normalised")
+    cell.add_reason("format")
 
 
 def _stacked_values(cell) -> bool:

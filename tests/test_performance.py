@@ -882,3 +882,26 @@ def test_grey_remnants_of_seal_and_watermark_are_not_read():
     changed = [k for k in cells if cells[k].text != before[k].text]
     assert changed and all(before[k].text != truth[k] for k in changed)  # only misreadings change
     assert all({"seal", "watermark"} & set(cells[k].reasons) for k in changed)
+
+
+def test_shanxi_equals_read_as_er_is_equals(extracted):
+    """Shanxi prints “=” alone or before a unit as a 年初指标值 (perf003 t20: “=” read 二 under the watermark,
+    twice); no target prints 二, so on an OCR'd page with the watermark over it the reading is “=” (reviewed);
+    a 二 inside a word or with nothing over the cell stays."""
+    from pipeline.model import Document
+    from pipeline.performance import attach_records, interpret_form_cells
+
+    doc = Document.from_dict(json.loads(json.dumps(extracted[0].to_dict())))
+    form = next(t for t in doc.tables if t.template == "P03")
+    ind = next(i for i in form.record["indicators"] if i.get("target_initial"))
+    r, c = ind["target_initial"]["cell"]
+    cell = form.rows[r].cells[c]
+    for page in doc.pages:
+        page.mode = "ocr"
+    for text, reasons, want in (("二", ["watermark"], "="), ("二人", ["watermark", "low_ocr"], "=人"),
+                                ("三", ["seal"], "="), ("二次评估", ["watermark"], "二次评估"), ("二", [], "二")):
+        cell.text, cell.reasons, cell.original, cell.alternatives = text, list(reasons), None, []
+        interpret_form_cells(form, {p.number for p in doc.pages})
+        attach_records(doc)
+        assert cell.text == want, text
+        assert "format" in cell.reasons, text  # changed or not, a 二 there is sent to review
