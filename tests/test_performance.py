@@ -753,20 +753,26 @@ def test_no_guessed_digit_for_an_amount_nor_a_digit_put_in(scanned):
     assert weight.text == "2" and weight.review and not doc.repairs
 
 
-def test_shanxi_initial_target_misreadings_flagged(extracted):
-    """Shanxi's 年初指标值 print an operator and a unit with the number blank (“—%”, “=人”, “≤万元”). Scanned
-    (perf003): the dash read as 一, the = as 二, the operator lost, a stray mark in front — 20 of them wrong and
-    unflagged. On an OCR'd page these readings go to review; the printed forms do not."""
+def _shanxi_initial_target_cell(extracted):
+    """s06 (born-digital) as if OCR'd: its Shanxi form and the cell of its first 年初指标值."""
     from pipeline.model import Document
-    from pipeline.performance import attach_records, interpret_form_cells
 
     doc = Document.from_dict(json.loads(json.dumps(extracted[0].to_dict())))
     form = next(t for t in doc.tables if t.template == "P03")
     ind = next(i for i in form.record["indicators"] if i.get("target_initial"))
     r, c = ind["target_initial"]["cell"]
-    cell = form.rows[r].cells[c]
     for page in doc.pages:
         page.mode = "ocr"
+    return doc, form, form.rows[r].cells[c]
+
+
+def test_shanxi_initial_target_misreadings_flagged(extracted):
+    """Shanxi's 年初指标值 print an operator and a unit with the number blank (“—%”, “=人”, “≤万元”). Scanned
+    (perf003): the dash read as 一, the = as 二, the operator lost, a stray mark in front — 20 of them wrong and
+    unflagged. On an OCR'd page these readings go to review; the printed forms do not."""
+    from pipeline.performance import attach_records, interpret_form_cells
+
+    doc, form, cell = _shanxi_initial_target_cell(extracted)
     for text, flagged in (("二人", True), ("一%", True), ("一万元", True), ("%", True), ("万元", True), ("F家", True),
                           ("=人", False), ("—%", False), ("≥95%", False), ("提升", False), ("2024年5月", False)):
         cell.text, cell.reasons = text, []
@@ -888,16 +894,9 @@ def test_shanxi_equals_read_as_er_is_equals(extracted):
     """Shanxi prints “=” alone or before a unit as a 年初指标值 (perf003 t20: “=” read 二 under the watermark,
     twice); no target prints 二, so on an OCR'd page with the watermark over it the reading is “=” (reviewed);
     a 二 inside a word or with nothing over the cell stays."""
-    from pipeline.model import Document
     from pipeline.performance import attach_records, interpret_form_cells
 
-    doc = Document.from_dict(json.loads(json.dumps(extracted[0].to_dict())))
-    form = next(t for t in doc.tables if t.template == "P03")
-    ind = next(i for i in form.record["indicators"] if i.get("target_initial"))
-    r, c = ind["target_initial"]["cell"]
-    cell = form.rows[r].cells[c]
-    for page in doc.pages:
-        page.mode = "ocr"
+    doc, form, cell = _shanxi_initial_target_cell(extracted)
     for text, reasons, want in (("二", ["watermark"], "="), ("二人", ["watermark", "low_ocr"], "=人"),
                                 ("三", ["seal"], "="), ("二次评估", ["watermark"], "二次评估"), ("二", [], "二")):
         cell.text, cell.reasons, cell.original, cell.alternatives = text, list(reasons), None, []
