@@ -33,7 +33,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from .catalogue import (ECONOMIC, ECONOMIC_GOV, FUNCTIONAL, SPECIAL, Catalogue, Entry, load_catalogue, name_key)
-from .headers import is_amount_column, is_code_column
+from .headers import _NOT_WORDS, is_amount_column, is_code_column
 from .model import Cell, CodeMatch, Row, Table
 from .numbers import DIGIT_LOOKALIKES
 
@@ -86,6 +86,7 @@ class MatchContext:
 
 _DIGIT_LOOKALIKES = str.maketrans(DIGIT_LOOKALIKES)
 _LEVEL_WORDS = re.compile(r"[(（]?\s*[类款项]\s*[)）]?")
+_STRAY_ENDS = re.compile(r"^[一\-—–_·]+(?=\d)|(?<=\d)[一\-—–_·]+$")
 _CODE_TOKEN = re.compile(r"^[0-9OoDQ〇○θlIi|!丨LZzSsBGbqgT]+$")
 
 
@@ -104,13 +105,15 @@ def read_code(text: str) -> CodeReading | None:
     raw = text or ""
     t = unicodedata.normalize("NFKC", raw)
     t = _LEVEL_WORDS.sub(" ", t).strip()
+    # a dash-like stroke against the digits (a seal's edge, a stray rule end: “一2100101”) is no digit
+    t, strays = _STRAY_ENDS.subn("", t)
     if not t:
         return None
     tokens = t.split()
     if not all(_CODE_TOKEN.match(tok) for tok in tokens) or not any(ch.isdigit() for ch in t):
         return None
     mapped = [tok.translate(_DIGIT_LOOKALIKES) for tok in tokens]
-    lookalikes = sum(a != b for tok, m in zip(tokens, mapped) for a, b in zip(tok, m))
+    lookalikes = sum(a != b for tok, m in zip(tokens, mapped) for a, b in zip(tok, m)) + strays
     digits, padded = mapped[0], False
     if len(mapped) > 1:
         for part in mapped[1:]:
@@ -312,6 +315,8 @@ def _last(label: str) -> str:
 
 def _is_name_column(label: str) -> bool:
     last = _last(label)
+    # letters, digits and kana beside the words are a seal's or watermark's strokes (项目hん20 on a 1-bit scan)
+    last = _NOT_WORDS.sub("", last) or last
     return "名称" in last or last == "项目" or last.endswith("科目")
 
 

@@ -7,7 +7,9 @@ alternative), so a reviewer sees both:
   ``models/templates/row_labels.json`` (“三国防支出” → “三、国防支出”), when one label is clearly closest;
 - the name beside a printed code that the matcher accepted: the catalogue name of that code
   (“社会保险经小机构” → “社会保险经办机构”), unless the printed name is a known variant;
-- a code the matcher repaired from code + name (“4207” beside 邮电费 → “30207”).
+- a code the matcher repaired from code + name (“4207” beside 邮电费 → “30207”);
+- a total label cut in two by a stray rule between a group's code and name columns (公用经费合 | 计 →
+  公用经费合计 in the code column, where a total label spanning both columns is read).
 """
 from __future__ import annotations
 
@@ -17,13 +19,14 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from .catalogue import load_catalogue
-from .codes import SUMMARY_TEMPLATES, find_label_blocks, read_code
+from .codes import SUMMARY_TEMPLATES, find_label_blocks, is_total_label, read_code
 from .model import Alternative, Cell, Document, Table
 from .resources import load_json
 from .textnorm import compare_key
 
 _NUMBERING = re.compile(r"^[^\u4e00-\u9fff]*(?:[一二三四五六七八九十]{1,3}[、,，.．·:：]?)?")
 _NUMBERING_ONE = re.compile(r"^[^\u4e00-\u9fff]*[一二三四五六七八九十][、,，.．·:：]?")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _NUMBERED = re.compile(r"^[一二三四五六七八九十]{1,3}[、,，.．·:：]")
 
 
@@ -83,8 +86,30 @@ def normalise_ocr_labels(doc: Document) -> int:
     for table in doc.tables:
         if not any(r.page in ocr_pages for r in table.rows):
             continue
+        changed += _cut_totals(table, ocr_pages)
         changed += _summary_labels(table, ocr_pages) + _names_and_codes(table, doc.year, ocr_pages)
     return changed
+
+
+def _cut_totals(table: Table, ocr_pages: set[int], max_tail: int = 2) -> int:
+    """Join a total label a stray rule cut between a code column and its name column: words (no code) in
+    the code cell, at most ``max_tail`` characters in the name cell, neither a total label alone and both
+    together one (公用经费合 | 计)."""
+    n = 0
+    for block in find_label_blocks(table):
+        if len(block.code_cols) != 1 or block.name_col is None:
+            continue
+        c, m = block.code_cols[0], block.name_col
+        for row in table.rows:
+            if row.page not in ocr_pages or max(c, m) >= len(row.cells):
+                continue
+            head, tail = row.cells[c].text.strip(), row.cells[m].text.strip()
+            if (head and tail and len(tail) <= max_tail and read_code(head) is None and _CJK.search(head)
+                    and not is_total_label(head) and not is_total_label(tail) and is_total_label(head + tail)):
+                _replace(row.cells[c], head + tail, "label_normalised")
+                _replace(row.cells[m], "", "label_normalised")
+                n += 1
+    return n
 
 
 def _summary_labels(table: Table, ocr_pages: set[int]) -> int:

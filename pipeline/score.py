@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from .model import Cell, Document
 from .numbers import parse_number
 from .resources import MODELS_DIR
+from .validate import blamed_cells
+from .validate import near_miss as _near_miss
 
 CALIBRATION_FILE = "calibration.json"
 FEATURES = ("ocr", "failed", "confirmed1", "confirmed2", "format_bad", "seal", "watermark", "low_ocr",
@@ -127,26 +129,19 @@ def features(cell: Cell, n_pass: int, n_fail: int, settings: ScoreSettings = Sco
     return x
 
 
-def _near_miss(chk) -> bool:
-    """An identity that holds only within its tolerance (the documents' 尾差 of 0.01–0.02 万元), not exactly:
-    it neither confirms its cells nor fails them — “261.83” read for 261.85 passes such a sum, so the sum
-    is no proof of the reading. (Not for 绩效 forms: their ratios and ≤ checks hold to printed precision.)"""
-    if chk.expected is None or chk.actual is None:
-        return False
-    return abs(chk.expected - chk.actual) > chk.tolerance / 4 + 1e-9
-
-
 def cell_features(doc: Document, settings: ScoreSettings = ScoreSettings()) -> dict[tuple[str, int, int], dict[str, float]]:
     n_pass: dict[tuple[str, int, int], int] = {}
     n_fail: dict[tuple[str, int, int], int] = {}
     forms = {t.id for t in doc.tables if t.kind == "performance"}
+    blamed = blamed_cells(doc, doc.checks)
     for chk in doc.checks:
         if chk.ok and chk.table not in forms and _near_miss(chk):
             continue  # holds only within its tolerance: a digit misread by 1 or 2 in the last place passes
         target = n_pass if chk.ok else n_fail
         for ref in chk.cells:
             ref = tuple(ref)
-            target[ref] = target.get(ref, 0) + 1
+            if chk.ok or ref in blamed:  # a cell another identity vouches for is not failed by this one
+                target[ref] = target.get(ref, 0) + 1
     text_pages = {p.number for p in doc.pages if p.mode == "text"}
     return {(t.id, ri, ci): features(c, n_pass.get((t.id, ri, ci), 0), n_fail.get((t.id, ri, ci), 0), settings,
                                      text_layer=t.rows[ri].page in text_pages)

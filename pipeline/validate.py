@@ -169,6 +169,12 @@ def _econ_blocks(table: Table) -> list[tuple[list[int], int | None, int]]:
     labels = [compare_key(c) for c in table.columns]
     n = len(labels)
     is_code = [bool(lab) and is_code_column(lab) for lab in labels]
+    # a code column whose label was cut (经济分类 without 科目编码) is known by its codes (pipeline.codes)
+    from .codes import find_label_blocks
+    for b in find_label_blocks(table):
+        for k in b.code_cols:
+            if k < n:
+                is_code[k] = True
     if not any(is_code):
         return [([k], k + 1 if k + 1 < n else None, min(k + 2, n - 1)) for k in range(0, n - 2, 3)]
     starts = [k for k in range(n) if is_code[k] and (k == 0 or not is_code[k - 1])]
@@ -536,8 +542,61 @@ def to_check(ident: Identity, values: dict[CellRef, float]) -> Check:
                  description=ident.description, tolerance=ident.tolerance)
 
 
+def near_miss(chk: Check) -> bool:
+    """An identity that holds only within its tolerance (the documents' 尾差 of 0.01–0.02 万元), not exactly:
+    it neither confirms its cells nor fails them — “261.83” read for 261.85 passes such a sum, so the sum
+    is no proof of the reading."""
+    if chk.expected is None or chk.actual is None:
+        return False
+    return abs(chk.expected - chk.actual) > chk.tolerance / 4 + 1e-9
+
+
+def blamed_cells(doc: Document, checks: list[Check]) -> set[CellRef]:
+    """The cells failing identities put in doubt. A cell of a failing identity that another identity confirms
+    exactly (two or more cells, amounts read whole or blank in a table named by its title, holding to a quarter
+    of its tolerance, its other cells in no failing identity) is vouched for: one misread amount fails
+    its row's sum and its column's sum, and every other cell of those two sums holds in its own. When every
+    cell of a failing identity is vouched for, the error is not where the identities can see it and all stay
+    in doubt. 绩效 forms are not localised (their ≤ and ratio checks prove no reading)."""
+    forms = {t.id for t in doc.tables if t.kind == "performance"}
+    named = {t.id for t in doc.tables if t.form}
+    lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
+
+    def kind(ref) -> str:
+        # in a table named by its title (a piece of a table or a grid the pipeline could not name may hold right
+        # sums in wrong places)
+        cell = lookup.get(tuple(ref))
+        return parse_number(cell.text).kind if cell is not None and ref[0] in named else "text"
+
+    def proves(chk: Check) -> bool:
+        # amounts read whole or cells left blank (“—” too); a garbled cell counts as 0 in a sum: no proof
+        kinds = [kind(ref) for ref in chk.cells]
+        return "number" in kinds and all(k in ("number", "empty", "na") for k in kinds)
+
+    failing = {tuple(ref) for chk in checks if not chk.ok for ref in chk.cells}
+    vouched: set[CellRef] = set()
+    for chk in checks:
+        if not chk.ok or chk.table in forms or len(chk.cells) < 2 or near_miss(chk) or not proves(chk):
+            continue
+        refs = [tuple(ref) for ref in chk.cells]
+        for ref in refs:
+            # only by a sum whose other cells no failing identity touches: two misreads that agree (小计 and
+            # 基本支出 of one row both off by 100) hold in their row and vouch for nothing
+            if not any(other in failing for other in refs if other != ref):
+                vouched.add(ref)
+    blamed: set[CellRef] = set()
+    for chk in checks:
+        if chk.ok:
+            continue
+        refs = [tuple(ref) for ref in chk.cells]
+        free = [ref for ref in refs if ref not in vouched] if chk.table not in forms else refs
+        blamed.update(free or refs)
+    return blamed
+
+
 def validate_document(doc: Document, settings: ValidationSettings | None = None) -> list[Check]:
-    """Evaluate every applicable identity; replaces ``doc.checks``; flags cells of failing identities."""
+    """Evaluate every applicable identity; replaces ``doc.checks``; flags the cells failing identities put in
+    doubt (:func:`blamed_cells`)."""
     identities = expand_identities(doc, settings)
     values = cell_values(doc)
     checks = [to_check(i, values) for i in identities]
@@ -545,9 +604,7 @@ def validate_document(doc: Document, settings: ValidationSettings | None = None)
         if "check_failed" in cell.reasons:
             cell.reasons.remove("check_failed")
     lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
-    for chk in checks:
-        if not chk.ok:
-            for ref in chk.cells:
-                lookup[ref].add_reason("check_failed")
+    for ref in blamed_cells(doc, checks):
+        lookup[ref].add_reason("check_failed")
     doc.checks = checks
     return checks

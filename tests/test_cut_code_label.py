@@ -1,19 +1,25 @@
 """A code column whose label was cut by a worn rule (公开06表's 经济分类 | 科目编码 read as 经济分类 alone, seed-21
 skew3) still gives its rows' codes: the group is paired by what its cells hold, so each row's name is checked
 against the catalogue entry of its printed code (a misread 专用材科费 under 30218 is mended, not left
-unflagged as a name-only match)."""
+unflagged as a name-only match), and its amounts are checked as the group's (人员经费合计 = 301 + 303 summed from
+the right column, not from the neighbour group's 决算数)."""
 from __future__ import annotations
 
 import pytest
 
 from pipeline.codes import assign_codes, find_label_blocks
 from pipeline.extract import extract_document
+from pipeline.validate import validate_document
 from tests.conftest import SAMPLES
 
 
-@pytest.fixture(scope="module")
-def table():
-    doc = extract_document(SAMPLES / "s04_health_2023_digital.pdf")
+@pytest.fixture
+def doc():
+    return extract_document(SAMPLES / "s04_health_2023_digital.pdf")
+
+
+@pytest.fixture
+def table(doc):
     return next(t for t in doc.tables if t.form == "公开06表")
 
 
@@ -34,3 +40,54 @@ def test_a_name_column_beside_amounts_is_not_given_codes(table):
         r.cells[3].text = "12.50"
     table.columns[3] = ""
     assert all(b.code_cols != [3] for b in find_label_blocks(table))
+
+
+def test_identities_of_a_table_with_a_cut_code_label(doc, table):
+    def t06_checks():
+        validate_document(doc)
+        return sorted((c.rule, c.ok, round(c.expected or 0, 2)) for c in doc.checks
+                      if any(ref[0] == table.id for ref in c.cells))
+    printed = t06_checks()
+    assert len(printed) >= 5 and all(ok for _, ok, _ in printed)
+    table.columns[3] = "经济分类"
+    assert t06_checks() == printed
+
+
+def test_a_total_label_cut_between_code_and_name_is_joined(doc, table):
+    from pipeline.labels import normalise_ocr_labels
+    row = next(r for r in table.rows if r.cells[3].text == "公用经费合计")
+    for page in doc.pages:
+        if page.number == row.page:
+            page.mode = "ocr"  # as read from a scan: OCR'd labels may be mended
+    row.cells[3].text, row.cells[4].text = "公用经费合", "计"  # a stray rule between the two columns
+    other = next(r for r in table.rows if r.page == row.page and r is not row)
+    before = [c.text for c in other.cells]
+    assert normalise_ocr_labels(doc) >= 1
+    assert [row.cells[3].text, row.cells[4].text] == ["公用经费合计", ""]
+    assert "label_normalised" in row.cells[3].reasons and row.cells[3].original == "公用经费合"
+    assert [c.text for c in other.cells] == before
+
+
+def test_a_label_with_seal_strokes_still_names_its_column(doc):
+    # 公开04表's 支出 项目 column read as 项目hん20 on a 1-bit scan (seed-21 bilevel300): its rows keep the
+    # codes of their class names (一、一般公共服务支出 → 201)
+    table = next(t for t in doc.tables if t.form == "公开04表")
+    col = next(i for i, c in enumerate(table.columns) if i > 0 and c.split("/")[-1] == "项目")
+    printed = [[(m.column, m.code) for m in r.codes] for r in table.rows]
+    assert sum(m[0] == col for p in printed for m in p) >= 10
+    table.columns[col] = table.columns[col] + "hん20"
+    assign_codes(table, 2023)
+    assert [[(m.column, m.code) for m in r.codes] for r in table.rows] == printed
+
+
+def test_a_dash_against_a_codes_digits_is_no_digit(table):
+    # seed-21 seal_watermark200: 一2100101 (a seal's edge before the code) matched 2010101 by its name 行政运行
+    from pipeline.codes import read_code
+    for text in ("一2100101", "-2100101", "2100101一", "·2100101"):
+        reading = read_code(text)
+        assert reading is not None and reading.digits == "2100101" and reading.lookalikes == 1, text
+    assert read_code("一、一般公共服务支出") is None and read_code("-12.50") is None and read_code("一") is None
+    row = next(r for r in table.rows if r.cells[0].text == "30101")
+    row.cells[0].text = "一30101"
+    assign_codes(table, 2023)
+    assert [(m.column, m.code, m.source) for m in row.codes][0] == (0, "30101", "printed")

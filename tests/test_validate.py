@@ -99,3 +99,38 @@ def test_real_shanghai_juesuan_text_layer_identities_hold():
     assert {t.template for t in doc.tables} >= {"T01", "T02", "T03", "T04", "T05", "T06", "T09"}
     assert len(doc.checks) >= 100
     assert all(c.ok for c in doc.checks), [c.description for c in doc.checks if not c.ok]
+
+
+def _t5_cell(doc, code: str, col: int):
+    t5 = next(t for t in doc.tables if t.form == "公开05表")
+    return next(r for r in t5.rows if r.cells[0].text == code).cells[col]
+
+
+def test_a_misread_amount_is_localised_by_the_identities_that_hold(validated):
+    """One misread 基本支出 fails its row (小计 = 基本 + 项目) and its column (款 = Σ 项); the other cells of those
+    two sums that hold exactly in an identity of their own are vouched for and not put in doubt (a sum that
+    holds only within its 尾差 vouches for nothing: 2080502's 936.78 = 29.78 + 907.01)."""
+    doc = copy.deepcopy(validated["003"][0])
+    cell = _t5_cell(doc, "2080505", 3)
+    cell.text = str(float(cell.text) + 100)
+    checks = validate_document(doc)
+    assert {"T05-hierarchy", "T05-c"} <= {c.rule for c in checks if not c.ok}
+    assert "check_failed" in cell.reasons
+    vouched = [_t5_cell(doc, "20805", 3), _t5_cell(doc, "2080501", 3), _t5_cell(doc, "2080506", 3),
+               _t5_cell(doc, "2080505", 2)]
+    assert not [c.text for c in vouched if "check_failed" in c.reasons]
+    assert "check_failed" in _t5_cell(doc, "2080502", 3).reasons  # its own sum holds only within 0.01
+
+
+def test_two_misreads_that_agree_vouch_for_nothing(validated):
+    """基本支出 and 小计 of one row both misread by the same amount: the row's sum holds (wrongly), but its other
+    cells fail the columns' sums, so it vouches for neither: both misread cells stay in doubt, with their
+    sibling 项 cells (the 款 cells are vouched for by the class sum above them)."""
+    doc = copy.deepcopy(validated["003"][0])
+    for col in (2, 3):
+        cell = _t5_cell(doc, "2080505", col)
+        cell.text = str(float(cell.text.replace(",", "")) + 100)
+    checks = validate_document(doc)
+    assert {c.rule for c in checks if not c.ok} == {"T05-hierarchy"}
+    for code in ("2080501", "2080502", "2080505", "2080506"):
+        assert all("check_failed" in _t5_cell(doc, code, col).reasons for col in (2, 3)), code
