@@ -241,11 +241,13 @@ def _form_confusion(cell: Cell, text: str) -> bool:
 
 
 def _form_weight_proofs(doc: Document, identities: list[Identity], settings: RepairSettings) -> list[list[Proof]]:
-    """分值 read too large on a scanned form (a seal stroke read as a digit: 5 → “15”, 15 → “415”): Σ 分值 fails
-    alone (得分 ≤ 分值 still holds), so no single identity proves a reading. A set of up to two 分值 cells is
+    """分值 read too large on a scanned form (a seal stroke read as a digit: 5 → “15”, 15 → “415”, “542”): Σ 分值
+    fails alone (得分 ≤ 分值 still holds), so no single identity proves a reading. A set of up to two 分值 cells is
     proven when the form's 总分 = Σ 得分 holds (its 得分 are confirmed), each new 分值 is a reading of its cell
-    (OCR alternative or typical confusion) equal to its row's confirmed 得分 (a full-marks row), Σ 分值 then holds,
-    and every identity those cells take part in holds; applied only when exactly one such set exists."""
+    (OCR alternative, typical confusion or a run of its digits) equal to its row's confirmed 得分 (a full-marks
+    row) or, smaller than the reading and with its point kept, the one value that makes Σ 分值 hold by itself,
+    Σ 分值 then holds, and every identity those cells take part in holds (得分 ≤ 分值); applied only when exactly
+    one such set exists."""
     values = cell_values(doc)
     lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
     ocr_rows = {(t.id, ri) for t in doc.tables if t.kind == "performance"
@@ -263,19 +265,29 @@ def _form_weight_proofs(doc: Document, identities: list[Identity], settings: Rep
         if not totals or not all(i.holds(values) for i in totals):
             continue  # the 得分 are not confirmed
         score_of = {i.rhs[0].ref: i.lhs[0].ref for i in same if i.op == "le" and len(i.lhs) == 1 and len(i.rhs) == 1}
+        lhs, rhs = weights.sides(values)
+        coefs = _coefficients(weights)
         options: list[tuple[CellRef, str, float, str, float]] = []
-        for ref in _coefficients(weights):
+        for ref in coefs:
             cell = lookup[ref]
             if ref not in score_of or ref[:2] not in ocr_rows or not {"seal", "watermark", "low_ocr"} & set(cell.reasons):
                 continue
-            want = values[score_of[ref]]
-            for text, source, conf in _readings(cell, settings):
+            # the row's confirmed 得分 (a full-marks row), or the 分值 that makes Σ 分值 hold on its own
+            wanted = (values[score_of[ref]], values[ref] - (lhs - rhs) / coefs[ref])
+            readings = _readings(cell, settings)
+            readings += [(t, "confusion", settings.confusion_confidence) for t in _part_readings(cell.text)
+                         if t not in {r[0] for r in readings}]  # strokes read as digits on both sides (5 → “542”)
+            for text, source, conf in readings:
                 if source != "ocr" and not _form_confusion(cell, text):
                     continue
                 p = parse_number(text)
-                if p.kind == "number" and p.value is not None and abs(p.value - want) <= EPS and abs(p.value - values[ref]) > EPS:
+                if p.kind != "number" or p.value is None or abs(p.value - values[ref]) <= EPS:
+                    continue
+                # Σ 分值 alone proves only a reading that strokes made larger: digits dropped, its point kept
+                # (seed 003 prints 2.5 where Σ wants 5: “5” would drop “2.” and hide the form's own error)
+                alone = p.value < values[ref] and ("." in text or "." not in cell.text)
+                if abs(p.value - wanted[0]) <= EPS or (alone and abs(p.value - wanted[1]) <= EPS):
                     options.append((ref, text, p.value, source, conf))
-                    break
         solutions = []
         for n in (1, 2):
             for combo in _combinations(options, n):

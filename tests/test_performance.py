@@ -698,8 +698,9 @@ def test_header_labels_with_a_seal_stroke_beside_them(extracted):
 def test_weights_read_too_large_repaired_against_confirmed_scores(scanned):
     """s07's Henan form (scanned): two 分值 read with a seal stroke as an extra digit (10 → “101”, 5 → “15”) break
     Σ 分值 = 100 alone. With 总分 = Σ 得分 holding, the one set of readings that makes Σ 分值 hold, each equal to
-    its row's confirmed 得分, is applied. The 执行率 分值 (10, scored 3.48) read “110” has no such reading: it
-    stays a failing check; and no 分值 is repaired while the 得分 do not add up."""
+    its row's confirmed 得分, is applied. The 执行率 分值 (10, scored 3.48) read “110”: its run “10” is the one value
+    that makes Σ 分值 hold (and 3.48 ≤ 10), so it is applied too; read “7” it has no such reading and stays a
+    failing check; and no 分值 is repaired while the 得分 do not add up."""
     truth = {(t["template"]): t for t in _forms(scanned[1])}["P01"]["record"]
     inds = truth["indicators"]
     doc, henan = _scanned_doc(scanned)
@@ -711,7 +712,11 @@ def test_weights_read_too_large_repaired_against_confirmed_scores(scanned):
     doc, henan = _scanned_doc(scanned)
     funds_w = _set(henan, truth["funds"][0]["分值"]["cell"], "110")
     _reread(doc)
-    assert funds_w.text == "110" and funds_w.review and not doc.repairs
+    assert funds_w.text == "10" and "repaired" in funds_w.reasons
+    doc, henan = _scanned_doc(scanned)
+    funds_w = _set(henan, truth["funds"][0]["分值"]["cell"], "7")
+    _reread(doc)
+    assert funds_w.text == "7" and funds_w.review and not doc.repairs
     doc, henan = _scanned_doc(scanned)
     a = _set(henan, inds[0]["weight"]["cell"], "101")
     s = _set(henan, inds[1]["score"]["cell"], "8")  # 10 read as 8: the 得分 no longer add up
@@ -904,3 +909,23 @@ def test_shanxi_equals_read_as_er_is_equals(extracted):
         attach_records(doc)
         assert cell.text == want, text
         assert "format" in cell.reasons, text  # changed or not, a 二 there is sent to review
+
+
+def test_weight_with_strokes_repaired_by_the_sum_of_weights(scanned):
+    """seed 003/000: a 分值 whose row did not get full marks, read under a seal with strokes as digits around it
+    (5 → “75”, “542”; 6 → “65”): Σ 分值 fails alone and no full-marks row says what it was. With 总分 = Σ 得分
+    holding, the one run of its digits that makes Σ 分值 hold and keeps 得分 ≤ 分值 is applied; a reading that
+    holds no such run (“7”) stays a failing check."""
+    truth = {(t["template"]): t for t in _forms(scanned[1])}["P01"]["record"]
+    ref = truth["management"][3]["weight"]["cell"]
+    assert (truth["management"][3]["weight"]["text"], truth["management"][3]["score"]["text"]) == ("5", "4")
+    for read in ("75", "542"):
+        doc, henan = _scanned_doc(scanned)
+        cell = _set(henan, ref, read)
+        _reread(doc)
+        assert cell.text == "5" and "repaired" in cell.reasons and cell.original == read, read
+        assert [c.ok for c in doc.checks if c.table == henan.id and c.rule == "P01-weights"] == [True]
+    doc, henan = _scanned_doc(scanned)
+    cell = _set(henan, ref, "7")
+    _reread(doc)
+    assert cell.text == "7" and cell.review and not doc.repairs
