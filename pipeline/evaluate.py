@@ -3,7 +3,8 @@
 Steps, per document:
 
 1. **Table matching** — a truth table pairs with the predicted table of the same form (公开0n表); failing
-   that, with the same normalised title; failing that, with the predicted table sharing the most row
+   that, with the same normalised title; failing that, with the same template (both recognised as one: a
+   title misread on a worn scan still names it); failing that, with the predicted table sharing the most row
    keys (at least ``min_row_overlap`` of the truth rows). Pairs are taken greedily, best score first.
 2. **Row alignment** — edit-distance dynamic programming over the two row sequences: aligning truth row
    i with predicted row j costs ``1 - similarity(key_i, key_j)``; leaving a row out costs ``gap_cost``.
@@ -74,7 +75,7 @@ class PredictedCell:
 class TableMatch:
     truth: str
     predicted: str | None
-    how: str  # form | title | rows | none
+    how: str  # form | title | template | rows | none
     truth_rows: int
     aligned_rows: int
     truth_cells: int
@@ -273,6 +274,8 @@ def match_tables(truth_tables: list[dict[str, Any]], predicted_tables: list[dict
                 candidates.append((3.0 + overlap, ti, pi, "form"))
             elif t_title and t_title == p_title:
                 candidates.append((2.0 + overlap, ti, pi, "title"))
+            elif t.get("template") and t.get("template") == p.get("template"):
+                candidates.append((1.5 + overlap, ti, pi, "template"))
             elif overlap >= settings.min_row_overlap:
                 candidates.append((overlap, ti, pi, "rows"))
     candidates.sort(key=lambda c: (-c[0], c[1], c[2]))

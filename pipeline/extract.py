@@ -24,6 +24,7 @@ from .ocr import OcrSettings, get_recognizer
 from .orientation import OrientationSettings, detect_orientation
 from .preprocess import PreprocessSettings, preprocess_page
 from .read import PageReading, ReadSettings, cross_check_text_layer, read_ocr, read_text_layer
+from .textgrid import absorbed, text_table
 from .verdict import (PageEvidence, VerdictSettings, completeness, ink_lines, mark_structure, page_statuses,
                       segment_lines)
 
@@ -115,6 +116,15 @@ def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes
     t0 = time.perf_counter()
     reading = read_ocr(page, clean, grids, get_recognizer(settings.ocr), settings.read)
     times.add("read", t0)
+    if clean.worn:  # a table whose rules were all lost, read as rows of text outside every grid
+        t0 = time.perf_counter()
+        found = text_table(clean.binary, reading.lines, grids, page.dpi, settings.layout)
+        times.add("layout", t0)
+        if found is not None:
+            t0 = time.perf_counter()
+            grids = sorted([g for g in grids if not absorbed(g, found.bbox)] + [found], key=lambda g: (g.ys[0], g.xs[0]))
+            reading = read_ocr(page, clean, grids, get_recognizer(settings.ocr), settings.read)
+            times.add("read", t0)
     t0 = time.perf_counter()
     lines, ink = ink_lines(clean.color, page.dpi, settings.verdict, skip=[g.bbox for g in grids])
     times.add("verdict", t0)

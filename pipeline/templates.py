@@ -135,12 +135,36 @@ def _by_title(title: str, templates: dict[str, Template], words: list[str] | Non
                     best = (len(a), [t.id])
                 elif len(a) == best[0] and t.id not in best[1]:
                     best[1].append(t.id)
+    if best is None or best[0] < 0.6 * len(key):
+        # a title misread on a worn scan (般公共预算财政找次基本支出决算表) holds only a short alias (支出决算表):
+        # the template whose alias it reads most like, when it reads like it almost whole
+        near = _nearest_alias(key, templates)
+        if near is not None and (best is None or near[1] > best[0]):
+            return near[0]
     if best is None:
         return None
     if len(best[1]) > 1 and words is not None:
         fits = [tid for tid in best[1] if _words_fit(templates[tid], words)]
         return (fits or best[1])[0]
     return best[1][0]
+
+
+def _nearest_alias(key: str, templates: dict[str, Template], min_ratio: float = 0.8,
+                   min_len: int = 8) -> tuple[str, int] | None:
+    """(template id, alias length) of the alias of ``min_len`` characters or more a title key reads most like
+    (difflib's ratio at least ``min_ratio``: a character or two lost or misread), else None."""
+    from difflib import SequenceMatcher
+
+    found: tuple[float, str, int] | None = None
+    for t in templates.values():
+        for alias in [t.title, *t.aliases]:
+            a = title_key(alias)
+            if len(a) < min_len:
+                continue
+            r = SequenceMatcher(None, key, a, autojunk=False).ratio()
+            if r >= min_ratio and (found is None or r > found[0]):
+                found = (r, t.id, len(a))
+    return (found[1], found[2]) if found else None
 
 
 def _words_fit(template: Template, words: list[str]) -> bool:

@@ -25,6 +25,7 @@ no text grid can be made keeps what the rule finder gave (and the verdict's ``un
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import cv2
@@ -51,6 +52,11 @@ class TextGridSettings:
     stack_gap_mm: float = 10.0  # so are grids one above the other this close sharing half their width, and
     # grids whose boxes overlap
     below_pitch: float = 1.8  # a text row below a region, this many row pitches below it, continues the table
+    # a table whose rules are all lost (text_table): this many rows of >= 3 pieces of text read outside every grid
+    text_table_rows: int = 5
+    text_gutter_mm: float = 2.0  # a column gutter of a rule-less table is paper at least this wide ...
+    text_gutter_cross: float = 0.15  # ... that at most this share of its rows' text runs across
+    text_row_reach: float = 2.2  # a band this many row pitches from the table's rows carries it on (header, total)
 
 
 @dataclass
@@ -400,6 +406,145 @@ def complete_tables(grids: list, segments: list, binary: np.ndarray, dpi: int, l
         out.append(grid)
     out.sort(key=lambda g: (g.ys[0], g.xs[0]))
     return out
+
+
+# ------------------------------------------------------------------ a table whose rules are all lost
+
+
+_CAPTION = re.compile(r"单位[:：]|公开\s*0?\d{1,2}\s*表|(决算|预算)(明细)?表\s*$")
+
+
+def _text_rows(lines: list) -> list[list]:
+    """Text lines (``read.TextLine``) grouped into rows: a line whose vertical centre lies inside the row's first
+    line joins it."""
+    rows: list[list] = []
+    for ln in sorted(lines, key=lambda l: (l.bbox[1] + l.bbox[3]) / 2):
+        cy = (ln.bbox[1] + ln.bbox[3]) / 2
+        if rows and rows[-1][0].bbox[1] <= cy <= rows[-1][0].bbox[3]:
+            rows[-1].append(ln)
+        else:
+            rows.append([ln])
+    return rows
+
+
+def _gutters(bands: list[_Band], dpi: int, settings: TextGridSettings) -> list[float]:
+    """Column lines of rule-less rows: the middles of the strips of paper ``text_gutter_mm`` wide or more
+    running down the bands, with text on both sides, which the text of at most ``text_gutter_cross`` of the
+    bands runs across (a label wrapped over two columns, a watermark's stroke)."""
+    x0 = min(a for b in bands for a, _ in b.words)
+    x1 = max(c for b in bands for _, c in b.words)
+    cover = np.zeros(x1 - x0 + 1, int)
+    for band in bands:
+        used = np.zeros(cover.size, bool)
+        for a, c in band.words:
+            used[a - x0:c - x0] = True
+        cover += used
+    free = cover <= max(1, int(settings.text_gutter_cross * len(bands)))
+    return [x0 + (a + b) / 2.0 for a, b in _paper_runs(~free) if b - a >= _mm(dpi, settings.text_gutter_mm)]
+
+
+def _hits(band: _Band, xs: list[float], margin: float) -> tuple[int, bool]:
+    """How many columns between the lines ``xs`` a band has text in, and whether it runs across the inner
+    lines: most of its text in pieces crossing one by more than ``margin`` (a note under the table, a label
+    spanning columns — not a stroke of a watermark crossing a line beside a row's cells, nor a long label
+    reaching the line)."""
+    across = sum(b - a for a, b in band.words if any(a + margin < x < b - margin for x in xs[1:-1]))
+    return _columns_hit(band.words, xs), across > 0.5 * sum(b - a for a, b in band.words)
+
+
+def text_table(binary: np.ndarray, lines: list, grids: list, dpi: int, layout_settings,
+               settings: TextGridSettings = TextGridSettings()):
+    """The grid of a table whose rules a worn scan lost altogether: its rows read as text outside every grid
+    (``lines``: the page's ``read.TextLine``s outside the tables), ``text_table_rows`` rows or more of three
+    pieces or more, one under the other. From the characters (``binary``, ink = 255) in that region: the
+    printed rows are the bands of text (:func:`text_bands`; a label wrapped over two lines beside one-line
+    cells is one band), the column lines are where paper runs down the rows (:func:`_gutters`). Bands above
+    and below at the rows' pitch that have text in two columns or more carry the table on (the header above —
+    its labels may span columns —; below, a total row, never a note running across the columns). Returned
+    with every line recorded as inferred (every cell is bounded by one: ``rule_missing``, reviewed unless an
+    identity confirms it), or None (no such rows, fewer than three columns). Pieces of grid found inside the
+    region are the caller's to drop (:func:`absorbed`)."""
+    from .layout import Segment, grid_from_segments
+
+    boxes = text_boxes(binary, dpi, settings)
+    rows = [r for r in _text_rows([ln for ln in lines if ln.text.strip()]) if len(r) >= 3]
+    if len(rows) < settings.text_table_rows or boxes.size == 0:
+        return None
+    # the largest run of such rows one under the other (no more than four of their heights apart)
+    height = float(np.median([ln.bbox[3] - ln.bbox[1] for r in rows for ln in r]))
+    runs: list[list[list]] = [[rows[0]]]
+    for r in rows[1:]:
+        prev = max(ln.bbox[3] for ln in runs[-1][-1])
+        if min(ln.bbox[1] for ln in r) - prev > 4 * height:
+            runs.append([])
+        runs[-1].append(r)
+    core = max(runs, key=len)
+    if len(core) < settings.text_table_rows:
+        return None
+    x0 = min(ln.bbox[0] for r in core for ln in r)
+    x1 = max(ln.bbox[2] for r in core for ln in r)
+    y0 = min(ln.bbox[1] for ln in core[0])
+    y1 = max(ln.bbox[3] for ln in core[-1])
+    pad = _mm(dpi, 1.0)
+    bands = text_bands(boxes, x0 - pad, x1 + pad, y0 - pad, y1 + pad, dpi, settings)
+    if len(bands) < settings.text_table_rows:
+        return None
+    inner = _gutters(bands, dpi, settings)
+    if len(inner) < 2:
+        return None
+    left = min(a for b in bands for a, _ in b.words)
+    right = max(c for b in bands for _, c in b.words)
+    xs = [left - pad] + inner + [right + pad]
+    # carried on above (header) and below (total) at the rows' pitch
+    pitch = _pitch(bands)
+    page = text_bands(boxes, x0 - pad, x1 + pad, 0, binary.shape[0], dpi, settings)
+    inside = [i for i, b in enumerate(page) if b.bottom >= bands[0].top and b.top <= bands[-1].bottom]
+    if not inside:
+        return None
+    first, last = inside[0], inside[-1]
+    margin = _mm(dpi, 1.5)
+
+    def caption(band: _Band) -> bool:  # the table's title, its 公开0n表 marker or its unit: above the table
+        return any(band.top <= (ln.bbox[1] + ln.bbox[3]) / 2 <= band.bottom and _CAPTION.search(ln.text)
+                   for ln in lines)
+
+    header = 0  # bands above that run across the column lines: the header's labels spanning columns
+    while first > 0 and _mid(page[first]) - _mid(page[first - 1]) <= settings.text_row_reach * pitch:
+        n, crossed = _hits(page[first - 1], xs, margin)
+        if n < 2 or header + crossed > settings.max_header_bands or caption(page[first - 1]):
+            break
+        first, header = first - 1, header + crossed
+    while last + 1 < len(page) and _mid(page[last + 1]) - _mid(page[last]) <= settings.text_row_reach * pitch:
+        n, crossed = _hits(page[last + 1], xs, margin)
+        if n < 2 or crossed:
+            break
+        last += 1
+    bands = page[first:last + 1]
+    top = bands[0].top - max(2.0, (pitch - (bands[0].bottom - bands[0].top)) / 2)
+    bottom = bands[-1].bottom + max(2.0, (pitch - (bands[-1].bottom - bands[-1].top)) / 2)
+    ys = [top] + [(a.bottom + b.top) / 2.0 for a, b in zip(bands, bands[1:])] + [bottom]
+    if any(_overlap(g.bbox, (xs[0], top, xs[-1], bottom)) and not absorbed(g, (xs[0], top, xs[-1], bottom))
+           for g in grids):
+        return None  # (a grid the rule finder found there stays the table's)
+    grid = grid_from_segments([Segment(xs[0], y, xs[-1], y) for y in ys] + [Segment(x, top, x, bottom) for x in xs],
+                              dpi, layout_settings)
+    if grid is None or grid.n_cols < 3:
+        return None
+    grid.inferred = [("h", y, grid.xs[0], grid.xs[-1]) for y in grid.ys] + \
+        [("v", x, grid.ys[0], grid.ys[-1]) for x in grid.xs]
+    return grid
+
+
+def _overlap(a, b) -> bool:
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+def absorbed(grid, box) -> bool:
+    """A grid (a piece the rule finder found: a header row, a few cells) lying for the most part inside the box
+    of a table made from its text, which it replaces."""
+    gx0, gy0, gx1, gy1 = grid.bbox
+    inter = max(0.0, min(gx1, box[2]) - max(gx0, box[0])) * max(0.0, min(gy1, box[3]) - max(gy0, box[1]))
+    return inter >= 0.6 * max(1.0, (gx1 - gx0) * (gy1 - gy0))
 
 
 # ------------------------------------------------------------------ columns carried over from the other page

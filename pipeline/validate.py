@@ -168,9 +168,11 @@ def _econ_blocks(table: Table) -> list[tuple[list[int], int | None, int]]:
     """(code columns, name column, value column) per side-by-side block of an economic-classification table."""
     labels = [compare_key(c) for c in table.columns]
     n = len(labels)
-    is_code = [bool(lab) and is_code_column(lab) for lab in labels]
+    from .codes import _reads_as_codes, find_label_blocks
+
+    # by its label, or — a label misread on a worn scan (经济分类科目编的, taken for an amount's) — by its body
+    is_code = [bool(lab) and is_code_column(lab) or _reads_as_codes(table, k) for k, lab in enumerate(labels)]
     # a code column whose label was cut (经济分类 without 科目编码) is known by its codes (pipeline.codes)
-    from .codes import find_label_blocks
     for b in find_label_blocks(table):
         for k in b.code_cols:
             if k < n:
