@@ -67,6 +67,7 @@ def test_a_table_the_grid_finder_misses_leaves_an_unrecovered_page(tmp_path, mon
     path = scan_of(3, "photocopy150", tmp_path)
     monkeypatch.setattr(extract_stage, "find_tables", lambda *a, **k: [])
     monkeypatch.setattr(extract_stage, "scan_tables", lambda *a, **k: [])
+    monkeypatch.setattr(extract_stage, "text_table", lambda *a, **k: None)  # (nor a grid from the text)
     doc = extract_document(path)
     assert doc.tables == []
     page = doc.pages[0]
