@@ -17,7 +17,8 @@ in two by a stray rule. What a header cell is checked against:
 
 Confidence: ``p = σ(logit(ocr) + confirmed_weight·confirmed − seal/watermark penalties)``; a cell with
 ``lanci_sequence`` or ``header_split`` is always flagged, otherwise ``review = p < threshold`` (the body's
-review threshold, :mod:`pipeline.score`). Blank header cells (the empty parts of a merged band) say nothing
+review threshold, :mod:`pipeline.score`); a header cell of a table whose columns or header are doubtful gets
+``structure`` afterwards (:func:`pipeline.verdict.mark_structure`), flagged, its confidence capped. Blank header cells (the empty parts of a merged band) say nothing
 and keep confidence 1. A reviewer-corrected header cell keeps confidence 1.
 """
 from __future__ import annotations

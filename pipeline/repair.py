@@ -270,8 +270,9 @@ def _form_weight_proofs(doc: Document, identities: list[Identity], settings: Rep
         options: list[tuple[CellRef, str, float, str, float]] = []
         for ref in coefs:
             cell = lookup[ref]
-            if ref not in score_of or ref[:2] not in ocr_rows or not {"seal", "watermark", "low_ocr"} & set(cell.reasons):
-                continue
+            if (ref not in score_of or ref[:2] not in ocr_rows or abs(coefs[ref]) <= EPS
+                    or not {"seal", "watermark", "low_ocr"} & set(cell.reasons)):
+                continue  # (a cell on both sides of the sum cancels out: nothing it could read proves anything)
             # the row's confirmed 得分 (a full-marks row), or the 分值 that makes Σ 分值 hold on its own
             wanted = (values[score_of[ref]], values[ref] - (lhs - rhs) / coefs[ref])
             readings = _readings(cell, settings)

@@ -4,7 +4,7 @@ Evidence per cell (:func:`cell_features`):
 
 - ``ocr_score`` — the weakest character score of the reading (1.0 for a text layer);
 - reasons — seal, watermark, low_ocr, format, repaired, ambiguous, code_conflict, …;
-- check status — in a failing identity / confirmed by exactly one / by two or more passing identities /
+- check status — blamed by a failing identity (:func:`pipeline.validate.blamed_cells`) / confirmed by exactly one / by two or more passing identities /
   not covered by any (names, codes, 行次 …); an identity that holds only within its tolerance, not exactly,
   counts neither way (:func:`_near_miss`);
 - numeric format validity (separators every three digits, digits only) for amount cells.
@@ -17,7 +17,7 @@ failing one, a bad format, a seal or watermark over it, an ambiguous repair.
 
 Overrides: a reviewer-corrected cell (reason ``corrected``) has confidence 1 and is never flagged; a cell read
 from a text layer with reason ``format``, or with reason ``text_conflict``, has at most
-:data:`TEXT_LAYER_FORMAT_CAP`; a cell with reason ``ambiguous``, ``check_failed`` (in a failing identity),
+:data:`TEXT_LAYER_FORMAT_CAP`; a cell with reason ``ambiguous``, ``check_failed`` (blamed by a failing identity),
 ``structure`` (its table's structure is doubtful, :mod:`pipeline.verdict`), ``text_conflict`` (its OCR reading
 contradicts its page's decoded text layer), ``rows_merged`` (a form row holding the values of several rows
 stacked, :mod:`pipeline.performance`), ``near_miss`` (a ``low_ocr`` reading in an identity that holds only

@@ -3,9 +3,9 @@
 Every identity is linear: Σ lhs cells = Σ rhs cells (within a tolerance, default 0.02 万元). The engine
 expands the template identities (``models/templates/*.json``) and the cross-table ones
 (``models/templates/cross.json``) into :class:`Identity` instances over concrete cells, evaluates them and
-writes one :class:`pipeline.model.Check` per instance to ``doc.checks``. Cells of failing identities get the
-reason ``check_failed`` (and lose it again when a later validation finds every identity they take part in
-holding).
+writes one :class:`pipeline.model.Check` per instance to ``doc.checks``. The cells failing identities put in
+doubt (:func:`blamed_cells`: not those another identity confirms exactly) get the reason ``check_failed`` (and
+lose it again when a later validation finds every identity they take part in holding).
 
 Conventions: blank cells and “——” (not applicable) count as 0; amounts are read from the cell text as
 printed (so a reviewer's or a repair's new text counts at once); tables in 元 are compared with tables in
@@ -555,7 +555,7 @@ def near_miss(chk: Check) -> bool:
 
 def blamed_cells(doc: Document, checks: list[Check]) -> set[CellRef]:
     """The cells failing identities put in doubt. A cell of a failing identity that another identity confirms
-    exactly (two or more cells, amounts read whole or blank in a table named by its title, holding to a quarter
+    exactly (three or more cells, amounts read whole or blank in a table named by its title, holding to a quarter
     of its tolerance, its other cells in no failing identity) is vouched for: one misread amount fails
     its row's sum and its column's sum, and every other cell of those two sums holds in its own. When every
     cell of a failing identity is vouched for, the error is not where the identities can see it and all stay
@@ -578,13 +578,14 @@ def blamed_cells(doc: Document, checks: list[Check]) -> set[CellRef]:
     failing = {tuple(ref) for chk in checks if not chk.ok for ref in chk.cells}
     vouched: set[CellRef] = set()
     for chk in checks:
-        if not chk.ok or chk.table in forms or len(chk.cells) < 2 or near_miss(chk) or not proves(chk):
-            continue
+        if not chk.ok or chk.table in forms or len(chk.cells) < 3 or near_miss(chk) or not proves(chk):
+            continue  # (an equality of two cells, a total printed twice, holds when both are misread alike)
         refs = [tuple(ref) for ref in chk.cells]
+        n_failing = sum(ref in failing for ref in refs)
         for ref in refs:
             # only by a sum whose other cells no failing identity touches: two misreads that agree (小计 and
             # 基本支出 of one row both off by 100) hold in their row and vouch for nothing
-            if not any(other in failing for other in refs if other != ref):
+            if n_failing - (ref in failing) == 0:
                 vouched.add(ref)
     blamed: set[CellRef] = set()
     for chk in checks:

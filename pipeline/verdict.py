@@ -22,7 +22,8 @@ Every page gets ``status`` (:class:`PageStatus`) with ``reasons``:
     template (``header_unmatched``: a template guessed from garbled labels is no table recovered).
 
 A table whose structure is doubtful gets the reason ``structure`` on every cell (so every cell is flagged,
-see :mod:`pipeline.score`), with the doubts in the document warning: ``columns_missing`` (roles of its
+see :mod:`pipeline.score`; its printed header cells too unless the only doubt is ``identities_failing``), with
+the doubts in the document warning: ``columns_missing`` (roles of its
 template with no column), ``columns_extra`` (columns with content no role of the template takes),
 ``header_unmatched`` (fewer than half of the template's columns found by their header labels),
 ``identities_failing`` (most of the table's own identities fail), ``template_unmatched`` (a scanned grid no
@@ -58,6 +59,7 @@ from .read import PageReading, TextLine
 from .textnorm import compare_key
 
 STRUCTURE = "structure"
+STRUCTURE_HEADER_CAP = 0.5  # confidence of a header cell of a doubtful table, however well it was read
 
 
 class PageStatus:
@@ -555,6 +557,7 @@ def _mark_header(table: Table, doubts: list[str]) -> None:
             continue
         cell.add_reason(STRUCTURE)
         cell.review = True
+        cell.confidence = min(cell.confidence, STRUCTURE_HEADER_CAP)
 
 
 def _a_piece(doc: Document, table: Table, doubts: list[str], settings: VerdictSettings) -> bool:
