@@ -558,8 +558,8 @@ def blamed_cells(doc: Document, checks: list[Check]) -> set[CellRef]:
     exactly (three or more cells, amounts read whole or blank in a table named by its title, holding to a quarter
     of its tolerance, its other cells in no failing identity) is vouched for: one misread amount fails
     its row's sum and its column's sum, and every other cell of those two sums holds in its own. When every
-    cell of a failing identity is vouched for, the error is not where the identities can see it and all stay
-    in doubt. 绩效 forms are not localised (their ≤ and ratio checks prove no reading)."""
+    cell of a failing identity is vouched for (or set by a reviewer), the error is not where the identities can
+    see it and all stay in doubt. 绩效 forms are not localised (their ≤ and ratio checks prove no reading)."""
     forms = {t.id for t in doc.tables if t.kind == "performance"}
     named = {t.id for t in doc.tables if t.form}
     lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
@@ -569,6 +569,10 @@ def blamed_cells(doc: Document, checks: list[Check]) -> set[CellRef]:
         # sums in wrong places)
         cell = lookup.get(tuple(ref))
         return parse_number(cell.text).kind if cell is not None and ref[0] in named else "text"
+
+    def reviewed(ref) -> bool:
+        cell = lookup.get(tuple(ref))
+        return cell is not None and bool({"corrected", "confirmed"} & set(cell.reasons))
 
     def proves(chk: Check) -> bool:
         # amounts read whole or cells left blank (“—” too); a garbled cell counts as 0 in a sum: no proof
@@ -592,7 +596,8 @@ def blamed_cells(doc: Document, checks: list[Check]) -> set[CellRef]:
         if chk.ok:
             continue
         refs = [tuple(ref) for ref in chk.cells]
-        free = [ref for ref in refs if ref not in vouched] if chk.table not in forms else refs
+        # a reviewer's word is final: a failing identity whose only unvouched cell a reviewer set blames the rest
+        free = [ref for ref in refs if ref not in vouched and not reviewed(ref)] if chk.table not in forms else refs
         blamed.update(free or refs)
     return blamed
 
