@@ -371,8 +371,8 @@ def _holds_codes(table: Table, cols: list[int], share: float = 0.5) -> bool:
 def _reads_as_codes(table: Table, c: int, share: float = 0.6) -> bool:
     """Most of the column's (at least two) filled cells read as a 3-, 5- or 7-digit code."""
     texts = [r.cells[c].text for r in table.rows if c < len(r.cells) and r.cells[c].text.strip()]
-    return len(texts) >= 2 and sum(bool(read_code(t)) and len(read_code(t).digits) in (3, 5, 7)
-                                   for t in texts) >= share * len(texts)
+    codes = [read_code(t) for t in texts]
+    return len(texts) >= 2 and sum(c is not None and len(c.digits) in (3, 5, 7) for c in codes) >= share * len(texts)
 
 
 def _blocks_from_content(table: Table, n: int, header_blocks: list[LabelBlock]) -> list[LabelBlock]:
