@@ -103,10 +103,6 @@ def cell_code(row: Row, table: Table, column: int, blocks: list[range] | None = 
     return code, name
 
 
-def is_reviewed(cell) -> bool:
-    return "corrected" in cell.reasons or "confirmed" in cell.reasons
-
-
 def document_long_rows(d: LoadedDocument) -> Iterator[dict]:
     """The long format of one document: one dict per body cell (keys :data:`LONG_FIELDS`)."""
     doc = d.document
@@ -123,7 +119,7 @@ def document_long_rows(d: LoadedDocument) -> Iterator[dict]:
                     "column": column_label(table, ci), "value": cell.value, "text": cell.text,
                     "confidence": round(float(cell.confidence), 4), "review": bool(cell.review),
                     "reasons": REASON_SEPARATOR.join(cell.reasons), "original": cell.original or "",
-                    "reviewed": is_reviewed(cell),
+                    "reviewed": cell.reviewed,
                 }
 
 

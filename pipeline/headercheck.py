@@ -13,10 +13,17 @@ in two by a stray rule. What a header cell is checked against:
   so), are one label cut by a stray rule: both get ``header_split``; where the cut label is a column's own
   (the rule runs down the body too) the table's structure is doubtful (:func:`splits_columns`,
   :func:`pipeline.verdict.structure_doubts`);
+- the printed labels of the template (``models/templates/header_labels.json``, from the seeds and the Shanghai
+  决算): a scanned header text that reads near one of them (``misread_ratio``) but equals none of any template
+  is a misread — a label cut at a skewed cell's edge (对附属单位补助支), a character misread (功能分美科目编码), a
+  stray mark (1项目支出), two labels run together where a rule was lost (项目科目名称) — and gets
+  ``header_misread``; a text layer's label is as printed (a variant, not a misread). A header in which none of
+  the template's upper-row labels (收入 | 支出 of 公开01/04表) is read lost that row (a worn top rule: the
+  grid starts below it), so every label sits a row too high: all its printed cells get ``header_rows_lost``;
 - the reading itself: its weakest character score (1.0 from a text layer), a seal or watermark over it.
 
-Confidence: ``p = σ(logit(ocr) + confirmed_weight·confirmed − seal/watermark penalties)``; a cell with
-``lanci_sequence`` or ``header_split`` is always flagged, otherwise ``review = p < threshold`` (the body's
+Confidence: ``p = σ(logit(ocr) + confirmed_weight·confirmed − seal/watermark penalties)``; a cell with one of
+``HEADER_REASONS`` is always flagged (and not confirmed), otherwise ``review = p < threshold`` (the body's
 review threshold, :mod:`pipeline.score`); a header cell of a table whose columns or header are doubtful gets
 ``structure`` afterwards (:func:`pipeline.verdict.mark_structure`), flagged, its confidence capped. Blank header cells (the empty parts of a merged band) say nothing
 and keep confidence 1. A reviewer-corrected header cell keeps confidence 1.
@@ -27,16 +34,22 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz
 
 from .headers import is_column_number_row
 from .model import Document, HeaderEntry, Table
 from .score import _logit, load_model
+from .resources import load_json
 from .templates import ColumnSpec, Template, load_templates
 from .textnorm import compare_key
 
 LANCI_SEQUENCE = "lanci_sequence"  # a 栏次 number off the run 1, 2, 3 … (misread, or not a number)
 HEADER_SPLIT = "header_split"  # a label cut in two by a stray rule: neither half names a column, joined they do
-HEADER_REASONS = (LANCI_SEQUENCE, HEADER_SPLIT)
+HEADER_MISREAD = "header_misread"  # reads near a printed label of its template, equal to none (see the module doc)
+HEADER_ROWS_LOST = "header_rows_lost"  # none of the template's upper-row labels in the header: that row was lost
+HEADER_REASONS = (LANCI_SEQUENCE, HEADER_SPLIT, HEADER_MISREAD, HEADER_ROWS_LOST)
 _LANCI_WORDS = ("栏次", "行次")
 
 
@@ -48,6 +61,8 @@ class HeaderSettings:
     ocr_floor: float = 1e-4
     cut_margin_mm: float = 0.8  # text this close to a rule on both sides of it: a label cut (see _runs_into_rule)
     cut_margins_mm: float = 1.3
+    misread_ratio: float = 75.0  # rapidfuzz ratio to the nearest printed label at and above which a reading is a misread
+    group_ratio: float = 50.0  # an upper-row label counts as read in a cell of its length with half its characters right
     threshold: float | None = None  # None: the body's review threshold (models/calibration.json)
 
 
@@ -89,21 +104,65 @@ def check_table_header(table: Table, template: Template | None, vocabulary: list
             h.cell.add_reason(LANCI_SEQUENCE)
     for h in split_labels([h for h in entries if h.row not in lanci_rows], specs, settings):
         h.cell.add_reason(HEADER_SPLIT)
+    if template is not None:
+        for h in entries:
+            if h.row not in lanci_rows and h.cell.ocr_score < 1.0 and misread_label(h.cell.text, template.id, settings):
+                h.cell.add_reason(HEADER_MISREAD)
+        if upper_row_lost(entries, template.id, settings):
+            for h in entries:
+                if h.cell.text.strip():
+                    h.cell.add_reason(HEADER_ROWS_LOST)
     for h in entries:
         cell = h.cell
-        if "corrected" in cell.reasons or "confirmed" in cell.reasons:
+        if cell.reviewed:
             cell.confidence, cell.review = 1.0, False
             continue
         if not cell.text.strip():
             cell.confidence, cell.review = 1.0, False
             continue
-        confirmed = h.row not in lanci_rows and _names_a_column(cell.text, specs)
+        doubted = any(r in cell.reasons for r in HEADER_REASONS)
+        confirmed = h.row not in lanci_rows and not doubted and _names_a_column(cell.text, specs)
         if h.row in lanci_rows and LANCI_SEQUENCE not in cell.reasons:
             confirmed = True  # in the run its neighbours agree on
         z = _logit(cell.ocr_score, settings.ocr_floor) + settings.confirmed_weight * confirmed
         z += settings.seal_weight * ("seal" in cell.reasons) + settings.watermark_weight * ("watermark" in cell.reasons)
         cell.confidence = 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
-        cell.review = cell.confidence < threshold or any(r in cell.reasons for r in HEADER_REASONS)
+        cell.review = cell.confidence < threshold or doubted
+
+
+@lru_cache(maxsize=1)
+def printed_labels() -> tuple[dict[str, frozenset[str]], dict[str, tuple[str, ...]], frozenset[str]]:
+    """Per template its printed header labels and its upper-row (group) labels, and all labels of all
+    templates (``models/templates/header_labels.json``), as ``compare_key``s."""
+    data = load_json("templates", "header_labels.json")
+    labels = {t: frozenset(compare_key(x) for x in v) for t, v in data["labels"].items()}
+    groups = {t: tuple(compare_key(x) for x in v) for t, v in data.get("groups", {}).items()}
+    return labels, groups, frozenset().union(*labels.values())
+
+
+def misread_label(text: str, template_id: str, settings: HeaderSettings = HeaderSettings()) -> str | None:
+    """The printed label of ``template_id`` that ``text`` is a misreading of (near it, equal to no label of any
+    template; a 栏次 number or word is no label), else None."""
+    labels, _, known = printed_labels()
+    key = compare_key(text)
+    own = labels.get(template_id)
+    if not own or not key or key in known or key.isdigit() or key in _LANCI_WORDS:
+        return None
+    best = max(own, key=lambda lab: fuzz.ratio(key, lab))
+    if fuzz.ratio(key, best) >= settings.misread_ratio:
+        return best
+    # two printed labels run together (科目代码科目名称): the rule between their cells was lost
+    return next((key[:i] for i in range(2, len(key) - 1) if key[:i] in own and key[i:] in own), None)
+
+
+def upper_row_lost(entries: list[HeaderEntry], template_id: str, settings: HeaderSettings = HeaderSettings()) -> bool:
+    """None of the template's upper-row labels is read in the header (not even half right)."""
+    groups = printed_labels()[1].get(template_id)
+    keys = [compare_key(h.cell.text) for h in entries if h.cell.text.strip()]
+    if not groups or not keys:
+        return False
+    return not any(k == g or (len(k) == len(g) and fuzz.ratio(g, k) >= settings.group_ratio)
+                   for g in groups for k in keys)
 
 
 def _lanci_rows(table: Table) -> set[int]:

@@ -25,6 +25,9 @@ class Alternative:
         return {"text": self.text, "confidence": round(self.confidence, 4), "source": self.source}
 
 
+REVIEWED_REASONS = ("corrected", "confirmed")  # a reviewer's word on a cell (pipeline.review)
+
+
 @dataclass
 class Cell:
     text: str = ""
@@ -43,6 +46,11 @@ class Cell:
     def add_reason(self, reason: str) -> None:
         if reason not in self.reasons:
             self.reasons.append(reason)
+
+    @property
+    def reviewed(self) -> bool:
+        """A reviewer corrected or confirmed it: its text is final (``REVIEWED_REASONS``)."""
+        return any(r in self.reasons for r in REVIEWED_REASONS)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {

@@ -63,7 +63,7 @@ def document_indicator_rows(d) -> Iterator[dict[str, Any]]:
                    "weight": _value(ind.get("weight")), "score": _value(ind.get("score")),
                    "reason": _text(ind.get("reason")),
                    "confidence": round(min((float(c.confidence) for c in cells), default=1.0), 4),
-                   "reviewed": any("corrected" in c.reasons or "confirmed" in c.reasons for c in cells)}
+                   "reviewed": any(c.reviewed for c in cells)}
 
 
 def collect_indicators(docs: Iterable, into: list[dict[str, Any]]) -> Iterator:

@@ -26,7 +26,8 @@ from .model import Table
 from .resources import load_json, models_path
 from .textnorm import compare_key
 
-NON_TEMPLATE_FILES = {"row_labels.json", "cross.json", "function_classes.json", "confusions.json", "performance.json"}
+NON_TEMPLATE_FILES = {"row_labels.json", "cross.json", "function_classes.json", "confusions.json", "performance.json",
+                      "header_labels.json"}
 _FORM = re.compile(r"公开\s*0?(\d{1,2})\s*表?")
 _YEAR_PREFIX = re.compile(r"^\d{4}年(度)?")
 _QUOTES = re.compile(r"[\"'“”‘’「」『』]")

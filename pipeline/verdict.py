@@ -551,7 +551,7 @@ def _mark_header(table: Table, doubts: list[str]) -> None:
     doubtful = any(d in HEADER_DOUBTS for d in doubts)
     for h in table.header_cells:
         cell = h.cell
-        if not doubtful or not cell.text.strip() or "corrected" in cell.reasons or "confirmed" in cell.reasons:
+        if not doubtful or not cell.text.strip() or cell.reviewed:
             if STRUCTURE in cell.reasons:
                 cell.reasons.remove(STRUCTURE)
             continue

@@ -26,12 +26,11 @@ from pathlib import Path
 from typing import Iterator
 
 from ..headers import is_amount_column
-from ..model import SCHEMA_ID, Cell, Check, Document
+from ..model import REVIEWED_REASONS, SCHEMA_ID, Cell, Check, Document
 from ..numbers import parse_number
 from .keys import CellAddress, CellKey, KeyIndex, machine_text
 from .store import STORE_NAME, Correction, Decision, ReviewStore
 
-REVIEWED_REASONS = ("corrected", "confirmed")
 AMOUNT_HELP = "金额单元格只能填写金额（如 1,503.52、-453.15），不适用填“——”，空白则清空后保存"
 
 
@@ -104,10 +103,6 @@ def mark_reviewed(cell: Cell) -> None:
     cell.confidence = 1.0
 
 
-def is_reviewed(cell: Cell) -> bool:
-    return any(r in cell.reasons for r in REVIEWED_REASONS)
-
-
 def check_key(check: Check, doc: Document, keys: KeyIndex) -> str:
     """A stable identity of a check across re-extraction: its rule and the keys of the cells it covers."""
     index = {t.id: i for i, t in enumerate(doc.tables)}
@@ -160,7 +155,7 @@ def revalidate(doc: Document, source_errors: frozenset[str] | set[str] = frozens
         score_document(doc)
     # a reviewer's word is final: scoring must not send a reviewed cell back to the queue
     for _table, _ri, _ci, cell in doc.cells():
-        if is_reviewed(cell):
+        if cell.reviewed:
             mark_reviewed(cell)
     finish_records(doc)  # 绩效自评表 records take the corrected texts, confidence and flags
     return doc

@@ -48,7 +48,7 @@ class CellAddress:
 
 def machine_text(cell: Cell) -> str:
     """The cell as the machine read it (before a reviewer's correction)."""
-    if cell.original is not None and ("corrected" in cell.reasons or "confirmed" in cell.reasons):
+    if cell.original is not None and cell.reviewed:
         return cell.original
     return cell.text
 

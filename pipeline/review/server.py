@@ -36,7 +36,7 @@ from starlette.concurrency import run_in_threadpool
 from ..headers import is_amount_column
 from ..model import Check
 from .corrections import (DocumentLoadError, LoadedDocument, LoadError, amount_problem, correction_problem,
-                          is_document_file, is_reviewed, json_files, load_document, load_error,
+                          is_document_file, json_files, load_document, load_error,
                           orphan_missing_documents, unique_id)
 from .keys import column_label, label_left_of, machine_text as machine_reading
 from .sources import SourceResolver
@@ -300,7 +300,7 @@ def shown_confidence(cell, open_checks: list[Check], cells: dict) -> tuple[float
     (1 − confidence); the cell is right with probability 1 − its largest share. Never above the review
     threshold for a flagged cell, so a flagged cell cannot read "100 % sure"."""
     conf = float(cell.confidence)
-    if is_reviewed(cell):
+    if cell.reviewed:
         if open_checks:
             return conf, "已人工复核；但所在勾稽关系仍不符：请检查同一关系中的其他单元格，或标记为原件错误"
         return conf, "已人工复核"

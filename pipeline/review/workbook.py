@@ -122,7 +122,7 @@ def export_review_workbook(doc: LoadedDocument, dest: Path, store: ReviewStore) 
                     for check in failed.get((table.id, ri, ci), []):
                         lines.append(f"勾稽：{check.description or check.rule} 应为 {check.expected} 实为 {check.actual}")
                     target.comment = Comment("\n".join(lines), "disclosure", height=160, width=320)
-                elif "corrected" in cell.reasons or "confirmed" in cell.reasons:
+                elif cell.reviewed:
                     target.fill = reviewed_fill
             r += 1
         for ci in range(len(table.columns)):
