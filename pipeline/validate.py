@@ -4,7 +4,8 @@ Every identity is linear: Σ lhs cells = Σ rhs cells (within a tolerance, defau
 expands the template identities (``models/templates/*.json``) and the cross-table ones
 (``models/templates/cross.json``) into :class:`Identity` instances over concrete cells, evaluates them and
 writes one :class:`pipeline.model.Check` per instance to ``doc.checks``. The cells failing identities put in
-doubt (:func:`blamed_cells`: not those another identity confirms exactly) get the reason ``check_failed`` (and
+doubt (:func:`blamed_cells`: not those another identity confirms exactly; the one misread that explains
+every failing identity through it, when there is one) get the reason ``check_failed`` (and
 lose it again when a later validation finds every identity they take part in holding).
 
 Conventions: blank cells and “——” (not applicable) count as 0; amounts are read from the cell text as
@@ -559,7 +560,9 @@ def blamed_cells(doc: Document, checks: list[Check]) -> set[CellRef]:
     of its tolerance, its other cells in no failing identity) is vouched for: one misread amount fails
     its row's sum and its column's sum, and every other cell of those two sums holds in its own. When every
     cell of a failing identity is vouched for (or set by a reviewer), the error is not where the identities can
-    see it and all stay in doubt. 绩效 forms are not localised (their ≤ and ratio checks prove no reading)."""
+    see it and all stay in doubt. Of the cells left, one that alone explains every failing identity through it
+    (two or more, each off by the same amount to their 尾差) is the one blamed. 绩效 forms are not localised
+    (their ≤ and ratio checks prove no reading)."""
     forms = {t.id for t in doc.tables if t.kind == "performance"}
     named = {t.id for t in doc.tables if t.form}
     lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
@@ -572,7 +575,7 @@ def blamed_cells(doc: Document, checks: list[Check]) -> set[CellRef]:
 
     def reviewed(ref) -> bool:
         cell = lookup.get(tuple(ref))
-        return cell is not None and bool({"corrected", "confirmed"} & set(cell.reasons))
+        return cell is not None and cell.reviewed
 
     def proves(chk: Check) -> bool:
         # amounts read whole or cells left blank (“—” too); a garbled cell counts as 0 in a sum: no proof
@@ -591,6 +594,24 @@ def blamed_cells(doc: Document, checks: list[Check]) -> set[CellRef]:
             # 基本支出 of one row both off by 100) hold in their row and vouch for nothing
             if n_failing - (ref in failing) == 0:
                 vouched.add(ref)
+    # failing identities through each cell, and how far each is off
+    through: dict[CellRef, list[Check]] = {}
+    for chk in checks:
+        if not chk.ok and chk.table not in forms and chk.expected is not None and chk.actual is not None:
+            for ref in chk.cells:
+                through.setdefault(tuple(ref), []).append(chk)
+
+    def off(chk: Check) -> float:
+        return abs(chk.actual - chk.expected)
+
+    def explains(ref: CellRef, chk: Check) -> bool:
+        # one misread explains every failing identity through it: two or more, each off by the same amount (to
+        # their 尾差: a sum printed 0.01 off its parts is off by 0.06 where its row is off by 0.05), in tables
+        # named by their titles (a piece of a table may hold right amounts in wrong columns)
+        fails = through.get(ref, [])
+        return len(fails) >= 2 and all(abs(off(f) - off(chk)) <= max(f.tolerance, chk.tolerance) + EPS
+                                       and all(r[0] in named for r in f.cells) for f in fails)
+
     blamed: set[CellRef] = set()
     for chk in checks:
         if chk.ok:
@@ -598,6 +619,13 @@ def blamed_cells(doc: Document, checks: list[Check]) -> set[CellRef]:
         refs = [tuple(ref) for ref in chk.cells]
         # a reviewer's word is final: a failing identity whose only unvouched cell a reviewer set blames the rest
         free = [ref for ref in refs if ref not in vouched and not reviewed(ref)] if chk.table not in forms else refs
+        if chk.table not in forms and len(free) > 1 and chk.expected is not None and chk.actual is not None:
+            # the misread 214.64 for 214.69 fails 本年支出合计 = Σ 类 (27 cells) and its row against 公开03表 (2
+            # cells), both off by 0.05: of the 27 only that cell explains both, and a second misread among the
+            # others would set the sum off by another amount
+            sole = [ref for ref in free if explains(ref, chk)]
+            if len(sole) == 1:
+                free = sole
         blamed.update(free or refs)
     return blamed
 

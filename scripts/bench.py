@@ -16,7 +16,9 @@ against an earlier result file. The same figures go to ``--out`` as JSON.
 (confidence and review flag only: tables, readings and reasons are as extracted), taking each document's
 seconds and processor seconds from the earlier result file (or from the ``<name>.timing.json`` saved beside
 each extraction) — a new calibration measured on the same
-extractions.
+extractions. With ``--reinterpret`` every stage after reading runs again on them with the current code
+(templates, codes, identities, repair, structure, scoring: ``pipeline.extract.finish_document``; the marks of
+the earlier repair pass — ``ambiguous`` — dropped first): a change to those stages measured without OCR.
 
 Besides accuracy and calibration it reports what the output says about failures (``pages[].status``): pages
 per status, *silent misses* (truth tables not found with no ``unrecovered`` page to tell) and *false
@@ -200,9 +202,22 @@ def run_all(samples: list[Sample], systems: list[str], settings: BenchSettings,
     return results
 
 
-def rescore_saved(samples: list[Sample], pred_dir: Path, timings: Path | None = None) -> list[RunResult]:
-    """Our saved extractions scored again with the current calibration (see ``--rescore``); a sample
-    without a saved extraction is left out (named on stderr). Seconds come from ``timings`` (an earlier result JSON)."""
+def reinterpret(doc) -> None:
+    """Every stage after reading again, with the current code, on a saved extraction (``--reinterpret``)."""
+    from pipeline.extract import finish_document
+
+    for _t, _ri, _ci, cell in doc.cells():
+        if "ambiguous" in cell.reasons:  # set by the earlier repair pass; this one sets its own
+            cell.reasons.remove("ambiguous")
+    doc.repairs = [r for r in doc.repairs if r.get("status") != "ambiguous"]
+    finish_document(doc)
+
+
+def rescore_saved(samples: list[Sample], pred_dir: Path, timings: Path | None = None,
+                  again: bool = False) -> list[RunResult]:
+    """Our saved extractions scored again with the current calibration (see ``--rescore``), or with every stage
+    after reading run again (``again``, see ``--reinterpret``); a sample without a saved extraction is left out
+    (named on stderr). Seconds come from ``timings`` (an earlier result JSON)."""
     from pipeline.model import Document
     from pipeline.score import score_document as score_cells
 
@@ -223,7 +238,10 @@ def rescore_saved(samples: list[Sample], pred_dir: Path, timings: Path | None = 
             print(f"{s.name}: no saved extraction in {pred_dir}, left out", file=sys.stderr)
             continue
         doc = Document.from_dict(json.loads(path.read_text(encoding="utf-8")))
-        score_cells(doc)
+        if again:
+            reinterpret(doc)
+        else:
+            score_cells(doc)
         results.append(RunResult("disclosure", s, doc.to_dict(), seconds, stages=old.get("stages"),
                                  cpu_seconds=(old.get("score") or {}).get("cpu_seconds")))
     return results
@@ -515,6 +533,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="no extraction: re-score our saved extractions (PRED_DIR/disclosure/<name>.json) with the "
                          "current calibration")
     ap.add_argument("--timings", type=Path, help="with --rescore: the result JSON of the run that saved them")
+    ap.add_argument("--reinterpret", action="store_true",
+                    help="with --rescore: run every stage after reading again with the current code")
     args = ap.parse_args(argv)
 
     if not args.truth_dir.is_dir():
@@ -543,8 +563,15 @@ def main(argv: list[str] | None = None) -> int:
     settings = BenchSettings(dpi=args.dpi, limit=args.limit, workers=args.workers)
 
     if args.rescore:
+        if args.save_predictions and args.save_predictions.resolve() == args.rescore.resolve():
+            print(f"{args.save_predictions}: would overwrite the extractions it re-scores; give another folder",
+                  file=sys.stderr)
+            return 2
         systems = ["disclosure"]
-        results = rescore_saved(samples, args.rescore, args.timings)
+        results = rescore_saved(samples, args.rescore, args.timings, again=args.reinterpret)
+        if args.save_predictions:
+            for r in results:
+                write_json(args.save_predictions / r.system / f"{r.sample.name}.json", r.predicted)
     else:
         def save(r: RunResult) -> None:
             if args.save_predictions and r.predicted is not None:

@@ -108,8 +108,10 @@ def _t5_cell(doc, code: str, col: int):
 
 def test_a_misread_amount_is_localised_by_the_identities_that_hold(validated):
     """One misread 基本支出 fails its row (小计 = 基本 + 项目) and its column (款 = Σ 项); the other cells of those
-    two sums that hold exactly in an identity of their own are vouched for and not put in doubt (a sum that
-    holds only within its 尾差 vouches for nothing: 2080502's 936.78 = 29.78 + 907.01)."""
+    two sums that hold exactly in an identity of their own are vouched for and not put in doubt. 2080502's
+    936.78 = 29.78 + 907.01 holds only within its 尾差 and vouches for nothing, but both failing identities
+    are off by the same 100 and only the misread cell is in both: it alone explains them (a second misread
+    would set one of them off by another amount), so 2080502 is not in doubt either."""
     doc = copy.deepcopy(validated["003"][0])
     cell = _t5_cell(doc, "2080505", 3)
     cell.text = str(float(cell.text) + 100)
@@ -119,7 +121,8 @@ def test_a_misread_amount_is_localised_by_the_identities_that_hold(validated):
     vouched = [_t5_cell(doc, "20805", 3), _t5_cell(doc, "2080501", 3), _t5_cell(doc, "2080506", 3),
                _t5_cell(doc, "2080505", 2)]
     assert not [c.text for c in vouched if "check_failed" in c.reasons]
-    assert "check_failed" in _t5_cell(doc, "2080502", 3).reasons  # its own sum holds only within 0.01
+    assert "check_failed" not in _t5_cell(doc, "2080502", 3).reasons
+    assert [c for c in checks if not c.ok and c.rule == "T05-hierarchy"]
 
 
 def test_two_misreads_that_agree_vouch_for_nothing(validated):
@@ -134,3 +137,46 @@ def test_two_misreads_that_agree_vouch_for_nothing(validated):
     assert {c.rule for c in checks if not c.ok} == {"T05-hierarchy"}
     for code in ("2080501", "2080502", "2080505", "2080506"):
         assert all("check_failed" in _t5_cell(doc, code, col).reasons for col in (2, 3)), code
+
+
+def _expense(doc, label: str):
+    t01 = next(t for t in doc.tables if t.form == "公开01表")
+    return next(r.cells[5] for r in t01.rows if r.cells[3].text.endswith(label))
+
+
+def test_one_misread_that_explains_every_failing_identity_is_blamed_alone(validated):
+    """A 类 amount of 公开01表 misread by 0.05 (214.64 for 214.69, seed-21 lowres150) fails 本年支出合计 = Σ 类
+    (27 cells, none vouched for: the 类 rows' other identities are 2-cell equalities with 公开03表) and its
+    row against 公开03表, both off by 0.05: only that cell explains both, so only it is put in doubt — the
+    other 类 amounts are not flagged, and repair does not call them candidates (0.00 → 0.05 would make the sum
+    hold, not the cross-table row)."""
+    from pipeline.repair import repair_document
+
+    doc = copy.deepcopy(validated["003"][0])
+    cell = _expense(doc, "卫生健康支出")
+    cell.text = f"{float(cell.text) - 0.05:.2f}"
+    checks = validate_document(doc)
+    failing = [c for c in checks if not c.ok]
+    assert {c.rule for c in failing} == {"T01-b", "X01-03"}, [(c.rule, c.expected, c.actual) for c in failing]
+    t01 = next(t for t in doc.tables if t.form == "公开01表")
+    doubted = [r.cells[3].text for r in t01.rows if "check_failed" in r.cells[5].reasons]
+    assert doubted == ["九、卫生健康支出"]
+    repair_document(doc)
+    assert not [r.cells[3].text for r in t01.rows if "ambiguous" in r.cells[5].reasons
+                and r.cells[3].text != "九、卫生健康支出"]
+
+
+def test_two_misreads_are_not_explained_by_one(validated):
+    """The same misread and a second one in another 类 row (no 公开03表 row to check it against is needed:
+    the sum is then off by 0.05 + 1.00, its cross-table row by 0.05): no single cell explains both failing
+    identities, so every cell of the sum stays in doubt — the second misread is among them."""
+    doc = copy.deepcopy(validated["003"][0])
+    cell = _expense(doc, "卫生健康支出")
+    cell.text = f"{float(cell.text) - 0.05:.2f}"
+    other = _expense(doc, "教育支出")
+    other.text = f"{float(other.text) + 1:.2f}"
+    checks = validate_document(doc)
+    assert {"T01-b"} <= {c.rule for c in checks if not c.ok}
+    assert "check_failed" in other.reasons and "check_failed" in cell.reasons
+    t01 = next(t for t in doc.tables if t.form == "公开01表")
+    assert sum("check_failed" in r.cells[5].reasons for r in t01.rows) >= 20
