@@ -38,39 +38,60 @@ def test_seed_text_cells_are_confident_and_unflagged():
     assert min(c.confidence for c in cells) >= load_model().threshold
 
 
-def _row_2080505():
+def _row_2080505(code: str = "2080505"):
     """Seed 003's 公开05表 with its 2080505 row read by OCR at 0.97 a character: (doc, table, row index, row)."""
     doc = seed_document("003")
     t5 = _t5(doc)
-    ri = next(i for i, r in enumerate(t5.rows) if r.cells[0].text == "2080505")
+    ri = next(i for i, r in enumerate(t5.rows) if r.cells[0].text == code)
     row = t5.rows[ri]
     for c in row.cells:
         c.ocr_score = 0.97
     return doc, t5, ri, row
 
 
+def _misread(cell) -> str:
+    """Misread the cell's first digit (3 → 8, else → 8); returns the printed text."""
+    truth = cell.text
+    cell.text = "8" + truth[1:] if truth[0] != "8" else "3" + truth[1:]
+    cell.ocr_score = 0.55
+    cell.add_reason("low_ocr")
+    return truth
+
+
 def test_correction_unflags_cells_flagged_only_by_the_failing_identity():
-    doc, t5, ri, row = _row_2080505()
-    truth = row.cells[3].text
-    row.cells[3].text = "8" + truth[1:] if truth[0] != "8" else "3" + truth[1:]
-    row.cells[3].ocr_score = 0.55
-    row.cells[3].add_reason("low_ocr")
+    """基本支出 and 项目支出 of one row both misread: the row's sum is off by both errors, each column's sum by
+    one, so no single cell explains the failing identities and the other cells of those sums are in doubt too.
+    The reviewer corrects the two cells; validation and scoring run again and the others are unflagged."""
+    doc, t5, ri, row = _row_2080505("2080109")  # 766.30 = 597.17 + 169.13
+    truths = {col: _misread(row.cells[col]) for col in (3, 4)}
     validate_document(doc)
     score_document(doc)
     flagged = {(t.id, r, c) for t, r, c, cell in doc.cells() if cell.review}
-    assert (t5.id, ri, 3) in flagged
-    neighbours = flagged - {(t5.id, ri, 3)}
+    assert {(t5.id, ri, 3), (t5.id, ri, 4)} <= flagged
+    neighbours = flagged - {(t5.id, ri, 3), (t5.id, ri, 4)}
     assert neighbours  # the other cells of the failing identities
     assert all("check_failed" in doc.table(t).rows[r].cells[c].reasons for t, r, c in neighbours)
-    # the reviewer corrects the cell; the review UI re-runs validation and scoring
-    cell = row.cells[3]
-    cell.original, cell.text = cell.text, truth
-    cell.add_reason("corrected")
+    # the reviewer corrects the cells; the review UI re-runs validation and scoring
+    for col, truth in truths.items():
+        cell = row.cells[col]
+        cell.original, cell.text = cell.text, truth
+        cell.add_reason("corrected")
     validate_document(doc)
     score_document(doc)
-    assert cell.confidence == 1.0 and not cell.review
+    assert all(row.cells[col].confidence == 1.0 and not row.cells[col].review for col in truths)
     assert not any(doc.table(t).rows[r].cells[c].review for t, r, c in neighbours)
     assert all(c.ok for c in doc.checks)
+
+
+def test_one_misread_is_flagged_alone():
+    """One misread 基本支出 fails its row and its column, both off by the misread's error: it alone explains
+    them, so it alone is flagged (validate.blamed_cells)."""
+    doc, t5, ri, row = _row_2080505()
+    _misread(row.cells[3])
+    validate_document(doc)
+    score_document(doc)
+    assert {c.rule for c in doc.checks if not c.ok} == {"T05-hierarchy", "T05-c"}
+    assert [(t.id, r, c) for t, r, c, cell in doc.cells() if cell.review] == [(t5.id, ri, 3)]
 
 
 def test_an_identity_holding_only_within_its_tolerance_confirms_nothing():
