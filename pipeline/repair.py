@@ -28,6 +28,12 @@ from .resources import load_json
 from .validate import CellRef, EPS, Identity, blamed_cells, cell_values, expand_identities, validate_document
 
 
+# reason of a cell repaired on the word of one identity alone (a form's Σ 分值 = 100 with no full-marks row to
+# back it): the reading is the only one that makes the sum hold, but one sum cannot rule out a second misread
+# cell or the form's own error, so the cell is always reviewed (pipeline.score.FORCED_REVIEW)
+REPAIR_ONE_CHECK = "repair_one_check"
+
+
 @dataclass(frozen=True)
 class RepairSettings:
     max_rounds: int = 4
@@ -48,6 +54,7 @@ class Proof:
     source: str  # ocr | confusion
     confidence: float
     rules: tuple[int, ...]  # indices of the identities the cell takes part in
+    alone: bool = False  # proven by one identity alone (a form's Σ 分值): applied, but always reviewed
 
 
 def _confusions() -> dict[str, Any]:
@@ -267,7 +274,7 @@ def _form_weight_proofs(doc: Document, identities: list[Identity], settings: Rep
         score_of = {i.rhs[0].ref: i.lhs[0].ref for i in same if i.op == "le" and len(i.lhs) == 1 and len(i.rhs) == 1}
         lhs, rhs = weights.sides(values)
         coefs = _coefficients(weights)
-        options: list[tuple[CellRef, str, float, str, float]] = []
+        options: list[tuple[CellRef, str, float, str, float, bool]] = []
         for ref in coefs:
             cell = lookup[ref]
             if (ref not in score_of or ref[:2] not in ocr_rows or abs(coefs[ref]) <= EPS
@@ -287,8 +294,10 @@ def _form_weight_proofs(doc: Document, identities: list[Identity], settings: Rep
                 # Σ 分值 alone proves only a reading that strokes made larger: digits dropped, its point kept
                 # (seed 003 prints 2.5 where Σ wants 5: “5” would drop “2.” and hide the form's own error)
                 alone = p.value < values[ref] and ("." in text or "." not in cell.text)
-                if abs(p.value - wanted[0]) <= EPS or (alone and abs(p.value - wanted[1]) <= EPS):
-                    options.append((ref, text, p.value, source, conf))
+                if abs(p.value - wanted[0]) <= EPS:  # its row's 得分 and Σ 分值 both say so
+                    options.append((ref, text, p.value, source, conf, False))
+                elif alone and abs(p.value - wanted[1]) <= EPS:  # Σ 分值 alone says so: applied, reviewed
+                    options.append((ref, text, p.value, source, conf, True))
         solutions = []
         for n in (1, 2):
             for combo in _combinations(options, n):
@@ -303,7 +312,7 @@ def _form_weight_proofs(doc: Document, identities: list[Identity], settings: Rep
                 break
         if len(solutions) == 1:
             combo, involved = solutions[0]
-            out.append([Proof(o[0], o[1], o[2], o[3], o[4], involved) for o in combo])
+            out.append([Proof(o[0], o[1], o[2], o[3], o[4], involved, o[5]) for o in combo])
     return out
 
 
@@ -326,6 +335,8 @@ def _apply(cell: Cell, p: Proof, identities: list[Identity]) -> dict:
     cell.text = p.text
     cell.value = p.value
     cell.add_reason("repaired")
+    if p.alone:
+        cell.add_reason(REPAIR_ONE_CHECK)
     if "ambiguous" in cell.reasons:
         cell.reasons.remove("ambiguous")
     return record

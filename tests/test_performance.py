@@ -712,7 +712,8 @@ def test_weights_read_too_large_repaired_against_confirmed_scores(scanned):
     doc, henan = _scanned_doc(scanned)
     funds_w = _set(henan, truth["funds"][0]["分值"]["cell"], "110")
     _reread(doc)
-    assert funds_w.text == "10" and "repaired" in funds_w.reasons
+    assert funds_w.text == "10" and "repaired" in funds_w.reasons and "repair_one_check" in funds_w.reasons
+    assert funds_w.review  # Σ 分值 alone proved it (3.48 is not full marks)
     doc, henan = _scanned_doc(scanned)
     funds_w = _set(henan, truth["funds"][0]["分值"]["cell"], "7")
     _reread(doc)
@@ -931,6 +932,8 @@ def test_weight_with_strokes_repaired_by_the_sum_of_weights(scanned):
         cell = _set(henan, ref, read)
         _reread(doc)
         assert cell.text == "5" and "repaired" in cell.reasons and cell.original == read, read
+        # one sum alone proved it: applied, but sent to review (it cannot rule out the form's own error)
+        assert "repair_one_check" in cell.reasons and cell.review, read
         assert [c.ok for c in doc.checks if c.table == henan.id and c.rule == "P01-weights"] == [True]
     doc, henan = _scanned_doc(scanned)
     cell = _set(henan, ref, "7")
