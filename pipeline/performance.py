@@ -885,6 +885,9 @@ _JUNK_AROUND_NUMBER = re.compile(rf"(?P<pre>[^{_NOT_JUNK}{_UNITS}\-－]{{0,2}}?)
 _JUNK_AROUND_MARK = re.compile(r"(?P<pre>[^\d.\-－]{0,2}?)(?P<num>\d+(?:\.\d+)?)(?P<post>[.,。]?[^\d.]{0,2})")
 # (a point or comma after a mark with no digit after it is a speck: “5.”, seed 003 under a seal)
 _ONE_AGAINST_DIGITS = re.compile(r"(?<=\d)[Il|]|[Il|](?=\d)")
+# a mark is never negative (a lone dash is “not scored”, not a sign): a dash read in front of its digits under a
+# seal is a stroke of the seal (seed 002's 总分 88.78 read “-88.78”)
+_SIGN_BEFORE_MARK = re.compile(r"[-－—–]\s*(?P<num>\d+(?:\.\d+)?)")
 
 
 def _marks(record) -> set[tuple[int, int]]:
@@ -901,7 +904,7 @@ def _marks(record) -> set[tuple[int, int]]:
 
 def _strip_numeric_junk(table, record, ocr_pages: set[int]) -> bool:
     """A numeric field (分值, 得分, an amount …) of an OCR'd cell read as a number with stray characters at its
-    ends takes the number (the reading kept as an alternative, reasons format_normalised and format: the cell
+    ends, or a mark (分值, 得分) read with a minus sign, takes the number (the reading kept as an alternative, reasons format_normalised and format: the cell
     is still sent to review, its value now counts in the form's sums)."""
     from .model import Alternative
     from .numbers import parse_number
@@ -921,7 +924,10 @@ def _strip_numeric_junk(table, record, ocr_pages: set[int]) -> bool:
         mark = (r, c) in marks
         m = (_JUNK_AROUND_MARK if mark else _JUNK_AROUND_NUMBER).fullmatch(
             _ONE_AGAINST_DIGITS.sub("1", text) if mark else text)
-        if not text or parse_number(text).kind != "text" or m is None or not (m.group("pre") or m.group("post")):
+        signed = _SIGN_BEFORE_MARK.fullmatch(text) if mark else None
+        if signed is not None:
+            m = signed
+        elif not text or parse_number(text).kind != "text" or m is None or not (m.group("pre") or m.group("post")):
             continue
         p = parse_number(m.group("num"))
         if p.kind != "number" or not p.well_formed:

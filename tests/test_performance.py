@@ -939,3 +939,21 @@ def test_weight_with_strokes_repaired_by_the_sum_of_weights(scanned):
     cell = _set(henan, ref, "7")
     _reread(doc)
     assert cell.text == "7" and cell.review and not doc.repairs
+
+
+def test_mark_read_with_a_minus_sign_under_a_seal(scanned):
+    """seed 002 (scanned): a seal stroke in front of a 总分 read as a minus sign (88.78 → “-88.78”). A mark (分值,
+    得分, 总分) is never negative, so the dash is a stroke: the number is taken, the reading kept, the cell still
+    reviewed (format), and 总分 = Σ 得分 holds instead of failing a form that adds up. A lone dash (not scored) stays."""
+    truth = {(t["template"]): t for t in _forms(scanned[1])}["P01"]["record"]
+    total = truth["total"]["score"]
+    for read in ("-" + total["text"], "－" + total["text"]):
+        doc, henan = _scanned_doc(scanned)
+        cell = _set(henan, total["cell"], read)
+        _reread(doc)
+        assert cell.text == total["text"] and cell.original == read and cell.review and "format" in cell.reasons, read
+        assert [c.ok for c in doc.checks if c.table == henan.id and c.rule == "P01-total"] == [True], read
+    doc, henan = _scanned_doc(scanned)
+    score = _set(henan, truth["indicators"][0]["score"]["cell"], "-")
+    _reread(doc)
+    assert score.text == "-"
