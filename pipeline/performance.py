@@ -543,10 +543,33 @@ def _goals(g: FormGrid, v: dict, r: int, rec: dict) -> int:
     if r + 1 >= len(g.keys):
         return r + 1
     nk = g.keys[r + 1]
-    e = next((c for c in range(ce, ca) if c < len(nk) and nk[c]), ce)
-    a = next((c for c in range(ca, len(nk)) if nk[c]), ca)
-    rec["goals"] = {"expected": g.field(r + 1, e), "actual": g.field(r + 1, a)}
+    rec["goals"] = {"expected": _span_field(g, r + 1, ce, ca), "actual": _span_field(g, r + 1, ca, len(nk))}
     return r + 2
+
+
+def _span_field(g: FormGrid, r: int, start: int, stop: int) -> dict[str, Any] | None:
+    """The text printed in row r between columns start and stop (a goal under its header, which spans them):
+    the first non-empty cell, or — when a column rule of the rows below, found through its letters, cut the
+    text in pieces — all of them (``cells``), their text lines put back side by side (the first line of each
+    piece, then the second …; without lines, the pieces one after the other). A cut text is flagged
+    ``text_split`` by :func:`_flag_split_fields`."""
+    nk = g.keys[r]
+    row = g.table.rows[r].cells
+    parts = [c for c in range(start, min(stop, len(nk))) if nk[c]]
+    # (a seal's speck read in another column of the span — “泰”, “T” — is no piece of the goal)
+    parts = parts[:1] + [c for c in parts[1:] if not ({"seal", "watermark"} & set(row[c].reasons)
+                                                      and _seal_speck(row[c].text, "low_ocr" in row[c].reasons))]
+    f = g.field(r, parts[0] if parts else start)
+    if len(parts) < 2 or f is None:
+        return f
+    cells = [row[c] for c in parts]
+    if all(cell.lines for cell in cells):
+        depth = max(len(cell.lines) for cell in cells)
+        text = "".join(cell.lines[i].strip() for i in range(depth) for cell in cells if i < len(cell.lines))
+    else:
+        text = "".join(cell.text.strip() for cell in cells)
+    f.update(text=text, cells=[[r, c] for c in parts])
+    return f
 
 
 def _indicators(g: FormGrid, kinds: list[str], v: dict, r: int, rec: dict) -> int:
@@ -991,7 +1014,7 @@ def _flag_split_fields(table, record) -> None:
     """Never silent on a name cut in two: 项目名称, 主管部门 and 实施单位 print one value after their label; a second
     text right after it, before the next label, is the same name cut by a column rule found through its
     letters (a rule of the rows below running on where the name overflows) — both cells get the reason
-    ``text_split`` (always reviewed)."""
+    ``text_split`` (always reviewed); so does every piece of a goal cut the same way (:func:`_span_field`)."""
     pats = [p for pats in vocabulary()["fields"].values() for p in pats]
     for name in ("project", "department", "implementer"):
         f = record.get(name)
@@ -1003,6 +1026,9 @@ def _flag_split_fields(table, record) -> None:
                 and not _matches(compare_key(cells[c + 1].text), pats):
             cells[c].add_reason("text_split")
             cells[c + 1].add_reason("text_split")
+    for f in (record.get("goals") or {}).values():  # a goal cut in pieces (_span_field)
+        for r, c in (f or {}).get("cells") or []:
+            table.rows[r].cells[c].add_reason("text_split")
 
 
 def _join_split_names(doc) -> None:

@@ -957,3 +957,32 @@ def test_mark_read_with_a_minus_sign_under_a_seal(scanned):
     score = _set(henan, truth["indicators"][0]["score"]["cell"], "-")
     _reread(doc)
     assert score.text == "-"
+
+
+def test_goal_cut_in_pieces_by_a_column_rule(scanned):
+    """seeds 000/002 (scanned): a 实际完成情况 spanning the form's width cut by a column rule of the rows below found
+    through its letters — “按目标正常发放…补贴，” | “公岗、…工资” on the first line, “及缴纳保险” under the first piece —
+    used to leave the goal its first piece alone, unflagged. The pieces' lines are put back side by side, every
+    piece is flagged text_split (reviewed); a seal's speck in another column of the span is no piece."""
+    from pipeline.performance import attach_records
+
+    truth = {(t["template"]): t for t in _forms(scanned[1])}["P01"]["record"]
+    whole = truth["goals"]["actual"]["text"]
+    assert whole == "实现项目预期，完成项目财政拨款执行率100%"
+    r, c = truth["goals"]["actual"]["cell"]
+    doc, henan = _scanned_doc(scanned)
+    cells = henan.rows[r].cells
+    assert c + 2 < len(cells) and not cells[c + 2].text
+    cells[c].text, cells[c].lines = "实现项目预期，完成执行率100%", ["实现项目预期，完成", "执行率100%"]
+    cells[c + 2].text, cells[c + 2].lines = "项目财政拨款", ["项目财政拨款"]
+    attach_records(doc)
+    got = henan.record["goals"]["actual"]
+    assert got["text"] == whole and got["cells"] == [[r, c], [r, c + 2]]
+    _reread(doc)
+    assert all("text_split" in x.reasons and x.review for x in (cells[c], cells[c + 2]))
+    assert henan.record["goals"]["actual"]["review"]
+    doc, henan = _scanned_doc(scanned)
+    cells = henan.rows[r].cells
+    cells[c + 3].text, cells[c + 3].reasons = "泰", ["seal", "low_ocr"]
+    _reread(doc)
+    assert henan.record["goals"]["actual"]["text"] == whole and "text_split" not in cells[c].reasons
