@@ -1110,7 +1110,9 @@ _BARE_UNIT = re.compile(r"^(%|％|[元万亿份天人次个项件户家台年月
 
 def _flag_initial_targets(table, record, ocr_pages: set[int]) -> None:
     """A 年初指标值 (Shanxi) of an OCR'd row read as :data:`_INITIAL_MISREAD`, as a unit alone or with a letter or
-    stray mark in front gets the reason ``format`` (always reviewed)."""
+    stray mark in front gets the reason ``format`` (always reviewed); so does a target read with a number and no
+    operator between a 年初指标值 and an actual value that start with the same one (its operator lost: the seeds
+    print a bare target there 3 times in 390 rows, a scan loses “≤”/“—” more often)."""
     for ind in record.get("indicators") or []:
         f = ind.get("target_initial")
         if not f or not f.get("cell") or table.rows[f["cell"][0]].page not in ocr_pages:
@@ -1119,6 +1121,23 @@ def _flag_initial_targets(table, record, ocr_pages: set[int]) -> None:
         text = compare_key(cell.text)
         if text and (_INITIAL_MISREAD.match(text) or _BARE_UNIT.match(text) or _MISREAD_OPERATOR.search(text)):
             cell.add_reason("format")
+        # the row prints its operator in all three columns (“≤万元 | ≤10万元 | ≤10万元”): a target read without
+        # one while its 年初指标值 and its actual value both start with the same operator lost it
+        target, actual = ind.get("target"), ind.get("actual")
+        if not target or not actual or not target.get("cell") or not actual.get("cell"):
+            continue
+        lead = [_lead_operator(table.rows[x["cell"][0]].cells[x["cell"][1]].text) for x in (f, target, actual)]
+        tcell = table.rows[target["cell"][0]].cells[target["cell"][1]]
+        if lead[0] and lead[0] == lead[2] and not lead[1] and re.match(r"\s*\d", tcell.text) \
+                and table.rows[target["cell"][0]].page in ocr_pages:
+            tcell.add_reason("format")
+
+
+def _lead_operator(text: str) -> str:
+    """The operator a target's text starts with (dashes and ＝ as one), or ''."""
+    t = text.strip()[:1]
+    return {"—": "-", "－": "-", "–": "-", "＝": "=", "≧": "≥", "≦": "≤", "＞": ">", "＜": "<"}.get(t, t) \
+        if t and t in "≥≤=＝—-－–<>＞＜≧≦" else ""
 
 
 # a unit a target prints after its number (万元, 元/人/次, 平方米, %): 方 only in 平方/立方 — “3方元” is 万 misread

@@ -986,3 +986,25 @@ def test_goal_cut_in_pieces_by_a_column_rule(scanned):
     cells[c + 3].text, cells[c + 3].reasons = "泰", ["seal", "low_ocr"]
     _reread(doc)
     assert henan.record["goals"]["actual"]["text"] == whole and "text_split" not in cells[c].reasons
+
+
+def test_shanxi_target_without_the_operator_of_its_row_flagged(extracted):
+    """Shanxi prints a row's operator in its 年初指标值, its target and its actual value (“≤万元 | ≤10万元 |
+    ≤10万元”). Scanned (perf003 t45, t31), a target read without it (“10万元”, “100%” for “—100%”) was unflagged;
+    between a 年初指标值 and an actual value starting with the same operator it is now reviewed (format). A row
+    printing no operator at all, and a target read with its operator, stay unflagged."""
+    from pipeline.performance import attach_records
+
+    doc, form, _ = _shanxi_initial_target_cell(extracted)
+    inds = form.record["indicators"]
+    k = next(k for k, i in enumerate(inds) if [(i.get(n) or {}).get("text") for n in ("target_initial", "target", "actual")]
+             == ["≥2次"] * 3)
+    bare = next(k for k, i in enumerate(inds) if [(i.get(n) or {}).get("text") for n in ("target_initial", "target", "actual")]
+                == ["100%"] * 3)
+    cell = form.rows[inds[k]["target"]["cell"][0]].cells[inds[k]["target"]["cell"][1]]
+    other = form.rows[inds[bare]["target"]["cell"][0]].cells[inds[bare]["target"]["cell"][1]]
+    attach_records(doc)
+    assert "format" not in cell.reasons and "format" not in other.reasons
+    cell.text = "2次"
+    attach_records(doc)
+    assert "format" in cell.reasons and "format" not in other.reasons
