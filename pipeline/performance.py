@@ -1066,6 +1066,18 @@ _MISREAD_OPERATOR = re.compile(r"^\s*([A-Za-z]\s*\d|[A-Za-z](?![级类等档])|[
                                r"|^\s*\d\s*[≥≤=＝＞＜><≧≦]|(?<![\d.])\d{4,}(\.\d+)?\s*%")
 
 
+# a word with one digit glued to an end and no unit after it (“效果显著1”, “1提升”)
+_DIGIT_ON_WORD = re.compile(rf"^[\u4e00-\u9fff]{{2,}}\d$|^\d(?![{_UNITS}间米吨亩])[\u4e00-\u9fff]{{2,}}$")
+
+
+def _stray_digit_on_word(cell) -> bool:
+    """A target or actual value read weakly (low_ocr) under a seal or the watermark as a word with one digit
+    glued to it (:data:`_DIGIT_ON_WORD`): a stroke read as a digit. The seeds print such texts too (“生成预期培训
+    开展及时5”, “0起”), read sure — so only a weak reading under a seal or watermark is doubted."""
+    return "low_ocr" in cell.reasons and bool({"seal", "watermark"} & set(cell.reasons)) \
+        and bool(_DIGIT_ON_WORD.match(cell.text.strip()))
+
+
 def _flag_malformed(table, record) -> None:
     """A numeric field whose cell holds no number (“C5Y” read under a seal) or a negative 分值/得分, or a target
     whose operator reads as a letter (“F61万元”), gets the reason ``format``: scoring then sends it to review."""
@@ -1077,12 +1089,12 @@ def _flag_malformed(table, record) -> None:
                 # a target whose operator was read as a letter or a stray mark (“F61万元”, “±人”): its
                 # number and operator are not known
                 cell = table.rows[obj["cell"][0]].cells[obj["cell"][1]]
-                if _MISREAD_OPERATOR.search(cell.text):
+                if _MISREAD_OPERATOR.search(cell.text) or _stray_digit_on_word(cell):
                     cell.add_reason("format")
                 return
             if key == "actual" and obj.get("cell") and "value" not in obj:
                 cell = table.rows[obj["cell"][0]].cells[obj["cell"][1]]
-                if _MISREAD_OPERATOR.search(cell.text):
+                if _MISREAD_OPERATOR.search(cell.text) or _stray_digit_on_word(cell):
                     cell.add_reason("format")
                 return
             if "cell" in obj and "value" in obj and "operator" not in obj and obj.get("cell"):
@@ -1119,7 +1131,8 @@ def _flag_initial_targets(table, record, ocr_pages: set[int]) -> None:
             continue
         cell = table.rows[f["cell"][0]].cells[f["cell"][1]]
         text = compare_key(cell.text)
-        if text and (_INITIAL_MISREAD.match(text) or _BARE_UNIT.match(text) or _MISREAD_OPERATOR.search(text)):
+        if text and (_INITIAL_MISREAD.match(text) or _BARE_UNIT.match(text) or _MISREAD_OPERATOR.search(text)
+                     or _stray_digit_on_word(cell)):
             cell.add_reason("format")
         # the row prints its operator in all three columns (“≤万元 | ≤10万元 | ≤10万元”): a target read without
         # one while its 年初指标值 and its actual value both start with the same operator lost it

@@ -1008,3 +1008,22 @@ def test_shanxi_target_without_the_operator_of_its_row_flagged(extracted):
     cell.text = "2次"
     attach_records(doc)
     assert "format" in cell.reasons and "format" not in other.reasons
+
+
+def test_stray_digit_on_a_qualitative_target_flagged(extracted):
+    """Scanned seeds 000/003: a stroke read as a digit glued to a word (“效果显著1”, “1提升”) in a target or a
+    年初指标值, read weakly under the watermark, was unflagged. Such a reading is now reviewed (format); the same
+    text read sure (the seeds print “生成预期培训开展及时5”), or a number before its unit (“≥2次”), stays."""
+    from pipeline.performance import attach_records
+
+    doc, form, initial = _shanxi_initial_target_cell(extracted)
+    ind = next(i for i in form.record["indicators"] if i.get("target_initial") and i.get("target"))
+    target = form.rows[ind["target"]["cell"][0]].cells[ind["target"]["cell"][1]]
+    printed = {id(c): c.text for c in (target, initial)}
+    for cell in (target, initial):
+        for text, reasons, flagged in (("效果显著1", ["watermark", "low_ocr"], True), ("1提升", ["watermark", "low_ocr"], True),
+                                       ("效果显著1", ["watermark"], False), ("≥2次", ["watermark", "low_ocr"], False)):
+            cell.text, cell.reasons = text, list(reasons)
+            attach_records(doc)
+            assert ("format" in cell.reasons) == flagged, (text, reasons)
+        cell.text, cell.reasons = printed[id(cell)], []
