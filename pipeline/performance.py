@@ -1158,6 +1158,8 @@ _UNIT_OK = re.compile(r"^(%|％|‰|((平方|立方)?[米元万亿份天人次�
                       r"(/[\u4e00-\u9fff]+)*)$")
 _EQUALS_READ = re.compile(r"[二三](.*)")
 _STROKE_BEFORE_OPERATOR = re.compile(r"^\s*[\dA-Za-z|]\s*(?=[≥≤=＝＞＜><≧≦])")
+# 100 % read with a stroke before it as a digit (“1100%”, seeds 000/001 under a seal): no share of 1000 % is printed
+_STROKE_BEFORE_SHARE = re.compile(r"\s*[17](100(?:\.0+)?\s*[%％])")
 
 
 def _target_doubtful(text: str) -> bool:
@@ -1179,7 +1181,7 @@ def _mend_targets(table, record, ocr_pages: set[int]) -> bool:
     whose reading cannot be right (:func:`_target_doubtful`) takes the recogniser's second reading where that
     one is a well-formed target with the same digits or one stray digit fewer (“795%” → “>95%”, “≤方元” →
     “≤万元”, “≤|100%” → “≤ 100%”), else loses a stroke read as a digit or a letter before its operator
-    (“1≥90%” → “≥90%”). The reading is kept (``original``, alternatives); the cell gets ``label_normalised``
+    (“1≥90%” → “≥90%”) or before 100 % (“1100%” → “100%”). The reading is kept (``original``, alternatives); the cell gets ``label_normalised``
     and ``format``: it is still reviewed. A “=” read 二 or 三 (alone or before a unit: no target prints 二) is
     “=”."""
     changed = False
@@ -1214,6 +1216,9 @@ def _mend_targets(table, record, ocr_pages: set[int]) -> bool:
                 break
             if fixed is None and _STROKE_BEFORE_OPERATOR.match(text):
                 fixed = _STROKE_BEFORE_OPERATOR.sub("", text)
+            share = _STROKE_BEFORE_SHARE.fullmatch(text)
+            if fixed is None and share:
+                fixed = share.group(1)  # “1100%”: a share of 1000 % or more is a stroke before 100 %
             if fixed is None:
                 continue
             _replace_reading(cell, fixed)

@@ -791,7 +791,8 @@ def test_target_misreadings_mended_from_the_second_reading(scanned):
     """Seal and watermark strokes in a target or an actual value (seeds 000, 002, 003, 004 scanned): a reading
     that cannot be what was printed takes the recogniser's second reading where that one is a well-formed
     target with the same digits (“795%” with “>95%” second, “≤方元” with “≤万元”, “3方元” with “3万元”,
-    “≤|100%” with “≤ 100%”), else loses a stroke read before its operator (“1≥90%”); it stays in review.
+    “≤|100%” with “≤ 100%”), else loses a stroke read before its operator (“1≥90%”) or before 100 % (“1100%”); it
+    stays in review.
     A reading that may be right (“98%”) keeps its text whatever the second reading, and so does a cell with
     nothing over it."""
     from pipeline.model import Alternative
@@ -812,6 +813,11 @@ def test_target_misreadings_mended_from_the_second_reading(scanned):
         assert field["text"] == want, read
         if want != read:
             assert cell.original == read and "format" in cell.reasons and field["review"], read
+    for key in ("target", "actual"):  # a stroke before 100 % (seeds 000/001 scanned: “1100%”)
+        doc, henan = _scanned_doc(scanned)
+        cell = _set(henan, inds[1][key]["cell"], "1100%", ("seal",))
+        _reread(doc)
+        assert cell.text == "100%" and cell.original == "1100%" and henan.record["indicators"][1][key]["review"], key
     doc, henan = _scanned_doc(scanned)
     cell = _set(henan, inds[0]["target"]["cell"], "795%", ())  # nothing over it: the print says 795 %
     cell.alternatives = [Alternative(">95%", 0.3, "ocr")]
