@@ -710,6 +710,15 @@ def _num_field(f: dict | None) -> bool:
     return bool(f) and f.get("value") is not None and f.get("cell") is not None
 
 
+def _unreadable(f: dict | None) -> bool:
+    """A numeric field whose cell holds text and no number (a 得分 under a seal's 财务专用章 read “白r。”): its value
+    is not known — neither 0 nor absent."""
+    from .numbers import parse_number
+
+    return bool(f) and f.get("cell") is not None and f.get("value") is None \
+        and parse_number(f.get("text") or "").kind == "text"
+
+
 def _ref(table, f: dict) -> tuple[str, int, int]:
     return (table.id, f["cell"][0], f["cell"][1])
 
@@ -804,11 +813,32 @@ def form_identities(table, template) -> list:
             scored.append((ind["weight"] if _num_field(ind.get("weight")) else None,
                            ind["score"] if _num_field(ind.get("score")) else None))
     total = rec.get("total") or {}
-    if "score_total" in rules and _num_field(total.get("score")):
+    # a sum with an unreadable term (its cell reviewed, format) is checked only when no value of that term could
+    # make it hold — else it is not known, and a failing check would accuse a form that may well add up (seed 002:
+    # a 分值 and a 得分 of 5 under the seal's 财务专用章, read “白r。” and “字”)
+    rows = [funds[0]] if funds else []
+    rows += list(rec.get("management") or []) + list(rec.get("indicators") or [])
+    full = float(template.extra.get("weights_total") or 100)
+    if _num_field(total.get("weight")):
+        full = float(total["weight"]["value"])
+    unknown_scores = [r for r in rows if _unreadable(r.get("得分") or r.get("score"))]
+    unknown_weights = [r for r in rows if _unreadable(r.get("分值") or r.get("weight"))]
+    known = sum(s["value"] for _w, s in scored if s is not None)
+    weights_known = sum(w["value"] for w, _s in scored if w is not None)
+    # (得分 ≤ 分值: a row's 分值 bounds its unreadable 得分, an unreadable 分值 what the full marks leave; a blank
+    # 分值 scores nothing — a “P” read there is a speck)
+    left = max(0.0, full - weights_known)
+    room = sum(w["value"] if _num_field(w := (r.get("分值") or r.get("weight"))) else left if _unreadable(w) else 0.0
+               for r in unknown_scores)
+    score_unknown = bool(unknown_scores) and _num_field(total.get("score")) \
+        and known - score_tol <= total["score"]["value"] <= known + room + score_tol
+    weight_unknown = bool(unknown_weights) and weights_known <= full + score_tol
+    if "score_total" in rules and _num_field(total.get("score")) and not score_unknown:
         parts = [s for _w, s in scored if s is not None]
         out.append(Identity(f"{tid}-total", table.id, "总分 = Σ 得分 (执行率 + 资金管理 + 绩效指标)",
                             [T(total["score"])], [T(p) for p in parts], score_tol))
-    if "weight_total" in rules and (_num_field(total.get("weight")) or template.extra.get("weights_total")):
+    if "weight_total" in rules and (_num_field(total.get("weight")) or template.extra.get("weights_total")) \
+            and not weight_unknown:
         weights = [w for w, _s in scored if w is not None]
         const = 0.0
         if exec_w is None or not _num_field(exec_w):
