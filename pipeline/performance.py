@@ -136,6 +136,17 @@ def _matches(key: str, patterns) -> bool:
     return bare != key and bool(bare) and any(re.search(p, bare) for p in patterns)
 
 
+def _near_label(key: str, patterns) -> bool:
+    """``key`` is a word pattern (“^年度目标$”) with one character misread (“年度日标”): a label of four or more
+    characters recognised next to its partner read whole (the goals' two headers)."""
+    for p in patterns:
+        word = p[1:-1] if p.startswith("^") and p.endswith("$") else None
+        if word and len(word) >= 4 and len(key) == len(word) and re.fullmatch(r"[\u4e00-\u9fff]+", word) \
+                and sum(a != b for a, b in zip(key, word)) == 1:
+            return True
+    return False
+
+
 def _performance_templates():
     from .templates import load_templates
 
@@ -365,7 +376,9 @@ def _classify(g: FormGrid, r: int, v: dict) -> str:
     if any(_matches(k, v["management"]["header"]["note"]) for k in keys):
         return "mgmt_header"
     goals = v["goals"]
-    if any(_matches(k, goals["expected"]) for k in keys) and any(_matches(k, goals["actual"]) for k in keys):
+    exp = [_matches(k, goals["expected"]) for k in keys], [_near_label(k, goals["expected"]) for k in keys]
+    act = [_matches(k, goals["actual"]) for k in keys], [_near_label(k, goals["actual"]) for k in keys]
+    if (any(exp[0]) and any(act[0])) or (any(exp[0]) and any(act[1])) or (any(exp[1]) and any(act[0])):
         return "goal_header"
     first = keys[0]
     if _matches(first, goals["label_value"]):
@@ -538,8 +551,9 @@ def _management(g: FormGrid, kinds: list[str], v: dict, r: int, rec: dict) -> in
 
 def _goals(g: FormGrid, v: dict, r: int, rec: dict) -> int:
     keys = g.keys[r]
-    ce = next(c for c, k in enumerate(keys) if k and _matches(k, v["goals"]["expected"]))
-    ca = next(c for c, k in enumerate(keys) if k and _matches(k, v["goals"]["actual"]))
+    ce, ca = (next(c for c, k in enumerate(keys) if k and _matches(k, pats)) if any(k and _matches(k, pats) for k in keys)
+              else next(c for c, k in enumerate(keys) if k and _near_label(k, pats))  # a label misread (“年度日标”)
+              for pats in (v["goals"]["expected"], v["goals"]["actual"]))
     if r + 1 >= len(g.keys):
         return r + 1
     nk = g.keys[r + 1]

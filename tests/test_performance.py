@@ -1069,3 +1069,21 @@ def test_sum_with_an_unreadable_mark_is_not_a_failing_check(scanned):
         assert w.review and s.review and "format" in w.reasons and "format" in s.reasons
         mine = {c.rule: c.ok for c in doc.checks if c.table == henan.id and c.rule in ("P01-total", "P01-weights")}
         assert mine == ({} if total is None else {"P01-total": False}), (total, mine)
+
+
+def test_goals_found_under_a_misread_header(scanned):
+    """seed 003 (scanned): the goals' header read “年度日标” (目 read 日) left a form without goals, unflagged. A
+    header word of four or more characters read with one character wrong, next to its partner read whole, is
+    that header; two misread headers are not."""
+    truth = {(t["template"]): t for t in _forms(scanned[1])}["P01"]["record"]
+    for misread, found in ((("预期日标",), True), (("预期日标", "实际完成惰况"), False)):
+        doc, henan = _scanned_doc(scanned)
+        r = truth["goals"]["expected"]["cell"][0] - 1
+        cells = henan.rows[r].cells
+        for text in misread:
+            word = "预期目标" if text.startswith("预期") else "实际完成情况"
+            cell = next(c for c in cells if c.text == word)
+            cell.text = text
+        _reread(doc)
+        got = henan.record["goals"]["expected"]
+        assert (got is not None and got["text"] == truth["goals"]["expected"]["text"]) == found, misread
