@@ -1087,3 +1087,17 @@ def test_goals_found_under_a_misread_header(scanned):
         _reread(doc)
         got = henan.record["goals"]["expected"]
         assert (got is not None and got["text"] == truth["goals"]["expected"]["text"]) == found, misread
+
+
+def test_surplus_column_found_with_its_last_character_lost(extracted):
+    """seed 003 (scanned): the Shanxi header 资金结(转)余 read “资金结(转)” (余 lost under the seal) left the
+    funds without their 资金结余, unflagged. The header with its bracket is that column still."""
+    from pipeline.performance import attach_records
+
+    doc, form, _ = _shanxi_initial_target_cell(extracted)
+    want = [(f.get("资金结余") or {}).get("text") for f in form.record["funds"]]
+    assert want[0]
+    head = next(c for row in form.rows for c in row.cells if c.text.replace("（", "(").replace("）", ")") == "资金结(转)余")
+    head.text = "资金结(转)"
+    attach_records(doc)
+    assert [(f.get("资金结余") or {}).get("text") for f in form.record["funds"]] == want
