@@ -1220,6 +1220,32 @@ def _target_doubtful(text: str) -> bool:
     return t.get("unit") == "%" and t.get("number") is not None and t["number"] >= 200 and t.get("operator") is None
 
 
+_UNIT_READ = re.compile(r"[A-Za-z]?\s*(%|％|[元万亿份天人次个项件户家台年月日时分秒周名所场篇条套册本张间米吨亩]+(/[\u4e00-\u9fff]+)*)")
+
+
+def _mend_initial_operator(table, ind: dict, ocr_pages: set[int]) -> bool:
+    """Shanxi prints a row's operator in its 年初指标值, its target and its actual value (the seeds: 311 of 318
+    rows, the others a 一 for the dash): a 年初指标值 of an OCR'd row read as its unit alone or after a letter
+    (“万元”, “K万元”) between a target and an actual value that start with the same ≥ ≤ = > < and print that
+    unit takes that operator (“≤万元”), reviewed (label_normalised, format). A dash is left alone (the seeds
+    print 一次 there as well as —天)."""
+    f, target, actual = ind.get("target_initial"), ind.get("target"), ind.get("actual")
+    if not all(x and x.get("cell") and "cells" not in x for x in (f, target, actual)):
+        return False
+    r, c = f["cell"]
+    if table.rows[r].page not in ocr_pages:
+        return False
+    cell = table.rows[r].cells[c]
+    m = _UNIT_READ.fullmatch(cell.text.strip())
+    texts = [table.rows[x["cell"][0]].cells[x["cell"][1]].text.strip() for x in (target, actual)]
+    ops = [_lead_operator(t) for t in texts]
+    if m is None or not ops[0] or ops[0] != ops[1] or ops[0] == "-" \
+            or (parse_target(texts[0]) or {}).get("unit") != m.group(1):
+        return False
+    _replace_reading(cell, texts[0][0] + m.group(1))
+    return True
+
+
 def _mend_targets(table, record, ocr_pages: set[int]) -> bool:
     """A target, 年初指标值 or actual value of an OCR'd cell under a seal, a watermark or with a weak character
     whose reading cannot be right (:func:`_target_doubtful`) takes the recogniser's second reading where that
@@ -1227,9 +1253,10 @@ def _mend_targets(table, record, ocr_pages: set[int]) -> bool:
     “≤万元”, “≤|100%” → “≤ 100%”), else loses a stroke read as a digit or a letter before its operator
     (“1≥90%” → “≥90%”) or before 100 % (“1100%” → “100%”). The reading is kept (``original``, alternatives); the cell gets ``label_normalised``
     and ``format``: it is still reviewed. A “=” read 二 or 三 (alone or before a unit: no target prints 二) is
-    “=”."""
+    “=”; a Shanxi 年初指标值 read without its row's operator takes it (:func:`_mend_initial_operator`)."""
     changed = False
     for ind in record.get("indicators") or []:
+        changed |= _mend_initial_operator(table, ind, ocr_pages)
         for key in ("target", "target_initial", "actual"):
             f = ind.get(key)
             if not f or not f.get("cell") or "cells" in f:

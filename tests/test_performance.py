@@ -1101,3 +1101,26 @@ def test_surplus_column_found_with_its_last_character_lost(extracted):
     head.text = "资金结(转)"
     attach_records(doc)
     assert [(f.get("资金结余") or {}).get("text") for f in form.record["funds"]] == want
+
+
+def test_shanxi_initial_target_takes_the_operator_of_its_row(extracted):
+    """Shanxi prints a row's operator in its 年初指标值, its target and its actual value (“≤元 | ≤15000元 |
+    ≤6084元”). Scanned (seed 003 t22, t45), the 年初指标值 read “万元” or “K万元” takes the operator its target and
+    actual value share (reviewed); in a row printing no operator the unit stays as read."""
+    from pipeline.performance import attach_records
+
+    doc, form, _ = _shanxi_initial_target_cell(extracted)
+    inds = form.record["indicators"]
+
+    def row(texts):
+        i = next(i for i in inds if [(i.get(n) or {}).get("text") for n in ("target_initial", "target", "actual")] == texts)
+        return form.rows[i["target_initial"]["cell"][0]].cells[i["target_initial"]["cell"][1]]
+
+    le, bare = row(["≤元", "≤15000元", "≤6084元"]), row(["100%", "100%", "100%"])
+    for read in ("元", "K元"):
+        le.text, le.reasons, le.original, le.alternatives = read, ["watermark"], None, []
+        attach_records(doc)
+        assert le.text == "≤元" and le.original == read and "format" in le.reasons, read
+    bare.text, bare.reasons = "%", ["watermark"]
+    attach_records(doc)
+    assert bare.text == "%"
