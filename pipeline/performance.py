@@ -1030,21 +1030,25 @@ def _seal_speck(text: str, weak: bool = False) -> bool:
 
 
 def _clear_seal_specks(table, record, ocr_pages: set[int]) -> bool:
-    """Reasons, problems and notes of an OCR'd form under a seal whose reading is a seal speck
-    (:func:`_seal_speck`): the cell is emptied, the reading kept as an alternative, reason seal_speck (reviewed)."""
+    """Reasons, problems, notes and Sichuan 度量单位 cells (but a unit) of an OCR'd form under a seal whose
+    reading is a seal speck (:func:`_seal_speck`): the cell is emptied, the reading kept as an alternative, reason seal_speck (reviewed)."""
     from .model import Alternative
 
     changed = False
-    fields = [(i, "reason") for i in record.get("indicators") or []]
-    fields += [(m, k) for m in record.get("management") or [] for k in ("problem", "note")]
-    for entry, key in fields:
-        f = entry.get(key)
-        if not f or not f.get("cell"):
+    refs = [(i.get("reason") or {}).get("cell") for i in record.get("indicators") or []]
+    refs += [(m.get(k) or {}).get("cell") for m in record.get("management") or [] for k in ("problem", "note")]
+    # a Sichuan target's 度量单位 cell (nature | value | unit): a speck there is one when it is no unit (“71”, “M”;
+    # a 个 or 天 is a unit)
+    units = [tuple(cells[2]) for i in record.get("indicators") or []
+             if len(cells := (i.get("target") or {}).get("cells") or []) == 3]
+    for ref in refs + units:
+        if not ref:
             continue
-        r, c = f["cell"]
+        r, c = ref
         cell = table.rows[r].cells[c]
         if table.rows[r].page not in ocr_pages or "seal" not in cell.reasons \
-                or not _seal_speck(cell.text, "low_ocr" in cell.reasons):
+                or not _seal_speck(cell.text, "low_ocr" in cell.reasons) \
+                or (tuple(ref) in units and _UNIT_OK.match(cell.text.strip())):
             continue
         cell.alternatives.insert(0, Alternative(cell.text, cell.ocr_score, "ocr"))
         cell.original = cell.text if cell.original is None else cell.original

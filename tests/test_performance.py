@@ -1124,3 +1124,24 @@ def test_shanxi_initial_target_takes_the_operator_of_its_row(extracted):
     bare.text, bare.reasons = "%", ["watermark"]
     attach_records(doc)
     assert bare.text == "%"
+
+
+def test_seal_speck_in_a_sichuan_unit_cell_cleared(scanned):
+    """seed 004 (scanned): a 定性 target's empty 度量单位 cell under the seal read “71” or “M” gave the record a
+    unit, unflagged. A speck there that is no unit is cleared and reviewed (seal_speck); a unit read there (次)
+    stays."""
+    doc, _ = _scanned_doc(scanned)
+    sichuan = next(t for t in doc.tables if t.template == "P04")
+    k = next(k for k, i in enumerate(sichuan.record["indicators"]) if i["target"]["text"] == "定性: 提高满意度")
+    r, c = sichuan.record["indicators"][k]["target"]["cells"][2]
+    for read, cleared in (("71", True), ("M", True), ("次", False)):
+        doc, _ = _scanned_doc(scanned)
+        sichuan = next(t for t in doc.tables if t.template == "P04")
+        cell = _set(sichuan, (r, c), read, ("seal", "low_ocr"))
+        _reread(doc)
+        target = sichuan.record["indicators"][k]["target"]
+        if cleared:
+            assert cell.text == "" and "seal_speck" in cell.reasons and cell.review, read
+            assert target["unit"] is None and target["text"] == "定性: 提高满意度" and target["review"], read
+        else:
+            assert cell.text == read and "seal_speck" not in cell.reasons, read
