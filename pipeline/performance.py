@@ -1172,7 +1172,9 @@ def _flag_initial_targets(table, record, ocr_pages: set[int]) -> None:
     """A 年初指标值 (Shanxi) of an OCR'd row read as :data:`_INITIAL_MISREAD`, as a unit alone or with a letter or
     stray mark in front gets the reason ``format`` (always reviewed); so does a target read with a number and no
     operator between a 年初指标值 and an actual value that start with the same one (its operator lost: the seeds
-    print a bare target there 3 times in 390 rows, a scan loses “≤”/“—” more often)."""
+    print a bare target there 3 times in 390 rows, a scan loses “≤”/“—” more often), and an actual value read with
+    a number and no operator after a target starting with a dash (“—308元/天 | 308元/天”: the seeds print the dash
+    in every such row)."""
     for ind in record.get("indicators") or []:
         f = ind.get("target_initial")
         if not f or not f.get("cell") or table.rows[f["cell"][0]].page not in ocr_pages:
@@ -1192,6 +1194,11 @@ def _flag_initial_targets(table, record, ocr_pages: set[int]) -> None:
         if lead[0] and lead[0] == lead[2] and not lead[1] and re.match(r"\s*\d", tcell.text) \
                 and table.rows[target["cell"][0]].page in ocr_pages:
             tcell.add_reason("format")
+        # a dash row prints the dash before its actual value too (the seeds: 32 of 32 rows; a ≥ ≤ = row may not)
+        acell = table.rows[actual["cell"][0]].cells[actual["cell"][1]]
+        if lead[1] == "-" and not lead[2] and re.match(r"\s*\d", acell.text) \
+                and table.rows[actual["cell"][0]].page in ocr_pages:
+            acell.add_reason("format")
 
 
 def _lead_operator(text: str) -> str:

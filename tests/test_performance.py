@@ -998,7 +998,8 @@ def test_shanxi_target_without_the_operator_of_its_row_flagged(extracted):
     """Shanxi prints a row's operator in its 年初指标值, its target and its actual value (“≤万元 | ≤10万元 |
     ≤10万元”). Scanned (perf003 t45, t31), a target read without it (“10万元”, “100%” for “—100%”) was unflagged;
     between a 年初指标值 and an actual value starting with the same operator it is now reviewed (format). A row
-    printing no operator at all, and a target read with its operator, stay unflagged."""
+    printing no operator at all, and a target read with its operator, stay unflagged; an actual value read
+    without the dash its row prints is reviewed."""
     from pipeline.performance import attach_records
 
     doc, form, _ = _shanxi_initial_target_cell(extracted)
@@ -1014,6 +1015,16 @@ def test_shanxi_target_without_the_operator_of_its_row_flagged(extracted):
     cell.text = "2次"
     attach_records(doc)
     assert "format" in cell.reasons and "format" not in other.reasons
+    # a dash row prints its dash before the actual value too (perf003 t3: “—308元/天” read “308元/天”); a ≥ row
+    # may print a bare actual value
+    act = form.rows[inds[k]["actual"]["cell"][0]].cells[inds[k]["actual"]["cell"][1]]
+    ini = form.rows[inds[k]["target_initial"]["cell"][0]].cells[inds[k]["target_initial"]["cell"][1]]
+    for texts, flagged in ((("—次", "—2次", "2次"), True), (("—次", "—2次", "—2次"), False),
+                           (("≥次", "≥2次", "2次"), False)):
+        for x, t in zip((ini, cell, act), texts):
+            x.text, x.reasons = t, []
+        attach_records(doc)
+        assert ("format" in act.reasons) == flagged, texts
 
 
 def test_stray_digit_on_a_qualitative_target_flagged(extracted):
