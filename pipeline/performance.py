@@ -1194,6 +1194,17 @@ def _flag_initial_targets(table, record, ocr_pages: set[int]) -> None:
         if lead[0] and lead[0] == lead[2] and not lead[1] and re.match(r"\s*\d", tcell.text) \
                 and table.rows[target["cell"][0]].page in ocr_pages:
             tcell.add_reason("format")
+        # the row's unit read with a character lost in one column (“元/人次” beside 元/人/次, “台套” beside 台、套)
+        cells3 = [table.rows[x["cell"][0]].cells[x["cell"][1]] for x in (f, target, actual)]
+        units = [(parse_target(x.text) or {}) for x in cells3]
+        units = [u.get("unit") if not u.get("qualitative") and u.get("number") is not None else None for u in units]
+        for a, b in ((0, 1), (1, 2), (0, 2)):
+            ua, ub = units[a], units[b]
+            if ua and ub and len(ua) != len(ub):
+                short, long_ = (a, b) if len(ua) < len(ub) else (b, a)
+                if any(units[long_][:i] + units[long_][i + 1:] == units[short] for i in range(len(units[long_]))) \
+                        and table.rows[(f, target, actual)[short]["cell"][0]].page in ocr_pages:
+                    cells3[short].add_reason("format")
         # a dash row prints the dash before its actual value too (the seeds: 32 of 32 rows; a ≥ ≤ = row may not)
         acell = table.rows[actual["cell"][0]].cells[actual["cell"][1]]
         if lead[1] == "-" and not lead[2] and re.match(r"\s*\d", acell.text) \

@@ -999,7 +999,7 @@ def test_shanxi_target_without_the_operator_of_its_row_flagged(extracted):
     ≤10万元”). Scanned (perf003 t45, t31), a target read without it (“10万元”, “100%” for “—100%”) was unflagged;
     between a 年初指标值 and an actual value starting with the same operator it is now reviewed (format). A row
     printing no operator at all, and a target read with its operator, stay unflagged; an actual value read
-    without the dash its row prints is reviewed."""
+    without the dash its row prints, and a column whose unit lost a character the others print, are reviewed."""
     from pipeline.performance import attach_records
 
     doc, form, _ = _shanxi_initial_target_cell(extracted)
@@ -1025,6 +1025,13 @@ def test_shanxi_target_without_the_operator_of_its_row_flagged(extracted):
             x.text, x.reasons = t, []
         attach_records(doc)
         assert ("format" in act.reasons) == flagged, texts
+    # the row's unit read with a character lost in one column (perf003 t8: “≤400元/人次” beside ≤400元/人/次)
+    for texts, flagged in ((("≤400元/人次", "≤400元/人/次", "≤380元/人/次"), True),
+                           (("≤400元/人/次", "≤400元/人/次", "≤380元/人/次"), False), (("≥5次", "≥3天", "≥3天"), False)):
+        for x, t in zip((ini, cell, act), texts):
+            x.text, x.reasons = t, []
+        attach_records(doc)
+        assert ("format" in ini.reasons) == flagged, texts
 
 
 def test_stray_digit_on_a_qualitative_target_flagged(extracted):
