@@ -613,7 +613,14 @@ def _indicators(g: FormGrid, kinds: list[str], v: dict, r: int, rec: dict) -> in
                            numeric)
 
         f1, f2 = F("level1"), F("level2")
-        if f1 is not None and f1["text"]:
+        if f1 is not None and f1["text"] and l1 is not None and l2 is not None and not (f2 and f2["text"]) \
+                and _spans_into(g, l2, r):
+            # a 一级 cannot change inside its 二级's merged cell: this is the 一级's text wrapped onto a row a
+            # rule found through its letters split off (“满意度指 | 标”) — joined, both pieces reviewed (text_split)
+            l1.update(text=l1["text"] + f1["text"], cells=[*(l1.get("cells") or [l1["cell"]]), f1["cell"]])
+            for a, b in l1["cells"]:
+                g.table.rows[a].cells[b].add_reason("text_split")
+        elif f1 is not None and f1["text"]:
             l1, l2 = f1, None
         if f2 is not None and f2["text"]:
             l2 = f2
@@ -651,6 +658,18 @@ def _indicators(g: FormGrid, kinds: list[str], v: dict, r: int, rec: dict) -> in
         _total(g, v, r, cols, rec)
         r += 1
     return r
+
+
+def _spans_into(g: FormGrid, f: dict, r: int) -> bool:
+    """The field's cell (a merged cell) reaches down over row r, on the same page."""
+    a, b = f["cell"]
+    rows = g.table.rows
+    box = rows[a].cells[b].bbox
+    tops = [c.bbox[1] for c in rows[r].cells if c.bbox]
+    bottoms = [c.bbox[3] for c in rows[r].cells if c.bbox]
+    if box is None or not tops or rows[a].page != rows[r].page:
+        return False
+    return box[3] >= (min(tops) + max(bottoms)) / 2
 
 
 def _total(g: FormGrid, v: dict, r: int, cols: dict[str, int], rec: dict) -> None:

@@ -1163,3 +1163,30 @@ def test_seal_speck_in_a_sichuan_unit_cell_cleared(scanned):
             assert target["unit"] is None and target["text"] == "定性: 提高满意度" and target["review"], read
         else:
             assert cell.text == read and "seal_speck" not in cell.reasons, read
+
+
+def test_level1_wrapped_onto_a_row_inside_its_level2_joined(extracted):
+    """seed 000 (scanned, four forms): a 一级 “满意度指标” wrapped over two lines in a cell merged over two rows,
+    split by a rule found through its letters: “满意度指” | “标”, the second starting a 一级 of its own and losing
+    its 二级. A 一级 cannot change inside its 二级's merged cell: the pieces are joined (both reviewed,
+    text_split); where the 二级 does not reach over that row the text starts a 一级 as before."""
+    from pipeline.model import Document
+    from pipeline.performance import attach_records
+
+    for spans, joined in ((True, True), (False, False)):
+        doc = Document.from_dict(json.loads(json.dumps(extracted[0].to_dict())))
+        form = doc.tables[1]
+        k, ind = next((k, i) for k, i in enumerate(form.record["indicators"]) if i["level1"]["text"] == "满意度指标")
+        r, c = ind["level1"]["cell"]
+        r2, c2 = ind["level2"]["cell"]
+        top, below = form.rows[r].cells[c], form.rows[r + 1].cells[c]
+        assert r2 == r and form.rows[r2].cells[c2].bbox[3] > below.bbox[1] and not below.text
+        top.text, top.bbox = "满意度指", (*top.bbox[:3], below.bbox[1])
+        below.text = "标"
+        if not spans:
+            level2 = form.rows[r2].cells[c2]
+            level2.bbox = (*level2.bbox[:3], below.bbox[1])
+        attach_records(doc)
+        got = form.record["indicators"][k]["level1"]
+        assert (got["text"] == "满意度指标") == joined, spans
+        assert ("text_split" in top.reasons and "text_split" in below.reasons) == joined, spans
