@@ -166,18 +166,14 @@ def _row_code(table: Table, ri: int, code_cols: list[int]) -> str | None:
 
 
 def _econ_blocks(table: Table) -> list[tuple[list[int], int | None, int]]:
-    """(code columns, name column, value column) per side-by-side block of an economic-classification table."""
+    """(code columns, name column, value column) per side-by-side block of an economic-classification table.
+    A code column is known by its label, or — a label misread on a worn scan (经济分类科目编的, taken for an
+    amount's) or cut (经济分类 without 科目编码) — by its body: cells read as 3/5/7-digit codes, most of them
+    codes of the economic classifications (models/catalogue: 301…399, 501…599). A column of whole amounts in 元
+    (35700, 129308 …) reads as digits too, but not as the catalogue's codes."""
     labels = [compare_key(c) for c in table.columns]
     n = len(labels)
-    from .codes import _reads_as_codes, find_label_blocks
-
-    # by its label, or — a label misread on a worn scan (经济分类科目编的, taken for an amount's) — by its body
-    is_code = [bool(lab) and is_code_column(lab) or _reads_as_codes(table, k) for k, lab in enumerate(labels)]
-    # a code column whose label was cut (经济分类 without 科目编码) is known by its codes (pipeline.codes)
-    for b in find_label_blocks(table):
-        for k in b.code_cols:
-            if k < n:
-                is_code[k] = True
+    is_code = [bool(lab) and is_code_column(lab) or _econ_codes(table, k) for k, lab in enumerate(labels)]
     if not any(is_code):
         return [([k], k + 1 if k + 1 < n else None, min(k + 2, n - 1)) for k in range(0, n - 2, 3)]
     starts = [k for k in range(n) if is_code[k] and (k == 0 or not is_code[k - 1])]
@@ -190,6 +186,20 @@ def _econ_blocks(table: Table) -> list[tuple[list[int], int | None, int]]:
             continue
         blocks.append((code_cols, rest[0] if len(rest) > 1 else None, rest[-1]))
     return blocks
+
+
+def _econ_codes(table: Table, c: int, share: float = 0.6) -> bool:
+    """The column's cells read as codes (:func:`pipeline.codes._reads_as_codes`) and ``share`` of those that do
+    are codes of the economic classifications (a misread digit here and there aside)."""
+    from .catalogue import ECONOMIC, ECONOMIC_GOV, load_catalogue
+    from .codes import _reads_as_codes, read_code
+
+    if not _reads_as_codes(table, c):
+        return False
+    known = {**load_catalogue(ECONOMIC).entries, **load_catalogue(ECONOMIC_GOV).entries}
+    codes = [rd.digits for r in table.rows if c < len(r.cells) for rd in [read_code(r.cells[c].text)]
+             if rd is not None and len(rd.digits) in (3, 5, 7)]
+    return sum(d in known for d in codes) >= share * len(codes)
 
 
 def _econ_view(table: Table, template: Template) -> dict[str, Any]:
