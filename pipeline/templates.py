@@ -120,7 +120,8 @@ def form_number(text: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _by_title(title: str, templates: dict[str, Template], words: list[str] | None = None) -> str | None:
+def _by_title(title: str, templates: dict[str, Template], words: list[str] | None = None,
+              columns: list[str] | None = None) -> str | None:
     """The template whose longest alias the title contains; several with the same alias (the Shanxi and the
     county 项目支出绩效自评表) are told apart by the words their grid must (``header_words``) or must not
     (``exclude_words``) print."""
@@ -139,9 +140,10 @@ def _by_title(title: str, templates: dict[str, Template], words: list[str] | Non
     if best is None or best[0] < 0.6 * len(key):
         # a title misread on a worn scan (般公共预算财政找次基本支出决算表) holds only a short alias (支出决算表):
         # the template whose alias it reads most like, when it reads like it almost whole
-        near = _nearest_alias(key, templates)
-        if near is not None and (best is None or near[1] > best[0]):
-            return near[0]
+        near = _nearest_alias(key, templates, columns)
+        if near is not None and (best is None or near[1] > best[0] or not near[0]):
+            return near[0] or None  # (reading like several forms' titles, columns not telling: the signature
+            # decides, not the short alias it holds)
     if best is None:
         return None
     if len(best[1]) > 1 and words is not None:
@@ -150,22 +152,34 @@ def _by_title(title: str, templates: dict[str, Template], words: list[str] | Non
     return best[1][0]
 
 
-def _nearest_alias(key: str, templates: dict[str, Template], min_ratio: float = 0.8,
-                   min_len: int = 8) -> tuple[str, int] | None:
+def _nearest_alias(key: str, templates: dict[str, Template], columns: list[str] | None = None,
+                   min_ratio: float = 0.8, min_len: int = 8, margin: float = 0.05) -> tuple[str, int] | None:
     """(template id, alias length) of the alias of ``min_len`` characters or more a title key reads most like
-    (difflib's ratio at least ``min_ratio``: a character or two lost or misread), else None."""
+    (difflib's ratio at least ``min_ratio``: a character or two lost or misread), else None. Titles of two
+    forms may differ by a word (一般公共预算财政拨款支出决算表 / …基本支出决算表): a misread that reads
+    about as much like another template's alias (within ``margin``) is told apart by the table's column
+    labels (``columns``: the templates' signatures); when they do not tell, ("", 0): no guess."""
     from difflib import SequenceMatcher
 
-    found: tuple[float, str, int] | None = None
+    best: dict[str, tuple[float, int]] = {}  # template → (its best ratio, that alias's length)
     for t in templates.values():
         for alias in [t.title, *t.aliases]:
             a = title_key(alias)
             if len(a) < min_len:
                 continue
             r = SequenceMatcher(None, key, a, autojunk=False).ratio()
-            if r >= min_ratio and (found is None or r > found[0]):
-                found = (r, t.id, len(a))
-    return (found[1], found[2]) if found else None
+            if r >= min_ratio and r > best.get(t.id, (0.0, 0))[0]:
+                best[t.id] = (r, len(a))
+    if not best:
+        return None
+    top = max(r for r, _ in best.values())
+    near = sorted(tid for tid, (r, _) in best.items() if r >= top - margin)
+    if len(near) > 1:
+        fit = _by_signature(columns or [], {tid: templates[tid] for tid in near})
+        if fit is None:
+            return "", 0
+        near = [fit]
+    return near[0], best[near[0]][1]
 
 
 def _words_fit(template: Template, words: list[str]) -> bool:
@@ -217,7 +231,7 @@ def identify_template(table: Table) -> str | None:
         found = f"T{n:02d}"
     form = table.kind == "performance"
     if found is None:
-        found = _by_title(table.title, templates, _grid_words(table) if form else None)
+        found = _by_title(table.title, templates, _grid_words(table) if form else None, table.columns)
         if found is not None and form != (templates[found].layout == "performance"):
             found = None  # a form titled like a 公开表 or the reverse: decided by the grid below
     if found is None and form:
