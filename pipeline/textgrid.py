@@ -427,10 +427,18 @@ def _text_rows(lines: list) -> list[list]:
     return rows
 
 
-def _gutters(bands: list[_Band], dpi: int, settings: TextGridSettings) -> list[float]:
+def _gutters(bands: list[_Band], dpi: int, settings: TextGridSettings, lines: list = ()) -> list[float]:
     """Column lines of rule-less rows: the middles of the strips of paper ``text_gutter_mm`` wide or more
     running down the bands, with text on both sides, which the text of at most ``text_gutter_cross`` of the
-    bands runs across (a label wrapped over two columns, a watermark's stroke)."""
+    bands runs across (a label wrapped over two columns, a watermark's stroke).
+
+    A column printed in only a row or two (其他收入 filled in two rows of twenty) is text that few bands run
+    across too: where such a strip holds text standing apart — paper ``text_gutter_mm`` wide on both sides of
+    it, or on its inner side at the table's edge — that the page's reading (``lines``: ``read.TextLine``)
+    reads as a number on its own (an amount, a 栏次 number), the strip is that column and its gutters, and a
+    line goes down each gutter (not one down the middle of the strip, through the column's amounts)."""
+    from .read import _runs as index_runs
+
     x0 = min(a for b in bands for a, _ in b.words)
     x1 = max(c for b in bands for _, c in b.words)
     cover = np.zeros(x1 - x0 + 1, int)
@@ -439,8 +447,36 @@ def _gutters(bands: list[_Band], dpi: int, settings: TextGridSettings) -> list[f
         for a, c in band.words:
             used[a - x0:c - x0] = True
         cover += used
+    need = _mm(dpi, settings.text_gutter_mm)
+    numbers = [ln for ln in lines if re.fullmatch(r"[-—]?[\d,.]*\d[\d,.]*", ln.text.strip())]
+
+    def printed(a: int, b: int) -> bool:
+        """[a, b) (page x - x0) holds a band's text the page's reading read as a number on its own (an amount,
+        a 栏次 number): not the tail of a label a worn copy broke (机关事业单位基本养老保险|缴费)."""
+        lo, hi = x0 + a, x0 + b
+        return any(lo - need <= ln.bbox[0] and ln.bbox[2] <= hi + need and band.top <= (ln.bbox[1] + ln.bbox[3]) / 2
+                   <= band.bottom and any(lo <= p and q <= hi for p, q in band.words)
+                   for band in bands for ln in numbers)
+
     free = cover <= max(1, int(settings.text_gutter_cross * len(bands)))
-    return [x0 + (a + b) / 2.0 for a, b in _paper_runs(~free) if b - a >= _mm(dpi, settings.text_gutter_mm)]
+    out: list[float] = []
+    for a, b in index_runs(np.flatnonzero(free), 1):
+        at_left, at_right = a == 0, b >= cover.size
+        paper = [(a + p, a + q) for p, q in index_runs(np.flatnonzero(cover[a:b] == 0), 1) if q - p >= need]
+        # the stretches of text between the strips of paper: a column standing apart, when it has paper on both
+        # sides (or lies at the table's edge) and reads as characters
+        cuts: set[int] = set()
+        for k in range(len(paper) + 1):
+            lo = paper[k - 1][1] if k > 0 else a
+            hi = paper[k][0] if k < len(paper) else b
+            apart = (k > 0 or at_left) and (k < len(paper) or at_right)
+            if hi > lo and apart and printed(lo, hi):
+                cuts.update(i for i in (k - 1, k) if 0 <= i < len(paper))
+        if cuts:
+            out.extend(x0 + (paper[i][0] + paper[i][1]) / 2.0 for i in sorted(cuts))
+        elif not (at_left or at_right) and b - a >= need:
+            out.append(x0 + (a + b) / 2.0)
+    return out
 
 
 def _hits(band: _Band, xs: list[float], margin: float) -> tuple[int, bool]:
@@ -489,7 +525,7 @@ def text_table(binary: np.ndarray, lines: list, grids: list, dpi: int, layout_se
     bands = text_bands(boxes, x0 - pad, x1 + pad, y0 - pad, y1 + pad, dpi, settings)
     if len(bands) < settings.text_table_rows:
         return None
-    inner = _gutters(bands, dpi, settings)
+    inner = _gutters(bands, dpi, settings, lines)
     if len(inner) < 2:
         return None
     left = min(a for b in bands for a, _ in b.words)
