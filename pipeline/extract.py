@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from . import __version__
 from .assemble import assemble
 from .ingest import IngestSettings, SourcePage, open_document
@@ -60,6 +62,7 @@ class _Scan:
     page: SourcePage
     clean: object  # preprocess.CleanPage
     index: int = -1  # of its reading in the document's list
+    recognizer: object = None  # what read it (a worn page's remembers its crops: read again, only new ones cost)
 
 
 def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes
@@ -114,7 +117,9 @@ def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes
                         clean.colourless_seals, clean.worn)
     times.add("layout", t0)
     t0 = time.perf_counter()
-    reading = read_ocr(page, clean, grids, get_recognizer(settings.ocr), settings.read)
+    # a worn page may be read again (a table found in its text): what was read once is not read twice
+    recognizer = _Remembered(get_recognizer(settings.ocr)) if clean.worn else get_recognizer(settings.ocr)
+    reading = read_ocr(page, clean, grids, recognizer, settings.read)
     times.add("read", t0)
     if clean.worn:  # a table whose rules were all lost, read as rows of text outside every grid
         t0 = time.perf_counter()
@@ -123,12 +128,36 @@ def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes
         if found is not None:
             t0 = time.perf_counter()
             grids = sorted([g for g in grids if not absorbed(g, found.bbox)] + [found], key=lambda g: (g.ys[0], g.xs[0]))
-            reading = read_ocr(page, clean, grids, get_recognizer(settings.ocr), settings.read)
+            # only the new grid's cells and the lines its box cut are new crops: the other grids' cells and the
+            # lines elsewhere on the page are the same pixels, read already
+            reading = read_ocr(page, clean, grids, recognizer, settings.read)
             times.add("read", t0)
     t0 = time.perf_counter()
     lines, ink = ink_lines(clean.color, page.dpi, settings.verdict, skip=[g.bbox for g in grids])
     times.add("verdict", t0)
-    return reading, PageEvidence(page.number, lines=lines, ink=ink), _Scan(page, clean)
+    return reading, PageEvidence(page.number, lines=lines, ink=ink), _Scan(page, clean, recognizer=recognizer)
+
+
+class _Remembered:
+    """A recogniser that reads a crop it has read before (the same pixels) from memory: a page read again after
+    its grids changed pays only for the crops that changed."""
+
+    def __init__(self, recognizer):
+        self._recognizer = recognizer
+        self._seen: dict[tuple, object] = {}
+
+    @staticmethod
+    def _key(crop) -> tuple:
+        import hashlib
+
+        return crop.shape, hashlib.blake2b(np.ascontiguousarray(crop).tobytes(), digest_size=16).digest()
+
+    def recognize(self, crops: list) -> list:
+        keys = [self._key(c) for c in crops]
+        todo = {k: c for k, c in zip(keys, crops) if k not in self._seen}
+        if todo:
+            self._seen.update(zip(todo, self._recognizer.recognize(list(todo.values()))))
+        return [self._seen[k] for k in keys]
 
 
 def _carry_columns(prev: _Scan, cur: _Scan, readings: list[PageReading], evidence: dict[int, PageEvidence],
@@ -178,7 +207,8 @@ def _carry_columns(prev: _Scan, cur: _Scan, readings: list[PageReading], evidenc
     times.add("layout", t0)
     for scan, grids in changed:
         t0 = time.perf_counter()
-        readings[scan.index] = read_ocr(scan.page, scan.clean, grids, get_recognizer(settings.ocr), settings.read)
+        readings[scan.index] = read_ocr(scan.page, scan.clean, grids, scan.recognizer or get_recognizer(settings.ocr),
+                                        settings.read)
         times.add("read", t0)
         t0 = time.perf_counter()
         lines, ink = ink_lines(scan.clean.color, scan.page.dpi, settings.verdict, skip=[g.bbox for g in grids])
