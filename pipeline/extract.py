@@ -26,7 +26,7 @@ from .ocr import OcrSettings, get_recognizer
 from .orientation import OrientationSettings, detect_orientation
 from .preprocess import PreprocessSettings, preprocess_page
 from .read import PageReading, ReadSettings, cross_check_text_layer, read_ocr, read_text_layer
-from .textgrid import absorbed, text_table
+from .textgrid import absorbed, drop_column_lines, glyph_lines, text_table
 from .verdict import (PageEvidence, VerdictSettings, completeness, ink_lines, mark_structure, page_statuses,
                       segment_lines)
 
@@ -115,6 +115,8 @@ def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes
     h, w = clean.gray.shape
     grids = scan_tables(clean.binary, clean.rule_ink, w, h, page.dpi, settings.layout,
                         clean.colourless_seals, clean.worn)
+    # a column line made of characters' strokes (chained across rows on a skewed page) is no rule
+    grids = [drop_column_lines(g, glyph_lines(g, clean.binary, page.dpi), page.dpi, settings.layout) for g in grids]
     times.add("layout", t0)
     t0 = time.perf_counter()
     # a worn page may be read again (a table found in its text): what was read once is not read twice

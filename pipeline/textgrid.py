@@ -705,3 +705,65 @@ def add_column_lines(grid, xs: list[float], boxes: np.ndarray, dpi: int, layout_
     new.inferred = [i for i in grid.inferred if i[0] != "v" or all(abs(i[1] - x) > 1.0 for x in drop)] + inferred
     new.joined = grid.joined
     return new
+
+
+# ------------------------------------------------------------------ a column line made of characters' strokes
+
+
+def glyph_lines(grid, binary: np.ndarray, dpi: int) -> list[float]:
+    """Inner column lines of ``grid`` that are no rule: the rule finder, chaining fragments across gaps, can
+    take the upright strokes of characters standing one under the other in a few rows (其|他, 彩|票, 用|于 on a
+    skewed, bowed page) for a rule down a column of names. In each row where the line stands between two cells
+    (``binary``: ink = 255), a rule's stroke runs down the whole row from rule to rule, while the characters
+    the line runs through cover part of it (a row's inner part: its own rules left out) and carry on to both
+    sides of it. A line is
+    returned when that is so in two rows or more, in two thirds of the rows with ink on it, and a rule's
+    stroke stands on it in fewer than a third as many."""
+    owner = grid.owner()
+    near, reach = max(2, int(round(_mm(dpi, 0.25)))), max(3, int(round(_mm(dpi, 1.0))))
+    out = []
+    for j in range(1, grid.n_cols):
+        x = int(round(grid.xs[j]))
+        glyph = rule = inked = 0
+        for r in range(grid.n_rows):
+            if owner.get((r, j - 1)) is owner.get((r, j)):
+                continue  # a merged cell: no line in this row
+            inset = max(2, int(0.12 * (grid.ys[r + 1] - grid.ys[r])))
+            top, bottom = int(grid.ys[r]) + inset, int(grid.ys[r + 1]) - inset
+            if bottom - top < 4 or x - near - reach < 0 or x + near + reach >= binary.shape[1]:
+                continue
+            at = binary[top:bottom, x - near:x + near + 1] > 0
+            cover = float(at.any(axis=1).mean())
+            if cover == 0.0:
+                continue
+            inked += 1
+            left = binary[top:bottom, x - near - reach:x - near] > 0
+            right = binary[top:bottom, x + near + 1:x + near + 1 + reach] > 0
+            # a rule's stroke runs down the whole row, from rule to rule: one column of ink (or nearly)
+            span = binary[int(grid.ys[r]):int(grid.ys[r + 1]) + 1, x - near:x + near + 1] > 0
+            if float(span.mean(axis=0).max()) >= 0.95:
+                rule += 1
+            elif left.any() and right.any():
+                glyph += 1
+        if glyph >= 2 and 3 * glyph >= 2 * inked and 3 * rule < glyph:
+            out.append(float(grid.xs[j]))
+    return out
+
+
+def drop_column_lines(grid, xs: list[float], dpi: int, layout_settings):
+    """``grid`` without the column lines ``xs`` (lines that were never rules: the cells they ran through are
+    the printed cells, bounded by rules found), or the grid as it was when the rebuilt one would lose rows or
+    other columns. A rule dropped by mistake leaves two columns in one: the table's columns no longer match
+    its template (``columns_missing``) or its identities fail, and its cells are flagged ``structure``
+    (pipeline.verdict)."""
+    from .layout import grid_from_segments
+
+    if not xs:
+        return grid
+    segs = [w for w in _walls(grid) if w.horizontal or all(abs(w.x0 - x) > 1.0 for x in xs)]
+    new = grid_from_segments(segs, dpi, layout_settings)
+    if new is None or new.n_rows != grid.n_rows or new.n_cols != grid.n_cols - len(xs):
+        return grid
+    new.inferred = list(grid.inferred)
+    new.joined = grid.joined
+    return new
