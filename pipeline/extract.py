@@ -20,7 +20,7 @@ from . import __version__
 from .assemble import assemble
 from .ingest import IngestSettings, SourcePage, open_document
 from .interpret import document_metadata, interpret_cells
-from .layout import LayoutSettings, find_tables, scan_tables
+from .layout import LayoutSettings, find_tables, follow_rules, scan_tables
 from .model import Document, PageInfo
 from .ocr import OcrSettings, get_recognizer
 from .orientation import OrientationSettings, detect_orientation
@@ -117,6 +117,7 @@ def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes
                         clean.colourless_seals, clean.worn)
     # a column line made of characters' strokes (chained across rows on a skewed page) is no rule
     grids = [drop_column_lines(g, glyph_lines(g, clean.binary, page.dpi), page.dpi, settings.layout) for g in grids]
+    follow_rules(grids, clean.binary, page.dpi, settings.layout)  # cells onto row rules that run off the lines
     times.add("layout", t0)
     t0 = time.perf_counter()
     # a worn page may be read again (a table found in its text): what was read once is not read twice
@@ -204,6 +205,7 @@ def _carry_columns(prev: _Scan, cur: _Scan, readings: list[PageReading], evidenc
         new = add_column_lines(grid, [x for x in lack if x not in refused], boxes, reading.dpi, settings.layout,
                                drop=drop)
         if new is not grid:
+            follow_rules([new], scan.clean.binary, reading.dpi, settings.layout)
             grids = [new if gr.grid is grid else gr.grid for gr in reading.grids]
             changed.append((scan, grids))
     times.add("layout", t0)

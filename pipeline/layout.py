@@ -133,6 +133,13 @@ class LayoutSettings:
     line_response: float = 0.3  # a rule: at least this much more ink along the line than beside it
     line_fragment_mm: float = 0.4  # ink the line filter keeps: runs this long are rule fragments
     worn_chain_gap_mm: float = 6.0  # a worn page's (``scan_tables(worn=True)``) rules are chained across longer gaps
+    # cells follow their own row rules where these run off the grid's straight line (follow_rules): looked for
+    # this share of the row pitch (at most follow_max_mm) above and below it, a rule where the line filter's
+    # ink covers this share of the column's width
+    follow_reach: float = 0.4
+    follow_max_mm: float = 3.0
+    follow_cover: float = 0.5
+    follow_min_mm: float = 0.5  # ... and moved only when it runs this far off the line (less: within the crop's inset)
 
 
 def _mm(dpi: int, mm: float) -> int:
@@ -791,6 +798,63 @@ def scan_tables(binary: np.ndarray, rule_ink: np.ndarray | None, page_w: int, pa
     for g in grids:
         split_cells_at_gaps(g, binary, dpi, settings)
     return grids
+
+
+def follow_rules(grids: list[Grid], binary: np.ndarray, dpi: int, settings: LayoutSettings = LayoutSettings()) -> int:
+    """Cell boxes moved onto their own row rules where a bowed or locally skewed page lets these run off the
+    grid's straight row lines (a grid's lines are straight across the table: by the far columns a bowed rule
+    is half a row lower, and each cell there reads the bottom of the row above with its own). In each column
+    the row rule is looked for near each line (``follow_reach`` of the row pitch) with the line filter
+    (:func:`line_mask`: text has ink beside it, a rule has paper); found where it covers ``follow_cover`` of
+    the column's width. A cell's top and bottom are set just clear of its columns' rules (none found: the line
+    as it is; off by less than ``follow_min_mm``: the line, the crop's inset absorbs it; a cell spanning columns
+    moves only where the rule is off the line in all of them). Run last on a grid's final lines (a grid rebuilt
+    from its cells' walls would take the moved sides for lines). Returns the number of cells moved."""
+    if not grids:
+        return 0
+    mask = line_mask(binary, True, dpi, settings) > 0
+    moved = 0
+    for g in grids:
+        if g.n_rows < 2:
+            continue
+        pitch = float(np.median(np.diff(g.ys)))
+        reach = int(min(settings.follow_reach * pitch, _mm(dpi, settings.follow_max_mm)))
+        if reach < 2:
+            continue
+        inset = _mm(dpi, 1.0)
+        least = _mm(dpi, settings.follow_min_mm)
+        # (line, column) → the rows the rule covers there (first, last), where it runs off the line
+        band: dict[tuple[int, int], tuple[int, int]] = {}
+        for j, y in enumerate(g.ys):
+            lo, hi = max(0, int(round(y)) - reach), min(mask.shape[0], int(round(y)) + reach + 1)
+            for c in range(g.n_cols):
+                a, b = int(g.xs[c]) + inset, int(g.xs[c + 1]) - inset
+                if b - a < 2 * inset or hi <= lo:
+                    continue
+                cover = mask[lo:hi, a:b].mean(axis=1)
+                k = int(np.argmax(cover))
+                if cover[k] < settings.follow_cover:
+                    continue
+                # the rule's own rows (its thickness and its drift across the column), not a second rule in reach
+                near = np.flatnonzero(cover >= 0.25 * cover[k])
+                run = near[(near >= k - _mm(dpi, 0.8)) & (near <= k + _mm(dpi, 0.8))]
+                if abs(lo + (run[0] + run[-1]) / 2 - y) >= least:
+                    band[(j, c)] = (lo + int(run[0]), lo + int(run[-1]))
+        for cell in g.cells:
+            x0, y0, x1, y1 = cell.bbox
+            cols = range(cell.col, cell.col + cell.colspan)
+            above = [band[(cell.row, c)][1] for c in cols if (cell.row, c) in band]
+            below = [band[(cell.row + cell.rowspan, c)][0] for c in cols if (cell.row + cell.rowspan, c) in band]
+            above = above if len(above) == len(cols) else []  # (a merged cell keeps a side its rule is on in part)
+            below = below if len(below) == len(cols) else []
+            # the box's sides just clear of the rule's rows (a rule cut by a box's side leaves a sliver that
+            # reads as a dash in an empty cell)
+            top = max(above) if above else y0
+            bottom = min(below) if below else y1
+            if (top, bottom) != (y0, y1) and bottom - top >= (y1 - y0) // 2:
+                cell.bbox = (x0, top, x1, bottom)
+                moved += 1
+    return moved
 
 
 def _completed(grids: list[Grid], segments: list[Segment], binary: np.ndarray, dpi: int, settings: LayoutSettings,
