@@ -51,6 +51,7 @@ HEADER_MISREAD = "header_misread"  # reads near a printed label of its template,
 HEADER_ROWS_LOST = "header_rows_lost"  # none of the template's upper-row labels in the header: that row was lost
 HEADER_REASONS = (LANCI_SEQUENCE, HEADER_SPLIT, HEADER_MISREAD, HEADER_ROWS_LOST)
 _LANCI_WORDS = ("栏次", "行次")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -148,19 +149,22 @@ def misread_label(text: str, template_id: str, settings: HeaderSettings = Header
     own = labels.get(template_id)
     if not own or not key or key in known or key.isdigit() or key in _LANCI_WORDS:
         return None
-    best = max(own, key=lambda lab: fuzz.ratio(key, lab))
-    if fuzz.ratio(key, best) >= settings.misread_ratio:
-        return best
     # two printed labels run together (科目代码科目名称): the rule between their cells was lost
-    return next((key[:i] for i in range(2, len(key) - 1) if key[:i] in own and key[i:] in own), None)
+    joined = next((key[:i] for i in range(2, len(key) - 1) if key[:i] in own and key[i:] in own), None)
+    if joined:
+        return joined
+    best = max(own, key=lambda lab: fuzz.ratio(key, lab))
+    if best in key and len(_HAN.findall(key.replace(best, "", 1))) >= 2:
+        return None  # a printed label with words of its own (全年预算数, 年初预算数): an edition's variant
+    return best if fuzz.ratio(key, best) >= settings.misread_ratio else None
 
 
 def upper_row_lost(entries: list[HeaderEntry], template_id: str, settings: HeaderSettings = HeaderSettings()) -> bool:
-    """None of the template's upper-row labels is read in the header (not even half right)."""
+    """None of the template's upper-row labels is read in the scanned header (not even half right)."""
     groups = printed_labels()[1].get(template_id)
     keys = [compare_key(h.cell.text) for h in entries if h.cell.text.strip()]
-    if not groups or not keys:
-        return False
+    if not groups or not keys or all(h.cell.ocr_score >= 1.0 for h in entries):
+        return False  # (a text layer's header is as printed: an edition without that row, not a row lost)
     return not any(k == g or (len(k) == len(g) and fuzz.ratio(g, k) >= settings.group_ratio)
                    for g in groups for k in keys)
 

@@ -25,7 +25,8 @@ from typing import Any
 from .model import Alternative, Cell, Document
 from .numbers import format_amount, parse_number
 from .resources import load_json
-from .validate import CellRef, EPS, Identity, blamed_cells, cell_values, expand_identities, validate_document
+from .validate import (CellRef, EPS, Identity, blamed_cells, cell_values, expand_identities, to_check,
+                       validate_document)
 
 
 # reason of a cell repaired on the word of one identity alone (a form's Σ 分值 = 100 with no full-marks row to
@@ -350,16 +351,19 @@ def repair_document(doc: Document, settings: RepairSettings | None = None) -> li
     flagged: set[tuple[CellRef, str]] = set()
     for _ in range(settings.max_rounds):
         identities, proofs = find_proofs(doc, settings)
-        blamed = blamed_cells(doc, doc.checks)
+        values = cell_values(doc)  # (this round's readings: the last round's repairs are in)
+        blamed = blamed_cells(doc, [to_check(i, values) for i in identities])
         applied = 0
         for group in _components(proofs):
+            # a candidate the identities do not blame is no candidate: 0.00 → 0.06 would make 本年支出合计 = Σ 类
+            # hold within its 尾差, but the one misread that explains every failing identity is elsewhere
+            # (validate.blamed_cells) — alone it is not applied, among others it is no rival
+            if len(group) == 1 and group[0].ref not in blamed:
+                continue
             if len(group) == 1:
                 records.append(_apply(lookup[group[0].ref], group[0], identities))
                 applied += 1
             else:
-                # a candidate the identities do not blame is no candidate: 0.00 → 0.06 would make
-                # 本年支出合计 = Σ 类 hold within its 尾差, but the one misread that explains every failing
-                # identity is elsewhere (validate.blamed_cells)
                 group = [p for p in group if p.ref in blamed] or group
                 cells = sorted({p.ref for p in group})
                 key = (cells[0], "|".join(sorted(p.text for p in group)))

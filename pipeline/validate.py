@@ -616,10 +616,11 @@ def blamed_cells(doc: Document, checks: list[Check]) -> set[CellRef]:
 
     def explains(ref: CellRef, chk: Check) -> bool:
         # one misread explains every failing identity through it: two or more, each off by the same amount (to
-        # their 尾差: a sum printed 0.01 off its parts is off by 0.06 where its row is off by 0.05), in tables
-        # named by their titles (a piece of a table may hold right amounts in wrong columns)
+        # half their 尾差: a sum printed 0.01 off its parts is off by 0.06 where its row is off by 0.05; a second
+        # misread of 0.02 or more in one of them sets it apart), in tables named by their titles (a piece of a
+        # table may hold right amounts in wrong columns)
         fails = through.get(ref, [])
-        return len(fails) >= 2 and all(abs(off(f) - off(chk)) <= max(f.tolerance, chk.tolerance) + EPS
+        return len(fails) >= 2 and all(abs(off(f) - off(chk)) <= max(f.tolerance, chk.tolerance) / 2 + EPS
                                        and all(r[0] in named for r in f.cells) for f in fails)
 
     blamed: set[CellRef] = set()

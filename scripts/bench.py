@@ -540,6 +540,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.truth_dir.is_dir():
         print(f"{args.truth_dir}: not a folder", file=sys.stderr)
         return 2
+    if args.reinterpret and not args.rescore:
+        print("--reinterpret works on saved extractions: give --rescore PRED_DIR", file=sys.stderr)
+        return 2
     old = None
     if args.compare:
         try:

@@ -180,3 +180,16 @@ def test_two_misreads_are_not_explained_by_one(validated):
     assert "check_failed" in other.reasons and "check_failed" in cell.reasons
     t01 = next(t for t in doc.tables if t.form == "公开01表")
     assert sum("check_failed" in r.cells[5].reasons for r in t01.rows) >= 20
+
+
+def test_a_second_small_misread_is_not_explained_away(validated):
+    """The 0.05 misread and a second one of 0.01 in another 类 row (its own row against 公开03表 holds within the
+    尾差): the sum is off by 0.07 (its printed 尾差 of 0.01 included), the first misread's row by 0.05 — more
+    than half a 尾差 apart, so the first does not explain the sum and every cell of it stays in doubt."""
+    doc = copy.deepcopy(validated["003"][0])
+    cell = _expense(doc, "卫生健康支出")
+    cell.text = f"{float(cell.text) - 0.05:.2f}"
+    other = _expense(doc, "教育支出")
+    other.text = f"{float(other.text) - 0.01:.2f}"
+    validate_document(doc)
+    assert "check_failed" in other.reasons
