@@ -9,6 +9,7 @@ layer is garbage or an invisible OCR layer) are rendered, cleaned and read with 
 """
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -151,8 +152,6 @@ class _Remembered:
 
     @staticmethod
     def _key(crop) -> tuple:
-        import hashlib
-
         return crop.shape, hashlib.blake2b(np.ascontiguousarray(crop).tobytes(), digest_size=16).digest()
 
     def recognize(self, crops: list) -> list:

@@ -196,10 +196,10 @@ def _econ_codes(table: Table, c: int, share: float = 0.6) -> bool:
 
     if not _reads_as_codes(table, c):
         return False
-    known = {**load_catalogue(ECONOMIC).entries, **load_catalogue(ECONOMIC_GOV).entries}
+    catalogues = [load_catalogue(ECONOMIC).entries, load_catalogue(ECONOMIC_GOV).entries]
     codes = [rd.digits for r in table.rows if c < len(r.cells) for rd in [read_code(r.cells[c].text)]
              if rd is not None and len(rd.digits) in (3, 5, 7)]
-    return sum(d in known for d in codes) >= share * len(codes)
+    return sum(any(d in k for k in catalogues) for d in codes) >= share * len(codes)
 
 
 def _econ_view(table: Table, template: Template) -> dict[str, Any]:
@@ -571,7 +571,7 @@ def blamed_cells(doc: Document, checks: list[Check]) -> set[CellRef]:
     its row's sum and its column's sum, and every other cell of those two sums holds in its own. When every
     cell of a failing identity is vouched for (or set by a reviewer), the error is not where the identities can
     see it and all stay in doubt. Of the cells left, one that alone explains every failing identity through it
-    (two or more, each off by the same amount to their 尾差) is the one blamed. 绩效 forms are not localised
+    (two or more, each off by the same amount to half their 尾差) is the one blamed. 绩效 forms are not localised
     (their ≤ and ratio checks prove no reading)."""
     forms = {t.id for t in doc.tables if t.kind == "performance"}
     named = {t.id for t in doc.tables if t.form}
