@@ -140,6 +140,10 @@ class LayoutSettings:
     follow_max_mm: float = 3.0
     follow_cover: float = 0.5
     follow_min_mm: float = 0.5  # ... and moved only when it runs this far off the line (less: within the crop's inset)
+    # a column wall with ink along at most this share of a row's height within this distance of its line is
+    # bridged there, no rule printed (bridged_walls)
+    bridged_ink: float = 0.1
+    bridged_mm: float = 0.8
 
 
 def _mm(dpi: int, mm: float) -> int:
@@ -855,6 +859,51 @@ def follow_rules(grids: list[Grid], binary: np.ndarray, dpi: int, settings: Layo
                 cell.bbox = (x0, top, x1, bottom)
                 moved += 1
     return moved
+
+
+def bridged_walls(grids: list[Grid], binary: np.ndarray, dpi: int, settings: LayoutSettings = LayoutSettings(),
+                  hidden: np.ndarray | None = None) -> int:
+    """Column walls standing in a row where the page has no rule: the rule finder chained the column's rule
+    from the row above across the whole row to the table's border (a gap the chained pass bridges), but the
+    row prints none there — a label spanning two columns (公用经费合计 over 编码 | 名称 in a totals row), or a
+    rule lost under wear. Which of the two it is the page does not say, so the wall stays and is recorded as
+    inferred (``("b", x, y0, y1)`` in ``Grid.inferred``): the cells beside it are ``rule_missing`` and wait for
+    review unless an identity confirms them. Only where print lies in one of the two cells (a wall between
+    two empty cells changes nothing) and no ink at all lies along the wall (``bridged_ink`` of the row's
+    height, within ``bridged_mm`` of the line: a stroke of a character close by is ink, and the wall is kept
+    unflagged) and no seal lies over it (``hidden``: a bi-level scan's seal dither is cleared with the rule
+    under it). Returns the number of walls recorded."""
+    found = 0
+    band = _mm(dpi, settings.bridged_mm)
+    inset = _mm(dpi, 1.0)
+    for g in grids:
+        if g.joined or g.n_cols < 2:
+            continue
+        own = g.owner()
+        for r in range(g.n_rows):
+            y0, y1 = int(round(g.ys[r])) + inset, int(round(g.ys[r + 1])) - inset
+            if y1 - y0 < 4:
+                continue
+            for c in range(1, g.n_cols):
+                left, right = own.get((r, c - 1)), own.get((r, c))
+                if left is None or right is None or left is right:
+                    continue
+                x = int(round(g.xs[c]))
+                wall = binary[y0:y1, max(0, x - band):x + band + 1]
+                if wall.size == 0 or (wall > 0).any(axis=1).mean() > settings.bridged_ink:
+                    continue
+                if hidden is not None and hidden[y0:y1, max(0, x - band):x + band + 1].any():
+                    continue
+                printed = False
+                for cell in (left, right):
+                    a, b = max(cell.bbox[0], int(g.xs[c - 1]) if cell is left else x) + inset, \
+                        min(cell.bbox[2], x if cell is left else int(g.xs[c + 1])) - inset
+                    if b > a and int((binary[y0:y1, a:b] > 0).sum()) >= settings.split_min_ink:
+                        printed = True
+                if printed:
+                    g.inferred.append(("b", float(x), float(g.ys[r]), float(g.ys[r + 1])))
+                    found += 1
+    return found
 
 
 def _completed(grids: list[Grid], segments: list[Segment], binary: np.ndarray, dpi: int, settings: LayoutSettings,

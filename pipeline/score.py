@@ -200,7 +200,10 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
             # a side of the cell inferred from the text (no rule seen): trusted once an identity confirms it,
             # else it waits for review
             p = min(p, RULE_MISSING_CAP)
-        if _guessed(cell, x, t.id in forms) and not (x["confirmed1"] or x["confirmed2"]) and not _code_of_its_name(t.rows[ri], ci, cell):
+        # (a sum confirms a value, and a reading of 0 has the value of the blank cell a speck was read in: an
+        # identity that holds proves no “0”)
+        confirmed = (x["confirmed1"] or x["confirmed2"]) and cell.value != 0
+        if _guessed(cell, x, t.id in forms) and not confirmed and not _code_of_its_name(t.rows[ri], ci, cell):
             p = min(p, RULE_MISSING_CAP)
         cell.confidence = p
         cell.review = p < model.threshold or any(r in cell.reasons for r in FORCED_REVIEW)

@@ -260,3 +260,55 @@ def test_cells_follow_row_rules_that_run_off_the_grid_line():
 
     assert worst(replace(LayoutSettings(), follow_cover=2.0)) > 10  # straight lines: far cells off by ~13 px
     assert worst(LayoutSettings()) <= 6  # (the box's side sits just clear of the rule's ~3 px and its drift)
+
+
+def _scanned_page(number: int, profile_name: str, seed: int, tmp_path):
+    """Page ``number`` of the real PDF alone, rasterised and degraded by a generator profile (seals on its
+    amounts) into an image-only PDF, as scripts/real_scans.py makes them."""
+    import pypdfium2 as pdfium
+
+    from scripts.samplegen.degrade import PROFILES, degrade_page, save_scan_pdf
+    from scripts.samplegen.render import amount_boxes, rasterise, text_words
+
+    one = tmp_path / f"page{number}.pdf"
+    src, doc = pdfium.PdfDocument(str(PDF)), pdfium.PdfDocument.new()
+    doc.import_pages(src, [number - 1])
+    doc.save(str(one))
+    profile = PROFILES[profile_name]
+    out, _ = degrade_page(rasterise(one, profile.dpi)[0], profile, np.random.default_rng(seed),
+                          amount_boxes(text_words(one, profile.dpi)[0]), "中共上海市普陀区委社会工作部")
+    scan = tmp_path / f"page{number}-{profile_name}-{seed}.pdf"
+    save_scan_pdf([out], profile, scan)
+    return scan
+
+
+def test_a_column_wall_no_rule_was_printed_for_leaves_its_cells_in_doubt(tmp_path):
+    """公开07表's totals row prints 公用经费合计 across 经济分类科目编码 | 科目名称 (one cell). On a bilevel300 scan
+    the chained pass carried the column rule above it down through that row to the table's foot, and the
+    label came out whole in 科目名称 — a column off, at confidence 1.0, unflagged. Where the page has no ink
+    along a wall in a row beside print (and no seal hides it), the wall is recorded as inferred
+    (``bridged_walls``): the cells beside it are ``rule_missing`` and reviewed. Where the grid merged the
+    two cells (another degradation), nothing is recorded."""
+    from pipeline.extract import extract_document
+    from pipeline.layout import LayoutSettings, bridged_walls
+
+    scan = _scanned_page(13, "bilevel300", 0, tmp_path)
+    doc = extract_document(scan)
+    label = [(t, ri, ci, c) for t, ri, ci, c in doc.cells() if c.text == "公用经费合计"]
+    assert len(label) == 1
+    t, ri, ci, cell = label[0]
+    assert ci == 4 and not t.rows[ri].cells[3].text  # (the wall stands: the label is a column off)
+    assert "rule_missing" in cell.reasons and cell.review
+    assert "rule_missing" in t.rows[ri].cells[3].reasons
+    # 人员经费合计 | 95.36 to its left stand between rules: not in doubt for that
+    assert not any("rule_missing" in c.reasons for c in t.rows[ri].cells[:3])
+    # another degradation of the page: the grid merged the label's two cells, no wall is in doubt (nor anywhere
+    # on the page)
+    page = next(iter(open_document(_scanned_page(13, "bilevel300", 1, tmp_path), IngestSettings(dpi=200)).pages()))
+    clean = preprocess_page(page.image, PreprocessSettings(dpi=200))
+    h, w = clean.gray.shape
+    grids = scan_tables(clean.binary, clean.rule_ink, w, h, 200, LayoutSettings(), clean.colourless_seals)
+    assert bridged_walls(grids, clean.binary, 200, LayoutSettings(), clean.seal_mask | clean.colourless_seals) == 0
+    table = max(grids, key=lambda g: g.n_rows)
+    last = [c for c in table.cells if c.row == table.n_rows - 1]
+    assert last[-2].colspan >= 2 and last[-1].colspan == 1  # 公用经费合计 | 10.23

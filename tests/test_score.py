@@ -151,3 +151,28 @@ def test_a_guessed_reading_no_identity_confirms_is_reviewed():
     doc.pages[0].mode = "text"
     score_document(doc)
     assert not speck.review
+
+
+def test_a_speck_read_as_zero_is_reviewed_though_its_sums_hold():
+    """Real putuo 决算 as a bilevel300 scan: a seal's speck in an empty 对附属单位补助支出 cell read “0” at OCR
+    0.19 came out at confidence 0.999, unflagged — its column's sums held and confirmed it. A sum confirms a
+    value, and 0 is the value of the blank cell the speck lies in: it proves no “0”."""
+    from pipeline.model import Check, Document, PageInfo, Row, Table
+
+    def doc_with(cell: Cell) -> Document:
+        table = Table(id="t1", columns=["项目", "合计", "甲", "乙"], pages=[1],
+                      rows=[Row(page=1, cells=[Cell(text="合计"), Cell(text="5.00", ocr_score=0.999),
+                                               Cell(text="5.00", ocr_score=0.999), cell])])
+        refs = [("t1", 0, 1), ("t1", 0, 2), ("t1", 0, 3)]
+        checks = [Check(rule="row_sum", table="t1", ok=True, expected=5.0, actual=5.0, cells=refs),
+                  Check(rule="cross", table="t1", ok=True, expected=5.0, actual=5.0, cells=refs)]
+        return Document(source_path="x.png", sha256="0", page_count=1, checks=checks,
+                        pages=[PageInfo(number=1, mode="ocr", width=100, height=100, dpi=200)], tables=[table])
+
+    zero = Cell(text="0", value=0.0, ocr_score=0.19, reasons=["watermark", "low_ocr"])
+    score_document(doc_with(zero))
+    assert zero.review and zero.confidence <= 0.5
+    # a weak lone digit of another value the same sums confirm is trusted, as before
+    four = Cell(text="4", value=4.0, ocr_score=0.19, reasons=["watermark", "low_ocr"])
+    score_document(doc_with(four))
+    assert not four.review
