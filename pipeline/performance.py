@@ -624,6 +624,7 @@ def _indicators(g: FormGrid, kinds: list[str], v: dict, r: int, rec: dict) -> in
             l1, l2 = f1, None
         if f2 is not None and f2["text"]:
             l2 = f2
+        _flag_level_carried(g, r, (f1, l1), (f2, l2))
         row: dict[str, Any] = {"level1": l1, "level2": l2, "level3": F("level3")}
         if "nature" in cols:
             parts = [F("nature"), F("target"), F("unit")]
@@ -658,6 +659,24 @@ def _indicators(g: FormGrid, kinds: list[str], v: dict, r: int, rec: dict) -> in
         _total(g, v, r, cols, rec)
         r += 1
     return r
+
+
+def _flag_level_carried(g: FormGrid, r: int, *levels: tuple[dict | None, dict | None]) -> None:
+    """Never silent on a 一级/二级 carried down past a rule: the row has a cell of its own in that column, empty,
+    on the page of the label above, and the label's cell does not reach over it. A merged label is centred
+    on the rule between its rows, and a scan's rule finder may take its letters for that rule (seed 001 t4:
+    经济效益指标 and 社会效益指标 each split from the row above, the first row of 社会效益指标 carrying 经济效益指标
+    down): whether the label above or the one below names the row is not known — the label's cell gets the
+    reason ``level_carried`` (always reviewed)."""
+    rows = g.table.rows
+    for own, carried in levels:
+        if own is None or own["text"].strip() or carried is None or not carried.get("cell"):
+            continue
+        a, b = carried["cell"]
+        if a == r or rows[a].page != rows[r].page or rows[r].cells[own["cell"][1]].bbox is None:
+            continue
+        if not _spans_into(g, carried, r):
+            rows[a].cells[b].add_reason("level_carried")
 
 
 def _spans_into(g: FormGrid, f: dict, r: int) -> bool:
@@ -1098,6 +1117,37 @@ def _flag_split_fields(table, record) -> None:
             table.rows[r].cells[c].add_reason("text_split")
 
 
+_BRACKET_PAIRS = (("(", ")"), ("《", "》"), ("[", "]"))
+
+
+def _unbalanced(text: str) -> bool:
+    """Brackets that do not pair up (a “(” never closed, a “)” never opened; full- and half-width alike) or an odd
+    number of curly quotes: a bracket lost or misread (“（减轻…)” read “C减轻…)”)."""
+    t = text.translate(str.maketrans("（）〔〕【】", "()[][]"))
+    for a, b in _BRACKET_PAIRS:
+        depth = 0
+        for ch in t:
+            depth += (ch == a) - (ch == b)
+            if depth < 0:
+                return True
+        if depth:
+            return True
+    return (t.count("“") + t.count("”")) % 2 == 1
+
+
+def _flag_unbalanced_text(table, record, ocr_pages: set[int]) -> None:
+    """Never silent on a lost bracket: a text field of an OCR'd row (a name, a goal, an indicator, a reason, an
+    actual value) whose brackets or quotes do not pair up (:func:`_unbalanced`) lost or misread one — read
+    sure, as a scan's “（” under the watermark often is. Its cells get the reason ``text_unbalanced`` (always
+    reviewed). Numbers and targets are left to their own checks."""
+    for f in _walk_fields(record):
+        if "value" in f or not (f.get("cell") or f.get("cells")) or not _unbalanced(f.get("text") or ""):
+            continue
+        for r, c in f.get("cells") or [f["cell"]]:
+            if table.rows[r].page in ocr_pages:
+                table.rows[r].cells[c].add_reason("text_unbalanced")
+
+
 def _join_split_names(doc) -> None:
     """A 项目名称/主管部门/实施单位 cut in two by a column rule (``text_split``) whose two halves, put together,
     are a name the document prints whole in another field (perf002: 主管部门 “安阳市北关区人力资源” | “原和社会保障局”,
@@ -1188,13 +1238,21 @@ _BARE_UNIT = re.compile(r"^(%|％|[元万亿份天人次个项件户家台年月
 
 
 def _flag_initial_targets(table, record, ocr_pages: set[int]) -> None:
-    """A 年初指标值 (Shanxi) of an OCR'd row read as :data:`_INITIAL_MISREAD`, as a unit alone or with a letter or
+    """A target or an actual value of an OCR'd row read as a unit alone gets the reason ``format``. A 年初指标值 (Shanxi) of an OCR'd row read as :data:`_INITIAL_MISREAD`, as a unit alone or with a letter or
     stray mark in front gets the reason ``format`` (always reviewed); so does a target read with a number and no
     operator between a 年初指标值 and an actual value that start with the same one (its operator lost: the seeds
     print a bare target there 3 times in 390 rows, a scan loses “≤”/“—” more often), and an actual value read with
     a number and no operator after a target starting with a dash (“—308元/天 | 308元/天”: the seeds print the dash
     in every such row)."""
     for ind in record.get("indicators") or []:
+        # a target or an actual value read as a unit alone (“间” for 1间): the seeds print none (a bare unit is a
+        # Shanxi 年初指标值's, with its operator), its number was lost
+        for key in ("target", "actual"):
+            x = ind.get(key)
+            if x and x.get("cell") and "cells" not in x and table.rows[x["cell"][0]].page in ocr_pages:
+                xc = table.rows[x["cell"][0]].cells[x["cell"][1]]
+                if _BARE_UNIT.match(compare_key(xc.text)):
+                    xc.add_reason("format")
         f = ind.get("target_initial")
         if not f or not f.get("cell") or table.rows[f["cell"][0]].page not in ocr_pages:
             continue
@@ -1404,6 +1462,7 @@ def attach_records(doc) -> None:
             _flag_malformed(table, table.record)
             _flag_initial_targets(table, table.record, ocr_pages)
             _flag_split_fields(table, table.record)
+            _flag_unbalanced_text(table, table.record, ocr_pages)
             _flag_stacked_rows(table, table.record)
     _join_split_names(doc)
 

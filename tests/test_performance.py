@@ -1190,3 +1190,61 @@ def test_level1_wrapped_onto_a_row_inside_its_level2_joined(extracted):
         got = form.record["indicators"][k]["level1"]
         assert (got["text"] == "满意度指标") == joined, spans
         assert ("text_split" in top.reasons and "text_split" in below.reasons) == joined, spans
+
+
+def test_lost_bracket_in_a_scanned_text_field_reviewed(scanned):
+    """Scanned seeds 000/003/004: a text read sure with one of its brackets or quotes lost or misread (“（减轻…)”
+    read “C减轻…)”, “（…条例》)” without its “)”, “…技能社会”目标” without its “) was unflagged — no identity
+    checks prose. A text field of an OCR'd form whose brackets or quotes do not pair up is now reviewed
+    (text_unbalanced); the same text with its pair, or a born-digital page's, is not."""
+    truth = {(t["template"]): t for t in _forms(scanned[1])}["P01"]["record"]
+    ref = truth["indicators"][0]["level3"]["cell"]
+    for text, ocr_page, reviewed in (("车辆运行成本（万元", True, True), ("车辆运行成本万元)", True, True),
+                                     ("“车辆”运行成本”", True, True), ("车辆运行成本（万元）", True, False),
+                                     ("“车辆”运行成本", True, False), ("车辆运行成本（万元", False, False)):
+        doc, henan = _scanned_doc(scanned)
+        cell = _set(henan, ref, text, ["watermark"])
+        cell.ocr_score = 0.99
+        if not ocr_page:
+            for page in doc.pages:
+                page.mode = "text"
+        _reread(doc)
+        assert ("text_unbalanced" in cell.reasons) == reviewed, text
+        assert henan.record["indicators"][0]["level3"]["review"] == reviewed, text
+
+
+def test_actual_value_read_as_its_unit_alone_reviewed(scanned):
+    """Scanned seed 003 (t37): an actual value 1间 read “间”, its number lost, was unflagged. A target or an
+    actual value of an OCR'd form read as a unit alone is now reviewed (format); a number with its unit, or a
+    word, is not."""
+    truth = {(t["template"]): t for t in _forms(scanned[1])}["P01"]["record"]
+    ref = truth["indicators"][1]["actual"]["cell"]
+    for text, reviewed in (("次", True), ("%", True), ("10次", False), ("达成", False)):
+        doc, henan = _scanned_doc(scanned)
+        cell = _set(henan, ref, text, ["watermark"])
+        cell.ocr_score = 0.99
+        _reread(doc)
+        assert ("format" in cell.reasons) == reviewed, text
+        assert henan.record["indicators"][1]["actual"]["review"] == reviewed, text
+
+
+def test_level_carried_onto_a_row_with_an_empty_cell_of_its_own_reviewed(scanned):
+    """Scanned seed 001 (t4): 经济效益指标 and 社会效益指标, each merged over two rows with its text centred on the
+    rule between them, were split from their upper row (a rule found through their letters): the upper row of
+    社会效益指标 carried 经济效益指标 down, unflagged. A 一级/二级 carried onto a row that has an empty cell of its
+    own there, on the label's page, not reached by the label's cell, is now reviewed (level_carried); the same
+    label merged over its rows is not (it may be reviewed for what was read under the seal, not for this)."""
+    truth = {(t["template"]): t for t in _forms(scanned[1])}["P01"]["record"]
+    inds = truth["indicators"]
+    top, below = inds[1]["level1"]["cell"], inds[2]["level3"]["cell"]
+    assert inds[2]["level1"]["cell"] == top and below[0] == top[0] + 1
+    for split, reviewed in ((True, True), (False, False)):
+        doc, henan = _scanned_doc(scanned)
+        label, own = henan.rows[top[0]].cells[top[1]], henan.rows[below[0]].cells[top[1]]
+        assert label.bbox[3] > own.bbox[1] and not own.text
+        if split:
+            label.bbox = (*label.bbox[:3], own.bbox[1])
+        _reread(doc)
+        assert ("level_carried" in label.reasons) == reviewed, split
+        assert henan.record["indicators"][2]["level1"]["review"] or not reviewed, split
+        assert henan.record["indicators"][2]["level1"]["text"] == "产出指标"
