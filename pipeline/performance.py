@@ -1300,6 +1300,7 @@ def _lead_operator(text: str) -> str:
 _UNIT_OK = re.compile(r"^(%|％|‰|((平方|立方)?[米元万亿份天人次个项件户家台年月日时分秒周期名所场篇条套册本张间吨亩辆公里斤克]+)"
                       r"(/[\u4e00-\u9fff]+)*)$")
 _EQUALS_READ = re.compile(r"[二三](.*)")
+_STROKE_BEFORE_WORD = re.compile(r"^\s*[A-Za-z|]\s*(?=[\u4e00-\u9fff]{2,}$)(?![\u4e00-\u9fff]*[级类等档])")
 _STROKE_BEFORE_OPERATOR = re.compile(r"^\s*[\dA-Za-z|]\s*(?=[≥≤=＝＞＜><≧≦])")
 # 100 % read with a stroke before it as a digit (“1100%”, seeds 000/001 under a seal): no share of 1000 % is printed
 _STROKE_BEFORE_SHARE = re.compile(r"\s*[17](100(?:\.0+)?\s*[%％])")
@@ -1352,7 +1353,8 @@ def _mend_targets(table, record, ocr_pages: set[int]) -> bool:
     “≤万元”, “≤|100%” → “≤ 100%”), else loses a stroke read as a digit or a letter before its operator
     (“1≥90%” → “≥90%”) or before 100 % (“1100%” → “100%”). The reading is kept (``original``, alternatives); the cell gets ``label_normalised``
     and ``format``: it is still reviewed. A “=” read 二 or 三 (alone or before a unit: no target prints 二) is
-    “=”; a Shanxi 年初指标值 read without its row's operator takes it (:func:`_mend_initial_operator`)."""
+    “=”; a Shanxi 年初指标值 read without its row's operator takes it (:func:`_mend_initial_operator`). A letter
+    or a bar read before a word (“T精简”) goes: no target prints one but a grade (“A级”)."""
     changed = False
     for ind in record.get("indicators") or []:
         changed |= _mend_initial_operator(table, ind, ocr_pages)
@@ -1386,6 +1388,8 @@ def _mend_targets(table, record, ocr_pages: set[int]) -> bool:
                 break
             if fixed is None and _STROKE_BEFORE_OPERATOR.match(text):
                 fixed = _STROKE_BEFORE_OPERATOR.sub("", text)
+            if fixed is None and _STROKE_BEFORE_WORD.match(text):
+                fixed = _STROKE_BEFORE_WORD.sub("", text)  # “T精简”: no target starts with a letter but a grade
             share = _STROKE_BEFORE_SHARE.fullmatch(text)
             if fixed is None and share:
                 fixed = share.group(1)  # “1100%”: a share of 1000 % or more is a stroke before 100 %
@@ -1393,6 +1397,73 @@ def _mend_targets(table, record, ocr_pages: set[int]) -> bool:
                 continue
             _replace_reading(cell, fixed)
             changed = True
+    return changed
+
+
+def _deviation_holds(target: float, actual: float, deviation: float, tol: float) -> bool:
+    return target != 0 and abs((actual - target) / target * 100.0 - deviation) <= tol
+
+
+def _stray_readings(text: str) -> list[str]:
+    """What a reading may have been with a seal's or the watermark's stroke read as a character at one end
+    (“198%” → 98%, “7100” → 100) or its % read as an 8 (“1008” → 100%)."""
+    t = text.strip()
+    out = [t[1:], t[:-1]]
+    if t.endswith("8"):
+        out.append(t[:-1] + "%")
+    return [x for x in out if x]
+
+
+def _mend_by_deviation(table, record, ocr_pages: set[int]) -> bool:
+    """Henan's 偏差度 column prints (actual − target) / target × 100 where a row misses its target (one met prints
+    0.00), and actual − 100 where its target is qualitative and its actual value a share (the seeds: 246 of 250
+    such rows): a target or an actual value of an OCR'd row under a seal, the watermark or with a weak character
+    that breaks this while its 偏差度 is read sure, takes the one reading of it with a stroke at an end dropped or its % read as 8
+    (:func:`_stray_readings`) or the recogniser's second reading that satisfies it (“198%” → 98% for 偏差度 −2.00,
+    “1008” → 100% for 0.00, “7100” → 100 beside 95% and −5.00). The reading is kept; still reviewed
+    (label_normalised, format)."""
+    changed = False
+    for ind in record.get("indicators") or []:
+        dev, target, actual = ind.get("deviation"), ind.get("target"), ind.get("actual")
+        if not dev or dev.get("value") is None or not dev.get("cell") or not target or not actual \
+                or not target.get("cell") or "cells" in target or not actual.get("cell"):
+            continue
+        dcell = table.rows[dev["cell"][0]].cells[dev["cell"][1]]
+        if {"low_ocr", "format"} & set(dcell.reasons) or table.rows[dev["cell"][0]].page not in ocr_pages:
+            continue
+        tol = 0.5 * 10 ** -_decimals(dcell.text) + 1e-6
+        cells = {k: table.rows[f["cell"][0]].cells[f["cell"][1]] for k, f in (("target", target), ("actual", actual))}
+        parsed = {k: parse_target(c.text) or {} for k, c in cells.items()}
+
+        def base(p: dict) -> float | None:  # the target's number; 100 (%) for a qualitative one
+            return 100.0 if p.get("qualitative") and p.get("text") else p.get("number")
+
+        def number(p: dict, key: str) -> float | None:
+            if key == "actual" and parsed["target"].get("qualitative") and p.get("unit") not in ("%", "％"):
+                return None  # a qualitative row's 偏差度 speaks of a share only
+            return p.get("number")
+
+        t0, a0 = base(parsed["target"]), number(parsed["actual"], "actual")
+        if t0 is None or (a0 is not None and _deviation_holds(t0, a0, dev["value"], tol)):
+            continue
+        if not parsed["target"].get("qualitative") and abs(dev["value"]) <= tol:
+            continue  # a numeric target met prints 0.00 whatever its actual value: nothing to tell a reading by
+        for key in ("actual", "target"):
+            cell = cells[key]
+            if not {"seal", "watermark", "low_ocr"} & set(cell.reasons) or (key == "target" and a0 is None):
+                continue
+            found: dict[float, str] = {}
+            for text in _stray_readings(cell.text) + [a.text for a in cell.alternatives if a.source == "ocr"]:
+                p = parse_target(text) or {}
+                n = number(p, key) if key == "actual" else (p.get("number") if not p.get("qualitative") else None)
+                if n is None or p.get("operator") != parsed[key].get("operator"):
+                    continue
+                if _deviation_holds(*((t0, n) if key == "actual" else (n, a0)), dev["value"], tol):
+                    found.setdefault(n, text)
+            if len(found) == 1:
+                _replace_reading(cell, next(iter(found.values())))
+                changed = True
+                break
     return changed
 
 
@@ -1457,7 +1528,7 @@ def attach_records(doc) -> None:
             if _normalise_natures(table, table.record, ocr_pages):
                 table.record = build_record(table, tpl, doc.year)
             if _strip_numeric_junk(table, table.record, ocr_pages) | _clear_seal_specks(table, table.record, ocr_pages) \
-                    | _mend_targets(table, table.record, ocr_pages):
+                    | _mend_targets(table, table.record, ocr_pages) | _mend_by_deviation(table, table.record, ocr_pages):
                 table.record = build_record(table, tpl, doc.year)
             _flag_malformed(table, table.record)
             _flag_initial_targets(table, table.record, ocr_pages)

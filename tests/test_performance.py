@@ -1248,3 +1248,40 @@ def test_level_carried_onto_a_row_with_an_empty_cell_of_its_own_reviewed(scanned
         assert ("level_carried" in label.reasons) == reviewed, split
         assert henan.record["indicators"][2]["level1"]["review"] or not reviewed, split
         assert henan.record["indicators"][2]["level1"]["text"] == "产出指标"
+
+
+def test_target_and_actual_mended_by_their_deviation(scanned):
+    """Scanned seeds 000/002: a seal's stroke read as a digit before an actual value or a target (“198%” for 98%,
+    “7100” for 100) or a % read as 8 (“1008”) left the row wrong, reviewed. Henan's 偏差度 says what they were
+    ((actual − target) / target × 100 where a target is missed; actual − 100 beside a qualitative target): the
+    one reading with a stroke at an end dropped, or its % back, that satisfies it is taken, still reviewed. A
+    reading not under a seal or watermark, or beside a 偏差度 read weakly, stays as read; so does a letter before
+    a qualitative target, which goes (“T精简” → 精简)."""
+    truth = {(t["template"]): t for t in _forms(scanned[1])}["P01"]["record"]
+    ind = truth["indicators"][4]  # 保障中心工作顺利开展 | 100% | 0.00
+    assert ind["target"]["qualitative"] and ind["deviation"]["text"] == "0.00"
+    for read, reasons, dev_reasons, got in (("1008", ["seal"], [], "100%"), ("4100%", ["seal", "low_ocr"], [], "100%"),
+                                            ("1008", [], [], "1008"), ("1008", ["seal"], ["low_ocr"], "1008")):
+        doc, henan = _scanned_doc(scanned)
+        cell = _set(henan, ind["actual"]["cell"], read, reasons)
+        henan.rows[ind["deviation"]["cell"][0]].cells[ind["deviation"]["cell"][1]].reasons = list(dev_reasons)
+        _reread(doc)
+        assert cell.text == got, (read, reasons, dev_reasons)
+        assert (cell.original == read) == (got != read) and (cell.review or got == read), read
+    # a numeric target missed: its 偏差度 names it (95% against 100 is −5.00)
+    doc, henan = _scanned_doc(scanned)
+    row = truth["indicators"][2]  # ≥80% | 95% | 0.00
+    _set(henan, row["target"]["cell"], "7100", ["seal", "watermark"])
+    _set(henan, row["actual"]["cell"], "95%", [])
+    _set(henan, row["deviation"]["cell"], "-5.00", [])
+    _reread(doc)
+    assert henan.record["indicators"][2]["target"]["text"] == "100"
+    # a numeric target met prints 0.00 whatever its actual: no reading is told by it
+    doc, henan = _scanned_doc(scanned)
+    cell = _set(henan, row["actual"]["cell"], "180%", ["seal"])
+    _reread(doc)
+    assert cell.text == "180%"
+    doc, henan = _scanned_doc(scanned)
+    cell = _set(henan, ind["target"]["cell"], "T精简", ["seal", "low_ocr"])
+    _reread(doc)
+    assert cell.text == "精简" and cell.review
