@@ -1300,6 +1300,7 @@ def _lead_operator(text: str) -> str:
 _UNIT_OK = re.compile(r"^(%|％|‰|((平方|立方)?[米元万亿份天人次个项件户家台年月日时分秒周期名所场篇条套册本张间吨亩辆公里斤克]+)"
                       r"(/[\u4e00-\u9fff]+)*)$")
 _EQUALS_READ = re.compile(r"[二三](.*)")
+_STROKE_AFTER_SHARE = re.compile(r"(\s*[≥≤=＝＞＜><≧≦—-]?\s*\d+(?:\.\d+)?\s*[%％])\s*[\u4e00-\u9fff]")
 _STROKE_BEFORE_WORD = re.compile(r"^\s*[A-Za-z|]\s*(?=[\u4e00-\u9fff]{2,}$)(?![\u4e00-\u9fff]*[级类等档])")
 _STROKE_BEFORE_OPERATOR = re.compile(r"^\s*[\dA-Za-z|]\s*(?=[≥≤=＝＞＜><≧≦])")
 # 100 % read with a stroke before it as a digit (“1100%”, seeds 000/001 under a seal): no share of 1000 % is printed
@@ -1354,7 +1355,8 @@ def _mend_targets(table, record, ocr_pages: set[int]) -> bool:
     (“1≥90%” → “≥90%”) or before 100 % (“1100%” → “100%”). The reading is kept (``original``, alternatives); the cell gets ``label_normalised``
     and ``format``: it is still reviewed. A “=” read 二 or 三 (alone or before a unit: no target prints 二) is
     “=”; a Shanxi 年初指标值 read without its row's operator takes it (:func:`_mend_initial_operator`). A letter
-    or a bar read before a word (“T精简”) goes: no target prints one but a grade (“A级”)."""
+    or a bar read before a word (“T精简”) goes: no target prints one but a grade (“A级”); so does one character
+    read after a share (“100%法”): no unit follows a %."""
     changed = False
     for ind in record.get("indicators") or []:
         changed |= _mend_initial_operator(table, ind, ocr_pages)
@@ -1388,6 +1390,9 @@ def _mend_targets(table, record, ocr_pages: set[int]) -> bool:
                 break
             if fixed is None and _STROKE_BEFORE_OPERATOR.match(text):
                 fixed = _STROKE_BEFORE_OPERATOR.sub("", text)
+            after = _STROKE_AFTER_SHARE.fullmatch(text)
+            if fixed is None and after:
+                fixed = after.group(1)  # “100%法”: no unit follows a % (a stroke read as a character)
             if fixed is None and _STROKE_BEFORE_WORD.match(text):
                 fixed = _STROKE_BEFORE_WORD.sub("", text)  # “T精简”: no target starts with a letter but a grade
             share = _STROKE_BEFORE_SHARE.fullmatch(text)
