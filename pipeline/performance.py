@@ -30,6 +30,7 @@ Findings are reported in the record, not as failing checks: the funds 得分 aga
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from .textnorm import clean_cell_text, compare_key
@@ -792,6 +793,63 @@ def _rate_holds(rate: dict, spent: dict, budget: dict) -> bool:
     return abs(rate["value"] - 100.0 * spent["value"] / budget["value"]) <= rate_tolerance(rate, spent, budget)
 
 
+@dataclass
+class _FormSums:
+    """The terms of a form's sums (总分 = Σ 得分, Σ 分值 = full marks) and what is known of them."""
+
+    scored: list  # (分值 field or None, 得分 field or None) per scored row: funds, 资金管理, indicators
+    exec_w: dict | None
+    exec_s: dict | None
+    total: dict
+    full: float
+    rows: list  # the scored rows' dicts (funds head, 资金管理, indicators), unreadable terms included
+    unknown_scores: list
+    unknown_weights: list
+    score_unknown: bool  # a 得分 unreadable and some value of it could make 总分 = Σ 得分 hold
+    weight_unknown: bool
+
+
+def _form_sums(rec: dict, template) -> _FormSums:
+    funds = rec.get("funds") or []
+    score_tol = vocabulary()["tolerance"]["score"]
+    scored = []  # (分值 field or None, 得分 field)
+    exec_w = funds[0].get("分值") if funds else None
+    exec_s = funds[0].get("得分") if funds else None
+    if _num_field(exec_s):
+        scored.append((exec_w if _num_field(exec_w) else None, exec_s))
+    for m in rec.get("management") or []:
+        if _num_field(m.get("score")) or _num_field(m.get("weight")):
+            scored.append((m["weight"] if _num_field(m.get("weight")) else None,
+                           m["score"] if _num_field(m.get("score")) else None))
+    for ind in rec.get("indicators") or []:
+        if _num_field(ind.get("score")) or _num_field(ind.get("weight")):
+            scored.append((ind["weight"] if _num_field(ind.get("weight")) else None,
+                           ind["score"] if _num_field(ind.get("score")) else None))
+    total = rec.get("total") or {}
+    # a sum with an unreadable term (its cell reviewed, format) is checked only when no value of that term could
+    # make it hold — else it is not known, and a failing check would accuse a form that may well add up (seed 002:
+    # a 分值 and a 得分 of 5 under the seal's 财务专用章, read “白r。” and “字”)
+    rows = [funds[0]] if funds else []
+    rows += list(rec.get("management") or []) + list(rec.get("indicators") or [])
+    full = float(template.extra.get("weights_total") or 100)
+    if _num_field(total.get("weight")):
+        full = float(total["weight"]["value"])
+    unknown_scores = [r for r in rows if _unreadable(r.get("得分") or r.get("score"))]
+    unknown_weights = [r for r in rows if _unreadable(r.get("分值") or r.get("weight"))]
+    known = sum(s["value"] for _w, s in scored if s is not None)
+    weights_known = sum(w["value"] for w, _s in scored if w is not None)
+    # (得分 ≤ 分值: a row's 分值 bounds its unreadable 得分, an unreadable 分值 what the full marks leave; a blank
+    # 分值 scores nothing — a “P” read there is a speck)
+    left = max(0.0, full - weights_known)
+    room = sum(w["value"] if _num_field(w := (r.get("分值") or r.get("weight"))) else left if _unreadable(w) else 0.0
+               for r in unknown_scores)
+    score_unknown = bool(unknown_scores) and _num_field(total.get("score")) \
+        and known - score_tol <= total["score"]["value"] <= known + room + score_tol
+    weight_unknown = bool(unknown_weights) and weights_known <= full + score_tol
+    return _FormSums(scored, exec_w, exec_s, total, full, rows, unknown_scores, unknown_weights, score_unknown,
+                     weight_unknown)
+
+
 def form_identities(table, template) -> list:
     """The form's arithmetic as identities over its cells (see the module docstring)."""
     from .validate import Identity, Term
@@ -851,40 +909,9 @@ def form_identities(table, template) -> list:
                     out.append(Identity(f"{tid}-funds", table.id,
                                         f"{head['label']['text']} = Σ {'+'.join((r.get('label') or {}).get('text', '') for r in grp)} [{col}]",
                                         [T(tot)], [T(p) for p in parts], (len(parts) + 1) * _half_unit(tot, *parts)))
-    scored = []  # (分值 field or None, 得分 field)
-    exec_w = funds[0].get("分值") if funds else None
-    exec_s = funds[0].get("得分") if funds else None
-    if _num_field(exec_s):
-        scored.append((exec_w if _num_field(exec_w) else None, exec_s))
-    for m in rec.get("management") or []:
-        if _num_field(m.get("score")) or _num_field(m.get("weight")):
-            scored.append((m["weight"] if _num_field(m.get("weight")) else None,
-                           m["score"] if _num_field(m.get("score")) else None))
-    for ind in rec.get("indicators") or []:
-        if _num_field(ind.get("score")) or _num_field(ind.get("weight")):
-            scored.append((ind["weight"] if _num_field(ind.get("weight")) else None,
-                           ind["score"] if _num_field(ind.get("score")) else None))
-    total = rec.get("total") or {}
-    # a sum with an unreadable term (its cell reviewed, format) is checked only when no value of that term could
-    # make it hold — else it is not known, and a failing check would accuse a form that may well add up (seed 002:
-    # a 分值 and a 得分 of 5 under the seal's 财务专用章, read “白r。” and “字”)
-    rows = [funds[0]] if funds else []
-    rows += list(rec.get("management") or []) + list(rec.get("indicators") or [])
-    full = float(template.extra.get("weights_total") or 100)
-    if _num_field(total.get("weight")):
-        full = float(total["weight"]["value"])
-    unknown_scores = [r for r in rows if _unreadable(r.get("得分") or r.get("score"))]
-    unknown_weights = [r for r in rows if _unreadable(r.get("分值") or r.get("weight"))]
-    known = sum(s["value"] for _w, s in scored if s is not None)
-    weights_known = sum(w["value"] for w, _s in scored if w is not None)
-    # (得分 ≤ 分值: a row's 分值 bounds its unreadable 得分, an unreadable 分值 what the full marks leave; a blank
-    # 分值 scores nothing — a “P” read there is a speck)
-    left = max(0.0, full - weights_known)
-    room = sum(w["value"] if _num_field(w := (r.get("分值") or r.get("weight"))) else left if _unreadable(w) else 0.0
-               for r in unknown_scores)
-    score_unknown = bool(unknown_scores) and _num_field(total.get("score")) \
-        and known - score_tol <= total["score"]["value"] <= known + room + score_tol
-    weight_unknown = bool(unknown_weights) and weights_known <= full + score_tol
+    sums = _form_sums(rec, template)
+    scored, exec_w, exec_s, total, full = sums.scored, sums.exec_w, sums.exec_s, sums.total, sums.full
+    score_unknown, weight_unknown = sums.score_unknown, sums.weight_unknown
     if "score_total" in rules and _num_field(total.get("score")) and not score_unknown:
         parts = [s for _w, s in scored if s is not None]
         out.append(Identity(f"{tid}-total", table.id, "总分 = Σ 得分 (执行率 + 资金管理 + 绩效指标)",

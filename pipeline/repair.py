@@ -317,6 +317,78 @@ def _form_weight_proofs(doc: Document, identities: list[Identity], settings: Rep
     return out
 
 
+def _form_unreadable_repairs(doc: Document) -> list[dict]:
+    """A 分值 or 得分 of a scanned form read as no number at all (a 5 under the seal's 财务专用章 read “白r。”), the
+    one term of its sum not known — Σ 分值 = the full marks, 总分 = Σ 得分 — takes the value that makes that sum
+    hold, when it is a possible one (≥ 0, a 得分 not above its row's 分值, a 分值 not above the full marks); a
+    row with both unreadable takes its 分值 first. Proven by one sum alone, which the form may itself break:
+    applied with ``repaired`` and ``repair_one_check`` (always reviewed), the reading kept in ``original``."""
+    from .performance import FORM_KIND, _form_sums, _num_field, _unreadable, vocabulary
+    from .templates import load_templates
+
+    templates = load_templates()
+    ocr_pages = {p.number for p in doc.pages if p.mode == "ocr"}
+    tol = vocabulary()["tolerance"]["score"]
+    records: list[dict] = []
+    for table in doc.tables:
+        tpl = templates.get(table.template or "")
+        if table.kind != FORM_KIND or not table.record or tpl is None:
+            continue
+        rules = set(tpl.extra.get("rules", []))
+        for kind in ("weight", "score"):
+            sums = _form_sums(table.record, tpl)
+            unknown = sums.unknown_weights if kind == "weight" else sums.unknown_scores
+            if len(unknown) != 1:
+                continue
+            row = unknown[0]
+            f = row.get(("分值" if "分值" in row else "weight") if kind == "weight" else ("得分" if "得分" in row else "score"))
+            if table.rows[f["cell"][0]].page not in ocr_pages:
+                continue
+            if kind == "weight":
+                if "weight_total" not in rules \
+                        or not (_num_field(sums.total.get("weight")) or tpl.extra.get("weights_total")):
+                    continue
+                if row is (table.record.get("funds") or [None])[0]:
+                    continue  # (the funds' 分值 of a template that may leave it blank is no term of its own)
+                const = float(tpl.extra.get("funds_weight", 0)) \
+                    if not _num_field(sums.exec_w) and _num_field(sums.exec_s) else 0.0
+                terms = [w for w, _s in sums.scored if w is not None]
+                value = sums.full - const - sum(w["value"] for w in terms)
+                score = row.get("得分" if "得分" in row else "score")
+                if value <= tol or value > sums.full + tol or (_num_field(score) and score["value"] > value + tol):
+                    continue
+                rule, proof = "weights", f"Σ 分值 = {sums.full:g}"
+            else:
+                if "score_total" not in rules or not _num_field(sums.total.get("score")):
+                    continue
+                terms = [s for _w, s in sums.scored if s is not None]
+                value = sums.total["score"]["value"] - sum(s["value"] for s in terms)
+                weight = row.get("分值" if "分值" in row else "weight")
+                if value < -tol or (_num_field(weight) and value > weight["value"] + tol) or _unreadable(weight):
+                    continue
+                rule, proof = "total", "总分 = Σ 得分"
+            decimals = max([_decimals(x["text"]) for x in terms + [sums.total.get(kind) or {"text": ""}]] or [0])
+            text = format_amount(round(max(value, 0.0), decimals), decimals, separators=False)
+            cell = table.rows[f["cell"][0]].cells[f["cell"][1]]
+            records.append({"table": table.id, "row": f["cell"][0], "col": f["cell"][1], "status": "repaired",
+                            "from": cell.text, "to": text, "source": "sum", "rules": [f"{table.template}-{rule}"],
+                            "proof": [proof]})
+            if cell.original is None:
+                cell.original = cell.text
+            _add_alternative(cell, cell.text, cell.ocr_score, "ocr")
+            _add_alternative(cell, text, 0.0, "repair")
+            cell.text, cell.value, cell.kind = text, float(text), "number"
+            for reason in ("repaired", REPAIR_ONE_CHECK):
+                cell.add_reason(reason)
+            f.update(text=text, value=float(text))
+    return records
+
+
+def _decimals(text: str) -> int:
+    p = parse_number(text or "")
+    return p.decimals if p.kind == "number" and p.decimals else 0
+
+
 def _combinations(items: list, n: int):
     from itertools import combinations
 
@@ -347,7 +419,9 @@ def repair_document(doc: Document, settings: RepairSettings | None = None) -> li
     """Apply proven single-cell repairs, record them in ``doc.repairs``, flag ambiguous ones; re-validate."""
     settings = settings or RepairSettings()
     lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
-    records: list[dict] = []
+    records: list[dict] = _form_unreadable_repairs(doc)
+    if records:
+        validate_document(doc)
     flagged: set[tuple[CellRef, str]] = set()
     for _ in range(settings.max_rounds):
         identities, proofs = find_proofs(doc, settings)

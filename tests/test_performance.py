@@ -1299,3 +1299,35 @@ def test_character_read_after_a_share_goes(scanned):
         cell = _set(henan, ref, read, reasons)
         _reread(doc)
         assert cell.text == got and (cell.review or got == read), read
+
+
+def test_unreadable_weight_and_score_deduced_from_their_sums(scanned):
+    """seed 002 (t12, scanned): a 分值 and a 得分 of 5 under the seal's 财务专用章 read “白r。” and “字” were no
+    number at all. The one unknown term of Σ 分值 = 100, then of 总分 = Σ 得分, takes the value that makes its sum
+    hold (the 得分 within its 分值): applied, the reading kept, always reviewed (repair_one_check). Two unknown
+    分值, or a value the row cannot hold (a 得分 above its 分值), leave the cells as read."""
+    truth = {(t["template"]): t for t in _forms(scanned[1])}["P01"]["record"]
+    ind = truth["indicators"][3]
+    w_ref, s_ref = ind["weight"]["cell"], ind["score"]["cell"]
+    doc, henan = _scanned_doc(scanned)
+    w, s = _set(henan, w_ref, "白r。"), _set(henan, s_ref, "字")
+    _reread(doc)
+    assert (w.value, s.value) == (ind["weight"]["value"], ind["score"]["value"])
+    assert w.original == "白r。" and s.original == "字"
+    for cell in (w, s):
+        assert cell.review and "repair_one_check" in cell.reasons
+    assert all(c.ok for c in doc.checks if c.table == henan.id)
+    got = henan.record["indicators"][3]
+    assert (got["weight"]["value"], got["score"]["value"]) == (ind["weight"]["value"], ind["score"]["value"])
+    # two 分值 unknown: Σ 分值 names neither
+    doc, henan = _scanned_doc(scanned)
+    w, w2 = _set(henan, w_ref, "白r。"), _set(henan, truth["indicators"][4]["weight"]["cell"], "宮")
+    _reread(doc)
+    assert w.text == "白r。" and w2.text == "宮" and w.review and w2.review
+    # a 得分 the sum wants above its row's 分值: the form's own error, not this cell's value
+    doc, henan = _scanned_doc(scanned)
+    s = _set(henan, s_ref, "字")
+    total = henan.record["total"]["score"]["cell"]
+    _set(henan, total, f"{truth['total']['score']['value'] + 50:g}", [])
+    _reread(doc)
+    assert s.text == "字" and s.review
