@@ -1073,8 +1073,9 @@ def test_words_read_weakly_under_a_seal_reviewed(scanned):
 def test_sum_with_an_unreadable_mark_is_not_a_failing_check(scanned):
     """seed 002 (scanned): a 分值 and a 得分 of 5 under the seal's 财务专用章 read “白r。” and “字” made 总分 = Σ 得分
     and Σ 分值 = 100 fail on a form that adds up. A sum with an unreadable term is checked only when no value of
-    that term could make it hold (the 得分 bounded by its row's 分值): here neither is, and both cells are
-    reviewed. A 总分 out of reach of any such value still fails."""
+    that term could make it hold (the 得分 bounded by its row's 分值); the one unknown term of a sum then takes the
+    value that makes it hold (test_unreadable_weight_and_score_deduced_from_their_sums): here both sums hold,
+    both cells reviewed. A 总分 out of reach of any such value still fails, its 得分 left as read."""
     truth = {(t["template"]): t for t in _forms(scanned[1])}["P01"]["record"]
     ind = truth["indicators"][1]
     for total in (None, "150"):
@@ -1086,7 +1087,8 @@ def test_sum_with_an_unreadable_mark_is_not_a_failing_check(scanned):
         _reread(doc)
         assert w.review and s.review and "format" in w.reasons and "format" in s.reasons
         mine = {c.rule: c.ok for c in doc.checks if c.table == henan.id and c.rule in ("P01-total", "P01-weights")}
-        assert mine == ({} if total is None else {"P01-total": False}), (total, mine)
+        assert mine == {"P01-total": total is None, "P01-weights": True}, (total, mine)
+        assert (s.text == "字") == (total is not None)
 
 
 def test_goals_found_under_a_misread_header(scanned):
