@@ -54,7 +54,7 @@ import cv2
 import numpy as np
 
 from .layout import _mm
-from .model import Document, PageInfo, Table
+from .model import Cell, Document, PageInfo, Table
 from .read import PageReading, TextLine
 from .textnorm import compare_key
 
@@ -556,8 +556,13 @@ def _mark_header(table: Table, doubts: list[str]) -> None:
                 cell.reasons.remove(STRUCTURE)
             continue
         cell.add_reason(STRUCTURE)
-        cell.review = True
-        cell.confidence = min(cell.confidence, STRUCTURE_HEADER_CAP)
+        flag_structure_header(cell)
+
+
+def flag_structure_header(cell: Cell) -> None:
+    """A header cell of a doubtful table is reviewed, its confidence capped."""
+    cell.review = True
+    cell.confidence = min(cell.confidence, STRUCTURE_HEADER_CAP)
 
 
 def _a_piece(doc: Document, table: Table, doubts: list[str], settings: VerdictSettings) -> bool:

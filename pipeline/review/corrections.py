@@ -4,6 +4,9 @@ The extracted JSON under OUT stays the machine reading; corrections from the sto
 document is read (review server, exports, ``disclosure extract`` via :func:`apply_to_document`). A
 correction that matches no cell any more is marked ``orphaned`` in the store and reported — never dropped.
 
+Flagged printed header cells are corrected the same way (keys in :mod:`pipeline.review.keys`): the header
+grid and the flat column labels under the cell take the corrected text, so exports show it.
+
 A corrected cell: text/value from the reviewer, reasons += ["corrected"], review False, confidence 1.0,
 original = the machine reading. A confirmed cell (reading accepted as is): reasons += ["confirmed"],
 review False, confidence 1.0. A withdrawn (undone) correction is not applied: the cell is the machine
@@ -26,9 +29,10 @@ from pathlib import Path
 from typing import Iterator
 
 from ..headers import is_amount_column
-from ..model import REVIEWED_REASONS, SCHEMA_ID, Cell, Check, Document
+from ..model import REVIEWED_REASONS, SCHEMA_ID, Cell, Check, Document, HeaderEntry, Table
 from ..numbers import parse_number
-from .keys import CellAddress, CellKey, KeyIndex, machine_text
+from ..textnorm import clean_cell_text
+from .keys import CellAddress, CellKey, KeyIndex, cell_at, header_entry, machine_text, review_cells
 from .store import STORE_NAME, Correction, Decision, ReviewStore
 
 AMOUNT_HELP = "金额单元格只能填写金额（如 1,503.52、-453.15），不适用填“——”，空白则清空后保存"
@@ -97,6 +101,22 @@ def apply_correction(cell: Cell, correction: Correction, amount_column: bool) ->
     mark_reviewed(cell)
 
 
+def relabel_header(table: Table, entry: HeaderEntry, old: str, new: str) -> None:
+    """A header cell's text changed from ``old`` to ``new`` (a reviewer's correction, or its undoing): the
+    printed grid says so, and so does the flat label of every column under it where its text was part of the
+    label (``预算数/合计``: one part of the path). A label a later stage cut from it (two labels run together)
+    is left as it is; a 栏次 number is part of no label."""
+    if entry.row < len(table.header) and entry.col < len(table.header[entry.row]):
+        table.header[entry.row][entry.col] = new
+    before, after = clean_cell_text(old), clean_cell_text(new)
+    if not before or before == after:
+        return
+    for c in range(entry.col, min(len(table.columns), entry.col + entry.colspan)):
+        parts = table.columns[c].split("/")
+        if before in parts:
+            table.columns[c] = "/".join(after if p == before else p for p in parts if p != before or after)
+
+
 def mark_reviewed(cell: Cell) -> None:
     """A reviewer's word is final for the cell's text (the OCR evidence is kept, so an undo re-scores it)."""
     cell.review = False
@@ -122,6 +142,7 @@ def revalidate(doc: Document, source_errors: frozenset[str] | set[str] = frozens
     from ..score import score_document
     from ..validate import validate_document
 
+    from ..headercheck import header_warnings
     from ..performance import finish_records
 
     result = validate_document(doc)
@@ -154,9 +175,10 @@ def revalidate(doc: Document, source_errors: frozenset[str] | set[str] = frozens
     else:
         score_document(doc)
     # a reviewer's word is final: scoring must not send a reviewed cell back to the queue
-    for _table, _ri, _ci, cell in doc.cells():
+    for _address, _table, cell in review_cells(doc):
         if cell.reviewed:
             mark_reviewed(cell)
+    header_warnings(doc)  # a corrected or confirmed header cell is no longer one to warn about
     finish_records(doc)  # 绩效自评表 records take the corrected texts, confidence and flags
     return doc
 
@@ -164,19 +186,41 @@ def revalidate(doc: Document, source_errors: frozenset[str] | set[str] = frozens
 def revert_reviews(doc: Document) -> Document:
     """Back to the machine reading: undo corrections, confirmations and source-error marks already applied
     to ``doc`` (a re-extraction writes them into OUT/…json), then re-validate and re-score (in place)."""
-    touched = False
-    for table, _ri, ci, cell in doc.cells():
+    touched = header_touched = False
+    for address, table, cell in review_cells(doc):
         if "corrected" in cell.reasons and cell.original is not None:
-            label = table.columns[ci] if ci < len(table.columns) else ""
-            set_cell_text(cell, cell.original, is_amount_column(label))
+            if address.header:
+                entry = header_entry(table, address.row, address.column)
+                before = cell.text
+                set_cell_text(cell, cell.original, False)
+                relabel_header(table, entry, before, cell.text)
+            else:
+                label = table.columns[address.column] if address.column < len(table.columns) else ""
+                set_cell_text(cell, cell.original, is_amount_column(label))
             cell.original = None
         for reason in (*REVIEWED_REASONS, "source_error"):
             if reason in cell.reasons:
                 cell.reasons.remove(reason)
                 touched = True
+                header_touched = header_touched or address.header
+    if header_touched:
+        rescore_headers(doc)
     if touched:
         revalidate(doc)
     return doc
+
+
+def rescore_headers(doc: Document) -> None:
+    """The header cells' confidence and flags as the extraction gave them (a reviewed header cell's were set
+    to certain, and nothing else scores header cells): :func:`pipeline.headercheck.check_headers` again, and a
+    header cell of a table found doubtful at extraction (``structure``) reviewed again."""
+    from ..headercheck import check_headers
+    from ..verdict import STRUCTURE, flag_structure_header
+
+    check_headers(doc)
+    for address, _table, cell in review_cells(doc):
+        if address.header and STRUCTURE in cell.reasons and not cell.reviewed:
+            flag_structure_header(cell)
 
 
 def apply_to_document(doc: Document, store: "ReviewStore | str | os.PathLike",
@@ -201,14 +245,24 @@ def apply_to_document(doc: Document, store: "ReviewStore | str | os.PathLike",
         if correction.status == "withdrawn":
             continue
         address = keys.address_of(correction.key.table, correction.key.row, correction.key.column)
-        if address is None or address.column >= len(doc.tables[address.table_index].rows[address.row].cells):
+        cell = cell_at(doc, address) if address is not None else None
+        if cell is not None and address.header and machine_text(cell) not in (correction.old_text,
+                                                                                 correction.new_text):
+            cell = None  # the header came out otherwise: its place names another label now
+        if cell is None:
             result.orphaned.append(correction)
             if correction.status != "orphaned":
                 to_orphan.append(correction.id)
             continue
         table = doc.tables[address.table_index]
-        label = table.columns[address.column] if address.column < len(table.columns) else ""
-        apply_correction(table.rows[address.row].cells[address.column], correction, is_amount_column(label))
+        if address.header:
+            entry = header_entry(table, address.row, address.column)
+            before = cell.text
+            apply_correction(cell, correction, False)
+            relabel_header(table, entry, before, cell.text)
+        else:
+            label = table.columns[address.column] if address.column < len(table.columns) else ""
+            apply_correction(cell, correction, is_amount_column(label))
         result.applied.append(correction)
         if correction.status == "orphaned":
             to_activate.append(correction.id)
@@ -253,8 +307,8 @@ class LoadedDocument:
     def keys(self) -> KeyIndex:
         return self.result.keys  # type: ignore[return-value]
 
-    def key_of(self, table_index: int, row: int, column: int) -> CellKey:
-        return self.keys.key_of(CellAddress(table_index, row, column))
+    def key_of(self, table_index: int, row: int, column: int, header: bool = False) -> CellKey:
+        return self.keys.key_of(CellAddress(table_index, row, column, header))
 
     def check_key(self, check: Check) -> str:
         """The stable key of one of ``document.checks`` (cached: a loaded state is never edited)."""
@@ -272,10 +326,13 @@ class LoadedDocument:
 
 def copy_cells(doc: Document) -> Document:
     """A copy of ``doc`` in which what corrections and re-validation change — tables, rows, cells and their
-    reasons, the list of checks — is new; the rest is shared and only read (several times faster than
+    reasons, header grids, column labels and header cells, the list of checks — is new; the rest is shared and only read (several times faster than
     deepcopy on a 30-page document)."""
     tables = [replace(t, rows=[replace(r, cells=[replace(c, reasons=list(c.reasons)) for c in r.cells])
-                               for r in t.rows]) for t in doc.tables]
+                               for r in t.rows],
+                      header=[list(r) for r in t.header], columns=list(t.columns),
+                      header_cells=[replace(h, cell=replace(h.cell, reasons=list(h.cell.reasons)))
+                                    for h in t.header_cells]) for t in doc.tables]
     return replace(doc, tables=tables, checks=list(doc.checks))
 
 

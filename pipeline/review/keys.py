@@ -9,6 +9,13 @@ A cell is addressed by (document sha256, table key, row key, column key):
 - column key: the normalised flat column label with its occurrence index among columns of the same label
   (``基本支出#0``); the column's position is kept alongside for display only.
 
+A printed header cell (``Table.header_cells``, reviewed when the pipeline flags it: a misread label, a label cut
+by a stray rule, a 栏次 number off its run) is addressed by its place in the header grid: row key
+``header:<row>``, column key ``header:<col>``. Its text is what may be wrong, so it cannot name the cell; a
+correction of a header cell applies only where the header cell there reads as the reviewer saw it (or as the
+reviewer corrected it) — a re-extraction whose header came out otherwise leaves the correction orphaned, never
+applied to another label (:func:`pipeline.review.corrections.apply_to_document`).
+
 Keys are computed from the machine reading: a cell already corrected contributes its ``original`` text,
 so correcting a code or a label does not move the row's key.
 """
@@ -16,10 +23,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Iterator
 
 from ..catalogue import CODE_DIGITS
 from ..headers import is_amount_column
-from ..model import Cell, Document, Row, Table
+from ..model import Cell, Document, HeaderEntry, Row, Table
 from ..numbers import parse_number
 from ..textnorm import compare_key
 
@@ -42,8 +50,47 @@ class CellKey:
 @dataclass(frozen=True)
 class CellAddress:
     table_index: int
-    row: int
-    column: int
+    row: int  # body row index, or the header row of a header cell
+    column: int  # body column index, or the header column of a header cell
+    header: bool = False  # a printed header cell (``Table.header_cells``) at (row, column) of the header grid
+
+
+HEADER_KEY = "header:"
+
+
+def header_entry(table: Table, row: int, column: int) -> HeaderEntry | None:
+    """The printed header cell of ``table`` at (row, column) of its header grid."""
+    return next((h for h in table.header_cells if h.row == row and h.col == column), None)
+
+
+def cell_at(doc: Document, address: CellAddress) -> Cell | None:
+    """The body or header cell at ``address``, or None when ``doc`` has none there."""
+    if not 0 <= address.table_index < len(doc.tables) or min(address.row, address.column) < 0:
+        return None
+    table = doc.tables[address.table_index]
+    if address.header:
+        entry = header_entry(table, address.row, address.column)
+        return entry.cell if entry is not None else None
+    if address.row >= len(table.rows) or address.column >= len(table.rows[address.row].cells):
+        return None
+    return table.rows[address.row].cells[address.column]
+
+
+def header_place(table: Table, entry: HeaderEntry) -> tuple[str, str]:
+    """A header cell named for a reviewer (its text may be what is wrong): its header row and its columns."""
+    last = entry.col + max(1, entry.colspan)
+    return f"表头第 {entry.row + 1} 行", f"第 {entry.col + 1} 列" if last == entry.col + 1 else \
+        f"第 {entry.col + 1}–{last} 列"
+
+
+def review_cells(doc: Document) -> Iterator[tuple[CellAddress, Table, Cell]]:
+    """Every cell a reviewer may be shown: the body cells, then each table's printed header cells."""
+    index = {id(t): i for i, t in enumerate(doc.tables)}
+    for table, ri, ci, cell in doc.cells():
+        yield CellAddress(index[id(table)], ri, ci), table, cell
+    for ti, table in enumerate(doc.tables):
+        for h in table.header_cells:
+            yield CellAddress(ti, h.row, h.col, True), table, h.cell
 
 
 def machine_text(cell: Cell) -> str:
@@ -202,12 +249,20 @@ class KeyIndex:
 
     def key_of(self, address: CellAddress) -> CellKey:
         t = address.table_index
+        if address.header:
+            return CellKey(self.document, self.table_keys[t], f"{HEADER_KEY}{address.row}",
+                           f"{HEADER_KEY}{address.column}")
         return CellKey(self.document, self.table_keys[t], self.row_keys[t][address.row],
                        self.column_keys[t][address.column])
 
     def address_of(self, table: str, row: str, column: str) -> CellAddress | None:
+        """The address of a cell key (a header cell's only when its grid place is well formed; whether the
+        table has a header cell there is :func:`cell_at`'s to say)."""
         try:
             t = self.table_keys.index(table)
+            if row.startswith(HEADER_KEY):
+                r, c = row[len(HEADER_KEY):], column[len(HEADER_KEY):] if column.startswith(HEADER_KEY) else ""
+                return CellAddress(t, int(r), int(c), True) if r.isdigit() and c.isdigit() else None
             r = self.row_keys[t].index(row)
             c = self.column_keys[t].index(column)
         except ValueError:

@@ -38,7 +38,8 @@ from ..model import Check
 from .corrections import (DocumentLoadError, LoadedDocument, LoadError, amount_problem, correction_problem,
                           is_document_file, json_files, load_document, load_error,
                           orphan_missing_documents, unique_id)
-from .keys import column_label, label_left_of, machine_text as machine_reading
+from .keys import (CellAddress, cell_at, column_label, header_entry, header_place, label_left_of,
+                   machine_text as machine_reading, review_cells)
 from .sources import SourceResolver
 from .store import ReviewStore
 from .workbook import reason_labels
@@ -263,8 +264,8 @@ class Workspace:
             doc, items = entry.doc, entry.items
         if items is None:
             items = document_items(doc)
-            queued = {(it["table_id"], it["row"], it["col"]) for it in items}
-            flagged = {(t.id, ri, ci) for t, ri, ci, c in doc.machine.cells() if c.review}
+            queued = {it["id"] for it in items}
+            flagged = {item_id(doc.id, a) for a, _t, c in review_cells(doc.machine) if c.review}
             with self._lock:
                 if entry.doc is doc:
                     entry.items, entry.to_review = items, len(queued | flagged)
@@ -338,9 +339,15 @@ def flag_reasons(cell, labels: dict[str, str], open_checks: list[Check]) -> list
     return why
 
 
+def item_id(doc_id: str, address: CellAddress) -> str:
+    """A queue entry's id (also the crop's ``X-Cell``): a header cell's row is written ``h<row>``."""
+    return f"{doc_id}:{address.table_index}:{'h' if address.header else ''}{address.row}:{address.column}"
+
+
 def document_items(d: LoadedDocument) -> list[dict]:
-    """The queue entries of one document: flagged cells, and every cell of a failing identity not marked as
-    a source error (reviewed ones too: they stay until the identity holds or is marked)."""
+    """The queue entries of one document: flagged cells — the printed header cells the pipeline flags too —
+    and every cell of a failing identity not marked as a source error (reviewed ones too: they stay until the
+    identity holds or is marked)."""
     labels = reason_labels()
     doc = d.document
     index = {t.id: i for i, t in enumerate(doc.tables)}
@@ -351,35 +358,37 @@ def document_items(d: LoadedDocument) -> list[dict]:
         if not check.ok and d.check_key(check) not in marked:
             for ref in check.cells:
                 open_by_cell.setdefault(tuple(ref), []).append(check)
-    machine_flagged = {(t.id, ri, ci) for t, ri, ci, cell in d.machine.cells() if cell.review}
+    machine_flagged = {a for a, _t, cell in review_cells(d.machine) if cell.review}
     items = []
-    for t, ri, ci, cell in doc.cells():
-        ref = (t.id, ri, ci)
-        open_checks = open_by_cell.get(ref, [])
+    for address, t, cell in review_cells(doc):
+        ti, ri, ci = address.table_index, address.row, address.column
+        open_checks = [] if address.header else open_by_cell.get((t.id, ri, ci), [])
         if not cell.review and not open_checks:
             continue
-        ti = index[t.id]
-        row = t.rows[ri]
-        column = t.columns[ci] if ci < len(t.columns) else ""
-        amount = is_amount_column(column)
+        if address.header:
+            entry = header_entry(t, ri, ci)
+            row_label, col_label = header_place(t, entry)
+            page, amount, has_bbox = (t.pages[0] if t.pages else 0), False, cell.bbox is not None
+        else:
+            row_label, col_label = label_left_of(t.rows[ri], t, ci), column_label(t, ri, ci)
+            page, has_bbox = t.rows[ri].page, cell_box(t, ri, ci) is not None
+            amount = is_amount_column(t.columns[ci] if ci < len(t.columns) else "")
         alternatives = [a.to_dict() for a in cell.alternatives if not amount or amount_problem(a.text) is None]
         shown, note = shown_confidence(cell, open_checks, cells)
         reviewed = "corrected" if "corrected" in cell.reasons else ("confirmed" if "confirmed" in cell.reasons else None)
         items.append({
-            "id": f"{d.id}:{ti}:{ri}:{ci}", "doc": d.id, "doc_name": d.name, "doc_label": doc_label(d),
+            "id": item_id(d.id, address), "doc": d.id, "doc_name": d.name, "doc_label": doc_label(d),
             "authority": doc.authority, "year": doc.year,
             "table": ti, "table_id": t.id, "table_title": t.title, "form": t.form, "unit": t.unit,
             "table_label": " ".join(x for x in (t.form, t.title) if x) or t.id,
-            "row": ri, "col": ci, "page": row.page,
+            "row": ri, "col": ci, "header": address.header, "page": page,
             "text": cell.text, "value": cell.value, "original": cell.original, "amount": amount,
             "confidence": round(float(cell.confidence), 4), "shown_confidence": round(shown, 4),
             "confidence_note": note, "why": flag_reasons(cell, labels, open_checks),
             "reasons": list(cell.reasons), "reason_labels": [labels.get(r, r) for r in cell.reasons],
-            "alternatives": alternatives,
-            "row_label": label_left_of(row, t, ci), "column_label": column_label(t, ri, ci),
+            "alternatives": alternatives, "row_label": row_label, "column_label": col_label,
             "checks": [check_dict(c, d) for c in open_checks], "impact": len(open_checks),
-            "reviewed": reviewed, "was_flagged": ref in machine_flagged,
-            "has_bbox": cell_box(t, ri, ci) is not None,
+            "reviewed": reviewed, "was_flagged": address in machine_flagged, "has_bbox": has_bbox,
         })
     return items
 
@@ -428,19 +437,46 @@ def cell_box(table, ri: int, ci: int) -> tuple[int, int, int, int] | None:
     return (min(b[0] for b in column), min(b[1] for b in line), max(b[2] for b in column), max(b[3] for b in line))
 
 
-def crop_png(d: LoadedDocument, ti: int, ri: int, ci: int, settings: ServerSettings, source_file: Path) -> bytes:
-    """The table's header strip and a band around the cell's row (row label included), the cell boxed."""
+def _page_image(d: LoadedDocument, page: int, source_file: Path) -> np.ndarray:
+    info = next((p for p in d.document.pages if p.number == page), None)
+    if info is None:
+        raise HTTPException(404, "没有页面信息")
+    return _page(str(source_file), page, info.dpi, float(info.skew), int(info.rotation))
+
+
+def _box(image: np.ndarray, box, x0: int, y0: int) -> None:
     import cv2
 
+    cx0, cy0, cx1, cy1 = box
+    cv2.rectangle(image, (cx0 - x0 - 3, cy0 - y0 - 3), (cx1 - x0 + 3, cy1 - y0 + 3), (0, 0, 230), 3)
+
+
+def _png(out: np.ndarray, settings: ServerSettings) -> bytes:
+    import cv2
+
+    if out.shape[1] > settings.crop_max_width:
+        scale = settings.crop_max_width / out.shape[1]
+        out = cv2.resize(out, (settings.crop_max_width, int(out.shape[0] * scale)), interpolation=cv2.INTER_AREA)
+    ok, png = cv2.imencode(".png", out)
+    if not ok:
+        raise HTTPException(500, "无法生成图像")
+    return png.tobytes()
+
+
+def crop_png(d: LoadedDocument, address: CellAddress, settings: ServerSettings, source_file: Path) -> bytes:
+    """A body cell: the table's header strip and a band around the cell's row (row label included), the cell
+    boxed. A header cell: the table's printed header and its first body rows, the cell boxed."""
+    import cv2
+
+    if address.header:
+        return header_crop_png(d, address, settings, source_file)
+    ti, ri, ci = address.table_index, address.row, address.column
     table = d.document.tables[ti]
     row = table.rows[ri]
     box = cell_box(table, ri, ci)
     if box is None:
         raise HTTPException(404, "这个单元格没有位置信息，无法截图")
-    info = next((p for p in d.document.pages if p.number == row.page), None)
-    if info is None:
-        raise HTTPException(404, "没有页面信息")
-    image = _page(str(source_file), row.page, info.dpi, float(info.skew), int(info.rotation))
+    image = _page_image(d, row.page, source_file)
     h, w = image.shape[:2]
     same_page = [r for r in table.rows if r.page == row.page]
     boxes = [c.bbox for r in same_page for c in r.cells if c.bbox is not None]
@@ -453,8 +489,8 @@ def crop_png(d: LoadedDocument, ti: int, ri: int, ci: int, settings: ServerSetti
     by0 = max(0, min(b[1] for b in row_boxes) - line - m)
     by1 = min(h, max(b[3] for b in row_boxes) + line + m)
     band = image[by0:by1, x0:x1].copy()
-    cx0, cy0, cx1, cy1 = box
-    cv2.rectangle(band, (cx0 - x0 - 3, cy0 - by0 - 3), (cx1 - x0 + 3, cy1 - by0 + 3), (0, 0, 230), 3)
+    _box(band, box, x0, by0)
+    cx0, cx1 = box[0], box[2]
     top = min(b[1] for b in boxes)
     header_height = int(max(1, len(table.header)) * line * 2.2)
     hy0, hy1 = max(0, top - header_height), max(0, top - 2)
@@ -470,14 +506,29 @@ def crop_png(d: LoadedDocument, ti: int, ri: int, ci: int, settings: ServerSetti
         header = cv2.addWeighted(overlay, 0.25, header, 0.75, 0)
         parts += [header, np.full((6, x1 - x0, 3), 200, np.uint8)]
     parts.append(band)
-    out = np.vstack(parts)
-    if out.shape[1] > settings.crop_max_width:
-        scale = settings.crop_max_width / out.shape[1]
-        out = cv2.resize(out, (settings.crop_max_width, int(out.shape[0] * scale)), interpolation=cv2.INTER_AREA)
-    ok, png = cv2.imencode(".png", out)
-    if not ok:
-        raise HTTPException(500, "无法生成图像")
-    return png.tobytes()
+    return _png(np.vstack(parts), settings)
+
+
+def header_crop_png(d: LoadedDocument, address: CellAddress, settings: ServerSettings, source_file: Path) -> bytes:
+    """The printed header of the table (on its first page) and a band of its first body rows, the header cell
+    boxed: the reviewer sees the label in its place among its neighbours and over its column."""
+    table = d.document.tables[address.table_index]
+    entry = header_entry(table, address.row, address.column)
+    if entry is None or entry.cell.bbox is None or not table.pages:
+        raise HTTPException(404, "这个单元格没有位置信息，无法截图")
+    image = _page_image(d, table.pages[0], source_file)
+    h, w = image.shape[:2]
+    heads = [e.cell.bbox for e in table.header_cells if e.cell.bbox is not None]
+    body = [c.bbox for r in table.rows if r.page == table.pages[0] for c in r.cells if c.bbox is not None]
+    line = sorted(b[3] - b[1] for b in body or heads)[len(body or heads) // 2]
+    m = settings.crop_margin_px
+    x0 = max(0, min(b[0] for b in heads + body) - 20)
+    x1 = min(w, max(b[2] for b in heads + body) + 20)
+    y0 = max(0, min(b[1] for b in heads) - line - m)
+    y1 = min(h, max(b[3] for b in heads) + 3 * line + m)
+    band = image[y0:y1, x0:x1].copy()
+    _box(band, entry.cell.bbox, x0, y0)
+    return _png(band, settings)
 
 
 # -- request bodies ----------------------------------------------------------------------------------------------
@@ -513,6 +564,8 @@ def _parse_correction(data: dict) -> dict:
         _index(data, name)
     if not isinstance(data.get("doc"), str):
         raise HTTPException(400, "请求格式错误：doc")
+    if not isinstance(data.get("header", False), bool):
+        raise HTTPException(400, "请求格式错误：header")
     accept = data.get("accept", False)
     text = data.get("text")
     if not isinstance(accept, bool) or (not accept and not isinstance(text, str)):
@@ -639,7 +692,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
                 rows.append({"type": "correction", "id": c.id, "doc": d.id, "doc_label": doc_label(d),
                              "action": "confirmed" if c.confirmed_only else "corrected",
                              "table": a.table_index if a else None, "row": a.row if a else None,
-                             "col": a.column if a else None, "location": c.location or c.key.label(),
+                             "col": a.column if a else None, "header": bool(a and a.header),
+                             "location": c.location or c.key.label(),
                              "old_text": c.old_text, "new_text": c.new_text, "reviewer": c.reviewer,
                              "updated": c.updated, "source": c.source})
             checks = {d.check_key(c): c for c in d.document.checks}
@@ -658,20 +712,19 @@ def create_app(settings: ServerSettings) -> FastAPI:
         return json_response({"checks": [check_dict(c, d) for c in d.document.checks]})
 
     @app.get("/api/crop/{doc_id}/{ti}/{ri}/{ci}.png")
-    def crop(doc_id: str, ti: int, ri: int, ci: int):
+    def crop(doc_id: str, ti: int, ri: int, ci: int, part: str = "body"):
+        """The crop of a body cell, or with ``?part=header`` of the header cell at (ri, ci) of the header."""
         d = workspace.document(doc_id)
-        if min(ti, ri, ci) < 0:
+        address = CellAddress(ti, ri, ci, part == "header")
+        if part not in ("body", "header") or cell_at(d.document, address) is None:
             raise HTTPException(404, "没有这个单元格")
-        try:
-            d.document.tables[ti].rows[ri].cells[ci]
-        except IndexError:
-            raise HTTPException(404, "没有这个单元格")
+        cell = {CELL_HEADER: item_id(d.id, address)}
         source = resolver.resolve(d.source, d.machine.sha256)
         if not source.found:
             return JSONResponse({"detail": source.message(), "reason": "source_missing"}, status_code=404,
-                                headers={CELL_HEADER: f"{d.id}:{ti}:{ri}:{ci}"})
-        png = crop_png(d, ti, ri, ci, settings, source.path)
-        return Response(png, media_type="image/png", headers={CELL_HEADER: f"{d.id}:{ti}:{ri}:{ci}"})
+                                headers=cell)
+        png = crop_png(d, address, settings, source.path)
+        return Response(png, media_type="image/png", headers=cell)
 
     @app.get("/api/corrections")
     def corrections():
@@ -686,28 +739,31 @@ def create_app(settings: ServerSettings) -> FastAPI:
     def do_correct(data: dict) -> dict:
         reviewer = _reviewer(data, settings)
         entry = workspace.entry(data["doc"])
+        address = CellAddress(data["table"], data["row"], data["col"], data.get("header", False))
         with entry.lock:  # one write per document at a time; readers keep the current state meanwhile
             d = entry.doc
-            try:
-                table = d.document.tables[data["table"]]
-                cell = table.rows[data["row"]].cells[data["col"]]
-                machine_cell = d.machine.tables[data["table"]].rows[data["row"]].cells[data["col"]]
-            except IndexError:
+            cell, machine_cell = cell_at(d.document, address), cell_at(d.machine, address)
+            if cell is None or machine_cell is None:
                 raise HTTPException(404, "没有这个单元格")
-            column = table.columns[data["col"]] if data["col"] < len(table.columns) else ""
+            table = d.document.tables[address.table_index]
             new_text = cell.text if data.get("accept") else data["text"].strip()
-            problem = correction_problem(column, new_text)
-            if problem:
-                raise HTTPException(422, problem)
-            key = d.key_of(data["table"], data["row"], data["col"])
-            location = f"{d.name} / {table.title} / {label_left_of(table.rows[data['row']], table, data['col'])} / " \
-                       f"{column_label(table, data['row'], data['col'])}"
+            if address.header:  # a label, a 栏次 number: any text
+                place = header_place(table, header_entry(table, address.row, address.column))
+            else:
+                column = table.columns[address.column] if address.column < len(table.columns) else ""
+                problem = correction_problem(column, new_text)
+                if problem:
+                    raise HTTPException(422, problem)
+                place = (label_left_of(table.rows[address.row], table, address.column),
+                         column_label(table, address.row, address.column))
+            key = d.keys.key_of(address)
+            location = f"{d.name} / {table.title} / {place[0]} / {place[1]}"
             # committed before we answer: a crash after this line cannot lose the correction
             correction, status = store.record(key, machine_reading(machine_cell), new_text, reviewer=reviewer,
                                               source="web", location=location)
             after = workspace._rebuild(entry)
         green, red = _changes(d, after)
-        new_cell = after.document.tables[data["table"]].rows[data["row"]].cells[data["col"]]
+        new_cell = cell_at(after.document, address)
         return {"status": status, "correction": correction.to_dict() if correction else None,
                 "cell": new_cell.to_dict(), "turned_green": green, "turned_red": red}
 

@@ -343,7 +343,8 @@ function showCrop(it) {
   if (!it.has_bbox) { status.textContent = "这个单元格没有位置信息，无法截图"; return; }
   status.textContent = "截图载入中…";
   const wanted = it.id;
-  const url = `/api/crop/${encodeURIComponent(it.doc)}/${it.table}/${it.row}/${it.col}.png`;
+  // a printed header cell is addressed by its place in the header grid
+  const url = `/api/crop/${encodeURIComponent(it.doc)}/${it.table}/${it.row}/${it.col}.png` + (it.header ? "?part=header" : "");
   fetch(url, { credentials: "same-origin" }).then(async (r) => {
     const cell = r.headers.get("X-Cell");
     if (currentId() !== wanted || cell !== wanted) return;
@@ -406,7 +407,7 @@ async function submit(accept) {
   state.busy = true;
   $("message").textContent = "保存中…";
   try {
-    const body = { doc: it.doc, table: it.table, row: it.row, col: it.col, accept, reviewer: reviewer() };
+    const body = { doc: it.doc, table: it.table, row: it.row, col: it.col, header: it.header, accept, reviewer: reviewer() };
     if (!accept) body.text = typed;
     const result = await post("/api/correct", body);
     const what = accept ? `已确认「${it.text}」` : `已更正「${it.text}」→「${typed}」`;
