@@ -76,6 +76,7 @@ class JobResult:
     tables: int = 0
     cells: int = 0
     flagged: int = 0
+    header_flagged: int = 0  # printed header cells flagged (in the review queue too)
     seconds: float = 0.0
     attempts: int = 0  # worker runs (0 for a skipped or refused document)
     worker_peak_mb: float = 0.0  # peak resident memory of the worker process that ran it (so far)
@@ -522,6 +523,7 @@ def document_facts(d: dict, result: JobResult) -> JobResult:
     result.pages = int((d.get("source") or {}).get("pages") or 0)
     result.tables, result.cells = len(tables), len(cells)
     result.flagged = sum(1 for c in cells if c.get("review"))
+    result.header_flagged = sum(1 for t in tables for h in t.get("header_cells", []) if h.get("review"))
     checks = d.get("checks") or []
     result.failing_checks = sum(1 for c in checks if not c.get("ok"))
     result.repairs = len(d.get("repairs") or []) or sum(1 for c in cells if "repaired" in (c.get("reasons") or []))
@@ -761,6 +763,7 @@ def write_run_summary(summary: BatchSummary, out_dir: Path) -> None:
         "pages_per_second": round(summary.pages_per_second, 3),
         "cells": summary.total("cells"),
         "cells_flagged": summary.total("flagged"),
+        "header_cells_flagged": summary.total("header_flagged"),
         "worker_peak_mb": max((r.worker_peak_mb for r in summary.results), default=0.0),
         "next": REVIEW_HINT.format(out=printable(out_dir)),
         "results": [r.to_dict() for r in summary.results],

@@ -264,7 +264,9 @@ def print_summary(summary, out_dir: Path, documents: int, log: logging.Logger) -
     if len(notes) > NOTE_LINES:
         lines.append(f"… notes on {len(notes) - NOTE_LINES} more documents in {printable(out_dir / 'run-summary.json')}")
     if cells:
-        lines.append(f"next: {REVIEW_HINT.format(out=printable(out_dir))}   ({flagged} cells to review)")
+        headers = summary.total("header_flagged")
+        lines.append(f"next: {REVIEW_HINT.format(out=printable(out_dir))}   ({flagged} cells"
+                     + (f" and {headers} header cell{'s' if headers > 1 else ''}" if headers else "") + " to review)")
     for line in lines:
         out.print(line, highlight=False, markup=False, soft_wrap=True)
     for h in log.handlers:

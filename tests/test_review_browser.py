@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from test_review_header_cells import MISREAD, PRINTED, copy_extracted, csv_exports, extracted  # noqa: F401
 from test_review_store import build_review_out
 
 pytestmark = pytest.mark.browser
@@ -271,3 +272,65 @@ def test_queue_refuses_non_amounts_holds_failing_identities_and_undoes(browser, 
     assert (cell["text"], cell["reviewed"]) == ("1,503.52", "True")
     cell = next(r for r in rows if r["code"] == "2210203" and r["column"] == "合计")
     assert (cell["text"], cell["reviewed"]) == ("258.50", "True")
+
+
+def test_a_flagged_header_cell_is_corrected_and_shows_in_the_export(browser, tmp_path, extracted):
+    """A header label the pipeline flags (header_misread: 对附属单位补助, its second line lost on the scan) is in
+    the queue with the crop of the table's header, its reading and why; the reviewer types the printed label,
+    can undo it, and the correction survives a restart and is the label the exports show."""
+    out = copy_extracted(extracted, tmp_path / "out")
+    server = Server(out, "审核员甲")
+    try:
+        page = browser.new_page(viewport={"width": 1500, "height": 950})
+        page.add_init_script(CROP_WATCH)
+        page.goto(server.url)
+        page.wait_for_selector(".q.active")
+        assert page.locator(".q").count() == 1
+        key = page.locator("#value").get_attribute("data-key")
+        assert ":h" in key
+        assert (page.locator("#row-label").inner_text(), page.locator("#column-label").inner_text()) == \
+            ("表头第 1 行", "第 8 列")
+        assert page.locator("#value").input_value() == MISREAD
+        assert "表头名称与标准表头相近但不一致" in page.locator("#why").inner_text()
+        assert "100%" not in page.locator("#confidence").inner_text()
+        page.wait_for_function(CROP_SHOWN)  # the crop rendered for this header cell, not a body cell's
+        assert page.evaluate("window.__cropViolations") == [] and page.evaluate("window.__cropsShown") == [key]
+
+        page.keyboard.press("Control+a")
+        page.keyboard.type(PRINTED)
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#empty:not([hidden])")
+        assert page.locator("#empty").inner_text().startswith("队列已清空")
+        assert "人工复核 1" in progress_text(page)
+
+        # undo from the reviewed list: the header cell is back in the queue as the machine read it
+        page.click("#tab-reviewed")
+        assert f"更正「{MISREAD}」→「{PRINTED}」" in page.locator("#reviewed .rv").inner_text()
+        page.locator("#reviewed .rv button.undo").click()
+        page.wait_for_function("document.querySelectorAll('#reviewed .rv').length === 0")
+        page.click("#tab-queue")
+        page.wait_for_selector(".q.active")
+        assert page.locator("#value").input_value() == MISREAD and "人工复核 0" in progress_text(page)
+        page.locator("#value").click()
+        page.keyboard.press("Control+a")
+        page.keyboard.type(PRINTED)
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#empty:not([hidden])")
+    finally:
+        server.stop()
+
+    server = Server(out, "审核员乙")  # restart: the correction comes back from OUT/review.sqlite
+    try:
+        page = browser.new_page()
+        page.goto(server.url)
+        page.wait_for_selector("#empty:not([hidden])")
+        assert "人工复核 1" in progress_text(page)
+    finally:
+        server.stop()
+
+    from pipeline.review.store import ReviewStore
+
+    assert [e.action for e in ReviewStore.for_output(out).audit()] == ["correct", "undo", "correct"]
+    long, grid = csv_exports(out, tmp_path / "csv")
+    assert PRINTED in grid[0] and MISREAD not in grid[0]  # the printed header rows
+    assert {r["column"] for r in long} >= {PRINTED, "基本支出"} and MISREAD not in {r["column"] for r in long}

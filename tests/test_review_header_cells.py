@@ -1,0 +1,233 @@
+"""Reviewing printed header cells (issue 10 item 3): the pipeline flags a misread label, and a reviewer
+corrects it in the queue like a body cell — crop, reading, reasons; the correction is stored, re-applied after a
+re-extraction, and shows in the exports (grid header rows, the long export's column).
+
+Fixture: `disclosure extract` on page 4 of the committed born-digital sample (公开03表) scanned with the second
+line of 对附属单位补助支出 lost, so its header cell reads 对附属单位补助 and is flagged ``header_misread``.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from pipeline.headercheck import HEADER_MISREAD
+from pipeline.model import Cell, HeaderEntry, Table
+from pipeline.review.corrections import document_paths, load_document, relabel_header
+from pipeline.review.keys import CellAddress, KeyIndex, cell_at
+from pipeline.review.store import ReviewStore
+from test_header_cells import lost_wrapped_line_page
+
+MISREAD, PRINTED = "对附属单位补助", "对附属单位补助支出"
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory) -> Path:
+    """OUT of a real `disclosure extract` of the cut page (read-only: tests copy it)."""
+    from pipeline.cli import main
+
+    src = tmp_path_factory.mktemp("header-in")
+    lost_wrapped_line_page(src)
+    out = tmp_path_factory.mktemp("header-out") / "out"
+    assert main(["extract", str(src), "-o", str(out), "--quiet"]) == 0
+    return out
+
+
+def copy_extracted(extracted: Path, dest: Path) -> Path:
+    shutil.copytree(extracted, dest)
+    return dest
+
+
+def document_json(out: Path) -> Path:
+    (path,) = document_paths(out)
+    return path
+
+
+def flagged_header(doc):
+    """(table index, header entry) of the one flagged header cell of the 公开03表."""
+    ti, table = next((i, t) for i, t in enumerate(doc.tables) if t.form == "公开03表")
+    (entry,) = [h for h in table.header_cells if h.cell.review]
+    return ti, entry
+
+
+def test_a_header_cell_has_a_key_of_its_place_and_back(extracted, tmp_path):
+    loaded = load_document(extracted, document_json(extracted), ReviewStore(tmp_path / "review.sqlite"))
+    ti, entry = flagged_header(loaded.machine)
+    assert (entry.cell.text, entry.cell.reasons) == (MISREAD, [HEADER_MISREAD])
+    keys = KeyIndex.build(loaded.machine)
+    key = keys.key_of(CellAddress(ti, entry.row, entry.col, True))
+    assert (key.table, key.row, key.column) == ("公开03表#0", f"header:{entry.row}", f"header:{entry.col}")
+    assert keys.address_of(key.table, key.row, key.column) == CellAddress(ti, entry.row, entry.col, True)
+    assert cell_at(loaded.machine, CellAddress(ti, entry.row, entry.col, True)) is entry.cell
+    assert cell_at(loaded.machine, CellAddress(ti, 9, 9, True)) is None
+    assert keys.address_of(key.table, "header:x", key.column) is None
+    summary = json.loads((extracted / "run-summary.json").read_text(encoding="utf-8"))
+    assert (summary["cells_flagged"], summary["header_cells_flagged"]) == (0, 1)  # the queue holds it
+    # a body cell's key is unchanged: its row's code or label and its column's label
+    body = keys.key_of(CellAddress(ti, 1, 2))
+    assert body.row.startswith("code:") and body.column == "本年支出合计#0"
+
+
+def test_a_header_correction_is_applied_kept_apart_from_the_machine_reading_and_undone(extracted, tmp_path):
+    out = copy_extracted(extracted, tmp_path / "out")
+    store = ReviewStore.for_output(out)
+    path = document_json(out)
+    loaded = load_document(out, path, store)
+    ti, entry = flagged_header(loaded.machine)
+    assert loaded.machine.tables[ti].columns[entry.col] == MISREAD
+    assert any(w["kind"] == "header_cells" for w in loaded.document.warnings)
+    correction, status = store.record(loaded.key_of(ti, entry.row, entry.col, header=True), MISREAD, PRINTED,
+                                      reviewer="审核员")
+    assert status == "recorded"
+
+    loaded = load_document(out, path, store)
+    table = loaded.document.tables[ti]
+    _, corrected = next((i, h) for i, h in enumerate(table.header_cells) if (h.row, h.col) == (entry.row, entry.col))
+    assert (corrected.cell.text, corrected.cell.original, corrected.cell.review) == (PRINTED, MISREAD, False)
+    assert "corrected" in corrected.cell.reasons and corrected.cell.confidence == 1.0
+    assert table.header[entry.row][entry.col] == PRINTED and table.columns[entry.col] == PRINTED
+    assert not any(w["kind"] == "header_cells" for w in loaded.document.warnings)
+    assert [c.id for c in loaded.result.applied] == [correction.id]
+    # the machine reading is a separate copy: still the misread, still flagged
+    machine = loaded.machine.tables[ti]
+    assert machine.columns[entry.col] == MISREAD and machine.header[entry.row][entry.col] == MISREAD
+    assert flagged_header(loaded.machine)[1].cell.text == MISREAD
+
+    store.withdraw(correction.id, "审核员")
+    loaded = load_document(out, path, store)
+    again = flagged_header(loaded.document)[1]
+    assert (again.cell.text, again.cell.review, again.cell.reasons) == (MISREAD, True, [HEADER_MISREAD])
+    assert loaded.document.tables[ti].columns[entry.col] == MISREAD
+
+
+def test_a_header_correction_survives_re_extraction(extracted, tmp_path):
+    """`disclosure extract` re-applies the store's corrections before writing (pipeline.batch); reading that
+    JSON back gives the machine reading — the header cell flagged again, its label as misread — and the
+    correction applied on top."""
+    from pipeline.cli import main
+
+    out = copy_extracted(extracted, tmp_path / "out")
+    store = ReviewStore.for_output(out)
+    path = document_json(out)
+    loaded = load_document(out, path, store)
+    ti, entry = flagged_header(loaded.machine)
+    store.record(loaded.key_of(ti, entry.row, entry.col, header=True), MISREAD, PRINTED, reviewer="审核员")
+    source = Path(json.loads(path.read_text(encoding="utf-8"))["source"]["file"])
+    assert main(["extract", str(source.parent), "-o", str(out), "--force", "--quiet"]) == 0
+    written = json.loads(path.read_text(encoding="utf-8"))
+    table = written["tables"][ti]
+    assert table["columns"][entry.col] == PRINTED  # the corrected label is what the extract output says
+    cell = next(h for h in table["header_cells"] if (h["row"], h["col"]) == (entry.row, entry.col))
+    assert (cell["text"], cell["original"], cell["review"]) == (PRINTED, MISREAD, False)
+
+    loaded = load_document(out, path, store)
+    machine = flagged_header(loaded.machine)[1]
+    assert (machine.cell.text, machine.cell.review, machine.cell.reasons) == (MISREAD, True, [HEADER_MISREAD])
+    assert machine.cell.confidence < 1.0 and loaded.machine.tables[ti].columns[entry.col] == MISREAD
+    assert loaded.document.tables[ti].columns[entry.col] == PRINTED and not loaded.result.orphaned
+
+
+def test_a_header_correction_never_lands_on_another_label(extracted, tmp_path):
+    """A re-extraction whose header came out otherwise (another label at that place): the correction is
+    orphaned — reported, kept — never applied to the label now there."""
+    out = copy_extracted(extracted, tmp_path / "out")
+    store = ReviewStore.for_output(out)
+    path = document_json(out)
+    loaded = load_document(out, path, store)
+    ti, entry = flagged_header(loaded.machine)
+    correction, _ = store.record(loaded.key_of(ti, entry.row, entry.col, header=True), MISREAD, PRINTED,
+                                 reviewer="审核员")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    cell = next(h for h in data["tables"][ti]["header_cells"] if (h["row"], h["col"]) == (entry.row, entry.col))
+    cell["text"] = "经营支出"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    loaded = load_document(out, path, store)
+    assert [c.id for c in loaded.result.orphaned] == [correction.id] and not loaded.result.applied
+    assert store.correction_by_id(correction.id).status == "orphaned"
+    assert PRINTED not in loaded.document.tables[ti].columns
+
+
+def test_relabel_header_changes_the_labels_under_the_cell_only():
+    table = Table(id="t1", header=[["预算数", "", "决算数", ""], ["合计", "基本", "合计", "基本"]],
+                  columns=["预算数/合计", "基本", "决算数/合计", "基本"])
+    upper = HeaderEntry(0, 2, 1, 2, Cell(text="决算数"))
+    relabel_header(table, upper, "决算数", "决算")
+    assert table.header[0] == ["预算数", "", "决算", ""]
+    assert table.columns == ["预算数/合计", "基本", "决算/合计", "基本"]
+    lower = HeaderEntry(1, 1, 1, 1, Cell(text="基本"))
+    relabel_header(table, lower, "基本", "基本支出")
+    assert table.columns == ["预算数/合计", "基本支出", "决算/合计", "基本"]
+    relabel_header(table, lower, "基本支出", "")
+    assert table.columns[1] == "" and table.header[1][1] == ""
+
+
+# -- the review server ------------------------------------------------------------------------------------------
+
+
+def test_the_queue_lists_the_flagged_header_cell_and_takes_its_correction(extracted, tmp_path):
+    pytest.importorskip("fastapi.testclient")
+    from test_review_server import client_for
+
+    out = copy_extracted(extracted, tmp_path / "out")
+    client = client_for(out)
+    queue = client.get("/api/queue").json()
+    headers = [it for it in queue["items"] if it["header"]]
+    assert len(headers) == 1, [(it["text"], it["reasons"]) for it in headers]
+    item = headers[0]
+    assert (item["text"], item["reasons"], item["amount"], item["has_bbox"]) == (MISREAD, [HEADER_MISREAD], False, True)
+    assert item["row_label"].startswith("表头第") and item["column_label"] == f"第 {item['col'] + 1} 列"
+    assert "表头名称与标准表头相近但不一致" in "".join(item["why"]) and item["shown_confidence"] < 1.0
+    assert all(not it["header"] for it in queue["items"] if it is not item)
+    assert queue["progress"]["flagged"] == len(queue["items"])
+
+    crop = client.get(f"/api/crop/{item['doc']}/{item['table']}/{item['row']}/{item['col']}.png?part=header")
+    assert crop.status_code == 200 and crop.headers["content-type"] == "image/png"
+    assert crop.headers["x-cell"] == item["id"] and crop.content[:4] == b"\x89PNG"
+    body_crop = client.get(f"/api/crop/{item['doc']}/{item['table']}/{item['row']}/{item['col']}.png")
+    assert body_crop.headers.get("x-cell") != item["id"]  # the body cell at those indices is another cell
+    assert client.get(f"/api/crop/{item['doc']}/{item['table']}/9/9.png?part=header").status_code == 404
+    assert client.get(f"/api/crop/{item['doc']}/{item['table']}/0/0.png?part=foot").status_code == 404
+
+    refused = client.post("/api/correct", json={"doc": item["doc"], "table": item["table"], "row": item["row"],
+                                               "col": item["col"], "header": "yes", "text": PRINTED})
+    assert refused.status_code == 400
+    r = client.post("/api/correct", json={"doc": item["doc"], "table": item["table"], "row": item["row"],
+                                         "col": item["col"], "header": True, "text": PRINTED})
+    assert r.status_code == 200, r.text
+    assert (r.json()["cell"]["text"], r.json()["cell"]["original"]) == (PRINTED, MISREAD)
+    after = client.get("/api/queue").json()
+    assert not [it for it in after["items"] if it["header"]]
+    assert after["progress"]["reviewed"] == 1 and after["progress"]["done"] == queue["progress"]["done"] + 1
+    reviewed = client.get("/api/reviewed").json()["reviewed"]
+    assert [(r["header"], r["old_text"], r["new_text"]) for r in reviewed] == [(True, MISREAD, PRINTED)]
+    assert "表头第" in reviewed[0]["location"]
+
+    # the export carries the corrected label: grid header rows and the long export's column
+    from pipeline.exporting import export
+
+    export(out, "sqlite", tmp_path / "cells.sqlite")
+    conn = sqlite3.connect(tmp_path / "cells.sqlite")
+    try:
+        header = {t for (t,) in conn.execute("SELECT text FROM grid WHERE header = 1")}
+        columns = {c for (c,) in conn.execute("SELECT DISTINCT \"column\" FROM cells")}
+    finally:
+        conn.close()
+    assert PRINTED in header and MISREAD not in header
+    assert PRINTED in columns and MISREAD not in columns
+
+
+def csv_exports(out: Path, dest: Path) -> tuple[list[dict], list[list[str]]]:
+    """The long rows and the 公开03表 grid (header rows first) of a csv export of ``out``."""
+    from pipeline.exporting import export
+
+    export(out, "csv", dest)
+    with open(dest / "long.csv", encoding="utf-8-sig") as f:
+        long = list(csv.DictReader(f))
+    (grid_path,) = dest.rglob("*公开03表.csv")
+    with open(grid_path, encoding="utf-8-sig") as f:
+        grid = list(csv.reader(f))
+    return long, grid
