@@ -30,12 +30,20 @@ def extracted_samples(tmp_path_factory) -> Path:
     (s04, 9 tables incl. 公开01/04表) and a sealed, skewed scan (s02: flagged cells, a repair)."""
     import shutil
 
+    def inputs(src: Path) -> None:
+        for name in ("s02_jincheng_rs_2024_skew200.pdf", "s04_health_2023_digital.pdf"):
+            shutil.copy(SAMPLES / name, src / name)
+
+    return extract_out(tmp_path_factory, "samples", inputs)
+
+
+def extract_out(tmp_path_factory, name: str, make_inputs) -> Path:
+    """The OUT of `disclosure extract` (quiet) over a fresh folder that ``make_inputs(folder)`` fills."""
     from pipeline.cli import main
 
-    src = tmp_path_factory.mktemp("samples-in")
-    for name in ("s02_jincheng_rs_2024_skew200.pdf", "s04_health_2023_digital.pdf"):
-        shutil.copy(SAMPLES / name, src / name)
-    out = tmp_path_factory.mktemp("samples-out") / "out"
+    src = tmp_path_factory.mktemp(f"{name}-in")
+    make_inputs(src)
+    out = tmp_path_factory.mktemp(f"{name}-out") / "out"
     assert main(["extract", str(src), "-o", str(out), "--quiet"]) == 0
     return out
 

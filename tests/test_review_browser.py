@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from test_review_header_cells import MISREAD, PRINTED, copy_extracted, csv_exports, extracted  # noqa: F401
+from test_review_header_cells import MISREAD, PRINTED, csv_exports, extracted  # noqa: F401
+from tests.conftest import copy_out
 from test_review_store import build_review_out
 
 pytestmark = pytest.mark.browser
@@ -148,6 +149,18 @@ def progress_text(page) -> str:
     return page.locator("#progress-text").inner_text()
 
 
+def assert_restart_keeps(browser, out: Path, reviewed: int) -> None:
+    """A new server over ``out`` (another reviewer) finds the queue empty and ``reviewed`` reviews in force."""
+    server = Server(out, "审核员乙")
+    try:
+        page = browser.new_page()
+        page.goto(server.url)
+        page.wait_for_selector("#empty:not([hidden])")
+        assert f"人工复核 {reviewed}" in progress_text(page)
+    finally:
+        server.stop()
+
+
 def test_queue_refuses_non_amounts_holds_failing_identities_and_undoes(browser, tmp_path):
     out = build_review_out(tmp_path / "out")
     server = Server(out, "审核员甲")
@@ -249,14 +262,7 @@ def test_queue_refuses_non_amounts_holds_failing_identities_and_undoes(browser, 
     finally:
         server.stop()
 
-    server = Server(out, "审核员乙")  # restart: corrections come back from OUT/review.sqlite
-    try:
-        page = browser.new_page()
-        page.goto(server.url)
-        page.wait_for_selector("#empty:not([hidden])")
-        assert "人工复核 2" in progress_text(page)
-    finally:
-        server.stop()
+    assert_restart_keeps(browser, out, 2)  # corrections come back from OUT/review.sqlite
 
     from pipeline.exporting import export
     from pipeline.review.store import ReviewStore
@@ -278,7 +284,7 @@ def test_a_flagged_header_cell_is_corrected_and_shows_in_the_export(browser, tmp
     """A header label the pipeline flags (header_misread: 对附属单位补助, its second line lost on the scan) is in
     the queue with the crop of the table's header, its reading and why; the reviewer types the printed label,
     can undo it, and the correction survives a restart and is the label the exports show."""
-    out = copy_extracted(extracted, tmp_path / "out")
+    out = copy_out(extracted, tmp_path / "out")
     server = Server(out, "审核员甲")
     try:
         page = browser.new_page(viewport={"width": 1500, "height": 950})
@@ -319,14 +325,7 @@ def test_a_flagged_header_cell_is_corrected_and_shows_in_the_export(browser, tmp
     finally:
         server.stop()
 
-    server = Server(out, "审核员乙")  # restart: the correction comes back from OUT/review.sqlite
-    try:
-        page = browser.new_page()
-        page.goto(server.url)
-        page.wait_for_selector("#empty:not([hidden])")
-        assert "人工复核 1" in progress_text(page)
-    finally:
-        server.stop()
+    assert_restart_keeps(browser, out, 1)  # the correction comes back from OUT/review.sqlite
 
     from pipeline.review.store import ReviewStore
 

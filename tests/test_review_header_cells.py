@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -21,25 +20,15 @@ from pipeline.review.corrections import document_paths, load_document, relabel_h
 from pipeline.review.keys import CellAddress, KeyIndex, cell_at
 from pipeline.review.store import ReviewStore
 from test_header_cells import lost_wrapped_line_page
+from tests.conftest import copy_out, extract_out
 
 MISREAD, PRINTED = "对附属单位补助", "对附属单位补助支出"
 
 
 @pytest.fixture(scope="module")
 def extracted(tmp_path_factory) -> Path:
-    """OUT of a real `disclosure extract` of the cut page (read-only: tests copy it)."""
-    from pipeline.cli import main
-
-    src = tmp_path_factory.mktemp("header-in")
-    lost_wrapped_line_page(src)
-    out = tmp_path_factory.mktemp("header-out") / "out"
-    assert main(["extract", str(src), "-o", str(out), "--quiet"]) == 0
-    return out
-
-
-def copy_extracted(extracted: Path, dest: Path) -> Path:
-    shutil.copytree(extracted, dest)
-    return dest
+    """OUT of a real `disclosure extract` of the cut page (read-only: tests copy it with ``copy_out``)."""
+    return extract_out(tmp_path_factory, "header", lost_wrapped_line_page)
 
 
 def document_json(out: Path) -> Path:
@@ -73,7 +62,7 @@ def test_a_header_cell_has_a_key_of_its_place_and_back(extracted, tmp_path):
 
 
 def test_a_header_correction_is_applied_kept_apart_from_the_machine_reading_and_undone(extracted, tmp_path):
-    out = copy_extracted(extracted, tmp_path / "out")
+    out = copy_out(extracted, tmp_path / "out")
     store = ReviewStore.for_output(out)
     path = document_json(out)
     loaded = load_document(out, path, store)
@@ -110,7 +99,7 @@ def test_a_header_correction_survives_re_extraction(extracted, tmp_path):
     correction applied on top."""
     from pipeline.cli import main
 
-    out = copy_extracted(extracted, tmp_path / "out")
+    out = copy_out(extracted, tmp_path / "out")
     store = ReviewStore.for_output(out)
     path = document_json(out)
     loaded = load_document(out, path, store)
@@ -134,7 +123,7 @@ def test_a_header_correction_survives_re_extraction(extracted, tmp_path):
 def test_a_header_correction_never_lands_on_another_label(extracted, tmp_path):
     """A re-extraction whose header came out otherwise (another label at that place): the correction is
     orphaned — reported, kept — never applied to the label now there."""
-    out = copy_extracted(extracted, tmp_path / "out")
+    out = copy_out(extracted, tmp_path / "out")
     store = ReviewStore.for_output(out)
     path = document_json(out)
     loaded = load_document(out, path, store)
@@ -172,7 +161,7 @@ def test_the_queue_lists_the_flagged_header_cell_and_takes_its_correction(extrac
     pytest.importorskip("fastapi.testclient")
     from test_review_server import client_for
 
-    out = copy_extracted(extracted, tmp_path / "out")
+    out = copy_out(extracted, tmp_path / "out")
     client = client_for(out)
     queue = client.get("/api/queue").json()
     headers = [it for it in queue["items"] if it["header"]]
@@ -231,3 +220,14 @@ def csv_exports(out: Path, dest: Path) -> tuple[list[dict], list[list[str]]]:
     with open(grid_path, encoding="utf-8-sig") as f:
         grid = list(csv.reader(f))
     return long, grid
+
+
+def test_header_cells_queue_after_the_body_cells_of_their_impact():
+    from pipeline.review.server import sort_items
+
+    def item(name, header, impact, shown):
+        return {"id": name, "header": header, "impact": impact, "shown_confidence": shown, "reviewed": None,
+                "doc_name": "d", "table": 0, "row": 0, "col": 0}
+
+    items = [item("label", True, 0, 0.1), item("amount", False, 0, 0.8), item("sum", False, 2, 0.9)]
+    assert [it["id"] for it in sort_items(items)] == ["sum", "amount", "label"]

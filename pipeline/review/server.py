@@ -7,7 +7,9 @@
   and re-validates only its own document, in a worker thread, and swaps the new state in when done —
   readers are served the previous state meanwhile, never blocked.
 - A file under OUT that cannot be read is reported (console and UI) and the rest is served.
-- The queue: every flagged cell, and every cell of an identity that fails (even one a reviewer confirmed)
+- The queue: every flagged cell — a printed header cell the pipeline flags too (addressed by its place in the
+  header grid: ``"header": true`` in a correction, ``?part=header`` on its crop) — and every cell of an
+  identity that fails (even one a reviewer confirmed)
   until the identity holds or a reviewer marks it as a source error. Corrections, confirmations and
   source-error marks can be undone; every step is in the append-only audit log of ``OUT/review.sqlite``.
 - Amount cells take only amounts (:func:`pipeline.review.corrections.correction_problem`).
@@ -394,8 +396,10 @@ def document_items(d: LoadedDocument) -> list[dict]:
 
 
 def sort_items(items: list[dict]) -> list[dict]:
-    return sorted(items, key=lambda it: (it["reviewed"] is not None, -it["impact"], it["shown_confidence"],
-                                         it["doc_name"], it["table"], it["row"], it["col"]))
+    """Cells breaking most identities first, then the least sure; a header cell after the body cells of its
+    impact (a misread label leaves the amounts as read: the pipeline tells it as a note, not a warning)."""
+    return sorted(items, key=lambda it: (it["reviewed"] is not None, -it["impact"], it["header"],
+                                         it["shown_confidence"], it["doc_name"], it["table"], it["row"], it["col"]))
 
 
 def progress(workspace: Workspace, entries: list[Entry], remaining: int) -> dict:
