@@ -38,6 +38,9 @@ _POINT_SEPARATORS = re.compile(r"^-?\d{1,3}(\.\d{3})+\.\d{2}$")
 _COLON_DECIMAL = re.compile(r"^(-?[\d,]+)[:：;；](\d{2})$")
 _LETTER_DIGITS = str.maketrans(DIGIT_LOOKALIKES)
 _LOOKALIKE_CLASS = "".join(re.escape(k) for k in DIGIT_LOOKALIKES)
+# a mark before a whole amount (“•0.00”, “=514.81”, “V0.00”, “厂0.00”): a seal's or the watermark's stroke beside
+# the digits read as a character — never a digit's look-alike (“l57” is 157) nor a minus or a dash
+_MARK_BEFORE = re.compile(rf"^[^\d\s{_LOOKALIKE_CLASS}\-−－—一_＿~～.,，]{{1,2}}\s*(?=\d)")
 
 
 def normalise_ocr_amount(text: str) -> str:
@@ -53,6 +56,11 @@ def normalise_ocr_amount(text: str) -> str:
     m = _COLON_DECIMAL.match(t)
     if m:
         t = f"{m.group(1)}.{m.group(2)}"
+    m = _MARK_BEFORE.match(t)
+    if m and len(re.findall(r"[\u4e00-\u9fff]", m.group())) <= 1:  # (“合计0.00”: a label run into its amount)
+        rest = parse_number(t[m.end():])
+        if rest.kind == "number" and rest.well_formed and rest.decimals == 2 and not rest.percent:
+            t = t[m.end():]  # (a whole amount is left: the identities confirm it or it is flagged)
     return t
 
 

@@ -17,8 +17,10 @@ against an earlier result file. The same figures go to ``--out`` as JSON.
 seconds and processor seconds from the earlier result file (or from the ``<name>.timing.json`` saved beside
 each extraction) — a new calibration measured on the same
 extractions. With ``--reinterpret`` every stage after reading runs again on them with the current code
-(templates, codes, identities, repair, structure, scoring: ``pipeline.extract.finish_document``; the marks of
-the earlier repair pass — ``ambiguous`` — dropped first): a change to those stages measured without OCR.
+(cell interpretation of 公开表, templates, codes, identities, repair, structure, scoring:
+``pipeline.interpret.interpret_cells``, ``pipeline.extract.finish_document``; the marks of the earlier
+interpretation and repair pass — ``format``, ``ambiguous`` — dropped first): a change to those stages measured
+without OCR.
 
 Besides accuracy and calibration it reports what the output says about failures (``pages[].status``): pages
 per status, *silent misses* (truth tables not found with no ``unrecovered`` page to tell) and *false
@@ -205,11 +207,18 @@ def run_all(samples: list[Sample], systems: list[str], settings: BenchSettings,
 def reinterpret(doc) -> None:
     """Every stage after reading again, with the current code, on a saved extraction (``--reinterpret``)."""
     from pipeline.extract import finish_document
+    from pipeline.interpret import interpret_cells
 
-    for _t, _ri, _ci, cell in doc.cells():
+    for t, _ri, _ci, cell in doc.cells():
         if "ambiguous" in cell.reasons:  # set by the earlier repair pass; this one sets its own
             cell.reasons.remove("ambiguous")
+        if "format" in cell.reasons and t.kind != "performance":  # set by interpretation, which runs again
+            cell.reasons.remove("format")
     doc.repairs = [r for r in doc.repairs if r.get("status") != "ambiguous"]
+    ocr_pages = {p.number for p in doc.pages if p.mode == "ocr"}
+    for table in doc.tables:
+        if table.kind != "performance":  # (forms: their record stages run in finish_document)
+            interpret_cells(table, ocr_pages)
     finish_document(doc)
 
 

@@ -92,6 +92,39 @@ def test_a_stroke_before_an_amount_is_taken_off(tmp_path):
     assert cell.value is not None
 
 
+def test_a_mark_before_an_amount_is_taken_off(tmp_path):
+    """Seed-21 heavy/lowres/bilevel scans read a seal's or the watermark's stroke beside an amount as a
+    character of its own: “=514.81”, “•0.00”, “V0.00”, “厂0.00” — not amounts, flagged ``format``, 14 of the
+    heavy300/lowres150 misses. A mark of one or two characters that no digit looks like (one Chinese at most:
+    “合计0.00” is a label run into its amount) before a whole amount is taken off (``format_normalised``, the
+    reading kept as the alternative), and the identities confirm the amount or flag it."""
+    from samplegen.degrade import cjk_font
+
+    rgb = rasterise(DIGITAL, 200)[PAGE - 1]
+    words = text_words(DIGITAL, 200)[PAGE - 1]
+    img = Image.fromarray(rgb)
+    draw = ImageDraw.Draw(img)
+    marked = []
+    for text, mark in (("11,198.79", "="), ("468.59", "厂")):
+        w = next(w for w in words if w.text == text)
+        x0, y0, x1, y1 = (int(v) for v in w.box)
+        if mark == "=":  # two short bars
+            mid = (y0 + y1) // 2
+            draw.rectangle((x0 - 20, mid - 5, x0 - 8, mid - 3), fill="black")
+            draw.rectangle((x0 - 20, mid + 3, x0 - 8, mid + 5), fill="black")
+        else:
+            draw.text((x0 - 30, y0 - 2), mark, fill="black", font=cjk_font(y1 - y0))
+        marked.append((text, x0, (y0 + y1) // 2))
+    path = tmp_path / "p3.png"
+    img.save(path, dpi=(200, 200))
+    table = next(t for t in extract_document(path).tables if t.form == "公开02表")
+    for text, x0, mid in marked:
+        cell = next(c for r in table.rows for c in r.cells if c.bbox and c.bbox[0] <= x0 <= c.bbox[2]
+                    and c.bbox[1] <= mid <= c.bbox[3])
+        assert cell.text == text and "format_normalised" in cell.reasons, (cell.text, cell.original, cell.reasons)
+        assert cell.original != text and cell.original.endswith(text) and not cell.review
+
+
 def test_a_code_lost_entirely_is_flagged_missing(tmp_path):
     """A faded code (or one read into the row above when their rule was missed) leaves its row with a name
     and no code: in a table that codes its rows that is ``code_missing``, always reviewed; the 合计 row and
