@@ -36,6 +36,8 @@ _JUNK_EDGES = re.compile(r"^[:：;；'‘’`·。,，.、]+(?=[\d-])|(?<=\d)[:�
 _STROKE_BEFORE = re.compile(r"^[一_＿~～]+(?=\d)")
 _POINT_SEPARATORS = re.compile(r"^-?\d{1,3}(\.\d{3})+\.\d{2}$")
 _COLON_DECIMAL = re.compile(r"^(-?[\d,]+)[:：;；](\d{2})$")
+# a comma for the decimal point after the thousands (“1,041,38”, “7728,91”): no grouping ends in two digits
+_COMMA_DECIMAL = re.compile(r"^(-?\d{1,3}(?:,\d{3})*|-?\d+),(\d{2})$")
 _LETTER_DIGITS = str.maketrans(DIGIT_LOOKALIKES)
 _LOOKALIKE_CLASS = "".join(re.escape(k) for k in DIGIT_LOOKALIKES)
 # a mark before a whole amount (“•0.00”, “=514.81”, “V0.00”, “厂0.00”): a seal's or the watermark's stroke beside
@@ -45,15 +47,15 @@ _MARK_BEFORE = re.compile(rf"^[^\d\s{_LOOKALIKE_CLASS}\-−－—一_＿~～.,�
 
 def normalise_ocr_amount(text: str) -> str:
     """Undo OCR slips that leave the digits intact: stray punctuation at the edges (“:214.70”), thousands
-    separators read as points (“1.713.55”), a colon for the decimal point (“234:24”), letters for digits
-    in an otherwise numeric reading (“O.00”)."""
+    separators read as points (“1.713.55”), a colon or a comma for the decimal point (“234:24”, “1,041,38”),
+    letters for digits in an otherwise numeric reading (“O.00”), a mark before the amount (“=514.81”)."""
     t = _STROKE_BEFORE.sub("", _JUNK_EDGES.sub("", text.strip()))
     if re.fullmatch(rf"[\d{_LOOKALIKE_CLASS}.,:;：；-]+", t) and re.search(r"\d", t) and re.search(rf"[{_LOOKALIKE_CLASS}]", t):
         t = t.translate(_LETTER_DIGITS)
     if _POINT_SEPARATORS.match(t):
         head, _, dec = t.rpartition(".")
         t = head.replace(".", ",") + "." + dec
-    m = _COLON_DECIMAL.match(t)
+    m = _COLON_DECIMAL.match(t) or _COMMA_DECIMAL.match(t)
     if m:
         t = f"{m.group(1)}.{m.group(2)}"
     m = _MARK_BEFORE.match(t)

@@ -125,6 +125,25 @@ def test_a_mark_before_an_amount_is_taken_off(tmp_path):
         assert cell.original != text and cell.original.endswith(text) and not cell.review
 
 
+def test_a_comma_read_for_the_decimal_point_is_undone():
+    """Seed-21 heavy300 read “1,041,38” (twice in one row) and “5,988,94”, skew_noise200 “7728,91” and
+    “1399,44”: a comma for the point under a seal. No thousands grouping ends in two digits, so the last
+    comma is the point (``format_normalised``, the reading kept as the alternative); whole groupings stay."""
+    from pipeline.interpret import interpret_cells
+    from pipeline.model import Cell, Row, Table
+
+    texts = ["1,041,38", "7728,91", "-5,988,94", "12,345", "1,234.56"]
+    table = Table(id="t1", columns=["项目", "决算数"], pages=[1],
+                  rows=[Row(page=1, cells=[Cell(text="行政运行"), Cell(text=t, ocr_score=0.9)]) for t in texts])
+    interpret_cells(table, {1})
+    cells = [r.cells[1] for r in table.rows]
+    assert [c.text for c in cells] == ["1,041.38", "7728.91", "-5,988.94", "12,345", "1,234.56"]
+    assert [c.value for c in cells] == [1041.38, 7728.91, -5988.94, 12345.0, 1234.56]
+    assert all("format_normalised" in c.reasons and c.original == t for c, t in zip(cells[:3], texts))
+    assert cells[0].alternatives[0].text == "1,041,38"
+    assert not any("format_normalised" in c.reasons for c in cells[3:])
+
+
 def test_a_code_lost_entirely_is_flagged_missing(tmp_path):
     """A faded code (or one read into the row above when their rule was missed) leaves its row with a name
     and no code: in a table that codes its rows that is ``code_missing``, always reviewed; the 合计 row and
