@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from .interpret import normalise_ocr_amount
 from .model import Alternative, Cell, Document
 from .numbers import format_amount, parse_number
 from .resources import load_json
@@ -113,7 +114,8 @@ def confusion_readings(text: str) -> list[str]:
             continue
         # amounts keep the table's format: a reading with 2 decimals stays with 2 (no “188.818”); a reading
         # that lost its point may get one back
-        if orig.kind == "number" and orig.decimals and p.decimals != orig.decimals:
+        if orig.kind == "number" and orig.decimals and p.decimals != orig.decimals \
+                and not (orig.decimals == 1 and p.decimals == 2):  # (“185.4”: a decimal lost under a seal)
             continue
         seen.setdefault(_restyle(cand, t), None)
     return list(seen)
@@ -122,8 +124,10 @@ def confusion_readings(text: str) -> list[str]:
 def _readings(cell: Cell, settings: RepairSettings) -> list[tuple[str, str, float]]:
     out: list[tuple[str, str, float]] = []
     for a in cell.alternatives:
-        if a.source in ("ocr", "confusion") and a.text != cell.text:
-            out.append((a.text, "ocr", a.confidence))
+        # the recogniser's runner-up as the reading itself was taken: its slips undone (“2.420.19” is 2,420.19)
+        text = a.text if parse_number(a.text).kind == "number" else normalise_ocr_amount(a.text)
+        if a.source in ("ocr", "confusion") and text != cell.text:
+            out.append((text, "ocr", a.confidence))
     for text in confusion_readings(cell.text):
         out.append((text, "confusion", settings.confusion_confidence))
     seen: set[str] = set()

@@ -70,6 +70,32 @@ def test_ocr_alternative_is_applied_when_it_proves_out():
     assert cell.text == truth and all(c.ok for c in doc.checks)
 
 
+def test_a_runner_up_with_point_separators_and_a_lost_decimal_are_proved():
+    """Seed-21 lowres150 read 2,420.19 as “2,430.19” with the recogniser's runner-up “2.420.19” (points for
+    the separators, as the reading itself had before it was taken) — no proof, for that runner-up was no
+    number; and 185.44 as “185.4” under a seal — no candidate with two decimals was tried. The runner-up's
+    slips are undone as the reading's were (proved, repaired), and a lost decimal is put back (offered among
+    the readings the sums allow)."""
+    doc = seed_document("000")
+    t2 = _table(doc, "公开02表")
+    cell = t2.rows[_row(t2, "2050303")].cells[2]
+    assert cell.text == "5,375.34"
+    cell.text = "5,345.34"  # 7 read as 4: no confusion of ours; the runner-up has it, printed with points
+    cell.alternatives = [Alternative(text="5.375.34", confidence=0.3, source="ocr")]
+    records = repair_document(doc)
+    assert [(r["status"], r["to"]) for r in records] == [("repaired", "5,375.34")] and cell.text == "5,375.34"
+    doc = seed_document("000")
+    t2 = _table(doc, "公开02表")
+    cell = t2.rows[_row(t2, "2050302")].cells[2]
+    truth = cell.text
+    assert truth == "653.77"
+    cell.text = "653.7"  # a decimal lost: the sums hold to their 尾差 with 653.75 … 653.79, so all are offered
+    records = repair_document(doc)
+    assert [r["status"] for r in records] == ["ambiguous"] and "ambiguous" in cell.reasons
+    assert truth in [c["to"] for c in records[0]["candidates"]]
+    assert "653.77" in confusion_readings("653.7")
+
+
 def test_two_independent_misreads_are_both_repaired():
     doc = seed_document("000")
     t3, t5 = _table(doc, "公开03表"), _table(doc, "公开05表")
