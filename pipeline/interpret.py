@@ -41,15 +41,12 @@ _COMMA_DECIMAL = re.compile(r"^(-?\d{1,3}(?:,\d{3})*|-?\d+),(\d{2})$")
 _LETTER_DIGITS = str.maketrans(DIGIT_LOOKALIKES)
 _LOOKALIKE_CLASS = "".join(re.escape(k) for k in DIGIT_LOOKALIKES)
 # a mark before a whole amount (“•0.00”, “=514.81”, “V0.00”, “厂0.00”): a seal's or the watermark's stroke beside
-# the digits read as a character — never a digit's look-alike (“l57” is 157) nor a minus or a dash
-_MARK_BEFORE = re.compile(rf"^[^\d\s{_LOOKALIKE_CLASS}\-−－—一_＿~～.,，]{{1,2}}\s*(?=\d)")
+# the digits read as a character — never a digit's look-alike (“l57” is 157), a minus or any dash, a bracket
+_MARK_BEFORE = re.compile(rf"^[^\d\s{_LOOKALIKE_CLASS}\-−－—一_＿~～.,，\u2010-\u2015\uFE58\uFE63ー(（\[【]{{1,2}}\s*(?=\d)")
 
 
-def normalise_ocr_amount(text: str) -> str:
-    """Undo OCR slips that leave the digits intact: stray punctuation at the edges (“:214.70”), thousands
-    separators read as points (“1.713.55”), a colon or a comma for the decimal point (“234:24”, “1,041,38”),
-    letters for digits in an otherwise numeric reading (“O.00”), a mark before the amount (“=514.81”)."""
-    t = _STROKE_BEFORE.sub("", _JUNK_EDGES.sub("", text.strip()))
+def _digit_slips(t: str) -> str:
+    """Letters for digits, points for the thousands separators, a colon or comma for the decimal point."""
     if re.fullmatch(rf"[\d{_LOOKALIKE_CLASS}.,:;：；-]+", t) and re.search(r"\d", t) and re.search(rf"[{_LOOKALIKE_CLASS}]", t):
         t = t.translate(_LETTER_DIGITS)
     if _POINT_SEPARATORS.match(t):
@@ -58,12 +55,36 @@ def normalise_ocr_amount(text: str) -> str:
     m = _COLON_DECIMAL.match(t) or _COMMA_DECIMAL.match(t)
     if m:
         t = f"{m.group(1)}.{m.group(2)}"
+    return t
+
+
+def normalise_ocr_amount(text: str) -> str:
+    """Undo OCR slips that leave the digits intact: stray punctuation at the edges (“:214.70”), thousands
+    separators read as points (“1.713.55”), a colon or a comma for the decimal point (“234:24”, “1,041,38”:
+    where the column prints no decimals :func:`interpret_cells` flags it), letters for digits in an otherwise
+    numeric reading (“O.00”), a mark before the amount (“=514.81”)."""
+    t = _STROKE_BEFORE.sub("", _JUNK_EDGES.sub("", text.strip()))
     m = _MARK_BEFORE.match(t)
     if m and len(re.findall(r"[\u4e00-\u9fff]", m.group())) <= 1:  # (“合计0.00”: a label run into its amount)
-        rest = parse_number(t[m.end():])
-        if rest.kind == "number" and rest.well_formed and rest.decimals == 2 and not rest.percent:
-            t = t[m.end():]  # (a whole amount is left: the identities confirm it or it is flagged)
-    return t
+        rest = _digit_slips(t[m.end():])
+        p = parse_number(rest)
+        if p.kind == "number" and p.well_formed and p.decimals == 2 and not p.percent:
+            return rest  # (a whole amount is left: the identities confirm it or it is flagged)
+    return _digit_slips(t)
+
+
+def _comma_for_point(text: str) -> bool:
+    """The reading's decimal point was a comma (“1,041,38”) — unless the column prints whole amounts, where
+    it is a digit lost from the last group (1,234,567 read “1,234,56”)."""
+    t = _STROKE_BEFORE.sub("", _JUNK_EDGES.sub("", text.strip()))
+    m = _MARK_BEFORE.match(t)
+    return bool(_COMMA_DECIMAL.match(t[m.end():] if m else t))
+
+
+def _prints_two_decimals(cells: list) -> bool:
+    """A column whose amounts (four or more read) are printed with two decimals, nine in ten at least."""
+    parsed = [parse_number(c.text) for c in cells if c.kind == "number"]
+    return len(parsed) >= 4 and sum(p.decimals == 2 for p in parsed) >= 0.9 * len(parsed)
 
 
 def _is_noise(text: str) -> bool:
@@ -81,6 +102,7 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
         return
     amount_cols = [is_amount_column(c) for c in table.columns]
     known = [bool(c) for c in table.columns]  # a column without a header label is not known to hold amounts
+    commas: list = []  # (column, cell) read with a comma for the decimal point
     for row in table.rows:
         for ci, cell in enumerate(row.cells):
             amount = ci < len(amount_cols) and amount_cols[ci]
@@ -88,6 +110,8 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
                 fixed = normalise_ocr_amount(cell.text)
                 if _is_noise(fixed) or (cell.ocr_score < 0.5 and not re.search(r"\d", fixed)):
                     fixed = ""  # a watermark or seal fragment read as a character: amount cells never hold one
+                if fixed != cell.text and _comma_for_point(cell.text):
+                    commas.append((ci, cell))
                 if fixed != cell.text and parse_number(fixed).kind in ("number", "empty"):
                     if _STROKE_BEFORE.match(cell.text.strip()):  # or was it a minus sign?
                         cell.alternatives.insert(0, Alternative("-" + fixed, cell.ocr_score / 2, "ocr"))
@@ -119,6 +143,9 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
                     cell.add_reason("format")
             else:
                 cell.kind, cell.value = "text", None
+    for ci, cell in commas:  # a comma before two digits in a column of whole amounts is a digit lost
+        if not _prints_two_decimals([r.cells[ci] for r in table.rows if ci < len(r.cells)]):
+            cell.add_reason("format")
     _check_line_numbers(table, ocr_pages)
     _check_odd_readings(table, amount_cols, ocr_pages)
     _split_code_and_name(table, ocr_pages)
@@ -164,10 +191,8 @@ def _check_odd_readings(table: Table, amount_cols: list[bool], ocr_pages: set[in
             continue
         line = bool(_LINE_LABEL.match(label.split("/")[-1]))
         amount = ci < len(amount_cols) and amount_cols[ci] and bool(label)
-        if amount:
-            parsed = [parse_number(c.text) for _, c in cells if c.kind == "number"]
-            if len(parsed) < 4 or sum(p.decimals == 2 for p in parsed) < 0.9 * len(parsed):
-                continue
+        if amount and not _prints_two_decimals([c for _, c in cells]):
+            continue
         for _, cell in cells:
             text = cell.text.strip()
             if not text:

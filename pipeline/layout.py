@@ -50,6 +50,7 @@ class Grid:
     cells: list[GridCell] = field(default_factory=list)
     # lines no rule was found for, inferred from the text (pipeline.textgrid): ("h", y, x0, x1) or ("v", x, y0, y1);
     # ("x", x, y0, y1): a column line dropped because the text runs across it
+    # ("b", x, y0, y1): a column wall standing in a row where the page prints no rule (bridged_walls)
     inferred: list[tuple[str, float, float, float]] = field(default_factory=list)
     joined: bool = False  # made of pieces the rule finder found apart (pipeline.textgrid): every cell in doubt
 

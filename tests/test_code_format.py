@@ -128,20 +128,45 @@ def test_a_mark_before_an_amount_is_taken_off(tmp_path):
 def test_a_comma_read_for_the_decimal_point_is_undone():
     """Seed-21 heavy300 read “1,041,38” (twice in one row) and “5,988,94”, skew_noise200 “7728,91” and
     “1399,44”: a comma for the point under a seal. No thousands grouping ends in two digits, so the last
-    comma is the point (``format_normalised``, the reading kept as the alternative); whole groupings stay."""
+    comma is the point (``format_normalised``, the reading kept as the alternative) — in a column printing
+    two decimals; in a column of whole amounts it is a digit lost from the last group, flagged ``format``."""
     from pipeline.interpret import interpret_cells
     from pipeline.model import Cell, Row, Table
 
-    texts = ["1,041,38", "7728,91", "-5,988,94", "12,345", "1,234.56"]
+    texts = ["1,041,38", "7728,91", "-5,988,94", "3.00", "1,234.56"]
     table = Table(id="t1", columns=["项目", "决算数"], pages=[1],
                   rows=[Row(page=1, cells=[Cell(text="行政运行"), Cell(text=t, ocr_score=0.9)]) for t in texts])
     interpret_cells(table, {1})
     cells = [r.cells[1] for r in table.rows]
-    assert [c.text for c in cells] == ["1,041.38", "7728.91", "-5,988.94", "12,345", "1,234.56"]
-    assert [c.value for c in cells] == [1041.38, 7728.91, -5988.94, 12345.0, 1234.56]
+    assert [c.text for c in cells] == ["1,041.38", "7728.91", "-5,988.94", "3.00", "1,234.56"]
+    assert [c.value for c in cells] == [1041.38, 7728.91, -5988.94, 3.0, 1234.56]
     assert all("format_normalised" in c.reasons and c.original == t for c, t in zip(cells[:3], texts))
     assert cells[0].alternatives[0].text == "1,041,38"
     assert not any("format_normalised" in c.reasons for c in cells[3:])
+    assert not any("format" in c.reasons for c in cells)  # (a column of amounts with two decimals)
+    # a column printing whole amounts: “1,234,56” is 1,234,567 with a digit lost, not 1,234.56 — flagged
+    whole = Table(id="t2", columns=["项目", "决算数"], pages=[1],
+                  rows=[Row(page=1, cells=[Cell(text="行政运行"), Cell(text=t, ocr_score=0.9)])
+                        for t in ("1,234,56", "12,345", "2,000", "345,678", "9,999")])
+    interpret_cells(whole, {1})
+    assert "format" in whole.rows[0].cells[1].reasons
+    assert not any("format" in r.cells[1].reasons for r in whole.rows[1:])
+
+
+def test_no_minus_dash_or_bracket_is_taken_for_a_mark():
+    """The mark taken off before an amount is never a sign: an en dash, a figure dash, a katakana long mark or
+    a bracket whose pair was lost (“–514.81”, “(514.81”) keeps the reading as it was (not an amount: flagged);
+    a mark before a reading with other slips goes with them (“=1,041,38”, “•2.420.19”)."""
+    from pipeline.interpret import interpret_cells
+    from pipeline.model import Cell, Row, Table
+
+    texts = ["–514.81", "‒514.81", "ー514.81", "(514.81", "（514.81", "=1,041,38", "•2.420.19"]
+    table = Table(id="t1", columns=["项目", "决算数"], pages=[1],
+                  rows=[Row(page=1, cells=[Cell(text="行政运行"), Cell(text=t, ocr_score=0.99)]) for t in texts])
+    interpret_cells(table, {1})
+    cells = [r.cells[1] for r in table.rows]
+    assert [c.text for c in cells[:5]] == texts[:5] and all("format" in c.reasons for c in cells[:5])
+    assert [c.text for c in cells[5:]] == ["1,041.38", "2,420.19"]
 
 
 def test_a_code_lost_entirely_is_flagged_missing(tmp_path):
