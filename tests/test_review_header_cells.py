@@ -231,3 +231,35 @@ def test_header_cells_queue_after_the_body_cells_of_their_impact():
 
     items = [item("label", True, 0, 0.1), item("amount", False, 0, 0.8), item("sum", False, 2, 0.9)]
     assert [it["id"] for it in sort_items(items)] == ["sum", "amount", "label"]
+
+
+def test_a_header_label_corrected_in_the_review_workbook_is_imported(extracted, tmp_path, capsys):
+    """review-xlsx: the flagged header cell is yellow with why; typing the printed label there imports it as
+    the header cell's correction; typing into the blank part of a merged label is reported, not applied."""
+    from openpyxl import load_workbook
+
+    from pipeline.cli import main
+
+    out = copy_out(extracted, tmp_path / "out")
+    assert main(["export", str(out), "--format", "review-xlsx", "-o", str(tmp_path / "review")]) == 0
+    (path,) = (tmp_path / "review").glob("*.xlsx")
+    wb = load_workbook(path)
+    ws = wb.worksheets[0]
+    flagged = [c for row in ws.iter_rows() for c in row if c.fill.fgColor.rgb.endswith("FFEB84")]
+    assert [c.value for c in flagged] == [MISREAD]
+    assert "表头名称与标准表头相近但不一致" in flagged[0].comment.text and "表头第 1 行" in flagged[0].comment.text
+    flagged[0].value = PRINTED
+    project = next(c for row in ws.iter_rows() for c in row if c.value == "项目")
+    ws.cell(project.row, project.column + 1).value = "名称"  # the blank half of 项目, merged over two columns
+    edited = tmp_path / "edited.xlsx"
+    wb.save(edited)
+    capsys.readouterr()
+    assert main(["import-corrections", str(out), str(edited), "--reviewer", "赵六"]) == 0
+    printed = capsys.readouterr().out
+    assert "1 correction(s) applied" in printed and "part of a merged header label" in printed
+    (c,) = ReviewStore.for_output(out).corrections()
+    assert (c.key.row, c.key.column, c.old_text, c.new_text, c.source) == ("header:0", "header:7", MISREAD, PRINTED,
+                                                                          "xlsx")
+    loaded = load_document(out, document_json(out), ReviewStore.for_output(out))
+    ti, entry = flagged_header(loaded.machine)
+    assert loaded.document.tables[ti].columns[entry.col] == PRINTED

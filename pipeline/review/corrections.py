@@ -32,7 +32,7 @@ from ..headers import is_amount_column
 from ..model import REVIEWED_REASONS, SCHEMA_ID, Cell, Check, Document, HeaderEntry, Table
 from ..numbers import parse_number
 from ..textnorm import clean_cell_text
-from .keys import CellAddress, CellKey, KeyIndex, cell_at, header_entry, machine_text, review_cells
+from .keys import HEADER_KEY, CellAddress, CellKey, KeyIndex, cell_at, header_entry, machine_text, review_cells
 from .store import STORE_NAME, Correction, Decision, ReviewStore
 
 AMOUNT_HELP = "金额单元格只能填写金额（如 1,503.52、-453.15），不适用填“——”，空白则清空后保存"
@@ -50,7 +50,10 @@ def amount_problem(text: str) -> str | None:
 
 def correction_problem(column: str, text: str) -> str | None:
     """Why ``text`` cannot be the new content of a cell of ``column`` (its flat label, or its column key
-    such as ``基本支出#0``), or None. Amount columns take only amounts."""
+    such as ``基本支出#0``), or None. Amount columns take only amounts; a printed header cell (column key
+    ``header:<col>``) any text."""
+    if column.startswith(HEADER_KEY):
+        return None
     label = column.rsplit("#", 1)[0] if "#" in column else column
     return amount_problem(text) if is_amount_column(label) else None
 

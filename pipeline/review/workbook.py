@@ -6,7 +6,9 @@ alternatives and broken identities as a comment; reviewed cells are filled green
 
 Cell identity travels with the cells, so inserting, deleting or sorting rows cannot misapply an edit:
 - column A (hidden) of every body row holds the row key, row 1 (hidden) holds the table key (A1) and the
-  column keys (B1…);
+  column keys (B1…); a header row of a table with printed header cells holds ``header:<row>`` there, and its
+  cells are keyed by their place (``header:<col>``, :mod:`pipeline.review.keys`): a corrected header label
+  is imported like any cell (an edit in the blank part of a merged label is reported, not applied);
 - the very hidden sheet ``_export`` holds, per cell key, the text exported and the correction revision
   at export time (for change and conflict detection), ``_meta`` the document's sha256.
 
@@ -31,7 +33,7 @@ from typing import Iterable
 from ..headers import is_amount_column
 from ..numbers import format_amount, parse_number
 from .corrections import LoadedDocument, correction_problem
-from .keys import CellKey, label_left_of
+from .keys import HEADER_KEY, CellAddress, CellKey, header_entry, header_place, label_left_of
 from .store import ReviewStore
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -80,6 +82,19 @@ def export_review_workbook(doc: LoadedDocument, dest: Path, store: ReviewStore) 
     flag_fill = PatternFill("solid", fgColor=FLAG_FILL)
     reviewed_fill = PatternFill("solid", fgColor=REVIEWED_FILL)
     revisions = {c.key.as_tuple(): c.revision for c in store.corrections(document=doc.machine.sha256)}
+
+    def mark(target, cell, where: list[str]) -> None:
+        """A flagged cell yellow with why as a comment (``where`` names it, then its failing identities); a
+        reviewed one green."""
+        if cell.review:
+            target.fill = flag_fill
+            lines = [f"需复核：{reason_text(cell.reasons)}", f"置信度：{cell.confidence:.2f}", where[0]]
+            if cell.alternatives:
+                lines.append("候选：" + "，".join(a.text for a in cell.alternatives))
+            target.comment = Comment("\n".join(lines + where[1:]), "disclosure", height=160, width=320)
+        elif cell.reviewed:
+            target.fill = reviewed_fill
+
     failed = _failed_checks_by_cell(doc)
     snapshot = []
     for ti, table in enumerate(doc.document.tables):
@@ -95,11 +110,19 @@ def export_review_workbook(doc: LoadedDocument, dest: Path, store: ReviewStore) 
         ws.cell(FIRST_GRID_ROW, 2).font = Font(bold=True, size=13)
         put_text(ws.cell(FIRST_GRID_ROW, 3), f"{doc.name}  单位：{table.unit}" if table.unit else doc.name)
         r = FIRST_GRID_ROW + 1
-        for header_row in table.header:
-            put_text(ws.cell(r, 1), HEADER_MARK)
+        for hr, header_row in enumerate(table.header):
+            # a table with its printed header cells: each is a cell of its own (key header:<row>/header:<col>)
+            put_text(ws.cell(r, 1), f"{HEADER_KEY}{hr}" if table.header_cells else HEADER_MARK)
             for ci, text in enumerate(header_row):
-                put_text(ws.cell(r, ci + 2), text)
-                ws.cell(r, ci + 2).font = Font(bold=True)
+                target = ws.cell(r, ci + 2)
+                put_text(target, text)
+                target.font = Font(bold=True)
+                entry = header_entry(table, hr, ci)
+                if entry is None:
+                    continue
+                key = keys.key_of(CellAddress(ti, hr, ci, True))
+                snapshot.append((*key.as_tuple()[1:], text, revisions.get(key.as_tuple(), 0)))  # as in the sheet
+                mark(target, entry.cell, [f"表头：{'·'.join(header_place(table, entry))}"])
             r += 1
         ws.freeze_panes = ws.cell(r, 3)
         for ri, row in enumerate(table.rows):
@@ -113,17 +136,9 @@ def export_review_workbook(doc: LoadedDocument, dest: Path, store: ReviewStore) 
                     target.number_format = "@"  # typed-in text stays text in Excel/WPS too
                 key = CellKey(doc.machine.sha256, keys.table_keys[ti], row_key, keys.column_keys[ti][ci])
                 snapshot.append((*key.as_tuple()[1:], cell.text, revisions.get(key.as_tuple(), 0)))
-                if cell.review:
-                    target.fill = flag_fill
-                    lines = [f"需复核：{reason_text(cell.reasons)}", f"置信度：{cell.confidence:.2f}",
-                             f"行：{label_left_of(row, table, ci)}  列：{label}"]
-                    if cell.alternatives:
-                        lines.append("候选：" + "，".join(a.text for a in cell.alternatives))
-                    for check in failed.get((table.id, ri, ci), []):
-                        lines.append(f"勾稽：{check.description or check.rule} 应为 {check.expected} 实为 {check.actual}")
-                    target.comment = Comment("\n".join(lines), "disclosure", height=160, width=320)
-                elif cell.reviewed:
-                    target.fill = reviewed_fill
+                mark(target, cell, [f"行：{label_left_of(row, table, ci)}  列：{label}"] + [
+                    f"勾稽：{check.description or check.rule} 应为 {check.expected} 实为 {check.actual}"
+                    for check in failed.get((table.id, ri, ci), [])])
             r += 1
         for ci in range(len(table.columns)):
             ws.column_dimensions[ws.cell(1, ci + 2).column_letter].width = 28 if ci < 2 else 16
@@ -217,12 +232,22 @@ def import_corrections(path: str | Path, store: ReviewStore, reviewer: str = "xl
             row_key = ws.cell(r, 1).value
             if row_key == HEADER_MARK:
                 continue
+            header = isinstance(row_key, str) and row_key.startswith(HEADER_KEY)
+            if header:  # a printed header row: its cells are addressed by their place
+                columns = {c: f"{HEADER_KEY}{c - 2}" for c in range(2, ws.max_column + 1)}
+                for c in [c for c, k in columns.items() if (str(table_key), row_key, k) not in exported]:
+                    del columns[c]
+                    if ws.cell(r, c).value not in (None, ""):
+                        report.ignored.append(f"{ws.title}!{ws.cell(r, c).coordinate}: part of a merged header "
+                                              "label, not a cell of its own — edit the label where it starts")
+            else:
+                columns = column_keys
             if not row_key:
                 filled = [ws.cell(r, c).coordinate for c in column_keys if ws.cell(r, c).value not in (None, "")]
                 if filled:
                     report.ignored.append(f"{ws.title}!{filled[0]}: row without identity (inserted?) — not applied")
                 continue
-            for c, column_key in column_keys.items():
+            for c, column_key in columns.items():
                 key_t = (str(table_key), str(row_key), str(column_key))
                 if key_t not in exported:
                     report.ignored.append(f"{ws.title}!{ws.cell(r, c).coordinate}: unknown cell identity")
