@@ -136,9 +136,14 @@ def cell_features(doc: Document, settings: ScoreSettings = ScoreSettings()) -> d
     n_fail: dict[tuple[str, int, int], int] = {}
     forms = {t.id for t in doc.tables if t.kind == "performance"}
     blamed = blamed_cells(doc, doc.checks)
+    # cells a repair set from one identity alone (a form's unreadable 得分 given the value its 总分 wants): that
+    # identity holds because of it, and confirms none of its other cells
+    made = {(t.id, ri, ci) for t, ri, ci, c in doc.cells() if "repair_one_check" in c.reasons}
     for chk in doc.checks:
         if chk.ok and chk.table not in forms and _near_miss(chk):
             continue  # holds only within its tolerance: a digit misread by 1 or 2 in the last place passes
+        if chk.ok and made and any(tuple(ref) in made for ref in chk.cells):
+            continue
         target = n_pass if chk.ok else n_fail
         for ref in chk.cells:
             ref = tuple(ref)

@@ -176,3 +176,28 @@ def test_a_speck_read_as_zero_is_reviewed_though_its_sums_hold():
     four = Cell(text="4", value=4.0, ocr_score=0.19, reasons=["watermark", "low_ocr"])
     score_document(doc_with(four))
     assert not four.review
+
+
+def test_an_identity_a_repair_made_hold_confirms_none_of_its_cells():
+    """A form's unreadable 得分 given the value its 总分 wants (repair: ``repair_one_check``) makes 总分 = Σ 得分
+    hold by construction: that sum must not confirm the other 得分 — a weak “8” under the seal (truly 6) was
+    lifted by it out of review."""
+    from pipeline.model import Check, Document, PageInfo, Row, Table
+
+    filled = Cell(text="10", value=10.0, ocr_score=0.0, reasons=["repaired", "repair_one_check"])
+    weak = Cell(text="8", value=8.0, ocr_score=0.3, reasons=["seal", "low_ocr"])
+    total = Cell(text="28", value=28.0, ocr_score=0.999)
+    table = Table(id="t1", columns=["项目", "得分"], pages=[1],
+                  rows=[Row(page=1, cells=[Cell(text="产出"), filled]), Row(page=1, cells=[Cell(text="效益"), weak]),
+                        Row(page=1, cells=[Cell(text="效果"), Cell(text="10", value=10.0, ocr_score=0.999)]),
+                        Row(page=1, cells=[Cell(text="总分"), total])])
+    refs = [("t1", 0, 1), ("t1", 1, 1), ("t1", 2, 1), ("t1", 3, 1)]
+    doc = Document(source_path="x.png", sha256="0", page_count=1,
+                   checks=[Check(rule="total", table="t1", ok=True, expected=28.0, actual=28.0, cells=refs)],
+                   pages=[PageInfo(number=1, mode="ocr", width=100, height=100, dpi=200)], tables=[table])
+    score_document(doc)
+    assert weak.review and filled.review
+    doc.checks[0].cells = refs[1:]  # the same sum without a cell a repair made: it confirms the weak reading
+    filled.reasons = []
+    score_document(doc)
+    assert not weak.review
