@@ -1175,6 +1175,76 @@ def _flag_unbalanced_text(table, record, ocr_pages: set[int]) -> None:
                 table.rows[r].cells[c].add_reason("text_unbalanced")
 
 
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_TYPO_OCR = 0.8  # the reading's weakest character below this (a character of its own in doubt)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """``b`` is ``a`` with one Chinese character changed, added or dropped (not 一, a dash's look-alike)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        i += 1
+    ta, tb = a[i + (len(a) >= len(b)):], b[i + (len(b) >= len(a)):]
+    if ta != tb:
+        return False
+    return all(_HAN.fullmatch(x) and x != "一" for x in (a[i:i + 1], b[i:i + 1]) if x)
+
+
+def _mend_from_document(doc, ocr_pages: set[int]) -> None:
+    """A text of an OCR'd form with no digit, read weakly (low_ocr, its weakest character below ``_TYPO_OCR``) and
+    printed nowhere else in the document, one Chinese character off a text the document's forms print at least
+    twice elsewhere, read sure (a department's forms repeat their words: “司提高对贫困家庭的资助”, “年初指标设定不合”,
+    量力“面”行), takes that text when it is the only one so near. The reading is kept (``original``, alternatives); the cell gets
+    ``label_normalised`` and ``text_from_document`` (always reviewed)."""
+    from collections import Counter
+
+    forms = [t for t in doc.tables if t.kind == FORM_KIND and t.record]
+    sure: Counter = Counter()
+    printed: dict[str, str] = {}
+    everywhere: Counter = Counter()
+    for t in forms:
+        for row in t.rows:
+            for cell in row.cells:
+                key = compare_key(cell.text)
+                if len(key) < 2:
+                    continue
+                everywhere[key] += 1
+                if not {"low_ocr", "format", "seal_speck", "text_split"} & set(cell.reasons):
+                    sure[key] += 1
+                    printed.setdefault(key, cell.text.strip())
+    by_length: dict[int, list[str]] = {}
+    for key, n in sure.items():
+        if n >= 2:
+            by_length.setdefault(len(key), []).append(key)
+    for t in forms:
+        for f in _walk_fields(t.record):
+            if not f.get("cell") or "cells" in f or ("value" in f and not f.get("qualitative")):
+                continue
+            r, c = f["cell"]
+            cell = t.rows[r].cells[c]
+            key = compare_key(cell.text)
+            if t.rows[r].page not in ocr_pages or "low_ocr" not in cell.reasons or len(key) < 2 \
+                    or everywhere[key] > 1 or cell.original is not None or re.search(r"\d", key) \
+                    or cell.ocr_score is None or cell.ocr_score >= _TYPO_OCR:
+                continue
+            near = [k for n in (len(key) - 1, len(key), len(key) + 1) for k in by_length.get(n, ()) if _one_edit(key, k)]
+            if len(near) != 1:
+                continue
+            from .model import Alternative
+
+            text = printed[near[0]]
+            cell.alternatives.insert(0, Alternative(cell.text, cell.ocr_score, "ocr"))
+            cell.original, cell.text = cell.text, text
+            cell.add_reason("label_normalised")
+            cell.add_reason("text_from_document")
+            if "operator" in f:
+                f.update({k: v for k, v in (parse_target(text) or {}).items() if k != "cell"})
+            else:
+                f["text"] = text
+
+
 def _join_split_names(doc) -> None:
     """A 项目名称/主管部门/实施单位 cut in two by a column rule (``text_split``) whose two halves, put together,
     are a name the document prints whole in another field (perf002: 主管部门 “安阳市北关区人力资源” | “原和社会保障局”,
@@ -1568,6 +1638,7 @@ def attach_records(doc) -> None:
             _flag_unbalanced_text(table, table.record, ocr_pages)
             _flag_stacked_rows(table, table.record)
     _join_split_names(doc)
+    _mend_from_document(doc, ocr_pages)
 
 
 def _walk_fields(obj):
