@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sqlite3
 
 import numpy as np
@@ -1352,3 +1353,26 @@ def test_weak_reading_one_character_off_a_text_the_document_prints_mended(scanne
         assert cell.text == got and cell.review, (read, ocr)
         assert ("text_from_document" in cell.reasons) == (got != read) and (cell.original == read) == (got != read)
         assert henan.record["indicators"][0]["level3"]["text"] == got
+
+
+def test_header_read_with_the_last_line_of_the_goal_above_it(scanned):
+    """Scanned seed 003 (t31): the crop of the indicators' 得分 header reached up over its rule and read the last
+    line of the goal above it in front (“学生实习得分” under …学生实习实训需求): the column had no role and the
+    form's twelve 得分 were lost. A header label read after a run of characters the text right above it prints
+    is that label; a label with characters of its own in front stays unknown."""
+    from pipeline.textnorm import compare_key
+
+    truth = {(t["template"]): t for t in _forms(scanned[1])}["P01"]["record"]
+    s_ref = truth["indicators"][0]["score"]["cell"]
+    for bleed, found in ((True, True), (False, False)):
+        doc, henan = _scanned_doc(scanned)
+        head = next(r for r in range(s_ref[0] - 1, -1, -1) if compare_key(henan.rows[r].cells[s_ref[1]].text) == "得分")
+        cell = henan.rows[head].cells[s_ref[1]]
+        x = (cell.bbox[0] + cell.bbox[2]) / 2
+        above = next(o.text for o in henan.rows[head - 1].cells if o.text.strip() and o.bbox[0] <= x <= o.bbox[2])
+        run = re.sub(r"[^\u4e00-\u9fff]", "", above)[-4:] if bleed else "统计口径"
+        assert len(run) == 4 and (run in above) == bleed
+        cell.text = run + "得分"
+        _reread(doc)
+        got = [(i.get("score") or {}).get("value") for i in henan.record["indicators"]]
+        assert (got == [i["score"]["value"] for i in truth["indicators"]]) == found, (run, got)
