@@ -1212,7 +1212,7 @@ def _mend_from_document(doc, ocr_pages: set[int]) -> None:
     printed nowhere else in the document, one Chinese character off a text the document's forms print at least
     twice elsewhere, read sure (a department's forms repeat their words: “司提高对贫困家庭的资助”, “年初指标设定不合”,
     量力“面”行), takes that text when it is the only one so near. The reading is kept (``original``, alternatives); the cell gets
-    ``label_normalised`` and ``text_from_document`` (always reviewed)."""
+    ``label_normalised`` and ``format`` (:func:`_replace_reading`: always reviewed)."""
     from collections import Counter
 
     forms = [t for t in doc.tables if t.kind == FORM_KIND and t.record]
@@ -1247,13 +1247,8 @@ def _mend_from_document(doc, ocr_pages: set[int]) -> None:
             near = [k for n in (len(key) - 1, len(key), len(key) + 1) for k in by_length.get(n, ()) if _one_edit(key, k)]
             if len(near) != 1:
                 continue
-            from .model import Alternative
-
             text = printed[near[0]]
-            cell.alternatives.insert(0, Alternative(cell.text, cell.ocr_score, "ocr"))
-            cell.original, cell.text = cell.text, text
-            cell.add_reason("label_normalised")
-            cell.add_reason("text_from_document")
+            _replace_reading(cell, text)
             if "operator" in f:
                 f.update({k: v for k, v in (parse_target(text) or {}).items() if k != "cell"})
             else:

@@ -54,7 +54,7 @@ REASON_FEATURES = ("seal", "watermark", "low_ocr", "repaired", "ambiguous", "cod
 # holds the values of several rows stacked (performance._flag_stacked_rows: a row rule not found)
 FORCED_REVIEW = ("ambiguous", "check_failed", "structure", "text_conflict", "rows_merged", "near_miss", "format",
                  "seal_speck", "text_split", "code_missing", "repair_one_check", "text_unbalanced",
-                 "level_carried", "text_from_document")
+                 "level_carried")
 NEAR_MISS = "near_miss"  # an OCR reading below low_ocr in an identity that holds only within its tolerance
 
 

@@ -1351,7 +1351,7 @@ def test_weak_reading_one_character_off_a_text_the_document_prints_mended(scanne
         cell.ocr_score = ocr
         _reread(doc)
         assert cell.text == got and cell.review, (read, ocr)
-        assert ("text_from_document" in cell.reasons) == (got != read) and (cell.original == read) == (got != read)
+        assert ("label_normalised" in cell.reasons) == (got != read) and (cell.original == read) == (got != read)
         assert henan.record["indicators"][0]["level3"]["text"] == got
 
 
