@@ -177,6 +177,9 @@ class Table:
     # the (row, column) of the cell each value came from; pipeline.performance builds it)
     kind: str = ""
     record: dict[str, Any] | None = None
+    # the flat column labels as extracted, kept while a reviewer's header correction has changed ``columns``
+    # (pipeline.review.corrections): undoing the corrections restores them exactly (None: columns are the machine's)
+    machine_columns: list[str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -196,6 +199,8 @@ class Table:
             d["kind"] = self.kind
         if self.record is not None:
             d["record"] = self.record
+        if self.machine_columns is not None:
+            d["machine_columns"] = list(self.machine_columns)
         return d
 
     @classmethod
@@ -205,6 +210,7 @@ class Table:
                    rows=[Row.from_dict(r) for r in d.get("rows", [])], notes=list(d.get("notes", [])),
                    template=d.get("template"), department=d.get("department", ""), year=d.get("year"),
                    kind=d.get("kind", ""), record=d.get("record"),
+                   machine_columns=list(d["machine_columns"]) if d.get("machine_columns") is not None else None,
                    header_cells=[HeaderEntry.from_dict(h) for h in d.get("header_cells", [])])
 
 

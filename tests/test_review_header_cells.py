@@ -17,7 +17,7 @@ import pytest
 from pipeline.headercheck import HEADER_MISREAD
 from pipeline.model import Cell, HeaderEntry, Table
 from pipeline.review.corrections import document_paths, load_document, relabel_header
-from pipeline.review.keys import CellAddress, KeyIndex, cell_at
+from pipeline.review.keys import CellAddress, KeyIndex, cell_at, same_header_cell
 from pipeline.review.store import ReviewStore
 from test_header_cells import lost_wrapped_line_page
 from tests.conftest import copy_out, extract_out
@@ -49,8 +49,17 @@ def test_a_header_cell_has_a_key_of_its_place_and_back(extracted, tmp_path):
     assert (entry.cell.text, entry.cell.reasons) == (MISREAD, [HEADER_MISREAD])
     keys = KeyIndex.build(loaded.machine)
     key = keys.key_of(CellAddress(ti, entry.row, entry.col, True))
-    assert (key.table, key.row, key.column) == ("公开03表#0", f"header:{entry.row}", f"header:{entry.col}")
+    # its place and the key of the body column under it (another cell at that place after a re-extraction is
+    # another key); a key stored before the columns were part of it is matched by place
+    assert (key.table, key.row, key.column) == ("公开03表#0", f"header:{entry.row}",
+                                                f"header:{entry.col}@{MISREAD}#0")
     assert keys.address_of(key.table, key.row, key.column) == CellAddress(ti, entry.row, entry.col, True)
+    assert keys.address_of(key.table, key.row, f"header:{entry.col}") == CellAddress(ti, entry.row, entry.col, True)
+    assert same_header_cell(f"header:{entry.col}", key.column) and same_header_cell(key.column, key.column)
+    assert not same_header_cell(f"header:{entry.col}@经营支出#0", key.column)
+    assert not same_header_cell(f"header:{entry.col + 1}", key.column)
+    spanning = next(h for h in loaded.machine.tables[ti].header_cells if (h.row, h.col) == (0, 0))
+    assert spanning.colspan == 2 and keys.key_of(CellAddress(ti, 0, 0, True)).column == "header:0@科目代码#0|科目名称#0"
     assert cell_at(loaded.machine, CellAddress(ti, entry.row, entry.col, True)) is entry.cell
     assert cell_at(loaded.machine, CellAddress(ti, 9, 9, True)) is None
     assert keys.address_of(key.table, "header:x", key.column) is None
@@ -140,6 +149,105 @@ def test_a_header_correction_never_lands_on_another_label(extracted, tmp_path):
     assert PRINTED not in loaded.document.tables[ti].columns
 
 
+def rewrite_as_extract_does(path: Path, document) -> None:
+    """Write ``document`` (corrections applied) over its JSON, as `disclosure extract` does (pipeline.batch:
+    corrections re-applied, then written)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data.update(document.to_dict())
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+@pytest.mark.parametrize("label", ["", "对附属单位/补助支出"])
+def test_a_header_correction_written_into_the_json_is_taken_back_out_and_its_column_keeps_its_corrections(
+        extracted, tmp_path, label):
+    """A header label corrected to nothing (its part leaves the column label) or to a text with "/" (two parts),
+    written into OUT/…json by a re-extraction: reading it back gives the machine labels exactly, so the body
+    corrections of that column (keyed by its label) still apply — a correction is never lost."""
+    out = copy_out(extracted, tmp_path / "out")
+    store = ReviewStore.for_output(out)
+    path = document_json(out)
+    loaded = load_document(out, path, store)
+    ti, entry = flagged_header(loaded.machine)
+    machine_columns = list(loaded.machine.tables[ti].columns)
+    body = store.record(loaded.key_of(ti, 1, entry.col), loaded.machine.tables[ti].rows[1].cells[entry.col].text,
+                        "12.50", reviewer="审核员")[0]
+    header = store.record(loaded.key_of(ti, entry.row, entry.col, header=True), MISREAD, label, reviewer="审核员")[0]
+    loaded = load_document(out, path, store)
+    table = loaded.document.tables[ti]
+    assert table.columns[entry.col] == label and table.rows[1].cells[entry.col].text == "12.50"
+    rewrite_as_extract_does(path, loaded.document)
+
+    for _ in range(2):  # read back, and once more after writing that again
+        loaded = load_document(out, path, store)
+        machine = loaded.machine.tables[ti]
+        assert sorted(c.id for c in loaded.result.applied) == sorted([body.id, header.id])
+        assert not loaded.result.orphaned and store.correction_by_id(body.id).status == "active"
+        assert machine.columns == machine_columns and machine.header[entry.row][entry.col] == MISREAD
+        assert flagged_header(loaded.machine)[1].cell.review and machine.machine_columns is None
+        table = loaded.document.tables[ti]
+        assert table.columns[entry.col] == label and table.rows[1].cells[entry.col].text == "12.50"
+        rewrite_as_extract_does(path, loaded.document)
+    # the JSON keeps the labels as extracted beside the corrected ones (the document schema allows it)
+    written = json.loads(path.read_text(encoding="utf-8"))["tables"][ti]
+    assert written["machine_columns"] == machine_columns and written["columns"][entry.col] == label
+
+
+def shift_columns_right(path: Path, ti: int) -> None:
+    """A re-extraction that found one more (empty) column at the left of table ``ti``: every header and body cell
+    one column further right."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    table = data["tables"][ti]
+    table["columns"].insert(0, "")
+    for header_row in table["header"]:
+        header_row.insert(0, "")
+    for h in table["header_cells"]:
+        h["col"] += 1
+    for row in table["rows"]:
+        row["cells"].insert(0, Cell(text="").to_dict())
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def set_header_text(path: Path, ti: int, row: int, col: int, text: str) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    table = data["tables"][ti]
+    next(h for h in table["header_cells"] if (h["row"], h["col"]) == (row, col))["text"] = text
+    table["header"][row][col] = text
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def test_a_header_correction_never_lands_on_a_cell_of_the_same_text_over_other_columns(extracted, tmp_path):
+    """栏次 numbers: the 2 over 基本支出 misread 1 and corrected to 2. A re-extraction that shifted the columns
+    one to the right puts the (right) 1 of 本年支出合计 at that place: same place, same text as the reviewer
+    saw, other columns — the correction is orphaned, not applied there; a confirmation likewise."""
+    out = copy_out(extracted, tmp_path / "out")
+    store = ReviewStore.for_output(out)
+    path = document_json(out)
+    ti = flagged_header(load_document(out, path, store).machine)[0]
+    set_header_text(path, ti, 2, 3, "1")  # the first extraction: 栏次 1, 1, 3 …
+    loaded = load_document(out, path, store)
+    table = loaded.machine.tables[ti]
+    assert [h.cell.text for h in table.header_cells if h.row == 2][2:5] == ["1", "1", "3"]
+    assert (table.columns[2], table.columns[3]) == ("本年支出合计", "基本支出")
+    corrected = store.record(loaded.key_of(ti, 2, 3, header=True), "1", "2", reviewer="审核员")[0]
+    confirmed = store.record(loaded.key_of(ti, 2, 5, header=True), "4", "4", reviewer="审核员")[0]
+    loaded = load_document(out, path, store)
+    assert sorted(c.id for c in loaded.result.applied) == sorted([corrected.id, confirmed.id])
+    assert loaded.document.tables[ti].header[2][3] == "2"
+
+    set_header_text(path, ti, 2, 3, "2")  # the re-extraction reads 栏次 right, one column further right
+    shift_columns_right(path, ti)
+    loaded = load_document(out, path, store)
+    table = loaded.machine.tables[ti]
+    assert (table.header[2][3], table.header[2][5], table.columns[3]) == ("1", "3", "本年支出合计")
+    set_header_text(path, ti, 2, 5, "4")  # … and 3 misread 4: the confirmed text at the confirmed place
+    loaded = load_document(out, path, store)
+    assert sorted(c.id for c in loaded.result.orphaned) == sorted([corrected.id, confirmed.id])
+    assert not loaded.result.applied and store.correction_by_id(corrected.id).status == "orphaned"
+    table = loaded.document.tables[ti]
+    assert [h.cell.text for h in table.header_cells if h.row == 2][2:5] == ["1", "2", "4"]
+    assert not any("corrected" in h.cell.reasons or "confirmed" in h.cell.reasons for h in table.header_cells)
+
+
 def test_relabel_header_changes_the_labels_under_the_cell_only():
     table = Table(id="t1", header=[["预算数", "", "决算数", ""], ["合计", "基本", "合计", "基本"]],
                   columns=["预算数/合计", "基本", "决算数/合计", "基本"])
@@ -159,6 +267,7 @@ def test_relabel_header_changes_the_labels_under_the_cell_only():
 
 def test_the_queue_lists_the_flagged_header_cell_and_takes_its_correction(extracted, tmp_path):
     pytest.importorskip("fastapi.testclient")
+    from pipeline.review.server import item_id
     from test_review_server import client_for
 
     out = copy_out(extracted, tmp_path / "out")
@@ -177,7 +286,9 @@ def test_the_queue_lists_the_flagged_header_cell_and_takes_its_correction(extrac
     assert crop.status_code == 200 and crop.headers["content-type"] == "image/png"
     assert crop.headers["x-cell"] == item["id"] and crop.content[:4] == b"\x89PNG"
     body_crop = client.get(f"/api/crop/{item['doc']}/{item['table']}/{item['row']}/{item['col']}.png")
-    assert body_crop.headers.get("x-cell") != item["id"]  # the body cell at those indices is another cell
+    body_id = item_id(item["doc"], CellAddress(item["table"], item["row"], item["col"]))
+    assert body_crop.status_code == 200 and body_crop.headers["x-cell"] == body_id  # the body cell at those indices
+    assert body_crop.content != crop.content
     assert client.get(f"/api/crop/{item['doc']}/{item['table']}/9/9.png?part=header").status_code == 404
     assert client.get(f"/api/crop/{item['doc']}/{item['table']}/0/0.png?part=foot").status_code == 404
 
@@ -258,8 +369,8 @@ def test_a_header_label_corrected_in_the_review_workbook_is_imported(extracted, 
     printed = capsys.readouterr().out
     assert "1 correction(s) applied" in printed and "part of a merged header label" in printed
     (c,) = ReviewStore.for_output(out).corrections()
-    assert (c.key.row, c.key.column, c.old_text, c.new_text, c.source) == ("header:0", "header:7", MISREAD, PRINTED,
-                                                                          "xlsx")
+    assert (c.key.row, c.key.column) == ("header:0", f"header:7@{MISREAD}#0")
+    assert (c.old_text, c.new_text, c.source) == (MISREAD, PRINTED, "xlsx")
     loaded = load_document(out, document_json(out), ReviewStore.for_output(out))
     ti, entry = flagged_header(loaded.machine)
     assert loaded.document.tables[ti].columns[entry.col] == PRINTED

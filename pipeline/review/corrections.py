@@ -32,7 +32,8 @@ from ..headers import is_amount_column
 from ..model import REVIEWED_REASONS, SCHEMA_ID, Cell, Check, Document, HeaderEntry, Table
 from ..numbers import parse_number
 from ..textnorm import clean_cell_text
-from .keys import HEADER_KEY, CellAddress, CellKey, KeyIndex, cell_at, header_entry, machine_text, review_cells
+from .keys import (HEADER_KEY, CellAddress, CellKey, KeyIndex, cell_at, header_entry, machine_text, review_cells,
+                   same_header_cell)
 from .store import STORE_NAME, Correction, Decision, ReviewStore
 
 AMOUNT_HELP = "金额单元格只能填写金额（如 1,503.52、-453.15），不适用填“——”，空白则清空后保存"
@@ -104,20 +105,25 @@ def apply_correction(cell: Cell, correction: Correction, amount_column: bool) ->
     mark_reviewed(cell)
 
 
-def relabel_header(table: Table, entry: HeaderEntry, old: str, new: str) -> None:
-    """A header cell's text changed from ``old`` to ``new`` (a reviewer's correction, or its undoing): the
-    printed grid says so, and so does the flat label of every column under it where its text was part of the
-    label (``预算数/合计``: one part of the path). A label a later stage cut from it (two labels run together)
-    is left as it is; a 栏次 number is part of no label."""
+def relabel_header(table: Table, entry: HeaderEntry, old: str, new: str, labels: bool = True) -> None:
+    """A reviewer corrected a header cell from ``old`` to ``new``: the printed grid says so, and so does the flat
+    label of every column under it where its text was part of the label (``预算数/合计``: one part of the path).
+    A label a later stage cut from it (two labels run together) is left as it is; a 栏次 number is part of no
+    label. The labels as extracted are kept (``table.machine_columns``) so :func:`revert_reviews` restores them
+    exactly — inverting the substitution cannot (a label emptied by ``""`` lost its part; ``收入/合计`` is two).
+    ``labels=False``: the grid only."""
     if entry.row < len(table.header) and entry.col < len(table.header[entry.row]):
         table.header[entry.row][entry.col] = new
     before, after = clean_cell_text(old), clean_cell_text(new)
-    if not before or before == after:
+    if not labels or not before or before == after:
         return
+    machine = list(table.columns)
     for c in range(entry.col, min(len(table.columns), entry.col + entry.colspan)):
         parts = table.columns[c].split("/")
         if before in parts:
             table.columns[c] = "/".join(after if p == before else p for p in parts if p != before or after)
+    if table.machine_columns is None and table.columns != machine:
+        table.machine_columns = machine
 
 
 def mark_reviewed(cell: Cell) -> None:
@@ -190,13 +196,20 @@ def revert_reviews(doc: Document) -> Document:
     """Back to the machine reading: undo corrections, confirmations and source-error marks already applied
     to ``doc`` (a re-extraction writes them into OUT/…json), then re-validate and re-score (in place)."""
     touched = header_touched = False
+    kept = set()
+    for table in doc.tables:  # the labels as extracted, first: a body cell's label says whether it is an amount
+        if table.machine_columns is not None:
+            table.columns, table.machine_columns = table.machine_columns, None
+            kept.add(id(table))
+            touched = True
     for address, table, cell in review_cells(doc):
         if "corrected" in cell.reasons and cell.original is not None:
             if address.header:
                 entry = header_entry(table, address.row, address.column)
                 before = cell.text
                 set_cell_text(cell, cell.original, False)
-                relabel_header(table, entry, before, cell.text)
+                # a JSON written before the labels as extracted were kept: the substitution inverted
+                relabel_header(table, entry, before, cell.text, labels=id(table) not in kept)
             else:
                 label = table.columns[address.column] if address.column < len(table.columns) else ""
                 set_cell_text(cell, cell.original, is_amount_column(label))
@@ -206,6 +219,8 @@ def revert_reviews(doc: Document) -> Document:
                 cell.reasons.remove(reason)
                 touched = True
                 header_touched = header_touched or address.header
+    for table in doc.tables:
+        table.machine_columns = None  # the machine reading's labels are its own (an inversion above kept none)
     if header_touched:
         rescore_headers(doc)
     if touched:
@@ -249,9 +264,10 @@ def apply_to_document(doc: Document, store: "ReviewStore | str | os.PathLike",
             continue
         address = keys.address_of(correction.key.table, correction.key.row, correction.key.column)
         cell = cell_at(doc, address) if address is not None else None
-        if cell is not None and address.header and machine_text(cell) not in (correction.old_text,
-                                                                                 correction.new_text):
-            cell = None  # the header came out otherwise: its place names another label now
+        if cell is not None and address.header and (
+                not same_header_cell(correction.key.column, keys.key_of(address).column)
+                or machine_text(cell) not in (correction.old_text, correction.new_text)):
+            cell = None  # the header came out otherwise: its place names another label, or the same over other columns
         if cell is None:
             result.orphaned.append(correction)
             if correction.status != "orphaned":
@@ -334,6 +350,7 @@ def copy_cells(doc: Document) -> Document:
     tables = [replace(t, rows=[replace(r, cells=[replace(c, reasons=list(c.reasons)) for c in r.cells])
                                for r in t.rows],
                       header=[list(r) for r in t.header], columns=list(t.columns),
+                      machine_columns=None if t.machine_columns is None else list(t.machine_columns),
                       header_cells=[replace(h, cell=replace(h.cell, reasons=list(h.cell.reasons)))
                                     for h in t.header_cells]) for t in doc.tables]
     return replace(doc, tables=tables, checks=list(doc.checks))

@@ -10,11 +10,14 @@ A cell is addressed by (document sha256, table key, row key, column key):
   (``基本支出#0``); the column's position is kept alongside for display only.
 
 A printed header cell (``Table.header_cells``, reviewed when the pipeline flags it: a misread label, a label cut
-by a stray rule, a 栏次 number off its run) is addressed by its place in the header grid: row key
-``header:<row>``, column key ``header:<col>``. Its text is what may be wrong, so it cannot name the cell; a
-correction of a header cell applies only where the header cell there reads as the reviewer saw it (or as the
-reviewer corrected it) — a re-extraction whose header came out otherwise leaves the correction orphaned, never
-applied to another label (:func:`pipeline.review.corrections.apply_to_document`).
+by a stray rule, a 栏次 number off its run) is addressed by its place in the header grid and the keys of the body
+columns under it: row key ``header:<row>``, column key ``header:<col>@<column key>|<column key>…``
+(``header:7@对附属单位补助#0``). Its text is what may be wrong, so it cannot name the cell, and its place alone
+names another cell after a re-extraction that shifted the columns (several 合计 cells, 栏次 numbers). A correction
+of a header cell applies only where the header cell at that place stands over the same body columns and reads
+as the reviewer saw it (or as the reviewer corrected it) — otherwise the correction is orphaned, never applied to
+another cell (:func:`pipeline.review.corrections.apply_to_document`). A key without ``@`` (stored before the
+columns were part of it) is matched by place and text only.
 
 Keys are computed from the machine reading: a cell already corrected contributes its ``original`` text,
 so correcting a code or a label does not move the row's key.
@@ -56,6 +59,19 @@ class CellAddress:
 
 
 HEADER_KEY = "header:"
+HEADER_COLUMNS = "@"  # in a header cell's column key: the keys of the body columns under it follow
+
+
+def header_column_key(entry: HeaderEntry, column_keys: list[str]) -> str:
+    """A header cell's column key: its column in the header grid and the keys of the body columns under it."""
+    under = column_keys[entry.col:entry.col + max(1, entry.colspan)]
+    return f"{HEADER_KEY}{entry.col}{HEADER_COLUMNS}{'|'.join(under)}" if under else f"{HEADER_KEY}{entry.col}"
+
+
+def same_header_cell(stored: str, current: str) -> bool:
+    """Whether a correction's header column key ``stored`` names the header cell whose key is ``current``: the
+    same key, or (a key stored before the body columns were part of it) the same place."""
+    return stored == current or (HEADER_COLUMNS not in stored and stored == current.split(HEADER_COLUMNS)[0])
 
 
 def header_entry(table: Table, row: int, column: int) -> HeaderEntry | None:
@@ -241,17 +257,20 @@ class KeyIndex:
     table_keys: list[str]
     row_keys: list[list[str]]
     column_keys: list[list[str]]
+    header_keys: list[dict[tuple[int, int], str]]  # per table: (header row, header column) → column key
 
     @classmethod
     def build(cls, doc: Document) -> "KeyIndex":
-        return cls(doc.sha256, table_keys(doc), [row_keys(t) for t in doc.tables],
-                   [column_keys(t) for t in doc.tables])
+        columns = [column_keys(t) for t in doc.tables]
+        return cls(doc.sha256, table_keys(doc), [row_keys(t) for t in doc.tables], columns,
+                   [{(h.row, h.col): header_column_key(h, keys) for h in t.header_cells}
+                    for t, keys in zip(doc.tables, columns)])
 
     def key_of(self, address: CellAddress) -> CellKey:
         t = address.table_index
         if address.header:
             return CellKey(self.document, self.table_keys[t], f"{HEADER_KEY}{address.row}",
-                           f"{HEADER_KEY}{address.column}")
+                           self.header_keys[t].get((address.row, address.column), f"{HEADER_KEY}{address.column}"))
         return CellKey(self.document, self.table_keys[t], self.row_keys[t][address.row],
                        self.column_keys[t][address.column])
 
@@ -261,7 +280,8 @@ class KeyIndex:
         try:
             t = self.table_keys.index(table)
             if row.startswith(HEADER_KEY):
-                r, c = row[len(HEADER_KEY):], column[len(HEADER_KEY):] if column.startswith(HEADER_KEY) else ""
+                r = row[len(HEADER_KEY):]
+                c = column[len(HEADER_KEY):].split(HEADER_COLUMNS)[0] if column.startswith(HEADER_KEY) else ""
                 return CellAddress(t, int(r), int(c), True) if r.isdigit() and c.isdigit() else None
             r = self.row_keys[t].index(row)
             c = self.column_keys[t].index(column)

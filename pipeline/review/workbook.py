@@ -7,8 +7,9 @@ alternatives and broken identities as a comment; reviewed cells are filled green
 Cell identity travels with the cells, so inserting, deleting or sorting rows cannot misapply an edit:
 - column A (hidden) of every body row holds the row key, row 1 (hidden) holds the table key (A1) and the
   column keys (B1…); a header row of a table with printed header cells holds ``header:<row>`` there, and its
-  cells are keyed by their place (``header:<col>``, :mod:`pipeline.review.keys`): a corrected header label
-  is imported like any cell (an edit in the blank part of a merged label is reported, not applied);
+  cells are keyed by their place and the columns under them (``header:<col>@…``, :mod:`pipeline.review.keys`):
+  a corrected header label is imported like any cell (an edit in the blank part of a merged label is reported,
+  not applied);
 - the very hidden sheet ``_export`` holds, per cell key, the text exported and the correction revision
   at export time (for change and conflict detection), ``_meta`` the document's sha256.
 
@@ -33,7 +34,7 @@ from typing import Iterable
 from ..headers import is_amount_column
 from ..numbers import format_amount, parse_number
 from .corrections import LoadedDocument, correction_problem
-from .keys import HEADER_KEY, CellAddress, CellKey, header_entry, header_place, label_left_of
+from .keys import HEADER_COLUMNS, HEADER_KEY, CellAddress, CellKey, header_entry, header_place, label_left_of
 from .store import ReviewStore
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -233,9 +234,11 @@ def import_corrections(path: str | Path, store: ReviewStore, reviewer: str = "xl
             if row_key == HEADER_MARK:
                 continue
             header = isinstance(row_key, str) and row_key.startswith(HEADER_KEY)
-            if header:  # a printed header row: its cells are addressed by their place
-                columns = {c: f"{HEADER_KEY}{c - 2}" for c in range(2, ws.max_column + 1)}
-                for c in [c for c, k in columns.items() if (str(table_key), row_key, k) not in exported]:
+            if header:  # a printed header row: its cells are addressed by their place (and the columns under it)
+                placed = {k.split(HEADER_COLUMNS)[0]: k for t, rk, k in exported
+                          if (t, rk) == (str(table_key), row_key)}
+                columns = {c: placed.get(f"{HEADER_KEY}{c - 2}") for c in range(2, ws.max_column + 1)}
+                for c in [c for c, k in columns.items() if k is None]:
                     del columns[c]
                     if ws.cell(r, c).value not in (None, ""):
                         report.ignored.append(f"{ws.title}!{ws.cell(r, c).coordinate}: part of a merged header "
