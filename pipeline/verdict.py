@@ -430,12 +430,15 @@ _HEADER_AMOUNT = re.compile(r"\d[.．]\d\d")
 _NOT_AMOUNT_LABEL = re.compile(r"科目|分类|编|代|名|项目(?!支出)|行次|栏次|序号")
 # an amount run on into the next column's code or name (1522.19302: 1522.19 | 302, the rule between lost)
 _RUN_ON = re.compile(r"^-?[\d,]+[.．]\d\d(\d{3,}|[\u4e00-\u9fff]{2,})")
+# a catalogue code and its name in one cell (30101基本工资)
+_CODE_NAME = re.compile(r"^(\d{3,7})[\u4e00-\u9fff]{2,}")
 
 
 def _content_kind(text: str) -> str:
     """What a body cell holds: ``code`` (a catalogue code: 3, 5 or 7 digits the catalogues know), ``amount``
     (two decimals, or a dash for none), ``run_on`` (an amount with the next column's code or name after it),
-    ``words`` (two or more Chinese characters), ``other``."""
+    ``code_name`` (a catalogue code with its name run on), ``words`` (two or more Chinese characters),
+    ``other``."""
     from .interpret import _CJK2, _known_code
     from .numbers import parse_number
 
@@ -446,6 +449,9 @@ def _content_kind(text: str) -> str:
         return "code" if _known_code(t) else "other"
     if _RUN_ON.match(t):
         return "run_on"
+    m = _CODE_NAME.match(t)
+    if m and _known_code(m.group(1)):
+        return "code_name"
     p = parse_number(t)
     if p.kind == "na" or (p.kind == "number" and p.decimals == 2):
         return "amount"
@@ -455,7 +461,8 @@ def _content_kind(text: str) -> str:
 def columns_contradicted(table: Table, settings: VerdictSettings = VerdictSettings()) -> list[int]:
     """Columns whose body contradicts their header label: an amount column (决算数, 合计 …) mostly holding
     codes or names, or amounts run on into the next column's code (two columns read as one), a code column (科目代码) mostly names or amounts, a name column (科目名称) mostly codes
-    or amounts. The grid's columns are then shifted against its header (a column rule lost on one side of
+    or amounts, or any column mostly codes with their names run on where the table prints codes in a column of
+    their own. The grid's columns are then shifted against its header (a column rule lost on one side of
     the table, a stray one added on the other): every value sits under another column's label, each one
     read right, so no identity of the table's own may catch it (公开06表, whose groups code | name | amount
     repeat, keeps summing)."""
@@ -464,22 +471,30 @@ def columns_contradicted(table: Table, settings: VerdictSettings = VerdictSettin
     out: list[int] = []
     if not any(_content_kind(c.text) in ("amount", "run_on") and re.search(r"\d", c.text) for r in table.rows for c in r.cells):
         return out  # a blank form (the template of the set): its labels are all there is
+    columns = [[_content_kind(r.cells[ci].text) for r in table.rows if ci < len(r.cells)]
+               for ci in range(len(table.columns))]
+    columns = [[k for k in kinds if k] for kinds in columns]
+    # a table printing its codes in a column of their own: a column of codes with their names run on is two
+    # columns read as one (the rule between code and name lost down the table: 公开06表's first group)
+    apart = any(len(kinds) >= settings.contradicted_min_cells
+                and sum(k == "code" for k in kinds) > settings.contradicted_share * len(kinds) for kinds in columns)
     for ci, label in enumerate(table.columns):
         last = label.split("/")[-1]
         if not last:
             continue
         if is_code_column(label):
-            wrong = ("words", "amount", "run_on")
+            wrong = ("words", "code_name", "amount", "run_on")
         elif re.search(r"名称", last):
             wrong = ("code", "amount", "run_on")
         elif is_amount_column(label) and not _NOT_AMOUNT_LABEL.search(last):
             # (a label with a code's or a name's word in it is no amount label even when misread:
             # 功能分类科目编 is 科目编码 with its 码 lost)
-            wrong = ("code", "words", "run_on")
+            wrong = ("code", "words", "code_name", "run_on")
         else:
             wrong = ("run_on",)  # two columns' print in one cell is no column's content
-        kinds = [_content_kind(r.cells[ci].text) for r in table.rows if ci < len(r.cells)]
-        kinds = [k for k in kinds if k]
+        kinds = columns[ci]
+        if apart:
+            wrong += ("code_name",)
         if len(kinds) >= settings.contradicted_min_cells and \
                 sum(k in wrong for k in kinds) > settings.contradicted_share * len(kinds):
             out.append(ci)
