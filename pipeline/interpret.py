@@ -63,22 +63,30 @@ def normalise_ocr_amount(text: str) -> str:
     separators read as points (“1.713.55”), a colon or a comma for the decimal point (“234:24”, “1,041,38”:
     where the column prints no decimals :func:`interpret_cells` flags it), letters for digits in an otherwise
     numeric reading (“O.00”), a mark before the amount (“=514.81”)."""
-    t = _STROKE_BEFORE.sub("", _JUNK_EDGES.sub("", text.strip()))
-    m = _MARK_BEFORE.match(t)
-    if m and len(re.findall(r"[\u4e00-\u9fff]", m.group())) <= 1:  # (“合计0.00”: a label run into its amount)
-        rest = _digit_slips(t[m.end():])
+    t, after = _edges_off(text)
+    if after is not None:
+        rest = _digit_slips(after)
         p = parse_number(rest)
         if p.kind == "number" and p.well_formed and p.decimals == 2 and not p.percent:
             return rest  # (a whole amount is left: the identities confirm it or it is flagged)
     return _digit_slips(t)
 
 
+def _edges_off(text: str) -> tuple[str, str | None]:
+    """The reading without stray punctuation or a stroke at its edges, and what follows a mark before it (None:
+    no mark, or two Chinese characters — “合计0.00”, a label run into its amount)."""
+    t = _STROKE_BEFORE.sub("", _JUNK_EDGES.sub("", text.strip()))
+    m = _MARK_BEFORE.match(t)
+    if m and len(re.findall(r"[\u4e00-\u9fff]", m.group())) <= 1:
+        return t, t[m.end():]
+    return t, None
+
+
 def _comma_for_point(text: str) -> bool:
     """The reading's decimal point was a comma (“1,041,38”) — unless the column prints whole amounts, where
     it is a digit lost from the last group (1,234,567 read “1,234,56”)."""
-    t = _STROKE_BEFORE.sub("", _JUNK_EDGES.sub("", text.strip()))
-    m = _MARK_BEFORE.match(t)
-    return bool(_COMMA_DECIMAL.match(t[m.end():] if m else t))
+    t, after = _edges_off(text)
+    return bool(_COMMA_DECIMAL.match(t if after is None else after))
 
 
 def _prints_two_decimals(cells: list) -> bool:
