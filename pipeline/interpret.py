@@ -259,12 +259,14 @@ def _known_code(text: str) -> bool:
 
 
 _CJK2 = re.compile(r"[\u4e00-\u9fff]{2,}")
+_CJK1 = re.compile(r"[\u4e00-\u9fff]")
 _UNCODED = re.compile(r"合计|总计|小计|其中|^注")  # rows that print no code
 
 
 def _check_codes(table: Table, ocr_pages: set[int]) -> None:
     """A classification code is 3, 5 or 7 digits (类, 款, 项): an OCR'd code column cell of digits of another
-    length (“21” for 221: a digit lost under the watermark) is misread — flagged ``format``. An empty code
+    length (“21” for 221: a digit lost under the watermark), or digits with a mark read beside them (“=208”), is
+    misread — flagged ``format``. An empty code
     cell beside a name in a table that codes its rows (not a 合计 row) lost its code: ``code_missing``
     (reviewed). (Codes split over 类 | 款 | 项 columns hold 3 and 2 digits and are not checked here.)"""
     names = [ci for ci, label in enumerate(table.columns) if "名称" in label.split("/")[-1]]
@@ -283,6 +285,8 @@ def _check_codes(table: Table, ocr_pages: set[int]) -> None:
             digits = re.sub(r"\s+", "", cell.text)
             if digits.isdigit() and not CODE_DIGITS.match(digits):
                 cell.add_reason("format")
+            elif re.search(r"\d", digits) and not digits.isdigit() and not _CJK1.search(digits):
+                cell.add_reason("format")  # a mark read with the code (“=208”: a watermark stroke before it)
             elif not digits and id(row) in named_ids and coded * 2 >= len(named):
                 # a coded table prints a code on every row but its totals: this one was lost (faded, or read
                 # into the row above when their rule was missed)
