@@ -108,6 +108,7 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
 
         interpret_form_cells(table, ocr_pages)
         return
+    split_code_name_columns(table, ocr_pages)
     amount_cols = [is_amount_column(c) for c in table.columns]
     known = [bool(c) for c in table.columns]  # a column without a header label is not known to hold amounts
     commas: list = []  # (column, cell) read with a comma for the decimal point
@@ -191,7 +192,7 @@ def _check_stacked_rows(table: Table, amount_cols: list[bool], ocr_pages: set[in
 def _check_odd_readings(table: Table, amount_cols: list[bool], ocr_pages: set[int]) -> None:
     """OCR readings that cannot be what the column prints, flagged ``format`` (a 1-bit scan's seal and
     watermark strokes read into cells): letters without a word in a label column (“HF”, “X1” in an empty
-    项目 cell), a 行次 that is not a whole number (“4.”), a whole number in an amount column that prints its
+    项目 cell) or a mark with neither digit nor word in a code column, a 行次 that is not a whole number (“4.”), a whole number in an amount column that prints its
     amounts with two decimals (“851” for 8.51: the point lost under a watermark)."""
     for ci, label in enumerate(table.columns):
         cells = [(r, r.cells[ci]) for r in table.rows if ci < len(r.cells) and r.page in ocr_pages]
@@ -210,7 +211,7 @@ def _check_odd_readings(table: Table, amount_cols: list[bool], ocr_pages: set[in
             elif amount:
                 odd = cell.kind == "number" and parse_number(text).decimals == 0 and not re.search(r"[,，]", text)
             elif is_code_column(label):
-                odd = False
+                odd = not re.search(r"[\d\u4e00-\u9fff]", text)  # a mark, neither code nor label (“I”)
             else:
                 odd = bool(re.search(r"[A-Za-z]", text)) and not re.search(r"[\u4e00-\u9fff]", text)
             if odd:
@@ -218,6 +219,101 @@ def _check_odd_readings(table: Table, amount_cols: list[bool], ocr_pages: set[in
 
 
 _CODE_AND_NAME = re.compile(r"^(\d{3,7})\s*([\u4e00-\u9fff].*)$")
+
+
+def _code_named(code: str, name: str) -> bool:
+    """The catalogue (any classification) names ``code`` so."""
+    from .catalogue import ECONOMIC, ECONOMIC_GOV, FUNCTIONAL, load_catalogue
+
+    named = [load_catalogue(c).get(code) for c in (FUNCTIONAL, ECONOMIC, ECONOMIC_GOV)]
+    return any(e is not None and compare_key(e.name) == compare_key(name) for e in named)
+
+
+def split_code_name_columns(table: Table, ocr_pages: set[int], min_cells: int = 4, share: float = 0.5) -> int:
+    """A column of codes with their names run on (“30101基本工资”) in a table that prints its codes in a
+    column of their own: the rule between a group's code and name columns was lost down the table (公开06表's
+    first group on a skewed scan), and the grid has one column where the page prints two — every column right
+    of it a place off against the template. The column is split back in two: the code to a new column, the
+    name to the next; a label in the cell (a total spanning both: 人员经费合计) stays in the first. Both cells
+    are ``rule_missing`` unless the catalogue names that code so. The column labels are the table's own code
+    and name labels (the header reading is kept as read, spanning both). Returns the columns split."""
+    from .codes import is_total_label
+    from .verdict import _content_kind
+
+    if table.kind == "performance" or not any(r.page in ocr_pages for r in table.rows):
+        return 0
+
+    def reading(cell) -> str:  # the OCR reading, before a name was set from the catalogue
+        if "label_normalised" in cell.reasons and cell.original and _CODE_AND_NAME.match(cell.original.strip()):
+            return cell.original.strip()
+        return cell.text.strip()
+
+    def kinds(ci: int, read=lambda c: c.text) -> list[str]:
+        return [k for k in (_content_kind(read(r.cells[ci])) for r in table.rows if ci < len(r.cells)) if k]
+
+    code_cols = [ci for ci in range(len(table.columns))
+                 if len(ks := kinds(ci)) >= min_cells and sum(k == "code" for k in ks) > share * len(ks)]
+    if not code_cols:
+        return 0
+    split = 0
+    ci = 0
+    while ci < len(table.columns):
+        ks = kinds(ci, reading)
+        right = kinds(ci + 1) if ci + 1 < len(table.columns) else []
+        if (ci in code_cols or len(ks) < min_cells or sum(k == "code_name" for k in ks) <= share * len(ks)
+                or len(right) < share * len(ks)):  # (a blank name column beside it: split cell by cell below)
+            ci += 1
+            continue
+        code_label = table.columns[code_cols[0]].split("/")[-1]
+        after = code_cols[0] + 1
+        name_label = table.columns[after].split("/")[-1] if after < len(table.columns) and "名称" in \
+            table.columns[after] else "科目名称"
+        prefix = table.columns[ci][:len(table.columns[ci]) - len(table.columns[ci].split("/")[-1])]
+        _insert_column(table, ci)
+        table.columns[ci], table.columns[ci + 1] = prefix + code_label, prefix + name_label
+        for row in table.rows:
+            if ci + 1 >= len(row.cells):
+                continue
+            code_cell, cell = row.cells[ci], row.cells[ci + 1]
+            text = reading(cell)
+            m = _CODE_AND_NAME.match(text)
+            code_cell.bbox, code_cell.ocr_score, code_cell.reasons = cell.bbox, cell.ocr_score, list(cell.reasons)
+            if m:
+                name = cell.text.strip() if cell.text.strip() != text else m.group(2).strip()
+                code_cell.text, cell.text = m.group(1), name
+                if not _code_named(m.group(1), name):
+                    code_cell.add_reason("rule_missing")
+                    cell.add_reason("rule_missing")
+            elif text and (text.isdigit() or is_total_label(text) or not _CJK2.search(text)):
+                code_cell.text, cell.text = cell.text, ""  # a code alone, a total spanning both, a mark
+                code_cell.alternatives, code_cell.original, code_cell.lines = cell.alternatives, cell.original, cell.lines
+                cell.alternatives, cell.original, cell.lines = [], None, []
+            elif text:
+                cell.add_reason("rule_missing")  # a name whose code was not read: which column is a guess
+        code_cols = [c + (c >= ci) for c in code_cols] + [ci]
+        split += 1
+        ci += 2
+    return split
+
+
+def _insert_column(table: Table, at: int) -> None:
+    """A blank column before column ``at``: labels, header grid, every row; a header cell over column ``at``
+    spans the new one too."""
+    from .model import Cell
+
+    for labels in (table.columns, table.machine_columns):
+        if labels is not None:
+            labels.insert(at, labels[at] if at < len(labels) else "")
+    for hrow in table.header:  # (the text of a header cell over column ``at`` stays at its first column)
+        hrow.insert(at + 1, "")
+    for h in table.header_cells:
+        if h.col > at:
+            h.col += 1
+        elif h.col <= at < h.col + h.colspan:
+            h.colspan += 1
+    for row in table.rows:
+        if at <= len(row.cells):
+            row.cells.insert(at, Cell(text=""))
 
 
 def _split_code_and_name(table: Table, ocr_pages: set[int]) -> None:

@@ -99,3 +99,45 @@ def test_a_code_column_merged_with_its_name_is_doubted():
     assert columns_contradicted(_table(labels, codes)) == [0]
     # a table that prints code and name together everywhere is not judged so
     assert columns_contradicted(_table(["科目名称", "决算数"], [r[:2] for r in codes])) == []
+
+
+def test_a_code_column_merged_with_its_name_is_split_back():
+    """The same readings through interpretation: the column of codes with their names run on is split back
+    into the code column and the name column the page prints (``split_code_name_columns``), so every column
+    is under its own label again and no longer contradicts it. A code the catalogue names so is trusted; a
+    name the catalogue does not give that code, and a name without a code, are ``rule_missing``; a total
+    label spanning both stays in the first; a mark read in the code column is ``format``."""
+    from pipeline.interpret import interpret_cells
+
+    rows = [["301工资福利支出", "26,310.38", "302", "商品和服务支出", "4,556.74"],
+            ["30101基本工资", "7,510.88", "30201", "办公费", "177.68"],
+            ["30102津贴补贴", "8,508.92", "30202", "印刷费", "102.04"],
+            ["30103奖金", "499.56", "30203", "咨询费", "0.00"],
+            ["30106伙食补助贵", "0.00", "30204", "手续费", "0.00"],  # (贵: a misread of 费)
+            ["离休费", "1,068.02", "30205", "水费", "266.62"],
+            ["I", "", "30299", "其他商品和服务支出", "903.30"],
+            ["人员经费合计", "36,818.80", "公用经费合计", "", "5,493.04"]]
+    table = _table(["经科济分类科目名称", "决算数", "经济分类科目编码", "科目名称", "决算数"], rows)
+    table.header = [list(table.columns)]
+    interpret_cells(table, {1})
+    assert table.columns == ["经济分类科目编码", "科目名称", "决算数", "经济分类科目编码", "科目名称", "决算数"]
+    assert table.header == [["经科济分类科目名称", "", "决算数", "经济分类科目编码", "科目名称", "决算数"]]
+    got = [[c.text for c in r.cells] for r in table.rows]
+    assert got[1] == ["30101", "基本工资", "7,510.88", "30201", "办公费", "177.68"]
+    assert got[4][:3] == ["30106", "伙食补助贵", "0.00"] and got[5][:3] == ["", "离休费", "1,068.02"]
+    assert got[7][:3] == ["人员经费合计", "", "36,818.80"]
+    assert table.rows[1].cells[2].value == 7510.88 and table.rows[0].cells[5].value == 4556.74
+    assert not table.rows[1].cells[0].reasons and not table.rows[1].cells[1].reasons
+    assert {"rule_missing"} <= set(table.rows[4].cells[0].reasons) & set(table.rows[4].cells[1].reasons)
+    assert "rule_missing" in table.rows[5].cells[1].reasons
+    assert "format" in table.rows[6].cells[0].reasons
+    assert columns_contradicted(table) == []
+    # a column of codes and names where the table prints no code column of its own is as printed
+    alone = _table(["科目名称", "决算数"], [r[:2] for r in rows])
+    interpret_cells(alone, {1})
+    assert alone.columns == ["科目名称", "决算数"] and alone.rows[1].cells[0].text == "30101基本工资"
+    # nor is a text layer's table touched
+    layer = _table(["经科济分类科目名称", "决算数", "经济分类科目编码", "科目名称", "决算数"], rows)
+    interpret_cells(layer, set())
+    assert len(layer.columns) == 5
+
