@@ -383,6 +383,7 @@ def assemble(readings: list[PageReading]) -> list[Table]:
         last = (table, pt)
     for table in tables:
         _merge_split_columns(table)
+        _merge_spanned_columns(table)
         _drop_blank_columns(table)
     return tables
 
@@ -390,8 +391,9 @@ def assemble(readings: list[PageReading]) -> list[Table]:
 def _merge_split_columns(table: Table, max_filled: float = 0.4) -> None:
     """Two body columns under one header cell, the right one with no header cell of its own, one of them
     blank in at least 60 % of the rows: one printed column cut by a stray or skewed rule in the body only
-    (long names running over it show as 机关事业单位基本养老保险缴 | 费). Their cells are joined, left then
-    right. (Code columns under one label — 科目编码 over 类 | 款 | 项 — and columns both filled are left.)"""
+    (long names running over it show as 机关事业单位基本养老保险缴 | 费), or two columns of words the left one
+    spans in some row. Their cells are joined, left then right. (Code columns under one label — 科目编码 over
+    类 | 款 | 项 — are left, and so are columns both mostly filled that hold digits.)"""
     if not table.header or not table.rows:
         return
     c = 1
@@ -400,7 +402,12 @@ def _merge_split_columns(table: Table, max_filled: float = 0.4) -> None:
         spanned = any(h.col < c < h.col + h.colspan for h in table.header_cells)
         rows = [r for r in table.rows if c < len(r.cells)]
         filled = [sum(bool(r.cells[k].text) for r in rows) for k in (c - 1, c)]
-        if (own or not spanned or not rows or min(filled) > max_filled * len(rows)
+        # (or two columns of words, no digit in either, the left cell spanning the right in some row: a rule
+        # fragment in a few rows only, 用 | 于社会福利的彩票公益金支出)
+        words = not any(re.search(r"\d", r.cells[k].text) for r in rows for k in (c - 1, c)) and any(
+            r.cells[c - 1].text and r.cells[c - 1].bbox and r.cells[c].bbox
+            and r.cells[c - 1].bbox[2] >= r.cells[c].bbox[2] - 3 for r in rows)
+        if (own or not spanned or not rows or (min(filled) > max_filled * len(rows) and not words)
                 or is_code_column(compare_key(table.columns[c]))):
             c += 1
             continue
@@ -416,6 +423,41 @@ def _merge_split_columns(table: Table, max_filled: float = 0.4) -> None:
                              max(b[2] for b in boxes), max(b[3] for b in boxes)) if boxes else None
             right.text = ""
         _remove_columns(table, {c})
+
+
+def _merge_spanned_columns(table: Table, min_rows: int = 3, tol: int = 3) -> None:
+    """A column the body never separates: blank in every body row, the cell left of it spanning it wherever
+    that holds print (at least ``min_rows`` rows), and a header cell spanning both — a wall seen in a header
+    row only (a skewed rule's fragment in the 栏次 row cutting 支出/项目 in two). It is no printed column: its
+    header cells join their left neighbours in the same header row (“” + “栏次”) and it goes."""
+    if not table.header or not table.rows:
+        return
+    c = 1
+    while c < len(table.columns):
+        rows = [r for r in table.rows if c < len(r.cells)]
+        printed = [r for r in rows if r.cells[c - 1].text]
+        spanned = any(h.col < c < h.col + h.colspan for h in table.header_cells)
+        own = [h for h in table.header_cells if h.col == c]
+        lefts = [next((g for g in table.header_cells if g.row == h.row and g.col + g.colspan == c), None) for h in own]
+        if (not spanned or len(printed) < min_rows or any(r.cells[c].text for r in rows) or None in lefts
+                or any(h.rowspan != g.rowspan for h, g in zip(own, lefts))
+                or not all(r.cells[c - 1].bbox and r.cells[c].bbox and r.cells[c - 1].bbox[2] >= r.cells[c].bbox[2] - tol
+                           for r in printed)):
+            c += 1
+            continue
+        for h, g in zip(own, lefts):
+            g.cell.text = g.cell.text + h.cell.text
+            g.cell.reasons = list(dict.fromkeys(g.cell.reasons + h.cell.reasons))
+            g.colspan += h.colspan
+            if g.cell.bbox and h.cell.bbox:
+                g.cell.bbox = (min(g.cell.bbox[0], h.cell.bbox[0]), min(g.cell.bbox[1], h.cell.bbox[1]),
+                               max(g.cell.bbox[2], h.cell.bbox[2]), max(g.cell.bbox[3], h.cell.bbox[3]))
+            if g.row < len(table.header):
+                table.header[g.row][g.col] = g.cell.text
+        table.header_cells = [h for h in table.header_cells if h.col != c]
+        _remove_columns(table, {c})
+        table.columns = flatten_header([HeaderCell(h.row, h.col, h.cell.text, h.rowspan, h.colspan)
+                                        for h in table.header_cells], len(table.header), len(table.columns))
 
 
 def _header_entry(h: HeaderCell) -> HeaderEntry:

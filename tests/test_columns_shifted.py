@@ -141,3 +141,33 @@ def test_a_code_column_merged_with_its_name_is_split_back():
     interpret_cells(layer, set())
     assert len(layer.columns) == 5
 
+
+def test_a_rule_fragment_in_a_column_of_names_is_no_column():
+    """公开07表 of the calibration set's skewed scan (its readings and boxes): a fragment of a rule 5 mm into
+    科目名称 in two of its four rows cut 合计 from a speck and 用 from 于社会福利的彩票公益金支出; in the other two
+    the name spans it. No header cell of its own, 科目名称 over both, no digit in either: one printed column.
+    The cells are joined; a column of codes beside its names under one label is not."""
+    from pipeline.assemble import _merge_split_columns
+    from pipeline.model import HeaderEntry
+
+    def table(left: list[tuple[str, int]], right: list[str], code_label: bool = False) -> Table:
+        rows = [Row(page=1, cells=[Cell(text=t, bbox=(349, 100 * i, x1, 100 * i + 40)),
+                                   Cell(text=r, bbox=(390, 100 * i, 977, 100 * i + 40)),
+                                   Cell(text="341.43", bbox=(977, 100 * i, 1181, 100 * i + 40))])
+                for i, ((t, x1), r) in enumerate(zip(left, right))]
+        label = "科目编码" if code_label else "科目名称"
+        return Table(id="t7", columns=[label, label, "年初结转和结余"], pages=[1], rows=rows,
+                     header=[[label, "", "年初结转和结余"]],
+                     header_cells=[HeaderEntry(0, 0, 1, 2, Cell(text=label)),
+                                   HeaderEntry(0, 2, 1, 1, Cell(text="年初结转和结余"))])
+
+    t = table([("合计", 390), ("其他支出", 977), ("彩票公益金安排的支出", 977), ("用", 390)],
+              ["F", "", "", "社会福利的彩票公益金支出"])
+    _merge_split_columns(t)
+    assert t.columns == ["科目名称", "年初结转和结余"]
+    assert [r.cells[0].text for r in t.rows] == ["合计F", "其他支出", "彩票公益金安排的支出", "用社会福利的彩票公益金支出"]
+    # codes and names: both filled, digits in one: two printed columns under one label
+    t = table([("2296002", 390), ("合计", 977), ("22960", 390), ("229", 390)],
+              ["用于社会福利的彩票公益金支出", "", "彩票公益金安排的支出", "其他支出"])
+    _merge_split_columns(t)
+    assert len(t.columns) == 3
