@@ -193,3 +193,31 @@ def test_a_second_small_misread_is_not_explained_away(validated):
     other.text = f"{float(other.text) - 0.01:.2f}"
     validate_document(doc)
     assert "check_failed" in other.reasons
+
+
+def test_an_ambiguous_misread_blames_its_candidates_not_every_clean_reading(validated):
+    """公开06表's 301 = Σ 301xx (seed-21 lowres150: 302 = Σ 302xx, 28 cells, 38.33 read for 36.33): no row
+    identity vouches for a 301xx amount, so a failing column sum put every one of its cells in doubt. The
+    repair finds the one-character misreads that would each make it hold (31.23 → 31.28, 547.93 → 547.98 …,
+    ambiguous): those are blamed, and so is a reading in doubt on its own (a low OCR score), but not the clean
+    readings no misread of one character explains."""
+    from pipeline.repair import repair_document
+
+    doc = copy.deepcopy(validated["003"][0])
+    t06 = next(t for t in doc.tables if t.form == "公开06表")
+    col = [r.cells[2] for r in t06.rows[1:14]]  # 30101 … 30199
+    misread = next(c for c in col if c.text == "31.28")
+    misread.text = "31.23"
+    weak = next(c for c in col if c.text == "3137.74")
+    weak.ocr_score = 0.6  # read in doubt on its own
+    repair_document(doc)
+    assert "ambiguous" in misread.reasons and "check_failed" in misread.reasons
+    candidates = [c for c in col if "ambiguous" in c.reasons]
+    assert 2 <= len(candidates) < len([c for c in col if c.text])
+    assert "check_failed" in weak.reasons
+    clean = [c.text for c in col if c.text and c not in candidates and c is not weak]
+    assert clean and not [c.text for c in col if c.text in clean and "check_failed" in c.reasons]
+    # without the repair's candidates the sum cannot tell: its clean readings are in doubt too
+    doc.repairs = []
+    validate_document(doc)
+    assert all("check_failed" in c.reasons for c in col if c.text in clean)
