@@ -469,11 +469,11 @@ def columns_contradicted(table: Table, settings: VerdictSettings = VerdictSettin
     from .headers import is_amount_column, is_code_column
 
     out: list[int] = []
-    if not any(_content_kind(c.text) in ("amount", "run_on") and re.search(r"\d", c.text) for r in table.rows for c in r.cells):
+    read = [[(_content_kind(r.cells[ci].text), r.cells[ci].text) for r in table.rows if ci < len(r.cells)]
+            for ci in range(len(table.columns))]
+    if not any(k in ("amount", "run_on") and re.search(r"\d", text) for kinds in read for k, text in kinds):
         return out  # a blank form (the template of the set): its labels are all there is
-    columns = [[_content_kind(r.cells[ci].text) for r in table.rows if ci < len(r.cells)]
-               for ci in range(len(table.columns))]
-    columns = [[k for k in kinds if k] for kinds in columns]
+    columns = [[k for k, _ in kinds if k] for kinds in read]
     # a table printing its codes in a column of their own: a column of codes with their names run on is two
     # columns read as one (the rule between code and name lost down the table: 公开06表's first group)
     apart = any(len(kinds) >= settings.contradicted_min_cells
