@@ -347,3 +347,22 @@ def test_a_rule_seen_in_the_lanci_row_only_makes_no_column(tmp_path):
     assert t.header[2] == ["栏次", "", "1", "栏次", "", "2", "3", "4", "5"]
     assert [c.text for c in t.rows[0].cells] == ["一、一般公共预算财政拨款", "1", "11,198.79", "一、一般公共服务支出",
                                                  "33", "0.00", "0.00", "0.00", "0.00"]
+
+
+WM = SAMPLES / "s03_education_2024_digital_wm.pdf"
+
+
+@pytest.mark.skipif(not WM.exists(), reason="sample missing")
+def test_a_section_row_that_lost_its_numeral_is_a_body_row(tmp_path):
+    """公开10表's first body row 一、政府采购情况 spans the table; on the calibration set's skewed scan its 一 (a
+    single stroke) was lost, and the row read “、政府采购情况” was taken for a header row: every column label
+    became …/、政府采购情况, the 项目 column an amount column, and the labels under it (合计, 货物, 工程 …)
+    were wiped as noise. A row whose label is a numbering with its numeral lost is a body row."""
+    rgb = rasterise(WM, DPI)[14]
+    words = text_words(WM, DPI)[14]
+    one = next(w for w in words if w.text == "一")  # of 一、政府采购情况
+    img = Image.fromarray(rgb)
+    ImageDraw.Draw(img).rectangle((one.box[0] - 1, one.box[1] - 3, one.box[2] + 1, one.box[3] + 3), fill="white")
+    t = _table(extract_document(_save(img, tmp_path, "section")), "公开10表")
+    assert t.columns == ["项目", "行次", "统计数"]
+    assert [r.cells[0].text for r in t.rows[:4]] == ["、政府采购情况", "合计", "货物", "工程"]
