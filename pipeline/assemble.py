@@ -101,7 +101,8 @@ def _split_merged_amounts(gr: GridReading, n_header: int,
     detect, holding one amount per row: give each row its own line back. Amounts never wrap, so a merged
     cell whose lines are all amounts, one in each row's band, is a missed rule, not a merged cell; so is one
     with as many lines as rows, one in each row's band (a label does not wrap over a row's rule) when
-    ``lines`` — a scanned 公开表, not a form (whose 一级 labels span their rows) nor vector rules (exact)."""
+    ``lines`` — a scanned 公开表, not a form (whose 一级 labels span their rows) nor vector rules (exact). As
+    many amounts as rows go back one per row in order even when two are centred in one band."""
     g = gr.grid
     out: dict[tuple[int, int], tuple[str, float]] = {}
     for cell in g.cells:
@@ -113,11 +114,16 @@ def _split_merged_amounts(gr: GridReading, n_header: int,
         if not all(_AMOUNT.match(t) for t, _, _ in rd.parts) and (not lines or len(rd.parts) != cell.rowspan
                                                                   or not all(t for t, _, _ in rd.parts)):
             continue  # a label or a 行次 gives one line to each row it spans (年初结转和结余 over 总计)
+        parts = sorted(rd.parts, key=lambda p: p[1])
         rows = [min(cell.row + cell.rowspan - 1, max(cell.row, bisect.bisect_right(g.ys, y) - 1))
-                for _, y, _ in rd.parts]
+                for _, y, _ in parts]
         if len(set(rows)) != len(rows):
-            continue
-        for (text, _, score), r in zip(rd.parts, rows):
+            if len(parts) != cell.rowspan or not all(_AMOUNT.match(t) for t, _, _ in parts):
+                continue
+            # as many amounts as rows, two of them placed in one row's band (a 1-bit seal's texture over the
+            # rule, the lines drawn together): amounts never wrap, so one per row, top to bottom
+            rows = [cell.row + k for k in range(cell.rowspan)]
+        for (text, _, score), r in zip(parts, rows):
             out[(r, cell.col)] = (text, score)
         for r in range(cell.row, cell.row + cell.rowspan):
             out.setdefault((r, cell.col), ("", 1.0))
@@ -412,39 +418,48 @@ def _merge_split_columns(table: Table, max_filled: float = 0.4) -> None:
             c += 1
             continue
         for r in rows:
-            left, right = r.cells[c - 1], r.cells[c]
-            if right.text:
-                boxes = [b for b in (left.bbox, right.bbox) if b is not None]
-                left.text = left.text + right.text
-                left.ocr_score = min(left.ocr_score, right.ocr_score)  # a blank cell scores 1
-                left.reasons = list(dict.fromkeys(left.reasons + right.reasons))
-                left.alternatives = []  # they were readings of one part
-                left.bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes),
-                             max(b[2] for b in boxes), max(b[3] for b in boxes)) if boxes else None
-            right.text = ""
+            _join_cells(r.cells[c - 1], r.cells[c])
         _remove_columns(table, {c})
 
 
-def _merge_spanned_columns(table: Table, min_rows: int = 3, tol: int = 3) -> None:
-    """A column the body never separates: blank in every body row, the cell left of it spanning it wherever
-    that holds print (at least ``min_rows`` rows), and a header cell spanning both — a wall seen in a header
-    row only (a skewed rule's fragment in the 栏次 row cutting 支出/项目 in two). It is no printed column: its
-    header cells join their left neighbours in the same header row (“” + “栏次”) and it goes."""
+def _join_cells(left: Cell, right: Cell) -> None:
+    """Two parts of one printed cell read apart: the right one's text after the left one's, in doubt as much."""
+    if right.text:
+        boxes = [b for b in (left.bbox, right.bbox) if b is not None]
+        left.text = left.text + right.text
+        left.ocr_score = min(left.ocr_score, right.ocr_score)  # a blank cell scores 1
+        left.reasons = list(dict.fromkeys(left.reasons + right.reasons))
+        left.alternatives = []  # they were readings of one part
+        left.bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes),
+                     max(b[2] for b in boxes), max(b[3] for b in boxes)) if boxes else None
+    right.text = ""
+
+
+def _merge_spanned_columns(table: Table, min_rows: int = 3, max_cut: float = 0.2, tol: int = 3) -> None:
+    """A column the body does not separate: the cell left of it spans it in the rows that hold print (at least
+    ``min_rows``), but for at most ``max_cut`` of them where the right part holds words (no digit), and a header
+    cell spans both — a wall seen in a header row and a row or two only (a skewed rule's fragment in the 栏次
+    row cutting 支出/项目 in two, and 十三、交通运输支出 | 出). It is no printed column: those rows' parts are
+    joined, its header cells join their left neighbours in the same header row (“” + “栏次”), and it goes."""
     if not table.header or not table.rows:
         return
     c = 1
     while c < len(table.columns):
         rows = [r for r in table.rows if c < len(r.cells)]
         printed = [r for r in rows if r.cells[c - 1].text]
+        spans = [r for r in printed if r.cells[c - 1].bbox and r.cells[c].bbox
+                 and r.cells[c - 1].bbox[2] >= r.cells[c].bbox[2] - tol and not r.cells[c].text]
+        cut = [r for r in rows if r.cells[c].text]
         spanned = any(h.col < c < h.col + h.colspan for h in table.header_cells)
         own = [h for h in table.header_cells if h.col == c]
         lefts = [next((g for g in table.header_cells if g.row == h.row and g.col + g.colspan == c), None) for h in own]
-        if (not spanned or len(printed) < min_rows or any(r.cells[c].text for r in rows) or None in lefts
-                or any(h.rowspan != g.rowspan for h, g in zip(own, lefts))
-                or not all(r.cells[c - 1].bbox and r.cells[c].bbox and r.cells[c - 1].bbox[2] >= r.cells[c].bbox[2] - tol
-                           for r in printed)):
+        if (not spanned or len(spans) < min_rows or len(spans) + len(cut) < len(printed)
+                or len(cut) > max_cut * len(printed) or any(re.search(r"\d", r.cells[c].text) for r in cut)
+                or None in lefts or any(h.rowspan != g.rowspan for h, g in zip(own, lefts))):
             c += 1
             continue
+        for r in cut:
+            _join_cells(r.cells[c - 1], r.cells[c])
         for h, g in zip(own, lefts):
             g.cell.text = g.cell.text + h.cell.text
             g.cell.reasons = list(dict.fromkeys(g.cell.reasons + h.cell.reasons))

@@ -331,8 +331,9 @@ def test_a_header_without_its_upper_row_is_flagged(tmp_path):
 def test_a_rule_seen_in_the_lanci_row_only_makes_no_column(tmp_path):
     """公开04表 with a short rule in the 栏次 row only, inside 支出/项目 (on a skewed scan of the calibration
     set a rule's fragment did this): the grid gets a wall there, and the table an extra column blank in every
-    body row, its 项目 labels spanning it, everything right of it one place off its printed position. A column
-    the body never separates is no printed column: it goes, its 栏次 joining the cell left of it."""
+    body row but one, whose label it cuts, its 项目 labels spanning it, everything right of it one place off its
+    printed position. A column the body does not separate is no printed column: it goes, its 栏次 joining the
+    cell left of it, the cut label joined."""
     rgb = rasterise(DIGITAL, DPI)[4]
     words = text_words(DIGITAL, DPI)[4]
     lanci = [w for w in words if w.text == "栏次"][1]  # the 支出 side's
@@ -341,6 +342,10 @@ def test_a_rule_seen_in_the_lanci_row_only_makes_no_column(tmp_path):
     ys = [y for y in range(int(lanci.box[1]) - 25, int(lanci.box[3]) + 25) if gray[y, x - 40:x + 40].mean() < 150]
     img = Image.fromarray(rgb)
     ImageDraw.Draw(img).line((x, min(ys), x, max(ys)), fill="black", width=3)  # rule to rule, that row only
+    # and through 一般公共服务支出 in the first body row, cutting it
+    label = next(w for w in words if w.text == "般公共服务支出")
+    ys = [y for y in range(int(label.box[1]) - 25, int(label.box[3]) + 25) if gray[y, x - 40:x + 40].mean() < 150]
+    ImageDraw.Draw(img).line((x, min(ys), x, max(ys)), fill="black", width=3)
     t = _table(extract_document(_save(img, tmp_path, "lanci-rule")), "公开04表")
     assert t.columns == ["收入/项目", "收入/行次", "金额", "支出/项目", "支出/行次", "合计", "一般公共预算财政拨款",
                          "政府性基金预算财政拨款", "国有资本经营预算财政拨款"]
