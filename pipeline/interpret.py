@@ -7,7 +7,7 @@ from collections import Counter
 
 from .catalogue import CODE_DIGITS
 from .headers import is_amount_column, is_code_column
-from .model import Alternative, Document, Table
+from .model import Alternative, Cell, Document, Table
 from .numbers import DIGIT_LOOKALIKES, parse_number
 from .read import PageReading
 from .textcheck import amount_without_digits
@@ -192,8 +192,9 @@ def _check_stacked_rows(table: Table, amount_cols: list[bool], ocr_pages: set[in
 def _check_odd_readings(table: Table, amount_cols: list[bool], ocr_pages: set[int]) -> None:
     """OCR readings that cannot be what the column prints, flagged ``format`` (a 1-bit scan's seal and
     watermark strokes read into cells): letters without a word in a label column (“HF”, “X1” in an empty
-    项目 cell) or a mark with neither digit nor word in a code column, a 行次 that is not a whole number (“4.”), a whole number in an amount column that prints its
-    amounts with two decimals (“851” for 8.51: the point lost under a watermark)."""
+    项目 cell), a mark with neither digit nor word in a code column (“I”), a 行次 that is not a whole number
+    (“4.”), a whole number in an amount column that prints its amounts with two decimals (“851” for 8.51: the
+    point lost under a watermark)."""
     for ci, label in enumerate(table.columns):
         cells = [(r, r.cells[ci]) for r in table.rows if ci < len(r.cells) and r.page in ocr_pages]
         if not cells:
@@ -299,8 +300,6 @@ def split_code_name_columns(table: Table, ocr_pages: set[int], min_cells: int = 
 def _insert_column(table: Table, at: int) -> None:
     """A blank column before column ``at``: labels, header grid, every row; a header cell over column ``at``
     spans the new one too."""
-    from .model import Cell
-
     for labels in (table.columns, table.machine_columns):
         if labels is not None:
             labels.insert(at, labels[at] if at < len(labels) else "")
@@ -321,8 +320,6 @@ def _split_code_and_name(table: Table, ocr_pages: set[int]) -> None:
     inside the code cell's box: the rule between them was not found on that row (a seal's dither over it),
     and the cell was read across both columns. The code goes back to its column, the name to the next; both
     are ``rule_missing`` unless the catalogue names that code so."""
-    from .catalogue import ECONOMIC, ECONOMIC_GOV, FUNCTIONAL, load_catalogue
-
     for ci, label in enumerate(table.columns[:-1]):
         if not is_code_column(label) or label.split("/")[-1] in ("类", "款", "项"):
             continue
@@ -339,8 +336,7 @@ def _split_code_and_name(table: Table, ocr_pages: set[int]) -> None:
             cell.text, beside.text, beside.kind = code, name, "text"
             beside.ocr_score, beside.reasons = cell.ocr_score, list(cell.reasons)
             cell.bbox = (cell.bbox[0], cell.bbox[1], beside.bbox[0], cell.bbox[3])
-            named = [load_catalogue(c).get(code) for c in (FUNCTIONAL, ECONOMIC, ECONOMIC_GOV)]
-            if not any(e is not None and compare_key(e.name) == compare_key(name) for e in named):
+            if not _code_named(code, name):
                 cell.add_reason("rule_missing")
                 beside.add_reason("rule_missing")
 

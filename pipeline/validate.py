@@ -667,13 +667,12 @@ def _ambiguous_groups(doc: Document) -> dict[tuple[str, str], list[set[CellRef]]
         if rec.get("status") != "ambiguous":
             continue
         cands = rec.get("candidates", [])
-        refs = {(c["table"], c["row"], c["col"]) for c in cands}
-        if not refs or any(lookup.get(ref) is None or lookup[ref].text != c["from"]
-                           for ref, c in zip([(c["table"], c["row"], c["col"]) for c in cands], cands)):
+        refs = [(c["table"], c["row"], c["col"]) for c in cands]
+        if not refs or any(lookup.get(ref) is None or lookup[ref].text != c["from"] for ref, c in zip(refs, cands)):
             continue  # a cell read or corrected since
         for rule in rec.get("rules", []):
             for table in {r[0] for r in refs}:
-                out.setdefault((table, rule), []).append(refs)
+                out.setdefault((table, rule), []).append(set(refs))
     return out
 
 
