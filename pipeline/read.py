@@ -385,6 +385,7 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
     slashes: set[tuple[int, tuple[int, int]]] = set()
     margins: dict[tuple[int, tuple[int, int]], tuple[int, int]] = {}
     equals: set[tuple[int, tuple[int, int]]] = set()
+    led: set[tuple[int, tuple[int, int]]] = set()  # cells whose text begins with a dash
     darkest: dict[int, int] = {}  # job → its crop's darkest pixel
     grid_cells: dict[tuple[int, tuple[int, int]], GridCell] = {}
     inset = max(2, dpi // 60)
@@ -433,6 +434,8 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                     slashes.add((gi, (cell.row, cell.col)))  # a “/” beside remnants (of a seal): see below
                 if not idx and _leading_equals(sub[a:b, cx0:cx1]):
                     equals.add((gi, (cell.row, cell.col)))  # the cell's text begins with “=”: see below
+                elif not idx and _leading_dash(sub[a:b, cx0:cx1]):
+                    led.add((gi, (cell.row, cell.col)))  # … with a dash “—”: see below
                 pad = settings.pad
                 ya, yb = max(0, y0 + a - pad), min(H, y0 + b + pad)
                 xa, xb = max(0, x0 + cx0 - pad), min(W, x0 + cx1 + pad)
@@ -445,7 +448,7 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                 grid_cells[(gi, (cell.row, cell.col))] = cell
             elif dash:
                 dashes[(gi, (cell.row, cell.col))] = dash
-    emptied = _drop_remnant_lines(clean, cell_lines, grid_cells, darkest, equals, inset, settings)
+    emptied = _drop_remnant_lines(clean, cell_lines, grid_cells, darkest, (equals, led), inset, settings)
     # text outside the tables
     mask = binary.copy()
     for g in grids:
@@ -485,7 +488,8 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                                      reasons=reasons)
                 continue
             lines = [results[i] for i in idx]
-            first = _with_equals(lines[0].text) if (gi, key) in equals else lines[0].text
+            first = _with_equals(lines[0].text) if (gi, key) in equals \
+                else _with_dash(lines[0].text) if (gi, key) in led else lines[0].text
             text = clean_cell_text("\n".join([first] + [l.text for l in lines[1:]]))
             if not text and dashes.get((gi, key)):  # OCR saw nothing where a lone dash is
                 cells[key] = Reading(dashes[(gi, key)], settings.dash_score, n_lines=1,
@@ -521,8 +525,8 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                        list(page.text_doubts))
 
 
-def _drop_remnant_lines(clean, cell_lines: dict, grid_cells: dict, darkest: dict[int, int], equals: set,
-                        inset: int, settings: ReadSettings) -> set:
+def _drop_remnant_lines(clean, cell_lines: dict, grid_cells: dict, darkest: dict[int, int],
+                        leads: tuple[set, ...], inset: int, settings: ReadSettings) -> set:
     """Leave out the text lines of cells under a seal or the watermark that are remnants of their strokes, not
     print (see ``ReadSettings.remnant_level``): seed 000 scanned reads such a grey line above “100%” as “1”
     (“1100%”), beside it as “F E”, in an empty reason as “74”. A cell left with no line is empty; those cells
@@ -536,7 +540,8 @@ def _drop_remnant_lines(clean, cell_lines: dict, grid_cells: dict, darkest: dict
         if not light or not {"seal", "watermark"} & set(_mask_reasons(clean, grid_cells[key], inset)):
             continue
         if light[0] == idx[0]:
-            equals.discard(key)  # measured on the line left out
+            for lead in leads:  # (the cells whose first glyph is “=” or a dash) measured on the line left out
+                lead.discard(key)
         kept = [i for i in idx if i not in light]
         if kept:
             cell_lines[key] = kept
@@ -600,6 +605,56 @@ def _with_equals(text: str) -> str:
     if stripped[0] in _EQUALS_READINGS:
         return "=" + stripped[1:]
     return "=" + stripped
+
+
+def _leading_dash(ink: np.ndarray) -> bool:
+    """The first glyph of a text line (``ink``: the line's rows and columns, ink > 0) is a dash “—”: its
+    leftmost stroke is one thin level bar at least half the line's height long, with no other ink over it
+    (the next glyph may reach in under its end: “—%” is kerned), whose middle lies in the lower half of the
+    line — a dash is centred on the em box, 一 sits above the middle: the same bar read either way by the
+    recogniser, and Shanxi's 年初指标值 print both, “—天” and “一次”. The line must go on past it (a lone dash
+    is measured elsewhere: :func:`_dash_text`)."""
+    import cv2
+
+    h = ink.shape[0]
+    mask = (ink > 0).astype(np.uint8)
+    if h < 8 or not mask.any():
+        return False
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    parts = [k for k in range(1, n) if stats[k, cv2.CC_STAT_AREA] >= 3]
+    if len(parts) < 2:
+        return False
+    k = min(parts, key=lambda q: stats[q, cv2.CC_STAT_LEFT])
+    x, y, w, hh = (int(stats[k, q]) for q in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH,
+                                               cv2.CC_STAT_HEIGHT))
+    if not 0.5 * h <= w <= 1.3 * h:
+        return False
+    glyph = labels[y:y + hh, x:x + w] == k
+    runs = _runs(np.flatnonzero(glyph.mean(axis=1) >= 0.6), 1)
+    if len(runs) != 1 or runs[0][1] - runs[0][0] > max(3, h // 6):
+        return False
+    a0, a1 = runs[0]
+    bar = int(glyph[max(0, a0 - 1):a1 + 1].sum())  # (its blurred edge rows with it)
+    over = int(mask[:, x:x + (3 * w) // 4].sum()) - bar  # anything else over it: 十, 土, a seal's remnant
+    if int(glyph.sum()) - bar > 0.15 * bar or over > 0.15 * bar or not mask[:, x + w:].any():
+        return False  # (a stroke joined to the bar: the crossbar of a 4 or a 七)
+    return 0.5 * h <= y + (a0 + a1) / 2 <= 0.8 * h
+
+
+# what follows a dash the recogniser read as 一 or dropped: a number, a share or a unit (—天, —64天, —%)
+_AFTER_DASH = re.compile(r"[\d.%％元万亿份天人次个项件户家台年月日时分秒周名所场篇条套册本张间米吨亩]")
+
+
+def _with_dash(text: str) -> str:
+    """A line whose first glyph is a dash (:func:`_leading_dash`): 一 read for it before a number, a share
+    or a unit replaced by “—”, or the dash put back where the recogniser dropped it (天 for —天, 308元/天
+    for —308元/天). Any other reading is left as it is."""
+    stripped = text.lstrip()
+    if stripped[:1] == "一" and (len(stripped) == 1 or _AFTER_DASH.match(stripped[1])):
+        return "—" + stripped[1:]
+    if stripped and _AFTER_DASH.match(stripped[0]):
+        return "—" + stripped
+    return text
 
 
 def _largest_blob(ink: np.ndarray) -> np.ndarray:
