@@ -510,6 +510,9 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                 text, score = "/", min(score, settings.low_ocr / 2)
             if score < settings.low_ocr:
                 reasons.append("low_ocr")
+            if (gi, key) in led and first != lines[0].text:
+                reasons.append("format")  # the dash measured against the recogniser's word: reviewed (in
+                # another face 一 may sit lower, or a dash higher, than in the ones measured)
             parts = [(clean_cell_text(results[i].text), centres[i], results[i].min_score) for i in idx]
             stacked = [t for t, _, _ in parts if t]
             cells[key] = Reading(text, score, alts, reasons, n_lines=len(lines), parts=parts,
