@@ -1509,6 +1509,63 @@ def _mend_targets(table, record, ocr_pages: set[int]) -> bool:
                 continue
             _replace_reading(cell, fixed)
             changed = True
+        changed |= _mend_from_row(table, ind, ocr_pages)
+    return changed
+
+
+# a Shanxi target's text: operator, number, the rest (its unit)
+_TARGET_PARTS = re.compile(r"^\s*([≥≤=＝＞＜><≧≦—\-－–]?)\s*(\d+(?:\.\d+)?)?\s*(.*?)\s*$")
+_STRICT = {"<": "≤", ">": "≥", "＜": "≤", "＞": "≥"}
+
+
+def _mend_from_row(table, ind: dict, ocr_pages: set[int]) -> bool:
+    """Shanxi prints a row's operator and unit alike in its 年初指标值, its target and its actual value
+    (“≤万元 | ≤10万元 | ≤10万元”, “—天 | —64天 | —64天”). Where the other two of an OCR'd row agree, the third
+    read with a part of them lost takes it (reviewed: :func:`_replace_reading`):
+
+    - a target read with a number and no operator takes the operator both others start with (the seeds print
+      a bare target there 3 times in 390 rows, a scan loses “≤” or “—” more often); an actual value only a
+      dash (the seeds: 32 of 32 dash rows print it there too; a ≥ ≤ = row's actual value often has none);
+    - a 年初指标值 read as the operator alone takes the unit both others print after it (“≥” for ≥亩);
+    - a unit read one character short of the one both others print takes theirs (元/人次 for 元/人/次,
+      台套 for 台、套);
+    - a reading mended from a letter to < or > (“K4万元” → <4万元) between two that print ≤ (≥) takes ≤ (≥)."""
+    keys = ("target_initial", "target", "actual")
+    fields = [ind.get(k) for k in keys]
+    if not all(f and f.get("cell") and "cells" not in f for f in fields) \
+            or any(table.rows[f["cell"][0]].page not in ocr_pages for f in fields):
+        return False
+    cells = [table.rows[f["cell"][0]].cells[f["cell"][1]] for f in fields]
+    parts = [_TARGET_PARTS.match(c.text) for c in cells]
+    if not all(parts):
+        return False
+    ops = [_lead_operator(c.text) for c in cells]
+    changed = False
+    for i in range(3):
+        j, k = (x for x in range(3) if x != i)
+        op, number, rest = parts[i].groups()
+        fixed = None
+        if ops[j] and ops[j] == ops[k] and cells[j].text.strip()[:1] == cells[k].text.strip()[:1]:
+            lead = cells[j].text.strip()[0]
+            if not op and number and rest == parts[j].group(3) == parts[k].group(3) \
+                    and (i == 1 or (i == 2 and ops[j] == "-")):
+                fixed = lead + number + rest  # the operator lost
+            elif i == 0 and op and ops[i] == ops[j] and not number and not rest \
+                    and parts[j].group(3) and parts[j].group(3) == parts[k].group(3):
+                fixed = op + parts[j].group(3)  # the unit lost
+            elif op in _STRICT and _STRICT[op] == ops[j] and cells[i].original is not None \
+                    and _target_doubtful(cells[i].original):
+                fixed = lead + (number or "") + rest  # a letter mended to < between two ≤
+        tail = parts[j].group(3)
+        if fixed is None and tail and tail == parts[k].group(3) and len(rest) == len(tail) - 1 and rest \
+                and (number or parts[i].group(1)) \
+                and any(tail[:x] + tail[x + 1:] == rest for x in range(len(tail))):
+            fixed = (op or "") + (number or "") + tail  # the unit one character short
+        if fixed is not None and fixed != cells[i].text.strip():
+            _replace_reading(cells[i], fixed)
+            parts[i] = _TARGET_PARTS.match(fixed)
+            ops[i] = _lead_operator(fixed)
+            changed = True
     return changed
 
 
