@@ -1281,6 +1281,44 @@ def _join_split_names(doc) -> None:
                     break
 
 
+def _join_split_levels(doc) -> None:
+    """A 一级/二级 label whose merged cell a rule found through its letters cut in two (seed 003 t39: a missing
+    rule's inferred line leaves 社会效益 | 指标 in two rows): two labels of one column in rows one under the
+    other, the lower one printed as such a label nowhere else in the document's forms, joined into one the
+    forms print as that level at least twice elsewhere, are that label — both rows take it from both cells (``cells``),
+    reviewed (``text_split``)."""
+    from collections import Counter
+
+    forms = [t for t in doc.tables if t.kind == FORM_KIND and t.record]
+    for level in ("level1", "level2"):
+        printed: Counter = Counter()
+        for t in forms:
+            seen = set()
+            for ind in t.record.get("indicators") or []:
+                f = ind.get(level)
+                if f and f.get("cell") and id(f) not in seen:
+                    seen.add(id(f))
+                    printed[compare_key(f["text"])] += 1
+        for t in forms:
+            prev = None
+            for ind in t.record.get("indicators") or []:
+                f = ind.get(level)
+                if f is None or f is prev or not f.get("cell") or "cells" in f:
+                    prev = f
+                    continue
+                if prev is not None and prev.get("cell") and "cells" not in prev \
+                        and tuple(f["cell"]) == (prev["cell"][0] + 1, prev["cell"][1]) \
+                        and t.rows[f["cell"][0]].page == t.rows[prev["cell"][0]].page:
+                    joined = prev["text"].strip() + f["text"].strip()
+                    if printed[compare_key(joined)] >= 2 and printed[compare_key(f["text"])] == 1:
+                        cells = [list(prev["cell"]), list(f["cell"])]
+                        for x in (prev, f):
+                            x.update(text=joined, cells=cells)
+                        for a, b in cells:
+                            t.rows[a].cells[b].add_reason("text_split")
+                prev = f
+
+
 # a target or an actual value read with a letter or a stray mark in front (“F61万元”, “±人”, “T精简”, “W100%”,
 # “F E100%”) or a rule's remnant inside (“≤|100%”): no target of the seeds starts with a letter but a grade
 # (“A级”)
@@ -1705,6 +1743,7 @@ def attach_records(doc) -> None:
             _flag_unbalanced_text(table, table.record, ocr_pages)
             _flag_stacked_rows(table, table.record)
     _join_split_names(doc)
+    _join_split_levels(doc)
     _mend_from_document(doc, ocr_pages)
 
 
