@@ -1219,6 +1219,7 @@ def _mend_from_document(doc, ocr_pages: set[int]) -> None:
     sure: Counter = Counter()
     printed: dict[str, str] = {}
     everywhere: Counter = Counter()
+    anywhere: dict[str, str] = {}
     for t in forms:
         for row in t.rows:
             for cell in row.cells:
@@ -1226,6 +1227,7 @@ def _mend_from_document(doc, ocr_pages: set[int]) -> None:
                 if len(key) < 2:
                     continue
                 everywhere[key] += 1
+                anywhere.setdefault(key, cell.text.strip())
                 if not {"low_ocr", "format", "seal_speck", "text_split"} & set(cell.reasons):
                     sure[key] += 1
                     printed.setdefault(key, cell.text.strip())
@@ -1245,9 +1247,17 @@ def _mend_from_document(doc, ocr_pages: set[int]) -> None:
                     or cell.ocr_score is None or cell.ocr_score >= _TYPO_OCR:
                 continue
             near = [k for n in (len(key) - 1, len(key), len(key) + 1) for k in by_length.get(n, ()) if _one_edit(key, k)]
-            if len(near) != 1:
-                continue
-            text = printed[near[0]]
+            if len(near) == 1:
+                text = printed[near[0]]
+            else:
+                # the recogniser's own second reading, or the reading without a stroke read as a letter at an
+                # end (“人数I”), is a text the forms print elsewhere — twice, or once read sure (精筒 beside
+                # 精简 read in six other forms, weakly: its 简 is the weak character there too)
+                seen = {compare_key(a.text) for a in cell.alternatives if a.source == "ocr"} | {_bare_label(key)}
+                found = [k for k in seen - {key} if len(k) >= 2 and (everywhere[k] >= 2 or sure[k] >= 1)]
+                if len(found) != 1:
+                    continue
+                text = printed.get(found[0]) or anywhere[found[0]]
             _replace_reading(cell, text)
             if "operator" in f:
                 f.update({k: v for k, v in (parse_target(text) or {}).items() if k != "cell"})
