@@ -1252,9 +1252,12 @@ def _mend_from_document(doc, ocr_pages: set[int]) -> None:
             else:
                 # the recogniser's own second reading, or the reading without a stroke read as a letter at an
                 # end (“人数I”), is a text the forms print elsewhere — twice, or once read sure (精筒 beside
-                # 精简 read in six other forms, weakly: its 简 is the weak character there too)
+                # 精简 read in six other forms, weakly: its 简 is the weak character there too); or the reading
+                # is one the forms print twice read sure with its last characters lost (按照过“紧日子” | 要求)
                 seen = {compare_key(a.text) for a in cell.alternatives if a.source == "ocr"} | {_bare_label(key)}
                 found = [k for k in seen - {key} if len(k) >= 2 and (everywhere[k] >= 2 or sure[k] >= 1)]
+                if not found and len(key) >= 4:  # … or its last one or two characters lost under the mark
+                    found = [k for k, n in sure.items() if n >= 2 and 0 < len(k) - len(key) <= 2 and k.startswith(key)]
                 if len(found) != 1:
                     continue
                 text = printed.get(found[0]) or anywhere[found[0]]

@@ -1436,15 +1436,17 @@ def test_level_label_cut_in_two_by_a_rule_joined(extracted):
 
 def test_weak_reading_takes_its_second_reading_or_loses_a_letter_where_the_document_prints_it(scanned):
     """Scanned seeds 000 (t48: 精筒 with 精简 second, beside 精简 read weakly in six other forms) and 003 (t24:
-    培训(参会)人数I): a weak text of a form printed nowhere else, not one character off a text printed twice,
-    whose second reading — or itself without a letter read at an end — the forms print, takes it (reviewed);
-    a second reading the document does not print leaves it as read."""
+    培训(参会)人数I, t48: 按照过“紧日子” for …要求): a weak text of a form printed nowhere else, not one character
+    off a text printed twice, whose second reading — or itself without a letter read at an end, or with one or
+    two last characters put back — the forms print, takes it (reviewed); a second reading the document does
+    not print, or four characters lost, leaves it as read."""
     from pipeline.model import Alternative
 
     truth = {(t["template"]): t for t in _forms(scanned[1])}["P01"]["record"]
     ref = truth["indicators"][0]["level3"]["cell"]
     for read, second, got in (("保障中心工作顺利升屉", "保障中心工作顺利开展", "保障中心工作顺利开展"),
                               ("保障中心工作顺利开展I", None, "保障中心工作顺利开展"),
+                              ("保障中心工作顺利", None, "保障中心工作顺利开展"), ("保障中心工作", None, "保障中心工作"),
                               ("保障中心工作顺利升屉", "保障中心工作顺利升展", "保障中心工作顺利升屉")):
         doc, henan = _scanned_doc(scanned)
         cell = _set(henan, ref, read, ["seal", "low_ocr"])
