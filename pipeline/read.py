@@ -644,18 +644,20 @@ def _leading_dash(ink: np.ndarray) -> bool:
     return 0.5 * h <= y + (a0 + a1) / 2 <= 0.8 * h
 
 
-# what follows a dash the recogniser read as 一 or dropped: a number, a share or a unit (—天, —64天, —%)
-_AFTER_DASH = re.compile(r"[\d.%％元万亿份天人次个项件户家台年月日时分秒周名所场篇条套册本张间米吨亩]")
+# what a dash stands before in a Shanxi 年初指标值, target or actual value: a unit or a share, with or without
+# its number (—天, —64天, —%, —308元/天): never a bare number (a minus sign is no business of this) nor a word
+_AFTER_DASH = re.compile(r"(\d+(\.\d+)?)?(%|％|[元万亿份天人次个项件户家台年月日时分秒周名所场篇条套册本张间米吨亩]+"
+                         r"(/[\u4e00-\u9fff]+)*)")
 
 
 def _with_dash(text: str) -> str:
-    """A line whose first glyph is a dash (:func:`_leading_dash`): 一 read for it before a number, a share
-    or a unit replaced by “—”, or the dash put back where the recogniser dropped it (天 for —天, 308元/天
-    for —308元/天). Any other reading is left as it is."""
-    stripped = text.lstrip()
-    if stripped[:1] == "一" and (len(stripped) == 1 or _AFTER_DASH.match(stripped[1])):
+    """A line whose first glyph is a dash (:func:`_leading_dash`): 一 read for it before a unit or a share
+    (with or without its number) replaced by “—”, or the dash put back where the recogniser dropped it (天 for
+    —天, 308元/天 for —308元/天). Any other reading is left as it is (一次性…, an amount)."""
+    stripped = text.strip()
+    if stripped[:1] == "一" and _AFTER_DASH.fullmatch(stripped[1:]):
         return "—" + stripped[1:]
-    if stripped and _AFTER_DASH.match(stripped[0]):
+    if _AFTER_DASH.fullmatch(stripped):
         return "—" + stripped
     return text
 

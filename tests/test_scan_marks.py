@@ -84,13 +84,14 @@ DASH_OR_ONE = ["—天", "一个", "—%", "—308元/天", "一次", "—64天"
 def test_a_leading_dash_is_told_from_yi_by_where_it_sits(tmp_path):
     """A dash and 一 are one level bar to the recogniser (perf003 scanned: “—天” read 一天 or 天, “—%” read 一%
     or %), but a dash is centred on the em box and 一 sits above the middle. The cells' bars measured, a dash
-    read as 一 or dropped is put back (reviewed); 一 stays 一; a 4's crossbar is no dash."""
+    read as 一 or dropped before a unit or a share is put back (reviewed); 一 stays 一; a 4's crossbar is no
+    dash; a bare number or a word (一次性…) is never given one (a broken rule's piece beside an amount, heavy300)."""
     import os
     from dataclasses import replace
 
     from PIL import ImageDraw, ImageFont
 
-    from pipeline.read import _ink_bands, _leading_dash
+    from pipeline.read import _ink_bands, _leading_dash, _with_dash
     from pipeline.textnorm import compare_key
 
     if not os.path.exists(SERIF):
@@ -119,3 +120,6 @@ def test_a_leading_dash_is_told_from_yi_by_where_it_sits(tmp_path):
         (a, b), *_ = _ink_bands(ink, 5, 6)
         cols = np.flatnonzero(ink[a:b].any(axis=0))
         assert not _leading_dash(ink[a:b, cols[0]:cols[-1] + 1]), text
+    assert [_with_dash(t) for t in ("一天", "%", "308元/天", "一元/平方米")] == ["—天", "—%", "—308元/天", "—元/平方米"]
+    for text in ("6,237,154,908.94", "4908.94", "一次性筷子、餐具使用", "一、基本支出", "-64天"):
+        assert _with_dash(text) == text
