@@ -101,28 +101,23 @@ def _split_merged_amounts(gr: GridReading, n_header: int,
     detect, holding one amount per row: give each row its own line back. Amounts never wrap, so a merged
     cell whose lines are all amounts, one in each row's band, is a missed rule, not a merged cell; so is one
     with as many lines as rows, one in each row's band (a label does not wrap over a row's rule) when
-    ``lines`` — a scanned 公开表, not a form (whose 一级 labels span their rows) nor vector rules (exact). As
-    many amounts as rows go back one per row in order even when two are centred in one band."""
+    ``lines`` — a scanned 公开表, not a form (whose 一级 labels span their rows) nor vector rules (exact). A
+    line read as nothing (a seal's speck between the rows) is no line."""
     g = gr.grid
     out: dict[tuple[int, int], tuple[str, float]] = {}
     for cell in g.cells:
         if cell.rowspan < 2 or cell.row < n_header or (cell.colspan != 1 and not lines):
             continue
         rd = gr.cells.get((cell.row, cell.col))
-        if rd is None or len(rd.parts) < 2:
+        parts = sorted((p for p in rd.parts if p[0]), key=lambda p: p[1]) if rd is not None else []
+        if len(parts) < 2:
             continue
-        if not all(_AMOUNT.match(t) for t, _, _ in rd.parts) and (not lines or len(rd.parts) != cell.rowspan
-                                                                  or not all(t for t, _, _ in rd.parts)):
+        if not all(_AMOUNT.match(t) for t, _, _ in parts) and (not lines or len(parts) != cell.rowspan):
             continue  # a label or a 行次 gives one line to each row it spans (年初结转和结余 over 总计)
-        parts = sorted(rd.parts, key=lambda p: p[1])
         rows = [min(cell.row + cell.rowspan - 1, max(cell.row, bisect.bisect_right(g.ys, y) - 1))
                 for _, y, _ in parts]
         if len(set(rows)) != len(rows):
-            if len(parts) != cell.rowspan or not all(_AMOUNT.match(t) for t, _, _ in parts):
-                continue
-            # as many amounts as rows, two of them placed in one row's band (a 1-bit seal's texture over the
-            # rule, the lines drawn together): amounts never wrap, so one per row, top to bottom
-            rows = [cell.row + k for k in range(cell.rowspan)]
+            continue
         for (text, _, score), r in zip(parts, rows):
             out[(r, cell.col)] = (text, score)
         for r in range(cell.row, cell.row + cell.rowspan):

@@ -189,35 +189,37 @@ def test_a_name_over_two_rows_of_a_wide_name_column_goes_back_to_its_rows():
     assert not any("rows_merged" in c.reasons for r in pt.body for c in r.cells if r.cells[0].text == "2050199")
 
 
-def test_amounts_stacked_in_a_cell_over_as_many_rows_go_back_in_order():
+def test_amounts_stacked_over_rows_with_a_speck_line_between_go_back_to_their_rows():
     """seed-21 bilevel300 公开06表: under a dithered seal the rules of 310's column were lost over three rows,
-    and the cell read its three amounts 6.23 / 0.00 / 0.00 as three lines, two of them centred in one row's
-    band (the seal's texture draws them together): nothing was given back, the cell read 6,230,000.00 and its
-    row was flagged. As many amounts as rows go back one per row, top to bottom (rule_missing); with a line
-    short, they stay where they are (rows_merged)."""
+    and the cell read its three amounts 6.23 / 0.00 / 0.00 as lines, with a fourth line read as nothing (the
+    seal's speck on the lost rule: y 732, the rows' bands 687 | 732 | 776 | 820 as measured). The empty line
+    counted as a line, so nothing was given back: the cell read 6,230,000.00 and its row was flagged. A line
+    read as nothing is no line: the amounts go back to their rows (rule_missing)."""
     from pipeline.assemble import page_tables
     from pipeline.layout import Grid, GridCell
     from pipeline.read import GridReading, PageReading, Reading
 
-    xs, ys = [0, 100, 300, 400], [0, 30, 60, 90, 120, 150]
+    xs, ys = [0, 100, 300, 400], [600, 643, 687, 732, 776, 820]
 
     def reading(parts):
         cells = [GridCell(r, c, 1, 1, (xs[c], ys[r], xs[c + 1], ys[r + 1])) for r in range(5) for c in range(3)
                  if not (c == 2 and r >= 2)]
-        cells.append(GridCell(2, 2, 3, 1, (300, 60, 400, 150)))
+        cells.append(GridCell(2, 2, 3, 1, (300, 687, 400, 820)))
         texts = {(0, 0): "科目代码", (0, 1): "科目名称", (0, 2): "决算数", (1, 0): "310", (1, 1): "资本性支出",
                  (1, 2): "6.23", (2, 0): "31001", (2, 1): "房屋建筑物购建", (3, 0): "31002", (3, 1): "办公设备购置",
                  (4, 0): "31003", (4, 1): "专用设备购置"}
-        texts = {k: Reading(t, 0.99, n_lines=1, parts=[(t, ys[k[0]] + 15, 0.99)]) for k, t in texts.items()}
+        texts = {k: Reading(t, 0.99, n_lines=1, parts=[(t, (ys[k[0]] + ys[k[0] + 1]) / 2, 0.99)])
+                 for k, t in texts.items()}
         texts[(2, 2)] = Reading("".join(t for t, _ in parts), 0.6, n_lines=len(parts),
                                 parts=[(t, y, 0.6) for t, y in parts])
         grid = Grid(xs=[float(x) for x in xs], ys=[float(y) for y in ys], cells=cells)
-        return PageReading(1, "ocr", 600, 200, 200, 0.0, [GridReading(grid, texts)], [])
+        return PageReading(1, "ocr", 600, 1000, 300, 0.0, [GridReading(grid, texts)], [])
 
-    pt = page_tables(reading([("0.00", 72.0), ("6.23", 86.0), ("0.00", 118.0)]))[0]  # two centred in one band
+    pt = page_tables(reading([("6.23", 706.0), ("", 732.0), ("0.00", 762.0), ("0.00", 802.0)]))[0]
     got = {r.cells[0].text: r.cells[2] for r in pt.body}
-    assert [got[c].text for c in ("31001", "31002", "31003")] == ["0.00", "6.23", "0.00"]
+    assert [got[c].text for c in ("31001", "31002", "31003")] == ["6.23", "0.00", "0.00"]
     assert all("rule_missing" in got[c].reasons for c in ("31001", "31002", "31003"))
-    pt = page_tables(reading([("6.23", 80.0), ("0.00", 88.0)]))[0]  # two lines for three rows
+    assert not any("rows_merged" in c.reasons for r in pt.body for c in r.cells)
+    pt = page_tables(reading([("6.23", 706.0), ("0.00", 720.0)]))[0]  # two lines in one row's band
     got = {r.cells[0].text: r.cells[2] for r in pt.body}
     assert "rows_merged" in got["31001"].reasons and got["31002"].text == ""
