@@ -153,7 +153,10 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
             else:
                 cell.kind, cell.value = "text", None
     for ci, cell in commas:  # a comma before two digits in a column of whole amounts is a digit lost
-        if not _prints_two_decimals([r.cells[ci] for r in table.rows if ci < len(r.cells)]):
+        column = [r.cells[ci] for r in table.rows if ci < len(r.cells)]
+        if sum(c.kind == "number" for c in column) < 4:  # too few to tell (公开09表's one row): the table's amounts
+            column = [c for r in table.rows for k, c in enumerate(r.cells) if k < len(amount_cols) and amount_cols[k]]
+        if not _prints_two_decimals(column):
             cell.add_reason("format")
     _check_line_numbers(table, ocr_pages)
     _check_odd_readings(table, amount_cols, ocr_pages)

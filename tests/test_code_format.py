@@ -151,6 +151,14 @@ def test_a_comma_read_for_the_decimal_point_is_undone():
     interpret_cells(whole, {1})
     assert "format" in whole.rows[0].cells[1].reasons
     assert not any("format" in r.cells[1].reasons for r in whole.rows[1:])
+    # a column too short to tell (seed-21 seal_watermark200 公开09表, one row: “11,88” under a seal) is judged by
+    # the table's amounts
+    labels = ["合计", "因公出国（境）费", "小计", "公务用车购置费", "公务用车运行维护费", "公务接待费"]
+    for row, flagged in ((["52.86", "0.00", "40.98", "0.00", "40.98", "11,88"], False),
+                         (["52", "0", "41", "0", "41", "11,88"], True)):
+        short = Table(id="t3", columns=labels, pages=[1], rows=[Row(page=1, cells=[Cell(text=t) for t in row])])
+        interpret_cells(short, {1})
+        assert short.rows[0].cells[5].text == "11.88" and ("format" in short.rows[0].cells[5].reasons) == flagged
 
 
 def test_no_minus_dash_or_bracket_is_taken_for_a_mark():
