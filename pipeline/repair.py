@@ -341,7 +341,7 @@ def _form_unreadable_repairs(doc: Document) -> list[dict]:
         rules = set(tpl.extra.get("rules", []))
         for kind in ("weight", "score"):
             sums = _form_sums(table.record, tpl)
-            unknown = sums.unknown_weights if kind == "weight" else sums.unknown_scores
+            unknown = sums.unknown_weights if kind == "weight" else sums.unknown_scores + _scores_read_as_nothing(table, sums)
             if len(unknown) != 1:
                 continue
             row = unknown[0]
@@ -386,6 +386,24 @@ def _form_unreadable_repairs(doc: Document) -> list[dict]:
                 cell.add_reason(reason)
             f.update(text=text, value=float(text))
     return records
+
+
+def _scores_read_as_nothing(table, sums) -> list[dict]:
+    """Scored rows with a 分值 whose 得分 cell held ink the recogniser read as nothing (empty, OCR score 0: a 0
+    under the seal, seed 000 t16): its value is not known — the seeds leave a weighted row's 得分 blank once in
+    1673 rows — so, the one term of 总分 = Σ 得分 not known, it is deduced like an unreadable one."""
+    from .performance import _num_field
+
+    out = []
+    for row in sums.rows:
+        f = row.get("得分") or row.get("score")
+        if not f or not f.get("cell") or (f.get("text") or "").strip() \
+                or not _num_field(row.get("分值") or row.get("weight")):
+            continue
+        cell = table.rows[f["cell"][0]].cells[f["cell"][1]]
+        if not cell.text.strip() and cell.ocr_score == 0.0:
+            out.append(row)
+    return out
 
 
 def _decimals(text: str) -> int:
