@@ -195,9 +195,9 @@ def _check_stacked_rows(table: Table, amount_cols: list[bool], ocr_pages: set[in
 def _check_odd_readings(table: Table, amount_cols: list[bool], ocr_pages: set[int]) -> None:
     """OCR readings that cannot be what the column prints, flagged ``format`` (a 1-bit scan's seal and
     watermark strokes read into cells): letters without a word in a label column (“HF”, “X1” in an empty
-    项目 cell), a mark with neither digit nor word in a code column (“I”), a 行次 that is not a whole number
-    (“4.”), a whole number in an amount column that prints its amounts with two decimals (“851” for 8.51: the
-    point lost under a watermark)."""
+    项目 cell) or a label whose numbering lost its numeral (“、政府采购情况”), a mark with neither digit nor
+    word in a code column (“I”), a 行次 that is not a whole number (“4.”), a whole number in an amount column
+    that prints its amounts with two decimals (“851” for 8.51: the point lost under a watermark)."""
     for ci, label in enumerate(table.columns):
         cells = [(r, r.cells[ci]) for r in table.rows if ci < len(r.cells) and r.page in ocr_pages]
         if not cells:
@@ -216,8 +216,9 @@ def _check_odd_readings(table: Table, amount_cols: list[bool], ocr_pages: set[in
                 odd = cell.kind == "number" and parse_number(text).decimals == 0 and not re.search(r"[,，]", text)
             elif is_code_column(label):
                 odd = not re.search(r"[\d\u4e00-\u9fff]", text)  # a mark, neither code nor label (“I”)
-            else:
-                odd = bool(re.search(r"[A-Za-z]", text)) and not re.search(r"[\u4e00-\u9fff]", text)
+            else:  # (a numbering's 、 without its numeral: the 一 of 一、政府采购情况 lost, a single stroke)
+                odd = bool(re.search(r"[A-Za-z]", text)) and not re.search(r"[\u4e00-\u9fff]", text) or \
+                    text.startswith("、")
             if odd:
                 cell.add_reason("format")
 

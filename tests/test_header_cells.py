@@ -371,3 +371,4 @@ def test_a_section_row_that_lost_its_numeral_is_a_body_row(tmp_path):
     t = _table(extract_document(_save(img, tmp_path, "section")), "公开10表")
     assert t.columns == ["项目", "行次", "统计数"]
     assert [r.cells[0].text for r in t.rows[:4]] == ["、政府采购情况", "合计", "货物", "工程"]
+    assert t.rows[0].cells[0].review and "format" in t.rows[0].cells[0].reasons  # its numeral lost: reviewed
