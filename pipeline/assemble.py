@@ -456,12 +456,8 @@ def _merge_spanned_columns(table: Table, min_rows: int = 3, max_cut: float = 0.2
         for r in cut:
             _join_cells(r.cells[c - 1], r.cells[c])
         for h, g in zip(own, lefts):
-            g.cell.text = g.cell.text + h.cell.text
-            g.cell.reasons = list(dict.fromkeys(g.cell.reasons + h.cell.reasons))
+            _join_cells(g.cell, h.cell)
             g.colspan += h.colspan
-            if g.cell.bbox and h.cell.bbox:
-                g.cell.bbox = (min(g.cell.bbox[0], h.cell.bbox[0]), min(g.cell.bbox[1], h.cell.bbox[1]),
-                               max(g.cell.bbox[2], h.cell.bbox[2]), max(g.cell.bbox[3], h.cell.bbox[3]))
             if g.row < len(table.header):
                 table.header[g.row][g.col] = g.cell.text
         table.header_cells = [h for h in table.header_cells if h.col != c]

@@ -195,7 +195,8 @@ def _check_stacked_rows(table: Table, amount_cols: list[bool], ocr_pages: set[in
 def _check_odd_readings(table: Table, amount_cols: list[bool], ocr_pages: set[int]) -> None:
     """OCR readings that cannot be what the column prints, flagged ``format`` (a 1-bit scan's seal and
     watermark strokes read into cells): letters without a word in a label column (“HF”, “X1” in an empty
-    项目 cell) or a label whose numbering lost its numeral (“、政府采购情况”), a mark with neither digit nor
+    项目 cell) or one against a label's words (“合计F”: a speck read beside it, the two parts of a cut cell
+    joined), a label whose numbering lost its numeral (“、政府采购情况”), a mark with neither digit nor
     word in a code column (“I”), a 行次 that is not a whole number (“4.”), a whole number in an amount column
     that prints its amounts with two decimals (“851” for 8.51: the point lost under a watermark)."""
     for ci, label in enumerate(table.columns):
@@ -218,12 +219,13 @@ def _check_odd_readings(table: Table, amount_cols: list[bool], ocr_pages: set[in
                 odd = not re.search(r"[\d\u4e00-\u9fff]", text)  # a mark, neither code nor label (“I”)
             else:  # (a numbering's 、 without its numeral: the 一 of 一、政府采购情况 lost, a single stroke)
                 odd = bool(re.search(r"[A-Za-z]", text)) and not re.search(r"[\u4e00-\u9fff]", text) or \
-                    text.startswith("、")
+                    text.startswith("、") or bool(_LETTER_AT_WORDS.search(text))
             if odd:
                 cell.add_reason("format")
 
 
 _CODE_AND_NAME = re.compile(r"^(\d{3,7})\s*([\u4e00-\u9fff].*)$")
+_LETTER_AT_WORDS = re.compile(r"^[A-Za-z]\s*[\u4e00-\u9fff]|[\u4e00-\u9fff]\s*[A-Za-z]$")
 
 
 def _code_named(code: str, name: str) -> bool:
@@ -269,8 +271,9 @@ def split_code_name_columns(table: Table, ocr_pages: set[int], min_cells: int = 
                 or len(right) < share * len(ks)):  # (a blank name column beside it: split cell by cell below)
             ci += 1
             continue
-        code_label = table.columns[code_cols[0]].split("/")[-1]
-        after = code_cols[0] + 1
+        apart = next((c for c in code_cols if re.search(r"编码|代码", table.columns[c])), code_cols[0])  # not 类
+        code_label = table.columns[apart].split("/")[-1]
+        after = apart + 1
         name_label = table.columns[after].split("/")[-1] if after < len(table.columns) and "名称" in \
             table.columns[after] else "科目名称"
         prefix = table.columns[ci][:len(table.columns[ci]) - len(table.columns[ci].split("/")[-1])]
@@ -286,6 +289,8 @@ def split_code_name_columns(table: Table, ocr_pages: set[int], min_cells: int = 
             if m:
                 name = cell.text.strip() if cell.text.strip() != text else m.group(2).strip()
                 code_cell.text, cell.text = m.group(1), name
+                code_cell.original = cell.original = text  # (the reading of both: its alternatives were of both too)
+                cell.alternatives, cell.lines = [], []
                 if not _code_named(m.group(1), name):
                     code_cell.add_reason("rule_missing")
                     cell.add_reason("rule_missing")

@@ -572,8 +572,9 @@ def blamed_cells(doc: Document, checks: list[Check]) -> set[CellRef]:
     cell of a failing identity is vouched for (or set by a reviewer), the error is not where the identities can
     see it and all stay in doubt. Of the cells left, one that alone explains every failing identity through it
     (two or more, each off by the same amount to half their 尾差) is the one blamed; else, where the repair found
-    one-character misreads that would each make it hold (ambiguous), those and the cells read in doubt on
-    their own (low OCR score, seal, format …) are blamed, not its clean readings. 绩效 forms are not localised
+    one-character misreads that would each make it hold (ambiguous), the recogniser's runner-up among them,
+    those and the cells read in doubt on their own (low OCR score, seal, format …) are blamed, not its clean
+    readings. 绩效 forms are not localised
     (their ≤ and ratio checks prove no reading)."""
     forms = {t.id for t in doc.tables if t.kind == "performance"}
     named = {t.id for t in doc.tables if t.form}
@@ -595,7 +596,7 @@ def blamed_cells(doc: Document, checks: list[Check]) -> set[CellRef]:
         return "number" in kinds and all(k in ("number", "empty", "na") for k in kinds)
 
     failing = {tuple(ref) for chk in checks if not chk.ok for ref in chk.cells}
-    suspects = _ambiguous_groups(doc)
+    suspects = _ambiguous_groups(doc, lookup)
     vouched: set[CellRef] = set()
     for chk in checks:
         if not chk.ok or chk.table in forms or len(chk.cells) < 3 or near_miss(chk) or not proves(chk):
@@ -641,9 +642,9 @@ def blamed_cells(doc: Document, checks: list[Check]) -> set[CellRef]:
             if len(sole) == 1:
                 free = sole
             elif groups := [g for g in suspects.get((chk.table, chk.rule), []) if g <= set(refs)]:
-                # the repair found one-character misreads that each make it hold (ambiguous: 38.33 for 36.33 or
-                # 5.12 for 3.12 in 302 = Σ 302xx of 28 cells): those, and the readings in doubt on their own,
-                # are what it blames — not a clean reading of its 28
+                # the repair found one-character misreads that each make it hold, the recogniser's runner-up
+                # among them (ambiguous: 38.33 for 36.33 or 5.12 for 3.12 in 302 = Σ 302xx of 28 cells): those,
+                # and the readings in doubt on their own, are what it blames — not a clean reading of its 28
                 free = [ref for ref in free if any(ref in g for g in groups) or _doubtful(lookup.get(ref))] or free
         blamed.update(free or refs)
     return blamed
@@ -658,10 +659,11 @@ def _doubtful(cell) -> bool:
     return cell is None or cell.ocr_score < 0.99 or any(r in _DOUBT for r in cell.reasons)
 
 
-def _ambiguous_groups(doc: Document) -> dict[tuple[str, str], list[set[CellRef]]]:
+def _ambiguous_groups(doc: Document, lookup: dict) -> dict[tuple[str, str], list[set[CellRef]]]:
     """The candidate cells of each ambiguous repair (pipeline.repair) still as it found them, by the
-    identities they would each make hold."""
-    lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
+    identities they would each make hold — where the recogniser's own runner-up reading is among them (a
+    candidate from the confusion table alone is no evidence of where the misread is: 58.00 read sure as 55.00
+    fails its sum by 3.00, which any clean “1” read for a 4 would explain as well)."""
     out: dict[tuple[str, str], list[set[CellRef]]] = {}
     for rec in doc.repairs:
         if rec.get("status") != "ambiguous":
@@ -670,6 +672,8 @@ def _ambiguous_groups(doc: Document) -> dict[tuple[str, str], list[set[CellRef]]
         refs = [(c["table"], c["row"], c["col"]) for c in cands]
         if not refs or any(lookup.get(ref) is None or lookup[ref].text != c["from"] for ref, c in zip(refs, cands)):
             continue  # a cell read or corrected since
+        if not any(c.get("source") == "ocr" for c in cands):
+            continue
         for rule in rec.get("rules", []):
             for table in {r[0] for r in refs}:
                 out.setdefault((table, rule), []).append(set(refs))

@@ -196,22 +196,31 @@ def test_a_second_small_misread_is_not_explained_away(validated):
 
 
 def test_an_ambiguous_misread_blames_its_candidates_not_every_clean_reading(validated):
-    """公开06表's 301 = Σ 301xx (seed-21 lowres150: 302 = Σ 302xx, 28 cells, 38.33 read for 36.33): no row
-    identity vouches for a 301xx amount, so a failing column sum put every one of its cells in doubt. The
-    repair finds the one-character misreads that would each make it hold (31.23 → 31.28, 547.93 → 547.98 …,
-    ambiguous): those are blamed, and so is a reading in doubt on its own (a low OCR score), but not the clean
-    readings no misread of one character explains."""
+    """公开06表's 301 = Σ 301xx (seed-21 lowres150: 302 = Σ 302xx, 28 cells, 38.33 read for 36.33, the
+    recogniser's runner-up 36.33): no row identity vouches for a 301xx amount, so a failing column sum put
+    every one of its cells in doubt. The repair finds the one-character misreads that would each make it hold
+    (31.23 → 31.28 the recogniser's own runner-up, 547.93 → 547.98 …, ambiguous): those are blamed, and so is
+    a reading in doubt on its own (a low OCR score), but not the clean readings. Where no candidate is the
+    recogniser's runner-up the confusion table alone does not say where the misread is (58.00 read sure as
+    55.00 would be explained as well by any clean 1 read for a 4): every cell stays in doubt."""
+    from pipeline.model import Alternative
     from pipeline.repair import repair_document
 
-    doc = copy.deepcopy(validated["003"][0])
-    t06 = next(t for t in doc.tables if t.form == "公开06表")
-    col = [r.cells[2] for r in t06.rows[1:14]]  # 30101 … 30199
-    misread = next(c for c in col if c.text == "31.28")
-    misread.text = "31.23"
-    weak = next(c for c in col if c.text == "3137.74")
-    weak.ocr_score = 0.6  # read in doubt on its own
-    repair_document(doc)
-    assert "ambiguous" in misread.reasons and "check_failed" in misread.reasons
+    def misread(runner_up: bool):
+        doc = copy.deepcopy(validated["003"][0])
+        t06 = next(t for t in doc.tables if t.form == "公开06表")
+        col = [r.cells[2] for r in t06.rows[1:14]]  # 30101 … 30199
+        cell = next(c for c in col if c.text == "31.28")
+        cell.text = "31.23"
+        if runner_up:
+            cell.ocr_score, cell.alternatives = 0.7, [Alternative("31.28", 0.3, "ocr")]
+        weak = next(c for c in col if c.text == "3137.74")
+        weak.ocr_score = 0.6  # read in doubt on its own
+        repair_document(doc)
+        return doc, col, cell, weak
+
+    doc, col, cell, weak = misread(runner_up=True)
+    assert "ambiguous" in cell.reasons and "check_failed" in cell.reasons
     candidates = [c for c in col if "ambiguous" in c.reasons]
     assert 2 <= len(candidates) < len([c for c in col if c.text])
     assert "check_failed" in weak.reasons
@@ -220,4 +229,8 @@ def test_an_ambiguous_misread_blames_its_candidates_not_every_clean_reading(vali
     # without the repair's candidates the sum cannot tell: its clean readings are in doubt too
     doc.repairs = []
     validate_document(doc)
+    assert all("check_failed" in c.reasons for c in col if c.text in clean)
+    # candidates from the confusion table alone: no cell of the sum is cleared
+    doc, col, cell, weak = misread(runner_up=False)
+    assert "ambiguous" in cell.reasons
     assert all("check_failed" in c.reasons for c in col if c.text in clean)
