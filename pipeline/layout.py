@@ -910,10 +910,13 @@ def bridged_walls(grids: list[Grid], binary: np.ndarray, dpi: int, settings: Lay
 def _completed(grids: list[Grid], segments: list[Segment], binary: np.ndarray, dpi: int, settings: LayoutSettings,
                worn: bool) -> list[Grid]:
     """Rows and columns whose rules were lost, inferred from the text (:mod:`pipeline.textgrid`), on a worn page
-    (a low-contrast photocopy, ``CleanPage.worn``). Other pages are left as they are."""
-    from .textgrid import complete_tables
+    (a low-contrast photocopy, ``CleanPage.worn``). On other pages only rows several printed rows stack in
+    (:func:`pipeline.textgrid.split_stacked_rows`: a skewed, bowed scan of a dense table) are put apart."""
+    from .textgrid import complete_tables, split_stacked_rows
 
-    return complete_tables(grids, segments, binary, dpi, settings) if worn else grids
+    if worn:
+        return complete_tables(grids, segments, binary, dpi, settings)
+    return split_stacked_rows(grids, binary, dpi, settings)
 
 
 def split_cells_at_gaps(grid: Grid, binary: np.ndarray, dpi: int, settings: LayoutSettings = LayoutSettings()

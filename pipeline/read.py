@@ -353,6 +353,39 @@ def _strip_rules(binary: np.ndarray) -> np.ndarray:
     return b
 
 
+def _rule_remnants(sub: np.ndarray, dpi: int) -> np.ndarray:
+    """``sub`` (a cell's crop, ink = 255) without the pieces of rules that run into it on a skewed or bowed
+    scan, where a straight box cannot follow a slanting rule: a thin horizontal stroke longer than a character
+    above or below the middle half of the crop, or touching its left or right side (a printed dash stands in
+    the middle, away from the walls), and a thin upright stroke touching its left or right side (the column
+    rule leaning in). Read, they give “____” after a label and “1” in an empty cell."""
+    import cv2
+
+    h, w = sub.shape
+    n, labels, stats, _ = cv2.connectedComponentsWithStats((sub > 0).astype(np.uint8), connectivity=8)
+    if n < 2:
+        return sub
+    thin = max(3, dpi // 60) + 1
+    long = 1.2 * dpi * 10.5 / 72.0
+    gone, rules = [], []
+    for k in range(1, n):
+        x, y, bw, bh = (int(v) for v in stats[k, :4])
+        at_side = x <= 1 or x + bw >= w - 1
+        flat = bh <= thin and bw >= long and (at_side or y + bh / 2 < 0.25 * h or y + bh / 2 > 0.75 * h)
+        if flat or (bw <= thin and bh > bw and at_side):
+            gone.append(k)
+            if flat:
+                rules.append((y, y + bh))
+    # the rest of a rule worn into pieces: thin flat pieces in line with one of those
+    gone += [k for k in range(1, n) if k not in gone and stats[k, 3] <= thin
+             and any(stats[k, 1] <= b and stats[k, 1] + stats[k, 3] >= a for a, b in rules)]
+    if not gone:
+        return sub
+    out = sub.copy()
+    out[np.isin(labels, gone)] = 0
+    return out
+
+
 def _runs(indices: np.ndarray, gap: int) -> list[tuple[int, int]]:
     """Sorted indices → [start, end) runs, joined across gaps up to ``gap``."""
     if indices.size == 0:
@@ -395,7 +428,7 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
             x0, y0, x1, y1 = x0 + inset, y0 + inset, x1 - inset, y1 - inset
             if x1 - x0 < 4 or y1 - y0 < 4:
                 continue
-            sub = _strip_rules(binary[y0:y1, x0:x1])
+            sub = _rule_remnants(_strip_rules(binary[y0:y1, x0:x1]), dpi)
             if int((sub > 0).sum()) < settings.min_ink:
                 faint = _small_dash(sub, dpi) or _faint_dash(gray[y0:y1, x0:x1], dpi)
                 if faint:
@@ -737,7 +770,7 @@ def _faint_dash(gray: np.ndarray, dpi: int, level: int = 205) -> str:
     h, w = gray.shape
     if h < 8 or w < 8:
         return ""
-    light = _strip_rules(np.where(gray < level, 255, 0).astype(np.uint8))
+    light = _rule_remnants(_strip_rules(np.where(gray < level, 255, 0).astype(np.uint8)), dpi)
     rows = np.flatnonzero(light.any(axis=1))
     if rows.size == 0 or rows[-1] - rows[0] > max(4, dpi // 40) or not (0.2 * h <= rows.mean() <= 0.8 * h):
         return ""

@@ -51,8 +51,10 @@ REASON_FEATURES = ("seal", "watermark", "low_ocr", "repaired", "ambiguous", "cod
 # reasons that send a cell to review whatever its probability: several readings fit the identities, it is in
 # a failing identity, the table it is in has a doubtful structure (pipeline.verdict), or its OCR reading
 # contradicts the page's lying text layer decoded (read.cross_check_text_layer), or it is in a form row that
-# holds the values of several rows stacked (performance._flag_stacked_rows: a row rule not found)
-FORCED_REVIEW = ("ambiguous", "check_failed", "structure", "text_conflict", "rows_merged", "near_miss", "format",
+# holds the values of several rows stacked (performance._flag_stacked_rows: a row rule not found), or it is a
+# body slot beside which a number spans columns (assemble: a column rule not found)
+FORCED_REVIEW = ("ambiguous", "check_failed", "structure", "text_conflict", "rows_merged", "columns_merged",
+                 "near_miss", "format",
                  "seal_speck", "text_split", "code_missing", "repair_one_check", "text_unbalanced",
                  "level_carried")
 NEAR_MISS = "near_miss"  # an OCR reading below low_ocr in an identity that holds only within its tolerance

@@ -22,11 +22,15 @@ Every line inferred is recorded on the grid (``Grid.inferred``; a grid joined fr
 the cells it bounds (every cell of a joined grid) carry the reason ``rule_missing`` and are reviewed unless an
 identity confirms them (:mod:`pipeline.score`). A page where
 no text grid can be made keeps what the rule finder gave (and the verdict's ``unrecovered`` / ``table_pieces``).
+
+A page that is not worn keeps its grid but for one repair (:func:`split_stacked_rows`): rows where the text
+lines of several printed rows stack in one row of the grid (a skewed, bowed scan of a dense table losing its
+faint row rules here and there) are split by each column's own lines, recorded the same way.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -57,6 +61,12 @@ class TextGridSettings:
     text_gutter_mm: float = 2.0  # a column gutter of a rule-less table is paper at least this wide ...
     text_gutter_cross: float = 0.15  # ... that at most this share of its rows' text runs across
     text_row_reach: float = 2.2  # a band this many row pitches from the table's rows carries it on (header, total)
+    # rows of a grid that hold several printed rows (split_stacked_rows): a row this many text pitches high ...
+    stack_rows: float = 1.5
+    stack_columns: int = 2  # ... with a gap between two lines of text in this many columns ...
+    stack_pitch: float = 0.7  # ... a pitch apart (a share of the text's pitch) ...
+    stack_line: float = 1.5  # ... that no single line of text (at most this many lines high) runs across, ...
+    stack_side: float = 0.6  # ... leaving this share of a pitch to every other row line
 
 
 @dataclass
@@ -253,16 +263,21 @@ def _regions(grids: list, dpi: int, settings: TextGridSettings) -> list[list]:
     return groups
 
 
-def _lost_walls(g, bands: list[_Band], tol: float, min_pitch: float) -> list[tuple[str, float, float, float]]:
+def _lost_walls(g, bands: list[_Band], tol: float, min_pitch: float,
+                column_bands: list[list[_Band]] | None = None) -> list[tuple[str, float, float, float]]:
     """Lines of the table a merged cell of ``g`` runs across, where the text in that cell stands on both
     sides of the line and never across it (the rule is there in the other columns or rows, lost in this
     cell): ("v", x, top, bottom) or ("h", y, left, right) of the wall put back. Lines of text in one cell
-    closer than ``min_pitch`` are a wrapped label, not two rows."""
+    closer than ``min_pitch`` are a wrapped label, not two rows. With ``column_bands`` (each column's own
+    bands, :func:`split_stacked_rows`) a cell's rows are told by the bands of its own columns only, and only
+    row walls are put back."""
     out: list[tuple[str, float, float, float]] = []
     for c in g.cells:
         cx0, cy0, cx1, cy1 = c.bbox
+        if column_bands is not None:
+            bands = sorted((b for k in range(c.col, c.col + c.colspan) for b in column_bands[k]), key=_mid)
         inside = [b for b in bands if b.top >= cy0 - tol and b.bottom <= cy1 + tol]
-        for x in g.xs if c.colspan > 1 else []:
+        for x in g.xs if c.colspan > 1 and column_bands is None else []:
             if not cx0 + tol < x < cx1 - tol:
                 continue
             words = [(a, b) for band in inside for a, b in band.words if b > cx0 and a < cx1]
@@ -315,10 +330,8 @@ def complete_tables(grids: list, segments: list, binary: np.ndarray, dpi: int, l
     returned as it was."""
     from .layout import Segment, grid_from_segments
 
-    if not grids:
-        return grids
-    boxes = text_boxes(binary, dpi, settings)
-    if boxes.size == 0:
+    boxes = _page_text(grids, binary, dpi, settings)
+    if boxes is None:
         return grids
     tol = _mm(dpi, layout_settings.snap_mm)
     out = []
@@ -406,6 +419,155 @@ def complete_tables(grids: list, segments: list, binary: np.ndarray, dpi: int, l
         out.append(grid)
     out.sort(key=lambda g: (g.ys[0], g.xs[0]))
     return out
+
+
+def stacked_rows(g, column_bands: list[list[_Band]], dpi: int, settings: TextGridSettings = TextGridSettings()
+                 ) -> list[float]:
+    """Row lines through the rows of ``g`` that hold several printed rows stacked (their rules lost): a row
+    at least ``stack_rows`` text pitches high where, in at least ``stack_columns`` cells, one line of text
+    stands above a gap and another below it, a pitch apart, and no column has a single line of text across
+    the gap (the code and amount centred beside a label wrapped over two lines; a header label centred
+    beside two-line ones). Each column's own bands (``column_bands``, :func:`text_bands` of the column) tell
+    its lines: a bowed or slightly skewed page shifts the rows from one side of a wide table to the other,
+    and bands taken across the whole width run into each other. The line goes through the gap the columns
+    share (none shared: no line)."""
+    tol = _mm(dpi, 0.4)
+    steps = _steps(column_bands)
+    heights = [b.bottom - b.top for bands in column_bands for b in bands]
+    if not steps or len(g.ys) < 2:
+        return []
+    pitch = float(np.median(steps))
+    if len(g.ys) >= 3:
+        pitch = min(pitch, float(np.median(np.diff(g.ys))))
+    line_h = float(np.median(heights))
+    own = g.owner()
+    out: list[float] = []
+    for r, (top, bottom) in enumerate(zip(g.ys, g.ys[1:])):
+        if bottom - top < settings.stack_rows * pitch:
+            continue
+        rows = [[b for b in bands if top < _mid(b) < bottom] for bands in column_bands]
+        gaps = []  # (column, bottom of the line above, top of the line below)
+        for k, held in enumerate(rows):
+            for a, b in zip(held, held[1:]):
+                if b.top > a.bottom and _mid(b) - _mid(a) >= settings.stack_pitch * pitch:
+                    gaps.append((k, a.bottom, b.top))
+        for group in _gap_groups(gaps, 0.5 * pitch):
+            lo, hi = max(a for _, a, _ in group), min(b for _, _, b in group)
+            # (counted by cells: the lines of one text wrapped in a cell spanning columns fall in each of them)
+            if hi <= lo or len({id(own.get((r, k))) for k, _, _ in group}) < settings.stack_columns:
+                continue
+            y = (lo + hi) / 2.0
+            across = any(b.top < y - tol and b.bottom > y + tol and b.bottom - b.top <= settings.stack_line * line_h
+                         for held in rows for b in held)
+            if across or min(abs(y - v) for v in list(g.ys) + out) < settings.stack_side * pitch:
+                continue
+            out.append(y)
+    return sorted(out)
+
+
+def _steps(column_bands: list[list[_Band]]) -> list[float]:
+    """The distances between the middles of consecutive lines of text in each column."""
+    return [_mid(b) - _mid(a) for bands in column_bands for a, b in zip(bands, bands[1:])]
+
+
+def _page_text(grids: list, binary: np.ndarray, dpi: int, settings: TextGridSettings) -> np.ndarray | None:
+    """The character boxes of a page with grids to complete from its text (None: no grid, or no text)."""
+    if not grids:
+        return None
+    boxes = text_boxes(binary, dpi, settings)
+    return boxes if boxes.size else None
+
+
+def _gap_groups(gaps: list[tuple[int, int, int]], reach: float) -> list[list[tuple[int, int, int]]]:
+    """Gaps between lines of text (column, bottom above, top below) grouped by their middles ``reach`` apart."""
+    out: list[list[tuple[int, int, int]]] = []
+    for gap in sorted(gaps, key=lambda t: t[1] + t[2]):
+        if out and (gap[1] + gap[2]) / 2 - (out[-1][-1][1] + out[-1][-1][2]) / 2 <= reach:
+            out[-1].append(gap)
+        else:
+            out.append([gap])
+    return out
+
+
+def split_stacked_rows(grids: list, binary: np.ndarray, dpi: int, layout_settings,
+                       settings: TextGridSettings = TextGridSettings()) -> list:
+    """The grids of a page that is not worn with the rows their text shows stacked in one row of the grid put
+    apart (:func:`stacked_rows`), and the row walls a merged cell lost put back where its own text stands on
+    both sides of the row line (:func:`_lost_walls`): a skewed, bowed scan of a dense table loses row rules
+    here and there, and the lines of several rows' text then stack in one cell. Columns are left as they are
+    (the rule finder's, and :func:`bridged_walls`'). The lines put in are recorded (``Grid.inferred``: the
+    cells they bound are ``rule_missing``); a grid where none is found is returned as it was."""
+    boxes = _page_text(grids, binary, dpi, settings)
+    if boxes is None:
+        return grids
+    tol = _mm(dpi, layout_settings.snap_mm)
+    out = []
+    for g in grids:
+        column_bands = [text_bands(boxes, a, b, g.ys[0], g.ys[-1], dpi, settings) for a, b in zip(g.xs, g.xs[1:])]
+        new_h = stacked_rows(g, column_bands, dpi, settings)
+        steps = _steps(column_bands)
+        min_pitch = settings.stack_pitch * float(np.median(steps)) if steps else 0.0
+        # (only inside a cell spanning columns, with lines of text just above and just below the wall in one
+        # column of it: a row rule lost under a merged block — the header's rule above the first body row,
+        # the rules of a totals block under a seal. The lines of a label wrapped in one column may stand either
+        # side of a row line of the columns beside it, a form's label spanning rows stands above a row whose
+        # text is in another column, and amounts stacked in one column are given back row by row when the
+        # table is assembled)
+        reach = settings.stack_rows * min_pitch / settings.stack_pitch
+        walls = [w for w in _lost_walls(g, [], tol, min_pitch, column_bands) if w[0] == "h"
+                 and _stacked_columns(w[1], w[2], w[3], g.xs, column_bands, reach) >= 1]
+        if not new_h and not walls:
+            out.append(g)
+            continue
+        x0, x1 = g.xs[0], g.xs[-1]
+        cuts = [(y, x0, x1) for y in new_h] + [(y, a, b) for _, y, a, b in walls]
+        grid, sides = _cut_rows(g, cuts, boxes)
+        out.append(replace(grid, inferred=list(g.inferred) + [("h", y, x0, x1) for y in new_h] + walls + sides))
+    return out
+
+
+def _stacked_columns(y: float, x0: float, x1: float, xs: list[float], column_bands: list[list[_Band]],
+                     reach: float) -> int:
+    """How many columns between ``x0`` and ``x1`` a line of text stands in both just above ``y`` and just below
+    it (within ``reach``); none when the cell spans one column only."""
+    cols = [k for k, (a, b) in enumerate(zip(xs, xs[1:])) if a >= x0 - 2 and b <= x1 + 2]
+    return 0 if len(cols) < 2 else sum(any(y - reach < _mid(b) < y for b in column_bands[k])
+                                       and any(y < _mid(b) < y + reach for b in column_bands[k]) for k in cols)
+
+
+def _cut_rows(g, cuts: list[tuple[float, float, float]], boxes: np.ndarray):
+    """``g`` with its cells cut along the row lines ``cuts`` ((y, x0, x1): a cell is cut where a line runs
+    through it over half its width or more); a line at a new height is a new row line of the grid. A cell cut
+    that spanned columns spanned them over rows whose column rules were lost as well as their row rules: each
+    piece is cut at the column lines no character of its own (``boxes``) runs across, and those walls are
+    returned as inferred too ((grid, [("v", x, top, bottom)])): a piece left spanning columns would give
+    the columns it covers no reading and no doubt of their own."""
+    from .layout import GridCell
+
+    ys = sorted(set(g.ys) | {y for y, _, _ in cuts})
+    row = {y: i for i, y in enumerate(ys)}
+    cells, walls = [], []
+    for c in g.cells:
+        x0, y0, x1, y1 = c.bbox
+        top, bottom = g.ys[c.row], g.ys[c.row + c.rowspan]
+        inner = sorted({y for y, a, b in cuts if top < y < bottom and min(b, x1) - max(a, x0) >= 0.5 * (x1 - x0)})
+        edges = [top] + inner + [bottom]
+        for u, v in zip(edges, edges[1:]):
+            py0, py1 = y0 if u == top else int(round(u)), y1 if v == bottom else int(round(v))
+            cols = [c.col, c.col + c.colspan]
+            if inner and c.colspan > 1:
+                held = boxes[(boxes[:, 0] < x1) & (boxes[:, 2] > x0) & (boxes[:, 1] < py1) & (boxes[:, 3] > py0)]
+                for k in range(c.col + 1, c.col + c.colspan):
+                    x = g.xs[k]
+                    if not ((held[:, 0] < x - 2) & (held[:, 2] > x + 2)).any():
+                        cols.insert(-1, k)
+                        walls.append(("v", float(x), float(py0), float(py1)))
+            for a, b in zip(cols, cols[1:]):
+                cells.append(GridCell(row[u], a, row[v] - row[u], b - a,
+                                      (x0 if a == c.col else int(round(g.xs[a])), py0,
+                                       x1 if b == c.col + c.colspan else int(round(g.xs[b])), py1)))
+    cells.sort(key=lambda k: (k.row, k.col))
+    return replace(g, ys=ys, cells=cells), walls
 
 
 # ------------------------------------------------------------------ a table whose rules are all lost

@@ -148,7 +148,9 @@ def test_bowed_rules_are_lines(vector_grids):
         clean = preprocess_page(cv2.cvtColor(out, cv2.COLOR_RGB2BGR), PreprocessSettings(dpi=200, dewarp=False))
         h, w = clean.gray.shape
         straight = scan_tables(clean.binary, clean.rule_ink, w, h, 200, replace(LayoutSettings(), bow_slope=0.0))
-        assert _shapes(straight) != [(14, 9)]
+        # (the rule finder alone loses rows or columns; rows whose text then stacks in one row of the grid are
+        # split back from the text, recorded as inferred: textgrid.split_stacked_rows)
+        assert _shapes(straight) != [(14, 9)] or any(k == "h" for g in straight for k, *_ in g.inferred)
         grids = scan_tables(clean.binary, clean.rule_ink, w, h, 200)
         assert _shapes(grids) == [(14, 9)]
         # (px at 200 dpi; the bowed lines sit at their median height, the bow is ~10 px)

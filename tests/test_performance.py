@@ -896,7 +896,9 @@ def test_grey_remnants_of_seal_and_watermark_are_not_read():
         SCAN.with_name(SCAN.stem + ".truth.json").read_text(encoding="utf-8")))[0]["rows"])
         for c, cell in enumerate(row["cells"])}
     cells, before = read.grids[0].cells, unfiltered.grids[0].cells
-    assert (before[(11, 7)].text, cells[(11, 7)].text, truth[(11, 7)]) == ("-4", "4", "4")
+    # (the stroke before the 4 runs in from the cell's side: the crop loses it as a rule's remnant already,
+    # read._rule_remnants, when it is not left out as a light line)
+    assert before[(11, 7)].text in ("-4", "4") and (cells[(11, 7)].text, truth[(11, 7)]) == ("4", "4")
     assert (before[(12, 0)].text, cells[(12, 0)].text) == ("区年度总体目标", truth[(12, 0)])
     changed = [k for k in cells if cells[k].text != before[k].text]
     assert changed and all(before[k].text != truth[k] for k in changed)  # only misreadings change
