@@ -195,10 +195,12 @@ def page_tables(reading: PageReading) -> list[PageTable]:
                     # a slot a cell spans whose sides were inferred (no rule seen) is in doubt with it: the span
                     # may be a column or row rule lost, and the slot's own print read into the spanning cell; so
                     # is a body slot beside it in a row where a number spans columns (17.7017.70 over 合计 |
-                    # 基本支出: amounts and codes are printed one to a column, the column rule was lost)
+                    # 基本支出: amounts and codes are printed one to a column, the column rule was lost) — on a
+                    # scanned 公开表 (a form's cells span columns as printed: 分值 beside a merged 指标; a text
+                    # layer's vector rules are exact)
                     doubt = ["rule_missing"] if rd is not None and "rule_missing" in rd.reasons else []
                     if r >= n_header and cell is not None and cell.row == r and rd is not None \
-                            and re.search(r"\d", rd.text):
+                            and re.search(r"\d", rd.text) and not form and reading.mode == "ocr":
                         doubt.append("columns_merged")
                     cells.append(Cell(text="", bbox=(x0, y0, x1, y1), reasons=doubt))
                 if (r, c) in merged:
