@@ -25,7 +25,8 @@ in two by a stray rule. What a header cell is checked against:
 Confidence: ``p = σ(logit(ocr) + confirmed_weight·confirmed − seal/watermark penalties)``; a cell with one of
 ``HEADER_REASONS`` is always flagged (and not confirmed), otherwise ``review = p < threshold`` (the body's
 review threshold, :mod:`pipeline.score`); a header cell of a table whose columns or header are doubtful gets
-``structure`` afterwards (:func:`pipeline.verdict.mark_structure`), flagged, its confidence capped. Blank header cells (the empty parts of a merged band) say nothing
+``structure`` afterwards (:func:`pipeline.verdict.mark_structure`), flagged, its confidence capped. A cell a
+side of which was inferred from the text (``rule_missing``) and that names no column is flagged. Blank header cells (the empty parts of a merged band) say nothing
 and keep confidence 1. A reviewer-corrected header cell keeps confidence 1.
 """
 from __future__ import annotations
@@ -128,6 +129,10 @@ def check_table_header(table: Table, template: Template | None, vocabulary: list
         z = _logit(cell.ocr_score, settings.ocr_floor) + settings.confirmed_weight * confirmed
         z += settings.seal_weight * ("seal" in cell.reasons) + settings.watermark_weight * ("watermark" in cell.reasons)
         cell.confidence = 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
+        if "rule_missing" in cell.reasons and not confirmed:
+            # a side of it inferred from the text (pipeline.textgrid): a label wrapped over lines may have been
+            # cut into rows (经济分 | 类科目 | 编码); one that names no column is in doubt
+            cell.confidence = min(cell.confidence, 0.5)
         cell.review = cell.confidence < threshold or doubted
 
 
