@@ -416,8 +416,7 @@ def _merge_split_columns(table: Table, max_filled: float = 0.4) -> None:
         # (or two columns of words, no digit in either, the left cell spanning the right in some row: a rule
         # fragment in a few rows only, 用 | 于社会福利的彩票公益金支出)
         words = not any(re.search(r"\d", r.cells[k].text) for r in rows for k in (c - 1, c)) and any(
-            r.cells[c - 1].text and r.cells[c - 1].bbox and r.cells[c].bbox
-            and r.cells[c - 1].bbox[2] >= r.cells[c].bbox[2] - 3 for r in rows)
+            r.cells[c - 1].text and _spans(r.cells[c - 1], r.cells[c]) for r in rows)
         if (own or not spanned or not rows or (min(filled) > max_filled * len(rows) and not words)
                 or is_code_column(compare_key(table.columns[c]))):
             c += 1
@@ -425,6 +424,11 @@ def _merge_split_columns(table: Table, max_filled: float = 0.4) -> None:
         for r in rows:
             _join_cells(r.cells[c - 1], r.cells[c])
         _remove_columns(table, {c})
+
+
+def _spans(left: Cell, right: Cell, tol: int = 3) -> bool:
+    """The left cell's box reaches over the right one's (one grid cell spanning both: no wall in that row)."""
+    return bool(left.bbox and right.bbox and left.bbox[2] >= right.bbox[2] - tol)
 
 
 def _join_cells(left: Cell, right: Cell) -> None:
@@ -452,8 +456,7 @@ def _merge_spanned_columns(table: Table, min_rows: int = 3, max_cut: float = 0.2
     while c < len(table.columns):
         rows = [r for r in table.rows if c < len(r.cells)]
         printed = [r for r in rows if r.cells[c - 1].text]
-        spans = [r for r in printed if r.cells[c - 1].bbox and r.cells[c].bbox
-                 and r.cells[c - 1].bbox[2] >= r.cells[c].bbox[2] - tol and not r.cells[c].text]
+        spans = [r for r in printed if _spans(r.cells[c - 1], r.cells[c], tol) and not r.cells[c].text]
         cut = [r for r in rows if r.cells[c].text]
         spanned = any(h.col < c < h.col + h.colspan for h in table.header_cells)
         own = [h for h in table.header_cells if h.col == c]
