@@ -17,7 +17,8 @@ from rapidfuzz import fuzz
 from .headers import HeaderCell, flatten_header, is_code_column, is_column_number_row
 from .model import Cell, HeaderEntry, Row, Table
 from .performance import FORM_KIND, form_title, form_year, is_form_grid, join_form_columns, starts_form
-from .read import GridReading, PageReading, TextLine
+from .layout import GridCell
+from .read import GridReading, PageReading, Reading, TextLine
 from .textnorm import compare_key
 
 _AMOUNT = re.compile(r"^[-−－]?[\d,，]*\d[.．]\d+%?$|^[-−－]?\d{1,3}(,\d{3})+$")
@@ -95,6 +96,14 @@ def _grid_rows(gr: GridReading) -> tuple[list[list[str]], dict[tuple[int, int], 
     return texts, where
 
 
+def _rowspans(g) -> list[list[int]]:
+    """Each slot's row span: the span of the cell whose top-left it is, else 1."""
+    spans = [[1] * g.n_cols for _ in range(g.n_rows)]
+    for cell in g.cells:
+        spans[cell.row][cell.col] = cell.rowspan
+    return spans
+
+
 def _split_merged_amounts(gr: GridReading, n_header: int,
                           lines: bool = False) -> dict[tuple[int, int], tuple[str, float]]:
     """Body cells merged over several rows because a rule between them was too faint or broken to
@@ -147,21 +156,88 @@ def _merged_numbers(gr: GridReading, n_header: int, split: dict) -> set[tuple[in
     return out
 
 
+def _join_header_cuts(gr: GridReading, n_header: int, texts: list[list[str]]) -> tuple[GridReading, int]:
+    """Header rows the text cut apart joined back. A row line inferred from the text
+    (:func:`pipeline.textgrid.split_stacked_rows`: lines of text stacked at the row pitch in one grid row) inside
+    the header band, with every cell above it matched by one of the same columns below it, cuts a label wrapped
+    over several lines (公开06表's 经济分 | 类科目 | 编码) into rows that are no printed rows: a header prints its
+    rows with different column bands (收入 over 项目 | 金额) or rules between them. Such a line goes and the cells
+    either side are one cell again, their texts joined top to bottom; never the line above the 栏次 row, nor one
+    beside a row holding data. Returns the grid reading and the header's row count."""
+    g = gr.grid
+    for i in range(n_header - 1, 0, -1):
+        y = g.ys[i]
+        ruled = not any(kind == "h" and abs(pos - y) <= 3 for kind, pos, _, _ in g.inferred)
+        if ruled or is_column_number_row(texts[i]) or _has_data(texts[i]) or _has_data(texts[i - 1]):
+            continue
+        above = {(c.col, c.colspan): c for c in g.cells if c.row + c.rowspan == i}
+        below = {(c.col, c.colspan): c for c in g.cells if c.row == i}
+        if not above or above.keys() != below.keys():
+            continue
+        readings = {}
+        kept = [c for c in g.cells if c not in above.values() and c not in below.values()]
+        for key, a in above.items():
+            b = below[key]
+            joined = GridCell(a.row, a.col, a.rowspan + b.rowspan, a.colspan,
+                              (min(a.bbox[0], b.bbox[0]), a.bbox[1], max(a.bbox[2], b.bbox[2]), b.bbox[3]))
+            kept.append(joined)
+            readings[(a.row, a.col)] = _stack_readings(gr.cells.get((a.row, a.col)), gr.cells.get((b.row, b.col)))
+        for c in kept:
+            if (c.row, c.col) not in readings and (c.row, c.col) in gr.cells:
+                readings[(c.row, c.col)] = gr.cells[(c.row, c.col)]
+        shift = lambda r: r - 1 if r > i else r  # noqa: E731 (rows below the line move up one)
+        cells = sorted((GridCell(shift(c.row), c.col, c.rowspan - (c.row < i < c.row + c.rowspan), c.colspan,
+                                 c.bbox) for c in kept), key=lambda c: (c.row, c.col))
+        inferred = [t for t in g.inferred if not (t[0] == "h" and abs(t[1] - y) <= 3)]
+        grid = replace(g, ys=g.ys[:i] + g.ys[i + 1:], cells=cells, inferred=inferred)
+        readings = {(shift(r), c): rd for (r, c), rd in readings.items()}
+        for c in grid.cells:  # a joined cell is no longer bounded by the line that went
+            rd = readings.get((c.row, c.col))
+            if rd is not None and "rule_missing" in rd.reasons and not grid.inferred_sides(c.bbox):
+                readings[(c.row, c.col)] = replace(rd, reasons=[k for k in rd.reasons if k != "rule_missing"])
+        gr = GridReading(grid, readings)
+        g = grid
+        texts = texts[:i - 1] + [[(readings[(i - 1, k)].text if (i - 1, k) in readings else "")
+                                  for k in range(g.n_cols)]] + texts[i + 1:]
+        n_header -= 1
+    return gr, n_header
+
+
+def _stack_readings(top: Reading | None, bottom: Reading | None) -> Reading:
+    """One cell's reading from the readings of its upper and lower parts: texts and lines top to bottom."""
+    parts = [r for r in (top, bottom) if r is not None]
+    if not parts:
+        return Reading()
+    if len(parts) == 1:
+        return replace(parts[0])
+    lines = [ln for r in parts for ln in (r.lines or ([r.text] if r.text else []))]
+    margins = None if any(r.margins is None for r in parts) else \
+        (min(r.margins[0] for r in parts), min(r.margins[1] for r in parts))
+    return Reading(text="".join(r.text for r in parts), score=min(r.score for r in parts),
+                   reasons=list(dict.fromkeys(k for r in parts for k in r.reasons)),
+                   n_lines=sum(r.n_lines for r in parts), parts=[p for r in parts for p in r.parts],
+                   lines=lines if len(lines) > 1 else [], margins=margins)
+
+
 def page_tables(reading: PageReading) -> list[PageTable]:
     out = []
     grids = sorted(reading.grids, key=lambda gr: gr.grid.ys[0])
     for k, gr in enumerate(grids):
         g = gr.grid
         texts, where = _grid_rows(gr)
-        spans = [[1] * g.n_cols for _ in range(g.n_rows)]
-        for cell in g.cells:
-            spans[cell.row][cell.col] = cell.rowspan
+        spans = _rowspans(g)
         top = g.ys[0]
         prev_bottom = grids[k - 1].grid.ys[-1] if k > 0 else 0
         above = [ln for ln in reading.lines if prev_bottom - 2 <= ln.bbox[3] <= top + 2 and ln.bbox[1] < top]
         # a 绩效自评表 changes columns section by section: no header band, every row is a body row
         form = is_form_grid([ln.text for ln in above], texts)
         n_header = 0 if form else _header_rows(texts, spans)
+        if n_header > 1 and reading.mode == "ocr":
+            gr, n_header = _join_header_cuts(gr, n_header, texts)
+            if gr.grid is not g:
+                g = gr.grid
+                texts, where = _grid_rows(gr)
+                spans = _rowspans(g)
         # header cells, with spans clipped to the header band
         header_cells = []
         for cell in g.cells:

@@ -125,3 +125,47 @@ def test_a_form_cell_spanning_columns_leaves_no_slot_in_doubt(name):
 
     doc = extract_document(SAMPLES / name)
     assert not [(t.id, ri, ci) for t, ri, ci, cell in doc.cells() if "columns_merged" in cell.reasons]
+
+
+@pytest.mark.browser
+def test_a_header_label_wrapped_over_three_lines_stays_one_header_row(tmp_path, monkeypatch):
+    """公开06表 of the seed-21 heavy300 recipe prints 经济分类科目编码 wrapped over three lines in a one-row
+    header. Its lines stack at the body's row pitch, so the row split cuts the header into three rows
+    (经济分 | 类科目 | 编码, 科目名称 and 决算数 in the middle one): right labels in wrong rows, unflagged. Assembly
+    joins header rows a line inferred from the text cut apart (``assemble._join_header_cuts``): one header row,
+    each label whole, none in doubt of a missing rule; the body keeps its rows."""
+    import sys
+
+    import pipeline.assemble as assemble
+    from pipeline.extract import extract_document
+    from tests.conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from samplegen.degrade import PROFILES, degrade_page, save_scan_pdf
+    from samplegen.generate import Recipe, compose
+    from samplegen.render import Printer, amount_boxes, rasterise, text_words
+
+    recipe = Recipe(name="gen21_006_police_heavy300", department="police", seed=21006, profile="heavy300",
+                    font="serif", cover=False, tables=(6,))
+    with Printer() as printer:
+        _content, _pages, _settings, html = compose(recipe, printer)
+        printer.pdf(html, tmp_path / "clean.pdf")
+    profile = PROFILES["heavy300"]
+    rgb = rasterise(tmp_path / "clean.pdf", profile.dpi)[0]
+    out, _ = degrade_page(rgb, profile, np.random.default_rng(0),
+                          amount_boxes(text_words(tmp_path / "clean.pdf", profile.dpi)[0]), "某某部门")
+    save_scan_pdf([out], profile, tmp_path / "scan.pdf")
+
+    def table(doc):
+        return next(t for t in doc.tables if t.form == "公开06表")
+
+    t = table(extract_document(tmp_path / "scan.pdf"))
+    assert t.header == [["经济分类科目编码", "科目名称", "决算数"] * 3], t.header
+    assert not [h.cell.text for h in t.header_cells if "rule_missing" in h.cell.reasons]
+    codes = [r.cells[0].text for r in t.rows]
+    assert codes[0] == "301" and len(t.rows) >= 10, codes
+
+    # without the join the row split leaves the label in pieces over three header rows
+    monkeypatch.setattr(assemble, "_join_header_cuts", lambda gr, n, texts: (gr, n))
+    cut = table(extract_document(tmp_path / "scan.pdf"))
+    assert len(cut.header) == 3 and cut.header[0][0] == "经济分", cut.header
