@@ -57,6 +57,7 @@ class Proof:
     confidence: float
     rules: tuple[int, ...]  # indices of the identities the cell takes part in
     alone: bool = False  # proven by one identity alone (a form's Σ 分值): applied, but always reviewed
+    exact: bool = False  # every identity of the cell (two sums or more) holds to the cent with it (_Failing.exact)
 
 
 def _confusions() -> dict[str, Any]:
@@ -148,27 +149,58 @@ def _coefficients(ident: Identity) -> dict[CellRef, float]:
     return coef
 
 
+@dataclass
+class _Failing:
+    """The identities of a document with the readings as they are: which hold, by how much each misses, each
+    cell's coefficients in them, the identities each cell takes part in, and the cells of failing ones."""
+
+    identities: list[Identity]
+    values: dict[CellRef, float]
+    diffs: list[float]
+    coefs: list[dict[CellRef, float]]
+    holds: list[bool]
+    by_cell: dict[CellRef, list[int]]
+    candidates: list[CellRef]
+
+    @classmethod
+    def of(cls, doc: Document) -> "_Failing":
+        identities = expand_identities(doc)
+        values = cell_values(doc)
+        diffs = [a - e for a, e in (ident.sides(values) for ident in identities)]
+        holds = [ident.holds(values) for ident in identities]
+        by_cell: dict[CellRef, list[int]] = {}
+        for k, ident in enumerate(identities):
+            for ref in ident.cells():
+                by_cell.setdefault(ref, []).append(k)
+        candidates = sorted({ref for k, ident in enumerate(identities) if not holds[k] for ref in ident.cells()})
+        return cls(identities, values, diffs, [_coefficients(i) for i in identities], holds, by_cell, candidates)
+
+    def holds_with(self, k: int, ref: CellRef, value: float, exactly: bool = False) -> bool:
+        """Identity ``k`` holds with ``ref`` reading ``value`` (the others as read); ``exactly``: to the cent,
+        not only within the identity's 尾差."""
+        ident = self.identities[k]
+        if ident.op == "eq":
+            miss = abs(self.diffs[k] + self.coefs[k][ref] * (value - self.values[ref]))
+            return miss <= (0.001 if exactly else ident.tolerance + EPS)
+        return ident.holds(self.values, ref, value)
+
+    def exact(self, ref: CellRef, value: float) -> bool:
+        """Two equations or more through the cell, and with ``value`` every one holds to the cent: a true value
+        may miss a sum by its 尾差, but not two sums by theirs with a misreading of it hitting both."""
+        ks = self.by_cell[ref]
+        return sum(self.identities[k].op == "eq" for k in ks) >= 2 and \
+            all(self.holds_with(k, ref, value, exactly=True) for k in ks)
+
+
 def find_proofs(doc: Document, settings: RepairSettings | None = None) -> tuple[list[Identity], list[Proof]]:
     settings = settings or RepairSettings()
-    identities = expand_identities(doc)
-    values = cell_values(doc)
-    diffs = []
-    coefs = []
-    for ident in identities:
-        a, e = ident.sides(values)
-        diffs.append(a - e)
-        coefs.append(_coefficients(ident))
-    holds = [ident.holds(values) for ident in identities]
-    by_cell: dict[CellRef, list[int]] = {}
-    for k, ident in enumerate(identities):
-        for ref in ident.cells():
-            by_cell.setdefault(ref, []).append(k)
-    failing = [k for k in range(len(identities)) if not holds[k]]
+    state = _Failing.of(doc)
+    identities, holds, by_cell = state.identities, state.holds, state.by_cell
     lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
     forms = {t.id for t in doc.tables if t.kind == "performance"}
     ocr_pages = {p.number for p in doc.pages if p.mode == "ocr"}
     row_page = {(t.id, ri): r.page for t in doc.tables if t.id in forms for ri, r in enumerate(t.rows)}
-    candidates = sorted({ref for k in failing for ref in identities[k].cells()})
+    candidates = state.candidates
     proofs: list[Proof] = []
     for ref in candidates:
         involved = by_cell[ref]
@@ -182,7 +214,6 @@ def find_proofs(doc: Document, settings: RepairSettings | None = None) -> tuple[
         cell = lookup[ref]
         if parse_number(cell.text).kind == "text":
             continue
-        old = values[ref]
         mark = form and any(identities[k].rule.endswith("-max") for k in involved)
         readings = _readings(cell, settings)
         if mark:  # a 分值/得分 with seal strokes read as digits on both sides (5 → “251”): the digits it holds
@@ -194,11 +225,77 @@ def find_proofs(doc: Document, settings: RepairSettings | None = None) -> tuple[
             p = parse_number(text)
             if p.kind != "number" or p.value is None:
                 continue
-            delta = p.value - old
-            if all((abs(diffs[k] + coefs[k][ref] * delta) <= identities[k].tolerance + EPS)
-                   if identities[k].op == "eq" else identities[k].holds(values, ref, p.value) for k in involved):
-                proofs.append(Proof(ref, text, p.value, source, conf, tuple(involved)))
+            if all(state.holds_with(k, ref, p.value) for k in involved):
+                proofs.append(Proof(ref, text, p.value, source, conf, tuple(involved),
+                                    exact=state.exact(ref, p.value)))
     return identities, proofs
+
+
+def deduced_proofs(doc: Document, settings: RepairSettings | None = None) -> list[Proof]:
+    """Misreadings next to misreadings: a column of 公开07表 under a seal read 1528.66 | 528.ho | 528.60 for
+    528.66 three times, 类 = 款 = 项 down it. No single reading makes every identity of its cell hold, because
+    the 类 = Σ款 beside it runs through a neighbour read wrong too, so :func:`find_proofs` proves none.
+
+    A reading of a scanned 公开表 cell is deduced when, with it, two identities of the cell hold whose other
+    cells are apart (the row's 合计 = 基本 + 项目 and its 结余 = 结转 + 收入 − 支出: two witnesses that share
+    nothing but the cell), and every identity of the cell that still fails runs through another cell that fails
+    two identities or more itself (a neighbour read wrong: it says nothing of this cell). The reading is one the
+    cell may have been read for — the recogniser's runner-up, a typical confusion, or, where the reading is no
+    number, the value the witnesses give written over it with its unreadable characters filled in (528.ho for
+    528.66: same length, every digit it shows kept) — and the only one that passes. As before, a cell one of
+    whose identities holds as read is left alone. Forms are left to their own rules (``_form_*``)."""
+    settings = settings or RepairSettings()
+    state = _Failing.of(doc)
+    identities, holds = state.identities, state.holds
+    lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
+    scanned = {t.id for t in doc.tables if t.kind != "performance"
+               and any(p.number in t.pages and p.mode == "ocr" for p in doc.pages)}
+    failing_of = {ref: sum(not holds[k] for k in ks) for ref, ks in state.by_cell.items()}
+    proofs: list[Proof] = []
+    for ref in state.candidates:
+        involved = state.by_cell[ref]
+        if ref[0] not in scanned or any(holds[k] for k in involved if identities[k].op != "le"):
+            continue
+        cell = lookup[ref]
+        texts = [(t, src, c) for t, src, c in _readings(cell, settings) if parse_number(t).kind == "number"]
+        if parse_number(cell.text).kind == "text":
+            texts += [(t, "deduced", settings.confusion_confidence) for t in _filled_in(cell.text, state, ref)]
+        passing = []
+        for text, source, conf in dict((t[0], t) for t in texts).values():
+            value = parse_number(text).value
+            witnesses = [set(identities[k].cells()) - {ref} for k in involved
+                         if identities[k].op == "eq" and state.holds_with(k, ref, value)]
+            apart = any(not (a & b) for i, a in enumerate(witnesses) for b in witnesses[i + 1:])
+            excused = all(any(other != ref and failing_of.get(other, 0) >= 2 for other in identities[k].cells())
+                          for k in involved if not state.holds_with(k, ref, value))
+            if apart and excused:
+                passing.append(Proof(ref, text, value, source, conf, tuple(involved)))
+        if len(passing) == 1:
+            proofs.append(passing[0])
+    return proofs
+
+
+def _filled_in(text: str, state: _Failing, ref: CellRef, max_unread: int = 2) -> list[str]:
+    """The values the cell's equations would have it hold, written as amounts (2 decimals, separators as the
+    reading shows them), that the reading ``text`` shows with at most ``max_unread`` characters unread:
+    same length, every digit and point it shows in its place (528.ho → 528.66)."""
+    t = text.strip()
+    out: list[str] = []
+    for k in state.by_cell[ref]:
+        ident, coef = state.identities[k], state.coefs[k].get(ref, 0.0)
+        if ident.op != "eq" or abs(coef) <= EPS:
+            continue
+        value = state.values[ref] - state.diffs[k] / coef
+        if value < 0:
+            continue
+        cand = format_amount(round(value, 2), 2, separators="," in t)
+        if len(cand) != len(t):
+            continue
+        unread = [i for i, (a, b) in enumerate(zip(t, cand)) if a != b]
+        if len(unread) <= max_unread and all(not (t[i].isdigit() or t[i] in ".,") for i in unread) \
+                and cand not in out:
+            out.append(cand)
+    return out
 
 
 def _components(proofs: list[Proof]) -> list[list[Proof]]:
@@ -432,8 +529,9 @@ def _apply(cell: Cell, p: Proof, identities: list[Identity]) -> dict:
     cell.add_reason("repaired")
     if p.alone:
         cell.add_reason(REPAIR_ONE_CHECK)
-    if "ambiguous" in cell.reasons:
-        cell.reasons.remove("ambiguous")
+    for reason in ("ambiguous", "format"):  # (format: of the reading replaced, kept in ``original``)
+        if reason in cell.reasons:
+            cell.reasons.remove(reason)
     return record
 
 
@@ -459,6 +557,11 @@ def repair_document(doc: Document, settings: RepairSettings | None = None) -> li
             if len(group) == 1:
                 records.append(_apply(lookup[group[0].ref], group[0], identities))
                 applied += 1
+            elif len({p.ref for p in group}) == 1 and sum(p.exact for p in group) == 1:
+                # readings of one cell that all pass, one to the cent and the others only within the 尾差
+                # (528.60 → 528.66 or 528.68 under 528.66 = 0.00 + 528.66): the exact one
+                records.append(_apply(lookup[group[0].ref], next(p for p in group if p.exact), identities))
+                applied += 1
             else:
                 group = [p for p in group if p.ref in blamed] or group
                 cells = sorted({p.ref for p in group})
@@ -475,6 +578,10 @@ def repair_document(doc: Document, settings: RepairSettings | None = None) -> li
                                                 lookup[p.ref].text, "to": p.text, "source": p.source}
                                                for p in group],
                                 "rules": sorted({identities[k].rule for p in group for k in p.rules})})
+        if not applied:
+            for p in deduced_proofs(doc, settings):
+                records.append(_apply(lookup[p.ref], p, identities))
+                applied += 1
         if not applied:
             for proofs in _form_weight_proofs(doc, identities, settings):
                 for p in proofs:

@@ -89,11 +89,24 @@ def test_a_runner_up_with_point_separators_and_a_lost_decimal_are_proved():
     cell = t2.rows[_row(t2, "2050302")].cells[2]
     truth = cell.text
     assert truth == "653.77"
-    cell.text = "653.7"  # a decimal lost: the sums hold to their 尾差 with 653.75 … 653.79, so all are offered
+    cell.text = "653.7"  # a decimal lost: the sums hold to their 尾差 with 653.75 … 653.79; both to the cent
+    records = repair_document(doc)  # (the 项's row and its 款's sum) with 653.77 alone
+    assert [(r["status"], r["to"]) for r in records] == [("repaired", truth)] and cell.text == truth
+    assert "653.77" in confusion_readings("653.7")
+
+
+def test_readings_passing_one_sum_by_its_tail_difference_stay_ambiguous():
+    """A cell in one sum only (公开06表's 30102 in Σ 301xx = 301): a lost decimal passes it with 773.21 … 773.29
+    alike; that one of them adds up to the cent is no proof — a true value may miss a sum by its 尾差 — so they
+    are offered and none applied."""
+    doc = seed_document("000")
+    t6 = _table(doc, "公开06表")
+    cell = t6.rows[2].cells[2]
+    assert (t6.rows[2].cells[0].text, cell.text) == ("30102", "773.25")
+    cell.text = "773.2"
     records = repair_document(doc)
     assert [r["status"] for r in records] == ["ambiguous"] and "ambiguous" in cell.reasons
-    assert truth in [c["to"] for c in records[0]["candidates"]]
-    assert "653.77" in confusion_readings("653.7")
+    assert "773.25" in [c["to"] for c in records[0]["candidates"]]
 
 
 def test_two_independent_misreads_are_both_repaired():
@@ -134,3 +147,65 @@ def test_no_repair_without_proof():
     records = repair_document(doc)
     assert not [r for r in records if r["status"] == "repaired"]
     assert t1.rows[ri].cells[2].text == "2,100.00" and "check_failed" in t1.rows[ri].cells[2].reasons
+
+
+def _scanned(doc):
+    """The seed document as if every page were scanned (its tables read by OCR)."""
+    from pipeline.model import PageInfo
+
+    pages = sorted({p for t in doc.tables for p in t.pages})
+    doc.pages = [PageInfo(number=p, mode="ocr", width=1654, height=2339, dpi=200) for p in pages]
+    return doc
+
+
+def _chain_misread(doc, texts):
+    """公开07表 of seed 000 (合计 | 229 | 22904 | 2290402, 1,251.09 in every 小计 of one chain 类 = 款 = 项),
+    its 款 … 项 小计 read as ``texts`` under one seal."""
+    t7 = _table(doc, "公开07表")
+    cells = [t7.rows[r].cells[4] for r in (1, 2, 3)]
+    assert [c.text for c in cells] == ["1,251.09"] * 3
+    for c, text in zip(cells, texts):
+        c.text = text
+        c.reasons = ["seal", "low_ocr"]
+    return cells
+
+
+def test_misreads_next_to_misreads_are_deduced_from_two_witnesses_each(monkeypatch):
+    """Three cells of one chain 类 = 款 = 项 read wrong (a digit too many, two letters, a last digit): every
+    identity through the middle one fails whatever it is read as, so no reading proves out on its own. Each
+    cell's row (小计 = 基本 + 项目) and its balance (年末 = 年初 + 收入 − 支出) are two witnesses apart that agree,
+    and the chain fails only through the neighbours read wrong: all three come back, the letters filled in
+    where the digits they show agree, and every identity holds."""
+    import pipeline.repair as repair
+
+    doc = _scanned(seed_document("000"))
+    cells = _chain_misread(doc, ["11,251.09", "1,251.ho", "1,251.00"])
+    validate_document(doc)
+    records = repair_document(doc)
+    assert [c.text for c in cells] == ["1,251.09"] * 3, [r for r in records]
+    assert all("repaired" in c.reasons and "format" not in c.reasons for c in cells)
+    assert all(c.ok for c in doc.checks)
+
+    # the single-reading proofs alone leave the chain as read
+    doc = _scanned(seed_document("000"))
+    cells = _chain_misread(doc, ["11,251.09", "1,251.ho", "1,251.00"])
+    monkeypatch.setattr(repair, "deduced_proofs", lambda doc, settings=None: [])
+    validate_document(doc)
+    repair_document(doc)
+    assert cells[1].text == "1,251.ho"
+
+
+def test_a_deduction_keeps_every_digit_the_reading_shows():
+    """The witnesses give 1,251.09, but the unreadable reading shows 1,257 and a 0: no deduction writes over
+    digits the cell shows; a text layer's cell is never deduced."""
+    doc = _scanned(seed_document("000"))
+    cells = _chain_misread(doc, ["11,251.09", "1,257.h0", "1,251.00"])
+    validate_document(doc)
+    repair_document(doc)
+    assert cells[1].text == "1,257.h0" and "check_failed" in cells[1].reasons
+
+    doc = seed_document("000")  # no page scanned
+    cells = _chain_misread(doc, ["11,251.09", "1,251.ho", "1,251.00"])
+    validate_document(doc)
+    repair_document(doc)
+    assert cells[1].text == "1,251.ho"
