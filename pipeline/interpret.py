@@ -405,7 +405,10 @@ def _check_line_numbers(table: Table, ocr_pages: set[int]) -> None:
     neighbours keep it (“I0” or “364” between 9/35 and 11/37) is misread. Flagged ``format``, the number
     the count gives as its alternative (not repaired: printed 行次 may skip, the neighbours are the only
     witness). A line number out of its column (an empty 行次 cell beside the other side's number, a bare number
-    in the label column to its left) is flagged ``format`` too."""
+    in the label column to its left) is flagged ``format`` too. Where the table has two such columns that
+    count in step (a 收支总表's 收入 1 … 30 beside its 支出 31 … 60), a misread one is restored
+    (:func:`_restore_line_numbers`)."""
+    _restore_line_numbers(table, ocr_pages)
     for ci, label in enumerate(table.columns):
         if not _LINE_LABEL.match(label.split("/")[-1]):
             continue
@@ -437,6 +440,46 @@ def _check_line_numbers(table: Table, ocr_pages: set[int]) -> None:
                 cell.add_reason("format")
             if stray:
                 label.add_reason("format")
+
+
+def _restore_line_numbers(table: Table, ocr_pages: set[int], min_rows: int = 3, share: float = 0.8) -> None:
+    """The two 行次 columns of a 收支总表 count in step: 支出's number is 收入's plus a fixed offset on every row
+    (1 | 31, 2 | 32 …). A line number read wrong on a scan (“3端”, “476”, “欧D” for 3, 47, 37: a seal's or the
+    watermark's strokes, dithering) has then two witnesses that share nothing: the other column's number in
+    its row, less or plus the offset, and the count of its own column (the number above it one less, or the
+    one below one more). Where both give the same number and the reading shows no digit that number lacks,
+    it is put back: the reading kept as ``original`` and an alternative, reason ``repaired``."""
+    cols = [ci for ci, label in enumerate(table.columns) if _LINE_LABEL.match(label.split("/")[-1])]
+    if len(cols) != 2:
+        return
+    rows = [r for r in table.rows if max(cols) < len(r.cells)]
+    nums = [[int(r.cells[ci].text) if r.cells[ci].text.isdigit() else None for ci in cols] for r in rows]
+    steps = Counter(b - a for a, b in nums if a is not None and b is not None)
+    if not steps:
+        return
+    offset, n = steps.most_common(1)[0]
+    if n < min_rows or n < share * sum(steps.values()):
+        return
+    for k, row in enumerate(rows):
+        if row.page not in ocr_pages:
+            continue
+        for side, ci in enumerate(cols):
+            cell, other = row.cells[ci], nums[k][1 - side]
+            if not cell.text.strip() or other is None:
+                continue
+            want = other + offset if side else other - offset
+            if nums[k][side] == want:
+                continue
+            above = nums[k - 1][side] if k > 0 else None
+            below = nums[k + 1][side] if k + 1 < len(rows) else None
+            digits = re.sub(r"\D", "", cell.text)
+            if want > 0 and (above == want - 1 or below == want + 1) and (not digits or str(want) in digits):
+                cell.original = cell.original if cell.original is not None else cell.text
+                if not any(a.text == cell.text for a in cell.alternatives):
+                    cell.alternatives.append(Alternative(cell.text, cell.ocr_score, "ocr"))
+                cell.text = str(want)
+                cell.add_reason("repaired")
+                nums[k][side] = want
 
 
 def plausible_authority(name: str) -> bool:

@@ -40,3 +40,36 @@ def test_a_line_number_out_of_its_column_is_flagged(tmp_path):
             assert "format" in r.cells[1].reasons and r.cells[1].review
     kept = [r for r in table.rows if r.cells[1].text.strip().isdigit() and not r.cells[0].text.strip().isdigit()]
     assert kept and not [r for r in kept if "format" in r.cells[1].reasons]
+
+
+def test_a_misread_line_number_is_restored_by_both_its_witnesses(tmp_path, monkeypatch):
+    """A character printed over the end of a 行次 (a stroke of a seal, the watermark): the 收入 行次 3 reads as
+    no number. Its two witnesses agree — 支出's 行次 in its row less the offset every other row keeps, and the
+    count of its own column — so it reads 3 again, unflagged, the reading kept as ``original``. Without the
+    restoration it stays misread and flagged."""
+    import pipeline.interpret as interpret
+    from samplegen.degrade import cjk_font
+    from samplegen.render import text_words
+    from PIL import ImageDraw
+
+    rgb = rasterise(DIGITAL, 200)[PAGE - 1].copy()
+    words = text_words(DIGITAL, 200)[PAGE - 1]
+    img = Image.fromarray(rgb)
+    draw = ImageDraw.Draw(img)
+    x_at = min(w.box[0] for w in words if w.text == "行次")  # 收入/行次, the left one
+    three = next(w for w in words if w.text == "3" and abs(w.box[0] - x_at) < 60)
+    draw.text((three.box[2] + 2, three.box[1] - 2), "端", font=cjk_font(int(three.box[3] - three.box[1]) + 4), fill=0)
+    path = tmp_path / "p5.png"
+    img.save(path, dpi=(200, 200))
+
+    def line_numbers(doc):
+        t = next(t for t in doc.tables if t.form == "公开04表")
+        return [r.cells[1] for r in t.rows]
+
+    cells = line_numbers(extract_document(path))
+    assert [c.text for c in cells[:5]] == ["1", "2", "3", "4", "5"], [c.text for c in cells[:5]]
+    assert cells[2].original not in (None, "3") and "repaired" in cells[2].reasons and not cells[2].review
+
+    monkeypatch.setattr(interpret, "_restore_line_numbers", lambda table, ocr_pages: None)
+    cells = line_numbers(extract_document(path))
+    assert cells[2].text != "3" and cells[2].review
