@@ -156,19 +156,22 @@ def _merged_numbers(gr: GridReading, n_header: int, split: dict) -> set[tuple[in
     return out
 
 
-def _join_header_cuts(gr: GridReading, n_header: int, texts: list[list[str]]) -> tuple[GridReading, int]:
-    """Header rows the text cut apart joined back. A row line inferred from the text
-    (:func:`pipeline.textgrid.split_stacked_rows`: lines of text stacked at the row pitch in one grid row) inside
-    the header band, with every cell above it matched by one of the same columns below it, cuts a label wrapped
-    over several lines (公开06表's 经济分 | 类科目 | 编码) into rows that are no printed rows: a header prints its
-    rows with different column bands (收入 over 项目 | 金额) or rules between them. Such a line goes and the cells
-    either side are one cell again, their texts joined top to bottom; never the line above the 栏次 row, nor one
-    beside a row holding data. Returns the grid reading and the header's row count."""
-    g = gr.grid
-    for i in range(n_header - 1, 0, -1):
+def _join_stacked_cuts(gr: GridReading, texts: list[list[str]], upto: int, header: bool) -> tuple[GridReading, int]:
+    """Rows the text cut apart joined back, among the first ``upto`` rows. The row split of a scan
+    (:func:`pipeline.textgrid.split_stacked_rows`, ``Grid.stacked``) puts a line where lines of text stack at the
+    row pitch in one grid row; in a header (``header``) that cuts a label wrapped over lines (公开06表's 经济分 |
+    类科目 | 编码) into rows that are no printed rows, and in a 绩效自评表 the wrapped texts of its cells
+    (审计工作完成时 | 间), whose every rule is printed. Such a line goes where every cell above it is matched by
+    one of the same columns below it (a header prints its rows with other column bands — 收入 over 项目 | 金额 —
+    or rules between them), and the cells either side are one cell again, their texts joined top to bottom; in a
+    header, never the line above the 栏次 row nor one beside a row holding data. Returns the grid reading and
+    how many lines went."""
+    g, joined = gr.grid, 0
+    for i in range(upto - 1, 0, -1):
         y = g.ys[i]
-        ruled = not any(kind == "h" and abs(pos - y) <= 3 for kind, pos, _, _ in g.inferred)
-        if ruled or is_column_number_row(texts[i]) or _has_data(texts[i]) or _has_data(texts[i - 1]):
+        if not any(abs(s - y) <= 3 for s in g.stacked):
+            continue
+        if header and (is_column_number_row(texts[i]) or _has_data(texts[i]) or _has_data(texts[i - 1])):
             continue
         above = {(c.col, c.colspan): c for c in g.cells if c.row + c.rowspan == i}
         below = {(c.col, c.colspan): c for c in g.cells if c.row == i}
@@ -178,9 +181,8 @@ def _join_header_cuts(gr: GridReading, n_header: int, texts: list[list[str]]) ->
         kept = [c for c in g.cells if c not in above.values() and c not in below.values()]
         for key, a in above.items():
             b = below[key]
-            joined = GridCell(a.row, a.col, a.rowspan + b.rowspan, a.colspan,
-                              (min(a.bbox[0], b.bbox[0]), a.bbox[1], max(a.bbox[2], b.bbox[2]), b.bbox[3]))
-            kept.append(joined)
+            kept.append(GridCell(a.row, a.col, a.rowspan + b.rowspan, a.colspan,
+                                 (min(a.bbox[0], b.bbox[0]), a.bbox[1], max(a.bbox[2], b.bbox[2]), b.bbox[3])))
             readings[(a.row, a.col)] = _stack_readings(gr.cells.get((a.row, a.col)), gr.cells.get((b.row, b.col)))
         for c in kept:
             if (c.row, c.col) not in readings and (c.row, c.col) in gr.cells:
@@ -188,19 +190,18 @@ def _join_header_cuts(gr: GridReading, n_header: int, texts: list[list[str]]) ->
         shift = lambda r: r - 1 if r > i else r  # noqa: E731 (rows below the line move up one)
         cells = sorted((GridCell(shift(c.row), c.col, c.rowspan - (c.row < i < c.row + c.rowspan), c.colspan,
                                  c.bbox) for c in kept), key=lambda c: (c.row, c.col))
-        inferred = [t for t in g.inferred if not (t[0] == "h" and abs(t[1] - y) <= 3)]
-        grid = replace(g, ys=g.ys[:i] + g.ys[i + 1:], cells=cells, inferred=inferred)
+        grid = replace(g, ys=g.ys[:i] + g.ys[i + 1:], cells=cells,
+                       inferred=[t for t in g.inferred if not (t[0] == "h" and abs(t[1] - y) <= 3)],
+                       stacked=[s for s in g.stacked if abs(s - y) > 3])
         readings = {(shift(r), c): rd for (r, c), rd in readings.items()}
         for c in grid.cells:  # a joined cell is no longer bounded by the line that went
             rd = readings.get((c.row, c.col))
             if rd is not None and "rule_missing" in rd.reasons and not grid.inferred_sides(c.bbox):
                 readings[(c.row, c.col)] = replace(rd, reasons=[k for k in rd.reasons if k != "rule_missing"])
-        gr = GridReading(grid, readings)
-        g = grid
+        gr, g, joined = GridReading(grid, readings), grid, joined + 1
         texts = texts[:i - 1] + [[(readings[(i - 1, k)].text if (i - 1, k) in readings else "")
                                   for k in range(g.n_cols)]] + texts[i + 1:]
-        n_header -= 1
-    return gr, n_header
+    return gr, joined
 
 
 def _stack_readings(top: Reading | None, bottom: Reading | None) -> Reading:
@@ -232,9 +233,10 @@ def page_tables(reading: PageReading) -> list[PageTable]:
         # a 绩效自评表 changes columns section by section: no header band, every row is a body row
         form = is_form_grid([ln.text for ln in above], texts)
         n_header = 0 if form else _header_rows(texts, spans)
-        if n_header > 1 and reading.mode == "ocr":
-            gr, n_header = _join_header_cuts(gr, n_header, texts)
-            if gr.grid is not g:
+        if g.stacked and (form or n_header > 1):
+            gr, joined = _join_stacked_cuts(gr, texts, g.n_rows if form else n_header, header=not form)
+            if joined:
+                n_header -= 0 if form else joined  # (a form has no header band)
                 g = gr.grid
                 texts, where = _grid_rows(gr)
                 spans = _rowspans(g)

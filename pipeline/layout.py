@@ -52,6 +52,9 @@ class Grid:
     # ("x", x, y0, y1): a column line dropped because the text runs across it
     # ("b", x, y0, y1): a column wall standing in a row where the page prints no rule (bridged_walls)
     inferred: list[tuple[str, float, float, float]] = field(default_factory=list)
+    # the row lines of those that pipeline.textgrid.split_stacked_rows put in where rows of text stacked in one
+    # grid row; assembly takes out the ones a header label or a form's text wrapped over lines made
+    stacked: list[float] = field(default_factory=list)
     joined: bool = False  # made of pieces the rule finder found apart (pipeline.textgrid): every cell in doubt
 
     @property

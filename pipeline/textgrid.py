@@ -522,7 +522,8 @@ def split_stacked_rows(grids: list, binary: np.ndarray, dpi: int, layout_setting
         x0, x1 = g.xs[0], g.xs[-1]
         cuts = [(y, x0, x1) for y in new_h] + [(y, a, b) for _, y, a, b in walls]
         grid, sides = _cut_rows(g, cuts, boxes)
-        out.append(replace(grid, inferred=list(g.inferred) + [("h", y, x0, x1) for y in new_h] + walls + sides))
+        out.append(replace(grid, inferred=list(g.inferred) + [("h", y, x0, x1) for y in new_h] + walls + sides,
+                           stacked=list(g.stacked) + list(new_h) + [y for _, y, _, _ in walls]))
     return out
 
 

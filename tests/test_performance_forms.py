@@ -108,3 +108,40 @@ def test_seed_form_data_agrees_with_the_seeds_checker():
             n(i["score"]) for i in f["indicators"])
         ours.setdefault(f["seed"], [0, 0])[abs(parts - n(f["total"]["score"])) > 1e-6] += 1
     assert ours == theirs == {"000": [96, 3], "001": [5, 6], "002": [12, 0], "003": [37, 11], "004": [7, 0]}
+
+
+@pytest.mark.browser
+def test_a_scanned_form_keeps_its_rows_where_its_texts_wrap(tmp_path, monkeypatch):
+    """Seed 003's third form (Shanxi layout) scanned with seals and watermark at 200 dpi: 审计工作完成时间 wraps
+    over two lines in its cell, at the pitch of the form's rows, and the row split of scans
+    (``textgrid.split_stacked_rows``) cut the printed row in two — 审计工作完成时 | 间, the 产出指标 cell cut with
+    it, so four indicators lost their 一级 and one became a row of its own. A form's every rule is printed:
+    assembly joins the rows such a line cut (``assemble._join_stacked_cuts``), and the record has the form's
+    ten indicators, each with its levels, weight and score as printed, no cell in doubt of a missing rule."""
+    import json
+
+    import pipeline.assemble as assemble
+    from pipeline.extract import extract_document
+    from samplegen.render import Printer
+
+    recipe = FormRecipe(name="shanxi", seed="003", profile="seal_watermark200", forms=("003:2",), cover=False,
+                        font="serif", rng=101)
+    with Printer() as printer:
+        generate_forms(recipe, tmp_path, printer)
+    truth = json.loads((tmp_path / "shanxi.truth.json").read_text(encoding="utf-8"))["tables"][0]["record"]
+
+    def fields(ind):
+        return [(ind.get(k) or {}).get("text") or "" for k in ("level1", "level2", "level3")] + \
+            [(ind.get(k) or {}).get("value") for k in ("weight", "score")]
+
+    def read():
+        table = next(t for t in extract_document(tmp_path / "shanxi.pdf").tables if t.kind == "performance")
+        return table, [fields(i) for i in table.to_dict()["record"]["indicators"]]
+
+    table, got = read()
+    assert got == [fields(i) for i in truth["indicators"]]
+    assert not [c.text for r in table.rows for c in r.cells if "rule_missing" in c.reasons]
+
+    monkeypatch.setattr(assemble, "_join_stacked_cuts", lambda gr, texts, upto, header: (gr, 0))
+    _, cut = read()
+    assert len(cut) == len(got) + 1 and any(f[2] == "间" for f in cut)

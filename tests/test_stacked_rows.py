@@ -132,7 +132,7 @@ def test_a_header_label_wrapped_over_three_lines_stays_one_header_row(tmp_path, 
     """公开06表 of the seed-21 heavy300 recipe prints 经济分类科目编码 wrapped over three lines in a one-row
     header. Its lines stack at the body's row pitch, so the row split cuts the header into three rows
     (经济分 | 类科目 | 编码, 科目名称 and 决算数 in the middle one): right labels in wrong rows, unflagged. Assembly
-    joins header rows a line inferred from the text cut apart (``assemble._join_header_cuts``): one header row,
+    joins header rows a line inferred from the text cut apart (``assemble._join_stacked_cuts``): one header row,
     each label whole, none in doubt of a missing rule; the body keeps its rows."""
     import sys
 
@@ -166,6 +166,6 @@ def test_a_header_label_wrapped_over_three_lines_stays_one_header_row(tmp_path, 
     assert codes[0] == "301" and len(t.rows) >= 10, codes
 
     # without the join the row split leaves the label in pieces over three header rows
-    monkeypatch.setattr(assemble, "_join_header_cuts", lambda gr, n, texts: (gr, n))
+    monkeypatch.setattr(assemble, "_join_stacked_cuts", lambda gr, texts, upto, header: (gr, 0))
     cut = table(extract_document(tmp_path / "scan.pdf"))
     assert len(cut.header) == 3 and cut.header[0][0] == "经济分", cut.header
