@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 
-from .headers import HeaderCell, flatten_header, is_code_column, is_column_number_row
+from .headers import HeaderCell, _lanci_word, flatten_header, is_code_column, is_column_number_row
 from .model import Cell, HeaderEntry, Row, Table
 from .performance import FORM_KIND, form_title, form_year, is_form_grid, join_form_columns, starts_form
 from .layout import GridCell
@@ -30,6 +30,7 @@ _DEPT = re.compile(r"(?:部门名称|单位名称|编制部门|编制单位|预�
 _YEAR = re.compile(r"(20\d{2})\s*年度?")
 _TITLE = re.compile(r"(表|情况|明细|指标体系)$")
 _TITLE_YEAR = re.compile(r"\s*[（(]\s*20\d{2}\s*年度?\s*[)）]$")
+_LANCI_WORDS = ("栏次", "行次")
 _NOTE = re.compile(r"^(注|说明|备注|填报说明)\s*[:：0-9１-９]|本表无数据|^注[:：]?")
 
 
@@ -526,7 +527,9 @@ def _merge_spanned_columns(table: Table, min_rows: int = 3, max_cut: float = 0.2
     """A column the body does not separate: the cell left of it spans it in the rows that hold print (at least
     ``min_rows``), but for at most ``max_cut`` of them where the right part holds words (no digit), and a header
     cell spans both — a wall seen in a header row and a row or two only (a skewed rule's fragment in the 栏次
-    row cutting 支出/项目 in two, and 十三、交通运输支出 | 出). It is no printed column: those rows' parts are
+    row cutting 支出/项目 in two, and 十三、交通运输支出 | 出). So is a column blank in every body row under a
+    header cell spanning it, whose own header cells hold nothing but a 栏次 its left neighbour lacks (a stray
+    rule down the whole body, 5 mm into 支出/项目). It is no printed column: those rows' parts are
     joined, its header cells join their left neighbours in the same header row (“” + “栏次”), and it goes."""
     if not table.header or not table.rows:
         return
@@ -539,8 +542,14 @@ def _merge_spanned_columns(table: Table, min_rows: int = 3, max_cut: float = 0.2
         spanned = any(h.col < c < h.col + h.colspan for h in table.header_cells)
         own = [h for h in table.header_cells if h.col == c]
         lefts = [next((g for g in table.header_cells if g.row == h.row and g.col + g.colspan == c), None) for h in own]
-        if (not spanned or len(spans) < min_rows or len(spans) + len(cut) < len(printed)
-                or len(cut) > max_cut * len(printed) or any(re.search(r"\d", r.cells[c].text) for r in cut)
+        parted = (len(spans) >= min_rows and len(spans) + len(cut) >= len(printed)
+                  and len(cut) <= max_cut * len(printed) and not any(re.search(r"\d", r.cells[c].text) for r in cut))
+        # (or a column blank in every body row, labelled by no word but a 栏次 its left neighbour lacks: a stray
+        # rule down the body of 支出/项目, 5 mm into it, the 栏次 centred in the column landing right of it)
+        blank = (rows and not cut and any(h.cell.text.strip() for h in own)
+                 and all(not h.cell.text.strip() or _lanci_word(h.cell.text.strip()) in _LANCI_WORDS for h in own)
+                 and all(not g.cell.text.strip() for h, g in zip(own, lefts) if g is not None and h.cell.text.strip()))
+        if (not spanned or not (parted or blank)
                 or None in lefts or any(h.rowspan != g.rowspan for h, g in zip(own, lefts))):
             c += 1
             continue

@@ -124,8 +124,9 @@ def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes
         bridged_walls(grids, clean.binary, page.dpi, settings.layout, hidden)
     times.add("layout", t0)
     t0 = time.perf_counter()
-    # a worn page may be read again (a table found in its text): what was read once is not read twice
-    recognizer = _Remembered(get_recognizer(settings.ocr)) if clean.worn else get_recognizer(settings.ocr)
+    # a page may be read again (a worn page's table found in its text, a column its 栏次 row counts): what was
+    # read once is not read twice
+    recognizer = _Remembered(get_recognizer(settings.ocr), whole_first=not clean.worn)
     reading = read_ocr(page, clean, grids, recognizer, settings.read)
     times.add("read", t0)
     if clean.worn:  # a table whose rules were all lost, read as rows of text outside every grid
@@ -139,19 +140,61 @@ def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes
             # lines elsewhere on the page are the same pixels, read already
             reading = read_ocr(page, clean, grids, recognizer, settings.read)
             times.add("read", t0)
+    counted = _lanci_columns(page, clean, reading, recognizer, settings, times)
+    if counted is not reading:
+        reading, grids = counted, [gr.grid for gr in counted.grids]
     t0 = time.perf_counter()
     lines, ink = ink_lines(clean.color, page.dpi, settings.verdict, skip=[g.bbox for g in grids])
     times.add("verdict", t0)
-    return reading, PageEvidence(page.number, lines=lines, ink=ink), _Scan(page, clean, recognizer=recognizer)
+    # (a page not worn is read again with the next page's columns as a whole page, as before it remembered)
+    return reading, PageEvidence(page.number, lines=lines, ink=ink), \
+        _Scan(page, clean, recognizer=recognizer if clean.worn else recognizer.plain)
+
+
+def _lanci_columns(page: SourcePage, clean, reading: PageReading, recognizer, settings: ExtractSettings,
+                   times: StageTimes) -> PageReading:
+    """A scanned table whose 栏次 row reads two column numbers run together in one cell (``10111`` for
+    10 | 11) lost the rule between those columns from top to bottom: the line goes back where the numbers,
+    each centred in its column, put it, unless the text below runs across it (:func:`pipeline.textgrid.
+    lanci_lines`); a row whose text runs across it, or a header label over several columns not centred on one
+    side of it, keeps its cell whole (:func:`~pipeline.textgrid.add_column_lines`), and the page is read
+    again (only the cells that changed are new crops). The cells beside the line are
+    ``rule_missing`` and wait for an identity or a reviewer. A page without such a 栏次 cell is left as read."""
+    from .textgrid import add_column_lines, lanci_cells, lanci_lines, text_boxes
+
+    if not any(lanci_cells(gr) for gr in reading.grids):
+        return reading
+    t0 = time.perf_counter()
+    boxes = text_boxes(clean.binary, page.dpi)
+    grids, changed = [], False
+    for gr in reading.grids:
+        xs = lanci_lines(gr, boxes, clean.binary, page.dpi)
+        new = add_column_lines(gr.grid, xs, boxes, page.dpi, settings.layout, keep_spans=True) if xs else gr.grid
+        if new is not gr.grid:
+            follow_rules([new], clean.binary, page.dpi, settings.layout)
+            changed = True
+        grids.append(new)
+    times.add("layout", t0)
+    if not changed:
+        return reading
+    t0 = time.perf_counter()
+    reading = read_ocr(page, clean, grids, recognizer, settings.read)
+    times.add("read", t0)
+    return reading
 
 
 class _Remembered:
     """A recogniser that reads a crop it has read before (the same pixels) from memory: a page read again after
-    its grids changed pays only for the crops that changed."""
+    its grids changed pays only for the crops that changed, and the cells that did not change keep their
+    reading. ``whole_first``: the first call reads all its crops as given, like the recogniser itself (a batch
+    is padded to its widest crop, so a reading can depend on the batch: a page never read again reads as
+    without memory)."""
 
-    def __init__(self, recognizer):
+    def __init__(self, recognizer, whole_first: bool = False):
         self._recognizer = recognizer
         self._seen: dict[tuple, object] = {}
+        self._whole_first = whole_first
+        self.plain = recognizer
 
     @staticmethod
     def _key(crop) -> tuple:
@@ -159,6 +202,10 @@ class _Remembered:
 
     def recognize(self, crops: list) -> list:
         keys = [self._key(c) for c in crops]
+        if self._whole_first and not self._seen:
+            results = self._recognizer.recognize(crops)
+            self._seen.update(zip(keys, results))
+            return list(results)
         todo = {k: c for k, c in zip(keys, crops) if k not in self._seen}
         if todo:
             self._seen.update(zip(todo, self._recognizer.recognize(list(todo.values()))))

@@ -104,7 +104,8 @@ def check_table_header(table: Table, template: Template | None, vocabulary: list
     for r in lanci_rows:
         for h in out_of_sequence([h for h in entries if h.row == r]):
             h.cell.add_reason(LANCI_SEQUENCE)
-    for h in split_labels([h for h in entries if h.row not in lanci_rows], specs, settings):
+    printed = printed_labels()[0].get(template.id, frozenset()) if template is not None else frozenset()
+    for h in split_labels([h for h in entries if h.row not in lanci_rows], specs, settings, printed):
         h.cell.add_reason(HEADER_SPLIT)
     if template is not None:
         for h in entries:
@@ -219,9 +220,13 @@ def _runs_into_rule(a: HeaderEntry, b: HeaderEntry, settings: HeaderSettings) ->
 
 
 def split_labels(entries: list[HeaderEntry], specs: list[ColumnSpec],
-                 settings: HeaderSettings = HeaderSettings()) -> list[HeaderEntry]:
+                 settings: HeaderSettings = HeaderSettings(), printed: frozenset[str] = frozenset()
+                 ) -> list[HeaderEntry]:
     """Side-by-side cells of one header row whose texts run into the rule between them from both sides, or
-    that name no column each while their joined text does."""
+    that name no column each while their joined text does, or whose joined text is one of the template's
+    printed labels (``printed``: :func:`printed_labels`) while neither is a label of any template
+    (公务用车购置及运行维 | 护费: a label over three columns, which no column's pattern names whole)."""
+    known = printed_labels()[2]
     out: list[HeaderEntry] = []
     by_row: dict[int, list[HeaderEntry]] = {}
     for h in entries:
@@ -235,6 +240,9 @@ def split_labels(entries: list[HeaderEntry], specs: list[ColumnSpec],
             if not ka or not kb or re.search(r"\d", ka + kb):
                 continue
             if _runs_into_rule(a, b, settings):
+                out.extend(h for h in (a, b) if h not in out)
+                continue
+            if ka + kb in printed and ka not in known and kb not in known:
                 out.extend(h for h in (a, b) if h not in out)
                 continue
             if _names_a_column(ka, specs) or _names_a_column(kb, specs):

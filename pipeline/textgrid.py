@@ -816,10 +816,14 @@ def refused_lines(grid, xs: list[float], boxes: np.ndarray, dpi: int,
     return out
 
 
-def add_column_lines(grid, xs: list[float], boxes: np.ndarray, dpi: int, layout_settings, drop: list[float] = ()):
+def add_column_lines(grid, xs: list[float], boxes: np.ndarray, dpi: int, layout_settings, drop: list[float] = (),
+                     keep_spans: bool = False):
     """``grid`` with the column lines ``xs`` (known from the table's other page, those :func:`refused_lines`
     refuses left out by the caller) put in: through every row whose text (``boxes``: :func:`text_boxes`)
-    does not run across the line (a header label spanning both columns stays whole), the rows carried out
+    does not run across the line (a header label spanning both columns stays whole) — with ``keep_spans``,
+    nor through a cell that spans a column line of the grid already (a header label over several columns,
+    决算数 over six, is printed whole whether its text reaches the line or not) unless its text stands
+    centred on one side of the line (:func:`_centred_aside`) —, the rows carried out
     to lines beyond the grid's sides (a piece of the table whose outer columns lost their
     rules; the piece's side is then dropped). Every line put in is recorded as inferred (the cells it bounds
     carry ``rule_missing``). The grid as it was when the rebuilt grid would lose rows or gain no column."""
@@ -845,11 +849,17 @@ def add_column_lines(grid, xs: list[float], boxes: np.ndarray, dpi: int, layout_
     gone = [s for s, past in ((x0, left < x0), (x1, right > x1)) if past] + list(drop)
     segs = [w for w in _walls(grid) if w.horizontal or all(abs(w.x0 - s) > 1.0 for s in gone)]
     inferred = []
+    spanning = [c.bbox for c in grid.cells if c.colspan > 1] if keep_spans else []
+
+    def spans(r: int, x: float) -> bool:  # a label over several columns not centred on one side of the line
+        box = next((b for b in spanning if b[0] < x < b[2] and b[1] < (ys[r] + ys[r + 1]) / 2 < b[3]), None)
+        return box is not None and not _centred_aside(pieces(r, box[0], box[2]), box[0], box[2], x, dpi)
+
     for x in near + outer:
         run: list[int] = []
         for r in rows:
             crossed = any(a + margin < x < b - margin for a, b in pieces(r, min(x, x0) - 1, max(x, x1) + 1))
-            if not crossed:
+            if not crossed and not spans(r, x):
                 run.append(r)
         for r in run:
             segs.append(Segment(x, ys[r], x, ys[r + 1]))
@@ -868,6 +878,19 @@ def add_column_lines(grid, xs: list[float], boxes: np.ndarray, dpi: int, layout_
     new.inferred = [i for i in grid.inferred if i[0] != "v" or all(abs(i[1] - x) > 1.0 for x in drop)] + inferred
     new.joined = grid.joined
     return new
+
+
+def _centred_aside(pieces: list[tuple[int, int]], x0: float, x1: float, x: float, dpi: int) -> bool:
+    """The text of a cell from ``x0`` to ``x1`` (``pieces``) stands centred between one of its sides and the
+    line ``x`` rather than across the whole cell: a label printed over the columns on that side, the line a rule
+    the cell lost (公务用车购置及运行维护费 beside the lost top of 公务接待费's cell), not a label spanning the
+    line (决算数 over six columns)."""
+    if not pieces:
+        return False
+    mid = (min(a for a, _ in pieces) + max(b for _, b in pieces)) / 2.0
+    lo, hi = (x0, x) if mid < x else (x, x1)
+    off = abs(mid - (lo + hi) / 2.0)
+    return off < abs(mid - (x0 + x1) / 2.0) and off <= _mm(dpi, 2.0) + 0.05 * (hi - lo)
 
 
 # ------------------------------------------------------------------ a column line made of characters' strokes
@@ -930,3 +953,135 @@ def drop_column_lines(grid, xs: list[float], dpi: int, layout_settings):
     new.inferred = list(grid.inferred)
     new.joined = grid.joined
     return new
+
+
+# ------------------------------------------------------------------ columns the 栏次 row counts
+
+_STRAY = "[|lI1!丨]?"  # a column rule's remnant between two column numbers, read as a character
+
+
+def _run_together(text: str, first: int, n: int) -> bool:
+    """``text`` reads the column numbers ``first``, ``first + 1`` … (``n`` of them) run together: two columns
+    the 栏次 row numbers apart read as one cell (``10111`` for 10 | 11, the lost rule's remnant read as 1)."""
+    return re.fullmatch(_STRAY.join(str(first + k) for k in range(n)), text) is not None
+
+
+def lanci_merged(texts: list[str], max_merged: int = 3) -> list[tuple[int, int]]:
+    """Cells of a 栏次 row (``texts``: its cells left to right) that hold the numbers of several columns run
+    together: (index, how many numbers). A cell is one when its digits are the numbers its neighbours leave
+    out — the column number before it plus one onwards, or the one after it minus as many — with at least one
+    numbered neighbour agreeing and none disagreeing, and the row, those numbers given their own cells, reads
+    the whole run 1, 2, 3 … and nothing else but 栏次 words and blanks (:func:`_whole_run`): one misread number
+    (``7`` for 1, ``561`` for 5 | 6, ``LR`` for a blank) and the row says too little about the rest of the
+    grid — the columns beside may be lost or merged too — to put a line in."""
+    t = [s.strip() for s in texts]
+    vals = [int(s) if s.isdigit() and len(s) <= 2 else None for s in t]
+    found: list[tuple[int, int, int]] = []  # (index, how many, first number)
+    for i, s in enumerate(t):
+        if len(s) < 2 or not re.fullmatch(r"\d[\d|lI!丨]*\d", s):
+            continue
+        prev = next((vals[j] for j in range(i - 1, -1, -1) if vals[j] is not None), None)
+        nxt = next((vals[j] for j in range(i + 1, len(t)) if vals[j] is not None), None)
+        for n in range(2, max_merged + 1):
+            firsts = {v for v in ((prev + 1) if prev is not None else None,
+                                  (nxt - n) if nxt is not None else None) if v is not None and v >= 1}
+            first = next((f for f in sorted(firsts) if _run_together(s, f, n)
+                          and (prev is None or prev == f - 1) and (nxt is None or nxt == f + n)), None)
+            if first is not None:
+                found.append((i, n, first))
+                break
+
+    def expanded(cells: list[tuple[int, int, int]]) -> list[str]:
+        out = list(t)
+        for i, n, first in sorted(cells, reverse=True):
+            out[i:i + 1] = [str(first + k) for k in range(n)]
+        return out
+
+    return [(i, n) for i, n, _ in found] if found and _whole_run(expanded(found)) else []
+
+
+def _whole_run(texts: list[str]) -> bool:
+    """A 栏次 row read whole: its cells are blanks, 栏次 / 行次 words and the numbers 1, 2, 3 … in order, at least
+    three of them."""
+    from .headers import _lanci_word
+
+    words = [_lanci_word(t.strip()) for t in texts if t.strip()]
+    numbers = [w for w in words if w not in ("栏次", "行次")]
+    return len(numbers) >= 3 and numbers == [str(k) for k in range(1, len(numbers) + 1)]
+
+
+def lanci_cells(gr, top_rows: int = 12) -> list[tuple[object, int]]:
+    """The cells of a table's 栏次 row (among its first ``top_rows`` rows) holding several column numbers run
+    together (:func:`lanci_merged`), with how many: ``gr`` a ``read.GridReading``."""
+    g = gr.grid
+    out = []
+    for r in range(min(g.n_rows, top_rows)):
+        cells = sorted((c for c in g.cells if c.row == r), key=lambda c: c.col)
+        texts = [gr.cells[(c.row, c.col)].text if (c.row, c.col) in gr.cells else "" for c in cells]
+        out += [(cells[i], n) for i, n in lanci_merged(texts)]
+    return out
+
+
+def _centred_lines(pieces: list[tuple[int, int]], x0: float, x1: float, agree: float) -> list[float] | None:
+    """The lines between the pieces of print (one number each, each centred in its column) of a cell from
+    ``x0`` to ``x1``, put from the cell's left side on and from its right side back: where the two agree within
+    ``agree`` (and each line parts its two numbers), their middles; else None."""
+    n = len(pieces)
+    mids = [(a + b) / 2.0 for a, b in pieces]
+    left, right = [x0], [x1]
+    for k in range(n - 1):
+        left.append(2 * mids[k] - left[-1])
+        right.insert(0, 2 * mids[n - 1 - k] - right[0])
+    guesses = [(a + b) / 2.0 for a, b in zip(left[1:], right[:-1])]
+    if any(abs(a - b) > agree for a, b in zip(left[1:], right[:-1])) \
+            or not all(p[1] < x < q[0] for x, p, q in zip(guesses, pieces, pieces[1:])):
+        return None
+    return guesses
+
+
+def lanci_lines(gr, boxes: np.ndarray, binary: np.ndarray, dpi: int,
+                settings: TextGridSettings = TextGridSettings(), agree_mm: float = 2.0) -> list[float]:
+    """Column lines a table's 栏次 row shows lost: a cell of it reading two (or three) column numbers run
+    together (:func:`lanci_cells`) stands over two printed columns whose rule the scan lost from top to
+    bottom. Each number is printed centred in its column, so the print of the cell, in as many pieces as
+    numbers, puts each line twice: from the cell's left side on (the first column's middle is its number's,
+    its right side as far from it as its left side), and from its right side back. Where the two agree within
+    ``agree_mm`` the line goes there — onto what is left of the rule close by, if anything (``binary``,
+    ink = 255) — unless the text of the rows below (the 栏次 row's and the body's, ``boxes``: the page's
+    :func:`text_boxes`) runs across it in more than a tenth of them: a column that is really one, or print
+    the numbers do not describe, is left whole. ``gr``: a ``read.GridReading``."""
+    g = gr.grid
+    out: list[float] = []
+    margin = _mm(dpi, 0.5)
+    agree = _mm(dpi, agree_mm)
+    for cell, n in lanci_cells(gr):
+        r = cell.row
+        x0, x1 = g.xs[cell.col], g.xs[cell.col + cell.colspan]
+        own = _runs([(int(b[0]), int(b[2])) for b in boxes
+                     if b[0] >= x0 and b[2] <= x1 and b[1] >= g.ys[r] - margin and b[3] <= g.ys[r + 1] + margin],
+                    _mm(dpi, settings.word_gap_mm))
+        # one piece a number; a thin piece is what is left of a rule (read as 1 or |): the cell's own at its
+        # sides, the lost one between the numbers
+        thin = _mm(dpi, 0.8)
+        own = [p for p in own if p[1] - p[0] > thin or agree / 2 < p[0] - x0 and agree / 2 < x1 - p[1]]
+        options = [own] if len(own) == n else [own[:k] + own[k + 1:] for k in range(1, len(own) - 1)
+                                               if len(own) == n + 1 and own[k][1] - own[k][0] <= thin]
+        guesses = next((found for found in (_centred_lines(pieces, x0, x1, agree) for pieces in options) if found),
+                       None)
+        if guesses is None:
+            continue  # the numbers' print does not stand apart in the cell, or not centred in its columns
+        lines = []
+        for x in guesses:
+            # what is left of the rule close by (down a third of the rows' height)
+            lo, hi = int(x - agree), int(x + agree) + 1
+            ink = (binary[int(g.ys[r]):int(g.ys[-1]), lo:hi] > 0).sum(axis=0)
+            if ink.size and ink.max() >= 0.3 * (g.ys[-1] - g.ys[r]):
+                x = lo + float(np.argmax(ink))
+            crossed = sum(any(a + margin < x < b - margin for a, b in _row_pieces(boxes, g.ys, k, x0, x1, dpi))
+                          for k in range(r, g.n_rows))
+            if crossed > 0.1 * (g.n_rows - r):
+                break
+            lines.append(float(x))
+        if len(lines) == n - 1:
+            out.extend(lines)
+    return sorted(out)

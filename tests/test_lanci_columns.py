@@ -1,0 +1,116 @@
+"""A column rule lost from top to bottom between two amount columns of a scanned 公开表 runs their cells
+together (``0,000.65`` for 0.00 | 0.65) and their 栏次 numbers too (``1011`` for 10 | 11). The 栏次 row says
+how many columns there are: the cell reading two numbers run together is two columns, and the line goes
+back where the numbers, each centred in its column, put it, unless the text below runs across it
+(``textgrid.lanci_lines``, the page read again by ``extract._lanci_columns``), the header labels over several
+columns kept whole, the cells beside the line ``rule_missing`` until an identity confirms them. The calibration
+skew3 document (seed 7, gen7_009) lost 公开09表's rule so."""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import pipeline.extract as extract
+from pipeline.textgrid import lanci_merged
+from pipeline.textnorm import compare_key
+from tests.conftest import ROOT, SAMPLES
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from samplegen.degrade import ruling_masks  # noqa: E402
+from samplegen.render import rasterise  # noqa: E402
+
+DIGITAL = SAMPLES / "s04_health_2023_digital.pdf"
+PAGE = 12  # 公开09表 财政拨款“三公”经费支出决算表: 12 amount columns numbered 1 … 12, one body row
+
+
+def test_column_numbers_run_together():
+    assert lanci_merged(["栏次", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10111", "12"]) == [(10, 2)]
+    assert lanci_merged(["1", "2", "3", "4", "5", "6", "7", "8", "9", "1011", "12"]) == [(9, 2)]
+    assert lanci_merged(["1", "2", "3", "45"]) == [(3, 2)]  # the last two columns: the number before agrees
+    assert lanci_merged(["1", "2", "3", "4", "567", "8"]) == [(4, 3)]
+    # two cells at once (a worn photocopy150 公开09表: 4 | 5 with the lost rule read as 1, and 10 | 11)
+    assert lanci_merged(["1", "2", "3", "415", "6", "7", "8", "9", "1011", "12"]) == [(3, 2), (8, 2)]
+    # no run of numbers its neighbours leave out: a misread number, a body row of small amounts, a 栏次 row
+    # whole, a number its neighbours disagree with
+    assert lanci_merged(["1", "2", "17", "4"]) == []
+    assert lanci_merged(["6", "0", "0", "66", "0"]) == []
+    assert lanci_merged(["栏次", "1", "2", "3", "4", "5", "6"]) == []
+    assert lanci_merged(["1", "2", "34", "6"]) == []
+    # a row that says more is wrong than the one cell (a number misread, a blank read as letters) puts no line in
+    assert lanci_merged(["栏次", "1", "2", "314", "561"]) == []
+    assert lanci_merged(["栏次", "LR", "1", "2", "3", "4", "516", "7"]) == []
+    assert lanci_merged(["合计", "2023", "1.50", "12"]) == []
+
+
+def _rules(rgb: np.ndarray) -> tuple[list[int], list[int], np.ndarray, np.ndarray]:
+    horizontal, vertical = ruling_masks(rgb.min(axis=2), 200)
+    cols = np.flatnonzero(vertical.sum(axis=0) > 100)
+    rows = np.flatnonzero(horizontal.sum(axis=1) > 100)
+    return ([int(x) for x in cols if x - 1 not in cols], [int(y) for y in rows if y - 1 not in rows],
+            horizontal, vertical)
+
+
+def _scan_without_rule(tmp_path, col: int, across: bool = False):
+    """The page rendered at 200 dpi with the column rule ``col`` (0 = the table's left side) papered over
+    from top to bottom (the row rules crossing it kept); with ``across``, the body's amount left of it moved
+    to stand across where the rule was."""
+    rgb = rasterise(DIGITAL, 200)[PAGE - 1].copy()
+    rules, row_rules, horizontal, vertical = _rules(rgb)
+    assert len(rules) == 13  # 12 columns
+    x = rules[col]
+    lost = np.zeros(vertical.shape, bool)
+    lost[:, x - 4:x + 6] = vertical[:, x - 4:x + 6] > 0
+    rgb[lost & ~(horizontal > 0)] = 255
+    if across:
+        y0, y1 = row_rules[-2] + 4, row_rules[-1] - 3  # the body row
+        ink = np.flatnonzero((rgb[y0:y1, rules[col - 1] + 4:x - 3].min(axis=2) < 128).any(axis=0)) + rules[col - 1] + 4
+        block = rgb[y0:y1, ink.min():ink.max() + 1].copy()
+        rgb[y0:y1, ink.min():ink.max() + 1] = 255
+        a = x - block.shape[1] // 2
+        rgb[y0:y1, a:a + block.shape[1]] = np.minimum(rgb[y0:y1, a:a + block.shape[1]], block)
+    path = tmp_path / f"p{PAGE}.png"
+    Image.fromarray(rgb).save(path, dpi=(200, 200))
+    return path
+
+
+@pytest.fixture(scope="module")
+def printed():
+    return next(t for t in extract.extract_document(DIGITAL).tables if t.form == "公开09表")
+
+
+@pytest.mark.parametrize("col", [10, 11])
+def test_a_column_the_lanci_row_counts_comes_back(tmp_path, printed, monkeypatch, col):
+    """决算数's 公务用车购置费 (10) | 公务用车运行维护费 (11), or 公务用车运行维护费 (11) | 公务接待费 (12), whose header
+    cells differ: 公务接待费 spans two header rows beside 公务用车购置及运行维护费 over three columns."""
+    path = _scan_without_rule(tmp_path, col)
+    want = [c.text for c in printed.rows[0].cells]
+    scan = next(t for t in extract.extract_document(path).tables if t.form == "公开09表")
+    assert [c.text for c in scan.rows[0].cells] == want
+    # every header label over its own columns (OCR prints ASCII brackets)
+    assert [compare_key(c) for c in scan.columns] == [compare_key(c) for c in printed.columns]
+    spans = {(h.row, h.col, h.colspan, h.cell.text) for h in scan.header_cells}
+    assert (0, 6, 6, "决算数") in spans and (1, 8, 3, "公务用车购置及运行维护费") in spans
+    lanci = [h.cell.text for h in sorted(scan.header_cells, key=lambda h: h.col) if h.row == 3]
+    assert lanci == [str(k) for k in range(1, 13)]
+    # the body cells beside the line put back say so, no other does; identities confirm them
+    # (小计 = 购置费 + 运行维护费, 合计 = 出国 + 小计 + 接待)
+    body = scan.rows[0].cells
+    assert [k for k, c in enumerate(body) if "rule_missing" in c.reasons] == [col - 1, col]
+    assert not any(c.review for c in body)
+    # without it the two columns are one: 11 columns, amounts run together, the table flagged
+    monkeypatch.setattr(extract, "_lanci_columns", lambda page, clean, reading, *args: reading)
+    old = next(t for t in extract.extract_document(path).tables if t.form == "公开09表")
+    assert len(old.columns) == 11 and [c.text for c in old.rows[0].cells] != want
+
+
+def test_a_column_whose_text_runs_across_the_gap_is_not_split(tmp_path):
+    """The same 栏次 cell, but the body's print runs across where the numbers put the line (an amount printed
+    across it): the column is really one there, no line is put in, and the table that disagrees with its
+    template stays flagged."""
+    path = _scan_without_rule(tmp_path, 10, across=True)
+    scan = next(t for t in extract.extract_document(path).tables if t.form == "公开09表")
+    assert len(scan.columns) == 11
+    assert all(c.review for c in scan.rows[0].cells)
