@@ -236,8 +236,8 @@ def deduced_proofs(doc: Document, settings: RepairSettings | None = None) -> lis
     528.66 three times, 类 = 款 = 项 down it. No single reading makes every identity of its cell hold, because
     the 类 = Σ款 beside it runs through a neighbour read wrong too, so :func:`find_proofs` proves none.
 
-    A reading of a scanned 公开表 cell is deduced when, with it, two identities of the cell hold whose other
-    cells are apart (the row's 合计 = 基本 + 项目 and its 结余 = 结转 + 收入 − 支出: two witnesses that share
+    A reading of a scanned 公开表 cell is deduced when, with it, two identities of the cell hold to the cent
+    (not only within their 尾差) whose other cells are apart (the row's 合计 = 基本 + 项目 and its 结余 = 结转 + 收入 − 支出: two witnesses that share
     nothing but the cell), and every identity of the cell that still fails runs through another cell that fails
     two identities or more itself (a neighbour read wrong: it says nothing of this cell). The reading is one the
     cell may have been read for — the recogniser's runner-up, a typical confusion, or, where the reading is no
@@ -264,7 +264,7 @@ def deduced_proofs(doc: Document, settings: RepairSettings | None = None) -> lis
         for text, source, conf in dict((t[0], t) for t in texts).values():
             value = parse_number(text).value
             witnesses = [set(identities[k].cells()) - {ref} for k in involved
-                         if identities[k].op == "eq" and state.holds_with(k, ref, value)]
+                         if identities[k].op == "eq" and state.holds_with(k, ref, value, exactly=True)]
             apart = any(not (a & b) for i, a in enumerate(witnesses) for b in witnesses[i + 1:])
             excused = all(any(other != ref and failing_of.get(other, 0) >= 2 for other in identities[k].cells())
                           for k in involved if not state.holds_with(k, ref, value))
