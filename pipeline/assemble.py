@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 
-from .headers import HeaderCell, _lanci_word, flatten_header, is_code_column, is_column_number_row
+from .headers import LANCI_WORDS, HeaderCell, _lanci_word, flatten_header, is_code_column, is_column_number_row
 from .model import Cell, HeaderEntry, Row, Table
 from .performance import FORM_KIND, form_title, form_year, is_form_grid, join_form_columns, starts_form
 from .layout import GridCell
@@ -30,7 +30,6 @@ _DEPT = re.compile(r"(?:部门名称|单位名称|编制部门|编制单位|预�
 _YEAR = re.compile(r"(20\d{2})\s*年度?")
 _TITLE = re.compile(r"(表|情况|明细|指标体系)$")
 _TITLE_YEAR = re.compile(r"\s*[（(]\s*20\d{2}\s*年度?\s*[)）]$")
-_LANCI_WORDS = ("栏次", "行次")
 _NOTE = re.compile(r"^(注|说明|备注|填报说明)\s*[:：0-9１-９]|本表无数据|^注[:：]?")
 
 
@@ -547,7 +546,7 @@ def _merge_spanned_columns(table: Table, min_rows: int = 3, max_cut: float = 0.2
         # (or a column blank in every body row, labelled by no word but a 栏次 its left neighbour lacks: a stray
         # rule down the body of 支出/项目, 5 mm into it, the 栏次 centred in the column landing right of it)
         blank = (rows and not cut and any(h.cell.text.strip() for h in own)
-                 and all(not h.cell.text.strip() or _lanci_word(h.cell.text.strip()) in _LANCI_WORDS for h in own)
+                 and all(not h.cell.text.strip() or _lanci_word(h.cell.text.strip()) in LANCI_WORDS for h in own)
                  and all(not g.cell.text.strip() for h, g in zip(own, lefts) if g is not None and h.cell.text.strip()))
         if (not spanned or not (parted or blank)
                 or None in lefts or any(h.rowspan != g.rowspan for h, g in zip(own, lefts))):

@@ -39,7 +39,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from .headers import is_column_number_row
+from .headers import LANCI_WORDS, is_column_number_row
 from .model import Document, HeaderEntry, Table
 from .score import _logit, load_model
 from .resources import load_json
@@ -51,7 +51,6 @@ HEADER_SPLIT = "header_split"  # a label cut in two by a stray rule: neither hal
 HEADER_MISREAD = "header_misread"  # reads near a printed label of its template, equal to none (see the module doc)
 HEADER_ROWS_LOST = "header_rows_lost"  # none of the template's upper-row labels in the header: that row was lost
 HEADER_REASONS = (LANCI_SEQUENCE, HEADER_SPLIT, HEADER_MISREAD, HEADER_ROWS_LOST)
-_LANCI_WORDS = ("栏次", "行次")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -153,7 +152,7 @@ def misread_label(text: str, template_id: str, settings: HeaderSettings = Header
     labels, _, known = printed_labels()
     key = compare_key(text)
     own = labels.get(template_id)
-    if not own or not key or key in known or key.isdigit() or key in _LANCI_WORDS:
+    if not own or not key or key in known or key.isdigit() or key in LANCI_WORDS:
         return None
     # two printed labels run together (科目代码科目名称): the rule between their cells was lost
     joined = next((key[:i] for i in range(2, len(key) - 1) if key[:i] in own and key[i:] in own), None)
@@ -198,7 +197,7 @@ def out_of_sequence(row: list[HeaderEntry]) -> list[HeaderEntry]:
     """Cells of a 栏次 row off the run 1, 2, 3 … that most of its numbers agree on (or no number at all)."""
     cells = sorted((h for h in row if h.cell.text.strip()), key=lambda h: h.col)
     numbered = [h for h in cells if h.cell.text.strip().isdigit()]
-    bad = [h for h in cells if not h.cell.text.strip().isdigit() and h.cell.text.strip() not in _LANCI_WORDS]
+    bad = [h for h in cells if not h.cell.text.strip().isdigit() and h.cell.text.strip() not in LANCI_WORDS]
     if len(numbered) >= 2:
         offsets = [int(h.cell.text.strip()) - k for k, h in enumerate(numbered)]
         (best, n), *rest = Counter(offsets).most_common()

@@ -31,6 +31,7 @@ class HeaderCell:
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+LANCI_WORDS = ("栏次", "行次")  # the words a column-number row opens with
 _LANCI = re.compile(r"^(栏次|行次|\d{1,2}|[A-Z]|[（(]?\d{1,2}[)）]?)$")
 # 栏次 with a stray mark or two beside it (a watermark's or seal's stroke read as “X栏次” on a 1-bit scan)
 _LANCI_NOISY = re.compile(r"^[^\u4e00-\u9fff\d]{0,2}(栏次|行次)[^\u4e00-\u9fff\d]{0,2}$")
@@ -71,7 +72,7 @@ def is_column_number_row(texts: list[str]) -> bool:
     nonempty = [_lanci_word(t.strip()) for t in texts if t.strip()]
     if not _counts_up(nonempty):
         return False
-    numbers = sum(t in ("栏次", "行次") or t.isdigit() for t in nonempty)
+    numbers = sum(t in LANCI_WORDS or t.isdigit() for t in nonempty)
     if bool(nonempty) and all(_column_number(t) for t in nonempty) and numbers >= max(1, len(nonempty) // 2):
         return True
     return (numbers >= 3 and numbers >= 0.75 * len(nonempty)

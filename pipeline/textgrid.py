@@ -1003,10 +1003,10 @@ def lanci_merged(texts: list[str], max_merged: int = 3) -> list[tuple[int, int]]
 def _whole_run(texts: list[str]) -> bool:
     """A 栏次 row read whole: its cells are blanks, 栏次 / 行次 words and the numbers 1, 2, 3 … in order, at least
     three of them."""
-    from .headers import _lanci_word
+    from .headers import LANCI_WORDS, _lanci_word
 
     words = [_lanci_word(t.strip()) for t in texts if t.strip()]
-    numbers = [w for w in words if w not in ("栏次", "行次")]
+    numbers = [w for w in words if w not in LANCI_WORDS]
     return len(numbers) >= 3 and numbers == [str(k) for k in range(1, len(numbers) + 1)]
 
 
