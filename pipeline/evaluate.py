@@ -5,7 +5,8 @@ Steps, per document:
 1. **Table matching** — a truth table pairs with the predicted table of the same form (公开0n表); failing
    that, with the same normalised title; failing that, with the same template (both recognised as one: a
    title misread on a worn scan still names it); failing that, with the predicted table sharing the most row
-   keys (at least ``min_row_overlap`` of the truth rows). Pairs are taken greedily, best score first.
+   keys (at least ``min_row_overlap`` of the truth rows). Pairs are taken greedily, best score first (rows shared
+   over the larger table's row count: a one-row truth table does not take a 40-row table sharing its one row).
 2. **Row alignment** — edit-distance dynamic programming over the two row sequences: aligning truth row
    i with predicted row j costs ``1 - similarity(key_i, key_j)``; leaving a row out costs ``gap_cost``.
    A row key is its label cells (code + name; cells with value null) normalised with
@@ -268,16 +269,20 @@ def match_tables(truth_tables: list[dict[str, Any]], predicted_tables: list[dict
         t_form, t_title = compare_key(t.get("form", "")), _title_key(t.get("title", ""))
         for pi, p in enumerate(predicted_tables):
             p_keys = {row_key(r) for r in p.get("rows", [])}
-            overlap = len(t_keys & p_keys) / len(t_keys) if t_keys else 0.0
+            shared = len(t_keys & p_keys)
+            overlap = shared / len(t_keys) if t_keys else 0.0
+            # ranked by rows shared over the larger table's: a one-row truth table (合计 of an empty 公开07表)
+            # shares all its rows with a 40-row table that lost its title, which is another table's
+            rank = shared / max(len(t_keys), len(p_keys)) if t_keys else 0.0
             p_form, p_title = compare_key(p.get("form", "")), _title_key(p.get("title", ""))
             if t_form and t_form == p_form:
-                candidates.append((3.0 + overlap, ti, pi, "form"))
+                candidates.append((3.0 + rank, ti, pi, "form"))
             elif t_title and t_title == p_title:
-                candidates.append((2.0 + overlap, ti, pi, "title"))
+                candidates.append((2.0 + rank, ti, pi, "title"))
             elif t.get("template") and t.get("template") == p.get("template"):
-                candidates.append((1.5 + overlap, ti, pi, "template"))
+                candidates.append((1.5 + rank, ti, pi, "template"))
             elif overlap >= settings.min_row_overlap:
-                candidates.append((overlap, ti, pi, "rows"))
+                candidates.append((rank, ti, pi, "rows"))
     candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
     used_t: dict[int, tuple[int, str]] = {}
     used_p: set[int] = set()

@@ -63,6 +63,8 @@ class HeaderSettings:
     cut_margin_mm: float = 0.8  # text this close to a rule on both sides of it: a label cut (see _runs_into_rule)
     cut_margins_mm: float = 1.3
     misread_ratio: float = 75.0  # rapidfuzz ratio to the nearest printed label at and above which a reading is a misread
+    relabel_ratio: float = 60.0  # a column label this near its template's nearest printed label …
+    relabel_margin: float = 20.0  # … and this much nearer it than the next is that label (restore_column_labels)
     group_ratio: float = 50.0  # an upper-row label counts as read in a cell of its length with half its characters right
     threshold: float | None = None  # None: the body's review threshold (models/calibration.json)
 
@@ -108,12 +110,15 @@ def check_table_header(table: Table, template: Template | None, vocabulary: list
         h.cell.add_reason(HEADER_SPLIT)
     if template is not None:
         for h in entries:
-            if h.row not in lanci_rows and h.cell.ocr_score < 1.0 and misread_label(h.cell.text, template.id, settings):
+            if h.row not in lanci_rows and h.cell.ocr_score < 1.0 and (
+                    misread_label(h.cell.text, template.id, settings)
+                    or nearest_printed_label(h.cell.text, template.id, settings)):
                 h.cell.add_reason(HEADER_MISREAD)
         if upper_row_lost(entries, template.id, settings):
             for h in entries:
                 if h.cell.text.strip():
                     h.cell.add_reason(HEADER_ROWS_LOST)
+    unsure_spans = span_unsure(entries, lanci_rows)
     for h in entries:
         cell = h.cell
         if cell.reviewed:
@@ -129,11 +134,26 @@ def check_table_header(table: Table, template: Template | None, vocabulary: list
         z = _logit(cell.ocr_score, settings.ocr_floor) + settings.confirmed_weight * confirmed
         z += settings.seal_weight * ("seal" in cell.reasons) + settings.watermark_weight * ("watermark" in cell.reasons)
         cell.confidence = 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
-        if "rule_missing" in cell.reasons and not confirmed:
+        if "rule_missing" in cell.reasons and (not confirmed or h in unsure_spans):
             # a side of it inferred from the text (pipeline.textgrid): a label wrapped over lines may have been
-            # cut into rows (经济分 | 类科目 | 编码); one that names no column is in doubt
+            # cut into rows (经济分 | 类科目 | 编码); one that names no column is in doubt, and so is where an
+            # upper-row label beside a blank cell ends (人员经费 over three columns, read over the middle one)
             cell.confidence = min(cell.confidence, 0.5)
         cell.review = cell.confidence < threshold or doubted
+
+
+def span_unsure(entries: list[HeaderEntry], lanci_rows: set[int]) -> list[HeaderEntry]:
+    """Upper-row labels (a label row below them) with a blank cell of their row beside them (no word in it): a
+    label printed over several columns is read in one of them when the rules of that row are inferred, so how
+    far it spans is a guess."""
+    label_rows = {h.row + h.rowspan - 1 for h in entries if h.row not in lanci_rows and h.cell.text.strip()}
+    if not label_rows:
+        return []
+    last = max(label_rows)
+    blank = {(h.row, c) for h in entries if not _HAN.search(h.cell.text)  # (a stray mark read there: “A”)
+             for c in range(h.col, h.col + h.colspan)}
+    return [h for h in entries if h.cell.text.strip() and h.row not in lanci_rows and h.row + h.rowspan - 1 < last
+            and ((h.row, h.col - 1) in blank or (h.row, h.col + h.colspan) in blank)]
 
 
 @lru_cache(maxsize=1)
@@ -162,6 +182,44 @@ def misread_label(text: str, template_id: str, settings: HeaderSettings = Header
     if best in key and len(_HAN.findall(key.replace(best, "", 1))) >= 2:
         return None  # a printed label with words of its own (全年预算数, 年初预算数): an edition's variant
     return best if fuzz.ratio(key, best) >= settings.misread_ratio else None
+
+
+def restore_column_labels(table: Table, settings: HeaderSettings = HeaderSettings()) -> int:
+    """A scanned column label that reads near one printed label of the table's template and equals no label of
+    any template (政府性基全预算材改拔款) is that printed label: a column is named by what its template prints,
+    so a misread character neither turns an amount column into text (拔款 is not 拨款) nor exports it under a
+    garbled name. The header cell keeps its reading (flagged ``header_misread`` by :func:`check_table_header`).
+    Two labels run together (项目科目名称) are left to :func:`pipeline.templates.split_shared_labels`.
+    Returns the number of columns relabelled."""
+    if table.template not in printed_labels()[0]:
+        return 0
+    printed = {compare_key(x): x for x in load_json("templates", "header_labels.json")["labels"][table.template]}
+    fixed = 0
+    for ci, label in enumerate(table.columns):
+        prefix, _, text = label.rpartition("/")
+        best = nearest_printed_label(text, table.template, settings)
+        if best is not None and best in printed:
+            table.columns[ci] = f"{prefix}/{printed[best]}" if prefix else printed[best]
+            fixed += 1
+    return fixed
+
+
+def nearest_printed_label(text: str, template_id: str, settings: HeaderSettings = HeaderSettings()) -> str | None:
+    """The printed label of ``template_id`` (as a ``compare_key``) that ``text`` is a misreading of — equal to no
+    label of any template, ``relabel_ratio`` near it and ``relabel_margin`` nearer it than to any other — else
+    None. Looser than :func:`misread_label` (three characters of eleven misread: 政府性基全预算材改拔款), stricter
+    in that the label must stand out from the others."""
+    labels, _, known = printed_labels()
+    own = labels.get(template_id)
+    key = compare_key(text)
+    if not own or not key or key in known or key.isdigit() or key in LANCI_WORDS:
+        return None
+    ranked = sorted(own, key=lambda lab: (-fuzz.ratio(key, lab), lab))
+    best = ranked[0]
+    if best in key and len(_HAN.findall(key.replace(best, "", 1))) >= 2:
+        return None  # a printed label with words of its own: an edition's variant
+    near, second = fuzz.ratio(key, best), (fuzz.ratio(key, ranked[1]) if len(ranked) > 1 else 0.0)
+    return best if near >= settings.relabel_ratio and near - second >= settings.relabel_margin else None
 
 
 def upper_row_lost(entries: list[HeaderEntry], template_id: str, settings: HeaderSettings = HeaderSettings()) -> bool:

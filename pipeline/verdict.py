@@ -392,7 +392,7 @@ def structure_doubts(doc: Document, table: Table, settings: VerdictSettings = Ve
         # headers print labels and column numbers, never amounts: body rows were read into the header
         # (their rules missed), so the columns' labels and the rows are both wrong
         doubts.append("header_amounts")
-    if template is not None and template.columns and table.rows:
+    if template is not None and template.columns:  # (a table without body rows too: its header says it)
         labels = [compare_key(c) for c in table.columns]
         required = [s for s in template.columns if not s.optional]
         roles = resolve_columns(table, template)

@@ -447,3 +447,76 @@ def test_a_stray_rule_down_a_label_column_makes_no_column(tmp_path):
     assert t.header[2] == ["栏次", "", "1", "栏次", "", "2", "3", "4", "5"]
     first = [c.text for c in t.rows[0].cells]
     assert first[:3] + first[4:] == ["一、一般公共预算财政拨款", "1", "11,198.79", "33", "0.00", "0.00", "0.00", "0.00"]
+
+
+def _misread_t04_label(tmp_path):
+    """The 公开04表 page with 政府性基金预算财政拨款 (two lines: 政府性基金预 | 算财政拨款) reprinted as
+    政府性基全预 | 算材改拔款 — three characters of eleven misread, as the seed-7 photocopy150 scan read it."""
+    img = Image.fromarray(rasterise(DIGITAL, DPI)[4])
+    words = text_words(DIGITAL, DPI)[4]
+    draw = ImageDraw.Draw(img)
+    for old, new in (("政府性基金预", "政府性基全预"), ("算财政拨款", "算材改拔款")):
+        x0, y0, x1, y1 = next(w for w in words if w.text == old).box
+        draw.rectangle((x0 - 1, y0 - 1, x1 + 1, y1 + 1), fill="white")
+        draw.text((x0, y0), new, fill="black", font=cjk_font(int(y1 - y0)))
+    return _save(img, tmp_path, "t04")
+
+
+def test_a_misread_amount_column_label_keeps_its_amounts(tmp_path, monkeypatch):
+    """A column label read 政府性基全预算材改拔款 names no column (拔款 is not 拨款), and read so it made the
+    column text: its amounts lost their values, unflagged — 25 of the seed-7 photocopy150 document's wrong
+    cells, its whole residual. The label is near one printed label of 公开04表 and no other, so the column
+    takes that label (restore_column_labels) and its amounts their values; the header cell keeps its reading
+    and is flagged header_misread."""
+    from pipeline import headercheck
+
+    path = _misread_t04_label(tmp_path)
+    assert headercheck.nearest_printed_label("政府性基全预算材改拔款", "T04") == "政府性基金预算财政拨款"
+    assert headercheck.misread_label("政府性基全预算材改拔款", "T04") is None  # (too far for that rule)
+    assert headercheck.nearest_printed_label("1项目L", "T04") == "项目"  # stray marks beside a label
+    assert headercheck.nearest_printed_label("政府性基金", "T04") == "政府性基金预算财政拨款"  # a line lost
+    for other in ("部门：云溪县卫生健康委员会", "决算数", "12", "收入合计"):
+        assert headercheck.nearest_printed_label(other, "T04") is None, other
+    doc = extract_document(path)
+    t = _table(doc, "公开04表")
+    col = t.columns.index("政府性基金预算财政拨款")
+    filled = [row.cells[col] for row in t.rows if row.cells[col].text.strip()]
+    assert len(filled) >= 20 and all(c.value is not None for c in filled), [c.text for c in filled if c.value is None]
+    header = [h for h in t.header_cells if h.col == col and "基全" in h.cell.text]
+    assert header and all(HEADER_MISREAD in h.cell.reasons and h.cell.review for h in header)
+
+    monkeypatch.setattr(headercheck, "restore_column_labels", lambda table, settings=None: 0)
+    t = _table(extract_document(path), "公开04表")
+    assert "政府性基金预算财政拨款" not in t.columns
+    col = next(i for i, c in enumerate(t.columns) if "基全" in c)
+    assert all(row.cells[col].value is None for row in t.rows)
+
+
+def test_an_upper_label_whose_span_is_a_guess_is_flagged(tmp_path):
+    """公开05表 prints 项目 over its code and name columns in every known edition (seeds and Shanghai), so a
+    header without it lost its upper row. And where the rules of an upper row were inferred from the text
+    (rule_missing), a label printed over several columns is read over one of them, blank cells beside it,
+    spanning as far as a guess says: on the seed-21 photocopy150 scan 公开06表's 人员经费 sat over 科目名称
+    alone instead of over its three columns, confident. Such a label is flagged; one whose span was printed,
+    and a lower-row label beside a blank cell, are not."""
+    from pipeline.model import Cell, HeaderEntry
+
+    t05 = _table(extract_document(_save(Image.fromarray(rasterise(DIGITAL, DPI)[6]), tmp_path, "t05")), "公开05表")
+    assert not upper_row_lost(t05.header_cells, "T05")
+    assert upper_row_lost([h for h in t05.header_cells if h.row > 0], "T05")
+
+    doc = extract_document(_save(Image.fromarray(rasterise(DIGITAL, DPI)[7]), tmp_path, "t06"))
+    t = _table(doc, "公开06表")
+    top = next(h for h in t.header_cells if h.cell.text == "人员经费")
+    assert (top.row, top.col, top.colspan) == (0, 0, 3) and not top.cell.review
+    name = next(h for h in t.header_cells if h.cell.text == "科目名称")
+    for h in (top, name):
+        h.cell.add_reason("rule_missing")
+    check_headers(doc)
+    assert not top.cell.review and not name.cell.review  # its span printed: no guess
+    # the rules of that row inferred: 人员经费 read over the middle of its three columns, blanks beside it
+    top.col, top.colspan = 1, 1
+    t.header_cells += [HeaderEntry(0, 0, 1, 1, Cell(text="")), HeaderEntry(0, 2, 1, 1, Cell(text=""))]
+    check_headers(doc)
+    assert top.cell.review and top.cell.confidence <= 0.5
+    assert not name.cell.review

@@ -137,6 +137,23 @@ def test_tables_match_by_form_then_title_then_rows():
     assert s.right_cells == 46
 
 
+def test_a_one_row_truth_table_does_not_take_a_larger_untitled_table():
+    """A worn scan lost the titles of 公开05表 and of the empty 公开07表 (its one row: 合计, no amounts). The
+    untitled 05 table shares that 合计 row, all of 07's rows but one of its own eight: it is 05's, and 07 is
+    missing — not the reverse, which counted every right cell of 05 wrong."""
+    truth = make_truth()
+    empty = _table("t3", "公开07表", "政府性基金预算财政拨款收入支出决算表",
+                   ["科目编码", "科目名称", "合计", "基本支出", "项目支出"], [("", "合计", "", "", "")], 2, False)
+    truth["tables"].insert(0, empty)  # (first: the greedy pairing no longer decides by the order of tables)
+    pred = copy.deepcopy(truth)
+    del pred["tables"][0]
+    pred["tables"][0]["form"] = pred["tables"][0]["title"] = ""
+    s = score_document(truth, pred)
+    assert [(t.truth, t.predicted, t.how) for t in s.tables] == [("t3", None, "none"), ("t1", "t1", "rows"),
+                                                                 ("t2", "t2", "form")]
+    assert s.right_cells == 46
+
+
 def test_missing_column_counts_missing_cells_wrong():
     truth = make_truth()
     pred = copy.deepcopy(truth)
