@@ -50,8 +50,16 @@ class PageTable:
 
 
 def _has_data(texts: list[str]) -> bool:
-    """An amount or a classification code anywhere in the row."""
-    return any(_AMOUNT.match(t.strip()) or _CODE.match(t.strip()) for t in texts if t.strip())
+    """An amount anywhere in the row, or a classification code in a row that prints no header label (on a
+    1-bit scan a seal's or a rule's specks read 111 beside 人员经费 | 公用经费: a header row still)."""
+    if any(_AMOUNT.match(t.strip()) for t in texts if t.strip()):
+        return True
+    if not any(_CODE.match(t.strip()) for t in texts if t.strip()):
+        return False
+    from .headercheck import printed_labels
+
+    known = printed_labels()[2]
+    return not any(compare_key(t) in known for t in texts if t.strip())
 
 
 def _label_row(texts: list[str], rowspans: list[int]) -> bool:

@@ -66,8 +66,8 @@ def _counts_up(nonempty: list[str]) -> bool:
 
 def is_column_number_row(texts: list[str]) -> bool:
     """The 栏次 row: only “栏次”, column numbers (1, 2, …) and blanks; mostly numbers or 栏次. A column
-    number misread on a scan (“2” as “-” or “Z”) is still one: short marks without ideographs among at
-    least three column numbers that make three quarters of the row. The numbers must count up
+    number misread on a scan (“2” as “-” or “Z”) is still one: marks without ideographs (:func:`_stray_mark`)
+    among at least three column numbers that make three quarters of the row. The numbers must count up
     (:func:`_counts_up`), so a row of small amounts is not taken for one."""
     nonempty = [_lanci_word(t.strip()) for t in texts if t.strip()]
     if not _counts_up(nonempty):
@@ -76,7 +76,13 @@ def is_column_number_row(texts: list[str]) -> bool:
     if bool(nonempty) and all(_column_number(t) for t in nonempty) and numbers >= max(1, len(nonempty) // 2):
         return True
     return (numbers >= 3 and numbers >= 0.75 * len(nonempty)
-            and all(_column_number(t) or (len(t) <= 2 and not _CJK.search(t)) for t in nonempty))
+            and all(_column_number(t) or _stray_mark(t) for t in nonempty))
+
+
+def _stray_mark(t: str) -> bool:
+    """No ideograph: one or two marks, or a longer run without a digit (a seal's strokes read as kana,
+    “なるか。”, on a 1-bit scan) — no label and no column number."""
+    return not _CJK.search(t) and (len(t) <= 2 or not re.search(r"\d", t))
 
 
 def header_grid(cells: list[HeaderCell], n_rows: int, n_cols: int) -> list[list[str]]:

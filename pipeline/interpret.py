@@ -138,6 +138,10 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
                 cell.kind, cell.value = "empty", None
             elif p.kind == "na":
                 cell.kind, cell.value = "na", None
+                if amount and row.page in ocr_pages and "seal" in cell.reasons:
+                    # a seal's stroke across a blank cell reads as a dash, and no identity tells a dash from
+                    # a blank (both are nothing): a reviewer does
+                    cell.add_reason("seal_dash")
             elif amount and p.kind == "number":
                 cell.kind, cell.value = "number", p.value
                 if p.value < 0 and row.page in ocr_pages and cell.text.lstrip()[:1] in "-−－" \

@@ -490,9 +490,10 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
     outside_boxes = []
     line_h = max(4, dpi // 30)
     bands = [(band, False) for band in _ink_bands(mask, min_gap=max(2, dpi // 40), min_h=line_h)]
-    if clean.worn:  # a worn photocopy keeps its watermark as ink: it joins the lines around the tables
-        bands = [(line, tall) for band, _ in bands for tall in [band[1] - band[0] > dpi // 2]
-                 for line in (_dense_lines(mask, band, line_h, max(2, dpi // 40)) if tall else [band])]
+    # a worn photocopy keeps its watermark as ink, and so does a 1-bit scan (dithered, black as print): its
+    # strokes join the lines around the tables into one band too tall for a line, whose lines are found
+    bands = [(line, tall) for band, _ in bands for tall in [band[1] - band[0] > dpi // 2]
+             for line in (_dense_lines(mask, band, line_h, max(2, dpi // 40)) if tall else [band])]
     watermarked = set()  # lines found among a watermark's strokes: a stroke beside them is read as a "line"
     for (a, b), split in bands:
         if b - a > dpi // 2:  # not a text line (a picture, a seal remnant)

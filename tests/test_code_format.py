@@ -209,3 +209,40 @@ def test_a_code_read_with_a_mark_is_flagged():
                   rows=[Row(page=1, cells=[Cell(text=t), Cell(text="行政运行"), Cell(text="1.00")]) for t in texts])
     interpret_cells(table, {1})
     assert ["format" in r.cells[0].reasons for r in table.rows] == [True, False, False, False, False]
+
+
+def test_a_dash_read_under_a_seal_is_flagged(tmp_path):
+    """A seal's stroke across a blank amount cell reads “——” (seed-7 bilevel300 公开01表, unflagged at 0.9999),
+    and no identity tells a dash from a blank. A dash read under a seal is flagged ``seal_dash``; a dash away
+    from the seal is not."""
+    import numpy as np
+
+    from samplegen.degrade import cjk_font, seal_alpha, stamp
+
+    rgb = rasterise(DIGITAL, 200)[1].copy()  # 公开01表: 金额 blank beside its empty income rows
+    clean = tmp_path / "clean.png"
+    Image.fromarray(rgb).save(clean, dpi=(200, 200))
+    table = next(t for t in extract_document(clean).tables if t.form == "公开01表")
+    blank = [r.cells[2].bbox for r in table.rows if r.cells[2].bbox and not r.cells[2].text.strip()]
+    under, away = blank[0], blank[-1]
+    assert away[1] - under[3] > 400, (under, away)  # rows far apart: one seal covers one of them
+    img = Image.fromarray(rgb)
+    for x0, y0, x1, y1 in (under, away):
+        ImageDraw.Draw(img).text(((x0 + x1) / 2, (y0 + y1) / 2), "——", fill="black", font=cjk_font(24), anchor="mm")
+    rgb = np.asarray(img).copy()
+    alpha, _ = seal_alpha(150, "云溪县卫生健康委员会", np.random.default_rng(3), 200)
+    rgb = stamp(rgb, alpha, ((under[0] + under[2]) / 2 + 40, (under[1] + under[3]) / 2 - 30), (220, 40, 50), 0.85)
+    path = tmp_path / "p3.png"
+    Image.fromarray(rgb).save(path, dpi=(200, 200))
+    table = next(t for t in extract_document(path).tables if t.form == "公开01表")
+
+    def cell_at(box):
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        return next(c for r in table.rows for c in r.cells
+                    if c.bbox and c.bbox[0] <= cx <= c.bbox[2] and c.bbox[1] <= cy <= c.bbox[3])
+
+    sealed = cell_at(under)
+    assert "seal" in sealed.reasons and sealed.kind == "na", (sealed.text, sealed.reasons)
+    assert "seal_dash" in sealed.reasons and sealed.review
+    free = cell_at(away)
+    assert free.kind == "na" and "seal" not in free.reasons and "seal_dash" not in free.reasons, free

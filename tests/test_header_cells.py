@@ -520,3 +520,32 @@ def test_an_upper_label_whose_span_is_a_guess_is_flagged(tmp_path):
     check_headers(doc)
     assert top.cell.review and top.cell.confidence <= 0.5
     assert not name.cell.review
+
+
+def test_specks_read_as_a_code_in_an_upper_header_row_keep_it_header(tmp_path, monkeypatch):
+    """公开06表's upper row 人员经费 | 公用经费, its rules inferred into cells, with specks beside 人员经费 read
+    as 111 (the seed-7 bilevel300 scan): a code in that row made it the first body row, so the table had no
+    header at all — its columns unlabelled and both header rows in the body, each page's, unflagged. A row
+    that prints header labels and no amount is header, whatever code-like specks it holds."""
+    from pipeline import assemble
+
+    img = Image.fromarray(rasterise(DIGITAL, DPI)[7])
+    g = np.asarray(img.convert("L"))
+    xs = list(np.where((g[395:450] < 128).mean(axis=0) > 0.9)[0])  # the column rules' pixels (3 each)
+    ys = np.where((g[300:480, 140:2200] < 128).mean(axis=1) > 0.8)[0] + 300  # the header's row rules
+    top, mid = int(ys.min()), int(ys[(ys > ys.min() + 10)].min())
+    draw = ImageDraw.Draw(img)
+    left = [x for x in xs if x < 900]
+    for x in (left[4], left[7]):  # the upper row cut where its columns' rules run (科目代码 | 科目名称 | 决算数)
+        draw.line((x, top, x, mid), fill="black", width=3)
+    draw.text((left[0] + 25, top + 12), "111", fill="black", font=cjk_font(24))
+    path = _save(img, tmp_path, "t06")
+    t = _table(extract_document(path), "公开06表")
+    assert any(h.cell.text == "科目名称" for h in t.header_cells), [h.cell.text for h in t.header_cells]
+    assert not any(c.text in ("科目代码", "科目名称") for row in t.rows for c in row.cells)
+    assert "决算数" in t.columns
+
+    monkeypatch.setattr(assemble, "_has_data", lambda texts: any(
+        assemble._AMOUNT.match(x.strip()) or assemble._CODE.match(x.strip()) for x in texts if x.strip()))
+    t = _table(extract_document(path), "公开06表")
+    assert any(c.text == "科目名称" for row in t.rows for c in row.cells)

@@ -66,3 +66,24 @@ def test_a_title_near_two_forms_is_told_apart_by_its_columns(tmp_path):
     # by a hair nearer 公开06表's alias (…基本支出决算表) than its own title; its columns (小计 基本支出 项目支出)
     # are 公开05表's
     assert table.template == "T05", (table.title, table.columns, table.template)
+
+
+def test_a_one_bit_scans_watermark_does_not_hide_the_title(tmp_path, monkeypatch):
+    """On a 1-bit scan the diagonal watermark is dithered black, as dark as print: its strokes join the title,
+    the form marker and the 部门 line above the grid into one band too tall for a text line, which was left
+    unread — the table came out without form or title (seed-7 bilevel300: 公开05/07/08表, 139 right cells
+    counted against no table). The lines inside such a band are found (read._dense_lines), as on a worn
+    photocopy. The page: s04's 公开05表 through the generator's bilevel300 profile (seed 1)."""
+    from pipeline import read
+    from samplegen.degrade import PROFILES, degrade_page
+
+    rgb = rasterise(DIGITAL, 300)[PAGE - 1]
+    out, _ = degrade_page(rgb, PROFILES["bilevel300"], np.random.default_rng(1), [], "云溪县卫生健康委员会")
+    path = tmp_path / "bilevel.png"
+    Image.fromarray(out).convert("L").save(path, dpi=(300, 300))
+    t = extract_document(path).tables[0]
+    assert (t.form, t.title) == ("公开05表", "一般公共预算财政拨款支出决算表")
+
+    monkeypatch.setattr(read, "_dense_lines", lambda mask, band, *a, **k: [band])  # the tall band as one
+    t = extract_document(path).tables[0]
+    assert (t.form, t.title) == ("", "")
