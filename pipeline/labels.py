@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from .catalogue import load_catalogue
+from .catalogue import FUNCTIONAL, load_catalogue
 from .codes import SUMMARY_TEMPLATES, find_label_blocks, is_total_label, read_code
 from .model import Alternative, Cell, Document, Table
 from .resources import load_json
@@ -86,7 +86,7 @@ def normalise_ocr_labels(doc: Document) -> int:
     for table in doc.tables:
         if not any(r.page in ocr_pages for r in table.rows):
             continue
-        changed += _cut_totals(table, ocr_pages)
+        changed += _cut_totals(table, ocr_pages) + _total_row_label(table, ocr_pages)
         changed += _summary_labels(table, ocr_pages) + _names_and_codes(table, doc.year, ocr_pages)
     return changed
 
@@ -112,6 +112,42 @@ def _cut_totals(table: Table, ocr_pages: set[int], max_tail: int = 2) -> int:
     return n
 
 
+def _total_row_label(table: Table, ocr_pages: set[int], tolerance: float = 0.02) -> int:
+    """The 合计 row of a coded table whose label was lost to a mark (“舖” on a worn scan): a row with no code and
+    no readable label (fewer than two characters) whose amounts are the sums of the top rows' (类, or 项 where
+    only those are printed) — two of them at least, not zero, every one it has — is the 合计 row (its label
+    read so, the reading kept as an alternative). Without its label the 合计 identities were never checked and
+    its row matched no other."""
+    blocks = [b for b in find_label_blocks(table) if b.name_col is not None and b.classification == FUNCTIONAL]
+    if len(blocks) != 1:
+        return 0
+    block = blocks[0]
+    label_cols = set(block.code_cols) | {block.name_col}
+    coded = [(r, min(len(m.code) for m in r.codes if m.column == block.column)) for r in table.rows
+             if any(m.column == block.column for m in r.codes)]
+    if not coded:
+        return 0
+    top = min(n for _, n in coded)  # 类 rows, or the 项 rows of an edition that prints only those
+    classes = [r for r, n in coded if n == top]
+    width = max(len(r.cells) for r in table.rows)
+    sums = {c: sum(r.cells[c].value or 0.0 for r in classes if c < len(r.cells)) for c in range(width)
+            if c not in label_cols}
+    n = 0
+    for row in table.rows:
+        if row.page not in ocr_pages or row.codes or row in classes or block.name_col >= len(row.cells):
+            continue
+        labels = [row.cells[c].text for c in label_cols if c < len(row.cells)]
+        if any(re.search(r"\d", t) or len(_CJK.findall(t)) >= 2 for t in labels):
+            continue
+        values = {c: row.cells[c].value for c in sums if c < len(row.cells) and row.cells[c].value is not None}
+        if (sum(abs(v) > tolerance for v in values.values()) >= 2
+                and all(abs(v - sums[c]) <= tolerance for c, v in values.items())):
+            cell = next((row.cells[c] for c in sorted(label_cols) if row.cells[c].text.strip()), row.cells[block.name_col])
+            _replace(cell, "合计", "label_normalised")
+            n += 1
+    return n
+
+
 def _summary_labels(table: Table, ocr_pages: set[int]) -> int:
     if table.template not in SUMMARY_TEMPLATES:
         return 0
@@ -126,7 +162,26 @@ def _summary_labels(table: Table, ocr_pages: set[int]) -> int:
                 if snapped:
                     _replace(row.cells[i], snapped, "label_normalised")
                     n += 1
+                elif table.template in _CLOSED_LIST:
+                    _unknown_label(row.cells[i])
     return n
+
+
+_CLOSED_LIST = ("T01", "T04")  # 决算 收支总表s, whose labels row_labels.json lists (budgets' editions vary)
+
+
+def _unknown_label(cell: Cell) -> None:
+    """A 收支总表 prints its rows' labels from a closed list (``row_labels.json``): a reading of two or more
+    characters that is none of them, nor near enough one to be put right (年未结转与结余: two characters off),
+    is misread or an edition's variant — ``label_unknown``, reviewed, the nearest label its alternative."""
+    labels, keys, _ = _vocabulary()
+    key = compare_key(cell.text)
+    if len(_CJK.findall(key)) < 2 or key in keys or _core(cell.text) in {_core(x) for x in labels}:
+        return
+    best = process.extractOne(key, keys, scorer=fuzz.ratio)
+    if best is not None and not any(a.text == labels[best[2]] for a in cell.alternatives):
+        cell.alternatives.append(Alternative(labels[best[2]], 0.0, "catalogue"))
+    cell.add_reason("label_unknown")
 
 
 def _names_and_codes(table: Table, year: int | None, ocr_pages: set[int], min_name: float = 80.0) -> int:

@@ -55,7 +55,7 @@ REASON_FEATURES = ("seal", "watermark", "low_ocr", "repaired", "ambiguous", "cod
 # body slot beside which a number spans columns (assemble: a column rule not found)
 FORCED_REVIEW = ("ambiguous", "check_failed", "structure", "text_conflict", "rows_merged", "columns_merged",
                  "near_miss", "format",
-                 "seal_speck", "seal_dash", "text_split", "code_missing", "repair_one_check", "text_unbalanced",
+                 "seal_speck", "seal_dash", "label_unknown", "text_split", "code_missing", "repair_one_check", "text_unbalanced",
                  "level_carried")
 NEAR_MISS = "near_miss"  # an OCR reading below low_ocr in an identity that holds only within its tolerance
 

@@ -1,0 +1,60 @@
+"""Row labels a scan lost or misread, on rendered pages of the committed born-digital s04 (issue 10: never
+silent). A 合计 row whose label is a mark (“舖”) is known by its sums; a 收支总表 label that is none of the
+labels such tables print (年未结转与结余) is flagged ``label_unknown`` with the nearest as its alternative."""
+from __future__ import annotations
+
+import sys
+
+from PIL import Image, ImageDraw
+
+from pipeline.extract import extract_document
+from tests.conftest import ROOT, SAMPLES
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from samplegen.degrade import cjk_font  # noqa: E402
+from samplegen.render import rasterise, text_words  # noqa: E402
+
+DIGITAL = SAMPLES / "s04_health_2023_digital.pdf"
+DPI = 200
+
+
+def _reprint(tmp_path, page: int, old: str, new: str):
+    """The page with the word ``old`` papered over and ``new`` printed in its place."""
+    img = Image.fromarray(rasterise(DIGITAL, DPI)[page - 1])
+    x0, y0, x1, y1 = next(w for w in text_words(DIGITAL, DPI)[page - 1] if w.text == old).box
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((x0 - 1, y0 - 1, x1 + 1, y1 + 1), fill="white")
+    draw.text((x0, y0), new, fill="black", font=cjk_font(int(y1 - y0)))
+    path = tmp_path / f"p{page}.png"
+    img.save(path, dpi=(DPI, DPI))
+    return path
+
+
+def test_a_total_row_that_lost_its_label_is_known_by_its_sums(tmp_path, monkeypatch):
+    """公开03表's 合计 read “舖” (seed-7 lowres150): no code, no label, so its identities were never checked.
+    Its amounts are the sums of the 类 rows' in every column: it is the 合计 row, the reading kept."""
+    from pipeline import labels
+
+    path = _reprint(tmp_path, 4, "合计", "舖")
+    t = next(t for t in extract_document(path).tables if t.form == "公开03表")
+    first = t.rows[0]
+    label = next(c for c in first.cells[:2] if c.text.strip())
+    assert label.text == "合计" and "label_normalised" in label.reasons, [c.text for c in first.cells]
+    assert label.original == "舖" or any(a.text == "舖" for a in label.alternatives)
+    assert not any(c.review for c in first.cells[2:]), [(c.text, c.reasons) for c in first.cells]
+
+    monkeypatch.setattr(labels, "_total_row_label", lambda table, ocr_pages: 0)
+    t = next(t for t in extract_document(path).tables if t.form == "公开03表")
+    assert "合计" not in [c.text for c in t.rows[0].cells]
+
+
+def test_a_summary_label_none_prints_is_flagged(tmp_path):
+    """收支总表 labels come from a closed list: 年未结转与结余 (末 read 未, 和 read 与) is none of them and too far
+    from any to be put right — flagged, the nearest label offered."""
+    path = _reprint(tmp_path, 2, "年末结转和结余", "年未结转与结余")
+    t = next(t for t in extract_document(path).tables if t.form == "公开01表")
+    cell = next(c for r in t.rows for c in r.cells if c.text == "年未结转与结余")
+    assert "label_unknown" in cell.reasons and cell.review
+    assert cell.alternatives and cell.alternatives[-1].text in ("年末结转和结余", "年末结转与结余")
+    others = [c for r in t.rows for c in r.cells if "label_unknown" in c.reasons and c is not cell]
+    assert not others, [c.text for c in others]
