@@ -173,12 +173,13 @@ _CLOSED_LIST = ("T01", "T04")  # 决算 收支总表s, whose labels row_labels.j
 def _unknown_label(cell: Cell) -> None:
     """A 收支总表 prints its rows' labels from a closed list (``row_labels.json``): a reading of two or more
     characters that is none of them, nor near enough one to be put right (年未结转与结余: two characters off),
-    is misread or an edition's variant — ``label_unknown``, reviewed, the nearest label its alternative."""
+    is misread or an edition's variant — ``label_unknown``, reviewed, the nearest label its alternative; so is
+    a lone mark (電, HF: a seal's or the watermark's strokes on a 1-bit scan, in a row that prints no label)."""
     labels, keys, _ = _vocabulary()
     key = compare_key(cell.text)
-    if len(_CJK.findall(key)) < 2 or key in keys or _core(cell.text) in {_core(x) for x in labels}:
+    if not key or key in keys or _core(cell.text) in {_core(x) for x in labels}:
         return
-    best = process.extractOne(key, keys, scorer=fuzz.ratio)
+    best = process.extractOne(key, keys, scorer=fuzz.ratio) if len(_CJK.findall(key)) >= 2 else None
     if best is not None and not any(a.text == labels[best[2]] for a in cell.alternatives):
         cell.alternatives.append(Alternative(labels[best[2]], 0.0, "catalogue"))
     cell.add_reason("label_unknown")

@@ -52,9 +52,15 @@ def test_a_summary_label_none_prints_is_flagged(tmp_path):
     """收支总表 labels come from a closed list: 年未结转与结余 (末 read 未, 和 read 与) is none of them and too far
     from any to be put right — flagged, the nearest label offered."""
     path = _reprint(tmp_path, 2, "年末结转和结余", "年未结转与结余")
+    img = Image.open(path)
+    line12 = next(w for w in text_words(DIGITAL, DPI)[1] if w.text == "12").box  # an income row with no label
+    ImageDraw.Draw(img).text((200, line12[1] - 2), "電", fill="black", font=cjk_font(26))  # a lone mark in it
+    img.save(path, dpi=(DPI, DPI))
     t = next(t for t in extract_document(path).tables if t.form == "公开01表")
     cell = next(c for r in t.rows for c in r.cells if c.text == "年未结转与结余")
     assert "label_unknown" in cell.reasons and cell.review
     assert cell.alternatives and cell.alternatives[-1].text in ("年末结转和结余", "年末结转与结余")
-    others = [c for r in t.rows for c in r.cells if "label_unknown" in c.reasons and c is not cell]
+    mark = next(r.cells[0] for r in t.rows if r.cells[1].text == "12")
+    assert mark.text and "label_unknown" in mark.reasons and mark.review, (mark.text, mark.reasons)
+    others = [c for r in t.rows for c in r.cells if "label_unknown" in c.reasons and c not in (cell, mark)]
     assert not others, [c.text for c in others]
