@@ -112,8 +112,8 @@ def _rowspans(g) -> list[list[int]]:
     return spans
 
 
-def _split_merged_amounts(gr: GridReading, n_header: int,
-                          lines: bool = False) -> dict[tuple[int, int], tuple[str, float]]:
+def _split_merged_amounts(gr: GridReading, n_header: int, lines: bool = False,
+                          texts: list[list[str]] | None = None) -> dict[tuple[int, int], tuple[str, float]]:
     """Body cells merged over several rows because a rule between them was too faint or broken to
     detect, holding one amount per row: give each row its own line back. Amounts never wrap, so a merged
     cell whose lines are all amounts, one in each row's band, is a missed rule, not a merged cell; so is one
@@ -123,6 +123,9 @@ def _split_merged_amounts(gr: GridReading, n_header: int,
     g = gr.grid
     out: dict[tuple[int, int], tuple[str, float]] = {}
     for cell in g.cells:
+        if lines and cell.row == n_header - 1:
+            out.update(_lanci_over_amount(gr, cell, texts))
+            continue
         if cell.rowspan < 2 or cell.row < n_header or (cell.colspan != 1 and not lines):
             continue
         rd = gr.cells.get((cell.row, cell.col))
@@ -139,6 +142,39 @@ def _split_merged_amounts(gr: GridReading, n_header: int,
             out[(r, cell.col)] = (text, score)
         for r in range(cell.row, cell.row + cell.rowspan):
             out.setdefault((r, cell.col), ("", 1.0))
+    return out
+
+
+_NUMBER_THEN_AMOUNT = re.compile(r"^(\d{1,2})[^\d\u4e00-\u9fff]{1,3}([-−－]?[\d,，]*\d[.．]\d\d)$")
+
+
+def _lanci_over_amount(gr: GridReading, cell, texts: list[list[str]] | None = None
+                       ) -> dict[tuple[int, int], tuple[str, float]]:
+    """A 栏次 row's cell run into the first body row's below it (the rule between them lost in that column): a
+    column number over an amount, read as two lines or as one with a mark between (“3_6,768.74”: 栏次 3 over
+    the 合计 row's 项目支出), in a row that is a 栏次 row with that number. Each row gets its own back;
+    anything else is left as read."""
+    rd = gr.cells.get((cell.row, cell.col))
+    if rd is None or cell.rowspan != 2 or cell.colspan != 1:
+        return {}
+    parts = [t for t, _, _ in sorted((p for p in rd.parts if p[0]), key=lambda p: p[1])]
+    text = re.sub(r"\s+", "", "".join(parts) if len(parts) != 2 else "_".join(parts))
+    m = _NUMBER_THEN_AMOUNT.match(text)
+    if m is None:
+        return {}
+    if texts is not None:
+        row = list(texts[cell.row])
+        row[cell.col] = m.group(1)
+        if not is_column_number_row(row):
+            return {}
+    return {(cell.row, cell.col): (m.group(1), rd.score), (cell.row + 1, cell.col): (m.group(2), rd.score)}
+
+
+def _lanci_cuts(gr: GridReading, texts: list[list[str]]) -> dict[tuple[int, int], tuple[str, float]]:
+    """Every cell of the grid that :func:`_lanci_over_amount` gives back to its two rows."""
+    out: dict[tuple[int, int], tuple[str, float]] = {}
+    for cell in gr.grid.cells:
+        out.update(_lanci_over_amount(gr, cell, texts))
     return out
 
 
@@ -240,6 +276,9 @@ def page_tables(reading: PageReading) -> list[PageTable]:
         above = [ln for ln in reading.lines if prev_bottom - 2 <= ln.bbox[3] <= top + 2 and ln.bbox[1] < top]
         # a 绩效自评表 changes columns section by section: no header band, every row is a body row
         form = is_form_grid([ln.text for ln in above], texts)
+        if not form and reading.mode == "ocr":
+            for (r, c), (text, _) in _lanci_cuts(gr, texts).items():
+                texts[r][c] = text  # (so the 栏次 row is known for one and ends the header)
         n_header = 0 if form else _header_rows(texts, spans)
         if g.stacked and (form or n_header > 1):
             gr, joined = _join_stacked_cuts(gr, texts, g.n_rows if form else n_header, header=not form)
@@ -248,18 +287,19 @@ def page_tables(reading: PageReading) -> list[PageTable]:
                 g = gr.grid
                 texts, where = _grid_rows(gr)
                 spans = _rowspans(g)
+        split = _split_merged_amounts(gr, n_header, lines=reading.mode == "ocr" and not form, texts=texts)
         # header cells, with spans clipped to the header band
         header_cells = []
         for cell in g.cells:
             if cell.row < n_header:
                 rd = gr.cells.get((cell.row, cell.col))
-                header_cells.append(HeaderCell(cell.row, cell.col, texts[cell.row][cell.col],
+                text = split[(cell.row, cell.col)][0] if (cell.row, cell.col) in split else texts[cell.row][cell.col]
+                header_cells.append(HeaderCell(cell.row, cell.col, text,
                                                min(cell.rowspan, n_header - cell.row), cell.colspan,
                                                bbox=cell.bbox, score=rd.score if rd else 1.0,
                                                reasons=tuple(rd.reasons) if rd else (),
                                                margins_mm=None if rd is None or rd.margins is None else
                                                tuple(round(m * 25.4 / reading.dpi, 2) for m in rd.margins)))
-        split = _split_merged_amounts(gr, n_header, lines=reading.mode == "ocr" and not form)
         merged = set() if form else _merged_numbers(gr, n_header, split)
         body, all_rows = [], []
         for r in range(g.n_rows):

@@ -75,8 +75,11 @@ def is_column_number_row(texts: list[str]) -> bool:
     numbers = sum(t in LANCI_WORDS or t.isdigit() for t in nonempty)
     if bool(nonempty) and all(_column_number(t) for t in nonempty) and numbers >= max(1, len(nonempty) // 2):
         return True
+    others = [t for t in nonempty if not (_column_number(t) or _stray_mark(t))]
+    # one number read as a lone ideograph among many that count up (吃 for 7 on a 1-bit scan of 公开09表's
+    # twelve): no label is one character there
     return (numbers >= 3 and numbers >= 0.75 * len(nonempty)
-            and all(_column_number(t) or _stray_mark(t) for t in nonempty))
+            and (not others or (numbers >= 6 and len(others) == 1 and len(others[0]) == 1)))
 
 
 def _stray_mark(t: str) -> bool:

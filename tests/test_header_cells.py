@@ -165,6 +165,13 @@ def test_column_numbers_count_up():
     assert is_column_number_row(["1", "2", "8", "4", "5"])  # one misread number
     assert not is_column_number_row(["6", "0", "0", "6", "", "6", "0"])
     assert not is_column_number_row(["6.4", "1", "2"])
+    # 1-bit scans (seed 7, bilevel300): a seal's strokes read as kana in the 栏次 row's blank cell (公开02表), and
+    # one of 公开09表's twelve numbers read as a lone ideograph — still the 栏次 row, not the column labels
+    assert is_column_number_row(["栏次", "なるか。", "1", "2", "3", "4", "5", "6", "7"])
+    assert is_column_number_row(["1", "2", "3", "4", "5", "6", "吃", "8", "9", "10", "11", "12"])
+    assert not is_column_number_row(["1", "2", "3", "吃"])  # too few numbers to outvote it
+    assert not is_column_number_row(["栏次", "项目", "1", "2", "3", "4", "5", "6"])  # a label is no misread number
+    assert not is_column_number_row(["栏次", "abc12", "1", "2", "3"])
 
 
 def _dithered_stroke(img: Image.Image, x0: float, y0: float, x1: float, y1: float, width: int = 5,
@@ -549,3 +556,31 @@ def test_specks_read_as_a_code_in_an_upper_header_row_keep_it_header(tmp_path, m
         assemble._AMOUNT.match(x.strip()) or assemble._CODE.match(x.strip()) for x in texts if x.strip()))
     t = _table(extract_document(path), "公开06表")
     assert any(c.text == "科目名称" for row in t.rows for c in row.cells)
+
+
+def test_a_lanci_cell_run_into_the_first_row_gives_its_amount_back(tmp_path, monkeypatch):
+    """公开05表 with the rule under 栏次 3 lost over the 项目支出 column (seed-7 heavy300): the 栏次 cell and the
+    合计 row's 项目支出 below it were one cell, read “3_6,768.74”. The 栏次 row was no 栏次 row then, the column
+    labels were its numbers, amounts sat in the header: the whole table flagged ``structure``, 项目支出's total
+    lost. The cell's column number goes to the header, its amount to the 合计 row (rule_missing)."""
+    from pipeline import assemble
+
+    img = Image.fromarray(rasterise(DIGITAL, DPI)[6])
+    g = np.asarray(img.convert("L"))
+    words = text_words(DIGITAL, DPI)[6]
+    lanci = next(w for w in words if w.text == "栏次")
+    ys = [y for y in np.where((g[:, 200:2000] < 128).mean(axis=1) > 0.8)[0] if y > lanci.box[3]]
+    xs = list(np.where((g[int(lanci.box[1]):int(lanci.box[3])] < 128).mean(axis=0) > 0.9)[0])
+    ImageDraw.Draw(img).rectangle((xs[-4] + 2, ys[0] - 2, xs[-3] - 2, ys[0] + 4), fill="white")  # the rule's piece
+    path = _save(img, tmp_path, "t05")
+    truth = json.loads(DIGITAL.with_suffix(".truth.json").read_text(encoding="utf-8"))
+    total = next(t for t in truth["tables"] if t["form"] == "公开05表")["rows"][0]["cells"][4]["text"]
+
+    t = _table(extract_document(path), "公开05表")
+    assert [h.cell.text for h in sorted(t.header_cells, key=lambda h: h.col) if h.cell.text.isdigit()] == ["1", "2", "3"]
+    assert t.columns[-1] == "项目支出" and t.rows[0].cells[-1].text == total
+    assert not any(STRUCTURE in c.reasons for row in t.rows for c in row.cells)
+
+    monkeypatch.setattr(assemble, "_lanci_over_amount", lambda gr, cell, texts=None: {})
+    t = _table(extract_document(path), "公开05表")
+    assert t.rows[0].cells[-1].text != total
