@@ -253,13 +253,17 @@ class ReadSettings:
     remnant_margin: int = 100
 
 
-def _ink_bands(binary: np.ndarray, min_gap: int, min_h: int) -> list[tuple[int, int]]:
+def _ink_bands(binary: np.ndarray, min_gap: int, min_h: int, valleys: bool = False) -> list[tuple[int, int]]:
     """Runs of rows containing ink, merged across gaps smaller than ``min_gap``; a band lower than
     ``min_h`` is kept only when it is wide (a dash “——”, not a speck). A band that falls apart into text
     lines once specks (blobs of a few pixels) are left out is those lines: scanner noise between two wrapped
-    lines of a cell must not join them into one band."""
+    lines of a cell must not join them into one band. ``valleys`` (a cell's text): a band is also cut where only
+    specks cross the gap between two lines (:func:`_split_at_valleys`)."""
     out = []
-    for a, b in _split_at_specks(binary, _runs(np.flatnonzero(binary.any(axis=1)), min_gap), min_gap, min_h):
+    bands = _split_at_specks(binary, _runs(np.flatnonzero(binary.any(axis=1)), min_gap), min_gap, min_h)
+    if valleys:
+        bands = [part for band in bands for part in _split_at_valleys(binary, band, min_h)]
+    for a, b in bands:
         if b - a >= min_h:
             out.append((a, b))
             continue
@@ -317,6 +321,54 @@ def _split_at_specks(binary: np.ndarray, bands: list[tuple[int, int]], min_gap: 
         else:
             out.append((a, b))
     return out
+
+
+def _split_at_valleys(binary: np.ndarray, band: tuple[int, int], min_h: int,
+                      share: float = 0.25) -> list[tuple[int, int]]:
+    """``band`` as its text lines where specks run across the gap between two of them and join them: a seal's
+    dotted ring crossing a wrapped text (“工伤职工待遇正常发 | 放”), the descenders of “app” reaching down to the
+    line below. The band is cut at a row of little ink — at most ``share`` of the heaviest row on either side —
+    that only specks touch (blobs of at most ``min_h``² pixels: no stroke of a character crosses it, as the
+    stem of 天 or 十 crosses the rows between its bars) when both parts, trimmed to their ink, are a text
+    line high — ``3 min_h``, a tenth of an inch: the characters of 9 pt type — and hold print
+    (:func:`_holds_print`): a seal's strokes above or below a word (“良好 | Lt”, “2 | 明显”, “入 | 100%”) are no
+    line of their own. The parts are cut again."""
+    import cv2
+
+    a, b = band
+    if b - a < 4 * min_h:
+        return [band]
+    ink = binary[a:b] > 0
+    count = ink.sum(axis=1)
+    inner = np.arange(2 * min_h, b - a - 2 * min_h)
+    if inner.size == 0:
+        return [band]
+    _n, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    area = stats[:, cv2.CC_STAT_AREA]
+    for y in inner[np.argsort(count[inner], kind="stable")]:
+        y = int(y)
+        if count[y] > share * min(count[:y].max(), count[y + 1:].max()):
+            break
+        if (area[labels[y][ink[y]]] > min_h * min_h).any():
+            continue  # a character's stroke crosses this row
+        parts = []
+        for y0, y1 in ((0, y), (y + 1, b - a)):
+            rows = np.flatnonzero(count[y0:y1])
+            if rows.size and rows[-1] + 1 - rows[0] >= 3 * min_h and _holds_print(labels[y0:y1], stats, min_h):
+                parts.append((a + y0 + int(rows[0]), a + y0 + int(rows[-1]) + 1))
+        if len(parts) == 2:
+            return [p for part in parts for p in _split_at_valleys(binary, part, min_h, share)]
+    return [band]
+
+
+def _holds_print(labels: np.ndarray, stats: np.ndarray, min_h: int) -> bool:
+    """Rows of a band (their component labels) hold print, not only a seal's or the watermark's remnants: a
+    component lying in them, a character's height (``1.5 min_h``), and ``min_h``² pixels of ink at least."""
+    import cv2
+
+    inside = np.unique(labels[labels > 0])
+    tall = stats[inside, cv2.CC_STAT_HEIGHT] >= 1.5 * min_h
+    return bool(tall.any()) and int((labels > 0).sum()) >= min_h * min_h
 
 
 def _text_extent(band: np.ndarray, gap: int, min_share: float = 0.2) -> tuple[int, int] | None:
@@ -434,7 +486,10 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                 if faint:
                     dashes[(gi, (cell.row, cell.col))] = faint
                 continue
-            bands = _ink_bands(sub, min_gap=max(2, dpi // 40), min_h=max(4, dpi // 30))
+            # (under a seal its strokes are as dark and as large as print: a valley there does not tell a line
+            # of text from a stroke above or below the word, “2 | 明显”, “入 | 100%”)
+            bands = _ink_bands(sub, min_gap=max(2, dpi // 40), min_h=max(4, dpi // 30),
+                               valleys="seal" not in _mask_reasons(clean, cell, inset))
             extent = _text_extent(sub[bands[0][0]:bands[-1][1]], max(2, dpi // 40)) if bands else None
             if extent is not None:
                 margins[(gi, (cell.row, cell.col))] = (extent[0], int(sub.shape[1] - extent[1]))

@@ -123,3 +123,74 @@ def test_a_leading_dash_is_told_from_yi_by_where_it_sits(tmp_path):
     assert [_with_dash(t) for t in ("一天", "%", "308元/天", "一元/平方米")] == ["—天", "—%", "—308元/天", "—元/平方米"]
     for text in ("6,237,154,908.94", "4908.94", "一次性筷子、餐具使用", "一、基本支出", "-64天"):
         assert _with_dash(text) == text
+
+
+def _wrapped_cells_page(path, font):
+    """A ruled table (三级指标 | 分值) of wrapped texts at a scan's line spacing: the first and the last with a trail
+    of grey specks of 3 to 7 pixels (a watermark's or a dotted ring's remnants) running down across the gap
+    between their lines, the middle one with the descenders of “app” reaching down to the line below. Returns
+    the texts."""
+    from PIL import ImageDraw
+
+    rows = [("工伤职工待遇正常发", "放"), ("南阳公共就业网及其", "app软件系统正常运", "行率"),
+            ("退休职工幸福指数不断提", "高，生活和谐稳定。")]
+    xs, y, pitch = [200, 700, 900], 300, 33
+    im = Image.new("RGB", (1654, 1000), "white")
+    draw = ImageDraw.Draw(im)
+    draw.text((xs[0] + 12, y + 12), "三级指标", font=font, fill="black")
+    draw.text((xs[1] + 40, y + 12), "分值", font=font, fill="black")
+    tops = [y]
+    y += 50
+    for lines in rows:
+        tops.append(y)
+        for k, line in enumerate(lines):
+            draw.text((xs[0] + 12, y + 8 + pitch * k), line, font=font, fill="black")
+        draw.text((xs[1] + 40, y + 8 + pitch * (len(lines) - 1) / 2), "15", font=font, fill="black")
+        if len(lines) == 2:  # the specks, a few pixels apart, from the first line down to the second
+            for k, dy in enumerate(range(10, 2 * pitch + 6, 5)):
+                s = 3 + (k % 3) * 2
+                x = xs[1] - 60 - dy // 6
+                draw.ellipse([x, y + dy, x + s, y + dy + s], fill=(110, 110, 110))
+        y += 16 + pitch * len(lines)
+    tops.append(y)
+    for yy in tops:
+        draw.line([(xs[0], yy), (xs[-1], yy)], fill="black", width=2)
+    for x in xs:
+        draw.line([(x, tops[0]), (x, tops[-1])], fill="black", width=2)
+    Image.fromarray(cv2.GaussianBlur(np.array(im), (3, 3), 0.7)).save(path, dpi=(200, 200))
+    return ["".join(r) for r in rows]
+
+
+def test_wrapped_lines_joined_by_strokes_across_their_gap_are_read_as_lines(tmp_path, monkeypatch):
+    """perf000/001 scanned: specks running down across the gap between a wrapped text's two lines, or the
+    descenders of “app” reaching the line below (“app软件系统正常运 | 行率”), join the lines into one band of ink;
+    the recogniser, given both lines as one, reads the first and drops or garbles the second (“…正常运”, perf001's
+    “(50)产出指标数量指标” for (50分)产出指标数量指标通信光纤, read unflagged). The band is cut at its valley of ink:
+    every line is read. A single line is never cut (the stem of 十 crosses the rows between the bars of 二)."""
+    import os
+    from dataclasses import replace
+
+    from PIL import ImageDraw, ImageFont
+
+    import pipeline.read as read
+    from pipeline.read import _ink_bands
+
+    if not os.path.exists(SERIF):
+        pytest.skip("Noto Serif CJK is absent")
+    font = ImageFont.truetype(SERIF, round(10.5 * 200 / 72))
+    path = tmp_path / "wrapped.png"
+    texts = _wrapped_cells_page(path, font)
+
+    def read_back():
+        (table,) = extract_document(path, replace(ExtractSettings(), orientation=None)).tables
+        # (a table without a body's numbers may be read as all header: its first column, wherever it is)
+        return [t.replace("\n", "") for t in [r[0] for r in table.header] + [r.cells[0].text for r in table.rows]][1:]
+
+    assert read_back() == texts
+    for text in ("工伤职工待遇正常发", "app软件系统正常运行率", "一二三十二"):  # one line: one band
+        line = Image.new("L", (600, 80), 255)
+        ImageDraw.Draw(line).text((10, 15), text, font=ImageFont.truetype(SERIF, round(16 * 200 / 72)), fill=0)
+        ink = np.where(np.array(line) < 128, 255, 0).astype(np.uint8)
+        assert len(_ink_bands(ink, 5, 6, valleys=True)) == 1, text
+    monkeypatch.setattr(read, "_split_at_valleys", lambda binary, band, min_h, share=0.25: [band])
+    assert read_back() != texts
