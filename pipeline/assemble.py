@@ -264,7 +264,10 @@ def _stack_readings(top: Reading | None, bottom: Reading | None) -> Reading:
                    lines=lines if len(lines) > 1 else [], margins=margins)
 
 
-def page_tables(reading: PageReading) -> list[PageTable]:
+def page_tables(reading: PageReading, forms: frozenset[int] = frozenset()) -> list[PageTable]:
+    """The grids of a page (top to bottom) as page tables. ``forms``: the grids (their indices) known to be a
+    绩效自评表's though they show it neither by a title nor by the indicator header — a form's next page
+    (:func:`assemble`)."""
     out = []
     grids = sorted(reading.grids, key=lambda gr: gr.grid.ys[0])
     for k, gr in enumerate(grids):
@@ -275,7 +278,7 @@ def page_tables(reading: PageReading) -> list[PageTable]:
         prev_bottom = grids[k - 1].grid.ys[-1] if k > 0 else 0
         above = [ln for ln in reading.lines if prev_bottom - 2 <= ln.bbox[3] <= top + 2 and ln.bbox[1] < top]
         # a 绩效自评表 changes columns section by section: no header band, every row is a body row
-        form = is_form_grid([ln.text for ln in above], texts)
+        form = k in forms or is_form_grid([ln.text for ln in above], texts)
         if not form and reading.mode == "ocr":
             for (r, c), (text, _) in _lanci_cuts(gr, texts).items():
                 texts[r][c] = text  # (so the 栏次 row is known for one and ends the header)
@@ -459,8 +462,11 @@ def _same_header(pt: PageTable, previous: PageTable, min_ratio: float = 75.0) ->
 def assemble(readings: list[PageReading]) -> list[Table]:
     """Join the page tables of a document into tables (continuations merged) with their metadata."""
     pts: list[PageTable] = []
+    source: dict[int, tuple[PageReading, int]] = {}  # a page table's reading and grid (for a form's next page)
     for reading in readings:
-        pts.extend(page_tables(reading))
+        for k, pt in enumerate(page_tables(reading)):
+            source[id(pt)] = (reading, k)
+            pts.append(pt)
     tables: list[Table] = []
     last: tuple[Table, PageTable] | None = None
     for pt in pts:
@@ -475,6 +481,10 @@ def assemble(readings: list[PageReading]) -> list[Table]:
             meta["title"] = form_title([ln.text for ln in pt.above])  # a title cut short (“…项目支出绩效自评”)
         if (last is not None and last[0].kind == FORM_KIND and is_first_on_page and pt.page == last[1].page + 1
                 and not meta["title"] and not begins_form):
+            if not pt.form:  # a form's next page, which shows neither its title nor its indicator header: its
+                # grid is a form's too (every row a body row, the rows the row split cut at text lines joined)
+                reading, k = source[id(pt)]
+                pt = page_tables(reading, frozenset({k}))[k]
             table, previous = last
             join_form_columns(table, previous, pt)  # the next page of a form: its rows, columns matched by position
             if pt.page not in table.pages:

@@ -145,3 +145,43 @@ def test_a_scanned_form_keeps_its_rows_where_its_texts_wrap(tmp_path, monkeypatc
     monkeypatch.setattr(assemble, "_join_stacked_cuts", lambda gr, texts, upto, header: (gr, 0))
     _, cut = read()
     assert len(cut) == len(got) + 1 and any(f[2] == "间" for f in cut)
+
+
+@pytest.mark.browser
+def test_a_forms_next_page_is_read_as_a_form(tmp_path, monkeypatch):
+    """Seed 000's form 97 (养老保险业务经办费, Henan layout) scanned with seals and watermark at 200 dpi runs
+    over two pages; its second page prints neither the title nor the indicator header (一级指标 | 二级指标 |
+    三级指标), so its grid alone does not show it is a form's. The row split of scans
+    (``textgrid.split_stacked_rows``) cut its rows at the line gaps of their wrapped texts (perf000: 退休职工幸福指
+    数不断提高，生活和谐 | 稳定。), and the rows stayed cut: only a form's grid has them joined
+    (``assemble._join_stacked_cuts``). The page that continues a form is read as a form's
+    (``assemble.page_tables(reading, forms)``): the record has the form's indicators as printed."""
+    import json
+
+    import pipeline.assemble as assemble
+    from pipeline.extract import extract_document
+    from samplegen.render import Printer
+
+    recipe = FormRecipe(name="henan", seed="000", profile="seal_watermark200", forms=("000:97",), cover=False,
+                        font="serif", rng=101)
+    with Printer() as printer:
+        generate_forms(recipe, tmp_path, printer)
+    truth = json.loads((tmp_path / "henan.truth.json").read_text(encoding="utf-8"))["tables"][0]
+    assert len(truth["pages"]) == 2
+
+    def fields(ind):
+        return [(ind.get(k) or {}).get("text") or "" for k in ("level1", "level2", "level3", "reason")] + \
+            [(ind.get(k) or {}).get("value") for k in ("weight", "score")]
+
+    def read():
+        table = next(t for t in extract_document(tmp_path / "henan.pdf").tables if t.kind == "performance")
+        return table, [fields(i) for i in table.to_dict()["record"]["indicators"]]
+
+    table, got = read()
+    assert got == [fields(i) for i in truth["record"]["indicators"]]
+    assert not [c.text for r in table.rows for c in r.cells if "rule_missing" in c.reasons]
+
+    page_tables = assemble.page_tables
+    monkeypatch.setattr(assemble, "page_tables", lambda reading, forms=frozenset(): page_tables(reading))
+    table, cut = read()
+    assert cut != got and [c.text for r in table.rows for c in r.cells if "rule_missing" in c.reasons]
