@@ -39,7 +39,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from .headers import LANCI_WORDS, is_column_number_row
+from .headers import LANCI_WORDS, is_amount_column, is_column_number_row
 from .model import Document, HeaderEntry, Table
 from .score import _logit, load_model
 from .resources import load_json
@@ -186,9 +186,10 @@ def misread_label(text: str, template_id: str, settings: HeaderSettings = Header
 
 def restore_column_labels(table: Table, settings: HeaderSettings = HeaderSettings()) -> int:
     """A scanned column label that reads near one printed label of the table's template and equals no label of
-    any template (政府性基全预算材改拔款) is that printed label: a column is named by what its template prints,
-    so a misread character neither turns an amount column into text (拔款 is not 拨款) nor exports it under a
-    garbled name. The header cell keeps its reading (flagged ``header_misread`` by :func:`check_table_header`).
+    any template (政府性基全预算材改拔款), and that read so would change what the column holds, is that printed
+    label: a misread character must not turn an amount column into text (拔款 is not 拨款: 25 amounts without
+    values, unflagged). The header cell keeps its reading (flagged ``header_misread`` by
+    :func:`check_table_header`); a label misread without that effect stays as read for the reviewer.
     Two labels run together (项目科目名称) are left to :func:`pipeline.templates.split_shared_labels`.
     Returns the number of columns relabelled."""
     if table.template not in printed_labels()[0]:
@@ -198,7 +199,9 @@ def restore_column_labels(table: Table, settings: HeaderSettings = HeaderSetting
     for ci, label in enumerate(table.columns):
         prefix, _, text = label.rpartition("/")
         best = nearest_printed_label(text, table.template, settings)
-        if best is not None and best in printed:
+        # only where the misread would change what the column holds: other labels stay as read (their header
+        # cell flagged; a reviewer's correction names the column, pipeline.review)
+        if best is not None and best in printed and is_amount_column(printed[best]) != is_amount_column(text):
             table.columns[ci] = f"{prefix}/{printed[best]}" if prefix else printed[best]
             fixed += 1
     return fixed
