@@ -129,12 +129,13 @@ def _total_row_label(table: Table, ocr_pages: set[int], tolerance: float = 0.02)
         return 0
     top = min(n for _, n in coded)  # 类 rows, or the 项 rows of an edition that prints only those
     classes = [r for r, n in coded if n == top]
+    top_rows = {id(r) for r in classes}
     width = max(len(r.cells) for r in table.rows)
     sums = {c: sum(r.cells[c].value or 0.0 for r in classes if c < len(r.cells)) for c in range(width)
             if c not in label_cols}
     n = 0
     for row in table.rows:
-        if row.page not in ocr_pages or row.codes or row in classes or block.name_col >= len(row.cells):
+        if row.page not in ocr_pages or row.codes or id(row) in top_rows or block.name_col >= len(row.cells):
             continue
         labels = [row.cells[c].text for c in label_cols if c < len(row.cells)]
         if any(re.search(r"\d", t) or len(_CJK.findall(t)) >= 2 for t in labels):
@@ -175,9 +176,9 @@ def _unknown_label(cell: Cell) -> None:
     characters that is none of them, nor near enough one to be put right (年未结转与结余: two characters off),
     is misread or an edition's variant — ``label_unknown``, reviewed, the nearest label its alternative; so is
     a lone mark (電, HF: a seal's or the watermark's strokes on a 1-bit scan, in a row that prints no label)."""
-    labels, keys, _ = _vocabulary()
+    labels, keys, cores = _vocabulary()
     key = compare_key(cell.text)
-    if not key or key in keys or _core(cell.text) in {_core(x) for x in labels}:
+    if not key or key in keys or _core(cell.text) in cores:
         return
     best = process.extractOne(key, keys, scorer=fuzz.ratio) if len(_CJK.findall(key)) >= 2 else None
     if best is not None and not any(a.text == labels[best[2]] for a in cell.alternatives):
