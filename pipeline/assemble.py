@@ -540,7 +540,8 @@ def _merge_split_columns(table: Table, max_filled: float = 0.4) -> None:
     blank in at least 60 % of the rows: one printed column cut by a stray or skewed rule in the body only
     (long names running over it show as 机关事业单位基本养老保险缴 | 费), or two columns of words the left one
     spans in some row. Their cells are joined, left then right. (Code columns under one label — 科目编码 over
-    类 | 款 | 项 — are left, and so are columns both mostly filled that hold digits.)"""
+    类 | 款 | 项 — are left, so are columns both mostly filled that hold digits, and amounts beside a 行次 column:
+    :func:`_line_numbers_beside`.)"""
     if not table.header or not table.rows:
         return
     c = 1
@@ -554,12 +555,24 @@ def _merge_split_columns(table: Table, max_filled: float = 0.4) -> None:
         words = not any(re.search(r"\d", r.cells[k].text) for r in rows for k in (c - 1, c)) and any(
             r.cells[c - 1].text and _spans(r.cells[c - 1], r.cells[c]) for r in rows)
         if (own or not spanned or not rows or (min(filled) > max_filled * len(rows) and not words)
-                or is_code_column(compare_key(table.columns[c]))):
+                or is_code_column(compare_key(table.columns[c])) or _line_numbers_beside(rows, c)):
             c += 1
             continue
         for r in rows:
             _join_cells(r.cells[c - 1], r.cells[c])
         _remove_columns(table, {c})
+
+
+def _line_numbers_beside(rows: list[Row], c: int, min_rows: int = 3, share: float = 0.6) -> bool:
+    """Column ``c - 1`` counts 1, 2, 3 … down the rows (a 行次 column: whole numbers, each mostly one more than
+    the one above it) and column ``c`` holds numbers beside some of them: two printed columns, a line number
+    and an amount (a 收支总表's 行次 | 金额 whose rule faded in the header and in most rows), not one cut."""
+    numbers = [int(r.cells[c - 1].text) if r.cells[c - 1].text.isdigit() else None for r in rows]
+    whole = [n for n in numbers if n is not None]
+    steps = [b - a for a, b in zip(whole, whole[1:])]
+    if len(whole) < min_rows or sum(s == 1 for s in steps) < share * len(steps):
+        return False
+    return any(n is not None and re.fullmatch(r"[\d,.]+", r.cells[c].text.strip()) for n, r in zip(numbers, rows))
 
 
 def _spans(left: Cell, right: Cell, tol: int = 3) -> bool:

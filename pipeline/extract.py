@@ -248,11 +248,11 @@ def _carry_columns(prev: _Scan, cur: _Scan, readings: list[PageReading], evidenc
     drop_prev = [x for x in g.xs if inferred_at(g, x) and any(abs(x + shift - r) <= tol for r in refused_cur)]
     drop_cur = [x for x in h.xs if inferred_at(h, x) and any(abs(x - shift - r) <= tol for r in refused_prev)]
     changed = []
-    for scan, reading, grid, lack, refused, boxes, drop in (
-            (prev, pr, g, lack_prev, refused_prev, boxes_prev, drop_prev),
-            (cur, cr, h, lack_cur, refused_cur, boxes_cur, drop_cur)):
+    for scan, reading, grid, lack, refused, boxes, drop, other in (
+            (prev, pr, g, lack_prev, refused_prev, boxes_prev, drop_prev, [x - shift for x in h.xs]),
+            (cur, cr, h, lack_cur, refused_cur, boxes_cur, drop_cur, [x + shift for x in g.xs])):
         new = add_column_lines(grid, [x for x in lack if x not in refused], boxes, reading.dpi, settings.layout,
-                               drop=drop)
+                               drop=drop, other=other)
         if new is not grid:
             follow_rules([new], scan.clean.binary, reading.dpi, settings.layout)
             grids = [new if gr.grid is grid else gr.grid for gr in reading.grids]

@@ -817,7 +817,7 @@ def refused_lines(grid, xs: list[float], boxes: np.ndarray, dpi: int,
 
 
 def add_column_lines(grid, xs: list[float], boxes: np.ndarray, dpi: int, layout_settings, drop: list[float] = (),
-                     keep_spans: bool = False):
+                     keep_spans: bool = False, other: list[float] = ()):
     """``grid`` with the column lines ``xs`` (known from the table's other page, those :func:`refused_lines`
     refuses left out by the caller) put in: through every row whose text (``boxes``: :func:`text_boxes`)
     does not run across the line (a header label spanning both columns stays whole) — with ``keep_spans``,
@@ -825,7 +825,8 @@ def add_column_lines(grid, xs: list[float], boxes: np.ndarray, dpi: int, layout_
     决算数 over six, is printed whole whether its text reaches the line or not) unless its text stands
     centred on one side of the line (:func:`_centred_aside`) —, the rows carried out
     to lines beyond the grid's sides (a piece of the table whose outer columns lost their
-    rules; the piece's side is then dropped). Every line put in is recorded as inferred (the cells it bounds
+    rules; the piece's side is then dropped, unless the other page has a column line there, ``other``: the
+    piece's side is then the rule of its first amount column, 生产发展 | 479.60). Every line put in is recorded as inferred (the cells it bounds
     carry ``rule_missing``). The grid as it was when the rebuilt grid would lose rows or gain no column."""
     from .layout import Segment, grid_from_segments
 
@@ -846,7 +847,9 @@ def add_column_lines(grid, xs: list[float], boxes: np.ndarray, dpi: int, layout_
     outer = [x for x in keep if x < x0 or x > x1]
     # a side the rows are carried out past is where a piece of the table ended, not a rule (the other page
     # has none there)
-    gone = [s for s, past in ((x0, left < x0), (x1, right > x1)) if past] + list(drop)
+    tol = _mm(dpi, 2.0)
+    gone = [s for s, past in ((x0, left < x0), (x1, right > x1))
+            if past and not any(abs(s - o) <= tol for o in other)] + list(drop)
     segs = [w for w in _walls(grid) if w.horizontal or all(abs(w.x0 - s) > 1.0 for s in gone)]
     inferred = []
     spanning = [c.bbox for c in grid.cells if c.colspan > 1] if keep_spans else []
