@@ -303,6 +303,8 @@ def page_tables(reading: PageReading, forms: frozenset[int] = frozenset()) -> li
                                                reasons=tuple(rd.reasons) if rd else (),
                                                margins_mm=None if rd is None or rd.margins is None else
                                                tuple(round(m * 25.4 / reading.dpi, 2) for m in rd.margins)))
+        if reading.mode == "ocr" and not form:
+            header_cells = _lanci_numbers_in_their_column(header_cells, g, texts, reading.dpi)
         merged = set() if form else _merged_numbers(gr, n_header, split)
         body, all_rows = [], []
         for r in range(g.n_rows):
@@ -349,6 +351,27 @@ def page_tables(reading: PageReading, forms: frozenset[int] = frozenset()) -> li
 
 
 _HEADER_WORD = re.compile(r"^(类|款|项|合计|小计|[\u4e00-\u9fff]{0,12}(支出|收入|结余|经费|预算数|决算数))$")
+
+
+def _lanci_numbers_in_their_column(cells: list[HeaderCell], g, texts: list[list[str]], dpi: int) -> list[HeaderCell]:
+    """A 栏次 number whose cell spans two columns or more (the rule between them lost in the 栏次 row of a worn
+    scan): 栏次 numbers are one to a column, each centred in its own, so it numbers the column its text stands
+    in (measured from the paper beside it), not the first the cell covers. The cell is cut at the grid's
+    column lines: the number in that column, the others blank."""
+    out: list[HeaderCell] = []
+    for h in cells:
+        if h.colspan < 2 or h.rowspan != 1 or h.margins_mm is None or not h.text.strip().isdigit() \
+                or not is_column_number_row(texts[h.row]) or h.bbox is None:
+            out.append(h)
+            continue
+        left, right = (m * dpi / 25.4 for m in h.margins_mm)
+        centre = (h.bbox[0] + h.bbox[2] + left - right) / 2.0
+        at = min(h.col + h.colspan - 1, max(h.col, bisect.bisect_right(g.xs, centre) - 1))
+        for c in range(h.col, h.col + h.colspan):
+            x0, x1 = int(g.xs[c]), int(g.xs[c + 1])
+            out.append(replace(h, col=c, colspan=1, text=h.text if c == at else "",
+                               bbox=(x0, h.bbox[1], x1, h.bbox[3]), margins_mm=None if c != at else h.margins_mm))
+    return out
 
 
 def _fix_header_fragments(pt: PageTable, n_cols: int) -> None:

@@ -802,7 +802,7 @@ def scan_tables(binary: np.ndarray, rule_ink: np.ndarray | None, page_w: int, pa
 
     out = _prefer(solid, chained, lambda g, o: g.n_rows > o.n_rows and keeps_columns(g, o))
     out.sort(key=lambda g: (g.ys[0], g.xs[0]))
-    grids = _completed(out, solid_segs + chained_segs, binary, dpi, settings, worn)
+    grids = _completed(out, solid_segs + chained_segs, binary, dpi, settings, worn, rule_ink)
     for g in grids:
         split_cells_at_gaps(g, binary, dpi, settings)
     return grids
@@ -911,14 +911,16 @@ def bridged_walls(grids: list[Grid], binary: np.ndarray, dpi: int, settings: Lay
 
 
 def _completed(grids: list[Grid], segments: list[Segment], binary: np.ndarray, dpi: int, settings: LayoutSettings,
-               worn: bool) -> list[Grid]:
+               worn: bool, rule_ink: np.ndarray | None = None) -> list[Grid]:
     """Rows and columns whose rules were lost, inferred from the text (:mod:`pipeline.textgrid`), on a worn page
     (a low-contrast photocopy, ``CleanPage.worn``). On other pages only rows several printed rows stack in
-    (:func:`pipeline.textgrid.split_stacked_rows`: a skewed, bowed scan of a dense table) are put apart."""
-    from .textgrid import complete_tables, split_stacked_rows
+    (:func:`pipeline.textgrid.split_stacked_rows`: a skewed, bowed scan of a dense table) are put apart. A worn
+    page's grid that starts below its header's faded upper rules gets them back (:func:`pipeline.textgrid.
+    rules_above`)."""
+    from .textgrid import complete_tables, rules_above, split_stacked_rows
 
     if worn:
-        return complete_tables(grids, segments, binary, dpi, settings)
+        return rules_above(complete_tables(grids, segments, binary, dpi, settings), rule_ink, binary, dpi, settings)
     return split_stacked_rows(grids, binary, dpi, settings)
 
 

@@ -1088,3 +1088,113 @@ def lanci_lines(gr, boxes: np.ndarray, binary: np.ndarray, dpi: int,
         if len(lines) == n - 1:
             out.extend(lines)
     return sorted(out)
+
+
+# ------------------------------------------------------------------ header rows above a worn table's grid
+
+
+def rules_above(grids: list, rule_ink: np.ndarray | None, binary: np.ndarray, dpi: int, layout_settings,
+                min_cover: float = 0.45, end_cover: float = 0.2, reach: float = 5.0, max_row: float = 1.6,
+                min_text: int = 40, wall_cover: float = 0.5) -> list:
+    """The header rows a worn photocopy's grid lost: its upper rules (the table's top border, the line under
+    收入 | 支出) faded into dashes that meet no column rule there, so the rule finder starts the table at the
+    栏次 row and 收入/项目/行次/金额 are read as loose lines (every label a row too high, the table's template
+    unmatched, all its cells in doubt). Above each grid (``reach`` row pitches at most, no higher than the
+    grid above it), a row of the faint-rule mask's line filter (``rule_ink`` through
+    :func:`pipeline.layout.line_mask`) covering ``min_cover`` of the grid's width, and ``end_cover`` of its
+    first and last tenth (a table rule runs from border to border, a line under a title does not), is a row
+    rule; from the grid's top up, each one at most ``max_row`` pitches above the last with text between them
+    (``min_text`` pixels of ink) is taken (a band of two lines of labels — 项目 over 科目代码 | 科目名称 beside
+    labels two rows tall — has rules of its own across part of the width: it is left as it was, its header
+    flagged ``header_rows_lost``). The new rows' column walls are where the column mask shows a rule
+    (``wall_cover`` of the row's height: a printed rule down the row, worn in gaps), the outer borders always,
+    and between two labels with no wall found the line that centres the left one over its columns
+    (:func:`_centring_walls`): header labels over several columns (收入 over 项目 | 行次 | 金额) stay one cell. The lines are rules found, not inferred: they bound no cell in doubt."""
+    from .layout import line_mask
+
+    if rule_ink is None or not grids:
+        return grids
+    hmask = line_mask(rule_ink, True, dpi, layout_settings)
+    vmask = line_mask(rule_ink, False, dpi, layout_settings)
+    out = []
+    for g in grids:
+        ceiling = max([int(o.ys[-1]) for o in grids if o is not g and o.ys[-1] <= g.ys[0]
+                       and min(o.xs[-1], g.xs[-1]) > max(o.xs[0], g.xs[0])], default=0)
+        out.append(_rules_above(g, hmask, vmask, binary, ceiling, dpi, layout_settings, min_cover, end_cover,
+                                reach, max_row, min_text, wall_cover) or g)
+    return out
+
+
+def _rules_above(g, hmask: np.ndarray, vmask: np.ndarray, binary: np.ndarray, ceiling: int, dpi: int,
+                 layout_settings, min_cover: float, end_cover: float, reach: float, max_row: float, min_text: int,
+                 wall_cover: float):
+    from .layout import Segment, grid_from_segments
+
+    if g.n_rows < 3:
+        return None
+    x0, x1, top = int(g.xs[0]), int(g.xs[-1]), int(g.ys[0])
+    pitch = float(np.median(np.diff(g.ys)))
+    lo = max(ceiling + 2, int(top - reach * pitch), 1)
+    if top - lo < 0.5 * pitch:
+        return None
+    tenth = max(1, (x1 - x0) // 10)
+    inked = np.zeros(top - lo, float)
+    for i, y in enumerate(range(lo, top)):
+        row = (hmask[y - 1:y + 2, x0:x1] > 0).any(axis=0)
+        if row[:tenth].mean() >= end_cover and row[-tenth:].mean() >= end_cover:
+            inked[i] = row.mean()
+    from .read import _runs as index_runs
+
+    lines = [lo + a + int(np.argmax(inked[a:b])) for a, b in index_runs(np.flatnonzero(inked >= min_cover), 1)]
+    taken: list[int] = []
+    last = top
+    for y in sorted(lines, reverse=True):
+        if last - y < 0.5 * pitch:
+            continue
+        if last - y > max_row * pitch:
+            break
+        band = binary[y + 3:last - 3, x0 + 3:x1 - 3]
+        if int((band > 0).sum()) < min_text:
+            break  # (paper between two rules: no header row)
+        taken.append(y)
+        last = y
+    if not taken:
+        return None
+    r = max(2, int(_mm(dpi, 0.6)))
+    bounds = [top] + taken
+    segs = _walls(g) + [Segment(x0, y, x1, y) for y in taken]
+    boxes = text_boxes(binary[:top], dpi)
+    for yb, ya in zip(bounds, bounds[1:]):
+        walls = [x for x in g.xs[1:-1]
+                 if float((vmask[ya:yb, max(0, int(x) - r):int(x) + r + 1] > 0).any(axis=1).mean()) >= wall_cover]
+        labels = _runs([(int(p[0]), int(p[2])) for p in boxes if p[1] >= ya - 2 and p[3] <= yb + 2
+                        and p[0] >= x0 and p[2] <= x1], 0.8 * (yb - ya))
+        for x in [x0, x1] + walls + _centring_walls(labels, g.xs, walls):
+            segs.append(Segment(x, ya, x, yb))
+    new = grid_from_segments(segs, dpi, layout_settings)
+    if new is None or new.n_rows != g.n_rows + len(taken) or new.n_cols != g.n_cols \
+            or abs(new.ys[0] - taken[-1]) > 3:
+        return None
+    new.inferred, new.stacked, new.joined = list(g.inferred), list(g.stacked), g.joined
+    return new
+
+
+def _centring_walls(labels: list[tuple[int, int]], xs: list[float], walls: list[float]) -> list[float]:
+    """Column lines between the labels of a header row whose walls were lost (收入 … 支出 over nine columns): each
+    label is printed centred over the columns it spans, so between two labels with no wall found between them
+    the line is the one that centres the left label between its left side and it."""
+    out: list[float] = []
+    left = xs[0]
+    for (a, b), (c, _d) in zip(labels, labels[1:]):
+        found = [x for x in walls if b <= x <= c]
+        if found:
+            left = found[-1]
+            continue
+        between = [x for x in xs[1:-1] if b <= x <= c]
+        if not between:
+            continue
+        centre = (a + b) / 2.0
+        best = min(between, key=lambda x: abs(centre - (left + x) / 2.0))
+        out.append(best)
+        left = best
+    return out

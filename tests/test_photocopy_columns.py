@@ -1,13 +1,14 @@
 """A worn grey photocopy (generator profile photocopy150, the seed-21 bench's agriculture 决算: its recipe,
 printed with 公开01表 and 公开02表) loses most of its rules in short gaps and its faint ones at binarisation;
-the grid is completed from the text (pipeline.textgrid). Two things that went wrong there:
+the grid is completed from the text (pipeline.textgrid). What went wrong there:
 
-- 公开01表's 支出 side: the rule between 行次 and 金额 lost in the header, the 栏次 cell over both: the sparse
-  金额 column was joined to the 行次 beside it (“39965.16”) as if one printed column had been cut
+- 公开01表's 支出 side: the rule between 行次 and 金额 lost in the header (its upper rows lost too), the 栏次
+  cell over both: the sparse 金额 column was joined to the 行次 beside it (“39965.16”) as if one printed column had been cut
   (``assemble._merge_split_columns``, now refused beside a column counting 1, 2, 3 …: ``_line_numbers_beside``);
 - a continued table whose next page's grid held only the amount columns: the code and name columns, carried
   over from the previous page, no longer swallow the first amount column (``textgrid.add_column_lines``
-  keeps a side the other page has a rule at): before, 生产发展479.60 in one cell."""
+  keeps a side the other page has a rule at): before, 生产发展479.60 in one cell;
+- the header rows above the grid (see the last test)."""
 from __future__ import annotations
 
 import sys
@@ -46,13 +47,18 @@ def _first_pages(pdf, n: int):
 
 @pytest.mark.browser
 def test_amounts_beside_a_line_number_column_stay_apart(photocopy, monkeypatch):
+    """(With the header rows lost — the upper rules not found again, as where a header band holds two lines —
+    and the 栏次 number 2 taken for 行次's, the first column its cell covers.)"""
+    import pipeline.assemble as assemble
+    import pipeline.textgrid as textgrid
+
+    monkeypatch.setattr(textgrid, "rules_above", lambda grids, *a, **k: grids)
+    monkeypatch.setattr(assemble, "_lanci_numbers_in_their_column", lambda cells, *a: cells)
     page = _first_pages(photocopy, 1)
     doc = extract_document(page)
     table = next(t for t in doc.tables if t.form == "公开01表")
     rows = {r.cells[4].text: r for r in table.rows if len(r.cells) == 6}
     assert rows["39"].cells[5].text == "965.16" and rows["40"].cells[5].text == "471.73"
-    import pipeline.assemble as assemble
-
     monkeypatch.setattr(assemble, "_line_numbers_beside", lambda rows, c, **kw: False)
     table = next(t for t in extract_document(page).tables if t.form == "公开01表")
     assert any(c.text == "39965.16" for r in table.rows for c in r.cells)  # (what the test guards against)
@@ -66,3 +72,27 @@ def test_a_continued_pages_name_and_amount_columns_stay_apart(photocopy):
     for code, name, amount in (("2130505", "生产发展", "479.60"), ("21307", "农村综合改革", "559.05"),
                                ("2210201", "住房公积金", "202.56")):
         assert [c.text for c in rows[code].cells[1:4]] == [name, amount, amount], code
+
+
+@pytest.mark.browser
+def test_the_header_rows_above_a_worn_grid_are_found_again(photocopy, monkeypatch):
+    """公开01表's upper rules (its top border, the line under 收入 | 支出) faded into dashes meeting no column rule:
+    the grid began at the 栏次 row, 收入/项目/行次/金额 were loose lines, the table matched no template and all
+    its cells were in doubt (``structure``). They are found again in the faint-rule mask
+    (``textgrid.rules_above``), 收入 and 支出 each over their own three columns (``_centring_walls``); and the
+    栏次 number 2, its cell over 行次 | 金额 (the rule lost in that row), numbers 金额, the column it stands in
+    (``assemble._lanci_numbers_in_their_column``)."""
+    import pipeline.assemble as assemble
+    import pipeline.textgrid as textgrid
+
+    page = _first_pages(photocopy, 1)
+    table = next(t for t in extract_document(page).tables if t.form == "公开01表")
+    assert table.template == "T01"
+    assert table.columns == ["收入/项目", "收入/行次", "收入/金额", "支出/项目", "支出/行次", "支出/金额"]
+    assert table.header[-1] == ["栏次", "", "1", "栏次", "", "2"]
+    assert not any("structure" in c.reasons for r in table.rows for c in r.cells)
+
+    monkeypatch.setattr(textgrid, "rules_above", lambda grids, *a, **k: grids)
+    monkeypatch.setattr(assemble, "_lanci_numbers_in_their_column", lambda cells, *a: cells)
+    table = next(t for t in extract_document(page).tables if t.form == "公开01表")
+    assert "收入/项目" not in table.columns and table.header[-1][4:] != ["", "2"]
