@@ -333,6 +333,7 @@ def complete_tables(grids: list, segments: list, binary: np.ndarray, dpi: int, l
     boxes = _page_text(grids, binary, dpi, settings)
     if boxes is None:
         return grids
+    glyphs = glyph_boxes(binary, dpi, settings)
     tol = _mm(dpi, layout_settings.snap_mm)
     out = []
     for group in _regions(grids, dpi, settings):
@@ -421,8 +422,8 @@ def complete_tables(grids: list, segments: list, binary: np.ndarray, dpi: int, l
     return out
 
 
-def stacked_rows(g, column_bands: list[list[_Band]], dpi: int, settings: TextGridSettings = TextGridSettings()
-                 ) -> list[float]:
+def stacked_rows(g, column_bands: list[list[_Band]], dpi: int, settings: TextGridSettings = TextGridSettings(),
+                 glyphs: np.ndarray | None = None) -> list[float]:
     """Row lines through the rows of ``g`` that hold several printed rows stacked (their rules lost): a row
     at least ``stack_rows`` text pitches high where, in at least ``stack_columns`` cells, one line of text
     stands above a gap and another below it, a pitch apart, and no column has a single line of text across
@@ -430,7 +431,10 @@ def stacked_rows(g, column_bands: list[list[_Band]], dpi: int, settings: TextGri
     beside two-line ones). Each column's own bands (``column_bands``, :func:`text_bands` of the column) tell
     its lines: a bowed or slightly skewed page shifts the rows from one side of a wide table to the other,
     and bands taken across the whole width run into each other. The line goes through the gap the columns
-    share (none shared: no line)."""
+    share (none shared: no line). Nor does a line go through a line of text ``glyphs`` show (:func:`glyph_boxes`:
+    the character blobs before the opening :func:`text_boxes` makes, which a thin-stroked font's characters do
+    not survive at 200 dpi — “全年” centred beside “按时完成各项就 | 业服务计划” has no band, and a line cut
+    through it)."""
     tol = _mm(dpi, 0.4)
     steps = _steps(column_bands)
     heights = [b.bottom - b.top for bands in column_bands for b in bands]
@@ -459,10 +463,41 @@ def stacked_rows(g, column_bands: list[list[_Band]], dpi: int, settings: TextGri
             y = (lo + hi) / 2.0
             across = any(b.top < y - tol and b.bottom > y + tol and b.bottom - b.top <= settings.stack_line * line_h
                          for held in rows for b in held)
-            if across or min(abs(y - v) for v in list(g.ys) + out) < settings.stack_side * pitch:
+            if across or min(abs(y - v) for v in list(g.ys) + out) < settings.stack_side * pitch \
+                    or (glyphs is not None and _line_crossed(glyphs, y, g.xs[0], g.xs[-1], top, bottom, tol,
+                                                             settings.stack_line * line_h, dpi, settings)):
                 continue
             out.append(y)
     return sorted(out)
+
+
+def glyph_boxes(binary: np.ndarray, dpi: int, settings: TextGridSettings = TextGridSettings()) -> np.ndarray:
+    """Boxes (x0, y0, x1, y1) of the character-sized blobs of a binarised page as they are (no opening: the
+    hairline strokes of a thin-stroked font kept), rule pieces left out."""
+    n, _, st, _ = cv2.connectedComponentsWithStats((binary > 0).astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return np.zeros((0, 4), int)
+    x, y, w, h = st[1:, 0], st[1:, 1], st[1:, 2], st[1:, 3]
+    keep = ((h >= _mm(dpi, settings.char_min_mm)) & (h <= _mm(dpi, settings.char_max_mm))
+            & (w >= _mm(dpi, settings.char_min_mm)) & (w <= _mm(dpi, settings.char_wide_mm))
+            & ~((w <= _mm(dpi, settings.rule_thin_mm)) & (h >= _mm(dpi, settings.rule_tall_mm))))
+    return np.stack([x[keep], y[keep], x[keep] + w[keep], y[keep] + h[keep]], axis=1).astype(int)
+
+
+def _line_crossed(glyphs: np.ndarray, y: float, x0: float, x1: float, top: float, bottom: float, tol: float,
+                  max_h: float, dpi: int, settings: TextGridSettings) -> bool:
+    """A line at ``y`` (from ``x0`` to ``x1``, in the grid row ``top``–``bottom``) runs through a line of text:
+    two characters side by side (a word gap apart at most, their tops and bottoms level), each reaching past
+    ``y`` by ``tol`` above and below and no taller than ``max_h`` — a stroke of a watermark or a speck is no
+    such pair."""
+    gap, level = _mm(dpi, settings.word_gap_mm), max(tol, _mm(dpi, 0.5))
+    held = glyphs[(glyphs[:, 0] >= x0) & (glyphs[:, 2] <= x1) & (glyphs[:, 1] >= top) & (glyphs[:, 3] <= bottom)
+                  & (glyphs[:, 1] < y - tol) & (glyphs[:, 3] > y + tol) & (glyphs[:, 3] - glyphs[:, 1] <= max_h)]
+    held = held[np.argsort(held[:, 0])]
+    for a, b in zip(held, held[1:]):
+        if 0 <= b[0] - a[2] <= gap and abs(int(a[1]) - int(b[1])) <= level and abs(int(a[3]) - int(b[3])) <= level:
+            return True
+    return False
 
 
 def _steps(column_bands: list[list[_Band]]) -> list[float]:
@@ -500,11 +535,12 @@ def split_stacked_rows(grids: list, binary: np.ndarray, dpi: int, layout_setting
     boxes = _page_text(grids, binary, dpi, settings)
     if boxes is None:
         return grids
+    glyphs = glyph_boxes(binary, dpi, settings)
     tol = _mm(dpi, layout_settings.snap_mm)
     out = []
     for g in grids:
         column_bands = [text_bands(boxes, a, b, g.ys[0], g.ys[-1], dpi, settings) for a, b in zip(g.xs, g.xs[1:])]
-        new_h = stacked_rows(g, column_bands, dpi, settings)
+        new_h = stacked_rows(g, column_bands, dpi, settings, glyphs)
         steps = _steps(column_bands)
         min_pitch = settings.stack_pitch * float(np.median(steps)) if steps else 0.0
         # (only inside a cell spanning columns, with lines of text just above and just below the wall in one

@@ -185,3 +185,51 @@ def test_a_forms_next_page_is_read_as_a_form(tmp_path, monkeypatch):
     monkeypatch.setattr(assemble, "page_tables", lambda reading, forms=frozenset(): page_tables(reading))
     table, cut = read()
     assert cut != got and [c.text for r in table.rows for c in r.cells if "rule_missing" in c.reasons]
+
+
+@pytest.mark.browser
+def test_a_row_is_not_cut_through_a_line_of_text(tmp_path, monkeypatch):
+    """Seed 003's form 43 (Shanxi layout) scanned with seals and watermark at 200 dpi: 按时完成各项就业服务计划
+    wraps over two lines in its cell, at the pitch of the form's rows, with 全年 centred in the cell beside it.
+    In perf003 (f01ecf2) the thin strokes of that 全年 did not survive the opening of ``textgrid.text_boxes``:
+    no text band told the row split (``textgrid.stacked_rows``) that a line of text runs across the gap of the
+    wrapped text, and the row was cut through 全年 — read 金年 | 王年, the level3 read twice, unflagged. Here
+    the boxes of that 全年 are taken out of ``text_boxes`` the same way: the character blobs as they are
+    (``glyph_boxes``) still show the line, no row line goes through it, the row reads as printed."""
+    import json
+
+    import pipeline.textgrid as textgrid
+    from pipeline.extract import extract_document
+    from samplegen.render import Printer
+
+    recipe = FormRecipe(name="shanxi", seed="003", profile="seal_watermark200", forms=("003:43",), cover=False,
+                        font="serif", rng=101)
+    with Printer() as printer:
+        generate_forms(recipe, tmp_path, printer)
+    truth = json.loads((tmp_path / "shanxi.truth.json").read_text(encoding="utf-8"))["tables"][0]["record"]
+
+    def read():
+        table = next(t for t in extract_document(tmp_path / "shanxi.pdf").tables if t.kind == "performance")
+        inds = table.to_dict()["record"]["indicators"]
+        k = next(k for k, i in enumerate(inds) if (i.get("level3") or {}).get("text", "").startswith("按时完成各项就"))
+        return table, k, [(inds[k].get(n) or {}).get("text") for n in ("level3", "target")]
+
+    want = ["按时完成各项就业服务计划", "全年"]
+    assert [[(i.get(n) or {}).get("text") for n in ("level3", "target")] for i in truth["indicators"]].count(want) == 1
+    table, k, got = read()
+    assert got == want
+    r, c = table.record["indicators"][k]["target"]["cell"]
+    x0, y0, x1, y1 = table.rows[r].cells[c].bbox
+    text_boxes = textgrid.text_boxes
+
+    def thin(binary, dpi, settings=textgrid.TextGridSettings()):  # the thin-stroked 全年 lost to the opening
+        boxes = text_boxes(binary, dpi, settings)
+        inside = (boxes[:, 0] >= x0) & (boxes[:, 2] <= x1) & (boxes[:, 1] >= y0) & (boxes[:, 3] <= y1)
+        return boxes[~inside]
+
+    monkeypatch.setattr(textgrid, "text_boxes", thin)
+    _, _, got = read()
+    assert got == want
+    monkeypatch.setattr(textgrid, "_line_crossed", lambda *a, **k: False)
+    _, _, cut = read()
+    assert cut != want
