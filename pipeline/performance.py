@@ -1525,6 +1525,12 @@ def _mend_targets(table, record, ocr_pages: set[int]) -> bool:
             r, c = f["cell"]
             cell = table.rows[r].cells[c]
             text = cell.text.strip()
+            if table.rows[r].page in ocr_pages and text in ("二", "三"):
+                # a lone 二 or 三 is the full-width ＝ read without a seal or the watermark over it too (its two
+                # strokes, its number left blank: Shanxi's 年初指标值 “=”): no target prints 二 or 三 alone
+                _replace_reading(cell, "=")
+                changed = True
+                continue
             if table.rows[r].page not in ocr_pages or not {"seal", "watermark", "low_ocr"} & set(cell.reasons) \
                     or not text:
                 continue
