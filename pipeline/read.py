@@ -468,6 +468,7 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
     dashes: dict[tuple[int, tuple[int, int]], str] = {}
     centres: dict[int, float] = {}
     slashes: set[tuple[int, tuple[int, int]]] = set()
+    chevrons: dict[tuple[int, tuple[int, int]], str] = {}
     margins: dict[tuple[int, tuple[int, int]], tuple[int, int]] = {}
     equals: set[tuple[int, tuple[int, int]]] = set()
     led: set[tuple[int, tuple[int, int]]] = set()  # cells whose text begins with a dash
@@ -520,6 +521,8 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                     continue
                 if len(bands) == 1 and _lone_slash(_largest_blob(sub[a:b]), dpi):
                     slashes.add((gi, (cell.row, cell.col)))  # a “/” beside remnants (of a seal): see below
+                if len(bands) == 1 and (op := _lone_chevron(sub[a:b], dpi)):
+                    chevrons[(gi, (cell.row, cell.col))] = op  # “>”, “≥” … alone in the cell: see below
                 if not idx and _leading_equals(sub[a:b, cx0:cx1]):
                     equals.add((gi, (cell.row, cell.col)))  # the cell's text begins with “=”: see below
                 elif not idx and _leading_dash(sub[a:b, cx0:cx1]):
@@ -597,6 +600,11 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                 # its largest stroke leans like “/” while OCR saw an upright stroke: “/”, in doubt
                 alts = [Alternative(text, score, "ocr")] + [a for a in alts if a.text != text]
                 text, score = "/", min(score, settings.low_ocr / 2)
+            if (gi, key) in chevrons and len(text) == 1 and text not in _CHEVRON_TEXTS:
+                # a lone chevron (with a bar under it or not) read as a letter or a character (＞ read “V”, seed
+                # 004's 指标性质): the operator its shape is, in doubt, the reading kept as the alternative
+                alts = [Alternative(text, score, "ocr")] + [a for a in alts if a.text != text]
+                text, score = chevrons[(gi, key)], min(score, settings.low_ocr / 2)
             if score < settings.low_ocr:
                 reasons.append("low_ocr")
             if (gi, key) in led and first != lines[0].text:
@@ -760,6 +768,64 @@ def _largest_blob(ink: np.ndarray) -> np.ndarray:
         return ink
     k = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
     return np.where(labels == k, ink, 0).astype(ink.dtype)
+
+
+_CHEVRON_TEXTS = set("<>＜＞≤≥≦≧〈〉《》")
+
+
+def _lone_chevron(ink: np.ndarray, dpi: int) -> str:
+    """The one glyph of a cell's line (``ink``, ink > 0) as the operator its shape is: “>” — one stroke from the
+    top left to a point at the right and back to the bottom left, one run of ink in each of its rows, the
+    middle of each run moving right to the point and left after it, both ends at the left; “<” its mirror;
+    with a bar under it (a blob of its own reaching below the point's lower arm, level or slanted along it, or
+    the bottom rows of the stroke, as wide as most of the glyph) “≥” / “≤”. A “V” (two runs in its top rows), a “K” or “7” (an upright stroke) is none: ''."""
+    import cv2
+
+    mask = (ink > 0).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if n < 2:
+        return ""
+    k = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    x, y, w, h = (int(stats[k, i]) for i in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH,
+                                             cv2.CC_STAT_HEIGHT))
+    em = dpi * 10.5 / 72.0
+    if h < 0.3 * em or w < 0.3 * em or not 0.5 * h <= w <= 2 * h:
+        return ""
+    glyph = labels[y:y + h, x:x + w] == k
+    bar = False
+    # a bar joined to the chevron's lower end: the bottom rows covering most of its width
+    while glyph.shape[0] > 4 and glyph[-1].mean() >= 0.6:
+        glyph, bar = glyph[:-1], True
+    rows = [np.flatnonzero(r) for r in glyph]
+    rows = [r for r in rows if r.size]
+    ends = rows[:len(rows) // 4] + rows[-(len(rows) // 4):]  # the top and bottom quarters: one run a row
+    if len(rows) < max(6, 0.3 * em) or any(len(_runs(r, 1)) != 1 for r in ends):
+        return ""
+    centres = np.array([r.mean() for r in rows])
+    widths = np.array([r[-1] - r[0] + 1 for r in rows])
+    if np.median(widths) > 0.4 * w:
+        return ""  # a filled blob, not a stroke
+    tip = int(np.argmax(centres)) if centres[len(centres) // 2] > (centres[0] + centres[-1]) / 2 \
+        else int(np.argmin(centres))
+    right = centres[tip] > centres[0]
+    if not 0.25 * len(centres) <= tip <= 0.75 * len(centres) \
+            or abs(centres[tip] - centres[0]) < 0.5 * w or abs(centres[tip] - centres[-1]) < 0.5 * w:
+        return ""
+    sign = 1 if right else -1
+    steps = np.diff(centres) * sign
+    if (steps[:tip] < -1).any() or (steps[tip:] > 1).any():
+        return ""  # not one stroke out to the point and back
+    if not bar:  # a bar of its own under the chevron
+        for q in range(1, n):
+            if q == k:
+                continue
+            qx, qy, qw, qh = (int(stats[q, i]) for i in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH,
+                                                         cv2.CC_STAT_HEIGHT))
+            # (level, or slanted along the lower arm as in AR PL UMing: its lower end below the chevron's)
+            if qy >= y + 0.4 * h and qy + qh > y + h and qy - (y + h) <= 0.5 * h and qw >= 0.5 * w \
+                    and qx < x + w and qx + qw > x:
+                bar = True
+    return ("≥" if bar else ">") if right else ("≤" if bar else "<")
 
 
 def _lone_slash(ink: np.ndarray, dpi: int) -> bool:

@@ -233,3 +233,49 @@ def test_a_row_is_not_cut_through_a_line_of_text(tmp_path, monkeypatch):
     monkeypatch.setattr(textgrid, "_line_crossed", lambda *a, **k: False)
     _, _, cut = read()
     assert cut != want
+
+
+@pytest.mark.browser
+def test_a_lone_operator_read_as_a_letter_is_the_operator_its_shape_is(tmp_path, monkeypatch):
+    """Seed 004's form 5 (Sichuan layout) scanned with seals and watermark at 200 dpi prints its 指标性质 alone in
+    a cell: ≥, ＞, ≤, ＝. In perf004 (f01ecf2) the recogniser read the ＞ of 获评人员满意度 “V”, which the record
+    took for ≥ (its bar lost), a wrong target. Here every lone ≥ and ＞ is read “V” (the recogniser patched):
+    the cell's ink tells them apart (``read._lone_chevron``: a chevron pointing right, with a bar under it or
+    not), the nature is the operator printed, in doubt (low_ocr) with “V” as its alternative; without the
+    shape every one of them is ≥."""
+    import json
+
+    import pipeline.ocr as ocr
+    import pipeline.read as read
+    from pipeline.extract import extract_document
+    from samplegen.render import Printer
+
+    recipe = FormRecipe(name="sichuan", seed="004", profile="seal_watermark200", forms=("004:5",), cover=False,
+                        font="sans", rng=101)
+    with Printer() as printer:
+        generate_forms(recipe, tmp_path, printer)
+    truth = json.loads((tmp_path / "sichuan.truth.json").read_text(encoding="utf-8"))["tables"][0]["record"]
+    want = [(i["target"] or {}).get("operator") for i in truth["indicators"]]
+    assert {">", "≥"} <= set(want)
+    recognize = ocr.Recognizer.recognize
+
+    def as_v(self, crops):  # a lone ≥ or ＞ read as the letter V
+        return [ocr.LineReading("V", [ocr.CharReading("V", 0.8, "√", 0.1)]) if r.text.strip() in ("≥", ">", "＞")
+                else r for r in recognize(self, crops)]
+
+    monkeypatch.setattr(ocr.Recognizer, "recognize", as_v)
+
+    def read_back():
+        table = next(t for t in extract_document(tmp_path / "sichuan.pdf").tables if t.kind == "performance")
+        return table, [(i["target"] or {}).get("operator") for i in table.to_dict()["record"]["indicators"]]
+
+    table, got = read_back()
+    assert got == want
+    natures = [table.rows[r].cells[c] for i in table.record["indicators"] if (i.get("target") or {}).get("cells")
+               for r, c in i["target"]["cells"][:1]]
+    shaped = [c for c in natures if c.alternatives and c.alternatives[0].text == "V"]
+    assert shaped and all(c.review and "low_ocr" in c.reasons for c in shaped)
+    monkeypatch.setattr(read, "_lone_chevron", lambda ink, dpi: "")
+    _, flat = read_back()
+    assert [o if o != ">" else "≥" for o in want] == flat
+
