@@ -469,6 +469,8 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
     centres: dict[int, float] = {}
     slashes: set[tuple[int, tuple[int, int]]] = set()
     chevrons: dict[tuple[int, tuple[int, int]], str] = {}
+    heights: list[int] = []  # the heights of the text bands of the page's cells
+    sealed_tall: dict[tuple[int, tuple[int, int]], int] = {}  # cells under a seal: their tallest band
     margins: dict[tuple[int, tuple[int, int]], tuple[int, int]] = {}
     equals: set[tuple[int, tuple[int, int]]] = set()
     led: set[tuple[int, tuple[int, int]]] = set()  # cells whose text begins with a dash
@@ -489,8 +491,11 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                 continue
             # (under a seal its strokes are as dark and as large as print: a valley there does not tell a line
             # of text from a stroke above or below the word, “2 | 明显”, “入 | 100%”)
-            bands = _ink_bands(sub, min_gap=max(2, dpi // 40), min_h=max(4, dpi // 30),
-                               valleys="seal" not in _mask_reasons(clean, cell, inset))
+            sealed = "seal" in _mask_reasons(clean, cell, inset)
+            bands = _ink_bands(sub, min_gap=max(2, dpi // 40), min_h=max(4, dpi // 30), valleys=not sealed)
+            heights.extend(b - a for a, b in bands)
+            if sealed and bands:
+                sealed_tall[(gi, (cell.row, cell.col))] = max(b - a for a, b in bands)
             extent = _text_extent(sub[bands[0][0]:bands[-1][1]], max(2, dpi // 40)) if bands else None
             if extent is not None:
                 margins[(gi, (cell.row, cell.col))] = (extent[0], int(sub.shape[1] - extent[1]))
@@ -540,6 +545,7 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
             elif dash:
                 dashes[(gi, (cell.row, cell.col))] = dash
     emptied = _drop_remnant_lines(clean, cell_lines, grid_cells, darkest, (equals, led), inset, settings)
+    two_lines = _lines_joined(sealed_tall, heights)
     # text outside the tables
     mask = binary.copy()
     for g in grids:
@@ -605,6 +611,8 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                 # 004's 指标性质): the operator its shape is, in doubt, the reading kept as the alternative
                 alts = [Alternative(text, score, "ocr")] + [a for a in alts if a.text != text]
                 text, score = chevrons[(gi, key)], min(score, settings.low_ocr / 2)
+            if (gi, key) in two_lines:
+                score = min(score, settings.low_ocr / 2)
             if score < settings.low_ocr:
                 reasons.append("low_ocr")
             if (gi, key) in led and first != lines[0].text:
@@ -623,6 +631,16 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                  and not (i in watermarked and _stroke_reading(results[i].text, results[i].min_score, settings))]
     return PageReading(page.number, "ocr", W, H, dpi, clean.skew, readings, lines_out, page.rotation,
                        list(page.text_doubts))
+
+
+def _lines_joined(sealed_tall: dict, heights: list[int]) -> set:
+    """The cells under a seal whose tallest text band (``sealed_tall``) is two text lines high or more (twice the
+    median of the page's cell bands, ``heights``): the lines of a wrapped text the seal's strokes join (a
+    valley is not cut under a seal: its strokes are as dark as print), given to the recogniser as one line —
+    it reads the first and loses the rest (perf000 t35: “工伤职工待遇正常发 | 放” read 工伤职工待遇正常发, sure).
+    Their readings are in doubt (low_ocr)."""
+    line_h = float(np.median(heights)) if heights else 0.0
+    return {key for key, h in sealed_tall.items() if line_h and h >= 2 * line_h}
 
 
 def _drop_remnant_lines(clean, cell_lines: dict, grid_cells: dict, darkest: dict[int, int],
