@@ -1236,6 +1236,25 @@ def test_actual_value_read_as_its_unit_alone_reviewed(scanned):
         assert henan.record["indicators"][1]["actual"]["review"] == reviewed, text
 
 
+def test_actual_value_with_its_decimal_point_lost_reviewed(scanned):
+    """Scanned seed 000 (perf000 t99 at f01ecf2): an actual value 1.8万元 read “18万元”, sure, beside the target
+    1.7-2.2万元, was unflagged. An actual value read as a whole number that misses a range or a one-number target
+    of its unit while the number with a point put in meets it is reviewed (format); one that meets its target,
+    misses it otherwise, or has a ≤ target is not."""
+    truth = {(t["template"]): t for t in _forms(scanned[1])}["P01"]["record"]
+    tref, aref = truth["indicators"][1]["target"]["cell"], truth["indicators"][1]["actual"]["cell"]
+    for target, actual, reviewed in (("1.7-2.2万元", "18万元", True), ("=1.5万元", "15万元", True),
+                                     ("1.7-2.2万元", "1.8万元", False), ("1.7-2.2万元", "25万元", False),
+                                     ("≤10天", "12天", False), ("1.7-2.2万元", "18次", False)):
+        doc, henan = _scanned_doc(scanned)
+        _set(henan, tref, target, [])
+        cell = _set(henan, aref, actual, [])
+        cell.ocr_score = 0.99
+        _reread(doc)
+        assert ("format" in cell.reasons) == reviewed, (target, actual)
+        assert henan.record["indicators"][1]["actual"]["review"] == reviewed, (target, actual)
+
+
 def test_level_carried_onto_a_row_with_an_empty_cell_of_its_own_reviewed(scanned):
     """Scanned seed 001 (t4): 经济效益指标 and 社会效益指标, each merged over two rows with its text centred on the
     rule between them, were split from their upper row (a rule found through their letters): the upper row of
