@@ -408,6 +408,8 @@ def structure_doubts(doc: Document, table: Table, settings: VerdictSettings = Ve
             doubts.append("columns_extra")
         if _header_unmatched(table, template, settings):
             doubts.append("header_unmatched")
+    if "columns_missing" not in doubts and group_cut(table):
+        doubts.append("columns_missing")
     if columns_contradicted(table, settings):
         doubts.append("columns_contradicted")
     if splits_columns(table):
@@ -456,6 +458,21 @@ def _content_kind(text: str) -> str:
     if p.kind == "na" or (p.kind == "number" and p.decimals == 2):
         return "amount"
     return "words" if _CJK2.search(t) else "other"
+
+
+def group_cut(table: Table) -> bool:
+    """A table printing groups of columns side by side, each opening with a code column (公开06表: 科目代码 |
+    科目名称 | 决算数, three or four times), whose first column is labelled like the column after a later group's
+    code (科目名称): the first group lost its code column (its rule and label lost on a worn scan, the codes run
+    into the names), so every column of that group sits under another's label, and each label may still
+    match what its column holds."""
+    from .headers import is_code_column
+
+    labels = [compare_key(c.split("/")[-1]) for c in table.columns]
+    codes = [i for i, label in enumerate(labels) if label and is_code_column(label)]
+    if len(codes) < 2 or not labels[0] or is_code_column(labels[0]):
+        return False
+    return any(i + 1 < len(labels) and labels[i + 1] == labels[0] for i in codes)
 
 
 def columns_contradicted(table: Table, settings: VerdictSettings = VerdictSettings()) -> list[int]:
