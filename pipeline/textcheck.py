@@ -96,7 +96,10 @@ _NUMERIC = re.compile(r"[-−]?\(?[\d,]*\d[\d,]*(?:\.\d+)?\)?%?")
 
 
 def amount_without_digits(text: str) -> bool:
-    """``一,二三四.五六``, ``::8.18``: laid out as an amount, but what should be digits is not."""
+    """``一,二三四.五六``, ``::8.18``: laid out as an amount, but what should be digits is not. A number as
+    printed is none (``100.0%``, a 绩效自评表's 执行率: its ``%`` fills the shape's last place)."""
+    if _NUMERIC.fullmatch(text.strip()):
+        return False
     m = _AMOUNT_SHAPE.fullmatch(text.strip())
     return bool(m) and bool(re.search(r"[^\d,.]", m.group(1)))
 
