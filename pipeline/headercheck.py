@@ -226,9 +226,14 @@ def nearest_printed_label(text: str, template_id: str, settings: HeaderSettings 
 
 
 def upper_row_lost(entries: list[HeaderEntry], template_id: str, settings: HeaderSettings = HeaderSettings()) -> bool:
-    """None of the template's upper-row labels is read in the scanned header (not even half right)."""
+    """None of the template's upper-row labels is read in the scanned header (not even half right). A group
+    printed only by the editions with a label of their own (``groups_if_label``: 公开06表's 人员经费 | 公用经费
+    over code columns labelled 科目代码, not over 经济分类科目编码) counts only where the header reads it."""
     groups = printed_labels()[1].get(template_id)
     keys = [compare_key(h.cell.text) for h in entries if h.cell.text.strip()]
+    edition = load_json("templates", "header_labels.json").get("groups_if_label", {}).get(template_id)
+    if edition and compare_key(edition) not in keys:
+        return False
     if not groups or not keys or all(h.cell.ocr_score >= 1.0 for h in entries):
         return False  # (a text layer's header is as printed: an edition without that row, not a row lost)
     return not any(k == g or (len(k) == len(g) and fuzz.ratio(g, k) >= settings.group_ratio)
