@@ -1145,7 +1145,10 @@ def rules_above(grids: list, rule_ink: np.ndarray | None, binary: np.ndarray, dp
     flagged ``header_rows_lost``). The new rows' column walls are where the column mask shows a rule
     (``wall_cover`` of the row's height: a printed rule down the row, worn in gaps), the outer borders always,
     and between two labels with no wall found the line that centres the left one over its columns
-    (:func:`_centring_walls`): header labels over several columns (收入 over 项目 | 行次 | 金额) stay one cell. The lines are rules found, not inferred: they bound no cell in doubt."""
+    (:func:`_centring_walls`): header labels over several columns (收入 over 项目 | 行次 | 金额) stay one cell.
+    The row lines and the walls the mask shows are rules found, not inferred. A centring wall is a guess: a
+    label it puts over the wrong columns leaves the flattened labels unlike the template's, and the table's
+    header is doubted (``header_unmatched``, :mod:`pipeline.verdict`)."""
     from .layout import line_mask
 
     if rule_ink is None or not grids:
