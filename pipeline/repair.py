@@ -36,6 +36,13 @@ from .validate import (CellRef, EPS, Identity, blamed_cells, cell_values, expand
 REPAIR_ONE_CHECK = "repair_one_check"
 
 
+# an amount cell read as one upright stroke, “1”, on a scan: the edge of a seal's ring, a faded rule's remnant
+# inside a cell whose wall was lost, as often as a printed 1 (amounts print decimals: 1.00). Where every identity
+# of the cell holds with it blank and none with 1, it is proven blank (source ``blank``). (A stroke read I, l or |
+# is no number: interpretation leaves the cell blank, ``format_normalised``.)
+_STROKE_READINGS = {"1"}
+
+
 @dataclass(frozen=True)
 class RepairSettings:
     max_rounds: int = 4
@@ -53,7 +60,7 @@ class Proof:
     ref: CellRef
     text: str
     value: float
-    source: str  # ocr | confusion
+    source: str  # ocr | confusion | blank
     confidence: float
     rules: tuple[int, ...]  # indices of the identities the cell takes part in
     alone: bool = False  # proven by one identity alone (a form's Σ 分值): applied, but always reviewed
@@ -199,7 +206,7 @@ def find_proofs(doc: Document, settings: RepairSettings | None = None) -> tuple[
     lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
     forms = {t.id for t in doc.tables if t.kind == "performance"}
     ocr_pages = {p.number for p in doc.pages if p.mode == "ocr"}
-    row_page = {(t.id, ri): r.page for t in doc.tables if t.id in forms for ri, r in enumerate(t.rows)}
+    pages = {(t.id, ri): r.page for t in doc.tables for ri, r in enumerate(t.rows)}
     candidates = state.candidates
     proofs: list[Proof] = []
     for ref in candidates:
@@ -209,13 +216,15 @@ def find_proofs(doc: Document, settings: RepairSettings | None = None) -> tuple[
             continue  # the original reading already satisfies one of its identities
         form = ref[0] in forms
         if form and (sum(not holds[k] for k in involved) < settings.min_form_equations
-                     or row_page[ref[:2]] not in ocr_pages):
+                     or pages[ref[:2]] not in ocr_pages):
             continue  # one sum alone (a 总分) cannot tell a misreading from a form that does not add up
         cell = lookup[ref]
         if parse_number(cell.text).kind == "text":
             continue
         mark = form and any(identities[k].rule.endswith("-max") for k in involved)
         readings = _readings(cell, settings)
+        if not form and cell.text.strip() in _STROKE_READINGS and pages.get(ref[:2]) in ocr_pages:
+            readings.append(("", "blank", settings.confusion_confidence))  # a lone stroke: see _STROKE_READINGS
         if mark:  # a 分值/得分 with seal strokes read as digits on both sides (5 → “251”): the digits it holds
             readings += [(t, "confusion", settings.confusion_confidence) for t in _part_readings(cell.text)
                          if t not in {r[0] for r in readings}]
@@ -223,12 +232,49 @@ def find_proofs(doc: Document, settings: RepairSettings | None = None) -> tuple[
             if form and source != "ocr" and not (mark and _form_confusion(cell, text)):
                 continue  # forms: a guessed confusion only for a 分值/得分 (never for an amount: see _form_confusion)
             p = parse_number(text)
-            if p.kind != "number" or p.value is None:
+            value = 0.0 if source == "blank" else p.value
+            if value is None or (source != "blank" and p.kind != "number"):
                 continue
-            if all(state.holds_with(k, ref, p.value) for k in involved):
-                proofs.append(Proof(ref, text, p.value, source, conf, tuple(involved),
-                                    exact=state.exact(ref, p.value)))
+            if all(state.holds_with(k, ref, value) for k in involved):
+                proofs.append(Proof(ref, text, value, source, conf, tuple(involved), exact=state.exact(ref, value)))
     return identities, proofs
+
+
+def stroke_blank_proofs(doc: Document, settings: RepairSettings | None = None) -> list[Proof]:
+    """Lone strokes read as “1” in several amount cells of one failing sum (a seal's ring crossing a column of
+    blank cells, the remnant of a lost column rule down a merged cell: see ``_STROKE_READINGS``): no one of
+    them blanked makes the sum hold, all of them together do. Proven when every identity any of them takes
+    part in holds with all of them blank (each failing one at least with them read)."""
+    settings = settings or RepairSettings()
+    state = _Failing.of(doc)
+    forms = {t.id for t in doc.tables if t.kind == "performance"}
+    ocr_pages = {p.number for p in doc.pages if p.mode == "ocr"}
+    pages = {(t.id, ri): r.page for t in doc.tables for ri, r in enumerate(t.rows)}
+    lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
+    strokes = [ref for ref in state.candidates if ref[0] not in forms and pages.get(ref[:2]) in ocr_pages
+               and lookup[ref].text.strip() in _STROKE_READINGS and state.values.get(ref)]
+    out: list[Proof] = []
+    for group in _linked(strokes, state.by_cell):  # (the strokes of one sum, not every one of the document)
+        if len(group) < 2:
+            continue  # (one alone: find_proofs)
+        values = dict(state.values)
+        values.update({ref: 0.0 for ref in group})
+        involved = {k for ref in group for k in state.by_cell[ref]}
+        if all(state.identities[k].holds(values) for k in involved):
+            out += [Proof(ref, "", 0.0, "blank", settings.confusion_confidence, tuple(state.by_cell[ref]))
+                    for ref in group]
+    return out
+
+
+def _linked(refs: list[CellRef], by_cell: dict[CellRef, list[int]]) -> list[list[CellRef]]:
+    """``refs`` grouped by the identities they share (two cells of one sum are linked, and so on)."""
+    groups: list[tuple[set[int], list[CellRef]]] = []
+    for ref in refs:
+        ks = set(by_cell[ref])
+        joined = [g for g in groups if g[0] & ks]
+        groups = [g for g in groups if not g[0] & ks]
+        groups.append((ks.union(*(g[0] for g in joined)), [r for g in joined for r in g[1]] + [ref]))
+    return [g[1] for g in groups]
 
 
 def deduced_proofs(doc: Document, settings: RepairSettings | None = None) -> list[Proof]:
@@ -525,7 +571,7 @@ def _apply(cell: Cell, p: Proof, identities: list[Identity]) -> dict:
     _add_alternative(cell, cell.text, cell.ocr_score, "ocr")
     _add_alternative(cell, p.text, p.confidence, "repair")
     cell.text = p.text
-    cell.value = p.value
+    cell.value = None if p.source == "blank" else p.value
     cell.add_reason("repaired")
     if p.alone:
         cell.add_reason(REPAIR_ONE_CHECK)
@@ -578,6 +624,10 @@ def repair_document(doc: Document, settings: RepairSettings | None = None) -> li
                                                 lookup[p.ref].text, "to": p.text, "source": p.source}
                                                for p in group],
                                 "rules": sorted({identities[k].rule for p in group for k in p.rules})})
+        if not applied:
+            for p in stroke_blank_proofs(doc, settings):
+                records.append(_apply(lookup[p.ref], p, identities))
+                applied += 1
         if not applied:
             for p in deduced_proofs(doc, settings):
                 records.append(_apply(lookup[p.ref], p, identities))
