@@ -206,8 +206,9 @@ def find_proofs(doc: Document, settings: RepairSettings | None = None) -> tuple[
     lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
     forms = {t.id for t in doc.tables if t.kind == "performance"}
     ocr_pages = {p.number for p in doc.pages if p.mode == "ocr"}
-    pages = {(t.id, ri): r.page for t in doc.tables for ri, r in enumerate(t.rows)}
+    row_page = {(t.id, ri): r.page for t in doc.tables if t.id in forms for ri, r in enumerate(t.rows)}
     candidates = state.candidates
+    strokes = set(_stroke_cells(doc, state))
     proofs: list[Proof] = []
     for ref in candidates:
         involved = by_cell[ref]
@@ -216,14 +217,14 @@ def find_proofs(doc: Document, settings: RepairSettings | None = None) -> tuple[
             continue  # the original reading already satisfies one of its identities
         form = ref[0] in forms
         if form and (sum(not holds[k] for k in involved) < settings.min_form_equations
-                     or pages[ref[:2]] not in ocr_pages):
+                     or row_page[ref[:2]] not in ocr_pages):
             continue  # one sum alone (a 总分) cannot tell a misreading from a form that does not add up
         cell = lookup[ref]
         if parse_number(cell.text).kind == "text":
             continue
         mark = form and any(identities[k].rule.endswith("-max") for k in involved)
         readings = _readings(cell, settings)
-        if not form and cell.text.strip() in _STROKE_READINGS and pages.get(ref[:2]) in ocr_pages:
+        if ref in strokes:
             readings.append(("", "blank", settings.confusion_confidence))  # a lone stroke: see _STROKE_READINGS
         if mark:  # a 分值/得分 with seal strokes read as digits on both sides (5 → “251”): the digits it holds
             readings += [(t, "confusion", settings.confusion_confidence) for t in _part_readings(cell.text)
@@ -247,14 +248,9 @@ def stroke_blank_proofs(doc: Document, settings: RepairSettings | None = None) -
     part in holds with all of them blank (each failing one at least with them read)."""
     settings = settings or RepairSettings()
     state = _Failing.of(doc)
-    forms = {t.id for t in doc.tables if t.kind == "performance"}
-    ocr_pages = {p.number for p in doc.pages if p.mode == "ocr"}
-    pages = {(t.id, ri): r.page for t in doc.tables for ri, r in enumerate(t.rows)}
-    lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
-    strokes = [ref for ref in state.candidates if ref[0] not in forms and pages.get(ref[:2]) in ocr_pages
-               and lookup[ref].text.strip() in _STROKE_READINGS and state.values.get(ref)]
     out: list[Proof] = []
-    for group in _linked(strokes, state.by_cell):  # (the strokes of one sum, not every one of the document)
+    # (the strokes of one sum together, not every one of the document)
+    for group in _linked(_stroke_cells(doc, state), state.by_cell):
         if len(group) < 2:
             continue  # (one alone: find_proofs)
         values = dict(state.values)
@@ -264,6 +260,16 @@ def stroke_blank_proofs(doc: Document, settings: RepairSettings | None = None) -
             out += [Proof(ref, "", 0.0, "blank", settings.confusion_confidence, tuple(state.by_cell[ref]))
                     for ref in group]
     return out
+
+
+def _stroke_cells(doc: Document, state: "_Failing") -> list[CellRef]:
+    """The cells of failing identities read as a lone stroke (``_STROKE_READINGS``) on an OCR'd page, forms
+    left out."""
+    ocr_pages = {p.number for p in doc.pages if p.mode == "ocr"}
+    read = {(t.id, ri, ci): (r.page, c.text.strip()) for t in doc.tables if t.kind != "performance"
+            for ri, r in enumerate(t.rows) for ci, c in enumerate(r.cells)}
+    return [ref for ref in state.candidates
+            if ref in read and read[ref][0] in ocr_pages and read[ref][1] in _STROKE_READINGS]
 
 
 def _linked(refs: list[CellRef], by_cell: dict[CellRef, list[int]]) -> list[list[CellRef]]:

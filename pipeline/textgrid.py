@@ -84,12 +84,18 @@ def text_boxes(binary: np.ndarray, dpi: int, settings: TextGridSettings = TextGr
     """Boxes (x0, y0, x1, y1) of the character-like blobs of a binarised page (ink = 255): rule pieces,
     specks, dots and the hairline strokes of a watermark left out."""
     opened = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (2, 2)))
-    n, _, st, _ = cv2.connectedComponentsWithStats((opened > 0).astype(np.uint8), connectivity=8)
+    return _char_blobs(opened, dpi, settings)
+
+
+def _char_blobs(ink: np.ndarray, dpi: int, settings: TextGridSettings, min_w: float = 0.0) -> np.ndarray:
+    """Boxes of the blobs of ``ink`` a character's size (``char_min_mm`` … ``char_max_mm`` high, ``min_w`` …
+    ``char_wide_mm`` wide), pieces of upright rules left out."""
+    n, _, st, _ = cv2.connectedComponentsWithStats((ink > 0).astype(np.uint8), connectivity=8)
     if n <= 1:
         return np.zeros((0, 4), int)
     x, y, w, h = st[1:, 0], st[1:, 1], st[1:, 2], st[1:, 3]
     keep = ((h >= _mm(dpi, settings.char_min_mm)) & (h <= _mm(dpi, settings.char_max_mm))
-            & (w <= _mm(dpi, settings.char_wide_mm))
+            & (w >= min_w) & (w <= _mm(dpi, settings.char_wide_mm))
             & ~((w <= _mm(dpi, settings.rule_thin_mm)) & (h >= _mm(dpi, settings.rule_tall_mm))))
     return np.stack([x[keep], y[keep], x[keep] + w[keep], y[keep] + h[keep]], axis=1).astype(int)
 
@@ -333,7 +339,6 @@ def complete_tables(grids: list, segments: list, binary: np.ndarray, dpi: int, l
     boxes = _page_text(grids, binary, dpi, settings)
     if boxes is None:
         return grids
-    glyphs = glyph_boxes(binary, dpi, settings)
     tol = _mm(dpi, layout_settings.snap_mm)
     out = []
     for group in _regions(grids, dpi, settings):
@@ -474,14 +479,7 @@ def stacked_rows(g, column_bands: list[list[_Band]], dpi: int, settings: TextGri
 def glyph_boxes(binary: np.ndarray, dpi: int, settings: TextGridSettings = TextGridSettings()) -> np.ndarray:
     """Boxes (x0, y0, x1, y1) of the character-sized blobs of a binarised page as they are (no opening: the
     hairline strokes of a thin-stroked font kept), rule pieces left out."""
-    n, _, st, _ = cv2.connectedComponentsWithStats((binary > 0).astype(np.uint8), connectivity=8)
-    if n <= 1:
-        return np.zeros((0, 4), int)
-    x, y, w, h = st[1:, 0], st[1:, 1], st[1:, 2], st[1:, 3]
-    keep = ((h >= _mm(dpi, settings.char_min_mm)) & (h <= _mm(dpi, settings.char_max_mm))
-            & (w >= _mm(dpi, settings.char_min_mm)) & (w <= _mm(dpi, settings.char_wide_mm))
-            & ~((w <= _mm(dpi, settings.rule_thin_mm)) & (h >= _mm(dpi, settings.rule_tall_mm))))
-    return np.stack([x[keep], y[keep], x[keep] + w[keep], y[keep] + h[keep]], axis=1).astype(int)
+    return _char_blobs(binary, dpi, settings, min_w=_mm(dpi, settings.char_min_mm))
 
 
 def _line_crossed(glyphs: np.ndarray, y: float, x0: float, x1: float, top: float, bottom: float, tol: float,
