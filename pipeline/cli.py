@@ -51,8 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("inputs", nargs="+", metavar="INPUT", help="PDF, PNG/JPG/TIFF files or folders (recursive)")
     ex.add_argument("-o", "--output", required=True, metavar="OUT", help="output folder")
     ex.add_argument("--dpi", type=_dpi, default=200, help="render resolution for scanned pages (default 200)")
-    ex.add_argument("-j", "--workers", type=_positive, default=1, metavar="N",
-                    help="documents processed in parallel worker processes (default 1)")
+    ex.add_argument("-j", "--workers", type=_positive, default=None, metavar="N",
+                    help="documents processed in parallel worker processes (default: one per core, at most one "
+                         "per document and per 2 GiB of memory)")
     ex.add_argument("--force", action="store_true", help="re-extract documents whose output is up to date")
     ex.add_argument("--force-ocr", action="store_true", help="OCR every page even when it has a text layer")
     ex.add_argument("--max-pages", type=_positive, default=2000, help="refuse documents with more pages")
@@ -181,11 +182,13 @@ def run_extract(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.markup import escape
 
-    from .batch import BackendError, BatchBusy, TimeLimit, discover, run_batch
+    from .batch import BackendError, BatchBusy, TimeLimit, default_workers, discover, run_batch
     from .extract import ExtractSettings
 
     console = Console(stderr=True, soft_wrap=True)  # an error names a file: never wrapped into two lines
     jobs, refused = discover(args.inputs)
+    if args.workers is None:
+        args.workers = default_workers(len(jobs))
     if not jobs:
         for path, reason in refused:
             console.print(f"[red]error:[/red] {escape(str(path))}: {escape(reason)}", highlight=False)

@@ -316,3 +316,18 @@ def test_document_verdicts_from_page_status_and_identities():
     doc["checks"][0]["ok"] = True
     r = document_facts(doc, JobResult("x.pdf", "ok"))
     assert r.verdict == "ok" and r.warnings == ["1 failing identity", "pages without tables 2"]
+
+
+def test_default_workers_one_per_core_and_document(monkeypatch):
+    """-j left out: one worker per core, never more than documents (a lone document keeps every core for its
+    own OCR threads) nor than 2 GiB blocks of memory."""
+    from pipeline import batch
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert batch.default_workers(1) == 1
+    assert batch.default_workers(3) == 3
+    pages = {"SC_PAGE_SIZE": 4096, "SC_PHYS_PAGES": (64 << 30) // 4096}
+    monkeypatch.setattr(os, "sysconf", lambda name: pages[name])
+    assert batch.default_workers(1000) == 8
+    pages["SC_PHYS_PAGES"] = (5 << 30) // 4096  # 5 GiB: two workers' peaks fit
+    assert batch.default_workers(1000) == 2
