@@ -33,8 +33,9 @@ class HeaderCell:
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 LANCI_WORDS = ("栏次", "行次")  # the words a column-number row opens with
 _LANCI = re.compile(r"^(栏次|行次|\d{1,2}|[A-Z]|[（(]?\d{1,2}[)）]?)$")
-# 栏次 with a stray mark or two beside it (a watermark's or seal's stroke read as “X栏次” on a 1-bit scan)
-_LANCI_NOISY = re.compile(r"^[^\u4e00-\u9fff\d]{0,2}(栏次|行次)[^\u4e00-\u9fff\d]{0,2}$")
+# 栏次 with a stray mark or two beside it (a watermark's or seal's stroke read as “X栏次” or “X1栏次” on a 1-bit
+# scan)
+_LANCI_NOISY = re.compile(r"^[^\u4e00-\u9fff]{0,2}(栏次|行次)[^\u4e00-\u9fff]{0,2}$")
 
 
 def _lanci_word(t: str) -> str:
@@ -42,10 +43,14 @@ def _lanci_word(t: str) -> str:
     return m.group(1) if m else t
 
 
+# a column number with a seal's or watermark's strokes read as letters after it (“3man.” on a 1-bit scan)
+_NUMBER_MARKED = re.compile(r"^\d{1,2}[A-Za-z.,:;'_~-]{1,5}$")
+
+
 def _column_number(t: str) -> bool:
     # a column number as printed, or as OCR may return it (“A1”, “1.”): short, with a digit, no CJK
     return bool(_LANCI.match(t)) or (len(t) <= 3 and any(ch.isdigit() for ch in t)
-                                     and not re.search(r"[\u4e00-\u9fff]", t))
+                                     and not re.search(r"[\u4e00-\u9fff]", t)) or bool(_NUMBER_MARKED.match(t))
 
 
 _DECIMAL = re.compile(r"\d[.．]\d")
@@ -78,8 +83,14 @@ def is_column_number_row(texts: list[str]) -> bool:
     others = [t for t in nonempty if not (_column_number(t) or _stray_mark(t))]
     # one number read as a lone ideograph among many that count up (吃 for 7 on a 1-bit scan of 公开09表's
     # twelve): no label is one character there
-    return (numbers >= 3 and numbers >= 0.75 * len(nonempty)
-            and (not others or (numbers >= 6 and len(others) == 1 and len(others[0]) == 1)))
+    if numbers >= 3 and numbers >= 0.75 * len(nonempty) \
+            and (not others or (numbers >= 6 and len(others) == 1 and len(others[0]) == 1)):
+        return True
+    # a row opening with 栏次 whose numbers count up, with a speck or two read as short words among them (美2 on
+    # a 1-bit scan of calibration gen7_008's 公开04表): only the 栏次 row opens with the word
+    return bool(nonempty) and nonempty[0] in LANCI_WORDS and sum(t.isdigit() for t in nonempty) >= 3 \
+        and len(others) <= max(1, len(nonempty) // 4) \
+        and all(len(t) <= 2 and len(_CJK.findall(t)) <= 1 for t in others)
 
 
 def _stray_mark(t: str) -> bool:

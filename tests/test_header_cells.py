@@ -172,6 +172,10 @@ def test_column_numbers_count_up():
     assert not is_column_number_row(["1", "2", "3", "吃"])  # too few numbers to outvote it
     assert not is_column_number_row(["栏次", "项目", "1", "2", "3", "4", "5", "6"])  # a label is no misread number
     assert not is_column_number_row(["栏次", "abc12", "1", "2", "3"])
+    # specks read after a number or beside one in a row opening with 栏次 (1-bit scans, calibration gen7_008)
+    assert is_column_number_row(["栏次", "", "1", "2", "3man.", "", "5", "6"])
+    assert is_column_number_row(["栏次", "美2", "1", "栏次", "", "2", "3", "4", "5"])
+    assert not is_column_number_row(["栏次", "合计", "1", "2", "3"])  # a two-character label is none
 
 
 def _dithered_stroke(img: Image.Image, x0: float, y0: float, x1: float, y1: float, width: int = 5,
@@ -225,6 +229,25 @@ def test_a_marked_lanci_label_keeps_the_lanci_row(tmp_path):
         [h.cell.text for h in t.header_cells]
     assert [c.split("/")[-1] for c in t.columns] == ["项目", "行次", "金额", "项目", "行次", "金额"], t.columns
     assert not any(w["kind"] == "table_structure" for w in doc.warnings), doc.warnings
+    assert not any(STRUCTURE in c.reasons for row in t.rows for c in row.cells)
+
+
+def test_a_column_number_read_with_marks_after_it_keeps_the_lanci_row(tmp_path):
+    """公开01表 with strokes read as letters after its 栏次 number 1 (“3man.”, a seal's strokes on a 1-bit scan of
+    calibration gen7_008's 公开07表): the row is still the 栏次 row, so it ends the header and names no column.
+    Before, an empty table took its 合计 row into the header, unflagged."""
+    rgb = rasterise(DIGITAL, DPI)[1]
+    words = text_words(DIGITAL, DPI)[1]
+    lanci = [w for w in words if w.text == "栏次"][0]
+    one = next(w for w in words if w.text == "1" and abs(w.box[1] - lanci.box[1]) < 5)
+    x0, y0, x1, y1 = one.box
+    img = Image.fromarray(rgb)
+    ImageDraw.Draw(img).text((x1 + 2, y0), "man.", fill="black", font=cjk_font(int(y1 - y0)))
+    doc = extract_document(_save(img, tmp_path, "number_marked"))
+    t = next(t for t in doc.tables if t.template == "T01")
+    assert any(re.fullmatch(r"1[A-Za-z.,]{1,5}", h.cell.text) for h in t.header_cells), \
+        [h.cell.text for h in t.header_cells]
+    assert [c.split("/")[-1] for c in t.columns] == ["项目", "行次", "金额", "项目", "行次", "金额"], t.columns
     assert not any(STRUCTURE in c.reasons for row in t.rows for c in row.cells)
 
 
