@@ -327,6 +327,63 @@ def deduced_proofs(doc: Document, settings: RepairSettings | None = None) -> lis
     return proofs
 
 
+def pair_proofs(doc: Document, settings: RepairSettings | None = None) -> list[Proof]:
+    """Two misreadings in one row: 2080704 read 1,023.93 | 0.00 | 1,025.93 | 0.00 | 70.00 for 1,025.93 | … | 0.00
+    (seed-21 lowres150 公开03表). Each cell's column sum fails and so does the row's 合计 = 基本 + 项目 + …, which
+    runs through both: no reading of one cell alone makes every identity of it hold (:func:`find_proofs`), and
+    each has a single witness (:func:`deduced_proofs` wants two).
+
+    Two cells of a failing identity of a scanned 公开表 are read again together when each has an equation of its
+    own (one the other is not in) and every equation either takes part in fails as read. A pair of readings,
+    each one the cell may have been read for (the recogniser's runner-up, a typical confusion), is proven when,
+    with both, every identity of either cell holds — each cell's own equations with its reading alone — and it
+    is the only such pair: a cell found in two solutions (another partner, another reading) is left as it is,
+    flagged by the identities that fail."""
+    from itertools import combinations
+
+    settings = settings or RepairSettings()
+    state = _Failing.of(doc)
+    identities, holds, by_cell = state.identities, state.holds, state.by_cell
+    lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
+    scanned = {t.id for t in doc.tables if t.kind != "performance"
+               and any(p.number in t.pages and p.mode == "ocr" for p in doc.pages)}
+    eq = [ident.op == "eq" for ident in identities]
+    options: dict[CellRef, list[tuple[str, str, float, float]]] = {}
+    for ref in state.candidates:
+        if ref[0] not in scanned or any(holds[k] for k in by_cell[ref] if eq[k]) \
+                or parse_number(lookup[ref].text).kind == "text":
+            continue
+        options[ref] = [(t, src, c, parse_number(t).value) for t, src, c in _readings(lookup[ref], settings)
+                        if parse_number(t).kind == "number" and parse_number(t).value is not None]
+    solutions: list[tuple[Proof, Proof]] = []
+    seen: set[frozenset] = set()
+    for k, ident in enumerate(identities):
+        if holds[k] or not eq[k]:
+            continue
+        for a, b in combinations([r for r in ident.cells() if options.get(r)], 2):
+            if frozenset((a, b)) in seen:
+                continue
+            seen.add(frozenset((a, b)))
+            ka, kb = set(by_cell[a]), set(by_cell[b])
+            own_a, own_b = [i for i in ka - kb if eq[i]], [i for i in kb - ka if eq[i]]
+            if not own_a or not own_b:
+                continue
+            fits_a = [o for o in options[a] if all(state.holds_with(i, a, o[3]) for i in ka - kb)]
+            fits_b = [o for o in options[b] if all(state.holds_with(i, b, o[3]) for i in kb - ka)]
+            for oa in fits_a:
+                for ob in fits_b:
+                    values = dict(state.values)
+                    values[a], values[b] = oa[3], ob[3]
+                    if all(identities[i].holds(values) for i in ka & kb):
+                        solutions.append((Proof(a, oa[0], oa[3], oa[1], oa[2], tuple(by_cell[a])),
+                                          Proof(b, ob[0], ob[3], ob[1], ob[2], tuple(by_cell[b]))))
+    count: dict[CellRef, int] = {}
+    for pa, pb in solutions:
+        count[pa.ref] = count.get(pa.ref, 0) + 1
+        count[pb.ref] = count.get(pb.ref, 0) + 1
+    return [p for pa, pb in solutions if count[pa.ref] == 1 and count[pb.ref] == 1 for p in (pa, pb)]
+
+
 def _filled_in(text: str, state: _Failing, ref: CellRef, max_unread: int = 2) -> list[str]:
     """The values the cell's equations would have it hold, written as amounts (2 decimals, separators as the
     reading shows them), that the reading ``text`` shows with at most ``max_unread`` characters unread:
@@ -636,6 +693,10 @@ def repair_document(doc: Document, settings: RepairSettings | None = None) -> li
                 applied += 1
         if not applied:
             for p in deduced_proofs(doc, settings):
+                records.append(_apply(lookup[p.ref], p, identities))
+                applied += 1
+        if not applied:
+            for p in pair_proofs(doc, settings):
                 records.append(_apply(lookup[p.ref], p, identities))
                 applied += 1
         if not applied:

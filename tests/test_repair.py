@@ -209,3 +209,38 @@ def test_a_deduction_keeps_every_digit_the_reading_shows():
     validate_document(doc)
     repair_document(doc)
     assert cells[1].text == "1,251.ho"
+
+
+def test_two_misreads_in_one_row_are_proven_together(monkeypatch):
+    """Seed-21 lowres150 公开03表: one row read 1,023.93 for 1,025.93 in 本年支出合计 and 70.00 for 0.00 in 经营支出.
+    Each column's sum holds with its cell read again, but the row's 合计 = 基本 + 项目 + … runs through both, so
+    no reading of one cell alone makes every identity of it hold, and each has one witness only (no deduction).
+    Read again together, the pair that makes every identity of both hold — the only one — is applied; with
+    the pair search off, both stay as read."""
+    import pipeline.repair as repair
+
+    def misread(doc):
+        t3 = _table(doc, "公开03表")
+        row = t3.rows[_row(t3, "2080505")].cells
+        total, business = row[2], row[6]
+        assert business.text == "0.00" and total.text != "0.00"
+        truth = total.text
+        total.text = _misread_leading_digit(truth)
+        business.text = "70.00"
+        for c in (total, business):
+            c.reasons = ["seal", "low_ocr"]
+        validate_document(doc)
+        return truth, total, business
+
+    doc = _scanned(seed_document("000"))
+    truth, total, business = misread(doc)
+    records = repair_document(doc)
+    assert (total.text, business.text) == (truth, "0.00"), records
+    assert all("repaired" in c.reasons for c in (total, business))
+    assert all(c.ok for c in doc.checks)
+
+    doc = _scanned(seed_document("000"))
+    truth, total, business = misread(doc)
+    monkeypatch.setattr(repair, "pair_proofs", lambda doc, settings=None: [])
+    repair_document(doc)
+    assert total.text != truth and business.text == "70.00"
