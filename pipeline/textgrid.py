@@ -1128,7 +1128,7 @@ def lanci_lines(gr, boxes: np.ndarray, binary: np.ndarray, dpi: int,
 
 
 def rules_above(grids: list, rule_ink: np.ndarray | None, binary: np.ndarray, dpi: int, layout_settings,
-                min_cover: float = 0.45, end_cover: float = 0.2, reach: float = 5.0, max_row: float = 1.6,
+                min_cover: float = 0.45, end_cover: float = 0.2, reach: float = 5.0, max_row: float = 2.6,
                 min_text: int = 40, wall_cover: float = 0.5) -> list:
     """The header rows a worn photocopy's grid lost: its upper rules (the table's top border, the line under
     收入 | 支出) faded into dashes that meet no column rule there, so the rule finder starts the table at the
@@ -1205,7 +1205,7 @@ def _rules_above(g, hmask: np.ndarray, vmask: np.ndarray, binary: np.ndarray, ce
         walls = [x for x in g.xs[1:-1]
                  if float((vmask[ya:yb, max(0, int(x) - r):int(x) + r + 1] > 0).any(axis=1).mean()) >= wall_cover]
         labels = _runs([(int(p[0]), int(p[2])) for p in boxes if p[1] >= ya - 2 and p[3] <= yb + 2
-                        and p[0] >= x0 and p[2] <= x1], 0.8 * (yb - ya))
+                        and p[0] >= x0 and p[2] <= x1], 0.8 * min(yb - ya, pitch))
         for x in [x0, x1] + walls + _centring_walls(labels, g.xs, walls):
             segs.append(Segment(x, ya, x, yb))
     new = grid_from_segments(segs, dpi, layout_settings)

@@ -98,3 +98,27 @@ def test_the_header_rows_above_a_worn_grid_are_found_again(photocopy, monkeypatc
     monkeypatch.setattr(assemble, "_lanci_numbers_in_their_column", lambda cells, *a: cells)
     table = next(t for t in extract_document(page).tables if t.form == "公开01表")
     assert "收入/项目" not in table.columns and table.header[-1][4:] != ["", "2"]
+
+
+@pytest.mark.browser
+def test_a_two_line_header_band_above_a_worn_grid_is_found_again(photocopy, monkeypatch):
+    """公开02表's header band is two text lines tall (项目 over 科目代码 | 科目名称, beside 本年收入合计 … and
+    附属单位上缴 | 收入 on two lines), its top border faded: the band is one header row found again
+    (``textgrid.rules_above`` takes a band up to 2.6 row pitches tall), its labels grouped by the row pitch, not
+    the band's height (经营收入 and 附属单位上缴收入 stay apart). Before, the grid began at the 栏次 row and the
+    table's every cell was in doubt (``structure``)."""
+    import functools
+
+    import pipeline.textgrid as textgrid
+
+    pages = _first_pages(photocopy, 2)
+    table = next(t for t in extract_document(pages).tables if t.form == "公开02表")
+    assert table.template == "T02"
+    assert table.columns[2:] == ["本年收入合计", "财政拨款收入", "上级补助收入", "事业收入", "经营收入",
+                                 "附属单位上缴收入", "其他收入"]
+    assert not any("structure" in c.reasons for r in table.rows for c in r.cells)
+
+    monkeypatch.setattr(textgrid, "rules_above", functools.partial(textgrid.rules_above, max_row=1.6))
+    table = next(t for t in extract_document(pages).tables if t.form == "公开02表")
+    assert "本年收入合计" not in table.columns
+    assert all("structure" in c.reasons for r in table.rows for c in r.cells)
