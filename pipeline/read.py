@@ -593,9 +593,9 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                 cells[key] = Reading(dashes[(gi, key)], settings.dash_score, n_lines=1,
                                      reasons=_mask_reasons(clean, cell, inset))
                 continue
-            if not text and (gi, key) not in two_lines and _watermark_strokes(_mask_reasons(clean, cell, inset),
-                                                                            clean.worn):
-                cells[key] = Reading("", 1.0, reasons=_mask_reasons(clean, cell, inset))
+            reasons = _mask_reasons(clean, cell, inset)
+            if not text and (gi, key) not in two_lines and _watermark_strokes(reasons, clean.worn):
+                cells[key] = Reading("", 1.0, reasons=reasons)
                 continue
             score = min((l.min_score for l in lines), default=0.0) if text else 0.0
             alts: list[Alternative] = []
@@ -605,7 +605,6 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
             if first != lines[0].text:  # the recogniser's own reading stays as the alternative
                 alts = [Alternative(clean_cell_text("\n".join(l.text for l in lines)), score, "ocr")] + \
                     [a for a in alts if a.text != text]
-            reasons = _mask_reasons(clean, cell, inset)
             if (gi, key) in slashes and text in _SLASH_READINGS:
                 # its largest stroke leans like “/” while OCR saw an upright stroke: “/”, in doubt
                 alts = [Alternative(text, score, "ocr")] + [a for a in alts if a.text != text]

@@ -1138,12 +1138,13 @@ def rules_above(grids: list, rule_ink: np.ndarray | None, binary: np.ndarray, dp
     :func:`pipeline.layout.line_mask`) covering ``min_cover`` of the grid's width, and ``end_cover`` of its
     first and last tenth (a table rule runs from border to border, a line under a title does not), is a row
     rule; from the grid's top up, each one at most ``max_row`` pitches above the last with text between them
-    (``min_text`` pixels of ink) is taken (a band of two lines of labels — 项目 over 科目代码 | 科目名称 beside
-    labels two rows tall — has rules of its own across part of the width: it is left as it was, its header
-    flagged ``header_rows_lost``). The new rows' column walls are where the column mask shows a rule
+    (``min_text`` pixels of ink) is taken: a band of two lines of labels (公开02/05表: 项目 over 科目代码 |
+    科目名称 beside labels two rows tall) becomes one header row, its inner rule across part of the width
+    left out (its header keeps ``header_rows_lost``). The new rows' column walls are where the column mask shows a rule
     (``wall_cover`` of the row's height: a printed rule down the row, worn in gaps), the outer borders always,
     and between two labels with no wall found the line that centres the left one over its columns
-    (:func:`_centring_walls`): header labels over several columns (收入 over 项目 | 行次 | 金额) stay one cell.
+    (:func:`_centring_walls`, labels grouped by the grid's row pitch, not the band's height: 经营收入 and
+    附属单位上缴收入 stay apart): header labels over several columns (收入 over 项目 | 行次 | 金额) stay one cell.
     The row lines and the walls the mask shows are rules found, not inferred. A centring wall is a guess: a
     label it puts over the wrong columns leaves the flattened labels unlike the template's, and the table's
     header is doubted (``header_unmatched``, :mod:`pipeline.verdict`)."""
