@@ -109,7 +109,10 @@ def confusion_readings(text: str) -> list[str]:
     if conf.get("separator"):
         if t.count(".") > 1:  # 1.251.09 → 1,251.09
             head, _, tail = t.rpartition(".")
-            out.append(head.replace(".", ",") + "." + tail)
+            fixed = head.replace(".", ",") + "." + tail
+            out.append(fixed)
+            if conf.get("doubled_digit"):  # and a digit doubled too (1.810.011 for 1,810.01 under a seal)
+                out += [fixed[:i] + fixed[i + 1:] for i in range(len(fixed)) if fixed[i].isdigit()]
         if "," in t and "." not in t and re.search(r",\d{2}$", t):  # 1251,09 → 1251.09
             out.append(t[:-3] + "." + t[-2:])
     seen: dict[str, None] = {}
@@ -372,9 +375,7 @@ def pair_proofs(doc: Document, settings: RepairSettings | None = None) -> list[P
             fits_b = [o for o in options[b] if all(state.holds_with(i, b, o[3]) for i in kb - ka)]
             for oa in fits_a:
                 for ob in fits_b:
-                    values = dict(state.values)
-                    values[a], values[b] = oa[3], ob[3]
-                    if all(identities[i].holds(values) for i in ka & kb):
+                    if all(_holds_with_two(state, i, (a, oa[3]), (b, ob[3])) for i in ka & kb):
                         solutions.append((Proof(a, oa[0], oa[3], oa[1], oa[2], tuple(by_cell[a])),
                                           Proof(b, ob[0], ob[3], ob[1], ob[2], tuple(by_cell[b]))))
     count: dict[CellRef, int] = {}
@@ -382,6 +383,18 @@ def pair_proofs(doc: Document, settings: RepairSettings | None = None) -> list[P
         count[pa.ref] = count.get(pa.ref, 0) + 1
         count[pb.ref] = count.get(pb.ref, 0) + 1
     return [p for pa, pb in solutions if count[pa.ref] == 1 and count[pb.ref] == 1 for p in (pa, pb)]
+
+
+def _holds_with_two(state: _Failing, k: int, one: tuple[CellRef, float], other: tuple[CellRef, float]) -> bool:
+    """Identity ``k`` holds with two cells read as given (the others as read)."""
+    ident = state.identities[k]
+    if ident.op == "eq":
+        miss = state.diffs[k] + sum(state.coefs[k].get(ref, 0.0) * (value - state.values[ref])
+                                    for ref, value in (one, other))
+        return abs(miss) <= ident.tolerance + EPS
+    values = dict(state.values)
+    values.update((one, other))
+    return ident.holds(values)
 
 
 def _filled_in(text: str, state: _Failing, ref: CellRef, max_unread: int = 2) -> list[str]:

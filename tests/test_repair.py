@@ -28,6 +28,7 @@ def test_confusion_readings_cover_the_typical_misreads():
     assert "1,251.09" in confusion_readings("1,2251.09")  # a doubled digit
     assert "1251.09" in confusion_readings("125109")  # the decimal point lost
     assert "1,251.09" in confusion_readings("1.251.09")  # a separator read as a point
+    assert "1,810.01" in confusion_readings("1.810.011")  # … and a digit doubled under a seal
 
 
 _MISREAD = {"1": "7", "3": "8", "8": "3", "0": "6", "6": "0", "5": "6", "7": "1", "9": "0", "2": "7", "4": "1"}
