@@ -300,6 +300,12 @@ def _stroke_reading(text: str, score: float, settings: ReadSettings) -> bool:
     return score < settings.low_ocr and not re.search(r"[\u4e00-\u9fff]{2}|\d[.．]\d|\d{3}", text)
 
 
+def _marks_only(text: str) -> bool:
+    """Letters and marks, no ideograph and no digit: read weakly on its own outside the tables, a stroke of the
+    watermark or a seal (“Z” beside a worn photocopy's title), not a line of the page."""
+    return not re.search(r"[\u4e00-\u9fff\d]", text)
+
+
 def _split_at_specks(binary: np.ndarray, bands: list[tuple[int, int]], min_gap: int,
                      min_h: int) -> list[tuple[int, int]]:
     """``bands`` with each one tall enough for two lines replaced by its lines when, without specks, it
@@ -631,7 +637,8 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
         readings.append(GridReading(g, cells))
     lines_out = [TextLine(clean_cell_text(results[i].text), box, results[i].min_score)
                  for box, i in outside_boxes if results[i].text.strip()
-                 and not (i in watermarked and _stroke_reading(results[i].text, results[i].min_score, settings))]
+                 and not ((i in watermarked or _marks_only(results[i].text))
+                          and _stroke_reading(results[i].text, results[i].min_score, settings))]
     return PageReading(page.number, "ocr", W, H, dpi, clean.skew, readings, lines_out, page.rotation,
                        list(page.text_doubts))
 

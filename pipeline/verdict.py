@@ -406,8 +406,9 @@ def structure_doubts(doc: Document, table: Table, settings: VerdictSettings = Ve
                   and sum(bool(r.cells[c].text) for r in table.rows if c < len(r.cells)) >= max(1, len(table.rows) // 4)]
         if filled:
             doubts.append("columns_extra")
-        if _header_unmatched(table, template, settings):
-            doubts.append("header_unmatched")
+        if _header_unmatched(table, template, settings) or (
+                scanned and not table.title and not table.form and _foreign_labels(table, template, load_templates())):
+            doubts.append("header_unmatched")  # (or its header names another table's columns: see _foreign_labels)
     if "columns_missing" not in doubts and group_cut(table):
         doubts.append("columns_missing")
     if columns_contradicted(table, settings):
@@ -610,8 +611,31 @@ def _a_piece(doc: Document, table: Table, doubts: list[str], settings: VerdictSe
     if table.title or table.form or table.kind == "performance" \
             or not any(p.mode == "ocr" for p in doc.pages if p.number in table.pages):
         return False
-    template = load_templates().get(table.template or "")
-    return template is not None and bool(template.columns) and _header_unmatched(table, template, settings)
+    templates = load_templates()
+    template = templates.get(table.template or "")
+    return template is not None and bool(template.columns) and (_header_unmatched(table, template, settings)
+                                                                or _foreign_labels(table, template, templates))
+
+
+def _foreign_labels(table: Table, template, templates: dict) -> bool:
+    """The header of a table no title names holds a word that tells another table and that none of its own
+    template's labels has (年初结转 and 本年收入 in a grid taken for 公开05表 by 合计 | 基本支出 | 项目支出: an
+    empty 公开08表 whose title and rules were lost on a worn photocopy, its labels run together): what table it
+    is was not recovered."""
+    from .resources import load_json
+
+    printed = load_json("templates", "header_labels.json")["labels"].get(template.id)
+    if not printed:
+        return False
+    labels = [compare_key(c) for c in table.columns if c]
+    for other in templates.values():
+        if other.id == template.id:
+            continue
+        for group in other.signature:
+            words = [m.group() for p in group for lab in labels for m in [re.search(p, lab)] if m and m.group()]
+            if any(not any(w in label for label in printed) for w in words):
+                return True
+    return False
 
 
 def _pages_of_pieces(doc: Document, pieces: dict[int, list[bool]]) -> None:
