@@ -201,3 +201,33 @@ def test_an_identity_a_repair_made_hold_confirms_none_of_its_cells():
     filled.reasons = []
     score_document(doc)
     assert not weak.review
+
+
+def test_an_amount_under_a_seal_no_identity_checks_is_reviewed():
+    """Calibration gen7_018 bilevel300 公开10表: (二)参照公务员法管理事业单位 read 1209.24 for 209.24 under a seal
+    (its edge read as a leading 1) at confidence 0.998, unflagged — the 机关运行经费 items add up to nothing
+    printed. An amount read under a seal that no identity checks is reviewed (``seal_unchecked``); one an
+    identity checks, or one without a seal, is not; a text layer's is what was printed."""
+    doc = seed_document("003")
+    from pipeline.model import PageInfo
+
+    doc.pages = [PageInfo(number=p, mode="ocr", width=1654, height=2339, dpi=200)
+                 for p in sorted({p for t in doc.tables for p in t.pages})]
+    t10 = next(t for t in doc.tables if t.form == "公开10表")
+    row = next(r for r in t10.rows if "参照公务员法管理事业单位" in r.cells[0].text)
+    total = next(r for r in t10.rows if r.cells[0].text.strip() == "合计")  # 政府采购 合计 = 货物 + 工程 + 服务
+    unchecked, checked = row.cells[2], total.cells[2]
+    assert unchecked.value is not None and checked.value is not None
+    validate_document(doc)
+    assert not any(c.ok is False for c in doc.checks)
+    score_document(doc)
+    assert not unchecked.review and not checked.review  # (no seal over them)
+    for cell in (unchecked, checked):
+        cell.reasons.append("seal")
+    score_document(doc)
+    assert unchecked.review and "seal_unchecked" in unchecked.reasons
+    assert not checked.review and "seal_unchecked" not in checked.reasons
+    for p in doc.pages:
+        p.mode = "text"
+    score_document(doc)
+    assert not unchecked.review and "seal_unchecked" not in unchecked.reasons
