@@ -180,6 +180,33 @@ def _guessed(cell: Cell, x: dict[str, float], form: bool = False) -> bool:
 _WORDS = re.compile(r"[\u4e00-\u9fff]{2}")
 
 
+def _vouched_label(table, ri: int, ci: int, cell: Cell) -> bool:
+    """A cell no identity covers whose reading something else vouches for, whole: a 公开01/04表 row label read
+    as one of the labels those tables print (``row_labels.json``, not snapped to one), a code and a name its
+    row's catalogue match pairs, a 行次 one more than the row's above or one less than the row's below. A side
+    of such a cell inferred from the text (``rule_missing``) cut nothing from it (seed-21 photocopy150: 247
+    right cells flagged for that alone, most of them 公开01表's labels and line numbers)."""
+    from .labels import _vocabulary
+    from .textnorm import compare_key
+
+    text = cell.text.strip()
+    if not text or cell.value is not None or "label_normalised" in cell.reasons:
+        return False
+    row = table.rows[ri]
+    if table.template in ("T01", "T04") and compare_key(text) in _vocabulary()[1]:
+        return True
+    if _code_of_its_name(row, ci, cell) or any(
+            m.source == "printed" and m.score >= 0.9 and not m.flags and m.column == ci - 1
+            and compare_key(m.name) == compare_key(text) for m in row.codes):
+        return True
+    label = table.columns[ci].split("/")[-1] if ci < len(table.columns) else ""
+    if label in ("行次", "栏次") and text.isdigit():
+        def number(r: int) -> str:
+            return table.rows[r].cells[ci].text.strip() if 0 <= r < len(table.rows) and ci < len(table.rows[r].cells) else ""
+        return number(ri - 1) == str(int(text) - 1) or number(ri + 1) == str(int(text) + 1)
+    return False
+
+
 def _code_of_its_name(row, ci: int, cell: Cell) -> bool:
     """The cell is a printed code the catalogue gives the row's name (a weak reading confirmed by its name)."""
     return any(m.column == ci and m.source == "printed" and m.code == cell.text.strip() and m.score >= 0.9
@@ -214,7 +241,8 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
             # a text layer does not misprint: a malformed amount read from one means a lying font map; an OCR
             # reading its decoded text layer contradicts is one of two witnesses that disagree
             p = min(p, TEXT_LAYER_FORMAT_CAP)
-        if "rule_missing" in cell.reasons and not (x["confirmed1"] or x["confirmed2"]):
+        if "rule_missing" in cell.reasons and not (x["confirmed1"] or x["confirmed2"]) \
+                and not _vouched_label(t, ri, ci, cell):
             # a side of the cell inferred from the text (no rule seen): trusted once an identity confirms it,
             # else it waits for review
             p = min(p, RULE_MISSING_CAP)

@@ -122,3 +122,27 @@ def test_a_two_line_header_band_above_a_worn_grid_is_found_again(photocopy, monk
     table = next(t for t in extract_document(pages).tables if t.form == "公开02表")
     assert "本年收入合计" not in table.columns
     assert all("structure" in c.reasons for r in table.rows for c in r.cells)
+
+
+@pytest.mark.browser
+def test_labels_and_line_numbers_a_worn_grid_bounds_by_inferred_lines_are_vouched_for(photocopy, monkeypatch):
+    """公开01表's rules are mostly inferred from the text on this worn page, so its cells carry ``rule_missing``
+    and wait for review unless something confirms them. Its row labels and 行次 no identity covers: a label read
+    as one the table prints (row_labels.json) and a 行次 one more than the row's above are whole, not cut by
+    the inferred line (``score._vouched_label``); before, every one of them was flagged."""
+    import pipeline.score as score
+
+    page = _first_pages(photocopy, 1)
+    table = next(t for t in extract_document(page).tables if t.form == "公开01表")
+    inferred = [c for r in table.rows for c in (r.cells[0], r.cells[1], r.cells[3], r.cells[4])
+                if "rule_missing" in c.reasons and c.text.strip() and "label_normalised" not in c.reasons
+                and "low_ocr" not in c.reasons]
+    assert len(inferred) >= 10
+    vouched = [c for c in inferred if not c.review]
+    assert len(vouched) >= 0.8 * len(inferred), [(c.text, c.reasons) for c in inferred if c.review]
+
+    monkeypatch.setattr(score, "_vouched_label", lambda *a: False)
+    table = next(t for t in extract_document(page).tables if t.form == "公开01表")
+    again = [c for r in table.rows for c in (r.cells[0], r.cells[1], r.cells[3], r.cells[4])
+             if "rule_missing" in c.reasons and c.text.strip()]
+    assert again and all(c.review for c in again)
