@@ -183,28 +183,45 @@ _WORDS = re.compile(r"[\u4e00-\u9fff]{2}")
 def _vouched_label(table, ri: int, ci: int, cell: Cell) -> bool:
     """A cell no identity covers whose reading something else vouches for, whole: a 公开01/04表 row label read
     as one of the labels those tables print (``row_labels.json``, not snapped to one), a code and a name its
-    row's catalogue match pairs, a 行次 one more than the row's above or one less than the row's below. A side
+    row's catalogue match pairs, a 行次 one more than the row's above or one less than the row's below, an empty
+    cell of a 公开01/04表 side whose label and amounts are all empty beside its 行次 in sequence. A side
     of such a cell inferred from the text (``rule_missing``) cut nothing from it (seed-21 photocopy150: 247
     right cells flagged for that alone, most of them 公开01表's labels and line numbers)."""
     from .labels import _vocabulary
     from .textnorm import compare_key
 
     text = cell.text.strip()
-    if not text or cell.value is not None or "label_normalised" in cell.reasons:
-        return False
     row = table.rows[ri]
+    names = [c.split("/")[-1] for c in table.columns]
+
+    def in_sequence(r: int, c: int) -> bool:  # a 行次 one more than the row's above or one less than the row's below
+        def number(k: int) -> str:
+            return table.rows[k].cells[c].text.strip() if 0 <= k < len(table.rows) and c < len(table.rows[k].cells) \
+                else ""
+        n = number(r)
+        return n.isdigit() and (number(r - 1) == str(int(n) - 1) or number(r + 1) == str(int(n) + 1))
+
+    if not text:
+        # a 收支总表 side printed blank (the 收入 side's rows below its last item): its label and amounts empty,
+        # its 行次 in sequence
+        if table.template not in ("T01", "T04"):
+            return False
+        starts = [i for i, n in enumerate(names) if n == "项目"]
+        side = next(((a, b) for a, b in zip(starts, starts[1:] + [len(names)]) if a <= ci < b), None)
+        if side is None:
+            return False
+        lines = [i for i in range(*side) if names[i] == "行次"]
+        return len(lines) == 1 and in_sequence(ri, lines[0]) and all(
+            not row.cells[i].text.strip() for i in range(*side) if i != lines[0] and i < len(row.cells))
+    if cell.value is not None or "label_normalised" in cell.reasons:
+        return False
     if table.template in ("T01", "T04") and compare_key(text) in _vocabulary()[1]:
         return True
     if _code_of_its_name(row, ci, cell) or any(
             m.source == "printed" and m.score >= 0.9 and not m.flags and m.column == ci - 1
             and compare_key(m.name) == compare_key(text) for m in row.codes):
         return True
-    label = table.columns[ci].split("/")[-1] if ci < len(table.columns) else ""
-    if label in ("行次", "栏次") and text.isdigit():
-        def number(r: int) -> str:
-            return table.rows[r].cells[ci].text.strip() if 0 <= r < len(table.rows) and ci < len(table.rows[r].cells) else ""
-        return number(ri - 1) == str(int(text) - 1) or number(ri + 1) == str(int(text) + 1)
-    return False
+    return names[ci] in ("行次", "栏次") and in_sequence(ri, ci) if ci < len(names) else False
 
 
 def _code_of_its_name(row, ci: int, cell: Cell) -> bool:

@@ -129,7 +129,8 @@ def test_labels_and_line_numbers_a_worn_grid_bounds_by_inferred_lines_are_vouche
     """公开01表's rules are mostly inferred from the text on this worn page, so its cells carry ``rule_missing``
     and wait for review unless something confirms them. Its row labels and 行次 no identity covers: a label read
     as one the table prints (row_labels.json) and a 行次 one more than the row's above are whole, not cut by
-    the inferred line (``score._vouched_label``); before, every one of them was flagged."""
+    the inferred line (``score._vouched_label``), and so is a 收入 row printed blank beside its 行次; before,
+    every one of them was flagged."""
     import pipeline.score as score
 
     page = _first_pages(photocopy, 1)
@@ -140,6 +141,10 @@ def test_labels_and_line_numbers_a_worn_grid_bounds_by_inferred_lines_are_vouche
     assert len(inferred) >= 10
     vouched = [c for c in inferred if not c.review]
     assert len(vouched) >= 0.8 * len(inferred), [(c.text, c.reasons) for c in inferred if c.review]
+    # the 收入 side's rows below its last item, printed blank beside their 行次
+    blank = [c for r in table.rows if not r.cells[0].text and not r.cells[2].text and r.cells[1].text.isdigit()
+             for c in (r.cells[0], r.cells[2]) if "rule_missing" in c.reasons and "low_ocr" not in c.reasons]
+    assert blank and sum(not c.review for c in blank) >= 0.8 * len(blank)
 
     monkeypatch.setattr(score, "_vouched_label", lambda *a: False)
     table = next(t for t in extract_document(page).tables if t.form == "公开01表")
