@@ -70,13 +70,23 @@ def snap_summary_label(text: str, min_score: float = 88.0, margin: float = 4.0) 
         if bare and numbered:
             same_core = numbered if len(key) > len(keys[bare[0]]) else bare
     if len(same_core) == 1 and len(_core(text)) >= 2:
-        return labels[same_core[0]]
+        return _own_number(text, labels[same_core[0]], key)
     best = process.extract(key, keys, scorer=fuzz.ratio, limit=2)
     if not best or best[0][1] < min_score:
         return None
     if len(best) > 1 and best[0][1] - best[1][1] < margin:
         return None
-    return labels[best[0][2]]
+    return _own_number(text, labels[best[0][2]], key)
+
+
+def _own_number(text: str, label: str, key: str) -> str | None:
+    """``label`` with the reading's own number where both are numbered: a table numbers its items in the order
+    it prints them, which editions vary (二十四、抗疫特别国债安排的支出 where the list has 二十六) — the name is
+    put right, the number kept. None when that is the reading itself."""
+    printed, known = _NUMBERED.match(text.strip()), _NUMBERED.match(label)
+    if printed and known and printed.group()[:-1] != known.group()[:-1]:
+        label = printed.group()[:-1] + "、" + label[known.end():]
+    return None if compare_key(label) == key else label
 
 
 def normalise_ocr_labels(doc: Document) -> int:

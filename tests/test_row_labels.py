@@ -64,3 +64,15 @@ def test_a_summary_label_none_prints_is_flagged(tmp_path):
     assert mark.text and "label_unknown" in mark.reasons and mark.review, (mark.text, mark.reasons)
     others = [c for r in t.rows for c in r.cells if "label_unknown" in c.reasons and c not in (cell, mark)]
     assert not others, [c.text for c in others]
+
+
+def test_a_summary_label_keeps_the_number_its_table_prints(tmp_path):
+    """Real putuo-guihua 决算 rendered plain: 公开01表 numbers 抗疫特别国债安排的支出 二十四、 where the labels'
+    list has 二十六、 (editions number their items in the order they print them). Read right, it was put
+    “right” to 二十六、 — a wrong label, unflagged. The name is put right against the list, the number kept."""
+    path = _reprint(tmp_path, 2, "二十六、", "二十四、")
+    doc = extract_document(path)
+    t = next(t for t in doc.tables if t.template == "T01")
+    cell = next(c for r in t.rows for c in r.cells if "抗疫特别国债" in c.text)
+    assert cell.text == "二十四、抗疫特别国债安排的支出", (cell.text, cell.reasons)
+    assert "label_normalised" not in cell.reasons
