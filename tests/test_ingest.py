@@ -408,3 +408,37 @@ def test_broken_page_trees_name_the_page(tmp_path, name, kids, count):
     with pytest.raises(InputFileError) as err:
         list(doc.pages())
     assert str(path) in str(err.value) and "page 2 cannot be loaded (broken page tree" in str(err.value)
+
+
+def test_a_landscape_table_page_scanned_upright_stays_upright(tmp_path):
+    """Real putuo-guihua 决算's 收入决算表 page (landscape), scanned plain at 200 dpi as scripts/real_scans.py
+    does: its stacked amounts and column rules make more short lines down the page than across, and the lines
+    down read as text at 0.69 turned 270 — the page was turned and its table read as 入收他其 (six pages of
+    that document lost). A doubtful turn is checked against the page's longest lines across read as they are
+    (0.999 here): not taken."""
+    import sys
+
+    import pypdfium2 as pdfium
+
+    from pipeline import orientation
+    from pipeline.extract import extract_document
+    from tests.conftest import ROOT, real_pdf
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from real_scans import rasterise_plain
+
+    src = real_pdf("juesuan", "putuo-guihua-2024-juesuan.pdf")
+    one = tmp_path / "page8.pdf"
+    pdf, out = pdfium.PdfDocument(str(src)), pdfium.PdfDocument.new()
+    out.import_pages(pdf, [7])
+    out.save(str(one))
+    scan = tmp_path / "page8-plain.pdf"
+    rasterise_plain(one, scan, 200)
+    doc = extract_document(scan)
+    assert doc.pages[0].rotation == 0
+    assert [t.template for t in doc.tables] == ["T02"] and doc.pages[0].status == "tables"
+
+    from pipeline.extract import ExtractSettings
+
+    unchecked = ExtractSettings(orientation=orientation.OrientationSettings(sure=0.0))
+    assert extract_document(scan, unchecked).pages[0].rotation != 0  # (what the test guards against)
