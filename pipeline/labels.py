@@ -70,23 +70,47 @@ def snap_summary_label(text: str, min_score: float = 88.0, margin: float = 4.0) 
         if bare and numbered:
             same_core = numbered if len(key) > len(keys[bare[0]]) else bare
     if len(same_core) == 1 and len(_core(text)) >= 2:
-        return _own_number(text, labels[same_core[0]], key)
+        return labels[same_core[0]]
     best = process.extract(key, keys, scorer=fuzz.ratio, limit=2)
     if not best or best[0][1] < min_score:
         return None
     if len(best) > 1 and best[0][1] - best[1][1] < margin:
         return None
-    return _own_number(text, labels[best[0][2]], key)
+    return labels[best[0][2]]
 
 
-def _own_number(text: str, label: str, key: str) -> str | None:
-    """``label`` with the reading's own number where both are numbered: a table numbers its items in the order
-    it prints them, which editions vary (二十四、抗疫特别国债安排的支出 where the list has 二十六) — the name is
-    put right, the number kept. None when that is the reading itself."""
-    printed, known = _NUMBERED.match(text.strip()), _NUMBERED.match(label)
-    if printed and known and printed.group()[:-1] != known.group()[:-1]:
-        label = printed.group()[:-1] + "、" + label[known.end():]
-    return None if compare_key(label) == key else label
+_DIGITS = {ch: i + 1 for i, ch in enumerate("一二三四五六七八九")}
+
+
+def _number_of(text: str) -> int | None:
+    """The value of a label's Chinese numbering (二十四、 → 24), or None."""
+    m = _NUMBERED.match(text.strip())
+    if not m:
+        return None
+    t = m.group()[:-1]
+    if "十" not in t:
+        return _DIGITS.get(t) if len(t) == 1 else None
+    tens, _, ones = t.partition("十")
+    if (tens and tens not in _DIGITS) or (ones and ones not in _DIGITS):
+        return None
+    return (_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[ones] if ones else 0)
+
+
+def _own_number(table: Table, ri: int, ci: int, text: str, label: str) -> str:
+    """``label`` (the list's) with the reading's own number, where the reading's number follows on from the
+    rows' around it: a table numbers its items in the order it prints them, which editions vary (real
+    putuo-guihua 决算: 二十四、抗疫特别国债安排的支出 where the list has 二十六) — the name is put right, the number
+    kept. A number out of sequence is a misread (二、一般公共预算财政拨款 above 二、政府性基金…): the list's."""
+    own, known = _number_of(text), _number_of(label)
+    if own is None or known is None or own == known:
+        return label
+
+    def number(r: int) -> int | None:
+        return _number_of(table.rows[r].cells[ci].text) if 0 <= r < len(table.rows) and ci < len(table.rows[r].cells) \
+            else None
+    if number(ri - 1) == own - 1 or number(ri + 1) == own + 1:
+        return _NUMBERED.match(text.strip()).group()[:-1] + "、" + label[_NUMBERED.match(label).end():]
+    return label
 
 
 def normalise_ocr_labels(doc: Document) -> int:
@@ -164,12 +188,16 @@ def _summary_labels(table: Table, ocr_pages: set[int]) -> int:
         return 0
     n = 0
     label_cols = [i for i, c in enumerate(table.columns) if c.split("/")[-1] == "项目"]
-    for row in table.rows:
+    for ri, row in enumerate(table.rows):
         if row.page not in ocr_pages:
             continue
         for i in label_cols:
             if i < len(row.cells) and row.cells[i].text:
                 snapped = snap_summary_label(row.cells[i].text)
+                if snapped:
+                    snapped = _own_number(table, ri, i, row.cells[i].text, snapped)
+                if snapped and compare_key(snapped) == compare_key(row.cells[i].text):
+                    continue  # (the reading is the label, with its own number)
                 if snapped:
                     _replace(row.cells[i], snapped, "label_normalised")
                     n += 1
