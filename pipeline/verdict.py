@@ -397,7 +397,7 @@ def structure_doubts(doc: Document, table: Table, settings: VerdictSettings = Ve
         required = [s for s in template.columns if not s.optional]
         roles = resolve_columns(table, template)
         taken = {i for cols in roles.values() for i in cols}
-        if any(s.role not in roles for s in required):
+        if any(s.role not in roles for s in required) or _taken_against_label(roles, labels, template):
             doubts.append("columns_missing")
         # a column no role takes, with content, whose label is blank or repeats another column's: a column
         # split by a stray rule (a column the template does not know but the header names is a variant)
@@ -419,6 +419,21 @@ def structure_doubts(doc: Document, table: Table, settings: VerdictSettings = Ve
     if n >= settings.min_checks and failed > settings.failing_share * n:
         doubts.append("identities_failing")
     return doubts
+
+
+def _taken_against_label(roles: dict[str, list[int]], labels: list[str], template) -> bool:
+    """A column given a role its label does not name, where the label names another role of the template:
+    calibration gen7_004 skew_noise200's empty 公开07表 lost the rule between 科目代码 and 科目名称 (one column
+    labelled 科目代码科目名称), and 科目名称's role went to the next column, labelled 年初结转和结余 — every label a
+    column off, unflagged. A column rule was lost: the columns are not the template's."""
+    specs = {s.role: s for s in template.columns}
+    for role, cols in roles.items():
+        for c in cols:
+            label = labels[c] if c < len(labels) else ""
+            if label and role in specs and not specs[role].matches(label) \
+                    and any(s.role != role and s.matches(label) for s in template.columns):
+                return True
+    return False
 
 
 def _header_unmatched(table: Table, template, settings: VerdictSettings) -> bool:
