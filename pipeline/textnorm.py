@@ -42,7 +42,10 @@ def close_up(text: str) -> str:
     text = _WS.sub(" ", text.strip())
     text = _SPACE_BETWEEN_CJK.sub("", text)
     text = _SPACE_CJK_DIGIT.sub("", text)
-    return text
+    return _SPACE_BETWEEN_DASHES.sub("", text)  # “— —”: a dash set as two glyphs apart is one dash (——)
+
+
+_SPACE_BETWEEN_DASHES = re.compile(r"(?<=[—–―－-])\s+(?=[—–―－-])")
 
 
 _NUMERIC_SPACES = re.compile(r"(?<=[\d.,])\s+(?=[\d.,%])")

@@ -86,6 +86,8 @@ def test_text_normalisation():
     assert clean_cell_text("因 公 出 国 （ 境 ） 费 用") == "因公出国（境）费用"  # letter-spaced
     assert clean_cell_text("机关事业单位基本养老保险\n缴费支出") == "机关事业单位基本养老保险缴费支出"  # wrapped
     assert clean_cell_text("2,192.25 ") == "2,192.25"
+    # a dash set as two glyphs apart (calibration gen7_011 digital_watermark's text layer: “— —” for ——)
+    assert clean_cell_text("— —") == "——" and clean_cell_text("1 - 2") == "1 - 2"
     assert compare_key("维修（护）费") == compare_key("维修(护)费")
 
 
