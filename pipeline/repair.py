@@ -303,8 +303,7 @@ def deduced_proofs(doc: Document, settings: RepairSettings | None = None) -> lis
     state = _Failing.of(doc)
     identities, holds = state.identities, state.holds
     lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
-    scanned = {t.id for t in doc.tables if t.kind != "performance"
-               and any(p.number in t.pages and p.mode == "ocr" for p in doc.pages)}
+    scanned = _scanned_tables(doc)
     failing_of = {ref: sum(not holds[k] for k in ks) for ref, ks in state.by_cell.items()}
     proofs: list[Proof] = []
     for ref in state.candidates:
@@ -348,8 +347,7 @@ def pair_proofs(doc: Document, settings: RepairSettings | None = None) -> list[P
     state = _Failing.of(doc)
     identities, holds, by_cell = state.identities, state.holds, state.by_cell
     lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
-    scanned = {t.id for t in doc.tables if t.kind != "performance"
-               and any(p.number in t.pages and p.mode == "ocr" for p in doc.pages)}
+    scanned = _scanned_tables(doc)
     eq = [ident.op == "eq" for ident in identities]
     options: dict[CellRef, list[tuple[str, str, float, float]]] = {}
     for ref in state.candidates:
@@ -399,8 +397,7 @@ def near_miss_proofs(doc: Document, settings: RepairSettings | None = None) -> l
     state = _Failing.of(doc)
     identities, holds, by_cell = state.identities, state.holds, state.by_cell
     lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
-    scanned = {t.id for t in doc.tables if t.kind != "performance"
-               and any(p.number in t.pages and p.mode == "ocr" for p in doc.pages)}
+    scanned = _scanned_tables(doc)
     proofs: list[Proof] = []
     for ref, ks in by_cell.items():
         cell = lookup.get(ref)
@@ -429,6 +426,12 @@ def _holds_with_two(state: _Failing, k: int, one: tuple[CellRef, float], other: 
     values = dict(state.values)
     values.update((one, other))
     return ident.holds(values)
+
+
+def _scanned_tables(doc: Document) -> set[str]:
+    """The 公开表 (forms left out) read by OCR on some page of theirs."""
+    return {t.id for t in doc.tables if t.kind != "performance"
+            and any(p.number in t.pages and p.mode == "ocr" for p in doc.pages)}
 
 
 def _filled_in(text: str, state: _Failing, ref: CellRef, max_unread: int = 2) -> list[str]:
@@ -734,20 +737,11 @@ def repair_document(doc: Document, settings: RepairSettings | None = None) -> li
                                                 lookup[p.ref].text, "to": p.text, "source": p.source}
                                                for p in group],
                                 "rules": sorted({identities[k].rule for p in group for k in p.rules})})
-        if not applied:
-            for p in stroke_blank_proofs(doc, settings):
-                records.append(_apply(lookup[p.ref], p, identities))
-                applied += 1
-        if not applied:
-            for p in deduced_proofs(doc, settings):
-                records.append(_apply(lookup[p.ref], p, identities))
-                applied += 1
-        if not applied:
-            for p in pair_proofs(doc, settings):
-                records.append(_apply(lookup[p.ref], p, identities))
-                applied += 1
-        if not applied:
-            for p in near_miss_proofs(doc, settings):
+        # no single proof applied: the provers of misreadings in company, in turn, until one proves something
+        for prover in (stroke_blank_proofs, deduced_proofs, pair_proofs, near_miss_proofs):
+            if applied:
+                break
+            for p in prover(doc, settings):
                 records.append(_apply(lookup[p.ref], p, identities))
                 applied += 1
         if not applied:
