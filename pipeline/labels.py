@@ -98,11 +98,11 @@ def _number_of(text: str) -> int | None:
 
 def _own_number(table: Table, ri: int, ci: int, text: str, label: str) -> str:
     """``label`` (the list's) with the reading's own number, where the reading's number follows on from the
-    nearest labelled rows' around it and the list's does not: a table numbers its items in the order it prints them, which
-    editions vary (real putuo-guihua 决算: 二十四、抗疫特别国债安排的支出 after 二十三、 where the list has
-    二十六) — the name is put right, the number kept. Otherwise the reading's number is a misread (二、一般公共预算
-    财政拨款 above 二、政府性基金…; 十、 and 十一、 for 二十、 and 二十一、, the 二 lost twice under the watermark):
-    the list's."""
+    nearest labelled rows' around it and the list's does not: a table numbers its items in the order it prints
+    them, which editions vary (real putuo-guihua 决算: 二十四、抗疫特别国债安排的支出 after 二十三、 where the list
+    has 二十六) — the name is put right, the number kept. Otherwise the reading's number is a misread
+    (二、一般公共预算财政拨款 above 二、政府性基金…; 十、 and 十一、 for 二十、 and 二十一、, the 二 lost twice under the
+    watermark): the list's."""
     own, known = _number_of(text), _number_of(label)
     if own is None or known is None or own == known:
         return label
@@ -110,9 +110,9 @@ def _own_number(table: Table, ri: int, ci: int, text: str, label: str) -> str:
     def nearest(step: int) -> int | None:  # the number of the nearest row above / below with a label there
         r = ri + step
         while 0 <= r < len(table.rows):
-            text = table.rows[r].cells[ci].text if ci < len(table.rows[r].cells) else ""
-            if text.strip():
-                return _number_of(text)
+            other = table.rows[r].cells[ci].text if ci < len(table.rows[r].cells) else ""
+            if other.strip():
+                return _number_of(other)
             r += step
         return None
 
