@@ -135,7 +135,38 @@ def normalise_ocr_labels(doc: Document) -> int:
             continue
         changed += _cut_totals(table, ocr_pages) + _total_row_label(table, ocr_pages)
         changed += _summary_labels(table, ocr_pages) + _names_and_codes(table, doc.year, ocr_pages)
+        _weak_row_words(table, ocr_pages)
     return changed
+
+
+_ROW_WORDS = {"合计", "总计", "小计", "类", "款", "项"}  # what a coded table's row prints where it has no code
+
+
+def _weak_row_words(table: Table, ocr_pages: set[int]) -> None:
+    """A coded table's row without a code whose label reads weakly (low_ocr) as one or two characters that are
+    no word such a row prints (合计 …): misread — calibration gen7_009 skew3's empty 公开07表 read its 合计 as
+    合卜, unflagged (no amount to know the row by, no catalogue name to check it against). ``label_unknown``,
+    reviewed."""
+    from .templates import load_templates, resolve_columns
+
+    template = load_templates().get(table.template or "")
+    if table.kind == "performance" or table.template in SUMMARY_TEMPLATES or template is None:
+        return
+    roles = resolve_columns(table, template)
+    cols = sorted({c for role in ("code", "name") for c in roles.get(role, [])})
+    if cols:
+        for row in table.rows:
+            if row.page not in ocr_pages or row.codes:
+                continue
+            for c in cols:
+                cell = row.cells[c] if c < len(row.cells) else None
+                if cell is None or "low_ocr" not in cell.reasons:
+                    continue
+                key = compare_key(cell.text)
+                if 0 < len(key) <= 2 and _CJK.search(key) and not re.search(r"\d", key) and key not in _ROW_WORDS:
+                    if "合" in key or "计" in key:
+                        cell.alternatives.append(Alternative("合计", 0.0, "catalogue"))
+                    cell.add_reason("label_unknown")
 
 
 def _cut_totals(table: Table, ocr_pages: set[int], max_tail: int = 2) -> int:

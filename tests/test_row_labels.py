@@ -96,3 +96,27 @@ def test_a_summary_label_keeps_the_number_its_table_prints(tmp_path):
     assert "label_normalised" not in cell.reasons
     first = next(c for r in t.rows for c in r.cells if c.original and c.original.startswith("二、一般"))
     assert first.text.startswith("一、一般") and "label_normalised" in first.reasons
+
+
+def test_a_weak_short_row_word_of_a_coded_table_is_reviewed():
+    """Calibration gen7_009 skew3: an empty 公开07表 read its 合计 as 合卜 (low_ocr), unflagged — no amount to know
+    the row by, no catalogue name to check it against. A coded table's row without a code whose label reads
+    weakly as one or two characters that are no word such a row prints is ``label_unknown``; 合计 read weakly,
+    or 合卜 read surely, is not."""
+    from pipeline.labels import normalise_ocr_labels
+    from pipeline.model import Cell, Document, PageInfo, Row, Table
+
+    def doc_with(text, reasons):
+        cells = [Cell(text=text, reasons=list(reasons))] + [Cell(text="") for _ in range(7)]
+        table = Table(id="t1", title="国有资本经营预算财政拨款收入支出决算表", form="公开07表", template="T07",
+                      columns=["科目代码", "科目名称", "年初结转和结余", "本年收入", "小计", "基本支出", "项目支出",
+                               "年末结转和结余"], pages=[1], rows=[Row(page=1, cells=cells)])
+        doc = Document(source_path="x.png", sha256="0", page_count=1, tables=[table],
+                       pages=[PageInfo(number=1, mode="ocr", width=2339, height=1654, dpi=200)])
+        normalise_ocr_labels(doc)
+        return cells[0]
+
+    misread = doc_with("合卜", ["watermark", "low_ocr"])
+    assert "label_unknown" in misread.reasons and any(a.text == "合计" for a in misread.alternatives)
+    assert "label_unknown" not in doc_with("合计", ["watermark", "low_ocr"]).reasons
+    assert "label_unknown" not in doc_with("合卜", ["watermark"]).reasons
