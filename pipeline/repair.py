@@ -150,6 +150,16 @@ def _readings(cell: Cell, settings: RepairSettings) -> list[tuple[str, str, floa
     return uniq
 
 
+def _number_readings(cell: Cell, settings: RepairSettings) -> list[tuple[str, str, float, float]]:
+    """The cell's readings (:func:`_readings`) that are numbers: (text, source, confidence, value)."""
+    out = []
+    for text, source, conf in _readings(cell, settings):
+        p = parse_number(text)
+        if p.kind == "number" and p.value is not None:
+            out.append((text, source, conf, p.value))
+    return out
+
+
 def _coefficients(ident: Identity) -> dict[CellRef, float]:
     coef: dict[CellRef, float] = {}
     for t in ident.lhs:
@@ -188,11 +198,19 @@ class _Failing:
     def holds_with(self, k: int, ref: CellRef, value: float, exactly: bool = False) -> bool:
         """Identity ``k`` holds with ``ref`` reading ``value`` (the others as read); ``exactly``: to the cent,
         not only within the identity's 尾差."""
+        return self.holds_with_all(k, {ref: value}, exactly)
+
+    def holds_with_all(self, k: int, changes: dict[CellRef, float], exactly: bool = False) -> bool:
+        """Identity ``k`` holds with every cell of ``changes`` reading its value (the others as read)."""
         ident = self.identities[k]
         if ident.op == "eq":
-            miss = abs(self.diffs[k] + self.coefs[k][ref] * (value - self.values[ref]))
+            miss = abs(self.diffs[k] + sum(self.coefs[k].get(ref, 0.0) * (value - self.values[ref])
+                                           for ref, value in changes.items()))
             return miss <= (0.001 if exactly else ident.tolerance + EPS)
-        return ident.holds(self.values, ref, value)
+        if len(changes) == 1:
+            (ref, value), = changes.items()
+            return ident.holds(self.values, ref, value)
+        return ident.holds({**self.values, **changes})
 
     def exact(self, ref: CellRef, value: float) -> bool:
         """Two equations or more through the cell, and with ``value`` every one holds to the cent: a true value
@@ -256,10 +274,9 @@ def stroke_blank_proofs(doc: Document, settings: RepairSettings | None = None) -
     for group in _linked(_stroke_cells(doc, state), state.by_cell):
         if len(group) < 2:
             continue  # (one alone: find_proofs)
-        values = dict(state.values)
-        values.update({ref: 0.0 for ref in group})
+        blanks = {ref: 0.0 for ref in group}
         involved = {k for ref in group for k in state.by_cell[ref]}
-        if all(state.identities[k].holds(values) for k in involved):
+        if all(state.holds_with_all(k, blanks) for k in involved):
             out += [Proof(ref, "", 0.0, "blank", settings.confusion_confidence, tuple(state.by_cell[ref]))
                     for ref in group]
     return out
@@ -354,8 +371,7 @@ def pair_proofs(doc: Document, settings: RepairSettings | None = None) -> list[P
         if ref[0] not in scanned or any(holds[k] for k in by_cell[ref] if eq[k]) \
                 or parse_number(lookup[ref].text).kind == "text":
             continue
-        options[ref] = [(t, src, c, parse_number(t).value) for t, src, c in _readings(lookup[ref], settings)
-                        if parse_number(t).kind == "number" and parse_number(t).value is not None]
+        options[ref] = _number_readings(lookup[ref], settings)
     solutions: list[tuple[Proof, Proof]] = []
     seen: set[frozenset] = set()
     for k, ident in enumerate(identities):
@@ -373,7 +389,7 @@ def pair_proofs(doc: Document, settings: RepairSettings | None = None) -> list[P
             fits_b = [o for o in options[b] if all(state.holds_with(i, b, o[3]) for i in kb - ka)]
             for oa in fits_a:
                 for ob in fits_b:
-                    if all(_holds_with_two(state, i, (a, oa[3]), (b, ob[3])) for i in ka & kb):
+                    if all(state.holds_with_all(i, {a: oa[3], b: ob[3]}) for i in ka & kb):
                         solutions.append((Proof(a, oa[0], oa[3], oa[1], oa[2], tuple(by_cell[a])),
                                           Proof(b, ob[0], ob[3], ob[1], ob[2], tuple(by_cell[b]))))
     count: dict[CellRef, int] = {}
@@ -407,25 +423,12 @@ def near_miss_proofs(doc: Document, settings: RepairSettings | None = None) -> l
         if len(eqs) < 2 or not all(holds[k] for k in ks) \
                 or any(state.holds_with(k, ref, state.values[ref], exactly=True) for k in eqs):
             continue
-        passing = [(t, src, c) for t, src, c in _readings(cell, settings) if parse_number(t).kind == "number"
-                   and parse_number(t).value is not None and state.exact(ref, parse_number(t).value)
-                   and all(state.holds_with(k, ref, parse_number(t).value) for k in ks)]
+        passing = [(t, src, c, v) for t, src, c, v in _number_readings(cell, settings)
+                   if state.exact(ref, v) and all(state.holds_with(k, ref, v) for k in ks)]
         if len(passing) == 1:
-            t, src, c = passing[0]
-            proofs.append(Proof(ref, t, parse_number(t).value, src, c, tuple(ks), exact=True))
+            t, src, c, v = passing[0]
+            proofs.append(Proof(ref, t, v, src, c, tuple(ks), exact=True))
     return [group[0] for group in _components(proofs) if len(group) == 1]
-
-
-def _holds_with_two(state: _Failing, k: int, one: tuple[CellRef, float], other: tuple[CellRef, float]) -> bool:
-    """Identity ``k`` holds with two cells read as given (the others as read)."""
-    ident = state.identities[k]
-    if ident.op == "eq":
-        miss = state.diffs[k] + sum(state.coefs[k].get(ref, 0.0) * (value - state.values[ref])
-                                    for ref, value in (one, other))
-        return abs(miss) <= ident.tolerance + EPS
-    values = dict(state.values)
-    values.update((one, other))
-    return ident.holds(values)
 
 
 def _scanned_tables(doc: Document) -> set[str]:

@@ -570,7 +570,7 @@ def mark_structure(doc: Document, settings: VerdictSettings = VerdictSettings())
     for t in doc.tables:
         doubts = structure_doubts(doc, t, settings)
         if t.pages:
-            pieces.setdefault(t.pages[0], []).append(_a_piece(doc, t, doubts, settings))
+            pieces.setdefault(t.pages[0], []).append(_a_piece(doc, t, doubts))
         for row in t.rows:
             for cell in row.cells:
                 if STRUCTURE in cell.reasons and not doubts:
@@ -613,23 +613,18 @@ def flag_structure_header(cell: Cell) -> None:
     cell.confidence = min(cell.confidence, STRUCTURE_HEADER_CAP)
 
 
-def _a_piece(doc: Document, table: Table, doubts: list[str], settings: VerdictSettings) -> bool:
+def _a_piece(doc: Document, table: Table, doubts: list[str]) -> bool:
     """A table that did not come out as the table printed: a scanned grid no template knows
     (``template_unmatched``), or one no title or 公开0n表 marker names whose header bears out no template
     (``header_unmatched``, with body rows or without) — only its garbled labels tied it to a template
     (本年收入 | 本年支出 of an empty 公开08表 taken for 公开01表's signature), so what table it is was not
     recovered."""
-    from .templates import load_templates
-
     if "template_unmatched" in doubts:
         return True
     if table.title or table.form or table.kind == "performance" \
             or not any(p.mode == "ocr" for p in doc.pages if p.number in table.pages):
         return False
-    templates = load_templates()
-    template = templates.get(table.template or "")
-    return template is not None and bool(template.columns) and (_header_unmatched(table, template, settings)
-                                                                or _foreign_labels(table, template, templates))
+    return "header_unmatched" in doubts  # (structure_doubts: its header bears out no template, or names another's)
 
 
 def _foreign_labels(table: Table, template, templates: dict) -> bool:
