@@ -115,7 +115,7 @@ def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes
     t0 = time.perf_counter()
     h, w = clean.gray.shape
     grids = scan_tables(clean.binary, clean.rule_ink, w, h, page.dpi, settings.layout,
-                        clean.colourless_seals, clean.worn)
+                        clean.colourless_seals, clean.worn, clean.faint_rules)
     # a column line made of characters' strokes (chained across rows on a skewed page) is no rule
     grids = [drop_column_lines(g, glyph_lines(g, clean.binary, page.dpi), page.dpi, settings.layout) for g in grids]
     follow_rules(grids, clean.binary, page.dpi, settings.layout)  # cells onto row rules that run off the lines

@@ -19,6 +19,8 @@ from functools import cached_property
 import cv2
 import numpy as np
 
+from .preprocess import line_response
+
 
 @dataclass(frozen=True)
 class Segment:
@@ -312,23 +314,14 @@ def _fragments(ink: np.ndarray, horizontal: bool, length: int, thick: int) -> li
 
 
 def line_mask(ink: np.ndarray, horizontal: bool, dpi: int, settings: LayoutSettings = LayoutSettings()) -> np.ndarray:
-    """Where thin straight lines run (0/255): a matched filter for rules worn into dashes.
-
-    Along the direction, the share of ink over ``line_window_mm`` (gaps of a broken rule averaged over)
-    minus the same share ``line_side_mm`` to either side: a rule has ink along it and paper beside it
-    (cells are padded); a text line has ink beside any row through it, noise and watermark strokes are
-    neither long nor straight. The line is allowed a pixel of drift either way (residual skew, bow)."""
+    """Where thin straight lines run (0/255): a matched filter for rules worn into dashes
+    (:func:`pipeline.preprocess.line_response` on the share of ink: along ``line_window_mm``, beside
+    ``line_side_mm``, by ``line_response``)."""
     f = (ink > 0).astype(np.float32)
     if not horizontal:
         f = f.T
-    length = _mm(dpi, settings.line_window_mm)
-    d = _mm(dpi, settings.line_side_mm)
-    along = cv2.blur(cv2.dilate(f, np.ones((3, 1), np.uint8)), (length, 1))
-    plain = cv2.blur(f, (length, 1))
-    beside = np.zeros_like(plain)
-    beside[d:] = plain[:-d]
-    np.maximum(beside[:-d], plain[d:], out=beside[:-d])
-    out = np.where(along - beside >= settings.line_response, 255, 0).astype(np.uint8)
+    response = line_response(f, _mm(dpi, settings.line_window_mm), _mm(dpi, settings.line_side_mm))
+    out = np.where(response >= settings.line_response, 255, 0).astype(np.uint8)
     return out if horizontal else np.ascontiguousarray(out.T)
 
 
@@ -759,6 +752,11 @@ def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> floa
     return _area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
 
 
+def _box_of(s: Segment, dpi: int) -> tuple[int, int, int, int]:
+    pad = _mm(dpi, 0.5)
+    return (int(min(s.x0, s.x1)) - pad, int(min(s.y0, s.y1)) - pad, int(max(s.x0, s.x1)) + pad, int(max(s.y0, s.y1)) + pad)
+
+
 def _prefer(base: list[Grid], other: list[Grid], better) -> list[Grid]:
     """``base`` with each of ``other``'s grids added where it overlaps nothing, or put in place of what it
     overlaps when that covers less than 80 % of it (a part of the table) or when ``better(grid, old)``."""
@@ -776,11 +774,12 @@ def _prefer(base: list[Grid], other: list[Grid], better) -> list[Grid]:
 
 def scan_tables(binary: np.ndarray, rule_ink: np.ndarray | None, page_w: int, page_h: int, dpi: int,
                 settings: LayoutSettings = LayoutSettings(), seal_mask: np.ndarray | None = None,
-                worn: bool = False) -> list[Grid]:
+                worn: bool = False, faint: np.ndarray | None = None) -> list[Grid]:
     """Tables of a scanned page, from two passes over its rules.
 
     The solid pass (whole rules, small gaps bridged) is exact on good scans; the chained pass (fragments
-    chained across gaps of several mm, faint rules from ``rule_ink``) survives worn ones. Per table the
+    chained across gaps of several mm, faint rules from ``rule_ink``) survives worn ones; on a worn page a
+    last pass with ``faint`` (``CleanPage.faint_rules``) adds the tables neither found. Per table the
     solid grid is kept unless another pass saw more of it: a larger table where the solid pass found only a
     part (or nothing), or one with more rows in the same columns (row rules the solid pass lost).
 
@@ -801,8 +800,18 @@ def scan_tables(binary: np.ndarray, rule_ink: np.ndarray | None, page_w: int, pa
         return all(any(abs(a - b) <= tol for b in g.xs) for a in o.xs)
 
     out = _prefer(solid, chained, lambda g, o: g.n_rows > o.n_rows and keeps_columns(g, o))
+    segments = solid_segs + chained_segs
+    if faint is not None:
+        # a worn photocopy's rules fainter still (``CleanPage.faint_rules``): the chained pass again with them,
+        # its tables taken only where no other pass found any (elsewhere the dimmer ink adds false columns)
+        faint_segs = chained_segments(binary, dpi, settings, cv2.bitwise_or(rule_ink, faint), seal_mask, worn)
+        added = [g for g in find_tables(faint_segs, page_w, page_h, dpi, settings)
+                 if not any(_overlap(o.bbox, g.bbox) > 0 for o in out)]
+        if added:
+            out += added
+            segments += [s for s in faint_segs if any(_overlap(g.bbox, _box_of(s, dpi)) > 0 for g in added)]
     out.sort(key=lambda g: (g.ys[0], g.xs[0]))
-    grids = _completed(out, solid_segs + chained_segs, binary, dpi, settings, worn, rule_ink)
+    grids = _completed(out, segments, binary, dpi, settings, worn, rule_ink)
     for g in grids:
         split_cells_at_gaps(g, binary, dpi, settings)
     return grids

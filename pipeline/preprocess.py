@@ -74,6 +74,14 @@ class PreprocessSettings:
     # grey lighter: pixels lighter than print level + ``seal_print_span`` and away from print are lifted
     seal_print_span: int = 70
     rule_contrast: float = 0.06  # rule ink: at least this much darker than the local paper (grey 220 on white)
+    # a worn page's faint rules (grey dashes the stretch left lighter than ``rule_contrast``): ink at least
+    # ``faint_rule_contrast`` darker than the local paper where a grey line filter — darkness averaged along
+    # ``faint_rule_window_mm`` minus the same ``faint_rule_side_mm`` to either side — responds by
+    # ``faint_rule_response`` (hysteresis: the faint pixels are kept only along a line the filter sees)
+    faint_rule_contrast: float = 0.05
+    faint_rule_window_mm: float = 10.0
+    faint_rule_side_mm: float = 0.6
+    faint_rule_response: float = 0.08
     # a page that did not lie flat (bowed, its rules sagging): measured on its long rules, undone by a remap
     dewarp: bool = True
     bow_fragment_mm: float = 5.0  # rule fragments: straight runs of ink this long ...
@@ -108,6 +116,8 @@ class CleanPage:
     color: np.ndarray  # deskewed colour page (BGR), for crops; the input array itself when not rotated
     rule_ink: np.ndarray | None = None  # uint8 0/255: faint ink too (grey rules 150–220), for rule finding
     worn: bool = False  # a low-contrast photocopy, stretched (``stretch_contrast``): its rules are worn too
+    faint_rules: np.ndarray | None = None  # uint8 0/255, worn pages only: rule ink fainter still, along the lines
+    # a grey line filter finds (``faint_rules_of``); layout's last resort for a table no other pass finds
     colourless_seals: np.ndarray | None = None  # bool, seals found by their ring (no red): their strokes are
     # still ink in ``binary`` (a bi-level scan's black dither), so layout keeps short rule pieces out of them
     streaks: list[tuple[int, int]] = field(default_factory=list)  # scanner streaks painted out: column
@@ -480,6 +490,38 @@ def rule_ink_of(value: np.ndarray, settings: PreprocessSettings, gain: float = 1
     return np.where(value < limit, 255, 0).astype(np.uint8)
 
 
+def line_response(f: np.ndarray, length: int, side: int) -> np.ndarray:
+    """A matched filter for horizontal lines worn into dashes (transpose for vertical ones): ``f`` (ink or
+    darkness, float32) averaged along ``length`` pixels — the gaps of a broken rule averaged over — minus the
+    same average ``side`` pixels above or below, whichever is more: a rule has ink along it and paper beside
+    it (cells are padded), a text line has ink beside any row through it, noise and watermark strokes are
+    neither long nor straight. The line may drift a pixel either way (residual skew, bow)."""
+    along = cv2.blur(cv2.dilate(f, np.ones((3, 1), np.uint8)), (length, 1))
+    plain = cv2.blur(f, (length, 1))
+    beside = np.zeros_like(plain)
+    beside[side:] = plain[:-side]
+    np.maximum(beside[:-side], plain[side:], out=beside[:-side])
+    return along - beside
+
+
+def faint_rules_of(value: np.ndarray, settings: PreprocessSettings) -> np.ndarray:
+    """The faint rule ink of a worn page (uint8 0/255): pixels ``faint_rule_contrast`` darker than the local
+    paper on a line the grey line filter (:func:`line_response` on the darkness, not on a threshold of it)
+    finds across or down the page. A photocopied rule worn to dashes of grey 200–225 on the stretched page
+    is below ``rule_contrast`` over most of its length; averaged along the line it stands out of the noise."""
+    k = _odd(mm_px(settings.rule_background_mm, settings.dpi))
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+    background = cv2.blur(cv2.dilate(value, kernel), (k, k))
+    dark = cv2.subtract(background, value).astype(np.float32) * (1.0 / 255.0)
+    length = max(3, int(round(mm_px(settings.faint_rule_window_mm, settings.dpi))))
+    side = max(2, int(round(mm_px(settings.faint_rule_side_mm, settings.dpi))))
+    lines = np.zeros(value.shape, bool)
+    for f, back in ((dark, lambda m: m), (np.ascontiguousarray(dark.T), lambda m: m.T)):
+        found = (line_response(f, length, side) >= settings.faint_rule_response).astype(np.uint8)
+        lines |= back(found).astype(bool)
+    return np.where(lines & (dark >= settings.faint_rule_contrast), 255, 0).astype(np.uint8)
+
+
 # ----------------------------------------------------------------------------------------------
 # the page
 # ----------------------------------------------------------------------------------------------
@@ -681,6 +723,7 @@ def preprocess_page(image_bgr: np.ndarray, settings: PreprocessSettings = Prepro
         value = cv2.max(cv2.max(b, g), r)
 
     rule_ink = rule_ink_of(value, settings, contrast_gain)
+    faint_rules = faint_rules_of(value, settings) if stretched is not None else None  # a worn photocopy's
 
     sample = value[::8, ::8]
     paper = float(np.percentile(sample, settings.paper_percentile)) if sample.size else 255.0
@@ -705,6 +748,8 @@ def preprocess_page(image_bgr: np.ndarray, settings: PreprocessSettings = Prepro
         near_print = cv2.dilate(solid, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (halo, halo))).astype(bool)
         dither = ring_seals & ~near_print & (gray >= print_level + settings.seal_print_span)
         rule_ink[dither] = 0
+        if faint_rules is not None:
+            faint_rules[dither] = 0
 
     core = (gray < settings.core_threshold).astype(np.uint8)
     halo = _odd(2 * mm_px(settings.core_halo_mm, settings.dpi) + 1)
@@ -720,5 +765,5 @@ def preprocess_page(image_bgr: np.ndarray, settings: PreprocessSettings = Prepro
     cleaned[cleaned >= settings.paper_white_above] = 255  # no white ghosts of the lifted ink on grey paper
     binary = np.where(cleaned < settings.ink_threshold, 255, 0).astype(np.uint8)
     return CleanPage(gray=cleaned, binary=binary, seal_mask=seal_mask, watermark_mask=watermark_mask,
-                     skew=skew, color=color, rule_ink=rule_ink, worn=stretched is not None,
+                     skew=skew, color=color, rule_ink=rule_ink, faint_rules=faint_rules, worn=stretched is not None,
                      colourless_seals=ring_seals, streaks=streaks)

@@ -399,16 +399,23 @@ def structure_doubts(doc: Document, table: Table, settings: VerdictSettings = Ve
         taken = {i for cols in roles.values() for i in cols}
         if any(s.role not in roles for s in required) or _taken_against_label(roles, labels, template):
             doubts.append("columns_missing")
-        # a column no role takes, with content, whose label is blank or repeats another column's: a column
-        # split by a stray rule (a column the template does not know but the header names is a variant)
-        filled = [c for c in range(len(table.columns)) if c not in taken
-                  and (not labels[c] or labels.count(labels[c]) > 1)
-                  and sum(bool(r.cells[c].text) for r in table.rows if c < len(r.cells)) >= max(1, len(table.rows) // 4)]
+        # a column no role takes, with content in a quarter of the rows, whose label is blank or repeats another
+        # column's — or with content in two rows, whose label names nothing (no two characters running: “L”
+        # read from a stray rule's remains, real shehuigongzuo 公开04表 as a worn photocopy, every column after
+        # it a place off): a column split by a stray rule (a column the header names is a variant)
+        def content(c: int) -> int:
+            return sum(bool(r.cells[c].text) for r in table.rows if c < len(r.cells))
+
+        filled = [c for c in range(len(table.columns)) if c not in taken and (
+            (not labels[c] or labels.count(labels[c]) > 1) and content(c) >= min(2, max(1, len(table.rows) // 4))
+            or labels[c] and not _NAMES.search(labels[c]) and content(c) >= 2)]
         if filled:
             doubts.append("columns_extra")
         if _header_unmatched(table, template, settings) or (
                 scanned and not table.title and not table.form and _foreign_labels(table, template, load_templates())):
             doubts.append("header_unmatched")  # (or its header names another table's columns: see _foreign_labels)
+    if template is not None and template.layout == "econ_blocks" and scanned and table.rows:
+        doubts.extend(d for d in _econ_block_doubts(table, template) if d not in doubts)
     if "columns_missing" not in doubts and group_cut(table):
         doubts.append("columns_missing")
     if columns_contradicted(table, settings):
@@ -419,6 +426,31 @@ def structure_doubts(doc: Document, table: Table, settings: VerdictSettings = Ve
     if n >= settings.min_checks and failed > settings.failing_share * n:
         doubts.append("identities_failing")
     return doubts
+
+
+def _econ_block_doubts(table: Table, template) -> list[str]:
+    """A scanned economic-classification table (``econ_blocks``: 公开06表's blocks of 科目编码 | 科目名称 | 决算数
+    side by side) has no column roles to check by label; its structure is checked by its blocks
+    (:func:`pipeline.validate._econ_blocks`): ``header_unmatched`` when the labels read above its columns
+    lack a group of the template's ``signature`` (no header at all: the grid's top rules were lost and
+    the table starts among its rows), ``columns_missing`` when a block has no name column, ``columns_extra``
+    when a block holds a column with content besides its name and its amounts (a stray line through the
+    决算数 column: real guihua 公开06表 as a worn photocopy read 18.86 in one half and 0.92 in the other,
+    its block's values taken from the last one only)."""
+    from .validate import _econ_blocks
+
+    doubts = []
+    labels = [compare_key(c) for c in table.columns]
+    if template.signature and not all(any(re.search(p, lab) for p in group for lab in labels if lab)
+                                      for group in template.signature):
+        doubts.append("header_unmatched")
+    for code_cols, name, value in _econ_blocks(table):
+        if name is None:
+            doubts.append("columns_missing")
+        inner = [c for c in range(max(code_cols) + 1, value) if c != name]
+        if any(c < len(r.cells) and r.cells[c].text.strip() for r in table.rows for c in inner):
+            doubts.append("columns_extra")
+    return list(dict.fromkeys(doubts))
 
 
 def _taken_against_label(roles: dict[str, list[int]], labels: list[str], template) -> bool:
@@ -445,6 +477,7 @@ def _header_unmatched(table: Table, template, settings: VerdictSettings) -> bool
 
 
 _HEADER_AMOUNT = re.compile(r"\d[.．]\d\d")
+_NAMES = re.compile(r"[\u4e00-\u9fff]{2}")  # a header label names its column in two characters or more
 _NOT_AMOUNT_LABEL = re.compile(r"科目|分类|编|代|名|项目(?!支出)|行次|栏次|序号")
 # an amount run on into the next column's code or name (1522.19302: 1522.19 | 302, the rule between lost)
 _RUN_ON = re.compile(r"^-?[\d,]+[.．]\d\d(\d{3,}|[\u4e00-\u9fff]{2,})")

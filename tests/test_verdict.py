@@ -554,3 +554,63 @@ def test_a_column_given_a_role_its_label_names_another_of_is_doubted():
     doc.tables = [cut, whole]
     assert "columns_missing" in structure_doubts(doc, cut)
     assert "columns_missing" not in structure_doubts(doc, whole)
+
+
+def _scanned_doc(tables) -> Document:
+    from pipeline.model import PageInfo
+
+    doc = Document(source_path="x.png", sha256="0", page_count=1,
+                   pages=[PageInfo(number=1, mode="ocr", width=2339, height=1654, dpi=200)])
+    doc.tables = tables
+    return doc
+
+
+def test_an_economic_table_without_its_header_or_with_a_split_amount_column_is_doubted():
+    """Real guihua 公开06表 (一般公共预算财政拨款基本支出决算表: blocks of 科目编码 | 科目名称 | 决算数 side by side)
+    as a worn photocopy: the grid's top rules were lost, so the table started among its rows with no header,
+    and a stray line split each block's 决算数 column (18.86 in one half, 0.92 in the other) — its codes and
+    names vouched for by the catalogue, unflagged, every value a column off. The template has no column
+    roles to check by label; its blocks are checked instead."""
+    from pipeline.model import Cell, Row, Table
+
+    rows = [("30107", "绩效工资", "", "1594.02", "30205", "水费", "", "0.92"),
+            ("30108", "机关事业单位基本养老保险缴费", "", "446.11", "30206", "电费", "18.86", ""),
+            ("30109", "职业年金缴费", "", "225.12", "30207", "邮电费", "8.05", "")]
+
+    def table(columns, cells, header):
+        return Table(id="t1", title="一般公共预算财政拨款基本支出决算表", template="T06", columns=columns,
+                     header=header, pages=[1], rows=[Row(page=1, cells=[Cell(text=t) for t in r]) for r in cells])
+
+    labels = ["经济分类科目编码", "科目名称", "决算数"] * 2
+    worn = table([""] * 8, rows, [])
+    whole = table(labels, [r[:2] + r[3:6] + (r[6] or r[7],) for r in rows], [labels])
+    doc = _scanned_doc([worn, whole])
+    doubts = structure_doubts(doc, worn)
+    assert "header_unmatched" in doubts and "columns_extra" in doubts, doubts
+    assert structure_doubts(doc, whole) == []
+    split_only = table(labels[:2] + [""] + labels[2:5] + [""] + labels[5:], rows, [labels])
+    assert structure_doubts(_scanned_doc([split_only]), split_only) == ["columns_extra"]
+
+
+def test_a_column_a_stray_rule_split_off_with_a_label_naming_nothing_is_doubted():
+    """Real shehuigongzuo 公开04表 as a worn photocopy: a stray line beside 收入/项目 made a column labelled “L”
+    (the remains of the rule read as a letter) holding a speck or two; no role took it, so every column after
+    it sat one place off — the labels and amounts read right, unflagged. A column no role takes whose label
+    names nothing (no two characters running) is ``columns_extra`` once it holds content in two rows."""
+    from pipeline.model import Cell, Row, Table
+
+    labels = ["项目", "决算数", "项目", "合计", "一般公共预算财政拨款", "政府性基金预算财政拨款", "国有资本经营预算财政拨款"]
+    body = [("一、一般公共预算财政拨款", "307.82", "一、一般公共服务支出", "264.87", "264.87", "", ""),
+            ("二、政府性基金预算财政拨款", "", "二、外交支出", "", "", "", ""),
+            ("三、国有资本经营预算财政拨款", "", "三、国防支出", "", "", "", ""),
+            ("", "", "四、公共安全支出", "", "", "", "")]
+
+    def table(columns, rows):
+        return Table(id="t1", title="财政拨款收入支出决算总表", template="T04", columns=columns, header=[columns],
+                     pages=[1], rows=[Row(page=1, cells=[Cell(text=t) for t in r]) for r in rows])
+
+    whole = table(labels, body)
+    assert "columns_extra" not in structure_doubts(_scanned_doc([whole]), whole)
+    for marks, doubted in ((("2", "1", "", ""), True), (("2", "", "", ""), False)):
+        split = table(labels[:1] + ["L"] + labels[1:], [r[:1] + (m,) + r[1:] for r, m in zip(body, marks)])
+        assert ("columns_extra" in structure_doubts(_scanned_doc([split]), split)) is doubted, marks
