@@ -697,6 +697,26 @@ def _apply(cell: Cell, p: Proof, identities: list[Identity]) -> dict:
     return record
 
 
+def _unsure_tables(doc: Document) -> set[str]:
+    """Tables whose columns or header are in doubt (:data:`pipeline.verdict.HEADER_DOUBTS`: a column lost, split
+    or shifted, the header not the template's): which column holds which amount is not known, so no repair
+    rests on them."""
+    from .verdict import HEADER_DOUBTS, structure_doubts
+
+    return {t.id for t in doc.tables if t.kind != "performance"
+            and any(d in HEADER_DOUBTS for d in structure_doubts(doc, t))}
+
+
+def _rests_on(p: Proof, identities: list[Identity], unsure: set[str]) -> bool:
+    """The proof's cell lies in a table whose structure stands and a cell of an identity proving it in a table
+    of ``unsure``. Real guihua as a worn photocopy: its 公开03表 lost its header (columns taken by their
+    content) and read 161.08 for 221's 461.08; the cross-table identity 公开01表 十九、住房保障支出 = 公开03表
+    221 then "proved" 公开01表's right 461.08 to be 161.08, unflagged. (A repair inside a doubtful table
+    stays: every cell there is reviewed, ``structure``.)"""
+    return bool(unsure) and p.ref[0] not in unsure and any(ref[0] in unsure for k in p.rules
+                                                           for ref in _coefficients(identities[k]))
+
+
 def repair_document(doc: Document, settings: RepairSettings | None = None) -> list[dict]:
     """Apply proven single-cell repairs, record them in ``doc.repairs``, flag ambiguous ones; re-validate."""
     settings = settings or RepairSettings()
@@ -707,6 +727,8 @@ def repair_document(doc: Document, settings: RepairSettings | None = None) -> li
     flagged: set[tuple[CellRef, str]] = set()
     for _ in range(settings.max_rounds):
         identities, proofs = find_proofs(doc, settings)
+        unsure = _unsure_tables(doc)
+        proofs = [p for p in proofs if not _rests_on(p, identities, unsure)]
         values = cell_values(doc)  # (this round's readings: the last round's repairs are in)
         blamed = blamed_cells(doc, [to_check(i, values) for i in identities])
         applied = 0
@@ -745,6 +767,8 @@ def repair_document(doc: Document, settings: RepairSettings | None = None) -> li
             if applied:
                 break
             for p in prover(doc, settings):
+                if _rests_on(p, identities, unsure):
+                    continue
                 records.append(_apply(lookup[p.ref], p, identities))
                 applied += 1
         if not applied:
