@@ -276,11 +276,20 @@ def _ink_bands(binary: np.ndarray, min_gap: int, min_h: int, valleys: bool = Fal
 def _dense_lines(binary: np.ndarray, band: tuple[int, int], line_h: int, gap: int,
                  over: float = 3.0) -> list[tuple[int, int]]:
     """The text lines inside a band too tall to be one (the strokes of a watermark, dark as print on a
-    stretched photocopy, run between the lines and join them): rows holding ``over`` times the ink of the
-    band's typical row (the watermark's level; at least two line heights of pixels) joined across ``gap``,
-    each grown out to where its ink falls back to that level, at least ``line_h`` high."""
+    stretched photocopy, run between the lines and join them; the dashes a worn table's row rules left):
+    rows holding ``over`` times the ink of the band's typical row (the watermark's level; at least two line
+    heights of pixels) joined across ``gap``, each grown out to where its ink falls back to that level, at
+    least ``line_h`` high. Ink less than three pixels tall (a rule's remains) is not counted.
+
+    A lighter line among heavier ones (a table's 栏次 row, 栏次 | 1 | 2 | 3, under its header's labels; the
+    typical row is then one of text) is found between the band's empty rows: a run of rows with ink, paper
+    (a tenth of the typical row, or less) above and below it, one line high — never more than the tallest
+    dense line or four ``line_h`` (a run the watermark's strokes join to others is taller)."""
+    import cv2
+
     a, b = band
-    count = (binary[a:b] > 0).sum(axis=1)
+    count = (cv2.morphologyEx((binary[a:b] > 0).astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 1), np.uint8))
+             > 0).sum(axis=1)
     floor = float(np.median(count))
     dense = np.flatnonzero(count >= max(2 * line_h, over * floor))
     out = []
@@ -289,9 +298,15 @@ def _dense_lines(binary: np.ndarray, band: tuple[int, int], line_h: int, gap: in
             y0 -= 1
         while y1 < count.size and y1 - y0 < 4 * line_h and count[y1] > 1.5 * floor:
             y1 += 1
-        if y1 - y0 >= line_h:
+        if y1 - y0 >= line_h and (a + y0, a + y1) not in out:
             out.append((a + y0, a + y1))
-    return out
+    tallest = max([4 * line_h] + [y1 - y0 for y0, y1 in out])
+    paper = max(2.0, 0.1 * floor)
+    for y0, y1 in _runs(np.flatnonzero(count > paper), 1):
+        if line_h <= y1 - y0 <= tallest and count[y0:y1].max() >= 2 * line_h \
+                and not any(a + y0 < q and p < a + y1 for p, q in out):
+            out.append((a + y0, a + y1))
+    return sorted(out)
 
 
 def _stroke_reading(text: str, score: float, settings: ReadSettings) -> bool:
@@ -564,7 +579,9 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
     # strokes join the lines around the tables into one band too tall for a line, whose lines are found
     bands = [(line, tall) for band, _ in bands for tall in [band[1] - band[0] > dpi // 2]
              for line in (_dense_lines(mask, band, line_h, max(2, dpi // 40)) if tall else [band])]
-    watermarked = set()  # lines found among a watermark's strokes: a stroke beside them is read as a "line"
+    # lines found among a watermark's strokes (inside a band too tall for a line): a stroke beside them is read as
+    # a "line" — weakly, or as letters and marks only (“X” at 0.903 above a worn page's title): neither is kept
+    watermarked = set()
     for (a, b), split in bands:
         if b - a > dpi // 2:  # not a text line (a picture, a seal remnant)
             continue
@@ -638,7 +655,8 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
     lines_out = [TextLine(clean_cell_text(results[i].text), box, results[i].min_score)
                  for box, i in outside_boxes if results[i].text.strip()
                  and not ((i in watermarked or _marks_only(results[i].text))
-                          and _stroke_reading(results[i].text, results[i].min_score, settings))]
+                          and _stroke_reading(results[i].text, results[i].min_score, settings))
+                 and not (i in watermarked and _marks_only(results[i].text))]
     return PageReading(page.number, "ocr", W, H, dpi, clean.skew, readings, lines_out, page.rotation,
                        list(page.text_doubts))
 

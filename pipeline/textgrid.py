@@ -58,6 +58,7 @@ class TextGridSettings:
     below_pitch: float = 1.8  # a text row below a region, this many row pitches below it, continues the table
     # a table whose rules are all lost (text_table): this many rows of >= 3 pieces of text read outside every grid
     text_table_rows: int = 5
+    text_table_rows_counted: int = 3  # ... or this many when one of them is the 栏次 row
     text_gutter_mm: float = 2.0  # a column gutter of a rule-less table is paper at least this wide ...
     text_gutter_cross: float = 0.15  # ... that at most this share of its rows' text runs across
     text_row_reach: float = 2.2  # a band this many row pitches from the table's rows carries it on (header, total)
@@ -701,7 +702,7 @@ def text_table(binary: np.ndarray, lines: list, grids: list, dpi: int, layout_se
 
     boxes = text_boxes(binary, dpi, settings)
     rows = [r for r in _text_rows([ln for ln in lines if ln.text.strip()]) if len(r) >= 3]
-    if len(rows) < settings.text_table_rows or boxes.size == 0:
+    if len(rows) < min(settings.text_table_rows, settings.text_table_rows_counted) or boxes.size == 0:
         return None
     # the largest run of such rows one under the other (no more than four of their heights apart)
     height = float(np.median([ln.bbox[3] - ln.bbox[1] for r in rows for ln in r]))
@@ -712,7 +713,9 @@ def text_table(binary: np.ndarray, lines: list, grids: list, dpi: int, layout_se
             runs.append([])
         runs[-1].append(r)
     core = max(runs, key=len)
-    if len(core) < settings.text_table_rows:
+    # (a short table — header, 栏次, 合计 of an empty 公开08表 — is a table by its 栏次 row: prose has none)
+    counted = any(re.match(r"\s*栏\s*次", ln.text) for r in core for ln in r)
+    if len(core) < (settings.text_table_rows_counted if counted else settings.text_table_rows):
         return None
     x0 = min(ln.bbox[0] for r in core for ln in r)
     x1 = max(ln.bbox[2] for r in core for ln in r)
@@ -720,7 +723,7 @@ def text_table(binary: np.ndarray, lines: list, grids: list, dpi: int, layout_se
     y1 = max(ln.bbox[3] for ln in core[-1])
     pad = _mm(dpi, 1.0)
     bands = text_bands(boxes, x0 - pad, x1 + pad, y0 - pad, y1 + pad, dpi, settings)
-    if len(bands) < settings.text_table_rows:
+    if len(bands) < (settings.text_table_rows_counted if counted else settings.text_table_rows):
         return None
     inner = _gutters(bands, dpi, settings, lines)
     if len(inner) < 2:

@@ -117,3 +117,54 @@ def test_a_column_printed_in_two_rows_keeps_its_place(tmp_path):
         assert cells[8] == want and cells[4:8] == [""] * 4, cells
     assert [c.text for c in by_code["2100403"].cells][2:4] == ["233.86", "111.72"]
     assert sum(bool(r.cells[8].text) for r in table.rows) == 2
+
+
+def test_a_short_empty_table_without_any_rule_is_found_by_its_lanci_row(tmp_path):
+    """公开08表 printed empty (header, 栏次 | 1 | 2 | 3, 合计 0.00) on a worn photocopy that lost every rule
+    (calibration gen7_017 photocopy150): three rows of text outside every grid, fewer than the five a table
+    found in its text needs — the page was ``unrecovered``, the table lost. Prose prints no 栏次 row: three
+    rows are enough when one of them is it. The grid is built from the text, so every cell is in doubt."""
+    from samplegen.degrade import ruling_masks as masks
+
+    rgb = rasterise(DIGITAL, DPI)[10].copy()  # page 11: 公开08表
+    horizontal, vertical = masks(rgb.min(axis=2), DPI)
+    rgb[horizontal | vertical] = 255
+    path = tmp_path / "t08-no-rules.png"
+    Image.fromarray(photocopy(rgb, DPI, np.random.default_rng(11), contrast=0.35)).save(path, dpi=(DPI, DPI))
+    doc = extract_document(path)
+    (table,) = doc.tables
+    assert table.template == "T08" and table.rows, [(t.template, t.columns) for t in doc.tables]
+    assert any(c.text == "0.00" for r in table.rows for c in r.cells)
+    assert all(c.review for r in table.rows for c in r.cells)
+    assert doc.pages[0].status == "tables"
+
+
+def test_a_light_line_among_heavier_ones_is_a_line_of_its_own():
+    """A worn table's header band (read._dense_lines): its row rules' remains join 项目 | 本年支出, the column
+    labels, 栏次 | 1 | 2 | 3 and 合计 0.00 into one band too tall for a line, most of it text. The heavy lines
+    stand out of the band's typical row; the light 栏次 row does not (it was lost, and the 项目 row found
+    twice) — it is found between the empty rows around it."""
+    from PIL import ImageDraw
+
+    from pipeline.read import _dense_lines
+    from samplegen.degrade import cjk_font
+
+    pitch, width = 36, 1500
+    img = Image.new("L", (width, 4 * pitch + 20), 255)
+    draw = ImageDraw.Draw(img)
+    font = cjk_font(26)
+    words = [[(300, "项目"), (1000, "本年支出")],
+             [(30, "科目代码"), (300, "科目名称"), (760, "合计"), (1000, "基本支出"), (1250, "项目支出")],
+             [(80, "栏次"), (790, "1"), (1040, "2"), (1300, "3")],
+             [(20, "合计"), (760, "0.00"), (1010, "0.00"), (1260, "0.00")]]
+    tops = [8 + k * pitch for k in range(len(words))]
+    for y, row in zip(tops, words):
+        for x, text in row:
+            draw.text((x, y), text, font=font, fill=0)
+        for x in range(0, width, 60):  # the row rule's remains under it: dashes right across
+            draw.line((x, y + pitch - 8, x + 36, y + pitch - 8), fill=0, width=3)
+    ink = np.where(np.asarray(img) < 128, 255, 0).astype(np.uint8)
+    lines = _dense_lines(ink, (0, ink.shape[0]), 6, 5)
+    assert len(lines) == 4, lines
+    for y in tops:
+        assert sum(y <= (a + b) / 2 <= y + pitch - 8 for a, b in lines) == 1, (y, lines)
