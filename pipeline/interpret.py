@@ -101,8 +101,9 @@ def _is_noise(text: str) -> bool:
 
 
 def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
-    """Values of amount columns; ``format`` reason for text that is not a well-formed amount; OCR slips
-    in amounts undone (the reading is kept as an alternative)."""
+    """Values of amount columns; ``format`` reason for text that is not a well-formed amount (and
+    ``columns_merged`` on every cell of a scanned row with a label in a column of amounts); OCR slips in amounts
+    undone (the reading is kept as an alternative)."""
     if table.kind == "performance":
         from .performance import interpret_form_cells
 
@@ -118,6 +119,7 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
     amount_cols = [is_amount_column(c) for c in table.columns]
     known = [bool(c) for c in table.columns]  # a column without a header label is not known to hold amounts
     commas: list = []  # (column, cell) read with a comma for the decimal point
+    shifted: list = []  # rows of a scan with a label in a column of amounts
     for row in table.rows:
         for ci, cell in enumerate(row.cells):
             amount = ci < len(amount_cols) and amount_cols[ci]
@@ -160,8 +162,27 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
                 if (not re.search(r"[\u4e00-\u9fff]{2,}", cell.text) or amount_without_digits(cell.text)) \
                         and not _ELISION.fullmatch(cell.text):
                     cell.add_reason("format")
+                elif row.page in ocr_pages and ci < len(known) and known[ci] and not _ELISION.fullmatch(cell.text):
+                    # a label read in a column of amounts on a scan: a column line lost in this row and its text
+                    # a column off (seed-21 photocopy150 公开04表: 八、社会保障和就业支出 under 收入's 金额, 支出's
+                    # 项目 empty beside it, both unflagged): the cell and its whole row are in doubt
+                    cell.add_reason("format")
+                    shifted.append(row)
             else:
                 cell.kind, cell.value = "text", None
+    # a name read in a code column beside the row's code (real caizheng 公开05表 as a worn photocopy: 208 |
+    # 社会保障和就业支出 under 款, the name column empty): the line between them lost in this row (a total row's
+    # label over the code columns has no code beside it)
+    code_cols = [k for k, c in enumerate(table.columns) if c and is_code_column(c)]
+    for row in table.rows:
+        if row.page not in ocr_pages or row in shifted or len(code_cols) < 2:
+            continue
+        cells = [row.cells[k].text.strip() for k in code_cols if k < len(row.cells)]
+        if any(re.fullmatch(r"\d{2,7}", t) for t in cells) and any(re.search(r"[\u4e00-\u9fff]{2,}", t) for t in cells):
+            shifted.append(row)
+    for row in shifted:
+        for cell in row.cells:
+            cell.add_reason("columns_merged")
     for ci, cell in commas:  # a comma before two digits in a column of whole amounts is a digit lost
         column = [r.cells[ci] for r in table.rows if ci < len(r.cells)]
         if sum(c.kind == "number" for c in column) < 4:  # too few to tell (公开09表's one row): the table's amounts

@@ -426,11 +426,13 @@ def _spans(chains: list[_Chain]) -> np.ndarray:
 
 def chained_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = LayoutSettings(),
                      rule_ink: np.ndarray | None = None, seal_mask: np.ndarray | None = None,
-                     worn: bool = False) -> list[Segment]:
+                     worn: bool = False, faint_rows: np.ndarray | None = None) -> list[Segment]:
     """Rule segments of a worn scan (ink = 255): broken, faded, slightly slanted or bowed rules.
 
     ``rule_ink`` (``CleanPage.rule_ink``) is the faint-inclusive mask: grey rules lost by the ink
-    threshold are found in it; without it ``binary`` is used.
+    threshold are found in it; without it ``binary`` is used. ``faint_rows`` (``CleanPage.faint_rules``, worn
+    pages) adds rule ink fainter still to the row rules' (not the column rules': on generated photocopies the
+    dimmer ink made false columns; a row rule lost merges two rows, the commoner loss on a worn copy).
 
     1. fragments: straight thin runs of ink ≥ ``fragment_mm`` (directional opening);
     2. chains: collinear fragments joined across gaps up to ``chain_gap_mm`` (broken, worn rules), with a
@@ -456,10 +458,10 @@ def chained_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = La
     frag = _mm(dpi, settings.fragment_mm)
     short = _mm(dpi, settings.line_fragment_mm)
 
-    def chains(horizontal: bool, min_length: int) -> list[_Chain]:
+    def chains(horizontal: bool, min_length: int, own_ink: np.ndarray = ink) -> list[_Chain]:
         """Lines where the line filter sees them, chained, then described by the page's own ink along them."""
-        mask = line_mask(ink, horizontal, dpi, settings)
-        pieces = sorted(_fragments(cv2.bitwise_and(ink, mask), horizontal, short, thick), key=lambda p: p[2])
+        mask = line_mask(own_ink, horizontal, dpi, settings)
+        pieces = sorted(_fragments(cv2.bitwise_and(own_ink, mask), horizontal, short, thick), key=lambda p: p[2])
         across = np.array([p[2] for p in pieces])
         out = []
         for c in _chain(_fragments(mask, horizontal, frag, thick), horizontal, max_gap, tol, settings.chain_drift):
@@ -488,71 +490,87 @@ def chained_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = La
 
     long_v = _mm(dpi, 12.0)
 
-    # strokes across a chain: counted everywhere first; then the crossings with long perpendicular chains
-    # that are clean themselves (rules) are left out — short ones are character strokes, not rules
-    side_v = _mm(dpi, settings.side_v_mm)
-    # (cheap first: a chain neither solid nor reaching any crossing candidate is dropped before the costly tests)
-    all_h, all_v = _spans(hs), _spans(vs)
-    hs = [c for c in hs if c.cover() >= settings.strong_cover or _junctions(c, all_v, reach)[1] >= 1]
-    vs = [c for c in vs if c.cover() >= settings.strong_cover or _junctions(c, all_h, reach)[1] >= 1]
-    plain_h = [c.crossed(ink, side, [], spread) if c.length >= long_v else 1.0 for c in hs]
-    plain_v = [c.crossed(ink, side_v, [], spread) if c.length >= long_v else 1.0 for c in vs]
+    def judged(hs: list[_Chain], vs: list[_Chain]) -> tuple[list[_Chain], list[_Chain]]:
+        """The rules among the candidate chains: (row rules, column rules)."""
+        # strokes across a chain: counted everywhere first; then the crossings with long perpendicular chains
+        # that are clean themselves (rules) are left out — short ones are character strokes, not rules
+        side_v = _mm(dpi, settings.side_v_mm)
+        # (cheap first: a chain neither solid nor reaching any crossing candidate is dropped before the costly tests)
+        all_h, all_v = _spans(hs), _spans(vs)
+        hs = [c for c in hs if c.cover() >= settings.strong_cover or _junctions(c, all_v, reach)[1] >= 1]
+        vs = [c for c in vs if c.cover() >= settings.strong_cover or _junctions(c, all_h, reach)[1] >= 1]
+        plain_h = [c.crossed(ink, side, [], spread) if c.length >= long_v else 1.0 for c in hs]
+        plain_v = [c.crossed(ink, side_v, [], spread) if c.length >= long_v else 1.0 for c in vs]
 
-    def not_text(chains: list[_Chain], others: list[_Chain], plain_others: list[float], side: int) -> list[_Chain]:
-        ruled = [o for o, x in zip(others, plain_others) if x <= settings.max_crossed and o.length >= long_v]
-        spans = _spans(ruled)
-        out = []
-        for c in chains:
-            crossing = (spans[:, 0] - reach <= c.pos) & (c.pos <= spans[:, 1] + reach)
-            if c.crossed(ink, side, spans[crossing, 2].tolist(), spread) <= settings.max_crossed:
-                out.append(c)
-        return out
+        def not_text(chains: list[_Chain], others: list[_Chain], plain_others: list[float], side: int) -> list[_Chain]:
+            ruled = [o for o, x in zip(others, plain_others) if x <= settings.max_crossed and o.length >= long_v]
+            spans = _spans(ruled)
+            out = []
+            for c in chains:
+                crossing = (spans[:, 0] - reach <= c.pos) & (c.pos <= spans[:, 1] + reach)
+                if c.crossed(ink, side, spans[crossing, 2].tolist(), spread) <= settings.max_crossed:
+                    out.append(c)
+            return out
 
-    hs, vs = not_text(hs, vs, plain_v, side), not_text(vs, hs, plain_h, side_v)
-    very_long = _mm(dpi, 40.0)
+        hs, vs = not_text(hs, vs, plain_v, side), not_text(vs, hs, plain_h, side_v)
+        very_long = _mm(dpi, 40.0)
 
-    def weak_ok(chains: list[_Chain], others: np.ndarray) -> list[bool]:
-        """Per chain: does the line it lies on (its collinear chains, whatever the gaps between them) meet
-        the crossing rules with its own ink at most crossings? A rule worn into pieces longer apart than
-        ``chain_gap_mm`` is judged as one line."""
-        stats = [_junctions(c, others, reach, binary, corner) for c in chains]
-        order = sorted(range(len(chains)), key=lambda i: chains[i].pos)
-        ok = [False] * len(chains)
-        k = 0
-        while k < len(order):
-            group = [order[k]]
-            while k + 1 < len(order) and chains[order[k + 1]].pos - chains[group[0]].pos <= tol:
+        def weak_ok(chains: list[_Chain], others: np.ndarray) -> list[bool]:
+            """Per chain: does the line it lies on (its collinear chains, whatever the gaps between them) meet
+            the crossing rules with its own ink at most crossings? A rule worn into pieces longer apart than
+            ``chain_gap_mm`` is judged as one line."""
+            stats = [_junctions(c, others, reach, binary, corner) for c in chains]
+            order = sorted(range(len(chains)), key=lambda i: chains[i].pos)
+            ok = [False] * len(chains)
+            k = 0
+            while k < len(order):
+                group = [order[k]]
+                while k + 1 < len(order) and chains[order[k + 1]].pos - chains[group[0]].pos <= tol:
+                    k += 1
+                    group.append(order[k])
                 k += 1
-                group.append(order[k])
-            k += 1
-            n = sum(stats[i][0] for i in group)
-            hit = sum(stats[i][1] for i in group)
-            if hit >= max(2.0, settings.min_junction_share * n):
-                for i in group:
-                    ok[i] = True
-        return ok
+                n = sum(stats[i][0] for i in group)
+                hit = sum(stats[i][1] for i in group)
+                if hit >= max(2.0, settings.min_junction_share * n):
+                    for i in group:
+                        ok[i] = True
+            return ok
 
-    # verticals first judged against every horizontal candidate, then horizontals against the kept verticals,
-    # then verticals again against the kept horizontals
-    def judge_v(h_set: list[_Chain]) -> list[_Chain]:
-        weak = weak_ok(vs, _spans(h_set))
-        return [c for c, w in zip(vs, weak) if w or (c.cover() >= settings.strong_cover and c.length >= long_v)]
+        # verticals first judged against every horizontal candidate, then horizontals against the kept verticals,
+        # then verticals again against the kept horizontals
+        def judge_v(h_set: list[_Chain]) -> list[_Chain]:
+            weak = weak_ok(vs, _spans(h_set))
+            return [c for c, w in zip(vs, weak) if w or (c.cover() >= settings.strong_cover and c.length >= long_v)]
 
-    v_keep = judge_v(hs)
-    v_spans = _spans(v_keep)
-    h_keep = []
-    weak = weak_ok(hs, v_spans)
-    for c, w in zip(hs, weak):
-        if c.cover() >= settings.strong_cover:
-            n, hit = _junctions(c, v_spans, reach)
-            anchored = sum(any(abs(o.pos_at(c.pos) - end) <= reach + tol and o.a - reach <= c.pos_at(end) <= o.b + reach
-                               for o in v_keep) for end in (c.a, c.b))
-            if anchored == 2 or (anchored == 1 and c.length >= very_long) or (not v_keep and c.length >= very_long) \
-                    or w:
-                h_keep.append(c)
-        elif w:
-            h_keep.append(c)
-    v_keep = judge_v(h_keep)
+        def judge_h(candidates: list[_Chain], v_keep: list[_Chain]) -> list[_Chain]:
+            v_spans = _spans(v_keep)
+            kept = []
+            for c, w in zip(candidates, weak_ok(candidates, v_spans)):
+                if c.cover() >= settings.strong_cover:
+                    anchored = sum(any(abs(o.pos_at(c.pos) - end) <= reach + tol and o.a - reach <= c.pos_at(end) <= o.b + reach
+                                       for o in v_keep) for end in (c.a, c.b))
+                    if anchored == 2 or (anchored == 1 and c.length >= very_long) or (not v_keep and c.length >= very_long) \
+                            or w:
+                        kept.append(c)
+                elif w:
+                    kept.append(c)
+            return kept
+
+        v_keep = judge_v(hs)
+        h_keep = judge_h(hs, v_keep)
+        v_keep = judge_v(h_keep)
+        return h_keep, v_keep
+
+    if worn and faint_rows is not None:
+        # row rules fainter still (``faint_rows``) among the candidates: the rules judged with them, and the column
+        # rules judged without them too (more rows to cross dilute a weak column rule's share of junctions met:
+        # one found either way is kept)
+        h_keep, v_keep = judged(chains(True, 3 * _mm(dpi, settings.min_rule_mm), cv2.bitwise_or(ink, faint_rows)), vs)
+        spans = _spans(v_keep)
+        v_keep += [c for c in judged(hs, vs)[1] if not ((np.abs(spans[:, 2] - c.pos) <= tol) & (spans[:, 0] < c.b)
+                                                       & (c.a < spans[:, 1])).any()]
+    else:
+        h_keep, v_keep = judged(hs, vs)
 
     segs: list[Segment] = []
     snap = max_gap
@@ -778,8 +796,9 @@ def scan_tables(binary: np.ndarray, rule_ink: np.ndarray | None, page_w: int, pa
     """Tables of a scanned page, from two passes over its rules.
 
     The solid pass (whole rules, small gaps bridged) is exact on good scans; the chained pass (fragments
-    chained across gaps of several mm, faint rules from ``rule_ink``) survives worn ones; on a worn page a
-    last pass with ``faint`` (``CleanPage.faint_rules``) adds the tables neither found. Per table the
+    chained across gaps of several mm, faint rules from ``rule_ink``, on a worn page the row rules fainter still
+    from ``faint``: ``CleanPage.faint_rules``) survives worn ones; on a worn page a last pass with ``faint``
+    for the column rules too adds the tables neither found. Per table the
     solid grid is kept unless another pass saw more of it: a larger table where the solid pass found only a
     part (or nothing), or one with more rows in the same columns (row rules the solid pass lost).
 
@@ -792,7 +811,7 @@ def scan_tables(binary: np.ndarray, rule_ink: np.ndarray | None, page_w: int, pa
     if rule_ink is None:
         return _completed(solid, solid_segs, binary, dpi, settings, worn)
     # broken rules: the chained pass, taken where it sees more rows and keeps the solid pass's columns
-    chained_segs = chained_segments(binary, dpi, settings, rule_ink, seal_mask, worn)
+    chained_segs = chained_segments(binary, dpi, settings, rule_ink, seal_mask, worn, faint)
     chained = find_tables(chained_segs, page_w, page_h, dpi, settings)
     tol = _mm(dpi, 1.0)
 

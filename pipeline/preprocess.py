@@ -723,7 +723,7 @@ def preprocess_page(image_bgr: np.ndarray, settings: PreprocessSettings = Prepro
         value = cv2.max(cv2.max(b, g), r)
 
     rule_ink = rule_ink_of(value, settings, contrast_gain)
-    faint_rules = faint_rules_of(value, settings) if stretched is not None else None  # a worn photocopy's
+    faint_rules = faint_rules_of(value, settings) if stretched is not None else None  # (worn pages only)
 
     sample = value[::8, ::8]
     paper = float(np.percentile(sample, settings.paper_percentile)) if sample.size else 255.0

@@ -52,7 +52,8 @@ REASON_FEATURES = ("seal", "watermark", "low_ocr", "repaired", "ambiguous", "cod
 # a failing identity, the table it is in has a doubtful structure (pipeline.verdict), or its OCR reading
 # contradicts the page's lying text layer decoded (read.cross_check_text_layer), or it is in a form row that
 # holds the values of several rows stacked (performance._flag_stacked_rows: a row rule not found), or it is a
-# body slot beside which a number spans columns (assemble: a column rule not found)
+# body slot beside which a number spans columns (assemble: a column rule not found) or in a scanned row whose text
+# sits a column off (interpret: ``columns_merged`` both)
 FORCED_REVIEW = ("ambiguous", "check_failed", "structure", "text_conflict", "rows_merged", "columns_merged",
                  "near_miss", "format",
                  "seal_speck", "seal_dash", "label_unknown", "text_split", "code_missing", "repair_one_check", "text_unbalanced",

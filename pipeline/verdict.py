@@ -399,10 +399,11 @@ def structure_doubts(doc: Document, table: Table, settings: VerdictSettings = Ve
         taken = {i for cols in roles.values() for i in cols}
         if any(s.role not in roles for s in required) or _taken_against_label(roles, labels, template):
             doubts.append("columns_missing")
-        # a column no role takes, with content in a quarter of the rows, whose label is blank or repeats another
-        # column's — or with content in two rows, whose label names nothing (no two characters running: “L”
-        # read from a stray rule's remains, real shehuigongzuo 公开04表 as a worn photocopy, every column after
-        # it a place off): a column split by a stray rule (a column the header names is a variant)
+        # a column no role takes, with content in two rows (one, in a table of fewer than eight), whose label is
+        # blank or repeats another column's — or with content in two rows, whose label names nothing (no two
+        # characters running: “L” read from a stray rule's remains, real shehuigongzuo 公开04表 as a worn
+        # photocopy, every column after it a place off): a column split by a stray rule (a column the header
+        # names is a variant)
         def content(c: int) -> int:
             return sum(bool(r.cells[c].text) for r in table.rows if c < len(r.cells))
 
@@ -433,7 +434,8 @@ def _econ_block_doubts(table: Table, template) -> list[str]:
     side by side) has no column roles to check by label; its structure is checked by its blocks
     (:func:`pipeline.validate._econ_blocks`): ``header_unmatched`` when the labels read above its columns
     lack a group of the template's ``signature`` (no header at all: the grid's top rules were lost and
-    the table starts among its rows), ``columns_missing`` when a block has no name column, ``columns_extra``
+    the table starts among its rows), ``columns_missing`` when a block has no name column or columns with content
+    stand before the first block's code column, ``columns_extra``
     when a block holds a column with content besides its name and its amounts (a stray line through the
     决算数 column: real guihua 公开06表 as a worn photocopy read 18.86 in one half and 0.92 in the other,
     its block's values taken from the last one only)."""
@@ -444,7 +446,13 @@ def _econ_block_doubts(table: Table, template) -> list[str]:
     if template.signature and not all(any(re.search(p, lab) for p in group for lab in labels if lab)
                                       for group in template.signature):
         doubts.append("header_unmatched")
-    for code_cols, name, value in _econ_blocks(table):
+    blocks = _econ_blocks(table)
+    lead = range(min(blocks[0][0]) if blocks else 0)
+    if sum(any(r.cells[c].text.strip() for c in lead if c < len(r.cells)) for r in table.rows) >= 2:
+        # columns before the first block's code column: a block that lost its code column (calibration gen7_007
+        # photocopy150: 目名称 | 决算数 | 科目代码 …, every column after them a place off against the printed table)
+        doubts.append("columns_missing")
+    for code_cols, name, value in blocks:
         if name is None:
             doubts.append("columns_missing")
         inner = [c for c in range(max(code_cols) + 1, value) if c != name]

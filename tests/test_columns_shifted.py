@@ -174,3 +174,38 @@ def test_a_rule_fragment_in_a_column_of_names_is_no_column():
               ["用于社会福利的彩票公益金支出", "", "彩票公益金安排的支出", "其他支出"])
     _merge_split_columns(t)
     assert len(t.columns) == 3
+
+
+def test_a_row_whose_text_sits_a_column_off_is_in_doubt_whole():
+    """One row of a scan lost the column line between two columns, and its text sits a column off, every other
+    row right: seed-21 photocopy150 公开04表 read 八、社会保障和就业支出 under 收入's 金额 (支出's 项目 empty beside
+    it), real caizheng 公开05表 read 208 | 社会保障和就业支出 with the name under 款 (the name column empty). Each
+    cell read right, the row wrong, unflagged. A label in a column of amounts, or a name beside the row's code in
+    a code column, puts the whole row in doubt (``columns_merged``) — on a scan; a born-digital page prints what
+    it prints, and a total row's label over the code columns has no code beside it."""
+    from pipeline.interpret import interpret_cells
+
+    two_sided = Table(id="t1", title="财政拨款收入支出决算总表", template="T04", pages=[1],
+                      columns=["收入/项目", "收入/金额", "支出/项目", "支出/合计"],
+                      rows=[Row(page=1, cells=[Cell(text=t) for t in r]) for r in (
+                          ["一、一般公共预算财政拨款", "5,276.55", "一、一般公共服务支出", "0.00"],
+                          ["", "八、社会保障和就业支出", "", "965.16"])])
+    interpret_cells(two_sided, {1})
+    assert [("columns_merged" in c.reasons) for c in two_sided.rows[1].cells] == [True] * 4
+    assert not any("columns_merged" in c.reasons for c in two_sided.rows[0].cells)
+    assert "format" in two_sided.rows[1].cells[1].reasons
+
+    coded = Table(id="t2", title="一般公共预算财政拨款支出决算表", template="T05", pages=[1],
+                  columns=["类", "款", "项", "科目名称", "合计"],
+                  rows=[Row(page=1, cells=[Cell(text=t) for t in r]) for r in (
+                      ["合计", "", "", "", "2,940.05"],
+                      ["208", "社会保障和就业支出", "", "", "326.72"],
+                      ["208", "05", "", "行政事业单位养老支出", "326.72"])])
+    interpret_cells(coded, {1})
+    assert [any("columns_merged" in c.reasons for c in r.cells) for r in coded.rows] == [False, True, False]
+
+    printed = Table(id="t3", title="财政拨款收入支出决算总表", template="T04", pages=[1],
+                    columns=list(two_sided.columns),
+                    rows=[Row(page=1, cells=[Cell(text=c.text) for c in two_sided.rows[1].cells])])
+    interpret_cells(printed, set())  # a text-layer page
+    assert not any("columns_merged" in c.reasons for c in printed.rows[0].cells)
