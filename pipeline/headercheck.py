@@ -143,17 +143,23 @@ def check_table_header(table: Table, template: Template | None, vocabulary: list
 
 
 def span_unsure(entries: list[HeaderEntry], lanci_rows: set[int]) -> list[HeaderEntry]:
-    """Upper-row labels (a label row below them) with a blank cell of their row beside them (no word in it): a
-    label printed over several columns is read in one of them when the rules of that row are inferred, so how
-    far it spans is a guess."""
+    """Upper-row labels (a label row below them) with a blank cell of their row beside them (no word in it), or
+    beside another such label, both with a side inferred: a label printed over several columns is read in one
+    of them when the rules of that row are inferred, so how far it spans is a guess."""
     label_rows = {h.row + h.rowspan - 1 for h in entries if h.row not in lanci_rows and h.cell.text.strip()}
     if not label_rows:
         return []
     last = max(label_rows)
     blank = {(h.row, c) for h in entries if not _HAN.search(h.cell.text)  # (a stray mark read there: “A”)
              for c in range(h.col, h.col + h.colspan)}
+    # two upper-row labels side by side, a side of each inferred: the wall between them is a guess too (calibration
+    # gen7_006 heavy300 公开08表: 项目 read over 小计 as well, 本年支出 over 基本支出 | 项目支出 only, unflagged)
+    inferred = {(h.row, c) for h in entries if _HAN.search(h.cell.text) and "rule_missing" in h.cell.reasons
+                for c in range(h.col, h.col + h.colspan)}
     return [h for h in entries if h.cell.text.strip() and h.row not in lanci_rows and h.row + h.rowspan - 1 < last
-            and ((h.row, h.col - 1) in blank or (h.row, h.col + h.colspan) in blank)]
+            and ((h.row, h.col - 1) in blank or (h.row, h.col + h.colspan) in blank
+                 or "rule_missing" in h.cell.reasons
+                 and ((h.row, h.col - 1) in inferred or (h.row, h.col + h.colspan) in inferred))]
 
 
 @lru_cache(maxsize=1)

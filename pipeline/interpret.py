@@ -170,19 +170,6 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
                     shifted.append(row)
             else:
                 cell.kind, cell.value = "text", None
-    # a name read in a code column beside the row's code (real caizheng 公开05表 as a worn photocopy: 208 |
-    # 社会保障和就业支出 under 款, the name column empty): the line between them lost in this row (a total row's
-    # label over the code columns has no code beside it)
-    code_cols = [k for k, c in enumerate(table.columns) if c and is_code_column(c)]
-    for row in table.rows:
-        if row.page not in ocr_pages or row in shifted or len(code_cols) < 2:
-            continue
-        cells = [row.cells[k].text.strip() for k in code_cols if k < len(row.cells)]
-        if any(re.fullmatch(r"\d{2,7}", t) for t in cells) and any(re.search(r"[\u4e00-\u9fff]{2,}", t) for t in cells):
-            shifted.append(row)
-    for row in shifted:
-        for cell in row.cells:
-            cell.add_reason("columns_merged")
     for ci, cell in commas:  # a comma before two digits in a column of whole amounts is a digit lost
         column = [r.cells[ci] for r in table.rows if ci < len(r.cells)]
         if sum(c.kind == "number" for c in column) < 4:  # too few to tell (公开09表's one row): the table's amounts
@@ -192,6 +179,20 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
     _check_line_numbers(table, ocr_pages)
     _check_odd_readings(table, amount_cols, ocr_pages)
     _split_code_and_name(table, ocr_pages)
+    # a name read in a code column beside the row's code (real caizheng 公开05表 as a worn photocopy: 208 |
+    # 社会保障和就业支出 under 款, the name column empty): the line between them lost in this row (a total row's
+    # label over the code columns has no code beside it; a code and its name read as one cell are split above)
+    # (类 | 款 | 项: code columns side by side; 公开06表's blocks each open with one, apart)
+    pairs = [k for k, c in enumerate(table.columns) if k and c and is_code_column(c) and is_code_column(table.columns[k - 1])]
+    for row in table.rows:
+        if row.page in ocr_pages and row not in shifted and any(
+                k < len(row.cells) and re.fullmatch(r"\d{2,7}", row.cells[k - 1].text.strip())
+                and re.search(r"[\u4e00-\u9fff]{2,}", row.cells[k].text) and not re.search(r"\d", row.cells[k].text)
+                for k in pairs):
+            shifted.append(row)
+    for row in shifted:
+        for cell in row.cells:
+            cell.add_reason("columns_merged")
     _check_codes(table, ocr_pages)
     _check_stacked_rows(table, amount_cols, ocr_pages)
 

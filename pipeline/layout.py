@@ -431,8 +431,10 @@ def chained_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = La
 
     ``rule_ink`` (``CleanPage.rule_ink``) is the faint-inclusive mask: grey rules lost by the ink
     threshold are found in it; without it ``binary`` is used. ``faint_rows`` (``CleanPage.faint_rules``, worn
-    pages) adds rule ink fainter still to the row rules' (not the column rules': on generated photocopies the
-    dimmer ink made false columns; a row rule lost merges two rows, the commoner loss on a worn copy).
+    pages) adds rule ink fainter still to the row-rule candidates only (a row rule lost merges two rows, the
+    commoner loss on a worn copy; with the dimmer ink for column rules too, generated photocopies grew false
+    columns); the column rules judged without those rows are kept as well (more rows to cross dilute a weak
+    column rule's share of junctions met — a column found either way stays).
 
     1. fragments: straight thin runs of ink ≥ ``fragment_mm`` (directional opening);
     2. chains: collinear fragments joined across gaps up to ``chain_gap_mm`` (broken, worn rules), with a
@@ -566,9 +568,18 @@ def chained_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = La
         # rules judged without them too (more rows to cross dilute a weak column rule's share of junctions met:
         # one found either way is kept)
         h_keep, v_keep = judged(chains(True, 3 * _mm(dpi, settings.min_rule_mm), cv2.bitwise_or(ink, faint_rows)), vs)
-        spans = _spans(v_keep)
-        v_keep += [c for c in judged(hs, vs)[1] if not ((np.abs(spans[:, 2] - c.pos) <= tol) & (spans[:, 0] < c.b)
-                                                       & (c.a < spans[:, 1])).any()]
+        h_plain, v_plain = judged(hs, vs)
+
+        def apart(c: _Chain, kept: list[_Chain], dist: float) -> bool:  # no kept line this close along its span
+            spans = _spans(kept)
+            return not ((np.abs(spans[:, 2] - c.pos) <= dist) & (spans[:, 0] < c.b) & (c.a < spans[:, 1])).any()
+
+        # a row line found only with the dimmer ink that is shorter than 40 mm or closer to a row rule than a row
+        # can be tall (a piece of a header's rule, the strokes of the text along a line) cuts cells into rows the
+        # column rules do not cross and gives characters' strokes a row to be walls of: left out
+        h_keep = [c for c in h_keep if not apart(c, h_plain, tol)
+                  or c.length >= _mm(dpi, 40.0) and apart(c, h_plain, _mm(dpi, settings.min_cell_mm))]
+        v_keep += [c for c in v_plain if apart(c, v_keep, tol)]
     else:
         h_keep, v_keep = judged(hs, vs)
 

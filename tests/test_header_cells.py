@@ -553,6 +553,25 @@ def test_an_upper_label_whose_span_is_a_guess_is_flagged(tmp_path):
     assert not name.cell.review
 
 
+def test_two_upper_labels_whose_shared_wall_is_a_guess_are_flagged(tmp_path):
+    """Calibration gen7_006 heavy300 公开08表: its upper row's rules inferred from the text, 项目 was read over its
+    code and name columns and 小计 as well, 本年支出 over 基本支出 | 项目支出 only — no blank cell beside either,
+    both confident, 本年支出's span wrong and unflagged. Two upper-row labels side by side, a side of each
+    inferred, share a wall that is a guess: both are flagged; 本年支出 with its sides ruled is not."""
+    doc = extract_document(_save(Image.fromarray(rasterise(DIGITAL, DPI)[10]), tmp_path, "t08"))
+    t = _table(doc, "公开08表")
+    item = next(h for h in t.header_cells if h.row == 0 and h.cell.text == "项目")
+    spent = next(h for h in t.header_cells if h.row == 0 and h.cell.text == "本年支出")
+    assert (item.col, item.colspan, spent.col, spent.colspan) == (0, 2, 2, 3)
+    item.colspan, spent.col, spent.colspan = 3, 3, 2  # the wall between them put a column too far right
+    item.cell.add_reason("rule_missing")
+    check_headers(doc)
+    assert not spent.cell.review  # (本年支出's sides ruled: its span stands; 项目 names no column, in doubt anyway)
+    spent.cell.add_reason("rule_missing")
+    check_headers(doc)
+    assert item.cell.review and spent.cell.review and spent.cell.confidence <= 0.5
+
+
 def test_specks_read_as_a_code_in_an_upper_header_row_keep_it_header(tmp_path, monkeypatch):
     """公开06表's upper row 人员经费 | 公用经费, its rules inferred into cells, with specks beside 人员经费 read
     as 111 (the seed-7 bilevel300 scan): a code in that row made it the first body row, so the table had no
