@@ -614,3 +614,24 @@ def test_a_column_a_stray_rule_split_off_with_a_label_naming_nothing_is_doubted(
     for marks, doubted in ((("2", "1", "", ""), True), (("2", "", "", ""), False)):
         split = table(labels[:1] + ["L"] + labels[1:], [r[:1] + (m,) + r[1:] for r, m in zip(body, marks)])
         assert ("columns_extra" in structure_doubts(_scanned_doc([split]), split)) is doubted, marks
+
+
+def test_a_column_labelled_as_another_that_no_role_takes_is_doubted():
+    """Calibration gen7_007 photocopy150 公开04表: a stray line split 一般公共预算财政拨款's label band, the worn grid
+    read 出/一般公共预算财政拨款 and 一般公共预算财政拨款 as two columns, one of them empty; every header label and 栏次
+    number after it sat a column off, unflagged (only the identities failed, which leaves the header alone). A
+    column no role takes that is labelled as another column is is ``columns_extra``, empty or not."""
+    from pipeline.model import Cell, Row, Table
+
+    labels = ["收入/项目", "收入/行次", "金额", "支出/项目", "支出/行次", "合计", "一般公共预算财政拨款",
+              "政府性基金预算财政拨款", "国有资本经营预算财政拨款"]
+    row = ["一、一般公共预算财政拨款", "1", "7570.66", "一、一般公共服务支出", "33", "", "", "", ""]
+
+    def table(columns, cells):
+        return Table(id="t1", title="财政拨款收入支出决算总表", template="T04", columns=columns, header=[columns],
+                     pages=[1], rows=[Row(page=1, cells=[Cell(text=t) for t in cells])])
+
+    whole = table(labels, row)
+    assert "columns_extra" not in structure_doubts(_scanned_doc([whole]), whole)
+    split = table(labels[:6] + ["出/一般公共预算财政拨款"] + labels[6:], row[:6] + [""] + row[6:])
+    assert "columns_extra" in structure_doubts(_scanned_doc([split]), split)
