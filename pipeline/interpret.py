@@ -165,9 +165,11 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
                 elif row.page in ocr_pages and ci < len(known) and known[ci] and not _ELISION.fullmatch(cell.text):
                     # a label read in a column of amounts on a scan: a column line lost in this row and its text
                     # a column off (seed-21 photocopy150 公开04表: 八、社会保障和就业支出 under 收入's 金额, 支出's
-                    # 项目 empty beside it, both unflagged): the cell and its whole row are in doubt
+                    # 项目 empty beside it, both unflagged): the cell, and — when it reads as a label, four
+                    # characters running, not a seal's strokes read as 产美书 — its whole row are in doubt
                     cell.add_reason("format")
-                    shifted.append(row)
+                    if re.search(r"[\u4e00-\u9fff]{4,}", cell.text):
+                        shifted.append(row)
             else:
                 cell.kind, cell.value = "text", None
     for ci, cell in commas:  # a comma before two digits in a column of whole amounts is a digit lost
