@@ -102,8 +102,9 @@ def _is_noise(text: str) -> bool:
 
 def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
     """Values of amount columns; ``format`` reason for text that is not a well-formed amount (and
-    ``columns_merged`` on every cell of a scanned row with a label in a column of amounts); OCR slips in amounts
-    undone (the reading is kept as an alternative)."""
+    ``columns_merged`` on every cell of a scanned row whose text sits a column off: a label in a column of
+    amounts, a name beside the row's code in 类 | 款 | 项); OCR slips in amounts undone (the reading is kept as an
+    alternative)."""
     if table.kind == "performance":
         from .performance import interpret_form_cells
 

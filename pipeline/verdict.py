@@ -24,8 +24,9 @@ Every page gets ``status`` (:class:`PageStatus`) with ``reasons``:
 A table whose structure is doubtful gets the reason ``structure`` on every cell (so every cell is flagged,
 see :mod:`pipeline.score`; its printed header cells too unless the only doubt is ``identities_failing``), with
 the doubts in the document warning: ``columns_missing`` (roles of its
-template with no column), ``columns_extra`` (columns with content no role of the template takes),
-``header_unmatched`` (fewer than half of the template's columns found by their header labels),
+template with no column), ``columns_extra`` (columns no role of the template takes: with content, or labelled
+as another column is; a 公开06表, whose template names no column roles, is checked by its blocks of 科目编码 |
+科目名称 | 决算数 instead), ``header_unmatched`` (fewer than half of the template's columns found by their header labels),
 ``identities_failing`` (most of the table's own identities fail), ``template_unmatched`` (a scanned grid no
 template knows and no title names: a piece of a table whose rules were partly lost), ``header_amounts``
 (amounts in the header: body rows taken for header rows), ``columns_contradicted`` (a column's body
