@@ -117,7 +117,8 @@ class CleanPage:
     rule_ink: np.ndarray | None = None  # uint8 0/255: faint ink too (grey rules 150–220), for rule finding
     worn: bool = False  # a low-contrast photocopy, stretched (``stretch_contrast``): its rules are worn too
     faint_rules: np.ndarray | None = None  # uint8 0/255, worn pages only: rule ink fainter still, along the lines
-    # a grey line filter finds (``faint_rules_of``); layout's last resort for a table no other pass finds
+    # a grey line filter finds (``faint_rules_of``); layout takes its row rules, and its last pass the tables no
+    # other pass found
     colourless_seals: np.ndarray | None = None  # bool, seals found by their ring (no red): their strokes are
     # still ink in ``binary`` (a bi-level scan's black dither), so layout keeps short rule pieces out of them
     streaks: list[tuple[int, int]] = field(default_factory=list)  # scanner streaks painted out: column
@@ -476,16 +477,22 @@ def watermark_mask_of(gray: np.ndarray, chroma: np.ndarray, keep: np.ndarray,
     return _upscale(cand, (h, w))
 
 
-def rule_ink_of(value: np.ndarray, settings: PreprocessSettings, gain: float = 1.0) -> np.ndarray:
+def paper_level(value: np.ndarray, settings: PreprocessSettings) -> np.ndarray:
+    """The local paper level of the rule masks: the brightest grey within ``rule_background_mm``, smoothed."""
+    k = _odd(mm_px(settings.rule_background_mm, settings.dpi))
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+    return cv2.blur(cv2.dilate(value, kernel), (k, k))
+
+
+def rule_ink_of(value: np.ndarray, settings: PreprocessSettings, gain: float = 1.0,
+                background: np.ndarray | None = None) -> np.ndarray:
     """Everything darker than its local paper by ``rule_contrast`` (background division), before any
     seal or watermark clearing: grey photocopied or faded rules (150–220) that the ink threshold loses.
 
     This mask holds text, watermark strokes and noise as well; only long, thin, straight runs of it
     become rules (directional filtering and chaining in :mod:`pipeline.layout`). On a page whose contrast
     was stretched by ``gain`` the same darkness is asked of the page as it was scanned."""
-    k = _odd(mm_px(settings.rule_background_mm, settings.dpi))
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
-    background = cv2.blur(cv2.dilate(value, kernel), (k, k))
+    background = paper_level(value, settings) if background is None else background
     limit = cv2.convertScaleAbs(background, alpha=1.0 - min(0.5, settings.rule_contrast * gain))
     return np.where(value < limit, 255, 0).astype(np.uint8)
 
@@ -504,14 +511,12 @@ def line_response(f: np.ndarray, length: int, side: int) -> np.ndarray:
     return along - beside
 
 
-def faint_rules_of(value: np.ndarray, settings: PreprocessSettings) -> np.ndarray:
+def faint_rules_of(value: np.ndarray, settings: PreprocessSettings, background: np.ndarray | None = None) -> np.ndarray:
     """The faint rule ink of a worn page (uint8 0/255): pixels ``faint_rule_contrast`` darker than the local
     paper on a line the grey line filter (:func:`line_response` on the darkness, not on a threshold of it)
     finds across or down the page. A photocopied rule worn to dashes of grey 200–225 on the stretched page
     is below ``rule_contrast`` over most of its length; averaged along the line it stands out of the noise."""
-    k = _odd(mm_px(settings.rule_background_mm, settings.dpi))
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
-    background = cv2.blur(cv2.dilate(value, kernel), (k, k))
+    background = paper_level(value, settings) if background is None else background
     dark = cv2.subtract(background, value).astype(np.float32) * (1.0 / 255.0)
     length = max(3, int(round(mm_px(settings.faint_rule_window_mm, settings.dpi))))
     side = max(2, int(round(mm_px(settings.faint_rule_side_mm, settings.dpi))))
@@ -722,8 +727,9 @@ def preprocess_page(image_bgr: np.ndarray, settings: PreprocessSettings = Prepro
         b, g, r = cv2.split(color)
         value = cv2.max(cv2.max(b, g), r)
 
-    rule_ink = rule_ink_of(value, settings, contrast_gain)
-    faint_rules = faint_rules_of(value, settings) if stretched is not None else None  # (worn pages only)
+    background = paper_level(value, settings)  # (one paper level for both rule masks)
+    rule_ink = rule_ink_of(value, settings, contrast_gain, background)
+    faint_rules = faint_rules_of(value, settings, background) if stretched is not None else None  # (worn pages)
 
     sample = value[::8, ::8]
     paper = float(np.percentile(sample, settings.paper_percentile)) if sample.size else 255.0

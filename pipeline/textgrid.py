@@ -715,7 +715,8 @@ def text_table(binary: np.ndarray, lines: list, grids: list, dpi: int, layout_se
     core = max(runs, key=len)
     # (a short table — header, 栏次, 合计 of an empty 公开08表 — is a table by its 栏次 row: prose has none)
     counted = any(re.match(r"\s*栏\s*次", ln.text) for r in core for ln in r)
-    if len(core) < (settings.text_table_rows_counted if counted else settings.text_table_rows):
+    need = settings.text_table_rows_counted if counted else settings.text_table_rows
+    if len(core) < need:
         return None
     x0 = min(ln.bbox[0] for r in core for ln in r)
     x1 = max(ln.bbox[2] for r in core for ln in r)
@@ -723,7 +724,7 @@ def text_table(binary: np.ndarray, lines: list, grids: list, dpi: int, layout_se
     y1 = max(ln.bbox[3] for ln in core[-1])
     pad = _mm(dpi, 1.0)
     bands = text_bands(boxes, x0 - pad, x1 + pad, y0 - pad, y1 + pad, dpi, settings)
-    if len(bands) < (settings.text_table_rows_counted if counted else settings.text_table_rows):
+    if len(bands) < need:
         return None
     inner = _gutters(bands, dpi, settings, lines)
     if len(inner) < 2:

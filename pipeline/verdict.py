@@ -414,7 +414,7 @@ def structure_doubts(doc: Document, table: Table, settings: VerdictSettings = Ve
         # a column no role takes labelled as another column is (under whatever upper label: 出/一般公共预算财政拨款
         # beside 一般公共预算财政拨款, calibration gen7_007 photocopy150 公开04表): a column split off, empty or not —
         # every label and 栏次 number after it a place off
-        last = [lab.split("/")[-1] for lab in (compare_key(c) for c in table.columns)]
+        last = [lab.split("/")[-1] for lab in labels]
         doubled = [c for c in range(len(table.columns)) if c not in taken and last[c] and last.count(last[c]) > 1]
         if filled or doubled:
             doubts.append("columns_extra")
