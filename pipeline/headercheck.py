@@ -119,6 +119,7 @@ def check_table_header(table: Table, template: Template | None, vocabulary: list
                 if h.cell.text.strip():
                     h.cell.add_reason(HEADER_ROWS_LOST)
     unsure_spans = span_unsure(entries, lanci_rows)
+    misplaced = walls_misplaced(entries, lanci_rows)
     for h in entries:
         cell = h.cell
         if cell.reviewed:
@@ -138,6 +139,8 @@ def check_table_header(table: Table, template: Template | None, vocabulary: list
             # a side of it inferred from the text (pipeline.textgrid): a label wrapped over lines may have been
             # cut into rows (经济分 | 类科目 | 编码); one that names no column is in doubt, and so is where an
             # upper-row label beside a blank cell ends (人员经费 over three columns, read over the middle one)
+            cell.confidence = min(cell.confidence, 0.5)
+        if h in misplaced:
             cell.confidence = min(cell.confidence, 0.5)
         cell.review = cell.confidence < threshold or doubted
 
@@ -160,6 +163,35 @@ def span_unsure(entries: list[HeaderEntry], lanci_rows: set[int]) -> list[Header
             and ((h.row, h.col - 1) in blank or (h.row, h.col + h.colspan) in blank
                  or "rule_missing" in h.cell.reasons
                  and ((h.row, h.col - 1) in inferred or (h.row, h.col + h.colspan) in inferred))]
+
+
+def walls_misplaced(entries: list[HeaderEntry], lanci_rows: set[int]) -> list[HeaderEntry]:
+    """Upper-row labels whose walls in that row stand where the header prints none, whether or not a rule was
+    seen there (a worn copy's faint column rule run up through the upper row, or that row's rule lost):
+    - beside a blank upper cell that has a label right under it (项目 read over 科目名称 only, the cell over
+      科目代码 left blank: a printed header's upper cell over a label is that label's or a group's, never blank);
+    - a label reaching down from the upper row beside a group label (spanning columns) with a side of it
+      inferred (项目支出 from the top of the header beside 本年支出 over 小计 | 基本支出: it is the group's third
+      column, the row rule under the group lost over it).
+    Both, and the group beside the second, are in doubt."""
+    labelled = {(h.row, c) for h in entries if _HAN.search(h.cell.text) for c in range(h.col, h.col + h.colspan)}
+    blank = {(h.row, c) for h in entries if not _HAN.search(h.cell.text) and h.row not in lanci_rows
+             for c in range(h.col, h.col + h.colspan)}
+    upper = [h for h in entries if h.row not in lanci_rows and _HAN.search(h.cell.text)
+             and (h.row + h.rowspan, h.col) in labelled]  # a label row below it
+    out = []
+    for h in upper:
+        for c in (h.col - 1, h.col + h.colspan):
+            if (h.row, c) in blank and (h.row + 1, c) in labelled and h not in out:
+                out.append(h)
+    groups = [h for h in upper if h.colspan >= 2 and h.rowspan == 1]
+    for h in entries:
+        if h.rowspan < 2 or "rule_missing" not in h.cell.reasons or not _HAN.search(h.cell.text):
+            continue
+        for g in groups:
+            if g.row == h.row and (g.col + g.colspan == h.col or h.col + h.colspan == g.col):
+                out += [x for x in (h, g) if x not in out]
+    return out
 
 
 @lru_cache(maxsize=1)

@@ -140,7 +140,7 @@ def flatten_header(cells: list[HeaderCell], n_rows: int, n_cols: int) -> list[st
 
 
 _NOT_WORDS = re.compile(r"[^\u4e00-\u9fff（）()]")
-_NON_AMOUNT = re.compile(r"(科目$|编码|代码|科目名称|^项目$|名称|行次|栏次|序号|类$|(?<!拨)款$|项$|^类|^款|^项$|说明|单位$)")
+_NON_AMOUNT = re.compile(r"(科目$|编码|代码|科目名称|项目$|名称|行次|栏次|序号|类$|(?<!拨)款$|项$|^类|^款|^项$|说明|单位$)")
 
 
 def is_amount_column(label: str) -> bool:

@@ -13,6 +13,9 @@ from .read import PageReading
 from .textcheck import amount_without_digits
 from .textnorm import compare_key
 
+# a numbered label's opening, at a line's start or run on after another label's last character (九、卫生健康支出
+# 十、节能环保支出: two text lines the reader took for one)
+_NUMBERED_LABEL = re.compile(r"(?:^|(?<=[\u4e00-\u9fff]))[一二三四五六七八九十]{1,3}[、，,.．](?=[\u4e00-\u9fff]{2})")
 _ELISION = re.compile(r"(。{2,6}|…{1,3}|\.{3,6}|·{3,6})")
 _KIND = re.compile(r"(部门|单位)\s*(决算|预算)")
 _COVER = re.compile(r"(?P<auth>[\u4e00-\u9fff（）()]{3,40}?)\s*(?P<year>20\d{2})\s*年度?\s*(?P<kind>部门|单位)\s*(?P<k2>决算|预算)")
@@ -205,7 +208,10 @@ def _check_stacked_rows(table: Table, amount_cols: list[bool], ocr_pages: set[in
     separating rule was not found (“20501” over “2050101” read as one cell 205012050101). Every cell of that
     row gets ``rows_merged`` (always reviewed). A code wrapped in a narrow code column (“3010” over “1”: the
     lines joined are a catalogue code, and they are not each one) is not two; amounts are not exempt (on a worn
-    photocopy a merged row's amounts can join into one that looks whole)."""
+    photocopy a merged row's amounts can join into one that looks whole). So is a label cell holding two
+    numbered labels (九、卫生健康支出 over 十、节能环保支出, read as two lines or run into one: a worn 公开01表's
+    row rule lost, the one amount beside them belonging to one of the two) — in a two-sided table (收入 | 支出)
+    the cells of its side, the other side's row being whole (its own 行次 in it)."""
     def whole(text: str, code: bool) -> bool:
         t = re.sub(r"\s+", "", text)
         if code:
@@ -213,6 +219,9 @@ def _check_stacked_rows(table: Table, amount_cols: list[bool], ocr_pages: set[in
         p = parse_number(t)
         return p.kind == "na" or (p.kind == "number" and p.decimals == 2)
 
+    # a two-sided table (收入 | 支出, each side opening with its 项目 column): its sides, as column ranges
+    items = [k for k, c in enumerate(table.columns) if c.split("/")[-1].endswith("项目")]
+    sides = [(0, items[1]), (items[1], len(table.columns))] if len(items) == 2 and items[0] == 0 else []
     for row in table.rows:
         if row.page not in ocr_pages:
             continue
@@ -221,8 +230,14 @@ def _check_stacked_rows(table: Table, amount_cols: list[bool], ocr_pages: set[in
             numeric = code or (ci < len(amount_cols) and amount_cols[ci])
             numbers = [t for t in cell.lines if parse_number(t).kind in ("number", "na")]
             wrapped = code and sum(whole(t, code) for t in cell.lines) < 2 and _known_code("".join(cell.lines))
+            labels = [m for t in (cell.lines or [cell.text]) for m in _NUMBERED_LABEL.findall(re.sub(r"\s+", "", t))]
             if numeric and len(numbers) >= 2 and not wrapped:
                 for other in row.cells:
+                    other.add_reason("rows_merged")
+                break
+            if len(labels) >= 2:  # (in a 收支总表, the cells of that label's side: the other side's row is its own)
+                lo, hi = next(((a, b) for a, b in sides if a <= ci < b), (0, len(row.cells)))
+                for other in row.cells[lo:hi]:
                     other.add_reason("rows_merged")
                 break
 

@@ -247,7 +247,28 @@ def _summary_labels(table: Table, ocr_pages: set[int]) -> int:
                     n += 1
                 elif table.template in _CLOSED_LIST:
                     _unknown_label(row.cells[i])
+        _other_side(table, row, label_cols)
     return n
+
+
+# the side of a 收支总表 row label: 收入 on the left, 支出 on the right (公开01表 and 公开04表 alike)
+_SIDES = (re.compile(r"收入|^年初|^使用非财政|财政拨款$"), re.compile(r"支出|结余分配|^年末"))
+
+
+def _other_side(table: Table, row, label_cols: list[int]) -> None:
+    """A 收支总表 prints 收入 labels in its first 项目 column and 支出 ones in its second: a label read in the
+    other side's column (二十五、债务付息支出 under 收入's 项目, a worn copy's column rule lost in that row) puts
+    the row's text a column off, and an amount beside it under the wrong side — every cell of the row
+    ``columns_merged``."""
+    if table.template not in _CLOSED_LIST or len(label_cols) != 2:
+        return
+    for side, i in enumerate(label_cols):
+        key = _core(row.cells[i].text) if i < len(row.cells) else ""
+        own, other = _SIDES[side], _SIDES[1 - side]
+        if len(key) >= 2 and other.search(key) and not own.search(key):
+            for cell in row.cells:
+                cell.add_reason("columns_merged")
+            return
 
 
 _CLOSED_LIST = ("T01", "T04")  # 决算 收支总表s, whose labels row_labels.json lists (budgets' editions vary)

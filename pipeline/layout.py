@@ -809,7 +809,7 @@ def scan_tables(binary: np.ndarray, rule_ink: np.ndarray | None, page_w: int, pa
     The solid pass (whole rules, small gaps bridged) is exact on good scans; the chained pass (fragments
     chained across gaps of several mm, faint rules from ``rule_ink``, on a worn page the row rules fainter still
     from ``faint``: ``CleanPage.faint_rules``) survives worn ones; on a worn page a last pass with ``faint``
-    for the column rules too adds the tables neither found. Per table the
+    for the column rules too adds the tables neither found, and a table the others found in pieces. Per table the
     solid grid is kept unless another pass saw more of it: a larger table where the solid pass found only a
     part (or nothing), or one with more rows in the same columns (row rules the solid pass lost).
 
@@ -833,12 +833,14 @@ def scan_tables(binary: np.ndarray, rule_ink: np.ndarray | None, page_w: int, pa
     segments = solid_segs + chained_segs
     if faint is not None:
         # a worn photocopy's rules fainter still (``CleanPage.faint_rules``): the chained pass again with them,
-        # its tables taken only where no other pass found any (elsewhere the dimmer ink adds false columns)
+        # its tables taken where no other pass found any, or in place of what the others found when that covers
+        # less than 80 % of it (pieces of one table: too few column rules met in the rows between them); not
+        # where it only sees more rows or columns of a table found whole (there the dimmer ink adds false columns)
         faint_segs = chained_segments(binary, dpi, settings, cv2.bitwise_or(rule_ink, faint), seal_mask, worn)
-        added = [g for g in find_tables(faint_segs, page_w, page_h, dpi, settings)
-                 if not any(_overlap(o.bbox, g.bbox) > 0 for o in out)]
+        before = list(out)
+        out = _prefer(out, find_tables(faint_segs, page_w, page_h, dpi, settings), lambda g, o: False)
+        added = [g for g in out if g not in before]
         if added:
-            out += added
             segments += [s for s in faint_segs if any(_overlap(g.bbox, _box_of(s, dpi)) > 0 for g in added)]
     out.sort(key=lambda g: (g.ys[0], g.xs[0]))
     grids = _completed(out, segments, binary, dpi, settings, worn, rule_ink)

@@ -572,6 +572,35 @@ def test_two_upper_labels_whose_shared_wall_is_a_guess_are_flagged(tmp_path):
     assert item.cell.review and spent.cell.review and spent.cell.confidence <= 0.5
 
 
+def test_upper_row_walls_where_the_header_prints_none_are_flagged(tmp_path):
+    """Calibration gen7_017 photocopy150 公开07表: its worn grid came from the faint rule mask, which ran the
+    column rule between 科目代码 and 科目名称 up through the upper row and lost the row rule under 本年支出 over
+    its third column. 项目 stood over 科目名称 alone, a blank cell over 科目代码; 项目支出 reached up to the top
+    beside 本年支出 (over 小计 | 基本支出 only). Neither had a side inferred but 项目支出, and both were
+    confident and wrong (``headercheck.walls_misplaced``). Flagged now; the header as printed is not."""
+    from pipeline.model import Cell, HeaderEntry
+
+    doc = extract_document(_save(Image.fromarray(rasterise(DIGITAL, DPI)[9]), tmp_path, "t07"))
+    t = _table(doc, "公开07表")
+    item = next(h for h in t.header_cells if h.row == 0 and h.cell.text == "项目")
+    spent = next(h for h in t.header_cells if h.row == 0 and h.cell.text == "本年支出")
+    project = next(h for h in t.header_cells if h.cell.text == "项目支出")
+    assert (item.col, item.colspan, spent.col, spent.colspan, project.row) == (0, 2, 4, 3, 1)
+    assert not any(h.cell.review for h in t.header_cells)
+    item.col, item.colspan = 1, 1  # a wall up through the upper row between the code and name columns
+    t.header_cells.append(HeaderEntry(0, 0, 1, 1, Cell(text="")))
+    check_headers(doc)
+    assert item.cell.review and item.cell.confidence <= 0.5
+    assert not spent.cell.review and not project.cell.review
+    spent.colspan = 2  # the row rule under 本年支出 lost over its third column: 项目支出 from the top
+    project.row, project.rowspan = 0, 2
+    check_headers(doc)
+    assert not project.cell.review  # (its sides ruled: the reading stands)
+    project.cell.add_reason("rule_missing")
+    check_headers(doc)
+    assert project.cell.review and spent.cell.review and project.cell.confidence <= 0.5
+
+
 def test_specks_read_as_a_code_in_an_upper_header_row_keep_it_header(tmp_path, monkeypatch):
     """公开06表's upper row 人员经费 | 公用经费, its rules inferred into cells, with specks beside 人员经费 read
     as 111 (the seed-7 bilevel300 scan): a code in that row made it the first body row, so the table had no

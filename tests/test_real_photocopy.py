@@ -114,6 +114,80 @@ def test_a_table_whose_rules_are_all_but_gone_is_found_along_its_faint_dashes(tm
     assert cols == len(ref.xs) and rows >= 0.8 * len(ref.ys), (rows, cols, [(g.n_rows, g.n_cols) for g in grids])
 
 
+@pytest.mark.parametrize("name,number,seed", [("putuo-caizheng-2024-juesuan.pdf", 6, 3),
+                                               ("putuo-guihua-2024-juesuan.pdf", 14, 21)])
+def test_a_table_the_chained_pass_found_in_pieces_is_taken_whole_from_the_faint_pass(tmp_path, name, number, seed):
+    """Real 公开01表 (caizheng) and 公开05表 (guihua) as worn photocopies: the chained pass meets too few column
+    rules in the middle rows (caizheng: two grids, 18 + 2 rows of 29) or above the body (guihua: the grid starts
+    under the header); the last pass, with the fainter ink for the column rules too, sees the whole table. Its
+    grid is taken in place of pieces that cover less than 80 % of it (as the chained pass's grid replaces the
+    solid pass's): one grid with nearly every row line and every column line of the printed table."""
+    from pipeline.ingest import IngestSettings, open_document
+    from pipeline.layout import find_tables, scan_tables
+    from pipeline.preprocess import PreprocessSettings, preprocess_page
+
+    pdf = real_pdf("juesuan", name)
+    (ref,) = [find_tables(p.rules or [], p.width, p.height, p.dpi)
+              for p in open_document(pdf, IngestSettings(dpi=200)).pages() if p.number == number][0]
+    page = next(open_document(photocopied_page(pdf, number, tmp_path, seed=seed)).pages())
+    clean = preprocess_page(page.image, PreprocessSettings(dpi=page.dpi))
+    h, w = clean.gray.shape
+    grids = scan_tables(clean.binary, clean.rule_ink, w, h, page.dpi, seal_mask=clean.colourless_seals,
+                        worn=clean.worn, faint=clean.faint_rules)
+    assert len(grids) == 1, [(g.n_rows, g.n_cols, g.ys[0]) for g in grids]
+    (g,) = grids
+    rows = sum(min(abs(y - v) for v in g.ys) <= 8 for y in ref.ys)
+    cols = sum(min(abs(x - v) for v in g.xs) <= 8 for x in ref.xs)
+    assert cols == len(ref.xs) and rows >= 0.85 * len(ref.ys), (rows, len(ref.ys), cols)
+
+
+def test_rows_of_a_worn_summary_table_a_rule_or_a_column_off_are_flagged(tmp_path):
+    """Real shehuigongzuo 收入支出决算总表 (公开01表, page 5) as scripts/real_scans.py makes it (``photocopy150``,
+    seed 21). Its rules nearly all gone, rows are merged and one row's column rule is lost:
+    - a label cell holding two or more numbered labels (十八、自然资源海洋气象等支出 十九、住房保障支出, with
+      29.42 beside them, which is 十九's) is two rows in one: ``rows_merged`` on every cell of its side;
+    - 二十五、债务付息支出 read in 收入's 项目 column (a 支出 label on the 收入 side) puts the row a column off:
+      ``columns_merged`` on every cell of it.
+    Both were unflagged; against the page's text layer no unflagged cell is wrong."""
+    from pipeline.evaluate import score_document
+    from real_scans import degraded_copy
+
+    pdf = real_pdf("juesuan", "putuo-shehuigongzuo-2024-juesuan.pdf")
+    whole = tmp_path / "whole.pdf"
+    degraded_copy(pdf, whole, "photocopy150", 21, "中共上海市普陀区委社会工作部")
+    scan, one = tmp_path / "page5-scan.pdf", tmp_path / "page5.pdf"
+    for src, dst in ((whole, scan), (pdf, one)):
+        out = pdfium.PdfDocument.new()
+        out.import_pages(pdfium.PdfDocument(str(src)), [4])
+        out.save(str(dst))
+    doc = extract_document(scan)
+    (table,) = [t for t in doc.tables if t.template == "T01"]
+    numbered = re.compile(r"(?:^|(?<=[\u4e00-\u9fff]))[一二三四五六七八九十]{1,3}[、，]")
+    merged = [r for r in table.rows if len(numbered.findall(r.cells[2].text)) >= 2]  # (支出's labels)
+    assert merged and all("rows_merged" in c.reasons and c.review for r in merged for c in r.cells[2:])
+    off = [r for r in table.rows if r.cells[0].text.endswith("支出")]
+    assert off and all("columns_merged" in c.reasons and c.review for r in off for c in r.cells)
+    s = score_document(extract_document(one).to_dict(), doc.to_dict(), name="p5")
+    assert not [(c.truth, c.predicted) for c in s.predicted if not c.correct and not c.review]
+
+
+def test_a_summary_table_whose_item_columns_read_with_their_side_keeps_its_labels(tmp_path):
+    """Real caizheng 公开01表 (page 6) as a worn photocopy (seed 3): its upper header row run into the label row,
+    the item columns read 收入项目 and 支出项目 — label columns (``headers.is_amount_column``: a label ending in
+    项目 names items), not amounts, whose every label had made its row 'a label in a column of amounts'
+    (``columns_merged`` on every cell of the table). The rows whose 支出 label cell holds two numbered labels
+    are still two rows in one on that side (``rows_merged``)."""
+    scan = photocopied_page(real_pdf("juesuan", "putuo-caizheng-2024-juesuan.pdf"), 6, tmp_path, seed=3)
+    (table,) = [t for t in extract_document(scan).tables if t.template == "T01"]
+    assert [c.split("/")[-1] for c in table.columns] == ["收入项目", "决算数", "支出项目", "决算数"], table.columns
+    assert not any("columns_merged" in c.reasons for r in table.rows for c in r.cells)
+    numbered = re.compile(r"(?:^|(?<=[\u4e00-\u9fff]))[一二三四五六七八九十]{1,3}[、，]")
+    merged = [r for r in table.rows if len(numbered.findall(r.cells[2].text)) >= 2]
+    assert merged and all("rows_merged" in c.reasons for r in merged for c in r.cells[2:])
+    single = [r for r in table.rows if len(numbered.findall(r.cells[2].text)) == 1]
+    assert len(single) >= 15 and not any("rows_merged" in c.reasons for r in single for c in r.cells[2:])
+
+
 @pytest.mark.slow
 def test_every_unflagged_cell_of_a_real_photocopied_document_is_right(tmp_path):
     """Real guihua 决算 as scripts/real_scans.py makes it at ``photocopy150`` (seed 21), against its own text layer:
