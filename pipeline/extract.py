@@ -141,6 +141,7 @@ def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes
             reading = read_ocr(page, clean, grids, recognizer, settings.read)
             times.add("read", t0)
     counted = _lanci_columns(page, clean, reading, recognizer, settings, times)
+    counted = _empty_columns(page, clean, counted, recognizer, settings, times)
     if counted is not reading:
         reading, grids = counted, [gr.grid for gr in counted.grids]
     t0 = time.perf_counter()
@@ -176,6 +177,32 @@ def _lanci_columns(page: SourcePage, clean, reading: PageReading, recognizer, se
         grids.append(new)
     times.add("layout", t0)
     if not changed:
+        return reading
+    t0 = time.perf_counter()
+    reading = read_ocr(page, clean, grids, recognizer, settings.read)
+    times.add("read", t0)
+    return reading
+
+
+def _empty_columns(page: SourcePage, clean, reading: PageReading, recognizer, settings: ExtractSettings,
+                   times: StageTimes) -> PageReading:
+    """A column line that parts nothing — the column right of it empty in every row, the text beside it run
+    across it in some (:func:`pipeline.textgrid.empty_spanned_columns`) — is taken out of its grid, and the page
+    read again (only the cells that changed are new crops). A page without one is left as read."""
+    from .textgrid import empty_spanned_columns, merge_column_left
+
+    drop = [empty_spanned_columns(gr) for gr in reading.grids]
+    if not any(drop):
+        return reading
+    t0 = time.perf_counter()
+    grids = []
+    for gr, xs in zip(reading.grids, drop):
+        g = gr.grid
+        for x in sorted(xs, reverse=True):
+            g = merge_column_left(g, g.xs.index(x)) or g
+        grids.append(g)
+    times.add("layout", t0)
+    if all(g is gr.grid for g, gr in zip(grids, reading.grids)):
         return reading
     t0 = time.perf_counter()
     reading = read_ocr(page, clean, grids, recognizer, settings.read)

@@ -996,6 +996,56 @@ def drop_column_lines(grid, xs: list[float], dpi: int, layout_settings):
     return new
 
 
+def empty_spanned_columns(gr, min_rows: int = 2, max_read: float = 0.1) -> list[float]:
+    """Column lines of a read grid (``gr``: a ``read.GridReading``) that part nothing: the column right of the
+    line holds no text in its rows, header rows included (at most ``max_read`` of them a fragment without a
+    digit: the tail of a label the line cut), and in ``min_rows`` rows or more the cell beside it spans the line
+    (the text ran across it there, so those rows dropped it). A stray rule's piece, or a line inferred where
+    none is printed — real guihua 公开06表 as a worn photocopy: 科目名称 ran across such a line in 16 rows of
+    34, the column right of it empty but for 卜助 (补助 cut) and 决算数 under the next column's place.
+    A printed empty column keeps its label in the header rows, and its rule where no text runs across it.
+    Taken out by :func:`merge_column_left`."""
+    g = gr.grid
+    texts = {k: r.text.strip() for k, r in gr.cells.items()}
+    out = []
+    for k in range(1, g.n_cols):
+        own = [texts.get((c.row, c.col), "") for c in g.cells if c.col == k]
+        across = [c for c in g.cells if c.col < k < c.col + c.colspan]
+        read = [t for t in own if t]
+        if own and len(across) >= min_rows and len(read) <= max_read * len(own) \
+                and not any(re.search(r"\d", t) for t in read):
+            out.append(g.xs[k])
+    return out
+
+
+def merge_column_left(grid, k: int):
+    """``grid`` without its column line ``xs[k]``: the cells of column ``k`` joined to the cells left of them in
+    their rows, or None where a row's cells there do not pair up (rows spanned differently)."""
+    from .layout import Grid, GridCell
+
+    own = grid.owner()
+    cells, joined = [], {}
+    for c in grid.cells:
+        if c.col == k:
+            left = own.get((c.row, k - 1))
+            if left is None or left.row != c.row or left.rowspan != c.rowspan:
+                return None
+            joined[id(left)] = c
+    for c in grid.cells:
+        if c.col == k:
+            continue
+        col = c.col - (c.col > k)
+        span = c.colspan - (c.col < k < c.col + c.colspan)
+        bbox = c.bbox
+        if id(c) in joined:
+            right = joined[id(c)]
+            span += right.colspan - 1  # (the line between them gone)
+            bbox = (bbox[0], bbox[1], right.bbox[2], bbox[3])
+        cells.append(GridCell(c.row, col, c.rowspan, span, bbox))
+    return Grid(xs=[x for i, x in enumerate(grid.xs) if i != k], ys=list(grid.ys), cells=cells,
+                inferred=list(grid.inferred), stacked=list(grid.stacked), joined=grid.joined)
+
+
 # ------------------------------------------------------------------ columns the 栏次 row counts
 
 _STRAY = "[|lI1!丨]?"  # a column rule's remnant between two column numbers, read as a character

@@ -188,6 +188,33 @@ def test_a_summary_table_whose_item_columns_read_with_their_side_keeps_its_label
     assert len(single) >= 15 and not any("rows_merged" in c.reasons for r in single for c in r.cells[2:])
 
 
+def test_a_column_line_that_parts_nothing_is_taken_out(tmp_path):
+    """Real guihua 公开06表 (page 16) as scripts/real_scans.py makes it (``photocopy150``, seed 21): a column line
+    stood inside 科目名称, which ran across it in 16 rows of 34; the column right of it was empty but for one
+    label's tail (卜助), and every 决算数 sat a column right of its place (0 of its amounts scored). The line
+    is taken out (``textgrid.empty_spanned_columns``, ``merge_column_left``) and the page read again: the
+    blocks are 科目编码 | 科目名称 | 决算数 twice, each amount beside its code as the text layer has it."""
+    from real_scans import degraded_copy
+
+    pdf = real_pdf("juesuan", "putuo-guihua-2024-juesuan.pdf")
+    whole = tmp_path / "whole.pdf"
+    degraded_copy(pdf, whole, "photocopy150", 21, "上海市普陀区规划和自然资源局")
+    scan, one = tmp_path / "page16-scan.pdf", tmp_path / "page16.pdf"
+    for src, dst in ((whole, scan), (pdf, one)):
+        out = pdfium.PdfDocument.new()
+        out.import_pages(pdfium.PdfDocument(str(src)), [15])
+        out.save(str(dst))
+    (ref,) = [t for t in extract_document(one).tables if t.template == "T06"]
+    (table,) = [t for t in extract_document(scan).tables if t.template == "T06"]
+    assert len(table.columns) == len(ref.columns) == 6, table.columns
+    truth = {r.cells[0].text: r.cells[2].text for r in ref.rows} | {r.cells[3].text: r.cells[5].text for r in ref.rows}
+    read = {r.cells[0].text: r.cells[2].text for r in table.rows} | {r.cells[3].text: r.cells[5].text for r in table.rows}
+    right = [code for code, amount in read.items() if code in truth and truth[code] == amount]
+    assert len(right) >= 50, (len(right), len(read))
+    for k in range(len(table.columns)):  # no column empty down the table
+        assert any(r.cells[k].text for r in table.rows), k
+
+
 @pytest.mark.slow
 def test_every_unflagged_cell_of_a_real_photocopied_document_is_right(tmp_path):
     """Real guihua 决算 as scripts/real_scans.py makes it at ``photocopy150`` (seed 21), against its own text layer:

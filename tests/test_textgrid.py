@@ -146,3 +146,28 @@ def test_a_column_line_the_text_runs_across_goes():
     names = [c for c in got.cells if c.col == 1 and c.row >= 3]
     assert names and all(got.inferred_sides(c.bbox) for c in names)
     assert not any(got.inferred_sides(c.bbox) for c in got.cells if c.col >= 2)
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_a_column_merged_into_its_left_neighbour_keeps_the_grid_tiled(reference, k):
+    """``merge_column_left`` on the real 公开02表's grid (9 columns, its header cells spanning rows and columns):
+    科目名称 joined to the code column (the header's 项目 and the 合计 row span both already), or the second
+    amount column to the first: the grid has 8 columns, every slot is covered by one cell, each cell reaches its
+    last column's right line, the cells after the line keep their boxes one column index lower, and a cell
+    that spanned the line spans one column less. Where a row's cells do not pair up (公开02表's 本年收入合计,
+    two header rows tall, beside 项目 over two columns) there is no merging."""
+    from pipeline.textgrid import merge_column_left
+
+    ref = reference
+    assert merge_column_left(ref, 2) is None
+    spanned = [c for c in ref.cells if c.col < k < c.col + c.colspan]
+    got = merge_column_left(ref, k)
+    assert got is not None and got.n_cols == ref.n_cols - 1 and got.xs == ref.xs[:k] + ref.xs[k + 1:]
+    own = got.owner()
+    assert len(own) == got.n_rows * got.n_cols  # every slot covered once …
+    assert sum(c.rowspan * c.colspan for c in got.cells) == got.n_rows * got.n_cols  # … and by one cell only
+    for c in got.cells:
+        assert abs(c.bbox[2] - got.xs[c.col + c.colspan]) <= 2, c
+    before = {(c.row, c.col + (c.col >= k)): c.bbox for c in got.cells if c.col >= k}
+    assert all(before[(c.row, c.col)] == c.bbox for c in ref.cells if c.col > k and (c.row, c.col) in before)
+    assert all(any(g.row == c.row and g.col == c.col and g.colspan == c.colspan - 1 for g in got.cells) for c in spanned)
