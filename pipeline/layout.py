@@ -834,12 +834,19 @@ def scan_tables(binary: np.ndarray, rule_ink: np.ndarray | None, page_w: int, pa
     if faint is not None:
         # a worn photocopy's rules fainter still (``CleanPage.faint_rules``): the chained pass again with them,
         # its tables taken where no other pass found any, or in place of what the others found when that covers
-        # less than 80 % of it (pieces of one table: too few column rules met in the rows between them); not
-        # where it only sees more rows or columns of a table found whole (there the dimmer ink adds false columns)
+        # less than 80 % of it and has fewer rows (pieces of one table: too few column rules met in the rows
+        # between them); not where it only sees more columns, or more rows of a table found whole (there the
+        # dimmer ink adds false columns)
         faint_segs = chained_segments(binary, dpi, settings, cv2.bitwise_or(rule_ink, faint), seal_mask, worn)
-        before = list(out)
-        out = _prefer(out, find_tables(faint_segs, page_w, page_h, dpi, settings), lambda g, o: False)
-        added = [g for g in out if g not in before]
+        added = []
+        for g in find_tables(faint_segs, page_w, page_h, dpi, settings):
+            touched = [o for o in out if _overlap(o.bbox, g.bbox) > 0]
+            inside = [o for o in touched if _overlap(o.bbox, g.bbox) > 0.3 * min(_area(o.bbox), _area(g.bbox))]
+            if touched and (len(inside) < len(touched) or sum(_area(o.bbox) for o in inside) >= 0.8 * _area(g.bbox)
+                            or g.n_rows <= sum(o.n_rows for o in inside)):
+                continue
+            out = [o for o in out if o not in inside] + [g]
+            added.append(g)
         if added:
             segments += [s for s in faint_segs if any(_overlap(g.bbox, _box_of(s, dpi)) > 0 for g in added)]
     out.sort(key=lambda g: (g.ys[0], g.xs[0]))

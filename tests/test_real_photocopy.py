@@ -141,6 +141,35 @@ def test_a_table_the_chained_pass_found_in_pieces_is_taken_whole_from_the_faint_
     assert cols == len(ref.xs) and rows >= 0.85 * len(ref.ys), (rows, len(ref.ys), cols)
 
 
+def test_the_faint_pass_does_not_replace_a_table_it_sees_no_more_rows_of(tmp_path):
+    """Real caizheng 公开02表's second page (page 9) as scripts/real_scans.py makes it (``photocopy150``, seed 21):
+    the chained pass found its four rows with 7 of its columns; the faint pass saw the same four rows, over a
+    slightly taller box (the other grid covered 79.8 % of it), with a column line through 科目名称 that is not
+    printed (the dimmer ink's false column). Pieces of a table are replaced only by a grid with more rows
+    than they have between them: every column line of the page's grid is a printed one."""
+    from pipeline.ingest import IngestSettings, open_document
+    from pipeline.layout import find_tables, scan_tables
+    from pipeline.preprocess import PreprocessSettings, preprocess_page
+    from real_scans import degraded_copy
+
+    pdf = real_pdf("juesuan", "putuo-caizheng-2024-juesuan.pdf")
+    whole, scan = tmp_path / "whole.pdf", tmp_path / "page9.pdf"
+    degraded_copy(pdf, whole, "photocopy150", 21, "上海市普陀区财政局")
+    out = pdfium.PdfDocument.new()
+    out.import_pages(pdfium.PdfDocument(str(whole)), [8])
+    out.save(str(scan))
+    (ref,) = [find_tables(p.rules or [], p.width, p.height, p.dpi)
+              for p in open_document(pdf, IngestSettings(dpi=200)).pages() if p.number == 9][0]
+    page = next(open_document(scan).pages())
+    clean = preprocess_page(page.image, PreprocessSettings(dpi=page.dpi))
+    h, w = clean.gray.shape
+    grids = scan_tables(clean.binary, clean.rule_ink, w, h, page.dpi, seal_mask=clean.colourless_seals,
+                        worn=clean.worn, faint=clean.faint_rules)
+    assert grids
+    for g in grids:
+        assert all(min(abs(x - v) for v in ref.xs) <= 8 for x in g.xs), ([round(x) for x in g.xs], ref.xs)
+
+
 def test_rows_of_a_worn_summary_table_a_rule_or_a_column_off_are_flagged(tmp_path):
     """Real shehuigongzuo 收入支出决算总表 (公开01表, page 5) as scripts/real_scans.py makes it (``photocopy150``,
     seed 21). Its rules nearly all gone, rows are merged and one row's column rule is lost:
