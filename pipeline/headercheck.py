@@ -298,12 +298,18 @@ def splits_columns(table: Table) -> bool:
 
 
 def out_of_sequence(row: list[HeaderEntry]) -> list[HeaderEntry]:
-    """Cells of a 栏次 row off the run 1, 2, 3 … that most of its numbers agree on (or no number at all)."""
+    """Cells of a 栏次 row off the run 1, 2, 3 … that most of its numbers agree on (or no number at all). The
+    numbers are counted one after another, or — where more of them agree so — with each cell read as no number
+    keeping its place in the run (1 | - | 3: a misread 2; the 1 and the 3 agree, the dash is off; a stray mark
+    between 1 and 2 takes none)."""
     cells = sorted((h for h in row if h.cell.text.strip()), key=lambda h: h.col)
-    numbered = [h for h in cells if h.cell.text.strip().isdigit()]
-    bad = [h for h in cells if not h.cell.text.strip().isdigit() and h.cell.text.strip() not in LANCI_WORDS]
+    slots = [h for h in cells if h.cell.text.strip() not in LANCI_WORDS]
+    bad = [h for h in slots if not h.cell.text.strip().isdigit()]
+    numbered = [h for h in slots if h.cell.text.strip().isdigit()]
     if len(numbered) >= 2:
-        offsets = [int(h.cell.text.strip()) - k for k, h in enumerate(numbered)]
+        runs = [[int(h.cell.text.strip()) - k for k, h in enumerate(numbered)],
+                [int(h.cell.text.strip()) - k for k, h in enumerate(slots) if h.cell.text.strip().isdigit()]]
+        offsets = max(runs, key=lambda offs: Counter(offs).most_common(1)[0][1])  # (a tie: counted one after another)
         (best, n), *rest = Counter(offsets).most_common()
         if rest and rest[0][1] == n:  # no run wins: every number is in doubt
             bad.extend(numbered)

@@ -88,6 +88,25 @@ def test_a_misprinted_column_number_is_flagged(tmp_path):
     jsonschema.validate(doc.to_dict(), SCHEMA)
 
 
+def test_a_column_number_read_as_a_mark_leaves_its_neighbours_in_the_run(tmp_path):
+    """栏次 1 2 3 4 5 6 with the 2 printed as a dash (as a worn scan reads a lost digit: seed-21 lowres150
+    公开05表 read 1 | - | 3): the dash is flagged, and the 1 and the 3 — in the run, a place apart — are not
+    (counted one after another, 1 | 3 made them disagree and every number was flagged)."""
+    img, words = _page()
+    two = _lanci_words(words)[1]
+    assert two.text == "2"
+    x0, y0, x1, y1 = two.box
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((x0 - 2, y0 - 2, x1 + 2, y1 + 2), fill="white")
+    draw.line((x0, (y0 + y1) // 2, x1 + 4, (y0 + y1) // 2), fill="black", width=3)
+    t = _table(extract_document(_save(img, tmp_path, "lanci_dash")))
+    row = [h for h in sorted(t.header_cells, key=lambda h: h.col) if h.cell.text in ("1", "3", "4", "5", "6")]
+    assert [h.cell.text for h in row] == ["1", "3", "4", "5", "6"]
+    assert not any(LANCI_SEQUENCE in h.cell.reasons or h.cell.review for h in row)
+    flagged = [h.cell.text for h in t.header_cells if LANCI_SEQUENCE in h.cell.reasons]
+    assert flagged and all(not x.isdigit() for x in flagged), flagged
+
+
 def test_a_label_cut_by_a_stray_rule_is_flagged(tmp_path):
     """A stray vertical rule through 基本支出 (between 基本 and 支出, down the whole table): the two halves
     are flagged header_split, and the table's structure is doubtful, so every body cell is flagged."""
