@@ -46,6 +46,17 @@ def _lanci_words(words) -> list:
     return sorted((w for w in words if w.text.isdigit() and w.box[1] <= cy <= w.box[3]), key=lambda w: w.box[0])
 
 
+def _lanci_erased(k: int, number: str):
+    """The page with its 栏次 row's ``k``-th number (``number``) painted out: (image, a pen on it, its box)."""
+    img, words = _page()
+    word = _lanci_words(words)[k]
+    assert word.text == number
+    x0, y0, x1, y1 = word.box
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((x0 - 2, y0 - 2, x1 + 2, y1 + 2), fill="white")
+    return img, draw, word.box
+
+
 def _table(doc, form: str = "公开03表"):
     return next(t for t in doc.tables if t.form == form)
 
@@ -68,12 +79,7 @@ def test_a_clean_scanned_header_is_confident(tmp_path):
 
 def test_a_misprinted_column_number_is_flagged(tmp_path):
     """栏次 1 2 3 4 5 6 printed as 1 2 8 4 5 6: the 8 is off the run and flagged; its neighbours are not."""
-    img, words = _page()
-    three = _lanci_words(words)[2]
-    assert three.text == "3"
-    x0, y0, x1, y1 = three.box
-    draw = ImageDraw.Draw(img)
-    draw.rectangle((x0 - 2, y0 - 2, x1 + 2, y1 + 2), fill="white")
+    img, draw, (x0, y0, x1, y1) = _lanci_erased(2, "3")
     draw.text((x0, y0), "8", fill="black", font=cjk_font(int(1.2 * (y1 - y0))))
     doc = extract_document(_save(img, tmp_path, "lanci"))
     t = _table(doc)
@@ -92,12 +98,7 @@ def test_a_column_number_read_as_a_mark_leaves_its_neighbours_in_the_run(tmp_pat
     """栏次 1 2 3 4 5 6 with the 2 printed as a dash (as a worn scan reads a lost digit: seed-21 lowres150
     公开05表 read 1 | - | 3): the dash is flagged, and the 1 and the 3 — in the run, a place apart — are not
     (counted one after another, 1 | 3 made them disagree and every number was flagged)."""
-    img, words = _page()
-    two = _lanci_words(words)[1]
-    assert two.text == "2"
-    x0, y0, x1, y1 = two.box
-    draw = ImageDraw.Draw(img)
-    draw.rectangle((x0 - 2, y0 - 2, x1 + 2, y1 + 2), fill="white")
+    img, draw, (x0, y0, x1, y1) = _lanci_erased(1, "2")
     draw.line((x0, (y0 + y1) // 2, x1 + 4, (y0 + y1) // 2), fill="black", width=3)
     t = _table(extract_document(_save(img, tmp_path, "lanci_dash")))
     row = [h for h in sorted(t.header_cells, key=lambda h: h.col) if h.cell.text in ("1", "3", "4", "5", "6")]

@@ -34,6 +34,21 @@ def photocopied_page(pdf, number: int, tmp_path, seed: int) -> "Path":
     return scan
 
 
+def real_scan_page(pdf, number: int, tmp_path, authority: str) -> tuple["Path", "Path"]:
+    """Page ``number`` of a real PDF as scripts/real_scans.py makes it (``photocopy150``, seed 21: the whole
+    document degraded page by page, then that page alone), and the same page of the PDF itself."""
+    from real_scans import degraded_copy
+
+    whole = tmp_path / "whole.pdf"
+    degraded_copy(pdf, whole, "photocopy150", 21, authority)
+    scan, one = tmp_path / f"page{number}-scan.pdf", tmp_path / f"page{number}.pdf"
+    for src, dst in ((whole, scan), (pdf, one)):
+        out = pdfium.PdfDocument.new()
+        out.import_pages(pdfium.PdfDocument(str(src)), [number - 1])
+        out.save(str(dst))
+    return scan, one
+
+
 def test_a_table_taken_for_another_by_its_garbled_labels_leaves_an_unrecovered_page(tmp_path, monkeypatch):
     """公开08表 (国有资本经营预算财政拨款收入支出决算表, an empty table: 本表无数据) on a worn photocopy whose
     title is lost (here: the lines among the watermark's strokes are not read): the grid's labels are garbled
@@ -150,14 +165,9 @@ def test_the_faint_pass_does_not_replace_a_table_it_sees_no_more_rows_of(tmp_pat
     from pipeline.ingest import IngestSettings, open_document
     from pipeline.layout import find_tables, scan_tables
     from pipeline.preprocess import PreprocessSettings, preprocess_page
-    from real_scans import degraded_copy
 
     pdf = real_pdf("juesuan", "putuo-caizheng-2024-juesuan.pdf")
-    whole, scan = tmp_path / "whole.pdf", tmp_path / "page9.pdf"
-    degraded_copy(pdf, whole, "photocopy150", 21, "上海市普陀区财政局")
-    out = pdfium.PdfDocument.new()
-    out.import_pages(pdfium.PdfDocument(str(whole)), [8])
-    out.save(str(scan))
+    scan, _ = real_scan_page(pdf, 9, tmp_path, "上海市普陀区财政局")
     (ref,) = [find_tables(p.rules or [], p.width, p.height, p.dpi)
               for p in open_document(pdf, IngestSettings(dpi=200)).pages() if p.number == 9][0]
     page = next(open_document(scan).pages())
@@ -179,16 +189,9 @@ def test_rows_of_a_worn_summary_table_a_rule_or_a_column_off_are_flagged(tmp_pat
       ``columns_merged`` on every cell of it.
     Both were unflagged; against the page's text layer no unflagged cell is wrong."""
     from pipeline.evaluate import score_document
-    from real_scans import degraded_copy
 
     pdf = real_pdf("juesuan", "putuo-shehuigongzuo-2024-juesuan.pdf")
-    whole = tmp_path / "whole.pdf"
-    degraded_copy(pdf, whole, "photocopy150", 21, "中共上海市普陀区委社会工作部")
-    scan, one = tmp_path / "page5-scan.pdf", tmp_path / "page5.pdf"
-    for src, dst in ((whole, scan), (pdf, one)):
-        out = pdfium.PdfDocument.new()
-        out.import_pages(pdfium.PdfDocument(str(src)), [4])
-        out.save(str(dst))
+    scan, one = real_scan_page(pdf, 5, tmp_path, "中共上海市普陀区委社会工作部")
     doc = extract_document(scan)
     (table,) = [t for t in doc.tables if t.template == "T01"]
     numbered = re.compile(r"(?:^|(?<=[\u4e00-\u9fff]))[一二三四五六七八九十]{1,3}[、，]")
@@ -223,16 +226,8 @@ def test_a_column_line_that_parts_nothing_is_taken_out(tmp_path):
     label's tail (卜助), and every 决算数 sat a column right of its place (0 of its amounts scored). The line
     is taken out (``textgrid.empty_spanned_columns``, ``merge_column_left``) and the page read again: the
     blocks are 科目编码 | 科目名称 | 决算数 twice, each amount beside its code as the text layer has it."""
-    from real_scans import degraded_copy
-
     pdf = real_pdf("juesuan", "putuo-guihua-2024-juesuan.pdf")
-    whole = tmp_path / "whole.pdf"
-    degraded_copy(pdf, whole, "photocopy150", 21, "上海市普陀区规划和自然资源局")
-    scan, one = tmp_path / "page16-scan.pdf", tmp_path / "page16.pdf"
-    for src, dst in ((whole, scan), (pdf, one)):
-        out = pdfium.PdfDocument.new()
-        out.import_pages(pdfium.PdfDocument(str(src)), [15])
-        out.save(str(dst))
+    scan, one = real_scan_page(pdf, 16, tmp_path, "上海市普陀区规划和自然资源局")
     (ref,) = [t for t in extract_document(one).tables if t.template == "T06"]
     (table,) = [t for t in extract_document(scan).tables if t.template == "T06"]
     assert len(table.columns) == len(ref.columns) == 6, table.columns
