@@ -839,7 +839,8 @@ def scan_tables(binary: np.ndarray, rule_ink: np.ndarray | None, page_w: int, pa
         # dimmer ink adds false columns)
         faint_segs = chained_segments(binary, dpi, settings, cv2.bitwise_or(rule_ink, faint), seal_mask, worn)
         added = []
-        for g in find_tables(faint_segs, page_w, page_h, dpi, settings):
+        # (the largest first: a small grid over the top of a larger one it found must not shut that one out)
+        for g in sorted(find_tables(faint_segs, page_w, page_h, dpi, settings), key=lambda g: -_area(g.bbox)):
             touched = [o for o in out if _overlap(o.bbox, g.bbox) > 0]
             inside = [o for o in touched if _overlap(o.bbox, g.bbox) > 0.3 * min(_area(o.bbox), _area(g.bbox))]
             if touched and (len(inside) < len(touched) or sum(_area(o.bbox) for o in inside) >= 0.8 * _area(g.bbox)

@@ -55,6 +55,8 @@ class TextGridSettings:
     region_gap_mm: float = 90.0  # grids side by side this close, overlapping in height, are one table's pieces;
     stack_gap_mm: float = 10.0  # so are grids one above the other this close sharing half their width, and
     # grids whose boxes overlap
+    same_columns_gap_mm: float = 120.0  # and grids one above the other this far apart with the same column lines,
+    same_columns_share: float = 0.75  # (this share of the narrower's lines, four at least) no text across them
     below_pitch: float = 1.8  # a text row below a region, this many row pitches below it, continues the table
     # a table whose rules are all lost (text_table): this many rows of >= 3 pieces of text read outside every grid
     text_table_rows: int = 5
@@ -238,13 +240,35 @@ def _paper_runs(used: np.ndarray) -> list[tuple[int, int]]:
     return [(a, b) for a, b in index_runs(np.flatnonzero(~used), 1) if a > 0 and b < used.size]
 
 
-def _regions(grids: list, dpi: int, settings: TextGridSettings) -> list[list]:
+def _same_columns(a: list, b: list, between: tuple[float, float], text: np.ndarray | None, tol: float,
+                  settings: TextGridSettings) -> bool:
+    """Pieces ``a`` over ``b`` (lists of grids) print the same columns: most lines of the narrower are lines of
+    the other (``same_columns_share``, four at least), and no text between them (``between``: top, bottom;
+    ``text``: the page's character boxes) runs across one of those lines — a title, a note or a unit line
+    between two tables does."""
+    xa = sorted({x for g in a for x in g.xs})
+    xb = sorted({x for g in b for x in g.xs})
+    fewer, more = (xa, xb) if len(xa) <= len(xb) else (xb, xa)
+    shared = [x for x in fewer if any(abs(x - y) <= tol for y in more)]
+    if len(shared) < max(4, settings.same_columns_share * len(fewer)):
+        return False
+    if text is None:
+        return False
+    top, bottom = between
+    inside = text[(text[:, 1] >= top) & (text[:, 3] <= bottom)]
+    return not any(((inside[:, 0] < x - tol) & (inside[:, 2] > x + tol)).any() for x in shared[1:-1])
+
+
+def _regions(grids: list, dpi: int, settings: TextGridSettings, text: np.ndarray | None = None,
+             tol: float = 0.0) -> list[list]:
     """Grids grouped into tables: pieces side by side (or one inside the other's height) overlapping in
     height by half the lower one, at most ``region_gap_mm`` apart, pieces one above the other sharing half
-    the narrower one's width at most ``stack_gap_mm`` apart, and pieces whose boxes overlap are one table
-    (grown piece by piece)."""
+    the narrower one's width at most ``stack_gap_mm`` apart — or ``same_columns_gap_mm`` when they print the
+    same columns with no text across them in between (:func:`_same_columns`: rows whose rules were all lost
+    cut a worn table in two) — and pieces whose boxes overlap are one table (grown piece by piece)."""
     gap = _mm(dpi, settings.region_gap_mm)
     stack_gap = _mm(dpi, settings.stack_gap_mm)
+    far = _mm(dpi, settings.same_columns_gap_mm)
     groups = [[g] for g in grids]
     boxes = [list(g.bbox) for g in grids]
     merged = True
@@ -258,7 +282,9 @@ def _regions(grids: list, dpi: int, settings: TextGridSettings) -> list[list]:
                 apart = max(ax0, bx0) - min(ax1, bx1)
                 side_by_side = overlap >= 0.5 * min(ay1 - ay0, by1 - by0) and apart <= gap
                 # one above the other, cut apart by a lost row rule (or overlapping)
-                stacked = -apart >= 0.5 * min(ax1 - ax0, bx1 - bx0) and -overlap <= stack_gap
+                stacked = -apart >= 0.5 * min(ax1 - ax0, bx1 - bx0) and (
+                    -overlap <= stack_gap or -overlap <= far and _same_columns(
+                        groups[i], groups[j], (min(ay1, by1), max(ay0, by0)), text, tol, settings))
                 if side_by_side or stacked or (overlap > 0 and apart < 0):
                     groups[i] += groups.pop(j)
                     boxes[i] = [min(ax0, bx0), min(ay0, by0), max(ax1, bx1), max(ay1, by1)]
@@ -342,7 +368,7 @@ def complete_tables(grids: list, segments: list, binary: np.ndarray, dpi: int, l
         return grids
     tol = _mm(dpi, layout_settings.snap_mm)
     out = []
-    for group in _regions(grids, dpi, settings):
+    for group in _regions(grids, dpi, settings, boxes, tol):
         x0 = min(g.xs[0] for g in group)
         x1 = max(g.xs[-1] for g in group)
         y0 = min(g.ys[0] for g in group)

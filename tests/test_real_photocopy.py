@@ -156,6 +156,28 @@ def test_a_table_the_chained_pass_found_in_pieces_is_taken_whole_from_the_faint_
     assert cols == len(ref.xs) and rows >= 0.85 * len(ref.ys), (rows, len(ref.ys), cols)
 
 
+def test_the_faint_pass_grids_are_taken_largest_first(tmp_path):
+    """Real caizheng (seeded-errors copy) 公开01表 (page 7) as scripts/real_scans.py makes it (``photocopy150``,
+    seed 21): only the faint pass finds it, as a grid of 17 rows with smaller ones over its top and inside it.
+    The faint grids are weighed largest first (taken in the rule finder's order, the small ones shut the big
+    one out: 10 of its 33 row lines were found; now 21 — its top rows stay with the small grids left out)."""
+    from pipeline.ingest import IngestSettings, open_document
+    from pipeline.layout import find_tables, scan_tables
+    from pipeline.preprocess import PreprocessSettings, preprocess_page
+
+    pdf = real_pdf("juesuan", "putuo-caizheng-2024-juesuan-seeded-errors.pdf")
+    scan, _ = real_scan_page(pdf, 7, tmp_path, "上海市普陀区财政局")
+    (ref,) = [find_tables(p.rules or [], p.width, p.height, p.dpi)
+              for p in open_document(pdf, IngestSettings(dpi=200)).pages() if p.number == 7][0]
+    page = next(open_document(scan).pages())
+    clean = preprocess_page(page.image, PreprocessSettings(dpi=page.dpi))
+    h, w = clean.gray.shape
+    grids = scan_tables(clean.binary, clean.rule_ink, w, h, page.dpi, seal_mask=clean.colourless_seals,
+                        worn=clean.worn, faint=clean.faint_rules)
+    rows = max(sum(min(abs(y - v) for v in g.ys) <= 10 for y in ref.ys) for g in grids)
+    assert rows >= 0.6 * len(ref.ys), (rows, len(ref.ys), [(g.n_rows, g.n_cols) for g in grids])
+
+
 def test_the_faint_pass_does_not_replace_a_table_it_sees_no_more_rows_of(tmp_path):
     """Real caizheng 公开02表's second page (page 9) as scripts/real_scans.py makes it (``photocopy150``, seed 21):
     the chained pass found its four rows with 7 of its columns; the faint pass saw the same four rows, over a
@@ -178,6 +200,31 @@ def test_the_faint_pass_does_not_replace_a_table_it_sees_no_more_rows_of(tmp_pat
     assert grids
     for g in grids:
         assert all(min(abs(x - v) for v in ref.xs) <= 8 for x in g.xs), ([round(x) for x in g.xs], ref.xs)
+
+
+def test_pieces_of_a_table_far_apart_with_the_same_columns_are_one_table(tmp_path):
+    """Real shehuigongzuo 公开06表 (page 13) as scripts/real_scans.py makes it (``photocopy150``, seed 21): the
+    rules of six rows in its middle are lost across the table, so its pieces stand 75 mm apart, above and
+    below (stacked pieces were joined only 10 mm apart): the page came out as two tables, the lower one with
+    no header and its blocks a column off. Pieces one above the other with the same column lines and no text
+    across those lines between them (a title or a note would run across) are one table
+    (``textgrid._same_columns``): one grid with nearly every printed row line."""
+    from pipeline.ingest import IngestSettings, open_document
+    from pipeline.layout import find_tables, scan_tables
+    from pipeline.preprocess import PreprocessSettings, preprocess_page
+
+    pdf = real_pdf("juesuan", "putuo-shehuigongzuo-2024-juesuan.pdf")
+    scan, _ = real_scan_page(pdf, 13, tmp_path, "中共上海市普陀区委社会工作部")
+    (ref,) = [find_tables(p.rules or [], p.width, p.height, p.dpi)
+              for p in open_document(pdf, IngestSettings(dpi=200)).pages() if p.number == 13][0]
+    page = next(open_document(scan).pages())
+    clean = preprocess_page(page.image, PreprocessSettings(dpi=page.dpi))
+    h, w = clean.gray.shape
+    grids = scan_tables(clean.binary, clean.rule_ink, w, h, page.dpi, seal_mask=clean.colourless_seals,
+                        worn=clean.worn, faint=clean.faint_rules)
+    assert len(grids) == 1, [(g.n_rows, g.n_cols, round(g.ys[0])) for g in grids]
+    rows = sum(min(abs(y - v) for v in grids[0].ys) <= 10 for y in ref.ys)
+    assert rows >= 0.9 * len(ref.ys), (rows, len(ref.ys))
 
 
 def test_rows_of_a_worn_summary_table_a_rule_or_a_column_off_are_flagged(tmp_path):
