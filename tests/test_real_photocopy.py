@@ -49,6 +49,24 @@ def real_scan_page(pdf, number: int, tmp_path, authority: str) -> tuple["Path", 
     return scan, one
 
 
+def worn_page_grids(name: str, number: int, tmp_path, authority: str):
+    """(the printed grid from the PDF's vector rules, the grids the rule finder gives for the page as
+    :func:`real_scan_page` makes it) for page ``number`` of the real 决算 ``name``."""
+    from pipeline.ingest import IngestSettings, open_document
+    from pipeline.layout import find_tables, scan_tables
+    from pipeline.preprocess import PreprocessSettings, preprocess_page
+
+    pdf = real_pdf("juesuan", name)
+    scan, _ = real_scan_page(pdf, number, tmp_path, authority)
+    (ref,) = [find_tables(p.rules or [], p.width, p.height, p.dpi)
+              for p in open_document(pdf, IngestSettings(dpi=200)).pages() if p.number == number][0]
+    page = next(open_document(scan).pages())
+    clean = preprocess_page(page.image, PreprocessSettings(dpi=page.dpi))
+    h, w = clean.gray.shape
+    return ref, scan_tables(clean.binary, clean.rule_ink, w, h, page.dpi, seal_mask=clean.colourless_seals,
+                            worn=clean.worn, faint=clean.faint_rules)
+
+
 def test_a_table_taken_for_another_by_its_garbled_labels_leaves_an_unrecovered_page(tmp_path, monkeypatch):
     """公开08表 (国有资本经营预算财政拨款收入支出决算表, an empty table: 本表无数据) on a worn photocopy whose
     title is lost (here: the lines among the watermark's strokes are not read): the grid's labels are garbled
@@ -161,19 +179,7 @@ def test_the_faint_pass_grids_are_taken_largest_first(tmp_path):
     seed 21): only the faint pass finds it, as a grid of 17 rows with smaller ones over its top and inside it.
     The faint grids are weighed largest first (taken in the rule finder's order, the small ones shut the big
     one out: 10 of its 33 row lines were found; now 21 — its top rows stay with the small grids left out)."""
-    from pipeline.ingest import IngestSettings, open_document
-    from pipeline.layout import find_tables, scan_tables
-    from pipeline.preprocess import PreprocessSettings, preprocess_page
-
-    pdf = real_pdf("juesuan", "putuo-caizheng-2024-juesuan-seeded-errors.pdf")
-    scan, _ = real_scan_page(pdf, 7, tmp_path, "上海市普陀区财政局")
-    (ref,) = [find_tables(p.rules or [], p.width, p.height, p.dpi)
-              for p in open_document(pdf, IngestSettings(dpi=200)).pages() if p.number == 7][0]
-    page = next(open_document(scan).pages())
-    clean = preprocess_page(page.image, PreprocessSettings(dpi=page.dpi))
-    h, w = clean.gray.shape
-    grids = scan_tables(clean.binary, clean.rule_ink, w, h, page.dpi, seal_mask=clean.colourless_seals,
-                        worn=clean.worn, faint=clean.faint_rules)
+    ref, grids = worn_page_grids("putuo-caizheng-2024-juesuan-seeded-errors.pdf", 7, tmp_path, "上海市普陀区财政局")
     rows = max(sum(min(abs(y - v) for v in g.ys) <= 10 for y in ref.ys) for g in grids)
     assert rows >= 0.6 * len(ref.ys), (rows, len(ref.ys), [(g.n_rows, g.n_cols) for g in grids])
 
@@ -184,19 +190,7 @@ def test_the_faint_pass_does_not_replace_a_table_it_sees_no_more_rows_of(tmp_pat
     slightly taller box (the other grid covered 79.8 % of it), with a column line through 科目名称 that is not
     printed (the dimmer ink's false column). Pieces of a table are replaced only by a grid with more rows
     than they have between them: every column line of the page's grid is a printed one."""
-    from pipeline.ingest import IngestSettings, open_document
-    from pipeline.layout import find_tables, scan_tables
-    from pipeline.preprocess import PreprocessSettings, preprocess_page
-
-    pdf = real_pdf("juesuan", "putuo-caizheng-2024-juesuan.pdf")
-    scan, _ = real_scan_page(pdf, 9, tmp_path, "上海市普陀区财政局")
-    (ref,) = [find_tables(p.rules or [], p.width, p.height, p.dpi)
-              for p in open_document(pdf, IngestSettings(dpi=200)).pages() if p.number == 9][0]
-    page = next(open_document(scan).pages())
-    clean = preprocess_page(page.image, PreprocessSettings(dpi=page.dpi))
-    h, w = clean.gray.shape
-    grids = scan_tables(clean.binary, clean.rule_ink, w, h, page.dpi, seal_mask=clean.colourless_seals,
-                        worn=clean.worn, faint=clean.faint_rules)
+    ref, grids = worn_page_grids("putuo-caizheng-2024-juesuan.pdf", 9, tmp_path, "上海市普陀区财政局")
     assert grids
     for g in grids:
         assert all(min(abs(x - v) for v in ref.xs) <= 8 for x in g.xs), ([round(x) for x in g.xs], ref.xs)
@@ -209,19 +203,7 @@ def test_pieces_of_a_table_far_apart_with_the_same_columns_are_one_table(tmp_pat
     no header and its blocks a column off. Pieces one above the other with the same column lines and no text
     across those lines between them (a title or a note would run across) are one table
     (``textgrid._same_columns``): one grid with nearly every printed row line."""
-    from pipeline.ingest import IngestSettings, open_document
-    from pipeline.layout import find_tables, scan_tables
-    from pipeline.preprocess import PreprocessSettings, preprocess_page
-
-    pdf = real_pdf("juesuan", "putuo-shehuigongzuo-2024-juesuan.pdf")
-    scan, _ = real_scan_page(pdf, 13, tmp_path, "中共上海市普陀区委社会工作部")
-    (ref,) = [find_tables(p.rules or [], p.width, p.height, p.dpi)
-              for p in open_document(pdf, IngestSettings(dpi=200)).pages() if p.number == 13][0]
-    page = next(open_document(scan).pages())
-    clean = preprocess_page(page.image, PreprocessSettings(dpi=page.dpi))
-    h, w = clean.gray.shape
-    grids = scan_tables(clean.binary, clean.rule_ink, w, h, page.dpi, seal_mask=clean.colourless_seals,
-                        worn=clean.worn, faint=clean.faint_rules)
+    ref, grids = worn_page_grids("putuo-shehuigongzuo-2024-juesuan.pdf", 13, tmp_path, "中共上海市普陀区委社会工作部")
     assert len(grids) == 1, [(g.n_rows, g.n_cols, round(g.ys[0])) for g in grids]
     rows = sum(min(abs(y - v) for v in grids[0].ys) <= 10 for y in ref.ys)
     assert rows >= 0.9 * len(ref.ys), (rows, len(ref.ys))
