@@ -1022,24 +1022,26 @@ def drop_column_lines(grid, xs: list[float], dpi: int, layout_settings):
     return new
 
 
-def empty_spanned_columns(gr, min_rows: int = 2, max_read: float = 0.1) -> list[float]:
+def empty_spanned_columns(gr, min_rows: int = 2, max_read: float = 0.1, top_rows: int = 3) -> list[float]:
     """Column lines of a read grid (``gr``: a ``read.GridReading``) that part nothing: the column right of the
     line holds no text in its rows, header rows included (at most ``max_read`` of them a fragment without a
     digit: the tail of a label the line cut), and in ``min_rows`` rows or more the cell beside it spans the line
     (the text ran across it there, so those rows dropped it). A stray rule's piece, or a line inferred where
     none is printed — real guihua 公开06表 as a worn photocopy: 科目名称 ran across such a line in 16 rows of
     34, the column right of it empty but for 卜助 (补助 cut) and 决算数 under the next column's place.
-    A printed empty column keeps its label in the header rows, and its rule where no text runs across it.
-    Taken out by :func:`merge_column_left`."""
+    A printed empty column keeps its label in the header rows (any text in the grid's first ``top_rows``
+    rows keeps the line), and its rule where no text runs across it. Taken out by :func:`merge_column_left`."""
     g = gr.grid
     texts = {k: r.text.strip() for k, r in gr.cells.items()}
     out = []
     for k in range(1, g.n_cols):
-        own = [texts.get((c.row, c.col), "") for c in g.cells if c.col == k]
+        cells = [c for c in g.cells if c.col == k]
+        own = [texts.get((c.row, c.col), "") for c in cells]
         across = [c for c in g.cells if c.col < k < c.col + c.colspan]
         read = [t for t in own if t]
         if own and len(across) >= min_rows and len(read) <= max_read * len(own) \
-                and not any(re.search(r"\d", t) for t in read):
+                and not any(re.search(r"\d", t) for t in read) \
+                and not any(t and c.row < top_rows for c, t in zip(cells, own)):
             out.append(g.xs[k])
     return out
 

@@ -171,3 +171,30 @@ def test_a_column_merged_into_its_left_neighbour_keeps_the_grid_tiled(reference,
     before = {(c.row, c.col + (c.col >= k)): c.bbox for c in got.cells if c.col >= k}
     assert all(before[(c.row, c.col)] == c.bbox for c in ref.cells if c.col > k and (c.row, c.col) in before)
     assert all(any(g.row == c.row and g.col == c.col and g.colspan == c.colspan - 1 for g in got.cells) for c in spanned)
+
+
+def test_an_empty_column_keeps_its_line_when_its_label_is_printed_over_it(reference):
+    """``empty_spanned_columns`` on the real 公开02表's grid as read: a column whose body is blank in every row
+    and whose line two body rows' cells run across is taken out — unless a label stands over it in the
+    header rows (a printed empty column: 经营收入 with no amount in it, its rule lost in two rows)."""
+    from pipeline.layout import Grid, GridCell
+    from pipeline.read import GridReading, Reading
+    from pipeline.textgrid import empty_spanned_columns
+
+    ref, k = reference, 6
+    cells, texts = [], {}
+    for c in ref.cells:
+        if c.row in (8, 9) and c.col == k - 1:  # its line lost in two body rows: the amount's cell spans it
+            cells.append(GridCell(c.row, c.col, c.rowspan, c.colspan + 1, (c.bbox[0], c.bbox[1], int(ref.xs[k + 1]), c.bbox[3])))
+            texts[(c.row, c.col)] = "12.50"
+        elif c.row in (8, 9) and c.col == k:
+            continue
+        else:
+            cells.append(c)
+            texts[(c.row, c.col)] = "" if c.col == k else "1.00"
+    grid = Grid(xs=list(ref.xs), ys=list(ref.ys), cells=cells)
+    read = GridReading(grid, {key: Reading(text=t) for key, t in texts.items()})
+    assert empty_spanned_columns(read) == [ref.xs[k]]
+    top = next(c for c in cells if c.col == k and c.row == 0)
+    read.cells[(top.row, top.col)] = Reading(text="经营收入")
+    assert empty_spanned_columns(read) == []
