@@ -176,7 +176,14 @@ def _lanci_columns(page: SourcePage, clean, reading: PageReading, recognizer, se
             changed = True
         grids.append(new)
     times.add("layout", t0)
-    if not changed:
+    return _read_again(page, clean, reading, grids, recognizer, settings, times) if changed else reading
+
+
+def _read_again(page: SourcePage, clean, reading: PageReading, grids: list, recognizer, settings: ExtractSettings,
+                times: StageTimes) -> PageReading:
+    """The page read again with ``grids`` where one of them is not the grid it was read with (the remembering
+    recogniser reads only the crops that changed); else ``reading`` as it is."""
+    if all(g is gr.grid for g, gr in zip(grids, reading.grids)):
         return reading
     t0 = time.perf_counter()
     reading = read_ocr(page, clean, grids, recognizer, settings.read)
@@ -202,12 +209,7 @@ def _empty_columns(page: SourcePage, clean, reading: PageReading, recognizer, se
             g = merge_column_left(g, g.xs.index(x)) or g
         grids.append(g)
     times.add("layout", t0)
-    if all(g is gr.grid for g, gr in zip(grids, reading.grids)):
-        return reading
-    t0 = time.perf_counter()
-    reading = read_ocr(page, clean, grids, recognizer, settings.read)
-    times.add("read", t0)
-    return reading
+    return _read_again(page, clean, reading, grids, recognizer, settings, times)
 
 
 class _Remembered:

@@ -786,12 +786,17 @@ def _box_of(s: Segment, dpi: int) -> tuple[int, int, int, int]:
     return (int(min(s.x0, s.x1)) - pad, int(min(s.y0, s.y1)) - pad, int(max(s.x0, s.x1)) + pad, int(max(s.y0, s.y1)) + pad)
 
 
+def _covering(grids: list[Grid], g: Grid) -> list[Grid]:
+    """The grids of ``grids`` that overlap ``g`` by 30 % of the smaller box or more (the same table's)."""
+    return [o for o in grids if _overlap(o.bbox, g.bbox) > 0.3 * min(_area(o.bbox), _area(g.bbox))]
+
+
 def _prefer(base: list[Grid], other: list[Grid], better) -> list[Grid]:
     """``base`` with each of ``other``'s grids added where it overlaps nothing, or put in place of what it
     overlaps when that covers less than 80 % of it (a part of the table) or when ``better(grid, old)``."""
     out = list(base)
     for g in other:
-        inside = [o for o in out if _overlap(o.bbox, g.bbox) > 0.3 * min(_area(o.bbox), _area(g.bbox))]
+        inside = _covering(out, g)
         if not inside:
             out.append(g)
             continue
@@ -842,7 +847,7 @@ def scan_tables(binary: np.ndarray, rule_ink: np.ndarray | None, page_w: int, pa
         # (the largest first: a small grid over the top of a larger one it found must not shut that one out)
         for g in sorted(find_tables(faint_segs, page_w, page_h, dpi, settings), key=lambda g: -_area(g.bbox)):
             touched = [o for o in out if _overlap(o.bbox, g.bbox) > 0]
-            inside = [o for o in touched if _overlap(o.bbox, g.bbox) > 0.3 * min(_area(o.bbox), _area(g.bbox))]
+            inside = _covering(touched, g)
             if touched and (len(inside) < len(touched) or sum(_area(o.bbox) for o in inside) >= 0.8 * _area(g.bbox)
                             or g.n_rows <= sum(o.n_rows for o in inside)):
                 continue

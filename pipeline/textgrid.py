@@ -246,13 +246,13 @@ def _same_columns(a: list, b: list, between: tuple[float, float], text: np.ndarr
     the other (``same_columns_share``, four at least), and no text between them (``between``: top, bottom;
     ``text``: the page's character boxes) runs across one of those lines — a title, a note or a unit line
     between two tables does."""
+    if text is None:
+        return False
     xa = sorted({x for g in a for x in g.xs})
     xb = sorted({x for g in b for x in g.xs})
     fewer, more = (xa, xb) if len(xa) <= len(xb) else (xb, xa)
     shared = [x for x in fewer if any(abs(x - y) <= tol for y in more)]
     if len(shared) < max(4, settings.same_columns_share * len(fewer)):
-        return False
-    if text is None:
         return False
     top, bottom = between
     inside = text[(text[:, 1] >= top) & (text[:, 3] <= bottom)]
@@ -283,8 +283,8 @@ def _regions(grids: list, dpi: int, settings: TextGridSettings, text: np.ndarray
                 side_by_side = overlap >= 0.5 * min(ay1 - ay0, by1 - by0) and apart <= gap
                 # one above the other, cut apart by a lost row rule (or overlapping)
                 stacked = -apart >= 0.5 * min(ax1 - ax0, bx1 - bx0) and (
-                    -overlap <= stack_gap or -overlap <= far and _same_columns(
-                        groups[i], groups[j], (min(ay1, by1), max(ay0, by0)), text, tol, settings))
+                    -overlap <= stack_gap or (-overlap <= far and _same_columns(
+                        groups[i], groups[j], (min(ay1, by1), max(ay0, by0)), text, tol, settings)))
                 if side_by_side or stacked or (overlap > 0 and apart < 0):
                     groups[i] += groups.pop(j)
                     boxes[i] = [min(ax0, bx0), min(ay0, by0), max(ax1, bx1), max(ay1, by1)]
