@@ -106,6 +106,8 @@ def confusion_readings(text: str) -> list[str]:
                 out.append(intpart[:-k] + "." + intpart[-k:])
         if "." not in bare:
             out.append(bare + ".00")
+            if len(intpart) >= 4:  # the point read as a digit (591138 for 591.38)
+                out.append(intpart[:-3] + "." + intpart[-2:])
     if conf.get("separator"):
         if t.count(".") > 1:  # 1.251.09 → 1,251.09
             head, _, tail = t.rpartition(".")
@@ -429,6 +431,91 @@ def near_miss_proofs(doc: Document, settings: RepairSettings | None = None) -> l
             t, src, c, v = passing[0]
             proofs.append(Proof(ref, t, v, src, c, tuple(ks), exact=True))
     return [group[0] for group in _components(proofs) if len(group) == 1]
+
+
+def _point_fixes(text: str) -> list[str]:
+    """The amounts a reading with no decimal point may have been, its point lost (472 for 4.72), read as a digit
+    (591138 for 591.38) or its decimals lost with it (472 for 472.00): two decimals each, separators kept."""
+    digits = re.sub(r"\D", "", text)
+    out = []
+    if len(digits) >= 3:
+        out.append(digits[:-2] + "." + digits[-2:])
+    if len(digits) >= 4:
+        out.append(digits[:-3] + "." + digits[-2:])
+    out.append(digits + ".00")
+    return list(dict.fromkeys(_restyle(c, text) for c in out))
+
+
+def _lost_point(text: str) -> bool:
+    """A reading of a number with no decimal point and not zero: amounts print two decimals (公开表), so it lost
+    its point under a seal or the print's wear."""
+    p = parse_number(text)
+    return p.kind == "number" and not p.decimals and "." not in text and bool(p.value)
+
+
+def _short_fixes(text: str) -> list[str]:
+    """The amounts a reading with no point may have been, a digit lost with the point (25 for 3.25): one digit
+    put back anywhere, the point before the last two."""
+    digits = re.sub(r"\D", "", text)
+    out = []
+    for i in range(len(digits) + 1):
+        for d in "0123456789":
+            c = digits[:i] + d + digits[i:]
+            if not (c.startswith("0") and len(c) > 3):
+                out.append(c[:-2] + "." + c[-2:])
+    return list(dict.fromkeys(_restyle(c, text) for c in out))
+
+
+def lost_point_proofs(doc: Document, settings: RepairSettings | None = None, max_cells: int = 4) -> list[Proof]:
+    """Several amounts of one sum that lost their decimal point: seed-21 bilevel300 公开06表 read 472, 1475 and
+    25 for 4.72, 14.75 and 3.25 under a dithered seal, three of 302's 款. 302 = Σ 款 fails by the three at
+    once; each 款 is in that one sum only, so no other prover has a second identity to go by.
+
+    In a failing equation of a scanned 公开表 (its other cells printing decimals), the cells read with no point
+    (``_lost_point``, at most ``max_cells``) are read again together, each as :func:`_point_fixes` gives; or,
+    if no such set of readings does it, all but one so and that one short of a digit besides its point
+    (:func:`_short_fixes`: 25 for 3.25). The readings are proven when
+    with them every identity any of the cells takes part in holds and no other set does. A proof resting on one
+    identity alone is applied and always reviewed (``repair_one_check``): one sum cannot rule out a second
+    misread cell."""
+    from itertools import product
+
+    settings = settings or RepairSettings()
+    state = _Failing.of(doc)
+    identities, holds, by_cell = state.identities, state.holds, state.by_cell
+    lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
+    scanned = _scanned_tables(doc)
+    proofs: list[Proof] = []
+    done: set[CellRef] = set()
+    for k, ident in enumerate(identities):
+        if holds[k] or ident.op != "eq":
+            continue
+        refs = [r for r in ident.cells() if r in lookup and r not in done]
+        broken = [r for r in refs if r[0] in scanned and _lost_point(lookup[r].text)]
+        pointed = [r for r in refs if "." in lookup[r].text and _decimals(lookup[r].text) == 2]
+        if not broken or len(broken) > max_cells or len(pointed) < 2:
+            continue
+        involved = sorted({i for r in broken for i in by_cell[r]})
+        fixes = {r: _point_fixes(lookup[r].text) for r in broken}
+
+        def passes(changes: dict[CellRef, float]) -> bool:
+            return all(state.holds_with_all(i, changes) for i in involved)
+
+        found = [dict(zip(broken, texts)) for texts in product(*(fixes[r] for r in broken))
+                 if passes({r: parse_number(t).value for r, t in zip(broken, texts)})]
+        if not found:  # one of them short of a digit too
+            for j in broken:
+                options = [_short_fixes(lookup[j].text) if r == j else fixes[r] for r in broken]
+                found += [dict(zip(broken, texts)) for texts in product(*options)
+                          if passes({r: parse_number(t).value for r, t in zip(broken, texts)})]
+        if len(found) != 1:
+            continue
+        for r, text in found[0].items():
+            eqs = [i for i in by_cell[r] if identities[i].op == "eq"]
+            proofs.append(Proof(r, text, parse_number(text).value, "confusion", settings.confusion_confidence,
+                                tuple(by_cell[r]), alone=len(eqs) < 2))
+            done.add(r)
+    return proofs
 
 
 def _scanned_tables(doc: Document) -> set[str]:
@@ -763,7 +850,7 @@ def repair_document(doc: Document, settings: RepairSettings | None = None) -> li
                                                for p in group],
                                 "rules": sorted({identities[k].rule for p in group for k in p.rules})})
         # no single proof applied: the provers of misreadings in company, in turn, until one proves something
-        for prover in (stroke_blank_proofs, deduced_proofs, pair_proofs, near_miss_proofs):
+        for prover in (stroke_blank_proofs, deduced_proofs, pair_proofs, near_miss_proofs, lost_point_proofs):
             if applied:
                 break
             for p in prover(doc, settings):
