@@ -46,7 +46,7 @@ class TextGridSettings:
     word_gap_mm: float = 2.5  # characters closer than this are one piece of text (CJK glyphs stand ~1–2 mm apart)
     band_gap_mm: float = 0.3  # text bands: rows of characters closer than this are one band ...
     band_share: float = 0.12  # ... rows where the characters cover this share of the width the densest rows do
-    gutter_mm: float = 4.0  # a column gutter is paper at least this wide ...
+    gutter_mm: float = 3.5  # a column gutter is paper at least this wide ...
     gutter_margin_mm: float = 1.0  # ... kept this far from the column's own rules
     max_header_bands: int = 5  # bands at the top a gutter may be crossed by (header labels spanning columns)
     min_gutter_bands: int = 3  # bands below the header a gutter runs through ...
@@ -1210,7 +1210,7 @@ def lanci_lines(gr, boxes: np.ndarray, binary: np.ndarray, dpi: int,
 
 
 def rules_above(grids: list, rule_ink: np.ndarray | None, binary: np.ndarray, dpi: int, layout_settings,
-                min_cover: float = 0.45, end_cover: float = 0.2, reach: float = 5.0, max_row: float = 2.6,
+                min_cover: float = 0.45, end_cover: float = 0.2, reach: float = 5.0, max_row: float = 3.5,
                 min_text: int = 40, wall_cover: float = 0.5) -> list:
     """The header rows a worn photocopy's grid lost: its upper rules (the table's top border, the line under
     收入 | 支出) faded into dashes that meet no column rule there, so the rule finder starts the table at the
@@ -1220,13 +1220,15 @@ def rules_above(grids: list, rule_ink: np.ndarray | None, binary: np.ndarray, dp
     :func:`pipeline.layout.line_mask`) covering ``min_cover`` of the grid's width, and ``end_cover`` of its
     first and last tenth (a table rule runs from border to border, a line under a title does not), is a row
     rule; from the grid's top up, each one at most ``max_row`` pitches above the last with text between them
-    (``min_text`` pixels of ink) is taken: a band of two lines of labels (公开02/05表: 项目 over 科目代码 |
-    科目名称 beside labels two rows tall) becomes one header row, its inner rule across part of the width
+    (``min_text`` pixels of ink) is taken: a band of two or three lines of labels (公开02/05表: 项目 over 科目代码 |
+    科目名称 beside labels two rows tall; 项目 over 功能分类 / 科目编码, 3.1 pitches) becomes one header row, its
+    inner rule across part of the width
     left out (its header keeps ``header_rows_lost``). The new rows' column walls are where the column mask shows a rule
     (``wall_cover`` of the row's height: a printed rule down the row, worn in gaps), the outer borders always,
     and between two labels with no wall found the line that centres the left one over its columns
     (:func:`_centring_walls`, labels grouped by the grid's row pitch, not the band's height: 经营收入 and
-    附属单位上缴收入 stay apart): header labels over several columns (收入 over 项目 | 行次 | 金额) stay one cell.
+    附属单位上缴收入 stay apart), or a grid line between two labels centred each in its own column
+    (:func:`_gap_walls`): header labels over several columns (收入 over 项目 | 行次 | 金额) stay one cell.
     The row lines and the walls the mask shows are rules found, not inferred. A centring wall is a guess: a
     label it puts over the wrong columns leaves the flattened labels unlike the template's, and the table's
     header is doubted (``header_unmatched``, :mod:`pipeline.verdict`)."""
@@ -1289,6 +1291,7 @@ def _rules_above(g, hmask: np.ndarray, vmask: np.ndarray, binary: np.ndarray, ce
                  if float((vmask[ya:yb, max(0, int(x) - r):int(x) + r + 1] > 0).any(axis=1).mean()) >= wall_cover]
         labels = _runs([(int(p[0]), int(p[2])) for p in boxes if p[1] >= ya - 2 and p[3] <= yb + 2
                         and p[0] >= x0 and p[2] <= x1], 0.8 * min(yb - ya, pitch))
+        walls += _gap_walls([p for p in boxes if p[1] >= ya - 2 and p[3] <= yb + 2], g.xs, walls)
         for x in [x0, x1] + walls + _centring_walls(labels, g.xs, walls):
             segs.append(Segment(x, ya, x, yb))
     new = grid_from_segments(segs, dpi, layout_settings)
@@ -1297,6 +1300,27 @@ def _rules_above(g, hmask: np.ndarray, vmask: np.ndarray, binary: np.ndarray, ce
         return None
     new.inferred, new.stacked, new.joined = list(g.inferred), list(g.stacked), g.joined
     return new
+
+
+def _gap_walls(boxes, xs: list[float], walls: list[float], centred: float = 0.2) -> list[float]:
+    """The grid's column lines that part two labels of a header band whose wall faded (real caizheng 公开02表 as
+    a worn photocopy: 事业收入 | 经营收入, a few millimetres apart, which the label grouping of
+    :func:`_rules_above` takes for one): no character crosses the line, and the characters on each side, between
+    it and the next line, lie centred (within ``centred`` of the column's width) in that column. A label over
+    several columns (收入 over 项目 | 行次 | 金额) lies centred in none of them beside its neighbours."""
+    out = []
+    for i in range(1, len(xs) - 1):
+        left, x, right = xs[i - 1], xs[i], xs[i + 1]
+        if any(abs(x - w) < 1 for w in walls):
+            continue
+        near = [p for p in boxes if p[2] > left and p[0] < right]
+        sides = [[p for p in near if left <= p[0] and p[2] <= x], [p for p in near if x <= p[0] and p[2] <= right]]
+        if not sides[0] or not sides[1] or len(sides[0]) + len(sides[1]) < len(near):
+            continue  # (a character across this line or the outer ones: a label spanning the columns)
+        if all(abs((min(p[0] for p in side) + max(p[2] for p in side)) / 2 - (a + b) / 2) <= centred * (b - a)
+               for side, (a, b) in zip(sides, ((left, x), (x, right)))):
+            out.append(x)
+    return out
 
 
 def _centring_walls(labels: list[tuple[int, int]], xs: list[float], walls: list[float]) -> list[float]:

@@ -268,6 +268,33 @@ def test_a_column_line_that_parts_nothing_is_taken_out(tmp_path):
         assert any(r.cells[k].text for r in table.rows), k
 
 
+def test_a_worn_header_three_lines_tall_and_a_code_column_without_its_rules_come_back(tmp_path):
+    """Real caizheng (seeded-errors copy) 收入决算表 (公开02表, page 8) as scripts/real_scans.py makes it
+    (``photocopy150``, seed 21). Its header's rules are all but gone; the band stands three lines tall (项目 over
+    功能分类科目编码 | 科目名称) and the faded wall between 事业收入 and 经营收入 leaves the two labels 4 mm apart;
+    in the body, the rule between 类 and 款 is lost. It was read with no header (every amount column
+    unlabelled, 0 of its amounts scored), then with 事业收入经营收入 as one column and 201 06 as one code.
+    Now:
+    - a header band up to 3.5 row pitches tall is taken (``textgrid.rules_above``, ``max_row``);
+    - a column line of the grid between two labels each centred in its own column is a wall of the header
+      (``textgrid._gap_walls``);
+    - a gutter 3.5 mm wide down a column is a column line (``TextGridSettings.gutter_mm``; 201 | 06 stand 3.9 mm
+      apart).
+    The table has the text layer's eleven columns under their labels, and its codes and amounts as it has them."""
+    pdf = real_pdf("juesuan", "putuo-caizheng-2024-juesuan-seeded-errors.pdf")
+    scan, one = real_scan_page(pdf, 8, tmp_path, "上海市普陀区财政局")
+    (ref,) = [t for t in extract_document(one).tables if t.template == "T02"]
+    (table,) = [t for t in extract_document(scan).tables if t.template == "T02"]
+    assert len(table.columns) == len(ref.columns) == 11, table.columns
+    for ours, theirs in zip(table.columns[3:], ref.columns[3:]):
+        assert theirs.split("/")[-1] in ours, (table.columns, ref.columns)
+    read = {"|".join(c.text for c in r.cells[:3]): [c.text for c in r.cells[4:]] for r in table.rows}
+    truth = {"|".join(c.text for c in r.cells[:3]): [c.text for c in r.cells[4:]] for r in ref.rows}
+    assert len(set(read) & set(truth)) >= len(truth) - 2, (sorted(read), sorted(truth))
+    amounts = [(a, b) for key, row in truth.items() for a, b in zip(read.get(key, [""] * len(row)), row) if b]
+    assert sum(a == b for a, b in amounts) >= 0.8 * len(amounts), amounts
+
+
 @pytest.mark.slow
 def test_every_unflagged_cell_of_a_real_photocopied_document_is_right(tmp_path):
     """Real guihua 决算 as scripts/real_scans.py makes it at ``photocopy150`` (seed 21), against its own text layer:
