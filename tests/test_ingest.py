@@ -442,3 +442,47 @@ def test_a_landscape_table_page_scanned_upright_stays_upright(tmp_path):
 
     unchecked = ExtractSettings(orientation=orientation.OrientationSettings(sure=0.0))
     assert extract_document(scan, unchecked).pages[0].rotation != 0  # (what the test guards against)
+
+
+def test_a_table_page_whose_rules_run_across_is_not_turned_on_its_side(tmp_path):
+    """A dense 公开06表 scanned askew with noise (calibration skew_noise200: codes wrapped in their narrow
+    column, 3019 over 9) shows few text lines across; its lines down read as text at 0.87 turned 90, the
+    lines across at 0.75 as they are, and the page was turned: its table came out as garbage, every row of it
+    lost. A table's cells are wider than tall, so an upright table page has more rule across than down
+    (``orientation._rules_across``): a doubtful turn of such a page is not taken. Real shehuigongzuo 公开06表
+    (page 13), degraded as ``skew_noise200`` does: its rules run ≥ 1.5 times more across than down, and
+    ≤ 1/1.5 when the page lies on its side, which is still turned upright. Forced to read it sideways with no
+    other check (every line down counted, any reading taken), the page stays upright by its rules alone."""
+    import sys
+
+    import cv2
+    import numpy as np
+
+    from pipeline import orientation
+    from pipeline.ocr import get_recognizer
+    from tests.conftest import ROOT, real_pdf
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from samplegen.degrade import PROFILES, degrade_page
+    from samplegen.render import amount_boxes, rasterise, text_words
+
+    src = real_pdf("juesuan", "putuo-shehuigongzuo-2024-juesuan.pdf")
+    profile = PROFILES["skew_noise200"]
+    rgb = rasterise(src, profile.dpi)[12]
+    page, _ = degrade_page(rgb, profile, np.random.default_rng(0), amount_boxes(text_words(src, profile.dpi)[12]),
+                           "中共上海市普陀区委社会工作部")
+    upright = cv2.cvtColor(page, cv2.COLOR_RGB2BGR)
+    aside = cv2.rotate(upright, cv2.ROTATE_90_COUNTERCLOCKWISE)
+    grey = lambda im: cv2.resize(cv2.cvtColor(im, cv2.COLOR_BGR2GRAY), None, fx=0.5, fy=0.5,  # noqa: E731
+                                 interpolation=cv2.INTER_AREA)
+    assert orientation._rules_across(grey(upright), 100) >= 1.5
+    assert orientation._rules_across(grey(aside), 100) <= 1 / 1.5
+    recognizer = get_recognizer()
+    assert orientation.detect_orientation(upright, profile.dpi, recognizer).turn == 0
+    assert orientation.detect_orientation(aside, profile.dpi, recognizer).turn == 90
+
+    forced = orientation.OrientationSettings(side_ratio=0.0, min_score=0.0, sure=1.01, margin=1.0)
+    assert orientation.detect_orientation(upright, profile.dpi, recognizer, forced).turn == 0
+    unchecked = orientation.OrientationSettings(side_ratio=0.0, min_score=0.0, sure=1.01, margin=1.0,
+                                                upright_rules=float("inf"))
+    assert orientation.detect_orientation(upright, profile.dpi, recognizer, unchecked).turn != 0

@@ -295,6 +295,19 @@ def test_a_worn_header_three_lines_tall_and_a_code_column_without_its_rules_come
     assert sum(a == b for a, b in amounts) >= 0.8 * len(amounts), amounts
 
 
+def test_a_lost_column_rule_beside_amounts_is_put_back_where_they_end(tmp_path):
+    """Real guihua 收入决算表's second page (page 9) as scripts/real_scans.py makes it (``photocopy150``, seed 21):
+    the rule between 本年收入合计 and 财政拨款收入 is lost down the page, and the text's gutter put it back in its
+    middle, 9.6 mm right of the printed rule: 3832.36 and 3832.36 were read as one amount (3832.363832.36),
+    22 of the table's amounts lost. Amounts print flush right, so where the words before a gutter end
+    together and start apart, the lost rule stands just right of them (``textgrid._aligned_line``): the
+    line is the printed one, and the columns hold an amount each."""
+    ref, grids = worn_page_grids("putuo-guihua-2024-juesuan.pdf", 9, tmp_path, "上海市普陀区规划和自然资源局")
+    (g,) = grids
+    inside = [x for x in g.xs if ref.xs[2] + 8 < x < ref.xs[4] - 8]
+    assert len(inside) == 1 and abs(inside[0] - ref.xs[3]) <= 8, ([round(x) for x in g.xs], ref.xs)
+
+
 @pytest.mark.slow
 def test_every_unflagged_cell_of_a_real_photocopied_document_is_right(tmp_path):
     """Real guihua 决算 as scripts/real_scans.py makes it at ``photocopy150`` (seed 21), against its own text layer:

@@ -198,3 +198,33 @@ def test_an_empty_column_keeps_its_line_when_its_label_is_printed_over_it(refere
     top = next(c for c in cells if c.col == k and c.row == 0)
     read.cells[(top.row, top.col)] = Reading(text="经营收入")
     assert empty_spanned_columns(read) == []
+
+
+def test_rows_below_the_last_rule_carry_on_past_an_amount_touching_a_rule_stub():
+    """The last two rows of a worn photocopy lost their rules (the bottom border too): they are read as rows
+    of the table when they carry on at its pitch with text in its columns and across none of its lines — a
+    note under the table runs across them. A stub of a column rule left beside an amount printed flush right
+    (175.52| in seed-21 photocopy150 公开07表) is one piece of text with it, reaching a pixel or two past the
+    line: that is no text across it (more than 1 mm past, on both sides, would be). Both rows were lost, their
+    page unrecovered. Sample s04's 收入支出决算总表 rendered at 150 dpi as a worn photocopy."""
+    from tests.conftest import ROOT
+
+    pdf = ROOT / "samples" / "s04_health_2023_digital.pdf"
+    page = next(p for p in open_document(pdf, IngestSettings(dpi=DPI)).pages() if p.number == 2)
+    (ref,) = find_tables(page.rules or [], page.width, page.height, page.dpi)
+    rgb = render_pdf_page(pdf, 1, DPI)
+    x0, x1 = int(ref.xs[0]) - 3, int(ref.xs[-1]) + 4
+    top, bottom = int(round(ref.ys[-3])) + 3, int(round(ref.ys[-1])) + 4
+    for y in (ref.ys[-2], ref.ys[-1]):
+        rgb[int(round(y)) - 3:int(round(y)) + 4, x0:x1] = 255
+    mid, x = int(round((ref.ys[-3] + ref.ys[-2]) / 2)), int(round(ref.xs[3]))  # (left of xs[3]: 金额, flush right)
+    stub = rgb[mid - 8:mid + 8, x - 3:x + 4].copy()
+    for c in ref.xs:  # the column rules gone below the third row from the bottom, but for a stub of one
+        rgb[top:bottom, int(round(c)) - 3:int(round(c)) + 4] = 255
+    rgb[mid - 8:mid + 8, x - 3:x + 4] = stub
+    clean = preprocess_page(cv2.cvtColor(photocopy(rgb, DPI, np.random.default_rng(3), contrast=0.35), cv2.COLOR_RGB2BGR),
+                            PreprocessSettings(dpi=DPI))
+    h, w = clean.gray.shape
+    grids = scan_tables(clean.binary, clean.rule_ink, w, h, DPI, seal_mask=clean.colourless_seals, worn=clean.worn)
+    assert [(g.n_rows, g.n_cols) for g in grids] == [(ref.n_rows, ref.n_cols)], [(g.n_rows, g.n_cols) for g in grids]
+    assert abs(grids[0].ys[-2] - ref.ys[-2]) <= 8
