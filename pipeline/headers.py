@@ -86,6 +86,12 @@ def is_column_number_row(texts: list[str]) -> bool:
     if numbers >= 3 and numbers >= 0.75 * len(nonempty) \
             and (not others or (numbers >= 6 and len(others) == 1 and len(others[0]) == 1)):
         return True
+    # a two-sided table's 栏次 row (栏次 | | 1 | 栏次 | | 2: the word on each side, one number each) with one
+    # of its numbers read as a lone character (方 for 1 on a 1-bit scan of calibration gen7_018's 公开01表)
+    lanci = sum(t in LANCI_WORDS for t in nonempty)
+    if lanci >= 2 and nonempty[0] in LANCI_WORDS and lanci + sum(t.isdigit() for t in nonempty) >= 3 \
+            and len(others) <= 1 and all(len(t) == 1 for t in others):
+        return True
     # a row opening with 栏次 whose numbers count up, with a speck or two read as short words among them (美2 on
     # a 1-bit scan of calibration gen7_008's 公开04表): only the 栏次 row opens with the word
     return bool(nonempty) and nonempty[0] in LANCI_WORDS and sum(t.isdigit() for t in nonempty) >= 3 \

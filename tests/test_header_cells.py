@@ -196,6 +196,11 @@ def test_column_numbers_count_up():
     assert is_column_number_row(["栏次", "", "1", "2", "3man.", "", "5", "6"])
     assert is_column_number_row(["栏次", "美2", "1", "栏次", "", "2", "3", "4", "5"])
     assert not is_column_number_row(["栏次", "合计", "1", "2", "3"])  # a two-character label is none
+    # a two-sided 收支总表's 栏次 row, one of its two numbers read as a lone character (1-bit scan, calibration
+    # gen7_018 公开01表: every label of the table had been flagged as a misread 行次 under 收入/项目/栏次)
+    assert is_column_number_row(["栏次", "", "方", "栏次", "", "2"])
+    assert not is_column_number_row(["栏次", "", "合计", "栏次", "", "2"])
+    assert not is_column_number_row(["项目", "行次", "金额", "项目", "行次", "金额"])
 
 
 def _dithered_stroke(img: Image.Image, x0: float, y0: float, x1: float, y1: float, width: int = 5,
