@@ -474,10 +474,9 @@ def lost_point_proofs(doc: Document, settings: RepairSettings | None = None, max
     In a failing equation of a scanned 公开表 (its other cells printing decimals), the cells read with no point
     (``_lost_point``, at most ``max_cells``) are read again together, each as :func:`_point_fixes` gives; or,
     if no such set of readings does it, all but one so and that one short of a digit besides its point
-    (:func:`_short_fixes`: 25 for 3.25). The readings are proven when
-    with them every identity any of the cells takes part in holds and no other set does. A proof resting on one
-    identity alone is applied and always reviewed (``repair_one_check``): one sum cannot rule out a second
-    misread cell."""
+    (:func:`_short_fixes`: 25 for 3.25). The readings are proven when with them every identity any of the
+    cells takes part in holds and no other set does. A proof resting on one identity alone is applied and
+    always reviewed (``repair_one_check``): one sum cannot rule out a second misread cell."""
     from itertools import product
 
     settings = settings or RepairSettings()

@@ -217,7 +217,7 @@ def infer_columns(bands: list[_Band], xs: list[float], dpi: int, settings: TextG
             for g0, g1 in _paper_runs(used):
                 if g1 - g0 < need:
                     continue
-                found = None if rule_ink is None else _rule_in(rule_ink[:, lo + g0:lo + g1], fallback=None)
+                found = None if rule_ink is None else _rule_in(rule_ink[:, lo + g0:lo + g1], middle=False)
                 x = lo + g0 + found if found is not None else _aligned_line(rows, left, right, lo + g0, lo + g1, dpi)
                 n_left = sum(any(left < a and b <= x for a, b in band.words) for band in rows)
                 n_right = sum(any(x <= a and b < right for a, b in band.words) for band in rows)
@@ -258,9 +258,9 @@ def _aligned_line(rows: list[_Band], left: float, right: float, g0: float, g1: f
     return (g0 + g1) / 2.0
 
 
-def _rule_in(strip: np.ndarray, min_share: float = 0.1, fallback: float | str = "middle") -> float | None:
+def _rule_in(strip: np.ndarray, min_share: float = 0.1, middle: bool = True) -> float | None:
     """Offset of the column of ``strip`` with the most ink down it (3 px wide), if that is at least
-    ``min_share`` of its height; else the middle (or ``fallback``)."""
+    ``min_share`` of its height; else the middle (None if not ``middle``)."""
     w = strip.shape[1]
     ink = (strip > 0).sum(axis=0).astype(float)
     if w >= 3:
@@ -268,7 +268,7 @@ def _rule_in(strip: np.ndarray, min_share: float = 0.1, fallback: float | str = 
     k = int(np.argmax(ink))
     if ink[k] >= min_share * strip.shape[0]:
         return float(k)
-    return w / 2.0 if fallback == "middle" else fallback
+    return w / 2.0 if middle else None
 
 
 def _paper_runs(used: np.ndarray) -> list[tuple[int, int]]:
@@ -367,6 +367,36 @@ def _lost_walls(g, bands: list[_Band], tol: float, min_pitch: float,
     return out
 
 
+def _worn_stripes(g, bands: list[_Band], tol: float, min_rows: int = 2) -> list[tuple[str, float, float, float]]:
+    """Stretches of a column line worn away over some rows (seed-21 photocopy150 公开04表: the lines either side
+    of 收入's 行次 and 金额 lost over four rows, 8 and 八、社会保障和就业支出 each read into a cell two columns
+    wide, their amounts a column off): at least ``min_rows`` rows running where a cell spans the line, between
+    rows it parts above and below, and in none of them text across the line (by ``tol``). A cell that truly
+    spans columns is one row (a 合计 over 类 | 款 | 项) or runs to the table's edge. ("v", x, top, bottom)
+    of the wall put back."""
+    own = g.owner()
+    out: list[tuple[str, float, float, float]] = []
+    for k in range(1, len(g.xs) - 1):
+        x = g.xs[k]
+        spanned = [own.get((r, k - 1)) is not None and own.get((r, k - 1)) is own.get((r, k))
+                   for r in range(len(g.ys) - 1)]
+        r = 0
+        while r < len(spanned):
+            if not spanned[r]:
+                r += 1
+                continue
+            end = r
+            while end + 1 < len(spanned) and spanned[end + 1]:
+                end += 1
+            top, bottom = g.ys[r], g.ys[end + 1]
+            inside = [b for b in bands if top - tol <= b.top and b.bottom <= bottom + tol]
+            if r > 0 and end + 1 < len(spanned) and end - r + 1 >= min_rows \
+                    and not any(a + tol < x < b - tol for band in inside for a, b in band.words):
+                out.append(("v", x, float(top), float(bottom)))
+            r = end + 1
+    return out
+
+
 def _crossed(x: float, bands: list[_Band], least: int = 2, share: float = 0.2, thin: float = 8.0,
              margin: float = 0.0) -> bool:
     """Text runs across the line ``x`` (by ``margin`` pixels on both sides) in at least ``least`` bands and
@@ -456,7 +486,7 @@ def complete_tables(grids: list, segments: list, binary: np.ndarray, dpi: int, l
             top = y0 if k == 0 else (bands[k - 1].bottom + bands[k].top) / 2.0
             top = min(rows_all, key=lambda y: abs(y - top))
             new_v.append((x, top))
-        walls = [w for g in group for w in _lost_walls(g, bands, tol, 0.7 * _pitch(bands))]
+        walls = [w for g in group for w in _lost_walls(g, bands, tol, 0.7 * _pitch(bands)) + _worn_stripes(g, bands, tol)]
         if not new_h and not new_v and not walls and not crossed and len(group) == 1:
             out.append(group[0])
             continue
@@ -478,7 +508,7 @@ def complete_tables(grids: list, segments: list, binary: np.ndarray, dpi: int, l
         synth = [Segment(x0, y, x1, y) for y in new_h] + [Segment(x, top, x, y1) for x, top in new_v] + carried
         grid = grid_from_segments(segs + synth, dpi, layout_settings)
         if grid is not None:  # walls the rebuilt grid still lacks where the text shows them
-            walls = _lost_walls(grid, bands, tol, 0.7 * _pitch(bands))
+            walls = _lost_walls(grid, bands, tol, 0.7 * _pitch(bands)) + _worn_stripes(grid, bands, tol)
             if walls:
                 grid = grid_from_segments(segs + synth + [Segment(x, a, x, b) if kind == "v" else Segment(a, x, b, x)
                                                           for kind, x, a, b in walls], dpi, layout_settings)
