@@ -664,14 +664,20 @@ def _header_entry(h: HeaderCell) -> HeaderEntry:
                        Cell(text=h.text, bbox=h.bbox, ocr_score=h.score, reasons=list(h.reasons)), margins_mm=h.margins_mm)
 
 
+_MARKS = re.compile(r"^[\s—–\-－一_|Il1]*$")  # dashes and lone strokes
+
+
 def _drop_blank_columns(table: Table) -> None:
     """A column with no header cell of its own and nothing in any row is an artefact (a stray rule, a seal's
     edge, the page border beside the table, a skewed rule crossing a column of the body only, under a
-    header cell that then spans it), not part of the printed table."""
+    header cell that then spans it), not part of the printed table. Nor is a dash or a lone stroke in a row or
+    two (a rule's remnant read as —— or 1: calibration gen7_007 photocopy150 公开04表, a column under 收入
+    between 行次 and 金额 that put every column after it a place off) anything such a column prints."""
     n = len(table.columns)
     blank = [c for c in range(n)
              if all(not (r[c] if c < len(r) else "") for r in table.header)
-             and all(c >= len(row.cells) or not row.cells[c].text for row in table.rows)]
+             and all(c >= len(row.cells) or _MARKS.match(row.cells[c].text) for row in table.rows)
+             and sum(c < len(row.cells) and bool(row.cells[c].text) for row in table.rows) <= 2]
     if not blank or len(blank) == n:
         return
     _remove_columns(table, set(blank))

@@ -44,3 +44,39 @@ def test_a_body_column_cut_by_a_stray_rule_is_joined_again(tmp_path):
         [[c.text for c in r.cells] for r in t.rows]
     assert [h.colspan for h in t.header_cells if h.cell.text == "科目名称"] == [1, 1, 1]
     assert not any(w["kind"] == "table_structure" for w in doc.warnings)
+
+
+def test_a_sliver_column_holding_only_a_dash_and_a_stroke_is_no_column():
+    """Calibration gen7_007 photocopy150 公开04表: a stray rule cut a sliver off 收入's 金额 column below the group
+    label, read —— in one row and 1 in another: a column between 行次 and 金额 with no header cell of its own,
+    every column after it a place off against the template — every 支出 label and amount under the wrong
+    index, none flagged. A column with no header cell of its own that holds nothing but marks in a row or two
+    is no printed column (``assemble._drop_blank_columns``); one with three or more, or with a label, stays.
+    Sample s04's 公开01表 as read, with such a column put in after 收入's 行次."""
+    import copy
+
+    from pipeline.assemble import _drop_blank_columns
+    from pipeline.model import Cell
+
+    t = next(t for t in extract_document(DIGITAL).tables if t.form == "公开01表")
+    assert len(t.columns) == 6
+
+    def with_sliver(marks: dict[int, str], label: str = ""):
+        u = copy.deepcopy(t)
+        u.columns.insert(2, label)
+        for h in u.header:
+            h.insert(2, label if h is u.header[-1] else "")
+        for ri, row in enumerate(u.rows):
+            row.cells.insert(2, Cell(text=marks.get(ri, "")))
+        return u
+
+    for marks in ({1: "——"}, {1: "——", 29: "1"}):
+        u = with_sliver(marks)
+        _drop_blank_columns(u)
+        assert len(u.columns) == 6 and [r.cells[2].text for r in u.rows] == [r.cells[2].text for r in t.rows]
+    u = with_sliver({1: "——", 5: "1", 9: "—"})
+    _drop_blank_columns(u)
+    assert len(u.columns) == 7
+    u = with_sliver({1: "——"}, label="合计")
+    _drop_blank_columns(u)
+    assert len(u.columns) == 7
