@@ -408,8 +408,13 @@ def structure_doubts(doc: Document, table: Table, settings: VerdictSettings = Ve
         def content(c: int) -> int:
             return sum(bool(r.cells[c].text) for r in table.rows if c < len(r.cells))
 
+        # (a label no more than the group label over other columns — 收入 beside 收入/项目, 收入/行次 — is none of
+        # its own: a stray rule cut the column below the group's row)
+        def unlabelled(c: int) -> bool:
+            return not labels[c] or labels.count(labels[c]) > 1 or any(o.startswith(labels[c] + "/") for o in labels)
+
         filled = [c for c in range(len(table.columns)) if c not in taken and (
-            (not labels[c] or labels.count(labels[c]) > 1) and content(c) >= min(2, max(1, len(table.rows) // 4))
+            unlabelled(c) and content(c) >= min(2, max(1, len(table.rows) // 4))
             or labels[c] and not _NAMES.search(labels[c]) and content(c) >= 2)]
         # a column no role takes labelled as another column is (under whatever upper label: 出/一般公共预算财政拨款
         # beside 一般公共预算财政拨款, calibration gen7_007 photocopy150 公开04表): a column split off, empty or not —

@@ -7,6 +7,7 @@ import sys
 from PIL import Image, ImageDraw
 
 from pipeline.extract import extract_document
+from pipeline.model import Cell
 from tests.conftest import ROOT, SAMPLES
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -80,3 +81,23 @@ def test_a_sliver_column_holding_only_a_dash_and_a_stroke_is_no_column():
     u = with_sliver({1: "——"}, label="合计")
     _drop_blank_columns(u)
     assert len(u.columns) == 7
+
+
+def test_a_column_under_a_group_label_alone_is_an_extra_column():
+    """The same sliver holding more than marks (its first three rows read, a rule's remnant and specks): its
+    flattened label is only the group label over its neighbours (收入 beside 收入/项目 and 收入/行次), a label
+    of none of its own — the table's structure is doubted (``columns_extra``), every cell flagged."""
+    import copy
+
+    from pipeline.verdict import structure_doubts
+
+    doc = extract_document(DIGITAL)
+    t = next(t for t in doc.tables if t.form == "公开01表")
+    assert "columns_extra" not in structure_doubts(doc, t)
+    u = copy.deepcopy(t)
+    u.columns.insert(2, "收入")
+    for h in u.header:
+        h.insert(2, "")
+    for ri, row in enumerate(u.rows):
+        row.cells.insert(2, Cell(text="1" if ri < 3 else ""))
+    assert "columns_extra" in structure_doubts(doc, u)
