@@ -411,11 +411,8 @@ def near_miss_proofs(doc: Document, settings: RepairSettings | None = None) -> l
     which every one of them holds to the cent is proven — a true value may miss a sum by its 尾差, but not every
     sum it is in by the amount one digit of it explains. Only where it is the one reading of the one such cell
     of those identities (another weak cell in them that would do as well leaves both as read)."""
-    settings = settings or RepairSettings()
-    state = _Failing.of(doc)
+    settings, state, lookup, scanned = _prover_context(doc, settings)
     identities, holds, by_cell = state.identities, state.holds, state.by_cell
-    lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
-    scanned = _scanned_tables(doc)
     proofs: list[Proof] = []
     for ref, ks in by_cell.items():
         cell = lookup.get(ref)
@@ -447,10 +444,12 @@ def _point_fixes(text: str) -> list[str]:
 
 
 def _lost_point(text: str) -> bool:
-    """A reading of a number with no decimal point and not zero: amounts print two decimals (公开表), so it lost
-    its point under a seal or the print's wear."""
+    """A reading of a number of two digits or more with no decimal point and not zero: amounts print two
+    decimals (公开表), so it lost its point under a seal or the print's wear. (A lone digit is more often a
+    stroke read as one: ``_STROKE_READINGS``.)"""
     p = parse_number(text)
-    return p.kind == "number" and not p.decimals and "." not in text and bool(p.value)
+    return p.kind == "number" and not p.decimals and "." not in text and bool(p.value) \
+        and len(re.sub(r"\D", "", text)) >= 2
 
 
 def _short_fixes(text: str) -> list[str]:
@@ -461,7 +460,7 @@ def _short_fixes(text: str) -> list[str]:
     for i in range(len(digits) + 1):
         for d in "0123456789":
             c = digits[:i] + d + digits[i:]
-            if not (c.startswith("0") and len(c) > 3):
+            if len(c) >= 3 and not (c.startswith("0") and len(c) > 3):
                 out.append(c[:-2] + "." + c[-2:])
     return list(dict.fromkeys(_restyle(c, text) for c in out))
 
@@ -479,11 +478,8 @@ def lost_point_proofs(doc: Document, settings: RepairSettings | None = None, max
     always reviewed (``repair_one_check``): one sum cannot rule out a second misread cell."""
     from itertools import product
 
-    settings = settings or RepairSettings()
-    state = _Failing.of(doc)
+    settings, state, lookup, scanned = _prover_context(doc, settings)
     identities, holds, by_cell = state.identities, state.holds, state.by_cell
-    lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
-    scanned = _scanned_tables(doc)
     proofs: list[Proof] = []
     done: set[CellRef] = set()
     for k, ident in enumerate(identities):
@@ -515,6 +511,14 @@ def lost_point_proofs(doc: Document, settings: RepairSettings | None = None, max
                                 tuple(by_cell[r]), alone=len(eqs) < 2))
             done.add(r)
     return proofs
+
+
+def _prover_context(doc: Document, settings: RepairSettings | None
+                    ) -> tuple[RepairSettings, "_Failing", dict[CellRef, Cell], set[str]]:
+    """What a prover starts from: its settings, the identities as read, each cell by its reference, and the
+    scanned 公开表."""
+    return (settings or RepairSettings(), _Failing.of(doc), {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()},
+            _scanned_tables(doc))
 
 
 def _scanned_tables(doc: Document) -> set[str]:
