@@ -475,6 +475,27 @@ def test_a_printed_label_in_two_pieces_is_flagged(tmp_path):
                    if h.cell.text in ("小计", "公务用车购置费", "公务接待费"))
 
 
+@pytest.mark.skipif(not DIGITAL.exists(), reason="sample missing")
+def test_a_printed_label_run_on_into_a_cell_two_rows_tall_is_flagged(tmp_path):
+    """Calibration gen7_017 photocopy150 公开09表: 公务用车购置及运行维护费 (over three columns) read as 公务用 in
+    one column and 车购置及运行维护费 with the labels under it in a cell two rows tall (the row rule under it
+    lost over those columns). The pieces span different rows, which the two-piece check required alike, so
+    公务用 went out unflagged. A printed label begun in one cell and run on into the next is both cells'
+    ``header_split``, whatever rows they span."""
+    from pipeline.model import Cell, HeaderEntry
+
+    doc = extract_document(_save(Image.fromarray(rasterise(DIGITAL, DPI)[11]), tmp_path, "t09"))
+    t = _table(doc, "公开09表")
+    label = next(h for h in t.header_cells if h.cell.text == "公务用车购置及运行维护费" and h.col < 6)
+    label.cell.text, label.colspan = "公务用", 1
+    tail = HeaderEntry(label.row, label.col + 1, label.rowspan + 1, 2,
+                       Cell(text="车购置及运行维护费公务用车购公务用车运置费行维护费", ocr_score=0.99))
+    t.header_cells.append(tail)
+    check_headers(doc)
+    assert HEADER_SPLIT in label.cell.reasons and label.cell.review
+    assert HEADER_SPLIT in tail.cell.reasons and tail.cell.review
+
+
 def test_a_stray_rule_down_a_label_column_makes_no_column(tmp_path):
     """公开04表 with a stray rule down the whole of 支出/项目, from the 栏次 row to the foot of the table, just
     left of its 栏次 (calibration skew3, gen7_009: a skewed rule's fragment chained down the body): the grid
