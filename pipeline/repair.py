@@ -318,11 +318,8 @@ def deduced_proofs(doc: Document, settings: RepairSettings | None = None) -> lis
     number, the value the witnesses give written over it with its unreadable characters filled in (528.ho for
     528.66: same length, every digit it shows kept) — and the only one that passes. As before, a cell one of
     whose identities holds as read is left alone. Forms are left to their own rules (``_form_*``)."""
-    settings = settings or RepairSettings()
-    state = _Failing.of(doc)
+    settings, state, lookup, scanned = _prover_context(doc, settings)
     identities, holds = state.identities, state.holds
-    lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
-    scanned = _scanned_tables(doc)
     failing_of = {ref: sum(not holds[k] for k in ks) for ref, ks in state.by_cell.items()}
     proofs: list[Proof] = []
     for ref in state.candidates:
@@ -362,11 +359,8 @@ def pair_proofs(doc: Document, settings: RepairSettings | None = None) -> list[P
     flagged by the identities that fail."""
     from itertools import combinations
 
-    settings = settings or RepairSettings()
-    state = _Failing.of(doc)
+    settings, state, lookup, scanned = _prover_context(doc, settings)
     identities, holds, by_cell = state.identities, state.holds, state.by_cell
-    lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
-    scanned = _scanned_tables(doc)
     eq = [ident.op == "eq" for ident in identities]
     options: dict[CellRef, list[tuple[str, str, float, float]]] = {}
     for ref in state.candidates:
@@ -493,16 +487,14 @@ def lost_point_proofs(doc: Document, settings: RepairSettings | None = None, max
         involved = sorted({i for r in broken for i in by_cell[r]})
         fixes = {r: _point_fixes(lookup[r].text) for r in broken}
 
-        def passes(changes: dict[CellRef, float]) -> bool:
-            return all(state.holds_with_all(i, changes) for i in involved)
+        def solutions(options: list[list[str]]) -> list[dict[CellRef, str]]:
+            """The sets of readings, one of each cell's ``options``, with which every identity of the cells holds."""
+            return [dict(zip(broken, texts)) for texts in product(*options)
+                    if all(state.holds_with_all(i, {r: parse_number(t).value for r, t in zip(broken, texts)})
+                           for i in involved)]
 
-        found = [dict(zip(broken, texts)) for texts in product(*(fixes[r] for r in broken))
-                 if passes({r: parse_number(t).value for r, t in zip(broken, texts)})]
-        if not found:  # one of them short of a digit too
-            for j in broken:
-                options = [_short_fixes(lookup[j].text) if r == j else fixes[r] for r in broken]
-                found += [dict(zip(broken, texts)) for texts in product(*options)
-                          if passes({r: parse_number(t).value for r, t in zip(broken, texts)})]
+        found = solutions([fixes[r] for r in broken]) or [  # (or one of them short of a digit too)
+            sol for j in broken for sol in solutions([_short_fixes(lookup[j].text) if r == j else fixes[r] for r in broken])]
         if len(found) != 1:
             continue
         for r, text in found[0].items():

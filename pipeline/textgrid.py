@@ -378,26 +378,20 @@ def _worn_stripes(g, bands: list[_Band], tol: float, min_rows: int = 2) -> list[
     rows it parts above and below, and in none of them text across the line (by ``tol``). A cell that truly
     spans columns is one row (a 合计 over 类 | 款 | 项) or runs to the table's edge. ("v", x, top, bottom)
     of the wall put back."""
+    from .read import _runs as index_runs
+
     own = g.owner()
+    n = len(g.ys) - 1
     out: list[tuple[str, float, float, float]] = []
     for k in range(1, len(g.xs) - 1):
         x = g.xs[k]
-        spanned = [own.get((r, k - 1)) is not None and own.get((r, k - 1)) is own.get((r, k))
-                   for r in range(len(g.ys) - 1)]
-        r = 0
-        while r < len(spanned):
-            if not spanned[r]:
-                r += 1
-                continue
-            end = r
-            while end + 1 < len(spanned) and spanned[end + 1]:
-                end += 1
-            top, bottom = g.ys[r], g.ys[end + 1]
+        spanned = [r for r in range(n) if own.get((r, k - 1)) is not None and own.get((r, k - 1)) is own.get((r, k))]
+        for first, end in index_runs(np.array(spanned, int), 1):  # (rows first … end - 1)
+            top, bottom = g.ys[first], g.ys[end]
             inside = [b for b in bands if top - tol <= b.top and b.bottom <= bottom + tol]
-            if r > 0 and end + 1 < len(spanned) and end - r + 1 >= min_rows \
-                    and not any(a + tol < x < b - tol for band in inside for a, b in band.words):
+            if first > 0 and end < n and end - first >= min_rows \
+                    and not _crossed(x, inside, least=1, share=0.0, thin=0.0, margin=tol):
                 out.append(("v", x, float(top), float(bottom)))
-            r = end + 1
     return out
 
 
@@ -490,7 +484,10 @@ def complete_tables(grids: list, segments: list, binary: np.ndarray, dpi: int, l
             top = y0 if k == 0 else (bands[k - 1].bottom + bands[k].top) / 2.0
             top = min(rows_all, key=lambda y: abs(y - top))
             new_v.append((x, top))
-        walls = [w for g in group for w in _lost_walls(g, bands, tol, 0.7 * _pitch(bands)) + _worn_stripes(g, bands, tol)]
+        def lost(g) -> list:  # (walls of ``g`` its text shows lost: in a merged cell, or worn over some rows)
+            return _lost_walls(g, bands, tol, 0.7 * _pitch(bands)) + _worn_stripes(g, bands, tol)
+
+        walls = [w for g in group for w in lost(g)]
         if not new_h and not new_v and not walls and not crossed and len(group) == 1:
             out.append(group[0])
             continue
@@ -512,7 +509,7 @@ def complete_tables(grids: list, segments: list, binary: np.ndarray, dpi: int, l
         synth = [Segment(x0, y, x1, y) for y in new_h] + [Segment(x, top, x, y1) for x, top in new_v] + carried
         grid = grid_from_segments(segs + synth, dpi, layout_settings)
         if grid is not None:  # walls the rebuilt grid still lacks where the text shows them
-            walls = _lost_walls(grid, bands, tol, 0.7 * _pitch(bands)) + _worn_stripes(grid, bands, tol)
+            walls = lost(grid)
             if walls:
                 grid = grid_from_segments(segs + synth + [Segment(x, a, x, b) if kind == "v" else Segment(a, x, b, x)
                                                           for kind, x, a, b in walls], dpi, layout_settings)
