@@ -1067,11 +1067,24 @@ def glyph_lines(grid, binary: np.ndarray, dpi: int) -> list[float]:
             span = binary[int(grid.ys[r]):int(grid.ys[r + 1]) + 1, x - near:x + near + 1] > 0
             if float(span.mean(axis=0).max()) >= 0.95:
                 rule += 1
-            elif left.any() and right.any():
+            elif left.any() and right.any() or _edge_stroke(at, left if left.any() else right, near):
                 glyph += 1
         if glyph >= 2 and 3 * glyph >= 2 * inked and 3 * rule < glyph:
             out.append(float(grid.xs[j]))
     return out
+
+
+def _edge_stroke(at: np.ndarray, side: np.ndarray, near: int) -> bool:
+    """The ink on a line (``at``: a row's inner part, the line's few columns) is the first or last stroke of a
+    word beside it (``side``: the ink just beyond it on the one side that has any): it stands within the word's
+    height and stops short of the row's ends. Amounts of one width, flush right, stack their first digits
+    (1211.60 over 1211.60 over 1211.60): a chain of those 1s is no rule, though nothing of them lies left of it.
+    A rule's worn piece beside an amount seldom stands just where the amount's digits do, row after row."""
+    if not side.any():
+        return False
+    stroke, word = np.flatnonzero(at.any(axis=1)), np.flatnonzero(side.any(axis=1))
+    inside = stroke[0] >= word[0] - near and stroke[-1] <= word[-1] + near
+    return bool(inside and stroke[0] > 0 and stroke[-1] < at.shape[0] - 1)
 
 
 def drop_column_lines(grid, xs: list[float], dpi: int, layout_settings):
@@ -1196,8 +1209,18 @@ def _whole_run(texts: list[str]) -> bool:
     from .headers import LANCI_WORDS, _lanci_word
 
     words = [_lanci_word(t.strip()) for t in texts if t.strip()]
+    # a few Latin letters before the numbers start (``LR``) are specks in a label column's blank (a watermark's
+    # stroke), not a number misread: a number misread reads as digits or as letters shaped like one
+    first = next((k for k, w in enumerate(words) if w not in LANCI_WORDS and w[:1].isdigit()), len(words))
+    words = [w for k, w in enumerate(words) if k >= first or not _speck(w)]
     numbers = [w for w in words if w not in LANCI_WORDS]
     return len(numbers) >= 3 and numbers == [str(k) for k in range(1, len(numbers) + 1)]
+
+
+def _speck(text: str) -> bool:
+    """Up to three Latin letters none of which is shaped like a digit (l I O o S Z B g q): what OCR makes of
+    a speck or a stray stroke in a blank cell."""
+    return len(text) <= 3 and re.fullmatch(r"[A-Za-z]+", text) is not None and not set(text) & set("lIOoSZBgqDz")
 
 
 def lanci_cells(gr, top_rows: int = 12) -> list[tuple[object, int]]:

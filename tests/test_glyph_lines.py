@@ -75,3 +75,62 @@ def test_no_rule_of_a_skewed_table_is_taken_for_characters():
             assert glyph_lines(table, clean.binary, 200) == [], (number, seed)
             found += 1
     assert found == 8
+
+
+def _amounts_page(worn_rule: bool, gap: int = 12):
+    """A 200 dpi table of three columns (names | amounts | amounts), its amounts of one width printed flush
+    right so their first digits stand one under the other; the middle rule whole, or worn to a piece in each
+    row where it fell (``worn_rule``), the amounts ``gap`` pixels short of their right rule."""
+    import os
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    serif = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"
+    if not os.path.exists(serif):
+        pytest.skip("Noto Serif CJK is absent")
+    font = ImageFont.truetype(serif, round(10.5 * 200 / 72))
+    xs, ys = [150, 600, 900, 1200], [300 + 88 * k for k in range(9)]
+    amounts = ["1211.60", "1211.60", "1211.60", "4981.51", "1218.03", "1218.03", "1073.72", "1509.67"]
+    im = Image.new("RGB", (1654, 1400), "white")
+    draw = ImageDraw.Draw(im)
+    for y in ys:
+        draw.line([(xs[0], y), (xs[-1], y)], fill="black", width=2)
+    for x in xs:
+        if x == xs[2] and worn_rule:
+            for r, (y0, y1) in enumerate(zip(ys, ys[1:])):  # a piece of the rule in each row, where it fell
+                a, b = ((10, 50), (40, 80), (20, 60), (30, 88))[r % 4]
+                draw.line([(x, y0 + a), (x, y0 + b)], fill="black", width=2)
+        else:
+            draw.line([(x, ys[0]), (x, ys[-1])], fill="black", width=2)
+    for r, text in enumerate(amounts):
+        draw.text((xs[0] + 20, ys[r] + 22), f"项目{r + 1}", font=font, fill="black")
+        for k in (1, 2):
+            draw.text((xs[k + 1] - gap - draw.textlength(text, font=font), ys[r] + 22), text, font=font, fill="black")
+    return np.asarray(im), xs, font
+
+
+def test_a_line_down_the_first_digits_of_amounts_flush_right_is_no_rule():
+    """Amounts of one width printed flush right stack their first digits (1211.60 over 1211.60 over 1211.60,
+    calibration photocopy150 公开02表 continued): the faint-rule mask takes those 1s for a rule's pieces and the
+    rule finder chains them into a column line that cuts every amount after its first digit (1 | 211.60). No ink
+    lies left of such a line, so the two-sided test missed it; its ink stands within the amounts' height, row
+    after row, and it is dropped. A rule worn to a piece in each row, the amounts printed up to it, stays."""
+    from pipeline.layout import Segment, grid_from_segments
+    from pipeline.textgrid import _walls
+
+    rgb, xs, font = _amounts_page(worn_rule=False)
+    clean, grids = _grids(rgb, 200)
+    (grid,) = [g for g in grids if g.n_rows == 8]
+    assert [round(x) for x in grid.xs] == pytest.approx(xs, abs=3)
+    # the first digits' column: the left side of the last column's amounts (printed 12 px short of the rule)
+    first = round(xs[3] - 12 - font.getlength("1211.60")) + 2
+    false = grid_from_segments(_walls(grid) + [Segment(first, grid.ys[0], first, grid.ys[-1])], 200, LayoutSettings())
+    assert false.n_cols == 4
+    assert glyph_lines(false, clean.binary, 200) == [pytest.approx(first, abs=1)]
+    assert drop_column_lines(false, glyph_lines(false, clean.binary, 200), 200, LayoutSettings()).n_cols == 3
+    assert glyph_lines(grid, clean.binary, 200) == []
+
+    # the rule worn to a piece in each row, the amounts printed up to it (6 px): the grid is the page's
+    worn, _xs, _font = _amounts_page(worn_rule=True, gap=6)
+    clean, _grids_found = _grids(worn, 200)
+    assert glyph_lines(grid, clean.binary, 200) == []

@@ -41,7 +41,11 @@ def test_column_numbers_run_together():
     assert lanci_merged(["1", "2", "34", "6"]) == []
     # a row that says more is wrong than the one cell (a number misread, a blank read as letters) puts no line in
     assert lanci_merged(["栏次", "1", "2", "314", "561"]) == []
-    assert lanci_merged(["栏次", "LR", "1", "2", "3", "4", "516", "7"]) == []
+    assert lanci_merged(["栏次", "1", "2", "LR", "4", "516", "7"]) == []  # letters where 3 stands
+    assert lanci_merged(["栏次", "Il", "1", "2", "3", "4", "516", "7"]) == []  # letters shaped like digits
+    # a speck read as letters in the label columns' blank, before the numbers start, says nothing of them
+    # (calibration gen7_007 photocopy150 公开02表: 栏次 | LR | 1 … 4 | 56 | 7, the watermark under 科目名称)
+    assert lanci_merged(["栏次", "LR", "1", "2", "3", "4", "516", "7"]) == [(6, 2)]
     assert lanci_merged(["合计", "2023", "1.50", "12"]) == []
 
 
