@@ -885,7 +885,7 @@ def absorbed(grid, box) -> bool:
 
 
 def continued_columns(prev_xs: list[float], cur_xs: list[float], dpi: int, tol_mm: float = 2.0,
-                      max_shift_mm: float = 15.0, min_matched: int = 3
+                      max_shift_mm: float = 15.0, min_matched: int = 3, min_column_mm: float = 3.0
                       ) -> tuple[list[float], list[float], float] | None:
     """A table continued on the next page prints the same columns: where a worn scan lost a column rule on
     one page and kept it on the other, each page's grid lacks a line the other has. ``prev_xs`` are the
@@ -893,8 +893,10 @@ def continued_columns(prev_xs: list[float], cur_xs: list[float], dpi: int, tol_m
     (each in its own page's pixels: the two scans may lie shifted). The shift that lines up most of them is
     found; returned are the lines the previous page lacks (in its pixels), the lines the next one lacks
     (in its pixels) and the shift (next = previous + shift), or None when the two do not line up as one
-    table's columns (fewer than ``min_matched`` lines, or fewer than half of the smaller set)."""
-    tol, reach = _mm(dpi, tol_mm), _mm(dpi, max_shift_mm)
+    table's columns (fewer than ``min_matched`` lines, or fewer than half of the smaller set). A side of one
+    page's table standing less than ``min_column_mm`` beyond the other's is the same side found a little
+    apart (a worn border's remnant), not a column the other lacks."""
+    tol, reach, narrow = _mm(dpi, tol_mm), _mm(dpi, max_shift_mm), _mm(dpi, max(tol_mm, min_column_mm))
 
     def matched(d: float) -> list[tuple[float, float]]:
         pairs, used = [], set()
@@ -917,7 +919,8 @@ def continued_columns(prev_xs: list[float], cur_xs: list[float], dpi: int, tol_m
     def given(giver: list[float], receiver: list[float], matched_: list[float]) -> list[float]:
         # the giver's own sides inside the receiver's extent are where a piece of the table ends (its other
         # rules lost), not column rules
-        inner = giver[1:-1] + [x for x in (giver[0], giver[-1]) if not receiver[0] - tol < x < receiver[-1] + tol]
+        inner = giver[1:-1] + [x for x in (giver[0], giver[-1])
+                               if not receiver[0] - narrow < x < receiver[-1] + narrow]
         return sorted(x for x in inner if all(abs(x - q) > tol for q in matched_))
 
     lack_prev = [c - d for c in given(cur_xs, [x + d for x in prev_xs], [q for _, q in pairs])]

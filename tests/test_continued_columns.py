@@ -35,6 +35,14 @@ def test_lines_one_page_lacks_are_given_by_the_other():
     # (748, inside the other page's table) is not given as a rule
     lack_prev, lack_cur, _ = continued_columns([142, 338, 972, 1175, 1379, 1583], [748, 972, 1175, 1379, 1583], DPI)
     assert lack_prev == [] and [round(x) for x in lack_cur] == [142, 338]
+    # one page's right side found 2.4 mm beyond the other's (a worn border's remnant, calibration photocopy150
+    # 公开03表 at 200 dpi) is the same side: no sliver column for the other page; the lost inner lines still go
+    lack_prev, lack_cur, _ = continued_columns([142, 338, 873, 1175, 1379, 1583, 1787, 1993, 2194],
+                                               [142, 338, 876, 1175, 1787, 1993, 2213], 200)
+    assert lack_prev == [] and [round(x) for x in lack_cur] == [1379, 1583]
+    # a side a column's width beyond (the other page lost its last column) is given
+    lack_prev, _, _ = continued_columns([142, 338, 873, 1175, 1379], [142, 338, 876, 1175, 1379, 1560], 200)
+    assert [round(x) for x in lack_prev] == [1560]
     # two tables that do not line up are not one table's pages
     assert continued_columns([100, 400, 700, 1000], [250, 560, 880, 1300], DPI) is None
 
