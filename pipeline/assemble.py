@@ -227,7 +227,8 @@ def _join_stacked_cuts(gr: GridReading, texts: list[list[str]], upto: int, heade
             b = below[key]
             kept.append(GridCell(a.row, a.col, a.rowspan + b.rowspan, a.colspan,
                                  (min(a.bbox[0], b.bbox[0]), a.bbox[1], max(a.bbox[2], b.bbox[2]), b.bbox[3])))
-            readings[(a.row, a.col)] = _stack_readings(gr.cells.get((a.row, a.col)), gr.cells.get((b.row, b.col)))
+            readings[(a.row, a.col)] = _stack_readings(gr.cells.get((a.row, a.col)), gr.cells.get((b.row, b.col)),
+                                                       header)
         for c in kept:
             if (c.row, c.col) not in readings and (c.row, c.col) in gr.cells:
                 readings[(c.row, c.col)] = gr.cells[(c.row, c.col)]
@@ -248,9 +249,17 @@ def _join_stacked_cuts(gr: GridReading, texts: list[list[str]], upto: int, heade
     return gr, joined
 
 
-def _stack_readings(top: Reading | None, bottom: Reading | None) -> Reading:
-    """One cell's reading from the readings of its upper and lower parts: texts and lines top to bottom."""
+_STROKES = re.compile(r"^[\s|!丨Il]*$")  # what a rule's remnant reads as
+
+
+def _stack_readings(top: Reading | None, bottom: Reading | None, header: bool = False) -> Reading:
+    """One cell's reading from the readings of its upper and lower parts: texts and lines top to bottom. In a
+    header (``header``) a part holding only a stroke beside a part with words (a rule's remnant in the piece
+    cut off a label's cell, ``!`` over 决算数) is left out."""
     parts = [r for r in (top, bottom) if r is not None]
+    strokes = [bool(_STROKES.match(r.text)) for r in parts]
+    if header and any(strokes) and not all(strokes):
+        parts = [r for r, stroke in zip(parts, strokes) if not stroke]
     if not parts:
         return Reading()
     if len(parts) == 1:

@@ -998,7 +998,7 @@ def _completed(grids: list[Grid], segments: list[Segment], binary: np.ndarray, d
     from .textgrid import complete_tables, rules_above, split_stacked_rows
 
     if worn:
-        return rules_above(complete_tables(grids, segments, binary, dpi, settings), rule_ink, binary, dpi, settings)
+        grids = rules_above(complete_tables(grids, segments, binary, dpi, settings), rule_ink, binary, dpi, settings)
     return split_stacked_rows(grids, binary, dpi, settings)
 
 
