@@ -620,7 +620,12 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
             if not text and (gi, key) not in two_lines and _watermark_strokes(reasons, clean.worn):
                 cells[key] = Reading("", 1.0, reasons=reasons)
                 continue
-            score = min((l.min_score for l in lines), default=0.0) if text else 0.0
+            # (a line of ink the recogniser reads as nothing — a seal's or the watermark's stroke over or beside
+            # the digits — has no characters to score: the cell is in doubt, not guessed)
+            read = [l for l in lines if l.text.strip()]
+            score = min((l.min_score for l in read), default=0.0) if text else 0.0
+            if text and len(read) < len(lines):
+                score = min(score, settings.low_ocr / 2)
             alts: list[Alternative] = []
             if len(lines) == 1:
                 alts = [Alternative(clean_cell_text(a.text), a.confidence, a.source)
