@@ -234,3 +234,38 @@ def test_amounts_stacked_over_rows_with_a_speck_line_between_go_back_to_their_ro
     pt = page_tables(reading([("6.23", 706.0), ("0.00", 720.0)]))[0]  # two lines in one row's band
     got = {r.cells[0].text: r.cells[2] for r in pt.body}
     assert "rows_merged" in got["31001"].reasons and got["31002"].text == ""
+
+
+def test_one_amount_in_a_cell_merged_over_two_rows_goes_to_the_row_it_stands_in(tmp_path):
+    """The rule between two rows lost in one amount column only, the upper row's cell printed blank there
+    (seed-21 photocopy150 公开04表: 965.16 in 八、's row, its rule with 七、 worn away in that column): the
+    merged cell holds one amount, which had been given to the upper row (the cell's top) — the amount a row
+    off, both rows ``rows_merged``. It goes to the row its line stands in, the other row blank; both cells are
+    ``rule_missing`` (in doubt until an identity confirms them) and no row is ``rows_merged``."""
+    rgb = rasterise(DIGITAL, 200)[PAGE - 1].copy()
+    words = text_words(DIGITAL, 200)[PAGE - 1]
+    upper = next(w for w in words if w.text == "2100402")
+    lower = next(w for w in words if w.text == "2100403")
+    amount = next(w for w in words if w.text == "122.14")  # 2100403's 其他收入
+    blank = next(w for w in words if abs(w.box[1] - upper.box[1]) < 8 and w.box[0] > amount.box[0] - 40)
+    assert blank.text == "0.00"
+    gray = rgb.min(axis=2)
+    ys = [y for y in range(int(upper.box[3]), int(lower.box[1])) if (gray[y, 150:2000] < 128).mean() > 0.5]
+    assert ys
+    band = slice(int(lower.box[1]), int(lower.box[3]))
+    rule = lambda xs: next(x for x in xs if (gray[band, x] < 128).mean() > 0.8)  # the column's rules
+    x0, x1 = rule(range(int(amount.box[0]), 0, -1)), rule(range(int(amount.box[2]), gray.shape[1]))
+    rgb[min(ys) - 1:max(ys) + 2, x0 + 3:x1 - 2] = 255  # the rule under the upper row, in that column only
+    bx0, by0, bx1, by1 = (int(v) for v in blank.box)
+    rgb[by0 - 2:by1 + 2, bx0 - 2:bx1 + 2] = 255  # the upper row's cell printed blank
+    path = tmp_path / "p3.png"
+    Image.fromarray(rgb).save(path, dpi=(200, 200))
+    table = next(t for t in extract_document(path).tables if t.form == "公开02表")
+    codes = [r.cells[0].text for r in table.rows]
+    ri = codes.index("2100403")
+    assert codes[ri - 1] == "2100402"
+    xc = (amount.box[0] + amount.box[2]) / 2
+    ci = next(i for i, c in enumerate(table.rows[ri].cells) if c.bbox[0] <= xc <= c.bbox[2])
+    assert table.rows[ri].cells[ci].text == "122.14" and table.rows[ri - 1].cells[ci].text == ""
+    assert all("rule_missing" in table.rows[r].cells[ci].reasons for r in (ri - 1, ri))
+    assert not any("rows_merged" in c.reasons for r in table.rows for c in r.cells)
