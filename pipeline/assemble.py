@@ -127,6 +127,9 @@ def _split_merged_amounts(gr: GridReading, n_header: int, lines: bool = False,
         if lines and cell.row == n_header - 1:
             out.update(_lanci_over_amount(gr, cell, texts))
             continue
+        if lines and cell.rowspan == 1 and cell.colspan > 1 and cell.row >= n_header:
+            out.update(_amount_in_its_column(g, cell, gr.cells.get((cell.row, cell.col))))
+            continue
         if cell.rowspan < 2 or cell.row < n_header or (cell.colspan != 1 and not lines):
             continue
         rd = gr.cells.get((cell.row, cell.col))
@@ -167,6 +170,26 @@ def _amount_in_its_row(g, cell, part: tuple[str, float, float], margin: float = 
         return {}
     out = {(k, cell.col): ("", 1.0) for k in range(cell.row, cell.row + cell.rowspan)}
     out[(r, cell.col)] = (text, score)
+    return out
+
+
+def _amount_in_its_column(g, cell, rd: Reading | None) -> dict[tuple[int, int], tuple[str, float]]:
+    """One amount (or a dash) in a body cell of a scanned 公开表 merged over columns (the column rule lost in
+    that row): the amount goes to the column it stands inside, the others blank; each slot keeps
+    ``rule_missing`` (page_tables). Seed-21 photocopy150 公开03表: 502.70, printed flush right in 项目支出, read
+    in a cell over 基本支出 | 项目支出, had been given to 基本支出. Print across a column line (two amounts
+    read as one) is left as it was read."""
+    if rd is None or rd.margins is None:
+        return {}
+    parts = [p for p in rd.parts if p[0]]
+    if len(parts) != 1 or not (_AMOUNT.match(parts[0][0]) or parse_number(parts[0][0]).kind == "na"):
+        return {}
+    left, right = cell.bbox[0] + rd.margins[0], cell.bbox[2] - rd.margins[1]
+    inside = [k for k in range(cell.col, cell.col + cell.colspan) if g.xs[k] < left and right < g.xs[k + 1]]
+    if len(inside) != 1:
+        return {}
+    out = {(cell.row, k): ("", 1.0) for k in range(cell.col, cell.col + cell.colspan)}
+    out[(cell.row, inside[0])] = (parts[0][0], parts[0][2])
     return out
 
 

@@ -39,8 +39,9 @@ REPAIR_ONE_CHECK = "repair_one_check"
 # an amount cell read as one upright stroke, “1”, on a scan: the edge of a seal's ring, a faded rule's remnant
 # inside a cell whose wall was lost, as often as a printed 1 (amounts print decimals: 1.00). Where every identity
 # of the cell holds with it blank and none with 1, it is proven blank (source ``blank``). (A stroke read I, l or |
-# is no number: interpretation leaves the cell blank, ``format_normalised``.)
-_STROKE_READINGS = {"1"}
+# is no number: interpretation leaves the cell blank, ``format_normalised``.) Two strokes, “11”, are both walls'
+# remnants in a cell the lost rules left narrow (seed-21 photocopy150 公开03表: 1, 1 and 11 down 对附属单位补助支出).
+_STROKE_READINGS = {"1", "11"}
 
 
 @dataclass(frozen=True)

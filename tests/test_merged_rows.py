@@ -246,7 +246,8 @@ def test_one_amount_in_a_cell_merged_over_two_rows_goes_to_the_row_it_stands_in(
     words = text_words(DIGITAL, 200)[PAGE - 1]
     upper = next(w for w in words if w.text == "2100402")
     lower = next(w for w in words if w.text == "2100403")
-    amount = next(w for w in words if w.text == "122.14")  # 2100403's 其他收入
+    amount = max((w for w in words if abs(w.box[1] - lower.box[1]) < 8), key=lambda w: w.box[0])
+    assert amount.text == "122.14"  # 2100403's 其他收入
     blank = next(w for w in words if abs(w.box[1] - upper.box[1]) < 8 and w.box[0] > amount.box[0] - 40)
     assert blank.text == "0.00"
     gray = rgb.min(axis=2)
@@ -269,3 +270,32 @@ def test_one_amount_in_a_cell_merged_over_two_rows_goes_to_the_row_it_stands_in(
     assert table.rows[ri].cells[ci].text == "122.14" and table.rows[ri - 1].cells[ci].text == ""
     assert all("rule_missing" in table.rows[r].cells[ci].reasons for r in (ri - 1, ri))
     assert not any("rows_merged" in c.reasons for r in table.rows for c in r.cells)
+
+
+def test_one_amount_in_a_cell_merged_over_two_columns_goes_to_the_column_it_stands_in(tmp_path):
+    """The column rule between two amount columns lost in one row, the left one's cell printed blank there
+    (seed-21 photocopy150 公开03表: 502.70, flush right in 项目支出, read in a cell over 基本支出 | 项目支出): the
+    amount had been given to the left column. It goes to the column it stands inside, the other blank, both
+    ``rule_missing``."""
+    rgb = rasterise(DIGITAL, 200)[PAGE - 1].copy()
+    words = text_words(DIGITAL, 200)[PAGE - 1]
+    code = next(w for w in words if w.text == "2100403")
+    row = sorted((w for w in words if abs(w.box[1] - code.box[1]) < 8 and "." in w.text), key=lambda w: w.box[0])
+    amount = row[-1]  # its 其他收入
+    assert amount.text == "122.14"
+    blank = row[row.index(amount) - 1]  # 附属单位上缴收入, 0.00
+    assert blank.text == "0.00"
+    gray = rgb.min(axis=2)
+    band = slice(int(code.box[1]), int(code.box[3]))
+    x = next(x for x in range(int(amount.box[0]), 0, -1) if (gray[band, x] < 128).mean() > 0.8)  # the rule
+    rgb[int(code.box[1]) - 6:int(code.box[3]) + 6, x - 2:x + 3] = 255  # lost in that row only
+    bx0, by0, bx1, by1 = (int(v) for v in blank.box)
+    rgb[by0 - 2:by1 + 2, bx0 - 2:bx1 + 2] = 255  # the left column's cell printed blank
+    path = tmp_path / "p3.png"
+    Image.fromarray(rgb).save(path, dpi=(200, 200))
+    table = next(t for t in extract_document(path).tables if t.form == "公开02表")
+    (r,) = [r for r in table.rows if r.cells[0].text == "2100403"]
+    xc = (amount.box[0] + amount.box[2]) / 2
+    ci = next(i for i, c in enumerate(r.cells) if c.bbox[0] <= xc <= c.bbox[2] and c.bbox[0] > x - 5)
+    assert r.cells[ci].text == "122.14" and r.cells[ci - 1].text == "", [c.text for c in r.cells]
+    assert "rule_missing" in r.cells[ci].reasons and "rule_missing" in r.cells[ci - 1].reasons
