@@ -134,6 +134,9 @@ def _split_merged_amounts(gr: GridReading, n_header: int, lines: bool = False,
             continue
         rd = gr.cells.get((cell.row, cell.col))
         parts = sorted((p for p in rd.parts if p[0]), key=lambda p: p[1]) if rd is not None else []
+        if lines and sum(not _LONE_STROKES.match(t) for t, _, _ in parts) >= 2:
+            # (a row rule's remnants between two rows' lines read as a line of their own, “11”)
+            parts = [p for p in parts if not _LONE_STROKES.match(p[0])]
         if len(parts) == 1 and lines and cell.colspan == 1 \
                 and (_AMOUNT.match(parts[0][0]) or parse_number(parts[0][0]).kind == "na"):
             out.update(_amount_in_its_row(g, cell, parts[0]))
@@ -151,6 +154,9 @@ def _split_merged_amounts(gr: GridReading, n_header: int, lines: bool = False,
         for r in range(cell.row, cell.row + cell.rowspan):
             out.setdefault((r, cell.col), ("", 1.0))
     return out
+
+
+_LONE_STROKES = re.compile(r"^[1lI|!丨]{1,2}$")
 
 
 def _amount_in_its_row(g, cell, part: tuple[str, float, float], margin: float = 0.25
@@ -372,7 +378,7 @@ def page_tables(reading: PageReading, forms: frozenset[int] = frozenset()) -> li
                     text, score = split[(r, c)]
                     x0, x1 = int(g.xs[c]), int(g.xs[c + 1])
                     cells.append(Cell(text=text, bbox=(x0, int(g.ys[r]), x1, int(g.ys[r + 1])), ocr_score=score,
-                                      reasons=list(rd.reasons) + ["rule_missing"]))
+                                      reasons=list(dict.fromkeys([*rd.reasons, "rule_missing"]))))
                 elif cell is not None and cell.row == r and cell.col == c and rd is not None:
                     cells.append(Cell(text=rd.text, bbox=cell.bbox, ocr_score=rd.score,
                                       alternatives=list(rd.alternatives), reasons=list(rd.reasons),
