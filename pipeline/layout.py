@@ -995,10 +995,11 @@ def _completed(grids: list[Grid], segments: list[Segment], binary: np.ndarray, d
     (:func:`pipeline.textgrid.split_stacked_rows`: a skewed, bowed scan of a dense table) are put apart. A worn
     page's grid that starts below its header's faded upper rules gets them back (:func:`pipeline.textgrid.
     rules_above`)."""
-    from .textgrid import complete_tables, rules_above, split_stacked_rows
+    from .textgrid import complete_tables, edge_stripes, rules_above, split_stacked_rows
 
     if worn:
         grids = rules_above(complete_tables(grids, segments, binary, dpi, settings), rule_ink, binary, dpi, settings)
+        grids = edge_stripes(grids, binary, dpi, settings)
     return split_stacked_rows(grids, binary, dpi, settings)
 
 

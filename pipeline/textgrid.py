@@ -395,6 +395,61 @@ def _worn_stripes(g, bands: list[_Band], tol: float, min_rows: int = 2) -> list[
     return out
 
 
+def edge_stripes(grids: list, binary: np.ndarray, dpi: int, layout_settings, min_rows: int = 3,
+                 share: float = 0.8, filled: float = 0.5) -> list:
+    """Column lines of a worn page's grid worn away over its first or its last rows, put back. A column rule
+    lost from the table's top down over several rows (or from some row to its foot), kept below (above),
+    leaves those rows' cells spanning the line; :func:`_worn_stripes` wants rows on both sides that part it (a
+    cell that truly spans columns runs to the table's edge), and where the amounts of one column end a couple
+    of millimetres from the codes of the next (公开06表's 决算数 | 科目代码, calibration photocopy150: 2897.84 |
+    302 read 2897.84302 in one cell) the text bands join them and no gutter is found. For a run of at least
+    ``min_rows`` such rows at an edge, the line kept in ``min_rows`` rows or more, the print of the run's rows
+    (``binary``'s :func:`text_boxes`, characters closer than 1.5 mm joined) running across it in at most
+    ``1 - share`` of them and standing on both sides of it in ``filled`` of them, the line goes through every
+    row of the run whose print does not cross it and whose cell spans only the line's two columns (a label over
+    more columns is printed whole). The walls put in are inferred (their cells ``rule_missing``)."""
+    from .layout import Segment, grid_from_segments
+    from .read import _runs as index_runs
+
+    boxes = None
+    margin = _mm(dpi, 0.5)
+    out = []
+    for g in grids:
+        own, n = g.owner(), len(g.ys) - 1
+        walls: list[tuple[float, list[int]]] = []
+        for k in range(1, len(g.xs) - 1):
+            spanned = [r for r in range(n) if own.get((r, k - 1)) is not None
+                       and own.get((r, k - 1)) is own.get((r, k))]
+            for first, end in index_runs(np.array(spanned, int), 1):
+                if (first > 0 and end < n) or end - first < min_rows or n - (end - first) < min_rows:
+                    continue  # (inside the table: _worn_stripes; too short; the line kept in too few rows)
+                if boxes is None:
+                    boxes = text_boxes(binary, dpi)
+                x, run = g.xs[k], range(first, end)
+                crossed = {r for r in run if any(a + margin < x < b - margin for a, b in
+                                                   _row_pieces(boxes, g.ys, r, g.xs[0] - 1, g.xs[-1] + 1, dpi))}
+                sides = sum(bool(_row_pieces(boxes, g.ys, r, g.xs[k - 1], x, dpi))
+                            and bool(_row_pieces(boxes, g.ys, r, x, g.xs[k + 1], dpi)) for r in run)
+                if len(crossed) > (1 - share) * len(run) or sides < filled * len(run):
+                    continue
+                rows = [r for r in run if r not in crossed and own[(r, k)].colspan <= 2]
+                if rows:
+                    walls.append((x, rows))
+        if not walls:
+            out.append(g)
+            continue
+        segs = _walls(g) + [Segment(x, g.ys[r], x, g.ys[r + 1]) for x, rows in walls for r in rows]
+        new = grid_from_segments(segs, dpi, layout_settings)
+        if new is None or new.n_rows != g.n_rows or new.n_cols != g.n_cols:
+            out.append(g)
+            continue
+        new.inferred = list(g.inferred) + [("v", float(x), float(g.ys[rows[0]]), float(g.ys[rows[-1] + 1]))
+                                           for x, rows in walls]
+        new.stacked, new.joined = list(g.stacked), g.joined
+        out.append(new)
+    return out
+
+
 def _crossed(x: float, bands: list[_Band], least: int = 2, share: float = 0.2, thin: float = 8.0,
              margin: float = 0.0) -> bool:
     """Text runs across the line ``x`` (by ``margin`` pixels on both sides) in at least ``least`` bands and
