@@ -319,3 +319,63 @@ def test_a_column_line_worn_away_over_a_few_rows_is_put_back(reference, monkeypa
     assert not spanning(g), [(c.row, c.col, c.colspan) for c in spanning(g)]
     monkeypatch.setattr(textgrid, "_worn_stripes", lambda *a, **k: [])
     assert spanning(grid())
+
+
+def _flush_right_page(dpi: int = 200):
+    """Real shehuigongzuo 公开06表 (page 13) rendered at ``dpi``, its 决算数 amounts moved flush right, 0.8 mm
+    short of the rule before 经济分类科目编码, so amount and code stand 2 mm apart (as in calibration
+    photocopy150's 公开06表, 2897.84 | 302); the table's printed grid."""
+    page = next(p for p in open_document(PDF, IngestSettings(dpi=dpi)).pages() if p.number == 13)
+    (ref,) = find_tables(page.rules or [], page.width, page.height, page.dpi)
+    rgb = render_pdf_page(PDF, 12, dpi)
+    x = int(round(ref.xs[3]))
+    for r in range(1, len(ref.ys) - 1):
+        y0, y1 = int(ref.ys[r]) + 3, int(ref.ys[r + 1]) - 2
+        a0, a1 = int(ref.xs[2]) + 4, x - 4
+        cell = rgb[y0:y1, a0:a1].copy()
+        ink = np.flatnonzero((cell.min(axis=2) < 160).any(axis=0))
+        if ink.size:
+            shift = (a1 - a0 - 2) - int(ink[-1]) - 4
+            rgb[y0:y1, a0:a1] = 255
+            rgb[y0:y1, a0 + shift:a1] = cell[:, :a1 - a0 - shift]
+    return rgb, ref
+
+
+def test_a_column_line_worn_away_from_the_table_top_is_put_back():
+    """A column rule worn away from the top of a worn table over its header and first body rows, kept below
+    (calibration photocopy150 公开06表: 决算数 | 经济分类科目编码 lost over nine rows, 2897.84 302 read as one
+    amount in a cell two columns wide): ``textgrid.edge_stripes`` puts the line back through those rows,
+    where the print leaves it; ``_worn_stripes`` wants rows on both sides that part it. A line whose rows'
+    print runs across it is left out, and so is a line kept in too few rows."""
+    from pipeline.layout import LayoutSettings, Segment, grid_from_segments
+    from pipeline.textgrid import _walls, edge_stripes
+
+    if not PDF.exists():
+        pytest.skip(f"{PDF} not available")
+    rgb, ref = _flush_right_page()
+    binary = (cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) < 160).astype(np.uint8) * 255
+    x, top = ref.xs[3], 24  # the line lost over rows 0 … 23 (kept in 16: over fewer, the grid keeps it whole)
+    binary[int(ref.ys[0]) - 3:int(ref.ys[top]), int(x) - 3:int(x) + 4] = 0  # and its rule worn away there
+
+    def worn(rows: int):
+        segs = [w for w in _walls(ref) if w.horizontal or abs(w.x0 - x) > 1.0 or w.y0 >= ref.ys[rows] - 1]
+        return grid_from_segments(segs, 200, LayoutSettings())
+
+    def spanned(g) -> list[int]:
+        own, j = g.owner(), min(range(len(g.xs)), key=lambda i: abs(g.xs[i] - x))
+        return [r for r in range(g.n_rows) if own[(r, j - 1)] is own[(r, j)]]
+
+    g = worn(top)
+    assert g.n_cols == ref.n_cols and spanned(g) == list(range(top))
+    (back,) = edge_stripes([g], binary, 200, LayoutSettings())
+    assert spanned(back) == [] and any(i[0] == "v" and abs(i[1] - x) <= 1 for i in back.inferred)
+    # the amounts printed across the line in the lost rows: their print says there is no column line there
+    crossed = binary.copy()
+    for r in range(1, top):
+        y = int((ref.ys[r] + ref.ys[r + 1]) / 2)
+        for a in range(int(x) - 33, int(x) + 30, 22):  # characters' blobs 16 px wide, 6 px apart
+            crossed[y - 10:y + 10, a:a + 16] = 255
+    assert spanned(edge_stripes([g], crossed, 200, LayoutSettings())[0]) == list(range(top))
+    # a line kept in two rows only is no column line the table's body shows
+    short = worn(len(ref.ys) - 3)
+    assert spanned(edge_stripes([short], binary, 200, LayoutSettings())[0]) == spanned(short)
