@@ -38,6 +38,10 @@ _LANCI = re.compile(r"^(栏次|行次|\d{1,2}|[A-Z]|[（(]?\d{1,2}[)）]?)$")
 _LANCI_NOISY = re.compile(r"^[^\u4e00-\u9fff]{0,2}(栏次|行次)[^\u4e00-\u9fff]{0,2}$")
 
 
+# 栏次 or 行次 with one of its two characters misread (性次, 栏欢): only as the first word of a row of numbers
+_LANCI_MISREAD = re.compile(r"^(栏[\u4e00-\u9fff]|[\u4e00-\u9fff]次)$")
+
+
 def _lanci_word(t: str) -> str:
     m = _LANCI_NOISY.match(t)
     return m.group(1) if m else t
@@ -75,6 +79,8 @@ def is_column_number_row(texts: list[str]) -> bool:
     among at least three column numbers that make three quarters of the row. The numbers must count up
     (:func:`_counts_up`), so a row of small amounts is not taken for one."""
     nonempty = [_lanci_word(t.strip()) for t in texts if t.strip()]
+    if nonempty and _LANCI_MISREAD.match(nonempty[0]):
+        nonempty[0] = "栏次"  # (性次 for 栏次 on a worn photocopy: the word the row opens with, one character misread)
     if not _counts_up(nonempty):
         return False
     numbers = sum(t in LANCI_WORDS or t.isdigit() for t in nonempty)
@@ -94,7 +100,9 @@ def is_column_number_row(texts: list[str]) -> bool:
         return True
     # a row opening with 栏次 whose numbers count up, with a speck or two read as short words among them (美2 on
     # a 1-bit scan of calibration gen7_008's 公开04表): only the 栏次 row opens with the word
-    return bool(nonempty) and nonempty[0] in LANCI_WORDS and sum(t.isdigit() for t in nonempty) >= 3 \
+    # (a number with a speck read as a letter or two beside it, CA3, is a number here)
+    return bool(nonempty) and nonempty[0] in LANCI_WORDS \
+        and sum(_column_number(t) and bool(re.search(r"\d", t)) for t in nonempty) >= 3 \
         and len(others) <= max(1, len(nonempty) // 4) \
         and all(len(t) <= 2 and len(_CJK.findall(t)) <= 1 for t in others)
 

@@ -201,6 +201,11 @@ def test_column_numbers_count_up():
     assert is_column_number_row(["栏次", "", "方", "栏次", "", "2"])
     assert not is_column_number_row(["栏次", "", "合计", "栏次", "", "2"])
     assert not is_column_number_row(["项目", "行次", "金额", "项目", "行次", "金额"])
+    # a worn photocopy's 公开05表 (calibration gen7_007): 栏次 read 性次, 3 read CA3, a speck X under 科目名称 —
+    # the table's columns had been labelled 性次 | X | 1 | 2 | CA3
+    assert is_column_number_row(["性次", "X", "1", "2", "CA3"])
+    assert not is_column_number_row(["性次", "合计", "1", "2", "3"])
+    assert not is_column_number_row(["项目", "本年支出", "1"])
 
 
 def _dithered_stroke(img: Image.Image, x0: float, y0: float, x1: float, y1: float, width: int = 5,
