@@ -64,6 +64,18 @@ def test_codes_wrapped_in_a_narrow_column_are_not_merged_rows():
     assert [any("rows_merged" in c.reasons for c in r.cells) for r in table.rows] == [False, True, True]
 
 
+def _wipe_rule_in_column(rgb: np.ndarray, upper, lower, word) -> None:
+    """The row rule between the rows of the words ``upper`` and ``lower`` wiped in the column of ``word`` (a
+    word of the lower row) only, between that column's rules."""
+    gray = rgb.min(axis=2)
+    ys = [y for y in range(int(upper.box[3]), int(lower.box[1])) if (gray[y, 150:2000] < 128).mean() > 0.5]
+    assert ys
+    band = slice(int(lower.box[1]), int(lower.box[3]))
+    rule = lambda xs: next(x for x in xs if (gray[band, x] < 128).mean() > 0.8)  # noqa: E731 (the column's rules)
+    x0, x1 = rule(range(int(word.box[0]), 0, -1)), rule(range(int(word.box[2]), gray.shape[1]))
+    rgb[min(ys) - 1:max(ys) + 2, x0 + 3:x1 - 2] = 255
+
+
 def test_a_cell_merged_over_two_rows_with_one_amount_read_is_flagged(tmp_path):
     """The rule between two rows lost in one amount column only, and the lower amount under a seal's dense
     dither (seed-21 bilevel300: 0.00 over 0.00 read as one 0.00): the merged cell cannot be given back row by
@@ -75,13 +87,7 @@ def test_a_cell_merged_over_two_rows_with_one_amount_read_is_flagged(tmp_path):
     row_of = lambda code: sorted((w for w in words if abs(w.box[1] - code.box[1]) < 8 and "." in w.text),
                                  key=lambda w: w.box[0])
     top, bottom = row_of(upper)[1], row_of(lower)[1]  # the 财政拨款收入 column
-    gray = rgb.min(axis=2)
-    ys = [y for y in range(int(upper.box[3]), int(lower.box[1])) if (gray[y, 150:2000] < 128).mean() > 0.5]
-    assert ys
-    band = slice(int(lower.box[1]), int(lower.box[3]))
-    rule = lambda xs: next(x for x in xs if (gray[band, x] < 128).mean() > 0.8)  # the column's rules
-    x0, x1 = rule(range(int(bottom.box[0]), 0, -1)), rule(range(int(bottom.box[2]), gray.shape[1]))
-    rgb[min(ys) - 1:max(ys) + 2, x0 + 3:x1 - 2] = 255  # the rule under the upper amount, in its column only
+    _wipe_rule_in_column(rgb, upper, lower, bottom)  # the rule under the upper amount, in its column only
     bx0, by0, bx1, by1 = (int(v) for v in bottom.box)
     blot = np.random.default_rng(4).random((by1 - by0 + 4, bx1 - bx0 + 4)) < 0.85
     rgb[by0 - 2:by1 + 2, bx0 - 2:bx1 + 2][blot] = 0
@@ -251,13 +257,7 @@ def test_one_amount_in_a_cell_merged_over_two_rows_goes_to_the_row_it_stands_in(
     assert amount.text == "122.14"  # 2100403's 其他收入
     blank = next(w for w in words if abs(w.box[1] - upper.box[1]) < 8 and w.box[0] > amount.box[0] - 40)
     assert blank.text == "0.00"
-    gray = rgb.min(axis=2)
-    ys = [y for y in range(int(upper.box[3]), int(lower.box[1])) if (gray[y, 150:2000] < 128).mean() > 0.5]
-    assert ys
-    band = slice(int(lower.box[1]), int(lower.box[3]))
-    rule = lambda xs: next(x for x in xs if (gray[band, x] < 128).mean() > 0.8)  # the column's rules
-    x0, x1 = rule(range(int(amount.box[0]), 0, -1)), rule(range(int(amount.box[2]), gray.shape[1]))
-    rgb[min(ys) - 1:max(ys) + 2, x0 + 3:x1 - 2] = 255  # the rule under the upper row, in that column only
+    _wipe_rule_in_column(rgb, upper, lower, amount)  # the rule under the upper row, in that column only
     bx0, by0, bx1, by1 = (int(v) for v in blank.box)
     rgb[by0 - 2:by1 + 2, bx0 - 2:bx1 + 2] = 255  # the upper row's cell printed blank
     path = tmp_path / "p3.png"

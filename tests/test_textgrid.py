@@ -230,20 +230,27 @@ def test_rows_below_the_last_rule_carry_on_past_an_amount_touching_a_rule_stub()
     assert abs(grids[0].ys[-2] - ref.ys[-2]) <= 8
 
 
+def _row_rule_wiped(dpi: int):
+    """Real shehuigongzuo 公开02表 (page 6) at ``dpi``, the row rule under its ninth row wiped across the table:
+    its printed grid, the page and the rule's height."""
+    if not PDF.exists():
+        pytest.skip(f"{PDF} not available")
+    page = next(p for p in open_document(PDF, IngestSettings(dpi=dpi)).pages() if p.number == 6)
+    (ref,) = find_tables(page.rules or [], page.width, page.height, page.dpi)
+    rgb = render_pdf_page(PDF, 5, dpi)
+    y = int(round(ref.ys[9]))
+    rgb[y - 4:y + 5, int(ref.xs[0]) + 4:int(ref.xs[-1]) - 4] = 255
+    return ref, rgb, y
+
+
 def test_a_tall_blob_and_a_speck_between_two_rows_do_not_join_them():
     """Two rows whose rule is lost are two bands of text, even where a digit run into a seal's ring (a blob
     well over a line's height) reaches down from the upper one nearly to the lower one and a speck (a remnant
     of the rule) stands beside it: bands are where characters of a line's height run (seed-21 photocopy150
     公开05表: 2130599 over 21307 were read as one row, 683.191500.72). The row line is put back between them.
     The page at 200 dpi, as the benchmark scans it."""
-    if not PDF.exists():
-        pytest.skip(f"{PDF} not available")
     dpi = 200
-    page = next(p for p in open_document(PDF, IngestSettings(dpi=dpi)).pages() if p.number == 6)
-    (ref,) = find_tables(page.rules or [], page.width, page.height, page.dpi)
-    rgb = render_pdf_page(PDF, 5, dpi)
-    y = int(round(ref.ys[9]))
-    rgb[y - 4:y + 5, int(ref.xs[0]) + 4:int(ref.xs[-1]) - 4] = 255
+    ref, rgb, y = _row_rule_wiped(dpi)
     a = int(round(ref.xs[6])) + 27  # (an empty amount column)
     cv2.rectangle(rgb, (a, y - 20), (a + 30, y + 16), (0, 0, 0), 3)  # 41 px; a line of text is 25
     cv2.rectangle(rgb, (a + 80, y + 2), (a + 94, y + 13), (0, 0, 0), 3)
@@ -265,14 +272,8 @@ def test_two_rows_a_row_of_specks_joins_on_a_worn_page_are_put_apart(monkeypatch
     The page at 200 dpi, as the benchmark scans it."""
     import pipeline.textgrid as textgrid
 
-    if not PDF.exists():
-        pytest.skip(f"{PDF} not available")
     dpi = 200
-    page = next(p for p in open_document(PDF, IngestSettings(dpi=dpi)).pages() if p.number == 6)
-    (ref,) = find_tables(page.rules or [], page.width, page.height, page.dpi)
-    rgb = render_pdf_page(PDF, 5, dpi)
-    y = int(round(ref.ys[9]))
-    rgb[y - 4:y + 5, int(ref.xs[0]) + 4:int(ref.xs[-1]) - 4] = 255
+    ref, rgb, y = _row_rule_wiped(dpi)
     for col, top, bottom in ((4, -16, -2), (5, -16, -2), (6, -16, -2), (7, 2, 16), (8, 2, 16)):
         a = int(round(ref.xs[col])) + 40
         cv2.rectangle(rgb, (a, y + top), (a + 30, y + bottom), (0, 0, 0), 3)
