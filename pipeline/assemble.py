@@ -162,10 +162,9 @@ _LONE_STROKES = re.compile(r"^[1lI|!丨]{1,2}$")
 def _amount_in_its_row(g, cell, part: tuple[str, float, float], margin: float = 0.25
                        ) -> dict[tuple[int, int], tuple[str, float]]:
     """One amount (or a dash: not applicable) in a body cell of a scanned 公开表 merged over rows (the row rule
-    lost in its column only):
-    the amount goes to the row its line stands in, well inside it (``margin`` of the row's height from either
-    rule), the other rows blank; each slot keeps ``rule_missing`` (page_tables), so it waits for an identity
-    or a reviewer. Seed-21 photocopy150 公开04表: 965.16 over 七、 and 八、's rows was given to 七、, a row
+    lost in its column only): the amount goes to the row its line stands in, well inside it (``margin`` of the
+    row's height from either rule), the other rows blank; each slot keeps ``rule_missing`` (page_tables), so
+    it waits for an identity or a reviewer. Seed-21 photocopy150 公开04表: 965.16 over 七、 and 八、's rows was given to 七、, a row
     above its own. An amount standing on a row line is left where it was read (``rows_merged``)."""
     text, y, score = part
     r = bisect.bisect_right(g.ys, y) - 1

@@ -991,10 +991,11 @@ def bridged_walls(grids: list[Grid], binary: np.ndarray, dpi: int, settings: Lay
 def _completed(grids: list[Grid], segments: list[Segment], binary: np.ndarray, dpi: int, settings: LayoutSettings,
                worn: bool, rule_ink: np.ndarray | None = None) -> list[Grid]:
     """Rows and columns whose rules were lost, inferred from the text (:mod:`pipeline.textgrid`), on a worn page
-    (a low-contrast photocopy, ``CleanPage.worn``). On other pages only rows several printed rows stack in
-    (:func:`pipeline.textgrid.split_stacked_rows`: a skewed, bowed scan of a dense table) are put apart. A worn
-    page's grid that starts below its header's faded upper rules gets them back (:func:`pipeline.textgrid.
-    rules_above`)."""
+    (a low-contrast photocopy, ``CleanPage.worn``): a worn page's grid that starts below its header's faded
+    upper rules gets them back (:func:`pipeline.textgrid.rules_above`), and a column line worn away from the
+    table's top or foot is put back (:func:`pipeline.textgrid.edge_stripes`). On every page, rows several
+    printed rows stack in (:func:`pipeline.textgrid.split_stacked_rows`: a skewed, bowed scan of a dense
+    table; a worn page's rows joined by specks in the paper between them) are put apart."""
     from .textgrid import complete_tables, edge_stripes, rules_above, split_stacked_rows
 
     if worn:

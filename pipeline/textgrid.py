@@ -677,10 +677,12 @@ def _gap_groups(gaps: list[tuple[int, int, int]], reach: float) -> list[list[tup
 
 def split_stacked_rows(grids: list, binary: np.ndarray, dpi: int, layout_settings,
                        settings: TextGridSettings = TextGridSettings()) -> list:
-    """The grids of a page that is not worn with the rows their text shows stacked in one row of the grid put
-    apart (:func:`stacked_rows`), and the row walls a merged cell lost put back where its own text stands on
-    both sides of the row line (:func:`_lost_walls`): a skewed, bowed scan of a dense table loses row rules
-    here and there, and the lines of several rows' text then stack in one cell. Columns are left as they are
+    """The grids of a page with the rows their text shows stacked in one row of the grid put apart
+    (:func:`stacked_rows`), and the row walls a merged cell lost put back where its own text stands on both
+    sides of the row line (:func:`_lost_walls`): a skewed, bowed scan of a dense table loses row rules here
+    and there, and the lines of several rows' text then stack in one cell; on a worn page, specks in the paper
+    between two rows whose rule was lost can make them one band of text for :func:`complete_tables`, while
+    each column still shows its two lines apart. Columns are left as they are
     (the rule finder's, and :func:`bridged_walls`'). The lines put in are recorded (``Grid.inferred``: the
     cells they bound are ``rule_missing``); a grid where none is found is returned as it was."""
     boxes = _page_text(grids, binary, dpi, settings)
@@ -1276,8 +1278,8 @@ def _whole_run(texts: list[str]) -> bool:
 
 
 def _speck(text: str) -> bool:
-    """Up to three Latin letters none of which is shaped like a digit (l I O o S Z B g q): what OCR makes of
-    a speck or a stray stroke in a blank cell."""
+    """Up to three Latin letters none of which is shaped like a digit (l I O o D S Z z B g q): what OCR makes
+    of a speck or a stray stroke in a blank cell."""
     return len(text) <= 3 and re.fullmatch(r"[A-Za-z]+", text) is not None and not set(text) & set("lIOoSZBgqDz")
 
 
