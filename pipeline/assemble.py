@@ -137,7 +137,7 @@ def _split_merged_amounts(gr: GridReading, n_header: int, lines: bool = False,
         if lines and sum(not _LONE_STROKES.match(t) for t, _, _ in parts) >= 2:
             # (a row rule's remnants between two rows' lines read as a line of their own, “11”)
             parts = [p for p in parts if not _LONE_STROKES.match(p[0])]
-        if len(parts) == 1 and lines and cell.colspan == 1 \
+        if len(parts) == 1 and lines and cell.colspan == 1 and cell.rowspan == 2 \
                 and (_AMOUNT.match(parts[0][0]) or parse_number(parts[0][0]).kind == "na"):
             out.update(_amount_in_its_row(g, cell, parts[0]))
             continue
@@ -161,11 +161,14 @@ _LONE_STROKES = re.compile(r"^[1lI|!丨]{1,2}$")
 
 def _amount_in_its_row(g, cell, part: tuple[str, float, float], margin: float = 0.25
                        ) -> dict[tuple[int, int], tuple[str, float]]:
-    """One amount (or a dash: not applicable) in a body cell of a scanned 公开表 merged over rows (the row rule
-    lost in its column only): the amount goes to the row its line stands in, well inside it (``margin`` of the
-    row's height from either rule), the other rows blank; each slot keeps ``rule_missing`` (page_tables), so
-    it waits for an identity or a reviewer. Seed-21 photocopy150 公开04表: 965.16 over 七、 and 八、's rows was given to 七、, a row
-    above its own. An amount standing on a row line is left where it was read (``rows_merged``)."""
+    """One amount (or a dash: not applicable) in a body cell of a scanned 公开表 merged over two rows (the row
+    rule lost in its column only): the amount goes to the row its line stands in, well inside it (``margin`` of
+    the row's height from either rule), the other row blank; both slots keep ``rule_missing`` (page_tables), so
+    they wait for an identity or a reviewer. Seed-21 photocopy150 公开04表: 965.16 over 七、 and 八、's rows was
+    given to 七、, a row above its own. An amount standing on a row line is left where it was read
+    (``rows_merged``), and so is one in a cell over three rows or more (the caller): under a seal (real guihua
+    公开06表 as a 1-bit scan) the line read there may be the seal's ring with the amount, rows below the
+    amount's own row."""
     text, y, score = part
     r = bisect.bisect_right(g.ys, y) - 1
     if not cell.row <= r < cell.row + cell.rowspan:
