@@ -371,6 +371,16 @@ def _lost_walls(g, bands: list[_Band], tol: float, min_pitch: float,
     return out
 
 
+def _spanned_runs(g, own: dict, k: int) -> list[tuple[int, int]]:
+    """The runs of rows (first, end: rows first … end - 1) of grid ``g`` whose cells span its column line ``k``
+    (``own``: ``g.owner()``)."""
+    from .read import _runs as index_runs
+
+    spanned = [r for r in range(len(g.ys) - 1)
+               if own.get((r, k - 1)) is not None and own.get((r, k - 1)) is own.get((r, k))]
+    return index_runs(np.array(spanned, int), 1)
+
+
 def _worn_stripes(g, bands: list[_Band], tol: float, min_rows: int = 2) -> list[tuple[str, float, float, float]]:
     """Stretches of a column line worn away over some rows (seed-21 photocopy150 公开04表: the lines either side
     of 收入's 行次 and 金额 lost over four rows, 8 and 八、社会保障和就业支出 each read into a cell two columns
@@ -378,15 +388,12 @@ def _worn_stripes(g, bands: list[_Band], tol: float, min_rows: int = 2) -> list[
     rows it parts above and below, and in none of them text across the line (by ``tol``). A cell that truly
     spans columns is one row (a 合计 over 类 | 款 | 项) or runs to the table's edge. ("v", x, top, bottom)
     of the wall put back."""
-    from .read import _runs as index_runs
-
     own = g.owner()
     n = len(g.ys) - 1
     out: list[tuple[str, float, float, float]] = []
     for k in range(1, len(g.xs) - 1):
         x = g.xs[k]
-        spanned = [r for r in range(n) if own.get((r, k - 1)) is not None and own.get((r, k - 1)) is own.get((r, k))]
-        for first, end in index_runs(np.array(spanned, int), 1):  # (rows first … end - 1)
+        for first, end in _spanned_runs(g, own, k):  # (rows first … end - 1)
             top, bottom = g.ys[first], g.ys[end]
             inside = [b for b in bands if top - tol <= b.top and b.bottom <= bottom + tol]
             if first > 0 and end < n and end - first >= min_rows \
@@ -409,7 +416,6 @@ def edge_stripes(grids: list, binary: np.ndarray, dpi: int, layout_settings, min
     row of the run whose print does not cross it and whose cell spans only the line's two columns (a label over
     more columns is printed whole). The walls put in are inferred (their cells ``rule_missing``)."""
     from .layout import Segment, grid_from_segments
-    from .read import _runs as index_runs
 
     boxes = None
     margin = _mm(dpi, 0.5)
@@ -418,9 +424,7 @@ def edge_stripes(grids: list, binary: np.ndarray, dpi: int, layout_settings, min
         own, n = g.owner(), len(g.ys) - 1
         walls: list[tuple[float, list[int]]] = []
         for k in range(1, len(g.xs) - 1):
-            spanned = [r for r in range(n) if own.get((r, k - 1)) is not None
-                       and own.get((r, k - 1)) is own.get((r, k))]
-            for first, end in index_runs(np.array(spanned, int), 1):
+            for first, end in _spanned_runs(g, own, k):
                 if (first > 0 and end < n) or end - first < min_rows or n - (end - first) < min_rows:
                     continue  # (inside the table: _worn_stripes; too short; the line kept in too few rows)
                 if boxes is None:
