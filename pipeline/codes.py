@@ -493,6 +493,32 @@ def _mark_cells(row: Row, m: CodeMatch, block: LabelBlock, s: MatchSettings) -> 
              "code_conflict", s.conflict_factor)
     elif "repaired" in m.flags:
         mark(label_cells, "code_repaired", s.repaired_factor)
+        mark(_misread_code_cells([_cell(row, k) for k in block.code_cols], m.code), CODE_MISREAD, 1.0)
+
+
+CODE_MISREAD = "code_misread"
+
+
+def _misread_code_cells(code_cells: list[Cell | None], code: str) -> list[Cell]:
+    """The code cells whose reading is not their part of the code the row was repaired to: the catalogue and
+    the row's name say the printed code reads otherwise (real caizheng 公开06表 as a 1-bit scan: 310 read “510”
+    under the seal, its row matched to 31022 无形资产购置; “0I” for 01), so the reading shown is wrong or the
+    repair is — either way a reviewer decides. ``code_cells`` are the block's code columns in order: one
+    column holds the whole code, several hold 类 (3 digits) | 款 (2) | 项 (2)."""
+    wrong = []
+    for k, cell in enumerate(code_cells):
+        if cell is None or not cell.text.strip():
+            continue
+        part = re.sub(r"\s", "", unicodedata.normalize("NFKC", cell.text))
+        if len(code_cells) == 1:
+            expected = code
+        else:
+            at = 0 if k == 0 else 3 + 2 * (k - 1)
+            expected = code[at:at + (3 if k == 0 else 2)]
+            part = part.zfill(2) if k and len(part) == 1 else part  # a 款 printed without its zero (301 | 2)
+        if part != expected:
+            wrong.append(cell)
+    return wrong
 
 
 __all__ = ["assign_codes", "match_label", "match_row", "read_code", "split_code_name", "find_label_blocks",

@@ -66,6 +66,8 @@ class Proof:
     rules: tuple[int, ...]  # indices of the identities the cell takes part in
     alone: bool = False  # proven by one identity alone (a form's Σ 分值): applied, but always reviewed
     exact: bool = False  # every identity of the cell (two sums or more) holds to the cent with it (_Failing.exact)
+    # the identities the proof rests on, which hold with it (deduced_proofs: its witnesses); empty: all of rules
+    claims: tuple[int, ...] = ()
 
 
 def _confusions() -> dict[str, Any]:
@@ -340,7 +342,9 @@ def deduced_proofs(doc: Document, settings: RepairSettings | None = None) -> lis
             excused = all(any(other != ref and failing_of.get(other, 0) >= 2 for other in identities[k].cells())
                           for k in involved if not state.holds_with(k, ref, value))
             if apart and excused:
-                passing.append(Proof(ref, text, value, source, conf, tuple(involved)))
+                held = tuple(k for k in involved if identities[k].op == "eq"
+                             and state.holds_with(k, ref, value, exactly=True))
+                passing.append(Proof(ref, text, value, source, conf, tuple(involved), claims=held))
         if len(passing) == 1:
             proofs.append(passing[0])
     return proofs
@@ -780,6 +784,39 @@ def _apply(cell: Cell, p: Proof, identities: list[Identity]) -> dict:
     return record
 
 
+def _agree(group: list[Proof], state: _Failing) -> bool:
+    """Proofs of one prover that share a cell or an identity stand together: with all their readings at once,
+    every identity each rests on (``claims``, else its ``rules``) still holds. Each was found with the other
+    cells as read. Real guihua 公开02表 as a 1-bit scan read 22001 | 2200150 as 1161.67 | 4161.67 and
+    4116.67 | 1116.67 (4461.67 and 4416.67 under the seal): each cell had a reading its row and its column
+    witnessed, given the others as read — 4161.67, 1161.67, 1116.67, 4116.67 — and all four applied at once
+    swapped the two columns' misreadings. The next rounds swapped them back and forth, and the last round's
+    left two readings in a row and a column that confirmed each other, wrong and unflagged."""
+    if len({p.ref for p in group}) < len(group):
+        return False  # two readings of one cell
+    changes = {p.ref: p.value for p in group}
+    return all(state.holds_with_all(k, changes) for p in group for k in (p.claims or p.rules))
+
+
+def _mark_ambiguous(group: list[Proof], lookup: dict[CellRef, Cell], identities: list[Identity],
+                    flagged: set, records: list[dict]) -> None:
+    """Competing proofs: nothing is applied; each cell gets reason ``ambiguous`` and its candidate readings as
+    alternatives, once per set of cells and readings."""
+    cells = sorted({p.ref for p in group})
+    key = (cells[0], "|".join(sorted(p.text for p in group)))
+    if key in flagged:
+        return
+    flagged.add(key)
+    for p in group:
+        cell = lookup[p.ref]
+        cell.add_reason("ambiguous")
+        _add_alternative(cell, p.text, p.confidence, "repair")
+    records.append({"status": "ambiguous", "cells": [list(c) for c in cells],
+                    "candidates": [{"table": p.ref[0], "row": p.ref[1], "col": p.ref[2], "from":
+                                    lookup[p.ref].text, "to": p.text, "source": p.source} for p in group],
+                    "rules": sorted({identities[k].rule for p in group for k in p.rules})})
+
+
 def _unsure_tables(doc: Document) -> set[str]:
     """Tables whose columns or header are in doubt (:data:`pipeline.verdict.HEADER_DOUBTS`: a column lost, split
     or shifted, the header not the template's): which column holds which amount is not known, so no repair
@@ -830,30 +867,20 @@ def repair_document(doc: Document, settings: RepairSettings | None = None) -> li
                 records.append(_apply(lookup[group[0].ref], next(p for p in group if p.exact), identities))
                 applied += 1
             else:
-                group = [p for p in group if p.ref in blamed] or group
-                cells = sorted({p.ref for p in group})
-                key = (cells[0], "|".join(sorted(p.text for p in group)))
-                if key in flagged:
-                    continue
-                flagged.add(key)
-                for p in group:
-                    cell = lookup[p.ref]
-                    cell.add_reason("ambiguous")
-                    _add_alternative(cell, p.text, p.confidence, "repair")
-                records.append({"status": "ambiguous", "cells": [list(c) for c in cells],
-                                "candidates": [{"table": p.ref[0], "row": p.ref[1], "col": p.ref[2], "from":
-                                                lookup[p.ref].text, "to": p.text, "source": p.source}
-                                               for p in group],
-                                "rules": sorted({identities[k].rule for p in group for k in p.rules})})
+                _mark_ambiguous([p for p in group if p.ref in blamed] or group, lookup, identities, flagged, records)
         # no single proof applied: the provers of misreadings in company, in turn, until one proves something
         for prover in (stroke_blank_proofs, deduced_proofs, pair_proofs, near_miss_proofs, lost_point_proofs):
             if applied:
                 break
-            for p in prover(doc, settings):
-                if _rests_on(p, identities, unsure):
+            found = [p for p in prover(doc, settings) if not _rests_on(p, identities, unsure)]
+            state = _Failing.of(doc) if found else None
+            for group in _components(found):
+                if len(group) > 1 and not _agree(group, state):
+                    _mark_ambiguous(group, lookup, identities, flagged, records)
                     continue
-                records.append(_apply(lookup[p.ref], p, identities))
-                applied += 1
+                for p in group:
+                    records.append(_apply(lookup[p.ref], p, identities))
+                    applied += 1
         if not applied:
             for proofs in _form_weight_proofs(doc, identities, settings):
                 for p in proofs:

@@ -22,8 +22,9 @@ from a text layer with reason ``format``, or with reason ``text_conflict``, has 
 contradicts its page's decoded text layer), ``rows_merged`` (a form row holding the values of several rows
 stacked, :mod:`pipeline.performance`), ``near_miss`` (a ``low_ocr`` reading in an identity that holds only
 within its tolerance: a misread last digit passes the 尾差) or ``format`` (text where an amount belongs, a
-line number breaking its column's count) or ``code_missing`` (a coded row whose code cell is empty) is always
-flagged; a cell with reason ``rule_missing`` (a side of it
+line number breaking its column's count) or ``code_missing`` (a coded row whose code cell is empty) or
+``code_misread`` (a printed code's reading that is not its part of the code its row was repaired to,
+:mod:`pipeline.codes`) is always flagged; a cell with reason ``rule_missing`` (a side of it
 inferred, no rule seen: :mod:`pipeline.textgrid`, split merged amounts) has at most :data:`RULE_MISSING_CAP`
 unless an identity confirms it, and so has an OCR reading all but guessed (weakest character below
 :data:`GUESS_OCR`, a lone character below :data:`LONE_CHAR_OCR`); otherwise ``cell.review = confidence < threshold``.
@@ -57,7 +58,7 @@ REASON_FEATURES = ("seal", "watermark", "low_ocr", "repaired", "ambiguous", "cod
 FORCED_REVIEW = ("ambiguous", "check_failed", "structure", "text_conflict", "rows_merged", "columns_merged",
                  "near_miss", "format",
                  "seal_speck", "seal_dash", "label_unknown", "text_split", "code_missing", "repair_one_check", "text_unbalanced",
-                 "level_carried", "seal_unchecked")
+                 "level_carried", "seal_unchecked", "code_misread")
 NEAR_MISS = "near_miss"  # an OCR reading below low_ocr in an identity that holds only within its tolerance
 # an amount of a scanned 公开表 read under a seal that no identity checks: a seal's edge or stroke beside the digits
 # reads as one more digit with a sure score (calibration gen7_018 公开10表: 1209.24 for 209.24, confidence 0.998),

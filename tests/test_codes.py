@@ -329,3 +329,33 @@ def test_real_sequential_302_block():
     assert by_name["工会经费"].code == "30228"
     assert "unmatched" in by_name["事业单位离退休人员福利费"].flags
     assert by_name["基本工资"].code == "30101" and not by_name["基本工资"].flags  # 301 款 is official
+
+
+def test_a_code_cell_read_otherwise_than_the_code_its_row_is_repaired_to_is_reviewed():
+    """Real caizheng 决算 as a 1-bit scan (bilevel300): under the seal 310 | 22 read “510” | “22”, and 01 read
+    “0I”. The rows were repaired to 31022 无形资产购置 and 2130101 from their names, and the readings were left
+    as they were, unflagged at confidence 0.987 and 0.988. The reading contradicted by the repair is reviewed;
+    its neighbour that agrees, or a 款 printed without its zero, is not marked."""
+    from pipeline.model import Document, PageInfo
+    from pipeline.score import score_document
+
+    e = _table([["310", "", "资本性支出", "5.00"], ["310", "21", "文物和陈列品购置", "2.00"],
+                ["510", "22", "无形资产购置", "3.00"], ["301", "2", "津贴补贴", "1.00"]],
+               ["类", "款", "科目名称", "决算数"])
+    f = _table([["213", "", "", "农林水支出", "9.00"], ["213", "01", "", "农业农村", "9.00"],
+                ["213", "01", "0I", "行政运行", "9.00"]], ["类", "款", "项", "科目名称", "合计"])
+    e.id, f.id = "e", "f"
+    for t in (e, f):
+        for r in t.rows:
+            for c in r.cells:
+                c.ocr_score = 0.999
+        assign_codes(t, 2024)
+    assert _codes(e)[2] == ["31022"] and _codes(f)[2] == ["2130101"]
+    misread = [(t.id, ri, ci) for t in (e, f) for ri, r in enumerate(t.rows)
+               for ci, c in enumerate(r.cells) if "code_misread" in c.reasons]
+    assert misread == [("e", 2, 0), ("f", 2, 2)]
+    doc = Document(source_path="x.png", sha256="0", page_count=1,
+                   pages=[PageInfo(number=1, mode="ocr", width=100, height=100, dpi=300)], tables=[e, f])
+    score_document(doc)
+    assert e.rows[2].cells[0].review and f.rows[2].cells[2].review
+    assert not e.rows[2].cells[1].review and not e.rows[3].cells[1].review

@@ -320,3 +320,63 @@ def test_amounts_of_one_sum_that_lost_their_points_are_read_again_together(monke
 
 def test_a_point_read_as_a_digit_is_a_reading_to_try():
     assert "591.38" in confusion_readings("591138") and "5,293.21" in confusion_readings("5,293121")
+
+
+def _sealed_chain():
+    """Real guihua 公开02表 as a 1-bit scan (bilevel300), as read under the seal: 220 | 22001 | 2200150 |
+    2200199 with 4461.67 | 4461.67 | 4416.67 | 45.00 in 本年收入合计 and 财政拨款收入, the readings, their scores
+    and the recogniser's runners-up as it gave them."""
+    from pipeline.codes import assign_codes
+    from pipeline.interpret import interpret_cells
+    from pipeline.model import Cell, Document, PageInfo, Row, Table
+    from pipeline.templates import identify_template
+
+    def amount(text, ocr=0.999, runners_up=()):
+        c = Cell(text=text, ocr_score=ocr, reasons=["seal"] + (["low_ocr"] if ocr < 0.9 else []))
+        c.alternatives = [Alternative(text=t, confidence=p, source="ocr") for t, p in runners_up]
+        return c
+
+    read = [["220", "自然资源海洋气象等支出", amount("446167", 0.62), amount("1161.67", 0.85)],
+            ["22001", "自然资源事务", amount("1161.67", 0.61, [("4161.67", 0.36)]), amount("4161.67", 0.898)],
+            ["2200150", "事业运行", amount("4116.67", 0.924, [("4416.67", 0.11)]), amount("1116.67", 0.45)],
+            ["2200199", "其他自然资源事务支出", amount("45.00"), amount("45.00", 0.8)]]
+    columns = ["功能分类科目编码", "科目名称", "本年收入合计", "财政拨款收入", "上级补助收入", "事业收入", "经营收入",
+               "附属单位上缴收入", "其他收入"]
+    table = Table(id="t3", columns=columns, title="收入决算表", pages=[9],
+                  rows=[Row(page=9, cells=[Cell(text=r[0], ocr_score=0.99), Cell(text=r[1], ocr_score=0.99), r[2],
+                                           r[3]] + [Cell(text="") for _ in range(5)]) for r in read])
+    doc = Document(source_path="guihua.pdf", sha256="0", page_count=9, year=2024, tables=[table],
+                   pages=[PageInfo(number=9, mode="ocr", width=2480, height=3508, dpi=300)])
+    identify_template(table)
+    interpret_cells(table, {9})
+    assign_codes(table, 2024)
+    validate_document(doc)
+    return doc, [[r.cells[2], r.cells[3]] for r in table.rows]
+
+
+def test_proofs_that_each_hold_only_with_the_others_as_read_are_not_applied_together(monkeypatch):
+    """22001 read 1161.67 | 4161.67 and 2200150 read 4116.67 | 1116.67: one digit (4461.67, 4416.67) misread
+    under the seal in every cell. Each of the four had a reading its row and its column witnessed with the
+    other cells as read (deduced_proofs), and applied at once they swapped the columns' misreadings; round
+    after round they swapped back, and the last left 1161.67 | 1161.67 and 1116.67 | 1116.67, confirming
+    each other, unflagged. Proofs of one prover that share an identity are applied together only when every
+    identity each rests on holds with all of them: here none is applied, the four cells are ambiguous and
+    reviewed."""
+    import pipeline.repair as repair
+    from pipeline.score import score_document
+
+    doc, cells = _sealed_chain()
+    repair_document(doc)
+    score_document(doc)
+    chain = cells[1] + cells[2]
+    assert [c.text for c in chain] == ["1161.67", "4161.67", "4116.67", "1116.67"]  # as read
+    assert all("ambiguous" in c.reasons and c.review for c in chain)
+    assert not any(r["status"] == "repaired" for r in doc.repairs)
+
+    # applied together whatever they say, they leave wrong readings that confirm each other
+    monkeypatch.setattr(repair, "_agree", lambda group, state: True)
+    doc, cells = _sealed_chain()
+    repair_document(doc)
+    score_document(doc)
+    assert {c.text for c in cells[1] + cells[2]} <= {"1161.67", "1116.67", "4161.67", "4116.67"}
+    assert any(not c.review for c in cells[1] + cells[2])
