@@ -16,6 +16,7 @@ from .textnorm import compare_key
 # a numbered label's opening, at a line's start or run on after another label's last character (九、卫生健康支出
 # 十、节能环保支出: two text lines the reader took for one)
 _NUMBERED_LABEL = re.compile(r"(?:^|(?<=[\u4e00-\u9fff]))[一二三四五六七八九十]{1,3}[、，,.．](?=[\u4e00-\u9fff]{2})")
+_LEADING_ZERO = re.compile(r"[-−－]?0[\d,]")  # 00, 000, 05.00, 0,123: a zero before the first digit
 _ELISION = re.compile(r"(。{2,6}|…{1,3}|\.{3,6}|·{3,6})")
 _KIND = re.compile(r"(部门|单位)\s*(决算|预算)")
 _COVER = re.compile(r"(?P<auth>[\u4e00-\u9fff（）()]{3,40}?)\s*(?P<year>20\d{2})\s*年度?\s*(?P<kind>部门|单位)\s*(?P<k2>决算|预算)")
@@ -158,6 +159,11 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
                 # one decimal (6.4) is how some unit budgets print: suspect only in a reading (a digit lost),
                 # never in a text layer, which is what was printed
                 if not p.well_formed or (p.decimals not in (0, 2) and not p.percent and row.page in ocr_pages):
+                    cell.add_reason("format")
+                elif row.page in ocr_pages and _LEADING_ZERO.match(cell.text.strip()):
+                    # no amount prints a zero before its first digit: “00” in a blank cell is a speck of the
+                    # seal or the watermark read twice (real guihua 公开02表 as a 1-bit scan, at 0.999, unflagged:
+                    # a sum that holds proves no zero)
                     cell.add_reason("format")
             elif amount:
                 cell.kind, cell.value = "text", None

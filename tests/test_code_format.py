@@ -246,3 +246,18 @@ def test_a_dash_read_under_a_seal_is_flagged(tmp_path):
     assert "seal_dash" in sealed.reasons and sealed.review
     free = cell_at(away)
     assert free.kind == "na" and "seal" not in free.reasons and "seal_dash" not in free.reasons, free
+
+
+def test_an_amount_read_with_a_zero_before_its_first_digit_is_flagged():
+    """Real guihua 公开02表 as a 1-bit scan (bilevel300): a speck in a blank 经营收入 cell read “00”, unflagged at
+    0.999 (a sum that holds proves no zero). No amount prints a zero before its first digit: on a scan such a
+    reading is flagged ``format``; 0.00, 0 and a text layer's reading are not."""
+    from pipeline.interpret import interpret_cells
+    from pipeline.model import Cell, Row, Table
+
+    texts = ["00", "000", "05.00", "0.00", "0", "461.08", "-0.50"]
+    table = Table(id="t1", columns=["项目", "决算数"], pages=[1, 2],
+                  rows=[Row(page=1, cells=[Cell(text="住房保障支出"), Cell(text=t, ocr_score=0.999)]) for t in texts]
+                  + [Row(page=2, cells=[Cell(text="住房保障支出"), Cell(text="00")])])
+    interpret_cells(table, {1})
+    assert ["format" in r.cells[1].reasons for r in table.rows] == [True, True, True, False, False, False, False, False]
