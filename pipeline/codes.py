@@ -34,7 +34,7 @@ from rapidfuzz.distance import Levenshtein
 
 from .catalogue import (ECONOMIC, ECONOMIC_GOV, FUNCTIONAL, SPECIAL, Catalogue, Entry, load_catalogue, name_key)
 from .headers import _NOT_WORDS, is_amount_column, is_code_column
-from .model import Cell, CodeMatch, Row, Table
+from .model import Alternative, Cell, CodeMatch, Row, Table
 from .numbers import DIGIT_LOOKALIKES
 
 
@@ -493,18 +493,23 @@ def _mark_cells(row: Row, m: CodeMatch, block: LabelBlock, s: MatchSettings) -> 
              "code_conflict", s.conflict_factor)
     elif "repaired" in m.flags:
         mark(label_cells, "code_repaired", s.repaired_factor)
-        mark(_misread_code_cells([_cell(row, k) for k in block.code_cols], m.code), CODE_MISREAD, 1.0)
+        for cell, part in _misread_code_cells([_cell(row, k) for k in block.code_cols], m.code):
+            mark([cell], CODE_MISREAD, 1.0)
+            if not any(a.text == part for a in cell.alternatives):
+                cell.alternatives.append(Alternative(part, m.score, "catalogue"))
 
 
 CODE_MISREAD = "code_misread"
 
 
-def _misread_code_cells(code_cells: list[Cell | None], code: str) -> list[Cell]:
+def _misread_code_cells(code_cells: list[Cell | None], code: str) -> list[tuple[Cell, str]]:
     """The code cells whose reading is not their part of the code the row was repaired to: the catalogue and
     the row's name say the printed code reads otherwise (real caizheng 公开06表 as a 1-bit scan: 310 read “510”
     under the seal, its row matched to 31022 无形资产购置; “0I” for 01), so the reading shown is wrong or the
     repair is — either way a reviewer decides. ``code_cells`` are the block's code columns in order: one
-    column holds the whole code, several hold 类 (3 digits) | 款 (2) | 项 (2)."""
+    column holds the whole code, several hold 类 (3 digits) | 款 (2) | 项 (2). Each with its part of the code
+    (its alternative, source ``catalogue``; a repair that makes the identities hold with it clears the reason:
+    :func:`pipeline.score.score_document`)."""
     wrong = []
     for k, cell in enumerate(code_cells):
         if cell is None or not cell.text.strip():
@@ -517,7 +522,7 @@ def _misread_code_cells(code_cells: list[Cell | None], code: str) -> list[Cell]:
             expected = code[at:at + (3 if k == 0 else 2)]
             part = part.zfill(2) if k and len(part) == 1 else part  # a 款 printed without its zero (301 | 2)
         if part != expected:
-            wrong.append(cell)
+            wrong.append((cell, expected))
     return wrong
 
 

@@ -19,7 +19,7 @@ class Alternative:
 
     text: str
     confidence: float
-    source: str = "ocr"  # ocr | confusion | repair
+    source: str = "ocr"  # ocr | confusion | repair | blank | catalogue (a code part its row's name gives)
 
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.text, "confidence": round(self.confidence, 4), "source": self.source}

@@ -36,6 +36,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from .codes import CODE_MISREAD
 from .model import Cell, Document
 from .numbers import parse_number
 from .resources import MODELS_DIR
@@ -58,7 +59,7 @@ REASON_FEATURES = ("seal", "watermark", "low_ocr", "repaired", "ambiguous", "cod
 FORCED_REVIEW = ("ambiguous", "check_failed", "structure", "text_conflict", "rows_merged", "columns_merged",
                  "near_miss", "format",
                  "seal_speck", "seal_dash", "label_unknown", "text_split", "code_missing", "repair_one_check", "text_unbalanced",
-                 "level_carried", "seal_unchecked", "code_misread")
+                 "level_carried", "seal_unchecked", CODE_MISREAD)
 NEAR_MISS = "near_miss"  # an OCR reading below low_ocr in an identity that holds only within its tolerance
 # an amount of a scanned 公开表 read under a seal that no identity checks: a seal's edge or stroke beside the digits
 # reads as one more digit with a sure score (calibration gen7_018 公开10表: 1209.24 for 209.24, confidence 0.998),
@@ -246,6 +247,9 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
         for derived in (NEAR_MISS, SEAL_UNCHECKED):
             if derived in cell.reasons:
                 cell.reasons.remove(derived)
+        if CODE_MISREAD in cell.reasons and any(a.source == "catalogue" and a.text == re.sub(r"\s", "", cell.text)
+                                                for a in cell.alternatives):
+            cell.reasons.remove(CODE_MISREAD)  # a repair since read it as the catalogue's code (80109 → 30109)
         if (t.id, ri, ci) in near and "low_ocr" in cell.reasons:
             cell.add_reason(NEAR_MISS)  # a doubtful reading in a sum that does not add up exactly
         if "seal" in cell.reasons and cell.value is not None and t.id not in forms \

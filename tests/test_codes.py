@@ -359,3 +359,9 @@ def test_a_code_cell_read_otherwise_than_the_code_its_row_is_repaired_to_is_revi
     score_document(doc)
     assert e.rows[2].cells[0].review and f.rows[2].cells[2].review
     assert not e.rows[2].cells[1].review and not e.rows[3].cells[1].review
+    # the catalogue's part is the cell's alternative; read as it since (a repair), the cell is no longer in doubt
+    misread = e.rows[2].cells[0]
+    assert [(a.text, a.source) for a in misread.alternatives] == [("310", "catalogue")]
+    misread.text = "310"
+    score_document(doc)
+    assert "code_misread" not in misread.reasons and not misread.review
