@@ -529,8 +529,7 @@ def complete_tables(grids: list, segments: list, binary: np.ndarray, dpi: int, l
         xs = _lines([x for g in group for x in g.xs], tol)
         ys = _lines([y for g in group for y in g.ys], tol)
         # a column beside the grid whose outer rule was lost: its text stands in the grid's rows, outside it
-        sides = [e for e in (_side_column(boxes, xs, ys, dpi, settings, -1), _side_column(boxes, xs, ys, dpi, settings, 1))
-                 if e is not None]
+        sides = [e for e in (_side_column(boxes, xs, ys, dpi, settings, side) for side in (-1, 1)) if e is not None]
         beside: list[Segment] = []
         for edge in sides:
             near = x0 if edge < x0 else x1

@@ -346,3 +346,24 @@ def test_a_bracket_the_faint_mask_takes_for_a_rule_one_row_tall_is_no_column_lin
     assert any(label.startswith("使用非财政") and label.endswith("结余）") for label in labels), labels
     read = {r.cells[0].text: r.cells[1].text for r in table.rows}
     assert read.get("年初结转和结余") == "49.14", read
+
+
+def test_a_column_beside_the_grid_whose_outer_rule_was_lost_is_put_back(tmp_path):
+    """Real caizheng (seeded-errors copy) 公开06表 (page 13) as scripts/real_scans.py makes it (``photocopy150``,
+    seed 21): the table's left rule was lost with the rows' rules in its first column, so the grid began at
+    the rule between 类 and 款. The 类 codes (301 … 303) stood outside it, and every amount of the table was
+    read a column left of its place (0 of 29 scored). Text standing in the grid's rows beside its side is a
+    column whose outer rule was lost (``textgrid._side_column``): the table has the text layer's eight
+    columns, and its amounts beside their codes."""
+    pdf = real_pdf("juesuan", "putuo-caizheng-2024-juesuan-seeded-errors.pdf")
+    scan, one = real_scan_page(pdf, 13, tmp_path, "上海市普陀区财政局")
+    (ref,) = [t for t in extract_document(one).tables if t.template == "T06"]
+    (table,) = [t for t in extract_document(scan).tables if t.template == "T06"]
+    assert len(table.columns) == len(ref.columns) == 8, table.columns
+
+    def amounts(t):
+        return {f"{r.cells[0].text}|{r.cells[1].text}": r.cells[3].text for r in t.rows if r.cells[3].text}
+
+    truth, read = amounts(ref), amounts(table)
+    right = [k for k, v in truth.items() if read.get(k) == v]
+    assert len(right) >= 0.6 * len(truth), (read, truth)
