@@ -482,6 +482,20 @@ def edge_stripes(grids: list, binary: np.ndarray, dpi: int, layout_settings, min
     return out
 
 
+def _note(band: _Band, xs: list[float], dpi: int, short_mm: float = 12.0) -> bool:
+    """A band below a table that runs across its column lines: a note, not a row. Only text a few characters
+    long or longer counts, or a piece across two lines: a character or two of the watermark astride a line
+    (real guihua 公开02表 as a worn photocopy: a piece 8 mm wide over the last line stopped the table's five
+    rows below its last rule) does not; nor does an amount touching the remnant of its column's rule
+    (175.52| read as one piece reaches a pixel or two past it)."""
+    thin, margin, short = _mm(dpi, 1.0), _mm(dpi, 1.0), _mm(dpi, short_mm)
+    for a, b in band.words:
+        across = [x for x in xs[1:-1] if a + margin < x < b - margin]
+        if across and b - a > thin and (b - a >= short or len(across) >= 2):
+            return True
+    return False
+
+
 def _crossed(x: float, bands: list[_Band], least: int = 2, share: float = 0.2, thin: float = 8.0,
              margin: float = 0.0) -> bool:
     """Text runs across the line ``x`` (by ``margin`` pixels on both sides) in at least ``least`` bands and
@@ -555,13 +569,10 @@ def complete_tables(grids: list, segments: list, binary: np.ndarray, dpi: int, l
                                settings)
             last, extra = bands[-1], []
             for band in below:
-                if band.top <= y1:
+                if _mid(band) <= y1:  # (the last row's text; a row below may reach a pixel or two above its rule)
                     continue
                 if _mid(band) - _mid(last) > settings.below_pitch * pitch or len(band.words) < 2 \
-                        or _columns_hit(band.words, xs) < 2 \
-                        or any(_crossed(x, [band], 1, thin=_mm(dpi, 1.0), margin=_mm(dpi, 1.0)) for x in xs[1:-1]):
-                    # (a note under the table runs across the column lines; an amount touching the remnant of
-                    # its column's rule, 175.52| read as one piece, reaches a pixel or two past it)
+                        or _columns_hit(band.words, xs) < 2 or _note(band, xs, dpi):
                     break
                 if extra:
                     new_h.append((last.bottom + band.top) / 2.0)

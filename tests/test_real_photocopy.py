@@ -367,3 +367,18 @@ def test_a_column_beside_the_grid_whose_outer_rule_was_lost_is_put_back(tmp_path
     truth, read = amounts(ref), amounts(table)
     right = [k for k, v in truth.items() if read.get(k) == v]
     assert len(right) >= 0.6 * len(truth), (read, truth)
+
+
+def test_rows_below_the_last_rule_found_carry_on_past_a_watermark_piece_astride_a_line(tmp_path):
+    """Real guihua 收入决算表's first page (page 8) as scripts/real_scans.py makes it (``photocopy150``, seed 21):
+    the grid ended at the rule under 2080506, and the five rows below it (2080599 … 2101102, ten amounts) were
+    lost, the page ``unrecovered``. The first of them reaches two pixels above that rule, and a piece of the
+    watermark 8 mm wide stands astride a column line in it. A row below a table is carried on when its text
+    stands below the rule (its middle) and no text a few characters long runs across a column line
+    (``textgrid._note``): the rows are back with their amounts."""
+    pdf = real_pdf("juesuan", "putuo-guihua-2024-juesuan.pdf")
+    scan, one = real_scan_page(pdf, 8, tmp_path, "上海市普陀区规划和自然资源局")
+    (table,) = [t for t in extract_document(scan).tables if t.template == "T02"]
+    read = {r.cells[0].text: r.cells[3].text for r in table.rows}
+    assert {k: read.get(k) for k in ("2080599", "210", "21011", "2101102")} == {
+        "2080599": "0.88", "210": "236.64", "21011": "236.64", "2101102": "196.29"}, read
