@@ -1154,14 +1154,15 @@ def glyph_lines(grid, binary: np.ndarray, dpi: int) -> list[float]:
     the line runs through cover part of it (a row's inner part: its own rules left out) and carry on to both
     sides of it. A line is
     returned when that is so in two rows or more, in two thirds of the rows with ink on it, and a rule's
-    stroke stands on it in fewer than a third as many; or, for a line put back from the text in some rows
-    (``grid.inferred``), when no rule's stroke stands on it anywhere and all the ink on it is characters'."""
+    stroke stands on it in fewer than a third as many; or when no rule's stroke stands on it anywhere and all
+    the ink on it is characters' that carry on to both sides (an amount's first digit against it, on one side
+    only, may be its column's edge)."""
     owner = grid.owner()
     near, reach = max(2, int(round(_mm(dpi, 0.25)))), max(3, int(round(_mm(dpi, 1.0))))
     out = []
     for j in range(1, grid.n_cols):
         x = int(round(grid.xs[j]))
-        glyph = rule = inked = 0
+        glyph = rule = inked = through = 0
         for r in range(grid.n_rows):
             if owner.get((r, j - 1)) is owner.get((r, j)):
                 continue  # a merged cell: no line in this row
@@ -1182,12 +1183,12 @@ def glyph_lines(grid, binary: np.ndarray, dpi: int) -> list[float]:
                 rule += 1
             elif left.any() and right.any() or _edge_stroke(at, left if left.any() else right, near):
                 glyph += 1
+                through += bool(left.any() and right.any())
         if glyph >= 2 and 3 * glyph >= 2 * inked and 3 * rule < glyph:
             out.append(float(grid.xs[j]))
-        elif glyph and glyph == inked and not rule and any(
-                kind == "v" and abs(at - grid.xs[j]) <= near for kind, at, *_ in grid.inferred):
-            # put back from the text in the rows where it stands in a gutter, and nothing but a character's
-            # stroke on it elsewhere: the line was never seen (real caizheng 公开01表's last page as a worn
+        elif through and through == inked and not rule:
+            # no rule's stroke on it in any row, and nothing on it but characters' strokes with the word on both
+            # sides where it has ink at all: the line was never seen (real caizheng 公开01表's last page as a worn
             # photocopy: the faint mask took 结余（含专用结余）'s bracket for a rule one row tall, and the rows
             # below, 年初结转和结余 … 49.14, part there)
             out.append(float(grid.xs[j]))
