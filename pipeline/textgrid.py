@@ -1154,15 +1154,15 @@ def glyph_lines(grid, binary: np.ndarray, dpi: int) -> list[float]:
     the line runs through cover part of it (a row's inner part: its own rules left out) and carry on to both
     sides of it. A line is
     returned when that is so in two rows or more, in two thirds of the rows with ink on it, and a rule's
-    stroke stands on it in fewer than a third as many; or when in every row where it parts two cells a word
-    runs across it (characters' strokes on it carry on to both sides: an amount's first digit against it, on
-    one side only, may be its column's edge)."""
+    stroke stands on it in fewer than a third as many; or when no rule's stroke stands on it anywhere and all
+    the ink on it is characters' that carry on to both sides (an amount's first digit against it, on one side
+    only, may be its column's edge)."""
     owner = grid.owner()
     near, reach = max(2, int(round(_mm(dpi, 0.25)))), max(3, int(round(_mm(dpi, 1.0))))
     out = []
     for j in range(1, grid.n_cols):
         x = int(round(grid.xs[j]))
-        glyph = rule = inked = through = parts = 0
+        glyph = rule = inked = through = 0
         for r in range(grid.n_rows):
             if owner.get((r, j - 1)) is owner.get((r, j)):
                 continue  # a merged cell: no line in this row
@@ -1170,7 +1170,6 @@ def glyph_lines(grid, binary: np.ndarray, dpi: int) -> list[float]:
             top, bottom = int(grid.ys[r]) + inset, int(grid.ys[r + 1]) - inset
             if bottom - top < 4 or x - near - reach < 0 or x + near + reach >= binary.shape[1]:
                 continue
-            parts += 1
             at = binary[top:bottom, x - near:x + near + 1] > 0
             cover = float(at.any(axis=1).mean())
             if cover == 0.0:
@@ -1187,8 +1186,9 @@ def glyph_lines(grid, binary: np.ndarray, dpi: int) -> list[float]:
                 through += bool(left.any() and right.any())
         if glyph >= 2 and 3 * glyph >= 2 * inked and 3 * rule < glyph:
             out.append(float(grid.xs[j]))
-        elif through and through == parts:
-            # it parts cells only in rows where a word runs across it: the line was never seen (real caizheng 公开01表's last page as a worn
+        elif through and through == inked and not rule:
+            # no rule's stroke on it in any row, and nothing on it but characters' strokes with the word on both
+            # sides where it has ink at all: the line was never seen (real caizheng 公开01表's last page as a worn
             # photocopy: the faint mask took 结余（含专用结余）'s bracket for a rule one row tall, and the rows
             # below, 年初结转和结余 … 49.14, part there)
             out.append(float(grid.xs[j]))
