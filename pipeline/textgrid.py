@@ -1189,8 +1189,7 @@ def glyph_lines(grid, binary: np.ndarray, dpi: int) -> list[float]:
         elif through and through == inked and not rule:
             # no rule's stroke on it in any row, and nothing on it but characters' strokes with the word on both
             # sides where it has ink at all: the line was never seen (real caizheng 公开01表's last page as a worn
-            # photocopy: the faint mask took 结余（含专用结余）'s bracket for a rule one row tall, and the rows
-            # below, 年初结转和结余 … 49.14, part there)
+            # photocopy: the faint mask took 结余（含专用结余）'s bracket for a rule one row tall)
             out.append(float(grid.xs[j]))
     return out
 

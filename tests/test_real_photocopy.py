@@ -330,12 +330,11 @@ def test_every_unflagged_cell_of_a_real_photocopied_document_is_right(tmp_path):
 
 def test_a_bracket_the_faint_mask_takes_for_a_rule_one_row_tall_is_no_column_line(tmp_path):
     """Real caizheng 公开01表's last page (page 7) as scripts/real_scans.py makes it (``photocopy150``, seed 21):
-    the faint-rule mask took the bracket of 使用非财政拨款结余（含专用结余） for a rule one row tall, and the
-    rows below (年初结转和结余 … 49.14) part where it stands, so the grid put it back down the table from their
-    gutter. The label was cut in two, and the line, given to the page before (``continued_columns``), put
-    every 收入 amount of 公开01表 a column right of its place (0 of 12 scored). No rule's stroke stands on the
-    line in any row, and the only ink on it is a character's (``textgrid.glyph_lines``): the table has the
-    text layer's four columns, the label whole, the amount under 决算数."""
+    the faint-rule mask took the bracket of 使用非财政拨款结余（含专用结余） for a rule one row tall. The label
+    was cut in two, and the line, given to the page before (``continued_columns``), put every 收入 amount of
+    公开01表 a column right of its place (0 of 12 scored). No rule's stroke stands on the line in any row, and
+    the only ink on it is a character's with the word on both sides (``textgrid.glyph_lines``): the table has
+    the text layer's four columns, the label whole, the amount under 决算数."""
     pdf = real_pdf("juesuan", "putuo-caizheng-2024-juesuan.pdf")
     scan, one = real_scan_page(pdf, 7, tmp_path, "上海市普陀区财政局")
     # (the page alone: its first row, the table's header on page 6, is taken for the header)
