@@ -339,12 +339,15 @@ def _regions(grids: list, dpi: int, settings: TextGridSettings, text: np.ndarray
 
 
 def _side_column(boxes: np.ndarray, xs: list[float], ys: list[float], dpi: int, settings: TextGridSettings,
-                 side: int, reach_mm: float = 30.0, min_share: float = 0.3, pad_mm: float = 1.5) -> float | None:
+                 side: int, reach_mm: float = 30.0, min_share: float = 0.3, pad_mm: float = 1.5,
+                 align_mm: float = 3.0) -> float | None:
     """The outer line of a column beside a grid (``side`` −1: left of ``xs[0]``, 1: right of ``xs[-1]``) whose
     outer rule was lost with the rows' rules there, so the grid ends at the column's inner rule: text within
-    ``reach_mm`` of the grid's side, in ``min_share`` of its rows (three at least), each piece inside one row
-    (real caizheng 公开06表 as a worn photocopy: its 类 codes, 301 … 303, stood left of the grid, every amount
-    read a column left of its place). The line stands ``pad_mm`` beyond the text; None when there is none."""
+    ``reach_mm`` of the grid's side, of the table's text height, at least a code's width in ``min_share`` of its
+    rows (three at least), each piece inside one row, two thirds of the rows' text centred within ``align_mm``
+    of one line (real caizheng 公开06表 as a worn photocopy: its 类 codes, 301 … 303, stood left of the grid,
+    every amount read a column left of its place). The line stands ``pad_mm`` beyond the text; None when
+    there is none."""
     n_rows = len(ys) - 1
     if n_rows < 3 or not len(boxes):
         return None
@@ -354,15 +357,28 @@ def _side_column(boxes: np.ndarray, xs: list[float], ys: list[float], dpi: int, 
         out = boxes[(boxes[:, 2] <= edge - gap) & (boxes[:, 0] >= edge - reach)]
     else:
         out = boxes[(boxes[:, 0] >= edge + gap) & (boxes[:, 2] <= edge + reach)]
-    rows = set()
+    # of the table's text size (specks of noise, a seal's or the watermark's pieces are not)
+    inside = boxes[(boxes[:, 0] >= xs[0]) & (boxes[:, 2] <= xs[-1]) & (boxes[:, 1] >= ys[0]) & (boxes[:, 3] <= ys[-1])]
+    if not len(inside):
+        return None
+    height = float(np.median(inside[:, 3] - inside[:, 1]))
+    tall = out[:, 3] - out[:, 1]
+    out = out[(tall >= 0.6 * height) & (tall <= 1.5 * height)]
+    spans: dict[int, list[int]] = {}
     for bx0, by0, bx1, by1 in out:
         r = int(np.searchsorted(ys, (by0 + by1) / 2.0)) - 1
         if 0 <= r < n_rows and ys[r] <= by0 and by1 <= ys[r + 1]:
-            rows.add(r)
-    if len(rows) < max(3, min_share * n_rows):
+            span = spans.setdefault(r, [bx0, bx1])
+            span[0], span[1] = min(span[0], bx0), max(span[1], bx1)
+    spans = {r: span for r, span in spans.items() if span[1] - span[0] >= 1.2 * height}  # a code, a word
+    if len(spans) < max(3, min_share * n_rows):
         return None
-    held = [b for b in out if ys[0] <= (b[1] + b[3]) / 2.0 <= ys[-1]]
-    line = min(b[0] for b in held) - pad if side < 0 else max(b[2] for b in held) + pad
+    # a column's text stands in line down it (codes centred or set flush); strokes of the watermark or a seal
+    # beside a table stand anywhere (shehuigongzuo's empty 公开08表 as a worn photocopy)
+    centres = np.array([(a + b) / 2.0 for a, b in spans.values()])
+    if np.mean(np.abs(centres - np.median(centres)) <= _mm(dpi, align_mm)) < 2 / 3:
+        return None
+    line = min(a for a, _ in spans.values()) - pad if side < 0 else max(b for _, b in spans.values()) + pad
     return float(max(0.0, line))
 
 
@@ -483,17 +499,20 @@ def edge_stripes(grids: list, binary: np.ndarray, dpi: int, layout_settings, min
 
 
 def _note(band: _Band, xs: list[float], dpi: int, short_mm: float = 12.0) -> bool:
-    """A band below a table that runs across its column lines: a note, not a row. Only text a few characters
-    long or longer counts, or a piece across two lines: a character or two of the watermark astride a line
-    (real guihua 公开02表 as a worn photocopy: a piece 8 mm wide over the last line stopped the table's five
-    rows below its last rule) does not; nor does an amount touching the remnant of its column's rule
-    (175.52| read as one piece reaches a pixel or two past it)."""
+    """A band below a table that runs across its column lines: a note, not a row. Text a few characters long
+    or longer across a line counts, or text across two lines or more: a character or two of the watermark
+    astride one line (real guihua 公开02表 as a worn photocopy: a piece 8 mm wide over the last line stopped
+    the table's five rows below its last rule) does not; nor does an amount touching the remnant of its
+    column's rule (175.52| read as one piece reaches a pixel or two past it)."""
     thin, margin, short = _mm(dpi, 1.0), _mm(dpi, 1.0), _mm(dpi, short_mm)
+    crossed: set[float] = set()
     for a, b in band.words:
         across = [x for x in xs[1:-1] if a + margin < x < b - margin]
-        if across and b - a > thin and (b - a >= short or len(across) >= 2):
-            return True
-    return False
+        if across and b - a > thin:
+            if b - a >= short:
+                return True
+            crossed.update(across)
+    return len(crossed) >= 2
 
 
 def _crossed(x: float, bands: list[_Band], least: int = 2, share: float = 0.2, thin: float = 8.0,
@@ -504,13 +523,20 @@ def _crossed(x: float, bands: list[_Band], least: int = 2, share: float = 0.2, t
     return n >= max(least, share * len(bands))
 
 
-def _walls(g) -> list:
-    """The sides of every cell of a grid as rule segments (a merged cell has no wall inside it)."""
+def _walls(g, on_lines: bool = False) -> list:
+    """The sides of every cell of a grid as rule segments (a merged cell has no wall inside it); ``on_lines``:
+    on the grid's lines, not the cells' boxes — a cell moved onto a row rule that runs off its line
+    (``layout.follow_rules``) would add a row line a few pixels off its own to a grid rebuilt from them (real
+    guihua 公开02表 page 8 as a worn photocopy: 1124 and 1136, one row more, and the columns its next page gave
+    it were refused: :func:`add_column_lines`)."""
     from .layout import Segment
 
     out = []
     for c in g.cells:
         x0, y0, x1, y1 = c.bbox
+        if on_lines:
+            x0, x1 = g.xs[c.col], g.xs[c.col + c.colspan]
+            y0, y1 = g.ys[c.row], g.ys[c.row + c.rowspan]
         out += [Segment(x0, y0, x1, y0), Segment(x0, y1, x1, y1), Segment(x0, y0, x0, y1), Segment(x1, y0, x1, y1)]
     return out
 
@@ -574,8 +600,9 @@ def complete_tables(grids: list, segments: list, binary: np.ndarray, dpi: int, l
                 if _mid(band) - _mid(last) > settings.below_pitch * pitch or len(band.words) < 2 \
                         or _columns_hit(band.words, xs) < 2 or _note(band, xs, dpi):
                     break
-                if extra:
-                    new_h.append((last.bottom + band.top) / 2.0)
+                if extra:  # at what is left of the rule between the two, if anything (as infer_rows)
+                    new_h.append(last.bottom + _rule_in(binary[last.bottom:band.top, int(x0):int(x1)].T)
+                                 if band.top - last.bottom >= 3 else (last.bottom + band.top) / 2.0)
                 extra.append(band)
                 last = band
             if extra:
@@ -584,7 +611,10 @@ def complete_tables(grids: list, segments: list, binary: np.ndarray, dpi: int, l
                 carried = [Segment(x, y1, x, bottom) for x in xs]  # the column rules carried down to it
                 y1 = bottom
                 bands += extra
-        new_h += infer_rows(bands, ys, xs, dpi, ink=binary[:, int(x0):int(x1)])
+        # (rows found below the last rule are lines already: inferred twice, a few pixels apart, they made a
+        # sliver row the grid lost again when rebuilt — real guihua 公开02表 page 8, so page 9's columns were
+        # not carried to it)
+        new_h += infer_rows(bands, sorted(set(ys) | set(new_h)), xs, dpi, ink=binary[:, int(x0):int(x1)])
         rows_all = sorted(set(ys) | set(new_h))
         for x, k in infer_columns(bands, xs, dpi, settings, binary[int(y0):int(y1)]):
             top = y0 if k == 0 else (bands[k - 1].bottom + bands[k].top) / 2.0
@@ -1097,7 +1127,7 @@ def add_column_lines(grid, xs: list[float], boxes: np.ndarray, dpi: int, layout_
     tol = _mm(dpi, 2.0)
     gone = [s for s, past in ((x0, left < x0), (x1, right > x1))
             if past and not any(abs(s - o) <= tol for o in other)] + list(drop)
-    segs = [w for w in _walls(grid) if w.horizontal or all(abs(w.x0 - s) > 1.0 for s in gone)]
+    segs = [w for w in _walls(grid, on_lines=True) if w.horizontal or all(abs(w.x0 - s) > 1.0 for s in gone)]
     inferred = []
     spanning = [c.bbox for c in grid.cells if c.colspan > 1] if keep_spans else []
 

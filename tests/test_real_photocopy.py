@@ -381,3 +381,25 @@ def test_rows_below_the_last_rule_found_carry_on_past_a_watermark_piece_astride_
     read = {r.cells[0].text: r.cells[3].text for r in table.rows}
     assert {k: read.get(k) for k in ("2080599", "210", "21011", "2101102")} == {
         "2080599": "0.88", "210": "236.64", "21011": "236.64", "2101102": "196.29"}, read
+
+
+def test_a_table_continued_on_the_next_page_takes_the_columns_that_page_kept(tmp_path):
+    """Real guihua 收入决算表 (pages 8–9) as scripts/real_scans.py makes it (``photocopy150``, seed 21). Page 8's
+    grid lost the rules of 上级补助收入 … 其他收入 (empty columns); page 9 kept two of them, and carries them to
+    page 8 (``continued_columns``, ``add_column_lines``). A grid rebuilt from its cells' sides put a row line
+    of its own where a cell had been moved onto a row rule a few pixels off the grid's line (1136 for 1124,
+    ``layout.follow_rules``): one row more, and the columns were refused — page 8 kept six columns, page 9 a
+    table of its own, 23 of the table's 50 amounts lost. Rebuilt on the grid's own lines
+    (``textgrid._walls``), the two pages are one table."""
+    from real_scans import degraded_copy
+
+    pdf = real_pdf("juesuan", "putuo-guihua-2024-juesuan.pdf")
+    whole, two = tmp_path / "whole.pdf", tmp_path / "p8-9.pdf"
+    degraded_copy(pdf, whole, "photocopy150", 21, "上海市普陀区规划和自然资源局")
+    out = pdfium.PdfDocument.new()
+    out.import_pages(pdfium.PdfDocument(str(whole)), [7, 8])
+    out.save(str(two))
+    tables = [t for t in extract_document(two).tables if t.rows]
+    assert len(tables) == 1 and tables[0].pages == [1, 2], [(t.pages, t.columns) for t in tables]
+    read = {r.cells[0].text: r.cells[3].text for r in tables[0].rows}
+    assert read.get("2200199") == "45.00" and read.get("2101102") == "196.29", read
