@@ -49,6 +49,19 @@ def real_scan_page(pdf, number: int, tmp_path, authority: str) -> tuple["Path", 
     return scan, one
 
 
+def real_scan_pages(name: str, numbers: list[int], tmp_path, authority: str) -> "Path":
+    """Pages ``numbers`` of the real 决算 ``name`` as scripts/real_scans.py makes them (``photocopy150``, seed 21),
+    in one PDF."""
+    from real_scans import degraded_copy
+
+    whole, pages = tmp_path / "whole.pdf", tmp_path / "pages.pdf"
+    degraded_copy(real_pdf("juesuan", name), whole, "photocopy150", 21, authority)
+    out = pdfium.PdfDocument.new()
+    out.import_pages(pdfium.PdfDocument(str(whole)), [n - 1 for n in numbers])
+    out.save(str(pages))
+    return pages
+
+
 def worn_page_grids(name: str, number: int, tmp_path, authority: str):
     """(the printed grid from the PDF's vector rules, the grids the rule finder gives for the page as
     :func:`real_scan_page` makes it) for page ``number`` of the real 决算 ``name``."""
@@ -391,15 +404,22 @@ def test_a_table_continued_on_the_next_page_takes_the_columns_that_page_kept(tmp
     ``layout.follow_rules``): one row more, and the columns were refused — page 8 kept six columns, page 9 a
     table of its own, 23 of the table's 50 amounts lost. Rebuilt on the grid's own lines
     (``textgrid._walls``), the two pages are one table."""
-    from real_scans import degraded_copy
-
-    pdf = real_pdf("juesuan", "putuo-guihua-2024-juesuan.pdf")
-    whole, two = tmp_path / "whole.pdf", tmp_path / "p8-9.pdf"
-    degraded_copy(pdf, whole, "photocopy150", 21, "上海市普陀区规划和自然资源局")
-    out = pdfium.PdfDocument.new()
-    out.import_pages(pdfium.PdfDocument(str(whole)), [7, 8])
-    out.save(str(two))
+    two = real_scan_pages("putuo-guihua-2024-juesuan.pdf", [8, 9], tmp_path, "上海市普陀区规划和自然资源局")
     tables = [t for t in extract_document(two).tables if t.rows]
     assert len(tables) == 1 and tables[0].pages == [1, 2], [(t.pages, t.columns) for t in tables]
     read = {r.cells[0].text: r.cells[3].text for r in tables[0].rows}
     assert read.get("2200199") == "45.00" and read.get("2101102") == "196.29", read
+
+
+def test_a_page_that_kept_few_column_lines_takes_none_from_the_page_before(tmp_path):
+    """Real caizheng (seeded-errors copy) 收入决算表 (pages 8–9) as scripts/real_scans.py makes it: page 9's grid
+    kept 3 of page 8's 12 column lines, and its rows' print, in the columns it lost, runs across page 8's 项 |
+    科目名称 line, which page 8 had put back from its text. A line refused there is dropped from the other
+    page only when that page kept half the lines or more (``extract._carry_columns``): the table keeps its
+    eleven columns, 类 | 款 | 项 | 科目名称 | amounts, over both pages (15 of its 45 amounts scored with the
+    line dropped)."""
+    two = real_scan_pages("putuo-caizheng-2024-juesuan-seeded-errors.pdf", [8, 9], tmp_path, "上海市普陀区财政局")
+    (table,) = [t for t in extract_document(two).tables if t.template == "T02"]
+    assert table.pages == [1, 2] and len(table.columns) == 11, (table.pages, table.columns)
+    read = {"".join(c.text for c in r.cells[:3]): r.cells[5].text for r in table.rows}
+    assert read.get("20106") == "2,106.66", read
