@@ -495,7 +495,9 @@ def _mark_cells(row: Row, m: CodeMatch, block: LabelBlock, s: MatchSettings) -> 
         mark(label_cells, "code_repaired", s.repaired_factor)
         for cell, part in _misread_code_cells([_cell(row, k) for k in block.code_cols], m.code):
             mark([cell], CODE_MISREAD, 1.0)
-            if not any(a.text == part for a in cell.alternatives):
+            if not any(a.text == part and a.source == "catalogue" for a in cell.alternatives):
+                # (beside an OCR runner-up of the same text: the reason is cleared by this one, sample s02's
+                # 80239 read, 30239 runner-up and catalogue's, repaired to 30239 and still flagged)
                 cell.alternatives.append(Alternative(part, m.score, "catalogue"))
 
 

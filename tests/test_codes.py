@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.catalogue import ECONOMIC, FUNCTIONAL, SPECIAL, load_catalogue
 from pipeline.codes import MatchContext, assign_codes, match_label, match_row, read_code
-from pipeline.model import Cell, Row, Table
+from pipeline.model import Alternative, Cell, Row, Table
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SEEDS = SHARED / "seeds"
@@ -365,3 +365,14 @@ def test_a_code_cell_read_otherwise_than_the_code_its_row_is_repaired_to_is_revi
     misread.text = "310"
     score_document(doc)
     assert "code_misread" not in misread.reasons and not misread.review
+    # so when the recogniser's runner-up was the catalogue's part already (sample s02: 80239, runner-up 30239)
+    g = _table([["30201", "办公费", "1.00"], ["30211", "差旅费", "4.00"], ["80239", "其他交通费用", "5.00"]],
+               ["人员经费/科目代码", "人员经费/科目名称", "人员经费/决算数"])
+    g.id = "g"
+    g.rows[2].cells[0].alternatives = [Alternative("30239", 0.41, "ocr")]
+    assign_codes(g, 2024)
+    assert _codes(g)[2] == ["30239"] and "code_misread" in g.rows[2].cells[0].reasons, _codes(g)
+    doc.tables.append(g)
+    g.rows[2].cells[0].text = "30239"
+    score_document(doc)
+    assert "code_misread" not in g.rows[2].cells[0].reasons
