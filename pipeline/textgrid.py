@@ -183,14 +183,21 @@ def infer_rows(bands: list[_Band], ys: list[float], xs: list[float], dpi: int, m
     for a, b in zip(bands, bands[1:]):
         if any(a.bottom - tol <= y <= b.top + tol for y in ys) or _mid(b) - _mid(a) < min_pitch * pitch:
             continue
-        y = (a.bottom + b.top) / 2.0
-        if ink is not None and b.top - a.bottom >= 3:  # at what is left of the rule, if anything
-            y = a.bottom + _rule_in(ink[a.bottom:b.top].T)
+        y = _line_between(a.bottom, b.top, ink)
         if min(abs(y - v) for v in list(ys) + out) < min_side * pitch:
             continue  # a row a line would cut too low to hold a row of text
         if _columns_hit(a.words, xs) >= 2 and _columns_hit(b.words, xs) >= 2:
             out.append(y)
     return out
+
+
+def _line_between(bottom: int, top: int, ink: np.ndarray | None) -> float:
+    """The row line between text ending at ``bottom`` and text starting at ``top``: where the paper between
+    has the most ink along it (what is left of the rule, ``ink``: the table's columns, ink = 255), else in its
+    middle."""
+    if ink is not None and top - bottom >= 3:
+        return bottom + _rule_in(ink[bottom:top].T)
+    return (bottom + top) / 2.0
 
 
 def infer_columns(bands: list[_Band], xs: list[float], dpi: int, settings: TextGridSettings = TextGridSettings(),
@@ -338,9 +345,8 @@ def _regions(grids: list, dpi: int, settings: TextGridSettings, text: np.ndarray
     return groups
 
 
-def _side_column(boxes: np.ndarray, xs: list[float], ys: list[float], dpi: int, settings: TextGridSettings,
-                 side: int, reach_mm: float = 30.0, min_share: float = 0.3, pad_mm: float = 1.5,
-                 align_mm: float = 3.0) -> float | None:
+def _side_column(boxes: np.ndarray, xs: list[float], ys: list[float], dpi: int, side: int, reach_mm: float = 30.0,
+                 min_share: float = 0.3, pad_mm: float = 1.5, align_mm: float = 3.0) -> float | None:
     """The outer line of a column beside a grid (``side`` −1: left of ``xs[0]``, 1: right of ``xs[-1]``) whose
     outer rule was lost with the rows' rules there, so the grid ends at the column's inner rule: text within
     ``reach_mm`` of the grid's side, of the table's text height, at least a code's width in ``min_share`` of its
@@ -569,7 +575,7 @@ def complete_tables(grids: list, segments: list, binary: np.ndarray, dpi: int, l
         xs = _lines([x for g in group for x in g.xs], tol)
         ys = _lines([y for g in group for y in g.ys], tol)
         # a column beside the grid whose outer rule was lost: its text stands in the grid's rows, outside it
-        sides = [e for e in (_side_column(boxes, xs, ys, dpi, settings, side) for side in (-1, 1)) if e is not None]
+        sides = [e for e in (_side_column(boxes, xs, ys, dpi, side) for side in (-1, 1)) if e is not None]
         beside: list[Segment] = []
         for edge in sides:
             near = x0 if edge < x0 else x1
@@ -600,9 +606,8 @@ def complete_tables(grids: list, segments: list, binary: np.ndarray, dpi: int, l
                 if _mid(band) - _mid(last) > settings.below_pitch * pitch or len(band.words) < 2 \
                         or _columns_hit(band.words, xs) < 2 or _note(band, xs, dpi):
                     break
-                if extra:  # at what is left of the rule between the two, if anything (as infer_rows)
-                    new_h.append(last.bottom + _rule_in(binary[last.bottom:band.top, int(x0):int(x1)].T)
-                                 if band.top - last.bottom >= 3 else (last.bottom + band.top) / 2.0)
+                if extra:
+                    new_h.append(_line_between(last.bottom, band.top, binary[:, int(x0):int(x1)]))
                 extra.append(band)
                 last = band
             if extra:
