@@ -117,7 +117,7 @@ def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes
     grids = scan_tables(clean.binary, clean.rule_ink, w, h, page.dpi, settings.layout,
                         clean.colourless_seals, clean.worn, clean.faint_rules)
     # a column line made of characters' strokes (chained across rows on a skewed page) is no rule
-    grids = [drop_column_lines(g, glyph_lines(g, clean.binary, page.dpi), page.dpi, settings.layout) for g in grids]
+    grids = [_without_glyph_lines(g, clean, page.dpi, settings) for g in grids]
     follow_rules(grids, clean.binary, page.dpi, settings.layout)  # cells onto row rules that run off the lines
     if not clean.worn:  # a column wall no rule was printed for in a row (a worn page's are completed from the text)
         hidden = clean.seal_mask if clean.colourless_seals is None else clean.seal_mask | clean.colourless_seals
@@ -150,6 +150,29 @@ def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes
     # (a page not worn is read again with the next page's columns as a whole page, as before it remembered)
     return reading, PageEvidence(page.number, lines=lines, ink=ink), \
         _Scan(page, clean, recognizer=recognizer if clean.worn else recognizer.plain)
+
+
+def _without_glyph_lines(grid, clean, dpi: int, settings: ExtractSettings):
+    """``grid`` without its column lines made of characters' strokes (:func:`~pipeline.textgrid.glyph_lines`).
+    On a worn page such a line often stands beside the rule that was lost, which the rule finder then had no
+    gutter to infer (the line it kept parted the columns): the text's gutter between the lines left either side
+    of a dropped one is looked for again (:func:`~pipeline.textgrid.gutter_lines`), and the rows stacked in the
+    columns it parts are put apart again (:func:`~pipeline.textgrid.split_stacked_rows`). Real guihua
+    公开01表 as a worn photocopy: the line through 支出's amounts dropped, each amount was read into its
+    label; the lost rule between them, 5 mm left of the amounts, put back, and the rows of 九、 … 十一、,
+    stacked in one, put apart."""
+    from .textgrid import add_column_lines, gutter_lines, split_stacked_rows, text_boxes
+
+    dropped = glyph_lines(grid, clean.binary, dpi)
+    new = drop_column_lines(grid, dropped, dpi, settings.layout)
+    if new is grid or not clean.worn:
+        return new
+    boxes = text_boxes(clean.binary, dpi)
+    xs = gutter_lines(new, dropped, boxes, clean.binary, dpi)
+    if not xs:
+        return new
+    done = add_column_lines(new, xs, boxes, dpi, settings.layout)
+    return split_stacked_rows([done], clean.binary, dpi, settings.layout)[0] if done is not new else new
 
 
 def _lanci_columns(page: SourcePage, clean, reading: PageReading, recognizer, settings: ExtractSettings,

@@ -815,6 +815,21 @@ def _covering(grids: list[Grid], g: Grid) -> list[Grid]:
     return [o for o in grids if _overlap(o.bbox, g.bbox) > 0.3 * min(_area(o.bbox), _area(g.bbox))]
 
 
+def _edge_piece(g: Grid, others: list[Grid], min_rows: int = 3, share: float = 0.34) -> bool:
+    """``g`` is rows of a table the other grids lost above or below them: it meets them only at their top or
+    foot (their boxes overlap over ``share`` of the lower one's height at most: a grid over most of another is
+    that table again, seen whole or in part) and has ``min_rows`` row lines beyond it."""
+    for o in others:
+        top, bottom = max(o.bbox[1], g.bbox[1]), min(o.bbox[3], g.bbox[3])
+        low = min(g.bbox[3] - g.bbox[1], o.bbox[3] - o.bbox[1])
+        if bottom - top > share * low or not (g.bbox[1] < o.bbox[1] or g.bbox[3] > o.bbox[3]):
+            return False
+        beyond = [y for y in g.ys if y < o.bbox[1] or y > o.bbox[3]]
+        if len(beyond) < min_rows:
+            return False
+    return True
+
+
 def _prefer(base: list[Grid], other: list[Grid], better) -> list[Grid]:
     """``base`` with each of ``other``'s grids added where it overlaps nothing, or put in place of what it
     overlaps when that covers less than 80 % of it (a part of the table) or when ``better(grid, old)``."""
@@ -872,6 +887,10 @@ def scan_tables(binary: np.ndarray, rule_ink: np.ndarray | None, page_w: int, pa
         for g in sorted(find_tables(faint_segs, page_w, page_h, dpi, settings), key=lambda g: -_area(g.bbox)):
             touched = [o for o in out if _overlap(o.bbox, g.bbox) > 0]
             inside = _covering(touched, g)
+            if touched and _edge_piece(g, touched):
+                out.append(g)  # (joined to the table it meets when the grids are completed from the text)
+                added.append(g)
+                continue
             if touched and (len(inside) < len(touched) or sum(_area(o.bbox) for o in inside) >= 0.8 * _area(g.bbox)
                             or g.n_rows <= sum(o.n_rows for o in inside)):
                 continue

@@ -70,6 +70,7 @@ class TextGridSettings:
     stack_rows: float = 1.5
     stack_columns: int = 2  # ... with a gap between two lines of text in this many columns ...
     stack_pitch: float = 0.7  # ... a pitch apart (a share of the text's pitch) ...
+    stack_wide: float = 1.6  # (two lines this many pitches apart in a column: a line lacking between them)
     stack_line: float = 1.5  # ... that no single line of text (at most this many lines high) runs across, ...
     stack_side: float = 0.6  # ... leaving this share of a pitch to every other row line
 
@@ -240,6 +241,26 @@ def infer_columns(bands: list[_Band], xs: list[float], dpi: int, settings: TextG
         if best is not None:
             out.append(best)
     return out
+
+
+def gutter_lines(grid, dropped: list[float], boxes: np.ndarray, binary: np.ndarray, dpi: int,
+                 settings: TextGridSettings = TextGridSettings(), near_mm: float = 2.0) -> list[float]:
+    """Column lines in the text's gutters (:func:`infer_columns`) between the lines of ``grid`` either side of
+    each of the lines ``dropped`` from it (lines that were no rule, :func:`glyph_lines`), not where a dropped line
+    stood (``near_mm``: the line was inferred in that gutter before and dropped; real guihua 公开05表's last
+    page as a worn photocopy, four rows, the gutter's middle 5 mm from the rule: the table's first page gives
+    the rule's place when this page has no line there, :func:`continued_columns`)."""
+    y0, y1 = grid.ys[0], grid.ys[-1]
+    out = []
+    for x in dropped:
+        left = max((v for v in grid.xs if v < x), default=None)
+        right = min((v for v in grid.xs if v > x), default=None)
+        if left is None or right is None:
+            continue
+        bands = text_bands(boxes, left, right, y0, y1, dpi, settings)
+        out += [line for line, _ in infer_columns(bands, [left, right], dpi, settings, binary[int(y0):int(y1)])
+                if all(abs(line - d) > _mm(dpi, near_mm) for d in dropped)]
+    return sorted(set(out))
 
 
 def _aligned_line(rows: list[_Band], left: float, right: float, g0: float, g1: float, dpi: int,
@@ -695,15 +716,23 @@ def stacked_rows(g, column_bands: list[list[_Band]], dpi: int, settings: TextGri
         if bottom - top < settings.stack_rows * pitch:
             continue
         rows = [[b for b in bands if top < _mid(b) < bottom] for bands in column_bands]
-        gaps = []  # (column, bottom of the line above, top of the line below)
+        gaps, wide = [], []  # (column, bottom of the line above, top of the line below)
         for k, held in enumerate(rows):
             for a, b in zip(held, held[1:]):
-                if b.top > a.bottom and _mid(b) - _mid(a) >= settings.stack_pitch * pitch:
-                    gaps.append((k, a.bottom, b.top))
-        for group in _gap_groups(gaps, 0.5 * pitch):
+                step = _mid(b) - _mid(a)
+                if b.top > a.bottom and step >= settings.stack_pitch * pitch:
+                    (wide if step >= settings.stack_wide * pitch else gaps).append((k, a.bottom, b.top))
+        # a column whose lines stand more than a pitch and a half apart lacks a line between them (a row with
+        # no amount: 十、节能环保支出 between 236.63 and 3845.25, real guihua 公开01表 as a worn photocopy): its gap
+        # holds the gaps of the columns beside it, one pitch each, and counts for every one of them
+        groups = _gap_groups(gaps, 0.5 * pitch)
+        spans = [(max(a for _, a, _ in grp), min(b for _, _, b in grp)) for grp in groups]
+        groups += [[w] for w in wide if not any(w[1] <= lo and hi <= w[2] for lo, hi in spans)]
+        for group in groups:
             lo, hi = max(a for _, a, _ in group), min(b for _, _, b in group)
+            held_by = group + [w for w in wide if w not in group and w[1] <= lo and hi <= w[2]]
             # (counted by cells: the lines of one text wrapped in a cell spanning columns fall in each of them)
-            if hi <= lo or len({id(own.get((r, k))) for k, _, _ in group}) < settings.stack_columns:
+            if hi <= lo or len({id(own.get((r, k))) for k, _, _ in held_by}) < settings.stack_columns:
                 continue
             y = (lo + hi) / 2.0
             across = any(b.top < y - tol and b.bottom > y + tol and b.bottom - b.top <= settings.stack_line * line_h

@@ -423,3 +423,36 @@ def test_a_page_that_kept_few_column_lines_takes_none_from_the_page_before(tmp_p
     assert table.pages == [1, 2] and len(table.columns) == 11, (table.pages, table.columns)
     read = {"".join(c.text for c in r.cells[:3]): r.cells[5].text for r in table.rows}
     assert read.get("20106") == "2,106.66", read
+
+
+def test_a_rule_lost_beside_a_line_of_characters_strokes_is_put_back_from_the_gutter(tmp_path):
+    """Real guihua 公开01表 (page 7) as scripts/real_scans.py makes it (``photocopy150``, seed 21): the rule
+    between 支出's labels and its amounts was lost, and the rule finder chained the amounts' first digits into
+    a line 5 mm right of it, so no gutter was left to infer the rule in. That line, characters' strokes, was
+    dropped (``textgrid.glyph_lines``) and every 支出 amount read into its label (3 of the table's 12 amounts
+    scored). The gutter between the lines either side of it is looked for again (``textgrid.gutter_lines``),
+    and the rows of 九、 … 十一、, stacked in one row of the grid, put apart: the amount column's gap between
+    236.63 and 3845.25, two pitches tall where 十、 has no amount, holds both of the label column's gaps
+    (``textgrid.stacked_rows``)."""
+    page = real_scan_pages("putuo-guihua-2024-juesuan.pdf", [7], tmp_path, "上海市普陀区规划和自然资源局")
+    (table,) = [t for t in extract_document(page).tables if t.template == "T01"]
+    assert len(table.columns) == 4, table.columns
+    read = {r.cells[2].text: r.cells[3].text for r in table.rows}
+    assert {k: read.get(k) for k in ("九、卫生健康支出", "十一、城乡社区支出", "十九、住房保障支出", "本年支出合计")} == {
+        "九、卫生健康支出": "236.63", "十一、城乡社区支出": "3845.25", "十九、住房保障支出": "461.08",
+        "本年支出合计": "9759.38"}, read
+
+
+def test_rows_above_the_grid_the_faint_pass_found_as_a_piece_are_joined_to_it(tmp_path):
+    """Real caizheng (seeded-errors copy) 公开01表 (page 7) as scripts/real_scans.py makes it (``photocopy150``,
+    seed 21): every pass lost the rules of the table's first rows (项目 … 四、上级补助收入), but the faint pass
+    found them as a grid of their own, a few columns wide, meeting the table's grid at its top row; it was
+    left out for overlapping that grid, and the table began at 五、事业收入, its title given to a scrap above
+    it (0 of 12 amounts scored). A grid meeting another only at its top or foot with rows beyond it is kept
+    (``layout._edge_piece``) and joined to it when the grids are completed from the text."""
+    page = real_scan_pages("putuo-caizheng-2024-juesuan-seeded-errors.pdf", [7], tmp_path, "上海市普陀区财政局")
+    (table,) = [t for t in extract_document(page).tables if t.template == "T01"]
+    read = {r.cells[0].text[-6:]: r.cells[1].text for r in table.rows}
+    assert read.get("本年收入合计") == "2,946.25", read
+    assert any(r.cells[3].text == "2,106.66" and r.cells[2].text.endswith("一般公共服务支出") for r in table.rows), \
+        [[c.text for c in r.cells] for r in table.rows]
