@@ -456,3 +456,45 @@ def test_rows_above_the_grid_the_faint_pass_found_as_a_piece_are_joined_to_it(tm
     assert read.get("本年收入合计") == "2,946.25", read
     assert any(r.cells[3].text == "2,106.66" and r.cells[2].text.endswith("一般公共服务支出") for r in table.rows), \
         [[c.text for c in r.cells] for r in table.rows]
+
+
+def test_rows_below_the_last_rule_carry_on_past_a_row_with_text_in_one_column(tmp_path):
+    """Real shehuigongzuo 公开01表 (page 5) as scripts/real_scans.py makes it (``photocopy150``, seed 21): the
+    grid ended at the rule under 二十五、债务付息支出, and the search for rows below it stopped at the next one,
+    二十六、抗疫特别国债安排的支出, whose text stands in one column: the table's last six rows (本年收入合计 …
+    总计, four amounts) were lost. A row with text in one column is a row of the table when a row with text in
+    two columns follows it at the pitch (``textgrid.complete_tables``)."""
+    page = real_scan_pages("putuo-shehuigongzuo-2024-juesuan.pdf", [5], tmp_path, "中共上海市普陀区委社会工作部")
+    (table,) = [t for t in extract_document(page).tables if t.template == "T01"]
+    rows = [[c.text for c in r.cells] for r in table.rows]
+    assert any(r[2].startswith("二十六") for r in rows), rows
+    assert ["本年收入合计", "307.82", "本年支出合计", "307.82"] in rows, rows
+    assert ["总计", "307.82", "总计", "307.82"] in rows, rows
+
+
+def test_two_rows_stacked_in_four_columns_are_put_apart_past_a_mark_in_an_empty_column(tmp_path):
+    """Real guihua 支出决算表's first page (page 10) as scripts/real_scans.py makes it (``photocopy150``, seed 21):
+    the rule between 合计 and 208 was lost, and their rows stood stacked in one row of the grid, two lines a
+    pitch apart in four columns (合计 | 9759.38 | 5377.64 | 4381.74 over 社会保障和就业支出 | 754.75 | 754.75 |
+    0.00). A mark of the watermark in the empty 上缴上级支出 column stood across the gap, and a line of text
+    across the gap kept the rows together (six amounts lost). One column's line across it is outvoted by
+    three cells' gaps (``textgrid.stacked_rows``, ``stack_outvote``)."""
+    page = real_scan_pages("putuo-guihua-2024-juesuan.pdf", [10], tmp_path, "上海市普陀区规划和自然资源局")
+    (table,) = [t for t in extract_document(page).tables if t.template == "T03"]
+    read = {"".join(c.text for c in r.cells[:2]): [c.text for c in r.cells[2:5]] for r in table.rows}
+    assert read.get("合计") == ["9759.38", "5377.64", "4381.74"], read
+    assert read.get("208社会保障和就业支出") == ["754.75", "754.75", "0.00"], read
+
+
+def test_a_total_row_below_the_last_rule_whose_label_spans_two_columns_is_no_note(tmp_path):
+    """Real guihua 公开06表 (page 16) as scripts/real_scans.py makes it (``photocopy150``, seed 21): the grid
+    ended at the rule under 31099, and the row below it, 人员经费合计 | 4884.09 | 公用经费合计 | 480.66, was
+    taken for a note, its label running 25 mm across the 科目编码 | 科目名称 line: both totals lost. A band
+    with text that long across one line is a row when it has pieces of text an amount wide standing each in a
+    column of its own in two columns (``textgrid._note``), and the column rules carried down to it pass
+    through no text: the label stays whole."""
+    page = real_scan_pages("putuo-guihua-2024-juesuan.pdf", [16], tmp_path, "上海市普陀区规划和自然资源局")
+    (table,) = [t for t in extract_document(page).tables if t.template == "T06"]
+    rows = [[c.text for c in r.cells] for r in table.rows]
+    last = rows[-1]
+    assert last[0] == "人员经费合计" and last[2] == "4884.09" and "公用经费合计" in last, rows[-3:]
