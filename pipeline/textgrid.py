@@ -711,9 +711,11 @@ def stacked_rows(g, column_bands: list[list[_Band]], dpi: int, settings: TextGri
                  glyphs: np.ndarray | None = None) -> list[float]:
     """Row lines through the rows of ``g`` that hold several printed rows stacked (their rules lost): a row
     at least ``stack_rows`` text pitches high where, in at least ``stack_columns`` cells, one line of text
-    stands above a gap and another below it, a pitch apart, and no column has a single line of text across
+    stands above a gap and another below it, a pitch apart (or up to ``stack_wide`` pitches apart, a line
+    lacking between them, around the gap of a column beside), and no column has a single line of text across
     the gap (the code and amount centred beside a label wrapped over two lines; a header label centred
-    beside two-line ones). Each column's own bands (``column_bands``, :func:`text_bands` of the column) tell
+    beside two-line ones) — one such column against ``stack_outvote`` cells with the gap is a mark, not a
+    line of text. Each column's own bands (``column_bands``, :func:`text_bands` of the column) tell
     its lines: a bowed or slightly skewed page shifts the rows from one side of a wide table to the other,
     and bands taken across the whole width run into each other. The line goes through the gap the columns
     share (none shared: no line). Nor does a line go through a line of text ``glyphs`` show (:func:`glyph_boxes`:
