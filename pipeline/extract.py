@@ -184,9 +184,9 @@ def _lanci_columns(page: SourcePage, clean, reading: PageReading, recognizer, se
     side of it, keeps its cell whole (:func:`~pipeline.textgrid.add_column_lines`), and the page is read
     again (only the cells that changed are new crops). The cells beside the line are
     ``rule_missing`` and wait for an identity or a reviewer. A page without such a 栏次 cell is left as read."""
-    from .textgrid import add_column_lines, lanci_cells, lanci_lines, text_boxes
+    from .textgrid import add_column_lines, lanci_cells, lanci_lines, paired_label_cells, text_boxes
 
-    if not any(lanci_cells(gr) for gr in reading.grids):
+    if not any(lanci_cells(gr) or paired_label_cells(gr) for gr in reading.grids):
         return reading
     t0 = time.perf_counter()
     boxes = text_boxes(clean.binary, page.dpi)

@@ -1446,6 +1446,26 @@ def lanci_cells(gr, top_rows: int = 12) -> list[tuple[object, int]]:
     return out
 
 
+_PAIRED = re.compile(r"预算数|决算数")
+
+
+def paired_label_cells(gr, top_rows: int = 6, max_labels: int = 4) -> list[tuple[object, int]]:
+    """Header cells (among a table's first ``top_rows`` rows) reading the sub-labels of several columns run
+    together — 预算数决算数, 预算数决算数预算数决算数 (the “三公” table as a worn photocopy lost every other
+    column rule: each cell read two amounts) —, with how many: the labels are all the cell reads but one
+    character at most (a speck read as K or 文). ``gr``: a ``read.GridReading``."""
+    g = gr.grid
+    out = []
+    for c in g.cells:
+        if c.row >= top_rows or (c.row, c.col) not in gr.cells:
+            continue
+        text = re.sub(r"\s", "", gr.cells[(c.row, c.col)].text)
+        n = len(_PAIRED.findall(text))
+        if 2 <= n <= max_labels and len(_PAIRED.sub("", text)) <= 1:
+            out.append((c, n))
+    return out
+
+
 def _centred_lines(pieces: list[tuple[int, int]], x0: float, x1: float, agree: float) -> list[float] | None:
     """The lines between the pieces of print (one number each, each centred in its column) of a cell from
     ``x0`` to ``x1``, put from the cell's left side on and from its right side back: where the two agree within
@@ -1463,10 +1483,21 @@ def _centred_lines(pieces: list[tuple[int, int]], x0: float, x1: float, agree: f
     return guesses
 
 
+def _equal_lines(pieces: list[tuple[int, int]], x0: float, x1: float, off: float = 0.2) -> list[float] | None:
+    """The lines cutting the cell from ``x0`` to ``x1`` into as many equal parts as pieces of print, when each
+    piece's middle lies within ``off`` of a part's width of its part's middle; else None."""
+    n = len(pieces)
+    width = (x1 - x0) / n
+    if any(abs((a + b) / 2.0 - (x0 + (k + 0.5) * width)) > off * width for k, (a, b) in enumerate(pieces)):
+        return None
+    return [x0 + k * width for k in range(1, n)]
+
+
 def lanci_lines(gr, boxes: np.ndarray, binary: np.ndarray, dpi: int,
                 settings: TextGridSettings = TextGridSettings(), agree_mm: float = 2.0) -> list[float]:
     """Column lines a table's 栏次 row shows lost: a cell of it reading two (or three) column numbers run
-    together (:func:`lanci_cells`) stands over two printed columns whose rule the scan lost from top to
+    together (:func:`lanci_cells`) — or a header cell reading the sub-labels of two columns or more run
+    together (:func:`paired_label_cells`) — stands over two printed columns whose rule the scan lost from top to
     bottom. Each number is printed centred in its column, so the print of the cell, in as many pieces as
     numbers, puts each line twice: from the cell's left side on (the first column's middle is its number's,
     its right side as far from it as its left side), and from its right side back. Where the two agree within
@@ -1478,7 +1509,8 @@ def lanci_lines(gr, boxes: np.ndarray, binary: np.ndarray, dpi: int,
     out: list[float] = []
     margin = _mm(dpi, 0.5)
     agree = _mm(dpi, agree_mm)
-    for cell, n in lanci_cells(gr):
+    for cell, n, equal in [(c, n, False) for c, n in lanci_cells(gr)] + \
+            [(c, n, True) for c, n in paired_label_cells(gr)]:
         r = cell.row
         x0, x1 = g.xs[cell.col], g.xs[cell.col + cell.colspan]
         own = _runs([(int(b[0]), int(b[2])) for b in boxes
@@ -1490,8 +1522,16 @@ def lanci_lines(gr, boxes: np.ndarray, binary: np.ndarray, dpi: int,
         own = [p for p in own if p[1] - p[0] > thin or agree / 2 < p[0] - x0 and agree / 2 < x1 - p[1]]
         options = [own] if len(own) == n else [own[:k] + own[k + 1:] for k in range(1, len(own) - 1)
                                                if len(own) == n + 1 and own[k][1] - own[k][0] <= thin]
+        if equal and len(own) == n + 1:
+            # a speck read with the labels (K预算数决算数): a piece narrower than half the others is left out
+            usual = float(np.median([b - a for a, b in own]))
+            options += [own[:k] + own[k + 1:] for k, (a, b) in enumerate(own) if b - a < 0.5 * usual]
         guesses = next((found for found in (_centred_lines(pieces, x0, x1, agree) for pieces in options) if found),
                        None)
+        if guesses is None and equal:
+            # sub-columns of one width (预算数 | 决算数 under each item): walked from both sides, four labels
+            # put each line twice too far apart; the labels each centred in an equal part of the cell will do
+            guesses = next((found for found in (_equal_lines(pieces, x0, x1) for pieces in options) if found), None)
         if guesses is None:
             continue  # the numbers' print does not stand apart in the cell, or not centred in its columns
         lines = []
@@ -1501,8 +1541,9 @@ def lanci_lines(gr, boxes: np.ndarray, binary: np.ndarray, dpi: int,
             ink = (binary[int(g.ys[r]):int(g.ys[-1]), lo:hi] > 0).sum(axis=0)
             if ink.size and ink.max() >= 0.3 * (g.ys[-1] - g.ys[r]):
                 x = lo + float(np.argmax(ink))
-            crossed = sum(any(a + margin < x < b - margin for a, b in _row_pieces(boxes, g.ys, k, x0, x1, dpi))
-                          for k in range(r, g.n_rows))
+            # (a piece hardly wider than a rule on the line is what is left of it, not text across it)
+            crossed = sum(any(a + margin < x < b - margin and b - a > 2 * thin
+                              for a, b in _row_pieces(boxes, g.ys, k, x0, x1, dpi)) for k in range(r, g.n_rows))
             if crossed > 0.1 * (g.n_rows - r):
                 break
             lines.append(float(x))

@@ -499,3 +499,17 @@ def test_a_total_row_below_the_last_rule_whose_label_spans_two_columns_is_no_not
     rows = [[c.text for c in r.cells] for r in table.rows]
     last = rows[-1]
     assert last[0] == "人员经费合计" and last[2] == "4884.09" and "公用经费合计" in last, rows[-3:]
+
+
+def test_header_cells_reading_two_sub_labels_run_together_get_their_column_lines_back(tmp_path):
+    """Real guihua 财政拨款“三公”经费支出决算表 (page 17) as scripts/real_scans.py makes it (``photocopy150``, seed
+    21): the scan lost every other column rule of its twelve columns (预算数 | 决算数 under each item), so the
+    grid had six, its header cells read 预算数决算数 (one of them with a speck, K预算数决算数, another four
+    labels run together) and each amount cell two amounts (0.000.00): 5 of 12 amounts scored. A header cell
+    reading several columns' sub-labels run together stands over as many columns of one width
+    (``textgrid.paired_label_cells``, ``lanci_lines``): the table has its twelve columns and every amount."""
+    page = real_scan_pages("putuo-guihua-2024-juesuan.pdf", [17], tmp_path, "上海市普陀区规划和自然资源局")
+    (table,) = [t for t in extract_document(page).tables if t.template == "T09"]
+    assert len(table.columns) == 12, table.columns
+    (row,) = table.rows
+    assert [c.text for c in row.cells] == ["2.85", "0.39"] + ["0.00"] * 8 + ["2.85", "0.39"], [c.text for c in row.cells]
