@@ -1483,14 +1483,16 @@ def _centred_lines(pieces: list[tuple[int, int]], x0: float, x1: float, agree: f
     return guesses
 
 
-def _equal_lines(pieces: list[tuple[int, int]], x0: float, x1: float, off: float = 0.2) -> list[float] | None:
-    """The lines cutting the cell from ``x0`` to ``x1`` into as many equal parts as pieces of print, when each
-    piece's middle lies within ``off`` of a part's width of its part's middle; else None."""
+def _equal_lines(pieces: list[tuple[int, int]], x0: float, x1: float, off: float = 0.25) -> list[float] | None:
+    """The lines between the pieces of print of a cell from ``x0`` to ``x1`` (the middles of the paper between
+    them) when the cell is as many columns of one width as pieces: each line within ``off`` of a column's width
+    of where those columns' sides would be; else None."""
     n = len(pieces)
     width = (x1 - x0) / n
-    if any(abs((a + b) / 2.0 - (x0 + (k + 0.5) * width)) > off * width for k, (a, b) in enumerate(pieces)):
+    lines = [(p[1] + q[0]) / 2.0 for p, q in zip(pieces, pieces[1:])]
+    if any(abs(x - (x0 + k * width)) > off * width for k, x in enumerate(lines, start=1)):
         return None
-    return [x0 + k * width for k in range(1, n)]
+    return lines
 
 
 def lanci_lines(gr, boxes: np.ndarray, binary: np.ndarray, dpi: int,
