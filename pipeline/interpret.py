@@ -48,6 +48,10 @@ _LOOKALIKE_CLASS = "".join(re.escape(k) for k in DIGIT_LOOKALIKES)
 # the digits read as a character — never a digit's look-alike (“l57” is 157), a minus or any dash, a bracket
 _MARK_BEFORE = re.compile(rf"^[^\d\s{_LOOKALIKE_CLASS}\-−－—一_＿~～.,，\u2010-\u2015\uFE58\uFE63ー(（\[【]{{1,2}}\s*(?=\d)")
 
+# … and one or two after a whole amount (“10.82人人”, “6.18A”, “29.42是”: the watermark's strokes beside the
+# digits on a worn photocopy, real shehuigongzuo 收入决算表); an amount printed with two decimals ends there
+_MARK_AFTER = re.compile(rf"(?<=\.\d\d)\s*[^\d\s{_LOOKALIKE_CLASS}\-−－—.,，:：;；%％)）\]】]{{1,2}}$")
+
 
 def _digit_slips(t: str) -> str:
     """Letters for digits, points for the thousands separators, a colon or comma for the decimal point."""
@@ -66,10 +70,10 @@ def normalise_ocr_amount(text: str) -> str:
     """Undo OCR slips that leave the digits intact: stray punctuation at the edges (“:214.70”), thousands
     separators read as points (“1.713.55”), a colon or a comma for the decimal point (“234:24”, “1,041,38”:
     where the column prints no decimals :func:`interpret_cells` flags it), letters for digits in an otherwise
-    numeric reading (“O.00”), a mark before the amount (“=514.81”)."""
+    numeric reading (“O.00”), a mark before the amount (“=514.81”) or after it (“10.82人人”)."""
     t, after = _edges_off(text)
-    if after is not None:
-        rest = _digit_slips(after)
+    for rest in ([after] if after is not None else []) + ([_MARK_AFTER.sub("", t)] if _MARK_AFTER.search(t) else []):
+        rest = _digit_slips(rest)
         p = parse_number(rest)
         if p.kind == "number" and p.well_formed and p.decimals == 2 and not p.percent:
             return rest  # (a whole amount is left: the identities confirm it or it is flagged)

@@ -261,3 +261,24 @@ def test_an_amount_read_with_a_zero_before_its_first_digit_is_flagged():
                   + [Row(page=2, cells=[Cell(text="住房保障支出"), Cell(text="00")])])
     interpret_cells(table, {1})
     assert ["format" in r.cells[1].reasons for r in table.rows] == [True, True, True, False, False, False, False, False]
+
+
+def test_a_mark_after_a_whole_amount_is_taken_off():
+    """The real shehuigongzuo 决算 as a worn photocopy read the watermark's strokes just right of amounts as
+    characters: “10.82人人”, “10.82rr”, “6.18A”, “29.42是” — not amounts, flagged ``format``, and scored wrong. An
+    amount printed with two decimals ends there: one or two characters after it that no digit looks like are
+    taken off (``format_normalised``, the reading kept as the alternative); a digit's look-alike (“12.34l”) or a
+    third decimal (“10.821”) is not, nor is a percent sign."""
+    from pipeline.interpret import interpret_cells
+    from pipeline.model import Cell, Row, Table
+
+    texts = ["10.82人人", "10.82rr", "6.18A", "29.42是", "12.34l", "10.821", "3.00", "12.5%"]
+    table = Table(id="t1", columns=["项目", "决算数"], pages=[1],
+                  rows=[Row(page=1, cells=[Cell(text="行政运行"), Cell(text=t, ocr_score=0.9)]) for t in texts])
+    interpret_cells(table, {1})
+    cells = [r.cells[1] for r in table.rows]
+    assert [c.text for c in cells[:4]] == ["10.82", "10.82", "6.18", "29.42"], [c.text for c in cells]
+    assert all("format_normalised" in c.reasons and c.alternatives[0].text == t for c, t in zip(cells[:4], texts))
+    assert [c.value for c in cells[:4]] == [10.82, 10.82, 6.18, 29.42]
+    assert cells[4].text != "12.34" and cells[5].text == "10.821" and "format" in cells[5].reasons
+    assert cells[7].text == "12.5%"
