@@ -60,6 +60,7 @@ class TextGridSettings:
     same_columns_gap_mm: float = 120.0  # and grids one above the other this far apart with the same column lines,
     same_columns_share: float = 0.75  # (this share of the narrower's lines, four at least) no text across them
     below_pitch: float = 1.8  # a text row below a region, this many row pitches below it, continues the table
+    below_word_mm: float = 4.0  # (past a row with text in one column: pieces this wide in two columns)
     # a table whose rules are all lost (text_table): this many rows of >= 3 pieces of text read outside every grid
     text_table_rows: int = 5
     text_table_rows_counted: int = 3  # ... or this many when one of them is the 栏次 row
@@ -635,12 +636,19 @@ def complete_tables(grids: list, segments: list, binary: np.ndarray, dpi: int, l
                 if _mid(band) - _mid(last) > settings.below_pitch * pitch or _note(band, xs, dpi):
                     break
                 last = band
+                # (pieces of text a few characters wide: specks and strokes of the watermark below a table make
+                # bands of their own, in one column or several — real shehuigongzuo 收入决算表 as a worn photocopy)
+                wide = [(a, b) for a, b in band.words if b - a >= _mm(dpi, settings.below_word_mm)]
                 if len(band.words) < 2 or _columns_hit(band.words, xs) < 2:
                     # text in one column only (二十六、抗疫特别国债安排的支出 beside an empty amount): a row of the
                     # table when one with text in two columns follows it at the pitch (本年收入合计 | 307.82 …: real
                     # shehuigongzuo 公开01表 as a worn photocopy lost its last six rows there), else not
+                    if not wide:
+                        break
                     pending.append(band)
                     continue
+                if pending and _columns_hit(wide, xs) < 2:
+                    break
                 extra += pending + [band]
                 pending = []
             lines = [_line_between(above.bottom, band.top, binary[:, int(x0):int(x1)])

@@ -513,3 +513,16 @@ def test_header_cells_reading_two_sub_labels_run_together_get_their_column_lines
     assert len(table.columns) == 12, table.columns
     (row,) = table.rows
     assert [c.text for c in row.cells] == ["2.85", "0.39"] + ["0.00"] * 8 + ["2.85", "0.39"], [c.text for c in row.cells]
+
+
+def test_specks_below_a_table_make_no_rows_past_a_row_with_text_in_one_column(tmp_path):
+    """Real shehuigongzuo 收入决算表's first page (page 6) as scripts/real_scans.py makes it (``photocopy150``, seed
+    21): below the grid's last rule (under 21011) the paper holds specks and strokes of the watermark, a piece
+    in one column, then pieces in three. Carried on past the first as a row with text in one column, they
+    made four rows more in the table. Past such a row only pieces a few characters wide, in two columns,
+    carry the table on (``textgrid.complete_tables``, ``below_word_mm``)."""
+    page = real_scan_pages("putuo-shehuigongzuo-2024-juesuan.pdf", [6], tmp_path, "中共上海市普陀区委社会工作部")
+    (table,) = [t for t in extract_document(page).tables if t.template == "T02"]
+    codes = [r.cells[0].text for r in table.rows]
+    # (the grid's own last row, under 21011, holds a speck read “1”: one row, as before)
+    assert "21011" in codes and len(codes) - codes.index("21011") - 1 <= 1, [[c.text for c in r.cells] for r in table.rows]
