@@ -526,3 +526,22 @@ def test_specks_below_a_table_make_no_rows_past_a_row_with_text_in_one_column(tm
     codes = [r.cells[0].text for r in table.rows]
     # (the grid's own last row, under 21011, holds a speck read “1”: one row, as before)
     assert "21011" in codes and len(codes) - codes.index("21011") - 1 <= 1, [[c.text for c in r.cells] for r in table.rows]
+
+
+def test_a_skewed_row_rule_along_a_blank_cells_top_is_read_as_no_dash(tmp_path):
+    """Real caizheng (seeded-errors copy) 公开01表 (page 7) as scripts/real_scans.py makes it at ``skew3`` (seed
+    21): in the blank 决算数 cell of 二十六、抗疫特别国债安排的支出 the row rule above, skewed, reached into the
+    cell along its top, a thin stroke alone in the cell, which was read as a dash “——”; once the column's sum
+    held, at confidence 1.0, unflagged, where the page prints nothing. A thin band along the cell's top or
+    foot is a rule's remnant (``read._thin_band``): the cell is blank."""
+    from real_scans import degraded_copy
+
+    whole, one = tmp_path / "whole.pdf", tmp_path / "page7.pdf"
+    degraded_copy(real_pdf("juesuan", "putuo-caizheng-2024-juesuan-seeded-errors.pdf"), whole, "skew3", 21,
+                  "上海市普陀区财政局")
+    out = pdfium.PdfDocument.new()
+    out.import_pages(pdfium.PdfDocument(str(whole)), [6])
+    out.save(str(one))
+    (table,) = [t for t in extract_document(one).tables if t.template == "T01"]
+    (row,) = [r for r in table.rows if r.cells[2].text.startswith("二十六")]
+    assert row.cells[3].text == "" or row.cells[3].review, [(c.text, c.reasons) for c in row.cells]
