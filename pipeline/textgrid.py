@@ -1540,7 +1540,8 @@ def lanci_lines(gr, boxes: np.ndarray, binary: np.ndarray, dpi: int,
                        None)
         if guesses is None and equal:
             # sub-columns of one width (预算数 | 决算数 under each item): walked from both sides, four labels
-            # put each line twice too far apart; the labels each centred in an equal part of the cell will do
+            # put each line twice too far apart; the paper between the labels, near the sides of equal parts
+            # of the cell, will do
             guesses = next((found for found in (_equal_lines(pieces, x0, x1) for pieces in options) if found), None)
         if guesses is None:
             continue  # the numbers' print does not stand apart in the cell, or not centred in its columns
