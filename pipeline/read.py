@@ -908,9 +908,9 @@ def _lone_slash(ink: np.ndarray, dpi: int) -> bool:
 def _thin_band(sub: np.ndarray, a: int, b: int, x0: int, x1: int, min_ink: int) -> str:
     """What the one thin band of ink (rows ``a``..``b``, columns ``x0``..``x1``) of a cell is: ``rule`` — it
     runs in from the cell's left or right wall (a rule's remnant: a bowed or misplaced rule crossing the
-    cell's corner), or lies along its top or foot (a skewed row rule); ``dash`` — one stroke (ink over half its length: a printed dash wears into pieces too),
-    the only ink of the cell; ``text`` — a band with more ink elsewhere in the cell (the feet of worn digits
-    under the specks left of their strokes), to be read."""
+    cell's corner), or lies along its top or foot (a skewed row rule); ``dash`` — one stroke (ink over half
+    its length: a printed dash wears into pieces too), the only ink of the cell; ``text`` — a band with more
+    ink elsewhere in the cell (the feet of worn digits under the specks left of their strokes), to be read."""
     if x0 <= 1 or x1 >= sub.shape[1] - 1 or a <= 1 or b >= sub.shape[0] - 1:
         # (or along its top or foot: a skewed row rule reaching into the cell, real caizheng 公开01表 at 3°)
         return "rule"
