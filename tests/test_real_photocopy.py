@@ -49,13 +49,13 @@ def real_scan_page(pdf, number: int, tmp_path, authority: str) -> tuple["Path", 
     return scan, one
 
 
-def real_scan_pages(name: str, numbers: list[int], tmp_path, authority: str) -> "Path":
-    """Pages ``numbers`` of the real 决算 ``name`` as scripts/real_scans.py makes them (``photocopy150``, seed 21),
-    in one PDF."""
+def real_scan_pages(name: str, numbers: list[int], tmp_path, authority: str, profile: str = "photocopy150") -> "Path":
+    """Pages ``numbers`` of the real 决算 ``name`` as scripts/real_scans.py makes them (``profile``, seed 21), in
+    one PDF."""
     from real_scans import degraded_copy
 
     whole, pages = tmp_path / "whole.pdf", tmp_path / "pages.pdf"
-    degraded_copy(real_pdf("juesuan", name), whole, "photocopy150", 21, authority)
+    degraded_copy(real_pdf("juesuan", name), whole, profile, 21, authority)
     out = pdfium.PdfDocument.new()
     out.import_pages(pdfium.PdfDocument(str(whole)), [n - 1 for n in numbers])
     out.save(str(pages))
@@ -534,14 +534,8 @@ def test_a_skewed_row_rule_along_a_blank_cells_top_is_read_as_no_dash(tmp_path):
     cell along its top, a thin stroke alone in the cell, which was read as a dash “——”; once the column's sum
     held, at confidence 1.0, unflagged, where the page prints nothing. A thin band along the cell's top or
     foot is a rule's remnant (``read._thin_band``): the cell is blank."""
-    from real_scans import degraded_copy
-
-    whole, one = tmp_path / "whole.pdf", tmp_path / "page7.pdf"
-    degraded_copy(real_pdf("juesuan", "putuo-caizheng-2024-juesuan-seeded-errors.pdf"), whole, "skew3", 21,
-                  "上海市普陀区财政局")
-    out = pdfium.PdfDocument.new()
-    out.import_pages(pdfium.PdfDocument(str(whole)), [6])
-    out.save(str(one))
-    (table,) = [t for t in extract_document(one).tables if t.template == "T01"]
+    page = real_scan_pages("putuo-caizheng-2024-juesuan-seeded-errors.pdf", [7], tmp_path, "上海市普陀区财政局",
+                           profile="skew3")
+    (table,) = [t for t in extract_document(page).tables if t.template == "T01"]
     (row,) = [r for r in table.rows if r.cells[2].text.startswith("二十六")]
     assert row.cells[3].text == "" or row.cells[3].review, [(c.text, c.reasons) for c in row.cells]
