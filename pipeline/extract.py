@@ -140,6 +140,8 @@ def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes
             # lines elsewhere on the page are the same pixels, read already
             reading = read_ocr(page, clean, grids, recognizer, settings.read)
             times.add("read", t0)
+    if clean.worn:  # body rows above a grid's first rule, under a header whose rules faded too
+        reading = _rows_above(page, clean, reading, recognizer, settings, times)
     counted = _lanci_columns(page, clean, reading, recognizer, settings, times)
     counted = _empty_columns(page, clean, counted, recognizer, settings, times)
     if counted is not reading:
@@ -212,6 +214,26 @@ def _read_again(page: SourcePage, clean, reading: PageReading, grids: list, reco
     reading = read_ocr(page, clean, grids, recognizer, settings.read)
     times.add("read", t0)
     return reading
+
+
+def _rows_above(page: SourcePage, clean, reading: PageReading, recognizer, settings: ExtractSettings,
+                times: StageTimes) -> PageReading:
+    """Each grid whose first row reads as a body row, carried up over the body rows printed above its first
+    rule (:func:`pipeline.textgrid.rows_above`: their text read across its columns tells them from a header or
+    a caption), and the page read again; a page without such rows is left as read."""
+    from .textgrid import rows_above
+
+    t0 = time.perf_counter()
+    grids = []
+    for gr in reading.grids:
+        g = gr.grid
+        ceiling = max([o.grid.ys[-1] for o in reading.grids if o is not gr and o.grid.ys[-1] <= g.ys[0]
+                       and min(o.grid.xs[-1], g.xs[-1]) > max(o.grid.xs[0], g.xs[0])], default=0.0)
+        cells = {k: r.text for k, r in gr.cells.items()}
+        grids.append(rows_above(g, cells, clean.binary, clean.gray, page.dpi, recognizer.recognize, settings.layout,
+                                ceiling) or g)
+    times.add("layout", t0)
+    return _read_again(page, clean, reading, grids, recognizer, settings, times)
 
 
 def _empty_columns(page: SourcePage, clean, reading: PageReading, recognizer, settings: ExtractSettings,

@@ -1699,3 +1699,122 @@ def _centring_walls(labels: list[tuple[int, int]], xs: list[float], walls: list[
         out.append(best)
         left = best
     return out
+
+
+_BODY_AMOUNT = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d{2}$")
+_BODY_CODE = re.compile(r"^\d{3,7}$")
+# words of a header, a caption or a unit line: a band reading one is no body row
+_NOT_BODY = re.compile(r"科目|名称|编码|编号|项目|决算数|预算数|栏次|金额|单位|万元|部门|说明|备注|年度")
+
+
+def body_columns(cells: dict, n_rows: int, n_cols: int, share: float = 0.5) -> tuple[set[int], set[int]]:
+    """The columns of a grid's reading (``cells``: (row, col) → text) that hold amounts (``share`` of their
+    non-blank cells read as an amount with two decimals) and those that hold codes (3 to 7 digits)."""
+    from .interpret import normalise_ocr_amount
+
+    amounts, codes = set(), set()
+    for c in range(n_cols):
+        texts = [cells[(r, c)] for r in range(n_rows) if cells.get((r, c), "").strip()]
+        if len(texts) < 2:
+            continue
+        if sum(bool(_BODY_AMOUNT.match(normalise_ocr_amount(t))) for t in texts) >= share * len(texts):
+            amounts.add(c)
+        elif sum(bool(_BODY_CODE.match(t.replace(" ", ""))) for t in texts) >= share * len(texts):
+            codes.add(c)
+    return amounts, codes
+
+
+def reads_as_body_row(texts: list[str], amounts: set[int], codes: set[int]) -> bool:
+    """A row of text read across a grid's columns (``texts``) that is a body row of it: an amount (two
+    decimals) in one of its amount columns or a code in one of its code columns, text in two columns at least,
+    and no word of a header, a caption or a unit line (科目, 名称, 决算数, 栏次, 单位, 万元 …): a header row and the
+    line 部门名称：… 金额单位：万元 above a table are never taken for one."""
+    from .interpret import normalise_ocr_amount
+
+    filled = [c for c, t in enumerate(texts) if t.strip()]
+    if len(filled) < 2 or any(_NOT_BODY.search(t) for t in texts):
+        return False
+    return any(c in amounts and _BODY_AMOUNT.match(normalise_ocr_amount(texts[c])) for c in filled) \
+        or any(c in codes and _BODY_CODE.match(texts[c].replace(" ", "")) for c in filled)
+
+
+def rows_above(g, cells: dict, binary: np.ndarray, gray: np.ndarray, dpi: int, recognize, layout_settings,
+               ceiling: float = 0.0, reach: float = 8.0, settings: TextGridSettings = TextGridSettings()):
+    """``g`` with the body rows printed above its first rule put back, the rule under them and the ones between
+    them lost (real guihua 公开06表 as a worn photocopy: 301 工资福利支出, 30101 … 30103 stood above the first
+    rule found, under a header whose rules had faded too), or None. Only a grid whose first row reads as a body
+    row (``cells``: its reading, (row, col) → text) is carried up: the bands of text above it (``reach`` row
+    pitches at most, below ``ceiling``), each a pitch (``below_pitch`` pitches at most) above the last, are
+    read across the grid's columns (``recognize``: text-line crops → readings) and taken while they read as body
+    rows (:func:`reads_as_body_row`: an amount or a code where the grid has them, no header word). The text
+    tells what the layout alone cannot: a caption or a header row above a table is no row of it. The new row
+    lines and the column lines carried up (through no text) are inferred (every cell they bound is flagged)."""
+    from .layout import Segment, grid_from_segments
+
+    if g.n_rows < 3:
+        return None
+    amounts, codes = body_columns(cells, g.n_rows, g.n_cols)
+    if not amounts and not codes:
+        return None
+    if not reads_as_body_row([cells.get((0, c), "") for c in range(g.n_cols)], amounts, codes):
+        return None
+    x0, x1, top = float(g.xs[0]), float(g.xs[-1]), float(g.ys[0])
+    pitch = float(np.median(np.diff(g.ys)))
+    lo = max(ceiling + 2.0, top - reach * pitch, 0.0)
+    if top - lo < 0.5 * pitch:
+        return None
+    boxes = text_boxes(binary[int(lo):int(top) + 2], dpi, settings)
+    if not len(boxes):
+        return None
+    boxes = boxes + np.array([0, int(lo), 0, int(lo)])
+    bands = [b for b in text_bands(boxes, x0, x1, lo, top + 2, dpi, settings) if _mid(b) < top]
+    inset, pad = max(2, dpi // 60), 3
+    last, taken, header = (g.ys[0] + g.ys[1]) / 2.0, [], None
+    for band in reversed(bands):
+        if last - _mid(band) > settings.below_pitch * pitch + (band.bottom - band.top) / 2.0 \
+                or band.bottom - band.top > (3.5 if taken else 1.5) * pitch:
+            break
+        crops, at = [], []
+        for c in range(g.n_cols):
+            a, b = int(g.xs[c]) + inset, int(g.xs[c + 1]) - inset
+            ink = binary[band.top:band.bottom, a:b]
+            cols = np.flatnonzero(ink.any(axis=0))
+            if cols.size == 0:
+                continue
+            crops.append(gray[max(0, band.top - pad):band.bottom + pad,
+                              max(0, a + int(cols[0]) - pad):a + int(cols[-1]) + 1 + pad])
+            at.append(c)
+        texts = [""] * g.n_cols
+        for c, line in zip(at, recognize(crops) if crops else []):
+            texts[c] = line.text
+        if not reads_as_body_row(texts, amounts, codes):
+            # the table's header right above its body rows: labels (科目名称, 决算数 …) in two columns at least,
+            # its pieces in half the columns (a title is one piece, the unit line one more)
+            if taken and _columns_hit(band.words, g.xs) >= max(2, g.n_cols // 2) \
+                    and sum(bool(_NOT_BODY.search(t)) for t in texts) >= 2:
+                header = band
+            break
+        taken.append(band)
+        last = _mid(band)
+    if not taken:
+        return None
+    if header is not None:
+        taken.append(header)
+    taken.reverse()  # top to bottom
+    lines = [_line_between(a.bottom, b.top, binary[:, int(x0):int(x1)]) for a, b in zip(taken, taken[1:])]
+    lines.append(_line_between(taken[-1].bottom, int(top), binary[:, int(x0):int(x1)]) if abs(taken[-1].bottom - top) > 2
+                 else top)
+    head = taken[0].top - max(2.0, (pitch - (taken[0].bottom - taken[0].top)) / 2.0)
+    rows = [head] + lines[:-1]
+    margin = _mm(dpi, 1.0)
+    carried = [Segment(x, y_a, x, y_b) for band, y_a, y_b in zip(taken, rows, rows[1:] + [top])
+               for x in g.xs if not any(a + margin < x < b - margin for a, b in band.words)]
+    segs = _walls(g, on_lines=True) + [Segment(x0, y, x1, y) for y in [head] + lines] + carried \
+        + [Segment(x, head, x, top) for x in (x0, x1)]
+    new = grid_from_segments(segs, dpi, layout_settings)
+    if new is None or new.n_rows != g.n_rows + len(taken) or new.n_cols != g.n_cols:
+        return None
+    new.inferred = list(g.inferred) + [("h", y, x0, x1) for y in [head] + lines] \
+        + [("v", s.x0, s.y0, s.y1) for s in carried]
+    new.stacked, new.joined = list(g.stacked), g.joined
+    return new
