@@ -539,3 +539,24 @@ def test_a_skewed_row_rule_along_a_blank_cells_top_is_read_as_no_dash(tmp_path):
     (table,) = [t for t in extract_document(page).tables if t.template == "T01"]
     (row,) = [r for r in table.rows if r.cells[2].text.startswith("二十六")]
     assert row.cells[3].text == "" or row.cells[3].review, [(c.text, c.reasons) for c in row.cells]
+
+
+def test_body_rows_above_the_first_rule_found_are_read_back_and_the_header_above_them_stays_header(tmp_path):
+    """Real guihua 公开06表 (一般公共预算财政拨款基本支出决算表, page 16) as scripts/real_scans.py makes it
+    (``photocopy150``, seed 21): the rules of the header and of the first four rows (301 工资福利支出, 30101 …
+    30103) faded into dashes, and the grid began at 30106: 301 … 30103 (eight amounts) and the header were read
+    as loose lines above the table. A grid whose first row reads as a body row is carried up over the bands of
+    text above it that read as body rows across its columns (an amount or a code where it has them, no header
+    word: ``textgrid.rows_above``); the header band right above them is its header, never a body row. The rows
+    carried up stand between lines inferred from the text: their cells say so (``rule_missing``; reviewed
+    where an identity over them fails)."""
+    page = real_scan_pages("putuo-guihua-2024-juesuan.pdf", [16], tmp_path, "上海市普陀区规划和自然资源局")
+    (table,) = [t for t in extract_document(page).tables if t.template == "T06"]
+    rows = {r.cells[0].text: r for r in table.rows}
+    read = {k: (rows[k].cells[2].text, rows[k].cells[5].text) for k in ("301", "30101", "30102", "30103") if k in rows}
+    assert read == {"301": ("4816.14", "440.90"), "30101": ("537.64", "84.62"), "30102": ("987.86", "0.00"),
+                    "30103": ("0.00", "0.00")}, [[c.text for c in r.cells] for r in table.rows[:6]]
+    assert table.rows[0].cells[0].text == "301", [c.text for c in table.rows[0].cells]
+    assert any("科目名称" in h for h in table.columns), table.columns
+    assert all("rule_missing" in c.reasons for k in ("301", "30101") for c in rows[k].cells if c.text), \
+        [(c.text, c.reasons) for c in rows["301"].cells]
