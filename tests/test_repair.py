@@ -29,6 +29,23 @@ def test_confusion_readings_cover_the_typical_misreads():
     assert "1251.09" in confusion_readings("125109")  # the decimal point lost
     assert "1,251.09" in confusion_readings("1.251.09")  # a separator read as a point
     assert "1,810.01" in confusion_readings("1.810.011")  # … and a digit doubled under a seal
+    # 3 ↔ 6: a worn photocopy's 6 with its loop faded (seed-21 photocopy150 公开01表: 208.66 read 208.36)
+    assert "208.66" in confusion_readings("208.36") and "208.36" in confusion_readings("208.66")
+
+
+def test_a_six_read_as_three_is_repaired_with_proof():
+    doc = seed_document("000")
+    t2 = _table(doc, "公开02表")
+    ri = _row(t2, "2050302")
+    cell = t2.rows[ri].cells[2]
+    assert cell.text == "653.77"
+    cell.text = "356.77"  # 6 read as 3, 3 as 6: two digits, no reading of one confusion proves it
+    validate_document(doc)
+    assert all(r["status"] != "repaired" for r in repair_document(doc))
+    cell.text = "353.77"  # the 6 alone read as 3
+    validate_document(doc)
+    records = repair_document(doc)
+    assert [(r["status"], r["to"]) for r in records] == [("repaired", "653.77")]
 
 
 _MISREAD = {"1": "7", "3": "8", "8": "3", "0": "6", "6": "0", "5": "6", "7": "1", "9": "0", "2": "7", "4": "1"}
