@@ -51,6 +51,8 @@ _MARK_BEFORE = re.compile(rf"^[^\d\s{_LOOKALIKE_CLASS}\-−－—一_＿~～.,�
 # … and one or two after a whole amount (“10.82人人”, “6.18A”, “29.42是”: the watermark's strokes beside the
 # digits on a worn photocopy, real shehuigongzuo 收入决算表); an amount printed with two decimals ends there
 _MARK_AFTER = re.compile(rf"(?<=\.\d\d)\s*[^\d\s{_LOOKALIKE_CLASS}\-−－—.,，:：;；%％)）\]】]{{1,2}}$")
+# … or a point or comma after it (“481.23.”, “1,511.90.”: a speck of a worn photocopy after the last digit)
+_POINT_AFTER = re.compile(r"(?<=\.\d\d)[.,，]$")
 
 
 def _digit_slips(t: str) -> str:
@@ -70,9 +72,10 @@ def normalise_ocr_amount(text: str) -> str:
     """Undo OCR slips that leave the digits intact: stray punctuation at the edges (“:214.70”), thousands
     separators read as points (“1.713.55”), a colon or a comma for the decimal point (“234:24”, “1,041,38”:
     where the column prints no decimals :func:`interpret_cells` flags it), letters for digits in an otherwise
-    numeric reading (“O.00”), a mark before the amount (“=514.81”) or after it (“10.82人人”)."""
+    numeric reading (“O.00”), a mark before the amount (“=514.81”) or after it (“10.82人人”, “481.23.”)."""
     t, after = _edges_off(text)
-    for rest in ([after] if after is not None else []) + ([_MARK_AFTER.sub("", t)] if _MARK_AFTER.search(t) else []):
+    marked = _MARK_AFTER if _MARK_AFTER.search(t) else _POINT_AFTER if _POINT_AFTER.search(t) else None
+    for rest in ([after] if after is not None else []) + ([marked.sub("", t)] if marked else []):
         rest = _digit_slips(rest)
         p = parse_number(rest)
         if p.kind == "number" and p.well_formed and p.decimals == 2 and not p.percent:

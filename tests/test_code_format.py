@@ -282,3 +282,21 @@ def test_a_mark_after_a_whole_amount_is_taken_off():
     assert [c.value for c in cells[:4]] == [10.82, 10.82, 6.18, 29.42]
     assert cells[4].text != "12.34" and cells[5].text == "10.821" and "format" in cells[5].reasons
     assert cells[7].text == "12.5%"
+
+
+def test_a_point_after_a_whole_amount_is_taken_off():
+    """Real guihua and caizheng 决算 as worn photocopies read a speck just after an amount's last digit as a
+    point: “481.23.”, “1,511.90.” (flagged ``format``, scored wrong). After two decimals a point or a comma is
+    taken off (``format_normalised``, the reading kept as the alternative); one after a single decimal or three
+    (“12.3.”, “12.345.”) is not."""
+    from pipeline.interpret import interpret_cells
+    from pipeline.model import Cell, Row, Table
+
+    texts = ["481.23.", "1,511.90.", "0.00,", "12.3.", "12.345."]
+    table = Table(id="t1", columns=["项目", "决算数"], pages=[1],
+                  rows=[Row(page=1, cells=[Cell(text="行政运行"), Cell(text=t, ocr_score=0.9)]) for t in texts])
+    interpret_cells(table, {1})
+    cells = [r.cells[1] for r in table.rows]
+    assert [c.value for c in cells[:3]] == [481.23, 1511.90, 0.0], [c.text for c in cells]
+    assert all("format_normalised" in c.reasons and c.alternatives[0].text == t for c, t in zip(cells[:3], texts))
+    assert all(c.value is None and "format" in c.reasons for c in cells[3:]), [(c.text, c.reasons) for c in cells]
