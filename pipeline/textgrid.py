@@ -1802,18 +1802,15 @@ def rows_above(g, cells: dict, binary: np.ndarray, gray: np.ndarray, dpi: int, r
         taken.append(header)
     taken.reverse()  # top to bottom
     lines = [_line_between(a.bottom, b.top, binary[:, int(x0):int(x1)]) for a, b in zip(taken, taken[1:])]
-    lines.append(_line_between(taken[-1].bottom, int(top), binary[:, int(x0):int(x1)]) if abs(taken[-1].bottom - top) > 2
-                 else top)
     head = taken[0].top - max(2.0, (pitch - (taken[0].bottom - taken[0].top)) / 2.0)
-    rows = [head] + lines[:-1]
     margin = _mm(dpi, 1.0)
-    carried = [Segment(x, y_a, x, y_b) for band, y_a, y_b in zip(taken, rows, rows[1:] + [top])
+    carried = [Segment(x, y_a, x, y_b) for band, y_a, y_b in zip(taken, [head] + lines, lines + [top])
                for x in g.xs if not any(a + margin < x < b - margin for a, b in band.words)]
     segs = _walls(g, on_lines=True) + [Segment(x0, y, x1, y) for y in [head] + lines] + carried \
         + [Segment(x, head, x, top) for x in (x0, x1)]
     new = grid_from_segments(segs, dpi, layout_settings)
     if new is None or new.n_rows != g.n_rows + len(taken) or new.n_cols != g.n_cols:
-        return None
+        return None  # (a row line of its own where the text has none, a column line lost: not this grid)
     new.inferred = list(g.inferred) + [("h", y, x0, x1) for y in [head] + lines] \
         + [("v", s.x0, s.y0, s.y1) for s in carried]
     new.stacked, new.joined = list(g.stacked), g.joined
