@@ -15,12 +15,12 @@ from dataclasses import dataclass, field, replace
 from rapidfuzz import fuzz
 
 from .headers import LANCI_WORDS, HeaderCell, _lanci_word, flatten_header, is_code_column, is_column_number_row
-from .model import Cell, HeaderEntry, Row, Table
+from .model import Alternative, Cell, HeaderEntry, Row, Table
 from .numbers import parse_number
 from .performance import FORM_KIND, form_title, form_year, is_form_grid, join_form_columns, starts_form
 from .layout import GridCell
 from .read import GridReading, PageReading, Reading, TextLine
-from .textnorm import compare_key
+from .textnorm import clean_cell_text, compare_key
 
 _AMOUNT = re.compile(r"^[-−－]?[\d,，]*\d[.．]\d+%?$|^[-−－]?\d{1,3}(,\d{3})+$")
 _CODE = re.compile(r"^\d{3}(\s?\d{2}){0,2}$|^\d{5}$|^\d{7}$")
@@ -157,6 +157,38 @@ def _split_merged_amounts(gr: GridReading, n_header: int, lines: bool = False,
 
 
 _LONE_STROKES = re.compile(r"^[1lI|!丨]{1,2}$")
+
+
+def _on_inner_line(g, cell, y: float, margin: float = 0.2) -> bool:
+    """Whether a line of text at ``y`` stands on one of the row lines inside a cell merged over rows (within
+    ``margin`` of the adjacent rows' height)."""
+    return any(abs(y - g.ys[k]) < margin * min(g.ys[k] - g.ys[k - 1], g.ys[k + 1] - g.ys[k])
+               for k in range(cell.row + 1, cell.row + cell.rowspan))
+
+
+def _remnants_off(gr: GridReading, n_header: int) -> GridReading:
+    """The grid's reading without the lines read on a row line inside a body cell merged over rows beside an
+    amount: the remnants of the row rule lost there (seed-21 photocopy150 公开06表: “71.56f1f”, 71.56 over two
+    blank cells and “f1f” read where the rule between them stood — no amount, and 303's sum failed). The reading
+    as it was is kept as the cell's first alternative; the cell keeps its doubt (``rows_merged`` or
+    ``rule_missing``, :func:`_split_merged_amounts`)."""
+    cells = dict(gr.cells)
+    for cell in gr.grid.cells:
+        rd = cells.get((cell.row, cell.col))
+        if rd is None or cell.rowspan < 2 or cell.colspan != 1 or cell.row < n_header:
+            continue
+        parts = [p for p in rd.parts if p[0]]
+        if len(parts) < 2 or not any(_AMOUNT.match(t) for t, _, _ in parts):
+            continue
+        kept = [p for p in parts if _AMOUNT.match(p[0]) or not _on_inner_line(gr.grid, cell, p[1])]
+        if len(kept) == len(parts):
+            continue
+        kept.sort(key=lambda p: p[1])
+        cells[(cell.row, cell.col)] = replace(
+            rd, text=clean_cell_text("\n".join(t for t, _, _ in kept)), parts=kept,
+            lines=[t for t, _, _ in kept] if len(kept) > 1 else [],
+            alternatives=[Alternative(rd.text, rd.score, "ocr")] + [a for a in rd.alternatives if a.text != rd.text])
+    return GridReading(gr.grid, cells) if cells != gr.cells else gr
 
 
 def _amount_in_its_row(g, cell, part: tuple[str, float, float], margin: float = 0.25
@@ -355,6 +387,9 @@ def page_tables(reading: PageReading, forms: frozenset[int] = frozenset()) -> li
                 g = gr.grid
                 texts, where = _grid_rows(gr)
                 spans = _rowspans(g)
+        if reading.mode == "ocr" and not form:
+            gr = _remnants_off(gr, n_header)
+            texts, where = _grid_rows(gr)
         split = _split_merged_amounts(gr, n_header, lines=reading.mode == "ocr" and not form, texts=texts)
         # header cells, with spans clipped to the header band
         header_cells = []

@@ -350,3 +350,38 @@ def test_one_amount_in_a_cell_merged_over_three_rows_stays_in_doubt(tmp_path):
     cells = [table.rows[r].cells[ci] for r in (ri - 2, ri - 1, ri)]
     assert "122.14" in [c.text for c in cells]
     assert all("rows_merged" in c.reasons and c.review for c in cells), [(c.text, c.reasons) for c in cells]
+
+
+def test_a_rule_remnant_read_beside_an_amount_in_a_cell_merged_over_rows_is_no_part_of_it():
+    """Seed-21 photocopy150 公开06表 (page 10): the rules under 30302 and 30303 lost in the 决算数 column, 71.56 over
+    the blank cells of 30303 and 30304, and a remnant of the lower rule read “f1f” on the line between them (the
+    page's reading, as below: the cell over rows 361–594, its lines at 401.5 and 518). The cell read “71.56f1f”,
+    no amount, and 303's sum failed. A line read on a row line inside a cell merged over rows, beside an amount,
+    is the lost rule's remnant: the cell reads the amount, its reading as it was kept as the first alternative,
+    and every slot of it stays ``rows_merged`` (one amount over three rows is not moved by its line's height).
+    A line well inside a row (two amounts of a cell over two rows) is no remnant."""
+    from pipeline.assemble import page_tables
+    from pipeline.layout import Grid, GridCell
+    from pipeline.read import GridReading, PageReading, Reading
+
+    xs, ys = [100.0, 300.0, 534.0, 654.0], [283.0, 361.0, 438.0, 517.0, 594.0, 672.0]
+    cells, readings = [], {}
+    for r, code in enumerate(["30301", "30302", "30303", "30304", "30305"]):
+        cells += [GridCell(r, 0, 1, 1, (100, int(ys[r]), 300, int(ys[r + 1]))),
+                  GridCell(r, 1, 1, 1, (300, int(ys[r]), 534, int(ys[r + 1])))]
+        readings[(r, 0)] = Reading(code, 0.99, n_lines=1, parts=[(code, (ys[r] + ys[r + 1]) / 2, 0.99)])
+        readings[(r, 1)] = Reading("费", 0.99, n_lines=1, parts=[("费", (ys[r] + ys[r + 1]) / 2, 0.99)])
+    cells += [GridCell(0, 2, 1, 1, (534, 283, 654, 361)), GridCell(1, 2, 3, 1, (534, 361, 654, 594)),
+              GridCell(4, 2, 1, 1, (534, 594, 654, 672))]
+    readings[(0, 2)] = Reading("42.46", 0.99, n_lines=1, parts=[("42.46", 322.0, 0.99)])
+    readings[(1, 2)] = Reading("71.56f1f", 0.39, n_lines=2, reasons=["watermark", "low_ocr"],
+                               parts=[("71.56", 401.5, 0.9999), ("f1f", 518.0, 0.39)], lines=["71.56", "f1f"])
+    readings[(4, 2)] = Reading("79.18", 0.99, n_lines=1, parts=[("79.18", 633.0, 0.99)])
+    grid = Grid(xs, ys, cells)
+    page = PageReading(number=1, mode="ocr", width=800, height=900, dpi=200, skew=0.0,
+                       grids=[GridReading(grid, readings)], lines=[])
+    (pt,) = page_tables(page)
+    got = [row.cells[2] for row in pt.body]
+    assert [c.text for c in got] == ["42.46", "71.56", "", "", "79.18"], [c.text for c in got]
+    assert got[1].alternatives[0].text == "71.56f1f", got[1].alternatives
+    assert all("rows_merged" in c.reasons for c in got[1:4]), [(c.text, c.reasons) for c in got]
