@@ -211,6 +211,10 @@ def _econ_view(table: Table, template: Template) -> dict[str, Any]:
     for ri, row in enumerate(table.rows):
         for code_cols, _name, val in blocks:
             digits = "".join(re.sub(r"\D", "", row.cells[c].text) for c in code_cols if c < len(row.cells))
+            if not re.fullmatch(r"\d{3}(\d{2})?", digits):
+                # the code the matcher gave the block's row (by its name: the code cell run into the next row's,
+                # “3010130102” over 基本工资 and 津贴补贴 on a worn photocopy, or lost)
+                digits = next((re.sub(r"\D", "", m.code or "") for m in row.codes if m.column in code_cols), "")
             if re.fullmatch(r"\d{3}(\d{2})?", digits) and digits not in items and val < len(row.cells):
                 items[digits] = (table.id, ri, val)
                 order.append(digits)

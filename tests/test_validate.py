@@ -247,3 +247,25 @@ def test_an_income_item_read_without_its_ordinal_stays_in_its_sum(validated, see
     cell.text = cell.text[2:]
     checks = validate_document(doc)
     assert [c.ok for c in checks if c.rule == "T04-a"] == [True]
+
+
+def test_a_code_cell_run_into_the_next_rows_keeps_its_rows_in_the_econ_sums(validated):
+    """公开06表 on a worn photocopy (seed-21 photocopy150): the rule between 30101 and 30102 lost in the narrow
+    code column only, the code cell read “3010130102” over 基本工资 and 津贴补贴, the cell below blank. The code
+    matcher gives both rows their codes by their names, but 301 = Σ 301xx took its rows from the code cells'
+    digits: both rows were left out, the sum failed by their amounts, and every cell of it was in doubt. A row
+    of a block whose code cell reads no code takes the code the matcher gave it in that block's column."""
+    from pipeline.codes import assign_codes
+
+    doc = copy.deepcopy(validated["000"][0])
+    t06 = next(t for t in doc.tables if t.form == "公开06表")
+    first = next(i for i, r in enumerate(t06.rows) if r.cells[0].text == "30101")
+    assert t06.rows[first + 1].cells[0].text == "30102"
+    t06.rows[first].cells[0].text, t06.rows[first + 1].cells[0].text = "3010130102", ""
+    for r in t06.rows:
+        r.codes = []
+    assign_codes(t06, doc.year)
+    assert [m.code for m in t06.rows[first].codes if m.column == 0] == ["30101"]
+    checks = validate_document(doc)
+    (sum301,) = [c for c in checks if c.table == t06.id and c.description.startswith("301 = Σ")]
+    assert sum301.ok and (t06.id, first, 2) in sum301.cells and (t06.id, first + 1, 2) in sum301.cells, sum301
