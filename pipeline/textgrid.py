@@ -1703,8 +1703,9 @@ def _centring_walls(labels: list[tuple[int, int]], xs: list[float], walls: list[
 
 _BODY_AMOUNT = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d{2}$")
 _BODY_CODE = re.compile(r"^\d{3,7}$")
-# words of a header, a caption or a unit line: a band reading one is no body row
-_NOT_BODY = re.compile(r"科目|名称|编码|编号|项目|决算数|预算数|栏次|金额|单位|万元|部门|说明|备注|年度")
+# words of a header, a caption or a unit line: a band reading one is no body row (body labels print 事业单位,
+# 行政单位医疗, 项目支出: 单位 and 项目 count only as a caption's or a header cell's own)
+_NOT_BODY = re.compile(r"科目|编码|编号|分类|决算数|预算数|栏次|金额|^项目$|单位[:：]|单位名称|部门名称|部门[:：]|万元|说明|备注")
 
 
 def body_columns(cells: dict, n_rows: int, n_cols: int, share: float = 0.5) -> tuple[set[int], set[int]]:
@@ -1727,7 +1728,7 @@ def body_columns(cells: dict, n_rows: int, n_cols: int, share: float = 0.5) -> t
 def reads_as_body_row(texts: list[str], amounts: set[int], codes: set[int]) -> bool:
     """A row of text read across a grid's columns (``texts``) that is a body row of it: an amount (two
     decimals) in one of its amount columns or a code in one of its code columns, text in two columns at least,
-    and no word of a header, a caption or a unit line (科目, 名称, 决算数, 栏次, 单位, 万元 …): a header row and the
+    and no word of a header, a caption or a unit line (科目, 编码, 决算数, 栏次, 单位：, 万元 …): a header row and the
     line 部门名称：… 金额单位：万元 above a table are never taken for one."""
     from .interpret import normalise_ocr_amount
 
@@ -1747,8 +1748,10 @@ def rows_above(g, cells: dict, binary: np.ndarray, gray: np.ndarray, dpi: int, r
     pitches at most, below ``ceiling``), each a pitch (``below_pitch`` pitches at most) above the last, are
     read across the grid's columns (``recognize``: text-line crops → readings) and taken while they read as body
     rows (:func:`reads_as_body_row`: an amount or a code where the grid has them, no header word). The text
-    tells what the layout alone cannot: a caption or a header row above a table is no row of it. The new row
-    lines and the column lines carried up (through no text) are inferred (every cell they bound is flagged)."""
+    tells what the layout alone cannot: a caption or a header row above a table is no row of it (事业单位医疗 is
+    a body label, 单位：万元 and a cell reading 项目 alone are not).
+    The new row lines and the column lines carried up (through no text) are inferred: every cell they bound is
+    ``rule_missing`` (reviewed unless an identity confirms it)."""
     from .layout import Segment, grid_from_segments
 
     if g.n_rows < 3:

@@ -560,3 +560,17 @@ def test_body_rows_above_the_first_rule_found_are_read_back_and_the_header_above
     assert any("科目名称" in h for h in table.columns), table.columns
     assert all("rule_missing" in c.reasons for k in ("301", "30101") for c in rows[k].cells if c.text), \
         [(c.text, c.reasons) for c in rows["301"].cells]
+
+
+def test_body_rows_above_the_first_rule_found_are_read_back_though_their_labels_say_danwei(tmp_path):
+    """Real shehuigongzuo 支出决算表's second page (page 9) as scripts/real_scans.py makes it (``photocopy150``,
+    seed 21): the top border and the rule between 2101101 and 2101102 faded, and the grid began at 221: 行政单位医疗
+    and 事业单位医疗 (four amounts) were lost. Their labels hold 单位, a word of the caption 单位：万元 too; only a
+    caption's or a header's own words (单位：, 单位名称, a cell reading 项目 alone) stop the rows above
+    (``textgrid.rows_above``)."""
+    page = real_scan_pages("putuo-shehuigongzuo-2024-juesuan.pdf", [9], tmp_path, "中共上海市普陀区委社会工作部")
+    (table,) = [t for t in extract_document(page).tables if t.rows]
+    rows = {r.cells[0].text: [c.text for c in r.cells] for r in table.rows}
+    assert rows.get("2101101", [])[1:3] == ["行政单位医疗", "2.22"], [[c.text for c in r.cells] for r in table.rows]
+    assert rows.get("2101102", [])[1:4] == ["事业单位医疗", "0.49", "0.49"], rows
+    assert table.rows[0].cells[0].text == "2101101", rows
