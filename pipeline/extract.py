@@ -221,17 +221,15 @@ def _rows_above(page: SourcePage, clean, reading: PageReading, recognizer, setti
     """Each grid whose first row reads as a body row, carried up over the body rows printed above its first
     rule (:func:`pipeline.textgrid.rows_above`: their text read across its columns tells them from a header or
     a caption), and the page read again; a page without such rows is left as read."""
-    from .textgrid import rows_above
+    from .textgrid import grid_ceiling, rows_above
 
     t0 = time.perf_counter()
+    found = [gr.grid for gr in reading.grids]
     grids = []
     for gr in reading.grids:
-        g = gr.grid
-        ceiling = max([o.grid.ys[-1] for o in reading.grids if o is not gr and o.grid.ys[-1] <= g.ys[0]
-                       and min(o.grid.xs[-1], g.xs[-1]) > max(o.grid.xs[0], g.xs[0])], default=0.0)
         cells = {k: r.text for k, r in gr.cells.items()}
-        grids.append(rows_above(g, cells, clean.binary, clean.gray, page.dpi, recognizer.recognize, settings.layout,
-                                ceiling) or g)
+        grids.append(rows_above(gr.grid, cells, clean.binary, clean.gray, page.dpi, recognizer.recognize,
+                                settings.layout, grid_ceiling(gr.grid, found)) or gr.grid)
     times.add("layout", t0)
     return _read_again(page, clean, reading, grids, recognizer, settings, times)
 

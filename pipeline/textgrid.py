@@ -1597,11 +1597,17 @@ def rules_above(grids: list, rule_ink: np.ndarray | None, binary: np.ndarray, dp
     vmask = line_mask(rule_ink, False, dpi, layout_settings)
     out = []
     for g in grids:
-        ceiling = max([int(o.ys[-1]) for o in grids if o is not g and o.ys[-1] <= g.ys[0]
-                       and min(o.xs[-1], g.xs[-1]) > max(o.xs[0], g.xs[0])], default=0)
+        ceiling = int(grid_ceiling(g, grids))
         out.append(_rules_above(g, hmask, vmask, binary, ceiling, dpi, layout_settings, min_cover, end_cover,
                                 reach, max_row, min_text, wall_cover) or g)
     return out
+
+
+def grid_ceiling(g, grids: list) -> float:
+    """The foot of the lowest of ``grids`` above ``g`` sharing part of its width (0: none): what is above it is
+    no part of ``g``."""
+    return max([float(o.ys[-1]) for o in grids if o is not g and o.ys[-1] <= g.ys[0]
+                and min(o.xs[-1], g.xs[-1]) > max(o.xs[0], g.xs[0])], default=0.0)
 
 
 def _rules_above(g, hmask: np.ndarray, vmask: np.ndarray, binary: np.ndarray, ceiling: int, dpi: int,
