@@ -237,19 +237,25 @@ def _rows_above(page: SourcePage, clean, reading: PageReading, recognizer, setti
 def _empty_columns(page: SourcePage, clean, reading: PageReading, recognizer, settings: ExtractSettings,
                    times: StageTimes) -> PageReading:
     """A column line that parts nothing — the column right of it empty in every row, the text beside it run
-    across it in some (:func:`pipeline.textgrid.empty_spanned_columns`) — is taken out of its grid, and the page
-    read again (only the cells that changed are new crops). A page without one is left as read."""
-    from .textgrid import empty_spanned_columns, merge_column_left
+    across it in some (:func:`pipeline.textgrid.empty_spanned_columns`) — is taken out of its grid, and so, on a
+    worn page, is a line inferred beside a rule with a narrow empty column between them
+    (:func:`~pipeline.textgrid.bare_narrow_columns`); the page is then read again (only the cells that changed
+    are new crops). A page without one is left as read."""
+    from .textgrid import bare_narrow_columns, empty_spanned_columns, merge_column_left, without_bare_column
 
     drop = [empty_spanned_columns(gr) for gr in reading.grids]
-    if not any(drop):
+    bare = [bare_narrow_columns(gr, page.dpi) if clean.worn else [] for gr in reading.grids]
+    if not any(drop) and not any(bare):
         return reading
     t0 = time.perf_counter()
     grids = []
-    for gr, xs in zip(reading.grids, drop):
+    for gr, xs, narrow in zip(reading.grids, drop, bare):
         g = gr.grid
         for x in sorted(xs, reverse=True):
             g = merge_column_left(g, g.xs.index(x)) or g
+        for left, x in sorted(narrow, reverse=True):
+            if left in g.xs and x in g.xs:
+                g = without_bare_column(g, g.xs.index(left), x) or g
         grids.append(g)
     times.add("layout", t0)
     return _read_again(page, clean, reading, grids, recognizer, settings, times)
@@ -291,7 +297,7 @@ def _carry_columns(prev: _Scan, cur: _Scan, readings: list[PageReading], evidenc
     :func:`~pipeline.textgrid.add_column_lines`), and a page whose grid changed is read again. A column
     rule lost on both pages stays lost; a next page with a title of its own starts another table."""
     from .assemble import _meta
-    from .textgrid import add_column_lines, continued_columns, refused_lines, text_boxes
+    from .textgrid import add_column_lines, continued_columns, refused_lines, rival_lines, text_boxes
 
     pr, cr = readings[prev.index], readings[cur.index]
     if not (prev.clean.worn or cur.clean.worn) or not pr.grids or not cr.grids \
@@ -324,6 +330,14 @@ def _carry_columns(prev: _Scan, cur: _Scan, readings: list[PageReading], evidenc
         if 2 * len(h.xs) >= len(g.xs) else []
     drop_cur = [x for x in h.xs if inferred_at(h, x) and any(abs(x - shift - r) <= tol for r in refused_prev)] \
         if 2 * len(g.xs) >= len(h.xs) else []
+    # (a line the other page has beside it, one column side found twice, is neither given nor taken: see
+    # rival_lines; it yields on its own page where the other is the rule)
+    held_prev, held_cur, yield_prev, yield_cur = rival_lines(g, h, lack_prev, lack_cur, shift, boxes_prev,
+                                                             boxes_cur, cr.dpi)
+    refused_prev = refused_prev + held_prev
+    refused_cur = refused_cur + held_cur
+    drop_prev += [x for x in yield_prev if x not in drop_prev]
+    drop_cur += [x for x in yield_cur if x not in drop_cur]
     changed = []
     for scan, reading, grid, lack, refused, boxes, drop, other in (
             (prev, pr, g, lack_prev, refused_prev, boxes_prev, drop_prev, [x - shift for x in h.xs]),

@@ -711,6 +711,11 @@ def complete_tables(grids: list, segments: list, binary: np.ndarray, dpi: int, l
                          + [("x", x, y0, y1) for x in crossed] + [("v", x, y0, y1) for x in sides])
         grid.joined = len(group) > 1
         out.append(grid)
+    # a piece the grown table now covers (its last rows, cut off by a lost row rule and found again below the
+    # table's last rule — seed-41 photocopy150 收入决算表: 2080505 and 2080506 read twice, as a table of their own
+    # whose page the next page's continuation was then joined to) is part of it
+    area = {id(g): (g.bbox[2] - g.bbox[0]) * (g.bbox[3] - g.bbox[1]) for g in out}
+    out = [g for g in out if not any(h is not g and area[id(h)] > area[id(g)] and absorbed(g, h.bbox) for h in out)]
     out.sort(key=lambda g: (g.ys[0], g.xs[0]))
     return out
 
@@ -1136,6 +1141,56 @@ def continued_columns(prev_xs: list[float], cur_xs: list[float], dpi: int, tol_m
     return lack_prev, lack_cur, d
 
 
+def _inferred_share(grid, x: float) -> float:
+    """The share of the grid's height over which its column line ``x`` was inferred from the text, not ruled."""
+    height = max(1.0, grid.ys[-1] - grid.ys[0])
+    return min(1.0, sum(b - a for k, p, a, b in grid.inferred if k == "v" and abs(p - x) <= 2.0) / height)
+
+
+def _bare_between(grid, boxes: np.ndarray, a: float, b: float, dpi: int) -> bool:
+    """No row of the grid prints anything between ``a`` and ``b``."""
+    lo, hi = min(a, b), max(a, b)
+    return not any(_row_pieces(boxes, grid.ys, r, lo, hi, dpi) for r in range(len(grid.ys) - 1))
+
+
+def rival_lines(prev, cur, lack_prev: list[float], lack_cur: list[float], shift: float, boxes_prev: np.ndarray,
+                boxes_cur: np.ndarray, dpi: int, reach_mm: float = 15.0, near_mm: float = 6.0
+                ) -> tuple[list[float], list[float], list[float], list[float]]:
+    """Two lines of a table continued over two worn pages that each page has and the other lacks
+    (:func:`continued_columns`), with nothing printed between them on either page, are one column's side found
+    twice: a rule one page kept and, on the other, a line inferred from the text in the gutter left of a
+    right-aligned amount column (seed-41 photocopy150 公开02表: 898 kept on the first page, 821 inferred on the
+    second; given to each other, they bounded a column empty on both pages and every amount stood one column
+    right). The line more of whose height was inferred yields: it is not given to the other page and is dropped
+    from its own. Returns (lines withheld from ``lack_prev``, from ``lack_cur``, lines to drop from ``prev``, from
+    ``cur``) in each page's pixels; lines inferred as much as each other are left as they are.
+
+    Two such lines less than ``near_mm`` apart are one rule whose scans lie a little apart there (seed-41
+    photocopy150 支出决算表: 1816 on one page, 1787 on the next, each between the same two columns of amounts):
+    neither is given, each page keeps its own, whatever is printed between them."""
+    reach, near = _mm(dpi, reach_mm), _mm(dpi, near_mm)
+    keep_prev, keep_cur, drop_prev, drop_cur = [], [], [], []
+    for x in lack_prev:  # a line of cur's (x + shift there), lacking on prev
+        for y in lack_cur:  # a line of prev's (y - shift there), lacking on cur
+            if x in keep_prev or y in keep_cur or abs(x + shift - y) > reach:
+                continue
+            if abs(x + shift - y) <= near:  # one rule, each page's own scan a little apart there: each keeps its own
+                keep_prev.append(x)
+                keep_cur.append(y)
+                continue
+            if not _bare_between(prev, boxes_prev, x, y - shift, dpi) \
+                    or not _bare_between(cur, boxes_cur, x + shift, y, dpi):
+                continue
+            on_cur, on_prev = _inferred_share(cur, x + shift), _inferred_share(prev, y - shift)
+            if on_cur > on_prev:
+                keep_prev.append(x)
+                drop_cur += [c for c in cur.xs if abs(c - (x + shift)) <= 2.0]
+            elif on_prev > on_cur:
+                keep_cur.append(y)
+                drop_prev += [p for p in prev.xs if abs(p - (y - shift)) <= 2.0]
+    return keep_prev, keep_cur, drop_prev, drop_cur
+
+
 def _row_pieces(boxes: np.ndarray, ys: list[float], r: int, a: float, b: float, dpi: int) -> list[tuple[int, int]]:
     """Pieces of text of grid row ``r`` between ``a`` and ``b`` (characters closer than 1.5 mm joined)."""
     margin = _mm(dpi, 0.5)
@@ -1347,6 +1402,58 @@ def empty_spanned_columns(gr, min_rows: int = 2, max_read: float = 0.1, top_rows
                 and not any(t and c.row < top_rows for c, t in zip(cells, own)):
             out.append(g.xs[k])
     return out
+
+
+def bare_narrow_columns(gr, dpi: int, narrow_mm: float = 10.0, min_inferred: float = 0.5) -> list[float]:
+    """Column lines of a read grid (``gr``: a ``read.GridReading``) inferred from the text beside a line that bounds
+    with them a column narrower than ``narrow_mm`` holding no text in any row, header rows included: the gutter left
+    of a right-aligned amount column, taken for the side the rule beside it already gives (seed-41 photocopy150
+    公开03表: 本年支出合计's rule at 972 kept, a line inferred at 1040, the 8.6 mm between them empty, and every
+    amount one column right). Of the column's two lines the one inferred over more of its height (``min_inferred``
+    at least) is to go; a printed column is wider, or holds its label or its figures. Returns (the bare column's
+    left line, the line to go) pairs, for :func:`without_bare_column`."""
+    g = gr.grid
+    texts = {k: r.text.strip() for k, r in gr.cells.items()}
+    out = []
+    for k in range(1, g.n_cols - 1):
+        if g.xs[k + 1] - g.xs[k] >= _mm(dpi, narrow_mm):
+            continue
+        inside = [c for c in g.cells if c.col <= k < c.col + c.colspan]
+        # (a dash or a stroke is no text there: a rule's remnant the narrow cell was given)
+        if not inside or any(re.search(r"[0-9A-Za-z\u4e00-\u9fff]", texts.get((c.row, c.col), "").replace("一", ""))
+                             for c in inside if c.colspan == 1):
+            continue
+        left, right = _inferred_share(g, g.xs[k]), _inferred_share(g, g.xs[k + 1])
+        x = g.xs[k] if left > right else g.xs[k + 1] if right > left else None
+        if x is not None and max(left, right) >= min_inferred and all(x != o for _, o in out):
+            out.append((g.xs[k], x))
+    return out
+
+
+def without_bare_column(grid, k: int, x: float):
+    """``grid`` without its column ``k``, which holds nothing (:func:`bare_narrow_columns`), and without its side
+    ``x`` (``xs[k]`` or ``xs[k + 1]``): the column across ``x`` takes its width, whatever the bare column's cells
+    span (merged over rows or not). None where a cell spanning on from column ``k`` would lose its left part."""
+    from .layout import Grid, GridCell
+
+    right = abs(x - grid.xs[k + 1]) < abs(x - grid.xs[k])
+    if not right and any(c.col == k and c.colspan > 1 for c in grid.cells):
+        return None
+    cells = []
+    for c in grid.cells:
+        if c.col == k and c.colspan == 1:
+            continue
+        x0, y0, x1, y1 = c.bbox
+        span = c.colspan - (c.col <= k < c.col + c.colspan)
+        if right and c.col == k + 1:
+            x0 = int(round(grid.xs[k]))
+        if not right and c.col + c.colspan == k:
+            x1 = int(round(grid.xs[k + 1]))
+        cells.append(GridCell(c.row, c.col - (c.col > k), c.rowspan, span, (x0, y0, x1, y1)))
+    drop = k + 1 if right else k
+    return Grid(xs=[v for i, v in enumerate(grid.xs) if i != drop], ys=list(grid.ys), cells=cells,
+                inferred=[i for i in grid.inferred if i[0] != "v" or abs(i[1] - x) > 2.0],
+                stacked=list(grid.stacked), joined=grid.joined)
 
 
 def merge_column_left(grid, k: int):
