@@ -47,6 +47,10 @@ def test_column_numbers_run_together():
     # (calibration gen7_007 photocopy150 公开02表: 栏次 | LR | 1 … 4 | 56 | 7, the watermark under 科目名称)
     assert lanci_merged(["栏次", "LR", "1", "2", "3", "4", "516", "7"]) == [(6, 2)]
     assert lanci_merged(["合计", "2023", "1.50", "12"]) == []
+    # four numbers in one cell, and a cell of two digits that is two columns (seed-41 photocopy150 公开09表,
+    # a tuning set: 3 | 4 | 5 | 6 with a stroke read as 1, 7 | 8, 9 | 10 | 11)
+    assert lanci_merged(["1", "2", "31456", "78", "911011", "12"]) == [(2, 4), (3, 2), (4, 3)]
+    assert lanci_merged(["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"]) == []
 
 
 def _rules(rgb: np.ndarray) -> tuple[list[int], list[int], np.ndarray, np.ndarray]:
