@@ -1147,10 +1147,15 @@ def _inferred_share(grid, x: float) -> float:
     return min(1.0, sum(b - a for k, p, a, b in grid.inferred if k == "v" and abs(p - x) <= 2.0) / height)
 
 
-def _bare_between(grid, boxes: np.ndarray, a: float, b: float, dpi: int) -> bool:
-    """No row of the grid prints anything between ``a`` and ``b``."""
+def _bare_between(grid, boxes: np.ndarray, a: float, b: float, dpi: int, reach_mm: float = 10.0,
+                  thin_mm: float = 0.8) -> bool:
+    """No row of the grid prints anything wholly between ``a`` and ``b``: a run of text reaching past either
+    (a header label over the column, centred across where one of them stands) and a piece no wider than a rule
+    (``thin_mm``: its remnant) do not count."""
     lo, hi = min(a, b), max(a, b)
-    return not any(_row_pieces(boxes, grid.ys, r, lo, hi, dpi) for r in range(len(grid.ys) - 1))
+    reach, thin = _mm(dpi, reach_mm), _mm(dpi, thin_mm)
+    return not any(lo - 1 <= p < q <= hi + 1 and q - p > thin for r in range(len(grid.ys) - 1)
+                   for p, q in _row_pieces(boxes, grid.ys, r, lo - reach, hi + reach, dpi))
 
 
 def rival_lines(prev, cur, lack_prev: list[float], lack_cur: list[float], shift: float, boxes_prev: np.ndarray,
