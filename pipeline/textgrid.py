@@ -1162,7 +1162,8 @@ def rival_lines(prev, cur, lack_prev: list[float], lack_cur: list[float], shift:
                 boxes_cur: np.ndarray, dpi: int, reach_mm: float = 15.0, near_mm: float = 6.0
                 ) -> tuple[list[float], list[float], list[float], list[float]]:
     """Two lines of a table continued over two worn pages that each page has and the other lacks
-    (:func:`continued_columns`), with nothing printed between them on either page, are one column's side found
+    (:func:`continued_columns`), with nothing printed wholly between them on either page (:func:`_bare_between`),
+    are one column's side found
     twice: a rule one page kept and, on the other, a line inferred from the text in the gutter left of a
     right-aligned amount column (seed-41 photocopy150 公开02表: 898 kept on the first page, 821 inferred on the
     second; given to each other, they bounded a column empty on both pages and every amount stood one column
@@ -1409,7 +1410,8 @@ def empty_spanned_columns(gr, min_rows: int = 2, max_read: float = 0.1, top_rows
     return out
 
 
-def bare_narrow_columns(gr, dpi: int, narrow_mm: float = 10.0, min_inferred: float = 0.5) -> list[float]:
+def bare_narrow_columns(gr, dpi: int, narrow_mm: float = 10.0, min_inferred: float = 0.5
+                        ) -> list[tuple[float, float]]:
     """Column lines of a read grid (``gr``: a ``read.GridReading``) inferred from the text beside a line that bounds
     with them a column narrower than ``narrow_mm`` holding no text in any row, header rows included: the gutter left
     of a right-aligned amount column, taken for the side the rule beside it already gives (seed-41 photocopy150
