@@ -1163,8 +1163,7 @@ def rival_lines(prev, cur, lack_prev: list[float], lack_cur: list[float], shift:
                 ) -> tuple[list[float], list[float], list[float], list[float]]:
     """Two lines of a table continued over two worn pages that each page has and the other lacks
     (:func:`continued_columns`), with nothing printed wholly between them on either page (:func:`_bare_between`),
-    are one column's side found
-    twice: a rule one page kept and, on the other, a line inferred from the text in the gutter left of a
+    are one column's side found twice: a rule one page kept and, on the other, a line inferred from the text in the gutter left of a
     right-aligned amount column (seed-41 photocopy150 公开02表: 898 kept on the first page, 821 inferred on the
     second; given to each other, they bounded a column empty on both pages and every amount stood one column
     right). The line more of whose height was inferred yields: it is not given to the other page and is dropped
