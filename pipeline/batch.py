@@ -573,7 +573,9 @@ def document_facts(d: dict, result: JobResult) -> JobResult:
                             + " printed empty with no note saying why")
         elif w.get("kind") == "table_structure" and set(w.get("reasons") or []) - {"identities_failing"}:
             serious = True  # failing identities alone are told below
-            warnings.append(f"table {w.get('table')} structure doubtful ({', '.join(w.get('reasons') or [])})")
+            warnings.append(f"table {w.get('table')} structure doubtful ({', '.join(w.get('reasons') or [])})"
+                            + ("; its body borne out by its identities, its header flagged"
+                               if w.get("body_confirmed") else ""))
     header = [w for w in d.get("warnings") or [] if w.get("kind") == "header_cells"]
     if header:  # flagged header cells (pipeline.headercheck): the body is unaffected, so not serious
         warnings.append(_plural(sum(int(w.get("cells") or 0) for w in header), "header cell", "header cells")

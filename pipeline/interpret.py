@@ -209,6 +209,21 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
                 and re.search(r"[\u4e00-\u9fff]{2,}", row.cells[k].text) and not re.search(r"\d", row.cells[k].text)
                 for k in pairs):
             shifted.append(row)
+    # a code cell holding a code and more numbers beside it (“2210201改302431 302431”: seed-41 photocopy150
+    # 公开05表's last row, its amounts read into the code column and the amount cells left empty): the row's
+    # column lines were lost, its text sits in one cell
+    # (a code column by its label, or by its cells when the label was misread: 栏次 over that 公开05表's codes)
+    from .verdict import _content_kind
+
+    def coded(k: int) -> bool:
+        kinds = [_content_kind(r.cells[k].text) for r in table.rows if k < len(r.cells) and r.cells[k].text.strip()]
+        return len(kinds) >= 4 and sum(x in ("code", "code_name") for x in kinds) > len(kinds) / 2
+
+    codes = [k for k, c in enumerate(table.columns) if c and is_code_column(c) or coded(k)]
+    for row in table.rows:
+        if row.page in ocr_pages and row not in shifted and any(
+                k < len(row.cells) and len(_DIGIT_RUN.findall(row.cells[k].text)) >= 2 for k in codes):
+            shifted.append(row)
     for row in shifted:
         for cell in row.cells:
             cell.add_reason("columns_merged")
@@ -287,6 +302,7 @@ def _check_odd_readings(table: Table, amount_cols: list[bool], ocr_pages: set[in
                 cell.add_reason("format")
 
 
+_DIGIT_RUN = re.compile(r"\d{3,}")
 _CODE_AND_NAME = re.compile(r"^(\d{3,7})\s*([\u4e00-\u9fff].*)$")
 _LETTER_AT_WORDS = re.compile(r"^[A-Za-z]\s*[\u4e00-\u9fff]|[\u4e00-\u9fff]\s*[A-Za-z]$")
 

@@ -289,7 +289,8 @@ class Document:
     repairs: list[dict[str, Any]] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)  # the extraction settings the output depends on
     # what the batch summary must tell (pipeline.verdict): {"kind": "unrecovered_page", "page", "reasons"} and
-    # {"kind": "table_structure", "table", "pages", "reasons", "checks", "failed"},
+    # {"kind": "table_structure", "table", "pages", "reasons", "checks", "failed",
+    # "body_confirmed"},
     # {"kind": "missing_table", "template", "form", "title", "reasons"} and
     # {"kind": "empty_table_unexplained", "table", "template", "form", "title", "pages", "reasons"}
     warnings: list[dict[str, Any]] = field(default_factory=list)

@@ -334,4 +334,29 @@ def resolve_columns(table: Table, template: Template) -> dict[str, list[int]]:
             if not lab or not claimed:
                 roles[spec.role] = [spec.index]
                 taken.add(spec.index)
+    _between_neighbours(template, labels, roles, taken)
     return roles
+
+
+def _between_neighbours(template: Template, labels: list[str], roles: dict[str, list[int]], taken: set[int]) -> None:
+    """A role whose label was not found takes the one free column between the columns of the roles printed
+    either side of it (or right of the one before it, when it is the template's last): its label misread
+    (经营支、出, real caizheng 公开03表 as a worn photocopy, beside 上缴上级支出 and 对附属单位补助支出 read right —
+    the index fallback missed it, the table printing three code columns where the template counts one). Not
+    when the label names another role (two columns run into one keep their doubt)."""
+    order = [s.role for s in template.columns]
+    n = len(labels)
+    for k, spec in enumerate(template.columns):
+        if spec.role in roles or spec.optional:
+            continue
+        before = next((roles[r] for r in reversed(order[:k]) if r in roles), None)
+        after = next((roles[r] for r in order[k + 1:] if r in roles), None)
+        if before is None:
+            continue
+        c = max(before) + 1
+        if c >= n or c in taken or (after is not None and min(after) != c + 1) or (after is None and c != n - 1):
+            continue
+        if any(o.role != spec.role and o.matches(labels[c]) for o in template.columns if labels[c]):
+            continue
+        roles[spec.role] = [c]
+        taken.add(c)

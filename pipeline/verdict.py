@@ -22,7 +22,8 @@ Every page gets ``status`` (:class:`PageStatus`) with ``reasons``:
     template (``header_unmatched``: a template guessed from garbled labels is no table recovered).
 
 A table whose structure is doubtful gets the reason ``structure`` on every cell (so every cell is flagged,
-see :mod:`pipeline.score`; its printed header cells too unless the only doubt is ``identities_failing``), with
+see :mod:`pipeline.score`; its printed header cells too unless the only doubt is ``identities_failing``; its
+body cells not when the only doubt is a worn header its identities bear out, :func:`_body_confirmed`), with
 the doubts in the document warning: ``columns_missing`` (roles of its
 template with no column), ``columns_extra`` (columns no role of the template takes: with content, or labelled
 as another column is; a 公开06表, whose template names no column roles, is checked by its blocks of 科目编码 |
@@ -88,6 +89,8 @@ class VerdictSettings:
     min_text_rows: int = 4  # rows of ≥ 3 aligned pieces outside the tables
     min_checks: int = 3  # a table's identities judged only when it has this many
     failing_share: float = 0.5  # more than this share failing → structure
+    confirm_min_checks: int = 10  # a worn header's doubt is lifted from the body by this many identities …
+    confirm_failing_share: float = 0.1  # … of which no more than this share fail (_body_confirmed)
     header_min_share: float = 0.5  # fewer template columns found by label → header_unmatched
     contradicted_min_cells: int = 4  # a column's body judged against its label from this many filled cells
     contradicted_share: float = 0.5  # more than this share of another kind (codes under 决算数) → shifted
@@ -623,20 +626,35 @@ def mark_structure(doc: Document, settings: VerdictSettings = VerdictSettings())
         doubts = structure_doubts(doc, t, settings)
         if t.pages:
             pieces.setdefault(t.pages[0], []).append(_a_piece(doc, t, doubts))
+        body_confirmed = _body_confirmed(doc, t, doubts, settings)
         for row in t.rows:
             for cell in row.cells:
-                if STRUCTURE in cell.reasons and not doubts:
+                if STRUCTURE in cell.reasons and (not doubts or body_confirmed):
                     cell.reasons.remove(STRUCTURE)
-                elif doubts:
+                elif doubts and not body_confirmed:
                     cell.add_reason(STRUCTURE)
         _mark_header(t, doubts)
         if doubts:
             n, failed = _table_checks(doc, t)
             doc.warnings.append({"kind": "table_structure", "table": t.id, "pages": list(t.pages),
-                                 "reasons": doubts, "checks": n, "failed": failed})
+                                 "reasons": doubts, "checks": n, "failed": failed,
+                                 "body_confirmed": body_confirmed})
     _pages_of_pieces(doc, pieces)
     from .headercheck import header_warnings
     header_warnings(doc)
+
+
+def _body_confirmed(doc: Document, table: Table, doubts: list[str], settings: VerdictSettings) -> bool:
+    """The only doubt is the header's reading (``header_unmatched``: its labels too worn to name the template's
+    columns), the table is named (title or 公开0n表: its template is known, not guessed from the labels), its
+    columns are the template's (no ``columns_missing`` / ``columns_extra`` / ``columns_contradicted``) and its
+    own identities hold — at least ``confirm_min_checks`` of them, no more than ``confirm_failing_share``
+    failing: the arithmetic bears out the body's columns where the header cannot. Its body cells are then
+    scored as any other (a failing identity still blames its cells); its header cells stay in doubt."""
+    if doubts != ["header_unmatched"] or not (table.title or table.form) or table.kind == "performance":
+        return False
+    n, failed = _table_checks(doc, table)
+    return n >= settings.confirm_min_checks and failed <= settings.confirm_failing_share * n
 
 
 # doubts about the table's columns or header (not only its identities): its printed header was not read as printed

@@ -60,3 +60,20 @@ def test_seed_headers_give_expected_roles():
     t4 = [t for t in seed_tables("000") if t.form == "公开04表"][0]
     roles = resolve_columns(t4, load_templates()["T04"])
     assert roles["income_amount"] == [2] and roles["expense_general"] == [6] and roles["expense_capital"] == [8]
+
+
+def test_a_misread_label_takes_the_one_column_between_its_neighbours():
+    # real caizheng 公开03表 as a worn photocopy: 经营支出 read “经营支、出”; the table prints three code columns,
+    # so the template's index for it (6) is 项目支出's column, and the role was missing — the table in doubt
+    t = Table(id="t", title="支出决算表", columns=["类", "款", "项", "项目科目名称", "本年支出合计", "基本支出",
+                                                  "项目支出", "上缴上级支出", "经营支、出", "对附属单位补助支出"])
+    roles = resolve_columns(t, load_templates()["T03"])
+    assert roles["operating"] == [8] and roles["affiliated"] == [9] and roles["upper_remit"] == [7]
+    # the last role, misread, takes the last column when the one before it is placed
+    t.columns = t.columns[:-2] + ["经营支出", "对附属单位补助支山"]
+    assert resolve_columns(t, load_templates()["T03"])["affiliated"] == [9]
+    # two columns run into one (a column rule lost): the merged label names a role, so the other stays missing
+    t.columns = ["功能分类科目编码", "项目科目名称", "本年支出合计", "基本支出", "项目支出", "d上缴上级支出经营支出",
+                 "对附属单位补助支出"]
+    roles = resolve_columns(t, load_templates()["T03"])
+    assert "operating" not in roles and roles["upper_remit"] == [5] and roles["affiliated"] == [6]

@@ -635,3 +635,44 @@ def test_a_column_labelled_as_another_that_no_role_takes_is_doubted():
     assert "columns_extra" not in structure_doubts(_scanned_doc([whole]), whole)
     split = table(labels[:6] + ["出/一般公共预算财政拨款"] + labels[6:], row[:6] + [""] + row[6:])
     assert "columns_extra" in structure_doubts(_scanned_doc([split]), split)
+
+
+def _worn_amount_labels(tmp_path) -> "Path":
+    """The born-digital sample's 公开05表 page as a 200 dpi scan whose amount columns' labels (本年支出, 小计,
+    基本支出, 项目支出) wore away into strokes that read as nothing of the template's (“X三”); its title and
+    科目代码 | 科目名称 stay legible."""
+    rgb = rasterise(DIGITAL, 200)[6]
+    img = Image.fromarray(rgb)
+    draw = ImageDraw.Draw(img)
+    for w in text_words(DIGITAL, 200)[6]:
+        if w.text in ("本年支出", "小计", "基本支出", "项目支出"):
+            x0, y0, x1, y1 = w.box
+            draw.rectangle((x0 - 1, y0 - 1, x1 + 1, y1 + 1), fill="white")
+            draw.text((x0, y0), "乂彡", fill="black", font=cjk_font(28))
+    path = tmp_path / "p7_worn_labels.png"
+    img.save(path, dpi=(200, 200))
+    return path
+
+
+def test_a_worn_header_whose_identities_hold_leaves_the_body_unflagged_and_the_header_in_doubt(tmp_path, monkeypatch):
+    """Seed-41 photocopy150's 公开05表 (jincheng, nanyang) and 公开03表 (agriculture): the title read, the columns
+    the template's, the identities holding (0–4 of 59–77 failing), but the amount columns' labels too worn to
+    name them — ``header_unmatched``, and every body cell flagged ``structure`` (43.5 % of the set's cells
+    flagged for 0.26 % wrong). The arithmetic bears the body's columns out: the body cells are scored as any
+    other, the header cells stay flagged, the warning says ``body_confirmed``."""
+    from pipeline import verdict
+
+    truth = next(t for t in TRUTH["tables"] if t["form"] == "公开05表")
+    doc = extract_document(_worn_amount_labels(tmp_path))
+    table = next(t for t in doc.tables if t.form == "公开05表")
+    warning = next(w for w in doc.warnings if w["kind"] == "table_structure" and w["table"] == table.id)
+    assert warning["reasons"] == ["header_unmatched"] and warning["body_confirmed"] and warning["failed"] == 0
+    assert [[c.text for c in r.cells] for r in table.rows] == [[c["text"] for c in r["cells"]] for r in truth["rows"]]
+    assert not any(STRUCTURE in c.reasons or c.review for r in table.rows for c in r.cells)
+    worn = [h.cell for h in table.header_cells if h.cell.text and not any(k in h.cell.text for k in ("科目", "项目", "栏次"))]
+    assert worn and all(c.review and STRUCTURE in c.reasons for c in worn)
+    # without the identities' word, the whole table is in doubt
+    monkeypatch.setattr(verdict, "_body_confirmed", lambda *a: False)
+    doc = extract_document(_worn_amount_labels(tmp_path))
+    table = next(t for t in doc.tables if t.form == "公开05表")
+    assert all(STRUCTURE in c.reasons and c.review for r in table.rows for c in r.cells)
