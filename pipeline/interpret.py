@@ -106,6 +106,15 @@ def _prints_two_decimals(cells: list) -> bool:
     return len(parsed) >= 4 and sum(p.decimals == 2 for p in parsed) >= 0.9 * len(parsed)
 
 
+def _amounts_below(table: Table, ci: int, min_cells: int = 4) -> bool:
+    """Most of the column's filled cells (``min_cells`` at least) read as amounts with two decimals."""
+    from .verdict import _content_kind
+
+    kinds = [_content_kind(normalise_ocr_amount(r.cells[ci].text)) for r in table.rows
+             if ci < len(r.cells) and r.cells[ci].text.strip()]
+    return len(kinds) >= min_cells and sum(k == "amount" for k in kinds) > len(kinds) / 2
+
+
 def _is_noise(text: str) -> bool:
     """One or two characters without a digit or a dash in an amount cell."""
     return 0 < len(text) <= 2 and not re.search(r"[\d\-—－–―]", text)
@@ -129,7 +138,10 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
         restore_column_labels(table)
     split_code_name_columns(table, ocr_pages)
     amount_cols = [is_amount_column(c) for c in table.columns]
-    known = [bool(c) for c in table.columns]  # a column without a header label is not known to hold amounts
+    # a column without a header label is not known to hold amounts — unless its cells say so (a scan whose
+    # header rows were lost: seed-41 photocopy150 公开05表 read “6.750.16”, “11.375.53” … left unnormalised)
+    known = [bool(c) or (any(p in ocr_pages for p in table.pages) and _amounts_below(table, ci))
+             for ci, c in enumerate(table.columns)]
     commas: list = []  # (column, cell) read with a comma for the decimal point
     shifted: list = []  # rows of a scan with a label in a column of amounts
     for row in table.rows:

@@ -324,3 +324,20 @@ def test_a_code_cell_holding_the_rows_amounts_puts_the_row_in_doubt():
 
     assert table({1}) == [False] * 5 + [True, False, False]
     assert table(set()) == [False] * 8  # a text layer prints what it prints
+
+
+def test_amounts_under_a_lost_header_are_normalised_as_under_a_label():
+    """Seed-41 photocopy150 公开05表 lost its header rows (every column label blank): “6.750.16”, “11.375.53” —
+    thousands separators read as points — stayed as read, not amounts, because a column without a label was
+    not known to hold amounts. A column whose filled cells mostly read as amounts is known by them."""
+    from pipeline.interpret import interpret_cells
+    from pipeline.model import Cell, Row, Table
+
+    rows = [["205", "教育支出", "16,957.13", "11.375.53", "5,581.60"], ["20501", "教育管理事务", "3,463.01", "1.612.15", "-"],
+            ["2050101", "行政运行", "1,088.64", "1,088.64", ""], ["2050102", "一般行政管理事务", "6.750.16", "2.00", "4.00"]]
+    t = Table(id="t5", columns=[""] * 5, pages=[1],
+              rows=[Row(page=1, cells=[Cell(text=x, ocr_score=0.99) for x in r]) for r in rows])
+    interpret_cells(t, {1})
+    assert [t.rows[0].cells[3].value, t.rows[1].cells[3].value, t.rows[3].cells[2].value] == [11375.53, 1612.15, 6750.16]
+    assert "format_normalised" in t.rows[0].cells[3].reasons and t.rows[0].cells[3].original == "11.375.53"
+    assert t.rows[0].cells[1].value is None and t.rows[0].cells[0].text == "205"  # names and codes untouched
