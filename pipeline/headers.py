@@ -73,6 +73,18 @@ def _counts_up(nonempty: list[str]) -> bool:
     return rising >= 2 * (len(values) - 1) / 3
 
 
+def _lanci_with_one_misread(rest: list[str]) -> bool:
+    """After the word 栏次: whole numbers of three digits at most, three or more, which count up once one of
+    them is left out (“1 | 311 | 3”: 2 read with a rule's remnants beside it, seed-41 photocopy150 公开08表 —
+    the row taken for a body row, unflagged). The misread number is flagged as a 栏次 number off the run
+    (:mod:`pipeline.headercheck`)."""
+    if len(rest) < 3 or not all(t.isdigit() and len(t) <= 3 for t in rest):
+        return False
+    values = [int(t) for t in rest]
+    return any(all(b > a for a, b in zip(v, v[1:])) and v[0] >= 1
+               for k in range(len(values)) for v in [values[:k] + values[k + 1:]])
+
+
 def is_column_number_row(texts: list[str]) -> bool:
     """The 栏次 row: only “栏次”, column numbers (1, 2, …) and blanks; mostly numbers or 栏次. A column
     number misread on a scan (“2” as “-” or “Z”) is still one: marks without ideographs (:func:`_stray_mark`)
@@ -81,6 +93,8 @@ def is_column_number_row(texts: list[str]) -> bool:
     nonempty = [_lanci_word(t.strip()) for t in texts if t.strip()]
     if nonempty and _LANCI_MISREAD.match(nonempty[0]):
         nonempty[0] = "栏次"  # (性次 for 栏次 on a worn photocopy: the word the row opens with, one character misread)
+    if nonempty and nonempty[0] in LANCI_WORDS and _lanci_with_one_misread(nonempty[1:]):
+        return True
     if not _counts_up(nonempty):
         return False
     numbers = sum(t in LANCI_WORDS or t.isdigit() for t in nonempty)

@@ -707,3 +707,25 @@ def test_a_lanci_cell_run_into_the_first_row_gives_its_amount_back(tmp_path, mon
     monkeypatch.setattr(assemble, "_lanci_over_amount", lambda gr, cell, texts=None: {})
     t = _table(extract_document(path), "公开05表")
     assert t.rows[0].cells[-1].text != total
+
+
+def test_a_short_lanci_row_with_a_number_misread_stays_the_header(tmp_path):
+    """Seed-41 photocopy150 公开08表 read its 栏次 row “栏次 | 1 | 311 | 3” (the 2 with a rule's remnants
+    beside it): three numbers, one off, did not count up, so the row was taken for the first body row —
+    its cells unflagged and wrong. A row opening with 栏次 whose numbers count up once one is left out is the
+    栏次 row: it closes the header, and the misread number is flagged."""
+    page = 7  # 公开05表: 栏次 | | 1 | 2 | 3
+    rgb = rasterise(DIGITAL, DPI)[page - 1]
+    img, words = Image.fromarray(rgb), text_words(DIGITAL, DPI)[page - 1]
+    word = _lanci_words(words)[1]
+    assert word.text == "2"
+    x0, y0, x1, y1 = word.box
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((x0 - 2, y0 - 2, x1 + 2, y1 + 2), fill="white")
+    draw.text((x0 - (y1 - y0), y0), "311", fill="black", font=cjk_font(int(1.2 * (y1 - y0))))
+    t = _table(extract_document(_save(img, tmp_path, "lanci_311")), "公开05表")
+    assert not any(c.text == "栏次" for row in t.rows for c in row.cells)
+    assert t.rows[0].cells[0].text == "合计" or t.rows[0].codes
+    flagged = [h.cell.text for h in t.header_cells if LANCI_SEQUENCE in h.cell.reasons]
+    assert flagged == ["311"], flagged
+    assert is_column_number_row(["栏次", "", "1", "311", "3"]) and not is_column_number_row(["合计", "", "1", "311", "3"])
