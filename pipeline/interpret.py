@@ -207,6 +207,7 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
             column = [c for r in table.rows for k, c in enumerate(r.cells) if k < len(amount_cols) and amount_cols[k]]
         if not _prints_two_decimals(column):
             cell.add_reason("format")
+    _names_back_to_their_codes(table, ocr_pages)
     _check_line_numbers(table, ocr_pages)
     _check_odd_readings(table, amount_cols, ocr_pages)
     _split_code_and_name(table, ocr_pages)
@@ -312,6 +313,40 @@ def _check_odd_readings(table: Table, amount_cols: list[bool], ocr_pages: set[in
                     text.startswith("、") or bool(_LETTER_AT_WORDS.search(text))
             if odd:
                 cell.add_reason("format")
+
+
+def _names_back_to_their_codes(table: Table, ocr_pages: set[int]) -> int:
+    """A name read a row off its code on a scan (the rule between the rows faded, the name's line landing in
+    the row above or below): seed-41 photocopy150 公开02表 read 合计 | 社会保障和就业支出 over 208 | (blank), so
+    the 合计 row took code 208 from the name and the 208 row had none. A name in a row whose own code does not
+    name it goes to the next row (or the one before) when that row prints a code the catalogue names so and
+    has no name of its own. The cells trade places (each keeps the page box it was read in). Returns the
+    names moved."""
+    names = [k for k, c in enumerate(table.columns) if "名称" in c.split("/")[-1]]
+    if not names:
+        return 0
+    ni = names[0]
+    code_cols = [k for k, c in enumerate(table.columns[:ni]) if c and is_code_column(c)]
+    if not code_cols:
+        return 0
+
+    def code(row) -> str:
+        text = "".join(re.sub(r"\s", "", row.cells[k].text) for k in code_cols if k < len(row.cells))
+        return text if re.fullmatch(r"\d{3,7}", text) else ""
+
+    moved = 0
+    rows = [r for r in table.rows if len(r.cells) > ni]
+    for i, row in enumerate(rows):
+        name = row.cells[ni].text.strip()
+        if row.page not in ocr_pages or not name or (code(row) and _code_named(code(row), name)):
+            continue
+        for j in (i + 1, i - 1):
+            if 0 <= j < len(rows) and rows[j].page == row.page and not rows[j].cells[ni].text.strip() \
+                    and code(rows[j]) and _code_named(code(rows[j]), name):
+                row.cells[ni], rows[j].cells[ni] = rows[j].cells[ni], row.cells[ni]
+                moved += 1
+                break
+    return moved
 
 
 _DIGIT_RUN = re.compile(r"\d{3,}")

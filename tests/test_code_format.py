@@ -341,3 +341,24 @@ def test_amounts_under_a_lost_header_are_normalised_as_under_a_label():
     assert [t.rows[0].cells[3].value, t.rows[1].cells[3].value, t.rows[3].cells[2].value] == [11375.53, 1612.15, 6750.16]
     assert "format_normalised" in t.rows[0].cells[3].reasons and t.rows[0].cells[3].original == "11.375.53"
     assert t.rows[0].cells[1].value is None and t.rows[0].cells[0].text == "205"  # names and codes untouched
+
+
+def test_a_name_read_a_row_off_goes_back_to_the_code_the_catalogue_gives_it():
+    """Seed-41 photocopy150 公开02表 read 合计 | 社会保障和就业支出 over 208 | (blank): the name's line landed in the
+    合计 row, which then took code 208 from it, and the 208 row had no name (unflagged, a row off). A name
+    whose row's code does not name it goes to the neighbouring row whose printed code the catalogue names so
+    and which has no name; a name beside a code that names it, or with no such neighbour, stays."""
+    from pipeline.interpret import interpret_cells
+    from pipeline.model import Cell, Row, Table
+
+    rows = [["合计", "社会保障和就业支出", "7687.77"], ["208", "", "1139.94"], ["20805", "行政事业单位养老支出", "1139.94"],
+            ["2080501", "", "390.94"], ["2080505", "行政单位离退休", "553.25"], ["210", "", "5.00"]]
+
+    def names(ocr_pages):
+        t = Table(id="t2", columns=["科目代码", "科目名称", "本年收入合计"], pages=[1],
+                  rows=[Row(page=1, cells=[Cell(text=x, ocr_score=0.99) for x in r]) for r in rows])
+        interpret_cells(t, ocr_pages)
+        return [r.cells[1].text for r in t.rows]
+
+    assert names({1}) == ["", "社会保障和就业支出", "行政事业单位养老支出", "行政单位离退休", "", ""]
+    assert names(set()) == [r[1] for r in rows]  # a text layer prints what it prints
