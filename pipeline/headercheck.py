@@ -245,6 +245,45 @@ def restore_column_labels(table: Table, settings: HeaderSettings = HeaderSetting
     return fixed
 
 
+def labels_from_template(table: Table) -> int:
+    """A scanned table whose header was not read at all (every column label blank: its rules and labels worn
+    away, the grid starting at its body — real caizheng 公开05表 as a worn photocopy, whose 19 identities then
+    all failed, no column having a role) takes its template's labels when its body lays out as the template
+    does: code columns first (类 | 款 | 项, or one), the name column, then exactly as many columns as the
+    template has amount columns, each holding amounts or nothing. The header grid stays as read (empty), so
+    the table's structure stays in doubt (``header_unmatched``) unless its identities bear it out
+    (:func:`pipeline.verdict._body_confirmed`). Returns the number of columns labelled."""
+    from .templates import load_templates
+    from .verdict import _content_kind
+
+    template = load_templates().get(table.template or "")
+    if template is None or not table.rows or any(c.strip() for c in table.columns) or len(template.columns) < 3:
+        return 0
+    specs = template.columns
+    amounts = specs[2:]
+    if specs[0].role != "code" or specs[1].role != "name" or any(s.multi or s.optional or not s.match for s in amounts):
+        return 0
+
+    def kinds(ci: int) -> list[str]:
+        return [_content_kind(r.cells[ci].text) if not re.fullmatch(r"\d{2}", r.cells[ci].text.strip()) else "part"
+                for r in table.rows if ci < len(r.cells) and r.cells[ci].text.strip()]
+
+    n = len(table.columns)
+    n_code = next((k for k in range(n) if not (ks := kinds(k)) or any(x not in ("code", "part") for x in ks)), n)
+    if n_code not in (1, 3) or n - n_code - 1 != len(amounts):
+        return 0
+    if any(not kinds(k) for k in range(n_code)) or sum(x in ("words", "code_name") for x in kinds(n_code)) \
+            <= len(kinds(n_code)) / 2:
+        return 0
+    for ci in range(n_code + 1, n):
+        ks = kinds(ci)
+        if ks and sum(x == "amount" for x in ks) <= len(ks) / 2:
+            return 0
+    code_labels = ["类", "款", "项"] if n_code == 3 else ["科目编码"]
+    table.columns = code_labels + ["科目名称"] + [re.sub(r"[\^$]", "", s.match[0]) for s in amounts]
+    return n
+
+
 def nearest_printed_label(text: str, template_id: str, settings: HeaderSettings = HeaderSettings()) -> str | None:
     """The printed label of ``template_id`` (as a ``compare_key``) that ``text`` is a misreading of — equal to no
     label of any template, ``relabel_ratio`` near it and ``relabel_margin`` nearer it than to any other — else

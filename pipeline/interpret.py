@@ -131,11 +131,12 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
         interpret_form_cells(table, ocr_pages)
         return
     if any(p in ocr_pages for p in table.pages):  # a misread label names no column: its template's label does
-        from .headercheck import restore_column_labels
+        from .headercheck import labels_from_template, restore_column_labels
         from .templates import identify_template
 
         identify_template(table)
         restore_column_labels(table)
+        labels_from_template(table)
     split_code_name_columns(table, ocr_pages)
     amount_cols = [is_amount_column(c) for c in table.columns]
     # a column without a header label is not known to hold amounts — unless its cells say so (a scan whose

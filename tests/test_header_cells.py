@@ -729,3 +729,33 @@ def test_a_short_lanci_row_with_a_number_misread_stays_the_header(tmp_path):
     flagged = [h.cell.text for h in t.header_cells if LANCI_SEQUENCE in h.cell.reasons]
     assert flagged == ["311"], flagged
     assert is_column_number_row(["栏次", "", "1", "311", "3"]) and not is_column_number_row(["合计", "", "1", "311", "3"])
+
+
+def test_a_table_whose_header_was_not_read_takes_the_template_labels_its_body_fits():
+    """Real caizheng 公开05表 as a worn photocopy: the header's rules and labels wore away and the grid began at
+    its body — every column label blank, no column with a role, so all 19 identities failed though every
+    amount was read right. A scanned table with no header read takes its template's labels when its body
+    lays out as the template does (类 | 款 | 项, the name, as many amount columns as the template has); the
+    header stays unread, so the table stays ``header_unmatched`` unless its identities bear it out. A body
+    with a column too few (two rules lost among blank columns: 收入决算表's nine of eleven) keeps no labels."""
+    from pipeline.headercheck import labels_from_template
+    from pipeline.model import Cell, Row, Table
+
+    body = [["201", "", "", "一般公共服务支出", "2,106.66", "1,503.52", "603.14"],
+            ["201", "06", "", "财政事务", "2,106.66", "1,503.52", "603.14"],
+            ["201", "06", "01", "行政运行", "1,511.89", "1,503.52", "8.37"],
+            ["201", "06", "02", "一般行政管理事务", "10.00", "", "10.00"],
+            ["201", "06", "07", "信息化建设", "135.25", "", "135.25"]]
+
+    def table(rows, template="T05"):
+        return Table(id="t5", title="一般公共预算财政拨款支出决算表", template=template, columns=[""] * len(rows[0]),
+                     pages=[1], rows=[Row(page=1, cells=[Cell(text=x) for x in r]) for r in rows])
+
+    t = table(body)
+    assert labels_from_template(t) == 7
+    assert t.columns[:4] == ["类", "款", "项", "科目名称"] and t.columns[5:] == ["基本支出", "项目支出"]
+    short = table([r[:5] + [r[6]] for r in body], "T05")  # one amount column lost
+    assert labels_from_template(short) == 0 and short.columns == [""] * 6
+    read = table(body)
+    read.columns[4] = "合计"  # a header read: its labels stand
+    assert labels_from_template(read) == 0 and read.columns[4] == "合计" and read.columns[5] == ""
