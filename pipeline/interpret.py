@@ -209,6 +209,7 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
         if not _prints_two_decimals(column):
             cell.add_reason("format")
     _names_back_to_their_codes(table, ocr_pages)
+    _check_stray_dashes(table, amount_cols, ocr_pages)
     _check_line_numbers(table, ocr_pages)
     _check_odd_readings(table, amount_cols, ocr_pages)
     _split_code_and_name(table, ocr_pages)
@@ -316,6 +317,33 @@ def _check_odd_readings(table: Table, amount_cols: list[bool], ocr_pages: set[in
                 cell.add_reason("format")
 
 
+STRAY_DASH = "stray_dash"
+
+
+def _check_stray_dashes(table: Table, amount_cols: list[bool], ocr_pages: set[int]) -> int:
+    """A dash read under the watermark in an amount cell of a table that prints its blanks as blanks (its
+    dashes no more than one in ten of its blank amount cells, or one): a watermark's stroke across a blank
+    cell reads as “-” at 0.97 (real caizheng 支出决算表 as a worn photocopy, unflagged), and no identity tells a
+    dash from a blank. ``stray_dash``, always reviewed. A table printing “-” for its blanks keeps its dashes.
+    Returns the cells flagged."""
+    if not any(p in ocr_pages for p in table.pages):
+        return 0
+    cells = [(row, c) for row in table.rows for k, c in enumerate(row.cells) if k < len(amount_cols) and amount_cols[k]]
+    dashes = [(row, c) for row, c in cells if c.kind == "na" and _DASH_ONLY.fullmatch(c.text.strip())]
+    blanks = sum(not c.text.strip() for _, c in cells)
+    if not dashes or len(dashes) > max(1, blanks // 10):
+        return 0
+    flagged = 0
+    for row, c in dashes:
+        if row.page in ocr_pages and "watermark" in c.reasons:
+            c.add_reason(STRAY_DASH)
+            flagged += 1
+    return flagged
+
+
+_DASH_ONLY = re.compile(r"[-—－–―]{1,2}")
+
+
 def _names_back_to_their_codes(table: Table, ocr_pages: set[int]) -> int:
     """A name read a row off its code on a scan (the rule between the rows faded, the name's line landing in
     the row above or below): seed-41 photocopy150 公开02表 read 合计 | 社会保障和就业支出 over 208 | (blank), so
@@ -352,6 +380,7 @@ def _names_back_to_their_codes(table: Table, ocr_pages: set[int]) -> int:
 
 _DIGIT_RUN = re.compile(r"\d{3,}")
 _CODE_AND_NAME = re.compile(r"^(\d{3,7})\s*([\u4e00-\u9fff].*)$")
+_PART_AND_NAME = re.compile(r"^(\d{1,3})\s*([\u4e00-\u9fff].*)$")  # a 项's digits with the name run on
 _LETTER_AT_WORDS = re.compile(r"^[A-Za-z]\s*[\u4e00-\u9fff]|[\u4e00-\u9fff]\s*[A-Za-z]$")
 
 
@@ -455,15 +484,19 @@ def _split_code_and_name(table: Table, ocr_pages: set[int]) -> None:
     """A code cell holding its code and its name (“30226劳务费”) while the name cell beside it is blank and
     inside the code cell's box: the rule between them was not found on that row (a seal's dither over it),
     and the cell was read across both columns. The code goes back to its column, the name to the next; both
-    are ``rule_missing`` unless the catalogue names that code so."""
+    are ``rule_missing`` unless the catalogue names that code so. So with the 项 of 类 | 款 | 项 beside the name
+    column (“01住房公积金”, real caizheng 收入决算表 as a worn photocopy: the name cell blank and unflagged), the
+    code its row's 类, 款 and 项 cells make."""
+    parts = [k for k, c in enumerate(table.columns) if c.split("/")[-1] in ("类", "款", "项")]
     for ci, label in enumerate(table.columns[:-1]):
-        if not is_code_column(label) or label.split("/")[-1] in ("类", "款", "项"):
+        part = label.split("/")[-1] == "项" and "名称" in table.columns[ci + 1].split("/")[-1]
+        if not is_code_column(label) or (label.split("/")[-1] in ("类", "款", "项") and not part):
             continue
         for row in table.rows:
             if row.page not in ocr_pages or ci + 1 >= len(row.cells):
                 continue
             cell, beside = row.cells[ci], row.cells[ci + 1]
-            m = _CODE_AND_NAME.match(cell.text.strip())
+            m = (_PART_AND_NAME if part else _CODE_AND_NAME).match(cell.text.strip())
             if not m or beside.text.strip() or cell.bbox is None or beside.bbox is None:
                 continue
             if not (cell.bbox[0] <= beside.bbox[0] + 2 and beside.bbox[2] <= cell.bbox[2] + 2):
@@ -472,6 +505,8 @@ def _split_code_and_name(table: Table, ocr_pages: set[int]) -> None:
             cell.text, beside.text, beside.kind = code, name, "text"
             beside.ocr_score, beside.reasons = cell.ocr_score, list(cell.reasons)
             cell.bbox = (cell.bbox[0], cell.bbox[1], beside.bbox[0], cell.bbox[3])
+            if part:
+                code = "".join(re.sub(r"\s", "", row.cells[k].text) for k in parts if k < len(row.cells))
             if not _code_named(code, name):
                 cell.add_reason("rule_missing")
                 beside.add_reason("rule_missing")

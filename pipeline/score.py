@@ -58,7 +58,7 @@ REASON_FEATURES = ("seal", "watermark", "low_ocr", "repaired", "ambiguous", "cod
 # sits a column off (interpret: ``columns_merged`` both)
 FORCED_REVIEW = ("ambiguous", "check_failed", "structure", "text_conflict", "rows_merged", "columns_merged",
                  "near_miss", "format",
-                 "seal_speck", "seal_dash", "label_unknown", "text_split", "code_missing", "repair_one_check", "text_unbalanced",
+                 "seal_speck", "seal_dash", "stray_dash", "label_unknown", "text_split", "code_missing", "repair_one_check", "text_unbalanced",
                  "level_carried", "seal_unchecked", CODE_MISREAD)
 NEAR_MISS = "near_miss"  # an OCR reading below low_ocr in an identity that holds only within its tolerance
 # an amount of a scanned 公开表 read under a seal that no identity checks: a seal's edge or stroke beside the digits

@@ -362,3 +362,52 @@ def test_a_name_read_a_row_off_goes_back_to_the_code_the_catalogue_gives_it():
 
     assert names({1}) == ["", "社会保障和就业支出", "行政事业单位养老支出", "行政单位离退休", "", ""]
     assert names(set()) == [r[1] for r in rows]  # a text layer prints what it prints
+
+
+def test_a_lone_dash_under_the_watermark_in_a_table_printing_blanks_is_reviewed():
+    """Real caizheng 支出决算表 as a worn photocopy read “-” at 0.97 in a blank 经营支出 cell under the watermark,
+    unflagged: the table prints its blanks as blanks. A dash under the watermark in such a table (its dashes
+    no more than one in ten of its blank amount cells) is ``stray_dash``; in a table that prints “-” for its
+    blanks, or away from the watermark, it stands."""
+    from pipeline.interpret import interpret_cells
+    from pipeline.model import Cell, Row, Table
+
+    def table(texts, reasons=("watermark",)):
+        rows = [Row(page=1, cells=[Cell(text="行政运行")] + [Cell(text=x, ocr_score=0.97, reasons=list(reasons))
+                                                           for x in r]) for r in texts]
+        t = Table(id="t3", columns=["科目名称", "本年支出合计", "基本支出", "项目支出", "经营支出"], pages=[1], rows=rows)
+        interpret_cells(t, {1})
+        return [c for r in t.rows for c in r.cells[1:] if c.kind == "na"]
+
+    blanks = [["10.00", "", "10.00", ""]] * 5 + [["10.00", "", "10.00", "-"]]
+    assert all("stray_dash" in c.reasons for c in table(blanks))
+    assert not any("stray_dash" in c.reasons for c in table(blanks, reasons=())), "no watermark over it"
+    dashes = [["10.00", "-", "10.00", "-"]] * 6
+    assert not any("stray_dash" in c.reasons for c in table(dashes))
+
+
+def test_the_xiang_digits_with_the_name_run_on_go_back_to_their_columns():
+    """Real caizheng 收入决算表 as a worn photocopy read “01住房公积金” in the 项 cell of 221 | 02 | 项, the name cell
+    blank and unflagged: the rule between 项 and 科目名称 lost in that row, the cell read across both. The
+    digits stay, the name goes to its column — unflagged when the catalogue names the code 类 + 款 + 项 make
+    so, ``rule_missing`` when not (“031购房补贴”: a digit too many)."""
+    from pipeline.interpret import interpret_cells
+    from pipeline.model import Cell, Row, Table
+
+    def row(code, xiang, name, joined):
+        cells = [Cell(text=code[0]), Cell(text=code[1]), Cell(text=xiang), Cell(text=name), Cell(text="187.19")]
+        for k, c in enumerate(cells):
+            c.bbox = (100 * k, 0, 100 * k + 100, 40)
+        if joined:
+            cells[2].bbox = (200, 0, 400, 40)  # the 项 cell's reading spans the name cell
+        return Row(page=1, cells=cells)
+
+    t = Table(id="t2", columns=["类", "款", "项", "科目名称", "本年收入合计"], pages=[1],
+              rows=[row(("221", "02"), "01住房公积金", "", True), row(("221", "02"), "031购房补贴", "", True),
+                    row(("221", "02"), "03购房补贴", "", False)])
+    interpret_cells(t, {1})
+    first, second, apart = t.rows
+    assert [c.text for c in first.cells[:4]] == ["221", "02", "01", "住房公积金"]
+    assert not any("rule_missing" in c.reasons for c in first.cells)
+    assert [c.text for c in second.cells[2:4]] == ["031", "购房补贴"] and "rule_missing" in second.cells[3].reasons
+    assert apart.cells[2].text == "03购房补贴" and apart.cells[3].text == ""  # a name cell of its own: left as read
