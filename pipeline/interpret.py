@@ -138,6 +138,7 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
         restore_column_labels(table)
         labels_from_template(table)
     split_code_name_columns(table, ocr_pages)
+    split_run_together_columns(table, ocr_pages)
     amount_cols = [is_amount_column(c) for c in table.columns]
     # a column without a header label is not known to hold amounts — unless its cells say so (a scan whose
     # header rows were lost: seed-41 photocopy150 公开05表 read “6.750.16”, “11.375.53” … left unnormalised)
@@ -460,6 +461,53 @@ def split_code_name_columns(table: Table, ocr_pages: set[int], min_cells: int = 
         split += 1
         ci += 2
     return split
+
+
+def split_run_together_columns(table: Table, ocr_pages: set[int]) -> int:
+    """A scanned column whose label holds two or more of its template's column labels in the template's order
+    (经营收入属收位其他收入: 经营收入 | 附属单位上缴收入 | 其他收入, the middle one garbled — real guihua 收入决算表 as
+    a worn photocopy, the two rules between those columns lost down the table, nothing printed under them),
+    while the roles between them have no column, and whose body is blank (specks of the lost rules in a
+    quarter of its rows at most, no amount): the columns the
+    template prints there, blank. The column is split into as many; the labels are the template's, the
+    header cell spans them as read (flagged), every cell of them is ``rule_missing``. A column with print in
+    its body is left whole (which of the columns holds it is not known). Returns the columns added."""
+    from .templates import load_templates, resolve_columns
+
+    template = load_templates().get(table.template or "")
+    if template is None or table.kind == "performance" or not any(r.page in ocr_pages for r in table.rows):
+        return 0
+    added = 0
+    ci = 0
+    while ci < len(table.columns):
+        roles = resolve_columns(table, template)
+        specs = [sp for sp in template.columns if not sp.multi and sp.match]
+        key = compare_key(table.columns[ci].split("/")[-1])
+        found = [(k, m.start()) for k, sp in enumerate(specs)
+                 for m in [re.search(sp.match[0].strip("^$"), key) if key else None] if m]
+        # (blank but for specks: a rule's remnants read as “—1”, “7”, “Y1” in a few rows, no amount among them)
+        texts = [r.cells[ci].text.strip() for r in table.rows if ci < len(r.cells) and r.cells[ci].text.strip()]
+        blank = not any(re.search(r"\d[.,，]\d\d", t) for t in texts) and len(texts) <= len(table.rows) / 4
+        if len(found) < 2 or not blank or [p for _, p in found] != sorted(p for _, p in found):
+            ci += 1
+            continue
+        first, last = found[0][0], found[-1][0]
+        span = specs[first:last + 1]
+        # (the roles the column stands for, besides the one it was given, have no column of their own)
+        if any(sp.role in roles and roles[sp.role] != [ci] for sp in span) or len(span) != last - first + 1:
+            ci += 1
+            continue
+        prefix = table.columns[ci][:len(table.columns[ci]) - len(table.columns[ci].split("/")[-1])]
+        for _ in span[1:]:
+            _insert_column(table, ci)  # (the header cell over it spans the new ones)
+        for k, sp in enumerate(span):
+            table.columns[ci + k] = prefix + sp.match[0].strip("^$")
+            for row in table.rows:
+                if ci + k < len(row.cells):
+                    row.cells[ci + k].add_reason("rule_missing")
+        added += len(span) - 1
+        ci += len(span)
+    return added
 
 
 def _insert_column(table: Table, at: int) -> None:

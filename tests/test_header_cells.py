@@ -759,3 +759,36 @@ def test_a_table_whose_header_was_not_read_takes_the_template_labels_its_body_fi
     read = table(body)
     read.columns[4] = "合计"  # a header read: its labels stand
     assert labels_from_template(read) == 0 and read.columns[4] == "合计" and read.columns[5] == ""
+
+
+def test_a_column_whose_label_holds_several_template_labels_over_a_blank_body_is_split():
+    """Real guihua 收入决算表 as a worn photocopy: the two rules between 经营收入 | 附属单位上缴收入 | 其他收入 were
+    lost down the table (nothing printed under them but a rule's specks), one column labelled
+    “经营收入属收位其他收入”: two of the template's columns missing, the whole table in doubt. Its label holds
+    the template's labels in order, the roles between them have no column and its body holds no amount: it
+    is split into the template's three columns, blank, ``rule_missing``. A column with amounts in its body
+    (财政拨款收入上级补助收入 over the 财政拨款 amounts: which column holds them is not known) stays whole."""
+    from pipeline.interpret import split_run_together_columns
+    from pipeline.model import Cell, Row, Table
+
+    labels = ["功能分类科目编码", "科目名称", "本年收入合计", "财政拨款收入", "上级补助收入", "事业收入", "经营收入属收位其他收入"]
+    body = [["2080505", "机关事业单位基本养老保险缴费支出", "446.11", "446.11", "", "", ""],
+            ["2080506", "机关事业单位职业年金缴费支出", "178.44", "178.44", "", "", "—1"],
+            ["2101101", "行政单位医疗", "128.21", "128.21", "", "", ""],
+            ["2210201", "住房公积金", "334.46", "334.46", "", "", ""]]
+
+    def table(columns, rows):
+        return Table(id="t3", title="收入决算表", template="T02", columns=list(columns), header=[list(columns)],
+                     pages=[1], rows=[Row(page=1, cells=[Cell(text=x) for x in r]) for r in rows])
+
+    t = table(labels, body)
+    assert split_run_together_columns(t, {1}) == 2
+    assert t.columns[6:] == ["经营收入", "附属单位上缴收入", "其他收入"] and all(len(r.cells) == 9 for r in t.rows)
+    assert [c.text for c in t.rows[0].cells[:4]] == body[0][:4]
+    assert all("rule_missing" in r.cells[k].reasons for r in t.rows for k in (6, 7, 8))
+    assert len(t.header[0]) == 9
+    assert split_run_together_columns(table(labels, body), set()) == 0  # a text layer's columns are as printed
+    merged = labels[:3] + ["财政拨款收入上级补助收入", "事业收入", "经营收入", "附属单位上缴收入", "其他收入"]
+    rows = [r[:4] + ["", "", "", ""] for r in body]
+    kept = table(merged, rows)
+    assert split_run_together_columns(kept, {1}) == 0 and kept.columns == merged
