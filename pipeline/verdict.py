@@ -427,7 +427,8 @@ def structure_doubts(doc: Document, table: Table, settings: VerdictSettings = Ve
         if filled or doubled:
             doubts.append("columns_extra")
         # (no header read at all: the labels, if any, are the template's, not the page's — labels_from_template)
-        header_lost = scanned and table.rows and not any(t.strip() for r in table.header for t in r)
+        header_lost = scanned and table.kind != "performance" and bool(table.rows) \
+            and not any(t.strip() for r in table.header for t in r)
         if header_lost or _header_unmatched(table, template, settings) or (
                 scanned and not table.title and not table.form and _foreign_labels(table, template, load_templates())):
             doubts.append("header_unmatched")  # (or its header names another table's columns: see _foreign_labels)
