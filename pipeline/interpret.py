@@ -547,7 +547,10 @@ def _split_code_and_name(table: Table, ocr_pages: set[int]) -> None:
             m = (_PART_AND_NAME if part else _CODE_AND_NAME).match(cell.text.strip())
             if not m or beside.text.strip() or cell.bbox is None or beside.bbox is None:
                 continue
-            if not (cell.bbox[0] <= beside.bbox[0] + 2 and beside.bbox[2] <= cell.bbox[2] + 2):
+            inside = cell.bbox[0] <= beside.bbox[0] + 2 and beside.bbox[2] <= cell.bbox[2] + 2
+            # (a 项 cell read across the name column: the blank name slot has no box of its own right of it — in
+            # that real 收入决算表 it carried the row's first slot's)
+            if not (inside or (part and beside.bbox[0] < cell.bbox[2] - 2)):
                 continue  # a blank name cell of its own: the reading is the code cell's alone
             code, name = m.group(1), m.group(2).strip()
             cell.text, beside.text, beside.kind = code, name, "text"

@@ -398,8 +398,8 @@ def test_the_xiang_digits_with_the_name_run_on_go_back_to_their_columns():
         cells = [Cell(text=code[0]), Cell(text=code[1]), Cell(text=xiang), Cell(text=name), Cell(text="187.19")]
         for k, c in enumerate(cells):
             c.bbox = (100 * k, 0, 100 * k + 100, 40)
-        if joined:
-            cells[2].bbox = (200, 0, 400, 40)  # the 项 cell's reading spans the name cell
+        if joined:  # the 项 cell's reading spans the name column; the blank name slot carried the row's first box
+            cells[2].bbox, cells[3].bbox = (200, 0, 400, 40), (0, 0, 100, 40)
         return Row(page=1, cells=cells)
 
     t = Table(id="t2", columns=["类", "款", "项", "科目名称", "本年收入合计"], pages=[1],
