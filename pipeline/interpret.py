@@ -467,8 +467,8 @@ def split_run_together_columns(table: Table, ocr_pages: set[int]) -> int:
     """A scanned column whose label holds two or more of its template's column labels in the template's order
     (经营收入属收位其他收入: 经营收入 | 附属单位上缴收入 | 其他收入, the middle one garbled — real guihua 收入决算表 as
     a worn photocopy, the two rules between those columns lost down the table, nothing printed under them),
-    while the roles between them have no column, and whose body is blank (specks of the lost rules in a
-    quarter of its rows at most, no amount): the columns the
+    while the roles between them have no column, and whose body is blank (no amount, no three digits, no word:
+    the specks of the lost rules read as “—1”, “一一”, “i” are no print): the columns the
     template prints there, blank. The column is split into as many; the labels are the template's, the
     header cell spans them as read (flagged), every cell of them is ``rule_missing``. A column with print in
     its body is left whole (which of the columns holds it is not known). Returns the columns added."""
@@ -485,9 +485,8 @@ def split_run_together_columns(table: Table, ocr_pages: set[int]) -> int:
         key = compare_key(table.columns[ci].split("/")[-1])
         found = [(k, m.start()) for k, sp in enumerate(specs)
                  for m in [re.search(sp.match[0].strip("^$"), key) if key else None] if m]
-        # (blank but for specks: a rule's remnants read as “—1”, “7”, “Y1” in a few rows, no amount among them)
         texts = [r.cells[ci].text.strip() for r in table.rows if ci < len(r.cells) and r.cells[ci].text.strip()]
-        blank = not any(re.search(r"\d[.,，]\d\d", t) for t in texts) and len(texts) <= len(table.rows) / 4
+        blank = not any(re.search(r"\d[.,，]\d\d|\d{3}", t) or _CJK2.search(t.replace("一", "")) for t in texts)
         if len(found) < 2 or not blank or [p for _, p in found] != sorted(p for _, p in found):
             ci += 1
             continue
