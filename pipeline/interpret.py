@@ -470,7 +470,7 @@ def split_run_together_columns(table: Table, ocr_pages: set[int]) -> int:
     while the roles between them have no column, and whose body is blank (no amount, no three digits, no word:
     the specks of the lost rules read as “—1”, “一一”, “i” are no print): the columns the
     template prints there, blank. The column is split into as many; the labels are the template's, the
-    header cell spans them as read (flagged), every cell of them is ``rule_missing``. A column with print in
+    header cell spans them as read (its reading checked as any other), every cell of them is ``rule_missing``. A column with print in
     its body is left whole (which of the columns holds it is not known). Returns the columns added."""
     from .templates import load_templates, resolve_columns
 
