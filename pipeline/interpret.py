@@ -139,6 +139,7 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
         labels_from_template(table)
     split_code_name_columns(table, ocr_pages)
     split_run_together_columns(table, ocr_pages)
+    join_split_blank_columns(table, ocr_pages)
     amount_cols = [is_amount_column(c) for c in table.columns]
     # a column without a header label is not known to hold amounts — unless its cells say so (a scan whose
     # header rows were lost: seed-41 photocopy150 公开05表 read “6.750.16”, “11.375.53” … left unnormalised)
@@ -485,8 +486,7 @@ def split_run_together_columns(table: Table, ocr_pages: set[int]) -> int:
         key = compare_key(table.columns[ci].split("/")[-1])
         found = [(k, m.start()) for k, sp in enumerate(specs)
                  for m in [re.search(sp.match[0].strip("^$"), key) if key else None] if m]
-        texts = [r.cells[ci].text.strip() for r in table.rows if ci < len(r.cells) and r.cells[ci].text.strip()]
-        blank = not any(re.search(r"\d[.,，]\d\d|\d{3}", t) or _CJK2.search(t.replace("一", "")) for t in texts)
+        blank = _print_free([r.cells[ci].text.strip() for r in table.rows if ci < len(r.cells)])
         if len(found) < 2 or not blank or [p for _, p in found] != sorted(p for _, p in found):
             ci += 1
             continue
@@ -507,6 +507,73 @@ def split_run_together_columns(table: Table, ocr_pages: set[int]) -> int:
         added += len(span) - 1
         ci += len(span)
     return added
+
+
+def _print_free(texts: list[str]) -> bool:
+    """No amount, no three digits, no word among a column's readings: the specks of a lost or stray rule
+    (“—1”, “一一”, “i”) are no print."""
+    return not any(re.search(r"\d[.,，]\d\d|\d{3}", t) or _CJK2.search(t.replace("一", "")) for t in texts)
+
+
+def join_split_blank_columns(table: Table, ocr_pages: set[int]) -> int:
+    """Two neighbouring scanned columns under one label that names one column of the template (经营支出 |
+    经营支出: a stray line down the blank 经营支出 column of seed-41 photocopy150's 公开03表, the header cell
+    spanning both), one of them without print: one column, as printed. The blank one goes (of two, the one
+    without a header text of its own: 栏次 | | 5 keeps the 5); the header cell spans one column less. Without it the table has a column too many and every cell is flagged
+    ``structure`` though its 60 identities hold. Returns the columns removed."""
+    from .templates import load_templates
+
+    template = load_templates().get(table.template or "")
+    if template is None or table.kind == "performance" or not any(r.page in ocr_pages for r in table.rows):
+        return 0
+
+    def texts(ci: int) -> list[str]:
+        return [r.cells[ci].text.strip() for r in table.rows if ci < len(r.cells) and r.cells[ci].text.strip()]
+
+    removed = 0
+    ci = 0
+    while ci + 1 < len(table.columns):
+        label = table.columns[ci]
+        key = compare_key(label.split("/")[-1])
+        named = [sp for sp in template.columns if not sp.multi and key and sp.matches(key)]
+        if label != table.columns[ci + 1] or len(named) != 1:
+            ci += 1
+            continue
+        blank = [k for k in (ci + 1, ci) if _print_free(texts(k))]
+        if not blank:
+            ci += 1
+            continue
+        # (the one with no header text of its own goes: its 栏次 number, if read, stands over the other)
+        blank.sort(key=lambda k: any(h.col == k and h.colspan == 1 and h.cell.text.strip() for h in table.header_cells))
+        _remove_column(table, blank[0])
+        removed += 1
+    return removed
+
+
+def _remove_column(table: Table, at: int) -> None:
+    """Column ``at`` out: labels, header grid (a header text standing at it moves to the column after it when
+    that one is blank), header cells (one spanning it spans one column less; one over it alone goes), rows."""
+    for labels in (table.columns, table.machine_columns):
+        if labels is not None and at < len(labels):
+            labels.pop(at)
+    for hrow in table.header:
+        if at < len(hrow):
+            if hrow[at] and at + 1 < len(hrow) and not hrow[at + 1]:
+                hrow[at + 1] = hrow[at]
+            hrow.pop(at)
+    kept = []
+    for h in table.header_cells:
+        if h.col > at:
+            h.col -= 1
+        elif h.col <= at < h.col + h.colspan:
+            if h.colspan == 1:
+                continue
+            h.colspan -= 1
+        kept.append(h)
+    table.header_cells = kept
+    for row in table.rows:
+        if at < len(row.cells):
+            row.cells.pop(at)
 
 
 def _insert_column(table: Table, at: int) -> None:

@@ -792,3 +792,36 @@ def test_a_column_whose_label_holds_several_template_labels_over_a_blank_body_is
     rows = [r[:4] + ["", "", "", ""] for r in body]
     kept = table(merged, rows)
     assert split_run_together_columns(kept, {1}) == 0 and kept.columns == merged
+
+
+def test_a_blank_column_split_by_a_stray_line_under_one_label_is_joined_back():
+    """Seed-41 photocopy150 公开03表: a stray line down the blank 经营支出 column made two columns under one header
+    cell (经营支出 | 经营支出, the 栏次 5 over the right one): a column too many, every cell of the table flagged
+    ``structure`` though its 60 identities held. Two neighbouring columns under one label naming one column of
+    the template, one of them without print, are one: the one without a header text of its own goes, the
+    header cell spans one column less. Columns with print in both stay apart."""
+    from pipeline.interpret import join_split_blank_columns
+    from pipeline.model import Cell, HeaderEntry, Row, Table
+
+    header = [["科目代码", "项目科目名称", "本年支出合计", "基本支出", "项目支出", "上缴上级支出", "经营支出", "", "对附属单位补助支出"],
+              ["栏次", "", "1", "2", "3", "4", "", "5", "6"]]
+    spans = {(0, 6): 2, (1, 0): 2}
+
+    def table(rows):
+        entries = [HeaderEntry(r, c, 1, spans.get((r, c), 1), Cell(text=t)) for r, hrow in enumerate(header)
+                   for c, t in enumerate(hrow) if t or (r, c) == (1, 6)]
+        columns = header[0][:7] + ["经营支出", header[0][8]]
+        return Table(id="t3", title="支出决算表", template="T03", columns=columns, header=[list(h) for h in header],
+                     header_cells=entries, pages=[1], rows=[Row(page=1, cells=[Cell(text=x) for x in r]) for r in rows])
+
+    rows = [["合计", "", "6396.80", "2182.67", "4214.13", "", "", "", ""],
+            ["208", "社会保障和就业支出", "621.86", "621.86", "", "", "", "一", ""]]
+    t = table(rows)
+    assert join_split_blank_columns(t, {1}) == 1
+    assert t.columns[5:] == ["上缴上级支出", "经营支出", "对附属单位补助支出"] and all(len(r.cells) == 8 for r in t.rows)
+    assert t.header[1] == ["栏次", "", "1", "2", "3", "4", "5", "6"] and t.header[0][6] == "经营支出"
+    assert {(h.cell.text, h.col, h.colspan) for h in t.header_cells if h.row == 0 and h.col >= 6} == \
+        {("经营支出", 6, 1), ("对附属单位补助支出", 7, 1)}
+    printed = [r[:6] + ["1.00", "2.00", ""] for r in rows]
+    assert join_split_blank_columns(table(printed), {1}) == 0
+    assert join_split_blank_columns(table(rows), set()) == 0  # a text layer's columns are as printed
