@@ -571,8 +571,8 @@ def columns_contradicted(table: Table, settings: VerdictSettings = VerdictSettin
                 and sum(k == "code" for k in kinds) > settings.contradicted_share * len(kinds) for kinds in columns)
     for ci, label in enumerate(table.columns):
         last = label.split("/")[-1]
-        if not last:
-            continue
+        if not re.search(r"[\u4e00-\u9fff\d]", last):
+            continue  # (no label, or marks read where one wore away — “-” over 公开06表's names: it names nothing)
         if is_code_column(label):
             wrong = ("words", "code_name", "amount", "run_on")
         elif re.search(r"名称", last):

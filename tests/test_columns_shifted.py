@@ -76,6 +76,10 @@ def test_contradiction_needs_a_majority_and_an_amount_label():
     assert columns_contradicted(_table(["科目代码", "科目名称", "决算数"], run_on)) == [2]
     # a code label misread (科目编码 with its 码 lost) is not an amount label
     assert columns_contradicted(_table(["功能分类科目编", "科目名称", "决算数"], codes)) == []
+    # nor is a mark read where a label wore away (seed-41 photocopy150 公开06表: “-” over the names), which
+    # names nothing; names under a worn label with words of its own still contradict it
+    assert columns_contradicted(_table(["科目代码", "-", "决算数"], codes)) == []
+    assert columns_contradicted(_table(["科目代码", "决算数", "决算数"], codes)) == [1]
     # a blank form (no amount anywhere) is not judged
     blank = [["", "一、一般公共预算财政拨款收入", ""], ["", "二、政府性基金预算财政拨款收入", ""],
              ["", "三、国有资本经营预算财政拨款收入", ""], ["", "四、上级补助收入", ""]]
