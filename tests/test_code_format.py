@@ -411,3 +411,25 @@ def test_the_xiang_digits_with_the_name_run_on_go_back_to_their_columns():
     assert not any("rule_missing" in c.reasons for c in first.cells)
     assert [c.text for c in second.cells[2:4]] == ["031", "购房补贴"] and "rule_missing" in second.cells[3].reasons
     assert apart.cells[2].text == "03购房补贴" and apart.cells[3].text == ""  # a name cell of its own: left as read
+
+
+def test_an_empty_line_number_between_two_that_count_around_it_is_flagged():
+    """Seed-41 photocopy150 公开04表 read 支出's 行次 53 | (blank) | 55, the 54 read into the row above with a
+    line lost: the empty cell was unflagged. An empty 行次 cell whose neighbours count around it lost its
+    number: ``format``, the number the count gives as its alternative; the last row and a text layer's
+    blanks are not judged."""
+    from pipeline.interpret import interpret_cells
+    from pipeline.model import Cell, Row, Table
+
+    def table(ocr_pages):
+        rows = [["二十、粮油物资储备支出", "52", "0.00"], ["二十一、国有资本经营预算支出", "53", "0.00"],
+                ["二十二、灾害防治及应急管理支出", "", "0.00"], ["二十三、其他支出", "55", "0.00"], ["合计", "", "1.00"]]
+        t = Table(id="t4", columns=["项目", "行次", "金额"], pages=[1],
+                  rows=[Row(page=1, cells=[Cell(text=x, ocr_score=0.99) for x in r]) for r in rows])
+        interpret_cells(t, ocr_pages)
+        return [r.cells[1] for r in t.rows]
+
+    cells = table({1})
+    assert ["format" in c.reasons for c in cells] == [False, False, True, False, False]
+    assert any(a.text == "54" for a in cells[2].alternatives)
+    assert not any("format" in c.reasons for c in table(set()))
