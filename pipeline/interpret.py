@@ -539,7 +539,10 @@ def join_split_blank_columns(table: Table, ocr_pages: set[int]) -> int:
         if label != table.columns[ci + 1] or len(named) != 1:
             ci += 1
             continue
-        blank = [k for k in (ci + 1, ci) if _print_free(texts(k))]
+        # (no digit and no character at all, a stroke read as 一 aside: a 行次 column's 1, 2, 3 under a 项目 label
+        # spanning it is print — seed-41 photocopy150 公开10表)
+        blank = [k for k in (ci + 1, ci) if not any(re.search(r"[\d\u4e00-\u9fff]", t.replace("一", ""))
+                                                    for t in texts(k))]
         if not blank:
             ci += 1
             continue
