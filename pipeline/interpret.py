@@ -487,7 +487,10 @@ def split_run_together_columns(table: Table, ocr_pages: set[int]) -> int:
         found = [(k, m.start()) for k, sp in enumerate(specs)
                  for m in [re.search(sp.match[0].strip("^$"), key) if key else None] if m]
         blank = _print_free([r.cells[ci].text.strip() for r in table.rows if ci < len(r.cells)])
-        if len(found) < 2 or not blank or [p for _, p in found] != sorted(p for _, p in found):
+        # (a label repeated over the column beside it is one header cell over columns the body keeps apart — its
+        # rule lost in the header only, s03 公开02表's 上级补助收入事业收入 over two columns: a header slip, no lost column)
+        repeated = table.columns[ci] in table.columns[max(0, ci - 1):ci] + table.columns[ci + 1:ci + 2]
+        if len(found) < 2 or not blank or repeated or [p for _, p in found] != sorted(p for _, p in found):
             ci += 1
             continue
         first, last = found[0][0], found[-1][0]
