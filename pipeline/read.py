@@ -594,6 +594,7 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
             outside_boxes.append((box, len(jobs)))
             jobs.append((None, gray[box[1]:box[3], box[0]:box[2]]))
     results = recognizer.recognize([crop for _, crop in jobs]) if jobs else []
+    heights_of = [max(1, crop.shape[0] - 2 * settings.pad) for _, crop in jobs]  # the lines' bands
     readings = []
     for gi, g in enumerate(grids):
         cells = {}
@@ -608,7 +609,12 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                 cells[key] = Reading(dash, settings.dash_score if dash else 1.0, n_lines=1 if dash else 0,
                                      reasons=reasons)
                 continue
+            every = idx
+            idx, stroke_lines = _without_stroke_lines(idx, results, settings, heights=heights_of)
             lines = [results[i] for i in idx]
+            if idx[0] != every[0]:  # (the leading “=” or dash was measured on the line left out)
+                equals.discard((gi, key))
+                led.discard((gi, key))
             first = _with_equals(lines[0].text) if (gi, key) in equals \
                 else _with_dash(lines[0].text) if (gi, key) in led else lines[0].text
             text = clean_cell_text("\n".join([first] + [l.text for l in lines[1:]]))
@@ -630,6 +636,9 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
             if len(lines) == 1:
                 alts = [Alternative(clean_cell_text(a.text), a.confidence, a.source)
                         for a in lines[0].alternatives()]
+            if stroke_lines:  # what was read with the strokes stays as the alternative
+                alts = [Alternative(clean_cell_text(stroke_lines), min(results[i].min_score for i in every),
+                                    "ocr")] + alts
             if first != lines[0].text:  # the recogniser's own reading stays as the alternative
                 alts = [Alternative(clean_cell_text("\n".join(l.text for l in lines)), score, "ocr")] + \
                     [a for a in alts if a.text != text]
@@ -664,6 +673,42 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                  and not (i in watermarked and _marks_only(results[i].text))]
     return PageReading(page.number, "ocr", W, H, dpi, clean.skew, readings, lines_out, page.rotation,
                        list(page.text_doubts))
+
+
+# a cell's text line that reads as a whole amount or code: digits with their separators, a sign before them
+_NUMBER_LINE = re.compile(r"^[-−]?\d[\d,，.．]*\d$|^\d$")
+# a line of bars only — a broken rule's pieces read as 一一, ——, _ — sure or not (or of nothing at all)
+_RULE_PIECES = re.compile(r"^[\s一—\-_－~＿–]*$")
+
+
+def _without_stroke_lines(idx: list[int], results: list, settings: ReadSettings,
+                          heights: list[int] | None = None) -> tuple[list[int], str]:
+    """The text lines of a cell (``idx``, into ``results``) without those that are a stroke's reading, when the
+    rest is one amount or code read sure: the remnant of a broken row rule, a watermark's stroke or a
+    neighbour's descenders, cut into the cell as a band of their own above or below its number, read as marks
+    or a stray digit, weakly, or as bars (real guihua photocopy150: “一 | 2080502”, “11 | 9746.50”, “1__ | 289.59”,
+    “171,490.00 | 二1”). A number's digits sit on one line, so no band of its own holds one of them. Returns
+    the lines kept and the cell's text as read with every line (``""`` when none was left out). With the
+    lines' crop ``heights``, a short reading (three characters at most, no two ideographs) from a band not two
+    thirds of the number's height is a stroke too, however sure: print in a number's cell is as tall as its
+    digits, and two leaning strokes read as a sure “11”."""
+    if len(idx) < 2:
+        return idx, ""
+    sure = [i for i in idx if _NUMBER_LINE.match(results[i].text.strip()) and results[i].min_score >= settings.low_ocr]
+    if heights is not None and len(sure) > 1:  # the number is the tallest; a short one (“11”) may be strokes
+        sure = [max(sure, key=lambda i: (heights[i], len(results[i].text)))]
+    if len(sure) != 1:
+        return idx, ""
+
+    def low(i: int) -> bool:
+        return (heights is not None and 3 * heights[i] < 2 * heights[sure[0]] and len(results[i].text.strip()) <= 3
+                and not re.search(r"[\u4e00-\u9fff]{2}", results[i].text))
+
+    strokes = [i for i in idx if i not in sure and (_RULE_PIECES.match(results[i].text) or low(i)
+                                                   or _stroke_reading(results[i].text, results[i].min_score, settings))]
+    if len(sure) + len(strokes) != len(idx):
+        return idx, ""
+    return sure, "\n".join(results[i].text for i in idx)
 
 
 def _watermark_strokes(reasons: list[str], worn: bool) -> bool:
