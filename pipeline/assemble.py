@@ -218,10 +218,17 @@ def _amount_in_its_column(g, cell, rd: Reading | None) -> dict[tuple[int, int], 
     that row): the amount goes to the column it stands inside, the others blank; each slot keeps
     ``rule_missing`` (page_tables). Seed-21 photocopy150 公开03表: 502.70, printed flush right in 项目支出, read
     in a cell over 基本支出 | 项目支出, had been given to 基本支出. Print across a column line (two amounts
-    read as one) is left as it was read."""
-    if rd is None or rd.margins is None:
+    read as one) is left as it was read, unless it is as many amounts run together as the cell spans columns,
+    each with its two decimals (“2069.582069.58” over 基本支出 | 合计, seed-41 photocopy150 公开02表): they
+    split in one way only, and go to the columns in order."""
+    if rd is None:
         return {}
     parts = [p for p in rd.parts if p[0]]
+    run = _RUN_TOGETHER.findall(parts[0][0]) if len(parts) == 1 else []
+    if len(run) == cell.colspan and "".join(run) == re.sub(r"\s+", "", parts[0][0]):
+        return {(cell.row, cell.col + k): (amount, parts[0][2]) for k, amount in enumerate(run)}
+    if rd.margins is None:
+        return {}
     if len(parts) != 1 or not (_AMOUNT.match(parts[0][0]) or parse_number(parts[0][0]).kind == "na"):
         return {}
     left, right = cell.bbox[0] + rd.margins[0], cell.bbox[2] - rd.margins[1]
@@ -233,6 +240,7 @@ def _amount_in_its_column(g, cell, rd: Reading | None) -> dict[tuple[int, int], 
     return out
 
 
+_RUN_TOGETHER = re.compile(r"[-−－]?\d[\d,，]*[.．]\d\d")  # an amount as these tables print it, two decimals
 _NUMBER_THEN_AMOUNT = re.compile(r"^(\d{1,2})[^\d\u4e00-\u9fff]{1,3}([-−－]?[\d,，]*\d[.．]\d\d)$")
 
 

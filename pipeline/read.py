@@ -704,8 +704,12 @@ def _without_stroke_lines(idx: list[int], results: list, settings: ReadSettings,
         return (heights is not None and 3 * heights[i] < 2 * heights[sure[0]] and len(results[i].text.strip()) <= 3
                 and not re.search(r"[\u4e00-\u9fff]{2}", results[i].text))
 
-    strokes = [i for i in idx if i not in sure and (_RULE_PIECES.match(results[i].text) or low(i)
-                                                   or _stroke_reading(results[i].text, results[i].min_score, settings))]
+    def stroke(i: int) -> bool:  # (an amount read weakly, “0,00”, is another row's amount: a row rule lost)
+        text = results[i].text
+        return bool(_RULE_PIECES.match(text)) or low(i) or (
+            _stroke_reading(text, results[i].min_score, settings) and not re.search(r"\d[.,，．]\d", text))
+
+    strokes = [i for i in idx if i not in sure and stroke(i)]
     if len(sure) + len(strokes) != len(idx):
         return idx, ""
     return sure, "\n".join(results[i].text for i in idx)

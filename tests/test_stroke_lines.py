@@ -102,5 +102,7 @@ def test_two_sure_numbers_stacked_in_a_cell_are_both_kept(tmp_path, font):
     assert _without_stroke_lines([0, 1], results, settings) == ([1], "一\n2080502")
     results = [line("支出", 0.6), line("2080502", 0.999)]  # a word is no stroke
     assert _without_stroke_lines([0, 1], results, settings) == ([0, 1], "")
+    results = [line("0.00", 0.99), line("0,00", 0.6)]  # the next row's amount, a row rule lost: kept
+    assert _without_stroke_lines([0, 1], results, settings) == ([0, 1], "")
     results = [line("11", 0.6), line("9746.50", 0.80)]  # the number itself read weakly: both kept, in doubt
     assert _without_stroke_lines([0, 1], results, settings) == ([0, 1], "")
