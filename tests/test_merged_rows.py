@@ -387,27 +387,26 @@ def test_a_rule_remnant_read_beside_an_amount_in_a_cell_merged_over_rows_is_no_p
     assert all("rows_merged" in c.reasons for c in got[1:4]), [(c.text, c.reasons) for c in got]
 
 
-def test_two_amounts_run_together_over_a_lost_column_rule_go_back_to_their_columns(tmp_path):
-    """The column rule between two amount columns lost in one row, both printed (seed-41 photocopy150 公开02表:
-    2069.58 | 2069.58 read “2069.582069.58” in a cell over 本年收入合计 | 财政拨款收入, the other blank): as
-    many amounts with two decimals run together as the cell spans columns split in one way only, and go to
-    the columns in order, each ``rule_missing``."""
-    rgb = rasterise(DIGITAL, 200)[PAGE - 1].copy()
-    words = text_words(DIGITAL, 200)[PAGE - 1]
-    code = next(w for w in words if w.text == "2100101")
-    row = sorted((w for w in words if abs(w.box[1] - code.box[1]) < 8 and "." in w.text), key=lambda w: w.box[0])
-    left, right = row[0], row[1]
-    assert left.text == right.text == "213.58"
-    gray = rgb.min(axis=2)
-    band = slice(int(code.box[1]), int(code.box[3]))
-    x = next(x for x in range(int(right.box[0]), 0, -1) if (gray[band, x] < 128).mean() > 0.8)  # the rule
-    assert left.box[2] < x
-    rgb[int(code.box[1]) - 6:int(code.box[3]) + 6, x - 2:x + 3] = 255  # lost in that row only
-    path = tmp_path / "p3.png"
-    Image.fromarray(rgb).save(path, dpi=(200, 200))
-    table = next(t for t in extract_document(path).tables if t.form == "公开02表")
-    (r,) = [r for r in table.rows if r.cells[0].text == "2100101"]
-    texts = [c.text for c in r.cells]
-    ci = next(i for i, c in enumerate(r.cells) if c.bbox[0] <= left.box[0] <= c.bbox[2])
-    assert texts[ci:ci + 2] == ["213.58", "213.58"], texts
-    assert "rule_missing" in r.cells[ci].reasons and "rule_missing" in r.cells[ci + 1].reasons
+def test_amounts_run_together_split_in_one_way_only():
+    """The split itself, on a body row whose cell spans two amount columns (a column rule lost on a worn page):
+    two amounts with their two decimals run together go to the columns in order; one amount goes to the column
+    it stands in (by its margins); a reading that is not exactly as many amounts as columns is left as read."""
+    from pipeline.assemble import _split_merged_amounts
+    from pipeline.layout import Grid, GridCell
+    from pipeline.read import GridReading, Reading
+
+    xs, ys = [0, 300, 500, 700], [0, 40, 80]
+    cells = [GridCell(0, 0, 1, 1, (0, 0, 300, 40)), GridCell(0, 1, 1, 1, (300, 0, 500, 40)),
+             GridCell(0, 2, 1, 1, (500, 0, 700, 40)), GridCell(1, 0, 1, 1, (0, 40, 300, 80)),
+             GridCell(1, 1, 1, 2, (300, 40, 700, 80))]
+    grid = Grid(xs, ys, cells)
+
+    def split(text: str, margins=(120, 10)):
+        rd = Reading(text, 0.99, parts=[(text, 60.0, 0.99)], margins=margins)
+        return _split_merged_amounts(GridReading(grid, {(1, 1): rd}), n_header=1, lines=True)
+
+    assert split("2069.582069.58") == {(1, 1): ("2069.58", 0.99), (1, 2): ("2069.58", 0.99)}
+    assert split("1,092.33 472.43") == {(1, 1): ("1,092.33", 0.99), (1, 2): ("472.43", 0.99)}
+    assert split("472.43", margins=(250, 10)) == {(1, 1): ("", 1.0), (1, 2): ("472.43", 0.99)}
+    for text in ("2069.582069.58303.42", "2069.5820", "2069.58二2069.58"):
+        assert split(text) == {}, text
