@@ -523,7 +523,9 @@ def join_split_blank_columns(table: Table, ocr_pages: set[int]) -> int:
     经营支出: a stray line down the blank 经营支出 column of seed-41 photocopy150's 公开03表, the header cell
     spanning both), one of them without print: one column, as printed. The blank one goes (of two, the one
     without a header text of its own: 栏次 | | 5 keeps the 5); the header cell spans one column less. Without it the table has a column too many and every cell is flagged
-    ``structure`` though its 60 identities hold. Returns the columns removed."""
+    ``structure`` though its 60 identities hold. So are two neighbouring columns whose labels are the pieces of
+    one template label that a stray line cut (科 | 名称, :func:`_label_piece`) when the piece naming nothing is
+    blank: it goes. Returns the columns removed."""
     from .templates import load_templates
 
     template = load_templates().get(table.template or "")
@@ -533,19 +535,25 @@ def join_split_blank_columns(table: Table, ocr_pages: set[int]) -> int:
     def texts(ci: int) -> list[str]:
         return [r.cells[ci].text.strip() for r in table.rows if ci < len(r.cells) and r.cells[ci].text.strip()]
 
+    def named(label: str) -> list:
+        key = compare_key(label.split("/")[-1])
+        return [sp for sp in template.columns if not sp.multi and key and sp.matches(key)]
+
     removed = 0
     ci = 0
     while ci + 1 < len(table.columns):
-        label = table.columns[ci]
-        key = compare_key(label.split("/")[-1])
-        named = [sp for sp in template.columns if not sp.multi and key and sp.matches(key)]
-        if label != table.columns[ci + 1] or len(named) != 1:
+        label, after = table.columns[ci], table.columns[ci + 1]
+        if label == after and len(named(label)) == 1:
+            sides = (ci + 1, ci)
+        elif (piece := _label_piece(label, after, named)) is not None:
+            sides = (ci + piece,)  # (only the piece naming nothing may go)
+        else:
             ci += 1
             continue
         # (no digit and no character at all, a stroke read as 一 aside: a 行次 column's 1, 2, 3 under a 项目 label
         # spanning it is print — seed-41 photocopy150 公开10表)
-        blank = [k for k in (ci + 1, ci) if not any(re.search(r"[\d\u4e00-\u9fff]", t.replace("一", ""))
-                                                    for t in texts(k))]
+        blank = [k for k in sides if not any(re.search(r"[\d\u4e00-\u9fff]", t.replace("一", ""))
+                                             for t in texts(k))]
         if not blank:
             ci += 1
             continue
@@ -554,6 +562,24 @@ def join_split_blank_columns(table: Table, ocr_pages: set[int]) -> int:
         _remove_column(table, blank[0])
         removed += 1
     return removed
+
+
+def _label_piece(left: str, right: str, named) -> int | None:
+    """Which of two neighbouring column labels (0: ``left``, 1: ``right``) is a piece of the other's: it names
+    no column of the template (``named``) while the other names one, whose printed label holds both, in order,
+    with at most a character lost between them (科 | 名称 of 科目名称: a stray line through the label, seed-41
+    photocopy150 beiguan 公开08表). None otherwise."""
+    kl, kr = compare_key(left.split("/")[-1]), compare_key(right.split("/")[-1])
+    if not re.search(r"[\u4e00-\u9fff]", kl) or not re.search(r"[\u4e00-\u9fff]", kr):
+        return None
+    nl, nr = named(left), named(right)
+    if bool(nl) == bool(nr) or len(nl + nr) != 1:
+        return None
+    labels = [re.sub(r"[\^$]", "", p) for p in (nl + nr)[0].match]
+    joined = re.compile(re.escape(kl) + r"[\u4e00-\u9fff]?" + re.escape(kr))
+    if not any(joined.fullmatch(lab) for lab in labels if not re.search(r"[\\\[\](){}|*+?]", lab)):
+        return None
+    return 0 if not nl else 1
 
 
 def _remove_column(table: Table, at: int) -> None:

@@ -834,3 +834,33 @@ def test_a_blank_column_split_by_a_stray_line_under_one_label_is_joined_back():
     numbered = table([r[:6] + [str(k + 1), "", ""] for k, r in enumerate(rows)])
     assert join_split_blank_columns(numbered, {1}) == 1 and [r.cells[6].text for r in numbered.rows] == ["1", "2"]
     assert join_split_blank_columns(table(rows), set()) == 0  # a text layer's columns are as printed
+
+
+def test_a_label_cut_in_two_by_a_stray_line_over_a_blank_column_is_joined_back():
+    """Seed-41 photocopy150 beiguan 公开08表: a stray line through 科目名称 (its 目 worn away) made two columns,
+    科 | 名称, the 科 one blank all down: its 合计 row's amounts were scored a column off, unflagged. A label that
+    names no template column beside one that does, the two in order the printed label (a character lost
+    between them at most), over a blank body: the piece goes. Not when the piece's column holds print, nor
+    when the two labels are not one label's pieces (代码 | 名称)."""
+    from pipeline.interpret import join_split_blank_columns
+    from pipeline.model import Cell, HeaderEntry, Row, Table
+
+    def table(columns, rows):
+        header = [list(columns), ["栏次", "", "", "1", "2", "3"]]
+        entries = [HeaderEntry(r, c, 1, 1, Cell(text=t)) for r, hrow in enumerate(header) for c, t in enumerate(hrow) if t]
+        return Table(id="t8", title="国有资本经营预算财政拨款支出决算表", template="T08", columns=list(columns),
+                     header=header, header_cells=entries, pages=[1],
+                     rows=[Row(page=1, cells=[Cell(text=x) for x in r]) for r in rows])
+
+    columns = ["科目代码", "科", "名称", "合计", "基本支出", "项目支出"]
+    rows = [["合计", "", "", "12.00", "10.00", "2.00"], ["2230101", "", "国有经济结构调整支出", "12.00", "10.00", "2.00"]]
+    t = table(columns, rows)
+    assert join_split_blank_columns(t, {1}) == 1
+    assert t.columns == ["科目代码", "名称", "合计", "基本支出", "项目支出"]
+    assert [[c.text for c in r.cells] for r in t.rows] == [[r[0]] + r[2:] for r in rows]
+    assert not any(h.cell.text == "科" for h in t.header_cells)
+    printed = [r[:1] + ["x" + r[2][:2] if r[2] else "", r[2]] + r[3:] for r in rows]
+    printed[0][1] = "国有"
+    assert join_split_blank_columns(table(columns, printed), {1}) == 0
+    other = ["科目代码", "代码", "名称", "合计", "基本支出", "项目支出"]
+    assert join_split_blank_columns(table(other, rows), {1}) == 0
