@@ -220,12 +220,14 @@ def _amount_in_its_column(g, cell, rd: Reading | None) -> dict[tuple[int, int], 
     in a cell over 基本支出 | 项目支出, had been given to 基本支出. Print across a column line (two amounts
     read as one) is left as it was read, unless it is as many amounts run together as the cell spans columns,
     each with its two decimals (“2069.582069.58” over 基本支出 | 合计, seed-41 photocopy150 公开02表): they
-    split in one way only, and go to the columns in order."""
+    split in one way only, and go to the columns in order — unless the reading is one amount whose thousands
+    separator was read as a point (“2.106.66”)."""
     if rd is None:
         return {}
     parts = [p for p in rd.parts if p[0]]
     run = _RUN_TOGETHER.findall(parts[0][0]) if len(parts) == 1 else []
-    if len(run) == cell.colspan and "".join(run) == re.sub(r"\s+", "", parts[0][0]):
+    if len(run) == cell.colspan and "".join(run) == re.sub(r"\s+", "", parts[0][0]) \
+            and not _ONE_AMOUNT.fullmatch(re.sub(r"\s+", "", parts[0][0])):
         return {(cell.row, cell.col + k): (amount, parts[0][2]) for k, amount in enumerate(run)}
     if rd.margins is None:
         return {}
@@ -241,6 +243,8 @@ def _amount_in_its_column(g, cell, rd: Reading | None) -> dict[tuple[int, int], 
 
 
 _RUN_TOGETHER = re.compile(r"[-−－]?\d[\d,，]*[.．]\d\d")  # an amount as these tables print it, two decimals
+# one amount whose thousands separator was read as a point (“2.106.66”: 2,106.66, real caizheng 公开03表)
+_ONE_AMOUNT = re.compile(r"[-−－]?\d{1,3}([.．,，]\d{3})+[.．]\d\d")
 _NUMBER_THEN_AMOUNT = re.compile(r"^(\d{1,2})[^\d\u4e00-\u9fff]{1,3}([-−－]?[\d,，]*\d[.．]\d\d)$")
 
 
