@@ -34,6 +34,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 from .codes import CODE_MISREAD
@@ -185,7 +186,8 @@ _WORDS = re.compile(r"[\u4e00-\u9fff]{2}")
 
 def _vouched_label(table, ri: int, ci: int, cell: Cell) -> bool:
     """A cell no identity covers whose reading something else vouches for, whole: a 公开01/04表 row label read
-    as one of the labels those tables print (``row_labels.json``, not snapped to one), a code and a name its
+    as one of the labels those tables print (``row_labels.json``, not snapped to one), or a 公开10表 item label
+    as its template lists it (``row_labels``), a code and a name its
     row's catalogue match pairs, a 行次 one more than the row's above or one less than the row's below, an empty
     cell of a 公开01/04表 side whose label and amounts are all empty beside its 行次 in sequence. A side
     of such a cell inferred from the text (``rule_missing``) cut nothing from it (seed-21 photocopy150: 247
@@ -220,11 +222,23 @@ def _vouched_label(table, ri: int, ci: int, cell: Cell) -> bool:
         return False
     if table.template in ("T01", "T04") and compare_key(text) in _vocabulary()[1]:
         return True
+    if compare_key(text) in _printed_labels(table.template or ""):
+        return True
     if _code_of_its_name(row, ci, cell) or any(
             m.source == "printed" and m.score >= 0.9 and not m.flags and m.column == ci - 1
             and compare_key(m.name) == compare_key(text) for m in row.codes):
         return True
     return names[ci] in ("行次", "栏次") and in_sequence(ri, ci) if ci < len(names) else False
+
+
+@lru_cache(maxsize=None)
+def _printed_labels(template_id: str) -> frozenset[str]:
+    """The item labels a template's table prints (its ``row_labels``: 公开10表's), as comparison keys."""
+    from .templates import load_templates
+    from .textnorm import compare_key
+
+    template = load_templates().get(template_id)
+    return frozenset(compare_key(x) for x in (template.extra.get("row_labels", []) if template else []))
 
 
 def _code_of_its_name(row, ci: int, cell: Cell) -> bool:

@@ -164,3 +164,41 @@ def test_labels_and_line_numbers_a_worn_grid_bounds_by_inferred_lines_are_vouche
     again = [c for r in table.rows for c in (r.cells[0], r.cells[1], r.cells[3], r.cells[4])
              if "rule_missing" in c.reasons and c.text.strip()]
     assert again and all(c.review for c in again)
+
+
+@pytest.fixture(scope="module")
+def statistics_page(tmp_path_factory):
+    """The same document printed with its 公开10表 only, degraded as on the bench."""
+    from samplegen.generate import Recipe, generate
+    from samplegen.render import Printer
+
+    out = tmp_path_factory.mktemp("statistics")
+    recipe = Recipe(name="gen21_007_agriculture_photocopy150", department="agriculture", seed=21007,
+                    profile="photocopy150", font="sans", repeat_header=False, cover=False, tables=(10,))
+    with Printer() as printer:
+        generate(recipe, out, printer)
+    return out / f"{recipe.name}.pdf"
+
+
+@pytest.mark.browser
+def test_a_statistics_table_label_read_as_printed_is_whole(statistics_page, monkeypatch):
+    """公开10表 on this worn page has its rules inferred from the text: its item labels (一、政府采购情况, 货物,
+    (一)行政单位 …) no identity covers were all left to review. A label read as the template lists it
+    (T10.json ``row_labels``) was not cut by the inferred line: it is vouched for; one read otherwise is not."""
+    import pipeline.score as score
+    from pipeline.templates import load_templates
+    from pipeline.textnorm import compare_key
+
+    page = statistics_page
+    labels = {compare_key(x) for x in load_templates()["T10"].extra["row_labels"]}
+
+    def inferred_labels():
+        table = next(t for t in extract_document(page).tables if t.form == "公开10表")
+        return [r.cells[0] for r in table.rows if "rule_missing" in r.cells[0].reasons
+                and compare_key(r.cells[0].text) in labels and not {"low_ocr", "label_normalised"} & set(r.cells[0].reasons)]
+
+    cells = inferred_labels()
+    assert len(cells) >= 3 and not any(c.review for c in cells), [(c.text, c.reasons) for c in cells]
+    monkeypatch.setattr(score, "_printed_labels", lambda template_id: frozenset())
+    again = inferred_labels()
+    assert again and all(c.review for c in again)
