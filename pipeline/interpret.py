@@ -140,6 +140,7 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
     split_code_name_columns(table, ocr_pages)
     split_run_together_columns(table, ocr_pages)
     join_split_blank_columns(table, ocr_pages)
+    _flag_column_number_rows(table, ocr_pages)
     amount_cols = [is_amount_column(c) for c in table.columns]
     # a column without a header label is not known to hold amounts — unless its cells say so (a scan whose
     # header rows were lost: seed-41 photocopy150 公开05表 read “6.750.16”, “11.375.53” … left unnormalised)
@@ -516,6 +517,21 @@ def _print_free(texts: list[str]) -> bool:
     """No amount, no three digits, no word among a column's readings: the specks of a lost or stray rule
     (“—1”, “一一”, “i”) are no print."""
     return not any(re.search(r"\d[.,，]\d\d|\d{3}", t) or _CJK2.search(t.replace("一", "")) for t in texts)
+
+
+def _flag_column_number_rows(table: Table, ocr_pages: set[int]) -> None:
+    """A 栏次 row among a scanned table's body rows (its cell run into the 合计 row's below it, the two told apart
+    after the header was set: seed-41 photocopy150 beiguan 公开08表, 栏次 | 1 | 311 | 3 scored as amounts,
+    unflagged): its numbers are no amounts, and every cell of it is ``format`` (reviewed)."""
+    from .headers import LANCI_WORDS, _lanci_word, is_column_number_row
+
+    for row in table.rows:
+        texts = [c.text.strip() for c in row.cells]
+        first = next((t for t in texts if t), "")
+        if row.page in ocr_pages and _lanci_word(re.sub(r"\s+", "", first)) in LANCI_WORDS \
+                and is_column_number_row(texts):
+            for cell in row.cells:
+                cell.add_reason("format")
 
 
 def join_split_blank_columns(table: Table, ocr_pages: set[int]) -> int:

@@ -864,3 +864,26 @@ def test_a_label_cut_in_two_by_a_stray_line_over_a_blank_column_is_joined_back()
     assert join_split_blank_columns(table(columns, printed), {1}) == 0
     other = ["科目代码", "代码", "名称", "合计", "基本支出", "项目支出"]
     assert join_split_blank_columns(table(other, rows), {1}) == 0
+
+
+def test_a_column_number_row_left_among_the_body_rows_is_reviewed():
+    """Seed-41 photocopy150 beiguan 公开08表: the 栏次 row's label cell ran into the 合计 row's, and the two rows,
+    told apart after the header was set, left 栏次 | 1 | 311 | 3 among the body rows, its numbers scored as
+    amounts, unflagged. A body row of a scan that opens with 栏次 and reads as a column-number row is ``format``
+    whole (reviewed); a text layer's, or a row of amounts, is not."""
+    from pipeline.interpret import interpret_cells
+    from pipeline.model import Cell, Row, Table
+
+    def table(rows, page=1):
+        return Table(id="t8", title="国有资本经营预算财政拨款支出决算表", template="T08",
+                     columns=["科目代码", "科目名称", "合计", "基本支出", "项目支出"], header=[], pages=[page],
+                     rows=[Row(page=page, cells=[Cell(text=x) for x in r]) for r in rows])
+
+    rows = [["栏次", "", "1", "311", "3"], ["合计", "", "0.00", "0.00", "0.00"]]
+    t = table(rows)
+    interpret_cells(t, {1})
+    assert all("format" in c.reasons for c in t.rows[0].cells)
+    assert not any("format" in c.reasons for c in t.rows[1].cells)
+    t = table(rows, page=2)
+    interpret_cells(t, {1})
+    assert not any("format" in c.reasons for c in t.rows[0].cells[:1])
