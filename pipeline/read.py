@@ -687,7 +687,7 @@ def _without_stroke_lines(idx: list[int], results: list, settings: ReadSettings,
     rest is one amount or code read sure: the remnant of a broken row rule, a watermark's stroke or a
     neighbour's descenders, cut into the cell as a band of their own above or below its number, read as marks
     or a stray digit, weakly, or as bars (real guihua photocopy150: “一 | 2080502”, “11 | 9746.50”, “1__ | 289.59”,
-    “171,490.00 | 二1”). A number's digits sit on one line, so no band of its own holds one of them. Returns
+    “2200199 | 二”). A number's digits sit on one line, so no band of its own holds one of them. Returns
     the lines kept and the cell's text as read with every line (``""`` when none was left out). With the
     lines' crop ``heights``, a short reading (three characters at most, no two ideographs) from a band not two
     thirds of the number's height is a stroke too, however sure: print in a number's cell is as tall as its

@@ -34,8 +34,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .codes import CODE_MISREAD
 from .model import Cell, Document
