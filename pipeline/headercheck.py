@@ -250,7 +250,8 @@ def labels_from_template(table: Table) -> int:
     away, the grid starting at its body — real caizheng 公开05表 as a worn photocopy, whose 19 identities then
     all failed, no column having a role) takes its template's labels when its body lays out as the template
     does: code columns first (类 | 款 | 项, or one), the name column, then exactly as many columns as the
-    template has amount columns, each holding amounts or nothing. The header grid stays as read (empty), so
+    template has amount columns, each holding amounts or nothing — or fewer, when those with print stand at
+    either end and blank ones between them, where the lost ones are put back. The header grid stays as read (empty), so
     the table's structure stays in doubt (``header_unmatched``) unless its identities bear it out
     (:func:`pipeline.verdict._body_confirmed`). Returns the number of columns labelled."""
     from .templates import load_templates
@@ -264,23 +265,55 @@ def labels_from_template(table: Table) -> int:
     if specs[0].role != "code" or specs[1].role != "name" or any(s.multi or s.optional or not s.match for s in amounts):
         return 0
 
-    def kinds(ci: int) -> list[str]:
+    def kinds(ci: int) -> list[str]:  # (类 | 款 | 项 over the code cells: the header's last row run into the body)
         return [_content_kind(r.cells[ci].text) if not re.fullmatch(r"\d{2}", r.cells[ci].text.strip()) else "part"
-                for r in table.rows if ci < len(r.cells) and r.cells[ci].text.strip()]
+                for r in table.rows if ci < len(r.cells) and r.cells[ci].text.strip()
+                and r.cells[ci].text.strip() not in ("类", "款", "项")]
 
     n = len(table.columns)
     n_code = next((k for k in range(n) if not (ks := kinds(k)) or any(x not in ("code", "part") for x in ks)), n)
-    if n_code not in (1, 3) or n - n_code - 1 != len(amounts):
+    if n_code not in (1, 3):
         return 0
     if any(not kinds(k) for k in range(n_code)) or sum(x in ("words", "code_name") for x in kinds(n_code)) \
             <= len(kinds(n_code)) / 2:
         return 0
+    def blank(ci: int) -> bool:  # (specks read as a mark or two in a few cells of it, “S7”, “1”, aside)
+        ks = kinds(ci)
+        return not ks or (len(ks) <= max(1, len(table.rows) // 4) and "amount" not in ks
+                          and all(len(r.cells[ci].text.strip()) <= 2 for r in table.rows if ci < len(r.cells)))
+
     for ci in range(n_code + 1, n):
         ks = kinds(ci)
-        if ks and sum(x == "amount" for x in ks) <= len(ks) / 2:
+        if ks and not blank(ci) and sum(x == "amount" for x in ks) <= len(ks) / 2:
             return 0
+    lost = len(amounts) - (n - n_code - 1)
+    blanks = [ci for ci in range(n_code + 1, n) if blank(ci)]
+    if lost > 0 and blanks and blanks == list(range(blanks[0], blanks[-1] + 1)) \
+            and blanks[0] > n_code + 1 and blanks[-1] < n - 1:
+        # fewer amount columns than the template's, those with print at either end and a run of blank ones
+        # between them (real caizheng 收入决算表: 合计 | 财政拨款 … 其他收入, two rules lost among the blank
+        # 上级补助 … 附属单位上缴 columns): which blank columns merged is not known, and need not be — the lost
+        # ones are blank too, put back inside the run, every cell of the run ``rule_missing``. (Between two
+        # columns with print the text shows a gutter, so their rule is found or inferred: the columns with print
+        # are the template's first and last, in order. Print between blank columns could stand in any of them:
+        # no labels then.)
+        from .interpret import _insert_column
+
+        for _ in range(lost):
+            _insert_column(table, blanks[0])
+        for row in table.rows:
+            for ci in range(blanks[0], blanks[-1] + lost + 1):
+                if ci < len(row.cells):
+                    row.cells[ci].add_reason("rule_missing")
+        n = len(table.columns)
+    if n - n_code - 1 != len(amounts):
+        return 0
     code_labels = ["类", "款", "项"] if n_code == 3 else ["科目编码"]
     table.columns = code_labels + ["科目名称"] + [re.sub(r"[\^$]", "", s.match[0]) for s in amounts]
+    for row in table.rows:  # the header's 类 | 款 | 项 read in a body row's code cells: no code, reviewed
+        for cell in row.cells[:n_code]:
+            if cell.text.strip() in ("类", "款", "项"):
+                cell.add_reason("format")
     return n
 
 

@@ -737,7 +737,9 @@ def test_a_table_whose_header_was_not_read_takes_the_template_labels_its_body_fi
     amount was read right. A scanned table with no header read takes its template's labels when its body
     lays out as the template does (类 | 款 | 项, the name, as many amount columns as the template has); the
     header stays unread, so the table stays ``header_unmatched`` unless its identities bear it out. A body
-    with a column too few (two rules lost among blank columns: 收入决算表's nine of eleven) keeps no labels."""
+    with a column of amounts too few keeps no labels — unless the columns with print stand at either end with
+    blank ones between (two rules lost among blank columns: real caizheng 收入决算表's nine of eleven, specks read
+    as “1” or “S7” in a few of their cells): the lost ones are blank too, and go back into that run."""
     from pipeline.headercheck import labels_from_template
     from pipeline.model import Cell, Row, Table
 
@@ -756,6 +758,20 @@ def test_a_table_whose_header_was_not_read_takes_the_template_labels_its_body_fi
     assert t.columns[:4] == ["类", "款", "项", "科目名称"] and t.columns[5:] == ["基本支出", "项目支出"]
     short = table([r[:5] + [r[6]] for r in body], "T05")  # one amount column lost
     assert labels_from_template(short) == 0 and short.columns == [""] * 6
+    income = [["类", "款", "项", "合计", "2,946.25", "2,940.05", "", "", "6.20"],
+              ["201", "", "", "一般公共服务支出", "2,112.86", "2,106.66", "", "", "6.20"],
+              ["201", "06", "", "财政事务", "2,112.86", "2,106.66", "", "1", "6.20"],
+              ["201", "06", "01", "行政运行", "1,511.89", "1,505.69", "", "", "6.20"],
+              ["221", "02", "03", "购房补贴", "258.50", "258.50", "S7", "", ""]]
+    nine = table(income, "T02")
+    assert labels_from_template(nine) == 11
+    assert nine.columns[4:6] == ["本年收入合计", "财政拨款收入"] and nine.columns[-1] == "其他收入"
+    assert [r.cells[-1].text for r in nine.rows] == ["6.20"] * 4 + [""]
+    assert all("rule_missing" in r.cells[k].reasons for r in nine.rows for k in range(6, 10))
+    assert all("format" in c.reasons for c in nine.rows[0].cells[:3])  # the header's 类 | 款 | 项, run in
+    # print between blank columns: which of the template's columns it stands in is not known
+    printed = table([r[:6] + ["", "3.00", ""] + r[8:] for r in income], "T02")
+    assert labels_from_template(printed) == 0 and len(printed.columns) == 10
     read = table(body)
     read.columns[4] = "合计"  # a header read: its labels stand
     assert labels_from_template(read) == 0 and read.columns[4] == "合计" and read.columns[5] == ""
