@@ -251,8 +251,8 @@ def labels_from_template(table: Table) -> int:
     all failed, no column having a role) takes its template's labels when its body lays out as the template
     does: code columns first (类 | 款 | 项, or one), the name column, then exactly as many columns as the
     template has amount columns, each holding amounts or nothing — or fewer, when those with print stand at
-    either end and blank ones between them, where the lost ones are put back. The header grid stays as read (empty), so
-    the table's structure stays in doubt (``header_unmatched``) unless its identities bear it out
+    either end and blank ones between them, where the lost ones are put back. The header grid stays as read
+    (empty), so the table's structure stays in doubt (``header_unmatched``) unless its identities bear it out
     (:func:`pipeline.verdict._body_confirmed`). Returns the number of columns labelled."""
     from .templates import load_templates
     from .verdict import _content_kind
@@ -277,6 +277,7 @@ def labels_from_template(table: Table) -> int:
     if any(not kinds(k) for k in range(n_code)) or sum(x in ("words", "code_name") for x in kinds(n_code)) \
             <= len(kinds(n_code)) / 2:
         return 0
+
     def blank(ci: int) -> bool:  # (specks read as a mark or two in a few cells of it, “S7”, “1”, aside)
         ks = kinds(ci)
         return not ks or (len(ks) <= max(1, len(table.rows) // 4) and "amount" not in ks
