@@ -225,9 +225,9 @@ def _amount_in_its_column(g, cell, rd: Reading | None) -> dict[tuple[int, int], 
     if rd is None:
         return {}
     parts = [p for p in rd.parts if p[0]]
-    run = _RUN_TOGETHER.findall(parts[0][0]) if len(parts) == 1 else []
-    if len(run) == cell.colspan and "".join(run) == re.sub(r"\s+", "", parts[0][0]) \
-            and not _ONE_AMOUNT.fullmatch(re.sub(r"\s+", "", parts[0][0])):
+    read = re.sub(r"\s+", "", parts[0][0]) if len(parts) == 1 else ""
+    run = _RUN_TOGETHER.findall(parts[0][0]) if read else []  # (a space is no digit: “1 234.56” is not 1234.56)
+    if len(run) == cell.colspan and "".join(run) == read and not _ONE_AMOUNT.fullmatch(read):
         return {(cell.row, cell.col + k): (amount, parts[0][2]) for k, amount in enumerate(run)}
     if rd.margins is None:
         return {}

@@ -245,6 +245,9 @@ def restore_column_labels(table: Table, settings: HeaderSettings = HeaderSetting
     return fixed
 
 
+_CODE_WORDS = ("类", "款", "项")  # the labels of the three code columns
+
+
 def labels_from_template(table: Table) -> int:
     """A scanned table whose header was not read at all (every column label blank: its rules and labels worn
     away, the grid starting at its body — real caizheng 公开05表 as a worn photocopy, whose 19 identities then
@@ -268,23 +271,24 @@ def labels_from_template(table: Table) -> int:
     def kinds(ci: int) -> list[str]:  # (类 | 款 | 项 over the code cells: the header's last row run into the body)
         return [_content_kind(r.cells[ci].text) if not re.fullmatch(r"\d{2}", r.cells[ci].text.strip()) else "part"
                 for r in table.rows if ci < len(r.cells) and r.cells[ci].text.strip()
-                and r.cells[ci].text.strip() not in ("类", "款", "项")]
+                and r.cells[ci].text.strip() not in _CODE_WORDS]
 
     n = len(table.columns)
-    n_code = next((k for k in range(n) if not (ks := kinds(k)) or any(x not in ("code", "part") for x in ks)), n)
+    kinds_of = [kinds(ci) for ci in range(n)]
+    n_code = next((k for k in range(n) if not kinds_of[k] or any(x not in ("code", "part") for x in kinds_of[k])), n)
     if n_code not in (1, 3):
         return 0
-    if any(not kinds(k) for k in range(n_code)) or sum(x in ("words", "code_name") for x in kinds(n_code)) \
-            <= len(kinds(n_code)) / 2:
+    if any(not kinds_of[k] for k in range(n_code)) or sum(x in ("words", "code_name") for x in kinds_of[n_code]) \
+            <= len(kinds_of[n_code]) / 2:
         return 0
 
     def blank(ci: int) -> bool:  # (specks read as a mark or two in a few cells of it, “S7”, “1”, aside)
-        ks = kinds(ci)
+        ks = kinds_of[ci]
         return not ks or (len(ks) <= max(1, len(table.rows) // 4) and "amount" not in ks
                           and all(len(r.cells[ci].text.strip()) <= 2 for r in table.rows if ci < len(r.cells)))
 
     for ci in range(n_code + 1, n):
-        ks = kinds(ci)
+        ks = kinds_of[ci]
         if ks and not blank(ci) and sum(x == "amount" for x in ks) <= len(ks) / 2:
             return 0
     lost = len(amounts) - (n - n_code - 1)
@@ -309,11 +313,11 @@ def labels_from_template(table: Table) -> int:
         n = len(table.columns)
     if n - n_code - 1 != len(amounts):
         return 0
-    code_labels = ["类", "款", "项"] if n_code == 3 else ["科目编码"]
+    code_labels = list(_CODE_WORDS) if n_code == 3 else ["科目编码"]
     table.columns = code_labels + ["科目名称"] + [re.sub(r"[\^$]", "", s.match[0]) for s in amounts]
     for row in table.rows:  # the header's 类 | 款 | 项 read in a body row's code cells: no code, reviewed
         for cell in row.cells[:n_code]:
-            if cell.text.strip() in ("类", "款", "项"):
+            if cell.text.strip() in _CODE_WORDS:
                 cell.add_reason("format")
     return n
 
