@@ -11,6 +11,22 @@ REAL = SHARED / "real"
 SAMPLES = ROOT / "samples"
 
 
+def generated_document(out: Path, **recipe) -> Path:
+    """One document of the sample generator (``scripts/samplegen``: ``Recipe(**recipe)``) rendered and degraded
+    into ``out`` as the bench makes it; its PDF."""
+    import sys
+
+    if str(ROOT / "scripts") not in sys.path:
+        sys.path.insert(0, str(ROOT / "scripts"))
+    from samplegen.generate import Recipe, generate
+    from samplegen.render import Printer
+
+    made = Recipe(**recipe)
+    with Printer() as printer:
+        generate(made, out, printer)
+    return out / f"{made.name}.pdf"
+
+
 def real_pdf(*parts: str) -> Path:
     p = REAL.joinpath(*parts)
     if not p.exists():

@@ -5,27 +5,17 @@ false alarms on that page; they are empty cells as on a grey scan whose watermar
 (``read._watermark_strokes``)."""
 from __future__ import annotations
 
-import sys
-
 import pytest
 
 from pipeline.extract import extract_document
-from tests.conftest import ROOT
-
-sys.path.insert(0, str(ROOT / "scripts"))
+from tests.conftest import generated_document
 
 
 @pytest.fixture(scope="module")
 def bilevel(tmp_path_factory):
-    from samplegen.generate import Recipe, generate
-    from samplegen.render import Printer
-
-    out = tmp_path_factory.mktemp("bilevel")
-    recipe = Recipe(name="gen21_008_beiguan_rs_bilevel300", department="beiguan_rs", seed=21008,
-                    profile="bilevel300", font="sans", repeat_header=False, cover=False, tables=(1,))
-    with Printer() as printer:
-        generate(recipe, out, printer)
-    return out / f"{recipe.name}.pdf"
+    return generated_document(tmp_path_factory.mktemp("bilevel"), name="gen21_008_beiguan_rs_bilevel300",
+                              department="beiguan_rs", seed=21008, profile="bilevel300", font="sans",
+                              repeat_header=False, cover=False, tables=(1,))
 
 
 def _blank_income_cells(doc):

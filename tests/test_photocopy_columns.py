@@ -12,27 +12,21 @@ the grid is completed from the text (pipeline.textgrid). What went wrong there:
 from __future__ import annotations
 
 import re
-import sys
 
 import pytest
 
 from pipeline.extract import extract_document
-from tests.conftest import ROOT
+from tests.conftest import generated_document
 
-sys.path.insert(0, str(ROOT / "scripts"))
+
+# the seed-21 bench's photocopy150 document, as the generator makes it
+BENCH_007 = dict(name="gen21_007_agriculture_photocopy150", department="agriculture", seed=21007,
+                 profile="photocopy150", font="sans", repeat_header=False, cover=False)
 
 
 @pytest.fixture(scope="module")
 def photocopy(tmp_path_factory):
-    from samplegen.generate import Recipe, generate
-    from samplegen.render import Printer
-
-    out = tmp_path_factory.mktemp("photocopy")
-    recipe = Recipe(name="gen21_007_agriculture_photocopy150", department="agriculture", seed=21007,
-                    profile="photocopy150", font="sans", repeat_header=False, cover=False, tables=(1, 2))
-    with Printer() as printer:
-        generate(recipe, out, printer)
-    return out / f"{recipe.name}.pdf"
+    return generated_document(tmp_path_factory.mktemp("photocopy"), **BENCH_007, tables=(1, 2))
 
 
 def _first_pages(pdf, n: int):
@@ -169,15 +163,7 @@ def test_labels_and_line_numbers_a_worn_grid_bounds_by_inferred_lines_are_vouche
 @pytest.fixture(scope="module")
 def statistics_page(tmp_path_factory):
     """The same document printed with its 公开10表 only, degraded as on the bench."""
-    from samplegen.generate import Recipe, generate
-    from samplegen.render import Printer
-
-    out = tmp_path_factory.mktemp("statistics")
-    recipe = Recipe(name="gen21_007_agriculture_photocopy150", department="agriculture", seed=21007,
-                    profile="photocopy150", font="sans", repeat_header=False, cover=False, tables=(10,))
-    with Printer() as printer:
-        generate(recipe, out, printer)
-    return out / f"{recipe.name}.pdf"
+    return generated_document(tmp_path_factory.mktemp("statistics"), **BENCH_007, tables=(10,))
 
 
 @pytest.mark.browser

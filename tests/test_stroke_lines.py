@@ -87,7 +87,7 @@ def test_without_the_mechanism_the_strokes_are_read_into_the_numbers(tmp_path, f
     assert [c.text for c in cells] != AMOUNTS
 
 
-def test_two_sure_numbers_stacked_in_a_cell_are_both_kept(tmp_path, font):
+def test_two_sure_numbers_stacked_in_a_cell_are_both_kept():
     """Only a weak reading of marks or a stray digit goes: a second number printed in the cell stays."""
     from pipeline.ocr import LineReading, CharReading
     from pipeline.read import ReadSettings, _without_stroke_lines
