@@ -336,7 +336,10 @@ def nearest_printed_label(text: str, template_id: str, settings: HeaderSettings 
     best = ranked[0]
     if best in key and len(_HAN.findall(key.replace(best, "", 1))) >= 2:
         return None  # a printed label with words of its own: an edition's variant
-    near, second = fuzz.ratio(key, best), (fuzz.ratio(key, ranked[1]) if len(ranked) > 1 else 0.0)
+    # (a label the text holds whole and that is a part of the best one — the group 经济分类 in 经济分类科H编科, a
+    # worn photocopy's 经济分类科目编码 — is no rival: the text's further characters tell them apart)
+    rivals = [lab for lab in ranked[1:] if not (lab in best and lab in key)]
+    near, second = fuzz.ratio(key, best), (fuzz.ratio(key, rivals[0]) if rivals else 0.0)
     return best if near >= settings.relabel_ratio and near - second >= settings.relabel_margin else None
 
 

@@ -206,6 +206,8 @@ def _vouched_label(table, ri: int, ci: int, cell: Cell) -> bool:
         n = number(r)
         return n.isdigit() and (number(r - 1) == str(int(n) - 1) or number(r + 1) == str(int(n) + 1))
 
+    if _piece_of_its_code(table, row, ci, text, names):
+        return True
     if not text:
         # a 收支总表 side printed blank (the 收入 side's rows below its last item): its label and amounts empty,
         # its 行次 in sequence
@@ -241,10 +243,69 @@ def _printed_labels(template_id: str) -> frozenset[str]:
     return frozenset(compare_key(x) for x in (template.extra.get("row_labels", []) if template else []))
 
 
+_CODE_PIECES = (("类", 0, 3), ("款", 3, 5), ("项", 5, 7))  # a 功能分类 code printed over three columns
+
+
+def _piece_of_its_code(table, row, ci: int, text: str, names: list[str]) -> bool:
+    """The cell is a piece of a code printed over 类 | 款 | 项 (201 | 06 | 02, blank where the code is shorter:
+    201 | · | ·) or the name beside them, and the row's catalogue match pairs that code, read whole from its
+    pieces, with that name (printed, sure, unflagged) — as :func:`_code_of_its_name` and the name check do for a
+    code printed in one column (real caizheng 2024 决算 as a photocopy: 171 right code pieces and names of
+    公开02/03/05表 flagged for an inferred side alone)."""
+    from .textnorm import compare_key
+
+    for m in row.codes:
+        if m.source != "printed" or m.score < 0.9 or m.flags or not m.code.isdigit():
+            continue
+        spans = [names[m.column + k] if m.column + k < len(names) else "" for k in range(len(_CODE_PIECES))]
+        if spans != [word for word, _, _ in _CODE_PIECES]:
+            continue
+        k = ci - m.column
+        if 0 <= k < len(_CODE_PIECES):
+            _, a, b = _CODE_PIECES[k]
+            return text == m.code[a:b]
+        if k == len(_CODE_PIECES):
+            return bool(text) and compare_key(text) == compare_key(m.name)
+    return False
+
+
 def _code_of_its_name(row, ci: int, cell: Cell) -> bool:
     """The cell is a printed code the catalogue gives the row's name (a weak reading confirmed by its name)."""
     return any(m.column == ci and m.source == "printed" and m.code == cell.text.strip() and m.score >= 0.9
                and not m.flags for m in row.codes)
+
+
+def _printed_blank(doc: Document) -> set[tuple[str, int, int]]:
+    """The cells of a 收支总表 side (公开01/04表) printed blank between its last numbered item and its 本年…合计
+    row, where the side's sum identity holds exactly over items numbered 一、二、… without a gap: the rows there
+    belong to the other side's longer list (Shanghai's edition prints no 行次 to say so, cf.
+    :func:`_vouched_label`). An item lost into that run would break the numbering or the sum; a speck read
+    there keeps its row flagged (real caizheng 2024 决算 as a photocopy: 81 right blank cells flagged for an
+    inferred side alone)."""
+    from .labels import _number_of
+
+    tables = {t.id: t for t in doc.tables if t.template in ("T01", "T04")}
+    out: set[tuple[str, int, int]] = set()
+    for chk in doc.checks:
+        table = tables.get(chk.table)
+        if table is None or not chk.ok or _near_miss(chk) or len(chk.cells) < 3:
+            continue
+        (_, total, col), *items = [tuple(ref) for ref in chk.cells]
+        if any(c != col for _, _, c in items) or any(r >= total for _, r, _ in items):
+            continue
+        names = [c.split("/")[-1] for c in table.columns]
+        starts = [i for i, n in enumerate(names) if n == "项目"]
+        side = next(((a, b) for a, b in zip(starts, starts[1:] + [len(names)]) if a <= col < b), None)
+        if side is None or "行次" in names[side[0]:side[1]]:
+            continue
+        numbers = [_number_of(table.rows[r].cells[side[0]].text) for _, r, _ in items]
+        if numbers != list(range(1, len(items) + 1)):
+            continue
+        for r in range(max(r for _, r, _ in items) + 1, total):  # (a row there with a speck read stays flagged)
+            cells = table.rows[r].cells[side[0]:side[1]]
+            if not any(c.text.strip() for c in cells):
+                out |= {(table.id, r, c) for c in range(side[0], side[0] + len(cells))}
+    return out
 
 
 def score_document(doc: Document, model: CalibrationModel | None = None,
@@ -256,6 +317,7 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
     near = {tuple(ref) for chk in doc.checks if chk.ok and chk.table not in forms and _near_miss(chk)
             for ref in chk.cells}
     checked = {tuple(ref) for chk in doc.checks for ref in chk.cells}
+    blank = _printed_blank(doc)
     ocr_pages = {p.number for p in doc.pages if p.mode == "ocr"}
     for t, ri, ci, cell in doc.cells():
         for derived in (NEAR_MISS, SEAL_UNCHECKED):
@@ -279,7 +341,7 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
             # reading its decoded text layer contradicts is one of two witnesses that disagree
             p = min(p, TEXT_LAYER_FORMAT_CAP)
         if "rule_missing" in cell.reasons and not (x["confirmed1"] or x["confirmed2"]) \
-                and not _vouched_label(t, ri, ci, cell):
+                and (t.id, ri, ci) not in blank and not _vouched_label(t, ri, ci, cell):
             # a side of the cell inferred from the text (no rule seen): trusted once an identity confirms it,
             # else it waits for review
             p = min(p, RULE_MISSING_CAP)

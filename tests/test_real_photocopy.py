@@ -574,3 +574,61 @@ def test_body_rows_above_the_first_rule_found_are_read_back_though_their_labels_
     assert rows.get("2101101", [])[1:3] == ["行政单位医疗", "2.22"], [[c.text for c in r.cells] for r in table.rows]
     assert rows.get("2101102", [])[1:4] == ["事业单位医疗", "0.49", "0.49"], rows
     assert table.rows[0].cells[0].text == "2101101", rows
+
+
+def _flagged_for_an_inferred_side_alone(cell) -> bool:
+    """The cell has a side inferred from the text and no other doubt (the watermark and seal say nothing)."""
+    return "rule_missing" in cell.reasons and not set(cell.reasons) - {"rule_missing", "watermark", "seal"}
+
+
+def test_code_pieces_and_blank_summary_rows_a_worn_grid_bounds_by_inferred_lines_are_vouched_for(tmp_path,
+                                                                                                    monkeypatch):
+    """Real caizheng (seeded-errors copy) 公开01表 and 公开02表 (pages 7–9) as scripts/real_scans.py makes them
+    (``photocopy150``, seed 21): most of their rules are inferred from the text, so their cells carry
+    ``rule_missing`` and wait for review unless something confirms them. Two kinds no identity covers were
+    all flagged though right:
+
+    - a code printed over 类 | 款 | 项 (201 | 06 | 02, blank where the code is shorter) and its name, which the
+      row's catalogue match pairs (``score._piece_of_its_code``);
+    - the 收入 side's rows below its last item (八、其他收入), printed blank down to 本年收入合计, whose sum
+      holds exactly over items 一…八 (``score._printed_blank``; this edition prints no 行次)."""
+    import pipeline.score as score
+
+    pages = real_scan_pages("putuo-caizheng-2024-juesuan-seeded-errors.pdf", [7, 8, 9], tmp_path, "上海市普陀区财政局")
+
+    def inferred():
+        doc = extract_document(pages)
+        t01 = next(t for t in doc.tables if t.template == "T01")
+        t02 = next(t for t in doc.tables if t.template == "T02")
+        assert t02.columns[:3] == ["类", "款", "项"] and t02.columns[3].endswith("科目名称"), t02.columns
+        # (a class row's 类 cell is the whole code: vouched for as a code printed in one column is)
+        pieces = [c for r in t02.rows if r.codes for c in r.cells[1:4] if _flagged_for_an_inferred_side_alone(c)]
+        total = next(i for i, r in enumerate(t01.rows) if r.cells[0].text == "本年收入合计")
+        blank = [c for r in t01.rows[:total] if not r.cells[0].text and not r.cells[1].text
+                 for c in r.cells[:2] if _flagged_for_an_inferred_side_alone(c)]
+        return pieces, blank
+
+    pieces, blank = inferred()
+    assert len(pieces) >= 15 and sum(not c.review for c in pieces) >= 0.9 * len(pieces), \
+        [(c.text, c.reasons) for c in pieces if c.review]
+    assert len(blank) >= 10 and not any(c.review for c in blank), [(c.text, c.reasons) for c in blank if c.review]
+
+    monkeypatch.setattr(score, "_piece_of_its_code", lambda *a: False)
+    monkeypatch.setattr(score, "_printed_blank", lambda doc: set())
+    pieces, blank = inferred()
+    assert pieces and blank and all(c.review for c in pieces + blank)
+
+
+def test_a_code_column_label_misread_on_a_worn_header_is_restored(tmp_path):
+    """Real guihua 公开06表 (page 16) as scripts/real_scans.py makes it: the 人员经费 side's code column label
+    read 经济分类科H编科, nearest 经济分类科目编码 but not by the margin over 经济分类, the upper row's label it
+    holds whole; as read it named an amount column, so the side's codes (301, 30101 …) were taken as amounts
+    and none was paired with its name. A label the text holds whole and that is a part of the nearest one is
+    no rival (``headercheck.nearest_printed_label``): the column is the code column, its codes printed ones."""
+    page = real_scan_pages("putuo-guihua-2024-juesuan.pdf", [16], tmp_path, "上海市普陀区规划和自然资源局")
+    (table,) = [t for t in extract_document(page).tables if t.template == "T06"]
+    assert table.columns[0].endswith("科目编码"), table.columns
+    codes = [r.cells[0] for r in table.rows if re.fullmatch(r"30\d{1,3}", r.cells[0].text)]
+    assert len(codes) >= 20 and all(c.value is None for c in codes)
+    printed = [m for r in table.rows for m in r.codes if m.column == 0 and m.source == "printed"]
+    assert len(printed) >= 0.8 * len(codes), [m.to_dict() for r in table.rows for m in r.codes if m.column < 2]
