@@ -305,6 +305,39 @@ def _printed_blank(doc: Document) -> set[tuple[str, int, int]]:
             cells = table.rows[r].cells[side[0]:side[1]]
             if not any(c.text.strip() for c in cells):
                 out |= {(table.id, r, c) for c in range(side[0], side[0] + len(cells))}
+    return out | _blank_below_the_classes(doc)
+
+
+def _blank_below_the_classes(doc: Document) -> set[tuple[str, int, int]]:
+    """The cells of a 公开06表 side (code | name | amount: 人员经费's or 公用经费's) printed blank below its last
+    class's items, down to the side's total row: the rows there belong to the other side's longer list. Every
+    class sum of the side holds (an item lost there with its amount would break its class's sum; 0.00 is
+    printed, not blank); a speck read there keeps its row flagged (real guihua 2024 决算 as a photocopy: 62
+    right blank cells flagged for an inferred side alone)."""
+    from .headers import is_code_column
+
+    out: set[tuple[str, int, int]] = set()
+    for table in doc.tables:
+        if table.template != "T06":
+            continue
+        names = [c.split("/")[-1] for c in table.columns]
+        checks = [chk for chk in doc.checks if chk.table == table.id and chk.cells]
+        for a in (i for i, n in enumerate(names) if n and is_code_column(n) and i + 2 < len(names)):
+            side = range(a, a + 3)
+            sums = [chk for chk in checks if all(tuple(ref)[2] == a + 2 for ref in chk.cells)]
+            if not sums or not all(chk.ok for chk in sums):
+                continue
+            coded = [r for chk in sums for _, r, _ in (tuple(ref) for ref in chk.cells)
+                     if a < len(table.rows[r].cells) and table.rows[r].cells[a].text.strip().isdigit()]
+            if not coded:
+                continue
+            last = max(coded)
+            for r in range(last + 1, len(table.rows)):
+                cells = table.rows[r].cells
+                if any(c < len(cells) and cells[c].text.strip().endswith("合计") for c in side):
+                    break  # (the side's total row)
+                if not any(c < len(cells) and cells[c].text.strip() for c in side):
+                    out |= {(table.id, r, c) for c in side if c < len(cells)}
     return out
 
 

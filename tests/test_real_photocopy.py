@@ -619,16 +619,28 @@ def test_code_pieces_and_blank_summary_rows_a_worn_grid_bounds_by_inferred_lines
     assert pieces and blank and all(c.review for c in pieces + blank)
 
 
-def test_a_code_column_label_misread_on_a_worn_header_is_restored(tmp_path):
+def test_a_code_column_label_misread_on_a_worn_header_is_restored(tmp_path, monkeypatch):
     """Real guihua 公开06表 (page 16) as scripts/real_scans.py makes it: the 人员经费 side's code column label
     read 经济分类科H编科, nearest 经济分类科目编码 but not by the margin over 经济分类, the upper row's label it
     holds whole; as read it named an amount column, so the side's codes (301, 30101 …) were taken as amounts
     and none was paired with its name. A label the text holds whole and that is a part of the nearest one is
     no rival (``headercheck.nearest_printed_label``): the column is the code column, its codes printed ones."""
     page = real_scan_pages("putuo-guihua-2024-juesuan.pdf", [16], tmp_path, "上海市普陀区规划和自然资源局")
-    (table,) = [t for t in extract_document(page).tables if t.template == "T06"]
+    doc = extract_document(page)
+    (table,) = [t for t in doc.tables if t.template == "T06"]
     assert table.columns[0].endswith("科目编码"), table.columns
     codes = [r.cells[0] for r in table.rows if re.fullmatch(r"30\d{1,3}", r.cells[0].text)]
     assert len(codes) >= 20 and all(c.value is None for c in codes)
     printed = [m for r in table.rows for m in r.codes if m.column == 0 and m.source == "printed"]
     assert len(printed) >= 0.8 * len(codes), [m.to_dict() for r in table.rows for m in r.codes if m.column < 2]
+    # the 人员经费 side printed blank below its last class's items (its class sums hold), down to its total row:
+    # vouched for where a side of the cells was inferred (``score._blank_below_the_classes``)
+    last = max(i for i, r in enumerate(table.rows) if r.cells[0].text.isdigit())
+    blank = [c for r in table.rows[last + 1:] if not any(c.text for c in r.cells[:3])
+             for c in r.cells[:3] if "rule_missing" in c.reasons and not set(c.reasons) - {"rule_missing", "watermark"}]
+    assert len(blank) >= 10 and not any(c.review for c in blank), [(c.text, c.reasons) for c in blank if c.review]
+    import pipeline.score as score
+
+    monkeypatch.setattr(score, "_blank_below_the_classes", lambda doc: set())
+    score.score_document(doc)
+    assert all(c.review for c in blank)
