@@ -120,6 +120,16 @@ def _is_noise(text: str) -> bool:
     return 0 < len(text) <= 2 and not re.search(r"[\d\-—－–―]", text)
 
 
+def _amount_reading(cell) -> str:
+    """An OCR reading of an amount cell as interpretation takes it: its slips undone, and a watermark's or a
+    seal's fragment read as characters (one or two without a digit or a dash, or a weak reading without a
+    digit) nothing."""
+    fixed = normalise_ocr_amount(cell.text)
+    if _is_noise(fixed) or (cell.ocr_score < 0.5 and not re.search(r"\d", fixed)):
+        return ""
+    return fixed
+
+
 def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
     """Values of amount columns; ``format`` reason for text that is not a well-formed amount (and
     ``columns_merged`` on every cell of a scanned row whose text sits a column off: a label in a column of
@@ -152,9 +162,7 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
         for ci, cell in enumerate(row.cells):
             amount = ci < len(amount_cols) and amount_cols[ci]
             if amount and ci < len(known) and known[ci] and row.page in ocr_pages and cell.text:
-                fixed = normalise_ocr_amount(cell.text)
-                if _is_noise(fixed) or (cell.ocr_score < 0.5 and not re.search(r"\d", fixed)):
-                    fixed = ""  # a watermark or seal fragment read as a character: amount cells never hold one
+                fixed = _amount_reading(cell)  # (a watermark or seal fragment read as a character: nothing)
                 if fixed != cell.text and _comma_for_point(cell.text):
                     commas.append((ci, cell))
                 if fixed != cell.text and parse_number(fixed).kind in ("number", "empty"):
@@ -487,7 +495,11 @@ def split_run_together_columns(table: Table, ocr_pages: set[int]) -> int:
         key = compare_key(table.columns[ci].split("/")[-1])
         found = [(k, m.start()) for k, sp in enumerate(specs)
                  for m in [re.search(sp.match[0].strip("^$"), key) if key else None] if m]
-        blank = _print_free([r.cells[ci].text.strip() for r in table.rows if ci < len(r.cells)])
+        # (read as the column's amounts will be: a watermark's strokes read 海名語劇 at 0.3 are no print — real
+        # guihua 支出决算表 as a worn photocopy, 上缴上级支出经营支出 over two blank columns)
+        amounts = is_amount_column(table.columns[ci]) and any(r.page in ocr_pages for r in table.rows)
+        blank = _print_free([(_amount_reading(r.cells[ci]) if amounts else r.cells[ci].text).strip()
+                             for r in table.rows if ci < len(r.cells)])
         # (a label repeated over the column beside it is one header cell over columns the body keeps apart — its
         # rule lost in the header only, s03 公开02表's 上级补助收入事业收入 over two columns: a header slip, no lost column)
         repeated = table.columns[ci] in table.columns[max(0, ci - 1):ci] + table.columns[ci + 1:ci + 2]

@@ -644,3 +644,23 @@ def test_a_code_column_label_misread_on_a_worn_header_is_restored(tmp_path, monk
     monkeypatch.setattr(score, "_blank_below_the_classes", lambda doc: set())
     score.score_document(doc)
     assert all(c.review for c in blank)
+
+
+def test_two_blank_columns_run_together_under_watermark_strokes_are_put_apart(tmp_path):
+    """Real guihua 支出决算表 (公开03表, pages 10–11) as scripts/real_scans.py makes it: the rule between the blank
+    上缴上级支出 and 经营支出 columns was lost down the table, one column read d上缴上级支出经营支出. Its cells held
+    only the watermark's strokes, read weakly as characters (海名語劇, 天, 物), which the amounts' reading takes
+    as nothing — but the test of a blank column read them as print, so the column stayed whole, a template
+    column missing, and all the table's cells went to review (``structure``). The column's cells are now read
+    as its amounts will be (``interpret._amount_reading``): it is split into the two blank columns."""
+    pages = real_scan_pages("putuo-guihua-2024-juesuan.pdf", [10, 11], tmp_path, "上海市普陀区规划和自然资源局")
+    doc = extract_document(pages)
+    (table,) = [t for t in doc.tables if t.template == "T03"]
+    assert table.columns[5:7] == ["上缴上级支出", "经营支出"], table.columns
+    # (what made the column look printed: a weak reading of strokes as words, now blank)
+    cells = [r.cells[c] for r in table.rows for c in (5, 6)]
+    assert not any(c.text for c in cells if not {"low_ocr", "format"} & set(c.reasons)), [c.text for c in cells]
+    assert any(c.original and re.search(r"[\u4e00-\u9fff]{2}", c.original) for c in cells), \
+        [c.original for c in cells if c.original]
+    assert not any(w.get("kind") == "table_structure" and w["table"] == table.id for w in doc.warnings)
+    assert sum(c.review for r in table.rows for c in r.cells) < 0.3 * sum(len(r.cells) for r in table.rows)
