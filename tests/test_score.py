@@ -153,6 +153,27 @@ def test_a_guessed_reading_no_identity_confirms_is_reviewed():
     assert not speck.review
 
 
+def test_a_code_repaired_from_the_catalogue_is_not_vouched_for_by_its_name():
+    """seed-41 education 公开03表 as a photocopy: 3060101 read at 0.68 (a side of its cell inferred), repaired from
+    the catalogue to 2060101 — whose name, 行政运行, the row's name is, so the code and name paired by
+    construction — was vouched for by its name and came out unflagged, though the print was 2050101. A code
+    read as printed is vouched for so; one the catalogue put there is not."""
+    from pipeline.model import CodeMatch, Document, PageInfo, Row, Table
+
+    def scored(reasons: list[str]) -> Cell:
+        code = Cell(text="2060101", ocr_score=0.68, reasons=list(reasons))
+        table = Table(id="t1", columns=["功能分类科目编码", "科目名称"], pages=[1], template="T03",
+                      rows=[Row(page=1, cells=[code, Cell(text="行政运行", ocr_score=0.999)],
+                                codes=[CodeMatch(column=0, code="2060101", name="行政运行", score=1.0,
+                                                 source="printed")])])
+        score_document(Document(source_path="x.png", sha256="0", page_count=1, tables=[table],
+                                pages=[PageInfo(number=1, mode="ocr", width=100, height=100, dpi=200)]))
+        return code
+
+    assert not scored(["low_ocr", "rule_missing"]).review  # read so: its name vouches for it
+    assert scored(["low_ocr", "rule_missing", "code_repaired", "repaired"]).review
+
+
 def test_a_speck_read_as_zero_is_reviewed_though_its_sums_hold():
     """Real putuo 决算 as a bilevel300 scan: a seal's speck in an empty 对附属单位补助支出 cell read “0” at OCR
     0.19 came out at confidence 0.999, unflagged — its column's sums held and confirmed it. A sum confirms a
