@@ -430,6 +430,7 @@ def finish_document(doc: Document, times: StageTimes | None = None,
     times = times or StageTimes()
     from .codes import assign_codes
     from .headercheck import check_headers
+    from .interpret import settle_run_together_columns
     from .labels import normalise_ocr_labels
     from .repair import repair_document
     from .score import score_document
@@ -452,6 +453,7 @@ def finish_document(doc: Document, times: StageTimes | None = None,
     attach_records(doc)
     times.add("interpret", t0)
     t0 = time.perf_counter()
+    settle_run_together_columns(doc)  # (a column two labels run over, settled by the identities across tables)
     validate_document(doc)
     repair_document(doc)
     times.add("validate", t0)

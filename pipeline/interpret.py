@@ -106,6 +106,16 @@ def _prints_two_decimals(cells: list) -> bool:
     return len(parsed) >= 4 and sum(p.decimals == 2 for p in parsed) >= 0.9 * len(parsed)
 
 
+def _labels_below(table: Table, ci: int, min_cells: int = 4) -> bool:
+    """Most of the column's filled cells (``min_cells`` at least) read as codes or words, hardly any as an
+    amount."""
+    from .verdict import _content_kind
+
+    kinds = [_content_kind(r.cells[ci].text) for r in table.rows if ci < len(r.cells) and r.cells[ci].text.strip()]
+    return len(kinds) >= min_cells and sum(k in ("code", "code_name", "words") for k in kinds) > len(kinds) / 2 \
+        and sum(k in ("amount", "run_on") for k in kinds) < len(kinds) / 4
+
+
 def _amounts_below(table: Table, ci: int, min_cells: int = 4) -> bool:
     """Most of the column's filled cells (``min_cells`` at least) read as amounts with two decimals."""
     from .verdict import _content_kind
@@ -152,6 +162,11 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
     join_split_blank_columns(table, ocr_pages)
     _flag_column_number_rows(table, ocr_pages)
     amount_cols = [is_amount_column(c) for c in table.columns]
+    if any(p in ocr_pages for p in table.pages):
+        # a misread label (项目代供 for 科目代码) does not make a column of codes or names one of amounts: its cells
+        # say what it holds (real shehuigongzuo 收入决算表 as a worn photocopy: 合计 and 社会工作事务 read there
+        # were taken for an amount's noise and blanked)
+        amount_cols = [a and not _labels_below(table, ci) for ci, a in enumerate(amount_cols)]
     # a column without a header label is not known to hold amounts — unless its cells say so (a scan whose
     # header rows were lost: seed-41 photocopy150 公开05表 read “6.750.16”, “11.375.53” … left unnormalised)
     known = [bool(c) or (any(p in ocr_pages for p in table.pages) and _amounts_below(table, ci))
@@ -480,49 +495,126 @@ def split_run_together_columns(table: Table, ocr_pages: set[int]) -> int:
     while the roles between them have no column, and whose body is blank (no amount, no three digits, no word:
     the specks of the lost rules read as “—1”, “一一”, “i” are no print): the columns the
     template prints there, blank. The column is split into as many; the labels are the template's, the
-    header cell spans them as read (its reading checked as any other), every cell of them is ``rule_missing``. A column with print in
-    its body is left whole (which of the columns holds it is not known). Returns the columns added."""
-    from .templates import load_templates, resolve_columns
-
-    template = load_templates().get(table.template or "")
-    if template is None or table.kind == "performance" or not any(r.page in ocr_pages for r in table.rows):
+    header cell spans them as read (its reading checked as any other), every cell of them is ``rule_missing``. A
+    column with print in its body is left whole here (which of the columns holds it is not known; the identities
+    across tables may tell: :func:`settle_run_together_columns`). Returns the columns added."""
+    if not _scanned_table(table, ocr_pages):
         return 0
     added = 0
     ci = 0
     while ci < len(table.columns):
-        roles = resolve_columns(table, template)
-        specs = [sp for sp in template.columns if not sp.multi and sp.match]
-        key = compare_key(table.columns[ci].split("/")[-1])
-        found = [(k, m.start()) for k, sp in enumerate(specs)
-                 for m in [re.search(sp.match[0].strip("^$"), key) if key else None] if m]
+        span = _run_together_span(table, ci)
         # (read as the column's amounts will be: a watermark's strokes read 海名語劇 at 0.3 are no print — real
         # guihua 支出决算表 as a worn photocopy, 上缴上级支出经营支出 over two blank columns)
-        amounts = is_amount_column(table.columns[ci]) and any(r.page in ocr_pages for r in table.rows)
-        blank = _print_free([(_amount_reading(r.cells[ci]) if amounts else r.cells[ci].text).strip()
-                             for r in table.rows if ci < len(r.cells)])
-        # (a label repeated over the column beside it is one header cell over columns the body keeps apart — its
-        # rule lost in the header only, s03 公开02表's 上级补助收入事业收入 over two columns: a header slip, no lost column)
-        repeated = table.columns[ci] in table.columns[max(0, ci - 1):ci] + table.columns[ci + 1:ci + 2]
-        if len(found) < 2 or not blank or repeated or [p for _, p in found] != sorted(p for _, p in found):
+        if span is None or not _print_free(_column_readings(table, ci)):
             ci += 1
             continue
-        first, last = found[0][0], found[-1][0]
-        span = specs[first:last + 1]
-        # (the roles the column stands for, besides the one it was given, have no column of their own)
-        if any(sp.role in roles and roles[sp.role] != [ci] for sp in span) or len(span) != last - first + 1:
-            ci += 1
-            continue
-        prefix = table.columns[ci][:len(table.columns[ci]) - len(table.columns[ci].split("/")[-1])]
-        for _ in span[1:]:
-            _insert_column(table, ci)  # (the header cell over it spans the new ones)
-        for k, sp in enumerate(span):
-            table.columns[ci + k] = prefix + sp.match[0].strip("^$")
-            for row in table.rows:
-                if ci + k < len(row.cells):
-                    row.cells[ci + k].add_reason("rule_missing")
+        _split_column(table, ci, span)
         added += len(span) - 1
         ci += len(span)
     return added
+
+
+def _scanned_table(table: Table, ocr_pages: set[int]) -> bool:
+    from .templates import load_templates
+
+    return table.template in load_templates() and table.kind != "performance" \
+        and any(r.page in ocr_pages for r in table.rows)
+
+
+def _column_readings(table: Table, ci: int) -> list[str]:
+    """The column's cells as its amounts will be read (a watermark's fragments nothing), or as read."""
+    amounts = is_amount_column(table.columns[ci])
+    return [(_amount_reading(r.cells[ci]) if amounts else r.cells[ci].text).strip()
+            for r in table.rows if ci < len(r.cells)]
+
+
+def _run_together_span(table: Table, ci: int) -> list | None:
+    """The template's columns whose labels column ``ci``'s label holds run together, in the template's order,
+    none of them (but the one the column was given) with a column of its own; else None."""
+    from .templates import load_templates, resolve_columns
+
+    template = load_templates()[table.template]
+    specs = [sp for sp in template.columns if not sp.multi and sp.match]
+    key = compare_key(table.columns[ci].split("/")[-1])
+    found = [(k, m.start()) for k, sp in enumerate(specs)
+             for m in [re.search(sp.match[0].strip("^$"), key) if key else None] if m]
+    # (a label repeated over the column beside it is one header cell over columns the body keeps apart — its
+    # rule lost in the header only, s03 公开02表's 上级补助收入事业收入 over two columns: a header slip, no lost column)
+    repeated = table.columns[ci] in table.columns[max(0, ci - 1):ci] + table.columns[ci + 1:ci + 2]
+    if len(found) < 2 or repeated or [p for _, p in found] != sorted(p for _, p in found):
+        return None
+    first, last = found[0][0], found[-1][0]
+    span = specs[first:last + 1]
+    roles = resolve_columns(table, template)
+    # (the roles the column stands for, besides the one it was given, have no column of their own)
+    if any(sp.role in roles and roles[sp.role] != [ci] for sp in span) or len(span) != last - first + 1:
+        return None
+    return span
+
+
+def _split_column(table: Table, ci: int, span: list) -> None:
+    """Column ``ci`` split into the template's columns ``span``, its cells in the last of them, the others blank;
+    every cell of them ``rule_missing``."""
+    prefix = table.columns[ci][:len(table.columns[ci]) - len(table.columns[ci].split("/")[-1])]
+    for _ in span[1:]:
+        _insert_column(table, ci)  # (the header cell over it spans the new ones)
+    for k, sp in enumerate(span):
+        table.columns[ci + k] = prefix + sp.match[0].strip("^$")
+        for row in table.rows:
+            if ci + k < len(row.cells):
+                row.cells[ci + k].add_reason("rule_missing")
+
+
+def settle_run_together_columns(doc) -> int:
+    """A scanned column whose label runs two or more of its template's labels together (as
+    :func:`split_run_together_columns` finds them) and whose body holds print: which of those columns the print
+    belongs to, the identities across tables tell (``cross.json``: T01 三项财政拨款收入之和 = T02 合计 财政拨款收入,
+    T01 上级补助收入 = T02 合计 上级补助收入 …). The column is split as a blank one is, its cells put in each of the
+    columns in turn; where the cross-table identities on the split columns all hold with the cells in exactly
+    one of them, and fail otherwise, the cells go there (real shehuigongzuo 收入决算表 as a worn photocopy:
+    财政拨款收入上级补助收入 over one column, its amounts 财政拨款收入's, the table in review for a column missing).
+    Every cell of the split columns is ``rule_missing``. Returns the columns settled."""
+    import copy
+
+    from .validate import cell_values, expand_identities, to_check
+
+    ocr_pages = {p.number for p in doc.pages if p.mode == "ocr"}
+    settled = 0
+    for ti, table in enumerate(doc.tables):
+        if not _scanned_table(table, ocr_pages):
+            continue
+        ci = 0
+        while ci < len(table.columns):
+            span = _run_together_span(table, ci)
+            if span is None or _print_free(_column_readings(table, ci)):
+                ci += 1
+                continue
+            outcomes = []  # per column of the span holding the print: (every cross identity on them holds, any)
+            for k in range(len(span)):
+                trial = copy.deepcopy(table)
+                _split_column(trial, ci, span)
+                last = ci + len(span) - 1
+                for row in trial.rows:
+                    if last < len(row.cells):
+                        row.cells[ci + k], row.cells[last] = row.cells[last], row.cells[ci + k]
+                doc.tables[ti] = trial
+                try:
+                    values = cell_values(doc)
+                    checks = [to_check(i, values) for i in expand_identities(doc)]
+                finally:
+                    doc.tables[ti] = table
+                on = [c for c in checks if c.rule.startswith("X") and any(
+                    t == trial.id and ci <= col <= last for t, _, col in (tuple(ref) for ref in c.cells))]
+                outcomes.append((trial, bool(on) and all(c.ok for c in on)))
+            holding = [trial for trial, ok in outcomes if ok]
+            if len(holding) != 1:
+                ci += 1
+                continue
+            doc.tables[ti] = table = holding[0]
+            settled += 1
+            ci += len(span)
+    return settled
 
 
 def _print_free(texts: list[str]) -> bool:

@@ -664,3 +664,36 @@ def test_two_blank_columns_run_together_under_watermark_strokes_are_put_apart(tm
         [c.original for c in cells if c.original]
     assert not any(w.get("kind") == "table_structure" and w["table"] == table.id for w in doc.warnings)
     assert sum(c.review for r in table.rows for c in r.cells) < 0.3 * sum(len(r.cells) for r in table.rows)
+
+
+def test_a_column_two_labels_run_over_holding_amounts_is_settled_by_the_identities_across_tables(tmp_path,
+                                                                                                   monkeypatch):
+    """Real shehuigongzuo 公开01表 and 收入决算表 (pages 5–7) as scripts/real_scans.py makes them: the rule between
+    财政拨款收入 and 上级补助收入 was lost down the 收入决算表, one column read 财政拨款收入上级补助收入11, its
+    amounts in it — which of the two columns they are the table alone cannot tell (each row's sum holds either
+    way), so the table lost a column and every cell went to review. The identities across tables can:
+    T01 三项财政拨款收入之和 = T02 合计 财政拨款收入 holds with them under 财政拨款收入, T01 上级补助收入 = T02 合计
+    上级补助收入 fails with them under 上级补助收入 (``interpret.settle_run_together_columns``). And the code and
+    name columns, their label misread 项目代供, were taken for amount columns: 合计 read there was blanked as an
+    amount's noise, and so no identity reached the 合计 row. A column whose cells read as codes and words is no
+    column of amounts (``interpret._labels_below``)."""
+    import pipeline.interpret as interpret
+
+    pages = real_scan_pages("putuo-shehuigongzuo-2024-juesuan.pdf", [5, 6, 7], tmp_path, "中共上海市普陀区委社会工作部")
+
+    def income_table():
+        doc = extract_document(pages)
+        table = next(t for t in doc.tables if t.template == "T02")
+        return table, any(w.get("kind") == "table_structure" and w["table"] == table.id for w in doc.warnings)
+
+    table, doubtful = income_table()
+    assert table.columns[3:5] == ["财政拨款收入", "上级补助收入"], table.columns
+    total = table.rows[0]
+    assert total.cells[0].text == "合计" and total.cells[3].text == "307.82" and not total.cells[4].text
+    assert not doubtful and sum(c.review for r in table.rows for c in r.cells) < 0.3 * sum(
+        len(r.cells) for r in table.rows)
+
+    monkeypatch.setattr(interpret, "settle_run_together_columns", lambda doc: 0)
+    monkeypatch.setattr(interpret, "_labels_below", lambda table, ci: False)
+    table, doubtful = income_table()
+    assert "上级补助收入" not in table.columns and not table.rows[0].cells[0].text and doubtful
