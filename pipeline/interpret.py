@@ -516,6 +516,7 @@ def split_run_together_columns(table: Table, ocr_pages: set[int]) -> int:
 
 
 def _scanned_table(table: Table, ocr_pages: set[int]) -> bool:
+    """A 公开表 (its template known, not a 绩效 form) read from a scan."""
     from .templates import load_templates
 
     return table.template in load_templates() and table.kind != "performance" \
@@ -590,7 +591,7 @@ def settle_run_together_columns(doc) -> int:
             if span is None or _print_free(_column_readings(table, ci)):
                 ci += 1
                 continue
-            outcomes = []  # per column of the span holding the print: (every cross identity on them holds, any)
+            outcomes = []  # per column of the span taking the print: (the trial table, its cross identities hold)
             for k in range(len(span)):
                 trial = copy.deepcopy(table)
                 _split_column(trial, ci, span)

@@ -280,7 +280,7 @@ def _code_of_its_name(row, ci: int, cell: Cell) -> bool:
                and not m.flags for m in row.codes)
 
 
-def _printed_blank(doc: Document) -> set[tuple[str, int, int]]:
+def _blank_below_the_items(doc: Document) -> set[tuple[str, int, int]]:
     """The cells of a 收支总表 side (公开01/04表) printed blank between its last numbered item and its 本年…合计
     row, where the side's sum identity holds exactly over items numbered 一、二、… without a gap: the rows there
     belong to the other side's longer list (Shanghai's edition prints no 行次 to say so, cf.
@@ -310,7 +310,7 @@ def _printed_blank(doc: Document) -> set[tuple[str, int, int]]:
             cells = table.rows[r].cells[side[0]:side[1]]
             if not any(c.text.strip() for c in cells):
                 out |= {(table.id, r, c) for c in range(side[0], side[0] + len(cells))}
-    return out | _blank_below_the_classes(doc)
+    return out
 
 
 def _blank_below_the_classes(doc: Document) -> set[tuple[str, int, int]]:
@@ -355,7 +355,7 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
     near = {tuple(ref) for chk in doc.checks if chk.ok and chk.table not in forms and _near_miss(chk)
             for ref in chk.cells}
     checked = {tuple(ref) for chk in doc.checks for ref in chk.cells}
-    blank = _printed_blank(doc)
+    blank = _blank_below_the_items(doc) | _blank_below_the_classes(doc)  # (cells printed blank, vouched for)
     ocr_pages = {p.number for p in doc.pages if p.mode == "ocr"}
     for t, ri, ci, cell in doc.cells():
         for derived in (NEAR_MISS, SEAL_UNCHECKED):

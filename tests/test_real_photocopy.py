@@ -591,7 +591,7 @@ def test_code_pieces_and_blank_summary_rows_a_worn_grid_bounds_by_inferred_lines
     - a code printed over 类 | 款 | 项 (201 | 06 | 02, blank where the code is shorter) and its name, which the
       row's catalogue match pairs (``score._piece_of_its_code``);
     - the 收入 side's rows below its last item (八、其他收入), printed blank down to 本年收入合计, whose sum
-      holds exactly over items 一…八 (``score._printed_blank``; this edition prints no 行次)."""
+      holds exactly over items 一…八 (``score._blank_below_the_items``; this edition prints no 行次)."""
     import pipeline.score as score
 
     pages = real_scan_pages("putuo-caizheng-2024-juesuan-seeded-errors.pdf", [7, 8, 9], tmp_path, "上海市普陀区财政局")
@@ -614,7 +614,7 @@ def test_code_pieces_and_blank_summary_rows_a_worn_grid_bounds_by_inferred_lines
     assert len(blank) >= 10 and not any(c.review for c in blank), [(c.text, c.reasons) for c in blank if c.review]
 
     monkeypatch.setattr(score, "_piece_of_its_code", lambda *a: False)
-    monkeypatch.setattr(score, "_printed_blank", lambda doc: set())
+    monkeypatch.setattr(score, "_blank_below_the_items", lambda doc: set())
     pieces, blank = inferred()
     assert pieces and blank and all(c.review for c in pieces + blank)
 
