@@ -221,10 +221,7 @@ def _amount_in_its_column(g, cell, rd: Reading | None) -> dict[tuple[int, int], 
     read as one) is left as it was read, unless it is as many amounts run together as the cell spans columns,
     each with its two decimals (“2069.582069.58” over 基本支出 | 合计, seed-41 photocopy150 公开02表): they
     split in one way only, and go to the columns in order — unless the reading is one amount whose thousands
-    separator was read as a point (“2.106.66”). So with a label's words: 合计 printed in 科目名称, read in a cell
-    over 科目编码 | 科目名称 (the rule between them lost in the 合计 row, seed-41 police photocopy150 公开02表), had
-    been given to the code column; a label printed across the column line (centred in a cell the table merges,
-    or run on from the code: 2010101行政运行) stays where it was read."""
+    separator was read as a point (“2.106.66”)."""
     if rd is None:
         return {}
     parts = [p for p in rd.parts if p[0]]
@@ -234,8 +231,7 @@ def _amount_in_its_column(g, cell, rd: Reading | None) -> dict[tuple[int, int], 
         return {(cell.row, cell.col + k): (amount, parts[0][2]) for k, amount in enumerate(run)}
     if rd.margins is None:
         return {}
-    if len(parts) != 1 or not (_AMOUNT.match(parts[0][0]) or parse_number(parts[0][0]).kind == "na"
-                               or _LABEL_WORDS.search(parts[0][0])):
+    if len(parts) != 1 or not (_AMOUNT.match(parts[0][0]) or parse_number(parts[0][0]).kind == "na"):
         return {}
     left, right = cell.bbox[0] + rd.margins[0], cell.bbox[2] - rd.margins[1]
     inside = [k for k in range(cell.col, cell.col + cell.colspan) if g.xs[k] < left and right < g.xs[k + 1]]
@@ -247,7 +243,6 @@ def _amount_in_its_column(g, cell, rd: Reading | None) -> dict[tuple[int, int], 
 
 
 _RUN_TOGETHER = re.compile(r"[-−－]?\d[\d,，]*[.．]\d\d")  # an amount as these tables print it, two decimals
-_LABEL_WORDS = re.compile(r"[\u4e00-\u9fff]{2}")  # a label: two characters running
 # one amount whose thousands separator was read as a point (“2.106.66”: 2,106.66, real caizheng 公开03表)
 _ONE_AMOUNT = re.compile(r"[-−－]?\d{1,3}([.．,，]\d{3})+[.．]\d\d")
 _NUMBER_THEN_AMOUNT = re.compile(r"^(\d{1,2})[^\d\u4e00-\u9fff]{1,3}([-−－]?[\d,，]*\d[.．]\d\d)$")
