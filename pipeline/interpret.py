@@ -163,10 +163,12 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
     join_split_blank_columns(table, ocr_pages)
     _flag_column_number_rows(table, ocr_pages)
     amount_cols = [is_amount_column(c) for c in table.columns]
-    if any(p in ocr_pages for p in table.pages):
+    if table.template and any(p in ocr_pages for p in table.pages):
         # a misread label (项目代供 for 科目代码) does not make a column of codes or names one of amounts: its cells
         # say what it holds (real shehuigongzuo 收入决算表 as a worn photocopy: 合计 and 社会工作事务 read there
-        # were taken for an amount's noise and blanked)
+        # were taken for an amount's noise and blanked). Only in a table its template checks: a piece no template
+        # names (seed-41 jincheng's 公开10表 continued, its item rows read into its header) keeps the doubt its
+        # labels read under an amount's label raise
         amount_cols = [a and not _labels_below(table, ci) for ci, a in enumerate(amount_cols)]
     # a column without a header label is not known to hold amounts — unless its cells say so (a scan whose
     # header rows were lost: seed-41 photocopy150 公开05表 read “6.750.16”, “11.375.53” … left unnormalised)
