@@ -163,13 +163,14 @@ def _without_glyph_lines(grid, clean, dpi: int, settings: ExtractSettings):
     公开01表 as a worn photocopy: the line through 支出's amounts dropped, each amount was read into its
     label; the lost rule between them, 5 mm left of the amounts, put back, and the rows of 九、 … 十一、,
     stacked in one, put apart."""
-    from .textgrid import add_column_lines, gutter_lines, split_stacked_rows, text_boxes
+    from .textgrid import add_column_lines, gutter_lines, restore_lost_walls, split_stacked_rows, text_boxes
 
     dropped = glyph_lines(grid, clean.binary, dpi)
     new = drop_column_lines(grid, dropped, dpi, settings.layout)
     if new is grid or not clean.worn:
         return new
     boxes = text_boxes(clean.binary, dpi)
+    new = restore_lost_walls(new, boxes, dpi, settings.layout)
     xs = gutter_lines(new, dropped, boxes, clean.binary, dpi)
     if not xs:
         return new
