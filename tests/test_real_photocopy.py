@@ -697,3 +697,43 @@ def test_a_column_two_labels_run_over_holding_amounts_is_settled_by_the_identiti
     monkeypatch.setattr(interpret, "_labels_below", lambda table, ci: False)
     table, doubtful = income_table()
     assert "上级补助收入" not in table.columns and not table.rows[0].cells[0].text and doubtful
+
+
+def test_a_summary_tables_header_cut_from_its_body_and_its_labels_cut_in_two_come_back(tmp_path, monkeypatch):
+    """Real caizheng 财政拨款收入支出决算总表 (公开04表, pages 12–13) as scripts/real_scans.py makes it: the rules
+    under 项目 | 决算数 | 项目 and between 决算数 and 支出's 项目 were lost over the header and the first body row,
+    so 决算数 | 项目 and 2,940.05 | 一、一般公共服务支出 were one cell — left so once the line the text inferred
+    between 四、 and 公共安全支出 was dropped as characters' strokes (``textgrid.restore_lost_walls`` now looks
+    again) — and the assembly joined the two columns: every amount right of them a column off, 12 wrong. And
+    a row line inferred through the header cut 一般公共预算 | 财政拨款 (printed on two lines) in two, the column
+    labelled 财政拨款, 国有资本经营预算财政拨款's column taking its role (``headercheck.join_stacked_labels``)."""
+    import pipeline.textgrid as textgrid
+    from pipeline.templates import load_templates, resolve_columns
+
+    pages = real_scan_pages("putuo-caizheng-2024-juesuan.pdf", [12, 13], tmp_path, "上海市普陀区财政局")
+    (table,) = [t for t in extract_document(pages).tables if t.template == "T04"]
+    assert len(table.columns) == 7, table.columns
+    first = next(r for r in table.rows if "一般公共服务支出" in r.cells[2].text)
+    texts = [c.text for c in first.cells]
+    assert "一般公共预算财政拨款" in texts[0] and texts[1] == "2,940.05" and texts[3] == texts[4] == "2,106.66", texts
+    roles = resolve_columns(table, load_templates()["T04"])
+    assert [roles.get(r) for r in ("expense_total", "expense_general", "expense_fund", "expense_capital")] \
+        == [[3], [4], [5], [6]], (roles, table.columns)
+
+    monkeypatch.setattr(textgrid, "restore_lost_walls", lambda grid, *a, **k: grid)
+    (table,) = [t for t in extract_document(pages).tables if t.template == "T04"]
+    assert len(table.columns) == 6, table.columns
+
+
+def test_a_code_piece_of_the_wrong_length_is_flagged(tmp_path):
+    """Real caizheng (seeded-errors copy) 一般公共预算财政拨款基本支出决算表 (公开06表, pages 13–14) as
+    scripts/real_scans.py makes it: a rule's remnant below the 人员经费 side's last item read “1” in its 类
+    column beside a blank row — no code piece (类 prints 3 digits, 款 and 项 2). It went unflagged at 0.98 once
+    the table's structure held. A code piece of another length is ``format``."""
+    pages = real_scan_pages("putuo-caizheng-2024-juesuan-seeded-errors.pdf", [13, 14], tmp_path, "上海市普陀区财政局")
+    (table,) = [t for t in extract_document(pages).tables if t.template == "T06"]
+    pieces = [(ci, label.split("/")[-1]) for ci, label in enumerate(table.columns) if label.split("/")[-1] in "类款项"]
+    assert len(pieces) >= 4, table.columns
+    odd = [(r.cells[ci].text, r.cells[ci].review) for r in table.rows for ci, piece in pieces
+           if r.cells[ci].text.isdigit() and len(r.cells[ci].text) != (3 if piece == "类" else 2)]
+    assert odd and all(review for _, review in odd), odd
