@@ -291,12 +291,17 @@ def labels_from_template(table: Table) -> int:
     template has amount columns, each holding amounts or nothing — or fewer, when those with print stand at
     either end and blank ones between them, where the lost ones are put back. The header grid stays as read
     (empty), so the table's structure stays in doubt (``header_unmatched``) unless its identities bear it out
-    (:func:`pipeline.verdict._body_confirmed`). Returns the number of columns labelled."""
+    (:func:`pipeline.verdict._body_confirmed`). An economic-classification table's blocks are labelled by
+    :func:`_econ_labels_from_body`. Returns the number of columns labelled."""
     from .templates import load_templates
     from .verdict import _content_kind
 
     template = load_templates().get(table.template or "")
-    if template is None or not table.rows or any(c.strip() for c in table.columns) or len(template.columns) < 3:
+    if template is None or not table.rows or any(c.strip() for c in table.columns):
+        return 0
+    if template.layout == "econ_blocks":
+        return _econ_labels_from_body(table)
+    if len(template.columns) < 3:
         return 0
     specs = template.columns
     amounts = specs[2:]
@@ -355,6 +360,52 @@ def labels_from_template(table: Table) -> int:
             if cell.text.strip() in _CODE_WORDS:
                 cell.add_reason("format")
     return n
+
+
+def _econ_labels_from_body(table: Table, share: float = 0.6) -> int:
+    """:func:`labels_from_template` for an economic-classification table (公开06表: blocks of 类 | 款 | 科目名称 |
+    决算数, or 科目编码 | 科目名称 | 决算数, side by side), which names its columns by no role: when every column
+    of its body reads as its place in such blocks — 3-digit class codes (or whole codes), 2-digit 款 pieces after
+    them, words, then amounts or nothing — the columns take those labels (real caizheng 公开06表 as a worn
+    photocopy: its header lost above the grid, the 款 pieces taken for the block's names, so no class sum was
+    built and every cell of the table went to review). Returns the number of columns labelled."""
+    from .verdict import _content_kind
+
+    def kind(ci: int) -> str:
+        texts = [re.sub(r"\s+", "", r.cells[ci].text) for r in table.rows if ci < len(r.cells)]
+        texts = [t for t in texts if t]
+        if not texts:
+            return "blank"
+        for name, test in (("class", lambda t: _content_kind(t) == "code" and len(t) == 3),
+                           ("code", lambda t: _content_kind(t) == "code"),
+                           ("part", lambda t: bool(re.fullmatch(r"\d{2}", t))),
+                           ("words", lambda t: _content_kind(t) in ("words", "code_name"))):
+            if sum(test(t) for t in texts) >= share * len(texts):
+                return name
+        # amounts, among the specks and strokes a worn column of them reads (M, 11一): more than codes and words
+        found = [_content_kind(t) for t in texts]
+        if found.count("amount") >= 2 and found.count("amount") > sum(x in ("code", "words", "code_name") for x in found):
+            return "amount"
+        return "other"
+
+    kinds = [kind(ci) for ci in range(len(table.columns))]
+    labels: list[str] = []
+    k = 0
+    while k < len(kinds):
+        if kinds[k:k + 4][:2] == ["class", "part"] and kinds[k + 2:k + 3] == ["words"] \
+                and kinds[k + 3:k + 4] in (["amount"], ["blank"]):
+            labels += ["类", "款", "科目名称", "决算数"]
+            k += 4
+        elif kinds[k] in ("class", "code") and kinds[k + 1:k + 2] == ["words"] \
+                and kinds[k + 2:k + 3] in (["amount"], ["blank"]):
+            labels += ["科目编码", "科目名称", "决算数"]
+            k += 3
+        else:
+            return 0
+    if "amount" not in kinds:
+        return 0
+    table.columns = labels
+    return len(labels)
 
 
 def nearest_printed_label(text: str, template_id: str, settings: HeaderSettings = HeaderSettings()) -> str | None:

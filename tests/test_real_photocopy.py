@@ -737,3 +737,18 @@ def test_a_code_piece_of_the_wrong_length_is_flagged(tmp_path):
     odd = [(r.cells[ci].text, r.cells[ci].review) for r in table.rows for ci, piece in pieces
            if r.cells[ci].text.isdigit() and len(r.cells[ci].text) != (3 if piece == "类" else 2)]
     assert odd and all(review for _, review in odd), odd
+
+
+def test_an_economic_table_whose_header_was_lost_takes_its_labels_from_its_body(tmp_path):
+    """Real caizheng 一般公共预算财政拨款基本支出决算表 (公开06表, pages 16–17) as scripts/real_scans.py makes it:
+    the header's rules faded and the grid starts at 301 | | 工资福利支出, every column label blank. Its 款
+    pieces (01, 02 …) were taken for the blocks' names, so no class sum (301 = Σ 款) was built and every cell
+    went to review. Its body lays out as the template's blocks — 类 | 款 | 科目名称 | 决算数, twice
+    (``headercheck._econ_labels_from_body``): the class sums are checked and the table's structure holds."""
+    pages = real_scan_pages("putuo-caizheng-2024-juesuan.pdf", [16, 17], tmp_path, "上海市普陀区财政局")
+    doc = extract_document(pages)
+    (table,) = [t for t in doc.tables if t.template == "T06"]
+    assert table.columns == ["类", "款", "科目名称", "决算数"] * 2, table.columns
+    sums = [c for c in doc.checks if c.rule == "T06-a" and c.table == table.id]
+    assert len(sums) >= 3 and sum(c.ok for c in sums) >= 3, [(c.description, c.ok) for c in sums]
+    assert not any(w.get("kind") == "table_structure" and w["table"] == table.id for w in doc.warnings)
