@@ -142,6 +142,7 @@ def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes
             times.add("read", t0)
     if clean.worn:  # body rows above a grid's first rule, under a header whose rules faded too
         reading = _rows_above(page, clean, reading, recognizer, settings, times)
+    reading = _stacked_items(page, clean, reading, recognizer, settings, times)
     counted = _lanci_columns(page, clean, reading, recognizer, settings, times)
     counted = _empty_columns(page, clean, counted, recognizer, settings, times)
     if counted is not reading:
@@ -203,6 +204,31 @@ def _lanci_columns(page: SourcePage, clean, reading: PageReading, recognizer, se
         grids.append(new)
     times.add("layout", t0)
     return _read_again(page, clean, reading, grids, recognizer, settings, times) if changed else reading
+
+
+def _stacked_items(page: SourcePage, clean, reading: PageReading, recognizer, settings: ExtractSettings,
+                   times: StageTimes) -> PageReading:
+    """A grid row whose label cell reads two numbered items one above the other is two printed rows whose rule
+    was lost (:func:`pipeline.textgrid.item_row_cuts`): the row is cut between them, the line recorded as
+    inferred (the cells beside it are ``rule_missing``), and the page read again (only the cells that changed
+    are new crops). A page without such a row is left as read."""
+    from .textgrid import _cut_rows, item_row_cuts, text_boxes
+
+    cuts = [item_row_cuts(gr) for gr in reading.grids]
+    if not any(cuts):
+        return reading
+    t0 = time.perf_counter()
+    boxes = text_boxes(clean.binary, page.dpi)
+    grids = []
+    for gr, ys in zip(reading.grids, cuts):
+        g = gr.grid
+        if ys:
+            x0, x1 = g.xs[0], g.xs[-1]
+            g, walls = _cut_rows(g, [(y, x0, x1) for y in ys], boxes)
+            g = replace(g, inferred=list(g.inferred) + [("h", y, x0, x1) for y in ys] + walls)
+        grids.append(g)
+    times.add("layout", t0)
+    return _read_again(page, clean, reading, grids, recognizer, settings, times)
 
 
 def _read_again(page: SourcePage, clean, reading: PageReading, grids: list, recognizer, settings: ExtractSettings,

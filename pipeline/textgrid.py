@@ -912,6 +912,41 @@ def split_stacked_rows(grids: list, binary: np.ndarray, dpi: int, layout_setting
     return out
 
 
+_SENTENCE = re.compile(r"[，。；;,:：]")
+
+
+def item_row_cuts(gr, across: float = 0.3, max_label: int = 24) -> list[float]:
+    """Row lines through grid rows whose label cell reads two numbered items one above the other (十八、自然资源
+    海洋气象等支出 over 十九、住房保障支出, numbered one after the other: two printed rows whose rule was lost
+    across the table — real caizheng 公开01表 as a worn photocopy, its 支出 side's 445.69 beside them, the 收入
+    side blank there; a label never wraps onto a new number). The line goes half way between the two lines'
+    middles, unless a line of another cell of the row stands across it (within ``across`` of the lines' step:
+    an amount centred in the row is no one item's). Each line is a row's label: ``max_label`` characters at
+    most, no sentence's punctuation. ``gr``: a ``read.GridReading`` (its cells' ``parts``: OCR lines with their
+    middles)."""
+    from .labels import _number_of
+
+    g = gr.grid
+    out: list[float] = []
+    for cell in g.cells:
+        rd = gr.cells.get((cell.row, cell.col))
+        if cell.rowspan != 1 or rd is None:
+            continue
+        parts = sorted((p for p in rd.parts if p[0].strip()), key=lambda p: p[1])
+        numbers = [_number_of(t) for t, _, _ in parts]
+        if len(parts) < 2 or None in numbers or any(b != a + 1 for a, b in zip(numbers, numbers[1:])):
+            continue
+        if any(len(t.strip()) > max_label or _SENTENCE.search(t) for t, _, _ in parts):
+            continue  # (a 绩效 form's goals numbered in one cell, 一、完成…；二、推进…: sentences, no row labels)
+        others = [p for c in g.cells if c.row == cell.row and c is not cell
+                  for rd2 in [gr.cells.get((c.row, c.col))] if rd2 is not None for p in rd2.parts if p[0].strip()]
+        for (_, ya, _), (_, yb, _) in zip(parts, parts[1:]):
+            y = (ya + yb) / 2.0
+            if not any(abs(yo - y) < across * (yb - ya) for _, yo, _ in others):
+                out.append(y)
+    return sorted(out)
+
+
 def _stacked_columns(y: float, x0: float, x1: float, xs: list[float], column_bands: list[list[_Band]],
                      reach: float) -> int:
     """How many columns between ``x0`` and ``x1`` a line of text stands in both just above ``y`` and just below

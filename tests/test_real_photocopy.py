@@ -752,3 +752,25 @@ def test_an_economic_table_whose_header_was_lost_takes_its_labels_from_its_body(
     sums = [c for c in doc.checks if c.rule == "T06-a" and c.table == table.id]
     assert len(sums) >= 3 and sum(c.ok for c in sums) >= 3, [(c.description, c.ok) for c in sums]
     assert not any(w.get("kind") == "table_structure" and w["table"] == table.id for w in doc.warnings)
+
+
+def test_two_numbered_items_read_in_one_row_are_put_apart(tmp_path, monkeypatch):
+    """Real caizheng 收入支出决算总表 (公开01表, pages 6–7) as scripts/real_scans.py makes it: the rule between
+    十八、自然资源海洋气象等支出 and 十九、住房保障支出 was lost across the table (the 收入 side blank there), one
+    row read 十八、…十九、… beside 445.69, and 十九's amount was scored lost. A label never wraps onto a new
+    number: the row is cut between its two items (``textgrid.item_row_cuts``), 445.69 in 十九's row."""
+    import pipeline.extract as extract
+
+    pages = real_scan_pages("putuo-caizheng-2024-juesuan.pdf", [6, 7], tmp_path, "上海市普陀区财政局")
+
+    def rows():
+        (table,) = [t for t in extract_document(pages).tables if t.template == "T01"]
+        return [[c.text for c in r.cells] for r in table.rows]
+
+    found = rows()
+    (eighteen,) = [r for r in found if any(t.startswith("十八、") for t in r)]
+    (nineteen,) = [r for r in found if any(t.startswith("十九、") for t in r)]
+    assert eighteen is not nineteen and "445.69" in nineteen and "445.69" not in eighteen, (eighteen, nineteen)
+
+    monkeypatch.setattr(extract, "_stacked_items", lambda page, clean, reading, *a: reading)
+    assert any("十八、" in t and "十九、" in t for r in rows() for t in r)
