@@ -34,6 +34,10 @@ from .validate import (CellRef, EPS, Identity, blamed_cells, cell_values, expand
 # back it): the reading is the only one that makes the sum hold, but one sum cannot rule out a second misread
 # cell or the form's own error, so the cell is always reviewed (pipeline.score.FORCED_REVIEW)
 REPAIR_ONE_CHECK = "repair_one_check"
+# reason of a cell read blank that two identities apart, both holding to the cent with it, give an amount
+# (deduced_proofs): its print was lost (worn away, under a seal) — or the page prints nothing there and two of
+# its sums miss by the same amount. Always reviewed (pipeline.score.FORCED_REVIEW)
+FILLED = "filled_in"
 
 
 # an amount cell read as one upright stroke, “1”, on a scan: the edge of a seal's ring, a faded rule's remnant
@@ -319,8 +323,10 @@ def deduced_proofs(doc: Document, settings: RepairSettings | None = None) -> lis
     two identities or more itself (a neighbour read wrong: it says nothing of this cell). The reading is one the
     cell may have been read for — the recogniser's runner-up, a typical confusion, or, where the reading is no
     number, the value the witnesses give written over it with its unreadable characters filled in (528.ho for
-    528.66: same length, every digit it shows kept) — and the only one that passes. As before, a cell one of
-    whose identities holds as read is left alone. Forms are left to their own rules (``_form_*``)."""
+    528.66: same length, every digit it shows kept), or, where the cell was read blank, the value the witnesses
+    give (``_lost_print``: print worn away; such a cell is ``filled_in``, always reviewed) — and the only one
+    that passes. As before, a cell one of whose identities holds as read is left alone. Forms are left to their
+    own rules (``_form_*``)."""
     settings, state, lookup, scanned = _prover_context(doc, settings)
     identities, holds = state.identities, state.holds
     failing_of = {ref: sum(not holds[k] for k in ks) for ref, ks in state.by_cell.items()}
@@ -333,6 +339,10 @@ def deduced_proofs(doc: Document, settings: RepairSettings | None = None) -> lis
         texts = [(t, src, c) for t, src, c in _readings(cell, settings) if parse_number(t).kind == "number"]
         if parse_number(cell.text).kind == "text":
             texts += [(t, "deduced", settings.confusion_confidence) for t in _filled_in(cell.text, state, ref)]
+        elif not cell.text.strip() and ref[0] in scanned:
+            # read blank where its witnesses want an amount: print lost under the wear (shehuigongzuo 收入决算表
+            # as a worn photocopy, 2080505's 财政拨款收入 6.18 read as nothing beside its 合计 6.18)
+            texts += [(t, FILLED, settings.confusion_confidence) for t in _lost_print(state, ref, lookup)]
         passing = []
         for text, source, conf in dict((t[0], t) for t in texts).values():
             value = parse_number(text).value
@@ -522,6 +532,23 @@ def _scanned_tables(doc: Document) -> set[str]:
     """The 公开表 (forms left out) read by OCR on some page of theirs."""
     return {t.id for t in doc.tables if t.kind != "performance"
             and any(p.number in t.pages and p.mode == "ocr" for p in doc.pages)}
+
+
+def _lost_print(state: _Failing, ref: CellRef, lookup: dict[CellRef, Cell]) -> list[str]:
+    """The amounts the cell's equations would have a cell read blank hold (more than nothing), written as its
+    column prints them (2 decimals; separators as the column's other amounts show them)."""
+    table, _, col = ref
+    commas = any("," in c.text for (t, _, k), c in lookup.items() if t == table and k == col)
+    out: list[str] = []
+    for k in state.by_cell[ref]:
+        ident, coef = state.identities[k], state.coefs[k].get(ref, 0.0)
+        if ident.op != "eq" or abs(coef) <= EPS:
+            continue
+        value = round(state.values[ref] - state.diffs[k] / coef, 2)
+        cand = format_amount(value, 2, separators=commas)
+        if value > 0 and cand not in out:
+            out.append(cand)
+    return out
 
 
 def _filled_in(text: str, state: _Failing, ref: CellRef, max_unread: int = 2) -> list[str]:
@@ -778,6 +805,8 @@ def _apply(cell: Cell, p: Proof, identities: list[Identity]) -> dict:
     cell.add_reason("repaired")
     if p.alone:
         cell.add_reason(REPAIR_ONE_CHECK)
+    if p.source == FILLED:
+        cell.add_reason(FILLED)
     for reason in ("ambiguous", "format"):  # (format: of the reading replaced, kept in ``original``)
         if reason in cell.reasons:
             cell.reasons.remove(reason)

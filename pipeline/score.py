@@ -24,7 +24,8 @@ stacked, :mod:`pipeline.performance`), ``near_miss`` (a ``low_ocr`` reading in a
 within its tolerance: a misread last digit passes the 尾差) or ``format`` (text where an amount belongs, a
 line number breaking its column's count) or ``code_missing`` (a coded row whose code cell is empty) or
 ``code_misread`` (a printed code's reading that is not its part of the code its row was repaired to,
-:mod:`pipeline.codes`) is always flagged; a cell with reason ``rule_missing`` (a side of it
+:mod:`pipeline.codes`) or ``filled_in`` (an amount the identities gave a cell read blank, :mod:`pipeline.repair`)
+is always flagged; a cell with reason ``rule_missing`` (a side of it
 inferred, no rule seen: :mod:`pipeline.textgrid`, split merged amounts) has at most :data:`RULE_MISSING_CAP`
 unless an identity confirms it, and so has an OCR reading all but guessed (weakest character below
 :data:`GUESS_OCR`, a lone character below :data:`LONE_CHAR_OCR`); otherwise ``cell.review = confidence < threshold``.
@@ -60,7 +61,7 @@ REASON_FEATURES = ("seal", "watermark", "low_ocr", "repaired", "ambiguous", "cod
 FORCED_REVIEW = ("ambiguous", "check_failed", "structure", "text_conflict", "rows_merged", "columns_merged",
                  "near_miss", "format",
                  "seal_speck", "seal_dash", "stray_dash", "label_unknown", "text_split", "code_missing", "repair_one_check", "text_unbalanced",
-                 "level_carried", "seal_unchecked", CODE_MISREAD)
+                 "level_carried", "seal_unchecked", "filled_in", CODE_MISREAD)
 NEAR_MISS = "near_miss"  # an OCR reading below low_ocr in an identity that holds only within its tolerance
 # an amount of a scanned 公开表 read under a seal that no identity checks: a seal's edge or stroke beside the digits
 # reads as one more digit with a sure score (calibration gen7_018 公开10表: 1209.24 for 209.24, confidence 0.998),

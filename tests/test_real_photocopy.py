@@ -774,3 +774,24 @@ def test_two_numbered_items_read_in_one_row_are_put_apart(tmp_path, monkeypatch)
 
     monkeypatch.setattr(extract, "_stacked_items", lambda page, clean, reading, *a: reading)
     assert any("十八、" in t and "十九、" in t for r in rows() for t in r)
+
+
+def test_an_amount_read_blank_that_two_sums_apart_give_is_filled_in_and_reviewed(tmp_path, monkeypatch):
+    """Real shehuigongzuo 收入决算表 (公开02表, pages 6–7) as scripts/real_scans.py makes it: 2080505's 财政拨款收入,
+    6.18, was worn away and read as nothing. Two identities that share only that cell — its row's 本年收入合计 =
+    Σ sources (6.18 beside it) and its column's 20805 = 2080505 + 2080506 (10.82 = ? + 4.64) — both hold to
+    the cent with 6.18 (``repair.deduced_proofs``, ``_lost_print``): the cell is filled in, ``filled_in``, always
+    reviewed. Without that the amount is lost."""
+    import pipeline.repair as repair
+
+    pages = real_scan_pages("putuo-shehuigongzuo-2024-juesuan.pdf", [6, 7], tmp_path, "中共上海市普陀区委社会工作部")
+
+    def cell():
+        (table,) = [t for t in extract_document(pages).tables if t.template == "T02"]
+        row = next(r for r in table.rows if r.cells[0].text == "2080505")
+        return row.cells[3]
+
+    filled = cell()
+    assert filled.text == "6.18" and "filled_in" in filled.reasons and filled.review, (filled.text, filled.reasons)
+    monkeypatch.setattr(repair, "_lost_print", lambda *a: [])
+    assert cell().text == ""
