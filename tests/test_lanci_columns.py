@@ -51,6 +51,23 @@ def test_column_numbers_run_together():
     # a tuning set: 3 | 4 | 5 | 6 with a stroke read as 1, 7 | 8, 9 | 10 | 11)
     assert lanci_merged(["1", "2", "31456", "78", "911011", "12"]) == [(2, 4), (3, 2), (4, 3)]
     assert lanci_merged(["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"]) == []
+    # the first number with the table's left border's remnant read beside it (seed-41 photocopy150 公开09表:
+    # 11 | 2 | 3 | 4 | 5617 | 8 …, whose 5 | 6 | 7 then went unseen); a number misread is still no run
+    assert lanci_merged(["11", "2", "3", "4", "5617", "8", "9", "10", "11", "12"]) == [(4, 3)]
+    assert lanci_merged(["11", "2", "3", "", "3", "6"]) == []
+
+
+def test_lines_between_evenly_spaced_numbers():
+    """Where the walks from a cell's two sides disagree (a side of the cell is not those columns' rule: seed-41
+    photocopy150 公开09表's 3 | 4 | 5, the cell's left line 4 mm right of the rule), numbers standing evenly
+    spaced are columns of one width: the lines go half way between their middles. Two numbers must stand a
+    usual column's width apart; numbers unevenly spaced give no line."""
+    from pipeline.textgrid import _evenly_spaced_lines
+
+    assert _evenly_spaced_lines([(565, 578), (736, 749), (908, 921)], 15.7, 174.0) == [657.0, 828.5]
+    assert _evenly_spaced_lines([(1250, 1262), (1420, 1434)], 15.7, 174.0) == [1341.5]
+    assert _evenly_spaced_lines([(1250, 1262), (1420, 1434)], 15.7, 240.0) is None
+    assert _evenly_spaced_lines([(565, 578), (736, 749), (960, 973)], 15.7, 174.0) is None
 
 
 def _rules(rgb: np.ndarray) -> tuple[list[int], list[int], np.ndarray, np.ndarray]:
