@@ -676,3 +676,30 @@ def test_a_worn_header_whose_identities_hold_leaves_the_body_unflagged_and_the_h
     doc = extract_document(_worn_amount_labels(tmp_path))
     table = next(t for t in doc.tables if t.form == "公开05表")
     assert all(STRUCTURE in c.reasons and c.review for r in table.rows for c in r.cells)
+
+
+def test_a_small_table_every_amount_of_which_a_sum_holds_exactly_bears_out_its_worn_header(digital):
+    """A “三公” record (公开09表: one row, four sums) has fewer identities than the ten that lift a worn header's
+    doubt from a body: seed-21 photocopy150's, its 栏次 read 34 for 3 | 4, had 12 right amounts and 4 sums
+    holding to the cent, and every cell in review. Exactly its template's columns, no identity failing and every
+    amount in one that holds exactly bear the body out (``verdict._every_amount_checked``); a misread amount, or
+    a column more, does not."""
+    doc = copy.deepcopy(digital)
+    for p in doc.pages:
+        p.mode = "ocr"
+    table = next(t for t in doc.tables if t.template == "T09")
+    table.columns = ["乂彡"] * len(table.columns)  # every label worn
+    for r in table.header:
+        r[:] = ["乂彡" if x.strip() else x for x in r]
+    _refresh(doc)
+    (warning,) = [w for w in doc.warnings if w["kind"] == "table_structure" and w["table"] == table.id]
+    assert warning["reasons"] == ["header_unmatched"] and warning["body_confirmed"], warning
+    assert warning["checks"] < 10 and not any(STRUCTURE in c.reasons for r in table.rows for c in r.cells)
+
+    misread = copy.deepcopy(doc)
+    t = next(t for t in misread.tables if t.id == table.id)
+    cell = next(c for c in t.rows[0].cells if c.value)
+    cell.text, cell.value = "9" + cell.text, float("9" + cell.text.replace(",", ""))
+    _refresh(misread)
+    (warning,) = [w for w in misread.warnings if w["kind"] == "table_structure" and w["table"] == t.id]
+    assert not warning["body_confirmed"] and all(STRUCTURE in c.reasons for r in t.rows for c in r.cells)
