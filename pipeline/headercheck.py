@@ -39,7 +39,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from .headers import LANCI_WORDS, is_amount_column, is_column_number_row
+from .headers import CODE_PIECES, LANCI_WORDS, is_amount_column, is_column_number_row
 from .model import Document, HeaderEntry, Table
 from .score import _logit, load_model
 from .resources import load_json
@@ -280,9 +280,6 @@ def join_stacked_labels(table: Table) -> int:
     return fixed
 
 
-_CODE_WORDS = ("类", "款", "项")  # the labels of the three code columns
-
-
 def labels_from_template(table: Table) -> int:
     """A scanned table whose header was not read at all (every column label blank: its rules and labels worn
     away, the grid starting at its body — real caizheng 公开05表 as a worn photocopy, whose 19 identities then
@@ -311,7 +308,7 @@ def labels_from_template(table: Table) -> int:
     def kinds(ci: int) -> list[str]:  # (类 | 款 | 项 over the code cells: the header's last row run into the body)
         return [_content_kind(r.cells[ci].text) if not re.fullmatch(r"\d{2}", r.cells[ci].text.strip()) else "part"
                 for r in table.rows if ci < len(r.cells) and r.cells[ci].text.strip()
-                and r.cells[ci].text.strip() not in _CODE_WORDS]
+                and r.cells[ci].text.strip() not in CODE_PIECES]
 
     n = len(table.columns)
     kinds_of = [kinds(ci) for ci in range(n)]
@@ -353,11 +350,11 @@ def labels_from_template(table: Table) -> int:
         n = len(table.columns)
     if n - n_code - 1 != len(amounts):
         return 0
-    code_labels = list(_CODE_WORDS) if n_code == 3 else ["科目编码"]
+    code_labels = list(CODE_PIECES) if n_code == 3 else ["科目编码"]
     table.columns = code_labels + ["科目名称"] + [re.sub(r"[\^$]", "", s.match[0]) for s in amounts]
     for row in table.rows:  # the header's 类 | 款 | 项 read in a body row's code cells: no code, reviewed
         for cell in row.cells[:n_code]:
-            if cell.text.strip() in _CODE_WORDS:
+            if cell.text.strip() in CODE_PIECES:
                 cell.add_reason("format")
     return n
 
@@ -394,7 +391,7 @@ def _econ_labels_from_body(table: Table, share: float = 0.6) -> int:
     while k < len(kinds):
         if kinds[k:k + 4][:2] == ["class", "part"] and kinds[k + 2:k + 3] == ["words"] \
                 and kinds[k + 3:k + 4] in (["amount"], ["blank"]):
-            labels += ["类", "款", "科目名称", "决算数"]
+            labels += [*CODE_PIECES[:2], "科目名称", "决算数"]
             k += 4
         elif kinds[k] in ("class", "code") and kinds[k + 1:k + 2] == ["words"] \
                 and kinds[k + 2:k + 3] in (["amount"], ["blank"]):

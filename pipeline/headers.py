@@ -32,6 +32,7 @@ class HeaderCell:
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 LANCI_WORDS = ("栏次", "行次")  # the words a column-number row opens with
+CODE_PIECES = ("类", "款", "项")  # the labels of a classification code's columns printed one per level
 _LANCI = re.compile(r"^(栏次|行次|\d{1,2}|[A-Z]|[（(]?\d{1,2}[)）]?)$")
 # 栏次 with a stray mark or two beside it (a watermark's or seal's stroke read as “X栏次” or “X1栏次” on a 1-bit
 # scan)
@@ -184,4 +185,4 @@ def is_amount_column(label: str) -> bool:
 
 def is_code_column(label: str) -> bool:
     label = label.split("/")[-1]
-    return bool(re.search(r"(编码|代码)", label)) or label in {"类", "款", "项"}
+    return bool(re.search(r"(编码|代码)", label)) or label in CODE_PIECES

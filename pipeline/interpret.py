@@ -6,7 +6,7 @@ import re
 from collections import Counter
 
 from .catalogue import CODE_DIGITS
-from .headers import is_amount_column, is_code_column
+from .headers import CODE_PIECES, is_amount_column, is_code_column
 from .model import Alternative, Cell, Document, Table
 from .numbers import DIGIT_LOOKALIKES, parse_number
 from .read import PageReading
@@ -758,10 +758,10 @@ def _split_code_and_name(table: Table, ocr_pages: set[int]) -> None:
     are ``rule_missing`` unless the catalogue names that code so. So with the 项 of 类 | 款 | 项 beside the name
     column (“01住房公积金”, real caizheng 收入决算表 as a worn photocopy: the name cell blank and unflagged), the
     code its row's 类, 款 and 项 cells make."""
-    parts = [k for k, c in enumerate(table.columns) if c.split("/")[-1] in ("类", "款", "项")]
+    parts = [k for k, c in enumerate(table.columns) if c.split("/")[-1] in CODE_PIECES]
     for ci, label in enumerate(table.columns[:-1]):
         part = label.split("/")[-1] == "项" and "名称" in table.columns[ci + 1].split("/")[-1]
-        if not is_code_column(label) or (label.split("/")[-1] in ("类", "款", "项") and not part):
+        if not is_code_column(label) or (label.split("/")[-1] in CODE_PIECES and not part):
             continue
         for row in table.rows:
             if row.page not in ocr_pages or ci + 1 >= len(row.cells):
@@ -809,7 +809,7 @@ def _check_codes(table: Table, ocr_pages: set[int]) -> None:
     names = [ci for ci, label in enumerate(table.columns) if "名称" in label.split("/")[-1]]
     for ci, label in enumerate(table.columns):
         piece = label.split("/")[-1]
-        if piece in ("类", "款", "项"):
+        if piece in CODE_PIECES:
             # a piece of a code split over 类 | 款 | 项: 3 digits, 2, 2 (or a whole code in the 类 column, over the
             # three); other digits are misread, or a rule's remnant read as one (“1” in 类 beside a blank row,
             # real caizheng 公开06表 as a worn photocopy, unflagged once the table's structure held)

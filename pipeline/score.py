@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .codes import CODE_MISREAD
+from .headers import CODE_PIECES
 from .model import Cell, Document
 from .numbers import parse_number
 from .resources import MODELS_DIR
@@ -244,7 +245,8 @@ def _printed_labels(template_id: str) -> frozenset[str]:
     return frozenset(compare_key(x) for x in (template.extra.get("row_labels", []) if template else []))
 
 
-_CODE_PIECES = (("类", 0, 3), ("款", 3, 5), ("项", 5, 7))  # a 功能分类 code printed over three columns
+# a 功能分类 code printed over three columns: each piece's label and its digits' place in the code
+_CODE_PIECES = tuple(zip(CODE_PIECES, (0, 3, 5), (3, 5, 7)))
 
 
 def _piece_of_its_code(table, row, ci: int, text: str, names: list[str]) -> bool:
