@@ -39,6 +39,7 @@ printed).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -192,10 +193,17 @@ def cell_is_right(truth: dict[str, Any], predicted: dict[str, Any] | None,
     return compare_key(truth.get("text", "")) == compare_key(predicted.get("text", ""))
 
 
+_AMOUNT_LIKE = re.compile(r"[^\u4e00-\u9fff]*\d[^\u4e00-\u9fff]*")  # digits and marks, no Chinese character
+
+
 def row_key(row: dict[str, Any]) -> str:
-    """Label cells (value null, text not blank) joined; a row without labels is keyed by all its texts."""
+    """Label cells (value null, text not blank) joined; a row without labels is keyed by all its texts. A cell
+    of digits and marks that is not a whole number (“2.”, an amount read malformed, so without a value) is no
+    label: a “三公” row (公开09表) with one such cell was keyed by it alone and left unaligned, its 11 right
+    amounts scored wrong. (Codes, whole numbers, are labels.)"""
     cells = row.get("cells", [])
-    labels = [compare_key(c.get("text", "")) for c in cells if c.get("value") is None]
+    labels = [compare_key(c.get("text", "")) for c in cells if c.get("value") is None
+              and not (_AMOUNT_LIKE.fullmatch(c.get("text", "").strip()) and not c.get("text", "").strip().isdigit())]
     key = "|".join(t for t in labels if t)
     if key:
         return key
