@@ -376,12 +376,12 @@ def test_header_cells_scored_against_the_truth_header():
 
 
 def test_a_label_less_row_with_one_amount_read_malformed_still_aligns():
-    """A “三公” row (no label cells) whose last amount was read “2.” (no value): that cell is no label, so the row
+    """A “三公” row (no label cells) whose last amount was read “9.” (no value): that cell is no label, so the row
     is keyed by its texts as the truth's is, aligned, and costs one cell — not every cell of the row (seed-41
     photocopy150 公开09表: 11 right amounts scored wrong)."""
     truth = make_truth()
     pred = copy.deepcopy(truth)
-    pred["tables"][1]["rows"][0]["cells"][-1] = {"text": "0.", "value": None}
+    pred["tables"][1]["rows"][0]["cells"][-1] = {"text": "9.", "value": None}
     s = score_document(truth, pred)
     assert s.tables[1].aligned_rows == 1 and s.tables[1].right_cells == len(SANGONG_ROWS[0]) - 1
     # a code (a whole number with no value) is a label as before
