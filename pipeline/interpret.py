@@ -62,17 +62,23 @@ def _digit_slips(t: str) -> str:
     if _POINT_SEPARATORS.match(t):
         head, _, dec = t.rpartition(".")
         t = head.replace(".", ",") + "." + dec
-    m = _COLON_DECIMAL.match(t) or _COMMA_DECIMAL.match(t)
+    m = _COLON_DECIMAL.match(t) or _COMMA_DECIMAL.match(t) or _MARK_IN_DECIMALS.match(t)
     if m:
         t = f"{m.group(1)}.{m.group(2)}"
     return t
+
+
+# a stroke read between the decimal point and the decimals (“2,106.-66”: a rule's remnant or a watermark's
+# stroke under the point on a worn photocopy, real caizheng 公开04表)
+_MARK_IN_DECIMALS = re.compile(r"^(-?[\d,]*\d)[.．][-—_~一]+(\d{2})$")
 
 
 def normalise_ocr_amount(text: str) -> str:
     """Undo OCR slips that leave the digits intact: stray punctuation at the edges (“:214.70”), thousands
     separators read as points (“1.713.55”), a colon or a comma for the decimal point (“234:24”, “1,041,38”:
     where the column prints no decimals :func:`interpret_cells` flags it), letters for digits in an otherwise
-    numeric reading (“O.00”), a mark before the amount (“=514.81”) or after it (“10.82人人”, “481.23.”)."""
+    numeric reading (“O.00”), a mark before the amount (“=514.81”) or after it (“10.82人人”, “481.23.”) or
+    between its point and its decimals (“2,106.-66”)."""
     t, after = _edges_off(text)
     marked = _MARK_AFTER if _MARK_AFTER.search(t) else _POINT_AFTER if _POINT_AFTER.search(t) else None
     for rest in ([after] if after is not None else []) + ([marked.sub("", t)] if marked else []):

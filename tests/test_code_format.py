@@ -433,3 +433,20 @@ def test_an_empty_line_number_between_two_that_count_around_it_is_flagged():
     assert ["format" in c.reasons for c in cells] == [False, False, True, False, False]
     assert any(a.text == "54" for a in cells[2].alternatives)
     assert not any("format" in c.reasons for c in table(set()))
+
+
+def test_a_stroke_between_the_point_and_the_decimals_is_taken_off():
+    """Real caizheng 公开04表 as a worn photocopy read 2,106.66 as “2,106.-66” (a rule's remnant under the point):
+    no amount, scored wrong. A dash or stroke between the point and two decimals is taken off
+    (``format_normalised``, the reading kept as the alternative); one before a single decimal is not."""
+    from pipeline.interpret import interpret_cells
+    from pipeline.model import Cell, Row, Table
+
+    texts = ["2,106.-66", "12.一50", "1.-5"]
+    table = Table(id="t1", columns=["项目", "决算数"], pages=[1],
+                  rows=[Row(page=1, cells=[Cell(text="行政运行"), Cell(text=t, ocr_score=0.9)]) for t in texts])
+    interpret_cells(table, {1})
+    cells = [r.cells[1] for r in table.rows]
+    assert [c.value for c in cells[:2]] == [2106.66, 12.50], [c.text for c in cells]
+    assert all("format_normalised" in c.reasons and c.alternatives[0].text == t for c, t in zip(cells[:2], texts))
+    assert cells[2].text == "1.-5" and "format" in cells[2].reasons
