@@ -934,7 +934,10 @@ def item_row_cuts(gr, across: float = 0.3, max_label: int = 24) -> list[float]:
             continue
         parts = sorted((p for p in rd.parts if p[0].strip()), key=lambda p: p[1])
         numbers = [_number_of(t) for t, _, _ in parts]
-        if len(parts) < 2 or None in numbers or any(b != a + 1 for a, b in zip(numbers, numbers[1:])):
+        # (numbered one after the other; a tens numeral lost under the watermark reads 十、 for 二十、: the units
+        # follow on — real caizheng 公开01表 as a worn photocopy, 十九、住房保障支出 over 十、粮油物资储备支出)
+        if len(parts) < 2 or None in numbers or any(b != a + 1 and (b % 10 != (a + 1) % 10 or b > a)
+                                                      for a, b in zip(numbers, numbers[1:])):
             continue
         if any(len(t.strip()) > max_label or _SENTENCE.search(t) for t, _, _ in parts):
             continue  # (a 绩效 form's goals numbered in one cell, 一、完成…；二、推进…: sentences, no row labels)

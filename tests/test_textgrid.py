@@ -179,6 +179,7 @@ def test_an_empty_column_keeps_its_line_when_its_label_is_printed_over_it(refere
     header rows (a printed empty column: 经营收入 with no amount in it, its rule lost in two rows)."""
     from pipeline.layout import Grid, GridCell
     from pipeline.read import GridReading, Reading
+    from pipeline.textgrid import item_row_cuts
     from pipeline.textgrid import empty_spanned_columns
 
     ref, k = reference, 6
@@ -380,3 +381,28 @@ def test_a_column_line_worn_away_from_the_table_top_is_put_back():
     # a line kept in two rows only is no column line the table's body shows
     short = worn(len(ref.ys) - 3)
     assert spanned(edge_stripes([short], binary, 200, LayoutSettings())[0]) == spanned(short)
+
+
+def test_a_row_reading_two_numbered_items_is_cut_between_them():
+    """``item_row_cuts``: a label cell reading two items numbered one after the other (十八、 over 十九、, or 十九、
+    over 十、 — 二十、 with its 二 lost under the watermark) is two rows whose rule was lost: a line half way
+    between their middles. Not where an amount beside them stands across that line, nor for items not in
+    sequence, nor for a form's sentences numbered in one cell."""
+    from pipeline.layout import Grid, GridCell
+    from pipeline.read import GridReading, Reading
+    from pipeline.textgrid import item_row_cuts
+
+    def cut(parts, beside=((("445.69", 130.0, 0.9),))):
+        grid = Grid([0.0, 300.0, 400.0], [100.0, 200.0],
+                    [GridCell(0, 0, 1, 1, (0, 100, 300, 200)), GridCell(0, 1, 1, 1, (300, 100, 400, 200))])
+        label = Reading(text="".join(t for t, _, _ in parts), parts=list(parts))
+        return item_row_cuts(GridReading(grid, {(0, 0): label, (0, 1): Reading(text="x", parts=list(beside))}))
+
+    assert cut([("十八、自然资源海洋气象等支出", 125.0, 0.9), ("十九、住房保障支出", 175.0, 0.9)],
+               [("445.69", 175.0, 0.9)]) == [150.0]
+    assert cut([("十九、住房保障支出", 125.0, 0.9), ("十、粮油物资储备支出", 175.0, 0.9)],
+               [("445.69", 125.0, 0.9)]) == [150.0]
+    assert cut([("十八、自然资源海洋气象等支出", 125.0, 0.9), ("十九、住房保障支出", 175.0, 0.9)],
+               [("445.69", 150.0, 0.9)]) == []  # an amount across the line: whose is it?
+    assert cut([("十八、自然资源", 125.0, 0.9), ("二十、粮油物资储备支出", 175.0, 0.9)], []) == []
+    assert cut([("一、完成年度各项工作，", 125.0, 0.9), ("二、推进重点项目建设。", 175.0, 0.9)], []) == []
