@@ -811,7 +811,8 @@ def _check_codes(table: Table, ocr_pages: set[int]) -> None:
     length (“21” for 221: a digit lost under the watermark), or digits with a mark read beside them (“=208”), is
     misread — flagged ``format``. An empty code
     cell beside a name in a table that codes its rows (not a 合计 row) lost its code: ``code_missing``
-    (reviewed). (Codes split over 类 | 款 | 项 columns hold 3 and 2 digits and are not checked here.)"""
+    (reviewed). Codes split over 类 | 款 | 项 columns hold 3 digits (or a whole code over the three), 2 and 2:
+    a piece of another length is ``format`` too."""
     names = [ci for ci, label in enumerate(table.columns) if "名称" in label.split("/")[-1]]
     for ci, label in enumerate(table.columns):
         piece = label.split("/")[-1]
