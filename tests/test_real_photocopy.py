@@ -250,17 +250,20 @@ def test_a_summary_table_whose_item_columns_read_with_their_side_keeps_its_label
     """Real caizheng 公开01表 (page 6) as a worn photocopy (seed 3): its upper header row run into the label row,
     the item columns read 收入项目 and 支出项目 — label columns (``headers.is_amount_column``: a label ending in
     项目 names items), not amounts, whose every label had made its row 'a label in a column of amounts'
-    (``columns_merged`` on every cell of the table). The rows whose 支出 label cell holds two numbered labels
-    are still two rows in one on that side (``rows_merged``)."""
+    (``columns_merged`` on every cell of the table). The rows whose 支出 label cell held two numbered labels
+    (their rule lost across the table, flagged ``rows_merged``) are cut between them now
+    (``textgrid.item_row_cuts``): every item 一、 … 二十六、 stands in a row of its own, 445.69 in 十九's."""
     scan = photocopied_page(real_pdf("juesuan", "putuo-caizheng-2024-juesuan.pdf"), 6, tmp_path, seed=3)
     (table,) = [t for t in extract_document(scan).tables if t.template == "T01"]
     assert [c.split("/")[-1] for c in table.columns] == ["收入项目", "决算数", "支出项目", "决算数"], table.columns
     assert not any("columns_merged" in c.reasons for r in table.rows for c in r.cells)
     numbered = re.compile(r"(?:^|(?<=[\u4e00-\u9fff]))[一二三四五六七八九十]{1,3}[、，]")
     merged = [r for r in table.rows if len(numbered.findall(r.cells[2].text)) >= 2]
-    assert merged and all("rows_merged" in c.reasons for r in merged for c in r.cells[2:])
+    assert all("rows_merged" in c.reasons for r in merged for c in r.cells[2:]), [r.cells[2].text for r in merged]
     single = [r for r in table.rows if len(numbered.findall(r.cells[2].text)) == 1]
-    assert len(single) >= 15 and not any("rows_merged" in c.reasons for r in single for c in r.cells[2:])
+    assert len(single) >= 24 and not any("rows_merged" in c.reasons for r in single for c in r.cells[2:])
+    (nineteen,) = [r for r in single if r.cells[2].text.startswith("十九、")]
+    assert nineteen.cells[3].text == "445.69", [c.text for c in nineteen.cells]
 
 
 def test_a_column_line_that_parts_nothing_is_taken_out(tmp_path):

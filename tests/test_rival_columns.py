@@ -126,8 +126,10 @@ def test_one_column_side_found_twice_is_one_column_side(case, request, tmp_path,
 
     monkeypatch.setattr(textgrid, switch, off)
     # (an empty column split off under its neighbour's label is also joined back after reading,
-    # interpret.join_split_blank_columns: off too, so that the layout's own mechanism is what is checked)
+    # interpret.join_split_blank_columns, and the wall of a cell merged over the two found again,
+    # textgrid.restore_lost_walls: off too, so that the layout's own mechanism is what is checked)
     monkeypatch.setattr(interpret, "join_split_blank_columns", lambda table, ocr_pages: 0)
+    monkeypatch.setattr(textgrid, "restore_lost_walls", lambda grid, *a, **k: grid)
     read, right, total = _amounts(pages, truth, form)
     assert read == columns_off and right < share_off * total, (read, right, total)
 
