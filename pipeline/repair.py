@@ -540,14 +540,21 @@ def _lost_print(state: _Failing, ref: CellRef, lookup: dict[CellRef, Cell]) -> l
     table, _, col = ref
     commas = any("," in c.text for (t, _, k), c in lookup.items() if t == table and k == col)
     out: list[str] = []
-    for k in state.by_cell[ref]:
-        ident, coef = state.identities[k], state.coefs[k].get(ref, 0.0)
-        if ident.op != "eq" or abs(coef) <= EPS:
-            continue
-        value = round(state.values[ref] - state.diffs[k] / coef, 2)
+    for value in _witnessed_values(state, ref):
+        value = round(value, 2)
         cand = format_amount(value, 2, separators=commas)
         if value > 0 and cand not in out:
             out.append(cand)
+    return out
+
+
+def _witnessed_values(state: _Failing, ref: CellRef) -> list[float]:
+    """The values each equation through the cell would have it hold, the other cells as read."""
+    out = []
+    for k in state.by_cell[ref]:
+        ident, coef = state.identities[k], state.coefs[k].get(ref, 0.0)
+        if ident.op == "eq" and abs(coef) > EPS:
+            out.append(state.values[ref] - state.diffs[k] / coef)
     return out
 
 
@@ -557,11 +564,7 @@ def _filled_in(text: str, state: _Failing, ref: CellRef, max_unread: int = 2) ->
     same length, every digit and point it shows in its place (528.ho → 528.66)."""
     t = text.strip()
     out: list[str] = []
-    for k in state.by_cell[ref]:
-        ident, coef = state.identities[k], state.coefs[k].get(ref, 0.0)
-        if ident.op != "eq" or abs(coef) <= EPS:
-            continue
-        value = state.values[ref] - state.diffs[k] / coef
+    for value in _witnessed_values(state, ref):
         if value < 0:
             continue
         cand = format_amount(round(value, 2), 2, separators="," in t)
