@@ -378,9 +378,16 @@ def _carry_columns(prev: _Scan, cur: _Scan, readings: list[PageReading], evidenc
     times.add("layout", t0)
     for scan, grids in changed:
         t0 = time.perf_counter()
-        readings[scan.index] = read_ocr(scan.page, scan.clean, grids, scan.recognizer or get_recognizer(settings.ocr),
-                                        settings.read)
+        recognizer = scan.recognizer or get_recognizer(settings.ocr)
+        readings[scan.index] = read_ocr(scan.page, scan.clean, grids, recognizer, settings.read)
         times.add("read", t0)
+        if scan is cur and cur.clean.worn:
+            # the next page's first rows, above a first rule found, read as body rows now their columns are
+            # there (real guihua 公开04表 as a worn photocopy: 十八、… 4461.67 | 4461.67 over 十九's rule, its
+            # amounts one piece in a column page 13 lost until then)
+            readings[scan.index] = _rows_above(scan.page, scan.clean, readings[scan.index], recognizer, settings,
+                                               times)
+            grids = [gr.grid for gr in readings[scan.index].grids]
         t0 = time.perf_counter()
         lines, ink = ink_lines(scan.clean.color, scan.page.dpi, settings.verdict, skip=[g.bbox for g in grids])
         evidence[scan.page.number] = PageEvidence(scan.page.number, lines=lines, ink=ink)
