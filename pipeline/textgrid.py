@@ -194,27 +194,20 @@ def infer_rows(bands: list[_Band], ys: list[float], xs: list[float], dpi: int, m
     return out
 
 
+def _next_row(last: _Band, band: _Band, pitch: float, line_h: float, settings: TextGridSettings) -> bool:
+    """``band`` stands close enough below ``last`` to be the table's next row: its middle ``below_pitch`` row
+    pitches below last's at most, or the paper between them no taller than that less a line of text — a row
+    whose label wraps onto two lines has its middle half a line lower (real caizheng 公开04表 as a worn
+    photocopy: 三、国有资本经营预算财政拨|款 below 二、政府性基金预算财政拨|款, 2.2 pitches apart)."""
+    return _mid(band) - _mid(last) <= settings.below_pitch * pitch \
+        or band.top - last.bottom <= settings.below_pitch * pitch - line_h
+
+
 def _line_height(boxes: np.ndarray, x0: float, x1: float, bands: list[_Band]) -> float:
     """The usual height of a character of the table's rows ``bands`` (between ``x0`` and ``x1``)."""
     inside = boxes[(boxes[:, 0] >= x0) & (boxes[:, 2] <= x1) & (boxes[:, 1] >= bands[0].top)
                    & (boxes[:, 3] <= bands[-1].bottom)]
     return float(np.median(inside[:, 3] - inside[:, 1])) if len(inside) else 0.0
-
-
-def _text_reach(boxes: np.ndarray, x0: float, x1: float, band: _Band, ceiling: int, line_h: float,
-                dpi: int, gap_mm: float = 2.0) -> int:
-    """How far down a row's text reaches below its band ``band``: characters of a line's height (``line_h``)
-    each starting ``gap_mm`` at most below the text above them, above ``ceiling`` (the next band)."""
-    inside = boxes[(boxes[:, 0] >= x0) & (boxes[:, 2] <= x1) & (boxes[:, 1] > band.bottom - 2)
-                   & (boxes[:, 3] < ceiling)]
-    heights = inside[:, 3] - inside[:, 1]
-    inside = inside[(heights >= 0.6 * line_h) & (heights <= 1.5 * line_h)]
-    reach = band.bottom
-    for top, bottom in sorted((int(b[1]), int(b[3])) for b in inside):
-        if top - reach > _mm(dpi, gap_mm):
-            break
-        reach = max(reach, bottom)
-    return reach
 
 
 def _line_between(bottom: int, top: int, ink: np.ndarray | None) -> float:
@@ -691,16 +684,7 @@ def complete_tables(grids: list, segments: list, binary: np.ndarray, dpi: int, l
             for band in below:
                 if _mid(band) <= y1:  # (the last row's text; a row below may reach a pixel or two above its rule)
                     continue
-                # (a label's second line of a character or two makes no band of its own: the row's text reaches
-                # down to it, and the next row, its label on two lines too, stands a pitch below that — real
-                # caizheng 公开04表 as a worn photocopy: 二、政府性基金预算财政拨|款, 三、国有资本…拨|款, 总计)
-                reach = _text_reach(boxes, x0, x1, last, band.top, line_h, dpi)
-                if reach > last.bottom:
-                    last = _Band(last.top, reach, last.words)
-                    if extra and extra[-1] is not bands[-1] and not pending:
-                        extra[-1] = last
-                if (_mid(band) - _mid(last) > settings.below_pitch * pitch
-                        and band.top - last.bottom > settings.below_pitch * pitch - line_h) or _note(band, xs, dpi):
+                if not _next_row(last, band, pitch, line_h, settings) or _note(band, xs, dpi):
                     break
                 last = band
                 # (pieces of text a few characters wide: specks and strokes of the watermark below a table make

@@ -798,3 +798,74 @@ def test_an_amount_read_blank_that_two_sums_apart_give_is_filled_in_and_reviewed
     assert filled.text == "6.18" and "filled_in" in filled.reasons and filled.review, (filled.text, filled.reasons)
     monkeypatch.setattr(repair, "_lost_print", lambda *a: [])
     assert cell().text == ""
+
+
+def test_rows_below_the_last_rule_carry_on_past_a_labels_second_line(tmp_path, monkeypatch):
+    """Real caizheng 财政拨款收入支出决算总表 (公开04表, pages 12–13) as scripts/real_scans.py makes it: page 13's
+    grid ended above 二、政府性基金预算财政拨|款, and the search for rows below it stopped there — the label's
+    second line, one character, makes no band of text, so the next row (三、国有资本经营预算财政拨|款, two
+    lines too) stood more than the allowed pitches below the last band, its middle half a line lower than a
+    one-line row's. 总计's three amounts were lost. The paper between the two rows is what tells
+    (``textgrid._next_row``): no taller than a row's gap."""
+    import pipeline.textgrid as textgrid
+
+    pages = real_scan_pages("putuo-caizheng-2024-juesuan.pdf", [12, 13], tmp_path, "上海市普陀区财政局")
+
+    def total():
+        (table,) = [t for t in extract_document(pages).tables if t.template == "T04"]
+        return [[c.text for c in r.cells] for r in table.rows if r.cells[0].text.startswith("总计")]
+
+    (row,) = total()
+    assert row.count("2,961.68") == 3, row
+    monkeypatch.setattr(textgrid, "_next_row", lambda last, band, pitch, line_h, settings:
+                        textgrid._mid(band) - textgrid._mid(last) <= settings.below_pitch * pitch)
+    assert not total()
+
+
+def test_the_next_pages_first_row_above_its_first_rule_is_read_once_its_columns_are_carried(tmp_path, monkeypatch):
+    """Real guihua 财政拨款收入支出决算总表 (公开04表, pages 12–13) as scripts/real_scans.py makes it: page 13's grid
+    starts at the rule under 十八、自然资源海洋气象等支出, its rules above faded. Read alone, the page had lost two
+    column lines, so its first row read 161.08461.08 in one cell — no body row — and the rows above it were
+    not looked for. Once the columns page 12 kept are carried to it, the page's first row reads as a body row
+    and the rows above its first rule are read again (``extract._carry_columns``, ``textgrid.rows_above``):
+    十八's 4461.67 | 4461.67 come back."""
+    import pipeline.extract as extract
+
+    pages = real_scan_pages("putuo-guihua-2024-juesuan.pdf", [12, 13], tmp_path, "上海市普陀区规划和自然资源局")
+
+    def eighteen():
+        (table,) = [t for t in extract_document(pages).tables if t.template == "T04"]
+        return [[c.text for c in r.cells] for r in table.rows if any(c.text.startswith("十八、") for c in r.cells)]
+
+    (row,) = eighteen()
+    assert row.count("4461.67") == 2, row
+    import inspect
+
+    rows_above = extract._rows_above
+
+    def first_reading_only(page, clean, reading, *a):  # (not again once the columns are carried)
+        return reading if inspect.stack()[1].function == "_carry_columns" else rows_above(page, clean, reading, *a)
+
+    monkeypatch.setattr(extract, "_rows_above", first_reading_only)
+    assert not any("4461.67" in r for r in eighteen())
+
+
+def test_a_lone_stroke_and_a_lost_point_in_one_sum_are_proven_together(tmp_path, monkeypatch):
+    """Real shehuigongzuo 财政拨款收入支出决算总表 (公开04表, pages 10–11) as scripts/real_scans.py makes it: 八、社会保障
+    和就业支出's 合计 read 1082 (10.82, its point lost) and a lost rule's remnant read “11” in another blank
+    合计 cell of the same column. The column's sum fails by both, each has a row identity of its own: read
+    again together, 10.82 with the stroke blank is the one pair that makes every identity of both hold
+    (``repair.pair_proofs``, the stroke's blank reading from ``_STROKE_READINGS``)."""
+    import pipeline.repair as repair
+
+    pages = real_scan_pages("putuo-shehuigongzuo-2024-juesuan.pdf", [10, 11], tmp_path, "中共上海市普陀区委社会工作部")
+
+    def eight():
+        (table,) = [t for t in extract_document(pages).tables if t.template == "T04"]
+        (row,) = [r for r in table.rows if r.cells[2].text.startswith("八、")]
+        return row.cells[3]
+
+    cell = eight()
+    assert cell.text == "10.82" and cell.original == "1082" and "repaired" in cell.reasons, (cell.text, cell.reasons)
+    monkeypatch.setattr(repair, "_stroke_cells", lambda doc, state: [])
+    assert eight().text == "1082"
