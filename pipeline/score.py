@@ -254,20 +254,24 @@ def _piece_of_its_code(table, row, ci: int, text: str, names: list[str]) -> bool
     201 | · | ·) or the name beside them, and the row's catalogue match pairs that code, read whole from its
     pieces, with that name (printed, sure, unflagged) — as :func:`_code_of_its_name` and the name check do for a
     code printed in one column (real caizheng 2024 决算 as a photocopy: 171 right code pieces and names of
-    公开02/03/05表 flagged for an inferred side alone)."""
+    公开02/03/05表 flagged for an inferred side alone). An 经济分类 code printed over 类 | 款 (公开06表: 302 | 01,
+    then 办公费) is read so too."""
     from .textnorm import compare_key
 
     for m in row.codes:
         if m.source != "printed" or m.score < 0.9 or m.flags or not m.code.isdigit():
             continue
         spans = [names[m.column + k] if m.column + k < len(names) else "" for k in range(len(_CODE_PIECES))]
-        if spans != [word for word, _, _ in _CODE_PIECES]:
+        # (公开06表 prints an 经济分类 code over 类 | 款 only: 302 | 01, then its name)
+        pieces = len(_CODE_PIECES) if spans == [word for word, _, _ in _CODE_PIECES] else \
+            2 if spans[:2] == [word for word, _, _ in _CODE_PIECES[:2]] and len(m.code) == 5 else 0
+        if not pieces:
             continue
         k = ci - m.column
-        if 0 <= k < len(_CODE_PIECES):
+        if 0 <= k < pieces:
             _, a, b = _CODE_PIECES[k]
             return text == m.code[a:b]
-        if k == len(_CODE_PIECES):
+        if k == pieces:
             return bool(text) and compare_key(text) == compare_key(m.name)
     return False
 
@@ -330,13 +334,23 @@ def _blank_below_the_classes(doc: Document) -> set[tuple[str, int, int]]:
             continue
         names = [c.split("/")[-1] for c in table.columns]
         checks = [chk for chk in doc.checks if chk.table == table.id and chk.cells]
-        for a in (i for i, n in enumerate(names) if n and is_code_column(n) and i + 2 < len(names)):
-            side = range(a, a + 3)
-            sums = [chk for chk in checks if all(tuple(ref)[2] == a + 2 for ref in chk.cells)]
+        def coding(i: int) -> bool:
+            return 0 <= i < len(names) and bool(names[i]) and is_code_column(names[i])
+
+        for a in (i for i in range(len(names)) if coding(i) and not coding(i - 1)):
+            # (the code printed in one column, or over 类 | 款: real caizheng 公开06表)
+            k = a
+            while coding(k):
+                k += 1
+            if k + 1 >= len(names):
+                continue
+            side = range(a, k + 2)
+            sums = [chk for chk in checks if all(tuple(ref)[2] == k + 1 for ref in chk.cells)]
             if not sums or not all(chk.ok for chk in sums):
                 continue
+            # (a code is three digits or more: a speck read “1” in the total row's code cell is none)
             coded = [r for chk in sums for _, r, _ in (tuple(ref) for ref in chk.cells)
-                     if a < len(table.rows[r].cells) and table.rows[r].cells[a].text.strip().isdigit()]
+                     if a < len(table.rows[r].cells) and re.fullmatch(r"\d{3,}", table.rows[r].cells[a].text.strip())]
             if not coded:
                 continue
             last = max(coded)
@@ -381,7 +395,10 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
             # a text layer does not misprint: a malformed amount read from one means a lying font map; an OCR
             # reading its decoded text layer contradicts is one of two witnesses that disagree
             p = min(p, TEXT_LAYER_FORMAT_CAP)
-        if "rule_missing" in cell.reasons and not (x["confirmed1"] or x["confirmed2"]) \
+        # (a sum holding within its 尾差 only, a real one — real guihua 公开06表 prints 302 as 440.90 over items
+        # adding to 440.88 — puts a reading it does not doubt in its column as surely as one holding exactly)
+        summed = (t.id, ri, ci) in near and not x["failed"] and "low_ocr" not in cell.reasons
+        if "rule_missing" in cell.reasons and not (x["confirmed1"] or x["confirmed2"] or summed) \
                 and (t.id, ri, ci) not in blank and not _vouched_label(t, ri, ci, cell):
             # a side of the cell inferred from the text (no rule seen): trusted once an identity confirms it,
             # else it waits for review

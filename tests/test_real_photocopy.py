@@ -869,3 +869,73 @@ def test_a_lone_stroke_and_a_lost_point_in_one_sum_are_proven_together(tmp_path,
     assert cell.text == "10.82" and cell.original == "1082" and "repaired" in cell.reasons, (cell.text, cell.reasons)
     monkeypatch.setattr(repair, "_stroke_cells", lambda doc, state: [])
     assert eight().text == "1082"
+
+
+def test_a_summary_table_whose_header_was_lost_takes_its_labels_from_its_body(tmp_path, monkeypatch):
+    """Real guihua 财政拨款收入支出决算总表 (公开04表, pages 12–13) as scripts/real_scans.py makes it: the header's
+    rules faded with the page's upper rules and the grid starts at 一、一般公共预算财政拨款, every column label
+    blank. No identity could be built and the whole table went to review. Its seven columns lay out as the
+    template's — labels, amounts, labels, four columns of amounts (strokes of lost rules read “1”, “L:” aside)
+    — and take its labels (``headercheck._two_sided_labels_from_body``): its identities are built. Those over
+    its amounts hold; those that fail, each through a stroke read in a blank cell, tell nothing of its columns
+    (``verdict._telling_checks``): the table's doubt is lifted from its body (``verdict._body_confirmed``)."""
+    import pipeline.headercheck as headercheck
+
+    pages = real_scan_pages("putuo-guihua-2024-juesuan.pdf", [12, 13], tmp_path, "上海市普陀区规划和自然资源局")
+
+    def table():
+        doc = extract_document(pages)
+        (t,) = [t for t in doc.tables if t.template == "T04"]
+        return doc, t
+
+    doc, t04 = table()
+    assert t04.columns == ["项目", "金额", "项目", "合计", "一般公共预算", "政府性基金", "国有资本经营"], t04.columns
+    checks = [c for c in doc.checks if c.table == t04.id]
+    # (those that fail run through a stroke of a lost rule read as a number in a blank cell: “1”, “12”)
+    strokes = {(t04.id, ri, ci) for ri, r in enumerate(t04.rows) for ci, c in enumerate(r.cells)
+               if re.fullmatch(r"\d{1,2}", c.text)}
+    assert len(checks) >= 20 and sum(c.ok for c in checks) >= 12, len(checks)
+    assert all(strokes & {tuple(ref) for ref in c.cells} for c in checks if not c.ok)
+    assert not any("structure" in c.reasons for r in t04.rows for c in r.cells)
+
+    monkeypatch.setattr(headercheck, "_two_sided_labels_from_body", lambda table, template: 0)
+    doc, t04 = table()
+    assert not any(t04.columns) and all("structure" in c.reasons for r in t04.rows for c in r.cells)
+
+
+def test_economic_code_pieces_and_sums_holding_within_their_rounding_vouch_for_cells_of_inferred_sides(
+        tmp_path, monkeypatch):
+    """Real 公开06表 as scripts/real_scans.py makes them: their rules are mostly inferred, so their cells carry
+    ``rule_missing`` and wait for review unless something confirms them.
+
+    - caizheng (pages 16–17) prints each 经济分类 code over 类 | 款 (301 | 02, then 津贴补贴): pieces its row's
+      catalogue match pairs with the name beside them are vouched for, as a 功能分类 code over 类 | 款 | 项 is
+      (``score._piece_of_its_code``).
+    - guihua (page 16) prints 302 商品和服务支出 as 440.90 over items adding to 440.88, a real 尾差: the sum
+      holds within its tolerance only, yet puts each amount read surely in its column (``score_document``).
+    - shehuigongzuo (page 13): its 人员经费 side is printed blank below 30399 down to 人员经费合计, whose code cell
+      holds a speck read “1” — no code; the blank rows are vouched for (``score._blank_below_the_classes``)."""
+    import pipeline.score as score
+
+    def inferred_alone(name, numbers, authority):
+        doc = extract_document(real_scan_pages(name, numbers, tmp_path / name, authority))
+        (t06,) = [t for t in doc.tables if t.template == "T06"]
+        return t06, [(ri, ci) for ri, r in enumerate(t06.rows) for ci, c in enumerate(r.cells)
+                     if _flagged_for_an_inferred_side_alone(c) and c.review]
+
+    caizheng = ("putuo-caizheng-2024-juesuan.pdf", [16, 17], "上海市普陀区财政局")
+    guihua = ("putuo-guihua-2024-juesuan.pdf", [16], "上海市普陀区规划和自然资源局")
+    t06, flagged = inferred_alone(*caizheng)
+    pieces = [(ri, ci) for ri, r in enumerate(t06.rows) for ci in (0, 1, 4, 5)
+              if r.cells[ci].text.isdigit() and r.codes]
+    assert len(pieces) >= 40 and sum(p in flagged for p in pieces) <= 4, [t06.rows[r].cells[c].text for r, c in flagged]
+    t06, flagged = inferred_alone(*guihua)
+    items = [ri for ri, r in enumerate(t06.rows) if re.fullmatch(r"302\d\d", r.cells[3].text)]
+    assert len(items) >= 20 and not [ri for ri in items if (ri, 5) in flagged], flagged
+    t06, flagged = inferred_alone("putuo-shehuigongzuo-2024-juesuan.pdf", [13], "中共上海市普陀区委社会工作部")
+    blank = [ri for ri, r in enumerate(t06.rows) if not any(c.text for c in r.cells[:3])]
+    assert len(blank) >= 8 and not [ri for ri in blank if (ri, 0) in flagged or (ri, 2) in flagged], flagged
+
+    monkeypatch.setattr(score, "_piece_of_its_code", lambda *a: False)
+    t06, flagged = inferred_alone(*caizheng)
+    assert sum((ri, ci) in flagged for ri, ci in pieces) >= 20
