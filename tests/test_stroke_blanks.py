@@ -6,6 +6,7 @@ failing) are proven together (``repair.stroke_blank_proofs``). The fixture: s03'
 with its 0.00 cells blank, as many editions print them, and a “1” put in blank 上级补助收入 cells."""
 from __future__ import annotations
 
+import re
 import sys
 
 from PIL import Image, ImageDraw
@@ -58,6 +59,8 @@ def test_strokes_in_one_sum_are_proven_blank_together(tmp_path, monkeypatch):
     import pipeline.repair as repair
 
     monkeypatch.setattr(repair, "stroke_blank_proofs", lambda doc, settings=None: [])
+    # (two strokes each with a row identity of its own are a pair pair_proofs proves too)
+    monkeypatch.setattr(repair, "pair_proofs", lambda doc, settings=None: [])
     cells = _cells(path, codes)
     assert all(c.text == "1" and c.review for c in cells)
 
@@ -70,6 +73,7 @@ def test_a_lone_stroke_is_proven_blank(tmp_path, monkeypatch):
     import pipeline.repair as repair
 
     monkeypatch.setattr(repair, "_STROKE_READINGS", set())
+    monkeypatch.setattr(repair, "_MARK", re.compile(r"(?!)"))  # (no mark either: see the next tests)
     [cell] = _cells(path, codes)
     assert cell.text == "1" and cell.review
 
@@ -86,5 +90,23 @@ def test_two_strokes_in_a_cell_are_proven_blank_with_the_others(tmp_path, monkey
     import pipeline.repair as repair
 
     monkeypatch.setattr(repair, "_STROKE_READINGS", {"1"})
+    monkeypatch.setattr(repair, "_MARK", re.compile(r"(?!)"))
     cells = _cells(path, codes)
     assert [c.text for c in cells] == ["11", "1"] and all(c.review for c in cells)
+
+
+def test_marks_of_a_few_digits_without_a_point_in_a_table_of_decimals_are_proven_blank(tmp_path, monkeypatch):
+    """Strokes of a lost rule or of the watermark read as digits other than 1 (“12”, “7”: real guihua 公开04表
+    as a worn photocopy, 10 of its identities failing by them) are no amount in a table that prints its amounts
+    with two decimals: proven blank where every identity they are in holds without them
+    (``repair._stroke_cells``, ``_MARK``)."""
+    codes = ("2050201", "2050202")
+    path = _fixture(tmp_path, codes, strokes=("12", "7"))
+    cells = _cells(path, codes)
+    assert [c.original for c in cells] == ["12", "7"]
+    assert all(c.text == "" and "repaired" in c.reasons for c in cells)
+    import pipeline.repair as repair
+
+    monkeypatch.setattr(repair, "_MARK", re.compile(r"(?!)"))
+    cells = _cells(path, codes)
+    assert [c.text for c in cells] == ["12", "7"] and all(c.review for c in cells)
