@@ -939,3 +939,23 @@ def test_economic_code_pieces_and_sums_holding_within_their_rounding_vouch_for_c
     monkeypatch.setattr(score, "_piece_of_its_code", lambda *a: False)
     t06, flagged = inferred_alone(*caizheng)
     assert sum((ri, ci) in flagged for ri, ci in pieces) >= 20
+
+
+def test_an_economic_tables_class_sums_holding_over_every_amount_bear_out_its_blocks(tmp_path):
+    """A 公开06表 whose header was too worn to name its blocks (``header_unmatched``) has few identities — a sum
+    per class and two totals, fewer than ``confirm_min_checks`` — so its body stayed in doubt though every sum
+    held (seed-41 police 公开06表 as a worn photocopy: 81 amounts in six sums holding exactly, every cell in
+    review). Every amount printed with decimals in a sum that holds (within its 尾差: guihua's 302 is printed
+    440.90 over items adding to 440.88) bears its blocks out
+    (``verdict._every_amount_checked``); one sum failing does not. Real guihua 公开06表 (page 16) as
+    scripts/real_scans.py makes it, judged as if its header had been lost."""
+    from pipeline.verdict import VerdictSettings, _body_confirmed
+
+    doc = extract_document(real_scan_pages("putuo-guihua-2024-juesuan.pdf", [16], tmp_path,
+                                           "上海市普陀区规划和自然资源局"))
+    (t06,) = [t for t in doc.tables if t.template == "T06"]
+    sums = [c for c in doc.checks if c.table == t06.id]
+    assert len(sums) >= 4 and all(c.ok for c in sums), [(c.description, c.ok) for c in sums]
+    assert _body_confirmed(doc, t06, ["header_unmatched"], VerdictSettings())
+    sums[0].ok = False
+    assert not _body_confirmed(doc, t06, ["header_unmatched"], VerdictSettings())
