@@ -366,22 +366,41 @@ _STROKES = r"[一二十丨]"  # (strokes of a lost rule or of the watermark read
 
 
 def _two_sided_labels_from_body(table: Table, template, share: float = 0.6) -> int:
-    """:func:`labels_from_template` for a 收支总表 (公开01/04表: 项目 | 决算数 beside 项目 | 合计 | 一般公共预算 … ,
-    行次 columns optional): a table with exactly as many columns as the template has columns that must be there
-    takes their labels when every item column reads as labels (``share`` of its cells with print two Chinese
-    characters or more) and no amount column holds labels (in an eighth of the rows at most: strokes of a lost
-    rule or of the watermark, read “1”, “L:” or “十一一”, are no labels). Real guihua 公开04表 as a worn photocopy lost its header with the page's upper rules:
-    its seven columns unnamed, none of its 30 identities could be built and every cell was in doubt."""
+    """:func:`labels_from_template` for a 收支总表 (公开01/04表: 项目 | 决算数 beside 项目 | 合计 | 一般公共预算 …,
+    行次 columns optional, taken where a column of line numbers stands): a table with exactly as many columns as
+    the template has then takes their labels when every item column reads as labels (``share`` of its cells
+    with print two Chinese characters or more) and no amount column holds labels (in an eighth of the rows at
+    most: strokes of a lost rule or of the watermark, read “1”, “L:” or “十一一”, are no labels). Real guihua
+    公开04表 as a worn photocopy lost its header with the page's upper rules: its seven columns unnamed, none of
+    its 30 identities could be built and every cell was in doubt."""
     from .verdict import _content_kind
 
-    specs = [s for s in template.columns if not s.optional]
     n = len(table.columns)
+
+    def texts_of(ci: int) -> list[str]:
+        return [r.cells[ci].text.strip() for r in table.rows if ci < len(r.cells) and r.cells[ci].text.strip()]
+
+    def line_numbers(ci: int) -> bool:  # a 行次 column: numbers of a line or two digits in most of its cells
+        texts = texts_of(ci)
+        return len(texts) >= 3 and sum(bool(re.fullmatch(r"\d{1,2}", t)) for t in texts) >= share * len(texts)
+
+    # (the template's optional 行次 columns, each where the table has a column of line numbers)
+    specs, ci = [], 0
+    for s in template.columns:
+        if s.optional and not (s.role.endswith("_line") and ci < n and line_numbers(ci)):
+            continue
+        specs.append(s)
+        ci += 1
     if n != len(specs) or not any(s.role.endswith("_item") for s in specs):
         return 0
     for ci, spec in enumerate(specs):
-        texts = [r.cells[ci].text.strip() for r in table.rows if ci < len(r.cells) and r.cells[ci].text.strip()]
+        texts = texts_of(ci)
         kinds = [_content_kind(t) for t in texts]
+        if spec.role.endswith("_line"):
+            continue
         if spec.role.endswith("_item"):
+            # (specks read as a mark or two in the blank rows of a side aside: “A”, “K”, “い”)
+            kinds = [k for k, t in zip(kinds, texts) if k == "words" or len(t) > 2]
             if not kinds or sum(k == "words" for k in kinds) < share * len(kinds):
                 return 0
         elif sum(k in ("words", "code_name", "run_on") and bool(_CJK2.search(re.sub(_STROKES, "", t)))

@@ -382,6 +382,7 @@ def _table_checks(doc: Document, table: Table) -> tuple[int, int]:
 def structure_doubts(doc: Document, table: Table, settings: VerdictSettings = VerdictSettings()) -> list[str]:
     """Why the table's structure is doubtful (empty: it agrees with its template and its identities)."""
     from .headercheck import splits_columns
+    from .headers import is_column_number_row
     from .templates import load_templates, resolve_columns
 
     doubts: list[str] = []
@@ -427,8 +428,9 @@ def structure_doubts(doc: Document, table: Table, settings: VerdictSettings = Ve
         if filled or doubled:
             doubts.append("columns_extra")
         # (no header read at all: the labels, if any, are the template's, not the page's — labels_from_template)
+        # (a 栏次 row alone names no column: seed-41 nanyang 公开04表 as a worn photocopy kept only that)
         header_lost = scanned and table.kind != "performance" and bool(table.rows) \
-            and not any(t.strip() for r in table.header for t in r)
+            and not any(t.strip() for r in table.header if not is_column_number_row(r) for t in r)
         if header_lost or _header_unmatched(table, template, settings) or (
                 scanned and not table.title and not table.form and _foreign_labels(table, template, load_templates())):
             doubts.append("header_unmatched")  # (or its header names another table's columns: see _foreign_labels)
