@@ -405,8 +405,8 @@ def pair_proofs(doc: Document, settings: RepairSettings | None = None) -> list[P
             continue
         options[ref] = _number_readings(lookup[ref], settings)
         if ref in strokes:
-            # a lone stroke (``_STROKE_READINGS``) may be no print at all: real shehuigongzuo 公开04表 as a worn
-            # photocopy read 1082 for 10.82 in a column whose sum a “11” in a blank 合计 cell fails too
+            # a lone stroke or mark (``_stroke_cells``) may be no print at all: real shehuigongzuo 公开04表 as a
+            # worn photocopy read 1082 for 10.82 in a column whose sum a “11” in a blank 合计 cell fails too
             options[ref].append(("", "blank", settings.confusion_confidence, 0.0))
     solutions: list[tuple[Proof, Proof]] = []
     seen: set[frozenset] = set()

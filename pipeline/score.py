@@ -334,6 +334,7 @@ def _blank_below_the_classes(doc: Document) -> set[tuple[str, int, int]]:
             continue
         names = [c.split("/")[-1] for c in table.columns]
         checks = [chk for chk in doc.checks if chk.table == table.id and chk.cells]
+
         def coding(i: int) -> bool:
             return 0 <= i < len(names) and bool(names[i]) and is_code_column(names[i])
 
