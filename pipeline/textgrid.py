@@ -1616,9 +1616,11 @@ def lanci_merged(texts: list[str], max_merged: int = 5) -> list[tuple[int, int]]
             continue
         n = next((n for n in range(2, max_merged + 1) if _run_together(s, expect, n)), None)
         if n is None:
-            if re.fullmatch(_STRAY + str(expect) + _STRAY, s):
+            m = re.fullmatch(r"([A-Za-z]{0,2})" + str(expect) + r"([A-Za-z]{0,2})", s)
+            if re.fullmatch(_STRAY + str(expect) + _STRAY, s) or (m and all(_speck(x) for x in m.groups() if x)):
                 # the next number with a rule's remnant read beside it (``11`` for 1 at the table's left border:
-                # seed-41 photocopy150 公开09表, whose 5 | 6 | 7 read 5617 then went unseen)
+                # seed-41 photocopy150 公开09表, whose 5 | 6 | 7 read 5617 then went unseen), or a speck read as
+                # a letter or two no digit is shaped like (``Y5``: seed-41 nanyang 公开09表)
                 t[i] = str(expect)
                 expect += 1
                 continue

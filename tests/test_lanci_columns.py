@@ -55,6 +55,10 @@ def test_column_numbers_run_together():
     # 11 | 2 | 3 | 4 | 5617 | 8 …, whose 5 | 6 | 7 then went unseen); a number misread is still no run
     assert lanci_merged(["11", "2", "3", "4", "5617", "8", "9", "10", "11", "12"]) == [(4, 3)]
     assert lanci_merged(["11", "2", "3", "", "3", "6"]) == []
+    # a number with a speck read as a letter no digit is shaped like (seed-41 nanyang photocopy150 公开09表:
+    # 12 | 314 | Y5 | 6 | 718 | 9 | 1011112, seven cells for twelve columns); one shaped like a digit is no speck
+    assert lanci_merged(["12", "314", "Y5", "6", "718", "9", "1011112"]) == [(0, 2), (1, 2), (4, 2), (6, 3)]
+    assert lanci_merged(["12", "314", "S5", "6", "718", "9", "1011112"]) == []
 
 
 def test_lines_between_evenly_spaced_numbers():
