@@ -1718,6 +1718,15 @@ def _equal_lines(pieces: list[tuple[int, int]], x0: float, x1: float, off: float
     return lines
 
 
+def _number_pitch(pieces: list[tuple[int, int]], thin: float) -> float:
+    """The usual distance between the middles of a 栏次 row's numbers (``pieces`` of its print, those no wider than
+    ``thin`` — a rule's remnant — left out), each centred in its column: the column width where the columns are
+    of one width, whatever columns the grid merged (0: fewer than three numbers). The grid's own columns, some
+    of them two or three merged, are wider (seed-41 police 公开09表 as a worn photocopy: 208 px against 171)."""
+    mids = [(a + b) / 2.0 for a, b in pieces if b - a > thin]
+    return float(np.median(np.diff(mids))) if len(mids) >= 3 else 0.0
+
+
 def _evenly_spaced_lines(pieces: list[tuple[int, int]], agree: float, usual: float) -> list[float] | None:
     """The lines half way between the middles of pieces of print whose middles stand evenly spaced (within
     ``agree``; two pieces: as far apart as the grid's ``usual`` column width): columns of one width, each
@@ -1776,7 +1785,8 @@ def lanci_lines(gr, boxes: np.ndarray, binary: np.ndarray, dpi: int,
             # the walks from the cell's sides disagree (a side of the cell is no rule of those columns: seed-41
             # photocopy150 公开09表's 3 | 4 | 5, the cell's left line 4 mm off) but the numbers stand evenly
             # spaced: columns of one width, the lines half way between their middles
-            usual = float(np.median(np.diff(g.xs)))
+            usual = _number_pitch(_row_pieces(boxes, g.ys, r, g.xs[0], g.xs[-1], dpi), thin) \
+                or float(np.median(np.diff(g.xs)))
             guesses = next((found for found in (_evenly_spaced_lines(pieces, agree, usual) for pieces in options)
                             if found), None)
         if guesses is None:
