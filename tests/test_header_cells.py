@@ -852,6 +852,35 @@ def test_a_blank_column_split_by_a_stray_line_under_one_label_is_joined_back():
     assert join_split_blank_columns(table(rows), set()) == 0  # a text layer's columns are as printed
 
 
+def test_a_column_split_by_a_stray_line_with_print_in_one_row_of_one_side_is_joined_back():
+    """Seed-41 agriculture photocopy150 公开04表: a stray line down 合计 made two columns labelled 合计, the left one
+    holding only 总计's 7550.85 (its print left of the line), the right one every other row's 合计: a column too
+    many, every cell flagged ``structure``. Two neighbouring columns naming one template column, one with print
+    in a row or two only where the other is blank: its print moves over (``rule_missing``: its place was
+    guessed) and it goes. Not when the other column has print in those rows too."""
+    from pipeline.interpret import join_split_blank_columns
+    from pipeline.model import Cell, Row, Table
+
+    columns = ["科目代码", "项目科目名称", "本年支出合计", "基本支出", "项目支出", "上缴上级支出", "经营支出", "支出/经营支出",
+               "对附属单位补助支出"]
+
+    def table(rows):
+        return Table(id="t3", title="支出决算表", template="T03", columns=list(columns), header=[list(columns)],
+                     pages=[1], rows=[Row(page=1, cells=[Cell(text=x) for x in r]) for r in rows])
+
+    rows = [["合计", "", "16.00", "10.00", "2.00", "", "4.00", "", ""],
+            ["208", "社会保障和就业支出", "7.00", "5.00", "1.00", "", "", "1.00", ""],
+            ["20805", "行政事业单位养老支出", "7.00", "5.00", "1.00", "", "", "1.00", ""],
+            ["2080505", "机关事业单位基本养老保险缴费支出", "7.00", "5.00", "1.00", "", "", "1.00", ""]]
+    t = table(rows)
+    assert join_split_blank_columns(t, {1}) == 1 and len(t.columns) == 8
+    assert [r.cells[6].text for r in t.rows] == ["4.00", "1.00", "1.00", "1.00"]
+    assert "rule_missing" in t.rows[0].cells[6].reasons and "rule_missing" not in t.rows[1].cells[6].reasons
+    both = [list(r) for r in rows]
+    both[0][7] = "3.00"
+    assert join_split_blank_columns(table(both), {1}) == 0
+
+
 def test_a_label_cut_in_two_by_a_stray_line_over_a_blank_column_is_joined_back():
     """Seed-41 photocopy150 beiguan 公开08表: a stray line through 科目名称 (its 目 worn away) made two columns,
     科 | 名称, the 科 one blank all down: its 合计 row's amounts were scored a column off, unflagged. A label that
