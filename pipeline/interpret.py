@@ -657,7 +657,8 @@ def join_split_blank_columns(table: Table, ocr_pages: set[int]) -> int:
     ``structure`` though its 60 identities hold. So are two neighbouring columns whose labels are the pieces of
     one template label that a stray line cut (科 | 名称, :func:`_label_piece`) when the piece naming nothing is
     blank: it goes. Of two under one label neither of them blank, one with print in a row or two only where the
-    other is blank gives it over and goes. Returns the columns removed."""
+    other is blank gives it over and goes; two pieces of a name column, words only, are joined left to right.
+    Returns the columns removed."""
     from .templates import load_templates
 
     template = load_templates().get(table.template or "")
@@ -704,6 +705,19 @@ def join_split_blank_columns(table: Table, ocr_pages: set[int]) -> int:
                         cells[other].add_reason("rule_missing")
                     blank = [k]
                     break
+        if not blank and same and named(label)[0].role == "name" and _words_only(table, ci) \
+                and _words_only(table, ci + 1):
+            # a name column cut by a stray line down it (seed-41 nanyang 公开07表: 其他政府性基金及对应 |
+            # 专项债务收入安排的支出, every amount a column off): its two pieces joined, left to right
+            for row in table.rows:
+                if ci + 1 < len(row.cells):
+                    left, right = row.cells[ci], row.cells[ci + 1]
+                    if right.text.strip():
+                        score = min(left.ocr_score, right.ocr_score) if left.text.strip() else right.ocr_score
+                        left.text, left.ocr_score, left.lines = (left.text + right.text).strip(), score, []
+                        for reason in right.reasons:
+                            left.add_reason(reason)
+            blank = [ci + 1]
         if not blank:
             ci += 1
             continue
@@ -712,6 +726,13 @@ def join_split_blank_columns(table: Table, ocr_pages: set[int]) -> int:
         _remove_column(table, blank[0])
         removed += 1
     return removed
+
+
+def _words_only(table: Table, ci: int) -> bool:
+    """Column ``ci`` holds words or nothing: no amount, no code (a name column's piece)."""
+    texts = [r.cells[ci].text.strip() for r in table.rows if ci < len(r.cells) and r.cells[ci].text.strip()]
+    return bool(texts) and all(re.search(r"[\u4e00-\u9fff]", t) and parse_number(t).kind == "text"
+                               and not re.match(r"\d{3}", t) for t in texts)
 
 
 def _label_piece(left: str, right: str, named) -> int | None:

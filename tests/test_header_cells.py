@@ -881,6 +881,33 @@ def test_a_column_split_by_a_stray_line_with_print_in_one_row_of_one_side_is_joi
     assert join_split_blank_columns(table(both), {1}) == 0
 
 
+def test_a_name_column_cut_by_a_stray_line_is_joined_back():
+    """Seed-41 nanyang photocopy150 公开07表: a stray line down 科目名称 made two columns under that label, the long
+    names wrapped across it (其他政府性基金及对应 | 专项债务收入安排的支出): a column too many, every amount of the
+    table scored a column off. Two pieces of one name column, words only, are joined left to right; not when
+    one of them holds amounts or codes."""
+    from pipeline.interpret import join_split_blank_columns
+    from pipeline.model import Cell, Row, Table
+
+    columns = ["功能分类科目编码", "项目/科目名称", "项目/科目名称", "年初结转和结余", "本年收入", "小计", "基本支出", "项目支出",
+               "年末结转和结余"]
+
+    def table(rows):
+        return Table(id="t7", title="政府性基金预算财政拨款收入支出决算表", template="T07", columns=list(columns),
+                     header=[list(columns)], pages=[1], rows=[Row(page=1, cells=[Cell(text=x) for x in r]) for r in rows])
+
+    amounts = ["0.00", "627.34", "554.98", "0.00", "554.98", "72.36"]
+    rows = [["", "合计", ""] + amounts, ["229", "其他支出", ""] + amounts,
+            ["22904", "其他政府性基金及对应", "专项债务收入安排的支出"] + amounts]
+    t = table(rows)
+    assert join_split_blank_columns(t, {1}) == 1 and len(t.columns) == 8
+    assert [r.cells[1].text for r in t.rows] == ["合计", "其他支出", "其他政府性基金及对应专项债务收入安排的支出"]
+    assert [r.cells[2].text for r in t.rows] == ["0.00"] * 3
+    coded = [list(r) for r in rows]
+    coded[1][2] = "2290402"
+    assert join_split_blank_columns(table(coded), {1}) == 0
+
+
 def test_a_label_cut_in_two_by_a_stray_line_over_a_blank_column_is_joined_back():
     """Seed-41 photocopy150 beiguan 公开08表: a stray line through 科目名称 (its 目 worn away) made two columns,
     科 | 名称, the 科 one blank all down: its 合计 row's amounts were scored a column off, unflagged. A label that
