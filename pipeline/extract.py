@@ -317,6 +317,37 @@ class _Remembered:
         return [self._seen[k] for k in keys]
 
 
+def _continued_rows(prev: _Scan, cur: _Scan, readings: list[PageReading], evidence: dict[int, PageEvidence],
+                    settings: ExtractSettings, times: StageTimes) -> None:
+    """A worn scanned page with no grid found, after a page whose table it carries on: the row or two of that
+    table at its head (no title above them) are read in the columns of the page before
+    (:func:`pipeline.textgrid.continued_rows`), and the page is read again."""
+    from .assemble import _meta
+    from .textgrid import continued_rows
+
+    pr, cr = readings[prev.index], readings[cur.index]
+    if not (prev.clean.worn or cur.clean.worn) or cr.grids or not pr.grids \
+            or prev.clean.gray.shape != cur.clean.gray.shape or pr.dpi != cr.dpi:
+        return
+    t0 = time.perf_counter()
+    g = max(pr.grids, key=lambda gr: gr.grid.ys[-1]).grid
+    grid = continued_rows(cur.clean.binary, cr.lines, g.xs, cr.dpi, settings.layout)
+    times.add("layout", t0)
+    if grid is None:
+        return
+    meta = _meta([ln for ln in cr.lines if ln.bbox[3] <= grid.ys[0] + 2])
+    if meta["title"] or meta["form"]:
+        return
+    t0 = time.perf_counter()
+    readings[cur.index] = read_ocr(cur.page, cur.clean, [grid], cur.recognizer or get_recognizer(settings.ocr),
+                                   settings.read)
+    times.add("read", t0)
+    t0 = time.perf_counter()
+    lines, ink = ink_lines(cur.clean.color, cur.page.dpi, settings.verdict, skip=[grid.bbox])
+    evidence[cur.page.number] = PageEvidence(cur.page.number, lines=lines, ink=ink)
+    times.add("verdict", t0)
+
+
 def _carry_columns(prev: _Scan, cur: _Scan, readings: list[PageReading], evidence: dict[int, PageEvidence],
                    settings: ExtractSettings, times: StageTimes) -> None:
     """A table at the foot of a worn scanned page continued at the head of the next: the column rules one page
@@ -416,6 +447,7 @@ def extract_document(path: str | Path, settings: ExtractSettings = ExtractSettin
         if scan is not None:
             scan.index = len(readings) - 1
             if previous is not None:  # two scanned pages in a row
+                _continued_rows(previous, scan, readings, evidence, settings, times)
                 _carry_columns(previous, scan, readings, evidence, settings, times)
                 reading = readings[-1]
         previous = scan

@@ -1177,6 +1177,56 @@ def text_table(binary: np.ndarray, lines: list, grids: list, dpi: int, layout_se
     return grid
 
 
+def continued_rows(binary: np.ndarray, lines: list, xs: list[float], dpi: int, layout_settings,
+                   settings: TextGridSettings = TextGridSettings(), top_share: float = 0.3):
+    """The grid of a table's last rows carried onto the next page of a worn scan that lost their rules (a row
+    or two: too few for :func:`text_table`), from the columns of the table at the foot of the page before
+    (``xs``: its column lines, this page printed alike). From the top of the page down (its first band in the
+    page's upper ``top_share``), each row of text lines read (``lines``: the page's ``read.TextLine``s) standing
+    in three of those columns or more (a note runs across them as one line) is a row, at the rows' pitch; one
+    of them at least reads an amount. Every line inferred (``rule_missing``), or None. Seed-41
+    police 公开02/03表 as worn photocopies: 2210203 购房补贴 alone on pages 4 and 6, seven amounts each, the page
+    ``unrecovered``."""
+    from .layout import Segment, grid_from_segments
+
+    if len(xs) < 4:
+        return None
+    margin = _mm(dpi, 1.5)
+    # (the rows from the text lines read: the watermark's strokes over a row run its bands of ink together)
+    rows = _text_rows([ln for ln in lines if ln.text.strip() and xs[0] - margin <= ln.bbox[0]
+                       and ln.bbox[2] <= xs[-1] + margin])
+    bands = [_Band(int(min(ln.bbox[1] for ln in r)), int(max(ln.bbox[3] for ln in r)),
+                   sorted((int(ln.bbox[0]), int(ln.bbox[2])) for ln in r)) for r in rows]
+    if not bands or bands[0].top > top_share * binary.shape[0]:
+        return None
+    taken: list[_Band] = []
+    for band in bands:
+        # (a line's box reaches past its print — a faint rule's remnant, an underscore —: lines are placed by
+        # their middles; a note runs across the columns as one line)
+        if _columns_hit(band.words, xs) < 3:
+            break
+        if taken and band.top - taken[-1].bottom > 2.0 * max(b.bottom - b.top for b in taken):
+            break
+        taken.append(band)
+    bands = taken
+    if not bands or not any(_BODY_AMOUNT.match(re.sub(r"\s", "", ln.text)) for ln in lines
+                            if bands[0].top <= (ln.bbox[1] + ln.bbox[3]) / 2 <= bands[-1].bottom):
+        return None
+    height = max(b.bottom - b.top for b in bands)
+    pad = max(2.0, _mm(dpi, 1.0))
+    top, bottom = bands[0].top - pad, bands[-1].bottom + pad
+    ys = [top] + [(a.bottom + b.top) / 2.0 for a, b in zip(bands, bands[1:])] + [bottom]
+    if bottom - top > (len(bands) + 1) * 2 * height:
+        return None
+    grid = grid_from_segments([Segment(xs[0], y, xs[-1], y) for y in ys] + [Segment(x, top, x, bottom) for x in xs],
+                              dpi, layout_settings)
+    if grid is None or grid.n_cols < 3:
+        return None
+    grid.inferred = [("h", y, grid.xs[0], grid.xs[-1]) for y in grid.ys] + \
+        [("v", x, grid.ys[0], grid.ys[-1]) for x in grid.xs]
+    return grid
+
+
 def _overlap(a, b) -> bool:
     return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
 

@@ -959,3 +959,45 @@ def test_an_economic_tables_class_sums_holding_over_every_amount_bear_out_its_bl
     assert _body_confirmed(doc, t06, ["header_unmatched"], VerdictSettings())
     sums[0].ok = False
     assert not _body_confirmed(doc, t06, ["header_unmatched"], VerdictSettings())
+
+
+def test_a_tables_last_row_alone_on_the_next_page_without_its_rules_is_read_in_the_columns_before(tmp_path,
+                                                                                                   monkeypatch):
+    """A table's last row carried onto the next page of a worn scan, its rules lost: one row is too few for a
+    table made from the text (``textgrid.text_table``), so the page was ``unrecovered`` and the row's amounts
+    lost (seed-41 police 公开02/03表: 2210203 购房补贴 alone on pages 4 and 6, seven amounts each). The row is
+    read in the columns of the table at the foot of the page before (``extract._continued_rows``,
+    ``textgrid.continued_rows``) and joins it. Fixture: real guihua 收入决算表's first page (page 8) as
+    scripts/real_scans.py makes it, then a page holding only the first body row of its next page (page 9),
+    printed where it stood, without rules."""
+    from PIL import Image, ImageDraw
+
+    import pipeline.extract as extract
+    from samplegen.degrade import cjk_font
+
+    name, authority = "putuo-guihua-2024-juesuan.pdf", "上海市普陀区规划和自然资源局"
+    first = real_scan_pages(name, [8], tmp_path, authority)
+    dpi = PROFILES["photocopy150"].dpi
+    page8 = pdfium.PdfDocument(str(first))[0].render(scale=dpi / 72).to_pil().convert("RGB")
+    words = text_words(real_pdf("juesuan", name), dpi)[8]
+    top = min(w.box[1] for w in words if re.fullmatch(r"\d{3,7}", w.text))  # the first body row: a code opens it
+    row = [w for w in words if abs(w.box[1] - top) < 4]
+    assert any(re.fullmatch(r"[\d,]+\.\d\d", w.text) for w in row), [w.text for w in row]
+    page9 = Image.new("RGB", page8.size, "white")
+    draw = ImageDraw.Draw(page9)
+    for w in row:
+        draw.text((w.box[0], w.box[1]), w.text, fill=(40, 40, 40), font=cjk_font(int(w.box[3] - w.box[1])))
+    pdf = tmp_path / "two.pdf"
+    page8.save(pdf, save_all=True, append_images=[page9], resolution=dpi)
+
+    def last_row():
+        doc = extract_document(pdf)
+        (table,) = [t for t in doc.tables if t.template == "T02"]
+        return doc, [c.text for c in table.rows[-1].cells]
+
+    doc, found = last_row()
+    amounts = [w.text for w in row if re.fullmatch(r"[\d,]+\.\d\d", w.text)]
+    assert doc.pages[1].status == "tables" and found[0] == row[0].text and set(amounts) <= set(found), found
+    monkeypatch.setattr(extract, "_continued_rows", lambda *a: None)
+    doc, found = last_row()
+    assert found[0] != row[0].text
