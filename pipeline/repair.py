@@ -404,9 +404,10 @@ def pair_proofs(doc: Document, settings: RepairSettings | None = None) -> list[P
                 or parse_number(lookup[ref].text).kind == "text":
             continue
         options[ref] = _number_readings(lookup[ref], settings)
-        if ref in strokes:
+        if ref in strokes and not any(o[3] == 0.0 for o in options[ref]):
             # a lone stroke or mark (``_stroke_cells``) may be no print at all: real shehuigongzuo 公开04表 as a
-            # worn photocopy read 1082 for 10.82 in a column whose sum a “11” in a blank 合计 cell fails too
+            # worn photocopy read 1082 for 10.82 in a column whose sum a “11” in a blank 合计 cell fails too (a
+            # reading of 0 already there is that value: two of them would make the pair's proof ambiguous)
             options[ref].append(("", "blank", settings.confusion_confidence, 0.0))
     solutions: list[tuple[Proof, Proof]] = []
     seen: set[frozenset] = set()
