@@ -254,8 +254,9 @@ def find_proofs(doc: Document, settings: RepairSettings | None = None) -> tuple[
             continue
         mark = form and any(identities[k].rule.endswith("-max") for k in involved)
         readings = _readings(cell, settings)
-        if ref in strokes:
-            readings.append(("", "blank", settings.confusion_confidence))  # a lone stroke: see _STROKE_READINGS
+        if ref in strokes and not any(parse_number(t).value == 0 for t, _, _ in readings):
+            # a lone stroke or mark: see _stroke_cells (a reading of 0 already there is that value)
+            readings.append(("", "blank", settings.confusion_confidence))
         if mark:  # a 分值/得分 with seal strokes read as digits on both sides (5 → “251”): the digits it holds
             readings += [(t, "confusion", settings.confusion_confidence) for t in _part_readings(cell.text)
                          if t not in {r[0] for r in readings}]
