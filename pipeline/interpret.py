@@ -681,6 +681,10 @@ def join_split_blank_columns(table: Table, ocr_pages: set[int]) -> int:
     while ci + 1 < len(table.columns):
         label, after = table.columns[ci], table.columns[ci + 1]
         same = label.split("/")[-1] == after.split("/")[-1]
+        # (the label read is the template column's own, whole — not two labels run together over both columns,
+        # 上级补助收入事业收入, which may name one of them: then each column is its own, print in it or not)
+        whole = same and len(named(label)) == 1 and any(
+            re.sub(r"[\^$/]", "", p) == compare_key(label.split("/")[-1]) for p in named(label)[0].match)
         if same and len(named(label)) == 1:
             sides = (ci + 1, ci)
         elif (piece := _label_piece(label, after, named)) is not None:
@@ -691,7 +695,7 @@ def join_split_blank_columns(table: Table, ocr_pages: set[int]) -> int:
         # (no digit and no character at all, a stroke read as 一 aside: a 行次 column's 1, 2, 3 under a 项目 label
         # spanning it is print — seed-41 photocopy150 公开10表)
         blank = [k for k in sides if not any(printed(k, ri) for ri in range(len(table.rows)))]
-        if not blank and same:
+        if not blank and whole:
             # one of them with print in a row or two only, the other blank there (seed-41 agriculture 公开04表:
             # 合计 | 支出/合计, the stray line's column holding 总计's 7550.85 alone): its print moves over, and
             # the cells moved keep a doubt of their place (``rule_missing``)
@@ -705,7 +709,7 @@ def join_split_blank_columns(table: Table, ocr_pages: set[int]) -> int:
                         cells[other].add_reason("rule_missing")
                     blank = [k]
                     break
-        if not blank and same and named(label)[0].role == "name" and _words_only(table, ci) \
+        if not blank and whole and named(label)[0].role == "name" and _words_only(table, ci) \
                 and _words_only(table, ci + 1):
             # a name column cut by a stray line down it (seed-41 nanyang 公开07表: 其他政府性基金及对应 |
             # 专项债务收入安排的支出, every amount a column off): its two pieces joined, left to right
