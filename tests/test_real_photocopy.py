@@ -877,8 +877,9 @@ def test_a_summary_table_whose_header_was_lost_takes_its_labels_from_its_body(tm
     blank. No identity could be built and the whole table went to review. Its seven columns lay out as the
     template's — labels, amounts, labels, four columns of amounts (strokes of lost rules read “1”, “L:” aside)
     — and take its labels (``headercheck._two_sided_labels_from_body``): its identities are built. Those over
-    its amounts hold; those that fail, each through a stroke read in a blank cell, tell nothing of its columns
-    (``verdict._telling_checks``): the table's doubt is lifted from its body (``verdict._body_confirmed``)."""
+    its amounts hold; any that fails through a stroke read in a blank cell (most are proven blank:
+    ``repair._stroke_cells``) tells nothing of its columns (``verdict._telling_checks``): the table's doubt is
+    lifted from its body (``verdict._body_confirmed``)."""
     import pipeline.headercheck as headercheck
 
     pages = real_scan_pages("putuo-guihua-2024-juesuan.pdf", [12, 13], tmp_path, "上海市普陀区规划和自然资源局")
@@ -894,7 +895,7 @@ def test_a_summary_table_whose_header_was_lost_takes_its_labels_from_its_body(tm
     # (those that fail run through a stroke of a lost rule read as a number in a blank cell: “1”, “12”)
     strokes = {(t04.id, ri, ci) for ri, r in enumerate(t04.rows) for ci, c in enumerate(r.cells)
                if re.fullmatch(r"\d{1,2}", c.text)}
-    assert len(checks) >= 20 and sum(c.ok for c in checks) >= 12, len(checks)
+    assert len(checks) >= 12 and sum(c.ok for c in checks) >= 12, [(c.description, c.ok) for c in checks]
     assert all(strokes & {tuple(ref) for ref in c.cells} for c in checks if not c.ok)
     assert not any("structure" in c.reasons for r in t04.rows for c in r.cells)
 
