@@ -1103,8 +1103,6 @@ def text_table(binary: np.ndarray, lines: list, grids: list, dpi: int, layout_se
     with every line recorded as inferred (every cell is bounded by one: ``rule_missing``, reviewed unless an
     identity confirms it), or None (no such rows, fewer than three columns). Pieces of grid found inside the
     region are the caller's to drop (:func:`absorbed`)."""
-    from .layout import Segment, grid_from_segments
-
     boxes = text_boxes(binary, dpi, settings)
     rows = [r for r in _text_rows([ln for ln in lines if ln.text.strip()]) if len(r) >= 3]
     if len(rows) < min(settings.text_table_rows, settings.text_table_rows_counted) or boxes.size == 0:
@@ -1168,13 +1166,7 @@ def text_table(binary: np.ndarray, lines: list, grids: list, dpi: int, layout_se
     if any(_overlap(g.bbox, (xs[0], top, xs[-1], bottom)) and not absorbed(g, (xs[0], top, xs[-1], bottom))
            for g in grids):
         return None  # (a grid the rule finder found there stays the table's)
-    grid = grid_from_segments([Segment(xs[0], y, xs[-1], y) for y in ys] + [Segment(x, top, x, bottom) for x in xs],
-                              dpi, layout_settings)
-    if grid is None or grid.n_cols < 3:
-        return None
-    grid.inferred = [("h", y, grid.xs[0], grid.xs[-1]) for y in grid.ys] + \
-        [("v", x, grid.ys[0], grid.ys[-1]) for x in grid.xs]
-    return grid
+    return _inferred_grid(xs, ys, dpi, layout_settings)
 
 
 def continued_rows(binary: np.ndarray, lines: list, xs: list[float], dpi: int, layout_settings,
@@ -1187,8 +1179,6 @@ def continued_rows(binary: np.ndarray, lines: list, xs: list[float], dpi: int, l
     of them at least reads an amount. Every line inferred (``rule_missing``), or None. Seed-41
     police 公开02/03表 as worn photocopies: 2210203 购房补贴 alone on pages 4 and 6, seven amounts each, the page
     ``unrecovered``."""
-    from .layout import Segment, grid_from_segments
-
     if len(xs) < 4:
         return None
     margin = _mm(dpi, 1.5)
@@ -1218,6 +1208,15 @@ def continued_rows(binary: np.ndarray, lines: list, xs: list[float], dpi: int, l
     ys = [top] + [(a.bottom + b.top) / 2.0 for a, b in zip(bands, bands[1:])] + [bottom]
     if bottom - top > (len(bands) + 1) * 2 * height:
         return None
+    return _inferred_grid(xs, ys, dpi, layout_settings)
+
+
+def _inferred_grid(xs: list[float], ys: list[float], dpi: int, layout_settings):
+    """The grid of column lines ``xs`` and row lines ``ys`` none of which was seen (every line recorded as
+    inferred: its cells ``rule_missing``), or None when it has fewer than three columns."""
+    from .layout import Segment, grid_from_segments
+
+    top, bottom = ys[0], ys[-1]
     grid = grid_from_segments([Segment(xs[0], y, xs[-1], y) for y in ys] + [Segment(x, top, x, bottom) for x in xs],
                               dpi, layout_settings)
     if grid is None or grid.n_cols < 3:
