@@ -665,9 +665,6 @@ def join_split_blank_columns(table: Table, ocr_pages: set[int]) -> int:
     if template is None or table.kind == "performance" or not any(r.page in ocr_pages for r in table.rows):
         return 0
 
-    def texts(ci: int) -> list[str]:
-        return [r.cells[ci].text.strip() for r in table.rows if ci < len(r.cells) and r.cells[ci].text.strip()]
-
     def named(label: str) -> list:
         key = compare_key(label.split("/")[-1])
         return [sp for sp in template.columns if not sp.multi and key and sp.matches(key)]
