@@ -194,22 +194,6 @@ def infer_rows(bands: list[_Band], ys: list[float], xs: list[float], dpi: int, m
     return out
 
 
-def _next_row(last: _Band, band: _Band, pitch: float, line_h: float, settings: TextGridSettings) -> bool:
-    """``band`` stands close enough below ``last`` to be the table's next row: its middle ``below_pitch`` row
-    pitches below last's at most, or the paper between them no taller than that less a line of text — a row
-    whose label wraps onto two lines has its middle half a line lower (real caizheng 公开04表 as a worn
-    photocopy: 三、国有资本经营预算财政拨|款 below 二、政府性基金预算财政拨|款, 2.2 pitches apart)."""
-    return _mid(band) - _mid(last) <= settings.below_pitch * pitch \
-        or band.top - last.bottom <= settings.below_pitch * pitch - line_h
-
-
-def _line_height(boxes: np.ndarray, x0: float, x1: float, bands: list[_Band]) -> float:
-    """The usual height of a character of the table's rows ``bands`` (between ``x0`` and ``x1``)."""
-    inside = boxes[(boxes[:, 0] >= x0) & (boxes[:, 2] <= x1) & (boxes[:, 1] >= bands[0].top)
-                   & (boxes[:, 3] <= bands[-1].bottom)]
-    return float(np.median(inside[:, 3] - inside[:, 1])) if len(inside) else 0.0
-
-
 def _line_between(bottom: int, top: int, ink: np.ndarray | None) -> float:
     """The row line between text ending at ``bottom`` and text starting at ``top``: where the paper between
     has the most ink along it (what is left of the rule, ``ink``: the table's columns, ink = 255), else in its
@@ -680,11 +664,10 @@ def complete_tables(grids: list, segments: list, binary: np.ndarray, dpi: int, l
             below = text_bands(boxes, x0, x1, y1 - _mm(dpi, 0.5), y1 + 4 * settings.below_pitch * pitch, dpi,
                                settings)
             last, extra, pending = bands[-1], [], []
-            line_h = _line_height(boxes, x0, x1, bands)
             for band in below:
                 if _mid(band) <= y1:  # (the last row's text; a row below may reach a pixel or two above its rule)
                     continue
-                if not _next_row(last, band, pitch, line_h, settings) or _note(band, xs, dpi):
+                if _mid(band) - _mid(last) > settings.below_pitch * pitch or _note(band, xs, dpi):
                     break
                 last = band
                 # (pieces of text a few characters wide: specks and strokes of the watermark below a table make
