@@ -361,7 +361,6 @@ def labels_from_template(table: Table) -> int:
     return n
 
 
-_CJK2 = re.compile(r"[\u4e00-\u9fff]{2}")
 _STROKES = r"[一二十丨]"  # (strokes of a lost rule or of the watermark read as characters: “十一一”)
 
 
@@ -373,6 +372,7 @@ def _two_sided_labels_from_body(table: Table, template, share: float = 0.6) -> i
     most: strokes of a lost rule or of the watermark, read “1”, “L:” or “十一一”, are no labels). Real guihua
     公开04表 as a worn photocopy lost its header with the page's upper rules: its seven columns unnamed, none of
     its 30 identities could be built and every cell was in doubt."""
+    from .interpret import _CJK2
     from .verdict import _content_kind
 
     n = len(table.columns)
