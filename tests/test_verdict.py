@@ -336,6 +336,32 @@ def test_two_columns_under_one_header_label_are_split_by_the_template(digital):
     assert split_shared_labels(other) == 0 and other.columns == before
 
 
+def test_two_labels_run_together_one_read_short_are_cut_back(digital):
+    """公开02表 scanned with the rule between its 经营收入 and 附属单位上缴收入 header cells lost and the second
+    label's last characters with it (“经营收入附属单位上缴” over both columns: seed-41 health as a worn
+    photocopy, 153 right cells flagged ``structure``): the piece no pattern matches begins exactly one printed
+    label of a column no other piece names, so it is that label. Too short a piece (two characters) is not."""
+    from pipeline.templates import resolve_columns, split_shared_labels, load_templates
+
+    doc = copy.deepcopy(digital)
+    t = next(t for t in doc.tables if t.form == "公开02表")
+    op = next(c for c, label in enumerate(t.columns) if label.endswith("经营收入"))
+    assert t.columns[op + 1].endswith("附属单位上缴收入")
+    right = list(t.columns)
+    t.columns[op] = t.columns[op + 1] = "经营收入附属单位上缴"
+    _refresh(doc)
+    assert {"columns_missing", "columns_extra"} <= set(structure_doubts(doc, t))
+    assert split_shared_labels(t) == 2
+    assert t.columns[op] == "经营收入" and t.columns[op + 1] == "附属单位上缴收入"
+    roles = resolve_columns(t, load_templates()["T02"])
+    assert roles["operating"] == [op] and roles["affiliated"] == [op + 1]
+    _refresh(doc)
+    assert structure_doubts(doc, t) == []
+    t.columns = list(right)
+    t.columns[op] = t.columns[op + 1] = "经营收入附属"
+    assert split_shared_labels(t) == 0 and t.columns[op] == "经营收入附属"
+
+
 def test_a_table_with_every_row_taken_for_header_leaves_an_unrecovered_page(digital):
     from pipeline.verdict import PageEvidence, page_statuses
     from pipeline.read import PageReading
