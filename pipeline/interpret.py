@@ -158,13 +158,14 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
         interpret_form_cells(table, ocr_pages)
         return
     if any(p in ocr_pages for p in table.pages):  # a misread label names no column: its template's label does
-        from .headercheck import join_stacked_labels, labels_from_template, restore_column_labels
+        from .headercheck import join_stacked_labels, labels_by_position, labels_from_template, restore_column_labels
         from .templates import identify_template
 
         identify_template(table)
         join_stacked_labels(table)
         restore_column_labels(table)
         labels_from_template(table)
+        labels_by_position(table)
     split_code_name_columns(table, ocr_pages)
     split_run_together_columns(table, ocr_pages)
     join_split_blank_columns(table, ocr_pages)

@@ -362,6 +362,41 @@ def test_two_labels_run_together_one_read_short_are_cut_back(digital):
     assert split_shared_labels(t) == 0 and t.columns[op] == "经营收入附属"
 
 
+def test_labels_worn_past_reading_take_the_template_label_of_their_place(digital):
+    """公开04表 as a worn photocopy read 项 | 收入/行次 | 金额 | 项目 | 支出/行次 | 台tf | … | 国在资本经管预薛划政拨款
+    (seed-41 police): three roles without a column, no identity built. Every other label names the template's
+    column at its own place, so the three take their template labels and the identities are built again. A
+    label naming another place's column, or a relabelled column holding words where amounts belong, stops it."""
+    from pipeline.headercheck import labels_by_position
+    from pipeline.templates import load_templates, resolve_columns
+
+    doc = copy.deepcopy(digital)
+    t = next(t for t in doc.tables if t.form == "公开04表")
+    right = list(t.columns)
+    total = next(c for c, label in enumerate(right) if label.endswith("合计"))
+    capital = next(c for c, label in enumerate(right) if "国有资本" in label)
+    garbled = list(right)
+    garbled[0], garbled[total], garbled[capital] = "项", "台tf", "国在资本经管预薛划政拨款"
+    t.columns = list(garbled)
+    _refresh(doc)
+    assert "columns_missing" in structure_doubts(doc, t)
+    before = len([c for c in doc.checks if c.table == t.id])
+    assert labels_by_position(t) == 3
+    roles = resolve_columns(t, load_templates()["T04"])
+    assert roles["expense_total"] == [total] and roles["expense_capital"] == [capital] and roles["income_item"] == [0]
+    _refresh(doc)
+    assert len([c for c in doc.checks if c.table == t.id]) > before and structure_doubts(doc, t) == []
+    # a named label out of its place: nothing is relabelled
+    t.columns = list(garbled)
+    t.columns[1], t.columns[2] = t.columns[2], t.columns[1]
+    assert labels_by_position(t) == 0 and t.columns[total] == "台tf"
+    # words where the template's amounts stand: nothing is relabelled
+    t.columns = list(garbled)
+    for row in t.rows:
+        row.cells[total].text = "一般公共服务支出"
+    assert labels_by_position(t) == 0
+
+
 def test_a_table_with_every_row_taken_for_header_leaves_an_unrecovered_page(digital):
     from pipeline.verdict import PageEvidence, page_statuses
     from pipeline.read import PageReading
