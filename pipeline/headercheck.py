@@ -568,10 +568,19 @@ def _lanci_rows(table: Table) -> set[int]:
 def splits_columns(table: Table) -> bool:
     """A ``header_split`` cut a column's own label (no labelled header cell below it): the rule that cut it
     runs down the body too, so the table's columns are split — a structural doubt. A cut spanning label with
-    its sub-labels below (公务用车购置及运行维护费 over 小计 | 购置费 | 运行维护费) leaves the columns whole."""
+    its sub-labels below (公务用车购置及运行维护费 over 小计 | 购置费 | 运行维护费) leaves the columns whole, and so
+    does a cut label whose column's label, joined over its header cells, names the one template column that
+    column takes (real caizheng 公开04表 as a worn photocopy: 政府性基金预 | 算财政拨款 stacked in a narrow column,
+    its pieces touching the walls, the column whole and its 14 identities built)."""
+    from .templates import resolve_columns
+
     lanci = _lanci_rows(table)
+    template = load_templates().get(table.template or "")
+    roles = resolve_columns(table, template) if template is not None and template.columns else {}
+    whole = {cols[0] for role, cols in roles.items() if len(cols) == 1
+             and sum(sp.matches(compare_key(table.columns[cols[0]])) for sp in template.columns) == 1}
     for h in table.header_cells:
-        if HEADER_SPLIT not in h.cell.reasons:
+        if HEADER_SPLIT not in h.cell.reasons or (h.colspan == 1 and h.col in whole):
             continue
         below = [b for b in table.header_cells if b.row >= h.row + h.rowspan and b.row not in lanci
                  and b.col < h.col + h.colspan and b.col + b.colspan > h.col and b.cell.text.strip()]

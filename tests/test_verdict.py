@@ -397,6 +397,25 @@ def test_labels_worn_past_reading_take_the_template_label_of_their_place(digital
     assert labels_by_position(t) == 0
 
 
+def test_a_label_cut_where_its_column_stays_whole_is_no_split_column(digital):
+    """A header cell flagged ``header_split`` (its label's pieces touch the walls: 政府性基金预 | 算财政拨款
+    stacked in a narrow column, real caizheng 公开04表 as a worn photocopy) whose column's label names the one
+    template column that column takes leaves the columns whole; a label cut across two columns, neither
+    naming a column, does not."""
+    from pipeline.headercheck import HEADER_SPLIT, splits_columns
+
+    doc = copy.deepcopy(digital)
+    t = next(t for t in doc.tables if t.form == "公开04表")
+    fund = next(c for c, label in enumerate(t.columns) if "政府性基金" in label)
+    cell = next(h for h in t.header_cells if h.col == fund and h.cell.text.startswith("政府性基金"))
+    cell.cell.add_reason(HEADER_SPLIT)
+    assert not splits_columns(t)
+    _refresh(doc)
+    assert "header_split" not in structure_doubts(doc, t)
+    t.columns[fund], t.columns[fund + 1] = "政府性基", "金预算财政拨款"
+    assert splits_columns(t)
+
+
 def test_a_table_with_every_row_taken_for_header_leaves_an_unrecovered_page(digital):
     from pipeline.verdict import PageEvidence, page_statuses
     from pipeline.read import PageReading
