@@ -211,17 +211,7 @@ def _vouched_label(table, ri: int, ci: int, cell: Cell) -> bool:
     if "code_repaired" not in cell.reasons and _piece_of_its_code(table, row, ci, text, names):
         return True
     if not text:
-        # a 收支总表 side printed blank (the 收入 side's rows below its last item): its label and amounts empty,
-        # its 行次 in sequence
-        if table.template not in ("T01", "T04"):
-            return False
-        starts = [i for i, n in enumerate(names) if n == "项目"]
-        side = next(((a, b) for a, b in zip(starts, starts[1:] + [len(names)]) if a <= ci < b), None)
-        if side is None:
-            return False
-        lines = [i for i in range(*side) if names[i] == "行次"]
-        return len(lines) == 1 and in_sequence(ri, lines[0]) and all(
-            not row.cells[i].text.strip() for i in range(*side) if i != lines[0] and i < len(row.cells))
+        return _blank_side(table, ri, ci, in_sequence)
     if cell.value is not None or "label_normalised" in cell.reasons:
         return False
     if table.template in ("T01", "T04") and compare_key(text) in _vocabulary()[1]:
@@ -233,6 +223,57 @@ def _vouched_label(table, ri: int, ci: int, cell: Cell) -> bool:
             and compare_key(m.name) == compare_key(text) for m in row.codes):
         return True
     return names[ci] in ("行次", "栏次") and in_sequence(ri, ci) if ci < len(names) else False
+
+
+def _blank_side(table, ri: int, ci: int, in_sequence) -> bool:
+    """The empty cell is in a 收支总表 side printed blank (the 收入 side's rows below its last item): the side's
+    label and amounts empty in the row, and its 行次 in sequence — or, a side without 行次 (the Shanghai 决算's
+    公开01/04表), empty in the row above or below too, while the row's other side reads as a side does (words or
+    nothing under its 项目, amounts or nothing under the others: a label pushed across a lost rule into an
+    amount column leaves its own side's cells empty). Real shehuigongzuo 公开04表 as a worn photocopy: 38
+    right empty cells of its 支出 side beside 年初结转 … 三、国有资本经营预算财政拨款 in review."""
+    from .labels import _vocabulary
+    from .templates import load_templates, resolve_columns
+    from .textnorm import compare_key
+    from .verdict import _content_kind
+
+    template = load_templates().get(table.template or "")
+    if table.template not in ("T01", "T04") or template is None:
+        return False
+    roles = resolve_columns(table, template)
+    sides = [sorted(c for role, cols in roles.items() if role.startswith(side) for c in cols)
+             for side in ("income_", "expense_")]
+    side = next((s for s in sides if ci in s), None)
+    if side is None:
+        return False
+    lines = [c for role, cols in roles.items() if role.endswith("_line") for c in cols if c in side]
+    row = table.rows[ri]
+
+    def empty(r: int) -> bool:
+        cells = table.rows[r].cells
+        return all(not cells[i].text.strip() for i in side if i < len(cells) and i not in lines)
+
+    items = {c for role, cols in roles.items() if role.endswith("_item") for c in cols}
+    if ci not in items and ci not in lines:
+        # an amount cell of a side whose amounts are all empty in the row, beside a label these tables print read
+        # whole (real guihua 公开04表 as a worn photocopy: 23 empty 政府性基金 cells of 五、教育支出 …, the rules
+        # between the amount columns lost): no print stands among those cells to have been put in the wrong one
+        label = [row.cells[i] for i in side if i in items and i < len(row.cells)]
+        if len(label) == 1 and compare_key(label[0].text) in _vocabulary()[1] and "rows_merged" not in label[0].reasons \
+                and all(not row.cells[i].text.strip() for i in side if i < len(row.cells) and i not in items | set(lines)):
+            return True
+    if not empty(ri):
+        return False
+    if lines:
+        return len(lines) == 1 and in_sequence(ri, lines[0])
+    other = next(s for s in sides if s is not side)
+    reads = all(_content_kind(row.cells[i].text) in (("words", "") if i in items else ("amount", ""))
+                for i in other if i < len(row.cells))
+    # (its label one these tables print: the rest of a label cut by an inferred row line, “支出” under
+    # “二十一、国有资本经营预算”, makes a row of its own that no table prints)
+    label = " ".join(row.cells[i].text for i in other if i in items and i < len(row.cells))
+    return reads and compare_key(label) in _vocabulary()[1] \
+        and any(0 <= r < len(table.rows) and empty(r) for r in (ri - 1, ri + 1))
 
 
 @lru_cache(maxsize=None)

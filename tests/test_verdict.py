@@ -416,6 +416,35 @@ def test_a_label_cut_where_its_column_stays_whole_is_no_split_column(digital):
     assert splits_columns(t)
 
 
+def test_empty_cells_of_a_blank_side_beside_inferred_rules_are_vouched(digital):
+    """A 公开04表 without 行次 columns printing nothing for none (the Shanghai 决算), every side of its cells
+    inferred from the text (``rule_missing``): the empty cells of a side printed blank in this row and the next
+    (the 收入 side below its last item), and the empty amounts of a row printing none beside a label these
+    tables print, are vouched for; the empty amounts beside the rest of a label cut by an inferred row line
+    (“支出”) are not."""
+    doc = copy.deepcopy(digital)
+    t = next(t for t in doc.tables if t.form == "公开04表")
+    lines = [c for c, label in enumerate(t.columns) if label.endswith("行次")]
+    assert len(lines) == 2
+    for row in t.rows:
+        row.cells = [c for i, c in enumerate(row.cells) if i not in lines]
+        for c in row.cells:
+            if c.text == "0.00":
+                c.text, c.value = "", None
+            c.add_reason("rule_missing")
+    t.columns = [c for i, c in enumerate(t.columns) if i not in lines]
+    t.header_cells = []
+    _refresh(doc)
+    rows = {r.cells[2].text: r for r in t.rows}
+    education, fragment_row = rows["五、教育支出"], rows["二十、粮油物资储备支出"]
+    assert not any(c.review for c in education.cells[:2])  # the 收入 side printed blank
+    assert not any(c.review for c in education.cells[3:])  # no amount printed beside 五、教育支出
+    assert not any(c.review for c in t.rows[-2].cells[2:])  # the 支出 side blank beside 政府性基金预算财政拨款
+    fragment_row.cells[2].text = "支出"
+    _refresh(doc)
+    assert all(c.review for c in fragment_row.cells[3:])
+
+
 def test_a_table_with_every_row_taken_for_header_leaves_an_unrecovered_page(digital):
     from pipeline.verdict import PageEvidence, page_statuses
     from pipeline.read import PageReading
