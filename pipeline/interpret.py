@@ -169,6 +169,7 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
     split_code_name_columns(table, ocr_pages)
     split_run_together_columns(table, ocr_pages)
     join_split_blank_columns(table, ocr_pages)
+    join_wrapped_label_rows(table, ocr_pages)
     _flag_column_number_rows(table, ocr_pages)
     amount_cols = [is_amount_column(c) for c in table.columns]
     if table.template and any(p in ocr_pages for p in table.pages):
@@ -728,6 +729,58 @@ def join_split_blank_columns(table: Table, ocr_pages: set[int]) -> int:
         _remove_column(table, blank[0])
         removed += 1
     return removed
+
+
+def join_wrapped_label_rows(table: Table, ocr_pages: set[int], max_tail: int = 8) -> int:
+    """Rows of a scanned 收支总表 (公开01/04表) that hold the rest of the label above them and nothing else — a
+    label printed over two lines, cut between them by a row line inferred from the text — are joined to the
+    row above when the label joined is one these tables print (``row_labels.json``, or clearly closest to one:
+    :func:`pipeline.labels.snap_summary_label`) and the label above alone is not (real caizheng 公开04表 as a worn
+    photocopy: 二十一、国有资本经营预算 | 支出, 二十二、灾害防治及应急管 | 理支出, 二十六、抗疫特别国债安排 | 的支出,
+    each a row of its own with empty amounts). Marks of a mark or two read in the row's other cells (specks:
+    “1”, “N”) go with it. The joined cell gets ``rule_missing``. Returns the number of rows joined."""
+    from rapidfuzz import fuzz
+
+    from .labels import _vocabulary, snap_summary_label
+    from .templates import load_templates, resolve_columns
+
+    template = load_templates().get(table.template or "")
+    if table.template not in ("T01", "T04") or template is None or not _scanned_table(table, ocr_pages):
+        return 0
+    items = {cols[0] for role, cols in resolve_columns(table, template).items() if role.endswith("_item")}
+    labels, keys = _vocabulary()[0], set(_vocabulary()[1])
+
+    def speck(text: str) -> bool:
+        t = re.sub(r"\s+", "", text)
+        return len(t) <= 2 and not re.search(r"[\u4e00-\u9fff]", t)
+
+    joined, ri = 0, 1
+    while ri < len(table.rows):
+        row, above = table.rows[ri], table.rows[ri - 1]
+        filled = [c for c, cell in enumerate(row.cells) if cell.text.strip() and not speck(cell.text)]
+        ci = filled[0] if len(filled) == 1 else -1
+        if row.page != above.page or row.page not in ocr_pages or ci not in items or ci >= len(above.cells):
+            ri += 1
+            continue
+        top, tail = above.cells[ci].text.strip(), re.sub(r"\s+", "", row.cells[ci].text)
+        whole = compare_key(top + tail)
+        target = whole if whole in keys else compare_key(snap_summary_label(top + tail) or "")
+        if not top or compare_key(top) in keys or not target or len(tail) > max_tail or _NUMBERED_LABEL.match(tail) \
+                or fuzz.ratio(whole, target) <= fuzz.ratio(compare_key(top), target):
+            ri += 1
+            continue
+        cell, rest = above.cells[ci], row.cells[ci]
+        cell.text = top + tail
+        cell.lines = (cell.lines or [top]) + [tail]
+        cell.ocr_score = min(cell.ocr_score, rest.ocr_score)
+        for reason in rest.reasons + ["rule_missing"]:
+            cell.add_reason(reason)
+        if cell.bbox is not None and rest.bbox is not None:
+            cell.bbox = (min(cell.bbox[0], rest.bbox[0]), min(cell.bbox[1], rest.bbox[1]),
+                         max(cell.bbox[2], rest.bbox[2]), max(cell.bbox[3], rest.bbox[3]))
+        del table.rows[ri]
+        joined += 1
+    return joined
 
 
 def _words_only(table: Table, ci: int) -> bool:

@@ -959,3 +959,33 @@ def test_a_column_number_row_left_among_the_body_rows_is_reviewed():
     t = table(rows, page=2)
     interpret_cells(t, {1})
     assert not any("format" in c.reasons for c in t.rows[0].cells[:1])
+
+
+def test_a_summary_label_cut_over_two_rows_is_joined_back():
+    """Real caizheng 公开04表 as a worn photocopy: labels printed over two lines (二十一、国有资本经营预算 | 支出) were cut
+    between them by a row line inferred from the text, each tail a row of its own with empty amounts. A row
+    holding only the rest of the label above it, beside specks (“1”), is joined to it when the joined label is
+    one these tables print and the label above alone is not; a tail making no printed label stays a row, and so
+    does a row read from a text layer."""
+    from pipeline.interpret import join_wrapped_label_rows
+    from pipeline.model import Cell, Row, Table
+
+    columns = ["项目", "决算数", "项目", "合计", "一般公共预算财政拨款", "政府性基金预算财政拨款", "国有资本经营预算财政拨款"]
+
+    def table(rows):
+        return Table(id="t4", title="财政拨款收支决算总表", template="T04", columns=list(columns), header=[list(columns)],
+                     pages=[1], rows=[Row(page=1, cells=[Cell(text=x) for x in r]) for r in rows])
+
+    rows = [["", "", "二十、粮油物资储备支出", "", "", "", ""],
+            ["", "", "二十一、国有资本经营预算", "", "", "", ""],
+            ["1", "", "支出", "", "", "", ""],
+            ["", "", "二十二、灾害防治及应急管理支出", "4.00", "4.00", "", ""]]
+    t = table(rows)
+    assert join_wrapped_label_rows(t, {1}) == 1 and len(t.rows) == 3
+    joined = t.rows[1].cells[2]
+    assert joined.text == "二十一、国有资本经营预算支出" and "rule_missing" in joined.reasons
+    assert t.rows[2].cells[2].text == "二十二、灾害防治及应急管理支出"
+    other = [list(r) for r in rows]
+    other[2][2] = "收入"
+    assert join_wrapped_label_rows(table(other), {1}) == 0
+    assert join_wrapped_label_rows(table(rows), set()) == 0
