@@ -937,9 +937,11 @@ def _check_codes(table: Table, ocr_pages: set[int]) -> None:
             if digits.isdigit() and not CODE_DIGITS.match(digits):
                 cell.add_reason("format")
             elif re.search(r"\d", digits) and not digits.isdigit() \
-                    and (not _CJK1.search(digits) or re.fullmatch(r"[一二三]+\d+", digits)):
+                    and (not _CJK1.search(digits) or re.fullmatch(r"[一二三]+\d+", digits)
+                         or re.search(r"\d[^\d\u4e00-\u9fff]+\d", digits)):
                 # a mark read with the code (“=208”: a watermark stroke before it; “二30399”: a rule's remnant
-                # before it read as a numeral, which no code is printed after)
+                # before it read as a numeral, which no code is printed after; “21011A1人”: a letter among its
+                # digits, whatever follows them — seed-41 education 公开02表 as a worn photocopy, unflagged)
                 cell.add_reason("format")
             elif not digits and id(row) in named_ids and coded * 2 >= len(named):
                 # a coded table prints a code on every row but its totals: this one was lost (faded, or read
