@@ -143,7 +143,49 @@ def normalise_ocr_labels(doc: Document) -> int:
         changed += _cut_totals(table, ocr_pages) + _total_row_label(table, ocr_pages)
         changed += _summary_labels(table, ocr_pages) + _names_and_codes(table, doc.year, ocr_pages)
         _weak_row_words(table, ocr_pages)
+        _lost_row_labels(table, ocr_pages)
     return changed
+
+
+def _lost_row_labels(table: Table, ocr_pages: set[int]) -> int:
+    """A scanned row printing an amount with nothing where its label stands — in a 收支总表 side (公开01/04表)
+    its 项目 empty beside the side's amount; in a coded table its code and name both empty — lost its label
+    (read into the header above when the rule under the header was missed, or worn away): no table prints an
+    amount without saying what it is. Seed-41 agriculture 公开01表 as a worn photocopy: 一、一般公共预算财政拨款收入
+    read into the header, the row's 项目 empty and unflagged. ``label_unknown`` (reviewed) on the empty label
+    cell. Returns the number of cells flagged."""
+    from .numbers import parse_number
+    from .templates import load_templates, resolve_columns
+
+    template = load_templates().get(table.template or "")
+    if table.kind == "performance" or template is None or template.layout == "econ_blocks":
+        return 0
+    roles = resolve_columns(table, template)
+    if table.template in SUMMARY_TEMPLATES:
+        # (the sides by place: 收入 from the first column to the 支出 side's 项目; a label names an amount column
+        # of either side — 决算数 — so the roles alone do not tell them)
+        items = sorted(c for r, cols in roles.items() if r.endswith("_item") for c in cols)
+        lines = {c for r, cols in roles.items() if r.endswith("_line") for c in cols}
+        if len(items) != 2 or items[0] != 0:
+            return 0
+        groups = [([a], [c for c in range(a + 1, b) if c not in lines])
+                  for a, b in zip(items, items[1:] + [len(table.columns)])]
+    else:
+        label_cols = sorted({c for role in ("code", "name") for c in roles.get(role, [])})
+        groups = [(label_cols, [c for r, cols in roles.items() if r not in ("code", "name") for c in cols])]
+    flagged = 0
+    for row in table.rows:
+        if row.page not in ocr_pages:
+            continue
+        for labels, amounts in groups:
+            cells = [row.cells[c] for c in labels if c < len(row.cells)]
+            if not cells or any(c.text.strip() for c in cells):
+                continue
+            if any((p := parse_number(row.cells[c].text)).kind == "number" and p.decimals == 2
+                   for c in amounts if c < len(row.cells)):
+                cells[-1].add_reason("label_unknown")
+                flagged += 1
+    return flagged
 
 
 _ROW_WORDS = {"合计", "总计", "小计", "类", "款", "项"}  # what a coded table's row prints where it has no code

@@ -120,3 +120,33 @@ def test_a_weak_short_row_word_of_a_coded_table_is_reviewed():
     assert "label_unknown" in misread.reasons and any(a.text == "合计" for a in misread.alternatives)
     assert "label_unknown" not in doc_with("合计", ["watermark", "low_ocr"]).reasons
     assert "label_unknown" not in doc_with("合卜", ["watermark"]).reasons
+
+
+def test_an_amount_printed_without_its_label_is_reviewed():
+    """Seed-41 agriculture 公开01表 as a worn photocopy: its first row's 一、一般公共预算财政拨款收入 was read into the
+    header (the rule under the header missed), the row's 项目 left empty beside 5037.91, unflagged. A scanned
+    row printing an amount where its label is empty — a 收支总表 side's 项目, a coded table's code and name —
+    is ``label_unknown``; an empty side (amount empty, or a speck “1” in it) is not, nor a row read from a text
+    layer."""
+    from pipeline.labels import normalise_ocr_labels
+    from pipeline.model import Cell, Document, PageInfo, Row, Table
+
+    def doc_with(rows, template="T01", mode="ocr"):
+        columns = {"T01": ["收入/项目", "收入/行次", "收入/决算数", "支出/项目", "支出/行次", "支出/决算数"],
+                   "T05": ["科目编码", "科目名称", "合计", "基本支出", "项目支出"]}[template]
+        table = Table(id="t1", template=template, columns=columns, pages=[1],
+                      rows=[Row(page=1, cells=[Cell(text=x) for x in r]) for r in rows])
+        doc = Document(source_path="x.png", sha256="0", page_count=1, tables=[table],
+                       pages=[PageInfo(number=1, mode=mode, width=2339, height=1654, dpi=200)])
+        normalise_ocr_labels(doc)
+        return [["label_unknown" in c.reasons for c in r.cells] for r in table.rows]
+
+    rows = [["", "1", "5037.91", "一、一般公共服务支出", "32", ""],
+            ["", "2", "", "二、外交支出", "33", "12.00"],
+            ["", "3", "1", "三、国防支出", "34", ""],
+            ["一、一般公共预算财政拨款收入", "4", "5037.91", "", "35", "8.00"]]
+    flags = doc_with(rows)
+    assert [r[0] for r in flags] == [True, False, False, False] and [r[3] for r in flags] == [False] * 3 + [True]
+    assert not any(any(r) for r in doc_with(rows, mode="text"))
+    coded = doc_with([["", "", "12.00", "12.00", ""], ["2080101", "行政运行", "3.00", "3.00", ""]], "T05")
+    assert coded == [[False, True, False, False, False], [False] * 5]
