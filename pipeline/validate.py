@@ -650,6 +650,12 @@ def blamed_cells(doc: Document, checks: list[Check]) -> set[CellRef]:
                 # among them (ambiguous: 38.33 for 36.33 or 5.12 for 3.12 in 302 = Σ 302xx of 28 cells): those,
                 # and the readings in doubt on their own, are what it blames — not a clean reading of its 28
                 free = [ref for ref in free if any(ref in g for g in groups) or _doubtful(lookup.get(ref))] or free
+            elif any(_garbled(lookup.get(ref)) for ref in free):
+                # a reading that is no amount (“909”, “11一” among two-decimal amounts: a worn 9.09, strokes) counts
+                # as 0 and fails the sum by itself: it and the readings in doubt on their own are what it blames,
+                # not the clean ones (real caizheng 公开06表 as a worn photocopy: 302 = Σ 302xx, 28 cells, every
+                # clean one in review)
+                free = [ref for ref in free if _doubtful(lookup.get(ref))] or free
         blamed.update(free or refs)
     return blamed
 
@@ -657,6 +663,12 @@ def blamed_cells(doc: Document, checks: list[Check]) -> set[CellRef]:
 # reasons that put a reading in doubt on its own (a watermark alone does not: it lies over most cells)
 _DOUBT = frozenset({"low_ocr", "seal", "seal_speck", "format", "format_normalised", "rule_missing", "rows_merged",
                     "structure", "near_miss", "repaired", "code_conflict", "text_conflict"})
+
+
+def _garbled(cell) -> bool:
+    """A reading that is no amount as the table prints them: not a number, or flagged ``format``."""
+    return cell is not None and bool(cell.text.strip()) and (
+        "format" in cell.reasons or parse_number(cell.text).kind not in ("number", "na", "empty"))
 
 
 def _doubtful(cell) -> bool:

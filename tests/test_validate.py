@@ -236,6 +236,29 @@ def test_an_ambiguous_misread_blames_its_candidates_not_every_clean_reading(vali
     assert all("check_failed" in c.reasons for c in col if c.text in clean)
 
 
+def test_a_garbled_reading_blames_itself_not_every_clean_reading(validated):
+    """公开06表's 301 = Σ 301xx with one amount read as strokes (“11一”, flagged ``format``: it counts as 0 and
+    fails the sum by itself — real caizheng 302 = Σ 302xx as a worn photocopy, 28 cells in review): it and the
+    readings in doubt on their own are blamed, not the clean ones. Read as a clean wrong amount instead,
+    nothing explains the failure and every cell stays in doubt."""
+    doc = copy.deepcopy(validated["003"][0])
+    t06 = next(t for t in doc.tables if t.form == "公开06表")
+    col = [r.cells[2] for r in t06.rows[1:14]]  # 30101 … 30199
+    cell = next(c for c in col if c.text == "31.28")
+    cell.text = "11一"
+    cell.add_reason("format")
+    weak = next(c for c in col if c.text == "3137.74")
+    weak.ocr_score = 0.6
+    validate_document(doc)
+    assert "check_failed" in cell.reasons and "check_failed" in weak.reasons
+    clean = [c for c in col if c.text and c is not cell and c is not weak]
+    assert clean and not [c.text for c in clean if "check_failed" in c.reasons]
+    cell.text = "31.23"
+    cell.reasons.remove("format")
+    validate_document(doc)
+    assert all("check_failed" in c.reasons for c in clean)
+
+
 @pytest.mark.parametrize("seed", sorted(EXPECTED_RULES))
 def test_an_income_item_read_without_its_ordinal_stays_in_its_sum(validated, seed):
     """公开04表's 本年收入合计 = Σ the numbered items above it: an item whose 一、 was lost on a scan (seed-21
