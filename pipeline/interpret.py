@@ -742,13 +742,12 @@ def join_wrapped_label_rows(table: Table, ocr_pages: set[int], max_tail: int = 8
     from rapidfuzz import fuzz
 
     from .labels import _vocabulary, snap_summary_label
-    from .templates import load_templates, resolve_columns
+    from .templates import summary_sides
 
-    template = load_templates().get(table.template or "")
-    if table.template not in ("T01", "T04") or template is None or not _scanned_table(table, ocr_pages):
+    if table.template not in ("T01", "T04") or not _scanned_table(table, ocr_pages):
         return 0
-    items = {cols[0] for role, cols in resolve_columns(table, template).items() if role.endswith("_item")}
-    labels, keys = _vocabulary()[0], set(_vocabulary()[1])
+    items = {side.item for side in summary_sides(table)}
+    keys = set(_vocabulary()[1])
 
     def speck(text: str) -> bool:
         t = re.sub(r"\s+", "", text)

@@ -155,22 +155,15 @@ def _lost_row_labels(table: Table, ocr_pages: set[int]) -> int:
     read into the header, the row's 项目 empty and unflagged. ``label_unknown`` (reviewed) on the empty label
     cell. Returns the number of cells flagged."""
     from .numbers import parse_number
-    from .templates import load_templates, resolve_columns
+    from .templates import load_templates, resolve_columns, summary_sides
 
     template = load_templates().get(table.template or "")
     if table.kind == "performance" or template is None or template.layout == "econ_blocks":
         return 0
-    roles = resolve_columns(table, template)
-    if table.template in SUMMARY_TEMPLATES:
-        # (the sides by place: 收入 from the first column to the 支出 side's 项目; a label names an amount column
-        # of either side — 决算数 — so the roles alone do not tell them)
-        items = sorted(c for r, cols in roles.items() if r.endswith("_item") for c in cols)
-        lines = {c for r, cols in roles.items() if r.endswith("_line") for c in cols}
-        if len(items) != 2 or items[0] != 0:
-            return 0
-        groups = [([a], [c for c in range(a + 1, b) if c not in lines])
-                  for a, b in zip(items, items[1:] + [len(table.columns)])]
+    if template.layout == "two_sided":
+        groups = [([side.item], list(side.amounts)) for side in summary_sides(table, template)]
     else:
+        roles = resolve_columns(table, template)
         label_cols = sorted({c for role in ("code", "name") for c in roles.get(role, [])})
         groups = [(label_cols, [c for r, cols in roles.items() if r not in ("code", "name") for c in cols])]
     flagged = 0

@@ -233,47 +233,44 @@ def _blank_side(table, ri: int, ci: int, in_sequence) -> bool:
     amount column leaves its own side's cells empty). Real shehuigongzuo 公开04表 as a worn photocopy: 38
     right empty cells of its 支出 side beside 年初结转 … 三、国有资本经营预算财政拨款 in review."""
     from .labels import _vocabulary
-    from .templates import load_templates, resolve_columns
+    from .templates import summary_sides
     from .textnorm import compare_key
     from .verdict import _content_kind
 
-    template = load_templates().get(table.template or "")
-    if table.template not in ("T01", "T04") or template is None:
+    if table.template not in ("T01", "T04"):
         return False
-    roles = resolve_columns(table, template)
-    sides = [sorted(c for role, cols in roles.items() if role.startswith(side) for c in cols)
-             for side in ("income_", "expense_")]
-    side = next((s for s in sides if ci in s), None)
-    if side is None:
+    sides = summary_sides(table)
+    side = next((s for s in sides if ci in s.columns), None)
+    if side is None or ci in side.lines:
         return False
-    lines = [c for role, cols in roles.items() if role.endswith("_line") for c in cols if c in side]
     row = table.rows[ri]
 
-    def empty(r: int) -> bool:
+    def empty(r: int, cols) -> bool:
         cells = table.rows[r].cells
-        return all(not cells[i].text.strip() for i in side if i < len(cells) and i not in lines)
+        return all(not cells[i].text.strip() for i in cols if i < len(cells))
 
-    items = {c for role, cols in roles.items() if role.endswith("_item") for c in cols}
-    if ci not in items and ci not in lines:
+    def printed_label(cell) -> bool:
+        return compare_key(cell.text) in _vocabulary()[1]
+
+    label = row.cells[side.item] if side.item < len(row.cells) else None
+    if ci != side.item and label is not None and printed_label(label) and "rows_merged" not in label.reasons \
+            and empty(ri, side.amounts):
         # an amount cell of a side whose amounts are all empty in the row, beside a label these tables print read
         # whole (real guihua 公开04表 as a worn photocopy: 23 empty 政府性基金 cells of 五、教育支出 …, the rules
         # between the amount columns lost): no print stands among those cells to have been put in the wrong one
-        label = [row.cells[i] for i in side if i in items and i < len(row.cells)]
-        if len(label) == 1 and compare_key(label[0].text) in _vocabulary()[1] and "rows_merged" not in label[0].reasons \
-                and all(not row.cells[i].text.strip() for i in side if i < len(row.cells) and i not in items | set(lines)):
-            return True
-    if not empty(ri):
+        return True
+    cols = (side.item, *side.amounts)
+    if not empty(ri, cols):
         return False
-    if lines:
-        return len(lines) == 1 and in_sequence(ri, lines[0])
+    if side.lines:
+        return len(side.lines) == 1 and in_sequence(ri, side.lines[0])
     other = next(s for s in sides if s is not side)
-    reads = all(_content_kind(row.cells[i].text) in (("words", "") if i in items else ("amount", ""))
-                for i in other if i < len(row.cells))
+    reads = all(_content_kind(row.cells[i].text) in (("words", "") if i == other.item else ("amount", ""))
+                for i in other.columns if i < len(row.cells))
     # (its label one these tables print: the rest of a label cut by an inferred row line, “支出” under
     # “二十一、国有资本经营预算”, makes a row of its own that no table prints)
-    label = " ".join(row.cells[i].text for i in other if i in items and i < len(row.cells))
-    return reads and compare_key(label) in _vocabulary()[1] \
-        and any(0 <= r < len(table.rows) and empty(r) for r in (ri - 1, ri + 1))
+    return reads and other.item < len(row.cells) and printed_label(row.cells[other.item]) \
+        and any(0 <= r < len(table.rows) and empty(r, cols) for r in (ri - 1, ri + 1))
 
 
 @lru_cache(maxsize=None)

@@ -307,6 +307,34 @@ def _worn_label(text: str, starts: dict[int, int], template: Template, template_
     return (a, b, fits[0]) if len(fits) == 1 else None
 
 
+@dataclass(frozen=True)
+class Side:
+    """One side of a 收支总表 (公开01/04表: 收入 | 支出) by its columns' places."""
+    item: int
+    lines: tuple[int, ...]
+    amounts: tuple[int, ...]
+
+    @property
+    def columns(self) -> tuple[int, ...]:
+        return tuple(sorted((self.item, *self.lines, *self.amounts)))
+
+
+def summary_sides(table: Table, template: Template | None = None) -> list[Side]:
+    """The two sides of a two-sided table, by place: 收入 from the first column up to the 支出 side's 项目, 支出
+    from there on (a label names an amount column of either side — 决算数 — so the roles alone do not tell
+    them); empty when its two 项目 columns are not found, the first in the first column."""
+    template = template or load_templates().get(table.template or "")
+    if template is None or template.layout != "two_sided":
+        return []
+    roles = resolve_columns(table, template)
+    items = sorted(c for r, cols in roles.items() if r.endswith("_item") for c in cols)
+    lines = {c for r, cols in roles.items() if r.endswith("_line") for c in cols}
+    if len(items) != 2 or items[0] != 0:
+        return []
+    return [Side(a, tuple(c for c in range(a + 1, b) if c in lines), tuple(c for c in range(a + 1, b) if c not in lines))
+            for a, b in zip(items, items[1:] + [len(table.columns)])]
+
+
 def _priority_specs(spec: ColumnSpec) -> list[ColumnSpec]:
     if len(spec.match) <= 1:
         return [spec]
