@@ -114,6 +114,15 @@ def check_table_header(table: Table, template: Template | None, vocabulary: list
                     misread_label(h.cell.text, template.id, settings)
                     or nearest_printed_label(h.cell.text, template.id, settings)):
                 h.cell.add_reason(HEADER_MISREAD)
+        # a column labelled from its template (labels_by_position, labels_from_template) over a header cell of
+        # its own whose text names no column (台tf under 合计): the printed label was misread
+        for h in entries:
+            own = [o for o in entries if o.col == h.col and o.colspan == 1 and o.row not in lanci_rows
+                   and o.cell.text.strip()]
+            if own == [h] and h.col < len(table.columns) and not _names_a_column(h.cell.text, specs) \
+                    and _names_a_column(table.columns[h.col].split("/")[-1], specs) \
+                    and compare_key(h.cell.text) not in {compare_key(p) for p in table.columns[h.col].split("/")}:
+                h.cell.add_reason(HEADER_MISREAD)
         if upper_row_lost(entries, template.id, settings):
             for h in entries:
                 if h.cell.text.strip():
@@ -353,7 +362,7 @@ def labels_from_template(table: Table) -> int:
     if n - n_code - 1 != len(amounts):
         return 0
     code_labels = list(CODE_PIECES) if n_code == 3 else ["科目编码"]
-    table.columns = code_labels + ["科目名称"] + [re.sub(r"[\^$]", "", s.match[0]) for s in amounts]
+    table.columns = code_labels + ["科目名称"] + [s.plain for s in amounts]
     for row in table.rows:  # the header's 类 | 款 | 项 read in a body row's code cells: no code, reviewed
         for cell in row.cells[:n_code]:
             if cell.text.strip() in CODE_PIECES:
@@ -393,7 +402,7 @@ def _two_sided_labels_from_body(table: Table, template, share: float = 0.6) -> i
         elif sum(k in ("words", "code_name", "run_on") and bool(_CJK2.search(re.sub(_STROKES, "", t)))
                  for k, t in zip(kinds, texts)) > max(1, len(table.rows) // 8):
             return 0  # (a column of labels where amounts belong: the columns are not the template's)
-    table.columns = ["项目" if s.role.endswith("_item") else re.sub(r"[\^$]", "", s.match[0]) for s in specs]
+    table.columns = ["项目" if s.role.endswith("_item") else s.plain for s in specs]
     return n
 
 
@@ -473,7 +482,7 @@ def labels_by_position(table: Table, share: float = 0.5) -> int:
             label = next((x for x in printed if spec.matches(compare_key(x))), None)
             if label is None and not spec.match:
                 return 0
-            labels[ci] = label or re.sub(r"[\^$]", "", spec.match[0])
+            labels[ci] = label or spec.plain
     fixed = sum(a != b for a, b in zip(labels, table.columns))
     table.columns = labels
     return fixed
@@ -569,7 +578,7 @@ def splits_columns(table: Table) -> bool:
     """A ``header_split`` cut a column's own label (no labelled header cell below it): the rule that cut it
     runs down the body too, so the table's columns are split — a structural doubt. A cut spanning label with
     its sub-labels below (公务用车购置及运行维护费 over 小计 | 购置费 | 运行维护费) leaves the columns whole, and so
-    does a cut label whose column's label, joined over its header cells, names the one template column that
+    does a cut label whose column's own header cells, read top to bottom, name the one template column that
     column takes (real caizheng 公开04表 as a worn photocopy: 政府性基金预 | 算财政拨款 stacked in a narrow column,
     its pieces touching the walls, the column whole and its 14 identities built)."""
     from .templates import resolve_columns
@@ -577,8 +586,13 @@ def splits_columns(table: Table) -> bool:
     lanci = _lanci_rows(table)
     template = load_templates().get(table.template or "")
     roles = resolve_columns(table, template) if template is not None and template.columns else {}
+
+    def printed(col: int) -> str:  # the column's own header cells read top to bottom (not a label put back)
+        return compare_key("".join(h.cell.text for h in sorted(table.header_cells, key=lambda h: h.row)
+                                   if h.col == col and h.colspan == 1 and h.row not in lanci))
+
     whole = {cols[0] for role, cols in roles.items() if len(cols) == 1
-             and sum(sp.matches(compare_key(table.columns[cols[0]])) for sp in template.columns) == 1}
+             and [sp.role for sp in template.columns if sp.matches(printed(cols[0]))] == [role]}
     for h in table.header_cells:
         if HEADER_SPLIT not in h.cell.reasons or (h.colspan == 1 and h.col in whole):
             continue

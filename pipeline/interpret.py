@@ -737,8 +737,9 @@ def join_wrapped_label_rows(table: Table, ocr_pages: set[int], max_tail: int = 8
     row above when the label joined is one these tables print (``row_labels.json``, or clearly closest to one:
     :func:`pipeline.labels.snap_summary_label`) and the label above alone is not (real caizheng 公开04表 as a worn
     photocopy: 二十一、国有资本经营预算 | 支出, 二十二、灾害防治及应急管 | 理支出, 二十六、抗疫特别国债安排 | 的支出,
-    each a row of its own with empty amounts). Marks of a mark or two read in the row's other cells (specks:
-    “1”, “N”) go with it. The joined cell gets ``rule_missing``. Returns the number of rows joined."""
+    each a row of its own with empty amounts). Marks of a mark or two read in the other side's 项目 (specks: “1”,
+    “N”) go with it; a 行次 or an amount in the row keeps it a row. The joined cell gets ``rule_missing``.
+    Returns the number of rows joined."""
     from rapidfuzz import fuzz
 
     from .labels import _vocabulary, snap_summary_label
@@ -749,14 +750,14 @@ def join_wrapped_label_rows(table: Table, ocr_pages: set[int], max_tail: int = 8
     items = {side.item for side in summary_sides(table)}
     keys = set(_vocabulary()[1])
 
-    def speck(text: str) -> bool:
+    def speck(c: int, text: str) -> bool:  # (in a 项目 column only: a 行次 or an amount is print)
         t = re.sub(r"\s+", "", text)
-        return len(t) <= 2 and not re.search(r"[\u4e00-\u9fff]", t)
+        return c in items and len(t) <= 2 and not re.search(r"[\u4e00-\u9fff]", t)
 
     joined, ri = 0, 1
     while ri < len(table.rows):
         row, above = table.rows[ri], table.rows[ri - 1]
-        filled = [c for c, cell in enumerate(row.cells) if cell.text.strip() and not speck(cell.text)]
+        filled = [c for c, cell in enumerate(row.cells) if cell.text.strip() and not speck(c, cell.text)]
         ci = filled[0] if len(filled) == 1 else -1
         if row.page != above.page or row.page not in ocr_pages or ci not in items or ci >= len(above.cells):
             ri += 1
@@ -937,10 +938,11 @@ def _check_codes(table: Table, ocr_pages: set[int]) -> None:
                 cell.add_reason("format")
             elif re.search(r"\d", digits) and not digits.isdigit() \
                     and (not _CJK1.search(digits) or re.fullmatch(r"[一二三]+\d+", digits)
-                         or re.search(r"\d[^\d\u4e00-\u9fff]+\d", digits)):
+                         or re.search(r"\d(?:[^\d\u4e00-\u9fff]|[一二三十丨])+\d", digits)):
                 # a mark read with the code (“=208”: a watermark stroke before it; “二30399”: a rule's remnant
-                # before it read as a numeral, which no code is printed after; “21011A1人”: a letter among its
-                # digits, whatever follows them — seed-41 education 公开02表 as a worn photocopy, unflagged)
+                # before it read as a numeral, which no code is printed after; “21011A1人”, “2080一101”: a letter
+                # or a stroke among its digits, whatever follows them — seed-41 education 公开02表 as a worn
+                # photocopy, unflagged)
                 cell.add_reason("format")
             elif not digits and id(row) in named_ids and coded * 2 >= len(named):
                 # a coded table prints a code on every row but its totals: this one was lost (faded, or read

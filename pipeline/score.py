@@ -191,7 +191,7 @@ def _vouched_label(table, ri: int, ci: int, cell: Cell) -> bool:
     as one of the labels those tables print (``row_labels.json``, not snapped to one), or a 公开10表 item label
     as its template lists it (``row_labels``), a code and a name its
     row's catalogue match pairs, a 行次 one more than the row's above or one less than the row's below, an empty
-    cell of a 公开01/04表 side whose label and amounts are all empty beside its 行次 in sequence. A side
+    cell of a 公开01/04表 side printed blank or printing no amount (:func:`_blank_side`). A side
     of such a cell inferred from the text (``rule_missing``) cut nothing from it (seed-21 photocopy150: 247
     right cells flagged for that alone, most of them 公开01表's labels and line numbers)."""
     from .labels import _vocabulary
@@ -252,9 +252,14 @@ def _blank_side(table, ri: int, ci: int, in_sequence) -> bool:
     def printed_label(cell) -> bool:
         return compare_key(cell.text) in _vocabulary()[1]
 
+    # (the other side reads as a side does — words or nothing under its 项目, amounts or nothing under the others:
+    # a label or an amount pushed across a lost rule leaves its own side's cells empty)
+    other = next(s for s in sides if s is not side)
+    reads = all(_content_kind(row.cells[i].text) in (("words", "") if i == other.item else ("amount", ""))
+                for i in other.columns if i < len(row.cells))
     label = row.cells[side.item] if side.item < len(row.cells) else None
-    if ci != side.item and label is not None and printed_label(label) and "rows_merged" not in label.reasons \
-            and empty(ri, side.amounts):
+    if ci != side.item and reads and label is not None and printed_label(label) \
+            and "rows_merged" not in label.reasons and empty(ri, side.amounts):
         # an amount cell of a side whose amounts are all empty in the row, beside a label these tables print read
         # whole (real guihua 公开04表 as a worn photocopy: 23 empty 政府性基金 cells of 五、教育支出 …, the rules
         # between the amount columns lost): no print stands among those cells to have been put in the wrong one
@@ -264,9 +269,6 @@ def _blank_side(table, ri: int, ci: int, in_sequence) -> bool:
         return False
     if side.lines:
         return len(side.lines) == 1 and in_sequence(ri, side.lines[0])
-    other = next(s for s in sides if s is not side)
-    reads = all(_content_kind(row.cells[i].text) in (("words", "") if i == other.item else ("amount", ""))
-                for i in other.columns if i < len(row.cells))
     # (its label one these tables print: the rest of a label cut by an inferred row line, “支出” under
     # “二十一、国有资本经营预算”, makes a row of its own that no table prints)
     return reads and other.item < len(row.cells) and printed_label(row.cells[other.item]) \

@@ -42,6 +42,11 @@ class ColumnSpec:
     multi: bool = False
     optional: bool = False
 
+    @property
+    def plain(self) -> str:
+        """Its first pattern as a label (anchors off: ^合计$ → 合计)."""
+        return _plain(self.match[0]) if self.match else ""
+
     def matches(self, label: str) -> bool:
         parts = [p for p in label.split("/") if p] or [label]
         if self.match and not any(re.search(p, label) or any(re.search(p, q) for q in parts) for p in self.match):
@@ -262,7 +267,7 @@ def split_shared_labels(table: Table, template: Template | None = None) -> int:
             prefix = labels[c][:len(labels[c]) - len(text)]
             starts: dict[int, int] = {}  # match start → end, one per role, first match of its patterns
             for spec in template.columns:
-                found = [m for p in spec.match for m in [re.search(p.lstrip("^").rstrip("$"), text)] if m]
+                found = [m for p in spec.match for m in [re.search(_plain(p), text)] if m]
                 if found:
                     m = min(found, key=lambda m: (m.start(), -m.end()))
                     if not any(a <= m.start() < b or m.start() <= a < m.end() for a, b in starts.items()):
@@ -270,8 +275,8 @@ def split_shared_labels(table: Table, template: Template | None = None) -> int:
             if len(starts) == n - 1 and (worn := _worn_label(text, starts, template, table.template or "")):
                 # one label of the run read short (附属单位上缴 for 附属单位上缴收入, its last line lost with the
                 # rule: seed-41 health 公开02表 as a worn photocopy): its piece is the printed label it begins
-                at, end, full = worn
-                starts[at] = end
+                at, stop, full = worn
+                starts[at] = stop
                 whole = {at: full}
             else:
                 whole = {}
@@ -288,6 +293,10 @@ def split_shared_labels(table: Table, template: Template | None = None) -> int:
     return fixed
 
 
+def _plain(pattern: str) -> str:
+    return pattern.lstrip("^").rstrip("$")
+
+
 def _worn_label(text: str, starts: dict[int, int], template: Template, template_id: str,
                 min_chars: int = 3) -> tuple[int, int, str] | None:
     """The one stretch of ``text`` no column pattern matched (``starts``: match start → end), when it is the
@@ -300,7 +309,7 @@ def _worn_label(text: str, starts: dict[int, int], template: Template, template_
     a, b = stretches[0].span()
     piece = text[a:b]
     taken = {spec.role for spec in template.columns for x, y in starts.items()
-             if any(re.fullmatch(p.lstrip("^").rstrip("$"), text[x:y]) for p in spec.match)}
+             if any(re.fullmatch(_plain(p), text[x:y]) for p in spec.match)}
     printed = load_json("templates", "header_labels.json")["labels"].get(template_id, [])
     fits = [lab for lab in printed if lab != piece and lab.startswith(piece)
             and any(spec.role not in taken and spec.matches(compare_key(lab)) for spec in template.columns)]
@@ -322,14 +331,14 @@ class Side:
 def summary_sides(table: Table, template: Template | None = None) -> list[Side]:
     """The two sides of a two-sided table, by place: 收入 from the first column up to the 支出 side's 项目, 支出
     from there on (a label names an amount column of either side — 决算数 — so the roles alone do not tell
-    them); empty when its two 项目 columns are not found, the first in the first column."""
+    them); empty when its two 项目 columns are not found."""
     template = template or load_templates().get(table.template or "")
     if template is None or template.layout != "two_sided":
         return []
     roles = resolve_columns(table, template)
     items = sorted(c for r, cols in roles.items() if r.endswith("_item") for c in cols)
     lines = {c for r, cols in roles.items() if r.endswith("_line") for c in cols}
-    if len(items) != 2 or items[0] != 0:
+    if len(items) != 2:
         return []
     return [Side(a, tuple(c for c in range(a + 1, b) if c in lines), tuple(c for c in range(a + 1, b) if c not in lines))
             for a, b in zip(items, items[1:] + [len(table.columns)])]

@@ -632,6 +632,7 @@ def blamed_cells(doc: Document, checks: list[Check]) -> set[CellRef]:
                                        and all(r[0] in named for r in f.cells) for f in fails)
 
     blamed: set[CellRef] = set()
+    explained = None  # (computed when first needed)
     for chk in checks:
         if chk.ok:
             continue
@@ -650,12 +651,15 @@ def blamed_cells(doc: Document, checks: list[Check]) -> set[CellRef]:
                 # among them (ambiguous: 38.33 for 36.33 or 5.12 for 3.12 in 302 = Σ 302xx of 28 cells): those,
                 # and the readings in doubt on their own, are what it blames — not a clean reading of its 28
                 free = [ref for ref in free if any(ref in g for g in groups) or _doubtful(lookup.get(ref))] or free
-            elif any(_garbled(lookup.get(ref)) for ref in free):
+            elif garbled := [ref for ref in free if _garbled(lookup.get(ref))]:
                 # a reading that is no amount (“909”, “11一” among two-decimal amounts: a worn 9.09, strokes) counts
-                # as 0 and fails the sum by itself: it and the readings in doubt on their own are what it blames,
-                # not the clean ones (real caizheng 公开06表 as a worn photocopy: 302 = Σ 302xx, 28 cells, every
-                # clean one in review)
-                free = [ref for ref in free if _doubtful(lookup.get(ref))] or free
+                # as 0 and fails the sum by itself when a positive amount there would make it hold: it and the
+                # readings in doubt on their own are what it blames, not the clean ones (real caizheng 公开06表 as
+                # a worn photocopy: 302 = Σ 302xx, 28 cells, every clean one in review)
+                if explained is None:
+                    explained = _explained_by_garbled(doc)
+                if any(ref in explained.get(_check_key(chk), ()) for ref in garbled):
+                    free = [ref for ref in free if ref in garbled or _doubtful(lookup.get(ref))]
         blamed.update(free or refs)
     return blamed
 
@@ -663,6 +667,30 @@ def blamed_cells(doc: Document, checks: list[Check]) -> set[CellRef]:
 # reasons that put a reading in doubt on its own (a watermark alone does not: it lies over most cells)
 _DOUBT = frozenset({"low_ocr", "seal", "seal_speck", "format", "format_normalised", "rule_missing", "rows_merged",
                     "structure", "near_miss", "repaired", "code_conflict", "text_conflict"})
+
+
+def _check_key(chk: Check) -> tuple:
+    return chk.rule, tuple(tuple(ref) for ref in chk.cells)
+
+
+def _explained_by_garbled(doc: Document) -> dict[tuple, set[CellRef]]:
+    """For each failing identity, its cells read as no amount (:func:`_garbled`, counted as 0) where a positive
+    amount would make it hold: the failure is theirs to explain."""
+    lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
+    values = cell_values(doc)
+    out: dict[tuple, set[CellRef]] = {}
+    for ident in expand_identities(doc):
+        if ident.op != "eq" or ident.holds(values):
+            continue
+        for ref in ident.cells():
+            if not _garbled(lookup.get(ref)):
+                continue
+            a0, e0 = ident.sides(values, ref, 0.0)
+            a1, e1 = ident.sides(values, ref, 1.0)
+            slope = (a1 - e1) - (a0 - e0)
+            if slope and -(a0 - e0) / slope > 0:
+                out.setdefault((ident.rule, tuple(ident.cells())), set()).add(ref)
+    return out
 
 
 def _garbled(cell) -> bool:

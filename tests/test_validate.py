@@ -239,8 +239,9 @@ def test_an_ambiguous_misread_blames_its_candidates_not_every_clean_reading(vali
 def test_a_garbled_reading_blames_itself_not_every_clean_reading(validated):
     """公开06表's 301 = Σ 301xx with one amount read as strokes (“11一”, flagged ``format``: it counts as 0 and
     fails the sum by itself — real caizheng 302 = Σ 302xx as a worn photocopy, 28 cells in review): it and the
-    readings in doubt on their own are blamed, not the clean ones. Read as a clean wrong amount instead,
-    nothing explains the failure and every cell stays in doubt."""
+    readings in doubt on their own are blamed, not the clean ones — where a positive amount in its place would
+    make the sum hold. Read as a clean wrong amount instead, nothing explains the failure and every cell stays in
+    doubt."""
     doc = copy.deepcopy(validated["003"][0])
     t06 = next(t for t in doc.tables if t.form == "公开06表")
     col = [r.cells[2] for r in t06.rows[1:14]]  # 30101 … 30199
@@ -253,6 +254,12 @@ def test_a_garbled_reading_blames_itself_not_every_clean_reading(validated):
     assert "check_failed" in cell.reasons and "check_failed" in weak.reasons
     clean = [c for c in col if c.text and c is not cell and c is not weak]
     assert clean and not [c.text for c in clean if "check_failed" in c.reasons]
+    # where no positive amount in its place would make the sum hold (a clean reading 1000.00 too high), it
+    # does not explain the failure: the clean readings stay in doubt
+    big = clean[0]
+    big.text = f"{float(big.text.replace(',', '')) + 1000:.2f}"
+    validate_document(doc)
+    assert all("check_failed" in c.reasons for c in clean)
     cell.text = "31.23"
     cell.reasons.remove("format")
     validate_document(doc)

@@ -360,6 +360,11 @@ def test_two_labels_run_together_one_read_short_are_cut_back(digital):
     t.columns = list(right)
     t.columns[op] = t.columns[op + 1] = "经营收入附属"
     assert split_shared_labels(t) == 0 and t.columns[op] == "经营收入附属"
+    # two such runs in one header: each is cut back
+    t.columns = list(right)
+    t.columns[op - 2] = t.columns[op - 1] = "上级补助收入事业收"
+    t.columns[op] = t.columns[op + 1] = "经营收入附属单位上缴"
+    assert split_shared_labels(t) == 4 and t.columns == right
 
 
 def test_labels_worn_past_reading_take_the_template_label_of_their_place(digital):
@@ -386,6 +391,14 @@ def test_labels_worn_past_reading_take_the_template_label_of_their_place(digital
     assert roles["expense_total"] == [total] and roles["expense_capital"] == [capital] and roles["income_item"] == [0]
     _refresh(doc)
     assert len([c for c in doc.checks if c.table == t.id]) > before and structure_doubts(doc, t) == []
+    # the header cell read 台tf under the column now labelled 合计 is flagged as misread
+    from pipeline.headercheck import HEADER_MISREAD, check_headers
+
+    head = next(h for h in t.header_cells if h.col == total and h.colspan == 1 and h.cell.text == "合计")
+    head.cell.text = "台tf"
+    check_headers(doc)
+    assert HEADER_MISREAD in head.cell.reasons and head.cell.review
+    assert not any(HEADER_MISREAD in h.cell.reasons for h in t.header_cells if h is not head)
     # a named label out of its place: nothing is relabelled
     t.columns = list(garbled)
     t.columns[1], t.columns[2] = t.columns[2], t.columns[1]
@@ -412,7 +425,10 @@ def test_a_label_cut_where_its_column_stays_whole_is_no_split_column(digital):
     assert not splits_columns(t)
     _refresh(doc)
     assert "header_split" not in structure_doubts(doc, t)
-    t.columns[fund], t.columns[fund + 1] = "政府性基", "金预算财政拨款"
+    # a label cut across two columns: neither column's own header cell names its column
+    right = next(h for h in t.header_cells if h.col == fund + 1 and h.colspan == 1 and h.cell.text.startswith("国有"))
+    cell.cell.text, right.cell.text = "政府性基", "金预算财政拨款"
+    right.cell.add_reason(HEADER_SPLIT)
     assert splits_columns(t)
 
 
