@@ -618,6 +618,7 @@ def test_code_pieces_and_blank_summary_rows_a_worn_grid_bounds_by_inferred_lines
 
     monkeypatch.setattr(score, "_piece_of_its_code", lambda *a: False)
     monkeypatch.setattr(score, "_blank_below_the_items", lambda doc: set())
+    monkeypatch.setattr(score, "_blank_side", lambda *a: False)  # (a side printed blank: a second witness)
     pieces, blank = inferred()
     assert pieces and blank and all(c.review for c in pieces + blank)
 
