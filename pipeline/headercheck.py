@@ -431,7 +431,8 @@ def _two_sided_specs(table: Table, template, share: float = 0.6) -> list:
 def labels_by_position(table: Table, share: float = 0.5) -> int:
     """A scanned table with exactly its template's columns, each of whose labels that names a column of the
     template names the one at its own place, takes the template's label for each column whose label names none
-    (worn to strokes or misread past the printed label: 台tf for 合计, 国在资本经管预薛划政拨款, 项 for 项目 —
+    (worn to strokes, near no printed label: 台tf for 合计, 项 for 项目; a misreading of a printed label stays as
+    read for the reviewer, as restore_column_labels leaves it —
     seed-41 police 公开04表 as a worn photocopy: three roles without a column, not one of its identities built,
     288 cells in review) — when at least ``share`` of its columns are named so, and each relabelled column
     holds what the template's does there (amounts or nothing, words, codes, line numbers). The header cells
@@ -461,6 +462,8 @@ def labels_by_position(table: Table, share: float = 0.5) -> int:
     printed = load_json("templates", "header_labels.json")["labels"].get(table.template, [])
     labels = list(table.columns)
     for ci in (c for c in range(n) if not named[c]):
+        if keys[ci] and nearest_printed_label(table.columns[ci].split("/")[-1], table.template) is not None:
+            continue  # a misreading of a printed label stays as read for the reviewer (restore_column_labels)
         spec = specs[ci]
         kinds = [_content_kind(t) for t in _column_texts(table, ci)]
         kinds = [k for k in kinds if k]

@@ -381,7 +381,7 @@ def test_labels_worn_past_reading_take_the_template_label_of_their_place(digital
     total = next(c for c, label in enumerate(right) if label.endswith("合计"))
     capital = next(c for c, label in enumerate(right) if "国有资本" in label)
     garbled = list(right)
-    garbled[0], garbled[total], garbled[capital] = "项", "台tf", "国在资本经管预薛划政拨款"
+    garbled[0], garbled[total], garbled[capital] = "项", "台tf", "L1t"
     t.columns = list(garbled)
     _refresh(doc)
     assert "columns_missing" in structure_doubts(doc, t)
