@@ -742,13 +742,12 @@ def join_wrapped_label_rows(table: Table, ocr_pages: set[int], max_tail: int = 8
     Returns the number of rows joined."""
     from rapidfuzz import fuzz
 
-    from .labels import _vocabulary, snap_summary_label
+    from .labels import printed_summary_label, snap_summary_label
     from .templates import summary_sides
 
     if table.template not in ("T01", "T04") or not _scanned_table(table, ocr_pages):
         return 0
     items = {side.item for side in summary_sides(table)}
-    keys = set(_vocabulary()[1])
 
     def speck(c: int, text: str) -> bool:  # (in a 项目 column only: a 行次 or an amount is print)
         t = re.sub(r"\s+", "", text)
@@ -764,8 +763,8 @@ def join_wrapped_label_rows(table: Table, ocr_pages: set[int], max_tail: int = 8
             continue
         top, tail = above.cells[ci].text.strip(), re.sub(r"\s+", "", row.cells[ci].text)
         whole = compare_key(top + tail)
-        target = whole if whole in keys else compare_key(snap_summary_label(top + tail) or "")
-        if not top or compare_key(top) in keys or not target or len(tail) > max_tail or _NUMBERED_LABEL.match(tail) \
+        target = whole if printed_summary_label(whole) else compare_key(snap_summary_label(top + tail) or "")
+        if not top or printed_summary_label(top) or not target or len(tail) > max_tail or _NUMBERED_LABEL.match(tail) \
                 or fuzz.ratio(whole, target) <= fuzz.ratio(compare_key(top), target):
             ri += 1
             continue

@@ -45,6 +45,16 @@ def _vocabulary() -> tuple[list[str], list[str], dict[str, list[int]]]:
     return labels, [compare_key(x) for x in labels], cores
 
 
+@lru_cache(maxsize=1)
+def _printed_keys() -> frozenset[str]:
+    return frozenset(_vocabulary()[1])
+
+
+def printed_summary_label(text: str) -> bool:
+    """A row label the 收支总表 (公开01/04表) print, as read (compared by :func:`compare_key`)."""
+    return compare_key(text) in _printed_keys()
+
+
 def _replace(cell: Cell, text: str, reason: str) -> None:
     if cell.text == text:
         return

@@ -909,7 +909,7 @@ def repair_document(doc: Document, settings: RepairSettings | None = None) -> li
         unsure = _unsure_tables(doc)
         proofs = [p for p in proofs if not _rests_on(p, identities, unsure)]
         values = cell_values(doc)  # (this round's readings: the last round's repairs are in)
-        blamed = blamed_cells(doc, [to_check(i, values) for i in identities])
+        blamed = blamed_cells(doc, [to_check(i, values) for i in identities], identities)
         applied = 0
         for group in _components(proofs):
             # a candidate the identities do not blame is no candidate: 0.00 → 0.06 would make 本年支出合计 = Σ 类

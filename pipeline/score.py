@@ -194,7 +194,7 @@ def _vouched_label(table, ri: int, ci: int, cell: Cell) -> bool:
     cell of a 公开01/04表 side printed blank or printing no amount (:func:`_blank_side`). A side
     of such a cell inferred from the text (``rule_missing``) cut nothing from it (seed-21 photocopy150: 247
     right cells flagged for that alone, most of them 公开01表's labels and line numbers)."""
-    from .labels import _vocabulary
+    from .labels import printed_summary_label
     from .textnorm import compare_key
 
     text = cell.text.strip()
@@ -214,7 +214,7 @@ def _vouched_label(table, ri: int, ci: int, cell: Cell) -> bool:
         return _blank_side(table, ri, ci, in_sequence)
     if cell.value is not None or "label_normalised" in cell.reasons:
         return False
-    if table.template in ("T01", "T04") and compare_key(text) in _vocabulary()[1]:
+    if table.template in ("T01", "T04") and printed_summary_label(text):
         return True
     if compare_key(text) in _printed_labels(table.template or ""):
         return True
@@ -232,9 +232,8 @@ def _blank_side(table, ri: int, ci: int, in_sequence) -> bool:
     nothing under its 项目, amounts or nothing under the others: a label pushed across a lost rule into an
     amount column leaves its own side's cells empty). Real shehuigongzuo 公开04表 as a worn photocopy: 38
     right empty cells of its 支出 side beside 年初结转 … 三、国有资本经营预算财政拨款 in review."""
-    from .labels import _vocabulary
+    from .labels import printed_summary_label
     from .templates import summary_sides
-    from .textnorm import compare_key
     from .verdict import _content_kind
 
     if table.template not in ("T01", "T04"):
@@ -250,7 +249,7 @@ def _blank_side(table, ri: int, ci: int, in_sequence) -> bool:
         return all(not cells[i].text.strip() for i in cols if i < len(cells))
 
     def printed_label(cell) -> bool:
-        return compare_key(cell.text) in _vocabulary()[1]
+        return printed_summary_label(cell.text)
 
     # (the other side reads as a side does — words or nothing under its 项目, amounts or nothing under the others:
     # a label or an amount pushed across a lost rule leaves its own side's cells empty)

@@ -568,7 +568,7 @@ def near_miss(chk: Check) -> bool:
     return abs(chk.expected - chk.actual) > chk.tolerance / 4 + 1e-9
 
 
-def blamed_cells(doc: Document, checks: list[Check]) -> set[CellRef]:
+def blamed_cells(doc: Document, checks: list[Check], identities: list | None = None) -> set[CellRef]:
     """The cells failing identities put in doubt. A cell of a failing identity that another identity confirms
     exactly (three or more cells, amounts read whole or blank in a table named by its title, holding to a quarter
     of its tolerance, its other cells in no failing identity) is vouched for: one misread amount fails
@@ -657,7 +657,7 @@ def blamed_cells(doc: Document, checks: list[Check]) -> set[CellRef]:
                 # readings in doubt on their own are what it blames, not the clean ones (real caizheng 公开06表 as
                 # a worn photocopy: 302 = Σ 302xx, 28 cells, every clean one in review)
                 if explained is None:
-                    explained = _explained_by_garbled(doc)
+                    explained = _explained_by_garbled(doc, identities)
                 if any(ref in explained.get(_check_key(chk), ()) for ref in garbled):
                     free = [ref for ref in free if ref in garbled or _doubtful(lookup.get(ref))]
         blamed.update(free or refs)
@@ -673,13 +673,13 @@ def _check_key(chk: Check) -> tuple:
     return chk.rule, tuple(tuple(ref) for ref in chk.cells)
 
 
-def _explained_by_garbled(doc: Document) -> dict[tuple, set[CellRef]]:
+def _explained_by_garbled(doc: Document, identities: list | None = None) -> dict[tuple, set[CellRef]]:
     """For each failing identity, its cells read as no amount (:func:`_garbled`, counted as 0) where a positive
     amount would make it hold: the failure is theirs to explain."""
     lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
     values = cell_values(doc)
     out: dict[tuple, set[CellRef]] = {}
-    for ident in expand_identities(doc):
+    for ident in (expand_identities(doc) if identities is None else identities):
         if ident.op != "eq" or ident.holds(values):
             continue
         for ref in ident.cells():
@@ -734,7 +734,7 @@ def validate_document(doc: Document, settings: ValidationSettings | None = None)
         if "check_failed" in cell.reasons:
             cell.reasons.remove("check_failed")
     lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
-    for ref in blamed_cells(doc, checks):
+    for ref in blamed_cells(doc, checks, identities):
         lookup[ref].add_reason("check_failed")
     doc.checks = checks
     return checks
