@@ -257,17 +257,36 @@ def _lanci_over_amount(gr: GridReading, cell, texts: list[list[str]] | None = No
     rd = gr.cells.get((cell.row, cell.col))
     if rd is None or cell.rowspan != 2 or cell.colspan != 1:
         return {}
-    parts = [t for t, _, _ in sorted((p for p in rd.parts if p[0]), key=lambda p: p[1])]
+    read = sorted((p for p in rd.parts if p[0]), key=lambda p: p[1])
+    parts = [t for t, _, _ in read]
     text = re.sub(r"\s+", "", "".join(parts) if len(parts) != 2 else "_".join(parts))
     m = _NUMBER_THEN_AMOUNT.match(text)
     if m is None:
-        return {}
+        return _lanci_over_line(gr.grid, cell, read, texts)
     if texts is not None:
         row = list(texts[cell.row])
         row[cell.col] = m.group(1)
         if not is_column_number_row(row):
             return {}
     return {(cell.row, cell.col): (m.group(1), rd.score), (cell.row + 1, cell.col): (m.group(2), rd.score)}
+
+
+def _lanci_over_line(g, cell, read: list[tuple[str, float, float]], texts: list[list[str]] | None
+                     ) -> dict[tuple[int, int], tuple[str, float]]:
+    """The same run of a 栏次 row's cell into the body row below, read as two lines each in its own row's band
+    — “栏次” over the first row's label (seed-41 photocopy150 公开01表: 栏次 | 一、一般公共预算财政拨款收入, the
+    label taken into the header and the body row left without one): each line to its row, when the 栏次 row
+    is one with the upper line."""
+    if texts is None or len(read) != 2:
+        return {}
+    rows = [bisect.bisect_right(g.ys, y) - 1 for _, y, _ in read]
+    if rows != [cell.row, cell.row + 1]:
+        return {}
+    row = list(texts[cell.row])
+    row[cell.col] = read[0][0]
+    if not is_column_number_row(row):
+        return {}
+    return {(cell.row, cell.col): (read[0][0], read[0][2]), (cell.row + 1, cell.col): (read[1][0], read[1][2])}
 
 
 def _lanci_cuts(gr: GridReading, texts: list[list[str]]) -> dict[tuple[int, int], tuple[str, float]]:

@@ -990,3 +990,35 @@ def test_a_summary_label_cut_over_two_rows_is_joined_back():
     other[2][2] = "收入"
     assert join_wrapped_label_rows(table(other), {1}) == 0
     assert join_wrapped_label_rows(table(rows), set()) == 0
+
+
+def test_a_lanci_cell_run_into_the_first_row_gives_its_label_back(tmp_path, monkeypatch):
+    """Seed-41 photocopy150 公开01表 with the rule under 栏次 lost over the 收入 side's 项目 column: the 栏次 cell and
+    the first row's label were one cell, read as two lines “栏次 | 一、一般公共预算财政拨款收入”. The label went into
+    the header, the first row had none (``label_unknown``), and its amount stood beside no label: the cross-table
+    identities put 16 right cells in review. Each line goes back to its own row."""
+    from pipeline import assemble
+
+    page = 2  # 公开01表: 收入 | 支出 over 项目 | 行次 | 金额 twice, then 栏次 | | 1 | 栏次 | | 2
+    img = Image.fromarray(rasterise(DIGITAL, DPI)[page - 1])
+    g = np.asarray(img.convert("L"))
+    words = text_words(DIGITAL, DPI)[page - 1]
+    lanci = next(w for w in words if w.text == "栏次")
+    ys = [y for y in np.where((g[:, 200:1500] < 128).mean(axis=1) > 0.8)[0] if y > lanci.box[3]]
+    xs = [x for x in np.where((g[int(lanci.box[1]):int(lanci.box[3])] < 128).mean(axis=0) > 0.9)[0]]
+    left = max(x for x in xs if x < lanci.box[0])
+    right = min(x for x in xs if x > lanci.box[2])
+    ImageDraw.Draw(img).rectangle((left + 2, ys[0] - 2, right - 2, ys[0] + 4), fill="white")  # the rule's piece
+    path = _save(img, tmp_path, "t01")
+    truth = json.loads(DIGITAL.with_suffix(".truth.json").read_text(encoding="utf-8"))
+    first = next(t for t in truth["tables"] if t["form"] == "公开01表")["rows"][0]["cells"][0]["text"]
+    assert first.startswith("一")
+
+    t = _table(extract_document(path), "公开01表")
+    assert re.sub(r"\s", "", t.rows[0].cells[0].text) == re.sub(r"\s", "", first)
+    assert not any(re.search(r"一般公共预算", h.cell.text) for h in t.header_cells)
+    assert any(h.cell.text == "栏次" and h.col == 0 for h in t.header_cells)
+
+    monkeypatch.setattr(assemble, "_lanci_over_line", lambda g, cell, read, texts: {})
+    t = _table(extract_document(path), "公开01表")
+    assert re.sub(r"\s", "", t.rows[0].cells[0].text) != re.sub(r"\s", "", first)
