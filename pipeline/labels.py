@@ -282,8 +282,13 @@ def _total_row_label(table: Table, ocr_pages: set[int], tolerance: float = 0.02)
 def _summary_labels(table: Table, ocr_pages: set[int]) -> int:
     if table.template not in SUMMARY_TEMPLATES:
         return 0
+    from .templates import summary_sides
+
     n = 0
-    label_cols = [i for i, c in enumerate(table.columns) if c.split("/")[-1] == "项目"]
+    # each side's 项目 column by its role (its label may carry more: 项目栏次, the 栏次 row read as a header row
+    # — seed-41 beiguan 公开01表, whose 收入 labels were then neither snapped nor checked)
+    label_cols = [side.item for side in summary_sides(table)] or \
+        [i for i, c in enumerate(table.columns) if c.split("/")[-1] == "项目"]
     for ri, row in enumerate(table.rows):
         if row.page not in ocr_pages:
             continue

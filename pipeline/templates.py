@@ -355,15 +355,45 @@ def resolve_columns(table: Table, template: Template) -> dict[str, list[int]]:
 
     Roles are resolved in template order, each taking the first free column whose label matches; a role
     whose label is not found falls back to its ``index`` when that column is free and its label is blank or
-    unclaimed by any other role's pattern.
+    unclaimed by any other role's pattern. A two-sided table's roles stay on their side (the columns from
+    its 项目 up to the other side's): both sides' amount columns may print 金额 or 决算数, so a label does not
+    tell the side (seed-41 photocopy150 公开01表: 金额1 | … | 决算数 put the 收入 side's amount in the 支出
+    column — 决算数 comes first among the patterns — and every 收入 identity failed over right cells).
     """
+    roles = _resolve_columns(table, template)
+    within = _sides_within(template, roles, len(table.columns))
+    if within and any(c not in within[r] for r, cols in roles.items() if r in within for c in cols):
+        roles = _resolve_columns(table, template, within)
+    return roles
+
+
+def _sides_within(template: Template, roles: dict[str, list[int]], n: int) -> dict[str, range]:
+    """A two-sided template's roles → the columns of their side, by the place of the second side's 项目
+    column (roles in template order before it are the first side's); empty when that column is not found."""
+    if template.layout != "two_sided" or len(template.sides) != 2:
+        return {}
+    second = list(template.sides.values())[1]["label"]
+    if not roles.get(second):
+        return {}
+    cut = roles[second][0]
+    order = [spec.role for spec in template.columns]
+    k = order.index(second)
+    return {role: range(0, cut) if i < k else range(cut, n) for i, role in enumerate(order)}
+
+
+def _resolve_columns(table: Table, template: Template, within: dict[str, range] | None = None
+                     ) -> dict[str, list[int]]:
     labels = [compare_key(c) for c in table.columns]
     n = len(labels)
     taken: set[int] = set()
     roles: dict[str, list[int]] = {}
+
+    def free(spec: ColumnSpec, i: int) -> bool:  # (``within``: a role takes only columns of its own side)
+        return i not in taken and (within is None or spec.role not in within or i in within[spec.role])
+
     for spec in template.columns:
         if spec.multi:
-            hits = [i for i in range(n) if i not in taken and spec.matches(labels[i])]
+            hits = [i for i in range(n) if free(spec, i) and spec.matches(labels[i])]
             if spec.role == "code":
                 hits = [i for i in hits if is_code_column(labels[i]) or not labels[i]] or hits
             if hits:
@@ -379,7 +409,7 @@ def resolve_columns(table: Table, template: Template) -> dict[str, list[int]]:
             # patterns in priority order: 本年收入合计 before a bare 合计
             hit = None
             for single in _priority_specs(spec):
-                hit = next((i for i in range(n) if i not in taken and single.matches(labels[i])), None)
+                hit = next((i for i in range(n) if free(spec, i) and single.matches(labels[i])), None)
                 if hit is not None:
                     break
             if hit is not None:
@@ -388,11 +418,11 @@ def resolve_columns(table: Table, template: Template) -> dict[str, list[int]]:
                 continue
         if spec.role == "name" and roles.get("code"):
             nxt = max(roles["code"]) + 1
-            if nxt < n and nxt not in taken:
+            if nxt < n and free(spec, nxt):
                 roles["name"] = [nxt]
                 taken.add(nxt)
                 continue
-        if spec.index is not None and spec.index < n and spec.index not in taken and not spec.optional:
+        if spec.index is not None and spec.index < n and free(spec, spec.index) and not spec.optional:
             lab = labels[spec.index]
             claimed = any(o.matches(lab) for o in template.columns if o.role != spec.role)
             if not lab or not claimed:

@@ -150,3 +150,23 @@ def test_an_amount_printed_without_its_label_is_reviewed():
     assert not any(any(r) for r in doc_with(rows, mode="text"))
     coded = doc_with([["", "", "12.00", "12.00", ""], ["2080101", "行政运行", "3.00", "3.00", ""]], "T05")
     assert coded == [[False, True, False, False, False], [False] * 5]
+
+
+def test_a_summary_label_column_is_known_by_its_role():
+    """Seed-41 beiguan 公开01表 as a worn photocopy: its 栏次 row read as a header row made the 收入 side's 项目 column
+    “项目栏次”, so its labels (、一般公共预算财政拨敦收入, strokes read as ざと) were neither snapped to the labels such
+    tables print nor flagged. The 项目 columns are the sides' item roles, whatever else their label says."""
+    from pipeline.labels import normalise_ocr_labels
+    from pipeline.model import Cell, Document, PageInfo, Row, Table
+
+    rows = [["、一般公共预算财政拨敦收入", "1", "2,376.13", "一、一般公共服务支出", "31", "0.00"],
+            ["ざと", "9", "", "九、卫生健康支出", "39", "762.71"]]
+    table = Table(id="t1", template="T01", columns=["项目栏次", "收入/行次", "金额1", "项目", "支出/行次", "决算数"],
+                  pages=[1], rows=[Row(page=1, cells=[Cell(text=x) for x in r]) for r in rows])
+    doc = Document(source_path="x.png", sha256="0", page_count=1, tables=[table],
+                   pages=[PageInfo(number=1, mode="ocr", width=2339, height=1654, dpi=200)])
+    normalise_ocr_labels(doc)
+    first, stroke = table.rows[0].cells[0], table.rows[1].cells[0]
+    assert first.text == "一、一般公共预算财政拨款收入" and "label_normalised" in first.reasons
+    assert "label_unknown" in stroke.reasons
+    assert table.rows[0].cells[3].text == "一、一般公共服务支出" and not table.rows[0].cells[3].reasons

@@ -77,3 +77,19 @@ def test_a_misread_label_takes_the_one_column_between_its_neighbours():
                  "对附属单位补助支出"]
     roles = resolve_columns(t, load_templates()["T03"])
     assert "operating" not in roles and roles["upper_remit"] == [5] and roles["affiliated"] == [6]
+
+
+def test_a_two_sided_tables_roles_stay_on_their_side():
+    """Seed-41 beiguan 公开01表 as a worn photocopy read its amount labels 金额1 (收入) and 决算数 (支出): 决算数 comes
+    first among the amount patterns, so the 收入 side took the 支出 side's amounts and every 收入 identity failed
+    over right cells. Each side's roles take columns from its 项目 up to the other side's only."""
+    t = Table(id="t", title="收入支出决算总表", columns=["项目栏次", "收入/行次", "金额1", "项目", "支出/行次", "决算数"])
+    roles = resolve_columns(t, load_templates()["T01"])
+    assert roles["income_amount"] == [2] and roles["expense_amount"] == [5]
+    assert roles["income_item"] == [0] and roles["expense_item"] == [3] and roles["expense_line"] == [4]
+    # 公开04表: the 收入 side's 金额 read as 决算数 stays the 收入 side's; the 支出 side keeps its four
+    t4 = Table(id="t", title="财政拨款收入支出决算总表", columns=["项目", "行次", "决算数", "项目", "行次", "合计",
+                                                                 "一般公共预算财政拨款", "政府性基金预算财政拨款",
+                                                                 "国有资本经营预算财政拨款"])
+    roles = resolve_columns(t4, load_templates()["T04"])
+    assert roles["income_amount"] == [2] and roles["expense_total"] == [5] and roles["expense_capital"] == [8]
