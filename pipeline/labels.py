@@ -64,7 +64,8 @@ def _replace(cell: Cell, text: str, reason: str) -> None:
     cell.add_reason(reason)
 
 
-def snap_summary_label(text: str, min_score: float = 88.0, margin: float = 4.0) -> str | None:
+def snap_summary_label(text: str, min_score: float = 88.0, margin: float = 4.0, worn_score: float = 60.0,
+                       worn_margin: float = 25.0, worn_chars: int = 5) -> str | None:
     """The known 收支总表 row label an OCR reading stands for, or None when no label is clearly closest."""
     labels, keys, cores = _vocabulary()
     key = compare_key(text)
@@ -89,6 +90,21 @@ def snap_summary_label(text: str, min_score: float = 88.0, margin: float = 4.0) 
     # (one character misread in a label of five or more, no other label near: 本年支出台计, 83 — real caizheng
     # 公开01表 as a worn photocopy, its 支出 side's sum over 26 类 rows not built for want of its total row)
     one_off = len(best[0][0]) >= 5 and Levenshtein.distance(key, best[0][0]) == 1 and best[0][1] - runner_up >= 20
+    # (worn print: several characters misread or lost, 九、姓健康支出 or 八社会限和就业支出 at 75–81, no other label
+    # near and no other numbering read — seed-41 nanyang 公开04表, whose 支出 sum left out 21,934.93 for want of
+    # its label, 23 right cells in review)
+    if len(key) >= worn_chars and best[0][1] >= worn_score and best[0][1] < min_score and not one_off:
+        # (a label printed with and without numbering is one candidate: the reading's own numbering, or what is
+        # left of it — 、政府性基金预算财政搜款 — tells which)
+        near = process.extract(key, keys, scorer=fuzz.ratio, limit=6)
+        core = _core(labels[near[0][2]])
+        same = [x for x in near if _core(labels[x[2]]) == core]
+        other = next((x[1] for x in near if _core(labels[x[2]]) != core), 0.0)
+        numbered = bool(re.match(r"^[一二三四五六七八九十]*[,.]", key))
+        pick = next((x for x in same if bool(_NUMBERED.match(labels[x[2]])) == numbered), same[0])
+        if near[0][1] - other >= worn_margin and _number_of(text) in (None, _number_of(labels[pick[2]])):
+            return labels[pick[2]]
+        return None
     if best[0][1] < min_score and not one_off:
         return None
     if best[0][1] - runner_up < margin:

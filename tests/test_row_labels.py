@@ -170,3 +170,22 @@ def test_a_summary_label_column_is_known_by_its_role():
     assert first.text == "一、一般公共预算财政拨款收入" and "label_normalised" in first.reasons
     assert "label_unknown" in stroke.reasons
     assert table.rows[0].cells[3].text == "一、一般公共服务支出" and not table.rows[0].cells[3].reasons
+
+
+def test_a_worn_summary_label_far_from_every_other_is_snapped():
+    """Seed-41 nanyang 公开04表 as a worn photocopy read 八社会限和就业支出 (80 against the label, the next label 33):
+    below the snapping score, so the row matched no 类 pattern and its 21,934.93 was left out of 本年支出合计's sum
+    — 23 right cells in review. A reading of five or more characters at 60 or more (these at 75–81), 25 clear
+    of every other label, whose numbering (if read) is the label's, is that label; a reading near two labels, one
+    too short, or one whose own numbering names another row is not."""
+    from pipeline.labels import snap_summary_label
+
+    worn = {"八社会限和就业支出": "八、社会保障和就业支出", "九、姓健康支出": "九、卫生健康支出",
+            "十九、住间保障支洲": "十九、住房保障支出", "七、文化证体有传媒支出": "七、文化旅游体育与传媒支出",
+            "、灾高防治及应急管理支出": "二十二、灾害防治及应急管理支出",
+            "政府性基金预算财政搜款": "政府性基金预算财政拨款"}
+    for read, label in worn.items():
+        assert snap_summary_label(read) == label, read
+    for read in ("ざと", "、项目", "年未结转与结余", "十一、姓健康支出", "二十八、抗疫特别时债安排的支出"):
+        assert snap_summary_label(read) is None, read
+    assert snap_summary_label("九、姓健康支出", worn_score=85.0) is None  # (80: below the worn score asked)
