@@ -157,6 +157,7 @@ def _split_merged_amounts(gr: GridReading, n_header: int, lines: bool = False,
 
 
 _LONE_STROKES = re.compile(r"^[1lI|!丨]{1,2}$")
+_RULE_STROKE = re.compile(r"^[一—\-_－~＿–]{1,3}$")  # a piece of a row rule read as a line of text
 
 
 def _on_inner_line(g, cell, y: float, margin: float = 0.2) -> bool:
@@ -168,8 +169,9 @@ def _on_inner_line(g, cell, y: float, margin: float = 0.2) -> bool:
 
 def _remnants_off(gr: GridReading, n_header: int) -> GridReading:
     """The grid's reading without the lines read on a row line inside a body cell merged over rows beside an
-    amount: the remnants of the row rule lost there (seed-21 photocopy150 公开06表: “71.56f1f”, 71.56 over two
-    blank cells and “f1f” read where the rule between them stood — no amount, and 303's sum failed). The reading
+    amount, or a stroke alone there between two other lines: the remnants of the row rule lost there (seed-21
+    photocopy150 公开06表: “71.56f1f”, 71.56 over two blank cells and “f1f” read where the rule between them stood
+    — no amount, and 303's sum failed). The reading
     as it was is kept as the cell's first alternative; the cell keeps its doubt (``rows_merged`` or
     ``rule_missing``, :func:`_split_merged_amounts`)."""
     cells = dict(gr.cells)
@@ -178,9 +180,16 @@ def _remnants_off(gr: GridReading, n_header: int) -> GridReading:
         if rd is None or cell.rowspan < 2 or cell.colspan != 1 or cell.row < n_header:
             continue
         parts = [p for p in rd.parts if p[0]]
-        if len(parts) < 2 or not any(_AMOUNT.match(t) for t, _, _ in parts):
+        if len(parts) < 2:
             continue
-        kept = [p for p in parts if _AMOUNT.match(p[0]) or not _on_inner_line(gr.grid, cell, p[1])]
+        if any(_AMOUNT.match(t) for t, _, _ in parts):
+            kept = [p for p in parts if _AMOUNT.match(p[0]) or not _on_inner_line(gr.grid, cell, p[1])]
+        else:
+            # a stroke alone on a row line between two lines of labels: that rule's remnant (seed-41 jincheng
+            # 公开01表, “五、事业收入一六、经营收入” over two rows, neither label known)
+            kept = [p for p in parts if not (_RULE_STROKE.match(p[0]) and _on_inner_line(gr.grid, cell, p[1]))]
+            if len(kept) < 2:
+                continue
         if len(kept) == len(parts):
             continue
         kept.sort(key=lambda p: p[1])

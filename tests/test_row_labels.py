@@ -3,6 +3,7 @@ silent). A 合计 row whose label is a mark (“舖”) is known by its sums; a 
 labels such tables print (年未结转与结余) is flagged ``label_unknown`` with the nearest as its alternative."""
 from __future__ import annotations
 
+import re
 import sys
 
 from PIL import Image, ImageDraw
@@ -189,3 +190,36 @@ def test_a_worn_summary_label_far_from_every_other_is_snapped():
     for read in ("ざと", "、项目", "年未结转与结余", "十一、姓健康支出", "二十八、抗疫特别时债安排的支出"):
         assert snap_summary_label(read) is None, read
     assert snap_summary_label("九、姓健康支出", worn_score=85.0) is None  # (80: below the worn score asked)
+
+
+def test_a_rule_piece_between_two_labels_is_no_line_of_text(tmp_path, monkeypatch):
+    """Seed-41 jincheng 公开01表 as a worn photocopy: the rule between 五、事业收入 and 六、经营收入 was lost in the 项目
+    column but for a short piece, read as a line of its own (“五、事业收入一六、经营收入” over two rows, three lines
+    for two rows): neither label known, 8 right cells in review for 本年收入合计's sum. A stroke alone on the row
+    line between two lines of labels is the rule's remnant, and each row gets its own label back."""
+    import numpy as np
+
+    from pipeline import assemble
+
+    page = 2
+    img = Image.fromarray(rasterise(DIGITAL, DPI)[page - 1])
+    g = np.asarray(img.convert("L"))
+    words = text_words(DIGITAL, DPI)[page - 1]
+    above = next(w for w in words if "事业收入" in w.text)
+    below = next(w for w in words if "经营收入" in w.text)
+    ys = [y for y in np.where((g[:, 200:1500] < 128).mean(axis=1) > 0.8)[0] if above.box[3] < y < below.box[1]]
+    xs = np.where((g[int(above.box[1]):int(above.box[3])] < 128).mean(axis=0) > 0.9)[0]
+    left, right = max(x for x in xs if x < above.box[0]), min(x for x in xs if x > above.box[2])
+    mid, draw = (left + right) // 2, ImageDraw.Draw(img)
+    draw.rectangle((left + 2, ys[0] - 2, mid - 15, ys[-1] + 2), fill="white")  # all but 30 px of the rule
+    draw.rectangle((mid + 15, ys[0] - 2, right - 2, ys[-1] + 2), fill="white")
+    path = tmp_path / "t01.png"
+    img.save(path, dpi=(DPI, DPI))
+
+    def labels():
+        t = next(t for t in extract_document(path).tables if t.form == "公开01表")
+        return [re.sub(r"\s", "", r.cells[0].text) for r in t.rows[4:6]]
+
+    assert labels() == ["五、事业收入", "六、经营收入"]
+    monkeypatch.setattr(assemble, "_RULE_STROKE", re.compile(r"^$"))
+    assert labels() != ["五、事业收入", "六、经营收入"]
