@@ -317,7 +317,18 @@ def _is_name_column(label: str) -> bool:
     last = _last(label)
     # letters, digits and kana beside the words are a seal's or watermark's strokes (项目hん20 on a 1-bit scan)
     last = _NOT_WORDS.sub("", last) or last
-    return "名称" in last or last == "项目" or last.endswith("科目")
+    return "名称" in last or last == "项目" or last.endswith("科目") or _name_over_code(label)
+
+
+def _name_over_code(label: str) -> bool:
+    """科目名称 over 编码: the code column's lower label run into its neighbour (the rule between them lost in the
+    header's lower row — seed-41 nanyang 公开06表 read 科目名称/编码): a name column, not a code column."""
+    parts = label.split("/")
+    return len(parts) > 1 and "名称" in parts[-2] and is_code_column(parts[-1])
+
+
+def _code_column(label: str) -> bool:
+    return bool(label) and is_code_column(label) and not _name_over_code(label)
 
 
 def find_label_blocks(table: Table) -> list[LabelBlock]:
@@ -329,9 +340,9 @@ def find_label_blocks(table: Table) -> list[LabelBlock]:
     summary = table.template in SUMMARY_TEMPLATES
     c = 0
     while c < n:
-        if is_code_column(labels[c]) and labels[c]:
+        if _code_column(labels[c]):
             start = c
-            while c < n and is_code_column(labels[c]) and labels[c]:
+            while c < n and _code_column(labels[c]):
                 c += 1
             name_col = c if c < n and _is_name_column(labels[c]) else None
             blocks.append(LabelBlock(list(range(start, c)), name_col))

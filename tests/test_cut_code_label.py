@@ -91,3 +91,20 @@ def test_a_dash_against_a_codes_digits_is_no_digit(table):
     row.cells[0].text = "一30101"
     assign_codes(table, 2023)
     assert [(m.column, m.code, m.source) for m in row.codes][0] == (0, "30101", "printed")
+
+
+def test_a_code_label_run_under_the_name_column_leaves_it_a_name_column(table, doc):
+    """Seed-41 nanyang 公开06表 as a worn photocopy read its name columns' labels 科目名称/编码 (the code column's
+    lower label run in, the rule between them lost): two code columns then, no name column, and a name read with
+    a digit (基本1资) gave its row no code — 301 = Σ 301xx left 30101 out, 13 right cells in review. A label
+    naming 名称 over 编码 is a name column's."""
+    printed = [[(m.column, m.code) for m in r.codes] for r in table.rows]
+    for c in (1, 7):  # (the middle group's label read whole)
+        table.columns[c] = table.columns[c] + "/编码"
+    row = next(r for r in table.rows if any(m.code == "30101" for m in r.codes))
+    row.cells[1].text = "基本1资"
+    assert {tuple(b.code_cols): b.name_col for b in find_label_blocks(table)} == {(0,): 1, (3,): 4, (6,): 7}
+    assign_codes(table, 2023)
+    assert [[(m.column, m.code) for m in r.codes] for r in table.rows] == printed
+    validate_document(doc)
+    assert all(c.ok for c in doc.checks if c.table == table.id)
