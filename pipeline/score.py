@@ -254,8 +254,14 @@ def _blank_side(table, ri: int, ci: int, in_sequence) -> bool:
     # (the other side reads as a side does — words or nothing under its 项目, amounts or nothing under the others:
     # a label or an amount pushed across a lost rule leaves its own side's cells empty)
     other = next(s for s in sides if s is not side)
-    reads = all(_content_kind(row.cells[i].text) in (("words", "") if i == other.item else ("amount", ""))
-                for i in other.columns if i < len(row.cells))
+
+    def fits(i: int) -> bool:  # (行次: a whole number, which is no amount)
+        text = row.cells[i].text.strip()
+        if i in other.lines:
+            return not text or text.isdigit()
+        return _content_kind(text) in (("words", "") if i == other.item else ("amount", ""))
+
+    reads = all(fits(i) for i in other.columns if i < len(row.cells))
     label = row.cells[side.item] if side.item < len(row.cells) else None
     if ci != side.item and reads and label is not None and printed_label(label) \
             and "rows_merged" not in label.reasons and empty(ri, side.amounts):

@@ -461,6 +461,33 @@ def test_empty_cells_of_a_blank_side_beside_inferred_rules_are_vouched(digital):
     assert all(c.review for c in fragment_row.cells[3:])
 
 
+def test_empty_amounts_beside_a_printed_label_are_vouched_with_line_numbers_beside_them(digital):
+    """The same with the 行次 columns printed (seed-41 agriculture 公开04表 as a worn photocopy, blanks for none): the
+    other side's 行次 is a whole number, not an amount, so the row's 收入 side still reads as a side and the empty
+    支出 amounts beside 一、一般公共服务支出 are vouched for (73 right empty cells of that set in review); an
+    amount read in the 收入 side's 行次 column (a label or an amount a lost rule pushed across) is no side."""
+    from pipeline.score import _blank_side
+
+    doc = copy.deepcopy(digital)
+    t = next(t for t in doc.tables if t.form == "公开04表")
+    lines = [c for c, label in enumerate(t.columns) if label.endswith("行次")]
+    assert len(lines) == 2
+    for row in t.rows:
+        for c in row.cells:
+            if c.text == "0.00":
+                c.text, c.value = "", None
+            c.add_reason("rule_missing")
+    t.header_cells = []
+    _refresh(doc)
+    ri = next(i for i, r in enumerate(t.rows) if r.cells[lines[1] - 1].text == "一、一般公共服务支出")
+    row, amounts = t.rows[ri], range(lines[1] + 1, len(t.columns))
+    assert row.cells[lines[0]].text.isdigit() and not any(row.cells[c].text for c in amounts)
+    assert not any(row.cells[c].review for c in amounts)
+    assert all(_blank_side(t, ri, c, lambda r, k: False) for c in amounts)
+    row.cells[lines[0]].text = "12.50"
+    assert not any(_blank_side(t, ri, c, lambda r, k: False) for c in amounts)
+
+
 def test_a_table_with_every_row_taken_for_header_leaves_an_unrecovered_page(digital):
     from pipeline.verdict import PageEvidence, page_statuses
     from pipeline.read import PageReading
