@@ -888,9 +888,9 @@ def test_economic_code_pieces_and_sums_holding_within_their_rounding_vouch_for_c
     """Real 公开06表 as scripts/real_scans.py makes them: their rules are mostly inferred, so their cells carry
     ``rule_missing`` and wait for review unless something confirms them.
 
-    - caizheng (pages 16–17) prints each 经济分类 code over 类 | 款 (301 | 02, then 津贴补贴): pieces its row's
-      catalogue match pairs with the name beside them are vouched for, as a 功能分类 code over 类 | 款 | 项 is
-      (``score._piece_of_its_code``).
+    - caizheng (pages 16–17) prints each 经济分类 code over 类 | 款 (301 | 02, then 津贴补贴; a class 301 | ·):
+      pieces its row's catalogue match pairs with the name beside them are vouched for, as a 功能分类 code over
+      类 | 款 | 项 is (``score._piece_of_its_code``).
     - guihua (page 16) prints 302 商品和服务支出 as 440.90 over items adding to 440.88, a real 尾差: the sum
       holds within its tolerance only, yet puts each amount read surely in its column (``score_document``).
     - shehuigongzuo (page 13): its 人员经费 side is printed blank below 30399 down to 人员经费合计, whose code cell
@@ -909,6 +909,10 @@ def test_economic_code_pieces_and_sums_holding_within_their_rounding_vouch_for_c
     pieces = [(ri, ci) for ri, r in enumerate(t06.rows) for ci in (0, 1, 4, 5)
               if r.cells[ci].text.isdigit() and r.codes]
     assert len(pieces) >= 40 and sum(p in flagged for p in pieces) <= 4, [t06.rows[r].cells[c].text for r, c in flagged]
+    # a class printed 301 | · : its blank 款 is a piece of its code too
+    blank_pieces = [(ri, k + 1) for ri, r in enumerate(t06.rows) for k in (0, 4)
+                    if re.fullmatch(r"3\d\d", r.cells[k].text) and not r.cells[k + 1].text.strip() and r.codes]
+    assert len(blank_pieces) >= 3 and not [p for p in blank_pieces if p in flagged], blank_pieces
     t06, flagged = inferred_alone(*guihua)
     items = [ri for ri, r in enumerate(t06.rows) if re.fullmatch(r"302\d\d", r.cells[3].text)]
     assert len(items) >= 20 and not [ri for ri in items if (ri, 5) in flagged], flagged
@@ -919,6 +923,7 @@ def test_economic_code_pieces_and_sums_holding_within_their_rounding_vouch_for_c
     monkeypatch.setattr(score, "_piece_of_its_code", lambda *a: False)
     t06, flagged = inferred_alone(*caizheng)
     assert sum((ri, ci) in flagged for ri, ci in pieces) >= 20
+    assert sum(p in flagged for p in blank_pieces) >= 2
 
 
 def test_an_economic_tables_class_sums_holding_over_every_amount_bear_out_its_blocks(tmp_path):
