@@ -140,8 +140,9 @@ def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes
             # lines elsewhere on the page are the same pixels, read already
             reading = read_ocr(page, clean, grids, recognizer, settings.read)
             times.add("read", t0)
-    if clean.worn:  # body rows above a grid's first rule, under a header whose rules faded too
+    if clean.worn:  # body rows above a grid's first rule, under a header whose rules faded too; below its last
         reading = _rows_above(page, clean, reading, recognizer, settings, times)
+        reading = _rows_below(page, clean, reading, recognizer, settings, times)
     reading = _stacked_items(page, clean, reading, recognizer, settings, times)
     counted = _lanci_columns(page, clean, reading, recognizer, settings, times)
     counted = _empty_columns(page, clean, counted, recognizer, settings, times)
@@ -257,6 +258,24 @@ def _rows_above(page: SourcePage, clean, reading: PageReading, recognizer, setti
         cells = {k: r.text for k, r in gr.cells.items()}
         grids.append(rows_above(gr.grid, cells, clean.binary, clean.gray, page.dpi, recognizer.recognize,
                                 settings.layout, grid_ceiling(gr.grid, found)) or gr.grid)
+    times.add("layout", t0)
+    return _read_again(page, clean, reading, grids, recognizer, settings, times)
+
+
+def _rows_below(page: SourcePage, clean, reading: PageReading, recognizer, settings: ExtractSettings,
+                times: StageTimes) -> PageReading:
+    """Each grid whose last row reads as a body row, carried down over the body rows printed below its last
+    rule (:func:`pipeline.textgrid.rows_below`: a table's total row under a foot rule worn away), and the page
+    read again; a page without such rows is left as read."""
+    from .textgrid import grid_floor, rows_below
+
+    t0 = time.perf_counter()
+    found = [gr.grid for gr in reading.grids]
+    grids = []
+    for gr in reading.grids:
+        cells = {k: r.text for k, r in gr.cells.items()}
+        grids.append(rows_below(gr.grid, cells, clean.binary, clean.gray, page.dpi, recognizer.recognize,
+                                settings.layout, grid_floor(gr.grid, found, reading.height)) or gr.grid)
     times.add("layout", t0)
     return _read_again(page, clean, reading, grids, recognizer, settings, times)
 

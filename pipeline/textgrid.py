@@ -2065,25 +2065,12 @@ def rows_above(g, cells: dict, binary: np.ndarray, gray: np.ndarray, dpi: int, r
         return None
     boxes = boxes + np.array([0, int(lo), 0, int(lo)])
     bands = [b for b in text_bands(boxes, x0, x1, lo, top + 2, dpi, settings) if _mid(b) < top]
-    inset, pad = max(2, dpi // 60), 3
     last, taken, header = (g.ys[0] + g.ys[1]) / 2.0, [], None
     for band in reversed(bands):
         if last - _mid(band) > settings.below_pitch * pitch + (band.bottom - band.top) / 2.0 \
                 or band.bottom - band.top > (3.5 if taken else 1.5) * pitch:
             break
-        crops, at = [], []
-        for c in range(g.n_cols):
-            a, b = int(g.xs[c]) + inset, int(g.xs[c + 1]) - inset
-            ink = binary[band.top:band.bottom, a:b]
-            cols = np.flatnonzero(ink.any(axis=0))
-            if cols.size == 0:
-                continue
-            crops.append(gray[max(0, band.top - pad):band.bottom + pad,
-                              max(0, a + int(cols[0]) - pad):a + int(cols[-1]) + 1 + pad])
-            at.append(c)
-        texts = [""] * g.n_cols
-        for c, line in zip(at, recognize(crops) if crops else []):
-            texts[c] = line.text
+        texts = _band_across(g, band, binary, gray, dpi, recognize)
         if not reads_as_body_row(texts, amounts, codes):
             # the table's header right above its body rows: labels (科目名称, 决算数 …) in two columns at least,
             # its pieces in half the columns (a title is one piece, the unit line one more)
@@ -2109,6 +2096,107 @@ def rows_above(g, cells: dict, binary: np.ndarray, gray: np.ndarray, dpi: int, r
     if new is None or new.n_rows != g.n_rows + len(taken) or new.n_cols != g.n_cols:
         return None  # (a row line of its own where the text has none, a column line lost: not this grid)
     new.inferred = list(g.inferred) + [("h", y, x0, x1) for y in [head] + lines] \
+        + [("v", s.x0, s.y0, s.y1) for s in carried]
+    new.stacked, new.joined = list(g.stacked), g.joined
+    return new
+
+
+def _band_across(g, band: _Band, binary: np.ndarray, gray: np.ndarray, dpi: int, recognize) -> list[str]:
+    """A band of text outside grid ``g`` read across its columns: each column's ink in the band as one crop."""
+    inset, pad = max(2, dpi // 60), 3
+    crops, at = [], []
+    for c in range(g.n_cols):
+        a, b = int(g.xs[c]) + inset, int(g.xs[c + 1]) - inset
+        cols = np.flatnonzero(binary[band.top:band.bottom, a:b].any(axis=0))
+        if cols.size == 0:
+            continue
+        crops.append(gray[max(0, band.top - pad):band.bottom + pad,
+                          max(0, a + int(cols[0]) - pad):a + int(cols[-1]) + 1 + pad])
+        at.append(c)
+    texts = [""] * g.n_cols
+    for c, line in zip(at, recognize(crops) if crops else []):
+        texts[c] = line.text
+    return texts
+
+
+def _body_words(texts: list[str]) -> bool:
+    """Text in a row read across a grid's columns, none of it a header's, a caption's or a unit line's words."""
+    return any(t.strip() for t in texts) and not any(_NOT_BODY.search(t) for t in texts)
+
+
+def grid_floor(g, grids: list, height: float) -> float:
+    """The head of the highest of ``grids`` below ``g`` sharing part of its width (``height``, the page's, when
+    none): what is below it is no part of ``g``."""
+    return min([float(o.ys[0]) for o in grids if o is not g and o.ys[0] >= g.ys[-1]
+                and min(o.xs[-1], g.xs[-1]) > max(o.xs[0], g.xs[0])], default=float(height))
+
+
+def rows_below(g, cells: dict, binary: np.ndarray, gray: np.ndarray, dpi: int, recognize, layout_settings,
+               floor: float, reach: float = 4.0, settings: TextGridSettings = TextGridSettings()):
+    """``g`` with the body rows printed below its last rule put back, the table's foot rule and the ones between
+    them lost (seed-41 police 公开06表 as a worn photocopy: 人员经费合计 7,324.24 | 公用经费合计 685.37 under the
+    last rule found, a dashed remnant of its own foot rule below it — both totals lost; real caizheng 公开04表:
+    三、国有资本经营预算财政拨款 and 总计), or None: the mirror of :func:`rows_above`. Only a grid with amount or
+    code columns whose last row is no header row is carried down, over the bands of text below it (``reach``
+    row pitches at most, above ``floor``), each a pitch (``below_pitch`` pitches at most) below the last, read
+    across its columns and taken while they read as body rows (:func:`reads_as_body_row`: an amount or a code
+    where the grid has them, no header word — a note, 注：本表反映…, is none); up to two rows of words only
+    (a label printing no amount) are taken when a body row follows them. The new row
+    lines and the column lines carried down (through no text) are inferred: every cell they bound is
+    ``rule_missing``."""
+    from .layout import Segment, grid_from_segments
+
+    if g.n_rows < 3:
+        return None
+    amounts, codes = body_columns(cells, g.n_rows, g.n_cols)
+    if not amounts and not codes:
+        return None
+    if not _body_words([cells.get((g.n_rows - 1, c), "") for c in range(g.n_cols)]):
+        return None
+    x0, x1, bottom = float(g.xs[0]), float(g.xs[-1]), float(g.ys[-1])
+    pitch = float(np.median(np.diff(g.ys)))
+    hi = min(floor - 2.0, bottom + reach * pitch, float(binary.shape[0]))
+    if hi - bottom < 0.5 * pitch:
+        return None
+    boxes = text_boxes(binary[int(bottom) - 2:int(hi)], dpi, settings)
+    if not len(boxes):
+        return None
+    boxes = boxes + np.array([0, int(bottom) - 2, 0, int(bottom) - 2])
+    bands = [b for b in text_bands(boxes, x0, x1, bottom - 2, hi, dpi, settings) if _mid(b) > bottom]
+    last, taken, pending, filled = (g.ys[-2] + g.ys[-1]) / 2.0, [], [], set()
+    for band in bands:
+        if _mid(band) - last > settings.below_pitch * pitch + (band.bottom - band.top) / 2.0 \
+                or band.bottom - band.top > 1.5 * pitch:
+            break
+        texts = _band_across(g, band, binary, gray, dpi, recognize)
+        own = {c for c, t in enumerate(texts) if t.strip()}
+        if pending and own and min(own) in filled and min(own) == min(filled) \
+                and band.top - pending[-1].bottom < 0.5 * (band.bottom - band.top) \
+                and not reads_as_body_row(texts, amounts, codes):
+            # the second line of a label wrapped in its cell (三、国有资本经营预算财政 | 拨款), close under the first
+            # (strokes of the watermark beside it read as marks): one row
+            pending[-1] = _Band(pending[-1].top, band.bottom, pending[-1].words + band.words)
+        elif reads_as_body_row(texts, amounts, codes):
+            taken += pending + [band]
+            pending = []
+        elif _body_words(texts) and len(pending) < 2:
+            pending.append(band)  # (a row printing no amount, 三、国有资本经营预算财政拨款: taken if a body row follows)
+        else:
+            break
+        filled, last = own, _mid(band)
+    if not taken:
+        return None
+    lines = [_line_between(a.bottom, b.top, binary[:, int(x0):int(x1)]) for a, b in zip(taken, taken[1:])]
+    foot = taken[-1].bottom + max(2.0, (pitch - (taken[-1].bottom - taken[-1].top)) / 2.0)
+    margin = _mm(dpi, 1.0)
+    carried = [Segment(x, y_a, x, y_b) for band, y_a, y_b in zip(taken, [bottom] + lines, lines + [foot])
+               for x in g.xs if not any(a + margin < x < b - margin for a, b in band.words)]
+    segs = _walls(g, on_lines=True) + [Segment(x0, y, x1, y) for y in lines + [foot]] + carried \
+        + [Segment(x, bottom, x, foot) for x in (x0, x1)]
+    new = grid_from_segments(segs, dpi, layout_settings)
+    if new is None or new.n_rows != g.n_rows + len(taken) or new.n_cols != g.n_cols:
+        return None  # (a row line of its own where the text has none, a column line lost: not this grid)
+    new.inferred = list(g.inferred) + [("h", y, x0, x1) for y in lines + [foot]] \
         + [("v", s.x0, s.y0, s.y1) for s in carried]
     new.stacked, new.joined = list(g.stacked), g.joined
     return new

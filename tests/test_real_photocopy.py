@@ -565,6 +565,29 @@ def test_body_rows_above_the_first_rule_found_are_read_back_and_the_header_above
         [(c.text, c.reasons) for c in rows["301"].cells]
 
 
+def test_body_rows_below_the_last_rule_found_are_read_back(tmp_path, monkeypatch):
+    """Real caizheng 财政拨款收入支出决算总表 (pages 12–13) as scripts/real_scans.py makes it (``photocopy150``,
+    seed 21): the rules under 二、政府性基金预算财政拨款 faded, and the grid ended there — 三、国有资本经营预算财政拨款
+    (its label wrapped over two lines) and the 总计 row (2,961.68 three times) were lost, and with them the
+    table's grand totals. A grid whose last row is no header row is carried down over the bands of text below
+    it that read as body rows across its columns, and over up to two rows of words before one
+    (``textgrid.rows_below``); a label's second line close under its first is no row of its own."""
+    import pipeline.textgrid as textgrid
+
+    page = real_scan_pages("putuo-caizheng-2024-juesuan.pdf", [12, 13], tmp_path, "上海市普陀区财政局")
+
+    def t04():
+        (table,) = [t for t in extract_document(page).tables if t.template == "T04"]
+        return [[c.text for c in r.cells] for r in table.rows]
+
+    rows = t04()
+    assert rows[-1][0] == "总计" and rows[-1][1] == rows[-1][3] == "2,961.68", rows[-3:]
+    assert rows[-2][0] == "三、国有资本经营预算财政拨款" and not any(rows[-2][1:]), rows[-3:]
+    assert not any(r[0] in ("拨款", "款") for r in rows), rows[-4:]
+    monkeypatch.setattr(textgrid, "rows_below", lambda *a, **k: None)
+    assert not any(r[0] == "总计" for r in t04()[-3:])
+
+
 def test_body_rows_above_the_first_rule_found_are_read_back_though_their_labels_say_danwei(tmp_path):
     """Real shehuigongzuo 支出决算表's second page (page 9) as scripts/real_scans.py makes it (``photocopy150``,
     seed 21): the top border and the rule between 2101101 and 2101102 faded, and the grid began at 221: 行政单位医疗
