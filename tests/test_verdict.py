@@ -488,6 +488,35 @@ def test_empty_amounts_beside_a_printed_label_are_vouched_with_line_numbers_besi
     assert not any(_blank_side(t, ri, c, lambda r, k: False) for c in amounts)
 
 
+def test_a_seal_speck_left_out_of_a_cell_a_sum_confirms_blank_is_not_reviewed(digital):
+    """A cell whose every line was left out as a seal's remnant (``seal_speck``) is empty, and reviewed — unless
+    an identity holding exactly confirms it blank in a column printing blanks, not 0.00, for nothing (real 决算
+    as worn photocopies: 46 such cells in review, all right). Where its column prints 0.00 for nothing, a blank
+    may be a 0.00 lost under the seal: reviewed; so is one no identity confirms."""
+    doc = copy.deepcopy(digital)
+    t = next(t for t in doc.tables if t.form == "公开05表")
+    for row in t.rows:
+        for c in row.cells:
+            if c.text == "0.00":
+                c.text, c.value = "", None
+    _refresh(doc)
+    held = {tuple(ref) for chk in doc.checks if chk.ok and chk.table == t.id for ref in chk.cells}
+    ri, ci = next((ri, ci) for ri, r in enumerate(t.rows) for ci, c in enumerate(r.cells)
+                  if not c.text and (t.id, ri, ci) in held)
+    cell = t.rows[ri].cells[ci]
+    cell.add_reason("seal_speck")
+    _refresh(doc)
+    assert not cell.review, cell.reasons
+    other = next(r.cells[ci] for k, r in enumerate(t.rows) if k != ri and not r.cells[ci].text)
+    other.text = "0.00"  # the column prints 0.00 for nothing
+    _refresh(doc)
+    assert cell.review
+    other.text = ""
+    doc.checks = [chk for chk in doc.checks if (t.id, ri, ci) not in {tuple(ref) for ref in chk.cells}]
+    score_cells(doc)  # (no identity confirms it)
+    assert cell.review
+
+
 def test_a_table_with_every_row_taken_for_header_leaves_an_unrecovered_page(digital):
     from pipeline.verdict import PageEvidence, page_statuses
     from pipeline.read import PageReading
