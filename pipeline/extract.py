@@ -141,8 +141,7 @@ def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes
             reading = read_ocr(page, clean, grids, recognizer, settings.read)
             times.add("read", t0)
     if clean.worn:  # body rows above a grid's first rule, under a header whose rules faded too; below its last
-        reading = _rows_above(page, clean, reading, recognizer, settings, times)
-        reading = _rows_below(page, clean, reading, recognizer, settings, times)
+        reading = _rows_beyond(page, clean, reading, recognizer, settings, times)
     reading = _stacked_items(page, clean, reading, recognizer, settings, times)
     counted = _lanci_columns(page, clean, reading, recognizer, settings, times)
     counted = _empty_columns(page, clean, counted, recognizer, settings, times)
@@ -244,40 +243,25 @@ def _read_again(page: SourcePage, clean, reading: PageReading, grids: list, reco
     return reading
 
 
-def _rows_above(page: SourcePage, clean, reading: PageReading, recognizer, settings: ExtractSettings,
-                times: StageTimes) -> PageReading:
+def _rows_beyond(page: SourcePage, clean, reading: PageReading, recognizer, settings: ExtractSettings,
+                 times: StageTimes) -> PageReading:
     """Each grid whose first row reads as a body row, carried up over the body rows printed above its first
     rule (:func:`pipeline.textgrid.rows_above`: their text read across its columns tells them from a header or
-    a caption), and the page read again; a page without such rows is left as read."""
-    from .textgrid import grid_ceiling, rows_above
+    a caption), then each whose last row is no header row carried down over those printed below its last
+    (:func:`~pipeline.textgrid.rows_below`: a total row under a foot rule worn away), the page read again after
+    each; a page without such rows is left as read."""
+    from .textgrid import grid_ceiling, grid_floor, rows_above, rows_below
 
-    t0 = time.perf_counter()
-    found = [gr.grid for gr in reading.grids]
-    grids = []
-    for gr in reading.grids:
-        cells = {k: r.text for k, r in gr.cells.items()}
-        grids.append(rows_above(gr.grid, cells, clean.binary, clean.gray, page.dpi, recognizer.recognize,
-                                settings.layout, grid_ceiling(gr.grid, found)) or gr.grid)
-    times.add("layout", t0)
-    return _read_again(page, clean, reading, grids, recognizer, settings, times)
-
-
-def _rows_below(page: SourcePage, clean, reading: PageReading, recognizer, settings: ExtractSettings,
-                times: StageTimes) -> PageReading:
-    """Each grid whose last row reads as a body row, carried down over the body rows printed below its last
-    rule (:func:`pipeline.textgrid.rows_below`: a table's total row under a foot rule worn away), and the page
-    read again; a page without such rows is left as read."""
-    from .textgrid import grid_floor, rows_below
-
-    t0 = time.perf_counter()
-    found = [gr.grid for gr in reading.grids]
-    grids = []
-    for gr in reading.grids:
-        cells = {k: r.text for k, r in gr.cells.items()}
-        grids.append(rows_below(gr.grid, cells, clean.binary, clean.gray, page.dpi, recognizer.recognize,
-                                settings.layout, grid_floor(gr.grid, found, reading.height)) or gr.grid)
-    times.add("layout", t0)
-    return _read_again(page, clean, reading, grids, recognizer, settings, times)
+    for extend, bound in ((rows_above, grid_ceiling),
+                          (rows_below, lambda g, found: grid_floor(g, found, reading.height))):
+        t0 = time.perf_counter()
+        found = [gr.grid for gr in reading.grids]
+        grids = [extend(gr.grid, {k: r.text for k, r in gr.cells.items()}, clean.binary, clean.gray, page.dpi,
+                        recognizer.recognize, settings.layout, bound(gr.grid, found)) or gr.grid
+                 for gr in reading.grids]
+        times.add("layout", t0)
+        reading = _read_again(page, clean, reading, grids, recognizer, settings, times)
+    return reading
 
 
 def _empty_columns(page: SourcePage, clean, reading: PageReading, recognizer, settings: ExtractSettings,
@@ -435,8 +419,8 @@ def _carry_columns(prev: _Scan, cur: _Scan, readings: list[PageReading], evidenc
             # the next page's first rows, above a first rule found, read as body rows now their columns are
             # there (real guihua 公开04表 as a worn photocopy: 十八、… 4461.67 | 4461.67 over 十九's rule, its
             # amounts one piece in a column page 13 lost until then)
-            readings[scan.index] = _rows_above(scan.page, scan.clean, readings[scan.index], recognizer, settings,
-                                               times)
+            readings[scan.index] = _rows_beyond(scan.page, scan.clean, readings[scan.index], recognizer, settings,
+                                                times)
             grids = [gr.grid for gr in readings[scan.index].grids]
         t0 = time.perf_counter()
         lines, ink = ink_lines(scan.clean.color, scan.page.dpi, settings.verdict, skip=[g.bbox for g in grids])

@@ -843,12 +843,12 @@ def test_the_next_pages_first_row_above_its_first_rule_is_read_once_its_columns_
     assert row.count("4461.67") == 2, row
     import inspect
 
-    rows_above = extract._rows_above
+    rows_beyond = extract._rows_beyond
 
     def first_reading_only(page, clean, reading, *a):  # (not again once the columns are carried)
-        return reading if inspect.stack()[1].function == "_carry_columns" else rows_above(page, clean, reading, *a)
+        return reading if inspect.stack()[1].function == "_carry_columns" else rows_beyond(page, clean, reading, *a)
 
-    monkeypatch.setattr(extract, "_rows_above", first_reading_only)
+    monkeypatch.setattr(extract, "_rows_beyond", first_reading_only)
     assert not any("4461.67" in r for r in eighteen())
 
 
