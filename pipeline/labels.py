@@ -65,8 +65,10 @@ def _replace(cell: Cell, text: str, reason: str) -> None:
 
 
 def snap_summary_label(text: str, min_score: float = 88.0, margin: float = 4.0, worn_score: float = 60.0,
-                       worn_margin: float = 25.0, worn_chars: int = 5) -> str | None:
-    """The known 收支总表 row label an OCR reading stands for, or None when no label is clearly closest."""
+                       worn_margin: float = 25.0, worn_chars: int = 5, side: int | None = None) -> str | None:
+    """The known 收支总表 row label an OCR reading stands for, or None when no label is clearly closest.
+    ``side``: the reading's column (0 收入, 1 支出): a label of the other side is no rival for a reading one
+    character off (年未结转和结余 under 支出 is 年末结转和结余, not 年初结转和结余)."""
     labels, keys, cores = _vocabulary()
     key = compare_key(text)
     if not key or key in keys:
@@ -83,17 +85,24 @@ def snap_summary_label(text: str, min_score: float = 88.0, margin: float = 4.0, 
             same_core = numbered if len(key) > len(keys[bare[0]]) else bare
     if len(same_core) == 1 and len(_core(text)) >= 2:
         return labels[same_core[0]]
-    best = process.extract(key, keys, scorer=fuzz.ratio, limit=2)
+    best = process.extract(key, keys, scorer=fuzz.ratio, limit=12)
+    if side is not None:
+        best = [x for x in best if _of_side(labels[x[2]], side)]
     if not best:
         return None
-    runner_up = best[1][1] if len(best) > 1 else 0.0
-    # (one character misread in a label of five or more, no other label near: 本年支出台计, 83 — real caizheng
-    # 公开01表 as a worn photocopy, its 支出 side's sum over 26 类 rows not built for want of its total row)
-    one_off = len(best[0][0]) >= 5 and Levenshtein.distance(key, best[0][0]) == 1 and best[0][1] - runner_up >= 20
+    # (an edition's variant of the label, 年末结转与结余 for 年末结转和结余, is no rival)
+    runner_up = next((x[1] for x in best[1:] if x[0].replace("与", "和") != best[0][0].replace("与", "和")), 0.0)
+    # (one character misread in a label of five or more, no other label near — of its side, an edition's
+    # variant aside: 本年支出台计, 83 — real caizheng 公开01表 as a worn photocopy, its 支出 side's sum over 26 类
+    # rows not built for want of its total row; 年未结转和结余 under 支出, 86 against 年末财政拨款结转和结余's 67 —
+    # real guihua 公开01表, 支出总计's identity left out its row)
+    one_off = len(best[0][0]) >= 5 and Levenshtein.distance(key, best[0][0]) == 1 and best[0][1] - runner_up >= 15
     # (worn print: several characters misread or lost, 九、姓健康支出 or 八社会限和就业支出 at 75–81, no other label
     # near and no other numbering read — seed-41 nanyang 公开04表, whose 支出 sum left out 21,934.93 for want of
     # its label, 23 right cells in review)
     if len(key) >= worn_chars and best[0][1] >= worn_score and best[0][1] < min_score and not one_off:
+        # (among every label, whatever the side: several characters off, a label of the other side alike is a
+        # rival still)
         # (a label printed with and without numbering is one candidate: the reading's own numbering, or what is
         # left of it — 、政府性基金预算财政搜款 — tells which)
         near = process.extract(key, keys, scorer=fuzz.ratio, limit=6)
@@ -310,7 +319,8 @@ def _summary_labels(table: Table, ocr_pages: set[int]) -> int:
             continue
         for i in label_cols:
             if i < len(row.cells) and row.cells[i].text:
-                snapped = snap_summary_label(row.cells[i].text)
+                side = label_cols.index(i) if len(label_cols) == 2 else None
+                snapped = snap_summary_label(row.cells[i].text, side=side)
                 if snapped:
                     snapped = _own_number(table, ri, i, row.cells[i].text, snapped)
                 if snapped and compare_key(snapped) == compare_key(row.cells[i].text):
@@ -319,13 +329,19 @@ def _summary_labels(table: Table, ocr_pages: set[int]) -> int:
                     _replace(row.cells[i], snapped, "label_normalised")
                     n += 1
                 elif table.template in _CLOSED_LIST:
-                    _unknown_label(row.cells[i])
+                    _unknown_label(row.cells[i], side)
         _other_side(table, row, label_cols)
     return n
 
 
 # the side of a 收支总表 row label: 收入 on the left, 支出 on the right (公开01表 and 公开04表 alike)
 _SIDES = (re.compile(r"收入|^年初|^使用非财政|财政拨款$"), re.compile(r"支出|结余分配|^年末"))
+
+
+def _of_side(label: str, side: int) -> bool:
+    """A 收支总表 label that may stand on ``side`` (0 收入, 1 支出): not one of the other side's only."""
+    key = _core(label)
+    return not (_SIDES[1 - side].search(key) and not _SIDES[side].search(key))
 
 
 def _other_side(table: Table, row, label_cols: list[int]) -> None:
@@ -347,16 +363,18 @@ def _other_side(table: Table, row, label_cols: list[int]) -> None:
 _CLOSED_LIST = ("T01", "T04")  # 决算 收支总表s, whose labels row_labels.json lists (budgets' editions vary)
 
 
-def _unknown_label(cell: Cell) -> None:
+def _unknown_label(cell: Cell, side: int | None = None) -> None:
     """A 收支总表 prints its rows' labels from a closed list (``row_labels.json``): a reading of two or more
-    characters that is none of them, nor near enough one to be put right (年未结转与结余: two characters off),
-    is misread or an edition's variant — ``label_unknown``, reviewed, the nearest label its alternative; so is
-    a lone mark (電, HF: a seal's or the watermark's strokes on a 1-bit scan, in a row that prints no label)."""
+    characters that is none of them, nor near enough one to be put right (年未结转及结余: two characters off),
+    is misread or an edition's variant — ``label_unknown``, reviewed, the nearest label (of its ``side``) its
+    alternative; so is a lone mark (電, HF: a seal's or the watermark's strokes on a 1-bit scan, in a row that
+    prints no label)."""
     labels, keys, cores = _vocabulary()
     key = compare_key(cell.text)
     if not key or key in keys or _core(cell.text) in cores:
         return
-    best = process.extractOne(key, keys, scorer=fuzz.ratio) if len(_CJK.findall(key)) >= 2 else None
+    near = process.extract(key, keys, scorer=fuzz.ratio, limit=12) if len(_CJK.findall(key)) >= 2 else []
+    best = next((x for x in near if side is None or _of_side(labels[x[2]], side)), None)
     if best is not None and not any(a.text == labels[best[2]] for a in cell.alternatives):
         cell.alternatives.append(Alternative(labels[best[2]], 0.0, "catalogue"))
     cell.add_reason("label_unknown")

@@ -1,6 +1,6 @@
 """Row labels a scan lost or misread, on rendered pages of the committed born-digital s04 (issue 10: never
 silent). A 合计 row whose label is a mark (“舖”) is known by its sums; a 收支总表 label that is none of the
-labels such tables print (年未结转与结余) is flagged ``label_unknown`` with the nearest as its alternative."""
+labels such tables print (年未结转及结余) is flagged ``label_unknown`` with the nearest as its alternative."""
 from __future__ import annotations
 
 import re
@@ -50,15 +50,15 @@ def test_a_total_row_that_lost_its_label_is_known_by_its_sums(tmp_path, monkeypa
 
 
 def test_a_summary_label_none_prints_is_flagged(tmp_path):
-    """收支总表 labels come from a closed list: 年未结转与结余 (末 read 未, 和 read 与) is none of them and too far
-    from any to be put right — flagged, the nearest label offered."""
-    path = _reprint(tmp_path, 2, "年末结转和结余", "年未结转与结余")
+    """收支总表 labels come from a closed list: 年未结转及结余 (末 read 未, 和 read 及) is none of them and too far
+    from any to be put right — flagged, the nearest label of its side offered."""
+    path = _reprint(tmp_path, 2, "年末结转和结余", "年未结转及结余")
     img = Image.open(path)
     line12 = next(w for w in text_words(DIGITAL, DPI)[1] if w.text == "12").box  # an income row with no label
     ImageDraw.Draw(img).text((200, line12[1] - 2), "電", fill="black", font=cjk_font(26))  # a lone mark in it
     img.save(path, dpi=(DPI, DPI))
     t = next(t for t in extract_document(path).tables if t.form == "公开01表")
-    cell = next(c for r in t.rows for c in r.cells if c.text == "年未结转与结余")
+    cell = next(c for r in t.rows for c in r.cells if c.text == "年未结转及结余")
     assert "label_unknown" in cell.reasons and cell.review
     assert cell.alternatives and cell.alternatives[-1].text in ("年末结转和结余", "年末结转与结余")
     mark = next(r.cells[0] for r in t.rows if r.cells[1].text == "12")
@@ -187,7 +187,7 @@ def test_a_worn_summary_label_far_from_every_other_is_snapped():
             "政府性基金预算财政搜款": "政府性基金预算财政拨款"}
     for read, label in worn.items():
         assert snap_summary_label(read) == label, read
-    for read in ("ざと", "、项目", "年未结转与结余", "十一、姓健康支出", "二十八、抗疫特别时债安排的支出"):
+    for read in ("ざと", "、项目", "年未结转及结余", "十一、姓健康支出", "二十八、抗疫特别时债安排的支出"):
         assert snap_summary_label(read) is None, read
     assert snap_summary_label("九、姓健康支出", worn_score=85.0) is None  # (80: below the worn score asked)
 
@@ -223,3 +223,17 @@ def test_a_rule_piece_between_two_labels_is_no_line_of_text(tmp_path, monkeypatc
     assert labels() == ["五、事业收入", "六、经营收入"]
     monkeypatch.setattr(assemble, "_RULE_STROKE", re.compile(r"^$"))
     assert labels() != ["五、事业收入", "六、经营收入"]
+
+
+def test_a_summary_label_one_character_off_is_put_right_by_its_side():
+    """Real guihua 公开01表 as a worn photocopy read 年未结转和结余 under 支出: one character from 年末结转和结余 and from
+    年初结转和结余 alike, so it was flagged unknown, and 支出总计 = 本年支出合计 + 结余分配 + 年末结转和结余 left its
+    row out — three right cells in review. The column it stands in tells the side: a label only the other side
+    prints is no rival, nor an edition's variant (年末结转与结余) of the label itself."""
+    from pipeline.labels import snap_summary_label
+
+    assert snap_summary_label("年未结转和结余") is None
+    assert snap_summary_label("年未结转和结余", side=1) == "年末结转和结余"
+    assert snap_summary_label("年未结转和结余", side=0) == "年初结转和结余"
+    assert snap_summary_label("本年支出台计", side=1) == "本年支出合计"
+    assert snap_summary_label("年未结转及结余", side=1) is None  # (two characters off)
