@@ -633,6 +633,7 @@ def blamed_cells(doc: Document, checks: list[Check], identities: list | None = N
 
     blamed: set[CellRef] = set()
     explained = None  # (computed when first needed)
+    two_decimals = _two_decimal_columns(doc)
     for chk in checks:
         if chk.ok:
             continue
@@ -651,13 +652,14 @@ def blamed_cells(doc: Document, checks: list[Check], identities: list | None = N
                 # among them (ambiguous: 38.33 for 36.33 or 5.12 for 3.12 in 302 = Σ 302xx of 28 cells): those,
                 # and the readings in doubt on their own, are what it blames — not a clean reading of its 28
                 free = [ref for ref in free if any(ref in g for g in groups) or _doubtful(lookup.get(ref))] or free
-            elif garbled := [ref for ref in free if _garbled(lookup.get(ref))]:
+            elif garbled := [ref for ref in free if _garbled(lookup.get(ref))
+                             or ((ref[0], ref[2]) in two_decimals and _speck(lookup.get(ref)))]:
                 # a reading that is no amount (“909”, “11一” among two-decimal amounts: a worn 9.09, strokes) counts
                 # as 0 and fails the sum by itself when a positive amount there would make it hold: it and the
                 # readings in doubt on their own are what it blames, not the clean ones (real caizheng 公开06表 as
                 # a worn photocopy: 302 = Σ 302xx, 28 cells, every clean one in review)
                 if explained is None:
-                    explained = _explained_by_garbled(doc, identities)
+                    explained = _explained_by_garbled(doc, identities, two_decimals)
                 if any(ref in explained.get(_check_key(chk), ()) for ref in garbled):
                     free = [ref for ref in free if ref in garbled or _doubtful(lookup.get(ref))]
         blamed.update(free or refs)
@@ -673,15 +675,21 @@ def _check_key(chk: Check) -> tuple:
     return chk.rule, tuple(tuple(ref) for ref in chk.cells)
 
 
-def _explained_by_garbled(doc: Document, identities: list | None = None) -> dict[tuple, set[CellRef]]:
+def _explained_by_garbled(doc: Document, identities: list | None = None,
+                          two_decimals: set[tuple[str, int]] = frozenset()) -> dict[tuple, set[CellRef]]:
     """For each failing identity, its cells read as no amount (:func:`_garbled`, counted as 0) where a positive
-    amount would make it hold: the failure is theirs to explain."""
+    amount would make it hold, and its specks read as a whole number in a column printing two decimals
+    (:func:`_speck`: a lost rule's remnant read “1” in a blank cell) when it holds with them blank: the failure
+    is theirs to explain."""
     lookup = {(t.id, ri, ci): c for t, ri, ci, c in doc.cells()}
     values = cell_values(doc)
     out: dict[tuple, set[CellRef]] = {}
     for ident in (expand_identities(doc) if identities is None else identities):
         if ident.op != "eq" or ident.holds(values):
             continue
+        specks = [ref for ref in ident.cells() if (ref[0], ref[2]) in two_decimals and _speck(lookup.get(ref))]
+        if specks and ident.holds({**values, **{ref: 0.0 for ref in specks}}):
+            out.setdefault((ident.rule, tuple(ident.cells())), set()).update(specks)
         for ref in ident.cells():
             if not _garbled(lookup.get(ref)):
                 continue
@@ -697,6 +705,29 @@ def _garbled(cell) -> bool:
     """A reading that is no amount as the table prints them: not a number, or flagged ``format``."""
     return cell is not None and bool(cell.text.strip()) and (
         "format" in cell.reasons or parse_number(cell.text).kind not in ("number", "na", "empty"))
+
+
+def _speck(cell) -> bool:
+    """A reading of one or two digits without a point: in a column printing two decimals, a mark read as a
+    number (a lost rule's remnant, a seal's speck), not an amount."""
+    return cell is not None and bool(re.fullmatch(r"\d{1,2}", cell.text.strip()))
+
+
+def _two_decimal_columns(doc: Document, share: float = 0.8, least: int = 3) -> set[tuple[str, int]]:
+    """(table, column) of the columns that print amounts with two decimals — most of their numbers, specks
+    (:func:`_speck`) aside — or nothing but specks (a column printed blank, 国有资本经营预算财政拨款 of a
+    department without such funds): not codes or 行次."""
+    out = set()
+    for t in doc.tables:
+        width = max((len(r.cells) for r in t.rows), default=0)
+        for c in range(width):
+            cells = [row.cells[c] for row in t.rows if c < len(row.cells)
+                     and parse_number(row.cells[c].text).kind == "number"]
+            numbers = [parse_number(cell.text) for cell in cells if not _speck(cell)]
+            if (len(numbers) >= least and sum(p.decimals == 2 for p in numbers) >= share * len(numbers)) \
+                    or (cells and not numbers and len(cells) <= 2):
+                out.add((t.id, c))
+    return out
 
 
 def _doubtful(cell) -> bool:

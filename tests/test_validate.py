@@ -266,6 +266,27 @@ def test_a_garbled_reading_blames_itself_not_every_clean_reading(validated):
     assert all("check_failed" in c.reasons for c in clean)
 
 
+def test_a_speck_read_as_a_number_in_a_column_of_amounts_blames_itself(validated):
+    """公开06表's 301 = Σ 301xx with a blank cell holding a speck read “1” (a lost rule's remnant: real caizheng
+    公开04表 as a worn photocopy, “2” in its blank 国有资本经营 column, 23 clean cells of the column's sum in review):
+    in a column printing two decimals a bare one- or two-digit reading is no amount; where the sum holds with it
+    blank, it and the readings in doubt on their own are blamed, not the clean ones. Where the sum fails with
+    it blank too, every cell stays in doubt."""
+    doc = copy.deepcopy(validated["003"][0])
+    t06 = next(t for t in doc.tables if t.form == "公开06表")
+    col = [r.cells[2] for r in t06.rows[1:14]]  # 30101 … 30199
+    speck = next(c for c in col if c.text in ("", "0.00"))
+    speck.text = "1"
+    validate_document(doc)
+    clean = [c for c in col if c.text and c is not speck]
+    assert "check_failed" in speck.reasons
+    assert clean and not [c.text for c in clean if "check_failed" in c.reasons]
+    big = clean[0]
+    big.text = f"{float(big.text.replace(',', '')) + 1000:.2f}"  # a clean misread elsewhere in the sum
+    validate_document(doc)
+    assert all("check_failed" in c.reasons for c in clean)
+
+
 @pytest.mark.parametrize("seed", sorted(EXPECTED_RULES))
 def test_an_income_item_read_without_its_ordinal_stays_in_its_sum(validated, seed):
     """公开04表's 本年收入合计 = Σ the numbered items above it: an item whose 一、 was lost on a scan (seed-21
