@@ -517,6 +517,28 @@ def test_a_seal_speck_left_out_of_a_cell_a_sum_confirms_blank_is_not_reviewed(di
     assert cell.review
 
 
+def test_a_name_set_to_its_printed_codes_catalogue_name_is_as_sure_as_its_code(digital):
+    """A name read weakly and set to the catalogue's name for its row's printed code (``label_normalised``) has two
+    witnesses of one entry — the code read surely and matched, the reading within reach of that name — and is
+    not reviewed for its weak reading or an inferred side (seed-41 tuning set: 131 such right names in review).
+    Where the code itself was read weakly, or its match is flagged, the name waits for review."""
+    doc = copy.deepcopy(digital)
+    t = next(t for t in doc.tables if t.form == "公开05表")
+    ri, row = next((ri, r) for ri, r in enumerate(t.rows)
+                   if any(m.source == "printed" and not m.flags and len(m.code) == 7 for m in r.codes))
+    m = next(m for m in row.codes if len(m.code) == 7)
+    ci = next(ci for ci, c in enumerate(row.cells) if ci > m.column and c.text == m.name)
+    name = row.cells[ci]
+    name.ocr_score = 0.6
+    for reason in ("low_ocr", "label_normalised", "rule_missing"):
+        name.add_reason(reason)
+    _refresh(doc)
+    assert not name.review, (name.text, name.reasons, name.confidence)
+    row.cells[m.column].add_reason("low_ocr")
+    _refresh(doc)
+    assert name.review
+
+
 def test_a_table_with_every_row_taken_for_header_leaves_an_unrecovered_page(digital):
     from pipeline.verdict import PageEvidence, page_statuses
     from pipeline.read import PageReading
