@@ -128,7 +128,7 @@ def _split_merged_amounts(gr: GridReading, n_header: int, lines: bool = False,
             out.update(_lanci_over_amount(gr, cell, texts))
             continue
         if lines and cell.rowspan == 1 and cell.colspan > 1 and cell.row >= n_header:
-            out.update(_amount_in_its_column(g, cell, gr.cells.get((cell.row, cell.col))))
+            out.update(_amount_in_its_column(g, cell, gr.cells.get((cell.row, cell.col)), texts))
             continue
         if cell.rowspan < 2 or cell.row < n_header or (cell.colspan != 1 and not lines):
             continue
@@ -222,7 +222,8 @@ def _amount_in_its_row(g, cell, part: tuple[str, float, float], margin: float = 
     return out
 
 
-def _amount_in_its_column(g, cell, rd: Reading | None) -> dict[tuple[int, int], tuple[str, float]]:
+def _amount_in_its_column(g, cell, rd: Reading | None, texts: list[list[str]] | None = None
+                          ) -> dict[tuple[int, int], tuple[str, float]]:
     """One amount (or a dash) in a body cell of a scanned 公开表 merged over columns (the column rule lost in
     that row): the amount goes to the column it stands inside, the others blank; each slot keeps
     ``rule_missing`` (page_tables). Seed-21 photocopy150 公开03表: 502.70, printed flush right in 项目支出, read
@@ -238,6 +239,11 @@ def _amount_in_its_column(g, cell, rd: Reading | None) -> dict[tuple[int, int], 
     run = _RUN_TOGETHER.findall(parts[0][0]) if read else []  # (a space is no digit: “1 234.56” is not 1234.56)
     if len(run) == cell.colspan and "".join(run) == read and not _ONE_AMOUNT.fullmatch(read):
         return {(cell.row, cell.col + k): (amount, parts[0][2]) for k, amount in enumerate(run)}
+    if cell.colspan == 2 and (m := _WORDS_THEN_AMOUNT.fullmatch(read)) and _holds_amounts(texts, cell.col + 1):
+        # a name run into the amount beside it (手续费0.00 over 科目名称 | 决算数, seed-43 bilevel300 公开06表: the
+        # name unflagged, the amount lost): words to the first column, the amount to the second, a column of
+        # amounts
+        return {(cell.row, cell.col): (m.group(1), parts[0][2]), (cell.row, cell.col + 1): (m.group(2), parts[0][2])}
     if rd.margins is None:
         return {}
     if len(parts) != 1 or not (_AMOUNT.match(parts[0][0]) or parse_number(parts[0][0]).kind == "na"):
@@ -254,6 +260,14 @@ def _amount_in_its_column(g, cell, rd: Reading | None) -> dict[tuple[int, int], 
 _RUN_TOGETHER = re.compile(r"[-−－]?\d[\d,，]*[.．]\d\d")  # an amount as these tables print it, two decimals
 # one amount whose thousands separator was read as a point (“2.106.66”: 2,106.66, real caizheng 公开03表)
 _ONE_AMOUNT = re.compile(r"[-−－]?\d{1,3}([.．,，]\d{3})+[.．]\d\d")
+def _holds_amounts(texts: list[list[str]] | None, c: int, share: float = 0.6) -> bool:
+    """Column ``c`` of the grid's reading holds amounts (two decimals) in ``share`` of its filled cells, three
+    at least."""
+    cells = [row[c].strip() for row in texts or [] if c < len(row) and row[c].strip()]
+    return len(cells) >= 3 and sum(bool(_AMOUNT.match(x)) for x in cells) >= share * len(cells)
+
+
+_WORDS_THEN_AMOUNT = re.compile(r"([\u4e00-\u9fff][\u4e00-\u9fff（）()、]*[\u4e00-\u9fff）)])([-−－]?\d[\d,，]*[.．]\d\d)")
 _NUMBER_THEN_AMOUNT = re.compile(r"^(\d{1,2})[^\d\u4e00-\u9fff]{1,3}([-−－]?[\d,，]*\d[.．]\d\d)$")
 
 

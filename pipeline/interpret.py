@@ -973,11 +973,18 @@ def _check_line_numbers(table: Table, ocr_pages: set[int]) -> None:
             # photocopy150 公开04表's 54 read into the row above, the cell unflagged)
             if cell is None or table.rows[k].page not in ocr_pages:
                 continue
-            if before is None or after is None or after != before + 2 or numbers[k] == before + 1:
+            expected = _counted(numbers, k)
+            if expected is not None and numbers[k] is not None and not expected[0] <= numbers[k] <= expected[1]:
+                # (several misread in a row, 55 | 4 | 5 | 158 | 5 | 60 for 55 … 60 — seed-43 bilevel300 公开01表:
+                # the neighbours do not count around them, the runs above and below do)
+                gap = expected[0] if expected[0] == expected[1] else None
+            elif before is None or after is None or after != before + 2 or numbers[k] == before + 1:
                 continue
+            else:
+                gap = before + 1
             cell.add_reason("format")
-            if not any(a.text == str(before + 1) for a in cell.alternatives):
-                cell.alternatives.append(Alternative(str(before + 1), 0.5, "sequence"))
+            if gap is not None and not any(a.text == str(gap) for a in cell.alternatives):
+                cell.alternatives.append(Alternative(str(gap), 0.5, "sequence"))
     # a line number out of its column: an empty 行次 cell where the row's other 行次 column (the two sides of a
     # 收支总表) has one, and a bare number in the label column beside it (a column line lost in some rows)
     line_cols = [ci for ci, label in enumerate(table.columns) if _LINE_LABEL.match(label.split("/")[-1])]
@@ -995,6 +1002,20 @@ def _check_line_numbers(table: Table, ocr_pages: set[int]) -> None:
                 cell.add_reason("format")
             if stray:
                 label.add_reason("format")
+
+
+def _counted(numbers: list[int | None], k: int) -> tuple[int, int] | None:
+    """The line numbers row ``k`` may hold by the nearest runs of two or more counting up by one above it and
+    below it (each carried on to row ``k``, a row a number): the range between the two counts, or None where
+    either run is missing. Rows printing no number between (a 公开10表's sub-items) narrow the range; a 行次
+    printed skipping one widens it."""
+    up = next((n + (k - j) for j in range(k - 1, 0, -1)
+               if (n := numbers[j]) is not None and numbers[j - 1] == n - 1), None)
+    down = next((n - (j - k) for j in range(k + 1, len(numbers) - 1)
+                 if (n := numbers[j]) is not None and numbers[j + 1] == n + 1), None)
+    if up is None or down is None:
+        return None
+    return min(up, down), max(up, down)
 
 
 def _restore_line_numbers(table: Table, ocr_pages: set[int], min_rows: int = 3, share: float = 0.8) -> None:

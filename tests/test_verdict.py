@@ -539,6 +539,28 @@ def test_a_name_set_to_its_printed_codes_catalogue_name_is_as_sure_as_its_code(d
     assert name.review
 
 
+def test_a_weak_reading_emptied_in_a_column_printing_zeros_is_reviewed(digital):
+    """Seed-43 bilevel300 公开03表: ten 0.00 under a dithered seal read weakly as strokes (“do”, “0000”) and taken
+    for them, left blank — unflagged, their sums holding either way. In a column printing 0.00 for nothing, an
+    empty cell where something was read weakly (``low_ocr``) waits for review; an empty cell read as empty, or
+    one in a column printing blanks, does not for that."""
+    doc = copy.deepcopy(digital)
+    t = next(t for t in doc.tables if t.form == "公开05表")
+    _refresh(doc)
+    held = {tuple(ref) for chk in doc.checks if chk.ok and chk.table == t.id for ref in chk.cells}
+    ri, ci = next((ri, ci) for ri, r in enumerate(t.rows) for ci, c in enumerate(r.cells)
+                  if c.text == "0.00" and (t.id, ri, ci) in held)
+    cell = t.rows[ri].cells[ci]
+    for p in doc.pages:
+        p.mode = "ocr"
+    cell.text, cell.value = "", None
+    _refresh(doc)
+    assert not cell.review
+    cell.add_reason("low_ocr")
+    _refresh(doc)
+    assert cell.review
+
+
 def test_a_table_with_every_row_taken_for_header_leaves_an_unrecovered_page(digital):
     from pipeline.verdict import PageEvidence, page_statuses
     from pipeline.read import PageReading
