@@ -651,13 +651,15 @@ def mark_structure(doc: Document, settings: VerdictSettings = VerdictSettings())
 
 def _body_confirmed(doc: Document, table: Table, doubts: list[str], settings: VerdictSettings) -> bool:
     """The only doubt is the header's reading (``header_unmatched``: its labels too worn to name the template's
-    columns), the table is named (title or 公开0n表: its template is known, not guessed from the labels), its
+    columns; or ``header_split``: a label cut in two — seed-43 bilevel300 公开01表, 186 cells in review with
+    every one of its sums holding), the table is named (title or 公开0n表: its template is known, not guessed from the labels), its
     columns are the template's (no ``columns_missing`` / ``columns_extra`` / ``columns_contradicted``) and its
     own identities hold — at least ``confirm_min_checks`` of them, no more than ``confirm_failing_share``
     failing (or, in a small table, every amount in one that holds exactly: :func:`_every_amount_checked`):
     the arithmetic bears out the body's columns where the header cannot. Its body cells are then
     scored as any other (a failing identity still blames its cells); its header cells stay in doubt."""
-    if doubts != ["header_unmatched"] or not (table.title or table.form) or table.kind == "performance":
+    if doubts not in (["header_unmatched"], ["header_split"]) or not (table.title or table.form) \
+            or table.kind == "performance":
         return False
     n, failed = _table_checks(doc, table)
     if n >= settings.confirm_min_checks and failed <= settings.confirm_failing_share * n:
