@@ -332,6 +332,27 @@ def _summary_labels(table: Table, ocr_pages: set[int]) -> int:
                 elif table.template in _CLOSED_LIST:
                     _unknown_label(row.cells[i], side)
         _other_side(table, row, label_cols)
+    return n + _numbering_lost(table, label_cols, ocr_pages)
+
+
+def _numbering_lost(table: Table, label_cols: list[int], ocr_pages: set[int]) -> int:
+    """A 收支总表 prints some labels twice, numbered among the year's items (一、一般公共预算财政拨款) and bare under
+    年初/年末…结转和结余: a bare one read above its side's 本年…合计 row lost its numbering (seed-43 bilevel300
+    公开04表's first row, unflagged and wrong) and takes the numbered label back (``label_normalised``)."""
+    labels, keys, _ = _vocabulary()
+    n = 0
+    for i in label_cols:
+        texts = [row.cells[i].text if i < len(row.cells) else "" for row in table.rows]
+        total = next((k for k, t in enumerate(texts) if compare_key(t).startswith("本年")), None)
+        for ri in range(total or 0):
+            row = table.rows[ri]
+            key = compare_key(texts[ri])
+            if row.page not in ocr_pages or key not in keys or _NUMBERED.match(texts[ri].strip()):
+                continue
+            numbered = [lab for lab in labels if _NUMBERED.match(lab) and compare_key(_NUMBERED.sub("", lab)) == key]
+            if len(numbered) == 1:
+                _replace(row.cells[i], numbered[0], "label_normalised")
+                n += 1
     return n
 
 

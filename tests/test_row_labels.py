@@ -237,3 +237,24 @@ def test_a_summary_label_one_character_off_is_put_right_by_its_side():
     assert snap_summary_label("年未结转和结余", side=0) == "年初结转和结余"
     assert snap_summary_label("本年支出台计", side=1) == "本年支出合计"
     assert snap_summary_label("年未结转及结余", side=1) is None  # (two characters off)
+
+
+def test_a_bare_label_above_the_years_total_takes_its_numbering_back():
+    """A 收支总表 prints 一般公共预算财政拨款 twice: numbered among the year's items, bare under 年初财政拨款结转和结余.
+    Seed-43 bilevel300 公开04表 read its first row bare (the 一、 lost under a dithered seal): a label these
+    tables print, so unflagged, and wrong. A bare label above its side's 本年…合计 row whose numbered form the
+    tables print takes it back (``label_normalised``); below, it stays bare."""
+    from pipeline.labels import normalise_ocr_labels
+    from pipeline.model import Cell, Document, PageInfo, Row, Table
+
+    rows = [["一般公共预算财政拨款", "1", "43,050.03", "一、一般公共服务支出", "33", "0.00"],
+            ["本年收入合计", "27", "43,050.03", "本年支出合计", "59", "43,050.03"],
+            ["一般公共预算财政拨款", "29", "0.00", "", "61", ""]]
+    table = Table(id="t1", template="T04", columns=["收入/项目", "收入/行次", "收入/金额", "支出/项目", "支出/行次",
+                                                   "支出/合计"], pages=[1],
+                  rows=[Row(page=1, cells=[Cell(text=x) for x in r]) for r in rows])
+    doc = Document(source_path="x.png", sha256="0", page_count=1, tables=[table],
+                   pages=[PageInfo(number=1, mode="ocr", width=2339, height=1654, dpi=200)])
+    normalise_ocr_labels(doc)
+    assert [r.cells[0].text for r in table.rows] == ["一、一般公共预算财政拨款", "本年收入合计", "一般公共预算财政拨款"]
+    assert "label_normalised" in table.rows[0].cells[0].reasons
