@@ -324,7 +324,8 @@ def _name_over_code(label: str) -> bool:
     """科目名称 over 编码: the code column's lower label run into its neighbour (the rule between them lost in the
     header's lower row — seed-41 nanyang 公开06表 read 科目名称/编码): a name column, not a code column."""
     parts = label.split("/")
-    return len(parts) > 1 and "名称" in parts[-2] and is_code_column(parts[-1])
+    return len(parts) > 1 and "名称" in parts[-2] and not is_code_column(parts[-2]) \
+        and bool(re.search("编码|代码", parts[-1]))
 
 
 def _code_column(label: str) -> bool:

@@ -65,10 +65,13 @@ def _replace(cell: Cell, text: str, reason: str) -> None:
 
 
 def snap_summary_label(text: str, min_score: float = 88.0, margin: float = 4.0, worn_score: float = 60.0,
-                       worn_margin: float = 25.0, worn_chars: int = 5, side: int | None = None) -> str | None:
+                       worn_margin: float = 25.0, worn_chars: int = 5, side: int | None = None,
+                       weak: bool = False) -> str | None:
     """The known 收支总表 row label an OCR reading stands for, or None when no label is clearly closest.
     ``side``: the reading's column (0 收入, 1 支出): a label of the other side is no rival for a reading one
-    character off (年未结转和结余 under 支出 is 年末结转和结余, not 年初结转和结余)."""
+    character off (年未结转和结余 under 支出 is 年末结转和结余, not 年初结转和结余). ``weak``: the reading is in doubt
+    (``low_ocr``): only then is a reading several characters off snapped (a label read surely that is none of
+    the list, 八、其他资金收入, is an edition's own: left as read, ``label_unknown``)."""
     labels, keys, cores = _vocabulary()
     key = compare_key(text)
     if not key or key in keys:
@@ -100,7 +103,7 @@ def snap_summary_label(text: str, min_score: float = 88.0, margin: float = 4.0, 
     # (worn print: several characters misread or lost, 九、姓健康支出 or 八社会限和就业支出 at 75–81, no other label
     # near and no other numbering read — seed-41 nanyang 公开04表, whose 支出 sum left out 21,934.93 for want of
     # its label, 23 right cells in review)
-    if len(key) >= worn_chars and best[0][1] >= worn_score and best[0][1] < min_score and not one_off:
+    if weak and len(key) >= worn_chars and best[0][1] >= worn_score and best[0][1] < min_score and not one_off:
         # (among every label, whatever the side: several characters off, a label of the other side alike is a
         # rival still)
         # (a label printed with and without numbering is one candidate: the reading's own numbering, or what is
@@ -321,7 +324,9 @@ def _summary_labels(table: Table, ocr_pages: set[int]) -> int:
         for i in label_cols:
             if i < len(row.cells) and row.cells[i].text:
                 side = label_cols.index(i) if len(label_cols) == 2 else None
-                snapped = snap_summary_label(row.cells[i].text, side=side)
+                cell = row.cells[i]
+                weak = "low_ocr" in cell.reasons or cell.ocr_score < 0.9
+                snapped = snap_summary_label(cell.text, side=side, weak=weak)
                 if snapped:
                     snapped = _own_number(table, ri, i, row.cells[i].text, snapped)
                 if snapped and compare_key(snapped) == compare_key(row.cells[i].text):
@@ -339,6 +344,8 @@ def _numbering_lost(table: Table, label_cols: list[int], ocr_pages: set[int]) ->
     """A 收支总表 prints some labels twice, numbered among the year's items (一、一般公共预算财政拨款) and bare under
     年初/年末…结转和结余: a bare one read above its side's 本年…合计 row lost its numbering (seed-43 bilevel300
     公开04表's first row, unflagged and wrong) and takes the numbered label back (``label_normalised``)."""
+    if table.template not in _CLOSED_LIST:  # (budgets' editions vary)
+        return 0
     labels, keys, _ = _vocabulary()
     n = 0
     for i in label_cols:

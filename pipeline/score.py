@@ -330,14 +330,14 @@ def _piece_of_its_code(table, row, ci: int, text: str, names: list[str]) -> bool
     pieces, with that name (printed, sure, unflagged) — as :func:`_code_of_its_name` and the name check do for a
     code printed in one column (real caizheng 2024 决算 as a photocopy: 171 right code pieces and names of
     公开02/03/05表 flagged for an inferred side alone). An 经济分类 code printed over 类 | 款 (公开06表: 302 | 01,
-    then 办公费; a class row 301 | ·) is read so too."""
+    then 办公费; a class row 301 | (blank)) is read so too."""
     from .textnorm import compare_key
 
     for m in row.codes:
         if m.source != "printed" or m.score < 0.9 or m.flags or not m.code.isdigit():
             continue
         spans = [names[m.column + k] if m.column + k < len(names) else "" for k in range(len(_CODE_PIECES))]
-        # (公开06表 prints an 经济分类 code over 类 | 款 only: 302 | 01, or 301 | · for a class, then its name)
+        # (公开06表 prints an 经济分类 code over 类 | 款 only: 302 | 01, or 301 | (blank) for a class, then its name)
         pieces = len(_CODE_PIECES) if spans == [word for word, _, _ in _CODE_PIECES] else \
             2 if spans[:2] == [word for word, _, _ in _CODE_PIECES[:2]] and len(m.code) in (3, 5) else 0
         if not pieces:

@@ -106,6 +106,10 @@ def test_a_code_label_run_under_the_name_column_leaves_it_a_name_column(table, d
     assert {tuple(b.code_cols): b.name_col for b in find_label_blocks(table)} == {(0,): 1, (3,): 4, (6,): 7}
     assign_codes(table, 2023)
     assert [[(m.column, m.code) for m in r.codes] for r in table.rows] == printed
+    from pipeline.codes import _name_over_code
+
+    # (a header whose upper rule between 科目编码 and 科目名称 was lost keeps its 类 | 款 | 项 code columns)
+    assert not any(_name_over_code(f"科目编码科目名称/{piece}") for piece in ("类", "款", "项"))
     validate_document(doc)
     assert all(c.ok for c in doc.checks if c.table == table.id)
 

@@ -183,13 +183,15 @@ def test_a_worn_summary_label_far_from_every_other_is_snapped():
 
     worn = {"八社会限和就业支出": "八、社会保障和就业支出", "九、姓健康支出": "九、卫生健康支出",
             "十九、住间保障支洲": "十九、住房保障支出", "七、文化证体有传媒支出": "七、文化旅游体育与传媒支出",
-            "、灾高防治及应急管理支出": "二十二、灾害防治及应急管理支出",
-            "政府性基金预算财政搜款": "政府性基金预算财政拨款"}
+            "、灾高防治及应急管理支出": "二十二、灾害防治及应急管理支出"}
+    assert snap_summary_label("政府性基金预算财政搜款") == "政府性基金预算财政拨款"  # (91: one character off)
     for read, label in worn.items():
-        assert snap_summary_label(read) == label, read
+        assert snap_summary_label(read, weak=True) == label, read
+        assert snap_summary_label(read) is None, read  # read surely: an edition's own label, left as read
     for read in ("ざと", "、项目", "年未结转及结余", "十一、姓健康支出", "二十八、抗疫特别时债安排的支出"):
-        assert snap_summary_label(read) is None, read
-    assert snap_summary_label("九、姓健康支出", worn_score=85.0) is None  # (80: below the worn score asked)
+        assert snap_summary_label(read, weak=True) is None, read
+    assert snap_summary_label("九、姓健康支出", worn_score=85.0, weak=True) is None  # (80: below the worn score)
+    assert snap_summary_label("八、其他资金收入") is None and snap_summary_label("二十六、超长期特别国债安排的支出") is None
 
 
 def test_a_rule_piece_between_two_labels_is_no_line_of_text(tmp_path, monkeypatch):
@@ -258,3 +260,9 @@ def test_a_bare_label_above_the_years_total_takes_its_numbering_back():
     normalise_ocr_labels(doc)
     assert [r.cells[0].text for r in table.rows] == ["一、一般公共预算财政拨款", "本年收入合计", "一般公共预算财政拨款"]
     assert "label_normalised" in table.rows[0].cells[0].reasons
+    # a budget's 收支总表 (editions vary): left as read
+    budget = Table(id="t2", template="B04", columns=["收入/项目", "收入/预算数", "支出/项目", "支出/合计"], pages=[1],
+                   rows=[Row(page=1, cells=[Cell(text=x) for x in (r[0], r[2], r[3], r[5])]) for r in rows])
+    doc.tables = [budget]
+    normalise_ocr_labels(doc)
+    assert budget.rows[0].cells[0].text == "一般公共预算财政拨款"
