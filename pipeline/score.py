@@ -168,31 +168,23 @@ def cell_features(doc: Document, settings: ScoreSettings = ScoreSettings()) -> d
             for t, ri, ci, c in doc.cells()}
 
 
-def _blank_columns(doc: Document, min_blank: int = 3) -> set[tuple[str, int]]:
-    """(table, column) of the columns that print nothing where there is nothing: ``min_blank`` empty cells or
-    more, none reading 0 (a table printing 0.00 for nothing shows a blank where a 0.00 was lost)."""
-    out = set()
+def _empty_conventions(doc: Document, min_blank: int = 3, min_zeros: int = 3
+                       ) -> tuple[set[tuple[str, int]], set[tuple[str, int]]]:
+    """(table, column) of the columns that print nothing where there is nothing — ``min_blank`` empty cells or
+    more, none reading 0 (a table printing 0.00 for nothing shows a blank where a 0.00 was lost) — and of those
+    that print 0.00 for nothing: ``min_zeros`` zeros or more, and at most a third as many empty cells."""
+    blank, zero = set(), set()
     for t in doc.tables:
         width = max((len(r.cells) for r in t.rows), default=0)
         for c in range(width):
             texts = [r.cells[c].text.strip() for r in t.rows if c < len(r.cells)]
-            if sum(not x for x in texts) >= min_blank and not any(parse_number(x).value == 0 for x in texts if x):
-                out.add((t.id, c))
-    return out
-
-
-def _zero_columns(doc: Document, min_zeros: int = 3) -> set[tuple[str, int]]:
-    """(table, column) of the columns that print 0.00 for nothing: ``min_zeros`` zeros or more, and at most a
-    third as many empty cells."""
-    out = set()
-    for t in doc.tables:
-        width = max((len(r.cells) for r in t.rows), default=0)
-        for c in range(width):
-            texts = [r.cells[c].text.strip() for r in t.rows if c < len(r.cells)]
+            empties = sum(not x for x in texts)
             zeros = sum(bool(x) and parse_number(x).value == 0 for x in texts)
-            if zeros >= min_zeros and 3 * sum(not x for x in texts) <= zeros:
-                out.add((t.id, c))
-    return out
+            if empties >= min_blank and not zeros:
+                blank.add((t.id, c))
+            if zeros >= min_zeros and 3 * empties <= zeros:
+                zero.add((t.id, c))
+    return blank, zero
 
 
 def _guessed(cell: Cell, x: dict[str, float], form: bool = False) -> bool:
@@ -462,7 +454,7 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
             for ref in chk.cells}
     checked = {tuple(ref) for chk in doc.checks for ref in chk.cells}
     blank = _blank_below_the_items(doc) | _blank_below_the_classes(doc)  # (cells printed blank, vouched for)
-    blank_columns, zero_columns = _blank_columns(doc), _zero_columns(doc)
+    blank_columns, zero_columns = _empty_conventions(doc)
     ocr_pages = {p.number for p in doc.pages if p.mode == "ocr"}
     for t, ri, ci, cell in doc.cells():
         for derived in (NEAR_MISS, SEAL_UNCHECKED):

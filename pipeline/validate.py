@@ -633,7 +633,16 @@ def blamed_cells(doc: Document, checks: list[Check], identities: list | None = N
 
     blamed: set[CellRef] = set()
     explained = None  # (computed when first needed)
-    two_decimals = _two_decimal_columns(doc)
+    two_decimals: list[set[tuple[str, int]]] = []  # (computed when first needed, as ``explained``)
+
+    def amount_columns() -> set[tuple[str, int]]:
+        if not two_decimals:
+            two_decimals.append(_two_decimal_columns(doc))
+        return two_decimals[0]
+
+    def speck(ref) -> bool:  # a speck read as a number in a column of two-decimal amounts
+        return _speck(lookup.get(ref)) and (ref[0], ref[2]) in amount_columns()
+
     for chk in checks:
         if chk.ok:
             continue
@@ -652,14 +661,13 @@ def blamed_cells(doc: Document, checks: list[Check], identities: list | None = N
                 # among them (ambiguous: 38.33 for 36.33 or 5.12 for 3.12 in 302 = Σ 302xx of 28 cells): those,
                 # and the readings in doubt on their own, are what it blames — not a clean reading of its 28
                 free = [ref for ref in free if any(ref in g for g in groups) or _doubtful(lookup.get(ref))] or free
-            elif garbled := [ref for ref in free if _garbled(lookup.get(ref))
-                             or ((ref[0], ref[2]) in two_decimals and _speck(lookup.get(ref)))]:
+            elif garbled := [ref for ref in free if _garbled(lookup.get(ref)) or speck(ref)]:
                 # a reading that is no amount (“909”, “11一” among two-decimal amounts: a worn 9.09, strokes) counts
                 # as 0 and fails the sum by itself when a positive amount there would make it hold: it and the
                 # readings in doubt on their own are what it blames, not the clean ones (real caizheng 公开06表 as
                 # a worn photocopy: 302 = Σ 302xx, 28 cells, every clean one in review)
                 if explained is None:
-                    explained = _explained_by_garbled(doc, identities, two_decimals)
+                    explained = _explained_by_garbled(doc, identities, amount_columns())
                 if any(ref in explained.get(_check_key(chk), ()) for ref in garbled):
                     free = [ref for ref in free if ref in garbled or _doubtful(lookup.get(ref))]
         blamed.update(free or refs)
