@@ -40,6 +40,7 @@ class TextLine:
     text: str
     bbox: tuple[int, int, int, int]
     score: float = 1.0
+    partial: bool = False  # only the line's head was read (a paragraph's line: ReadSettings.prose_head_ems)
 
 
 @dataclass
@@ -251,6 +252,13 @@ class ReadSettings:
     # (grey strokes beside the print, read “1”, “F E”, “蒸”): print has dark ink, so it is not read
     remnant_level: int = 150
     remnant_margin: int = 100
+    # a page of prose (no table on it, past the front matter the document's metadata comes from) has its
+    # paragraphs' full lines read only at their head, this many line heights: nothing is taken from the
+    # middle of a sentence (a title quoted in prose is not a title), and a line costs the recogniser its width
+    # (0: read every line whole)
+    prose_head_ems: int = 6
+    front_pages: int = 3
+    min_line_mm: float = 1.2  # a band of ink outside the tables lower than this is no text (smallest print ~1.8)
 
 
 def _ink_bands(binary: np.ndarray, min_gap: int, min_h: int, valleys: bool = False) -> list[tuple[int, int]]:
@@ -479,6 +487,66 @@ def _segments_in_band(band: np.ndarray, gap: int) -> list[tuple[int, int]]:
     return _runs(np.flatnonzero(band.any(axis=0)), gap)
 
 
+def _paragraph_lines(mask: np.ndarray, lines: list[tuple[int, int, int, int]], min_lines: int = 3
+                     ) -> tuple[dict[int, int], int]:
+    """Which of a page's text lines (band top, bottom, left, right) are a paragraph's full lines: across the
+    text block from its left edge (or an indent of two characters) to its right edge, dense with ink all along
+    (characters, not a contents page's dotted leaders). The block's edges are where most lines start and end
+    (a watermark's strokes in the margin run on from some lines: they are not its edges). Returns each full
+    line's index → where its text starts, and the lines' height; fewer than ``min_lines`` full lines: none (a
+    page of headings, a cover)."""
+    W = mask.shape[1]
+    if not lines:
+        return {}, 0
+    em = int(np.median([b - a for a, b, _, _ in lines]))
+    wide = [l for l in lines if l[3] - l[2] >= 0.3 * W]
+
+    def edge(values: list[int]) -> tuple[int, int]:  # the most shared value (within a line height), its count
+        return max(((v, sum(abs(u - v) <= em for u in values)) for v in values), key=lambda vc: vc[1], default=(0, 0))
+
+    (left, n_left), (right, n_right) = edge([l[2] for l in wide]), edge([l[3] for l in wide])
+    if min(n_left, n_right) < min_lines or right - left < 0.5 * W:
+        return {}, em
+    def dense(a: int, b: int, x0: int, x1: int) -> bool:
+        return mask[a:b, x0:x1].any(axis=0).mean() >= 0.5
+
+    full = {}
+    for k, (a, b, c0, c1) in enumerate(lines):
+        x0, x1 = max(c0, left - em), min(c1, right + em)
+        if c0 <= left + 3 * em and c1 >= right - em and dense(a, b, x0, x1):
+            full[k] = x0
+    if len(full) < min_lines:
+        return {}, em
+    # a paragraph's last line: from the left edge, under a full line, across half the block at least
+    above = None
+    for k in sorted(range(len(lines)), key=lambda k: lines[k][0]):
+        a, b, c0, c1 = lines[k]
+        if c1 - c0 < 0.3 * W:
+            continue  # (a speck, a page number: not the line above the next)
+        x0 = max(c0, left - em)
+        if k not in full and above in full and abs(x0 - left) <= em and c1 - x0 >= 0.5 * (right - left) \
+                and dense(a, b, x0, c1):
+            full[k] = x0
+        above = k
+    return full, em
+
+
+def _head_end(band: np.ndarray, c0: int, c1: int, length: int) -> int:
+    """Where a line's head of about ``length`` pixels ends: at the first blank column after it (between two
+    characters), or at ``length`` when the characters touch."""
+    end = c0 + length
+    if end >= c1:
+        return c1
+    blank = np.flatnonzero(~band[:, end:min(c1, end + length // 4)].any(axis=0))
+    return end + int(blank[0]) if blank.size else end
+
+
+def _figures(text: str) -> bool:
+    """A text of figures (digits, their separators and signs), as a table's row is, not a sentence."""
+    t = re.sub(r"\s+", "", text)
+    return bool(t) and not re.search(r"[\u4e00-\u9fff]", t) and sum(ch.isdigit() or ch in ",，.．-−%" for ch in t) >= 0.8 * len(t)
+
+
 def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: ReadSettings = ReadSettings()) -> PageReading:
     """OCR every non-empty cell and the text lines around the tables of a preprocessed page."""
     gray, binary = clean.gray, clean.binary
@@ -582,18 +650,33 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
     # lines found among a watermark's strokes (inside a band too tall for a line): a stroke beside them is read as
     # a "line" — weakly, or as letters and marks only (“X” at 0.903 above a worn page's title): neither is kept
     watermarked = set()
-    for (a, b), split in bands:
-        if b - a > dpi // 2:  # not a text line (a picture, a seal remnant)
-            continue
-        for (c0, c1) in _segments_in_band(mask[a:b], gap=max(3 * (b - a), dpi // 4)):
-            if c1 - c0 < line_h:
-                continue
-            box = (max(0, c0 - 4), max(0, a - 4), min(W, c1 + 4), min(H, b + 4))
-            if split:
-                watermarked.add(len(jobs))
-            outside_boxes.append((box, len(jobs)))
+    thinnest = settings.min_line_mm * dpi / 25.4
+    segments = [((a, b), (c0, c1), split) for (a, b), split in bands
+                # (taller: not a text line — a picture, a seal remnant; thinner: a rule's remnant, read “一一”)
+                if thinnest <= b - a <= dpi // 2
+                for (c0, c1) in _segments_in_band(mask[a:b], gap=max(3 * (b - a), dpi // 4)) if c1 - c0 >= line_h]
+    prose, em = ({}, 0) if grids or page.number <= settings.front_pages or not settings.prose_head_ems else \
+        _paragraph_lines(mask, [(a, b, c0, c1) for (a, b), (c0, c1), _ in segments])
+    heads: dict[int, tuple[int, int, int, int]] = {}  # job → the whole line's box, for a line read at its head
+    for k, ((a, b), (c0, c1), split) in enumerate(segments):
+        box = (max(0, c0 - 4), max(0, a - 4), min(W, c1 + 4), min(H, b + 4))
+        if split:
+            watermarked.add(len(jobs))
+        outside_boxes.append((box, len(jobs)))
+        if k in prose:
+            heads[len(jobs)] = box
+            end = _head_end(mask[a:b], prose[k], c1, settings.prose_head_ems * em)
+            jobs.append((None, gray[box[1]:box[3], max(box[0], prose[k] - 4):min(W, end + 4)]))
+        else:
             jobs.append((None, gray[box[1]:box[3], box[0]:box[2]]))
     results = recognizer.recognize([crop for _, crop in jobs]) if jobs else []
+    # a head that reads as figures is no sentence's (a table's row printed without rules): read it whole
+    whole = [i for i in heads if _figures(results[i].text)]
+    if whole:
+        again = recognizer.recognize([gray[heads[i][1]:heads[i][3], heads[i][0]:heads[i][2]] for i in whole])
+        for i, r in zip(whole, again):
+            results[i] = r
+            del heads[i]
     heights_of = [max(1, crop.shape[0] - 2 * settings.pad) for _, crop in jobs]  # the lines' bands
     readings = []
     for gi, g in enumerate(grids):
@@ -666,7 +749,7 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
             if g.inferred and (cell.row, cell.col) in cells and g.inferred_sides(cell.bbox, tol=max(2.0, dpi / 50)):
                 cells[(cell.row, cell.col)].reasons.append("rule_missing")
         readings.append(GridReading(g, cells))
-    lines_out = [TextLine(clean_cell_text(results[i].text), box, results[i].min_score)
+    lines_out = [TextLine(clean_cell_text(results[i].text), box, results[i].min_score, partial=i in heads)
                  for box, i in outside_boxes if results[i].text.strip()
                  and not ((i in watermarked or _marks_only(results[i].text))
                           and _stroke_reading(results[i].text, results[i].min_score, settings))

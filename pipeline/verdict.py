@@ -300,6 +300,8 @@ def titles_on(lines: list[TextLine]) -> set[str]:
     keys = _title_keys()
     found: set[str] = set()
     for ln in lines:
+        if ln.partial:  # a paragraph's line read at its head (a sentence)
+            continue
         text = compare_key(ln.text)
         m = _FORM.search(text)
         if m and len(text) <= 24:
