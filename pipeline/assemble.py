@@ -595,8 +595,14 @@ def _same_columns(a: PageTable, b: PageTable) -> bool:
 
 def _column_map(previous: PageTable, pt: PageTable, tol: float = 0.015) -> list[int] | None:
     """When a continuation page has fewer column rules (a last row of merged cells, such as 人员经费合计 |
-    公用经费合计), each of its columns starts at one of the previous page's: their indices there."""
+    公用经费合计), each of its columns starts at one of the previous page's: their indices there. When it has
+    more — every rule of the previous page's and a stray one inside a column (a seal's dithered texture or a
+    fold standing as a rule, cutting 财政拨款收入 in two on a 1-bit scan) — each of its columns lies in one of
+    the previous page's: the two parts of a cut column map to it, and are joined (:func:`_remap`)."""
     prev, cur = previous.col_edges, pt.col_edges
+    if len(cur) > len(prev) and abs(cur[0] - prev[0]) <= tol and abs(cur[-1] - prev[-1]) <= tol \
+            and all(min(abs(x - y) for y in cur) <= tol for x in prev):
+        return [max(i for i in range(len(prev) - 1) if prev[i] <= (a + b) / 2) for a, b in zip(cur, cur[1:])]
     if len(cur) >= len(prev) or abs(cur[-1] - prev[-1]) > tol:
         return None
     out = []
@@ -609,12 +615,17 @@ def _column_map(previous: PageTable, pt: PageTable, tol: float = 0.015) -> list[
 
 
 def _remap(rows: list[Row], mapping: list[int], n_cols: int) -> list[Row]:
+    """The rows' cells in the columns ``mapping`` gives them; the parts of a column cut in two joined."""
     out = []
     for row in rows:
-        cells = [Cell(text="", bbox=row.cells[0].bbox) for _ in range(n_cols)]
+        cells: list[Cell | None] = [None] * n_cols
         for c, cell in enumerate(row.cells):
-            cells[mapping[c]] = cell
-        out.append(Row(page=row.page, cells=cells, codes=row.codes))
+            if cells[mapping[c]] is None:
+                cells[mapping[c]] = cell
+            else:
+                _join_cells(cells[mapping[c]], cell)
+        out.append(Row(page=row.page, cells=[c if c is not None else Cell(text="", bbox=row.cells[0].bbox)
+                                             for c in cells], codes=row.codes))
     return out
 
 
