@@ -130,3 +130,34 @@ def test_a_thin_stroke_alone_in_a_cell_is_a_dash_only_when_solid_and_free(page2)
     assert ocr[dash_at].text == ocr[worn_at].text == "——"
     assert ocr[rule_at].text == ""
     assert ocr[ten].text not in ("—", "——", "-")
+
+
+def test_a_stray_column_rule_on_a_continuation_page_does_not_cut_the_table(monkeypatch):
+    """A continuation page whose grid shows every column rule of the previous page's and one more, inside a
+    column (a seal's dithered texture standing as a rule on a 1-bit scan cut 财政拨款收入 in two), is that
+    table's next page: its rows join the table, the cut column's parts joined back. (It had been a table of
+    its own, without title or template, and the first page's sums failed for the rows it took.)"""
+    import pipeline.assemble as assemble_module
+    from pipeline.layout import Segment
+
+    def read(stray: bool):
+        readings = []
+        for p in open_document(DIGITAL).pages():
+            rules = list(p.rules)
+            if stray and p.number == 6:  # the second page of 财政拨款收入支出决算总表: a rule down column 8
+                (g,) = find_tables(p.rules, p.width, p.height, p.dpi)
+                x = (g.xs[7] + g.xs[8]) / 2
+                rules.append(Segment(x, g.ys[0], x, g.ys[-1]))
+            readings.append(read_text_layer(p, find_tables(rules, p.width, p.height, p.dpi)))
+        return readings
+
+    plain = assemble(read(False))
+    cut = read(True)
+    assert any(len(gr.grid.xs) == 11 for gr in cut[5].grids)
+    tables = assemble(cut)
+    assert [t.pages for t in tables] == [t.pages for t in plain]
+    assert [[c.text for r in t.rows for c in r.cells] for t in tables] == \
+           [[c.text for r in t.rows for c in r.cells] for t in plain]
+    # (without the mapping of a cut column the page is a table of its own)
+    monkeypatch.setattr(assemble_module, "_column_map", lambda previous, pt: None)
+    assert [t.pages for t in assemble(read(True))] != [t.pages for t in plain]
