@@ -50,7 +50,10 @@ _STROKE_READINGS = {"1", "11"}
 
 @dataclass(frozen=True)
 class RepairSettings:
-    max_rounds: int = 4
+    # each round applies the single-cell proofs, or else the first company prover that proves something: a
+    # document with misreadings of several kinds needs a round for each (a 1-bit scan's 收入决算表 continued
+    # on the next page — its lost points, specks and strokes — used up four before 收支总表's lost point)
+    max_rounds: int = 10
     confusion_confidence: float = 0.5  # prior of a confusion-set reading (OCR alternatives carry their own)
     max_digits: int = 16
     # a 绩效自评表 cell is repaired only when it was read by OCR and two of its identities, both failing,
