@@ -507,6 +507,7 @@ def _paragraph_lines(mask: np.ndarray, lines: list[tuple[int, int, int, int]], m
     (left, n_left), (right, n_right) = edge([l[2] for l in wide]), edge([l[3] for l in wide])
     if min(n_left, n_right) < min_lines or right - left < 0.5 * W:
         return {}, em
+
     def dense(a: int, b: int, x0: int, x1: int) -> bool:
         return mask[a:b, x0:x1].any(axis=0).mean() >= 0.5
 
@@ -544,7 +545,8 @@ def _head_end(band: np.ndarray, c0: int, c1: int, length: int) -> int:
 def _figures(text: str) -> bool:
     """A text of figures (digits, their separators and signs), as a table's row is, not a sentence."""
     t = re.sub(r"\s+", "", text)
-    return bool(t) and not re.search(r"[\u4e00-\u9fff]", t) and sum(ch.isdigit() or ch in ",，.．-−%" for ch in t) >= 0.8 * len(t)
+    return bool(t) and not re.search(r"[\u4e00-\u9fff]", t) \
+        and sum(ch.isdigit() or ch in ",，.．-−%" for ch in t) >= 0.8 * len(t)
 
 
 def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: ReadSettings = ReadSettings()) -> PageReading:
