@@ -593,15 +593,17 @@ def _same_columns(a: PageTable, b: PageTable) -> bool:
     return all(abs(x - y) < 0.03 for x, y in zip(a.col_edges, b.col_edges))
 
 
-def _column_map(previous: PageTable, pt: PageTable, tol: float = 0.015) -> list[int] | None:
+def _column_map(previous: PageTable, pt: PageTable, tol: float = 0.015, max_stray: int = 2) -> list[int] | None:
     """When a continuation page has fewer column rules (a last row of merged cells, such as 人员经费合计 |
     公用经费合计), each of its columns starts at one of the previous page's: their indices there. When it has
     more — every rule of the previous page's and a stray one inside a column (a seal's dithered texture or a
     fold standing as a rule, cutting 财政拨款收入 in two on a 1-bit scan) — each of its columns lies in one of
     the previous page's: the two parts of a cut column map to it, and are joined (:func:`_remap`)."""
     prev, cur = previous.col_edges, pt.col_edges
-    if len(cur) > len(prev) and abs(cur[0] - prev[0]) <= tol and abs(cur[-1] - prev[-1]) <= tol \
-            and all(min(abs(x - y) for y in cur) <= tol for x in prev):
+    if len(cur) > len(prev):  # (one or two stray rules at most, under a header repeating the previous page's)
+        if len(cur) - len(prev) > max_stray or not all(min(abs(x - y) for y in cur) <= tol for x in prev) \
+                or not (pt.header_rows == 0 or _header_repeated(pt, previous)):
+            return None
         return [max(i for i in range(len(prev) - 1) if prev[i] <= (a + b) / 2) for a, b in zip(cur, cur[1:])]
     if len(cur) >= len(prev) or abs(cur[-1] - prev[-1]) > tol:
         return None
@@ -633,13 +635,15 @@ def _header_texts(pt: PageTable) -> list[str]:
     return [compare_key(h.text) for h in sorted(pt.header_cells, key=lambda h: (h.row, h.col)) if h.text]
 
 
-def _same_header(pt: PageTable, previous: PageTable, min_ratio: float = 75.0) -> bool:
+def _header_repeated(pt: PageTable, previous: PageTable, min_ratio: float = 75.0) -> bool:
+    """The page table's header texts are the previous page's, up to OCR slips."""
+    return fuzz.ratio("|".join(_header_texts(pt)), "|".join(_header_texts(previous))) >= min_ratio
+
+
+def _same_header(pt: PageTable, previous: PageTable) -> bool:
     """A continuation page's header rows repeat the first page's: same texts up to OCR slips, or they end
     in a 栏次 row, which only a header has."""
-    texts = _header_texts(pt)
-    if not texts:
-        return True
-    if fuzz.ratio("|".join(texts), "|".join(_header_texts(previous))) >= min_ratio:
+    if not _header_texts(pt) or _header_repeated(pt, previous):
         return True
     rows = {}
     for h in pt.header_cells:
@@ -681,7 +685,7 @@ def assemble(readings: list[PageReading]) -> list[Table]:
             last = (table, pt)
             continue
         if (last is not None and is_first_on_page and pt.page == last[1].page + 1 and not meta["title"]
-                and not meta["form"] and not _same_columns(last[1], pt)):
+                and not meta["form"] and not _same_columns(last[1], pt) and not begins_form):
             mapping = _column_map(last[1], pt)
             if mapping is not None:
                 n_prev = len(last[1].col_edges) - 1

@@ -257,6 +257,7 @@ class ReadSettings:
     # middle of a sentence (a title quoted in prose is not a title), and a line costs the recogniser its width
     # (0: read every line whole)
     prose_head_ems: int = 6
+    prose_tail_ems: int = 3  # … and their tail, this many: a line ending in figures is read whole (0: no tail)
     front_pages: int = 3
     min_line_mm: float = 1.2  # a band of ink outside the tables lower than this is no text (smallest print ~1.8)
 
@@ -488,16 +489,16 @@ def _segments_in_band(band: np.ndarray, gap: int) -> list[tuple[int, int]]:
 
 
 def _paragraph_lines(mask: np.ndarray, lines: list[tuple[int, int, int, int]], min_lines: int = 3
-                     ) -> tuple[dict[int, int], int]:
+                     ) -> tuple[dict[int, int], int, int]:
     """Which of a page's text lines (band top, bottom, left, right) are a paragraph's full lines: across the
     text block from its left edge (or an indent of two characters) to its right edge, dense with ink all along
     (characters, not a contents page's dotted leaders). The block's edges are where most lines start and end
     (a watermark's strokes in the margin run on from some lines: they are not its edges). Returns each full
-    line's index → where its text starts, and the lines' height; fewer than ``min_lines`` full lines: none (a
-    page of headings, a cover)."""
+    line's index → where its text starts, the lines' height and the block's right edge; fewer than
+    ``min_lines`` full lines: none (a page of headings, a cover)."""
     W = mask.shape[1]
     if not lines:
-        return {}, 0
+        return {}, 0, W
     em = int(np.median([b - a for a, b, _, _ in lines]))
     wide = [l for l in lines if l[3] - l[2] >= 0.3 * W]
 
@@ -506,7 +507,7 @@ def _paragraph_lines(mask: np.ndarray, lines: list[tuple[int, int, int, int]], m
 
     (left, n_left), (right, n_right) = edge([l[2] for l in wide]), edge([l[3] for l in wide])
     if min(n_left, n_right) < min_lines or right - left < 0.5 * W:
-        return {}, em
+        return {}, em, right
 
     def dense(a: int, b: int, x0: int, x1: int) -> bool:
         return mask[a:b, x0:x1].any(axis=0).mean() >= 0.5
@@ -517,7 +518,7 @@ def _paragraph_lines(mask: np.ndarray, lines: list[tuple[int, int, int, int]], m
         if c0 <= left + 3 * em and c1 >= right - em and dense(a, b, x0, x1):
             full[k] = x0
     if len(full) < min_lines:
-        return {}, em
+        return {}, em, right
     # a paragraph's last line: from the left edge, under a full line, across half the block at least
     above = None
     for k in sorted(range(len(lines)), key=lambda k: lines[k][0]):
@@ -529,7 +530,7 @@ def _paragraph_lines(mask: np.ndarray, lines: list[tuple[int, int, int, int]], m
                 and dense(a, b, x0, c1):
             full[k] = x0
         above = k
-    return full, em
+    return full, em, right
 
 
 def _head_end(band: np.ndarray, c0: int, c1: int, length: int) -> int:
@@ -540,6 +541,15 @@ def _head_end(band: np.ndarray, c0: int, c1: int, length: int) -> int:
         return c1
     blank = np.flatnonzero(~band[:, end:min(c1, end + length // 4)].any(axis=0))
     return end + int(blank[0]) if blank.size else end
+
+
+def _tail_start(band: np.ndarray, c0: int, c1: int, length: int) -> int:
+    """Where a line's tail of about ``length`` pixels starts: at the last blank column before it."""
+    start = c1 - length
+    if start <= c0:
+        return c0
+    blank = np.flatnonzero(~band[:, max(c0, start - length // 4):start].any(axis=0))
+    return max(c0, start - length // 4) + int(blank[-1]) if blank.size else start
 
 
 def _figures(text: str) -> bool:
@@ -657,9 +667,10 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                 # (taller: not a text line — a picture, a seal remnant; thinner: a rule's remnant, read “一一”)
                 if thinnest <= b - a <= dpi // 2
                 for (c0, c1) in _segments_in_band(mask[a:b], gap=max(3 * (b - a), dpi // 4)) if c1 - c0 >= line_h]
-    prose, em = ({}, 0) if grids or page.number <= settings.front_pages or not settings.prose_head_ems else \
-        _paragraph_lines(mask, [(a, b, c0, c1) for (a, b), (c0, c1), _ in segments])
+    prose, em, right = ({}, 0, W) if grids or page.number <= settings.front_pages or not settings.prose_head_ems \
+        else _paragraph_lines(mask, [(a, b, c0, c1) for (a, b), (c0, c1), _ in segments])
     heads: dict[int, tuple[int, int, int, int]] = {}  # job → the whole line's box, for a line read at its head
+    tails: dict[int, int] = {}  # job of a head → job of its line's tail
     for k, ((a, b), (c0, c1), split) in enumerate(segments):
         box = (max(0, c0 - 4), max(0, a - 4), min(W, c1 + 4), min(H, b + 4))
         if split:
@@ -669,11 +680,18 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
             heads[len(jobs)] = box
             end = _head_end(mask[a:b], prose[k], c1, settings.prose_head_ems * em)
             jobs.append((None, gray[box[1]:box[3], max(box[0], prose[k] - 4):min(W, end + 4)]))
+            # and its tail, at the text block's right edge (a watermark's strokes may run on into the margin)
+            last = min(c1, right + em // 2)
+            if settings.prose_tail_ems and last - end > em:
+                tails[len(jobs) - 1] = len(jobs)
+                start = _tail_start(mask[a:b], end, last, settings.prose_tail_ems * em)
+                jobs.append((None, gray[box[1]:box[3], max(0, start - 4):min(W, last + 4)]))
         else:
             jobs.append((None, gray[box[1]:box[3], box[0]:box[2]]))
     results = recognizer.recognize([crop for _, crop in jobs]) if jobs else []
-    # a head that reads as figures is no sentence's (a table's row printed without rules): read it whole
-    whole = [i for i in heads if _figures(results[i].text)]
+    # a head or a tail that reads as figures is no sentence's: a table's row printed without rules, its label
+    # and amounts one line of ink (“合计 2,961.68 2,100.00 …” with narrow gaps) — read whole
+    whole = [i for i in heads if _figures(results[i].text) or (i in tails and _figures(results[tails[i]].text))]
     if whole:
         again = recognizer.recognize([gray[heads[i][1]:heads[i][3], heads[i][0]:heads[i][2]] for i in whole])
         for i, r in zip(whole, again):

@@ -155,3 +155,33 @@ def test_whole_lines_without_the_economy(prose_page):
 def test_figures_are_no_sentence():
     assert _figures("1,234.56 2,345.67") and _figures("2080101") and _figures("-12.5%")
     assert not _figures("1115.48万元，") and not _figures("收入总计") and not _figures("")
+
+
+def test_a_tables_rows_without_rules_are_no_paragraph(tmp_path):
+    """A table whose rules were lost (or never printed), its label and amounts one line of ink each with narrow
+    gaps, looks like a block of justified lines: its rows end in figures, so they are read whole, and the
+    page's amounts stay the evidence of a table no grid was found for (``unrecovered``, not ``no_tables``)."""
+    from pipeline.verdict import _amounts_in
+
+    if not os.path.exists(SERIF):
+        pytest.skip("Noto Serif CJK is absent")
+    font = ImageFont.truetype(SERIF, round(10.5 * DPI / 72))
+    im = Image.new("L", (1654, 2339), 255)
+    draw = ImageDraw.Draw(im)
+    amounts = ["2,961.68", "2,100.00", "861.68", "1,222.86", "345.12", "112.30", "56.70"]
+    for r, label in enumerate(["合计", "小计", "因公出国", "公务接待", "公务用车", "购置费"]):
+        y = 380 + 70 * r
+        draw.text((230, y), label, font=font, fill=30)
+        for k, text in enumerate(amounts):
+            draw.text((470 + 130 * k - font.getlength(text), y), text, font=font, fill=30)
+    path = tmp_path / "rows.png"
+    Image.fromarray(cv2.GaussianBlur(np.array(im), (3, 3), 0.7)).save(path, dpi=(DPI, DPI))
+    (page,) = list(open_document(path).pages())
+    clean = preprocess_page(page.image, PreprocessSettings(dpi=page.dpi))
+    reading = read_ocr(page, clean, [], get_recognizer(), ReadSettings(front_pages=0))
+    rows = [ln for ln in reading.lines if ln.bbox[1] >= 370]
+    assert len(rows) == 6 and not any(ln.partial for ln in rows)
+    assert sum(_amounts_in(ln.text) for ln in rows) >= 36
+    # (without the tail read, each row was taken for a paragraph's line and read as “合计2,96”)
+    heads_only = read_ocr(page, clean, [], get_recognizer(), ReadSettings(front_pages=0, prose_tail_ems=0))
+    assert any(ln.partial for ln in heads_only.lines)

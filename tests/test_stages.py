@@ -161,3 +161,25 @@ def test_a_stray_column_rule_on_a_continuation_page_does_not_cut_the_table(monke
     # (without the mapping of a cut column the page is a table of its own)
     monkeypatch.setattr(assemble_module, "_column_map", lambda previous, pt: None)
     assert [t.pages for t in assemble(read(True))] != [t.pages for t in plain]
+
+
+def test_a_next_pages_table_with_more_columns_is_joined_only_as_a_cut_continuation():
+    """The cut-column mapping takes a page whose columns are the previous page's and one or two more, under a
+    header repeating the previous page's (a stray rule); another table on the next page (its title lost, its
+    columns many and even, some near the previous page's rules) or one under another header is not joined."""
+    from types import SimpleNamespace
+
+    from pipeline.assemble import _column_map
+
+    def page(edges, header):
+        cells = [SimpleNamespace(row=0, col=k, text=t) for k, t in enumerate(header)]
+        return SimpleNamespace(col_edges=edges, header_rows=1 if header else 0, header_cells=cells)
+
+    first = page([0, .25, .5, .75, 1], ["项目", "本年收入合计", "财政拨款收入", "其他收入"])
+    cut = page([0, .25, .5, .6, .75, 1], ["项目", "本年收入合计", "财政拨款", "收入", "其他收入"])
+    assert _column_map(first, cut) == [0, 1, 2, 2, 3]
+    assert _column_map(first, page(cut.col_edges, [])) == [0, 1, 2, 2, 3]  # (no header: rows only)
+    other = page(cut.col_edges, ["科目编码", "科目名称", "基本支出", "项目支出", "上缴上级支出"])
+    assert _column_map(first, other) is None
+    even = page([k / 12 for k in range(13)], ["项目", "本年收入合计", "财政拨款收入", "其他收入"])
+    assert _column_map(first, even) is None
