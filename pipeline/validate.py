@@ -17,6 +17,7 @@ Instances whose cells are all blank are not reported (nothing was printed to che
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -633,12 +634,7 @@ def blamed_cells(doc: Document, checks: list[Check], identities: list | None = N
 
     blamed: set[CellRef] = set()
     explained = None  # (computed when first needed)
-    two_decimals: list[set[tuple[str, int]]] = []  # (computed when first needed, as ``explained``)
-
-    def amount_columns() -> set[tuple[str, int]]:
-        if not two_decimals:
-            two_decimals.append(_two_decimal_columns(doc))
-        return two_decimals[0]
+    amount_columns = functools.cache(lambda: _two_decimal_columns(doc))  # (computed when first needed)
 
     def speck(ref) -> bool:  # a speck read as a number in a column of two-decimal amounts
         return _speck(lookup.get(ref)) and (ref[0], ref[2]) in amount_columns()
