@@ -21,7 +21,7 @@ from . import __version__
 from .assemble import assemble
 from .ingest import IngestSettings, SourcePage, open_document
 from .interpret import document_metadata, interpret_cells
-from .layout import LayoutSettings, bridged_walls, find_tables, follow_rules, scan_tables
+from .layout import LayoutSettings, bridged_walls, find_tables, follow_rules, scan_tables, seal_walls
 from .model import Document, PageInfo
 from .ocr import OcrSettings, get_recognizer
 from .orientation import OrientationSettings, detect_orientation
@@ -118,9 +118,10 @@ def _read_page(page: SourcePage, settings: ExtractSettings, times: StageTimes
                         clean.colourless_seals, clean.worn, clean.faint_rules)
     # a column line made of characters' strokes (chained across rows on a skewed page) is no rule
     grids = [_without_glyph_lines(g, clean, page.dpi, settings) for g in grids]
+    hidden = clean.seal_mask if clean.colourless_seals is None else clean.seal_mask | clean.colourless_seals
+    seal_walls(grids, clean.binary, hidden, page.dpi, settings.layout)  # rules lost under a seal
     follow_rules(grids, clean.binary, page.dpi, settings.layout)  # cells onto row rules that run off the lines
     if not clean.worn:  # a column wall no rule was printed for in a row (a worn page's are completed from the text)
-        hidden = clean.seal_mask if clean.colourless_seals is None else clean.seal_mask | clean.colourless_seals
         bridged_walls(grids, clean.binary, page.dpi, settings.layout, hidden)
     times.add("layout", t0)
     t0 = time.perf_counter()

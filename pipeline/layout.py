@@ -153,6 +153,9 @@ class LayoutSettings:
     # bridged there, no rule printed (bridged_walls)
     bridged_ink: float = 0.1
     bridged_mm: float = 0.8
+    # a line of the grid lost in a merged cell under a seal is put back where the seal covers this share of
+    # its stretch there (seal_walls; the rest of the stretch lost too, or the wall would stand)
+    seal_wall_share: float = 0.34
 
 
 def _mm(dpi: int, mm: float) -> int:
@@ -1049,15 +1052,8 @@ def split_cells_at_gaps(grid: Grid, binary: np.ndarray, dpi: int, settings: Layo
                 continue
             crop = (binary[y0:y1, xa:xb] > 0).astype(np.uint8)
             left, right = crop[:, :x - near - xa], crop[:, x + near - xa:]
-            # print at the boundary: any stroke reaching into the band around it, except what is left of the
-            # lost rule (pieces at most 0.5 mm wide inside the band: a broken stretch, dots)
-            n, _, stats, _ = cv2.connectedComponentsWithStats(crop, connectivity=8)
-            lo, hi = x - near - xa, x + near - xa
-            crossing = any(stats[k, 0] < hi and stats[k, 0] + stats[k, 2] > lo
-                           and not (stats[k, 0] >= lo and stats[k, 0] + stats[k, 2] <= hi and stats[k, 2] <= thin)
-                           for k in range(1, n))
             if (int(left.sum()) >= settings.split_min_ink and int(right.sum()) >= settings.split_min_ink
-                    and not crossing):
+                    and not _print_across(crop, x - xa, near, thin)):
                 pieces.append((start, c))
                 start = c
         if not pieces:
@@ -1069,6 +1065,133 @@ def split_cells_at_gaps(grid: Grid, binary: np.ndarray, dpi: int, settings: Layo
                                                           cell.bbox[3])))
     cells.sort(key=lambda k: (k.row, k.col))
     grid.cells = cells
+
+
+def _print_across(crop: np.ndarray, x: int, near: int, thin: int) -> bool:
+    """Whether print in ``crop`` (0/1) reaches into the band ``near`` either side of column ``x``: any stroke
+    but what is left of a lost rule there (pieces at most ``thin`` wide inside the band: a broken stretch,
+    dots)."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(crop, connectivity=8)
+    lo, hi = x - near, x + near
+    return any(stats[k, 0] < hi and stats[k, 0] + stats[k, 2] > lo
+               and not (stats[k, 0] >= lo and stats[k, 0] + stats[k, 2] <= hi and stats[k, 2] <= thin)
+               for k in range(1, n))
+
+
+def _text_across(crop: np.ndarray, x: int, near: int, thin: int) -> bool:
+    """Whether a stroke of print in ``crop`` (0/1) runs across the band ``near`` either side of column ``x``,
+    from one side to the other, and stands more than two ``thin`` tall (not a row rule's remnant). Looser than
+    :func:`_print_across`: under a seal the lost rule's remnants carry the dither's specks."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(crop, connectivity=8)
+    return any(stats[k, 0] < x - near and stats[k, 0] + stats[k, 2] > x + near and stats[k, 3] > 2 * thin
+               for k in range(1, n))
+
+
+def seal_walls(grids: list[Grid], binary: np.ndarray, hidden: np.ndarray | None, dpi: int,
+               settings: LayoutSettings = LayoutSettings()) -> int:
+    """Rules lost under a seal put back: a bi-level scan's seal is dither over the table, cleared with the rules
+    under it (:mod:`pipeline.preprocess`), and the cells it covered merge across their lost walls — seed-43
+    health 公开01表: the seal over 收入's 行次 | 金额 merged the header's 行次 and 金额 into one cell (both
+    columns were headed 行次金额) and the first row's 1 | 11,955.00 with the 栏次 row above it. A merged cell
+    lying in part under ``hidden`` (the seal mask) is cut along an inner line of the grid (a column line that
+    walls ``split_min_rows`` of the table's rows, a row line that walls as many of its columns) where that
+    line's stretch inside the cell lies in good part under the seal (``seal_wall_share``) and no print runs
+    across it (a label spanning
+    the columns, a label wrapped over the rows, keeps its cell). The lines put back are recorded as inferred:
+    the cells beside them are ``rule_missing`` until an identity confirms them. Returns the number of cells
+    cut."""
+    if hidden is None or not hidden.any():
+        return 0
+    near = _mm(dpi, settings.split_gap_mm)
+    thin = max(2, _mm(dpi, 0.5))
+    inset = max(2, dpi // 60)
+    cut = 0
+    for g in grids:
+        if g.joined or not any(c.rowspan * c.colspan > 1 for c in g.cells):
+            continue
+        own = g.owner()
+        nr, nc = g.n_rows, g.n_cols
+        walled_v = [sum(own.get((r, c - 1)) is not own.get((r, c)) for r in range(nr)) >= settings.split_min_rows * nr
+                    for c in range(nc + 1)]
+        walled_h = [sum(own.get((r - 1, c)) is not own.get((r, c)) for c in range(nc)) >= settings.split_min_rows * nc
+                    for r in range(nr + 1)]
+        cells = []
+        for cell in g.cells:
+            x0, y0, x1, y1 = cell.bbox
+            if cell.rowspan * cell.colspan == 1 or not hidden[y0:y1, x0:x1].any():
+                cells.append(cell)
+                continue
+            rows = range(cell.row, cell.row + cell.rowspan)
+            cols = range(cell.col, cell.col + cell.colspan)
+            lines = []  # restored walls: ("v", col line, row) / ("h", row line, col)
+            for r in rows:
+                ya, yb = int(g.ys[r]), int(g.ys[r + 1])
+                for c in cols[1:]:
+                    x = int(round(g.xs[c]))
+                    under = hidden[ya:yb, max(0, x - near):x + near + 1].any(axis=1).mean()
+                    if not walled_v[c] or under < settings.seal_wall_share:
+                        continue
+                    xa, xb = int(g.xs[c - 1]) + inset, int(g.xs[c + 1]) - inset
+                    crop = (binary[ya + inset:yb - inset, xa:xb] > 0).astype(np.uint8)
+                    if crop.size and not _text_across(crop, x - xa, near, thin):
+                        lines.append(("v", c, r))
+            for c in cols:
+                xa, xb = int(g.xs[c]), int(g.xs[c + 1])
+                for r in rows[1:]:
+                    y = int(round(g.ys[r]))
+                    under = hidden[max(0, y - near):y + near + 1, xa:xb].any(axis=0).mean()
+                    if not walled_h[r] or under < settings.seal_wall_share:
+                        continue
+                    ya, yb = int(g.ys[r - 1]) + inset, int(g.ys[r + 1]) - inset
+                    crop = (binary[ya:yb, xa + inset:xb - inset] > 0).astype(np.uint8)
+                    if crop.size and not _text_across(crop.T.copy(), y - ya, near, thin):
+                        lines.append(("h", r, c))
+            pieces = _cut_cell(cell, set(lines), g) if lines else None
+            if not pieces:
+                cells.append(cell)
+                continue
+            cells.extend(pieces)
+            cut += 1
+            for kind, k, j in lines:
+                if kind == "v":
+                    g.inferred.append(("v", float(g.xs[k]), float(g.ys[j]), float(g.ys[j + 1])))
+                else:
+                    g.inferred.append(("h", float(g.ys[k]), float(g.xs[j]), float(g.xs[j + 1])))
+        cells.sort(key=lambda k: (k.row, k.col))
+        g.cells = cells
+    return cut
+
+
+def _cut_cell(cell: GridCell, walls: set[tuple[str, int, int]], g: Grid) -> list[GridCell] | None:
+    """``cell``'s elementary cells joined except across ``walls`` (("v", column line, row), ("h", row line,
+    column)), as rectangles; None when a piece would not be one (the cell stays whole)."""
+    parts = {(r, c): (r, c) for r in range(cell.row, cell.row + cell.rowspan)
+             for c in range(cell.col, cell.col + cell.colspan)}
+
+    def find(a):
+        while parts[a] != a:
+            a = parts[a]
+        return a
+
+    for (r, c) in list(parts):
+        if (r, c + 1) in parts and ("v", c + 1, r) not in walls:
+            parts[find((r, c + 1))] = find((r, c))
+        if (r + 1, c) in parts and ("h", r + 1, c) not in walls:
+            parts[find((r + 1, c))] = find((r, c))
+    groups: dict = {}
+    for k in parts:
+        groups.setdefault(find(k), []).append(k)
+    if len(groups) < 2:
+        return None
+    out = []
+    for members in groups.values():
+        r0, r1 = min(r for r, _ in members), max(r for r, _ in members)
+        c0, c1 = min(c for _, c in members), max(c for _, c in members)
+        if len(members) != (r1 - r0 + 1) * (c1 - c0 + 1):
+            return None
+        out.append(GridCell(r0, c0, r1 - r0 + 1, c1 - c0 + 1,
+                            (int(g.xs[c0]), int(g.ys[r0]), int(g.xs[c1 + 1]), int(g.ys[r1 + 1]))))
+    return out
 
 
 def _ink_cover(binary: np.ndarray, x: int, y: int, w: int, h: int, vertical: bool) -> float:
