@@ -156,6 +156,7 @@ class LayoutSettings:
     # a line of the grid lost in a merged cell under a seal is put back where the seal covers this share of
     # its stretch there (seal_walls; the rest of the stretch lost too, or the wall would stand)
     seal_wall_share: float = 0.34
+    seal_wall_remnant: float = 0.5  # ... and what is left of the rule there, ink along this share of it, shows
 
 
 def _mm(dpi: int, mm: float) -> int:
@@ -1078,28 +1079,35 @@ def _print_across(crop: np.ndarray, x: int, near: int, thin: int) -> bool:
                for k in range(1, n))
 
 
-def _text_across(crop: np.ndarray, x: int, near: int, thin: int) -> bool:
-    """Whether a stroke of print in ``crop`` (0/1) runs across the band ``near`` either side of column ``x``,
-    from one side to the other, and stands more than two ``thin`` tall (not a row rule's remnant). Looser than
-    :func:`_print_across`: under a seal the lost rule's remnants carry the dither's specks."""
-    n, _, stats, _ = cv2.connectedComponentsWithStats(crop, connectivity=8)
-    return any(stats[k, 0] < x - near and stats[k, 0] + stats[k, 2] > x + near and stats[k, 3] > 2 * thin
-               for k in range(1, n))
+def _rule_remnant(crop: np.ndarray, seal: np.ndarray, x: int, thin: int, near: int, share: float) -> bool:
+    """Whether ``crop`` (ink, bool: a stretch of column line ``x`` from one row line to another, the rows'
+    edges left out) holds what is left of a rule there: ink within ``thin`` of the line along ``share`` of
+    its height, and no print running across it — ink outside the seal (``seal``, bool, same shape: its
+    strokes lie everywhere) close on both sides of the line in the same rows (a character the line runs
+    through), away from the crop's top and bottom (a row rule's remnant crosses there)."""
+    h = crop.shape[0]
+    if h < 4 * thin or crop[:, max(0, x - thin):x + thin + 1].any(axis=1).mean() < share:
+        return False
+    text = crop & ~seal
+    left = text[2 * thin:h - 2 * thin, max(0, x - near):max(0, x - thin)].any(axis=1)
+    right = text[2 * thin:h - 2 * thin, x + thin + 1:x + near + 1].any(axis=1)
+    return int((left & right).sum()) < thin
 
 
 def seal_walls(grids: list[Grid], binary: np.ndarray, hidden: np.ndarray | None, dpi: int,
                settings: LayoutSettings = LayoutSettings()) -> int:
-    """Rules lost under a seal put back: a bi-level scan's seal is dither over the table, cleared with the rules
-    under it (:mod:`pipeline.preprocess`), and the cells it covered merge across their lost walls — seed-43
-    health 公开01表: the seal over 收入's 行次 | 金额 merged the header's 行次 and 金额 into one cell (both
-    columns were headed 行次金额) and the first row's 1 | 11,955.00 with the 栏次 row above it. A merged cell
-    lying in part under ``hidden`` (the seal mask) is cut along an inner line of the grid (a column line that
-    walls ``split_min_rows`` of the table's rows, a row line that walls as many of its columns) where that
-    line's stretch inside the cell lies in good part under the seal (``seal_wall_share``) and no print runs
-    across it (a label spanning
-    the columns, a label wrapped over the rows, keeps its cell). The lines put back are recorded as inferred:
-    the cells beside them are ``rule_missing`` until an identity confirms them. Returns the number of cells
-    cut."""
+    """Rules lost under a seal put back. The grid finder takes no short piece of rule inside a seal (its ring
+    and star strokes are no rules), so the cells a seal covers merge across walls whose rule still shows —
+    seed-43 health 公开01表 as a bi-level scan: the seal over 收入's 行次 | 金额 merged the header's 行次 and 金额
+    (both columns were then headed 行次金额, the amount role took the line numbers) and the first row's
+    1 | 11,955.00 with the 栏次 row above it. A merged cell lying in part under ``hidden`` (the seal mask) is
+    cut along an inner line of the grid — a column line that walls ``split_min_rows`` of the table's rows, a
+    row line that walls as many of its columns — where that line's stretch inside the cell lies in good part
+    under the seal (``seal_wall_share``), what is left of the rule shows along it (``seal_wall_remnant``) and
+    no print runs across it, and where the row (the column) has no other such line missing away from a seal:
+    a header label spanning columns (收入 over 项目 | 金额) leaves a line missing outside the seal too (支出
+    over its own). The lines put back are recorded as inferred: the cells beside them are ``rule_missing``
+    until an identity confirms them. Returns the number of cells cut."""
     if hidden is None or not hidden.any():
         return 0
     near = _mm(dpi, settings.split_gap_mm)
@@ -1111,10 +1119,29 @@ def seal_walls(grids: list[Grid], binary: np.ndarray, hidden: np.ndarray | None,
             continue
         own = g.owner()
         nr, nc = g.n_rows, g.n_cols
-        walled_v = [sum(own.get((r, c - 1)) is not own.get((r, c)) for r in range(nr)) >= settings.split_min_rows * nr
-                    for c in range(nc + 1)]
-        walled_h = [sum(own.get((r - 1, c)) is not own.get((r, c)) for c in range(nc)) >= settings.split_min_rows * nc
-                    for r in range(nr + 1)]
+
+        def v_missing(r: int, c: int) -> bool:
+            return own.get((r, c - 1)) is own.get((r, c))
+
+        def h_missing(r: int, c: int) -> bool:
+            return own.get((r - 1, c)) is own.get((r, c))
+
+        usual_v = [c for c in range(1, nc) if sum(not v_missing(r, c) for r in range(nr)) >= settings.split_min_rows * nr]
+        usual_h = [r for r in range(1, nr) if sum(not h_missing(r, c) for c in range(nc)) >= settings.split_min_rows * nc]
+
+        def v_sealed(r: int, c: int) -> bool:
+            x = int(round(g.xs[c]))
+            return hidden[int(g.ys[r]):int(g.ys[r + 1]), max(0, x - near):x + near + 1].any(axis=1).mean() \
+                >= settings.seal_wall_share
+
+        def h_sealed(r: int, c: int) -> bool:
+            y = int(round(g.ys[r]))
+            return hidden[max(0, y - near):y + near + 1, int(g.xs[c]):int(g.xs[c + 1])].any(axis=0).mean() \
+                >= settings.seal_wall_share
+
+        # rows (columns) whose every usual line missing lies under a seal
+        rows_ok = {r for r in range(nr) if all(v_sealed(r, c) for c in usual_v if v_missing(r, c))}
+        cols_ok = {c for c in range(nc) if all(h_sealed(r, c) for r in usual_h if h_missing(r, c))}
         cells = []
         for cell in g.cells:
             x0, y0, x1, y1 = cell.bbox
@@ -1123,29 +1150,22 @@ def seal_walls(grids: list[Grid], binary: np.ndarray, hidden: np.ndarray | None,
                 continue
             rows = range(cell.row, cell.row + cell.rowspan)
             cols = range(cell.col, cell.col + cell.colspan)
-            lines = []  # restored walls: ("v", col line, row) / ("h", row line, col)
+            lines = []  # restored walls: ("v", column line, row) / ("h", row line, column)
             for r in rows:
-                ya, yb = int(g.ys[r]), int(g.ys[r + 1])
                 for c in cols[1:]:
-                    x = int(round(g.xs[c]))
-                    under = hidden[ya:yb, max(0, x - near):x + near + 1].any(axis=1).mean()
-                    if not walled_v[c] or under < settings.seal_wall_share:
-                        continue
-                    xa, xb = int(g.xs[c - 1]) + inset, int(g.xs[c + 1]) - inset
-                    crop = (binary[ya + inset:yb - inset, xa:xb] > 0).astype(np.uint8)
-                    if crop.size and not _text_across(crop, x - xa, near, thin):
-                        lines.append(("v", c, r))
+                    if r in rows_ok and c in usual_v and v_sealed(r, c):
+                        x, xa, xb = int(round(g.xs[c])), int(g.xs[c - 1]) + inset, int(g.xs[c + 1]) - inset
+                        box = np.s_[int(g.ys[r]) + inset:int(g.ys[r + 1]) - inset, xa:xb]
+                        if _rule_remnant(binary[box] > 0, hidden[box], x - xa, thin, near, settings.seal_wall_remnant):
+                            lines.append(("v", c, r))
             for c in cols:
-                xa, xb = int(g.xs[c]), int(g.xs[c + 1])
                 for r in rows[1:]:
-                    y = int(round(g.ys[r]))
-                    under = hidden[max(0, y - near):y + near + 1, xa:xb].any(axis=0).mean()
-                    if not walled_h[r] or under < settings.seal_wall_share:
-                        continue
-                    ya, yb = int(g.ys[r - 1]) + inset, int(g.ys[r + 1]) - inset
-                    crop = (binary[ya:yb, xa + inset:xb - inset] > 0).astype(np.uint8)
-                    if crop.size and not _text_across(crop.T.copy(), y - ya, near, thin):
-                        lines.append(("h", r, c))
+                    if c in cols_ok and r in usual_h and h_sealed(r, c):
+                        y, ya, yb = int(round(g.ys[r])), int(g.ys[r - 1]) + inset, int(g.ys[r + 1]) - inset
+                        box = np.s_[ya:yb, int(g.xs[c]) + inset:int(g.xs[c + 1]) - inset]
+                        if _rule_remnant((binary[box] > 0).T, hidden[box].T, y - ya, thin, near,
+                                         settings.seal_wall_remnant):
+                            lines.append(("h", r, c))
             pieces = _cut_cell(cell, set(lines), g) if lines else None
             if not pieces:
                 cells.append(cell)
