@@ -15,7 +15,8 @@ Every page gets ``status`` (:class:`PageStatus`) with ``reasons``:
     strokes of a text line) outside every assembled grid, forming a lattice (≥ 3 horizontal and ≥ 2
     vertical, or ≥ 5 horizontal);
   * ``numeric_text`` — amounts standing alone (a cell's worth of text) outside every assembled table;
-  * ``text_rows`` — text lines that fall into several aligned pieces (cells without rules) outside them;
+  * ``text_rows`` — text lines read with some certainty (``text_row_score``) that fall into several aligned
+    pieces (cells without rules) outside them;
   * ``empty_table`` — a table assembled on the page with no body row while amounts are printed in it;
   * ``table_pieces`` — every table of the page is a piece no template knows (``template_unmatched``, see
     below: set once templates are recognised), or a scanned grid no title names whose header matches no
@@ -86,7 +87,9 @@ class VerdictSettings:
     grid_only_h: int = 5  # this many horizontal lines alone
     grid_margin_mm: float = 3.0  # a line this close to an assembled grid belongs to it
     min_amounts: int = 6  # standalone amounts outside the tables
-    min_text_rows: int = 4  # rows of ≥ 3 aligned pieces outside the tables
+    min_text_rows: int = 4  # rows of ≥ 3 aligned pieces outside the tables ...
+    text_row_score: float = 0.4  # ... of lines read at least this surely (a watermark's big diagonal
+    # characters read as rows of garbage, '目村 1008 宾村', at 0.1–0.3)
     min_checks: int = 3  # a table's identities judged only when it has this many
     failing_share: float = 0.5  # more than this share failing → structure
     confirm_min_checks: int = 10  # a worn header's doubt is lifted from the body by this many identities …
@@ -817,7 +820,7 @@ def _page_status(page: PageInfo, reading: PageReading | None, ev: PageEvidence, 
     announced = _announced(found)
     contents = _is_contents(texts)
     amounts = sum(_amounts_in(ln.text) for ln in texts)
-    text_rows = sum(len(r) >= 3 for r in _rows_of(texts))
+    text_rows = sum(len(r) >= 3 for r in _rows_of([ln for ln in texts if ln.score >= settings.text_row_score]))
     if announced > n_starting and not contents:
         reasons.append("table_title")
     if grid_like(ev.lines, grids, page.dpi, settings):
