@@ -56,6 +56,7 @@ class Grid:
     # lines no rule was found for, inferred from the text (pipeline.textgrid): ("h", y, x0, x1) or ("v", x, y0, y1);
     # ("x", x, y0, y1): a column line dropped because the text runs across it
     # ("b", x, y0, y1): a column wall standing in a row where the page prints no rule (bridged_walls)
+    # ("s", x, y0, y1): a column line put back under a seal (seal_walls; a row line put back there is an "h")
     inferred: list[tuple[str, float, float, float]] = field(default_factory=list)
     # the row lines of those that pipeline.textgrid.split_stacked_rows put in where rows of text stacked in one
     # grid row; assembly takes out the ones a header label or a form's text wrapped over lines made
@@ -1081,12 +1082,19 @@ def _print_across(crop: np.ndarray, x: int, near: int, thin: int) -> bool:
 
 def _rule_remnant(crop: np.ndarray, seal: np.ndarray, x: int, thin: int, near: int, share: float) -> bool:
     """Whether ``crop`` (ink, bool: a stretch of column line ``x`` from one row line to another, the rows'
-    edges left out) holds what is left of a rule there: ink within ``thin`` of the line along ``share`` of
-    its height, and no print running across it — ink outside the seal (``seal``, bool, same shape: its
-    strokes lie everywhere) close on both sides of the line in the same rows (a character the line runs
-    through), away from the crop's top and bottom (a row rule's remnant crosses there)."""
+    edges left out) holds what is left of a rule there: along ``share`` of its height, ink in one straight
+    column within ``thin`` of the line (a rule is a pixel or three wide; the strokes of a label or a seal
+    cross a column here and there) that is no stroke crossing it (the row's ink does not run on from ``near`` left of the line
+    to ``near`` right of it: a label's stroke through the line, a seal's stroke across it); and fewer than
+    ``thin`` rows, away from the crop's top and bottom (where a row rule's remnant crosses), with ink outside
+    the seal (``seal``, bool, same shape: its strokes lie everywhere) on both sides of the line, between
+    ``thin`` and ``near`` from it (a character the line runs through)."""
     h = crop.shape[0]
-    if h < 4 * thin or crop[:, max(0, x - thin):x + thin + 1].any(axis=1).mean() < share:
+    if h < 4 * thin:
+        return False
+    crossing = crop[:, max(0, x - near):x + near + 1].all(axis=1)
+    band = crop[:, max(0, x - thin):x + thin + 1] & ~crossing[:, None]
+    if band.size == 0 or band.mean(axis=0).max() < share:  # (one straight column of ink: a rule's remnant)
         return False
     text = crop & ~seal
     left = text[2 * thin:h - 2 * thin, max(0, x - near):max(0, x - thin)].any(axis=1)
@@ -1106,8 +1114,9 @@ def seal_walls(grids: list[Grid], binary: np.ndarray, hidden: np.ndarray | None,
     under the seal (``seal_wall_share``), what is left of the rule shows along it (``seal_wall_remnant``) and
     no print runs across it, and where the row (the column) has no other such line missing away from a seal:
     a header label spanning columns (收入 over 项目 | 金额) leaves a line missing outside the seal too (支出
-    over its own). The lines put back are recorded as inferred: the cells beside them are ``rule_missing``
-    until an identity confirms them. Returns the number of cells cut."""
+    over its own). The lines put back are recorded as inferred (``("s", x, y0, y1)`` for a column line, an
+    ``"h"`` for a row line): the cells beside them are ``rule_missing`` until an identity confirms them.
+    Returns the number of cells cut."""
     if hidden is None or not hidden.any():
         return 0
     near = _mm(dpi, settings.split_gap_mm)
@@ -1172,10 +1181,12 @@ def seal_walls(grids: list[Grid], binary: np.ndarray, hidden: np.ndarray | None,
                 continue
             cells.extend(pieces)
             cut += 1
-            for kind, k, j in lines:
-                if kind == "v":
-                    g.inferred.append(("v", float(g.xs[k]), float(g.ys[j]), float(g.ys[j + 1])))
-                else:
+            piece = {(r, c): p for p in pieces for r in range(p.row, p.row + p.rowspan)
+                     for c in range(p.col, p.col + p.colspan)}
+            for kind, k, j in lines:  # (the walls that part two pieces: one inside a piece parts nothing)
+                if kind == "v" and piece[(j, k - 1)] is not piece[(j, k)]:
+                    g.inferred.append(("s", float(g.xs[k]), float(g.ys[j]), float(g.ys[j + 1])))
+                elif kind == "h" and piece[(k - 1, j)] is not piece[(k, j)]:
                     g.inferred.append(("h", float(g.ys[k]), float(g.xs[j]), float(g.xs[j + 1])))
         cells.sort(key=lambda k: (k.row, k.col))
         g.cells = cells

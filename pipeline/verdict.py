@@ -15,8 +15,8 @@ Every page gets ``status`` (:class:`PageStatus`) with ``reasons``:
     strokes of a text line) outside every assembled grid, forming a lattice (≥ 3 horizontal and ≥ 2
     vertical, or ≥ 5 horizontal);
   * ``numeric_text`` — amounts standing alone (a cell's worth of text) outside every assembled table;
-  * ``text_rows`` — text lines read with some certainty (``text_row_score``) that fall into several aligned
-    pieces (cells without rules) outside them;
+  * ``text_rows`` — text lines that fall into several aligned pieces (cells without rules) outside them, most
+    pieces read with some certainty (``text_row_score``, a line's least sure character);
   * ``empty_table`` — a table assembled on the page with no body row while amounts are printed in it;
   * ``table_pieces`` — every table of the page is a piece no template knows (``template_unmatched``, see
     below: set once templates are recognised), or a scanned grid no title names whose header matches no
@@ -88,8 +88,8 @@ class VerdictSettings:
     grid_margin_mm: float = 3.0  # a line this close to an assembled grid belongs to it
     min_amounts: int = 6  # standalone amounts outside the tables
     min_text_rows: int = 4  # rows of ≥ 3 aligned pieces outside the tables ...
-    text_row_score: float = 0.4  # ... of lines read at least this surely (a watermark's big diagonal
-    # characters read as rows of garbage, '目村 1008 宾村', at 0.1–0.3)
+    text_row_score: float = 0.4  # ... most of them holding a line whose every character was read at least
+    # this surely (a watermark's big diagonal characters read as rows of garbage, '目村 1008 宾村', at 0.1–0.3)
     min_checks: int = 3  # a table's identities judged only when it has this many
     failing_share: float = 0.5  # more than this share failing → structure
     confirm_min_checks: int = 10  # a worn header's doubt is lifted from the body by this many identities …
@@ -340,9 +340,11 @@ def _announced(found: set[str]) -> int:
     return max(len(markers), len(titles))
 
 
-def _rows_of(lines: list[TextLine]) -> list[list[tuple[int, int]]]:
+def _rows_of(lines: list[TextLine], sure: float = 0.0) -> list[list[tuple[int, int]]]:
     """Text lines (not specks: a raised dash) grouped into rows (vertical centre inside the row's first
-    line), each row as its horizontal extents with pieces lying inside another merged."""
+    line), each row as its horizontal extents with pieces lying inside another merged; with ``sure``, a row
+    most of whose pieces hold no line with every character read at ``sure`` or better is left out (a
+    watermark's big diagonal characters read as rows of garbage, '目村 1008 宾村', at 0.1–0.3)."""
     heights = sorted(l.bbox[3] - l.bbox[1] for l in lines)
     tall = [l for l in lines if heights and l.bbox[3] - l.bbox[1] >= 0.5 * heights[len(heights) // 2]]  # no specks
     rows: list[list[TextLine]] = []
@@ -356,13 +358,15 @@ def _rows_of(lines: list[TextLine]) -> list[list[tuple[int, int]]]:
         rows.append([ln])
     out = []
     for row in rows:
-        spans: list[list[int]] = []
+        spans: list[list] = []  # [left, right, any line of it sure]
         for ln in sorted(row, key=lambda l: l.bbox[0]):
             if spans and ln.bbox[0] <= spans[-1][1]:
                 spans[-1][1] = max(spans[-1][1], ln.bbox[2])
+                spans[-1][2] = spans[-1][2] or ln.score >= sure
             else:
-                spans.append([ln.bbox[0], ln.bbox[2]])
-        out.append([(a, b) for a, b in spans])
+                spans.append([ln.bbox[0], ln.bbox[2], ln.score >= sure])
+        if 2 * sum(s[2] for s in spans) >= len(spans):
+            out.append([(a, b) for a, b, _ in spans])
     return out
 
 
@@ -820,7 +824,7 @@ def _page_status(page: PageInfo, reading: PageReading | None, ev: PageEvidence, 
     announced = _announced(found)
     contents = _is_contents(texts)
     amounts = sum(_amounts_in(ln.text) for ln in texts)
-    text_rows = sum(len(r) >= 3 for r in _rows_of([ln for ln in texts if ln.score >= settings.text_row_score]))
+    text_rows = sum(len(r) >= 3 for r in _rows_of(texts, settings.text_row_score))
     if announced > n_starting and not contents:
         reasons.append("table_title")
     if grid_like(ev.lines, grids, page.dpi, settings):
