@@ -576,6 +576,7 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
     equals: set[tuple[int, tuple[int, int]]] = set()
     led: set[tuple[int, tuple[int, int]]] = set()  # cells whose text begins with a dash
     darkest: dict[int, int] = {}  # job → its crop's darkest pixel
+    ringed: dict[int, tuple[int, int, int, int]] = {}  # job → its box, a cell's line under a colourless seal
     grid_cells: dict[tuple[int, tuple[int, int]], GridCell] = {}
     inset = max(2, dpi // 60)
     for gi, g in enumerate(grids):
@@ -637,6 +638,8 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                 ya, yb = max(0, y0 + a - pad), min(H, y0 + b + pad)
                 xa, xb = max(0, x0 + cx0 - pad), min(W, x0 + cx1 + pad)
                 idx.append(len(jobs))
+                if sealed and clean.colourless_seals is not None and clean.colourless_seals[ya:yb, xa:xb].any():
+                    ringed[len(jobs)] = (ya, yb, xa, xb)
                 jobs.append(((gi, (cell.row, cell.col)), gray[ya:yb, xa:xb]))
                 centres[len(jobs) - 1] = (ya + yb) / 2.0
                 darkest[len(jobs) - 1] = int(jobs[-1][1].min())
@@ -689,6 +692,7 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
         else:
             jobs.append((None, gray[box[1]:box[3], box[0]:box[2]]))
     results = recognizer.recognize([crop for _, crop in jobs]) if jobs else []
+    results = _unlifted(clean, ringed, results, recognizer, settings)
     # a head or a tail that reads as figures is no sentence's: a table's row printed without rules, its label
     # and amounts one line of ink (“合计 2,961.68 2,100.00 …” with narrow gaps) — read whole
     whole = [i for i in heads if _figures(results[i].text) or (i in tails and _figures(results[tails[i]].text))]
@@ -824,6 +828,33 @@ def _watermark_strokes(reasons: list[str], worn: bool) -> bool:
     it is read as a grey scan's cleared watermark is, an empty cell, not one in doubt. Not on a worn photocopy
     (``worn``), whose faded print under the watermark can read as nothing too."""
     return not worn and "watermark" in reasons and "seal" not in reasons
+
+
+def _unlifted(clean, ringed: dict[int, tuple[int, int, int, int]], results: list, recognizer,
+              settings: ReadSettings) -> list:
+    """``results`` with the lines of cells under a colourless seal (``ringed``: job → box) that were read
+    unsurely (below ``low_ocr``) read again from the page as scanned, the surer of the two readings kept. On a
+    1-bit scan the seal's dither is lifted before reading (:mod:`pipeline.preprocess`), and with it the grey
+    pixels of thin digits' strokes at the render's resolution: seed-43 education's 499.75 under a seal read
+    “4#+.7” at 0.24 from the cleaned page and “499.75” at 0.99 from the scan (2,762.66: “2762.” 0.38 →
+    “2.762.66” 0.74). The seal's strokes stay in the scan's crop, so neither reading is taken on trust: the
+    cell keeps its ``seal`` reason and its score."""
+    import cv2
+
+    again = [j for j in ringed if results[j].min_score < settings.low_ocr]
+    if not again:
+        return results
+    scan = clean.color
+    crops = []
+    for j in again:
+        ya, yb, xa, xb = ringed[j]
+        crop = scan[ya:yb, xa:xb]
+        crops.append(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop)
+    results = list(results)
+    for j, r in zip(again, recognizer.recognize(crops)):
+        if r.text.strip() and r.min_score > results[j].min_score:
+            results[j] = r
+    return results
 
 
 def _lines_joined(sealed_tall: dict, heights: list[int]) -> set:
