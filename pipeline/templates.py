@@ -364,6 +364,38 @@ def resolve_columns(table: Table, template: Template) -> dict[str, list[int]]:
     within = _sides_within(template, roles, len(table.columns))
     if within and any(c not in within[r] for r, cols in roles.items() if r in within for c in cols):
         roles = _resolve_columns(table, template, within)
+    return _line_numbers_apart(table, template, roles)
+
+
+_TWO_DECIMALS = re.compile(r"-?[\d,]*\d\.\d\d")
+
+
+def _line_numbers_apart(table: Table, template: Template, roles: dict[str, list[int]],
+                        min_filled: int = 5, share: float = 0.8) -> dict[str, list[int]]:
+    """A side's 行次 column whose label was not found, taken for the amount role after it, handed back by its
+    content: the column the side's first amount role took reads line numbers (small whole numbers, most one
+    more than the one above) and the free column right of it amounts (two decimals) — then the line role takes
+    the first and the amount role the second. The two labels can read alike: a seal over the rule between
+    them merges the header's 行次 and 金额, both columns headed 行次金额 (seed-43 health 公开01表 as a bi-level
+    scan), and the amount role took the first (three 收入 identities failing over right cells)."""
+    order = [spec.role for spec in template.columns]
+    taken = {c for cols in roles.values() for c in cols}
+    n = len(table.columns)
+    for k, spec in enumerate(template.columns):
+        if not spec.role.endswith("_line") or roles.get(spec.role) or k + 1 >= len(order):
+            continue
+        amount = order[k + 1]
+        if len(roles.get(amount, [])) != 1 or roles[amount][0] + 1 >= n or roles[amount][0] + 1 in taken:
+            continue
+        c = roles[amount][0]
+        here = [t for r in table.rows if c < len(r.cells) for t in [r.cells[c].text.strip()] if t]
+        right = [t for r in table.rows if c + 1 < len(r.cells) for t in [r.cells[c + 1].text.strip()] if t]
+        numbers = [int(t) for t in here if t.isdigit() and len(t) <= 3]
+        steps = sum(b == a + 1 for a, b in zip(numbers, numbers[1:]))
+        if len(here) >= min_filled and len(numbers) >= share * len(here) and steps >= share * (len(numbers) - 1) \
+                and len(right) >= min_filled and sum(bool(_TWO_DECIMALS.fullmatch(t)) for t in right) >= share * len(right):
+            roles[spec.role], roles[amount] = [c], [c + 1]
+            taken.add(c + 1)
     return roles
 
 

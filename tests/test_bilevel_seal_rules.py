@@ -28,12 +28,15 @@ def pages(tmp_path_factory):
     return sliced
 
 
-def test_a_seal_over_a_column_line_does_not_merge_the_columns(pages):
+def test_a_seal_over_a_column_line_does_not_merge_the_columns(pages, monkeypatch):
     """The seal hid the 行次 | 金额 line in the header and the first rows: the header's 行次 and 金额 were one
     cell (both columns headed 行次金额, the amount role given to the line numbers, three 收入 identities failing,
     180 cells in review) and the first row's 1 | 11,955.00 one cell with the 栏次 row above. The line's rule
     still shows under the seal and is put back (``layout.seal_walls``): 收入 reads 项目 | 行次 | 金额, every
-    identity of the table holds, the cells beside the put-back line are ``rule_missing``."""
+    identity of the table holds, the cells beside the put-back line are ``rule_missing``. Left lost, the
+    columns headed alike get their roles by content (``templates._line_numbers_apart``)."""
+    import pipeline.templates as templates
+
     doc = extract_document(pages)
     table = next(t for t in doc.tables if t.form == "公开01表")
     assert len(table.columns) == 6 and table.columns[1].endswith("行次") and "金额" in table.columns[2]
@@ -42,13 +45,23 @@ def test_a_seal_over_a_column_line_does_not_merge_the_columns(pages):
     assert "rule_missing" in first[2].reasons
     checks = [c for c in doc.checks if c.table == table.id]
     assert len(checks) >= 4 and all(c.ok for c in checks), [(c.rule, c.expected, c.actual) for c in checks if not c.ok]
-    # counterfactual: the line left lost
+    # counterfactual: the line left lost — the first row's amount is not read (it ran into the 栏次 row above)
     from pipeline.layout import LayoutSettings
 
     off = replace(ExtractSettings(), layout=replace(LayoutSettings(), seal_wall_remnant=1.01))
     doc = extract_document(pages, off)
     table = next(t for t in doc.tables if t.form == "公开01表")
-    assert table.rows[0].cells[2].text != "11,955.00"
+    assert "行次金额" in table.columns[1] and "行次金额" in table.columns[2]
+    # ... and both columns headed 行次金额: the roles go by content (templates._line_numbers_apart), the line
+    # numbers' column is 行次, the amounts' 金额, the 收入 identities are judged on the amounts and put the lost
+    # amount back (in review)
+    first = table.rows[0].cells[2]
+    assert first.original == "" and "filled_in" in first.reasons and first.review
+    assert first.text == "11,955.00"
+    assert all(c.ok for c in doc.checks if c.table == table.id)
+    monkeypatch.setattr(templates, "_line_numbers_apart", lambda table, template, roles: roles)
+    doc = extract_document(pages, off)
+    table = next(t for t in doc.tables if t.form == "公开01表")
     assert not all(c.ok for c in doc.checks if c.table == table.id)
 
 
