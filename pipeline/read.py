@@ -244,6 +244,12 @@ def read_text_layer(page: SourcePage, grids: list[Grid], recognize=None,
 @dataclass(frozen=True)
 class ReadSettings:
     low_ocr: float = 0.90  # weakest character below this → reason low_ocr
+    # a line of a cell under a colourless seal read below this is read again from the scan before the seal's
+    # dither was lifted, and that reading kept when its weakest character is surer by unlift_margin and at
+    # least unlift_least (_unlifted)
+    unlift_below: float = 0.9
+    unlift_margin: float = 0.2
+    unlift_least: float = 0.7
     min_ink: int = 12  # pixels of ink below which a cell is empty
     pad: int = 4
     dash_score: float = 0.97  # a lone dash is measured, not recognised: its length decides — / —— / -
@@ -832,16 +838,21 @@ def _watermark_strokes(reasons: list[str], worn: bool) -> bool:
 
 def _unlifted(clean, ringed: dict[int, tuple[int, int, int, int]], results: list, recognizer,
               settings: ReadSettings) -> list:
-    """``results`` with the lines of cells under a colourless seal (``ringed``: job → box) that were read
-    unsurely (below ``low_ocr``) read again from the page as scanned, the surer of the two readings kept. On a
-    1-bit scan the seal's dither is lifted before reading (:mod:`pipeline.preprocess`), and with it the grey
-    pixels of thin digits' strokes at the render's resolution: seed-43 education's 499.75 under a seal read
-    “4#+.7” at 0.24 from the cleaned page and “499.75” at 0.99 from the scan (2,762.66: “2762.” 0.38 →
-    “2.762.66” 0.74). The seal's strokes stay in the scan's crop, so neither reading is taken on trust: the
-    cell keeps its ``seal`` reason and its score."""
+    """``results`` with the lines of cells under a colourless seal (``ringed``: job → box) read unsurely
+    (below ``unlift_below``) read again from the page as scanned. On a 1-bit scan the seal's dither is lifted
+    before reading (:mod:`pipeline.preprocess`), and with it the grey pixels of thin digits' strokes at the
+    render's resolution: seed-43 education's 499.75 under a seal read “4#+.7” at 0.24 from the cleaned page
+    and “499.75” at 0.99 from the scan; 9,511.42 read “9.511.” at 0.41 and “9,511.42” at 0.50.
+
+    The scan's crop holds the seal's strokes, so its reading is kept only when it is longer than one
+    character and surer — by ``unlift_margin`` and at least ``unlift_least``, or at all where it is an amount
+    as printed and the cleaned page's reading is none. A lone stroke reads “1” at 0.56 where the cleaned page
+    read “U” at 0.27 (seed-21 agriculture photocopy150: a blank cell that then passed its sum, and a repair
+    3.32 → 0.32 made to hold it); a line the cleaned page read as nothing is the strokes alone (“A”). The
+    cell keeps its ``seal`` reason and its score: a low one leaves it to its identities or a reviewer."""
     import cv2
 
-    again = [j for j in ringed if results[j].min_score < settings.low_ocr]
+    again = [j for j in ringed if results[j].text.strip() and results[j].min_score < settings.unlift_below]
     if not again:
         return results
     scan = clean.color
@@ -852,9 +863,21 @@ def _unlifted(clean, ringed: dict[int, tuple[int, int, int, int]], results: list
         crops.append(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop)
     results = list(results)
     for j, r in zip(again, recognizer.recognize(crops)):
-        if r.text.strip() and r.min_score > results[j].min_score:
+        old = results[j]
+        if len(r.text.strip()) < 2 or r.min_score <= old.min_score:
+            continue
+        if r.min_score >= max(settings.unlift_least, old.min_score + settings.unlift_margin) \
+                or _an_amount(r.text) and not _an_amount(old.text):
             results[j] = r
     return results
+
+
+def _an_amount(text: str) -> bool:
+    """An amount as printed: a well-formed number with two decimals (1,942.82, 0.00)."""
+    from .numbers import parse_number
+
+    p = parse_number(text)
+    return p.kind == "number" and p.well_formed and p.decimals == 2
 
 
 def _lines_joined(sealed_tall: dict, heights: list[int]) -> set:
