@@ -157,7 +157,7 @@ class LayoutSettings:
     # a line of the grid lost in a merged cell under a seal is put back where the seal covers this share of
     # its stretch there (seal_walls; the rest of the stretch lost too, or the wall would stand)
     seal_wall_share: float = 0.34
-    seal_wall_remnant: float = 0.5  # ... and what is left of the rule there, ink along this share of it, shows
+    seal_wall_remnant: float = 0.5  # ... and the rule's remnant shows along this share of it (_rule_remnant)
 
 
 def _mm(dpi: int, mm: float) -> int:
@@ -1082,13 +1082,13 @@ def _print_across(crop: np.ndarray, x: int, near: int, thin: int) -> bool:
 
 def _rule_remnant(crop: np.ndarray, seal: np.ndarray, x: int, thin: int, near: int, share: float) -> bool:
     """Whether ``crop`` (ink, bool: a stretch of column line ``x`` from one row line to another, the rows'
-    edges left out) holds what is left of a rule there: along ``share`` of its height, ink in one straight
-    column within ``thin`` of the line (a rule is a pixel or three wide; the strokes of a label or a seal
-    cross a column here and there) that is no stroke crossing it (the row's ink does not run on from ``near`` left of the line
-    to ``near`` right of it: a label's stroke through the line, a seal's stroke across it); and fewer than
-    ``thin`` rows, away from the crop's top and bottom (where a row rule's remnant crosses), with ink outside
-    the seal (``seal``, bool, same shape: its strokes lie everywhere) on both sides of the line, between
-    ``thin`` and ``near`` from it (a character the line runs through)."""
+    edges left out) holds what is left of a rule there. Along ``share`` of its height, one straight column
+    of ink within ``thin`` of the line (a rule is a pixel or three wide; the strokes of a label or a seal
+    cross a column here and there), leaving out the rows whose ink runs on from ``near`` left of the line to
+    ``near`` right of it (a stroke across it); and fewer than ``thin`` rows, away from the crop's top and
+    bottom (where a row rule's remnant crosses), with ink outside the seal (``seal``, bool, same shape: its
+    strokes lie everywhere) on both sides of the line between ``thin`` and ``near`` from it (a character
+    the line runs through)."""
     h = crop.shape[0]
     if h < 4 * thin:
         return False
@@ -1135,8 +1135,9 @@ def seal_walls(grids: list[Grid], binary: np.ndarray, hidden: np.ndarray | None,
         def h_missing(r: int, c: int) -> bool:
             return own.get((r - 1, c)) is own.get((r, c))
 
-        usual_v = [c for c in range(1, nc) if sum(not v_missing(r, c) for r in range(nr)) >= settings.split_min_rows * nr]
-        usual_h = [r for r in range(1, nr) if sum(not h_missing(r, c) for c in range(nc)) >= settings.split_min_rows * nc]
+        least_rows, least_cols = settings.split_min_rows * nr, settings.split_min_rows * nc
+        usual_v = [c for c in range(1, nc) if sum(not v_missing(r, c) for r in range(nr)) >= least_rows]
+        usual_h = [r for r in range(1, nr) if sum(not h_missing(r, c) for c in range(nc)) >= least_cols]
 
         def v_sealed(r: int, c: int) -> bool:
             x = int(round(g.xs[c]))
@@ -1165,7 +1166,8 @@ def seal_walls(grids: list[Grid], binary: np.ndarray, hidden: np.ndarray | None,
                     if r in rows_ok and c in usual_v and v_sealed(r, c):
                         x, xa, xb = int(round(g.xs[c])), int(g.xs[c - 1]) + inset, int(g.xs[c + 1]) - inset
                         box = np.s_[int(g.ys[r]) + inset:int(g.ys[r + 1]) - inset, xa:xb]
-                        if _rule_remnant(binary[box] > 0, hidden[box], x - xa, thin, near, settings.seal_wall_remnant):
+                        if _rule_remnant(binary[box] > 0, hidden[box], x - xa, thin, near,
+                                         settings.seal_wall_remnant):
                             lines.append(("v", c, r))
             for c in cols:
                 for r in rows[1:]:

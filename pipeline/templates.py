@@ -392,8 +392,9 @@ def _line_numbers_apart(table: Table, template: Template, roles: dict[str, list[
         right = [t for r in table.rows if c + 1 < len(r.cells) for t in [r.cells[c + 1].text.strip()] if t]
         numbers = [int(t) for t in here if t.isdigit() and len(t) <= 3]
         steps = sum(b == a + 1 for a, b in zip(numbers, numbers[1:]))
+        amounts = sum(bool(_TWO_DECIMALS.fullmatch(t)) for t in right)
         if len(here) >= min_filled and len(numbers) >= share * len(here) and steps >= share * (len(numbers) - 1) \
-                and len(right) >= min_filled and sum(bool(_TWO_DECIMALS.fullmatch(t)) for t in right) >= share * len(right):
+                and len(right) >= min_filled and amounts >= share * len(right):
             roles[spec.role], roles[amount] = [c], [c + 1]
             taken.add(c + 1)
     return roles
