@@ -244,9 +244,9 @@ def read_text_layer(page: SourcePage, grids: list[Grid], recognize=None,
 @dataclass(frozen=True)
 class ReadSettings:
     low_ocr: float = 0.90  # weakest character below this → reason low_ocr
-    # a line of a cell under a colourless seal read below this is read again from the scan before the seal's
-    # dither was lifted, and that reading kept when its weakest character is surer by unlift_margin and at
-    # least unlift_least (_unlifted)
+    # a line of a cell under a colourless seal read below this is read again from the page before the seal's
+    # dither was lifted, and that reading kept when it is longer than one character and its weakest character
+    # surer by unlift_margin and at least unlift_least, or surer and an amount where the first is none (_unlifted)
     unlift_below: float = 0.9
     unlift_margin: float = 0.2
     unlift_least: float = 0.7
@@ -839,17 +839,19 @@ def _watermark_strokes(reasons: list[str], worn: bool) -> bool:
 def _unlifted(clean, ringed: dict[int, tuple[int, int, int, int]], results: list, recognizer,
               settings: ReadSettings) -> list:
     """``results`` with the lines of cells under a colourless seal (``ringed``: job → box) read unsurely
-    (below ``unlift_below``) read again from the page as scanned. On a 1-bit scan the seal's dither is lifted
+    (below ``unlift_below``) read again from the page before cleaning (``clean.color``, deskewed as the cleaned
+    page is, its seal and watermark not lifted, its paper not levelled). On a 1-bit scan the seal's dither is lifted
     before reading (:mod:`pipeline.preprocess`), and with it the grey pixels of thin digits' strokes at the
     render's resolution: seed-43 education's 499.75 under a seal read “4#+.7” at 0.24 from the cleaned page
     and “499.75” at 0.99 from the scan; 9,511.42 read “9.511.” at 0.41 and “9,511.42” at 0.50.
 
-    The scan's crop holds the seal's strokes, so its reading is kept only when it is longer than one
+    That crop holds the seal's strokes, so its reading replaces the first only when it is longer than one
     character and surer — by ``unlift_margin`` and at least ``unlift_least``, or at all where it is an amount
-    as printed and the cleaned page's reading is none. A lone stroke reads “1” at 0.56 where the cleaned page
-    read “U” at 0.27 (seed-21 agriculture photocopy150: a blank cell that then passed its sum, and a repair
+    as printed and the first reading is none. A lone stroke reads “1” at 0.56 where the cleaned page read
+    “U” at 0.27 (seed-21 agriculture photocopy150: a blank cell that then passed its sum, and a repair
     3.32 → 0.32 made to hold it); a line the cleaned page read as nothing is the strokes alone (“A”). The
-    cell keeps its ``seal`` reason and its score: a low one leaves it to its identities or a reviewer."""
+    cell keeps its ``seal`` reason and is scored on the reading it keeps: a weak one leaves it to its
+    identities or a reviewer."""
     import cv2
 
     again = [j for j in ringed if results[j].text.strip() and results[j].min_score < settings.unlift_below]
@@ -873,11 +875,13 @@ def _unlifted(clean, ringed: dict[int, tuple[int, int, int, int]], results: list
 
 
 def _an_amount(text: str) -> bool:
-    """An amount as printed: a well-formed number with two decimals (1,942.82, 0.00)."""
+    """An amount as printed: a well-formed number with two decimals and a digit before its point (1,942.82,
+    0.00; not .75, not 12.34%)."""
     from .numbers import parse_number
 
     p = parse_number(text)
-    return p.kind == "number" and p.well_formed and p.decimals == 2
+    return p.kind == "number" and p.well_formed and p.decimals == 2 and not p.percent \
+        and bool(re.search(r"\d[.．]\d", text))
 
 
 def _lines_joined(sealed_tall: dict, heights: list[int]) -> set:

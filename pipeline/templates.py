@@ -390,7 +390,7 @@ def _line_numbers_apart(table: Table, template: Template, roles: dict[str, list[
         c = roles[amount][0]
         here = [t for r in table.rows if c < len(r.cells) for t in [r.cells[c].text.strip()] if t]
         right = [t for r in table.rows if c + 1 < len(r.cells) for t in [r.cells[c + 1].text.strip()] if t]
-        numbers = [int(t) for t in here if t.isdigit() and len(t) <= 3]
+        numbers = [int(t) for t in here if re.fullmatch(r"[0-9]{1,3}", t)]  # (not ①, ¹: str.isdigit takes them)
         steps = sum(b == a + 1 for a, b in zip(numbers, numbers[1:]))
         amounts = sum(bool(_TWO_DECIMALS.fullmatch(t)) for t in right)
         if len(here) >= min_filled and len(numbers) >= share * len(here) and steps >= share * (len(numbers) - 1) \

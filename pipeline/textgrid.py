@@ -1411,7 +1411,8 @@ def add_column_lines(grid, xs: list[float], boxes: np.ndarray, dpi: int, layout_
     if new is None or new.n_rows != grid.n_rows or new.n_cols < grid.n_cols - len(drop) or (
             new.n_cols == grid.n_cols and all(abs(a - b) <= 1.0 for a, b in zip(new.xs, grid.xs))):
         return grid  # (rows lost, or nothing changed)
-    new.inferred = [i for i in grid.inferred if i[0] != "v" or all(abs(i[1] - x) > 1.0 for x in drop)] + inferred
+    new.inferred = [i for i in grid.inferred if i[0] not in ("v", "s") or all(abs(i[1] - x) > 1.0 for x in drop)] \
+        + inferred
     new.joined = grid.joined
     return new
 
@@ -1585,7 +1586,7 @@ def without_bare_column(grid, k: int, x: float):
         cells.append(GridCell(c.row, c.col - (c.col > k), c.rowspan, span, (x0, y0, x1, y1)))
     drop = k + 1 if right else k
     return Grid(xs=[v for i, v in enumerate(grid.xs) if i != drop], ys=list(grid.ys), cells=cells,
-                inferred=[i for i in grid.inferred if i[0] != "v" or abs(i[1] - x) > 2.0],
+                inferred=[i for i in grid.inferred if i[0] not in ("v", "s") or abs(i[1] - x) > 2.0],
                 stacked=list(grid.stacked), joined=grid.joined)
 
 

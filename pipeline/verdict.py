@@ -345,7 +345,9 @@ def _rows_of(lines: list[TextLine], sure: float = 0.0) -> list[list[tuple[int, i
     line), each row as its horizontal extents with pieces lying inside another merged; with ``sure``, a row
     most of whose pieces hold no line with every character read at ``sure`` or better is left out (a
     watermark's big diagonal characters read as rows of garbage, '目村 1008 宾村', at 0.1–0.3)."""
-    heights = sorted(l.bbox[3] - l.bbox[1] for l in lines)
+    # (the lines' usual height from those read surely: a watermark's big characters read as garbage are tall)
+    heights = sorted(l.bbox[3] - l.bbox[1] for l in lines if l.score >= sure) \
+        or sorted(l.bbox[3] - l.bbox[1] for l in lines)
     tall = [l for l in lines if heights and l.bbox[3] - l.bbox[1] >= 0.5 * heights[len(heights) // 2]]  # no specks
     rows: list[list[TextLine]] = []
     for ln in sorted(tall, key=lambda l: (l.bbox[1] + l.bbox[3]) / 2):

@@ -59,6 +59,14 @@ def test_a_seal_over_a_column_line_does_not_merge_the_columns(pages, monkeypatch
     assert first.original == "" and "filled_in" in first.reasons and first.review
     assert first.text == "11,955.00"
     assert all(c.ok for c in doc.checks if c.table == table.id)
+    # (a line number read as a circled or raised digit, which str.isdigit takes and int() refuses, is no number
+    # and no crash)
+    import copy
+
+    odd = copy.deepcopy(table)
+    odd.rows[1].cells[1].text = "②"
+    roles = templates.resolve_columns(odd, templates.load_templates()["T01"])
+    assert roles["income_line"] == [1] and roles["income_amount"] == [2]
     monkeypatch.setattr(templates, "_line_numbers_apart", lambda table, template, roles: roles)
     doc = extract_document(pages, off)
     table = next(t for t in doc.tables if t.form == "公开01表")
