@@ -875,10 +875,13 @@ def _unlifted(clean, ringed: dict[int, tuple[int, int, int, int]], results: list
 
 
 def _an_amount(text: str) -> bool:
-    """An amount as printed: a well-formed number with two decimals and a digit before its point (1,942.82,
-    0.00; not .75, not 12.34%)."""
+    """An amount as printed, once the slips interpretation undoes are undone (separators read as points,
+    “9.511.42”; :func:`pipeline.interpret.normalise_ocr_amount`): a well-formed number with two decimals and a
+    digit before its point (1,942.82, 0.00; not .75, not 12.34%)."""
+    from .interpret import normalise_ocr_amount
     from .numbers import parse_number
 
+    text = normalise_ocr_amount(text)
     p = parse_number(text)
     return p.kind == "number" and p.well_formed and p.decimals == 2 and not p.percent \
         and bool(re.search(r"\d[.．]\d", text))
