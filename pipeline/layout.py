@@ -1124,7 +1124,10 @@ def seal_walls(grids: list[Grid], binary: np.ndarray, hidden: np.ndarray | None,
     inset = max(2, dpi // 60)
     cut = 0
     for g in grids:
-        if g.joined or not any(c.rowspan * c.colspan > 1 for c in g.cells):
+        # merged cells lying in part under the seal (none: the grid is left as it is, nothing measured)
+        sealed = {id(c) for c in g.cells if c.rowspan * c.colspan > 1
+                  and hidden[c.bbox[1]:c.bbox[3], c.bbox[0]:c.bbox[2]].any()}
+        if g.joined or not sealed:
             continue
         own = g.owner()
         nr, nc = g.n_rows, g.n_cols
@@ -1154,8 +1157,7 @@ def seal_walls(grids: list[Grid], binary: np.ndarray, hidden: np.ndarray | None,
         cols_ok = {c for c in range(nc) if all(h_sealed(r, c) for r in usual_h if h_missing(r, c))}
         cells = []
         for cell in g.cells:
-            x0, y0, x1, y1 = cell.bbox
-            if cell.rowspan * cell.colspan == 1 or not hidden[y0:y1, x0:x1].any():
+            if id(cell) not in sealed:
                 cells.append(cell)
                 continue
             rows = range(cell.row, cell.row + cell.rowspan)
