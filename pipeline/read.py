@@ -244,9 +244,10 @@ def read_text_layer(page: SourcePage, grids: list[Grid], recognize=None,
 @dataclass(frozen=True)
 class ReadSettings:
     low_ocr: float = 0.90  # weakest character below this → reason low_ocr
-    # a line of a cell under a colourless seal read below this is read again from the page before the seal's
-    # dither was lifted, and that reading kept when it is longer than one character and its weakest character
-    # surer by unlift_margin and at least unlift_least, or surer and an amount where the first is none (_unlifted)
+    # a line of a cell under a colourless seal, or of any cell on a worn photocopy, read below this is read again
+    # from the page before its seal's dither and watermark were lifted, and that reading kept when it is longer
+    # than one character and its weakest character surer by unlift_margin and at least unlift_least, or surer
+    # and an amount where the first is none (_unlifted)
     unlift_below: float = 0.9
     unlift_margin: float = 0.2
     unlift_least: float = 0.7
@@ -582,7 +583,8 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
     equals: set[tuple[int, tuple[int, int]]] = set()
     led: set[tuple[int, tuple[int, int]]] = set()  # cells whose text begins with a dash
     darkest: dict[int, int] = {}  # job → its crop's darkest pixel
-    ringed: dict[int, tuple[int, int, int, int]] = {}  # job → its box, a cell's line under a colourless seal
+    # job → its box: a cell's line under a colourless seal, or any cell's line of a worn page (see _unlifted)
+    lifted: dict[int, tuple[int, int, int, int]] = {}
     grid_cells: dict[tuple[int, tuple[int, int]], GridCell] = {}
     inset = max(2, dpi // 60)
     for gi, g in enumerate(grids):
@@ -644,8 +646,9 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                 ya, yb = max(0, y0 + a - pad), min(H, y0 + b + pad)
                 xa, xb = max(0, x0 + cx0 - pad), min(W, x0 + cx1 + pad)
                 idx.append(len(jobs))
-                if sealed and clean.colourless_seals is not None and clean.colourless_seals[ya:yb, xa:xb].any():
-                    ringed[len(jobs)] = (ya, yb, xa, xb)
+                if clean.worn or sealed and clean.colourless_seals is not None \
+                        and clean.colourless_seals[ya:yb, xa:xb].any():
+                    lifted[len(jobs)] = (ya, yb, xa, xb)
                 jobs.append(((gi, (cell.row, cell.col)), gray[ya:yb, xa:xb]))
                 centres[len(jobs) - 1] = (ya + yb) / 2.0
                 darkest[len(jobs) - 1] = int(jobs[-1][1].min())
@@ -698,7 +701,7 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
         else:
             jobs.append((None, gray[box[1]:box[3], box[0]:box[2]]))
     results = recognizer.recognize([crop for _, crop in jobs]) if jobs else []
-    results = _unlifted(clean, ringed, results, recognizer, settings)
+    results = _unlifted(clean, lifted, results, recognizer, settings)
     # a head or a tail that reads as figures is no sentence's: a table's row printed without rules, its label
     # and amounts one line of ink (“合计 2,961.68 2,100.00 …” with narrow gaps) — read whole
     whole = [i for i in heads if _figures(results[i].text) or (i in tails and _figures(results[tails[i]].text))]
@@ -836,31 +839,37 @@ def _watermark_strokes(reasons: list[str], worn: bool) -> bool:
     return not worn and "watermark" in reasons and "seal" not in reasons
 
 
-def _unlifted(clean, ringed: dict[int, tuple[int, int, int, int]], results: list, recognizer,
+def _unlifted(clean, lifted: dict[int, tuple[int, int, int, int]], results: list, recognizer,
               settings: ReadSettings) -> list:
-    """``results`` with the lines of cells under a colourless seal (``ringed``: job → box) read unsurely
-    (below ``unlift_below``) read again from the page before cleaning (``clean.color``, deskewed as the cleaned
-    page is, its seal and watermark not lifted, its paper not levelled). On a 1-bit scan the seal's dither is lifted
-    before reading (:mod:`pipeline.preprocess`), and with it the grey pixels of thin digits' strokes at the
-    render's resolution: seed-43 education's 499.75 under a seal read “4#+.7” at 0.24 from the cleaned page
-    and “499.75” at 0.99 from the scan; 9,511.42 read “9.511.” at 0.41 and “9,511.42” at 0.50.
+    """``results`` with the lines of cells where cleaning lifts print's grey pixels (``lifted``: job → box) read
+    unsurely (below ``unlift_below``) read again from the page before cleaning (``clean.color``, deskewed and
+    stretched as the cleaned page is, its seal and watermark not lifted, its paper not levelled to white).
 
-    That crop holds the seal's strokes, so its reading replaces the first only when it is longer than one
-    character and surer — by ``unlift_margin`` and at least ``unlift_least``, or at all where it is an amount
-    as printed and the first reading is none. A lone stroke reads “1” at 0.56 where the cleaned page read
-    “U” at 0.27 (seed-21 agriculture photocopy150: a blank cell that then passed its sum, and a repair
-    3.32 → 0.32 made to hold it); a line the cleaned page read as nothing is the strokes alone (“A”). The
-    cell keeps its ``seal`` reason and is scored on the reading it keeps: a weak one leaves it to its
-    identities or a reviewer."""
+    Under a colourless seal: on a 1-bit scan the seal's dither is lifted before reading
+    (:mod:`pipeline.preprocess`), and with it the grey pixels of thin digits' strokes at the render's
+    resolution: seed-43 education's 499.75 under a seal read “4#+.7” at 0.24 from the cleaned page and
+    “499.75” at 0.99 from the scan; 9,511.42 read “9.511.” at 0.41 and “9,511.42” at 0.50. On a worn
+    photocopy, every cell: its faint print is as grey as the watermark's strokes (seed-41 education's digits
+    ~150–200 after the stretch, the watermark's darkest 120–150), and where no darker core is near, the
+    watermark's lifting and the paper's levelling take parts of digits: 1,801.63 read “1,801.23” and 4,408.12
+    “4.408.n” from the cleaned page, both right from the stretched scan (at 0.96 and 0.74).
+
+    That crop holds the seal's or the watermark's strokes, so its reading replaces the first only when it is
+    longer than one character and surer — by ``unlift_margin`` and at least ``unlift_least``, or at all where
+    it is an amount as printed and the first reading is none. A lone stroke reads “1” at 0.56 where the
+    cleaned page read “U” at 0.27 (seed-21 agriculture photocopy150: a blank cell that then passed its sum,
+    and a repair 3.32 → 0.32 made to hold it); a line the cleaned page read as nothing is the strokes alone
+    (“A”). The cell keeps its ``seal`` or ``watermark`` reason and is scored on the reading it keeps: a weak
+    one leaves it to its identities or a reviewer."""
     import cv2
 
-    again = [j for j in ringed if results[j].text.strip() and results[j].min_score < settings.unlift_below]
+    again = [j for j in lifted if results[j].text.strip() and results[j].min_score < settings.unlift_below]
     if not again:
         return results
     scan = clean.color
     crops = []
     for j in again:
-        ya, yb, xa, xb = ringed[j]
+        ya, yb, xa, xb = lifted[j]
         crop = scan[ya:yb, xa:xb]
         crops.append(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop)
     results = list(results)
@@ -877,10 +886,13 @@ def _unlifted(clean, ringed: dict[int, tuple[int, int, int, int]], results: list
 def _an_amount(text: str) -> bool:
     """An amount as printed, once the slips interpretation undoes are undone (separators read as points,
     “9.511.42”; :func:`pipeline.interpret.normalise_ocr_amount`): a well-formed number with two decimals and a
-    digit before its point (1,942.82, 0.00; not .75, not 12.34%)."""
+    digit before its point (1,942.82, 0.00; not .75, not 12.34%) — and no letter or character in it, which
+    interpretation would take for a digit (“0.bo”) or drop (“5.31人”): that is a stroke read, not print."""
     from .interpret import normalise_ocr_amount
     from .numbers import parse_number
 
+    if re.search(r"[^\d\s,，.．:：;；'`\-−]", text):
+        return False
     text = normalise_ocr_amount(text)
     p = parse_number(text)
     return p.kind == "number" and p.well_formed and p.decimals == 2 and not p.percent \
