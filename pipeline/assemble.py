@@ -458,7 +458,7 @@ def page_tables(reading: PageReading, forms: frozenset[int] = frozenset()) -> li
                                                margins_mm=None if rd is None or rd.margins is None else
                                                tuple(round(m * 25.4 / reading.dpi, 2) for m in rd.margins)))
         if reading.mode == "ocr" and not form:
-            header_cells = _lanci_numbers_in_their_column(header_cells, g, texts, reading.dpi)
+            header_cells = _labels_in_their_column(header_cells, g, texts, reading.dpi)
         merged = set() if form else _merged_numbers(gr, n_header, split)
         body, all_rows = [], []
         for r in range(g.n_rows):
@@ -507,24 +507,39 @@ def page_tables(reading: PageReading, forms: frozenset[int] = frozenset()) -> li
 _HEADER_WORD = re.compile(r"^(类|款|项|合计|小计|[\u4e00-\u9fff]{0,12}(支出|收入|结余|经费|预算数|决算数))$")
 
 
-def _lanci_numbers_in_their_column(cells: list[HeaderCell], g, texts: list[list[str]], dpi: int) -> list[HeaderCell]:
-    """A 栏次 number whose cell spans two columns or more (the rule between them lost in the 栏次 row of a worn
-    scan): 栏次 numbers are one to a column, each centred in its own, so it numbers the column its text stands
-    in (measured from the paper beside it), not the first the cell covers. The cell is cut at the grid's
-    column lines: the number in that column, the others blank."""
+def _labels_in_their_column(cells: list[HeaderCell], g, texts: list[list[str]], dpi: int,
+                            off_centre: float = 0.25) -> list[HeaderCell]:
+    """Header cells spanning two columns or more whose text stands in one column (the rule between them lost
+    on a worn scan), cut at the grid's column lines: the text in that column, the others blank.
+
+    A 栏次 number (one to a column, each centred in its own) numbers the column its text's centre is in,
+    not the first the cell covers. A label whose cell's sides were inferred from the text (``rule_missing``)
+    is cut when its text lies wholly within the first or the last column it covers and its centre is off the
+    span's by more than ``off_centre`` of its width: a label spanning columns is centred over them (项目 over
+    编码 | 科目名称 lies within the wide 科目名称 but centred over both, and stays). Seed-41 nanyang's 公开06表,
+    its three 经济分类科目编码 | 科目名称 | 决算数 groups' headers worn to text rows: 经济分 / 类科目 / 编码 (three
+    lines of one cell) in cells spanning the group, and 科目名称 took 编码 and 决算数 took 经济分 — the
+    columns contradicted, every cell of the table in review."""
     out: list[HeaderCell] = []
     for h in cells:
-        if h.colspan < 2 or h.rowspan != 1 or h.margins_mm is None or not h.text.strip().isdigit() \
-                or not is_column_number_row(texts[h.row]) or h.bbox is None:
+        if h.colspan < 2 or h.rowspan != 1 or h.margins_mm is None or h.bbox is None or not h.text.strip():
             out.append(h)
             continue
         left, right = (m * dpi / 25.4 for m in h.margins_mm)
-        centre = (h.bbox[0] + h.bbox[2] + left - right) / 2.0
+        x0, x1 = h.bbox[0] + left, h.bbox[2] - right
+        centre = (x0 + x1) / 2.0
         at = min(h.col + h.colspan - 1, max(h.col, bisect.bisect_right(g.xs, centre) - 1))
+        if h.text.strip().isdigit() and is_column_number_row(texts[h.row]):
+            pass
+        elif "rule_missing" not in h.reasons or at not in (h.col, h.col + h.colspan - 1) \
+                or not (g.xs[at] - 2 <= x0 and x1 <= g.xs[at + 1] + 2) \
+                or abs(centre - (h.bbox[0] + h.bbox[2]) / 2.0) <= off_centre * (h.bbox[2] - h.bbox[0]):
+            out.append(h)
+            continue
         for c in range(h.col, h.col + h.colspan):
-            x0, x1 = int(g.xs[c]), int(g.xs[c + 1])
             out.append(replace(h, col=c, colspan=1, text=h.text if c == at else "",
-                               bbox=(x0, h.bbox[1], x1, h.bbox[3]), margins_mm=None if c != at else h.margins_mm))
+                               bbox=(int(g.xs[c]), h.bbox[1], int(g.xs[c + 1]), h.bbox[3]),
+                               margins_mm=None if c != at else h.margins_mm))
     return out
 
 

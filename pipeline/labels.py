@@ -253,7 +253,14 @@ def _weak_row_words(table: Table, ocr_pages: set[int]) -> None:
 def _cut_totals(table: Table, ocr_pages: set[int], max_tail: int = 2) -> int:
     """Join a total label a stray rule cut between a code column and its name column: words (no code) in
     the code cell, at most ``max_tail`` characters in the name cell, neither a total label alone and both
-    together one (公用经费合 | 计)."""
+    together one (公用经费合 | 计) — or the name cell's a total label alone (合计) and both together one of the
+    total rows the table's template names (公用经费 | 合计, seed-41 nanyang 公开06表 as a worn photocopy: the
+    label left-aligned in its cell over the group's columns, the 编码 | 科目名称 line drawn through it; a
+    stroke read “目” beside a 合计 row is no such label)."""
+    from .templates import load_templates
+
+    template = load_templates().get(table.template or "")
+    named = [p for pats in (template.rows.values() if template else ()) for p in pats]
     n = 0
     for block in find_label_blocks(table):
         if len(block.code_cols) != 1 or block.name_col is None:
@@ -264,7 +271,8 @@ def _cut_totals(table: Table, ocr_pages: set[int], max_tail: int = 2) -> int:
                 continue
             head, tail = row.cells[c].text.strip(), row.cells[m].text.strip()
             if (head and tail and len(tail) <= max_tail and read_code(head) is None and _CJK.search(head)
-                    and not is_total_label(head) and not is_total_label(tail) and is_total_label(head + tail)):
+                    and not is_total_label(head) and is_total_label(head + tail)
+                    and (not is_total_label(tail) or any(re.search(p, head + tail) for p in named))):
                 _replace(row.cells[c], head + tail, "label_normalised")
                 _replace(row.cells[m], "", "label_normalised")
                 n += 1

@@ -48,7 +48,7 @@ def test_amounts_beside_a_line_number_column_stay_apart(photocopy, monkeypatch):
     import pipeline.textgrid as textgrid
 
     monkeypatch.setattr(textgrid, "rules_above", lambda grids, *a, **k: grids)
-    monkeypatch.setattr(assemble, "_lanci_numbers_in_their_column", lambda cells, *a: cells)
+    monkeypatch.setattr(assemble, "_labels_in_their_column", lambda cells, *a: cells)
     page = _first_pages(photocopy, 1)
     doc = extract_document(page)
     table = next(t for t in doc.tables if t.form == "公开01表")
@@ -80,7 +80,7 @@ def test_the_header_rows_above_a_worn_grid_are_found_again(photocopy, monkeypatc
     its cells were in doubt (``structure``). They are found again in the faint-rule mask
     (``textgrid.rules_above``), 收入 and 支出 each over their own three columns (``_centring_walls``); and the
     栏次 number 2, its cell over 行次 | 金额 (the rule lost in that row), numbers 金额, the column it stands in
-    (``assemble._lanci_numbers_in_their_column``)."""
+    (``assemble._labels_in_their_column``)."""
     import pipeline.assemble as assemble
     import pipeline.textgrid as textgrid
 
@@ -97,7 +97,7 @@ def test_the_header_rows_above_a_worn_grid_are_found_again(photocopy, monkeypatc
 
     monkeypatch.setattr(preprocess, "faint_rules_of", lambda *a, **k: None)
     monkeypatch.setattr(textgrid, "rules_above", lambda grids, *a, **k: grids)
-    monkeypatch.setattr(assemble, "_lanci_numbers_in_their_column", lambda cells, *a: cells)
+    monkeypatch.setattr(assemble, "_labels_in_their_column", lambda cells, *a: cells)
     table = next(t for t in extract_document(page).tables if t.form == "公开01表")
     assert "收入/项目" not in table.columns and table.header[-1][4:] != ["", "2"]
 
