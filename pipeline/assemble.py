@@ -231,7 +231,8 @@ def _amount_in_its_column(g, cell, rd: Reading | None, texts: list[list[str]] | 
     read as one) is left as it was read, unless it is as many amounts run together as the cell spans columns,
     each with its two decimals (“2069.582069.58” over 基本支出 | 合计, seed-41 photocopy150 公开02表): they
     split in one way only, and go to the columns in order — unless the reading is one amount whose thousands
-    separator was read as a point (“2.106.66”)."""
+    separator was read as a point (“2.106.66”). So does a 行次 number (seed-41 nanyang 公开01表: 10 … 26 in cells
+    over 项目 | 行次, the 收入 side's lower rows printing their 行次 alone, given to 项目)."""
     if rd is None:
         return {}
     parts = [p for p in rd.parts if p[0]]
@@ -246,7 +247,8 @@ def _amount_in_its_column(g, cell, rd: Reading | None, texts: list[list[str]] | 
         return {(cell.row, cell.col): (m.group(1), parts[0][2]), (cell.row, cell.col + 1): (m.group(2), parts[0][2])}
     if rd.margins is None:
         return {}
-    if len(parts) != 1 or not (_AMOUNT.match(parts[0][0]) or parse_number(parts[0][0]).kind == "na"):
+    if len(parts) != 1 or not (_AMOUNT.match(parts[0][0]) or parse_number(parts[0][0]).kind == "na"
+                               or _LINE_NUMBER.fullmatch(parts[0][0])):
         return {}
     left, right = cell.bbox[0] + rd.margins[0], cell.bbox[2] - rd.margins[1]
     inside = [k for k in range(cell.col, cell.col + cell.colspan) if g.xs[k] < left and right < g.xs[k + 1]]
@@ -257,6 +259,7 @@ def _amount_in_its_column(g, cell, rd: Reading | None, texts: list[list[str]] | 
     return out
 
 
+_LINE_NUMBER = re.compile(r"\d{1,3}")  # a 行次 (a label is never a bare number)
 _RUN_TOGETHER = re.compile(r"[-−－]?\d[\d,，]*[.．]\d\d")  # an amount as these tables print it, two decimals
 # one amount whose thousands separator was read as a point (“2.106.66”: 2,106.66, real caizheng 公开03表)
 _ONE_AMOUNT = re.compile(r"[-−－]?\d{1,3}([.．,，]\d{3})+[.．]\d\d")

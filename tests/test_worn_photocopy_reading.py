@@ -1,5 +1,5 @@
-"""The seed-41 tuning set's worn grey photocopies (generator profile ``photocopy150``), two pages of each sliced
-out of the generated document so the test reads only them:
+"""The seed-41 tuning set's worn grey photocopies (generator profile ``photocopy150``), pages sliced out of the
+generated documents so the tests read only them:
 
 - education's 公开02表 (pages 3–4), printed faint: its digits are as grey as the watermark's strokes, and where
   no darker core is near, cleaning lifts parts of them with the watermark (``read._unlifted`` reads such
@@ -7,10 +7,13 @@ out of the generated document so the test reads only them:
 - nanyang's 公开06表 (pages 10–11), its header's rules worn away: 经济分 / 类科目 / 编码, three lines of one
   cell, became three header rows whose cells spanned the whole 编码 | 科目名称 | 决算数 group
   (``assemble._labels_in_their_column``), and its totals row's 公用经费合计 was cut in two by the column line
-  drawn through it (``labels._cut_totals``)."""
+  drawn through it (``labels._cut_totals``);
+- nanyang's 公开01表 (page 1), the rule between 收入's 项目 and 行次 worn away where the side prints its 行次
+  alone."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 
 import pytest
@@ -21,29 +24,35 @@ from tests.conftest import generated_document
 pytestmark = pytest.mark.browser
 
 
-def _sliced(out, pages: list[int], **recipe):
+def _generated(out, **recipe):
+    pdf = generated_document(out, **recipe)
+    return pdf, json.loads(pdf.with_suffix("").with_suffix(".truth.json").read_text(encoding="utf-8"))
+
+
+def _sliced(pdf, pages: list[int]):
     import pypdfium2 as pdfium
 
-    pdf = generated_document(out, **recipe)
     src, doc = pdfium.PdfDocument(str(pdf)), pdfium.PdfDocument.new()
     doc.import_pages(src, [p - 1 for p in pages])
-    sliced = out / f"{pdf.stem}-sliced.pdf"
+    sliced = pdf.with_name(f"{pdf.stem}-{'-'.join(map(str, pages))}.pdf")
     doc.save(str(sliced))
-    return sliced, json.loads(pdf.with_suffix("").with_suffix(".truth.json").read_text(encoding="utf-8"))
+    return sliced
 
 
 @pytest.fixture(scope="module")
 def education(tmp_path_factory):
-    return _sliced(tmp_path_factory.mktemp("education41"), [3, 4], name="gen41_002_education_photocopy150",
-                   department="education", seed=41002, profile="photocopy150", font="uming",
-                   repeat_header=True, cover=True)
+    pdf, truth = _generated(tmp_path_factory.mktemp("education41"), name="gen41_002_education_photocopy150",
+                            department="education", seed=41002, profile="photocopy150", font="uming",
+                            repeat_header=True, cover=True)
+    return _sliced(pdf, [3, 4]), truth
 
 
 @pytest.fixture(scope="module")
 def nanyang(tmp_path_factory):
-    return _sliced(tmp_path_factory.mktemp("nanyang41"), [10, 11], name="gen41_005_nanyang_rs_photocopy150",
-                   department="nanyang_rs", seed=41005, profile="photocopy150", font="serif",
-                   repeat_header=True, cover=False)
+    pdf, _ = _generated(tmp_path_factory.mktemp("nanyang41"), name="gen41_005_nanyang_rs_photocopy150",
+                        department="nanyang_rs", seed=41005, profile="photocopy150", font="serif",
+                        repeat_header=True, cover=False)
+    return pdf
 
 
 def test_faint_digits_are_read_again_from_the_page_before_its_watermark_is_lifted(education):
@@ -78,7 +87,8 @@ def test_a_label_worn_into_a_group_spanning_cell_names_its_own_column(nanyang, m
     centre: it heads that column only."""
     import pipeline.assemble as assemble
 
-    table = next(t for t in extract_document(nanyang[0]).tables if t.form == "公开06表")
+    pages = _sliced(nanyang, [10, 11])
+    table = next(t for t in extract_document(pages).tables if t.form == "公开06表")
     assert table.columns == ["经济分/类科目/编码", "科目名称", "决算数"] * 3
     assert table.rows[0].cells[2].text == "11,342.19"
     assert not any("structure" in c.reasons for r in table.rows for c in r.cells)
@@ -89,6 +99,61 @@ def test_a_label_worn_into_a_group_spanning_cell_names_its_own_column(nanyang, m
     real = assemble._labels_in_their_column
     monkeypatch.setattr(assemble, "_labels_in_their_column",
                         lambda cells, g, texts, dpi: real(cells, g, texts, dpi, off_centre=10.0))
-    table = next(t for t in extract_document(nanyang[0]).tables if t.form == "公开06表")
+    table = next(t for t in extract_document(pages).tables if t.form == "公开06表")
     assert "科目名称/编码" in table.columns
     assert all("structure" in c.reasons for r in table.rows for c in r.cells)
+
+
+def test_line_numbers_in_cells_over_two_columns_go_to_their_own(nanyang, monkeypatch):
+    """公开01表's 收入 side prints its lower rows' 行次 alone (10 … 26, no item beside them); with the rule
+    between 项目 and 行次 worn away in those rows, each number was read in a cell over both and given to 项目,
+    行次 left blank, every cell of those rows in review. A number standing inside 行次 goes there
+    (``assemble._amount_in_its_column``), the side's blank cells beside a 行次 in sequence are vouched for
+    (``score._blank_side``); counterfactual: bare numbers not moved."""
+    import pipeline.assemble as assemble
+
+    page = _sliced(nanyang, [1])
+    table = next(t for t in extract_document(page).tables if t.form == "公开01表")
+    lower = [r for r in table.rows if r.cells[1].text.isdigit() and 9 <= int(r.cells[1].text) <= 25]
+    assert len(lower) >= 12, [[c.text for c in r.cells[:3]] for r in table.rows]
+    moved = [r for r in lower if not r.cells[0].text and not r.cells[2].text]
+    assert len(moved) >= 12 and sum(not any(c.review for c in r.cells[:3]) for r in moved) >= 10
+    monkeypatch.setattr(assemble, "_LINE_NUMBER", re.compile(r"(?!)"))
+    table = next(t for t in extract_document(page).tables if t.form == "公开01表")
+    assert sum(r.cells[0].text.isdigit() for r in table.rows) >= 10
+
+
+@pytest.fixture(scope="module")
+def agriculture(tmp_path_factory):
+    pdf, _ = _generated(tmp_path_factory.mktemp("agriculture41"), name="gen41_000_agriculture_photocopy150",
+                        department="agriculture", seed=41000, profile="photocopy150", font="sans",
+                        repeat_header=True, cover=True)
+    return _sliced(pdf, [9, 10, 11, 12])
+
+
+def test_cells_an_inferred_side_cut_nothing_from_are_vouched_for(agriculture, monkeypatch):
+    """公开05表's total row names itself 合计 in its own cell, and 公开06表 prints nothing for an item of none
+    (307 债务利息及费用支出, its amount blank): with a side of those cells inferred from the text they waited
+    for a reviewer though an inferred side cut nothing from them. 合计 alone in its own cell, the empty cell
+    beside it, and the blank amount of an item whose code and name the catalogue pairs, with no amount right
+    of it, are vouched for (``score._total_label``, ``_blank_amount_of_an_item``); counterfactual: neither."""
+    import pipeline.score as score
+
+    def blanks(doc):
+        t06 = next(t for t in doc.tables if t.form == "公开06表")
+        names = [c.split("/")[-1] for c in t06.columns]
+        return [r.cells[ci] for r in t06.rows for ci in range(2, len(r.cells))
+                if names[ci] == "决算数" and not r.cells[ci].text and r.cells[ci - 2].text.isdigit()
+                and set(r.cells[ci].reasons) == {"watermark", "rule_missing"}]
+
+    doc = extract_document(agriculture)
+    total = next(t for t in doc.tables if t.form == "公开05表").rows[0]
+    assert "合计" in [c.text for c in total.cells[:2]] and not any(c.review for c in total.cells[:2])
+    empty = blanks(doc)
+    assert len(empty) >= 8 and not any(c.review for c in empty)
+    monkeypatch.setattr(score, "_total_label", lambda row, ci: False)
+    monkeypatch.setattr(score, "_blank_amount_of_an_item", lambda *a: False)
+    doc = extract_document(agriculture)
+    total = next(t for t in doc.tables if t.form == "公开05表").rows[0]
+    assert all(c.review for c in total.cells[:2])
+    assert sum(c.review for c in blanks(doc)) >= 2  # (the others a sum confirms, a blank counting 0)
