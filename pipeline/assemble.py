@@ -518,12 +518,15 @@ def _labels_in_their_column(cells: list[HeaderCell], g, texts: list[list[str]], 
     A 栏次 number (one to a column, each centred in its own) numbers the column its text's centre is in,
     not the first the cell covers. A label whose cell's sides were inferred from the text (``rule_missing``)
     is cut when its text lies wholly within the first or the last column it covers and its centre is off the
-    span's by more than ``off_centre`` of its width: a label spanning columns is centred over them (项目 over
+    span's by more than ``off_centre`` of its width (over two columns alike, a label centred in one is just that
+    far off and stays: only one left-aligned there, or in a column narrower than the other, is cut): a label
+    spanning columns is centred over them (项目 over
     编码 | 科目名称 lies within the wide 科目名称 but centred over both, and stays). Seed-41 nanyang's 公开06表,
     its three 经济分类科目编码 | 科目名称 | 决算数 groups' headers worn to text rows: 经济分 / 类科目 / 编码 (three
     lines of one cell) in cells spanning the group, and 科目名称 took 编码 and 决算数 took 经济分 — the
     columns contradicted, every cell of the table in review."""
     out: list[HeaderCell] = []
+    tol = max(2, dpi // 100)  # (a text's extent measured from the paper beside it, at the render's resolution)
     for h in cells:
         if h.colspan < 2 or h.rowspan != 1 or h.margins_mm is None or h.bbox is None or not h.text.strip():
             out.append(h)
@@ -535,7 +538,7 @@ def _labels_in_their_column(cells: list[HeaderCell], g, texts: list[list[str]], 
         if h.text.strip().isdigit() and is_column_number_row(texts[h.row]):
             pass
         elif "rule_missing" not in h.reasons or at not in (h.col, h.col + h.colspan - 1) \
-                or not (g.xs[at] - 2 <= x0 and x1 <= g.xs[at + 1] + 2) \
+                or not (g.xs[at] - tol <= x0 and x1 <= g.xs[at + 1] + tol) \
                 or abs(centre - (h.bbox[0] + h.bbox[2]) / 2.0) <= off_centre * (h.bbox[2] - h.bbox[0]):
             out.append(h)
             continue

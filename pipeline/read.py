@@ -891,7 +891,7 @@ def _an_amount(text: str) -> bool:
     from .interpret import normalise_ocr_amount
     from .numbers import parse_number
 
-    if re.search(r"[^\d\s,，.．:：;；'`\-−]", text):
+    if re.search(r"[^\d\s,，.．:：;；'`\-−－+()（）]", text):
         return False
     text = normalise_ocr_amount(text)
     p = parse_number(text)

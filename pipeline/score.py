@@ -177,14 +177,22 @@ def _empty_conventions(doc: Document, min_blank: int = 3, min_zeros: int = 3
     for t in doc.tables:
         width = max((len(r.cells) for r in t.rows), default=0)
         for c in range(width):
-            texts = [r.cells[c].text.strip() for r in t.rows if c < len(r.cells)]
-            empties = sum(not x for x in texts)
-            zeros = sum(bool(x) and parse_number(x).value == 0 for x in texts)
-            if empties >= min_blank and not zeros:
+            prints = _column_prints(t, c, min_blank, min_zeros)
+            if prints == "blank":
                 blank.add((t.id, c))
-            if zeros >= min_zeros and 3 * empties <= zeros:
+            if prints == "zero":
                 zero.add((t.id, c))
     return blank, zero
+
+
+def _column_prints(table, c: int, min_blank: int = 3, min_zeros: int = 3) -> str:
+    """What a column prints where there is nothing: "blank", "zero" or "" (see :func:`_empty_conventions`)."""
+    texts = [r.cells[c].text.strip() for r in table.rows if c < len(r.cells)]
+    empties = sum(not x for x in texts)
+    zeros = sum(bool(x) and parse_number(x).value == 0 for x in texts)
+    if empties >= min_blank and not zeros:
+        return "blank"
+    return "zero" if zeros >= min_zeros and 3 * empties <= zeros else ""
 
 
 def _guessed(cell: Cell, x: dict[str, float], form: bool = False) -> bool:
@@ -211,7 +219,9 @@ def _vouched_label(table, ri: int, ci: int, cell: Cell) -> bool:
     as one of the labels those tables print (``row_labels.json``, not snapped to one), or a 公开10表 item label
     as its template lists it (``row_labels``), a code and a name its
     row's catalogue match pairs, a 行次 one more than the row's above or one less than the row's below, an empty
-    cell of a 公开01/04表 side printed blank or printing no amount (:func:`_blank_side`). A side
+    cell of a 公开01/04表 side printed blank or printing no amount (:func:`_blank_side`), a total row's 合计 in
+    its own cell and the empty cell beside it (:func:`_total_label`), a 公开06表 item's amount printed blank
+    (:func:`_blank_amount_of_an_item`). A side
     of such a cell inferred from the text (``rule_missing``) cut nothing from it (seed-21 photocopy150: 247
     right cells flagged for that alone, most of them 公开01表's labels and line numbers)."""
     from .labels import printed_summary_label
@@ -231,9 +241,9 @@ def _vouched_label(table, ri: int, ci: int, cell: Cell) -> bool:
     if "code_repaired" not in cell.reasons and _piece_of_its_code(table, row, ci, text, names):
         return True
     if not text:
-        return _blank_side(table, ri, ci, in_sequence) or _beside_a_total_label(row, ci) \
+        return _blank_side(table, ri, ci, in_sequence) or _beside_a_total_label(row, ci, names) \
             or _blank_amount_of_an_item(table, row, ci, names)
-    if _total_label(row, ci):
+    if _total_label(row, ci, names):
         return True
     if cell.value is None and _name_of_its_code(row, ci, cell):
         return True
@@ -252,12 +262,16 @@ def _vouched_label(table, ri: int, ci: int, cell: Cell) -> bool:
 
 def _spanning(row, ci: int, tol: int = 3) -> bool:
     """The cell's box reaches over its right neighbour's or its left neighbour's over it: one grid cell over
-    both columns (a rule lost in that row), whose text was put in the first of them, wherever it stands."""
+    both columns (a rule lost in that row), whose text was put in the first of them, wherever it stands. A cell
+    without a box may be either: taken as spanning."""
     cells = row.cells
 
     def over(a: int, b: int) -> bool:
-        return 0 <= a < len(cells) and 0 <= b < len(cells) and cells[a].bbox is not None \
-            and cells[b].bbox is not None and cells[a].bbox[2] > cells[b].bbox[0] + tol
+        if not (0 <= a < len(cells) and 0 <= b < len(cells)):
+            return False
+        if cells[a].bbox is None or cells[b].bbox is None:
+            return True
+        return cells[a].bbox[2] > cells[b].bbox[0] + tol
 
     return over(ci, ci + 1) or over(ci - 1, ci)
 
@@ -265,36 +279,46 @@ def _spanning(row, ci: int, tol: int = 3) -> bool:
 _TOTAL_LABELS = ("合计", "总计")
 
 
-def _total_label(row, ci: int) -> bool:
-    """合计 (总计) alone in its own cell, read whole: a coded table's total row names itself in its code or its
-    name column, as printed (seed-41 photocopy150: 合计 of 公开02/03/05/07/08表 in review for an inferred side
-    alone, 20 right, where the one cell over both columns put it in the wrong one)."""
+def _label_column(names: list[str], ci: int) -> bool:
+    """A column of codes or of row labels (科目编码, 科目名称, 项目), by its header."""
+    from .headers import is_code_column
+
+    name = names[ci] if 0 <= ci < len(names) else ""
+    return bool(name) and (is_code_column(name) or "名称" in name or name == "项目")
+
+
+def _total_label(row, ci: int, names: list[str]) -> bool:
+    """合计 (总计) alone in its own cell of a code or label column, read surely: a coded table's total row
+    names itself in its code or its name column, as printed (seed-41 photocopy150: 合计 of
+    公开02/03/05/07/08表 in review for an inferred side alone, 20 right, where the one cell over both columns put
+    it in the wrong one)."""
     cell = row.cells[ci]
-    return cell.value is None and "label_normalised" not in cell.reasons and not _spanning(row, ci) \
-        and re.sub(r"\s", "", cell.text) in _TOTAL_LABELS
+    return cell.value is None and not {"label_normalised", "low_ocr"} & set(cell.reasons) \
+        and _label_column(names, ci) and not _spanning(row, ci) and re.sub(r"\s", "", cell.text) in _TOTAL_LABELS
 
 
-def _beside_a_total_label(row, ci: int) -> bool:
+def _beside_a_total_label(row, ci: int, names: list[str]) -> bool:
     """The empty code (name) cell beside a total row's 合计 in its own cell (:func:`_total_label`)."""
-    return not _spanning(row, ci) and any(0 <= k < len(row.cells) and _total_label(row, k) for k in (ci - 1, ci + 1))
+    return _label_column(names, ci) and not _spanning(row, ci) and any(
+        0 <= k < len(row.cells) and _total_label(row, k, names) for k in (ci - 1, ci + 1))
 
 
 def _blank_amount_of_an_item(table, row, ci: int, names: list[str]) -> bool:
-    """The empty amount of a 公开06表 item (code | name | 决算数, the edition printing nothing for none) whose
-    code and name the catalogue pairs, read surely, with nothing but a code or nothing right of it: an amount
-    lost across an inferred side would stand in the name's cell or the next group's code cell, which then
-    reads as neither (seed-41 photocopy150: 58 right empty cells of 公开06表 in review for an inferred side
-    alone)."""
-    from .codes import read_code
+    """The empty amount of a 公开06表 item (code | name | 决算数) in a column printing nothing for none
+    (:func:`_column_prints`), read as nothing (no weak reading), whose code and name the catalogue pairs,
+    read surely, with nothing but the next group's code or nothing right of it: an amount lost across an
+    inferred side would stand in the name's cell or the next group's code cell, which then reads as neither
+    (seed-41 photocopy150: 58 right empty cells of 公开06表 in review for an inferred side alone)."""
     from .headers import is_code_column
     from .textnorm import compare_key
 
     if table.template != "T06" or not 2 <= ci < len(names) or is_code_column(names[ci]) or "名称" in names[ci] \
-            or "名称" not in names[ci - 1] or _spanning(row, ci) or _spanning(row, ci - 1):
+            or "名称" not in names[ci - 1] or _spanning(row, ci) or _spanning(row, ci - 1) \
+            or "low_ocr" in row.cells[ci].reasons or _column_prints(table, ci) != "blank":
         return False
     name = row.cells[ci - 1]
     right = row.cells[ci + 1].text.strip() if ci + 1 < len(row.cells) else ""
-    return (not right or read_code(right) is not None) and any(
+    return (not right or re.fullmatch(r"\d{3}(\d{2})?", right) is not None) and any(
         m.source == "printed" and m.score >= 0.9 and not m.flags and m.column == ci - 2
         and compare_key(m.name) == compare_key(name.text) for m in row.codes)
 

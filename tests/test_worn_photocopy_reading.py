@@ -151,7 +151,7 @@ def test_cells_an_inferred_side_cut_nothing_from_are_vouched_for(agriculture, mo
     assert "合计" in [c.text for c in total.cells[:2]] and not any(c.review for c in total.cells[:2])
     empty = blanks(doc)
     assert len(empty) >= 8 and not any(c.review for c in empty)
-    monkeypatch.setattr(score, "_total_label", lambda row, ci: False)
+    monkeypatch.setattr(score, "_total_label", lambda row, ci, names: False)
     monkeypatch.setattr(score, "_blank_amount_of_an_item", lambda *a: False)
     doc = extract_document(agriculture)
     total = next(t for t in doc.tables if t.form == "公开05表").rows[0]
