@@ -288,19 +288,21 @@ def _label_column(names: list[str], ci: int) -> bool:
 
 
 def _total_label(row, ci: int, names: list[str]) -> bool:
-    """合计 (总计) alone in its own cell of a code or label column, read surely: a coded table's total row
-    names itself in its code or its name column, as printed (seed-41 photocopy150: 合计 of
-    公开02/03/05/07/08表 in review for an inferred side alone, 20 right, where the one cell over both columns put
-    it in the wrong one)."""
+    """合计 (总计) read surely, alone in its own cell in the table's first column, a code or label column: a
+    coded table's total row names itself there whether its printed cell ends at the next line or spans the
+    label columns (whose text is the first column's), so an inferred side cut nothing from it (seed-41
+    photocopy150: 合计 of 公开02/03/05/07/08表 in review for an inferred side alone, where one cell over both
+    columns put it in the wrong one). Further right it may be the text of a cell spanning the label columns that
+    a line inferred from the text cut off from the first (real Shanghai 决算 as photocopies: 合计 over
+    类 | 款 | 项 | 科目名称 read in 科目名称's cell): left to an identity or a reviewer."""
     cell = row.cells[ci]
-    return cell.value is None and not {"label_normalised", "low_ocr"} & set(cell.reasons) \
+    return ci == 0 and cell.value is None and not {"label_normalised", "low_ocr"} & set(cell.reasons) \
         and _label_column(names, ci) and not _spanning(row, ci) and re.sub(r"\s", "", cell.text) in _TOTAL_LABELS
 
 
 def _beside_a_total_label(row, ci: int, names: list[str]) -> bool:
-    """The empty code (name) cell beside a total row's 合计 in its own cell (:func:`_total_label`)."""
-    return _label_column(names, ci) and not _spanning(row, ci) and any(
-        0 <= k < len(row.cells) and _total_label(row, k, names) for k in (ci - 1, ci + 1))
+    """The empty code (name) cell right of a total row's 合计 in its own cell (:func:`_total_label`)."""
+    return ci == 1 and _label_column(names, ci) and not _spanning(row, ci) and _total_label(row, 0, names)
 
 
 def _blank_amount_of_an_item(table, row, ci: int, names: list[str]) -> bool:

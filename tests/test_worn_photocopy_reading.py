@@ -134,8 +134,8 @@ def agriculture(tmp_path_factory):
 def test_cells_an_inferred_side_cut_nothing_from_are_vouched_for(agriculture, monkeypatch):
     """公开05表's total row names itself 合计 in its own cell, and 公开06表 prints nothing for an item of none
     (307 债务利息及费用支出, its amount blank): with a side of those cells inferred from the text they waited
-    for a reviewer though an inferred side cut nothing from them. 合计 alone in its own cell, the empty cell
-    beside it, and the blank amount of an item whose code and name the catalogue pairs, with no amount right
+    for a reviewer though an inferred side cut nothing from them. 合计 alone in its own cell of the first
+    column, the empty cell beside it, and the blank amount of an item whose code and name the catalogue pairs, with no amount right
     of it, are vouched for (``score._total_label``, ``_blank_amount_of_an_item``); counterfactual: neither."""
     import pipeline.score as score
 
