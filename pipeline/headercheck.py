@@ -607,7 +607,8 @@ def splits_columns(table: Table) -> bool:
 
 
 def out_of_sequence(row: list[HeaderEntry]) -> list[HeaderEntry]:
-    """Cells of a 栏次 row off the run 1, 2, 3 … that most of its numbers agree on (or no number at all). The
+    """Cells of a 栏次 row off the run 1, 2, 3 … that most of its numbers agree on (or no number at all; all of
+    them when that run begins above 1: a 栏次 row numbers its columns from 1). The
     numbers are counted one after another, or — where more of them agree so — with each cell read as no number
     keeping its place in the run (1 | - | 3: a misread 2; the 1 and the 3 agree, the dash is off; a stray mark
     between 1 and 2 takes none)."""
@@ -620,7 +621,10 @@ def out_of_sequence(row: list[HeaderEntry]) -> list[HeaderEntry]:
                 [int(h.cell.text.strip()) - k for k, h in enumerate(slots) if h.cell.text.strip().isdigit()]]
         offsets = max(runs, key=lambda offs: Counter(offs).most_common(1)[0][1])  # (a tie: counted one after another)
         (best, n), *rest = Counter(offsets).most_common()
-        if rest and rest[0][1] == n:  # no run wins: every number is in doubt
+        if (rest and rest[0][1] == n) or best != 1:
+            # no run wins, or the run begins above 1 — its first numbered column lost, run into the 栏次 cell or
+            # another's (seed-41 health 公开07表 as a worn photocopy: 1栏次 | | 2 | 3 …, its 年初结转和结余 column
+            # merged into 科目名称): every number is in doubt
             bad.extend(numbered)
         else:
             bad.extend(h for h, off in zip(numbered, offsets) if off != best)
