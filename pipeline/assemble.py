@@ -259,7 +259,7 @@ def _amount_in_its_column(g, cell, rd: Reading | None, texts: list[list[str]] | 
     return out
 
 
-_LINE_NUMBER = re.compile(r"\d{1,3}")  # a 行次 (a label is never a bare number)
+_LINE_NUMBER = re.compile(r"\d{1,3}")  # a 行次, or a code's piece over 类 | 款 (201 | 06): each in its own column
 _RUN_TOGETHER = re.compile(r"[-−－]?\d[\d,，]*[.．]\d\d")  # an amount as these tables print it, two decimals
 # one amount whose thousands separator was read as a point (“2.106.66”: 2,106.66, real caizheng 公开03表)
 _ONE_AMOUNT = re.compile(r"[-−－]?\d{1,3}([.．,，]\d{3})+[.．]\d\d")
@@ -520,8 +520,8 @@ def _labels_in_their_column(cells: list[HeaderCell], g, texts: list[list[str]], 
     is cut when its text lies wholly within the first or the last column it covers and its centre is off the
     span's by more than ``off_centre`` of its width (over two columns alike, a label centred in one is just that
     far off and stays: only one left-aligned there, or in a column narrower than the other, is cut): a label
-    spanning columns is centred over them (项目 over
-    编码 | 科目名称 lies within the wide 科目名称 but centred over both, and stays). Seed-41 nanyang's 公开06表,
+    spanning columns is centred over them (项目 over 编码 | 科目名称 lies within the wide 科目名称 but centred
+    over both, and stays). Seed-41 nanyang's 公开06表,
     its three 经济分类科目编码 | 科目名称 | 决算数 groups' headers worn to text rows: 经济分 / 类科目 / 编码 (three
     lines of one cell) in cells spanning the group, and 科目名称 took 编码 and 决算数 took 经济分 — the
     columns contradicted, every cell of the table in review."""

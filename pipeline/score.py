@@ -220,8 +220,8 @@ def _vouched_label(table, ri: int, ci: int, cell: Cell) -> bool:
     as its template lists it (``row_labels``), a code and a name its
     row's catalogue match pairs, a 行次 one more than the row's above or one less than the row's below, an empty
     cell of a 公开01/04表 side printed blank or printing no amount (:func:`_blank_side`), a total row's 合计 in
-    its own cell and the empty cell beside it (:func:`_total_label`), a 公开06表 item's amount printed blank
-    (:func:`_blank_amount_of_an_item`). A side
+    its own cell of the first column and the empty cell right of it (:func:`_total_label`), a 公开06表 item's
+    amount printed blank (:func:`_blank_amount_of_an_item`). A side
     of such a cell inferred from the text (``rule_missing``) cut nothing from it (seed-21 photocopy150: 247
     right cells flagged for that alone, most of them 公开01表's labels and line numbers)."""
     from .labels import printed_summary_label

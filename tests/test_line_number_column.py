@@ -20,7 +20,14 @@ DIGITAL = SAMPLES / "s04_health_2023_digital.pdf"
 PAGE = 5  # 公开04表 财政拨款收入支出决算总表, first page: 收入 项目 | 行次 | 金额 | 支出 项目 | 行次 | …
 
 
-def test_a_line_number_out_of_its_column_is_flagged(tmp_path):
+def test_a_line_number_out_of_its_column_is_flagged(tmp_path, monkeypatch):
+    """Read in a cell over 项目 | 行次 (the rule lost in those rows), a 行次 standing inside 行次 goes there
+    (``assemble._amount_in_its_column``); where it is left under 项目 (counterfactual: bare numbers not moved),
+    both cells are flagged ``format``."""
+    import re
+
+    import pipeline.assemble as assemble
+
     rgb = rasterise(DIGITAL, 200)[PAGE - 1].copy()
     _, vertical = ruling_masks(rgb.min(axis=2), 200)
     cols = np.flatnonzero(vertical.sum(axis=0) > 200)
@@ -31,6 +38,12 @@ def test_a_line_number_out_of_its_column_is_flagged(tmp_path):
     rgb[y_from:, x - 4:x + 6] = 255
     path = tmp_path / "p5.png"
     Image.fromarray(rgb).save(path, dpi=(200, 200))
+    table = next(t for t in extract_document(path).tables if t.form == "公开04表")
+    assert not [r for r in table.rows if r.cells[0].text.strip().isdigit()]
+    numbers = [int(r.cells[1].text) for r in table.rows if r.cells[1].text.strip().isdigit()]
+    assert numbers == list(range(numbers[0], numbers[0] + len(numbers))) and len(numbers) >= 20, numbers
+
+    monkeypatch.setattr(assemble, "_LINE_NUMBER", re.compile(r"(?!)"))
     table = next(t for t in extract_document(path).tables if t.form == "公开04表")
     stray = [r for r in table.rows if r.cells[0].text.strip().isdigit()]
     assert stray  # the lost rule put numbers under 项目 (else the test shows nothing)

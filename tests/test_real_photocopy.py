@@ -230,7 +230,9 @@ def test_rows_of_a_worn_summary_table_a_rule_or_a_column_off_are_flagged(tmp_pat
     - 二十五、债务付息支出 read in 收入's 项目 column (a 支出 label on the 收入 side) puts the row a column off:
       ``columns_merged`` on every cell of it. (Since the rows below the grid's last rule carry on past a row
       with text in one column, that row is read in its place, and no row is a column off.)
-    Both were unflagged; against the page's text layer no unflagged cell is wrong."""
+    Both were unflagged; against the page's text layer no unflagged cell is wrong. (Since faint print is read
+    again from the page before its watermark is lifted, ``read._unlifted``, this page reads whole: every
+    支出 item in a row of its own, none a column off — the rules above hold where such rows are read.)"""
     from pipeline.evaluate import score_document
 
     pdf = real_pdf("juesuan", "putuo-shehuigongzuo-2024-juesuan.pdf")
@@ -239,7 +241,9 @@ def test_rows_of_a_worn_summary_table_a_rule_or_a_column_off_are_flagged(tmp_pat
     (table,) = [t for t in doc.tables if t.template == "T01"]
     numbered = re.compile(r"(?:^|(?<=[\u4e00-\u9fff]))[一二三四五六七八九十]{1,3}[、，]")
     merged = [r for r in table.rows if len(numbered.findall(r.cells[2].text)) >= 2]  # (支出's labels)
-    assert merged and all("rows_merged" in c.reasons and c.review for r in merged for c in r.cells[2:])
+    assert all("rows_merged" in c.reasons and c.review for r in merged for c in r.cells[2:])
+    items = [r.cells[2].text for r in table.rows if numbered.match(r.cells[2].text)]
+    assert len(items) >= 26 - 2 * len(merged), items
     off = [r for r in table.rows if r.cells[0].text.endswith("支出")]
     assert all("columns_merged" in c.reasons and c.review for r in off for c in r.cells)
     s = score_document(extract_document(one).to_dict(), doc.to_dict(), name="p5")
