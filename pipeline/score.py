@@ -253,9 +253,7 @@ def _vouched_label(table, ri: int, ci: int, cell: Cell) -> bool:
         return True
     if compare_key(text) in _printed_labels(table.template or ""):
         return True
-    if _code_of_its_name(row, ci, cell) or any(
-            m.source == "printed" and m.score >= 0.9 and not m.flags and m.column == ci - 1
-            and compare_key(m.name) == compare_key(text) for m in row.codes):
+    if _code_of_its_name(row, ci, cell) or _named_by_its_code(row, ci - 1, text):
         return True
     return names[ci] in ("行次", "栏次") and in_sequence(ri, ci) if ci < len(names) else False
 
@@ -312,7 +310,6 @@ def _blank_amount_of_an_item(table, row, ci: int, names: list[str]) -> bool:
     inferred side would stand in the name's cell or the next group's code cell, which then reads as neither
     (seed-41 photocopy150: 58 right empty cells of 公开06表 in review for an inferred side alone)."""
     from .headers import is_code_column
-    from .textnorm import compare_key
 
     if table.template != "T06" or not 2 <= ci < len(names) or is_code_column(names[ci]) or "名称" in names[ci] \
             or "名称" not in names[ci - 1] or _spanning(row, ci) or _spanning(row, ci - 1) \
@@ -320,9 +317,17 @@ def _blank_amount_of_an_item(table, row, ci: int, names: list[str]) -> bool:
         return False
     name = row.cells[ci - 1]
     right = row.cells[ci + 1].text.strip() if ci + 1 < len(row.cells) else ""
-    return (not right or re.fullmatch(r"\d{3}(\d{2})?", right) is not None) and any(
-        m.source == "printed" and m.score >= 0.9 and not m.flags and m.column == ci - 2
-        and compare_key(m.name) == compare_key(name.text) for m in row.codes)
+    return (not right or re.fullmatch(r"\d{3}(\d{2})?", right) is not None) \
+        and _named_by_its_code(row, ci - 2, name.text)
+
+
+def _named_by_its_code(row, code_col: int, text: str) -> bool:
+    """``text`` is the catalogue's name for the row's code printed in ``code_col``, read surely and matched
+    unflagged."""
+    from .textnorm import compare_key
+
+    return any(m.source == "printed" and m.score >= 0.9 and not m.flags and m.column == code_col
+               and compare_key(m.name) == compare_key(text) for m in row.codes)
 
 
 def _blank_side(table, ri: int, ci: int, in_sequence) -> bool:
