@@ -45,6 +45,7 @@ from typing import Any
 
 from rapidfuzz.distance import Indel
 
+from .templates import form_number
 from .textnorm import compare_key
 
 
@@ -268,6 +269,15 @@ def _title_key(title: str) -> str:
     return compare_key(title)
 
 
+def truth_template(table: dict[str, Any]) -> str | None:
+    """The template a truth table is: its ``template``, or the one its 公开0n表 marker names (generated truth
+    carries the form only: 公开06表 is T06)."""
+    if table.get("template"):
+        return table["template"]
+    n = form_number(table.get("form", ""))
+    return f"T{n:02d}" if n is not None else None
+
+
 def match_tables(truth_tables: list[dict[str, Any]], predicted_tables: list[dict[str, Any]],
                  settings: ScoreSettings = ScoreSettings()) -> list[tuple[int, int | None, str]]:
     """Greedy one-to-one matching: (truth index, predicted index | None, how)."""
@@ -275,6 +285,7 @@ def match_tables(truth_tables: list[dict[str, Any]], predicted_tables: list[dict
     for ti, t in enumerate(truth_tables):
         t_keys = {row_key(r) for r in t.get("rows", [])}
         t_form, t_title = compare_key(t.get("form", "")), _title_key(t.get("title", ""))
+        t_template = truth_template(t)
         for pi, p in enumerate(predicted_tables):
             p_keys = {row_key(r) for r in p.get("rows", [])}
             shared = len(t_keys & p_keys)
@@ -287,7 +298,7 @@ def match_tables(truth_tables: list[dict[str, Any]], predicted_tables: list[dict
                 candidates.append((3.0 + rank, ti, pi, "form"))
             elif t_title and t_title == p_title:
                 candidates.append((2.0 + rank, ti, pi, "title"))
-            elif t.get("template") and t.get("template") == p.get("template"):
+            elif t_template and t_template == p.get("template"):
                 candidates.append((1.5 + rank, ti, pi, "template"))
             elif overlap >= settings.min_row_overlap:
                 candidates.append((rank, ti, pi, "rows"))

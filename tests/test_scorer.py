@@ -137,6 +137,24 @@ def test_tables_match_by_form_then_title_then_rows():
     assert s.right_cells == 46
 
 
+def test_a_table_whose_marker_and_title_were_misread_matches_by_the_template_it_was_recognised_as():
+    """Seed-45 photocopy150 jincheng: 公开06表's marker and title read “公开表”, its rows (twelve cells each,
+    one misread breaks a row's key) shared with the truth too few to match — every one of its cells counted
+    wrong and unflagged (residual 37 %), though the pipeline had recognised it as T06. Generated truth carries
+    the form only: 公开05表 is T05."""
+    truth = make_truth()
+    pred = copy.deepcopy(truth)
+    t05 = pred["tables"][0]
+    t05["form"], t05["title"], t05["template"] = "", "公开表", "T05"
+    for row in t05["rows"]:
+        row["cells"][1]["text"] += "支"  # every row key off
+    s = score_document(truth, pred)
+    assert [(t.truth, t.predicted, t.how) for t in s.tables] == [("t1", "t1", "template"), ("t2", "t2", "form")]
+    t05["template"] = "T07"  # recognised as another table: no match
+    s = score_document(truth, pred)
+    assert [(t.truth, t.predicted, t.how) for t in s.tables][0] == ("t1", None, "none")
+
+
 def test_a_one_row_truth_table_does_not_take_a_larger_untitled_table():
     """A worn scan lost the titles of 公开05表 and of the empty 公开07表 (its one row: 合计, no amounts). The
     untitled 05 table shares that 合计 row, all of 07's rows but one of its own eight: it is 05's, and 07 is
