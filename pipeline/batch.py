@@ -576,6 +576,9 @@ def document_facts(d: dict, result: JobResult) -> JobResult:
             warnings.append(f"table {w.get('table')} structure doubtful ({', '.join(w.get('reasons') or [])})"
                             + ("; its body borne out by its identities, its header flagged"
                                if w.get("body_confirmed") else ""))
+        elif w.get("kind") == "stray_column":  # (not serious: the marks are kept in the warning)
+            warnings.append(f"table {w.get('table')}: a column of marks no header names taken off "
+                            f"({len(w.get('texts') or [])} read)")
     header = [w for w in d.get("warnings") or [] if w.get("kind") == "header_cells"]
     if header:  # flagged header cells (pipeline.headercheck): the body is unaffected, so not serious
         warnings.append(_plural(sum(int(w.get("cells") or 0) for w in header), "header cell", "header cells")

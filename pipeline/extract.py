@@ -28,8 +28,8 @@ from .orientation import OrientationSettings, detect_orientation
 from .preprocess import PreprocessSettings, preprocess_page
 from .read import PageReading, ReadSettings, cross_check_text_layer, read_ocr, read_text_layer
 from .textgrid import absorbed, drop_column_lines, glyph_lines, text_table
-from .verdict import (PageEvidence, VerdictSettings, completeness, ink_lines, mark_structure, page_statuses,
-                      segment_lines)
+from .verdict import (PageEvidence, VerdictSettings, completeness, drop_stray_columns, ink_lines, mark_structure,
+                      page_statuses, segment_lines)
 
 PIPELINE_VERSION = __version__
 
@@ -514,6 +514,7 @@ def finish_document(doc: Document, times: StageTimes | None = None,
         identify_template(table)
         if table.kind != "performance":  # 绩效自评表 print no classification codes
             split_shared_labels(table)  # two columns under one header label (a header rule missed)
+            drop_stray_columns(doc, table)  # (marks read as a column: a seal beyond the rule, a stray line)
             assign_codes(table, doc.year)
             _no_values_in_label_columns(table)
     if normalise_ocr_labels(doc):

@@ -116,10 +116,16 @@ def is_column_number_row(texts: list[str]) -> bool:
     # a row opening with 栏次 whose numbers count up, with a speck or two read as short words among them (美2 on
     # a 1-bit scan of calibration gen7_008's 公开04表): only the 栏次 row opens with the word
     # (a number with a speck read as a letter or two beside it, CA3, is a number here)
+    # (a rule's remnant read as strokes, 一 or 十, beside a number or alone — “十一1” in the 行次 column of a worn
+    # photocopy's 公开04表 — is a mark: the row's labels were taken from its numbers, and no template knew it)
     return bool(nonempty) and nonempty[0] in LANCI_WORDS \
         and sum(_column_number(t) and bool(re.search(r"\d", t)) for t in nonempty) >= 3 \
         and len(others) <= max(1, len(nonempty) // 4) \
-        and all(len(t) <= 2 and len(_CJK.findall(t)) <= 1 for t in others)
+        and all(len(t) <= 2 and len(_CJK.findall(t)) <= 1 or _column_number(_STROKES.sub("", t))
+                or _stray_mark(_STROKES.sub("", t)) for t in others)
+
+
+_STROKES = re.compile(r"[一十丨]")
 
 
 def _stray_mark(t: str) -> bool:
@@ -169,7 +175,9 @@ def flatten_header(cells: list[HeaderCell], n_rows: int, n_cols: int) -> list[st
 
 
 _NOT_WORDS = re.compile(r"[^\u4e00-\u9fff（）()]")
-_NON_AMOUNT = re.compile(r"(科目$|编码|代码|科目名称|项目$|名称|行次|栏次|序号|类$|(?<!拨)款$|项$|^类|^款|^项$|说明|单位$)")
+# (款 ends a 类 | 款 | 项 code label, not an amount's worn 财政拨款 — “国有资本经营算财政搜款”: three characters before it)
+_NON_AMOUNT = re.compile(r"(科目$|编码|代码|科目名称|项目$|名称|行次|栏次|序号|类$|(?<![\u4e00-\u9fff]{3})(?<!拨)款$|项$|^类|^款|"
+                         r"^项$|说明|单位$)")
 
 
 def is_amount_column(label: str) -> bool:

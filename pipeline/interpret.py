@@ -123,6 +123,30 @@ def _labels_below(table: Table, ci: int, min_cells: int = 4) -> bool:
         and not any(k in ("amount", "run_on") for k in kinds)
 
 
+def _amount_role_columns(table: Table) -> set[int]:
+    """The columns the table's template gives a role whose label is an amount's (合计, 基本支出 …)."""
+    from .templates import load_templates, resolve_columns
+
+    template = load_templates().get(table.template or "")
+    if template is None or not template.columns:
+        return set()
+    specs = {s.role: s for s in template.columns}
+    return {c for role, cols in resolve_columns(table, template).items()
+            if role in specs and specs[role].match and is_amount_column(specs[role].match[0].strip("^$"))
+            for c in cols}
+
+
+def _amounts_among_marks(table: Table, ci: int, min_amounts: int = 3) -> bool:
+    """Amounts with two decimals in the column (``min_amounts`` at least), more of them than codes and words: the
+    rest marks (a worn page's watermark strokes read “X”, “AT”, “1” in its blank cells)."""
+    from .verdict import _content_kind
+
+    kinds = [_content_kind(normalise_ocr_amount(r.cells[ci].text)) for r in table.rows
+             if ci < len(r.cells) and r.cells[ci].text.strip()]
+    amounts = sum(k == "amount" for k in kinds)
+    return amounts >= min_amounts and amounts > sum(k in ("code", "code_name", "words") for k in kinds)
+
+
 def _amounts_below(table: Table, ci: int, min_cells: int = 4) -> bool:
     """Most of the column's filled cells (``min_cells`` at least) read as amounts with two decimals."""
     from .verdict import _content_kind
@@ -179,6 +203,11 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
         # names (seed-41 jincheng's 公开10表 continued, its item rows read into its header) keeps the doubt its
         # labels read under an amount's label raise
         amount_cols = [a and not _labels_below(table, ci) for ci, a in enumerate(amount_cols)]
+        # a column its template's amount role takes whose label was worn into another's (支出/一一一行次合计: the
+        # rule between 行次 and 合计 lost in the header, seed-45 photocopy150 公开04表), reading amounts: its
+        # amounts are amounts (they kept no value, and every identity over them read them from the text)
+        by_role = _amount_role_columns(table)
+        amount_cols = [a or (ci in by_role and _amounts_among_marks(table, ci)) for ci, a in enumerate(amount_cols)]
     # a column without a header label is not known to hold amounts — unless its cells say so (a scan whose
     # header rows were lost: seed-41 photocopy150 公开05表 read “6.750.16”, “11.375.53” … left unnormalised)
     known = [bool(c) or (any(p in ocr_pages for p in table.pages) and _amounts_below(table, ci))
@@ -516,6 +545,20 @@ def split_run_together_columns(table: Table, ocr_pages: set[int]) -> int:
     ci = 0
     while ci < len(table.columns):
         span = _run_together_span(table, ci)
+        pieces = _names_then_amounts(table, ci, span) if span is not None else None
+        if pieces is not None:  # (a name column and the amounts right of it in one: both print, each its own)
+            _split_column(table, ci, span)
+            for row, (name, amount) in zip(table.rows, pieces):
+                if ci + 1 < len(row.cells):
+                    whole = row.cells[ci + 1]
+                    row.cells[ci] = Cell(text=name, bbox=whole.bbox, ocr_score=whole.ocr_score,
+                                         reasons=list(whole.reasons), lines=[name] if name else [])
+                    whole.text, whole.lines = amount, [amount] if amount else []
+                    if name and amount:
+                        whole.alternatives.insert(0, Alternative(name + amount, whole.ocr_score, "ocr"))
+            added += 1
+            ci += 2
+            continue
         # (read as the column's amounts will be: a watermark's strokes read 海名語劇 at 0.3 are no print — real
         # guihua 支出决算表 as a worn photocopy, 上缴上级支出经营支出 over two blank columns)
         if span is None or not _print_free(_column_readings(table, ci)):
@@ -525,6 +568,33 @@ def split_run_together_columns(table: Table, ocr_pages: set[int]) -> int:
         added += len(span) - 1
         ci += len(span)
     return added
+
+
+_NAME_THEN_AMOUNT = re.compile(r"(.*?[\u4e00-\u9fff）)])\s*(-?\d[\d,，]*[.．]\d\d)")
+
+
+def _names_then_amounts(table: Table, ci: int, span: list) -> list[tuple[str, str]] | None:
+    """Column ``ci`` run together over a name column and the amount column right of it (科目名称年初结转和结余
+    over both: the rule between them lost down the page, seed-45 photocopy150 nanyang 公开07表, its rows read
+    “其他支出145.95”, every amount a column off against the header, unflagged): per row, the name and the amount,
+    when the span is those two columns and every cell reads a name, an amount, or a name with an amount after
+    it (two such at least); else None."""
+    if len(span) != 2 or is_amount_column(span[0].match[0]) or not is_amount_column(span[1].match[0].strip("^$")):
+        return None
+    out, both = [], 0
+    for row in table.rows:
+        t = re.sub(r"\s+", "", row.cells[ci].text) if ci < len(row.cells) else ""
+        m = _NAME_THEN_AMOUNT.fullmatch(t)
+        if m:
+            out.append((m.group(1), m.group(2)))
+            both += 1
+        elif not t or not re.search(r"\d", t):
+            out.append((t, ""))
+        elif parse_number(t).kind in ("number", "na") and not _CJK2.search(t):
+            out.append(("", t))
+        else:
+            return None
+    return out if both >= 2 else None
 
 
 def _scanned_table(table: Table, ocr_pages: set[int]) -> bool:
@@ -673,7 +743,12 @@ def join_split_blank_columns(table: Table, ocr_pages: set[int]) -> int:
 
     def printed(ci: int, ri: int) -> bool:  # (a stroke read as 一 is no print)
         cells = table.rows[ri].cells
-        return ci < len(cells) and bool(re.search(r"[\d\u4e00-\u9fff]", cells[ci].text.replace("一", "")))
+        if ci >= len(cells):
+            return False
+        text = cells[ci].text.replace("一", "")
+        if is_amount_column(table.columns[ci]):  # (a lone character a watermark's strokes made, “了”, “大T”, is none)
+            return bool(re.search(r"\d|[\u4e00-\u9fff]{2}", text))
+        return bool(re.search(r"[\d\u4e00-\u9fff]", text))
 
     removed = 0
     ci = 0
@@ -682,8 +757,10 @@ def join_split_blank_columns(table: Table, ocr_pages: set[int]) -> int:
         same = label.split("/")[-1] == after.split("/")[-1]
         # (the label read is the template column's own, whole — not two labels run together over both columns,
         # 上级补助收入事业收入, which may name one of them: then each column is its own, print in it or not)
+        # (a stray mark read with it, “T本年收入合计”, is no other label)
         whole = same and len(named(label)) == 1 and any(
-            re.sub(r"[\^$/]", "", p) == compare_key(label.split("/")[-1]) for p in named(label)[0].match)
+            re.sub(r"[\^$/]", "", p) == re.sub(r"[^\u4e00-\u9fff]", "", compare_key(label.split("/")[-1]))
+            for p in named(label)[0].match)
         if same and len(named(label)) == 1:
             sides = (ci + 1, ci)
         elif (piece := _label_piece(label, after, named)) is not None:
@@ -698,11 +775,19 @@ def join_split_blank_columns(table: Table, ocr_pages: set[int]) -> int:
             # one of them with print in a row or two only, the other blank there (seed-41 agriculture 公开04表:
             # 合计 | 支出/合计, the stray line's column holding 总计's 7550.85 alone): its print moves over, and
             # the cells moved keep a doubt of their place (``rule_missing``)
+            # — or the same as the other reads there (seed-45 jincheng 公开02表: 43553.83 | 43553.83 under
+            # 本年收入合计 | 本年收入合计, the 合计 row's amount read across the stray line twice)
+            def twice(k: int, other: int, ri: int) -> bool:
+                cells = table.rows[ri].cells
+                return other < len(cells) and re.sub(r"\s+", "", cells[k].text) == re.sub(r"\s+", "", cells[other].text)
+
             for k, other in ((ci, ci + 1), (ci + 1, ci)):
                 rows = [ri for ri in range(len(table.rows)) if printed(k, ri)]
-                if len(rows) <= 2 and not any(printed(other, ri) for ri in rows) \
+                if len(rows) <= 2 and all(not printed(other, ri) or twice(k, other, ri) for ri in rows) \
                         and sum(printed(other, ri) for ri in range(len(table.rows))) >= 3:
                     for ri in rows:
+                        if twice(k, other, ri):
+                            continue
                         cells = table.rows[ri].cells
                         cells[other], cells[k] = cells[k], cells[other]
                         cells[other].add_reason("rule_missing")

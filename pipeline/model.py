@@ -292,7 +292,8 @@ class Document:
     # {"kind": "table_structure", "table", "pages", "reasons", "checks", "failed",
     # "body_confirmed"},
     # {"kind": "missing_table", "template", "form", "title", "reasons"} and
-    # {"kind": "empty_table_unexplained", "table", "template", "form", "title", "pages", "reasons"}
+    # {"kind": "empty_table_unexplained", "table", "template", "form", "title", "pages", "reasons"} and
+    # {"kind": "stray_column", "table", "pages", "column", "texts"} (a column of marks no header names, taken off)
     warnings: list[dict[str, Any]] = field(default_factory=list)
 
     def table(self, table_id: str) -> Table:

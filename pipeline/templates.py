@@ -385,18 +385,32 @@ def _line_numbers_apart(table: Table, template: Template, roles: dict[str, list[
         if not spec.role.endswith("_line") or roles.get(spec.role) or k + 1 >= len(order):
             continue
         amount = order[k + 1]
-        if len(roles.get(amount, [])) != 1 or roles[amount][0] + 1 >= n or roles[amount][0] + 1 in taken:
+        if len(roles.get(amount, [])) != 1:
             continue
         c = roles[amount][0]
-        here = [t for r in table.rows if c < len(r.cells) for t in [r.cells[c].text.strip()] if t]
-        right = [t for r in table.rows if c + 1 < len(r.cells) for t in [r.cells[c + 1].text.strip()] if t]
-        numbers = [int(t) for t in here if re.fullmatch(r"[0-9]{1,3}", t)]  # (not ①, ¹: str.isdigit takes them)
-        steps = sum(b == a + 1 for a, b in zip(numbers, numbers[1:]))
-        amounts = sum(bool(_TWO_DECIMALS.fullmatch(t)) for t in right)
-        if len(here) >= min_filled and len(numbers) >= share * len(here) and steps >= share * (len(numbers) - 1) \
-                and len(right) >= min_filled and amounts >= share * len(right):
-            roles[spec.role], roles[amount] = [c], [c + 1]
-            taken.add(c + 1)
+
+        def texts(col: int) -> list[str]:
+            return [t for r in table.rows if col < len(r.cells) for t in [r.cells[col].text.strip()] if t]
+
+        def line_numbers(here: list[str]) -> bool:
+            numbers = [int(t) for t in here if re.fullmatch(r"[0-9]{1,3}", t)]  # (not ①, ¹: isdigit takes them)
+            steps = sum(b == a + 1 for a, b in zip(numbers, numbers[1:]))
+            return len(here) >= min_filled and len(numbers) >= share * len(here) \
+                and steps >= share * (len(numbers) - 1)
+
+        if c + 1 < n and c + 1 not in taken:
+            right = texts(c + 1)
+            amounts = sum(bool(_TWO_DECIMALS.fullmatch(t)) for t in right)
+            if line_numbers(texts(c)) and len(right) >= min_filled and amounts >= share * len(right):
+                roles[spec.role], roles[amount] = [c], [c + 1]
+                taken.add(c + 1)
+                continue
+        # the free column just left of the side's amounts reading line numbers, its label worn past the
+        # pattern (“1行次”, the 栏次 row's 1 run into it; “一一一行次合计”: seed-45 photocopy150 公开04表): the
+        # side's 行次 (a column no role took put the whole table in doubt)
+        if c - 1 >= 0 and c - 1 not in taken and line_numbers(texts(c - 1)):
+            roles[spec.role] = [c - 1]
+            taken.add(c - 1)
     return roles
 
 

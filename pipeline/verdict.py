@@ -399,10 +399,11 @@ def structure_doubts(doc: Document, table: Table, settings: VerdictSettings = Ve
     doubts: list[str] = []
     template = load_templates().get(table.template or "")
     scanned = any(p.mode == "ocr" for p in doc.pages if p.number in table.pages)
-    if (template is None and scanned and table.kind != "performance" and table.rows and not table.title
-            and not table.form):
+    if template is None and scanned and table.kind != "performance" and table.rows and not _named(table):
         # a scanned grid no template knows, with no title read above it: a piece of a table whose rules were
-        # partly lost (the rest of its page unread), not a table of its own
+        # partly lost (the rest of its page unread), not a table of its own — or a table whose title was
+        # misread (“金单位4表”, “公开00表”: seed-45 photocopy150) and its labels too: which table it is, and so
+        # every identity that would check it, was not recovered
         doubts.append("template_unmatched")
     if any(_HEADER_AMOUNT.search(compare_key(t)) for r in table.header for t in r if t):
         # headers print labels and column numbers, never amounts: body rows were read into the header
@@ -457,6 +458,105 @@ def structure_doubts(doc: Document, table: Table, settings: VerdictSettings = Ve
     if n >= settings.min_checks and failed > settings.failing_share * n:
         doubts.append("identities_failing")
     return doubts
+
+
+def stray_columns(table: Table, roles: dict[str, list[int]] | None = None) -> list[int]:
+    """Columns of a table that are no column of the printed table: no role of its template takes them, no
+    label names them, and they hold marks only beside columns of amounts. At the table's edge, ink beyond its
+    outer rule read as a column of its own — marks, no amount, no code, no word of three characters (a seal
+    over the page's edge: seed-45 photocopy150 nanyang 公开03表, “1”, “中7”, “eB” down a column right of
+    对附属单位补助支出). Between two columns, a stray line's slice of a wide column, when every other column has
+    its role: marks without a word of two characters, or an amount its right-hand neighbour prints too or
+    leaves blank (seed-45 education 公开03表: “一”, “1A3”, “7” and 1,033.12 beside a blank, between 科目名称 and
+    本年支出合计 — the line cut 本年支出合计's column, and the amount is its)."""
+    from .templates import load_templates, resolve_columns
+
+    template = load_templates().get(table.template or "")
+    if template is None or not template.columns or len(table.columns) < 3 or not table.rows:
+        return []
+    if roles is None:
+        roles = resolve_columns(table, template)
+    taken = {i for cols in roles.values() for i in cols}
+    last = len(table.columns) - 1
+    out = []
+    for c in range(len(table.columns)):
+        if c in taken or _NAMES.search(compare_key(table.columns[c]).split("/")[-1]):
+            continue
+        edge = c in (0, last)
+        if not edge and len(taken) < len(table.columns) - 1:
+            continue
+        texts = [(re.sub(r"\s+", "", r.cells[c].text), r) for r in table.rows
+                 if c < len(r.cells) and r.cells[c].text.strip()]
+
+        def mark(t: str, row) -> bool:
+            kind = _content_kind(t)
+            if kind == "amount" and not edge:  # (the amount of the column it was cut from: read twice, or its own)
+                right = re.sub(r"\s+", "", row.cells[c + 1].text) if c + 1 < len(row.cells) else None
+                return right is not None and c + 1 in taken and right in (t, "")
+            return kind in ("other", "words") and not re.fullmatch(r"[\d,.．]{3,}", t) and \
+                not re.search(r"[\u4e00-\u9fff]{3}" if edge else r"[\u4e00-\u9fff]{2}", t)
+
+        numbers = [int(t) for t, _ in texts if re.fullmatch(r"\d{1,3}", t)]
+        if len(numbers) >= 3 and sum(b == a + 1 for a, b in zip(numbers, numbers[1:])) >= (len(numbers) - 1) / 2:
+            continue  # (line numbers counting up: a 行次 column whose label was not read, seed-41 公开10表)
+        if texts and all(mark(t, r) for t, r in texts):
+            out.append(c)
+    others = [c for c in range(len(table.columns)) if c not in out]
+    if not any(_content_kind(r.cells[c].text) == "amount" for r in table.rows for c in others if c < len(r.cells)):
+        return []  # (a table without amounts: nothing to tell a column of marks from its own columns by)
+    return out
+
+
+def drop_stray_columns(doc: Document, table: Table) -> int:
+    """A scanned table's columns that are no printed column (:func:`stray_columns`) are taken off the table —
+    their cells, labels and header cells, the header cells right of them moved a column left; an amount in
+    one goes to the blank cell right of it — and their other readings kept in a ``stray_column`` warning each
+    (nothing read is dropped unsaid). Before codes and
+    identities are computed (their cells are found by column). Returns the number taken off."""
+    if not any(p.mode == "ocr" for p in doc.pages if p.number in table.pages) \
+            or any(len(r.cells) != len(table.columns) for r in table.rows):
+        return 0
+    gone = stray_columns(table)
+    for c in sorted(gone, reverse=True):
+        texts = []
+        for r in table.rows:
+            cell = r.cells[c]
+            if c + 1 < len(r.cells) and not r.cells[c + 1].text.strip() and _content_kind(cell.text) == "amount":
+                cell.add_reason("rule_missing")  # (an amount of the column right of it: it goes there)
+                r.cells[c + 1] = cell
+            elif cell.text.strip():
+                texts.append(cell.text)
+            del r.cells[c]
+        del table.columns[c]
+        if table.machine_columns is not None:
+            del table.machine_columns[c]
+        table.header = [h[:c] + h[c + 1:] for h in table.header]
+        kept = []
+        for h in table.header_cells:
+            if h.col == c and h.colspan == 1:
+                continue
+            if h.col > c:
+                h.col -= 1
+            elif h.col + h.colspan > c:
+                h.colspan -= 1
+            kept.append(h)
+        table.header_cells = kept
+        doc.warnings.append({"kind": "stray_column", "table": table.id, "pages": list(table.pages), "column": c,
+                             "texts": texts})
+    return len(gone)
+
+
+def _named(table: Table) -> bool:
+    """A title or 公开0n表 marker read as one (a worn marker read “金单位4表” or “公开00表” names nothing: a
+    title has no digit, a marker names a form between 01 and 99, and a title of six characters or fewer is
+    a marker's remains)."""
+    from .templates import _by_title, form_number, load_templates
+
+    if form_number(table.form):
+        return True
+    title = compare_key(table.title)
+    return bool(title) and not re.search(r"\d", title) and (
+        len(title) > 6 or _by_title(table.title, load_templates()) is not None)  # (支出决算表)
 
 
 def _econ_block_doubts(table: Table, template) -> list[str]:
