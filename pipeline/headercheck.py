@@ -455,14 +455,20 @@ def labels_by_position(table: Table, share: float = 0.5) -> int:
     if n != len(specs):
         return 0
     keys = [compare_key(c) for c in table.columns]
-    named = [bool(k) and any(sp.matches(k) for sp in template.columns) for k in keys]
+    # (one label over a run of columns — its rules lost in the header, “目名称本平教入合计” over 科目编码 | 科目名称 |
+    # 本年收入合计 of seed-45 police 公开02表 — names the column of the run it names, and none of the others)
+    shared = {ci for ci in range(n) if keys[ci] and (ci > 0 and keys[ci - 1] == keys[ci]
+                                                    or ci + 1 < n and keys[ci + 1] == keys[ci])}
+    named = [bool(k) and (specs[ci].matches(k) if ci in shared else any(sp.matches(k) for sp in template.columns))
+             for ci, k in enumerate(keys)]
     if any(named[ci] and not specs[ci].matches(keys[ci]) for ci in range(n)) or sum(named) < share * n \
             or all(named):
         return 0
     printed = load_json("templates", "header_labels.json")["labels"].get(table.template, [])
     labels = list(table.columns)
     for ci in (c for c in range(n) if not named[c]):
-        if keys[ci] and nearest_printed_label(table.columns[ci].split("/")[-1], table.template) is not None:
+        if keys[ci] and ci not in shared \
+                and nearest_printed_label(table.columns[ci].split("/")[-1], table.template) is not None:
             continue  # a misreading of a printed label stays as read for the reviewer (restore_column_labels)
         spec = specs[ci]
         kinds = [_content_kind(t) for t in _column_texts(table, ci)]

@@ -175,8 +175,8 @@ def flatten_header(cells: list[HeaderCell], n_rows: int, n_cols: int) -> list[st
 
 
 _NOT_WORDS = re.compile(r"[^\u4e00-\u9fff（）()]")
-# (款 ends a 类 | 款 | 项 code label, not an amount's worn 财政拨款 — “国有资本经营算财政搜款”: three characters before it)
-_NON_AMOUNT = re.compile(r"(科目$|编码|代码|科目名称|项目$|名称|行次|栏次|序号|类$|(?<![\u4e00-\u9fff]{3})(?<!拨)款$|项$|^类|^款|"
+# (款 ends a 类 | 款 | 项 code label, not an amount's 财政拨款 worn — “国有资本经营算财政搜款”)
+_NON_AMOUNT = re.compile(r"(科目$|编码|代码|科目名称|项目$|名称|行次|栏次|序号|类$|(?<!财政.)(?<!拨)款$|项$|^类|^款|"
                          r"^项$|说明|单位$)")
 
 

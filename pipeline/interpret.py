@@ -537,8 +537,10 @@ def split_run_together_columns(table: Table, ocr_pages: set[int]) -> int:
     the specks of the lost rules read as “—1”, “一一”, “i” are no print): the columns the
     template prints there, blank. The column is split into as many; the labels are the template's, the
     header cell spans them as read (its reading checked as any other), every cell of them is ``rule_missing``. A
-    column with print in its body is left whole here (which of the columns holds it is not known; the identities
-    across tables may tell: :func:`settle_run_together_columns`). Returns the columns added."""
+    name column run into the amount column after it, each cell a name, an amount or both in that order, is
+    split so, each piece to its column (:func:`_names_then_amounts`). Another column with print in its body is
+    left whole here (which of the columns holds it is not known; the identities across tables may tell:
+    :func:`settle_run_together_columns`). Returns the columns added."""
     if not _scanned_table(table, ocr_pages):
         return 0
     added = 0
@@ -554,8 +556,7 @@ def split_run_together_columns(table: Table, ocr_pages: set[int]) -> int:
                     row.cells[ci] = Cell(text=name, bbox=whole.bbox, ocr_score=whole.ocr_score,
                                          reasons=list(whole.reasons), lines=[name] if name else [])
                     whole.text, whole.lines = amount, [amount] if amount else []
-                    if name and amount:
-                        whole.alternatives.insert(0, Alternative(name + amount, whole.ocr_score, "ocr"))
+                    whole.alternatives = []  # (the readings of both together are none of the amount's)
             added += 1
             ci += 2
             continue
@@ -588,10 +589,10 @@ def _names_then_amounts(table: Table, ci: int, span: list) -> list[tuple[str, st
         if m:
             out.append((m.group(1), m.group(2)))
             both += 1
-        elif not t or not re.search(r"\d", t):
-            out.append((t, ""))
-        elif parse_number(t).kind in ("number", "na") and not _CJK2.search(t):
+        elif t and parse_number(t).kind in ("number", "na") and not _CJK2.search(t):
             out.append(("", t))
+        elif not re.search(r"\d", t):
+            out.append((t, ""))
         else:
             return None
     return out if both >= 2 else None

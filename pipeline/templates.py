@@ -377,7 +377,9 @@ def _line_numbers_apart(table: Table, template: Template, roles: dict[str, list[
     more than the one above) and the free column right of it amounts (two decimals) — then the line role takes
     the first and the amount role the second. The two labels can read alike: a seal over the rule between
     them merges the header's 行次 and 金额, both columns headed 行次金额 (seed-43 health 公开01表 as a bi-level
-    scan), and the amount role took the first (three 收入 identities failing over right cells)."""
+    scan), and the amount role took the first (three 收入 identities failing over right cells). A side's 行次
+    role without a column also takes the free column just left of the side's amounts when it reads line
+    numbers (its label worn past the pattern: “1行次”)."""
     order = [spec.role for spec in template.columns]
     taken = {c for cols in roles.values() for c in cols}
     n = len(table.columns)

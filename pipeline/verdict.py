@@ -467,8 +467,11 @@ def stray_columns(table: Table, roles: dict[str, list[int]] | None = None) -> li
     over the page's edge: seed-45 photocopy150 nanyang 公开03表, “1”, “中7”, “eB” down a column right of
     对附属单位补助支出). Between two columns, a stray line's slice of a wide column, when every other column has
     its role: marks without a word of two characters, or an amount its right-hand neighbour prints too or
-    leaves blank (seed-45 education 公开03表: “一”, “1A3”, “7” and 1,033.12 beside a blank, between 科目名称 and
-    本年支出合计 — the line cut 本年支出合计's column, and the amount is its)."""
+    leaves blank, where the column left of it holds labels, not amounts (seed-45 education 公开03表: “一”,
+    “1A3”, “7” and 1,033.12 beside a blank, between 科目名称 and 本年支出合计 — the line cut 本年支出合计's column,
+    and the amount is its). Strokes read as 一 or 十 are marks; a dash is a mark, not an amount. None while a
+    role of the template, optional or not, has no column (the column may be that one, its label worn)."""
+    from .headers import _STROKES, is_amount_column
     from .templates import load_templates, resolve_columns
 
     template = load_templates().get(table.template or "")
@@ -477,6 +480,8 @@ def stray_columns(table: Table, roles: dict[str, list[int]] | None = None) -> li
     if roles is None:
         roles = resolve_columns(table, template)
     taken = {i for cols in roles.values() for i in cols}
+    if any(s.role not in roles for s in template.columns):
+        return []  # (a role without a column, optional or not — 年末结转和结余 worn blank — may be this one)
     last = len(table.columns) - 1
     out = []
     for c in range(len(table.columns)):
@@ -487,14 +492,18 @@ def stray_columns(table: Table, roles: dict[str, list[int]] | None = None) -> li
             continue
         texts = [(re.sub(r"\s+", "", r.cells[c].text), r) for r in table.rows
                  if c < len(r.cells) and r.cells[c].text.strip()]
+        # (an amount left of the line is the right-hand column's only when the column left of it prints none:
+        # a line down an amount column leaves that column's amounts in its slice, not the next one's)
+        left_labels = not edge and not is_amount_column(table.columns[c - 1])
 
         def mark(t: str, row) -> bool:
-            kind = _content_kind(t)
-            if kind == "amount" and not edge:  # (the amount of the column it was cut from: read twice, or its own)
+            if _moved_amount(t) and not edge:  # (the amount of the column it was cut from: read twice, or its own)
                 right = re.sub(r"\s+", "", row.cells[c + 1].text) if c + 1 < len(row.cells) else None
-                return right is not None and c + 1 in taken and right in (t, "")
-            return kind in ("other", "words") and not re.fullmatch(r"[\d,.．]{3,}", t) and \
-                not re.search(r"[\u4e00-\u9fff]{3}" if edge else r"[\u4e00-\u9fff]{2}", t)
+                return left_labels and right is not None and c + 1 in taken and right in (t, "")
+            bare = _STROKES.sub("", t)  # (a stroke read as 一 or 十, or a run of them, is a mark)
+            return _content_kind(t) in ("other", "words", "amount") and not _moved_amount(t) \
+                and not re.fullmatch(r"[\d,.．]{3,}", t) \
+                and not re.search(r"[\u4e00-\u9fff]{3}" if edge else r"[\u4e00-\u9fff]{2}", bare)
 
         numbers = [int(t) for t, _ in texts if re.fullmatch(r"\d{1,3}", t)]
         if len(numbers) >= 3 and sum(b == a + 1 for a, b in zip(numbers, numbers[1:])) >= (len(numbers) - 1) / 2:
@@ -521,15 +530,16 @@ def drop_stray_columns(doc: Document, table: Table) -> int:
         texts = []
         for r in table.rows:
             cell = r.cells[c]
-            if c + 1 < len(r.cells) and not r.cells[c + 1].text.strip() and _content_kind(cell.text) == "amount":
+            if c + 1 < len(r.cells) and not r.cells[c + 1].text.strip() and _moved_amount(cell.text):
                 cell.add_reason("rule_missing")  # (an amount of the column right of it: it goes there)
                 r.cells[c + 1] = cell
             elif cell.text.strip():
                 texts.append(cell.text)
             del r.cells[c]
         del table.columns[c]
-        if table.machine_columns is not None:
+        if table.machine_columns is not None and c < len(table.machine_columns):
             del table.machine_columns[c]
+        texts.extend(h[c] for h in table.header if c < len(h) and h[c].strip())
         table.header = [h[:c] + h[c + 1:] for h in table.header]
         kept = []
         for h in table.header_cells:
@@ -546,15 +556,23 @@ def drop_stray_columns(doc: Document, table: Table) -> int:
     return len(gone)
 
 
+def _moved_amount(text: str) -> bool:
+    """An amount with its two decimals (a dash is none: a stroke reads as one)."""
+    from .numbers import parse_number
+
+    p = parse_number(re.sub(r"\s+", "", text))
+    return p.kind == "number" and p.decimals == 2
+
+
 def _named(table: Table) -> bool:
     """A title or 公开0n表 marker read as one (a worn marker read “金单位4表” or “公开00表” names nothing: a
-    title has no digit, a marker names a form between 01 and 99, and a title of six characters or fewer is
-    a marker's remains)."""
-    from .templates import _by_title, form_number, load_templates
+    title, its year aside, has no digit, a marker names a form between 01 and 99, and a title of six
+    characters or fewer no template knows is a marker's remains)."""
+    from .templates import _by_title, form_number, load_templates, title_key
 
     if form_number(table.form):
         return True
-    title = compare_key(table.title)
+    title = title_key(table.title)  # (without its year: 2023年度收入支出决算总表)
     return bool(title) and not re.search(r"\d", title) and (
         len(title) > 6 or _by_title(table.title, load_templates()) is not None)  # (支出决算表)
 

@@ -578,10 +578,19 @@ def test_a_misread_amount_column_label_keeps_its_amounts(tmp_path, monkeypatch):
     header = [h for h in t.header_cells if h.col == col and "基全" in h.cell.text]
     assert header and all(HEADER_MISREAD in h.cell.reasons and h.cell.review for h in header)
 
-    # (labels_by_position leaves a misreading of a printed label as read: the column is text without it)
+    # (labels_by_position leaves a misreading of a printed label as read; the amounts keep their values by the
+    # amount role the template gives the column, interpret._amount_role_columns — without both, the column is
+    # text)
     monkeypatch.setattr(headercheck, "restore_column_labels", lambda table, settings=None: 0)
     t = _table(extract_document(path), "公开04表")
     assert "政府性基金预算财政拨款" not in t.columns
+    col = next(i for i, c in enumerate(t.columns) if "基全" in c)
+    filled = [row.cells[col] for row in t.rows if row.cells[col].text.strip()]
+    assert len(filled) >= 20 and all(c.value is not None for c in filled), [c.text for c in filled if c.value is None]
+    from pipeline import interpret
+
+    monkeypatch.setattr(interpret, "_amount_role_columns", lambda table: set())
+    t = _table(extract_document(path), "公开04表")
     col = next(i for i, c in enumerate(t.columns) if "基全" in c)
     assert all(row.cells[col].value is None for row in t.rows)
 
