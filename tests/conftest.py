@@ -27,6 +27,25 @@ def generated_document(out: Path, **recipe) -> Path:
     return out / f"{made.name}.pdf"
 
 
+def generated_with_truth(out: Path, **recipe) -> tuple[Path, dict]:
+    """:func:`generated_document` and its ground truth (the generator's ``.truth.json`` beside it)."""
+    import json
+
+    pdf = generated_document(out, **recipe)
+    return pdf, json.loads(pdf.with_suffix("").with_suffix(".truth.json").read_text(encoding="utf-8"))
+
+
+def sliced_pdf(pdf: Path, pages: list[int]) -> Path:
+    """A copy of ``pdf`` holding only ``pages`` (1-based), beside it: a test reads only the pages it is about."""
+    import pypdfium2 as pdfium
+
+    src, doc = pdfium.PdfDocument(str(pdf)), pdfium.PdfDocument.new()
+    doc.import_pages(src, [p - 1 for p in pages])
+    sliced = pdf.with_name(f"{pdf.stem}-{'-'.join(map(str, pages))}.pdf")
+    doc.save(str(sliced))
+    return sliced
+
+
 def real_pdf(*parts: str) -> Path:
     p = REAL.joinpath(*parts)
     if not p.exists():

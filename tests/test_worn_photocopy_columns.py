@@ -17,30 +17,14 @@ review:
   (``interpret._names_then_amounts``)."""
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 
 from pipeline.extract import extract_document
-from tests.conftest import generated_document
+from tests.conftest import generated_with_truth, sliced_pdf
 
 pytestmark = pytest.mark.browser
-
-
-def _generated(out, **recipe):
-    pdf = generated_document(out, **recipe)
-    return pdf, json.loads(pdf.with_suffix("").with_suffix(".truth.json").read_text(encoding="utf-8"))
-
-
-def _sliced(pdf, pages: list[int]):
-    import pypdfium2 as pdfium
-
-    src, doc = pdfium.PdfDocument(str(pdf)), pdfium.PdfDocument.new()
-    doc.import_pages(src, [p - 1 for p in pages])
-    sliced = pdf.with_name(f"{pdf.stem}-{'-'.join(map(str, pages))}.pdf")
-    doc.save(str(sliced))
-    return sliced
 
 
 def _truth_table(truth: dict, form: str) -> dict:
@@ -54,26 +38,29 @@ def _amounts(table: dict) -> list[tuple[int, int, str]]:
 
 @pytest.fixture(scope="module")
 def beiguan(tmp_path_factory):
-    pdf, truth = _generated(tmp_path_factory.mktemp("beiguan45"), name="gen45_001_beiguan_rs_photocopy150",
-                            department="beiguan_rs", seed=45001, profile="photocopy150", font="serif",
-                            repeat_header=True, cover=True)
-    return _sliced(pdf, [5, 6]), truth
+    pdf, truth = generated_with_truth(
+        tmp_path_factory.mktemp("beiguan45"), name="gen45_001_beiguan_rs_photocopy150",
+        department="beiguan_rs", seed=45001, profile="photocopy150", font="serif",
+        repeat_header=True, cover=True)
+    return sliced_pdf(pdf, [5, 6]), truth
 
 
 @pytest.fixture(scope="module")
 def nanyang(tmp_path_factory):
-    pdf, truth = _generated(tmp_path_factory.mktemp("nanyang45"), name="gen45_005_nanyang_rs_photocopy150",
-                            department="nanyang_rs", seed=45005, profile="photocopy150", font="uming",
-                            repeat_header=None, cover=True)
+    pdf, truth = generated_with_truth(
+        tmp_path_factory.mktemp("nanyang45"), name="gen45_005_nanyang_rs_photocopy150",
+        department="nanyang_rs", seed=45005, profile="photocopy150", font="uming",
+        repeat_header=None, cover=True)
     return pdf, truth
 
 
 @pytest.fixture(scope="module")
 def education(tmp_path_factory):
-    pdf, truth = _generated(tmp_path_factory.mktemp("education45"), name="gen45_002_education_photocopy150",
-                            department="education", seed=45002, profile="photocopy150", font="serif",
-                            repeat_header=True, cover=True)
-    return _sliced(pdf, [5, 6]), truth
+    pdf, truth = generated_with_truth(
+        tmp_path_factory.mktemp("education45"), name="gen45_002_education_photocopy150",
+        department="education", seed=45002, profile="photocopy150", font="serif",
+        repeat_header=True, cover=True)
+    return sliced_pdf(pdf, [5, 6]), truth
 
 
 def _only_table(doc):
@@ -114,7 +101,7 @@ def test_a_seals_marks_beyond_the_last_rule_are_taken_off_as_no_column(nanyang, 
     from pipeline import verdict
 
     pdf, _ = nanyang
-    sliced = _sliced(pdf, [5, 6])
+    sliced = sliced_pdf(pdf, [5, 6])
     doc = extract_document(sliced)
     table = _only_table(doc)
     assert table.template == "T03" and len(table.columns) == 8, table.columns
@@ -162,7 +149,7 @@ def test_names_run_into_the_amounts_beside_them_are_split_into_their_columns(nan
     from pipeline import interpret
 
     pdf, truth = nanyang
-    sliced = _sliced(pdf, [13])
+    sliced = sliced_pdf(pdf, [13])
     printed = _truth_table(truth, "公开07表")
     table = _only_table(extract_document(sliced))
     assert table.template == "T07" and len(table.columns) == 8, table.columns

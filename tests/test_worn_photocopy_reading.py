@@ -12,46 +12,32 @@ generated documents so the tests read only them:
   alone."""
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import replace
 
 import pytest
 
 from pipeline.extract import ExtractSettings, extract_document
-from tests.conftest import generated_document
+from tests.conftest import generated_with_truth, sliced_pdf
 
 pytestmark = pytest.mark.browser
 
 
-def _generated(out, **recipe):
-    pdf = generated_document(out, **recipe)
-    return pdf, json.loads(pdf.with_suffix("").with_suffix(".truth.json").read_text(encoding="utf-8"))
-
-
-def _sliced(pdf, pages: list[int]):
-    import pypdfium2 as pdfium
-
-    src, doc = pdfium.PdfDocument(str(pdf)), pdfium.PdfDocument.new()
-    doc.import_pages(src, [p - 1 for p in pages])
-    sliced = pdf.with_name(f"{pdf.stem}-{'-'.join(map(str, pages))}.pdf")
-    doc.save(str(sliced))
-    return sliced
-
-
 @pytest.fixture(scope="module")
 def education(tmp_path_factory):
-    pdf, truth = _generated(tmp_path_factory.mktemp("education41"), name="gen41_002_education_photocopy150",
-                            department="education", seed=41002, profile="photocopy150", font="uming",
-                            repeat_header=True, cover=True)
-    return _sliced(pdf, [3, 4]), truth
+    pdf, truth = generated_with_truth(
+        tmp_path_factory.mktemp("education41"), name="gen41_002_education_photocopy150",
+        department="education", seed=41002, profile="photocopy150", font="uming",
+        repeat_header=True, cover=True)
+    return sliced_pdf(pdf, [3, 4]), truth
 
 
 @pytest.fixture(scope="module")
 def nanyang(tmp_path_factory):
-    pdf, _ = _generated(tmp_path_factory.mktemp("nanyang41"), name="gen41_005_nanyang_rs_photocopy150",
-                        department="nanyang_rs", seed=41005, profile="photocopy150", font="serif",
-                        repeat_header=True, cover=False)
+    pdf, _ = generated_with_truth(
+        tmp_path_factory.mktemp("nanyang41"), name="gen41_005_nanyang_rs_photocopy150",
+        department="nanyang_rs", seed=41005, profile="photocopy150", font="serif",
+        repeat_header=True, cover=False)
     return pdf
 
 
@@ -87,7 +73,7 @@ def test_a_label_worn_into_a_group_spanning_cell_names_its_own_column(nanyang, m
     centre: it heads that column only."""
     import pipeline.assemble as assemble
 
-    pages = _sliced(nanyang, [10, 11])
+    pages = sliced_pdf(nanyang, [10, 11])
     table = next(t for t in extract_document(pages).tables if t.form == "公开06表")
     assert table.columns == ["经济分/类科目/编码", "科目名称", "决算数"] * 3
     assert table.rows[0].cells[2].text == "11,342.19"
@@ -112,7 +98,7 @@ def test_line_numbers_in_cells_over_two_columns_go_to_their_own(nanyang, monkeyp
     (``score._blank_side``); counterfactual: bare numbers not moved."""
     import pipeline.assemble as assemble
 
-    page = _sliced(nanyang, [1])
+    page = sliced_pdf(nanyang, [1])
     table = next(t for t in extract_document(page).tables if t.form == "公开01表")
     lower = [r for r in table.rows if r.cells[1].text.isdigit() and 9 <= int(r.cells[1].text) <= 25]
     assert len(lower) >= 12, [[c.text for c in r.cells[:3]] for r in table.rows]
@@ -125,10 +111,11 @@ def test_line_numbers_in_cells_over_two_columns_go_to_their_own(nanyang, monkeyp
 
 @pytest.fixture(scope="module")
 def agriculture(tmp_path_factory):
-    pdf, _ = _generated(tmp_path_factory.mktemp("agriculture41"), name="gen41_000_agriculture_photocopy150",
-                        department="agriculture", seed=41000, profile="photocopy150", font="sans",
-                        repeat_header=True, cover=True)
-    return _sliced(pdf, [9, 10, 11, 12])
+    pdf, _ = generated_with_truth(
+        tmp_path_factory.mktemp("agriculture41"), name="gen41_000_agriculture_photocopy150",
+        department="agriculture", seed=41000, profile="photocopy150", font="sans",
+        repeat_header=True, cover=True)
+    return sliced_pdf(pdf, [9, 10, 11, 12])
 
 
 def test_cells_an_inferred_side_cut_nothing_from_are_vouched_for(agriculture, monkeypatch):
