@@ -465,6 +465,11 @@ def extract_document(path: str | Path, settings: ExtractSettings = ExtractSettin
     times.add("assemble", t0)
     t0 = time.perf_counter()
     ocr_pages = {p.number for p in doc.pages if p.mode == "ocr"}
+    from .templates import identify_template, templates_by_place
+
+    for table in doc.tables:  # (each by what it reads, then by its place in the set: interpret_cells needs it)
+        identify_template(table)
+    templates_by_place(doc)
     for table in doc.tables:
         interpret_cells(table, ocr_pages)
     document_metadata(doc, readings)
@@ -504,7 +509,7 @@ def finish_document(doc: Document, times: StageTimes | None = None,
     from .labels import normalise_ocr_labels
     from .repair import repair_document
     from .score import score_document
-    from .templates import identify_template, split_shared_labels
+    from .templates import identify_template, split_shared_labels, templates_by_place
     from .validate import validate_document
 
     from .performance import attach_records, finish_records
@@ -512,6 +517,8 @@ def finish_document(doc: Document, times: StageTimes | None = None,
     t0 = time.perf_counter()
     for table in doc.tables:
         identify_template(table)
+    templates_by_place(doc)  # (a table nothing it reads names, by its place between the set's tables)
+    for table in doc.tables:
         if table.kind != "performance":  # 绩效自评表 print no classification codes
             split_shared_labels(table)  # two columns under one header label (a header rule missed)
             drop_stray_columns(doc, table)  # (marks read as a column: a seal beyond the rule, a stray line)

@@ -185,7 +185,8 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
         from .headercheck import join_stacked_labels, labels_by_position, labels_from_template, restore_column_labels
         from .templates import identify_template
 
-        identify_template(table)
+        if table.template is None:  # (one given by its place in the set stays: templates_by_place)
+            identify_template(table)
         join_stacked_labels(table)
         restore_column_labels(table)
         labels_from_template(table)

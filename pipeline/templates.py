@@ -247,6 +247,43 @@ def identify_template(table: Table) -> str | None:
     return found
 
 
+def templates_by_place(doc) -> int:
+    """A scanned table no marker, title or label recognised takes the template of its place in the document's
+    set when that is certain: the tables before and after it are the set's (公开02表 … 公开04表), exactly one
+    table of the set stands between them, none of the document's tables is it, and the table has as many
+    columns as it prints (seed-45 photocopy150 jincheng: 支出决算表's title and header worn away, its marker
+    read “公开00表” — 320 cells no identity checked, in review whole). Only a table no evidence names: a template
+    read from the page always comes first (:func:`identify_template` runs before). Returns the tables given one."""
+    templates = load_templates()
+    tables = doc.tables
+    scanned = {p.number for p in doc.pages if p.mode == "ocr"}
+    present = {t.template for t in tables if t.template}
+    given = 0
+    for i, table in enumerate(tables):
+        if table.template or table.kind == "performance" or not table.rows or not table.columns \
+                or not any(p in scanned for p in table.pages):
+            continue
+        before = next((t.template for t in reversed(tables[:i]) if t.template in templates), None)
+        after = next((t.template for t in tables[i + 1:] if t.template in templates), None)
+        ref = templates.get(before or after or "")
+        if ref is None or not re.fullmatch(r"[A-Z]\d\d", ref.id):
+            continue
+        members = sorted(t.id for t in templates.values()
+                         if t.kind == ref.kind and re.fullmatch(r"[A-Z]\d\d", t.id) and t.id[0] == ref.id[0])
+        lo = members.index(before) + 1 if before in members else 0
+        hi = members.index(after) if after in members else len(members)
+        if hi - lo != 1 or members[lo] in present:
+            continue
+        found = templates[members[lo]]
+        required = [c for c in found.columns if not c.optional]
+        if not found.columns or not len(required) <= len(table.columns) <= len(found.columns):
+            continue
+        table.template = found.id
+        present.add(found.id)
+        given += 1
+    return given
+
+
 def split_shared_labels(table: Table, template: Template | None = None) -> int:
     """Columns that share one label because the rule between their header cells was missed (“科目代码科目名称”
     over both the code and the name column): the label is cut where the template's column patterns match,

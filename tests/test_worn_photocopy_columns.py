@@ -12,6 +12,9 @@ review:
 - education's 公开03表 (pages 5–6): a stray line down the left of 本年支出合计's column made a column of its own,
   reading marks (“一”, “1A3”, “7”) and one amount whose own cell was left blank — all 272 cells in review though
   its 124 identities hold;
+- jincheng's 公开03表 (pages 5–6, read with its neighbours, pages 3–8): its title and header worn away, its
+  marker read “公开00表”, no template knew it — every cell in review, no identity built
+  (``templates.templates_by_place``: between 公开02表 and 公开04表, with 公开03表's eight columns, it is 公开03表);
 - nanyang's 公开07表 (page 13): the rule between 科目名称 and 年初结转和结余 lost down the page, each row read
   “其他支出145.95” in one cell, every amount right of it a column off against the header, unflagged
   (``interpret._names_then_amounts``)."""
@@ -61,6 +64,15 @@ def education(tmp_path_factory):
         department="education", seed=45002, profile="photocopy150", font="serif",
         repeat_header=True, cover=True)
     return sliced_pdf(pdf, [5, 6]), truth
+
+
+@pytest.fixture(scope="module")
+def jincheng(tmp_path_factory):
+    pdf, truth = generated_with_truth(
+        tmp_path_factory.mktemp("jincheng45"), name="gen45_004_jincheng_rs_photocopy150",
+        department="jincheng_rs", seed=45004, profile="photocopy150", font="uming",
+        repeat_header=False, cover=True)
+    return sliced_pdf(pdf, [3, 4, 5, 6, 7, 8]), truth
 
 
 def _only_table(doc):
@@ -164,3 +176,30 @@ def test_names_run_into_the_amounts_beside_them_are_split_into_their_columns(nan
     right = sum(ri < len(table.rows) and ci < len(table.rows[ri].cells) and table.rows[ri].cells[ci].text == text
                 for ri, ci, text in amounts)
     assert right <= len(amounts) // 4, right
+
+
+def test_a_table_nothing_names_takes_the_template_of_its_place_in_the_set(jincheng, monkeypatch):
+    """Between 公开02表 and 公开04表, with eight columns, the table whose title, header and marker wore away is
+    公开03表: its identities are built (most hold) and its body is borne out by them, so most of its cells are
+    out of review; counterfactual (no template by place): no template, every cell ``structure``."""
+    from pipeline import templates
+
+    pdf, truth = jincheng
+    doc = extract_document(pdf)
+    assert [t.template for t in doc.tables if t.rows] == ["T02", "T03", "T04"], [(t.id, t.template) for t in doc.tables]
+    table = next(t for t in doc.tables if t.template == "T03")
+    checks = [c for c in doc.checks if c.table == table.id]
+    assert len(checks) >= 50 and sum(c.ok for c in checks) >= 0.85 * len(checks)
+    cells = [c for r in table.rows for c in r.cells]
+    assert sum(c.review for c in cells) <= 0.3 * len(cells)
+    printed = _truth_table(truth, "公开03表")
+    amounts = _amounts(printed)
+    right = sum(ri < len(table.rows) and ci < len(table.rows[ri].cells) and table.rows[ri].cells[ci].text == text
+                for ri, ci, text in amounts)
+    assert right >= 0.85 * len(amounts), (right, len(amounts))
+
+    monkeypatch.setattr(templates, "templates_by_place", lambda doc: 0)
+    doc = extract_document(pdf)
+    assert [t.template for t in doc.tables if t.rows] == ["T02", None, "T04"]
+    table = next(t for t in doc.tables if t.rows and t.template is None)
+    assert all("structure" in c.reasons for r in table.rows for c in r.cells if c.text)
