@@ -465,11 +465,9 @@ def extract_document(path: str | Path, settings: ExtractSettings = ExtractSettin
     times.add("assemble", t0)
     t0 = time.perf_counter()
     ocr_pages = {p.number for p in doc.pages if p.mode == "ocr"}
-    from .templates import identify_template, templates_by_place
+    from .templates import identify_templates
 
-    for table in doc.tables:  # (each by what it reads, then by its place in the set: interpret_cells needs it)
-        identify_template(table)
-    templates_by_place(doc)
+    placed = identify_templates(doc)  # (by what each reads, then by place in the set: interpret_cells needs them)
     for table in doc.tables:
         interpret_cells(table, ocr_pages)
     document_metadata(doc, readings)
@@ -480,7 +478,7 @@ def extract_document(path: str | Path, settings: ExtractSettings = ExtractSettin
         info.reasons += [code for code in dict.fromkeys(d.split(":")[0] for d in reading.doubts)
                          if code not in info.reasons]
     times.add("verdict", t0)
-    finish_document(doc, times, settings.verdict)
+    finish_document(doc, times, settings.verdict, placed)
     t0 = time.perf_counter()
     completeness(doc, {r.number: [ln.text for ln in r.lines] for r in readings}, settings.verdict)
     times.add("verdict", t0)
@@ -500,8 +498,10 @@ def _no_values_in_label_columns(table) -> None:
 
 
 def finish_document(doc: Document, times: StageTimes | None = None,
-                    verdict: VerdictSettings = VerdictSettings()) -> None:
-    """Template recognition, code matching, validation, repair, doubtful structures and scoring."""
+                    verdict: VerdictSettings = VerdictSettings(), placed: dict[str, str] | None = None) -> None:
+    """Template recognition, code matching, validation, repair, doubtful structures and scoring. ``placed``: the
+    tables given their template by their place in the set before interpretation (id → template), which keep it
+    (the labels interpretation wrote from it are no evidence of another)."""
     times = times or StageTimes()
     from .codes import assign_codes
     from .headercheck import check_headers
@@ -517,6 +517,8 @@ def finish_document(doc: Document, times: StageTimes | None = None,
     t0 = time.perf_counter()
     for table in doc.tables:
         identify_template(table)
+        if placed and table.id in placed:
+            table.template = placed[table.id]
     templates_by_place(doc)  # (a table nothing it reads names, by its place between the set's tables)
     for table in doc.tables:
         if table.kind != "performance":  # 绩效自评表 print no classification codes

@@ -247,41 +247,64 @@ def identify_template(table: Table) -> str | None:
     return found
 
 
-def templates_by_place(doc) -> int:
+def identify_templates(doc) -> dict[str, str]:
+    """Every table's template by what it reads (:func:`identify_template`), then the unnamed ones' by their place
+    in the set (:func:`templates_by_place`); returns the tables given one by place (id → template)."""
+    for table in doc.tables:
+        identify_template(table)
+    return templates_by_place(doc)
+
+
+def templates_by_place(doc) -> dict[str, str]:
     """A scanned table no marker, title or label recognised takes the template of its place in the document's
-    set when that is certain: the tables before and after it are the set's (公开02表 … 公开04表), exactly one
-    table of the set stands between them, none of the document's tables is it, and the table has as many
-    columns as it prints (seed-45 photocopy150 jincheng: 支出决算表's title and header worn away, its marker
-    read “公开00表” — 320 cells no identity checked, in review whole). Only a table no evidence names: a template
-    read from the page always comes first (:func:`identify_template` runs before). Returns the tables given one."""
+    set when that is certain: the nearest recognised tables before and after it are the set's (公开02表 …
+    公开04表), exactly one table of the set lies between them, no table of the document is it, it is the only
+    unrecognised table between them, it begins a table (a marker, a title or a header read; not a piece of the
+    table before, carried onto the next page with its columns), and it has as many columns as that table
+    prints (seed-45 photocopy150 jincheng: 支出决算表's title and header worn away, its marker read “公开00表” —
+    320 cells no identity checked, in review whole). Never an optional member (公开10表), never at either end of
+    the set. Only a table nothing read names: a template read from the page comes first. Returns the tables
+    given one (id → template)."""
     templates = load_templates()
     tables = doc.tables
     scanned = {p.number for p in doc.pages if p.mode == "ocr"}
     present = {t.template for t in tables if t.template}
-    given = 0
+    placed: dict[str, str] = {}
     for i, table in enumerate(tables):
         if table.template or table.kind == "performance" or not table.rows or not table.columns \
                 or not any(p in scanned for p in table.pages):
             continue
-        before = next((t.template for t in reversed(tables[:i]) if t.template in templates), None)
-        after = next((t.template for t in tables[i + 1:] if t.template in templates), None)
-        ref = templates.get(before or after or "")
-        if ref is None or not re.fullmatch(r"[A-Z]\d\d", ref.id):
+        named = bool(table.form or table.title)
+        if not named and not any(x.strip() for row in table.header for x in row):
+            continue  # (a piece: nothing says a table begins here)
+        bi = next((k for k in range(i - 1, -1, -1) if tables[k].template in templates), None)
+        ai = next((k for k in range(i + 1, len(tables)) if tables[k].template in templates), None)
+        if bi is None or ai is None:
             continue
-        members = sorted(t.id for t in templates.values()
-                         if t.kind == ref.kind and re.fullmatch(r"[A-Z]\d\d", t.id) and t.id[0] == ref.id[0])
-        lo = members.index(before) + 1 if before in members else 0
-        hi = members.index(after) if after in members else len(members)
-        if hi - lo != 1 or members[lo] in present:
+        before, after = tables[bi].template, tables[ai].template
+        if not re.fullmatch(r"[A-Z]\d\d", before):
             continue
-        found = templates[members[lo]]
+        members = sorted(t.id for t in templates.values() if t.kind == templates[before].kind
+                         and re.fullmatch(r"[A-Z]\d\d", t.id) and t.id[0] == before[0])
+        if after not in members or members.index(after) - members.index(before) != 2:
+            continue
+        found = templates[members[members.index(before) + 1]]
+        if found.id in present or found.extra.get("in_set") == "optional" or not found.columns:
+            continue
+        if [t for t in tables[bi + 1:ai] if not t.template and t.rows and t.kind != "performance"] != [table]:
+            continue
+        prev = tables[bi]
+        if not named and prev.pages and table.pages and table.pages[0] == prev.pages[-1] + 1 \
+                and len(table.columns) == len(prev.columns):
+            continue  # (the table before, carried onto the next page with its header repeated)
         required = [c for c in found.columns if not c.optional]
-        if not found.columns or not len(required) <= len(table.columns) <= len(found.columns):
+        widest = len(found.columns) + 2 * any(c.multi for c in found.columns)  # (类 | 款 | 项 for 科目编码)
+        if not len(required) <= len(table.columns) <= widest:
             continue
         table.template = found.id
         present.add(found.id)
-        given += 1
-    return given
+        placed[table.id] = found.id
+    return placed
 
 
 def split_shared_labels(table: Table, template: Template | None = None) -> int:

@@ -208,6 +208,7 @@ def reinterpret(doc) -> None:
     """Every stage after reading again, with the current code, on a saved extraction (``--reinterpret``)."""
     from pipeline.extract import finish_document
     from pipeline.interpret import interpret_cells
+    from pipeline.templates import identify_templates
 
     for t, _ri, _ci, cell in doc.cells():
         if "ambiguous" in cell.reasons:  # set by the earlier repair pass; this one sets its own
@@ -216,10 +217,11 @@ def reinterpret(doc) -> None:
             cell.reasons.remove("format")
     doc.repairs = [r for r in doc.repairs if r.get("status") != "ambiguous"]
     ocr_pages = {p.number for p in doc.pages if p.mode == "ocr"}
+    placed = identify_templates(doc)  # (as extract_document does before interpreting)
     for table in doc.tables:
         if table.kind != "performance":  # (forms: their record stages run in finish_document)
             interpret_cells(table, ocr_pages)
-    finish_document(doc)
+    finish_document(doc, placed=placed)
 
 
 def rescore_saved(samples: list[Sample], pred_dir: Path, timings: Path | None = None,

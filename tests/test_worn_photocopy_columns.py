@@ -198,7 +198,7 @@ def test_a_table_nothing_names_takes_the_template_of_its_place_in_the_set(jinche
                 for ri, ci, text in amounts)
     assert right >= 0.85 * len(amounts), (right, len(amounts))
 
-    monkeypatch.setattr(templates, "templates_by_place", lambda doc: 0)
+    monkeypatch.setattr(templates, "templates_by_place", lambda doc: {})
     doc = extract_document(pdf)
     assert [t.template for t in doc.tables if t.rows] == ["T02", None, "T04"]
     table = next(t for t in doc.tables if t.rows and t.template is None)
