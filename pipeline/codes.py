@@ -408,7 +408,11 @@ def _block_classification(table: Table, block: LabelBlock, labels: list[str]) ->
         if rd:
             first_digits.append(rd.digits[0])
     if first_digits:
-        top = max(set(first_digits), key=first_digits.count)
+        # the most frequent first digit; a tie (a worn code column reading 0101 for 30101 as often as 3…) goes to
+        # the classification the template prints, then to the lower digit — never to the order a set iterates in,
+        # which varies from run to run (seed-45 health 公开06表: its codes read as functional in one run in three)
+        economic = table.template in _ECONOMIC_TEMPLATES
+        top = min(set(first_digits), key=lambda d: (-first_digits.count(d), not (economic and d == "3"), d))
         return {"3": ECONOMIC, "5": ECONOMIC_GOV}.get(top, FUNCTIONAL)
     text = " ".join(labels[c] for c in block.code_cols + ([block.name_col] if block.name_col is not None else []))
     if "经济分类" in text or table.template in _ECONOMIC_TEMPLATES:

@@ -992,7 +992,7 @@ def _set_kind(doc: Document) -> str:
     templates = load_templates()
     kinds = [templates[t.template].kind for t in doc.tables if t.template in templates]
     kinds = [k for k in kinds if k in ("决算", "预算")]
-    return max(set(kinds), key=kinds.count) if kinds else ""
+    return min(set(kinds), key=lambda k: (-kinds.count(k), k)) if kinds else ""  # (a tie: not by hash order)
 
 
 def _amount_cells(table: Table) -> list:
