@@ -410,7 +410,7 @@ def _block_classification(table: Table, block: LabelBlock, labels: list[str]) ->
     if first_digits:
         # the most frequent first digit; a tie (a worn code column reading 0101 for 30101 as often as 3…) goes to
         # the classification the template prints, then to the lower digit — never to the order a set iterates in,
-        # which varies from run to run (seed-45 health 公开06表: its codes read as functional in one run in three)
+        # which varies from run to run (seed-45 health 公开06表: its codes read as functional in some runs)
         economic = table.template in _ECONOMIC_TEMPLATES
         top = min(set(first_digits), key=lambda d: (-first_digits.count(d), not (economic and d == "3"), d))
         return {"3": ECONOMIC, "5": ECONOMIC_GOV}.get(top, FUNCTIONAL)

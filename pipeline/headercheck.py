@@ -459,6 +459,10 @@ def labels_by_position(table: Table, share: float = 0.5) -> int:
     # 本年收入合计 of seed-45 police 公开02表 — names the column of the run it names, and none of the others)
     shared = {ci for ci in range(n) if keys[ci] and (ci > 0 and keys[ci - 1] == keys[ci]
                                                     or ci + 1 < n and keys[ci + 1] == keys[ci])}
+    # (a run whose label holds every one of its columns' labels, 上级补助收入事业收入 over 上级补助收入 | 事业收入,
+    # is cut into them by templates.split_shared_labels: left to it)
+    shared -= {ci for ci in shared if all(any(re.search(p.lstrip("^").rstrip("$"), keys[ci]) for p in specs[c].match)
+                                          for c in range(n) if keys[c] == keys[ci])}
     named = [bool(k) and (specs[ci].matches(k) if ci in shared else any(sp.matches(k) for sp in template.columns))
              for ci, k in enumerate(keys)]
     if any(named[ci] and not specs[ci].matches(keys[ci]) for ci in range(n)) or sum(named) < share * n \
