@@ -21,7 +21,7 @@ from . import __version__
 from .assemble import assemble
 from .ingest import IngestSettings, SourcePage, open_document
 from .interpret import document_metadata, interpret_cells
-from .layout import LayoutSettings, bridged_walls, find_tables, follow_rules, scan_tables, seal_walls
+from .layout import LayoutSettings, bridged_walls, find_tables, follow_rules, ruled_share, scan_tables, seal_walls
 from .model import Document, PageInfo
 from .ocr import OcrSettings, get_recognizer
 from .orientation import OrientationSettings, detect_orientation
@@ -382,15 +382,23 @@ def _carry_columns(prev: _Scan, cur: _Scan, readings: list[PageReading], evidenc
     refused_prev = refused_lines(g, lack_prev, boxes_prev, pr.dpi)
     refused_cur = refused_lines(h, lack_cur, boxes_cur, cr.dpi)
 
-    def inferred_at(grid, x: float) -> bool:
-        return any(k == "v" and abs(p - x) <= 2 for k, p, _, _ in grid.inferred)
+    def inferred_at(scan: _Scan, grid, x: float) -> bool:
+        """Line ``x`` of ``grid`` was put back from its text, in part at least, and is not seen as a rule over
+        most of the grid's height (a worn rule found over most of it, a stretch inferred, stays: seed-45 police
+        公开06表 page 10, its 决算数 | 经济分类科目编码 lines dropped for page 11's skewed print across them, and
+        every amount read with the code beside it)."""
+        if not any(k == "v" and abs(p - x) <= 2 for k, p, _, _ in grid.inferred):
+            return False
+        ink = scan.clean.rule_ink if scan.clean.rule_ink is not None else scan.clean.binary
+        return ruled_share(ink, x, grid.ys[0], grid.ys[-1], scan.page.dpi, settings.layout) \
+            < settings.layout.carried_rule_share
 
     # (not on the word of a page that kept under half the other's lines: its rows' print, in columns it lost,
     # runs across lines of theirs — real caizheng seeded 公开02表 page 9 kept 3 of page 8's 12 and refused 396,
     # the 项 | 名称 line page 8 had put back from its text)
-    drop_prev = [x for x in g.xs if inferred_at(g, x) and any(abs(x + shift - r) <= tol for r in refused_cur)] \
+    drop_prev = [x for x in g.xs if inferred_at(prev, g, x) and any(abs(x + shift - r) <= tol for r in refused_cur)] \
         if 2 * len(h.xs) >= len(g.xs) else []
-    drop_cur = [x for x in h.xs if inferred_at(h, x) and any(abs(x - shift - r) <= tol for r in refused_prev)] \
+    drop_cur = [x for x in h.xs if inferred_at(cur, h, x) and any(abs(x - shift - r) <= tol for r in refused_prev)] \
         if 2 * len(g.xs) >= len(h.xs) else []
     # (a line the other page has beside it, one column side found twice, is neither given nor taken: see
     # rival_lines; it yields on its own page where the other is the rule)

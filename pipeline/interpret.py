@@ -195,6 +195,7 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
     split_run_together_columns(table, ocr_pages)
     join_split_blank_columns(table, ocr_pages)
     join_wrapped_label_rows(table, ocr_pages)
+    _split_amount_and_code(table, ocr_pages)
     _flag_column_number_rows(table, ocr_pages)
     amount_cols = [is_amount_column(c) for c in table.columns]
     if table.template and any(p in ocr_pages for p in table.pages):
@@ -971,6 +972,39 @@ def _split_code_and_name(table: Table, ocr_pages: set[int]) -> None:
             if not _code_named(code, name):
                 cell.add_reason("rule_missing")
                 beside.add_reason("rule_missing")
+
+
+_POINT_TWO = re.compile(r"[.．]\d\d")
+
+
+def _split_amount_and_code(table: Table, ocr_pages: set[int]) -> None:
+    """An amount cell holding its amount and the code of the column right of it (“222.5230229”: 222.52 |
+    30229) while that code cell is blank: the rule between them was lost on that row and the cell was read
+    across both (公开06表's blocks, 决算数 | 经济分类科目编码: seed-45 police's continuation page, skewed, every
+    row so). Amounts print two decimals, so the amount ends two digits after a point; the rest is the code — a
+    code of the catalogues, after a rule's remnant read as 1, l or | before it. Both cells are
+    ``rule_missing``."""
+    for ci, label in enumerate(table.columns[:-1]):
+        if not (label and is_amount_column(label) and is_code_column(table.columns[ci + 1])):
+            continue
+        for row in table.rows:
+            if row.page not in ocr_pages or ci + 1 >= len(row.cells):
+                continue
+            cell, beside = row.cells[ci], row.cells[ci + 1]
+            text = re.sub(r"\s+", "", cell.text)
+            if beside.text.strip() or not re.fullmatch(r"-?\d[\d,，.．]*", text):
+                continue
+            for m in reversed(list(_POINT_TWO.finditer(text))):
+                amount, rest = text[:m.end()], text[m.end():]
+                code = rest[1:] if rest[:1] in "1l|" and not _known_code(rest) else rest
+                if len(rest) >= 3 and _known_code(code) and parse_number(amount).kind == "number":
+                    cell.alternatives.insert(0, Alternative(cell.text, cell.ocr_score, "ocr"))
+                    cell.text, cell.lines = amount, [amount]
+                    beside.text, beside.lines, beside.kind = code, [code], "text"
+                    beside.ocr_score = cell.ocr_score
+                    cell.add_reason("rule_missing")
+                    beside.add_reason("rule_missing")
+                    break
 
 
 def _known_code(text: str) -> bool:

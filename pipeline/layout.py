@@ -111,6 +111,7 @@ class LayoutSettings:
     chain_gap_mm: float = 4.0  # fragments of one rule are chained across gaps up to this long
     chain_drift: float = 0.02  # ... and may drift sideways by this share of the gap (residual skew, bowing)
     min_chain_cover: float = 0.45  # share of a chained rule's length that must be ink
+    line_piece_cover: float = 0.3  # worn pages: a piece of a column rule (in line with a kept one) needs only this
     strong_cover: float = 0.85  # rules this solid stand on their own; weaker ones must meet crossing rules
     min_junction_share: float = 0.6  # weaker rules: share of their crossings where their own ink reaches
     # the crossing rule (aligned character strokes, dashes and underlines of text stop short of the rules)
@@ -158,6 +159,10 @@ class LayoutSettings:
     # its stretch there (seal_walls; the rest of the stretch lost too, or the wall would stand)
     seal_wall_share: float = 0.34
     seal_wall_remnant: float = 0.5  # ... and the rule's remnant shows along this share of it (_rule_remnant)
+    # a table carried over to the next worn page: a column line one page put back (in part) from its text
+    # yields to the other page's print across it, unless the line filter sees a rule along it over this share
+    # of its grid's height (pipeline.extract._carry_columns, ruled_share)
+    carried_rule_share: float = 0.3
 
 
 def _mm(dpi: int, mm: float) -> int:
@@ -354,6 +359,23 @@ def _line_mask(ink: np.ndarray, horizontal: bool, dpi: int, settings: LayoutSett
     return out if horizontal else np.ascontiguousarray(out.T)
 
 
+def ruled_share(ink: np.ndarray, x: float, y0: float, y1: float, dpi: int,
+                settings: LayoutSettings = LayoutSettings()) -> float:
+    """Share of the stretch ``y0``..``y1`` down column line ``x`` where the line filter (:func:`line_mask`) sees a
+    vertical rule within 1 mm of it: a line of the grid seen as a rule (worn, broken) rather than put back
+    from its text."""
+    reach = _mm(dpi, 1.0)
+    pad = reach + 2 * _mm(dpi, settings.line_side_mm) + 2
+    h, w = ink.shape
+    a, b = max(0, int(y0)), min(h, int(y1))
+    x0, x1 = max(0, int(x) - pad), min(w, int(x) + pad + 1)
+    if b - a < 2 or x1 - x0 < 3:
+        return 0.0
+    mask = _line_mask(np.ascontiguousarray(ink[a:b, x0:x1]), False, dpi, settings)
+    lo, hi = max(0, int(x) - reach - x0), min(x1 - x0, int(x) + reach + 1 - x0)
+    return float((mask[:, lo:hi] > 0).any(axis=1).mean())
+
+
 def _chain(frags: list[tuple[float, float, float, float]], horizontal: bool, max_gap: float, tol: float,
            drift: float) -> list[_Chain]:
     """Greedy collinear chaining along the line: a fragment joins the chain whose end it continues
@@ -489,6 +511,8 @@ def chained_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = La
     frag = _mm(dpi, settings.fragment_mm)
     short = _mm(dpi, settings.line_fragment_mm)
 
+    faded_v: list[_Chain] = []  # worn pages: column-rule candidates too faded to stand alone (see below)
+
     def chains(horizontal: bool, min_length: int, own_ink: np.ndarray = ink) -> list[_Chain]:
         """Lines where the line filter sees them, chained, then described by the page's own ink along them."""
         mask = line_mask(own_ink, horizontal, dpi, settings)
@@ -503,6 +527,9 @@ def chained_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = La
             own = _own_ink(c, pieces[lo:hi], tol)
             if own is not None and own.length >= min_length and own.cover() >= settings.min_chain_cover:
                 out.append(own)
+            elif not horizontal and own is not None and own.length >= min_length \
+                    and own.cover() >= settings.line_piece_cover:
+                faded_v.append(own)
         return out
 
     def plain_chains(horizontal: bool, min_length: int) -> list[_Chain]:
@@ -611,6 +638,8 @@ def chained_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = La
         v_keep += [c for c in v_plain if apart(c, v_keep, tol)]
     else:
         h_keep, v_keep = judged(hs, vs)
+    if faded_v and v_keep:
+        v_keep += _line_pieces(faded_v, v_keep, h_keep, tol, reach, _mm(dpi, 12.0))
 
     segs: list[Segment] = []
     snap = max_gap
@@ -633,6 +662,29 @@ def chained_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = La
         elif not h_lines and c.length >= long_v:
             segs.append(c.segment())
     return segs
+
+
+def _line_pieces(faded: list[_Chain], kept: list[_Chain], rows: list[_Chain], tol: float, reach: float,
+                 long_rule: float) -> list[_Chain]:
+    """The faded pieces of column rules already found: a candidate whose ink covers less of its length than a
+    rule standing alone must (``min_chain_cover``) is a rule where it lies in line with a long kept column
+    rule, apart from it along the line (the rest of the same rule, worn further: seed-45 agriculture's
+    公开06表, the rule between 科目名称 and 决算数 kept from the header to a row, 45 % ink below it, so every
+    “——” under it was read with the name beside it and lost) and its own ink meets most of the row rules it
+    crosses (a character's strokes stop short of them). Gaps between it and the rule are not bridged: a cell
+    spanning the two columns there (合计 over code and name) keeps its span."""
+    out: list[_Chain] = []
+    row_spans = _spans(rows)
+    for c in faded:
+        mid = (c.a + c.b) / 2
+        in_line = [k for k in kept if k.length >= long_rule and abs(k.pos_at(mid) - c.pos) <= tol
+                   and (k.b <= c.a + reach or c.b <= k.a + reach)]
+        if not in_line or any(abs(k.pos - c.pos) <= tol and k.a < c.b and c.a < k.b for k in kept + out):
+            continue
+        n, hit = _junctions(c, row_spans, reach)
+        if n >= 2 and hit >= 0.6 * n:
+            out.append(c)
+    return out
 
 
 def solid_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = LayoutSettings(),

@@ -17,7 +17,15 @@ review:
   (``templates.templates_by_place``: between 公开02表 and 公开04表, with 公开03表's eight columns, it is 公开03表);
 - nanyang's 公开07表 (page 13): the rule between 科目名称 and 年初结转和结余 lost down the page, each row read
   “其他支出145.95” in one cell, every amount right of it a column off against the header, unflagged
-  (``interpret._names_then_amounts``)."""
+  (``interpret._names_then_amounts``);
+- agriculture's 公开06表 (page 10): the rule between 公用经费's 科目名称 and 决算数 found from the header to a row,
+  its ink below that too thin (45 %) to stand alone as a rule: each “——” under it read with the name beside it
+  and lost, unflagged (``layout._line_pieces``);
+- police's 公开06表 (pages 10–11): page 11, skewed, reads its amounts and the codes beside them as one
+  (“222.5230229”) — its print runs across page 10's 决算数 | 经济分类科目编码 lines, which were then taken out
+  of page 10 too (partly inferred there) and every amount of the table read with a code
+  (``extract._carry_columns``: a line seen as a rule over most of the page stays;
+  ``interpret._split_amount_and_code``)."""
 from __future__ import annotations
 
 import json
@@ -26,6 +34,7 @@ import re
 import pytest
 
 from pipeline.extract import extract_document
+from pipeline.textnorm import compare_key
 from tests.conftest import generated_with_truth, sliced_pdf
 
 pytestmark = pytest.mark.browser
@@ -74,6 +83,24 @@ def jincheng(tmp_path_factory):
         department="jincheng_rs", seed=45004, profile="photocopy150", font="uming",
         repeat_header=False, cover=True)
     return sliced_pdf(pdf, [3, 4, 5, 6, 7, 8]), truth
+
+
+@pytest.fixture(scope="module")
+def agriculture(tmp_path_factory):
+    pdf, truth = generated_with_truth(
+        tmp_path_factory.mktemp("agriculture45"), name="gen45_000_agriculture_photocopy150",
+        department="agriculture", seed=45000, profile="photocopy150", font="sans",
+        repeat_header=True, cover=True)
+    return pdf, truth
+
+
+@pytest.fixture(scope="module")
+def police(tmp_path_factory):
+    pdf, truth = generated_with_truth(
+        tmp_path_factory.mktemp("police45"), name="gen45_006_police_photocopy150",
+        department="police", seed=45006, profile="photocopy150", font="uming",
+        repeat_header=None, cover=True)
+    return sliced_pdf(pdf, [10, 11]), truth
 
 
 def _only_table(doc):
@@ -232,3 +259,64 @@ def test_a_worn_economic_table_reads_the_same_whatever_the_hash_seed(tmp_path_fa
     tables = json.loads(outputs[0])[0]
     assert any(t.get("template") == "T06" for t in tables)
     assert outputs[0] == outputs[1]
+
+
+def _printed_right(table, printed: dict) -> tuple[int, int, list]:
+    """(cells of ``printed`` read as printed, cells, the misses) — blank and “——” cells too (a dash as the scorer
+    compares it: — and —— alike)."""
+    cells = [(ri, ci, c["text"]) for ri, r in enumerate(printed["rows"]) for ci, c in enumerate(r["cells"])]
+    miss = [(ri, ci, text) for ri, ci, text in cells
+            if not (ri < len(table.rows) and ci < len(table.rows[ri].cells)
+                    and compare_key(table.rows[ri].cells[ci].text) == compare_key(text))]
+    return len(cells) - len(miss), len(cells), miss
+
+
+def test_a_faded_stretch_of_a_column_rule_in_line_with_its_rule_is_the_rule(agriculture, monkeypatch):
+    """公开06表's first page: the dashes (——) of 公用经费's 决算数 under 资本性支出（基本建设） are read as printed,
+    in their own column; counterfactual (faded pieces not taken): they are lost in the name cells beside them,
+    their cells blank and unflagged."""
+    from pipeline import layout
+
+    pdf, truth = agriculture
+    sliced = sliced_pdf(pdf, [10])
+    printed = _truth_table(truth, "公开06表")
+    printed = {"rows": [r for r in printed["rows"] if r["page"] == 10]}
+    dashes = [(ri, r["cells"][8]["text"]) for ri, r in enumerate(printed["rows"]) if r["cells"][8]["text"] == "——"]
+    assert len(dashes) >= 5
+    table = _only_table(extract_document(sliced))
+    assert table.template == "T06" and len(table.columns) == 12, table.columns
+    read = [table.rows[ri].cells[8].text for ri, _ in dashes]
+    assert sum(compare_key(t) == compare_key("——") for t in read) >= len(dashes) - 1, read
+    right, n, miss = _printed_right(table, printed)
+    assert right >= 0.95 * n, miss
+
+    monkeypatch.setattr(layout, "_line_pieces", lambda *a, **k: [])
+    table = _only_table(extract_document(sliced))
+    read = [table.rows[ri].cells[8] for ri, _ in dashes if ri < len(table.rows)]
+    assert sum(compare_key(c.text) == compare_key("——") for c in read) <= 1 and any(not c.review for c in read), \
+        [c.text for c in read]
+
+
+def test_a_continuation_page_read_askew_leaves_the_columns_of_the_page_before(police, monkeypatch):
+    """公开06表 over pages 10–11 keeps its nine columns; page 10's amounts are read alone (7,000.51 | 302 …), and
+    page 11's, read with the code beside them, are split back (222.52 | 30229); counterfactual (page 11's
+    print taken as the word on any line partly inferred): seven columns, amounts and codes read as one."""
+    from pipeline.extract import ExtractSettings
+    from pipeline.layout import LayoutSettings
+
+    pdf, truth = police
+    printed = _truth_table(truth, "公开06表")
+    table = _only_table(extract_document(pdf))
+    assert table.template == "T06" and len(table.columns) == 9, table.columns
+    assert [c.text for c in table.rows[0].cells[:4]] == ["301", "工资福利支出", "7,000.51", "302"]
+    amounts = _amounts(printed)
+    right = sum(ri < len(table.rows) and ci < len(table.rows[ri].cells) and table.rows[ri].cells[ci].text == text
+                for ri, ci, text in amounts)
+    assert right >= 0.85 * len(amounts), (right, len(amounts))
+    row = next(r for r in table.rows if r.cells[4].text == "福利费")
+    assert [c.text for c in row.cells[2:4]] == ["222.52", "30229"] and "rule_missing" in row.cells[3].reasons
+
+    settings = ExtractSettings(layout=LayoutSettings(carried_rule_share=1.01))
+    table = _only_table(extract_document(pdf, settings))
+    assert len(table.columns) == 7, table.columns
+    assert re.fullmatch(r"7,000\.51\d+", table.rows[0].cells[2].text), [c.text for c in table.rows[0].cells]
