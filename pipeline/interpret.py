@@ -361,14 +361,24 @@ def _check_odd_readings(table: Table, amount_cols: list[bool], ocr_pages: set[in
     joined), a label whose numbering lost its numeral (“、政府采购情况”), a mark with neither digit nor
     word in a code column (“I”), a 行次 that is not a whole number (“4.”), a whole number in an amount column
     that prints its amounts with two decimals (“851” for 8.51: the point lost under a watermark)."""
+    def whole(cell) -> bool:  # one or two digits alone: a speck read as a number (a rule's remnant “1”)
+        return bool(re.fullmatch(r"\d{1,2}", cell.text.strip()))
+
+    # (the specks aside, which may be many in a worn column — seed-45 agriculture 公开04表: “1” in two blank cells
+    # of a row, 1 = 0 + 1 + 0, its identity holding on specks; a column with too few amounts to tell goes by the
+    # table's)
+    table_amounts = [r.cells[k] for r in table.rows for k in range(min(len(r.cells), len(amount_cols)))
+                     if amount_cols[k] and table.columns[k] and r.page in ocr_pages and not whole(r.cells[k])]
     for ci, label in enumerate(table.columns):
         cells = [(r, r.cells[ci]) for r in table.rows if ci < len(r.cells) and r.page in ocr_pages]
         if not cells:
             continue
         line = bool(_LINE_LABEL.match(label.split("/")[-1]))
         amount = ci < len(amount_cols) and amount_cols[ci] and bool(label)
-        if amount and not _prints_two_decimals([c for _, c in cells]):
-            continue
+        if amount:
+            own = [c for _, c in cells if not whole(c) and c.kind == "number"]
+            if not _prints_two_decimals(own if len(own) >= 4 else table_amounts):
+                continue
         for _, cell in cells:
             text = cell.text.strip()
             if not text:
@@ -718,8 +728,12 @@ def _flag_column_number_rows(table: Table, ocr_pages: set[int]) -> None:
     for row in table.rows:
         texts = [c.text.strip() for c in row.cells]
         first = next((t for t in texts if t), "")
+        # (or with a label run into it, its numbers left: a repeated header's 栏次 row on a continuation page with
+        # the next row's name read into it — seed-45 photocopy150 agriculture 公开02表, 栏次 | 其他巩固… | | 2 | 22 |
+        # 4 | 5 … unflagged)
+        numbers = sum(bool(re.fullmatch(r"\d{1,2}", t)) for t in texts[1:])
         if row.page in ocr_pages and _lanci_word(re.sub(r"\s+", "", first)) in LANCI_WORDS \
-                and is_column_number_row(texts):
+                and (is_column_number_row(texts) or numbers >= 3):
             for cell in row.cells:
                 cell.add_reason("format")
 

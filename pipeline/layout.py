@@ -115,6 +115,7 @@ class LayoutSettings:
     strong_cover: float = 0.85  # rules this solid stand on their own; weaker ones must meet crossing rules
     min_junction_share: float = 0.6  # weaker rules: share of their crossings where their own ink reaches
     # the crossing rule (aligned character strokes, dashes and underlines of text stop short of the rules)
+    lone_piece_mm: float = 12.0  # worn pages: a vertical piece shorter than this alone on its line is a stroke
     side_mm: float = 0.4  # a horizontal rule has no ink this close on both sides of it at once ...
     side_v_mm: float = 0.4  # ... a vertical one this close (cells are padded more at the sides than above)
     spread_mm: float = 0.3  # ... within this distance along it ...
@@ -640,6 +641,23 @@ def chained_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = La
         h_keep, v_keep = judged(hs, vs)
     if faded_v and v_keep:
         v_keep += _line_pieces(faded_v, v_keep, h_keep, tol, reach, _mm(dpi, 12.0))
+    if worn and faint_rows is not None:
+        # a short vertical piece kept alone on its line — no other candidate above or below it, faded or not —
+        # while column rules run far past it on both sides is a stroke (the 阝 of a diagonal watermark's 部, grey
+        # as the worn rules: seed-45 education 公开04表, a 9 mm stroke inside 项目 made a column of it); a rule
+        # worn into pieces leaves more than one, and a small table's rules are all short. (Taken off the rules
+        # kept, not the candidates: a row rule is judged by the candidates it crosses. Not in scan_tables' last
+        # pass, its column rules from the dimmer ink too: there strokes kept make a grid the other passes'
+        # win over, and without them a lesser one may win — seed-41 police 公开03表.)
+        lone = _mm(dpi, settings.lone_piece_mm)
+        along = sorted(c.pos for c in vs + faded_v)
+
+        def stroke(c: _Chain) -> bool:
+            if c.length >= lone or bisect.bisect_right(along, c.pos + tol) - bisect.bisect_left(along, c.pos - tol) > 1:
+                return False
+            return sum(o.a < c.a - lone and o.b > c.b + lone for o in v_keep) >= 2
+
+        v_keep = [c for c in v_keep if not stroke(c)]
 
     segs: list[Segment] = []
     snap = max_gap

@@ -25,7 +25,10 @@ review:
   (“222.5230229”) — its print runs across page 10's 决算数 | 经济分类科目编码 lines, which were then taken out
   of page 10 too (partly inferred there) and every amount of the table read with a code
   (``extract._carry_columns``: a line seen as a rule over most of the page stays;
-  ``interpret._split_amount_and_code``)."""
+  ``interpret._split_amount_and_code``);
+- education's 公开04表 (page 7): the 阝 of the watermark's 部, grey as the worn rules and 9 mm tall, taken for a
+  column rule inside 项目 (and two more such strokes elsewhere): ten columns, the 收入 side a column off, 138
+  of 220 cells wrong (``layout.chained_segments``: a short vertical piece alone on its line is a stroke)."""
 from __future__ import annotations
 
 import json
@@ -68,11 +71,16 @@ def nanyang(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def education(tmp_path_factory):
-    pdf, truth = generated_with_truth(
+def education_whole(tmp_path_factory):
+    return generated_with_truth(
         tmp_path_factory.mktemp("education45"), name="gen45_002_education_photocopy150",
         department="education", seed=45002, profile="photocopy150", font="serif",
         repeat_header=True, cover=True)
+
+
+@pytest.fixture(scope="module")
+def education(education_whole):
+    pdf, truth = education_whole
     return sliced_pdf(pdf, [5, 6]), truth
 
 
@@ -320,3 +328,24 @@ def test_a_continuation_page_read_askew_leaves_the_columns_of_the_page_before(po
     table = _only_table(extract_document(pdf, settings))
     assert len(table.columns) == 7, table.columns
     assert re.fullmatch(r"7,000\.51\d+", table.rows[0].cells[2].text), [c.text for c in table.rows[0].cells]
+
+
+def test_a_watermark_stroke_alone_on_its_line_makes_no_column(education_whole):
+    """公开04表's first page has its nine columns, the 收入 side's names, 行次 and amounts each in its own
+    (一、一般公共预算财政拨款 | 1 | 38,838.81); counterfactual (short lone pieces kept): a column too many."""
+    from pipeline.extract import ExtractSettings
+    from pipeline.layout import LayoutSettings
+
+    pdf, truth = education_whole
+    sliced = sliced_pdf(pdf, [7])
+    table = _only_table(extract_document(sliced))
+    assert table.template == "T04" and len(table.columns) == 9, table.columns
+    assert [c.text for c in table.rows[0].cells[:3]] == ["一、一般公共预算财政拨款", "1", "38,838.81"]
+    printed = _truth_table(truth, "公开04表")
+    printed = {"rows": [r for r in printed["rows"] if r["page"] == 7]}
+    right, n, miss = _printed_right(table, printed)
+    assert right >= 0.9 * n, miss
+
+    settings = ExtractSettings(layout=LayoutSettings(lone_piece_mm=0.0))
+    table = _only_table(extract_document(sliced, settings))
+    assert len(table.columns) > 9, table.columns
