@@ -364,9 +364,15 @@ def _check_odd_readings(table: Table, amount_cols: list[bool], ocr_pages: set[in
     def whole(cell) -> bool:  # one or two digits alone: a speck read as a number (a rule's remnant “1”)
         return bool(re.fullmatch(r"\d{1,2}", cell.text.strip()))
 
-    # (the specks aside, which may be many in a worn column — seed-45 agriculture 公开04表: “1” in two blank cells
+    # (the specks aside, a few in a worn column — seed-45 agriculture 公开04表: “1” in two blank cells
     # of a row, 1 = 0 + 1 + 0, its identity holding on specks; a column with too few amounts to tell goes by the
     # table's)
+    from .templates import load_templates
+
+    template = load_templates().get(table.template or "")
+    # (a template whose values count things as well as money — 公开10表's 统计数: 车辆数 12, 1, 0 — prints whole
+    # numbers: there a column is judged by all its numbers)
+    counts = template is not None and any(sp.role == "value" for sp in template.columns)
     table_amounts = [r.cells[k] for r in table.rows for k in range(min(len(r.cells), len(amount_cols)))
                      if amount_cols[k] and table.columns[k] and r.page in ocr_pages and not whole(r.cells[k])]
     for ci, label in enumerate(table.columns):
@@ -377,7 +383,8 @@ def _check_odd_readings(table: Table, amount_cols: list[bool], ocr_pages: set[in
         amount = ci < len(amount_cols) and amount_cols[ci] and bool(label)
         if amount:
             own = [c for _, c in cells if not whole(c) and c.kind == "number"]
-            if not _prints_two_decimals(own if len(own) >= 4 else table_amounts):
+            judged = [c for _, c in cells] if counts else own if len(own) >= 4 else table_amounts
+            if not _prints_two_decimals(judged):
                 continue
         for _, cell in cells:
             text = cell.text.strip()
