@@ -115,7 +115,8 @@ class LayoutSettings:
     strong_cover: float = 0.85  # rules this solid stand on their own; weaker ones must meet crossing rules
     min_junction_share: float = 0.6  # weaker rules: share of their crossings where their own ink reaches
     # the crossing rule (aligned character strokes, dashes and underlines of text stop short of the rules)
-    lone_piece_mm: float = 12.0  # worn pages: a vertical piece shorter than this alone on its line is a stroke
+    lone_piece_mm: float = 12.0  # worn pages: a vertical piece shorter than this alone on its line, column rules
+    # running this far past it above and below, is a stroke (chained_segments)
     side_mm: float = 0.4  # a horizontal rule has no ink this close on both sides of it at once ...
     side_v_mm: float = 0.4  # ... a vertical one this close (cells are padded more at the sides than above)
     spread_mm: float = 0.3  # ... within this distance along it ...
@@ -640,7 +641,7 @@ def chained_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = La
     else:
         h_keep, v_keep = judged(hs, vs)
     if faded_v and v_keep:
-        v_keep += _line_pieces(faded_v, v_keep, h_keep, tol, reach, _mm(dpi, 12.0))
+        v_keep += _line_pieces(faded_v, v_keep, h_keep, tol, reach, _mm(dpi, 12.0), settings.min_junction_share)
     if worn and faint_rows is not None:
         # a short vertical piece kept alone on its line — no other candidate above or below it, faded or not —
         # while column rules run far past it on both sides is a stroke (the 阝 of a diagonal watermark's 部, grey
@@ -683,14 +684,14 @@ def chained_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = La
 
 
 def _line_pieces(faded: list[_Chain], kept: list[_Chain], rows: list[_Chain], tol: float, reach: float,
-                 long_rule: float) -> list[_Chain]:
+                 long_rule: float, share: float) -> list[_Chain]:
     """The faded pieces of column rules already found: a candidate whose ink covers less of its length than a
     rule standing alone must (``min_chain_cover``) is a rule where it lies in line with a long kept column
     rule, apart from it along the line (the rest of the same rule, worn further: seed-45 agriculture's
     公开06表, the rule between 科目名称 and 决算数 kept from the header to a row, 45 % ink below it, so every
-    “——” under it was read with the name beside it and lost) and its own ink meets most of the row rules it
-    crosses (a character's strokes stop short of them). Gaps between it and the rule are not bridged: a cell
-    spanning the two columns there (合计 over code and name) keeps its span."""
+    “——” under it was read with the name beside it and lost) and its own ink meets ``share`` of the row rules
+    it crosses (a character's strokes stop short of them). Gaps between it and the rule are not bridged: a
+    cell spanning the two columns there (合计 over code and name) keeps its span."""
     out: list[_Chain] = []
     row_spans = _spans(rows)
     for c in faded:
@@ -700,7 +701,7 @@ def _line_pieces(faded: list[_Chain], kept: list[_Chain], rows: list[_Chain], to
         if not in_line or any(abs(k.pos - c.pos) <= tol and k.a < c.b and c.a < k.b for k in kept + out):
             continue
         n, hit = _junctions(c, row_spans, reach)
-        if n >= 2 and hit >= 0.6 * n:
+        if n >= 2 and hit >= share * n:
             out.append(c)
     return out
 

@@ -35,6 +35,15 @@ def generated_with_truth(out: Path, **recipe) -> tuple[Path, dict]:
     return pdf, json.loads(pdf.with_suffix("").with_suffix(".truth.json").read_text(encoding="utf-8"))
 
 
+def worn_photocopy(out: Path, seed: int, index: int, department: str, font: str,
+                   repeat_header: bool | None, cover: bool = True) -> tuple[Path, dict]:
+    """Document ``index`` of a ``make_samples.py --seed SEED --profiles photocopy150`` tuning set, as that
+    script makes it (name, per-document seed), and its ground truth."""
+    return generated_with_truth(out, name=f"gen{seed}_{index:03d}_{department}_photocopy150", department=department,
+                                seed=seed * 1000 + index, profile="photocopy150", font=font,
+                                repeat_header=repeat_header, cover=cover)
+
+
 def sliced_pdf(pdf: Path, pages: list[int]) -> Path:
     """A copy of ``pdf`` holding only ``pages`` (1-based), beside it: a test reads only the pages it is about."""
     import pypdfium2 as pdfium

@@ -38,7 +38,7 @@ import pytest
 
 from pipeline.extract import extract_document
 from pipeline.textnorm import compare_key
-from tests.conftest import generated_with_truth, sliced_pdf
+from tests.conftest import sliced_pdf, worn_photocopy
 
 pytestmark = pytest.mark.browser
 
@@ -52,30 +52,24 @@ def _amounts(table: dict) -> list[tuple[int, int, str]]:
             if c.get("value") is not None]
 
 
+def _seed45(factory, index: int, department: str, font: str, repeat_header: bool | None):
+    return worn_photocopy(factory.mktemp(f"{department}45"), 45, index, department, font, repeat_header)
+
+
 @pytest.fixture(scope="module")
 def beiguan(tmp_path_factory):
-    pdf, truth = generated_with_truth(
-        tmp_path_factory.mktemp("beiguan45"), name="gen45_001_beiguan_rs_photocopy150",
-        department="beiguan_rs", seed=45001, profile="photocopy150", font="serif",
-        repeat_header=True, cover=True)
+    pdf, truth = _seed45(tmp_path_factory, 1, "beiguan_rs", "serif", True)
     return sliced_pdf(pdf, [5, 6]), truth
 
 
 @pytest.fixture(scope="module")
 def nanyang(tmp_path_factory):
-    pdf, truth = generated_with_truth(
-        tmp_path_factory.mktemp("nanyang45"), name="gen45_005_nanyang_rs_photocopy150",
-        department="nanyang_rs", seed=45005, profile="photocopy150", font="uming",
-        repeat_header=None, cover=True)
-    return pdf, truth
+    return _seed45(tmp_path_factory, 5, "nanyang_rs", "uming", None)
 
 
 @pytest.fixture(scope="module")
 def education_whole(tmp_path_factory):
-    return generated_with_truth(
-        tmp_path_factory.mktemp("education45"), name="gen45_002_education_photocopy150",
-        department="education", seed=45002, profile="photocopy150", font="serif",
-        repeat_header=True, cover=True)
+    return _seed45(tmp_path_factory, 2, "education", "serif", True)
 
 
 @pytest.fixture(scope="module")
@@ -86,28 +80,18 @@ def education(education_whole):
 
 @pytest.fixture(scope="module")
 def jincheng(tmp_path_factory):
-    pdf, truth = generated_with_truth(
-        tmp_path_factory.mktemp("jincheng45"), name="gen45_004_jincheng_rs_photocopy150",
-        department="jincheng_rs", seed=45004, profile="photocopy150", font="uming",
-        repeat_header=False, cover=True)
+    pdf, truth = _seed45(tmp_path_factory, 4, "jincheng_rs", "uming", False)
     return sliced_pdf(pdf, [3, 4, 5, 6, 7, 8]), truth
 
 
 @pytest.fixture(scope="module")
 def agriculture(tmp_path_factory):
-    pdf, truth = generated_with_truth(
-        tmp_path_factory.mktemp("agriculture45"), name="gen45_000_agriculture_photocopy150",
-        department="agriculture", seed=45000, profile="photocopy150", font="sans",
-        repeat_header=True, cover=True)
-    return pdf, truth
+    return _seed45(tmp_path_factory, 0, "agriculture", "sans", True)
 
 
 @pytest.fixture(scope="module")
 def police(tmp_path_factory):
-    pdf, truth = generated_with_truth(
-        tmp_path_factory.mktemp("police45"), name="gen45_006_police_photocopy150",
-        department="police", seed=45006, profile="photocopy150", font="uming",
-        repeat_header=None, cover=True)
+    pdf, truth = _seed45(tmp_path_factory, 6, "police", "uming", None)
     return sliced_pdf(pdf, [10, 11]), truth
 
 
@@ -251,10 +235,7 @@ def test_a_worn_economic_table_reads_the_same_whatever_the_hash_seed(tmp_path_fa
     import subprocess
     import sys
 
-    pdf, _ = generated_with_truth(
-        tmp_path_factory.mktemp("health45"), name="gen45_003_health_photocopy150",
-        department="health", seed=45003, profile="photocopy150", font="sans",
-        repeat_header=None, cover=False)
+    pdf, _ = worn_photocopy(tmp_path_factory.mktemp("health45"), 45, 3, "health", "sans", None, cover=False)
     pages = sliced_pdf(pdf, [7, 8])
     script = ("import json, sys; from pipeline.extract import extract_document; "
               "d = extract_document(sys.argv[1]).to_dict(); d.pop('timings', None); "
