@@ -383,10 +383,12 @@ def _carry_columns(prev: _Scan, cur: _Scan, readings: list[PageReading], evidenc
     refused_cur = refused_lines(h, lack_cur, boxes_cur, cr.dpi)
 
     def inferred_at(scan: _Scan, grid, x: float) -> bool:
-        """Line ``x`` of ``grid`` was put back from its text, in part at least, and is not seen as a rule over
-        most of the grid's height (a worn rule found over most of it, a stretch inferred, stays: seed-45 police
-        公开06表 page 10, its 决算数 | 经济分类科目编码 lines dropped for page 11's skewed print across them, and
-        every amount read with the code beside it)."""
+        """Line ``x`` of ``grid`` was put back from its text, in part at least, and the line filter sees a rule
+        along less than ``carried_rule_share`` of the grid's height (a worn rule found down much of it, a stretch
+        inferred, stays: seed-45 police 公开06表 page 10, its 决算数 | 经济分类科目编码 lines dropped for page
+        11's skewed print across them, and every amount read with the code beside it; a line put back from
+        text shows no rule at all, 0–10 %, where such rules show 36–95 %). A line ruled in a tall header only
+        may pass that on a short table."""
         if not any(k == "v" and abs(p - x) <= 2 for k, p, _, _ in grid.inferred):
             return False
         ink = scan.clean.rule_ink if scan.clean.rule_ink is not None else scan.clean.binary

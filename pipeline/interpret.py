@@ -371,8 +371,9 @@ def _check_odd_readings(table: Table, amount_cols: list[bool], ocr_pages: set[in
 
     template = load_templates().get(table.template or "")
     # (a template whose values count things as well as money — 公开10表's 统计数: 车辆数 12, 1, 0 — prints whole
-    # numbers: there a column is judged by all its numbers)
-    counts = template is not None and any(sp.role == "value" for sp in template.columns)
+    # numbers: there a column is judged by all its numbers; so is one no template names, which may be such a
+    # table's piece)
+    counts = template is None or any(sp.role == "value" for sp in template.columns)
     table_amounts = [r.cells[k] for r in table.rows for k in range(min(len(r.cells), len(amount_cols)))
                      if amount_cols[k] and table.columns[k] and r.page in ocr_pages and not whole(r.cells[k])]
     for ci, label in enumerate(table.columns):
@@ -1013,16 +1014,16 @@ def _split_amount_and_code(table: Table, ocr_pages: set[int]) -> None:
                 continue
             cell, beside = row.cells[ci], row.cells[ci + 1]
             text = re.sub(r"\s+", "", cell.text)
-            if beside.text.strip() or not re.fullmatch(r"-?\d[\d,，.．]*", text):
+            if beside.text.strip() or not re.fullmatch(r"-?\d[\d,，.．]*(?:[l|]\d+)?", text):
                 continue
             for m in reversed(list(_POINT_TWO.finditer(text))):
                 amount, rest = text[:m.end()], text[m.end():]
-                code = rest[1:] if rest[:1] in "1l|" and not _known_code(rest) else rest
+                code = rest[1:] if rest and rest[0] in "1l|" and not _known_code(rest) else rest
                 if len(rest) >= 3 and _known_code(code) and parse_number(amount).kind == "number":
                     cell.alternatives.insert(0, Alternative(cell.text, cell.ocr_score, "ocr"))
-                    cell.text, cell.lines = amount, [amount]
+                    cell.original, cell.text, cell.lines = cell.text, amount, [amount]
                     beside.text, beside.lines, beside.kind = code, [code], "text"
-                    beside.ocr_score = cell.ocr_score
+                    beside.ocr_score, beside.reasons = cell.ocr_score, list(cell.reasons)
                     cell.add_reason("rule_missing")
                     beside.add_reason("rule_missing")
                     break

@@ -544,6 +544,7 @@ def chained_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = La
     if seal_mask is not None:  # short vertical pieces inside a seal are its ring or star
         long_piece = _mm(dpi, 12.0)
         vs = [c for c in vs if c.length >= long_piece or not _in_mask(seal_mask, c.pos, (c.a + c.b) / 2)]
+        faded_v[:] = [c for c in faded_v if c.length >= long_piece or not _in_mask(seal_mask, c.pos, (c.a + c.b) / 2)]
     side = _mm(dpi, settings.side_mm)
     corner = _mm(dpi, settings.corner_mm)
     spread = _mm(dpi, settings.spread_mm)
