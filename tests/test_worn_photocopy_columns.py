@@ -286,7 +286,7 @@ def test_a_faded_stretch_of_a_column_rule_in_line_with_its_rule_is_the_rule(agri
         [c.text for c in read]
 
 
-def test_a_continuation_page_read_askew_leaves_the_columns_of_the_page_before(police, monkeypatch):
+def test_a_continuation_page_read_askew_leaves_the_columns_of_the_page_before(police):
     """公开06表 over pages 10–11 keeps its nine columns; page 10's amounts are read alone (7,000.51 | 302 …), and
     page 11's, read with the code beside them, are split back (222.52 | 30229); counterfactual (page 11's
     print taken as the word on any line partly inferred): seven columns, amounts and codes read as one."""
