@@ -398,9 +398,9 @@ def _carry_columns(prev: _Scan, cur: _Scan, readings: list[PageReading], evidenc
     # (not on the word of a page that kept under half the other's lines: its rows' print, in columns it lost,
     # runs across lines of theirs — real caizheng seeded 公开02表 page 9 kept 3 of page 8's 12 and refused 396,
     # the 项 | 名称 line page 8 had put back from its text)
-    drop_prev = [x for x in g.xs if inferred_at(prev, g, x) and any(abs(x + shift - r) <= tol for r in refused_cur)] \
+    drop_prev = [x for x in g.xs if any(abs(x + shift - r) <= tol for r in refused_cur) and inferred_at(prev, g, x)] \
         if 2 * len(h.xs) >= len(g.xs) else []
-    drop_cur = [x for x in h.xs if inferred_at(cur, h, x) and any(abs(x - shift - r) <= tol for r in refused_prev)] \
+    drop_cur = [x for x in h.xs if any(abs(x - shift - r) <= tol for r in refused_prev) and inferred_at(cur, h, x)] \
         if 2 * len(g.xs) >= len(h.xs) else []
     # (a line the other page has beside it, one column side found twice, is neither given nor taken: see
     # rival_lines; it yields on its own page where the other is the rule)

@@ -43,7 +43,7 @@ from .headers import CODE_PIECES, LANCI_WORDS, is_amount_column, is_column_numbe
 from .model import Document, HeaderEntry, Table
 from .score import _logit, load_model
 from .resources import load_json
-from .templates import ColumnSpec, Template, load_templates
+from .templates import ColumnSpec, Template, _plain, load_templates
 from .textnorm import compare_key
 
 LANCI_SEQUENCE = "lanci_sequence"  # a 栏次 number off the run 1, 2, 3 … (misread, or not a number)
@@ -461,7 +461,7 @@ def labels_by_position(table: Table, share: float = 0.5) -> int:
                                                     or ci + 1 < n and keys[ci + 1] == keys[ci])}
     # (a run whose label holds every one of its columns' labels, 上级补助收入事业收入 over 上级补助收入 | 事业收入,
     # is cut into them by templates.split_shared_labels: left to it)
-    shared -= {ci for ci in shared if all(any(re.search(p.lstrip("^").rstrip("$"), keys[ci]) for p in specs[c].match)
+    shared -= {ci for ci in shared if all(any(re.search(_plain(p), keys[ci]) for p in specs[c].match)
                                           for c in range(n) if keys[c] == keys[ci])}
     named = [bool(k) and (specs[ci].matches(k) if ci in shared else any(sp.matches(k) for sp in template.columns))
              for ci, k in enumerate(keys)]

@@ -361,13 +361,11 @@ def _check_odd_readings(table: Table, amount_cols: list[bool], ocr_pages: set[in
     joined), a label whose numbering lost its numeral (“、政府采购情况”), a mark with neither digit nor
     word in a code column (“I”), a 行次 that is not a whole number (“4.”), a whole number in an amount column
     that prints its amounts with two decimals (“851” for 8.51: the point lost under a watermark)."""
-    def whole(cell) -> bool:  # one or two digits alone: a speck read as a number (a rule's remnant “1”)
-        return bool(re.fullmatch(r"\d{1,2}", cell.text.strip()))
-
     # (the specks aside, a few in a worn column — seed-45 agriculture 公开04表: “1” in two blank cells
     # of a row, 1 = 0 + 1 + 0, its identity holding on specks; a column with too few amounts to tell goes by the
     # table's)
     from .templates import load_templates
+    from .validate import _speck as whole  # one or two digits alone: a speck read as a number (a rule's “1”)
 
     template = load_templates().get(table.template or "")
     # (a template whose values count things as well as money — 公开10表's 统计数: 车辆数 12, 1, 0 — prints whole

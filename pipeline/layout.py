@@ -642,7 +642,7 @@ def chained_segments(binary: np.ndarray, dpi: int, settings: LayoutSettings = La
     else:
         h_keep, v_keep = judged(hs, vs)
     if faded_v and v_keep:
-        v_keep += _line_pieces(faded_v, v_keep, h_keep, tol, reach, _mm(dpi, 12.0), settings.min_junction_share)
+        v_keep += _line_pieces(faded_v, v_keep, h_keep, tol, reach, long_v, settings.min_junction_share)
     if worn and faint_rows is not None:
         # a short vertical piece kept alone on its line — no other candidate above or below it, faded or not —
         # while column rules run far past it on both sides is a stroke (the 阝 of a diagonal watermark's 部, grey
