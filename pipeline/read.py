@@ -657,6 +657,8 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                 grid_cells[(gi, (cell.row, cell.col))] = cell
             elif dash:
                 dashes[(gi, (cell.row, cell.col))] = dash
+            elif not bands and (faint := _faint_dash(gray[y0:y1, x0:x1], dpi)):
+                dashes[(gi, (cell.row, cell.col))] = faint  # (a dash worn into pieces too thin for a band)
     emptied = _drop_remnant_lines(clean, cell_lines, grid_cells, darkest, (equals, led), inset, settings)
     two_lines = _lines_joined(sealed_tall, heights)
     # text outside the tables
@@ -1172,18 +1174,32 @@ def _small_dash(sub: np.ndarray, dpi: int) -> str:
 
 
 def _faint_dash(gray: np.ndarray, dpi: int, level: int = 205) -> str:
-    """A faded “——” too light for the ink threshold: one thin horizontal stroke near the middle of an
-    otherwise empty cell (watermark strokes are diagonal, specks are short)."""
+    """A faded “——” too light for the ink threshold, or worn into pieces no band of text is: one thin level
+    stroke near the middle of an otherwise empty cell (watermark strokes are diagonal, specks are short).
+    Rows with a tenth of the densest row's ink or less (specks, a pixel of a rule at the cell's top) are
+    left out, and all of them together may hold a quarter of the stroke's ink."""
     h, w = gray.shape
     if h < 8 or w < 8:
         return ""
-    light = _rule_remnants(_strip_rules(np.where(gray < level, 255, 0).astype(np.uint8)), dpi)
-    rows = np.flatnonzero(light.any(axis=1))
-    if rows.size == 0 or rows[-1] - rows[0] > max(4, dpi // 40) or not (0.2 * h <= rows.mean() <= 0.8 * h):
+    light = _rule_remnants(_strip_rules(np.where(gray < level, 255, 0).astype(np.uint8)), dpi) > 0
+    per_row = light.sum(axis=1)
+    if not per_row.any():
         return ""
-    cols = np.flatnonzero(light.any(axis=0))
+    rows = np.flatnonzero(per_row > 0.1 * per_row.max())
+    if rows[-1] - rows[0] > max(4, dpi // 40) or not (0.2 * h <= rows.mean() <= 0.8 * h):
+        return ""
+    stroke = light[rows[0]:rows[-1] + 1]
+    if int(per_row.sum()) - int(stroke.sum()) > 0.25 * int(stroke.sum()):
+        return ""
+    cols = np.flatnonzero(stroke.any(axis=0))
     width = int(cols[-1] - cols[0]) + 1
-    if width < 0.65 * dpi * 10.5 / 72.0 or light[:, cols[0]:cols[-1] + 1].any(axis=0).mean() < 0.5:
+    if width < 0.65 * dpi * 10.5 / 72.0 or stroke[:, cols[0]:cols[-1] + 1].any(axis=0).mean() < 0.5:
+        return ""
+    # level along its length (a piece of a diagonal stroke climbs; a worn dash's pieces stand a pixel or two
+    # apart, up and down)
+    at = stroke[:, cols]
+    centres = (at * np.arange(at.shape[0])[:, None]).sum(axis=0) / np.maximum(at.sum(axis=0), 1)
+    if cols.size >= 2 and abs(np.polyfit(cols.astype(float), centres, 1)[0]) * width > 3.0:
         return ""
     return _dash_text(width, dpi)
 

@@ -90,6 +90,12 @@ def agriculture(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def agriculture7(tmp_path_factory):
+    pdf, truth = _seed45(tmp_path_factory, 7, "agriculture", "uming", True)
+    return sliced_pdf(pdf, [10]), truth
+
+
+@pytest.fixture(scope="module")
 def police(tmp_path_factory):
     pdf, truth = _seed45(tmp_path_factory, 6, "police", "uming", None)
     return sliced_pdf(pdf, [10, 11]), truth
@@ -330,3 +336,49 @@ def test_a_watermark_stroke_alone_on_its_line_makes_no_column(education_whole):
     settings = ExtractSettings(layout=LayoutSettings(lone_piece_mm=0.0))
     table = _only_table(extract_document(sliced, settings))
     assert len(table.columns) > 9, table.columns
+
+
+def test_a_column_line_put_back_stands_on_what_is_left_of_its_rule(agriculture7, monkeypatch):
+    """Seed-45 agriculture (document 7) 公开06表, first page: the 科目名称 | 决算数 rule of its third block worn to a
+    few pieces, the line put back from the text lands on them, not in the middle of the paper left of them,
+    and the dashes (——) of that 决算数 column are read as printed, one worn to pieces no text band holds too;
+    counterfactual (the line in the gutter's middle, 2.3 mm left of the rule): the rule's pieces stand in the
+    决算数 cells beside the dashes, and most dashes are lost, blank."""
+    from pipeline import textgrid
+
+    pdf, truth = agriculture7
+    printed = _truth_table(truth, "公开06表")
+    printed = {"rows": [r for r in printed["rows"] if r["page"] == 10]}
+    dashes = [ri for ri, r in enumerate(printed["rows"]) if r["cells"][8]["text"] == "——"]
+    assert len(dashes) >= 10
+    table = _only_table(extract_document(pdf))
+    assert table.template == "T06" and len(table.columns) == 12, table.columns
+    read = [table.rows[ri].cells[8].text for ri in dashes]
+    assert sum(compare_key(t) == compare_key("——") for t in read) >= len(dashes) - 3, read
+    right, n, miss = _printed_right(table, printed)
+    assert right >= 0.9 * n, miss
+
+    monkeypatch.setattr(textgrid, "_at_remnant", lambda x, *a, **k: x)
+    table = _only_table(extract_document(pdf))
+    read = [table.rows[ri].cells[8].text for ri in dashes if ri < len(table.rows)]
+    assert sum(compare_key(t) == compare_key("——") for t in read) <= len(dashes) // 2, read
+
+
+def test_a_label_wrapped_over_rows_the_grid_cut_apart_still_names_its_column(police, monkeypatch):
+    """公开06表 over pages 10–11, its 经济分类科目编码 wrapped over three lines that inferred row lines cut into three
+    header rows (经济分 / 类科目 / 编码): its blocks are still the template's, so its cells are scored one by one
+    (no ``structure``) and fewer than two in five are in review; counterfactual (the parts not joined):
+    ``header_unmatched``, every cell in review."""
+    from pipeline import verdict
+
+    pdf, _ = police
+    doc = extract_document(pdf)
+    table = _only_table(doc)
+    assert any(c.count("/") == 2 for c in table.columns), table.columns
+    cells = [c for r in table.rows for c in r.cells]
+    assert not any("structure" in c.reasons for c in cells)
+    assert sum(c.review for c in cells) <= 0.4 * len(cells), sum(c.review for c in cells)
+
+    monkeypatch.setattr(verdict, "_label_readings", lambda columns: [compare_key(c) for c in columns])
+    table = _only_table(extract_document(pdf))
+    assert all(c.review and "structure" in c.reasons for r in table.rows for c in r.cells)
