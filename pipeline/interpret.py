@@ -209,10 +209,18 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
         # rule between 行次 and 合计 lost in the header, seed-45 photocopy150 公开04表), reading amounts: its
         # amounts are amounts (they kept no value, and every identity over them read them from the text)
         by_role = _amount_role_columns(table)
-        amount_cols = [a or (ci in by_role and _amounts_among_marks(table, ci)) for ci, a in enumerate(amount_cols)]
+        # (and one with no label at all — the header worn away, the template given by the table's place —
+        # that its place gives an amount role: seed-45 jincheng 公开03表, 上缴上级支出's blank cells reading the
+        # watermark's strokes “一人”, “人面” at 0.998, unflagged)
+        unlabelled = {ci for ci in by_role if ci < len(table.columns) and not compare_key(table.columns[ci])}
+        amount_cols = [a or (ci in by_role and _amounts_among_marks(table, ci)) or ci in unlabelled
+                       for ci, a in enumerate(amount_cols)]
+    else:
+        unlabelled = set()
     # a column without a header label is not known to hold amounts — unless its cells say so (a scan whose
-    # header rows were lost: seed-41 photocopy150 公开05表 read “6.750.16”, “11.375.53” … left unnormalised)
-    known = [bool(c) or (any(p in ocr_pages for p in table.pages) and _amounts_below(table, ci))
+    # header rows were lost: seed-41 photocopy150 公开05表 read “6.750.16”, “11.375.53” … left unnormalised) or
+    # its template's role does
+    known = [bool(c) or ci in unlabelled or (any(p in ocr_pages for p in table.pages) and _amounts_below(table, ci))
              for ci, c in enumerate(table.columns)]
     commas: list = []  # (column, cell) read with a comma for the decimal point
     shifted: list = []  # rows of a scan with a label in a column of amounts
@@ -279,7 +287,7 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
             cell.add_reason("format")
     _names_back_to_their_codes(table, ocr_pages)
     _check_stray_dashes(table, amount_cols, ocr_pages)
-    _check_line_numbers(table, ocr_pages)
+    check_line_numbers(table, ocr_pages)
     _check_odd_readings(table, amount_cols, ocr_pages)
     _split_code_and_name(table, ocr_pages)
     # a name read in a code column beside the row's code (real caizheng 公开05表 as a worn photocopy: 208 |
@@ -1093,7 +1101,7 @@ def _check_codes(table: Table, ocr_pages: set[int]) -> None:
 _LINE_LABEL = re.compile(r"^(行次|栏次|序号)$")
 
 
-def _check_line_numbers(table: Table, ocr_pages: set[int]) -> None:
+def check_line_numbers(table: Table, ocr_pages: set[int]) -> None:
     """A 行次 column counts 1, 2, 3 … down the rows: an OCR'd line number that breaks the count where both its
     neighbours keep it (“I0” or “364” between 9/35 and 11/37) is misread, an empty one there lost. Flagged
     ``format``, the number

@@ -93,13 +93,13 @@ def test_line_numbers_misread_several_in_a_row_are_flagged_by_the_runs_around_th
     seal: no misread number had neighbours counting around it, so none was flagged. The nearest runs counting
     up above and below a number say what it may be; one outside that range is flagged ``format`` (the count as
     its alternative where both runs agree). A 公开10表's 行次 skipping its unnumbered sub-items is not."""
-    from pipeline.interpret import _check_line_numbers
+    from pipeline.interpret import check_line_numbers
     from pipeline.model import Cell, Row, Table
 
     def flagged(numbers: list[str]) -> list[str]:
         table = Table(id="t1", template="T01", columns=["项目", "行次", "决算数"], pages=[1],
                       rows=[Row(page=1, cells=[Cell(text="x"), Cell(text=n), Cell(text="")]) for n in numbers])
-        _check_line_numbers(table, {1})
+        check_line_numbers(table, {1})
         return [r.cells[1].text for r in table.rows if "format" in r.cells[1].reasons]
 
     read = [str(n) for n in range(49, 56)] + ["4", "5", "158", "5", "60", "61", "62"]

@@ -382,3 +382,50 @@ def test_a_label_wrapped_over_rows_the_grid_cut_apart_still_names_its_column(pol
     monkeypatch.setattr(verdict, "_label_readings", lambda columns: [compare_key(c) for c in columns])
     table = _only_table(extract_document(pdf))
     assert all(c.review and "structure" in c.reasons for r in table.rows for c in r.cells)
+
+
+def test_a_line_number_is_counted_once_its_column_is_named(education_whole, monkeypatch):
+    """公开04表 over pages 7–8, its 支出 header's 行次 | 合计 rule lost (one label “行次合计” over both columns when
+    the cells were interpreted): the 行次 read 64 between 53 and 55 is flagged ``format`` with 54, the count's
+    number, as its alternative, once the label is cut in two; counterfactual (no count): 64 unflagged."""
+    from pipeline import interpret
+
+    pdf, _ = education_whole
+    sliced = sliced_pdf(pdf, [7, 8])
+
+    def line_number(table):
+        column = next(ci for ci, c in enumerate(table.columns) if c == "支出/行次")
+        row = next(r for r in table.rows if r.cells[column - 1].text.startswith("二十二、"))
+        return row.cells[column]
+
+    cell = line_number(_only_table(extract_document(sliced)))
+    assert cell.text == "64"
+    assert cell.review and "format" in cell.reasons and any(a.text == "54" for a in cell.alternatives), cell
+
+    monkeypatch.setattr(interpret, "check_line_numbers", lambda table, ocr_pages: None)
+    cell = line_number(_only_table(extract_document(sliced)))
+    assert cell.text == "64" and "format" not in cell.reasons and not cell.review, cell
+
+
+def test_identities_failing_by_specks_alone_leave_the_columns_in_no_doubt(jincheng, monkeypatch):
+    """公开04表 (pages 7–8), read right but for specks read as “1” in its blank cells and one amount: half its
+    identities fail, each by specks in it, so its columns are not in doubt — no ``structure``, its cells
+    judged one by one (the specks flagged); counterfactual (specks not discounted): ``identities_failing``,
+    every cell in review."""
+    from pipeline import verdict
+
+    pdf, _ = jincheng
+    doc = extract_document(pdf)
+    table = next(t for t in doc.tables if t.template == "T04")
+    checks = [c for c in doc.checks if c.table == table.id]
+    assert sum(not c.ok for c in checks) > 0.4 * len(checks), [(c.ok, c.description) for c in checks]
+    cells = [c for r in table.rows for c in r.cells]
+    assert not any("structure" in c.reasons for c in cells)
+    specks = [c for c in cells if re.fullmatch(r"\d", c.text) and c.value is not None]
+    assert specks and all(c.review for c in specks), [(c.text, c.reasons) for c in specks]
+    assert sum(c.review for c in cells) <= 0.5 * len(cells)
+
+    monkeypatch.setattr(verdict, "_failing_by_specks", lambda doc, table: 0)
+    doc = extract_document(pdf)
+    table = next(t for t in doc.tables if t.template == "T04")
+    assert all(c.review and "structure" in c.reasons for r in table.rows for c in r.cells)
