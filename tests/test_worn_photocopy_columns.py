@@ -429,3 +429,26 @@ def test_identities_failing_by_specks_alone_leave_the_columns_in_no_doubt(jinche
     doc = extract_document(pdf)
     table = next(t for t in doc.tables if t.template == "T04")
     assert all(c.review and "structure" in c.reasons for r in table.rows for c in r.cells)
+
+
+def test_digits_alike_down_a_column_make_no_column_rule(nanyang, monkeypatch):
+    """公开03表's last page (6): 1,119.11 and 1,813.50, each in three rows one under the other, their 1s stacked
+    between the row rules. The row rules' own ink where they cross the 1s is no junction of theirs, so no
+    column line stands there: the table keeps its eight columns and 1,813.50 is read whole; counterfactual
+    (the crossing lines' ink taken for the 1s'): lines down 基本支出 and 项目支出, the 1 cut off — 813.50."""
+    import numpy as np
+
+    from pipeline import layout
+
+    pdf, truth = nanyang
+    sliced = sliced_pdf(pdf, [6])
+    table = _only_table(extract_document(sliced))
+    assert len(table.columns) == 8, table.columns
+    amounts = [c.text for r in table.rows for c in r.cells if c.text.endswith("813.50")]
+    assert amounts.count("1,813.50") >= 5, amounts
+
+    monkeypatch.setattr(layout, "_past_the_crossing",
+                        lambda pieces, t, widths: np.ones((len(t), len(pieces)), dtype=bool))
+    table = _only_table(extract_document(sliced))
+    amounts = [c.text for r in table.rows for c in r.cells if c.text.endswith("813.50")]
+    assert len(table.columns) > 8 or amounts.count("813.50") >= 2, (table.columns, amounts)
