@@ -212,7 +212,8 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
         # (and one with no label at all — the header worn away, the template given by the table's place —
         # that its place gives an amount role: seed-45 jincheng 公开03表, 上缴上级支出's blank cells reading the
         # watermark's strokes “一人”, “人面” at 0.998, unflagged)
-        unlabelled = {ci for ci in by_role if ci < len(table.columns) and not compare_key(table.columns[ci])}
+        unlabelled = {ci for ci in by_role if ci < len(table.columns)
+                      and not compare_key(table.columns[ci].split("/")[-1]) and not _labels_below(table, ci)}
         amount_cols = [a or (ci in by_role and _amounts_among_marks(table, ci)) or ci in unlabelled
                        for ci, a in enumerate(amount_cols)]
     else:

@@ -458,43 +458,46 @@ def structure_doubts(doc: Document, table: Table, settings: VerdictSettings = Ve
     # (an identity failing by specks read as numbers in blank cells — “1” in a worn 国有资本经营 column —
     # fails for cells flagged on their own, not for the table's columns: seed-45 jincheng 公开04表, right but
     # for them and one amount, had 12 of its 23 identities failing and all 288 cells in review)
-    if n >= settings.min_checks and failed - _failing_by_specks(doc, table) > settings.failing_share * n:
+    if n >= settings.min_checks and failed > settings.failing_share * n \
+            and failed - _failing_by_specks(doc, table) > settings.failing_share * n:
         doubts.append("identities_failing")
     return doubts
 
 
 def _failing_by_specks(doc: Document, table: Table, most: int = 6) -> int:
-    """How many of the table's own failing identities hold once some of the specks in them (one or two digits
-    alone, :func:`pipeline.validate._speck`, in a column printing amounts with two decimals or, under an amount
-    label of a template counting no things, nothing else) are read as blank: each speck taken off
-    either side of the sum (at most ``most`` of them per identity)."""
-    from itertools import product
+    """How many of the table's own failing identities (sums: ``eq``) hold once some of the specks in them (one
+    or two digits alone, :func:`pipeline.validate._speck`, in a column printing amounts with two decimals or,
+    under an amount label of a template counting no things, nothing else) are read as blank — at most ``most``
+    specks per identity, every subset of them tried. A 绩效 form's scores are whole numbers, no specks: none."""
+    from itertools import combinations
 
     from .headers import is_amount_column
     from .numbers import parse_number
     from .templates import load_templates
-    from .validate import _speck, _two_decimal_columns
+    from .validate import _speck, _two_decimal_columns, cell_values, expand_identities
 
     template = load_templates().get(table.template or "")
-    counts = template is None or any(s.role == "value" for s in template.columns)
+    if table.kind == "performance" or template is None or not template.columns:
+        return 0
     columns = {c for t, c in _two_decimal_columns(doc) if t == table.id}
-    if not counts:
-        columns |= {c for c, label in enumerate(table.columns) if is_amount_column(label)
+    if not any(s.role == "value" for s in template.columns):
+        columns |= {c for c, label in enumerate(table.columns)
+                    if compare_key(label.split("/")[-1]) and is_amount_column(label)
                     and all(_speck(r.cells[c]) or parse_number(r.cells[c].text).kind != "number"
                             for r in table.rows if c < len(r.cells))}
+    values = cell_values(doc)
     n = 0
-    for chk in doc.checks:
-        if chk.table != table.id or chk.ok or chk.expected is None or chk.actual is None \
-                or not all(ref[0] == table.id for ref in chk.cells):
+    for ident in expand_identities(doc):
+        refs = ident.cells()
+        if ident.table != table.id or ident.op != "eq" or not all(ref[0] == table.id for ref in refs) \
+                or ident.holds(values):
             continue
-        specks = [float(table.rows[r].cells[c].text) for _, r, c in chk.cells
-                  if c in columns and r < len(table.rows) and c < len(table.rows[r].cells)
-                  and _speck(table.rows[r].cells[c])]
-        if not specks or len(specks) > most:
-            continue
-        off = chk.expected - chk.actual
-        n += any(abs(off - sum(k * v for k, v in zip(signs, specks))) <= chk.tolerance + 1e-9
-                 for signs in product((-1, 0, 1), repeat=len(specks)) if any(signs))
+        specks = [ref for ref in refs if ref[2] in columns and ref[1] < len(table.rows)
+                  and ref[2] < len(table.rows[ref[1]].cells) and _speck(table.rows[ref[1]].cells[ref[2]])]
+        if specks and len(specks) <= most and any(
+                ident.holds({**values, **{ref: 0.0 for ref in subset}})
+                for k in range(1, len(specks) + 1) for subset in combinations(specks, k)):
+            n += 1
     return n
 
 
