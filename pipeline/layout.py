@@ -447,8 +447,7 @@ def _junctions(chain: _Chain, others: np.ndarray, reach: float, corners: np.ndar
     if t.size == 0:
         return 0, 0
     pieces = np.array([(a, b) for a, b, _, _ in chain.ink_pieces])
-    inked = ((pieces[None, :, 0] - reach <= t[:, None]) & (t[:, None] <= pieces[None, :, 1] + reach)
-             & _past_the_crossing(pieces, t, widths)).any(axis=1)
+    inked = ((pieces[None, :, 0] - reach <= t[:, None]) & (t[:, None] <= pieces[None, :, 1] + reach)).any(axis=1)
     if corners is not None:
         h, w = corners.shape
         p = chain.pos
@@ -472,19 +471,6 @@ def _junctions(chain: _Chain, others: np.ndarray, reach: float, corners: np.ndar
             if empty < 3:
                 inked[k] = False
     return int(t.size), int(inked.sum())
-
-
-def _past_the_crossing(pieces: np.ndarray, t: np.ndarray, widths: np.ndarray) -> np.ndarray:
-    """(crossings × pieces) whether a piece of a chain's own ink (``pieces``: start, end along it) runs past the
-    line crossing it at ``t`` (``widths`` thick, a pixel to spare) on either side. A piece lying within that
-    line's stroke is the crossing line's ink, not the chain's: the 1s of amounts alike in three rows, stacked
-    down a column between its row rules, chain into a “rule” whose every crossing seemed met (seed-45 nanyang
-    公开03表 as a worn photocopy: a column line down the middle of 项目支出 cut the 1 off 1,813.50 three times).
-    ``t`` is the crossing line's median position: where a skewed line crosses away from it, its stroke counts
-    as before (judging by the piece's length instead — no longer than the line is thick — lost real worn rules
-    whose pieces break at the junctions: seed-45 agriculture 公开06表 a column short)."""
-    half = widths[:, None] / 2.0 + 1.0
-    return (pieces[None, :, 0] < t[:, None] - half) | (pieces[None, :, 1] > t[:, None] + half)
 
 
 def _spans(chains: list[_Chain]) -> np.ndarray:

@@ -50,6 +50,11 @@ class TextGridSettings:
     narrow_gutter_mm: float = 3.5  # ... or this wide, with text on both sides of it in ``narrow_side_share`` of
     narrow_side_share: float = 0.5  # the rows (201 | 06: 类 and 款 codes 3.9 mm apart on most rows of 公开02表)
     gutter_margin_mm: float = 1.0  # ... kept this far from the column's own rules
+    # pieces of text at most this wide at one place (within ``remnant_tol_mm``) in two rows or more are what is
+    # left of a column rule, not text: a gutter runs through them
+    remnant_mm: float = 0.8
+    remnant_tol_mm: float = 0.5
+    remnant_reach_mm: float = 4.0  # a line put back in a gutter moves onto such pieces this near it
     max_header_bands: int = 5  # bands at the top a gutter may be crossed by (header labels spanning columns)
     min_gutter_bands: int = 3  # bands below the header a gutter runs through ...
     min_side_share: float = 0.15  # ... with text on each side of it in this share of them (and two at least)
@@ -212,6 +217,7 @@ def infer_columns(bands: list[_Band], xs: list[float], dpi: int, settings: TextG
     out = []
     margin = _mm(dpi, settings.gutter_margin_mm)
     need = _mm(dpi, settings.narrow_gutter_mm)
+    remnants = _remnant_words(bands, dpi, settings)
     for left, right in zip(xs, xs[1:]):
         lo, hi = int(left + margin), int(right - margin)
         if hi - lo < 3 * need:
@@ -236,13 +242,43 @@ def infer_columns(bands: list[_Band], xs: list[float], dpi: int, settings: TextG
                 share = settings.min_side_share if g1 - g0 >= _mm(dpi, settings.gutter_mm) \
                     else settings.narrow_side_share
                 if min(n_left, n_right) >= max(2.0, share * len(rows)):
-                    best = (x, k)
+                    # (a line put where the text alone says, not on ink found: onto what is left of its rule, if
+                    # that stands inside the column, clear of its lines)
+                    moved = x if found is not None else _at_remnant(x, remnants, rows, dpi, settings)
+                    best = (moved if lo < moved < hi else x, k)
                     break
             if best is not None:
                 break
         if best is not None:
             out.append(best)
     return out
+
+
+def _remnant_words(bands: list[_Band], dpi: int, settings: TextGridSettings) -> set[tuple[int, int]]:
+    """The pieces of text of ``bands`` that are what is left of a column rule: at most ``remnant_mm`` wide, in
+    line (within ``remnant_tol_mm``) with such a piece in another band. Seed-45 agriculture 公开06表 as a worn
+    photocopy: the 科目名称 | 决算数 rule worn to a few pieces, each a "word" of its row, so the gutter found
+    was the paper left of them and the line put back in its middle, 2.3 mm left of the rule; the rule's
+    pieces stood inside the 决算数 cells, and each “——” there was read beside a piece of rule as two lines,
+    and lost."""
+    thin, tol = _mm(dpi, settings.remnant_mm), _mm(dpi, settings.remnant_tol_mm)
+    narrow = [(k, w) for k, band in enumerate(bands) for w in band.words if w[1] - w[0] <= thin]
+    return {w for k, w in narrow
+            if any(j != k and abs((v[0] + v[1]) - (w[0] + w[1])) / 2.0 <= tol for j, v in narrow)}
+
+
+def _at_remnant(x: float, remnants: set[tuple[int, int]], rows: list[_Band], dpi: int,
+                settings: TextGridSettings) -> float:
+    """A column line put back at ``x`` moved onto what is left of its rule (:func:`_remnant_words`) within
+    ``remnant_reach_mm`` of it, where no other text of ``rows`` runs across that place (by more than
+    ``remnant_tol_mm``); else ``x``."""
+    reach, tol = _mm(dpi, settings.remnant_reach_mm), _mm(dpi, settings.remnant_tol_mm)
+    near = sorted(((a + b) / 2.0 for a, b in remnants if abs((a + b) / 2.0 - x) <= reach),
+                  key=lambda c: abs(c - x))
+    for c in near:  # (a piece of text beginning or ending at the rule may hold a piece of it)
+        if not any(a < c - tol and c + tol < b for band in rows for a, b in band.words if (a, b) not in remnants):
+            return c
+    return x
 
 
 def gutter_lines(grid, dropped: list[float], boxes: np.ndarray, binary: np.ndarray, dpi: int,
