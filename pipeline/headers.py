@@ -39,7 +39,7 @@ _LANCI = re.compile(r"^(栏次|行次|\d{1,2}|[A-Z]|[（(]?\d{1,2}[)）]?)$")
 _LANCI_NOISY = re.compile(r"^[^\u4e00-\u9fff]{0,2}(栏次|行次)[^\u4e00-\u9fff]{0,2}$")
 
 
-# 栏次 or 行次 with one of its two characters misread (性次, 栏欢) or lost (次: seed-45 nanyang 公开03表 as a worn
+# 栏次 or 行次 with one of its two characters misread (性次, 栏欢) or lost (栏, 次 — seed-45 nanyang 公开03表 as a worn
 # photocopy, its 栏次 row then read as labels — 项目/科目名称/栏次, 本年支出合计1 — and every code and name under
 # them flagged as a 栏次 that is no number): only as the first word of a row of numbers
 _LANCI_MISREAD = re.compile(r"^(栏[\u4e00-\u9fff]?|[\u4e00-\u9fff]?次)$")
