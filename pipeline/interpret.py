@@ -209,13 +209,12 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
         # rule between 行次 and 合计 lost in the header, seed-45 photocopy150 公开04表), reading amounts: its
         # amounts are amounts (they kept no value, and every identity over them read them from the text)
         by_role = _amount_role_columns(table)
-        # (and one with no label at all — the header worn away, the template given by the table's place —
-        # that its place gives an amount role: seed-45 jincheng 公开03表, 上缴上级支出's blank cells reading the
-        # watermark's strokes “一人”, “人面” at 0.998, unflagged)
+        amount_cols = [a or (ci in by_role and _amounts_among_marks(table, ci)) for ci, a in enumerate(amount_cols)]
+        # (a column with no label at all — the header worn away, the template given by the table's place — that
+        # its place gives an amount role, no labels below: seed-45 jincheng 公开03表, 上缴上级支出's blank cells
+        # reading the watermark's strokes “一人”, “人面” at 0.998, unflagged. A blank label is an amount's already)
         unlabelled = {ci for ci in by_role if ci < len(table.columns)
                       and not compare_key(table.columns[ci].split("/")[-1]) and not _labels_below(table, ci)}
-        amount_cols = [a or (ci in by_role and _amounts_among_marks(table, ci)) or ci in unlabelled
-                       for ci, a in enumerate(amount_cols)]
     else:
         unlabelled = set()
     # a column without a header label is not known to hold amounts — unless its cells say so (a scan whose
