@@ -193,6 +193,7 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
         labels_by_position(table)
     split_code_name_columns(table, ocr_pages)
     split_run_together_columns(table, ocr_pages)
+    split_record_amounts(table, ocr_pages)
     join_split_blank_columns(table, ocr_pages)
     join_wrapped_label_rows(table, ocr_pages)
     _split_amount_and_code(table, ocr_pages)
@@ -595,6 +596,110 @@ def split_run_together_columns(table: Table, ocr_pages: set[int]) -> int:
         added += len(span) - 1
         ci += len(span)
     return added
+
+
+def split_record_amounts(table: Table, ocr_pages: set[int]) -> int:
+    """A scanned 公开表 laid out as one record (公开09表: 预算数 and 决算数, six amounts each, in one row) whose
+    column rules were lost in places: two amounts read as one cell (“41.7232.71”), or three (“6.770.006.77”:
+    6.77 | 0.00 | 6.77 — or one amount, 6,770,006.77, its separators read as points), the grid a column short
+    for each (seed-45 photocopy150 education, nanyang, police: every amount after the first run-together cell a
+    column off, ten of twelve wrong, the table in review whole). The record's amounts are its template's
+    columns in order, so the row's readings are cut into amounts (two decimals each, as these tables print)
+    where that is the only way to make exactly as many as the template has columns — a reading that is
+    no single amount is always cut, one that may be either only when the count needs it, and only when one
+    choice of cuts makes the count. Every column then takes its template's label (the header, read across lost
+    rules, names none reliably) and every cell of the row is ``rule_missing``: the record's identities confirm
+    them or a reviewer does. A run-together reading whose neighbours are empty in a row of the template's
+    width (“6.7632.52” beside an empty cell: the column rule lost in that row only) is cut into them. Returns the
+    cells cut."""
+    from itertools import product
+
+    from .assemble import _ONE_AMOUNT, _RUN_TOGETHER
+    from .templates import load_templates
+
+    template = load_templates().get(table.template or "")
+    if template is None or template.layout != "record" or not _scanned_table(table, ocr_pages):
+        return 0
+    n = len(template.columns)
+
+    def pieces(cell) -> tuple[list[str], bool]:  # (its amounts run together, whether it may be one amount)
+        read = re.sub(r"\s+", "", cell.text)
+        run = _RUN_TOGETHER.findall(read)
+        if len(run) < 2 or "".join(run) != read:
+            return [], True
+        return run, _ONE_AMOUNT.fullmatch(read) is not None
+
+    def data_row(row) -> bool:  # (amounts, not the 栏次 row's numbers or a header read as a row)
+        return row.page in ocr_pages and sum(bool(_RUN_TOGETHER.search(c.text)) for c in row.cells) >= 2
+    rows = [r for r in table.rows if data_row(r)]
+    if len(rows) != 1:
+        return 0
+    row = rows[0]
+    cut = 0
+    if len(row.cells) == n:  # (the row as wide as the record: a cut goes into the empty cells beside it)
+        for ci, cell in enumerate(row.cells):
+            run, either = pieces(cell)
+            if run and not either and ci + len(run) <= n \
+                    and all(not c.text.strip() for c in row.cells[ci + 1:ci + len(run)]):
+                for k, amount in enumerate(run):
+                    _set_piece(row.cells[ci + k], amount, cell)
+                cut += 1
+        return cut
+    if len(row.cells) > n:
+        return 0
+    options = []
+    for cell in row.cells:
+        run, either = pieces(cell)
+        options.append([len(run)] if run and not either else [1, len(run)] if run else [1])
+    fits = [combo for combo in product(*options) if sum(combo) == n]
+    if len(fits) != 1:
+        return 0
+    combo = fits[0]
+    at = 0
+    for ci, k in enumerate(combo):
+        if k > 1:
+            whole = row.cells[at]
+            run, _ = pieces(whole)
+            for _ in range(k - 1):
+                _insert_column(table, at + 1)
+            x0, y0, x1, y1 = whole.bbox if whole.bbox is not None else (None,) * 4
+            for j, amount in enumerate(run):
+                piece = row.cells[at + j]
+                _set_piece(piece, amount, whole)
+                if x0 is not None:
+                    piece.bbox = (round(x0 + (x1 - x0) * j / k), y0, round(x0 + (x1 - x0) * (j + 1) / k), y1)
+            cut += 1
+        at += k
+    table.columns = [_record_label(table.template, spec) for spec in template.columns]
+    for cell in row.cells:
+        cell.add_reason("rule_missing")
+    return cut
+
+
+def _set_piece(cell, amount: str, whole) -> None:
+    """``cell`` takes ``amount``, one of the amounts read run together in ``whole`` (its reading the piece's
+    first alternative, its score and doubts the piece's; ``rule_missing``: the line between them inferred)."""
+    if cell is not whole:
+        cell.bbox, cell.reasons = cell.bbox or whole.bbox, list(dict.fromkeys([*cell.reasons, *whole.reasons]))
+    cell.ocr_score = whole.ocr_score
+    cell.alternatives = [Alternative(whole.text, whole.ocr_score, "ocr")] if cell is whole else []
+    cell.text, cell.lines = amount, [amount]
+    cell.add_reason("rule_missing")
+
+
+def _record_label(template_id: str, spec) -> str:
+    """A record template's column label as printed: for each of its patterns (预算数, 出国, 运行(维护)?费$ …) the
+    printed label of the template it finds that it covers most of (``header_labels.json``: 因公出国(境)费,
+    公务用车运行维护费 rather than 公务用车购置及运行维护费), else the pattern."""
+    from .resources import load_json
+    from .templates import _plain
+
+    printed = load_json("templates", "header_labels.json")["labels"].get(template_id, [])
+
+    def label(pattern: str) -> str:
+        found = [(len(m.group(0)) / len(lab), lab) for lab in printed for m in [re.search(pattern, lab)] if m]
+        return max(found, key=lambda f: f[0])[1] if found else _plain(pattern)
+    return "/".join(label(p) for p in spec.all or spec.match)
 
 
 _NAME_THEN_AMOUNT = re.compile(r"(.*?[\u4e00-\u9fff）)])\s*(-?\d[\d,，]*[.．]\d\d)")
