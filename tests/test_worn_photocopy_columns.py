@@ -28,7 +28,11 @@ review:
   ``interpret._split_amount_and_code``);
 - education's 公开04表 (page 7): the 阝 of the watermark's 部, grey as the worn rules and 9 mm tall, taken for a
   column rule inside 项目 (and two more such strokes elsewhere): ten columns, the 收入 side a column off, 138
-  of 220 cells wrong (``layout.chained_segments``: a short vertical piece alone on its line is a stroke)."""
+  of 220 cells wrong (``layout.chained_segments``: a short vertical piece alone on its line is a stroke);
+- education's and police's 公开09表 (page 14): column rules lost over the one row of amounts, two and three
+  amounts read as one cell (“41.7232.71”, “6.770.006.77”), the grid ten and eight columns wide for twelve,
+  every amount after the first such cell a column off, the table in review whole
+  (``interpret.split_record_amounts``)."""
 from __future__ import annotations
 
 import json
@@ -39,8 +43,6 @@ import pytest
 from pipeline.extract import extract_document
 from pipeline.textnorm import compare_key
 from tests.conftest import sliced_pdf, worn_photocopy
-
-pytestmark = pytest.mark.browser
 
 
 def _truth_table(truth: dict, form: str) -> dict:
@@ -96,8 +98,13 @@ def agriculture7(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def police(tmp_path_factory):
-    pdf, truth = _seed45(tmp_path_factory, 6, "police", "uming", None)
+def police_whole(tmp_path_factory):
+    return _seed45(tmp_path_factory, 6, "police", "uming", None)
+
+
+@pytest.fixture(scope="module")
+def police(police_whole):
+    pdf, truth = police_whole
     return sliced_pdf(pdf, [10, 11]), truth
 
 
@@ -450,3 +457,32 @@ def test_identities_failing_by_specks_alone_leave_the_columns_in_no_doubt(jinche
     doc = extract_document(pdf)
     table = next(t for t in doc.tables if t.template == "T04")
     assert all(c.review and "structure" in c.reasons for r in table.rows for c in r.cells)
+
+
+@pytest.mark.parametrize("which", ["education", "police"])
+def test_a_records_amounts_read_run_together_are_cut_into_its_columns(which, education_whole, police_whole,
+                                                                    monkeypatch):
+    """公开09表 has its template's twelve columns, its one row reads the twelve amounts printed (police's 栏次
+    row, read as a row of the body, goes to the header), its four identities hold and no cell is in review. Counterfactual (no cut): the grid's ten (eight) columns, amounts a
+    column off, every cell in review."""
+    from pipeline import interpret
+
+    pdf, truth = education_whole if which == "education" else police_whole
+    sliced = sliced_pdf(pdf, [14])
+    printed = [c["text"] for c in _truth_table(truth, "公开09表")["rows"][0]["cells"]]
+    doc = extract_document(sliced)
+    table = _only_table(doc)
+    assert table.template == "T09" and len(table.columns) == 12, table.columns
+    # (police's 栏次 row, its rules lost too, was read as a row of the body: it is the header's)
+    assert [[c.text for c in r.cells] for r in table.rows] == [printed]
+    row = table.rows[0]
+    checks = [c for c in doc.checks if c.table == table.id]
+    assert len(checks) == 4 and all(c.ok for c in checks), [(c.rule, c.ok) for c in checks]
+    assert not any(c.review for c in row.cells), [(c.text, c.reasons) for c in row.cells if c.review]
+
+    monkeypatch.setattr(interpret, "split_record_amounts", lambda table, ocr_pages: 0)
+    table = _only_table(extract_document(sliced))
+    assert len(table.columns) < 12
+    row = next(r for r in table.rows if sum(bool(re.fullmatch(r"[\d,]+\.\d\d", c.text)) for c in r.cells) >= 2)
+    assert [c.text for c in row.cells] != printed[:len(row.cells)]
+    assert all(c.review for c in row.cells)
