@@ -193,6 +193,7 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
         labels_by_position(table)
     split_code_name_columns(table, ocr_pages)
     split_run_together_columns(table, ocr_pages)
+    split_run_together_amounts(table, ocr_pages)
     split_record_amounts(table, ocr_pages)
     join_split_blank_columns(table, ocr_pages)
     join_wrapped_label_rows(table, ocr_pages)
@@ -598,6 +599,62 @@ def split_run_together_columns(table: Table, ocr_pages: set[int]) -> int:
     return added
 
 
+def _amounts_run_together(text: str) -> tuple[list[str], bool]:
+    """The amounts (two decimals each) a reading runs together, two or more, and whether it may be one amount
+    instead, its thousands separators read as points (“7.410.00”: 7.41 | 0.00 or 7,410.00); one whose
+    separators are both commas and points before its decimals (“1,554.101,554.10”) is no one amount — the
+    commas were read as commas — and nor is one amount read twice over. Nothing when the reading is not
+    amounts run together whole."""
+    from .assemble import _ONE_AMOUNT, _RUN_TOGETHER
+
+    read = re.sub(r"\s+", "", text)
+    half = read[:len(read) // 2]
+    if len(read) % 2 == 0 and half * 2 == read and (_ONE_AMOUNT.fullmatch(half) or _RUN_TOGETHER.fullmatch(half)):
+        # one amount read twice (“1.554.101.554.10”: 1,554.10 as 合计 and as 财政拨款收入, seed-45 police 公开02表)
+        return [half, half], False
+    run = _RUN_TOGETHER.findall(read)
+    if len(run) < 2 or "".join(run) != read:
+        return [], True
+    mixed = bool(re.search(r"[,，]", read[:-3])) and bool(re.search(r"[.．]", read[:-3]))
+    return run, _ONE_AMOUNT.fullmatch(read) is not None and not mixed
+
+
+def split_run_together_amounts(table: Table, ocr_pages: set[int]) -> int:
+    """Amounts read as one cell of a scanned 公开表 (“1439.011439.01”: 合计 and 基本支出 of one row, the column rule
+    lost in that row and the line of print read across it) with as many empty cells of amounts beside them as
+    the cell has amounts too many: one amount to each cell, in order — right of the cell, or else left of it
+    (the line given to the cell it ended in). Only a reading that can be no single amount (not “7.410.00”,
+    7,410.00 with its separators read as points); every cell of the cut ``rule_missing``, so that it waits for
+    the identities or a reviewer. Returns the cells cut."""
+    if not _scanned_table(table, ocr_pages):
+        return 0
+    # (a column by its label, or by its cells when it has none: a blank label is no amount's here — a worn
+    # header's name column, its 合计 row reading “42788.7822376.86”, seed-45 jincheng 公开03表)
+    amounts = [bool(compare_key(c)) and is_amount_column(c) or _amounts_below(table, ci)
+               for ci, c in enumerate(table.columns)]
+    cut = 0
+    for row in table.rows:
+        if row.page not in ocr_pages:
+            continue
+        for ci, cell in enumerate(row.cells):
+            run, either = _amounts_run_together(cell.text)
+            if not run or either:
+                continue
+            k = len(run)
+            for first in (ci, ci - k + 1):  # (into the empty cells right of it, or else left of it)
+                span = range(first, first + k)
+                if first < 0 or first + k > min(len(row.cells), len(amounts)) \
+                        or not all(amounts[x] for x in span) \
+                        or any(row.cells[x].text.strip() for x in span if x != ci):
+                    continue
+                whole = row.cells[ci]
+                for x, amount in zip(span, run):
+                    _set_piece(row.cells[x], amount, whole)
+                cut += 1
+                break
+    return cut
+
+
 def split_record_amounts(table: Table, ocr_pages: set[int]) -> int:
     """A scanned 公开表 laid out as one record (公开09表: 预算数 and 决算数, six amounts each, in one row) whose
     column rules were lost in places: two amounts read as one cell (“41.7232.71”), or three (“6.770.006.77”:
@@ -609,12 +666,11 @@ def split_record_amounts(table: Table, ocr_pages: set[int]) -> int:
     no single amount is always cut, one that may be either only when the count needs it, and only when one
     choice of cuts makes the count. Every column then takes its template's label (the header, read across lost
     rules, names none reliably) and every cell of the row is ``rule_missing``: the record's identities confirm
-    them or a reviewer does. A run-together reading whose neighbours are empty in a row of the template's
-    width (“6.7632.52” beside an empty cell: the column rule lost in that row only) is cut into them. Returns the
-    cells cut."""
+    them or a reviewer does. (A run-together reading beside empty cells in a row of the record's width is cut
+    into them before: :func:`split_run_together_amounts`.) Returns the cells cut."""
     from itertools import product
 
-    from .assemble import _ONE_AMOUNT, _RUN_TOGETHER
+    from .assemble import _RUN_TOGETHER
     from .templates import load_templates
 
     template = load_templates().get(table.template or "")
@@ -622,44 +678,25 @@ def split_record_amounts(table: Table, ocr_pages: set[int]) -> int:
         return 0
     n = len(template.columns)
 
-    def pieces(cell) -> tuple[list[str], bool]:  # (its amounts run together, whether it may be one amount)
-        read = re.sub(r"\s+", "", cell.text)
-        run = _RUN_TOGETHER.findall(read)
-        if len(run) < 2 or "".join(run) != read:
-            return [], True
-        return run, _ONE_AMOUNT.fullmatch(read) is not None
-
     def data_row(row) -> bool:  # (amounts, not the 栏次 row's numbers or a header read as a row)
         return row.page in ocr_pages and sum(bool(_RUN_TOGETHER.search(c.text)) for c in row.cells) >= 2
     rows = [r for r in table.rows if data_row(r)]
-    if len(rows) != 1:
+    if len(rows) != 1 or len(rows[0].cells) >= n:
         return 0
     row = rows[0]
-    cut = 0
-    if len(row.cells) == n:  # (the row as wide as the record: a cut goes into the empty cells beside it)
-        for ci, cell in enumerate(row.cells):
-            run, either = pieces(cell)
-            if run and not either and ci + len(run) <= n \
-                    and all(not c.text.strip() for c in row.cells[ci + 1:ci + len(run)]):
-                for k, amount in enumerate(run):
-                    _set_piece(row.cells[ci + k], amount, cell)
-                cut += 1
-        return cut
-    if len(row.cells) > n:
-        return 0
     options = []
     for cell in row.cells:
-        run, either = pieces(cell)
+        run, either = _amounts_run_together(cell.text)
         options.append([len(run)] if run and not either else [1, len(run)] if run else [1])
     fits = [combo for combo in product(*options) if sum(combo) == n]
     if len(fits) != 1:
         return 0
-    combo = fits[0]
+    cut = 0
     at = 0
-    for ci, k in enumerate(combo):
+    for k in fits[0]:
         if k > 1:
             whole = row.cells[at]
-            run, _ = pieces(whole)
+            run, _ = _amounts_run_together(whole.text)
             for _ in range(k - 1):
                 _insert_column(table, at + 1)
             x0, y0, x1, y1 = whole.bbox if whole.bbox is not None else (None,) * 4
@@ -675,30 +712,6 @@ def split_record_amounts(table: Table, ocr_pages: set[int]) -> int:
         cell.add_reason("rule_missing")
     _column_numbers_to_header(table, n)
     return cut
-
-
-def _column_numbers_to_header(table: Table, n: int) -> None:
-    """A record table's 栏次 row read as a row of its body (1 | 2 | 3 | 5 | 6 | 78 | 91011 | 12: its rules lost
-    too, seed-45 photocopy150 police 公开09表) goes to the header: its numbers are no record, and the record's
-    sums were built over it (11 = 2 + 3 + 6 after a “repair”, unflagged). Its digits, in order, are among the
-    column numbers 1 … ``n`` written out, half of them at least, every cell digits or nothing."""
-    target = "".join(str(k) for k in range(1, n + 1))
-
-    def within(digits: str) -> bool:  # (a subsequence of the column numbers written out)
-        it = iter(target)
-        return all(ch in it for ch in digits)
-
-    for row in list(table.rows):
-        texts = [re.sub(r"\s+", "", c.text) for c in row.cells]
-        filled = [t for t in texts if t]
-        digits = "".join(filled)
-        if len(filled) >= 3 and all(t.isascii() and t.isdigit() for t in filled) \
-                and 2 * len(digits) >= len(target) and within(digits):
-            table.rows.remove(row)
-            at = len(table.header)
-            table.header.append(texts)
-            table.header_cells += [HeaderEntry(at, ci, 1, 1, cell) for ci, cell in enumerate(row.cells)
-                                   if cell.text.strip()]
 
 
 def _set_piece(cell, amount: str, whole) -> None:
