@@ -714,6 +714,30 @@ def split_record_amounts(table: Table, ocr_pages: set[int]) -> int:
     return cut
 
 
+def _column_numbers_to_header(table: Table, n: int) -> None:
+    """A record table's 栏次 row read as a row of its body (1 | 2 | 3 | 5 | 6 | 78 | 91011 | 12: its rules lost
+    too, seed-45 photocopy150 police 公开09表) goes to the header: its numbers are no record, and the record's
+    sums were built over it (11 = 2 + 3 + 6 after a “repair”, unflagged). Its digits, in order, are among the
+    column numbers 1 … ``n`` written out, half of them at least, every cell digits or nothing."""
+    target = "".join(str(k) for k in range(1, n + 1))
+
+    def within(digits: str) -> bool:  # (a subsequence of the column numbers written out)
+        it = iter(target)
+        return all(ch in it for ch in digits)
+
+    for row in list(table.rows):
+        texts = [re.sub(r"\s+", "", c.text) for c in row.cells]
+        filled = [t for t in texts if t]
+        digits = "".join(filled)
+        if len(filled) >= 3 and all(t.isascii() and t.isdigit() for t in filled) \
+                and 2 * len(digits) >= len(target) and within(digits):
+            table.rows.remove(row)
+            at = len(table.header)
+            table.header.append(texts)
+            table.header_cells += [HeaderEntry(at, ci, 1, 1, cell) for ci, cell in enumerate(row.cells)
+                                   if cell.text.strip()]
+
+
 def _set_piece(cell, amount: str, whole) -> None:
     """``cell`` takes ``amount``, one of the amounts read run together in ``whole`` (its reading the piece's
     first alternative, its score and doubts the piece's; ``rule_missing``: the line between them inferred)."""
