@@ -925,7 +925,7 @@ def form_identities(table, template) -> list:
                                         f"{head['label']['text']} = Σ {'+'.join((r.get('label') or {}).get('text', '') for r in grp)} [{col}]",
                                         [T(tot)], [T(p) for p in parts], (len(parts) + 1) * _half_unit(tot, *parts)))
     sums = _form_sums(rec, template)
-    scored, exec_w, exec_s, total, full = sums.scored, sums.exec_w, sums.exec_s, sums.total, sums.full
+    scored, exec_w, exec_s, total = sums.scored, sums.exec_w, sums.exec_s, sums.total
     score_unknown, weight_unknown = sums.score_unknown, sums.weight_unknown
     if "score_total" in rules and _num_field(total.get("score")) and not score_unknown:
         parts = [s for _w, s in scored if s is not None]

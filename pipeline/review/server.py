@@ -352,7 +352,6 @@ def document_items(d: LoadedDocument) -> list[dict]:
     identity holds or is marked)."""
     labels = reason_labels()
     doc = d.document
-    index = {t.id: i for i, t in enumerate(doc.tables)}
     cells = {(t.id, ri, ci): cell for t, ri, ci, cell in doc.cells()}
     open_by_cell: dict[tuple, list[Check]] = {}
     marked = set(d.result.decisions)
