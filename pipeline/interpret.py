@@ -296,7 +296,17 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
     # 社会保障和就业支出 under 款, the name column empty): the line between them lost in this row (a total row's
     # label over the code columns has no code beside it; a code and its name read as one cell are split above)
     # (类 | 款 | 项: code columns side by side; 公开06表's blocks each open with one, apart)
-    pairs = [k for k, c in enumerate(table.columns) if k and c and is_code_column(c) and is_code_column(table.columns[k - 1])]
+    # (not a name column under the code column's label, one header cell over both — 项目科目代码科目名称, its
+    # rule lost in the header only: seed-45 agriculture 公开02表, every row's name beside its code taken for a
+    # shift and all 261 cells in review — told by its cells, words in most of them)
+    from .verdict import _content_kind
+
+    def named_column(k: int) -> bool:
+        kinds = [_content_kind(r.cells[k].text) for r in table.rows if k < len(r.cells) and r.cells[k].text.strip()]
+        return len(kinds) >= 4 and sum(x == "words" for x in kinds) > len(kinds) / 2
+
+    pairs = [k for k, c in enumerate(table.columns) if k and c and is_code_column(c) and is_code_column(table.columns[k - 1])
+             and not (c == table.columns[k - 1] and named_column(k))]
     for row in table.rows:
         if row.page in ocr_pages and row not in shifted and any(
                 k < len(row.cells) and re.fullmatch(r"\d{2,7}", row.cells[k - 1].text.strip())
@@ -307,8 +317,6 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
     # 公开05表's last row, its amounts read into the code column and the amount cells left empty): the row's
     # column lines were lost, its text sits in one cell
     # (a code column by its label, or by its cells when the label was misread: 栏次 over that 公开05表's codes)
-    from .verdict import _content_kind
-
     def coded(k: int) -> bool:
         kinds = [_content_kind(r.cells[k].text) for r in table.rows if k < len(r.cells) and r.cells[k].text.strip()]
         return len(kinds) >= 4 and sum(x in ("code", "code_name") for x in kinds) > len(kinds) / 2
@@ -813,9 +821,7 @@ def _run_together_span(table: Table, ci: int) -> list | None:
 
     template = load_templates()[table.template]
     specs = [sp for sp in template.columns if not sp.multi and sp.match]
-    key = compare_key(table.columns[ci].split("/")[-1])
-    found = [(k, m.start()) for k, sp in enumerate(specs)
-             for m in [re.search(sp.match[0].strip("^$"), key) if key else None] if m]
+    found = _labels_run_together(specs, table.columns[ci])
     # (a label repeated over the column beside it is one header cell over columns the body keeps apart — its
     # rule lost in the header only, s03 公开02表's 上级补助收入事业收入 over two columns: a header slip, no lost column)
     repeated = table.columns[ci] in table.columns[max(0, ci - 1):ci] + table.columns[ci + 1:ci + 2]
@@ -828,6 +834,14 @@ def _run_together_span(table: Table, ci: int) -> list | None:
     if any(sp.role in roles and roles[sp.role] != [ci] for sp in span) or len(span) != last - first + 1:
         return None
     return span
+
+
+def _labels_run_together(specs: list, label: str) -> list[tuple[int, int]]:
+    """The template's column labels (``specs``' first patterns, anchors off) that ``label`` holds: (spec index,
+    where in the label), in the order of the specs."""
+    key = compare_key(label.split("/")[-1])
+    return [(k, m.start()) for k, sp in enumerate(specs)
+            for m in [re.search(sp.match[0].strip("^$"), key) if key else None] if m]
 
 
 def _split_column(table: Table, ci: int, span: list) -> None:
@@ -959,7 +973,12 @@ def join_split_blank_columns(table: Table, ocr_pages: set[int]) -> int:
         whole = same and len(named(label)) == 1 and any(
             re.sub(r"[\^$/]", "", p) == re.sub(r"[^\u4e00-\u9fff]", "", compare_key(label.split("/")[-1]))
             for p in named(label)[0].match)
-        if same and len(named(label)) == 1:
+        # (nor two template labels run together over both, 事业收入经营收入: a header cell whose rule was lost in
+        # the header only, over the two columns it names, blank or not — seed-45 agriculture 公开02表, joined into
+        # one, every cell of the table in review for a column missing)
+        found = _labels_run_together([sp for sp in template.columns if not sp.multi and sp.match], label)
+        if same and len(named(label)) == 1 and not (len(found) >= 2 and [p for _, p in found] == sorted(
+                p for _, p in found)):
             sides = (ci + 1, ci)
         elif (piece := _label_piece(label, after, named)) is not None:
             sides = (ci + piece,)  # (only the piece naming nothing may go)
