@@ -299,14 +299,8 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
     # (not a name column under the code column's label, one header cell over both — 项目科目代码科目名称, its
     # rule lost in the header only: seed-45 agriculture 公开02表, every row's name beside its code taken for a
     # shift and all 261 cells in review — told by its cells, words in most of them)
-    from .verdict import _content_kind
-
-    def named_column(k: int) -> bool:
-        kinds = [_content_kind(r.cells[k].text) for r in table.rows if k < len(r.cells) and r.cells[k].text.strip()]
-        return len(kinds) >= 4 and sum(x == "words" for x in kinds) > len(kinds) / 2
-
     pairs = [k for k, c in enumerate(table.columns) if k and c and is_code_column(c) and is_code_column(table.columns[k - 1])
-             and not (c == table.columns[k - 1] and named_column(k))]
+             and not (c == table.columns[k - 1] and _mostly_words(table, k))]
     for row in table.rows:
         if row.page in ocr_pages and row not in shifted and any(
                 k < len(row.cells) and re.fullmatch(r"\d{2,7}", row.cells[k - 1].text.strip())
@@ -317,6 +311,8 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
     # 公开05表's last row, its amounts read into the code column and the amount cells left empty): the row's
     # column lines were lost, its text sits in one cell
     # (a code column by its label, or by its cells when the label was misread: 栏次 over that 公开05表's codes)
+    from .verdict import _content_kind
+
     def coded(k: int) -> bool:
         kinds = [_content_kind(r.cells[k].text) for r in table.rows if k < len(r.cells) and r.cells[k].text.strip()]
         return len(kinds) >= 4 and sum(x in ("code", "code_name") for x in kinds) > len(kinds) / 2
@@ -1082,6 +1078,14 @@ def join_wrapped_label_rows(table: Table, ocr_pages: set[int], max_tail: int = 8
         del table.rows[ri]
         joined += 1
     return joined
+
+
+def _mostly_words(table: Table, ci: int, min_cells: int = 4) -> bool:
+    """Most of column ``ci``'s filled cells (``min_cells`` at least) read as words (a name column's)."""
+    from .verdict import _content_kind
+
+    kinds = [_content_kind(r.cells[ci].text) for r in table.rows if ci < len(r.cells) and r.cells[ci].text.strip()]
+    return len(kinds) >= min_cells and sum(k == "words" for k in kinds) > len(kinds) / 2
 
 
 def _words_only(table: Table, ci: int) -> bool:

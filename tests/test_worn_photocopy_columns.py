@@ -32,7 +32,11 @@ review:
 - education's and police's 公开09表 (page 14): column rules lost over the one row of amounts, two and three
   amounts read as one cell (“41.7232.71”, “6.770.006.77”), the grid ten and eight columns wide for twelve,
   every amount after the first such cell a column off, the table in review whole
-  (``interpret.split_record_amounts``)."""
+  (``interpret.split_record_amounts``);
+- agriculture's 公开02表 (doc 7, pages 3–4): the rule between 事业收入 and 经营收入 lost in the header only, one
+  header cell “事业收入经营收入” over the two blank columns, which were joined into one (a column missing: all 261
+  cells in review); and 项目科目代码 over the code and name columns alike, so every row's name beside its code
+  read as a row shifted (``columns_merged``) — ``interpret.join_split_blank_columns``, ``interpret._mostly_words``."""
 from __future__ import annotations
 
 import json
@@ -92,8 +96,13 @@ def agriculture(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def agriculture7(tmp_path_factory):
-    pdf, truth = _seed45(tmp_path_factory, 7, "agriculture", "uming", True)
+def agriculture7_whole(tmp_path_factory):
+    return _seed45(tmp_path_factory, 7, "agriculture", "uming", True)
+
+
+@pytest.fixture(scope="module")
+def agriculture7(agriculture7_whole):
+    pdf, truth = agriculture7_whole
     return sliced_pdf(pdf, [10]), truth
 
 
@@ -486,3 +495,31 @@ def test_a_records_amounts_read_run_together_are_cut_into_its_columns(which, edu
     row = next(r for r in table.rows if sum(bool(re.fullmatch(r"[\d,]+\.\d\d", c.text)) for c in r.cells) >= 2)
     assert [c.text for c in row.cells] != printed[:len(row.cells)]
     assert all(c.review for c in row.cells)
+
+
+def test_two_labels_run_together_over_two_blank_columns_name_them_both(agriculture7_whole, monkeypatch):
+    """公开02表 keeps its nine columns, 事业收入 and 经营收入 apart and blank as printed; no cell is
+    ``columns_merged`` for its row and no more than a third of them are in review (its misread sums'). Counterfactuals: the
+    two columns joined (eight columns, every cell ``structure``); the name column taken for a second code column
+    (most rows ``columns_merged``)."""
+    from pipeline import interpret
+
+    pdf, truth = agriculture7_whole
+    sliced = sliced_pdf(pdf, [3, 4])
+    table = _only_table(extract_document(sliced))
+    assert table.template == "T02" and len(table.columns) == 9, table.columns
+    assert [c.split("/")[-1][-4:] for c in table.columns[5:7]] == ["事业收入", "经营收入"], table.columns
+    assert all(not r.cells[k].text.strip() for r in table.rows for k in (5, 6))
+    cells = [c for r in table.rows for c in r.cells]
+    # (a slot beside a number spanning columns keeps its own doubt: three such)
+    assert not any("columns_merged" in r.cells[0].reasons for r in table.rows)
+    assert sum(c.review for c in cells) <= len(cells) / 3, sum(c.review for c in cells)
+
+    with monkeypatch.context() as m:
+        m.setattr(interpret, "_labels_run_together", lambda specs, label: [])
+        table = _only_table(extract_document(sliced))
+        assert len(table.columns) == 8
+        assert all("structure" in c.reasons for r in table.rows for c in r.cells)
+    monkeypatch.setattr(interpret, "_mostly_words", lambda table, ci, min_cells=4: False)
+    table = _only_table(extract_document(sliced))
+    assert sum("columns_merged" in r.cells[0].reasons for r in table.rows) > len(table.rows) / 2
