@@ -36,7 +36,9 @@ review:
 - agriculture's 公开02表 (doc 7, pages 3–4): the rule between 事业收入 and 经营收入 lost in the header only, one
   header cell “事业收入经营收入” over the two blank columns, which were joined into one (a column missing: all 261
   cells in review); and 项目科目代码 over the code and name columns alike, so every row's name beside its code
-  read as a row shifted (``columns_merged``) — ``interpret.join_split_blank_columns``, ``interpret._mostly_words``."""
+  read as a row shifted (``columns_merged``) — ``interpret.join_split_blank_columns``, ``interpret._mostly_words``;
+- nanyang's 公开03表 (pages 5–6): 1,813.50 printed in 项目支出 three rows running, their 1s stacked into a
+  “rule” that cut each 1 off (813.50) (``layout._glyph_chain``)."""
 from __future__ import annotations
 
 import json
@@ -523,3 +525,27 @@ def test_two_labels_run_together_over_two_blank_columns_name_them_both(agricultu
     monkeypatch.setattr(interpret, "_mostly_words", lambda table, ci, min_cells=4: False)
     table = _only_table(extract_document(sliced))
     assert sum("columns_merged" in r.cells[0].reasons for r in table.rows) > len(table.rows) / 2
+
+
+def test_digits_stacked_down_a_column_are_no_rule(nanyang, monkeypatch):
+    """公开03表's 项目支出 reads 1,813.50 in each of the three rows that print it (其他支出 and the two below), as
+    本年支出合计 does; counterfactual (the stacked 1s taken for a rule): 813.50."""
+    from pipeline import layout
+
+    pdf, truth = nanyang
+    sliced = sliced_pdf(pdf, [5, 6])
+    printed = _truth_table(truth, "公开03表")
+
+    def rows_reading(table, amount):
+        return [[c.text for c in r.cells] for r in table.rows if any(c.text.endswith(amount) for c in r.cells)]
+
+    table = _only_table(extract_document(sliced))
+    assert table.template == "T03"
+    truth_rows = [r for r in printed["rows"] if any(c["text"] == "1,813.50" for c in r["cells"])]
+    assert len(truth_rows) == 3
+    read = rows_reading(table, "813.50")
+    assert len(read) == 3 and all(row.count("1,813.50") == 2 for row in read), read
+
+    monkeypatch.setattr(layout, "_glyph_chain", lambda *a, **k: False)
+    table = _only_table(extract_document(sliced))
+    assert any("813.50" in row for row in rows_reading(table, "813.50"))
