@@ -38,7 +38,10 @@ review:
   cells in review); and 项目科目代码 over the code and name columns alike, so every row's name beside its code
   read as a row shifted (``columns_merged``) — ``interpret.join_split_blank_columns``, ``interpret._mostly_words``;
 - nanyang's 公开03表 (pages 5–6): 1,813.50 printed in 项目支出 three rows running, their 1s stacked into a
-  “rule” that cut each 1 off (813.50) (``layout._glyph_chain``)."""
+  “rule” that cut each 1 off (813.50) (``layout._glyph_chain``);
+- police's 公开02表 (pages 3–4): the row rule between 执法办案 and 特别业务 lost, both rows' lines stacked in one
+  grid row and read as one (“185.60172.53”), because a watermark stroke run into one column's lower line
+  narrowed its gap past the others' (``textgrid._shared_gap``)."""
 from __future__ import annotations
 
 import json
@@ -549,3 +552,23 @@ def test_digits_stacked_down_a_column_are_no_rule(nanyang, monkeypatch):
     monkeypatch.setattr(layout, "_glyph_chain", lambda *a, **k: False)
     table = _only_table(extract_document(sliced))
     assert any("813.50" in row for row in rows_reading(table, "813.50"))
+
+
+def test_two_rows_stacked_in_one_are_cut_apart_though_one_columns_gap_is_narrowed(police_whole, monkeypatch):
+    """公开02表 reads 2040220 执法办案 185.60 and 2040221 特别业务 172.53 as two rows; counterfactual (every
+    column's gap must be shared): one row reading the two run together."""
+    from pipeline import textgrid
+
+    pdf, _ = police_whole
+    sliced = sliced_pdf(pdf, [3, 4])
+
+    def rows(table):
+        return {r.cells[0].text: [c.text for c in r.cells[1:4]] for r in table.rows}
+
+    got = rows(_only_table(extract_document(sliced)))
+    assert got.get("2040220") == ["执法办案", "185.60", "185.60"], got.get("2040220")
+    assert got.get("2040221") == ["特别业务", "172.53", "172.53"], got.get("2040221")
+
+    monkeypatch.setattr(textgrid, "_shared_gap", lambda group, share=0.25: group)
+    got = rows(_only_table(extract_document(sliced)))
+    assert "2040221" not in got
