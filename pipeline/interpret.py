@@ -703,6 +703,9 @@ def split_record_amounts(table: Table, ocr_pages: set[int]) -> int:
             run, _ = _amounts_run_together(whole.text)
             for _ in range(k - 1):
                 _insert_column(table, at + 1)
+                for other in table.rows:  # (a slot made in another row — a header or 栏次 row read as one of
+                    if other is not row and at + 1 < len(other.cells):  # the body — was read by no one)
+                        other.cells[at + 1].add_reason("rule_missing")
             x0, y0, x1, y1 = whole.bbox if whole.bbox is not None else (None,) * 4
             for j, amount in enumerate(run):
                 piece = row.cells[at + j]

@@ -24,6 +24,7 @@ class CharReading:
     score: float
     runner_up: str = ""
     runner_up_score: float = 0.0
+    at: float = 0.0  # where along the line it was read: its CTC steps' middle, in steps (8 px of the model's input)
 
 
 @dataclass
@@ -119,7 +120,7 @@ class Recognizer:
                     t = u + 1
                     continue
                 chars.append(CharReading(ch, score, self._chars[j] if j < len(self._chars) else "",
-                                         float(other[j])))
+                                         float(other[j]), (t + u) / 2.0))
             t = u + 1
         return LineReading("".join(c.char for c in chars), chars)
 

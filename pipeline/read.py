@@ -704,6 +704,11 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
             jobs.append((None, gray[box[1]:box[3], box[0]:box[2]]))
     results = recognizer.recognize([crop for _, crop in jobs]) if jobs else []
     results = _unlifted(clean, lifted, results, recognizer, settings)
+    apart: dict[int, str] = {}  # line → its reading with the strokes apart from its number (an alternative)
+    for i, r in enumerate(results):
+        kept = _without_strokes_apart(r)
+        if kept is not r:
+            apart[i], results[i] = r.text, kept
     # a head or a tail that reads as figures is no sentence's: a table's row printed without rules, its label
     # and amounts one line of ink (“合计 2,961.68 2,100.00 …” with narrow gaps) — read whole
     whole = [i for i in heads if _figures(results[i].text) or (i in tails and _figures(results[tails[i]].text))]
@@ -757,6 +762,8 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
             if stroke_lines:  # what was read with the strokes stays as the alternative
                 alts = [Alternative(clean_cell_text(stroke_lines), min(results[i].min_score for i in every),
                                     "ocr")] + alts
+            if len(lines) == 1 and idx[0] in apart:  # (the reading with a stroke apart before the number)
+                alts = [Alternative(clean_cell_text(apart[idx[0]]), score, "ocr")] + alts
             if first != lines[0].text:  # the recogniser's own reading stays as the alternative
                 alts = [Alternative(clean_cell_text("\n".join(l.text for l in lines)), score, "ocr")] + \
                     [a for a in alts if a.text != text]
@@ -831,6 +838,37 @@ def _without_stroke_lines(idx: list[int], results: list, settings: ReadSettings,
     if len(sure) + len(strokes) != len(idx):
         return idx, ""
     return sure, "\n".join(results[i].text for i in idx)
+
+
+_STROKE_CHARS = re.compile(r"^[1lIij|!丨7/\\.,，．一\-—_]{1,2}$")
+
+
+def _without_strokes_apart(line, min_steps: float = 8.0, pitches: float = 3.0):
+    """A line read as a number with one or two stroke-like characters (1, 7, l, i, |, a point) far before or after
+    it — further from its digits than ``pitches`` times their own pitch, ``min_steps`` of the recogniser's steps
+    at least — without them: a rule's remnant or a watermark's stroke inside the cell, read with the number
+    on one line (seed-45 photocopy150 nanyang 公开03表: “10.00”, “1.0.00”, “70.00” for 0.00, the 1 read 26
+    steps before a 0 whose digits are 2.5 apart). Digits of one number are evenly spaced; nothing prints a
+    number's first digit a column's width before the rest. The line itself when there is none."""
+    from .ocr import LineReading
+
+    chars = [c for c in line.chars if c.char.strip()]
+    if len(chars) < 3:
+        return line
+    gaps = [b.at - a.at for a, b in zip(chars, chars[1:])]
+    for cut in (1, 2, len(chars) - 2, len(chars) - 1):  # (the stroke before the number, or after it)
+        if not 0 < cut < len(chars):
+            continue
+        head, rest = (chars[:cut], chars[cut:]) if cut <= 2 else (chars[cut:], chars[:cut])
+        if len(rest) < 3 or not _STROKE_CHARS.match("".join(c.char for c in head)):
+            continue
+        inner = [b.at - a.at for a, b in zip(rest, rest[1:])]
+        pitch = float(np.median(inner))
+        gap = gaps[cut - 1]
+        text = "".join(c.char for c in rest)
+        if gap >= max(min_steps, pitches * pitch) and max(inner) < pitches * pitch and _NUMBER_LINE.match(text):
+            return LineReading(text, list(rest))
+    return line
 
 
 def _watermark_strokes(reasons: list[str], worn: bool) -> bool:
