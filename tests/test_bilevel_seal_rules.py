@@ -11,7 +11,6 @@ import pytest
 from pipeline.extract import ExtractSettings, extract_document
 from tests.conftest import generated_document
 
-pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,6 @@ def _blank_income_cells(doc):
     return [c for r in rows for c in (r.cells[0], r.cells[2])]
 
 
-@pytest.mark.browser
 def test_watermark_strokes_read_as_nothing_are_an_empty_cell(bilevel, monkeypatch):
     import pipeline.read as read
 
@@ -42,7 +41,6 @@ def test_watermark_strokes_read_as_nothing_are_an_empty_cell(bilevel, monkeypatc
     assert [c for c in cells if c.text == "" and "low_ocr" in c.reasons and c.review and not c.alternatives]
 
 
-@pytest.mark.browser
 def test_an_amount_beside_seal_texture_read_as_nothing_is_in_doubt_not_guessed(bilevel):
     """In the same 公开01表 the seal's dithered texture stands in some amounts' cells: the recogniser is given
     it as a line of its own beside the digits and reads no character. A line read as nothing has no character

@@ -8,7 +8,6 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-import pytest
 from PIL import Image
 
 from pipeline.extract import extract_document

@@ -233,7 +233,6 @@ def test_streaks_run_down_the_whole_scan(pages):
         assert (line[: h // 20] < 215).all() and (line[-h // 20:] < 215).all()  # through both margins
 
 
-@pytest.mark.browser
 def test_skew3_documents_have_dense_rows():
     """The generator lays out skew3 documents with tight rows (small font, almost no cell padding)."""
     from samplegen.generate import Recipe, compose

@@ -26,7 +26,6 @@ def _grids(rgb: np.ndarray, dpi: int):
     return clean, grids
 
 
-@pytest.mark.browser
 def test_dense_skewed_tables_lose_the_lines_their_names_made(tmp_path):
     """The seed-21 skew3 document's generator recipe, printed with four of its tables: each grid found has as
     many columns as the table printed once the lines made of characters are dropped (before: 公开06表's grid had

@@ -7,7 +7,6 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-import pytest
 from PIL import Image
 
 from pipeline.extract import extract_document
@@ -302,7 +301,6 @@ def test_one_amount_in_a_cell_merged_over_two_columns_goes_to_the_column_it_stan
     assert "rule_missing" in r.cells[ci].reasons and "rule_missing" in r.cells[ci - 1].reasons
 
 
-@pytest.mark.browser
 def test_a_rule_remnant_between_two_rows_labels_is_no_line_of_its_own(tmp_path):
     """The seed-21 bench's photocopy150 document, printed with its 公开01表 only (its first page, degraded as on
     the bench): the rule under 十二、农林水支出 worn away in the 支出 label column, its remnants read as a line of

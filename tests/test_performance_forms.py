@@ -110,7 +110,6 @@ def test_seed_form_data_agrees_with_the_seeds_checker():
     assert ours == theirs == {"000": [96, 3], "001": [5, 6], "002": [12, 0], "003": [37, 11], "004": [7, 0]}
 
 
-@pytest.mark.browser
 def test_a_scanned_form_keeps_its_rows_where_its_texts_wrap(tmp_path, monkeypatch):
     """Seed 003's third form (Shanxi layout) scanned with seals and watermark at 200 dpi: 审计工作完成时间 wraps
     over two lines in its cell, at the pitch of the form's rows, and the row split of scans
@@ -147,7 +146,6 @@ def test_a_scanned_form_keeps_its_rows_where_its_texts_wrap(tmp_path, monkeypatc
     assert len(cut) == len(got) + 1 and any(f[2] == "间" for f in cut)
 
 
-@pytest.mark.browser
 def test_a_forms_next_page_is_read_as_a_form(tmp_path, monkeypatch):
     """Seed 000's form 97 (养老保险业务经办费, Henan layout) scanned with seals and watermark at 200 dpi runs
     over two pages; its second page prints neither the title nor the indicator header (一级指标 | 二级指标 |
@@ -187,7 +185,6 @@ def test_a_forms_next_page_is_read_as_a_form(tmp_path, monkeypatch):
     assert cut != got and [c.text for r in table.rows for c in r.cells if "rule_missing" in c.reasons]
 
 
-@pytest.mark.browser
 def test_a_row_is_not_cut_through_a_line_of_text(tmp_path, monkeypatch):
     """Seed 003's form 43 (Shanxi layout) scanned with seals and watermark at 200 dpi: 按时完成各项就业服务计划
     wraps over two lines in its cell, at the pitch of the form's rows, with 全年 centred in the cell beside it.
@@ -235,7 +232,6 @@ def test_a_row_is_not_cut_through_a_line_of_text(tmp_path, monkeypatch):
     assert cut != want
 
 
-@pytest.mark.browser
 def test_a_lone_operator_read_as_a_letter_is_the_operator_its_shape_is(tmp_path, monkeypatch):
     """Seed 004's form 5 (Sichuan layout) scanned with seals and watermark at 200 dpi prints its 指标性质 alone in
     a cell: ≥, ＞, ≤, ＝. In perf004 (f01ecf2) the recogniser read the ＞ of 获评人员满意度 “V”, which the record
@@ -280,7 +276,6 @@ def test_a_lone_operator_read_as_a_letter_is_the_operator_its_shape_is(tmp_path,
     assert [o if o != ">" else "≥" for o in want] == flat
 
 
-@pytest.mark.browser
 def test_wrapped_text_joined_under_a_seal_is_in_doubt(tmp_path, monkeypatch):
     """Seed 000's form 34 (Henan layout) scanned at 200 dpi: in perf000 (f01ecf2) a seal's ring crossed the gap
     between the lines of 工伤职工待遇正常发 | 放 and joined them into one band; under a seal a band is not cut at

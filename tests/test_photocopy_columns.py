@@ -40,7 +40,6 @@ def _first_pages(pdf, n: int):
     return path
 
 
-@pytest.mark.browser
 def test_amounts_beside_a_line_number_column_stay_apart(photocopy, monkeypatch):
     """(With the header rows lost — the upper rules not found again, as where a header band holds two lines —
     and the 栏次 number 2 taken for 行次's, the first column its cell covers.)"""
@@ -63,7 +62,6 @@ def test_amounts_beside_a_line_number_column_stay_apart(photocopy, monkeypatch):
     assert any(re.fullmatch(r"3996\d\.\d6", c.text) for r in table.rows for c in r.cells)  # (what the test guards against)
 
 
-@pytest.mark.browser
 def test_a_continued_pages_name_and_amount_columns_stay_apart(photocopy):
     doc = extract_document(photocopy)
     table = next(t for t in doc.tables if t.form == "公开02表")
@@ -73,7 +71,6 @@ def test_a_continued_pages_name_and_amount_columns_stay_apart(photocopy):
         assert [c.text for c in rows[code].cells[1:4]] == [name, amount, amount], code
 
 
-@pytest.mark.browser
 def test_the_header_rows_above_a_worn_grid_are_found_again(photocopy, monkeypatch):
     """公开01表's upper rules (its top border, the line under 收入 | 支出) faded into dashes meeting no column rule:
     the grid began at the 栏次 row, 收入/项目/行次/金额 were loose lines, the table matched no template and all
@@ -102,7 +99,6 @@ def test_the_header_rows_above_a_worn_grid_are_found_again(photocopy, monkeypatc
     assert "收入/项目" not in table.columns and table.header[-1][4:] != ["", "2"]
 
 
-@pytest.mark.browser
 def test_a_two_line_header_band_above_a_worn_grid_is_found_again(photocopy, monkeypatch):
     """公开02表's header band is two text lines tall (项目 over 科目代码 | 科目名称, beside 本年收入合计 … and
     附属单位上缴 | 收入 on two lines), its top border faded: the band is one header row found again
@@ -135,7 +131,6 @@ def test_a_two_line_header_band_above_a_worn_grid_is_found_again(photocopy, monk
     assert "header_unmatched" in warning["reasons"] and warning["checks"] >= 10 and warning["body_confirmed"], warning
 
 
-@pytest.mark.browser
 def test_labels_and_line_numbers_a_worn_grid_bounds_by_inferred_lines_are_vouched_for(photocopy, monkeypatch):
     """公开01表's rules are mostly inferred from the text on this worn page, so its cells carry ``rule_missing``
     and wait for review unless something confirms them. Its row labels and 行次 no identity covers: a label read
@@ -170,7 +165,6 @@ def statistics_page(tmp_path_factory):
     return generated_document(tmp_path_factory.mktemp("statistics"), **BENCH_007, tables=(10,))
 
 
-@pytest.mark.browser
 def test_a_statistics_table_label_read_as_printed_is_whole(statistics_page, monkeypatch):
     """公开10表 on this worn page has its rules inferred from the text: its item labels (一、政府采购情况, 货物,
     (一)行政单位 …) no identity covers were all left to review. A label read as the template lists it

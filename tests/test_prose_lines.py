@@ -3,7 +3,6 @@ their head (``ReadSettings.prose_head_ems``): a line costs the recogniser its wi
 takes from prose (table titles, headings, the cover's metadata) lies in the middle of a sentence. A band of
 ink outside the tables too thin for print (a rule's remnant) is not read at all."""
 import os
-from dataclasses import replace
 
 import cv2
 import numpy as np

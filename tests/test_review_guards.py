@@ -182,7 +182,7 @@ def test_a_correction_revalidates_only_its_own_document(tmp_path, monkeypatch):
 
 
 def test_a_bad_file_under_out_is_reported_and_the_rest_is_served(out, capsys):
-    from pipeline.review.server import ServerSettings, create_app, startup_messages
+    from pipeline.review.server import startup_messages
 
     good = (out / "putuo" / "caizheng-2024.pdf.json").read_text(encoding="utf-8")
     (out / "truncated.pdf.json").write_text(good[: len(good) // 2], encoding="utf-8")

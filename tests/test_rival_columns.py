@@ -112,7 +112,6 @@ CASES = {
 }
 
 
-@pytest.mark.browser
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_one_column_side_found_twice_is_one_column_side(case, request, tmp_path, monkeypatch):
     import pipeline.interpret as interpret
@@ -137,7 +136,6 @@ def test_one_column_side_found_twice_is_one_column_side(case, request, tmp_path,
     assert read == columns_off and right < share_off * total, (read, right, total)
 
 
-@pytest.mark.browser
 def test_the_last_rows_cut_off_by_a_lost_rule_are_read_once_in_the_grown_table(nanyang, tmp_path, monkeypatch):
     """收入决算表's last two rows (2080505, 2080506) were cut off by a lost row rule and found as a piece of
     their own; the table grown from its text over them (``complete_tables``: rows below the last rule) covers
@@ -157,7 +155,6 @@ def test_the_last_rows_cut_off_by_a_lost_rule_are_read_once_in_the_grown_table(n
     assert [t.pages for t in doc.tables if t.form == "公开02表"] == [[1]]
 
 
-@pytest.mark.browser
 def test_column_numbers_run_together_put_their_lines_in_the_gutter_the_amounts_leave(education, tmp_path):
     """The “三公” table (公开09表, one body row) lost its column rules: its 栏次 row read 1 | 2 | 31456 | 78 |
     911011 | 12. The row is read left to right for 1, 2, 3 … (``textgrid.lanci_merged``): 78 is 7 | 8 and 911011

@@ -127,7 +127,6 @@ def test_a_form_cell_spanning_columns_leaves_no_slot_in_doubt(name):
     assert not [(t.id, ri, ci) for t, ri, ci, cell in doc.cells() if "columns_merged" in cell.reasons]
 
 
-@pytest.mark.browser
 def test_a_header_label_wrapped_over_three_lines_stays_one_header_row(tmp_path, monkeypatch):
     """公开06表 of the seed-21 heavy300 recipe prints 经济分类科目编码 wrapped over three lines in a one-row
     header. Its lines stack at the body's row pitch, so the row split cuts the header into three rows

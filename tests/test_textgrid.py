@@ -179,7 +179,6 @@ def test_an_empty_column_keeps_its_line_when_its_label_is_printed_over_it(refere
     header rows (a printed empty column: 经营收入 with no amount in it, its rule lost in two rows)."""
     from pipeline.layout import Grid, GridCell
     from pipeline.read import GridReading, Reading
-    from pipeline.textgrid import item_row_cuts
     from pipeline.textgrid import empty_spanned_columns
 
     ref, k = reference, 6
@@ -349,7 +348,7 @@ def test_a_column_line_worn_away_from_the_table_top_is_put_back():
     amount in a cell two columns wide): ``textgrid.edge_stripes`` puts the line back through those rows,
     where the print leaves it; ``_worn_stripes`` wants rows on both sides that part it. A line whose rows'
     print runs across it is left out, and so is a line kept in too few rows."""
-    from pipeline.layout import LayoutSettings, Segment, grid_from_segments
+    from pipeline.layout import LayoutSettings, grid_from_segments
     from pipeline.textgrid import _walls, edge_stripes
 
     if not PDF.exists():

@@ -20,7 +20,6 @@ import pytest
 from pipeline.extract import ExtractSettings, extract_document
 from tests.conftest import generated_with_truth, sliced_pdf
 
-pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
