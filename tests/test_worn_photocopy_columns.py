@@ -41,7 +41,9 @@ review:
   “rule” that cut each 1 off (813.50) (``layout._glyph_chain``);
 - police's 公开02表 (pages 3–4): the row rule between 执法办案 and 特别业务 lost, both rows' lines stacked in one
   grid row and read as one (“185.60172.53”), because a watermark stroke run into one column's lower line
-  narrowed its gap past the others' (``textgrid._shared_gap``)."""
+  narrowed its gap past the others' (``textgrid._shared_gap``);
+- nanyang's 公开03表 (page 5): a watermark stroke or a rule's remnant inside a cell, read on one line with the
+  number far right of it: “10.00” and “i 3,711.14” (``read._without_strokes_apart``)."""
 from __future__ import annotations
 
 import json
@@ -572,3 +574,26 @@ def test_two_rows_stacked_in_one_are_cut_apart_though_one_columns_gap_is_narrowe
     monkeypatch.setattr(textgrid, "_shared_gap", lambda group, share=0.25: group)
     got = rows(_only_table(extract_document(sliced)))
     assert "2040221" not in got
+
+
+def test_a_stroke_read_far_before_a_number_is_left_out(nanyang, monkeypatch):
+    """公开03表's 人力资源和社会保障管理事务 row reads 3,711.14 under 本年支出合计 and 0.00 under 经营支出, each with
+    the reading as it came (“i 3,711.14”, “10.00”) kept as an alternative; counterfactual (nothing left out):
+    those readings."""
+    from pipeline import read
+
+    pdf, _ = nanyang
+    sliced = sliced_pdf(pdf, [5, 6])
+
+    def row():
+        table = _only_table(extract_document(sliced))
+        return next(r for r in table.rows if r.cells[0].text == "20801").cells
+
+    cells = row()
+    assert (cells[2].text, cells[5].text) == ("3,711.14", "0.00"), [c.text for c in cells]
+    assert "i 3,711.14" in [a.text for a in cells[2].alternatives]
+    assert "10.00" in [a.text for a in cells[5].alternatives]
+
+    monkeypatch.setattr(read, "_without_strokes_apart", lambda line, **k: line)
+    cells = row()
+    assert cells[2].text.startswith("i") and cells[5].text == "10.00", [c.text for c in cells]
