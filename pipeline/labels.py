@@ -191,7 +191,10 @@ def _lost_row_labels(table: Table, ocr_pages: set[int]) -> int:
     (read into the header above when the rule under the header was missed, or worn away): no table prints an
     amount without saying what it is. Seed-41 agriculture 公开01表 as a worn photocopy: 一、一般公共预算财政拨款收入
     read into the header, the row's 项目 empty and unflagged. ``label_unknown`` (reviewed) on the empty label
-    cell. Returns the number of cells flagged."""
+    cell — and, in a table whose rows its template knows by their labels alone (公开10表: 合计 = 货物 + 工程 +
+    服务 is built from the labels), on the row's amounts too: no sum can check what no label names (seed-45
+    education 公开10表: 合计 worn away, its 1,285.11 read 285.11 at 0.997, unflagged). Returns the number of
+    rows flagged."""
     from .numbers import parse_number
     from .templates import load_templates, resolve_columns, summary_sides
 
@@ -202,8 +205,10 @@ def _lost_row_labels(table: Table, ocr_pages: set[int]) -> int:
         groups = [([side.item], list(side.amounts)) for side in summary_sides(table, template)]
     else:
         roles = resolve_columns(table, template)
-        label_cols = sorted({c for role in ("code", "name") for c in roles.get(role, [])})
-        groups = [(label_cols, [c for r, cols in roles.items() if r not in ("code", "name") for c in cols])]
+        # (a labelled table's rows are named by its 项目: 公开10表)
+        names = ("item",) if template.layout == "labeled" else ("code", "name")
+        label_cols = sorted({c for role in names for c in roles.get(role, [])})
+        groups = [(label_cols, [c for r, cols in roles.items() if r not in names + ("line",) for c in cols])]
     flagged = 0
     for row in table.rows:
         if row.page not in ocr_pages:
@@ -212,9 +217,13 @@ def _lost_row_labels(table: Table, ocr_pages: set[int]) -> int:
             cells = [row.cells[c] for c in labels if c < len(row.cells)]
             if not cells or any(c.text.strip() for c in cells):
                 continue
-            if any((p := parse_number(row.cells[c].text)).kind == "number" and p.decimals == 2
-                   for c in amounts if c < len(row.cells)):
+            read = [c for c in amounts if c < len(row.cells)
+                    and (p := parse_number(row.cells[c].text)).kind == "number" and p.decimals == 2]
+            if read:
                 cells[-1].add_reason("label_unknown")
+                if template.layout == "labeled":
+                    for c in read:
+                        row.cells[c].add_reason("label_unknown")
                 flagged += 1
     return flagged
 
