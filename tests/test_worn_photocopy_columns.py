@@ -43,7 +43,9 @@ review:
   grid row and read as one (“185.60172.53”), because a watermark stroke run into one column's lower line
   narrowed its gap past the others' (``textgrid._shared_gap``);
 - nanyang's 公开03表 (page 5): a watermark stroke or a rule's remnant inside a cell, read on one line with the
-  number far right of it: “10.00” and “i 3,711.14” (``read._without_strokes_apart``)."""
+  number far right of it: “10.00” and “i 3,711.14” (``read._without_strokes_apart``);
+- education's 公开10表 (page 15): 合计 worn away, its 1,285.11 read 285.11 — no sum checks a row no label names
+  (``labels._lost_row_labels``)."""
 from __future__ import annotations
 
 import json
@@ -597,3 +599,25 @@ def test_a_stroke_read_far_before_a_number_is_left_out(nanyang, monkeypatch):
     monkeypatch.setattr(read, "_without_strokes_apart", lambda line, **k: line)
     cells = row()
     assert cells[2].text.startswith("i") and cells[5].text == "10.00", [c.text for c in cells]
+
+
+def test_an_amount_whose_label_is_lost_in_a_table_of_labelled_rows_is_in_review(education_whole, monkeypatch):
+    """公开10表's first item row (行次 1, its 合计 worn away) has its label cell and its amount in review
+    (``label_unknown``); counterfactual (lost labels not looked for): the amount unflagged."""
+    from pipeline import labels
+
+    pdf, _ = education_whole
+    sliced = sliced_pdf(pdf, [15])
+
+    def first_item():
+        table = _only_table(extract_document(sliced))
+        assert table.template == "T10"
+        return next(r for r in table.rows if r.cells[1].text == "1").cells
+
+    cells = first_item()
+    assert not cells[0].text.strip() and re.fullmatch(r"[\d,]+\.\d\d", cells[2].text), [c.text for c in cells]
+    assert "label_unknown" in cells[2].reasons and cells[2].review
+
+    monkeypatch.setattr(labels, "_lost_row_labels", lambda table, ocr_pages: 0)
+    cells = first_item()
+    assert not cells[2].review
