@@ -705,7 +705,12 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
     results = recognizer.recognize([crop for _, crop in jobs]) if jobs else []
     results = _unlifted(clean, lifted, results, recognizer, settings)
     apart: dict[int, str] = {}  # line → its reading with the strokes apart from its number (an alternative)
+    # (not in a cell over two columns or more: there the stroke may be a 行次 printed beside the amount, its
+    # column line lost — assembly gives each column its own)
+    spanning = {i for key, idx in cell_lines.items() if grid_cells[key].colspan > 1 for i in idx}
     for i, r in enumerate(results):
+        if i in spanning:
+            continue
         kept = _without_strokes_apart(r)
         if kept is not r:
             apart[i], results[i] = r.text, kept
