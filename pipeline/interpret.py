@@ -607,15 +607,20 @@ def _amounts_run_together(text: str) -> tuple[list[str], bool]:
     """The amounts (two decimals each) a reading runs together, two or more, and whether it may be one amount
     instead, its thousands separators read as points (“7.410.00”: 7.41 | 0.00 or 7,410.00); one whose
     separators are both commas and points before its decimals (“1,554.101,554.10”) is no one amount — the
-    commas were read as commas — and nor is one amount read twice over. Nothing when the reading is not
-    amounts run together whole."""
+    commas were read as commas — and nor is one amount read twice over that would make nine digits or more
+    before the point as one. Nothing when the reading is not amounts run together whole (a cell of two lines
+    is two rows' print, not two columns')."""
     from .assemble import _ONE_AMOUNT, _RUN_TOGETHER
 
+    if "\n" in text.strip():
+        return [], True
     read = re.sub(r"\s+", "", text)
     half = read[:len(read) // 2]
     if len(read) % 2 == 0 and half * 2 == read and (_ONE_AMOUNT.fullmatch(half) or _RUN_TOGETHER.fullmatch(half)):
         # one amount read twice (“1.554.101.554.10”: 1,554.10 as 合计 and as 财政拨款收入, seed-45 police 公开02表)
-        return [half, half], False
+        # — unless the whole may be one amount of eight digits or fewer before its point (“5.005.00”: 5,005.00)
+        digits = len(re.sub(r"\D", "", read)) - 2
+        return [half, half], _ONE_AMOUNT.fullmatch(read) is not None and digits <= 8
     run = _RUN_TOGETHER.findall(read)
     if len(run) < 2 or "".join(run) != read:
         return [], True
@@ -626,8 +631,9 @@ def _amounts_run_together(text: str) -> tuple[list[str], bool]:
 def split_run_together_amounts(table: Table, ocr_pages: set[int]) -> int:
     """Amounts read as one cell of a scanned 公开表 (“1439.011439.01”: 合计 and 基本支出 of one row, the column rule
     lost in that row and the line of print read across it) with as many empty cells of amounts beside them as
-    the cell has amounts too many: one amount to each cell, in order — right of the cell, or else left of it
-    (the line given to the cell it ended in). Only a reading that can be no single amount (not “7.410.00”,
+    the cell has amounts too many: one amount to each cell, in order — right of the cell, or left of it (the
+    line given to the cell it ended in), when only one side has the cells. Only a reading that can be no single
+    amount (not “7.410.00”,
     7,410.00 with its separators read as points); every cell of the cut ``rule_missing``, so that it waits for
     the identities or a reviewer. Returns the cells cut."""
     if not _scanned_table(table, ocr_pages):
@@ -645,17 +651,18 @@ def split_run_together_amounts(table: Table, ocr_pages: set[int]) -> int:
             if not run or either:
                 continue
             k = len(run)
-            for first in (ci, ci - k + 1):  # (into the empty cells right of it, or else left of it)
+
+            def fits(first: int) -> bool:
                 span = range(first, first + k)
-                if first < 0 or first + k > min(len(row.cells), len(amounts)) \
-                        or not all(amounts[x] for x in span) \
-                        or any(row.cells[x].text.strip() for x in span if x != ci):
-                    continue
-                whole = row.cells[ci]
-                for x, amount in zip(span, run):
-                    _set_piece(row.cells[x], amount, whole)
-                cut += 1
-                break
+                return 0 <= first and first + k <= min(len(row.cells), len(amounts)) \
+                    and all(amounts[x] for x in span) and not any(row.cells[x].text.strip() for x in span if x != ci)
+            sides = [first for first in (ci, ci - k + 1) if fits(first)]
+            if len(sides) != 1:  # (empty cells on both sides: which ones the print stood in, nothing tells)
+                continue
+            whole = row.cells[ci]
+            for x, amount in zip(range(sides[0], sides[0] + k), run):
+                _set_piece(row.cells[x], amount, whole)
+            cut += 1
     return cut
 
 
@@ -746,8 +753,9 @@ def _column_numbers_to_header(table: Table, n: int) -> None:
 
 
 def _set_piece(cell, amount: str, whole) -> None:
-    """``cell`` takes ``amount``, one of the amounts read run together in ``whole`` (its reading the piece's
-    first alternative, its score and doubts the piece's; ``rule_missing``: the line between them inferred)."""
+    """``cell`` takes ``amount``, one of the amounts read run together in ``whole`` (``whole``'s score and doubts;
+    ``whole`` itself keeps the reading as its only alternative — the runner-ups were the run-together text's;
+    ``rule_missing``: the line between them inferred)."""
     if cell is not whole:
         cell.bbox, cell.reasons = cell.bbox or whole.bbox, list(dict.fromkeys([*cell.reasons, *whole.reasons]))
     cell.ocr_score = whole.ocr_score
@@ -759,7 +767,7 @@ def _set_piece(cell, amount: str, whole) -> None:
 def _record_label(template_id: str, spec) -> str:
     """A record template's column label as printed: for each of its patterns (预算数, 出国, 运行(维护)?费$ …) the
     printed label of the template it finds that it covers most of (``header_labels.json``: 因公出国(境)费,
-    公务用车运行维护费 rather than 公务用车购置及运行维护费), else the pattern."""
+    公务用车运行维护费 rather than 公务用车购置及运行维护费), else the pattern's words."""
     from .resources import load_json
     from .templates import _plain
 
@@ -767,7 +775,8 @@ def _record_label(template_id: str, spec) -> str:
 
     def label(pattern: str) -> str:
         found = [(len(m.group(0)) / len(lab), lab) for lab in printed for m in [re.search(pattern, lab)] if m]
-        return max(found, key=lambda f: f[0])[1] if found else _plain(pattern)
+        # (else the pattern as words: 运行(维护)?费$ → 运行维护费)
+        return max(found, key=lambda f: f[0])[1] if found else _plain(re.sub(r"\((.*?)\)\?", r"\1", pattern))
     return "/".join(label(p) for p in spec.all or spec.match)
 
 

@@ -194,7 +194,7 @@ def _lost_row_labels(table: Table, ocr_pages: set[int]) -> int:
     cell — and, in a table whose rows its template knows by their labels alone (公开10表: 合计 = 货物 + 工程 +
     服务 is built from the labels), on the row's amounts too: no sum can check what no label names (seed-45
     education 公开10表: 合计 worn away, its 1,285.11 read 285.11 at 0.997, unflagged). Returns the number of
-    rows flagged."""
+    labels flagged (a 收支总表 row may lose both sides')."""
     from .numbers import parse_number
     from .templates import load_templates, resolve_columns, summary_sides
 

@@ -706,9 +706,11 @@ def _glyph_chain(c: _Chain, binary: np.ndarray, dpi: int, settings: LayoutSettin
     top, bottom = max(0, int(c.a) - _mm(dpi, 2.0)), min(h, int(c.b) + _mm(dpi, 2.0) + 1)
     inked = (binary[top:bottom, max(0, x - half):min(w, x + half + 1)] > 0).any(axis=1)
     edges = np.flatnonzero(np.diff(np.concatenate(([0], inked.astype(np.int8), [0]))))
+    if len(edges) and (edges[0] == 0 or edges[-1] == len(inked)):
+        return False  # (ink running on past the chain: a rule)
     pieces = [(top + a, top + b) for a, b in zip(edges[::2], edges[1::2]) if b - a >= _mm(dpi, min_piece_mm)]
-    if len(pieces) < 2 or pieces[0][0] == top or pieces[-1][1] == bottom:
-        return False  # (one piece, or ink running on past the chain: a rule)
+    if len(pieces) < 2:
+        return False
     for a, b in pieces:
         y0, y1 = max(0, int(a) - 2 * edge - 2), min(h, int(b) + 2 * edge + 3)
         x0, x1 = max(0, x - reach), min(w, x + reach + 1)

@@ -457,9 +457,10 @@ def _econ(view: TableView, spec: dict, out: list[Identity]) -> None:
 
 
 def _record_sum(view: TableView, spec: dict, out: list[Identity]) -> None:
-    """One sum per row of a record table (公开09表's 预算数 and 决算数). A row of whole numbers only in a table
-    whose other rows print decimals is its 栏次 row read as a row of the body (seed-41 education: “1 | 2 |
-    31456”, a rule's remnant among its numbers, summed and “repaired” blank), no record."""
+    """One sum per row of a record table (公开09表's 预算数 and 决算数). A scanned row of whole numbers only, read
+    as no amounts (``format``), in a table whose other rows print decimals is its 栏次 row read as a row of the
+    body (seed-41 education: “1 | 2 | 31456”, a rule's remnant among its numbers, summed and “repaired”
+    blank), no record."""
     cols = [view.col(spec["total"])] + [view.col(p) for p in spec["parts"]]
     if any(c is None for c in cols):
         return
@@ -469,7 +470,7 @@ def _record_sum(view: TableView, spec: dict, out: list[Identity]) -> None:
 
     printed = any(decimals(row) for row in view.table.rows)
     for ri, row in enumerate(view.table.rows):
-        if printed and not decimals(row):
+        if printed and not decimals(row) and any("format" in c.reasons for c in row.cells):
             continue
         if any(not is_blank(row.cells[c]) for c in cols if c < len(row.cells)) and all(
                 parse_number(row.cells[c].text).kind != "text" for c in cols if c < len(row.cells)):
