@@ -614,18 +614,21 @@ def _amounts_run_together(text: str) -> tuple[list[str], bool]:
 
     if "\n" in text.strip():
         return [], True
+
+    def one(read: str) -> bool:  # (no amount opens with 0 before a thousands separator: “0.000.00” is two)
+        return _ONE_AMOUNT.fullmatch(read) is not None and not re.match(r"[-−－]?0[.．,，]\d{3}", read)
     read = re.sub(r"\s+", "", text)
     half = read[:len(read) // 2]
     if len(read) % 2 == 0 and half * 2 == read and (_ONE_AMOUNT.fullmatch(half) or _RUN_TOGETHER.fullmatch(half)):
         # one amount read twice (“1.554.101.554.10”: 1,554.10 as 合计 and as 财政拨款收入, seed-45 police 公开02表)
         # — unless the whole may be one amount of eight digits or fewer before its point (“5.005.00”: 5,005.00)
         digits = len(re.sub(r"\D", "", read)) - 2
-        return [half, half], _ONE_AMOUNT.fullmatch(read) is not None and digits <= 8
+        return [half, half], one(read) and digits <= 8
     run = _RUN_TOGETHER.findall(read)
     if len(run) < 2 or "".join(run) != read:
         return [], True
     mixed = bool(re.search(r"[,，]", read[:-3])) and bool(re.search(r"[.．]", read[:-3]))
-    return run, _ONE_AMOUNT.fullmatch(read) is not None and not mixed
+    return run, one(read) and not mixed
 
 
 def split_run_together_amounts(table: Table, ocr_pages: set[int]) -> int:
