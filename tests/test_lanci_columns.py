@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 
 import pipeline.extract as extract
+import pipeline.interpret as interpret
 from pipeline.textgrid import lanci_merged
 from pipeline.textnorm import compare_key
 from tests.conftest import ROOT, SAMPLES
@@ -142,17 +143,28 @@ def test_a_column_the_lanci_row_counts_comes_back(tmp_path, printed, monkeypatch
     body = scan.rows[0].cells
     assert [k for k, c in enumerate(body) if "rule_missing" in c.reasons] == [col - 1, col]
     assert not any(c.review for c in body)
-    # without it the two columns are one: 11 columns, amounts run together, the table flagged
+    # without it the amounts read run together are cut into the record's twelve columns all the same
+    # (interpret.split_record_amounts), the two cut apart left to the record's sums
     monkeypatch.setattr(extract, "_lanci_columns", lambda page, clean, reading, *args: reading)
+    cut = next(t for t in extract.extract_document(path).tables if t.form == "公开09表")
+    assert [c.text for c in cut.rows[0].cells] == want
+    assert all("rule_missing" in c.reasons for c in cut.rows[0].cells)
+    # without either, the two columns are one: 11 columns, amounts run together, the table flagged
+    monkeypatch.setattr(interpret, "split_record_amounts", lambda table, ocr_pages: 0)
     old = next(t for t in extract.extract_document(path).tables if t.form == "公开09表")
     assert len(old.columns) == 11 and [c.text for c in old.rows[0].cells] != want
 
 
-def test_a_column_whose_text_runs_across_the_gap_is_not_split(tmp_path):
+def test_a_column_whose_text_runs_across_the_gap_is_not_split(tmp_path, printed, monkeypatch):
     """The same 栏次 cell, but the body's print runs across where the numbers put the line (an amount printed
     across it): the column is really one there, no line is put in, and the table that disagrees with its
-    template stays flagged."""
+    template stays flagged — unless its amounts, read run together, cut into the record's twelve columns
+    (``interpret.split_record_amounts``), which gives them back in order, each in doubt until the sums hold."""
     path = _scan_without_rule(tmp_path, 10, across=True)
+    scan = next(t for t in extract.extract_document(path).tables if t.form == "公开09表")
+    assert [c.text for c in scan.rows[0].cells] == [c.text for c in printed.rows[0].cells]
+    assert all("rule_missing" in c.reasons for c in scan.rows[0].cells)
+    monkeypatch.setattr(interpret, "split_record_amounts", lambda table, ocr_pages: 0)
     scan = next(t for t in extract.extract_document(path).tables if t.form == "公开09表")
     assert len(scan.columns) == 11
     assert all(c.review for c in scan.rows[0].cells)
