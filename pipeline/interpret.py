@@ -136,23 +136,24 @@ def _amount_role_columns(table: Table) -> set[int]:
             for c in cols}
 
 
+def _filled_kinds(table: Table, ci: int, read=lambda text: text) -> list[str]:
+    """What column ``ci``'s filled cells read as (:func:`pipeline.verdict._content_kind` of ``read(text)``)."""
+    from .verdict import _content_kind
+
+    return [_content_kind(read(r.cells[ci].text)) for r in table.rows if ci < len(r.cells) and r.cells[ci].text.strip()]
+
+
 def _amounts_among_marks(table: Table, ci: int, min_amounts: int = 3) -> bool:
     """Amounts with two decimals in the column (``min_amounts`` at least), more of them than codes and words: the
     rest marks (a worn page's watermark strokes read “X”, “AT”, “1” in its blank cells)."""
-    from .verdict import _content_kind
-
-    kinds = [_content_kind(normalise_ocr_amount(r.cells[ci].text)) for r in table.rows
-             if ci < len(r.cells) and r.cells[ci].text.strip()]
+    kinds = _filled_kinds(table, ci, normalise_ocr_amount)
     amounts = sum(k == "amount" for k in kinds)
     return amounts >= min_amounts and amounts > sum(k in ("code", "code_name", "words") for k in kinds)
 
 
 def _amounts_below(table: Table, ci: int, min_cells: int = 4) -> bool:
     """Most of the column's filled cells (``min_cells`` at least) read as amounts with two decimals."""
-    from .verdict import _content_kind
-
-    kinds = [_content_kind(normalise_ocr_amount(r.cells[ci].text)) for r in table.rows
-             if ci < len(r.cells) and r.cells[ci].text.strip()]
+    kinds = _filled_kinds(table, ci, normalise_ocr_amount)
     return len(kinds) >= min_cells and sum(k == "amount" for k in kinds) > len(kinds) / 2
 
 
@@ -311,10 +312,8 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
     # 公开05表's last row, its amounts read into the code column and the amount cells left empty): the row's
     # column lines were lost, its text sits in one cell
     # (a code column by its label, or by its cells when the label was misread: 栏次 over that 公开05表's codes)
-    from .verdict import _content_kind
-
     def coded(k: int) -> bool:
-        kinds = [_content_kind(r.cells[k].text) for r in table.rows if k < len(r.cells) and r.cells[k].text.strip()]
+        kinds = _filled_kinds(table, k)
         return len(kinds) >= 4 and sum(x in ("code", "code_name") for x in kinds) > len(kinds) / 2
 
     codes = [k for k, c in enumerate(table.columns) if c and is_code_column(c) or coded(k)]
@@ -636,9 +635,8 @@ def split_run_together_amounts(table: Table, ocr_pages: set[int]) -> int:
     lost in that row and the line of print read across it) with as many empty cells of amounts beside them as
     the cell has amounts too many: one amount to each cell, in order — right of the cell, or left of it (the
     line given to the cell it ended in), when only one side has the cells. Only a reading that can be no single
-    amount (not “7.410.00”,
-    7,410.00 with its separators read as points); every cell of the cut ``rule_missing``, so that it waits for
-    the identities or a reviewer. Returns the cells cut."""
+    amount (not “7.410.00”, 7,410.00 with its separators read as points); every cell of the cut
+    ``rule_missing``, so that it waits for the identities or a reviewer. Returns the cells cut."""
     if not _scanned_table(table, ocr_pages):
         return 0
     # (a column by its label, or by its cells when it has none: a blank label is no amount's here — a worn
@@ -698,19 +696,16 @@ def split_record_amounts(table: Table, ocr_pages: set[int]) -> int:
     if len(rows) != 1 or len(rows[0].cells) >= n:
         return 0
     row = rows[0]
-    options = []
-    for cell in row.cells:
-        run, either = _amounts_run_together(cell.text)
-        options.append([len(run)] if run and not either else [1, len(run)] if run else [1])
+    runs = [_amounts_run_together(cell.text) for cell in row.cells]
+    options = [[len(run)] if run and not either else [1, len(run)] if run else [1] for run, either in runs]
     fits = [combo for combo in product(*options) if sum(combo) == n]
     if len(fits) != 1:
         return 0
     cut = 0
     at = 0
-    for k in fits[0]:
+    for k, (run, _) in zip(fits[0], runs):
         if k > 1:
             whole = row.cells[at]
-            run, _ = _amounts_run_together(whole.text)
             for _ in range(k - 1):
                 _insert_column(table, at + 1)
                 for other in table.rows:  # (a slot made in another row — a header or 栏次 row read as one of
@@ -836,7 +831,7 @@ def _run_together_span(table: Table, ci: int) -> list | None:
     # (a label repeated over the column beside it is one header cell over columns the body keeps apart — its
     # rule lost in the header only, s03 公开02表's 上级补助收入事业收入 over two columns: a header slip, no lost column)
     repeated = table.columns[ci] in table.columns[max(0, ci - 1):ci] + table.columns[ci + 1:ci + 2]
-    if len(found) < 2 or repeated or [p for _, p in found] != sorted(p for _, p in found):
+    if not found or repeated:
         return None
     first, last = found[0][0], found[-1][0]
     span = specs[first:last + 1]
@@ -848,11 +843,12 @@ def _run_together_span(table: Table, ci: int) -> list | None:
 
 
 def _labels_run_together(specs: list, label: str) -> list[tuple[int, int]]:
-    """The template's column labels (``specs``' first patterns, anchors off) that ``label`` holds: (spec index,
-    where in the label), in the order of the specs."""
+    """The template's column labels (``specs``' first patterns, anchors off) that ``label`` holds run together,
+    two or more in the specs' order: (spec index, where in the label) each; else none."""
     key = compare_key(label.split("/")[-1])
-    return [(k, m.start()) for k, sp in enumerate(specs)
-            for m in [re.search(sp.match[0].strip("^$"), key) if key else None] if m]
+    found = [(k, m.start()) for k, sp in enumerate(specs)
+             for m in [re.search(sp.match[0].strip("^$"), key) if key else None] if m]
+    return found if len(found) >= 2 and [p for _, p in found] == sorted(p for _, p in found) else []
 
 
 def _split_column(table: Table, ci: int, span: list) -> None:
@@ -987,9 +983,8 @@ def join_split_blank_columns(table: Table, ocr_pages: set[int]) -> int:
         # (nor two template labels run together over both, 事业收入经营收入: a header cell whose rule was lost in
         # the header only, over the two columns it names, blank or not — seed-45 agriculture 公开02表, joined into
         # one, every cell of the table in review for a column missing)
-        found = _labels_run_together([sp for sp in template.columns if not sp.multi and sp.match], label)
-        if same and len(named(label)) == 1 and not (len(found) >= 2 and [p for _, p in found] == sorted(
-                p for _, p in found)):
+        if same and len(named(label)) == 1 and not _labels_run_together(
+                [sp for sp in template.columns if not sp.multi and sp.match], label):
             sides = (ci + 1, ci)
         elif (piece := _label_piece(label, after, named)) is not None:
             sides = (ci + piece,)  # (only the piece naming nothing may go)
@@ -1097,9 +1092,7 @@ def join_wrapped_label_rows(table: Table, ocr_pages: set[int], max_tail: int = 8
 
 def _mostly_words(table: Table, ci: int, min_cells: int = 4) -> bool:
     """Most of column ``ci``'s filled cells (``min_cells`` at least) read as words (a name column's)."""
-    from .verdict import _content_kind
-
-    kinds = [_content_kind(r.cells[ci].text) for r in table.rows if ci < len(r.cells) and r.cells[ci].text.strip()]
+    kinds = _filled_kinds(table, ci)
     return len(kinds) >= min_cells and sum(k == "words" for k in kinds) > len(kinds) / 2
 
 

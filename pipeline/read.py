@@ -860,7 +860,6 @@ def _without_strokes_apart(line, min_steps: float = 8.0, pitches: float = 3.0):
     chars = [c for c in line.chars if c.char.strip()]
     if len(chars) < 3:
         return line
-    gaps = [b.at - a.at for a, b in zip(chars, chars[1:])]
     for cut in (1, 2, len(chars) - 2, len(chars) - 1):  # (the stroke before the number, or after it)
         if not 0 < cut < len(chars):
             continue
@@ -869,7 +868,7 @@ def _without_strokes_apart(line, min_steps: float = 8.0, pitches: float = 3.0):
             continue
         inner = [b.at - a.at for a, b in zip(rest, rest[1:])]
         pitch = float(np.median(inner))
-        gap = gaps[cut - 1]
+        gap = chars[cut].at - chars[cut - 1].at
         text = "".join(c.char for c in rest)
         if gap >= max(min_steps, pitches * pitch) and max(inner) < pitches * pitch and _NUMBER_LINE.match(text):
             return LineReading(text, list(rest))
