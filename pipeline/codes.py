@@ -33,7 +33,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from .catalogue import (ECONOMIC, ECONOMIC_GOV, FUNCTIONAL, SPECIAL, Catalogue, Entry, load_catalogue, name_key)
-from .headers import _NOT_WORDS, is_amount_column, is_code_column
+from .headers import _NOT_WORDS, is_code_column, names_amounts
 from .model import Alternative, Cell, CodeMatch, Row, Table
 from .numbers import DIGIT_LOOKALIKES
 
@@ -345,7 +345,10 @@ def find_label_blocks(table: Table) -> list[LabelBlock]:
             start = c
             while c < n and _code_column(labels[c]):
                 c += 1
-            name_col = c if c < n and _is_name_column(labels[c]) else None
+            # (or a label worn past reading — “しィ” — over the names beside the codes: seed-45 nanyang 公开06表's
+            # third group, 大型修塔 for 大型修缮 never set against its code's name)
+            name_col = c if c < n and (_is_name_column(labels[c]) or not names_amounts(labels[c])
+                                       and not _code_column(labels[c]) and _reads_as_names(table, c)) else None
             blocks.append(LabelBlock(list(range(start, c)), name_col))
             c += 1 if name_col is not None else 0
             continue
@@ -364,7 +367,7 @@ def find_label_blocks(table: Table) -> list[LabelBlock]:
         for i, b in enumerate(blocks):
             left = (b.name_col or 0) - 1
             if (not b.code_cols and b.name_col is not None and left >= 0 and left not in covered
-                    and (not labels[left] or not is_amount_column(labels[left])) and _reads_as_codes(table, left)):
+                    and not names_amounts(labels[left]) and _reads_as_codes(table, left)):
                 blocks[i] = LabelBlock([left], b.name_col)
     for b in blocks:
         b.classification = _block_classification(table, b, labels)
@@ -378,6 +381,12 @@ def _holds_codes(table: Table, cols: list[int], share: float = 0.5) -> bool:
     if not texts:
         return True  # an empty table: trust the header
     return sum(read_code(t) is not None for t in texts) >= share * len(texts)
+
+
+def _reads_as_names(table: Table, c: int, share: float = 0.6) -> bool:
+    """Most of the column's (at least two) filled cells read as words (two Chinese characters running)."""
+    texts = [r.cells[c].text for r in table.rows if c < len(r.cells) and r.cells[c].text.strip()]
+    return len(texts) >= 2 and sum(bool(re.search(r"[\u4e00-\u9fff]{2}", t)) for t in texts) >= share * len(texts)
 
 
 def _reads_as_codes(table: Table, c: int, share: float = 0.6) -> bool:

@@ -193,6 +193,17 @@ def is_amount_column(label: str) -> bool:
     return not _NON_AMOUNT.search(words or label)
 
 
+# a word of the labels over amounts (决算数, 合计, 基本支出, 财政拨款收入, 年末结转和结余, 公用经费, 金额, 接待 …)
+_AMOUNT_WORD = re.compile(r"[数计合出入支收款余转费金额助缴补配资算预决待]")
+
+
+def names_amounts(label: str) -> bool:
+    """The label says its column holds amounts: an amount column's label (:func:`is_amount_column`) with a word
+    of one in it — not a label worn past reading (“攝的” over seed-45 nanyang 公开06表's codes), which names
+    nothing, though :func:`is_amount_column` takes it for one (it is not a code's or a name's)."""
+    return is_amount_column(label) and bool(_AMOUNT_WORD.search(label.split("/")[-1]))
+
+
 def is_code_column(label: str) -> bool:
     label = label.split("/")[-1]
     return bool(re.search(r"(编码|代码)", label)) or label in CODE_PIECES

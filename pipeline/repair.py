@@ -271,8 +271,24 @@ def find_proofs(doc: Document, settings: RepairSettings | None = None) -> tuple[
             if value is None or (source != "blank" and p.kind != "number"):
                 continue
             if all(state.holds_with(k, ref, value) for k in involved):
-                proofs.append(Proof(ref, text, value, source, conf, tuple(involved), exact=state.exact(ref, value)))
+                proofs.append(Proof(ref, text, value, source, conf, tuple(involved), exact=state.exact(ref, value),
+                                    alone=not form and _one_sum_in_doubt(ref, equations, identities, lookup)))
     return identities, proofs
+
+
+# what puts a reading beside a repaired cell in doubt on its own
+_BESIDE_DOUBT = frozenset({"low_ocr", "format", "format_normalised", "seal", "rule_missing", "rows_merged"})
+
+
+def _one_sum_in_doubt(ref: CellRef, equations: list[int], identities: list[Identity], lookup: dict) -> bool:
+    """The proof rests on one sum, another reading of which is in doubt on its own: the sum holds with the new
+    reading, but a second misread among its cells would have set it as far off (seed-45 nanyang 公开06表 as a
+    worn photocopy: 303 = Σ 款 failing by 522.65 read 52.65 and 0.00 read “20.00” — a stroke before it —, and
+    52.65 “repaired” to 502.65, unflagged). Applied, reviewed (``repair_one_check``)."""
+    if len(equations) != 1:
+        return False
+    return any(other != ref and (cell := lookup.get(other)) is not None and cell.text.strip()
+               and _BESIDE_DOUBT & set(cell.reasons) for other in identities[equations[0]].cells())
 
 
 def stroke_blank_proofs(doc: Document, settings: RepairSettings | None = None) -> list[Proof]:

@@ -255,7 +255,9 @@ def _vouched_label(table, ri: int, ci: int, cell: Cell) -> bool:
         return True
     if _code_of_its_name(row, ci, cell) or _named_by_its_code(row, ci - 1, text):
         return True
-    return names[ci] in ("行次", "栏次") and in_sequence(ri, ci) if ci < len(names) else False
+    # (a worn label keeps its 行次 among strokes or beside the next column's label: “1行次”, “一一一行次合计” over
+    # seed-45 agriculture_007 公开04表's 33, 34 …)
+    return bool(re.search("行次|栏次", names[ci])) and in_sequence(ri, ci) if ci < len(names) else False
 
 
 def _spanning(row, ci: int, tol: int = 3) -> bool:
@@ -375,14 +377,34 @@ def _blank_side(table, ri: int, ci: int, in_sequence) -> bool:
         # between the amount columns lost): no print stands among those cells to have been put in the wrong one
         return True
     cols = (side.item, *side.amounts)
-    if not empty(ri, cols):
+
+    def blank_or_mark(r: int) -> bool:
+        # (a mark in the label's cell — “L”, “M”: no word, flagged on its own — among rows of the side printed
+        # blank is no label: a stroke of the lost rule, seed-45 jincheng 公开04表's 收入 side below 三、)
+        if not 0 <= r < len(table.rows) or not empty(r, side.amounts):
+            return False
+        text = table.rows[r].cells[side.item].text.strip() if side.item < len(table.rows[r].cells) else ""
+        return not text or len(text) <= 2 and not re.search(r"[\u4e00-\u9fff]", text)
+
+    if not empty(ri, side.amounts) or not (empty(ri, (side.item,)) or all(map(blank_or_mark, (ri - 1, ri, ri + 1)))):
         return False
     if side.lines:
-        return len(side.lines) == 1 and in_sequence(ri, side.lines[0])
+        return len(side.lines) == 1 and (in_sequence(ri, side.lines[0]) or _lost_line(table, ri, side.lines[0]))
     # (its label one these tables print: the rest of a label cut by an inferred row line, “支出” under
     # “二十一、国有资本经营预算”, makes a row of its own that no table prints)
     return reads and other.item < len(row.cells) and printed_label(row.cells[other.item]) \
         and any(0 <= r < len(table.rows) and empty(r, cols) for r in (ri - 1, ri + 1))
+
+
+def _lost_line(table, ri: int, ci: int) -> bool:
+    """The row's 行次 is blank (worn away with the label's rule), the rows above and below printing the
+    numbers two apart: the row is the one between."""
+    def number(r: int) -> str:
+        cells = table.rows[r].cells if 0 <= r < len(table.rows) else []
+        return cells[ci].text.strip() if ci < len(cells) else ""
+
+    above, below = number(ri - 1), number(ri + 1)
+    return not number(ri) and above.isdigit() and below.isdigit() and int(below) == int(above) + 2
 
 
 @lru_cache(maxsize=None)

@@ -710,8 +710,6 @@ def _header_unmatched(table: Table, template, settings: VerdictSettings) -> bool
 _HEADER_AMOUNT = re.compile(r"\d[.．]\d\d")
 _NAMES = re.compile(r"[\u4e00-\u9fff]{2}")  # a header label names its column in two characters or more
 _NOT_AMOUNT_LABEL = re.compile(r"科目|分类|编|代|名|项目(?!支出)|行次|栏次|序号")
-# a word of the labels over amounts (决算数, 合计, 基本支出, 财政拨款收入, 年末结转和结余, 公用经费, 金额 …)
-_AMOUNT_LABEL = re.compile(r"[数计合出入支收款余转费金额助缴补配资算预决待]")
 # an amount run on into the next column's code or name (1522.19302: 1522.19 | 302, the rule between lost)
 _RUN_ON = re.compile(r"^-?[\d,]+[.．]\d\d(\d{3,}|[\u4e00-\u9fff]{2,})")
 # a catalogue code and its name in one cell (30101基本工资)
@@ -765,7 +763,7 @@ def columns_contradicted(table: Table, settings: VerdictSettings = VerdictSettin
     the table, a stray one added on the other): every value sits under another column's label, each one
     read right, so no identity of the table's own may catch it (公开06表, whose groups code | name | amount
     repeat, keeps summing)."""
-    from .headers import is_amount_column, is_code_column
+    from .headers import is_code_column, names_amounts
 
     out: list[int] = []
     read = [[(_content_kind(r.cells[ci].text), r.cells[ci].text) for r in table.rows if ci < len(r.cells)]
@@ -785,10 +783,9 @@ def columns_contradicted(table: Table, settings: VerdictSettings = VerdictSettin
             wrong = ("words", "code_name", "amount", "run_on")
         elif re.search(r"名称", last):
             wrong = ("code", "amount", "run_on")
-        elif is_amount_column(label) and not _NOT_AMOUNT_LABEL.search(last) and _AMOUNT_LABEL.search(last):
+        elif names_amounts(label) and not _NOT_AMOUNT_LABEL.search(last):
             # (a label with a code's or a name's word in it is no amount label even when misread:
-            # 功能分类科目编 is 科目编码 with its 码 lost; nor is one with no word of an amount's label in it,
-            # a label worn past reading — “攝的” over seed-45 nanyang 公开06表's codes: what it names is not known)
+            # 功能分类科目编 is 科目编码 with its 码 lost; nor is a label worn past reading: names_amounts)
             wrong = ("code", "words", "code_name", "run_on")
         else:
             wrong = ("run_on",)  # two columns' print in one cell is no column's content
