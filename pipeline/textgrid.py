@@ -703,12 +703,18 @@ def complete_tables(grids: list, segments: list, binary: np.ndarray, dpi: int, l
             for band in below:
                 if _mid(band) <= y1:  # (the last row's text; a row below may reach a pixel or two above its rule)
                     continue
-                if _mid(band) - _mid(last) > settings.below_pitch * pitch or _note(band, xs, dpi):
-                    break
-                last = band
                 # (pieces of text a few characters wide: specks and strokes of the watermark below a table make
                 # bands of their own, in one column or several — real shehuigongzuo 收入决算表 as a worn photocopy)
                 wide = [(a, b) for a, b in band.words if b - a >= _mm(dpi, settings.below_word_mm)]
+                gap = _mid(band) - _mid(last)
+                # (a row of text across three columns or more a pitch further down: an empty row between, its
+                # 行次 too faint to make a band — seed-45 agriculture_007 公开01表 as a worn photocopy lost its
+                # blank row 30 and 总计 | 31 | 7160.17 | 总计 | 62 | 7160.17 below it, unflagged)
+                skipped = gap > settings.below_pitch * pitch and not extra and not pending \
+                    and gap <= (settings.below_pitch + 1) * pitch and _columns_hit(wide, xs) >= 3
+                if (gap > settings.below_pitch * pitch and not skipped) or _note(band, xs, dpi):
+                    break
+                last = band
                 if len(band.words) < 2 or _columns_hit(band.words, xs) < 2:
                     # text in one column only (二十六、抗疫特别国债安排的支出 beside an empty amount): a row of the
                     # table when one with text in two columns follows it at the pitch (本年收入合计 | 307.82 …: real
