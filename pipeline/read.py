@@ -17,6 +17,7 @@ import numpy as np
 from .ingest import SourcePage, TextChar, is_watermark_char
 from .layout import Grid, GridCell
 from .model import Alternative
+from .ocr import LineReading
 from .textcheck import NumericCell, TextCheckSettings, digits, shape_doubts, verify_digits
 from .textnorm import clean_cell_text
 
@@ -703,7 +704,7 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
         else:
             jobs.append((None, gray[box[1]:box[3], box[0]:box[2]]))
     results = recognizer.recognize([crop for _, crop in jobs]) if jobs else []
-    results = _unlifted(clean, lifted, results, recognizer, settings)
+    results, unlifted = _unlifted(clean, lifted, results, recognizer, settings)
     apart: dict[int, str] = {}  # line → its reading with the strokes apart from its number (an alternative)
     # (not in a cell over two columns or more: there the stroke may be a 行次 printed beside the amount, its
     # column line lost — assembly gives each column its own)
@@ -769,6 +770,9 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                                     "ocr")] + alts
             if len(lines) == 1 and idx[0] in apart:  # (the reading with a stroke apart before the number)
                 alts = [Alternative(clean_cell_text(apart[idx[0]]), score, "ocr")] + alts
+            if len(lines) == 1 and idx[0] in unlifted:  # (the page's other reading of the line: _unlifted)
+                second = unlifted[idx[0]]
+                alts = alts + [Alternative(clean_cell_text(second.text), second.min_score, "ocr")]
             if first != lines[0].text:  # the recogniser's own reading stays as the alternative
                 alts = [Alternative(clean_cell_text("\n".join(l.text for l in lines)), score, "ocr")] + \
                     [a for a in alts if a.text != text]
@@ -855,8 +859,6 @@ def _without_strokes_apart(line, min_steps: float = 8.0, pitches: float = 3.0):
     on one line (seed-45 photocopy150 nanyang 公开03表: “10.00”, “1.0.00”, “70.00” for 0.00, the 1 read 26
     steps before a 0 whose digits are 2.5 apart). Digits of one number are evenly spaced; nothing prints a
     number's first digit a column's width before the rest. The line itself when there is none."""
-    from .ocr import LineReading
-
     chars = [c for c in line.chars if c.char.strip()]
     if len(chars) < 3:
         return line
@@ -884,7 +886,7 @@ def _watermark_strokes(reasons: list[str], worn: bool) -> bool:
 
 
 def _unlifted(clean, lifted: dict[int, tuple[int, int, int, int]], results: list, recognizer,
-              settings: ReadSettings) -> list:
+              settings: ReadSettings) -> tuple[list, dict[int, LineReading]]:
     """``results`` with the lines of cells where cleaning lifts print's grey pixels (``lifted``: job → box) read
     unsurely (below ``unlift_below``) read again from the page before cleaning (``clean.color``, deskewed and
     stretched as the cleaned page is, its seal and watermark not lifted, its paper not levelled to white).
@@ -904,12 +906,14 @@ def _unlifted(clean, lifted: dict[int, tuple[int, int, int, int]], results: list
     cleaned page read “U” at 0.27 (seed-21 agriculture photocopy150: a blank cell that then passed its sum,
     and a repair 3.32 → 0.32 made to hold it); a line the cleaned page read as nothing is the strokes alone
     (“A”). The cell keeps its ``seal`` or ``watermark`` reason and is scored on the reading it keeps: a weak
-    one leaves it to its identities or a reviewer."""
+    one leaves it to its identities or a reviewer — which the reading not kept, returned by line, is there
+    for as the cell's alternative: a second witness the identities may prove (seed-45 jincheng as a worn
+    photocopy: 2,362.26 read “202.28” from the cleaned page and right from the scan, 3,857.52 read “3857.”)."""
     import cv2
 
     again = [j for j in lifted if results[j].text.strip() and results[j].min_score < settings.unlift_below]
     if not again:
-        return results
+        return results, {}
     scan = clean.color
     crops = []
     for j in again:
@@ -917,14 +921,20 @@ def _unlifted(clean, lifted: dict[int, tuple[int, int, int, int]], results: list
         crop = scan[ya:yb, xa:xb]
         crops.append(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop)
     results = list(results)
+    other: dict[int, LineReading] = {}
     for j, r in zip(again, recognizer.recognize(crops)):
         old = results[j]
         if len(r.text.strip()) < 2 or r.min_score <= old.min_score:
+            if r.text.strip() and r.text != old.text:
+                other[j] = r
             continue
         if r.min_score >= max(settings.unlift_least, old.min_score + settings.unlift_margin) \
                 or _an_amount(r.text) and not _an_amount(old.text):
             results[j] = r
-    return results
+            other[j] = old
+        elif r.text != old.text:
+            other[j] = r
+    return results, other
 
 
 def _an_amount(text: str) -> bool:

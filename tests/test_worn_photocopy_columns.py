@@ -45,7 +45,12 @@ review:
 - nanyang's 公开03表 (page 5): a watermark stroke or a rule's remnant inside a cell, read on one line with the
   number far right of it: “10.00” and “i 3,711.14” (``read._without_strokes_apart``);
 - education's 公开10表 (page 15): 合计 worn away, its 1,285.11 read 285.11 — no sum checks a row no label names
-  (``labels._lost_row_labels``)."""
+  (``labels._lost_row_labels``);
+- nanyang's 公开06表 (pages 11–12): four of seven identities failing, three of them over readings that are no
+  amount, and a code column under a label worn to “攝的” taken for an amount column: all 261 cells in review
+  (``verdict._identities_failing``, ``headers.names_amounts``);
+- agriculture_007's 公开01表 (page 2): its last two rows, below a bottom rule worn to dashes, lost without a
+  word (``textgrid.complete_tables``); 6453.18 read “645318” (``interpret._point_lost``)."""
 from __future__ import annotations
 
 import json
@@ -470,6 +475,10 @@ def test_identities_failing_by_specks_alone_leave_the_columns_in_no_doubt(jinche
     specks = [c for c in cells if re.fullmatch(r"\d", c.text) and c.value is not None]
     assert specks and all(c.review for c in specks), [(c.text, c.reasons) for c in specks]
     assert sum(c.review for c in cells) <= 0.5 * len(cells)
+    # the 收入 side printed blank below 三、: its 金额 cells are blank and vouched for — beside a 行次 in
+    # sequence, one lost between 3 and 5, or a mark (“L”, “1”) read in the label's cell among blank rows
+    side = [table.rows[r].cells[2] for r in range(3, 8)]
+    assert all(not c.text and not c.review for c in side), [(c.text, c.reasons, c.confidence) for c in side]
 
     monkeypatch.setattr(verdict, "_failing_by_specks", lambda doc, table: set())
     doc = extract_document(pdf)
@@ -621,3 +630,62 @@ def test_an_amount_whose_label_is_lost_in_a_table_of_labelled_rows_is_in_review(
     monkeypatch.setattr(labels, "_lost_row_labels", lambda table, ocr_pages: 0)
     cells = first_item()
     assert not cells[2].review
+
+
+def test_identities_failing_over_readings_that_are_no_amounts_leave_the_columns_in_no_doubt(nanyang, monkeypatch):
+    """公开06表 (pages 11–12): four of its seven identities fail, three of them over a reading that is no amount
+    (“20431” for 204.31, “=2149”, “0.001”: ``format``, flagged on their own) — judged by the other four, one
+    failing, its columns are not in doubt: no ``structure``, its cells judged one by one. Its first column's
+    label worn to “攝的” is no amount label, so its codes contradict nothing (``headers.names_amounts``), and
+    the third group's names, under “しィ”, are set against their codes' names (地上附着物和青苗补偿, read
+    “地上附研行和青苗补偿”). Counterfactuals: every identity judged alike — ``identities_failing``, all 261 cells in
+    review; a worn label taken for an amount's — the code column ``columns_contradicted``."""
+    from pipeline import headers, validate, verdict
+
+    pdf, _ = nanyang
+    sliced = sliced_pdf(pdf, [11, 12])
+    doc = extract_document(sliced)
+    table = _only_table(doc)
+    assert table.template == "T06", table.columns
+    checks = [c for c in doc.checks if c.table == table.id]
+    assert sum(not c.ok for c in checks) > 0.5 * len(checks), [(c.ok, c.description) for c in checks]
+    assert not [w for w in doc.warnings if w["kind"] == "table_structure"]
+    cells = [c for r in table.rows for c in r.cells]
+    assert not any("structure" in c.reasons for c in cells)
+    assert sum(c.review for c in cells) <= 0.5 * len(cells)
+    garbled = [c for c in cells if c.text in ("20431", "0.001") or c.text.startswith("=")]
+    assert garbled and all(c.review for c in garbled), [(c.text, c.reasons) for c in garbled]
+    row = next(r for r in table.rows if r.cells[6].text == "31011")
+    assert row.cells[7].text == "地上附着物和青苗补偿" and "label_normalised" in row.cells[7].reasons
+    assert not compare_key(table.columns[0]) or not headers.names_amounts(table.columns[0])
+    assert verdict.columns_contradicted(table) == []
+    monkeypatch.setattr(headers, "names_amounts", headers.is_amount_column)
+    assert verdict.columns_contradicted(table) == [0]
+    monkeypatch.undo()
+
+    monkeypatch.setattr(validate, "_garbled", lambda cell: False)
+    table = _only_table(extract_document(sliced))
+    assert all("structure" in c.reasons and c.review for r in table.rows for c in r.cells)
+
+
+def test_a_tables_last_rows_below_a_worn_bottom_rule_are_read(agriculture7_whole):
+    """Seed-45 agriculture (document 7) 公开01表 (page 2): its bottom rules worn to dashes and its blank row 30
+    too faint to make a line of text, the grid ended at 年初结转和结余 — the blank row and 总计 | 31 | 7160.17 |
+    总计 | 62 | 7160.17 below it were lost, and nothing said so. They are the table's last two rows, read as
+    printed. Its 6,453.18 read “645318”, the point lost, is 6453.18 again (``format_normalised``, the reading
+    kept); and 公开04表 (page 7), its 支出 行次 labelled “一一一行次合计” (the 行次 | 合计 rule worn in the
+    header), has its line numbers in sequence vouched for as any 行次 column's."""
+    pdf, truth = agriculture7_whole
+    doc = extract_document(sliced_pdf(pdf, [2, 7]))
+    table = next(t for t in doc.tables if t.template == "T01")
+    printed = _truth_table(truth, "公开01表")
+    assert len(table.rows) == len(printed["rows"]), [[c.text for c in r.cells] for r in table.rows[-3:]]
+    assert [c.text for c in table.rows[-1].cells] == ["总计", "31", "7160.17", "总计", "62", "7160.17"]
+    assert [c.text.strip() for c in table.rows[-2].cells] == ["", "30", "", "", "61", ""]
+    first = table.rows[0].cells[2]
+    assert first.text == "6453.18" and first.original == "645318" and "format_normalised" in first.reasons
+
+    table = next(t for t in doc.tables if t.template == "T04")
+    line = next(ci for ci, c in enumerate(table.columns) if ci > 2 and "行次" in c)
+    numbers = [r.cells[line] for r in table.rows if re.fullmatch(r"\d{2}", r.cells[line].text)]
+    assert len(numbers) >= 15 and sum(c.review for c in numbers) <= 2, [(c.text, c.reasons) for c in numbers]
