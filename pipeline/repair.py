@@ -153,13 +153,21 @@ def _readings(cell: Cell, settings: RepairSettings) -> list[tuple[str, str, floa
             out.append((text, "ocr", a.confidence))
     for text in confusion_readings(cell.text):
         out.append((text, "confusion", settings.confusion_confidence))
-    seen: set[str] = set()
-    uniq = []
+    # one value, one reading: “0.0” (a weak line's other reading) and “0.00” (a confusion) are one candidate, not
+    # two rivals that leave the repair ambiguous (seed-45 police 公开03表: 110.36 | 0.06 for 110.56 | 0.00 no longer
+    # repaired once the other reading came in) — the one printed as amounts are, two decimals, where there is one
+    uniq: dict[object, tuple[str, str, float]] = {}
     for text, src, c in out:
-        if text not in seen:
-            seen.add(text)
-            uniq.append((text, src, c))
-    return uniq
+        p = parse_number(text)
+        key = round(p.value, 6) if p.kind == "number" and p.value is not None else text
+        if key not in uniq or (_printed_form(text) and not _printed_form(uniq[key][0])):
+            uniq[key] = (text, src, c)
+    return list(uniq.values())
+
+
+def _printed_form(text: str) -> bool:
+    p = parse_number(text)
+    return p.kind == "number" and p.well_formed and p.decimals == 2
 
 
 def _number_readings(cell: Cell, settings: RepairSettings) -> list[tuple[str, str, float, float]]:
