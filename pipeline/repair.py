@@ -153,11 +153,16 @@ def _readings(cell: Cell, settings: RepairSettings) -> list[tuple[str, str, floa
             out.append((text, "ocr", a.confidence))
     for text in confusion_readings(cell.text):
         out.append((text, "confusion", settings.confusion_confidence))
-    # one value, one reading: “0.0” (a weak line's other reading) and “0.00” (a confusion) are one candidate, not
-    # two rivals that leave the repair ambiguous (seed-45 police 公开03表: 110.36 | 0.06 for 110.56 | 0.00 no longer
-    # repaired once the other reading came in) — the one printed as amounts are, two decimals, where there is one
+    return _one_per_value(out)
+
+
+def _one_per_value(readings: list[tuple[str, str, float]]) -> list[tuple[str, str, float]]:
+    """One candidate per value: “0.0” (a weak line's other reading) and “0.00” (a confusion), “1.813.50” and
+    “1813.50”, are one reading, not two rivals that leave the repair ambiguous (seed-45 nanyang 公开04表: 813.50
+    for 1,813.50 left unrepaired; police 公开03表: 110.36 | 0.06 for 110.56 | 0.00) — kept in the form amounts
+    are printed in, two decimals, where one has it."""
     uniq: dict[object, tuple[str, str, float]] = {}
-    for text, src, c in out:
+    for text, src, c in readings:
         p = parse_number(text)
         key = round(p.value, 6) if p.kind == "number" and p.value is not None else text
         if key not in uniq or (_printed_form(text) and not _printed_form(uniq[key][0])):

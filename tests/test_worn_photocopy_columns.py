@@ -463,7 +463,7 @@ def test_identities_failing_by_specks_alone_leave_the_columns_in_no_doubt(jinche
     identities fail, each by specks in it, so its columns are not in doubt — no ``structure``, its cells
     judged one by one (the specks flagged); counterfactual (specks not discounted): ``identities_failing``,
     every cell in review."""
-    from pipeline import verdict
+    from pipeline import validate, verdict
 
     pdf, _ = jincheng
     doc = extract_document(pdf)
@@ -480,7 +480,9 @@ def test_identities_failing_by_specks_alone_leave_the_columns_in_no_doubt(jinche
     side = [table.rows[r].cells[2] for r in range(3, 8)]
     assert all(not c.text and not c.review for c in side), [(c.text, c.reasons, c.confidence) for c in side]
 
+    # (the specks, flagged ``format``, are readings that are no amount too: neither discounted)
     monkeypatch.setattr(verdict, "_failing_by_specks", lambda doc, table: set())
+    monkeypatch.setattr(validate, "_garbled", lambda cell: False)
     doc = extract_document(pdf)
     table = next(t for t in doc.tables if t.template == "T04")
     assert all(c.review and "structure" in c.reasons for r in table.rows for c in r.cells)
@@ -689,3 +691,25 @@ def test_a_tables_last_rows_below_a_worn_bottom_rule_are_read(agriculture7_whole
     line = next(ci for ci, c in enumerate(table.columns) if ci > 2 and "行次" in c)
     numbers = [r.cells[line] for r in table.rows if re.fullmatch(r"\d{2}", r.cells[line].text)]
     assert len(numbers) >= 15 and sum(c.review for c in numbers) <= 2, [(c.text, c.reasons) for c in numbers]
+
+
+def test_readings_of_one_value_are_one_candidate_for_a_repair(nanyang, monkeypatch):
+    """公开04表 (pages 7–8): 1,813.50 (二十三、其他支出's 政府性基金) read 813.50 fails its row and its column; the
+    recogniser's other reading “1.813.50” and the confusion 1813.50 are one value, which makes both hold: the
+    cell is repaired to 1,813.50 as printed. Counterfactual (readings told apart by their text, as before): two
+    rival proofs, the cell left ``ambiguous``."""
+    from pipeline import repair
+
+    pdf, _ = nanyang
+    sliced = sliced_pdf(pdf, [7, 8])
+
+    def cell():
+        table = next(t for t in extract_document(sliced).tables if t.template == "T04")
+        return next(r for r in table.rows if "其他支出" in r.cells[3].text).cells[7]
+
+    repaired = cell()
+    assert repaired.text == "1,813.50" and repaired.original == "813.50" and "repaired" in repaired.reasons
+
+    monkeypatch.setattr(repair, "_one_per_value", lambda readings: list({r[0]: r for r in readings}.values()))
+    unrepaired = cell()
+    assert unrepaired.text == "813.50" and "ambiguous" in unrepaired.reasons and unrepaired.review
