@@ -242,8 +242,8 @@ def _vouched_label(table, ri: int, ci: int, cell: Cell) -> bool:
         return True
     if not text:
         return _blank_side(table, ri, ci, in_sequence) or _beside_a_total_label(row, ci, names) \
-            or _blank_amount_of_an_item(table, row, ci, names)
-    if _total_label(row, ci, names):
+            or _blank_amount_of_an_item(table, row, ci, names) or _spanned_by_a_total_label(table, row, ci)
+    if _total_label(row, ci, names) or _spanned_by_a_total_label(table, row, ci):
         return True
     if cell.value is None and _name_of_its_code(row, ci, cell):
         return True
@@ -303,6 +303,32 @@ def _total_label(row, ci: int, names: list[str]) -> bool:
 def _beside_a_total_label(row, ci: int, names: list[str]) -> bool:
     """The empty code (name) cell right of a total row's 合计 in its own cell (:func:`_total_label`)."""
     return ci == 1 and _label_column(names, ci) and not _spanning(row, ci) and _total_label(row, 0, names)
+
+
+_GROUP_TOTALS = ("人员经费合计", "公用经费合计")
+
+
+def _spanned_by_a_total_label(table, row, ci: int) -> bool:
+    """公开06表's last row prints 人员经费合计 over its first group's code and name, 公用经费合计 over the
+    code and name columns of the groups after, each followed by its amount: the label read surely, and the
+    empty cells between it and that amount — the one printed cell the inferred lines cut — put nothing in
+    doubt (seed-41 photocopy150: five or six such cells in review in each 公开06表). Not where a mark stands
+    between them, nor where the next thing read is no amount (an amount lost, or read in a label's cell)."""
+    from .numbers import parse_number
+    from .textnorm import compare_key
+
+    if table.template != "T06":
+        return False
+    texts = [c.text.strip() for c in row.cells]
+    labels = [k for k, t in enumerate(texts) if compare_key(t) in _GROUP_TOTALS]
+    label = max((k for k in labels if k <= ci), default=None)
+    if label is None or (ci != label and texts[ci]) or "low_ocr" in row.cells[label].reasons:
+        return False
+    amount = next((k for k in range(label + 1, len(texts)) if texts[k]), None)
+    if amount is None or ci >= amount:
+        return False
+    p = parse_number(texts[amount])
+    return p.kind == "number" and p.decimals == 2 and "low_ocr" not in row.cells[amount].reasons
 
 
 def _blank_amount_of_an_item(table, row, ci: int, names: list[str]) -> bool:

@@ -99,8 +99,13 @@ def education(education_whole):
 
 
 @pytest.fixture(scope="module")
-def jincheng(tmp_path_factory):
-    pdf, truth = _seed45(tmp_path_factory, 4, "jincheng_rs", "uming", False)
+def jincheng_whole(tmp_path_factory):
+    return _seed45(tmp_path_factory, 4, "jincheng_rs", "uming", False)
+
+
+@pytest.fixture(scope="module")
+def jincheng(jincheng_whole):
+    pdf, truth = jincheng_whole
     return sliced_pdf(pdf, [3, 4, 5, 6, 7, 8]), truth
 
 
@@ -713,3 +718,26 @@ def test_readings_of_one_value_are_one_candidate_for_a_repair(nanyang, monkeypat
     monkeypatch.setattr(repair, "_one_per_value", lambda readings: list({r[0]: r for r in readings}.values()))
     unrepaired = cell()
     assert unrepaired.text == "813.50" and "ambiguous" in unrepaired.reasons and unrepaired.review
+
+
+def test_the_cells_a_groups_total_label_spans_are_not_in_review(jincheng_whole, monkeypatch):
+    """公开06表 (pages 11–12), its last row 人员经费合计 | | 19950.33 | 公用经费合计 | (eight empty cells) | 2312.26:
+    each label printed over its groups' code and name columns, which the lines inferred from the text cut into
+    cells — the labels and the empty cells between them and their amounts are not in review for a side
+    inferred; counterfactual (not vouched for): all ten in review, ``rule_missing``."""
+    from pipeline import score
+
+    pdf, _ = jincheng_whole
+    doc = extract_document(sliced_pdf(pdf, [11, 12]))
+    table = _only_table(doc)
+    assert table.template == "T06"
+    row = table.rows[-1]
+    texts = [c.text for c in row.cells]
+    assert texts[0] == "人员经费合计" and texts[3] == "公用经费合计" and texts[2] and texts[-1], texts
+    spanned = [row.cells[0], row.cells[1]] + row.cells[3:-1]
+    assert all(not c.text or c.text in ("人员经费合计", "公用经费合计") for c in spanned), texts
+    assert not any(c.review for c in spanned), [(c.text, c.reasons) for c in spanned if c.review]
+
+    monkeypatch.setattr(score, "_spanned_by_a_total_label", lambda table, row, ci: False)
+    score.score_document(doc)
+    assert sum(c.review and "rule_missing" in c.reasons for c in spanned) >= 8, [(c.text, c.reasons) for c in spanned]
