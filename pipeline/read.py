@@ -925,7 +925,7 @@ def _unlifted(clean, lifted: dict[int, tuple[int, int, int, int]], results: list
     for j, r in zip(again, recognizer.recognize(crops)):
         old = results[j]
         if len(r.text.strip()) < 2 or r.min_score <= old.min_score:
-            if r.text.strip() and r.text != old.text:
+            if len(r.text.strip()) >= 2 and r.text != old.text:  # (a lone stroke, “1”, is no witness)
                 other[j] = r
             continue
         if r.min_score >= max(settings.unlift_least, old.min_score + settings.unlift_margin) \
