@@ -201,7 +201,9 @@ def names_amounts(label: str) -> bool:
     """The label says its column holds amounts: an amount column's label (:func:`is_amount_column`) with a word
     of one in it — not a label worn past reading (“攝的” over seed-45 nanyang 公开06表's codes), which names
     nothing, though :func:`is_amount_column` takes it for one (it is not a code's or a name's)."""
-    return is_amount_column(label) and bool(_AMOUNT_WORD.search(label.split("/")[-1]))
+    last = label.split("/")[-1]
+    # (a 栏次 number taken for the label numbers an amount column: the tables number their amounts' columns)
+    return is_amount_column(label) and bool(_AMOUNT_WORD.search(last) or re.fullmatch(r"\d+", last.strip()))
 
 
 def is_code_column(label: str) -> bool:

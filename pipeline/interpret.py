@@ -422,12 +422,16 @@ def _check_odd_readings(table: Table, amount_cols: list[bool], ocr_pages: set[in
                 cell.add_reason("format")
 
 
+POINT_RESTORED = "point_restored"
+
+
 def _point_lost(row, cell: Cell, ci: int, amount_cols: list[bool]) -> bool:
     """A whole number of four digits or more (or 000) read in a column printing two decimals, in a row whose other
     amounts are read with theirs: the point was lost (a dot under the watermark, worn away — seed-45
     agriculture_007 “645318” for 6453.18, “42722” for 427.22). Read with it put back before the last two
-    digits, ``format_normalised`` (the reading kept as the alternative): the identities confirm it or it is
-    flagged. Not in a row of whole numbers (a 栏次 row read into the body: “1011” is 10 | 11), nor a code."""
+    digits, ``point_restored`` (the reading kept as the alternative): reviewed unless an identity confirms
+    it (:mod:`pipeline.score`). Not in a row of whole numbers (a 栏次 row read into the body: “1011” is
+    10 | 11), nor a code."""
     text = cell.text.strip()
     # (three digits are as often a speck's strokes in a blank cell — “802” beside 3957.94, seed-45 jincheng
     # 公开02表, proven blank by its sums — unless they are 000; a catalogue's code in an amount column — 30213 —
@@ -442,7 +446,7 @@ def _point_lost(row, cell: Cell, ci: int, amount_cols: list[bool]) -> bool:
     cell.original = cell.original or cell.text
     cell.text = f"{text[:-2]}.{text[-2:]}"
     cell.value = parse_number(cell.text).value
-    cell.add_reason("format_normalised")
+    cell.add_reason(POINT_RESTORED)
     return True
 
 

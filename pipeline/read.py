@@ -931,7 +931,8 @@ def _unlifted(clean, lifted: dict[int, tuple[int, int, int, int]], results: list
         if r.min_score >= max(settings.unlift_least, old.min_score + settings.unlift_margin) \
                 or _an_amount(r.text) and not _an_amount(old.text):
             results[j] = r
-            other[j] = old
+            if len(old.text.strip()) >= 2:
+                other[j] = old
         elif r.text != old.text:
             other[j] = r
     return results, other

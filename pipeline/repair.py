@@ -165,8 +165,13 @@ def _one_per_value(readings: list[tuple[str, str, float]]) -> list[tuple[str, st
     for text, src, c in readings:
         p = parse_number(text)
         key = round(p.value, 6) if p.kind == "number" and p.value is not None else text
-        if key not in uniq or (_printed_form(text) and not _printed_form(uniq[key][0])):
+        if key not in uniq:
             uniq[key] = (text, src, c)
+            continue
+        seen_text, seen_src, seen_c = uniq[key]
+        # (the recogniser's word over a confusion's — forms take only the recogniser's —, the surer confidence)
+        uniq[key] = (text if _printed_form(text) and not _printed_form(seen_text) else seen_text,
+                     "ocr" if "ocr" in (src, seen_src) else seen_src, max(c, seen_c))
     return list(uniq.values())
 
 

@@ -63,7 +63,7 @@ SEAL_SPECK = "seal_speck"  # (pipeline.read: every line of the cell left out as 
 FORCED_REVIEW = ("ambiguous", "check_failed", "structure", "text_conflict", "rows_merged", "columns_merged",
                  "near_miss", "format",
                  SEAL_SPECK, "seal_dash", "stray_dash", "label_unknown", "text_split", "code_missing", "repair_one_check", "text_unbalanced",
-                 "level_carried", "seal_unchecked", "filled_in", CODE_MISREAD)
+                 "level_carried", "seal_unchecked", "filled_in", CODE_MISREAD, "point_restored")
 NEAR_MISS = "near_miss"  # an OCR reading below low_ocr in an identity that holds only within its tolerance
 # an amount of a scanned 公开表 read under a seal that no identity checks: a seal's edge or stroke beside the digits
 # reads as one more digit with a sure score (calibration gen7_018 公开10表: 1209.24 for 209.24, confidence 0.998),
@@ -236,7 +236,7 @@ def _vouched_label(table, ri: int, ci: int, cell: Cell) -> bool:
             return table.rows[k].cells[c].text.strip() if 0 <= k < len(table.rows) and c < len(table.rows[k].cells) \
                 else ""
         n = number(r)
-        return n.isdigit() and (number(r - 1) == str(int(n) - 1) or number(r + 1) == str(int(n) + 1))
+        return n.isdecimal() and (number(r - 1) == str(int(n) - 1) or number(r + 1) == str(int(n) + 1))
 
     if "code_repaired" not in cell.reasons and _piece_of_its_code(table, row, ci, text, names):
         return True
@@ -322,10 +322,12 @@ def _spanned_by_a_total_label(table, row, ci: int) -> bool:
     texts = [c.text.strip() for c in row.cells]
     labels = [k for k, t in enumerate(texts) if compare_key(t) in _GROUP_TOTALS]
     label = max((k for k in labels if k <= ci), default=None)
-    if label is None or (ci != label and texts[ci]) or "low_ocr" in row.cells[label].reasons:
+    if label is None or (ci != label and texts[ci]) or {"low_ocr", "label_normalised"} & set(row.cells[label].reasons):
         return False
     amount = next((k for k in range(label + 1, len(texts)) if texts[k]), None)
-    if amount is None or ci >= amount:
+    # (人员经费合计's amount in its group's 决算数, two columns on; 公用经费合计's in the table's last column)
+    place = label + 2 if compare_key(texts[label]) == _GROUP_TOTALS[0] else len(texts) - 1
+    if amount != place or ci >= amount:
         return False
     p = parse_number(texts[amount])
     return p.kind == "number" and p.decimals == 2 and "low_ocr" not in row.cells[amount].reasons
@@ -430,7 +432,7 @@ def _lost_line(table, ri: int, ci: int) -> bool:
         return cells[ci].text.strip() if ci < len(cells) else ""
 
     above, below = number(ri - 1), number(ri + 1)
-    return not number(ri) and above.isdigit() and below.isdigit() and int(below) == int(above) + 2
+    return not number(ri) and above.isdecimal() and below.isdecimal() and int(below) == int(above) + 2
 
 
 @lru_cache(maxsize=None)
@@ -630,6 +632,10 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
             # a seal's remnant left out of a cell that an identity holding exactly with it blank confirms, in a
             # column printing blanks, not 0.00, where nothing is (real 决算 as worn photocopies: 46 such cells in
             # review, every one right; a digit lost under the seal fails the sum)
+            forced = []
+        if forced == ["point_restored"] and (x["confirmed1"] or x["confirmed2"]):
+            # a decimal point put back (interpret._point_lost: 645318 read for 6453.18) that an identity holding
+            # exactly confirms — unconfirmed, it stays in review whatever the model makes of it
             forced = []
         if not cell.text.strip() and "low_ocr" in cell.reasons and (t.id, ci) in zero_columns \
                 and t.rows[ri].page in ocr_pages:
