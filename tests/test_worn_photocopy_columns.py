@@ -679,8 +679,8 @@ def test_a_tables_last_rows_below_a_worn_bottom_rule_are_read(agriculture7_whole
     """Seed-45 agriculture (document 7) 公开01表 (page 2): its bottom rules worn to dashes and its blank row 30
     too faint to make a line of text, the grid ended at 年初结转和结余 — the blank row and 总计 | 31 | 7160.17 |
     总计 | 62 | 7160.17 below it were lost, and nothing said so. They are the table's last two rows, read as
-    printed. Its 6,453.18 read “645318”, the point lost, is 6453.18 again (``format_normalised``, the reading
-    kept); and 公开04表 (page 7), its 支出 行次 labelled “一一一行次合计” (the 行次 | 合计 rule worn in the
+    printed. Its 6,453.18 read “645318”, the point lost, is 6453.18 again (``point_restored``, the reading
+    kept, reviewed until an identity confirms it); and 公开04表 (page 7), its 支出 行次 labelled “一一一行次合计” (the 行次 | 合计 rule worn in the
     header), has its line numbers in sequence vouched for as any 行次 column's."""
     pdf, truth = agriculture7_whole
     doc = extract_document(sliced_pdf(pdf, [2, 7]))
@@ -690,7 +690,8 @@ def test_a_tables_last_rows_below_a_worn_bottom_rule_are_read(agriculture7_whole
     assert [c.text for c in table.rows[-1].cells] == ["总计", "31", "7160.17", "总计", "62", "7160.17"]
     assert [c.text.strip() for c in table.rows[-2].cells] == ["", "30", "", "", "61", ""]
     first = table.rows[0].cells[2]
-    assert first.text == "6453.18" and first.original == "645318" and "format_normalised" in first.reasons
+    assert first.text == "6453.18" and first.original == "645318" and "point_restored" in first.reasons
+    assert first.review  # (unconfirmed: 本年收入合计's sum fails by another misread, 396.67 read 6.67)
 
     table = next(t for t in doc.tables if t.template == "T04")
     line = next(ci for ci, c in enumerate(table.columns) if ci > 2 and "行次" in c)
