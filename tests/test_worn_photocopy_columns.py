@@ -742,3 +742,27 @@ def test_the_cells_a_groups_total_label_spans_are_not_in_review(jincheng_whole, 
     monkeypatch.setattr(score, "_spanned_by_a_total_label", lambda table, row, ci: False)
     score.score_document(doc)
     assert sum(c.review and "rule_missing" in c.reasons for c in spanned) >= 8, [(c.text, c.reasons) for c in spanned]
+
+
+@pytest.mark.slow
+def test_a_repair_resting_on_one_sum_with_a_doubtful_reading_in_it_is_reviewed(nanyang, monkeypatch):
+    """The whole document: 公开04表's 年末财政拨款结转和结余 合计, 227.82 read 27.82, is repaired by its row's sum
+    alone (合计 = 一般公共预算 + 政府性基金 + 国有资本经营), whose other readings stand beside inferred lines
+    (``rule_missing``): a second misread among them would have set the sum off as far, so the repair is applied
+    and reviewed (``repair_one_check``), and the sum it makes hold confirms none of them. Counterfactual (every
+    one-sum repair trusted): the cell unflagged. (Slow: two whole-document runs.)"""
+    from pipeline import repair
+
+    pdf, _ = nanyang
+
+    def cell():
+        table = next(t for t in extract_document(pdf).tables if t.template == "T04")
+        return next(r for r in table.rows if "年末" in r.cells[3].text).cells[5]
+
+    repaired = cell()
+    assert repaired.text == "227.82" and repaired.original == "27.82", (repaired.text, repaired.reasons)
+    assert "repair_one_check" in repaired.reasons and repaired.review
+
+    monkeypatch.setattr(repair, "_one_sum_in_doubt", lambda ref, equations, identities, lookup: False)
+    trusted = cell()
+    assert trusted.text == "227.82" and not trusted.review, (trusted.reasons, trusted.confidence)
