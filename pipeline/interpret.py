@@ -426,7 +426,7 @@ POINT_RESTORED = "point_restored"
 
 
 def _point_lost(row, cell: Cell, ci: int, amount_cols: list[bool]) -> bool:
-    """A whole number of four digits or more (or 000) read in a column printing two decimals, in a row whose other
+    """A whole number of four digits or more read in a column printing two decimals, in a row whose other
     amounts are read with theirs: the point was lost (a dot under the watermark, worn away — seed-45
     agriculture_007 “645318” for 6453.18, “42722” for 427.22). Read with it put back before the last two
     digits, ``point_restored`` (the reading kept as the alternative): reviewed unless an identity confirms
@@ -434,9 +434,10 @@ def _point_lost(row, cell: Cell, ci: int, amount_cols: list[bool]) -> bool:
     10 | 11), nor a code."""
     text = cell.text.strip()
     # (three digits are as often a speck's strokes in a blank cell — “802” beside 3957.94, seed-45 jincheng
-    # 公开02表, proven blank by its sums — unless they are 000; a catalogue's code in an amount column — 30213 —
-    # is a row's code a column off)
-    if not (re.fullmatch(r"\d{4,}", text) or text == "000") or _known_code(text):
+    # 公开02表, proven blank by its sums —, and 000 a seal's dither read as zeros — a sum proves no zero: the
+    # repair's confusions take such readings to their identities —; a catalogue's code in an amount column —
+    # 30213 — is a row's code a column off)
+    if not re.fullmatch(r"[1-9]\d{3,}", text) or _known_code(text):
         return False
     others = [parse_number(c.text) for k, c in enumerate(row.cells)
               if k != ci and k < len(amount_cols) and amount_cols[k] and c.text.strip()]

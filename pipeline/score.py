@@ -633,7 +633,7 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
             # column printing blanks, not 0.00, where nothing is (real 决算 as worn photocopies: 46 such cells in
             # review, every one right; a digit lost under the seal fails the sum)
             forced = []
-        if forced == ["point_restored"] and (x["confirmed1"] or x["confirmed2"]):
+        if forced == ["point_restored"] and (x["confirmed1"] or x["confirmed2"]) and cell.value != 0:
             # a decimal point put back (interpret._point_lost: 645318 read for 6453.18) that an identity holding
             # exactly confirms — unconfirmed, it stays in review whatever the model makes of it
             forced = []
