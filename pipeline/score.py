@@ -314,6 +314,7 @@ def _spanned_by_a_total_label(table, row, ci: int) -> bool:
     empty cells between it and that amount — the one printed cell the inferred lines cut — put nothing in
     doubt (seed-41 photocopy150: five or six such cells in review in each 公开06表). Not where a mark stands
     between them, nor where the next thing read is no amount (an amount lost, or read in a label's cell)."""
+    from .headers import is_code_column
     from .numbers import parse_number
     from .textnorm import compare_key
 
@@ -323,6 +324,11 @@ def _spanned_by_a_total_label(table, row, ci: int) -> bool:
     labels = [k for k, t in enumerate(texts) if compare_key(t) in _GROUP_TOTALS]
     label = max((k for k in labels if k <= ci), default=None)
     if label is None or (ci != label and texts[ci]) or {"low_ocr", "label_normalised"} & set(row.cells[label].reasons):
+        return False
+    # (read in its group's first column — the table's first, or a code column: further right it is the text of
+    # the label's cell cut off from its first by an inferred line — real caizheng 公开06表 as a worn photocopy,
+    # 公用经费合计 read under 科目名称 —, left to a reviewer)
+    if label and not (label < len(table.columns) and is_code_column(table.columns[label])):
         return False
     amount = next((k for k in range(label + 1, len(texts)) if texts[k]), None)
     # (人员经费合计's amount in its group's 决算数, two columns on; 公用经费合计's in the table's last column)
