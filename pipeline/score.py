@@ -325,10 +325,11 @@ def _spanned_by_a_total_label(table, row, ci: int) -> bool:
     label = max((k for k in labels if k <= ci), default=None)
     if label is None or (ci != label and texts[ci]) or {"low_ocr", "label_normalised"} & set(row.cells[label].reasons):
         return False
-    # (read in its group's first column — the table's first, or a code column: further right it is the text of
-    # the label's cell cut off from its first by an inferred line — real caizheng 公开06表 as a worn photocopy,
-    # 公用经费合计 read under 科目名称 —, left to a reviewer)
-    if label and not (label < len(table.columns) and is_code_column(table.columns[label])):
+    # (read in its group's first column — the table's first, or a group's first code column, not 款 right of 类:
+    # further right it is the text of the label's cell cut off from its first by an inferred line — real caizheng
+    # 公开06表 as a worn photocopy, 公用经费合计 read under 款 or 科目名称 —, left to a reviewer)
+    if label and not (label < len(table.columns) and is_code_column(table.columns[label])
+                      and not is_code_column(table.columns[label - 1])):
         return False
     amount = next((k for k in range(label + 1, len(texts)) if texts[k]), None)
     # (人员经费合计's amount in its group's 决算数, two columns on; 公用经费合计's in the table's last column)
