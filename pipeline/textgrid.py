@@ -710,8 +710,16 @@ def complete_tables(grids: list, segments: list, binary: np.ndarray, dpi: int, l
                 # (a row of text across three columns or more a pitch further down: an empty row between, its
                 # 行次 too faint to make a band — seed-45 agriculture_007 公开01表 as a worn photocopy lost its
                 # blank row 30 and 总计 | 31 | 7160.17 | 总计 | 62 | 7160.17 below it, unflagged)
+                # (its words inside their columns — one line crossed at most, where an amount printed flush right
+                # runs into the label flush left beside it: a note's or a signature's line runs across the column
+                # lines — real shehuigongzuo 支出决算表 as a worn photocopy lost its code | name line to one taken so)
+                margin = _mm(dpi, 1.0)
+                crossing = sum(any(a + margin < x < b - margin for a, b in band.words) for x in xs[1:-1])
+                # (and one line of text high: rows run together under a lost rule make a band of several — real
+                # shehuigongzuo 支出决算表's 2101101 and 2101102 below a piece of its header, above its grid)
                 skipped = gap > settings.below_pitch * pitch and not extra and not pending \
-                    and gap <= (settings.below_pitch + 1) * pitch and _columns_hit(wide, xs) >= 3
+                    and gap <= (settings.below_pitch + 1) * pitch and _columns_hit(wide, xs) >= 3 and crossing <= 1 \
+                    and band.bottom - band.top <= pitch
                 if (gap > settings.below_pitch * pitch and not skipped) or _note(band, xs, dpi):
                     break
                 last = band

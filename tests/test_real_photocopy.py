@@ -861,7 +861,9 @@ def test_a_lone_stroke_and_a_lost_point_in_one_sum_are_proven_together(tmp_path,
     和就业支出's 合计 read 1082 (10.82, its point lost) and a lost rule's remnant read “11” in another blank
     合计 cell of the same column. The column's sum fails by both, each has a row identity of its own: read
     again together, 10.82 with the stroke blank is the one pair that makes every identity of both hold
-    (``repair.pair_proofs``, the stroke's blank reading from ``_STROKE_READINGS``)."""
+    (``repair.pair_proofs``, the stroke's blank reading from ``_STROKE_READINGS``) — and now, before any repair,
+    1082 in a column printing two decimals is read 10.82 (``point_restored``), confirmed by its row."""
+    import pipeline.interpret as interpret
     import pipeline.repair as repair
 
     pages = real_scan_pages("putuo-shehuigongzuo-2024-juesuan.pdf", [10, 11], tmp_path, "中共上海市普陀区委社会工作部")
@@ -871,6 +873,12 @@ def test_a_lone_stroke_and_a_lost_point_in_one_sum_are_proven_together(tmp_path,
         (row,) = [r for r in table.rows if r.cells[2].text.startswith("八、")]
         return row.cells[3]
 
+    # (the point is put back as the column is read — ``interpret._point_lost`` — and its identities confirm it)
+    cell = eight()
+    assert cell.text == "10.82" and cell.original == "1082" and "point_restored" in cell.reasons \
+        and not cell.review, (cell.text, cell.reasons)
+    # without that, the pair proof restores it with the stroke blank; without the stroke's blank reading, neither
+    monkeypatch.setattr(interpret, "_point_lost", lambda *a: False)
     cell = eight()
     assert cell.text == "10.82" and cell.original == "1082" and "repaired" in cell.reasons, (cell.text, cell.reasons)
     monkeypatch.setattr(repair, "_stroke_cells", lambda doc, state: [])
