@@ -385,8 +385,13 @@ def _is_contents(lines: list[TextLine]) -> bool:
 # ------------------------------------------------------------------------------------------ tables
 
 
+def _own_checks(doc: Document, table: Table) -> list:
+    """The checks of the table's own identities (every cell of them in the table)."""
+    return [c for c in doc.checks if c.table == table.id and all(ref[0] == table.id for ref in c.cells)]
+
+
 def _table_checks(doc: Document, table: Table) -> tuple[int, int]:
-    own = [c for c in doc.checks if c.table == table.id and all(ref[0] == table.id for ref in c.cells)]
+    own = _own_checks(doc, table)
     return len(own), sum(not c.ok for c in own)
 
 
@@ -470,7 +475,7 @@ def _identities_failing(doc: Document, table: Table, settings: VerdictSettings) 
     cells in review). Words in an amount's cell are no broken number: a column shifted puts them there."""
     from .validate import _garbled
 
-    own = [c for c in doc.checks if c.table == table.id and all(ref[0] == table.id for ref in c.cells)]
+    own = _own_checks(doc, table)
     n, failed = len(own), sum(not c.ok for c in own)
     if n < settings.min_checks or failed <= settings.failing_share * n:
         return False
