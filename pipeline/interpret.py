@@ -398,6 +398,14 @@ def _check_odd_readings(table: Table, amount_cols: list[bool], ocr_pages: set[in
             continue
         line = bool(_LINE_LABEL.match(label.split("/")[-1]))
         amount = ci < len(amount_cols) and amount_cols[ci] and bool(label)
+        if ci < len(amount_cols) and amount_cols[ci] and not label:
+            # a column of amounts whose label was not read (seed-45 jincheng 公开03表 as a worn photocopy): only
+            # a stroke after the decimals is mended, where its own amounts print two decimals
+            own = [c for _, c in cells if pointed(c)]
+            if len(own) >= 4 and _prints_two_decimals(own):
+                for _, cell in cells:
+                    _stroke_after(cell)
+            continue
         if amount:
             own = [c for _, c in cells if pointed(c)]
             judged = [c for _, c in cells] if counts else own if len(own) >= 4 else table_amounts
@@ -410,7 +418,8 @@ def _check_odd_readings(table: Table, amount_cols: list[bool], ocr_pages: set[in
             if line:
                 odd = not text.isdigit()
             elif amount:
-                odd = cell.kind == "number" and parse_number(text).decimals == 0 and not re.search(r"[,，]", text)
+                odd = cell.kind == "number" and parse_number(text).decimals == 0 and (
+                    not re.search(r"[,，]", text) or bool(_GROUPED_POINT_LOST.fullmatch(text)))
             elif is_code_column(label):
                 odd = not re.search(r"[\d\u4e00-\u9fff]", text)  # a mark, neither code nor label (“I”)
             else:  # (a numbering's 、 without its numeral: the 一 of 一、政府采购情况 lost, a single stroke)
@@ -418,17 +427,20 @@ def _check_odd_readings(table: Table, amount_cols: list[bool], ocr_pages: set[in
                     text.startswith("、") or bool(_LETTER_AT_WORDS.search(text))
             if odd and amount and _point_lost(row, cell, ci, amount_cols):
                 continue
+            if amount and _stroke_after(cell):
+                continue
             if odd:
                 cell.add_reason("format")
 
 
 POINT_RESTORED = "point_restored"
+_GROUPED_POINT_LOST = re.compile(r"[1-9]\d{0,2}(?:[,，]\d{3})*[,，]\d{5}")  # “17,58916”: 17,589.16
 
 
 def _point_lost(row, cell: Cell, ci: int, amount_cols: list[bool]) -> bool:
     """A whole number of four digits or more read in a column printing two decimals, in a row whose other
     amounts are read with theirs: the point was lost (a dot under the watermark, worn away — seed-45
-    agriculture_007 “645318” for 6453.18, “42722” for 427.22). Read with it put back before the last two
+    agriculture_007 “645318” for 6453.18, “42722” for 427.22; with separators, “17,58916” for 17,589.16). Read with it put back before the last two
     digits, ``point_restored`` (the reading kept as the alternative): reviewed unless an identity confirms
     it (:mod:`pipeline.score`). Not in a row of whole numbers (a 栏次 row read into the body: “1011” is
     10 | 11), nor a code."""
@@ -437,7 +449,8 @@ def _point_lost(row, cell: Cell, ci: int, amount_cols: list[bool]) -> bool:
     # 公开02表, proven blank by its sums —, and 000 a seal's dither read as zeros — a sum proves no zero: the
     # repair's confusions take such readings to their identities —; a catalogue's code in an amount column —
     # 30213 — is a row's code a column off)
-    if not re.fullmatch(r"[1-9]\d{3,}", text) or _known_code(text):
+    # (or with its thousands separators read, the point's two digits run on after the last group: “17,58916”)
+    if not (_GROUPED_POINT_LOST.fullmatch(text) or re.fullmatch(r"[1-9]\d{3,}", text)) or _known_code(text):
         return False
     others = [parse_number(c.text) for k, c in enumerate(row.cells)
               if k != ci and k < len(amount_cols) and amount_cols[k] and c.text.strip()]
@@ -447,10 +460,38 @@ def _point_lost(row, cell: Cell, ci: int, amount_cols: list[bool]) -> bool:
     cell.original = cell.original or cell.text
     cell.text = f"{text[:-2]}.{text[-2:]}"
     cell.value = parse_number(cell.text).value
+    if "format" in cell.reasons:  # (“17,58916”: its grouping was ill-formed)
+        cell.reasons.remove("format")
     cell.add_reason(POINT_RESTORED)
     return True
 
 
+# an amount with two decimals and one stroke after them, in a column printing two decimals: the column line's
+# remnant or a speck beside the last digit read as “1” or a bracket (“0.001”, “888.281”, “4.10]”)
+_TRAILING_STROKE = re.compile(r"(\d{1,3}(?:[,，]\d{3})+|\d+)([.．]\d{2})[1lI|\]】)）]")
+
+
+def _stroke_after(cell: Cell) -> bool:
+    """An amount read with one stroke after its two decimals in a scanned column printing two decimals (seed-45
+    as worn photocopies: 0.00 read “0.001” five times, 888.28 “888.281”, 4.10 “4.10]” — a column line's remnant
+    at the cell's right edge, or a speck after the last digit): read without it, ``point_restored``'s kin —
+    ``stroke_dropped``, the reading kept as the alternative, reviewed unless an identity confirms it
+    (:mod:`pipeline.score`). Not after an opening bracket (“(12.34)”, a negative amount)."""
+    text = cell.text.strip()
+    m = _TRAILING_STROKE.fullmatch(text)
+    if m is None or re.search(r"[(（\[【]", text):
+        return False
+    cell.alternatives.insert(0, Alternative(cell.text, cell.ocr_score, "ocr"))
+    cell.original = cell.original or cell.text
+    cell.text = m.group(1) + m.group(2)
+    cell.kind, cell.value = "number", parse_number(cell.text).value
+    if "format" in cell.reasons:
+        cell.reasons.remove("format")
+    cell.add_reason(STROKE_DROPPED)
+    return True
+
+
+STROKE_DROPPED = "stroke_dropped"
 STRAY_DASH = "stray_dash"
 
 

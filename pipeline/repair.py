@@ -26,7 +26,7 @@ from .interpret import normalise_ocr_amount
 from .model import Alternative, Cell, Document
 from .numbers import format_amount, parse_number
 from .resources import load_json
-from .validate import (CellRef, EPS, Identity, blamed_cells, cell_values, expand_identities, to_check,
+from .validate import (MENDED, CellRef, EPS, Identity, blamed_cells, cell_values, expand_identities, to_check,
                        validate_document)
 
 
@@ -295,7 +295,7 @@ def find_proofs(doc: Document, settings: RepairSettings | None = None) -> tuple[
 
 
 # what puts a reading beside a repaired cell in doubt on its own
-_BESIDE_DOUBT = frozenset({"low_ocr", "format", "format_normalised", "seal", "rule_missing", "rows_merged"})
+_BESIDE_DOUBT = frozenset({"low_ocr", "format", "format_normalised", "seal", "rule_missing", "rows_merged", *MENDED})
 
 
 def _one_sum_in_doubt(ref: CellRef, equations: list[int], identities: list[Identity], lookup: dict) -> bool:

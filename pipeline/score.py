@@ -63,7 +63,7 @@ SEAL_SPECK = "seal_speck"  # (pipeline.read: every line of the cell left out as 
 FORCED_REVIEW = ("ambiguous", "check_failed", "structure", "text_conflict", "rows_merged", "columns_merged",
                  "near_miss", "format",
                  SEAL_SPECK, "seal_dash", "stray_dash", "label_unknown", "text_split", "code_missing", "repair_one_check", "text_unbalanced",
-                 "level_carried", "seal_unchecked", "filled_in", CODE_MISREAD, "point_restored")
+                 "level_carried", "seal_unchecked", "filled_in", CODE_MISREAD, "point_restored", "stroke_dropped")
 NEAR_MISS = "near_miss"  # an OCR reading below low_ocr in an identity that holds only within its tolerance
 # an amount of a scanned 公开表 read under a seal that no identity checks: a seal's edge or stroke beside the digits
 # reads as one more digit with a sure score (calibration gen7_018 公开10表: 1209.24 for 209.24, confidence 0.998),
@@ -640,7 +640,8 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
             # column printing blanks, not 0.00, where nothing is (real 决算 as worn photocopies: 46 such cells in
             # review, every one right; a digit lost under the seal fails the sum)
             forced = []
-        if forced == ["point_restored"] and (x["confirmed1"] or x["confirmed2"]) and cell.value != 0:
+        if forced in (["point_restored"], ["stroke_dropped"]) and (x["confirmed1"] or x["confirmed2"]) \
+                and cell.value != 0:
             # a decimal point put back (interpret._point_lost: 645318 read for 6453.18) that an identity holding
             # exactly confirms — unconfirmed, it stays in review whatever the model makes of it
             forced = []

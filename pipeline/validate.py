@@ -681,9 +681,14 @@ def blamed_cells(doc: Document, checks: list[Check], identities: list | None = N
     return blamed
 
 
+# readings interpretation mended from their form alone (pipeline.interpret: a point put back, a stroke after the
+# decimals dropped): what was read was broken
+MENDED = ("point_restored", "stroke_dropped")
+
+
 # reasons that put a reading in doubt on its own (a watermark alone does not: it lies over most cells)
 _DOUBT = frozenset({"low_ocr", "seal", "seal_speck", "format", "format_normalised", "rule_missing", "rows_merged",
-                    "structure", "near_miss", "repaired", "code_conflict", "text_conflict"})
+                    "structure", "near_miss", "repaired", "code_conflict", "text_conflict", *MENDED})
 
 
 def _check_key(chk: Check) -> tuple:
@@ -717,9 +722,11 @@ def _explained_by_garbled(doc: Document, identities: list | None = None,
 
 
 def _garbled(cell) -> bool:
-    """A reading that is no amount as the table prints them: not a number, or flagged ``format``."""
+    """A reading that is no amount as the table prints them: not a number, or flagged ``format``, or read so
+    and mended from its form alone (“0.001” → 0.00, :data:`MENDED`)."""
     return cell is not None and bool(cell.text.strip()) and (
-        "format" in cell.reasons or parse_number(cell.text).kind not in ("number", "na", "empty"))
+        "format" in cell.reasons or any(r in cell.reasons for r in MENDED)
+        or parse_number(cell.text).kind not in ("number", "na", "empty"))
 
 
 def _speck(cell) -> bool:
