@@ -608,6 +608,20 @@ def _meta(lines: list[TextLine]) -> dict:
     return meta
 
 
+def _rest_of_the_table(previous: PageTable, pt: PageTable, meta: dict, max_gap_rows: float = 1.5) -> bool:
+    """``pt`` is the rest of the table ``previous`` holds, on the same page: a grid of the same columns with no
+    header and nothing printed between them, starting inside the other's rows or within ``max_gap_rows`` row
+    heights below them — the layout saw one worn table as two grids, the second over the first's foot (seed-45
+    jincheng 公开10表 as a worn photocopy: rows 1–8 and rows 2–24, its rows 9–24 a table of their own, no
+    template, every cell in review)."""
+    if pt.page != previous.page or pt.form or previous.form or pt.header_rows or meta["title"] or meta["form"] \
+            or pt.above or not _same_columns(previous, pt):
+        return False
+    a, b = previous.grid_reading.grid, pt.grid_reading.grid
+    pitch = (a.ys[-1] - a.ys[0]) / max(1, len(a.ys) - 1)
+    return a.ys[0] < b.ys[0] <= a.ys[-1] + max_gap_rows * pitch and b.ys[-1] > a.ys[-1]
+
+
 def _same_columns(a: PageTable, b: PageTable) -> bool:
     if len(a.col_edges) != len(b.col_edges):
         return False
@@ -618,12 +632,15 @@ def _column_map(previous: PageTable, pt: PageTable, tol: float = 0.015, max_stra
     """When a continuation page has fewer column rules (a last row of merged cells, such as 人员经费合计 |
     公用经费合计), each of its columns starts at one of the previous page's: their indices there. When it has
     more — every rule of the previous page's and a stray one inside a column (a seal's dithered texture or a
-    fold standing as a rule, cutting 财政拨款收入 in two on a 1-bit scan) — each of its columns lies in one of
-    the previous page's: the two parts of a cut column map to it, and are joined (:func:`_remap`)."""
+    fold standing as a rule, cutting 财政拨款收入 in two on a 1-bit scan), under a header that repeats the
+    previous page's or ends in a 栏次 row (:func:`_same_header`: seed-45 agriculture_007 公开04表's second page
+    as a worn photocopy, its header read 项目 | 行次Y | … | 有序本经营预算财政授款 over 栏次 | 1 …) — each of its
+    columns lies in one of the previous page's: the two parts of a cut column map to it, and are joined
+    (:func:`_remap`)."""
     prev, cur = previous.col_edges, pt.col_edges
     if len(cur) > len(prev):  # (one or two stray rules at most, under a header repeating the previous page's)
         if len(cur) - len(prev) > max_stray or not all(min(abs(x - y) for y in cur) <= tol for x in prev) \
-                or not (pt.header_rows == 0 or _header_repeated(pt, previous)):
+                or not (pt.header_rows == 0 or _same_header(pt, previous)):
             return None
         return [max(i for i in range(len(prev) - 1) if prev[i] <= (a + b) / 2) for a, b in zip(cur, cur[1:])]
     if len(cur) >= len(prev) or abs(cur[-1] - prev[-1]) > tol:
@@ -722,6 +739,16 @@ def assemble(readings: list[PageReading]) -> list[Table]:
             table.rows.extend(pt.body if repeated else pt.all_rows)
             if pt.page not in table.pages:
                 table.pages.append(pt.page)
+            table.notes.extend(_notes(pt.below))
+            last = (table, pt)
+            continue
+        if last is not None and _rest_of_the_table(last[1], pt, meta):
+            table, _ = last
+            bottom = max((r.cells[0].bbox[3] for r in table.rows if r.page == pt.page and r.cells
+                          and r.cells[0].bbox), default=last[1].grid_reading.grid.ys[-1])
+            # (rows the two grids both hold are the first one's)
+            table.rows.extend(r for r in pt.body if r.cells and r.cells[0].bbox
+                              and (r.cells[0].bbox[1] + r.cells[0].bbox[3]) / 2 > bottom)
             table.notes.extend(_notes(pt.below))
             last = (table, pt)
             continue

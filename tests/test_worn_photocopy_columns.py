@@ -50,7 +50,11 @@ review:
   amount, and a code column under a label worn to “攝的” taken for an amount column: all 261 cells in review
   (``verdict._identities_failing``, ``headers.names_amounts``);
 - agriculture_007's 公开01表 (page 2): its last two rows, below a bottom rule worn to dashes, lost without a
-  word (``textgrid.complete_tables``); 6453.18 read “645318” (``interpret._point_lost``)."""
+  word (``textgrid.complete_tables``); 6453.18 read “645318” (``interpret._point_lost``);
+- jincheng's 公开10表 (page 16): seen as two grids, the second over the first's foot, its rows from 三、 on a table
+  no template knew, all in review (``assemble._rest_of_the_table``); agriculture_007's 公开04表 (pages 7–8):
+  page 8's header worn and a stroke for a column rule, the page a table of its own (``assemble._column_map``);
+  jincheng's 公开03表: “888.281” for 888.28 (``interpret._stroke_after``)."""
 from __future__ import annotations
 
 import json
@@ -743,6 +747,72 @@ def test_the_cells_a_groups_total_label_spans_are_not_in_review(jincheng_whole, 
     monkeypatch.setattr(score, "_spanned_by_a_total_label", lambda table, row, ci: False)
     score.score_document(doc)
     assert sum(c.review and "rule_missing" in c.reasons for c in spanned) >= 8, [(c.text, c.reasons) for c in spanned]
+
+
+def test_a_second_grid_over_a_worn_tables_foot_is_the_rest_of_the_table(jincheng_whole, monkeypatch):
+    """公开10表 (page 16), its rules worn: the layout sees two grids of the same columns, rows 一、政府采购情况 …
+    (二)参照公务员法管理事业单位 and, from 货物 on, the rest — the second over the first's foot, no header, nothing
+    printed between. One table, its rows once each, down to 单价100万元(含)以上设备 (``assemble._rest_of_the_table``);
+    counterfactual: its rows from 三、国有资产占用情况 on a second table no template knows, every cell in review."""
+    from pipeline import assemble
+
+    pdf, truth = jincheng_whole
+    page = sliced_pdf(pdf, [16])
+    tables = [t for t in extract_document(page).tables if t.rows]
+    assert [t.template for t in tables] == ["T10"], [(t.template, len(t.rows)) for t in tables]
+    labels = [compare_key(r.cells[0].text) for r in tables[0].rows]
+    assert len(labels) == len(set(k for k in labels if k)) + labels.count(""), labels  # no row twice
+    assert compare_key("二、机关运行经费") in labels and labels[-1] == compare_key("(二)单价100万元(含)以上设备(不含车辆)"), labels
+    assert len(tables[0].rows) >= len(_truth_table(truth, "公开10表")["rows"]) - 2, labels
+
+    monkeypatch.setattr(assemble, "_rest_of_the_table", lambda previous, pt, meta: False)
+    apart = [t for t in extract_document(page).tables if t.rows]
+    assert len(apart) == 2 and apart[1].template is None and all(c.review for r in apart[1].rows for c in r.cells)
+
+
+def test_a_continuation_page_whose_header_ends_in_its_lanci_row_continues_the_table(agriculture7_whole, monkeypatch):
+    """公开04表 over pages 7–8: page 8's grid has one column rule too many (a stroke inside the last column) and
+    its header, worn, reads 项目 | 行次Y | 金额 | T项目 | … | 有序本经营预算财政授款 over 栏次 | 1 | … — too unlike
+    page 7's header to be its repetition by the letter, but a header ending in a 栏次 row is a repeated one. The
+    table goes on: one 公开04表 down to 本年收入合计 | 本年支出合计 (``assemble._column_map`` with ``_same_header``); counterfactual (the
+    header must repeat by the letter): page 8's nine rows a table of their own, no template, all in review."""
+    from pipeline import assemble
+
+    pdf, truth = agriculture7_whole
+    pages = sliced_pdf(pdf, [7, 8])
+    tables = [t for t in extract_document(pages).tables if t.rows]
+    assert [t.template for t in tables] == ["T04"] and len(tables[0].pages) == 2, \
+        [(t.template, t.pages, len(t.rows)) for t in tables]
+    labels = [compare_key(c.text) for r in tables[0].rows for c in r.cells]
+    assert compare_key("本年收入合计") in labels and compare_key("本年支出合计") in labels, labels
+
+    monkeypatch.setattr(assemble, "_same_header", assemble._header_repeated)
+    apart = [t for t in extract_document(pages).tables if t.rows]
+    assert len(apart) == 2 and apart[1].template is None and all(c.review for r in apart[1].rows for c in r.cells)
+
+
+def test_a_stroke_read_after_an_amounts_two_decimals_is_dropped(jincheng, monkeypatch):
+    """公开03表 (pages 5–6, its header worn away): 888.28 and 610.98 read “888.281” and “610.981”, a column
+    line's remnant after the last digit. Read without it (``interpret._stroke_after``, ``stroke_dropped``, the
+    reading kept as the alternative), the sums confirm them: right and not in review. Counterfactual: the
+    readings as they were, ``format``, wrong and in review."""
+    from pipeline import interpret
+
+    pdf, truth = jincheng
+
+    def cells():
+        table = next(t for t in extract_document(pdf).tables if t.template == "T03")
+        return [c for r in table.rows for c in r.cells if c.original in ("888.281", "610.981")
+                or c.text in ("888.281", "610.981")]
+
+    mended = cells()
+    assert sorted(c.text for c in mended) == ["610.98", "888.28"], [(c.text, c.original) for c in mended]
+    assert all("stroke_dropped" in c.reasons and not c.review for c in mended), [(c.text, c.reasons) for c in mended]
+    assert all(c.alternatives[0].text == c.original for c in mended)
+
+    monkeypatch.setattr(interpret, "_stroke_after", lambda cell: False)
+    kept = cells()
+    assert sorted(c.text for c in kept) == ["610.981", "888.281"] and all(c.review for c in kept)
 
 
 @pytest.mark.slow
