@@ -407,6 +407,10 @@ def _blocks_from_content(table: Table, n: int, header_blocks: list[LabelBlock]) 
     return blocks
 
 
+# the digits a class opens with: 2 (功能分类), 3 and 5 (经济分类, 部门 and 政府) — no other (0101 is 30101 worn)
+_CLASS_DIGITS = "235"
+
+
 def _block_classification(table: Table, block: LabelBlock, labels: list[str]) -> str:
     first_digits = []
     for r in table.rows:
@@ -414,12 +418,14 @@ def _block_classification(table: Table, block: LabelBlock, labels: list[str]) ->
         if not code and block.name_col is not None and block.name_col < len(r.cells):
             code = split_code_name(r.cells[block.name_col].text)[0]
         rd = read_code(code) if code else None
-        if rd:
+        if rd and rd.digits[0] in _CLASS_DIGITS:
             first_digits.append(rd.digits[0])
     if first_digits:
         # the most frequent first digit; a tie (a worn code column reading 0101 for 30101 as often as 3…) goes to
         # the classification the template prints, then to the lower digit — never to the order a set iterates in,
-        # which varies from run to run (seed-45 health 公开06表: its codes read as functional in some runs)
+        # which varies from run to run (seed-45 health 公开06表: its codes read as functional in some runs). Only
+        # 2 (功能分类), 3 and 5 (经济分类) open a class: that table's worn 0101, 0102 … for 30101, 30102 … made it
+        # functional, and its names matched to 2080505, 2101103
         economic = table.template in _ECONOMIC_TEMPLATES
         top = min(set(first_digits), key=lambda d: (-first_digits.count(d), not (economic and d == "3"), d))
         return {"3": ECONOMIC, "5": ECONOMIC_GOV}.get(top, FUNCTIONAL)

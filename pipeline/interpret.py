@@ -328,6 +328,18 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
     _check_stacked_rows(table, amount_cols, ocr_pages)
 
 
+_SPECK_LINE = re.compile(r"\d{1,2}")
+
+
+def _stacked_span(ci: int, numbers: list[str], blocks: list[tuple[int, int]], width: int) -> tuple[int, int]:
+    """The columns [lo, hi) of a row put in doubt by cell ``ci`` holding ``numbers`` stacked: its block's (a
+    code block of 公开06表) or the row's — or the cell's alone when all but one are specks' lines (one or two
+    digits alone, a rule's remnant “1” over 97.29 or over a code: no row of print)."""
+    if len([t for t in numbers if not _SPECK_LINE.fullmatch(t.strip())]) < 2:
+        return ci, ci + 1
+    return next(((a, b) for a, b in blocks if a <= ci < b), (0, width))
+
+
 def _check_stacked_rows(table: Table, amount_cols: list[bool], ocr_pages: set[int]) -> None:
     """An OCR'd amount or code cell holding two or more numbers stacked line over line is two rows whose
     separating rule was not found (“20501” over “2050101” read as one cell 205012050101). Every cell of that
@@ -336,7 +348,10 @@ def _check_stacked_rows(table: Table, amount_cols: list[bool], ocr_pages: set[in
     photocopy a merged row's amounts can join into one that looks whole). So is a label cell holding two
     numbered labels (九、卫生健康支出 over 十、节能环保支出, read as two lines or run into one: a worn 公开01表's
     row rule lost, the one amount beside them belonging to one of the two) — in a two-sided table (收入 | 支出)
-    the cells of its side, the other side's row being whole (its own 行次 in it)."""
+    the cells of its side, the other side's row being whole (its own 行次 in it). In a table of code blocks side
+    by side (公开06表) only the block's cells are: a lost row rule stacks the codes of every block it runs across
+    (seed-45 jincheng 公开06表 as a worn photocopy: five rows, 60 cells in review, for one block's amount each).
+    A number stacked only with specks (one or two digits alone: “1” over 97.29) puts the cell alone in doubt."""
     def whole(text: str, code: bool) -> bool:
         t = re.sub(r"\s+", "", text)
         if code:
@@ -347,6 +362,12 @@ def _check_stacked_rows(table: Table, amount_cols: list[bool], ocr_pages: set[in
     # a two-sided table (收入 | 支出, each side opening with its 项目 column): its sides, as column ranges
     items = [k for k, c in enumerate(table.columns) if c.split("/")[-1].endswith("项目")]
     sides = [(0, items[1]), (items[1], len(table.columns))] if len(items) == 2 and items[0] == 0 else []
+    # a table of blocks side by side, each opening with its code column (公开06表: 科目代码 | 科目名称 | 决算数, four
+    # times): its blocks, as column ranges — each block's rows are printed with their own codes, so a row rule
+    # lost across them shows in every block's code cell
+    is_code = [is_code_column(c) for c in table.columns]
+    starts = [k for k in range(len(is_code)) if is_code[k] and (k == 0 or not is_code[k - 1])]
+    blocks = list(zip(starts, starts[1:] + [len(table.columns)])) if len(starts) >= 2 and starts[0] == 0 else []
     for row in table.rows:
         if row.page not in ocr_pages:
             continue
@@ -357,7 +378,8 @@ def _check_stacked_rows(table: Table, amount_cols: list[bool], ocr_pages: set[in
             wrapped = code and sum(whole(t, code) for t in cell.lines) < 2 and _known_code("".join(cell.lines))
             labels = [m for t in (cell.lines or [cell.text]) for m in _NUMBERED_LABEL.findall(re.sub(r"\s+", "", t))]
             if numeric and len(numbers) >= 2 and not wrapped:
-                for other in row.cells:
+                lo, hi = _stacked_span(ci, numbers, blocks, len(row.cells))
+                for other in row.cells[lo:hi]:
                     other.add_reason("rows_merged")
                 break
             if len(labels) >= 2:  # (in a 收支总表, the cells of that label's side: the other side's row is its own)

@@ -119,6 +119,12 @@ def agriculture(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def health(tmp_path_factory):
+    pdf, truth = worn_photocopy(tmp_path_factory.mktemp("health45"), 45, 3, "health", "sans", None, cover=False)
+    return sliced_pdf(pdf, [7, 8]), truth
+
+
+@pytest.fixture(scope="module")
 def agriculture7_whole(tmp_path_factory):
     return _seed45(tmp_path_factory, 7, "agriculture", "uming", True)
 
@@ -813,6 +819,55 @@ def test_a_stroke_read_after_an_amounts_two_decimals_is_dropped(jincheng, monkey
     monkeypatch.setattr(interpret, "_stroke_after", lambda cell: False)
     kept = cells()
     assert sorted(c.text for c in kept) == ["610.981", "888.281"] and all(c.review for c in kept)
+
+
+def test_a_number_stacked_in_one_block_of_a_table_of_blocks_puts_that_block_in_doubt(jincheng_whole, monkeypatch):
+    """公开06表 (pages 11–12), four blocks of 科目代码 | 科目名称 | 决算数 side by side: a rule's remnant read
+    “1” over 97.29, a speck “11” over 39909, two specks “1” over “1” in a blank cell — each put its whole row of
+    twelve cells in review (``rows_merged``). The cell stacked with specks alone is in doubt, and a number stacked
+    on a number puts its block's three cells there, not the row's (``interpret._stacked_span``); counterfactual
+    (every stacked cell's whole row): five rows, 60 cells."""
+    from pipeline import interpret
+
+    pdf, _ = jincheng_whole
+    pages = sliced_pdf(pdf, [11, 12])
+
+    def merged():
+        table = _only_table(extract_document(pages))
+        assert table.template == "T06"
+        return [(ri, ci) for ri, r in enumerate(table.rows) for ci, c in enumerate(r.cells) if "rows_merged" in c.reasons]
+
+    apart = merged()
+    assert 0 < len(apart) <= 16, apart
+    assert all(len([k for k in apart if k[0] == ri]) < 12 for ri, _ in apart), apart  # no row whole
+
+    monkeypatch.setattr(interpret, "_stacked_span", lambda ci, numbers, blocks, width: (0, width))
+    whole = merged()
+    assert len(whole) >= 48 and len(whole) >= 3 * len(apart), whole
+
+
+def test_codes_worn_to_a_digit_no_class_opens_with_leave_the_block_economic(health, monkeypatch):
+    """公开06表 (pages 7–8): its first code column worn at the left, 30101, 30102 … read 0101, 0102 … as often as
+    they were read whole. A block's classification goes by the first digit most of its codes open with; 0 opens
+    none (only 2, 3 and 5 do: ``codes._CLASS_DIGITS``), so the block is 经济分类 and its rows are 30101 基本工资 …
+    30108 机关事业单位基本养老保险缴费. Counterfactual (every digit counts): the block is 功能分类, its names
+    matched to 2080505 机关事业单位基本养老保险缴费支出 and 2101103 公务员医疗补助."""
+    from pipeline import codes
+
+    pdf, _ = health
+
+    def first_block():
+        table = _only_table(extract_document(pdf))
+        assert table.template == "T06"
+        return {r.cells[1].text: r.codes[0].code for r in table.rows[1:14] if r.codes}
+
+    got = first_block()
+    assert got.get("基本工资") == "30101" and got.get("机关事业单位基本养老保险缴费") == "30108", got
+    assert all(c.startswith("3") for c in got.values()), got
+
+    monkeypatch.setattr(codes, "_CLASS_DIGITS", "0123456789")
+    worn = first_block()
+    assert any(c.startswith("2") for c in worn.values()), worn
 
 
 @pytest.mark.slow
