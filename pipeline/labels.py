@@ -46,6 +46,22 @@ def _vocabulary() -> tuple[list[str], list[str], dict[str, list[int]]]:
 
 
 @lru_cache(maxsize=1)
+def numbered_runs() -> tuple[tuple[str, ...], ...]:
+    """The numbered labels ``row_labels.json`` lists in the order they are printed, run by run (一、一般公共服务支出
+    … 二十六、抗疫特别国债安排的支出; 一、一般公共预算财政拨款收入 … 八、其他收入; 一、一般公共预算财政拨款 … 三、…), as
+    comparison keys: each run a 收支总表 side's rows, top to bottom."""
+    runs: list[list[str]] = []
+    for label, key in zip(*_vocabulary()[:2]):
+        if not re.match(r"[一二三四五六七八九十]+、", label):
+            runs.append([])
+        elif label.startswith("一、") or not runs:
+            runs.append([key])
+        else:
+            runs[-1].append(key)
+    return tuple(tuple(r) for r in runs if len(r) >= 2)
+
+
+@lru_cache(maxsize=1)
 def _printed_keys() -> frozenset[str]:
     return frozenset(_vocabulary()[1])
 

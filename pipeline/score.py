@@ -247,6 +247,8 @@ def _vouched_label(table, ri: int, ci: int, cell: Cell) -> bool:
         return True
     if cell.value is None and _name_of_its_code(row, ci, cell):
         return True
+    if cell.value is None and _label_in_sequence(table, ri, ci, cell):
+        return True
     if cell.value is not None or "label_normalised" in cell.reasons:
         return False
     if table.template in ("T01", "T04") and printed_summary_label(text):
@@ -258,6 +260,36 @@ def _vouched_label(table, ri: int, ci: int, cell: Cell) -> bool:
     # (a worn label keeps its 行次 among strokes or beside the next column's label: “1行次”, “一一一行次合计” over
     # seed-45 agriculture_007 公开04表's 33, 34 …)
     return bool(re.search("行次|栏次", names[ci])) and in_sequence(ri, ci) if ci < len(names) else False
+
+
+def _label_in_sequence(table, ri: int, ci: int, cell: Cell) -> bool:
+    """A 公开01/04表 row label snapped to one of the numbered labels those tables print in a fixed order
+    (``label_normalised``: :func:`pipeline.labels.numbered_runs`) whose place vouches for it: the row above or
+    below holds the label numbered just before or after it, and neither holds another label of that run (seed-45
+    worn photocopies: 十五、商业服务业等支出, 二十二、灾害防治及应急管理支出 … read weakly, snapped right, 77 in
+    review for the weak reading alone)."""
+    from .labels import numbered_runs
+    from .textnorm import compare_key
+
+    if table.template not in ("T01", "T04") or "label_normalised" not in cell.reasons:
+        return False
+    key = compare_key(cell.text)
+    run = next((r for r in numbered_runs() if key in r), None)
+    if run is None:
+        return False
+    k = run.index(key)
+
+    def at(r: int) -> str:
+        row = table.rows[r] if 0 <= r < len(table.rows) else None
+        return compare_key(row.cells[ci].text) if row is not None and ci < len(row.cells) else ""
+
+    fits = 0
+    for r, want in ((ri - 1, run[k - 1] if k > 0 else None), (ri + 1, run[k + 1] if k + 1 < len(run) else None)):
+        got = at(r)
+        if got in run and got != want:
+            return False  # (a neighbour of the run out of its order: rows out of place, or the label wrong)
+        fits += got == want
+    return fits > 0
 
 
 def _spanning(row, ci: int, tol: int = 3) -> bool:
@@ -625,8 +657,8 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
             # a side of the cell inferred from the text (no rule seen): trusted once an identity confirms it,
             # else it waits for review
             p = min(p, RULE_MISSING_CAP)
-        if _name_of_its_code(t.rows[ri], ci, cell):
-            p = max(p, model.threshold)  # (as sure as its code: the reading's weakness is the name it replaced)
+        if _name_of_its_code(t.rows[ri], ci, cell) or _label_in_sequence(t, ri, ci, cell):
+            p = max(p, model.threshold)  # (as sure as its code or its place: the weakness is the reading it replaced)
         # (a sum confirms a value, and a reading of 0 has the value of the blank cell a speck was read in: an
         # identity that holds proves no “0”)
         confirmed = (x["confirmed1"] or x["confirmed2"]) and cell.value != 0

@@ -870,6 +870,29 @@ def test_codes_worn_to_a_digit_no_class_opens_with_leave_the_block_economic(heal
     assert any(c.startswith("2") for c in worn.values()), worn
 
 
+def test_a_weakly_read_label_snapped_in_its_place_of_the_numbered_run_is_not_in_review(jincheng_whole, monkeypatch):
+    """公开01表 (page 2), its 支出 labels read weakly under the watermark and snapped to the labels the table prints
+    (``label_normalised``): 二十二、灾害防治及应急管理支出 and its kin stand between the labels numbered before and
+    after them — their place in the fixed order vouches for them, and they are not in review for the weak reading
+    (``score._label_in_sequence``); counterfactual: in review."""
+    from pipeline import score
+
+    pdf, _ = jincheng_whole
+    doc = extract_document(sliced_pdf(pdf, [2]))
+    table = _only_table(doc)
+    assert table.template == "T01"
+    snapped = [r.cells[3] for r in table.rows if len(r.cells) > 3 and "label_normalised" in r.cells[3].reasons
+               and re.match(r"[一二三四五六七八九十]+、.*支出$", r.cells[3].text)]
+    assert len(snapped) >= 4, [c.text for c in snapped]
+    vouched = [c for c in snapped if not c.review]
+    assert len(vouched) >= len(snapped) - 1 and any(c.ocr_score < 0.7 for c in vouched), \
+        [(c.text, c.ocr_score, c.reasons) for c in snapped]
+
+    monkeypatch.setattr(score, "_label_in_sequence", lambda table, ri, ci, cell: False)
+    score.score_document(doc)
+    assert sum(c.review for c in vouched) >= len(vouched) - 1, [(c.text, c.ocr_score) for c in vouched]
+
+
 @pytest.mark.slow
 def test_a_repair_resting_on_one_sum_with_a_doubtful_reading_in_it_is_reviewed(nanyang, monkeypatch):
     """The whole document: 公开04表's 年末财政拨款结转和结余 合计, 227.82 read 27.82, is repaired by its row's sum
