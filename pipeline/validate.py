@@ -359,10 +359,29 @@ def _resolve_term(views: dict[str, TableView], term: dict, default: TableView | 
         rows = view.rows_matching(term.get("side"), term["row"], term.get("before"), term.get("after"))[:1]
     else:
         rows = view.rows_matching(term.get("side"), term["rows"], term.get("before"), term.get("after"))
+        if rows and term.get("run_ends") and not _whole_run(view, term, rows):
+            return None
     if not rows:
         return None if not term.get("optional") else []
     refs = [_cell(view, ri, c) for ri in rows]
     return [Term(r, view.unit_factor) for r in refs if r is not None]
+
+
+def _whole_run(view: TableView, term: dict, rows: list[int]) -> bool:
+    """The rows of a run of items (``rows``: 1. … 8.) are all of them: one after another, and the row after the
+    last is the table's end or matches ``run_ends`` (the next section, (二)…). An item whose label lost its
+    numbering on a worn scan (“2万题体干部服务用车1”, 其他用车) would be left out of the sum, which could then
+    hold on the others by chance — and confirm readings a row off (seed-45 jincheng 公开10表 as a worn
+    photocopy: its counts a row or two off their labels, 1 + 1 + 1 = 3 over the first six items)."""
+    if rows != list(range(rows[0], rows[-1] + 1)):
+        return False
+    after = rows[-1] + 1
+    if after >= len(view.table.rows):
+        return True
+    c = view.side_label_col(term.get("side"))
+    cells = view.table.rows[after].cells
+    label = label_text(cells[c]) if c is not None and c < len(cells) else ""
+    return bool(re.search(term["run_ends"], label))
 
 
 def _sum(views: dict[str, TableView], spec: dict, out: list[Identity], owner: TableView | None,

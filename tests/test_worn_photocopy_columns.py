@@ -776,6 +776,31 @@ def test_a_second_grid_over_a_worn_tables_foot_is_the_rest_of_the_table(jincheng
     assert len(apart) == 2 and apart[1].template is None and all(c.review for r in apart[1].rows for c in r.cells)
 
 
+def test_a_run_of_items_one_of_which_lost_its_numbering_is_no_sum(jincheng_whole, monkeypatch):
+    """公开10表 (page 16), read whole: 7. 离退休干部服务用车 read “2万题体干部服务用车1” and 8. 其他用车 without its
+    number, and the counts a row or two off their labels. 车辆数合计 = Σ 1. … 8. over the six items still
+    numbered held by chance (3 = 1 + 1 + 1) and confirmed three counts in the wrong rows. The run of items must be
+    whole — one row after another, the next section after it (``run_ends``, ``validate._whole_run``) — or there is
+    no sum: the counts are in review; counterfactual (any run): T10-b holds and they are not."""
+    from pipeline import validate
+
+    pdf, _ = jincheng_whole
+    page = sliced_pdf(pdf, [16])
+
+    def run():
+        doc = extract_document(page)
+        table = _only_table(doc)
+        items = [r.cells[2] for r in table.rows if re.match(r"\d+[.．、]", r.cells[0].text) and r.cells[2].text]
+        return [c for c in doc.checks if c.rule.endswith("T10-b")], items
+
+    checks, items = run()
+    assert items and not checks and all(c.review for c in items), [(c.text, c.reasons) for c in items]
+
+    monkeypatch.setattr(validate, "_whole_run", lambda view, term, rows: True)
+    checks, items = run()
+    assert checks and all(c.ok for c in checks) and not any(c.review for c in items), [(c.text, c.reasons) for c in items]
+
+
 def test_a_continuation_page_whose_header_ends_in_its_lanci_row_continues_the_table(agriculture7_whole, monkeypatch):
     """公开04表 over pages 7–8: page 8's grid has one column rule too many (a stroke inside the last column) and
     its header, worn, reads 项目 | 行次Y | 金额 | T项目 | … | 有序本经营预算财政授款 over 栏次 | 1 | … — too unlike
