@@ -195,6 +195,18 @@ def _column_prints(table, c: int, min_blank: int = 3, min_zeros: int = 3) -> str
     return "zero" if zeros >= min_zeros and 3 * empties <= zeros else ""
 
 
+def _mark_taken_away(cell: Cell, x: dict[str, float]) -> bool:
+    """An empty cell where interpretation took a mark away (``format_normalised``), confirmed by an identity
+    holding exactly and in none failing (see :func:`score_document`'s use, in columns printing blanks)."""
+    return not cell.text.strip() and "format_normalised" in cell.reasons and bool(
+        x["confirmed1"] or x["confirmed2"]) and not x["failed"]
+
+
+def _prints_dashes(table, c: int) -> bool:
+    """The column prints a dash (“——”, not applicable) in some cell."""
+    return any(c < len(r.cells) and parse_number(r.cells[c].text).kind == "na" for r in table.rows)
+
+
 def _guessed(cell: Cell, x: dict[str, float], form: bool = False) -> bool:
     """An OCR reading all but guessed (see GUESS_OCR, LONE_CHAR_OCR); on a 绩效 form also a lone character read
     with a weak character (low_ocr) under a seal or the watermark: a form leaves many cells empty, and a
@@ -664,6 +676,13 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
         confirmed = (x["confirmed1"] or x["confirmed2"]) and cell.value != 0
         if _guessed(cell, x, t.id in forms) and not confirmed and not _code_of_its_name(t.rows[ri], ci, cell):
             p = min(p, RULE_MISSING_CAP)
+        if _mark_taken_away(cell, x) and (t.id, ci) in blank_columns and not _prints_dashes(t, ci):
+            # a mark read weakly in an empty cell and taken away (a stroke read “I”, ``format_normalised``), in a
+            # column printing nothing where there is nothing (nor a dash for not applicable: a sum tells no “——”
+            # from a blank), every sum through it holding exactly with it blank: nothing was printed there — an
+            # amount lost under the mark would break them (seed-45 worn photocopies: 116 such right blanks in
+            # review for the mark's weak reading alone)
+            p = max(p, model.threshold)
         cell.confidence = p
         forced = [r for r in cell.reasons if r in FORCED_REVIEW]
         if forced == [SEAL_SPECK] and not cell.text.strip() and (x["confirmed1"] or x["confirmed2"]) \

@@ -801,6 +801,29 @@ def test_a_run_of_items_one_of_which_lost_its_numbering_is_no_sum(jincheng_whole
     assert checks and all(c.ok for c in checks) and not any(c.review for c in items), [(c.text, c.reasons) for c in items]
 
 
+def test_a_mark_taken_out_of_an_empty_cell_whose_sums_hold_is_not_in_review(jincheng_whole, monkeypatch):
+    """公开02表 (pages 3–4): in its columns printing nothing where there is nothing (上级补助收入, 其他收入 …),
+    the watermark's strokes read weakly as marks and taken away (``format_normalised``, blank); every sum through
+    such a cell holds exactly with it blank — an amount lost under the mark would break them — so it is not in
+    review for the mark's weak reading (``score._mark_taken_away``); counterfactual: most of them in review (a
+    mark read surely enough is not in review either way)."""
+    from pipeline import score
+
+    pdf, _ = jincheng_whole
+    doc = extract_document(sliced_pdf(pdf, [3, 4]))
+    table = _only_table(doc)
+    assert table.template == "T02"
+    taken = [c for r in table.rows for c in r.cells if not c.text and "format_normalised" in c.reasons
+             and "check_failed" not in c.reasons]
+    assert len(taken) >= 4 and sum(not c.review for c in taken) >= len(taken) // 2, \
+        [(c.original, c.reasons, c.review) for c in taken]
+    spared = [c for c in taken if not c.review]
+
+    monkeypatch.setattr(score, "_mark_taken_away", lambda cell, x: False)
+    score.score_document(doc)
+    assert sum(c.review for c in spared) >= max(3, len(spared) // 2), [(c.original, c.confidence) for c in spared]
+
+
 def test_a_continuation_page_whose_header_ends_in_its_lanci_row_continues_the_table(agriculture7_whole, monkeypatch):
     """公开04表 over pages 7–8: page 8's grid has one column rule too many (a stroke inside the last column) and
     its header, worn, reads 项目 | 行次Y | 金额 | T项目 | … | 有序本经营预算财政授款 over 栏次 | 1 | … — too unlike
