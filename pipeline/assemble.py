@@ -608,6 +608,13 @@ def _meta(lines: list[TextLine]) -> dict:
     return meta
 
 
+def _row_edge(row: Row, k: int) -> float | None:
+    """A row's top (``k`` = 1) or foot (3): the median of its cells' boxes' (a cell spanning rows aside), None
+    when no cell has a box."""
+    edges = sorted(c.bbox[k] for c in row.cells if c.bbox)
+    return edges[len(edges) // 2] if edges else None
+
+
 def _rest_of_the_table(previous: PageTable, pt: PageTable, meta: dict, max_gap_rows: float = 1.5) -> bool:
     """``pt`` is the rest of the table ``previous`` holds, on the same page: a grid of the same columns with no
     header and nothing printed between them, starting inside the other's rows or within ``max_gap_rows`` row
@@ -633,14 +640,14 @@ def _column_map(previous: PageTable, pt: PageTable, tol: float = 0.015, max_stra
     公用经费合计), each of its columns starts at one of the previous page's: their indices there. When it has
     more — every rule of the previous page's and a stray one inside a column (a seal's dithered texture or a
     fold standing as a rule, cutting 财政拨款收入 in two on a 1-bit scan), under a header that repeats the
-    previous page's or ends in a 栏次 row (:func:`_same_header`: seed-45 agriculture_007 公开04表's second page
-    as a worn photocopy, its header read 项目 | 行次Y | … | 有序本经营预算财政授款 over 栏次 | 1 …) — each of its
+    previous page's (:func:`_continues_header`: seed-45 agriculture_007 公开04表's second page as a worn
+    photocopy, its header read 项目 | 行次Y | … | 有序本经营预算财政授款 over 栏次 | 1 …) — each of its
     columns lies in one of the previous page's: the two parts of a cut column map to it, and are joined
     (:func:`_remap`)."""
     prev, cur = previous.col_edges, pt.col_edges
     if len(cur) > len(prev):  # (one or two stray rules at most, under a header repeating the previous page's)
         if len(cur) - len(prev) > max_stray or not all(min(abs(x - y) for y in cur) <= tol for x in prev) \
-                or not (pt.header_rows == 0 or _same_header(pt, previous)):
+                or not (pt.header_rows == 0 or _continues_header(pt, previous)):
             return None
         return [max(i for i in range(len(prev) - 1) if prev[i] <= (a + b) / 2) for a, b in zip(cur, cur[1:])]
     if len(cur) >= len(prev) or abs(cur[-1] - prev[-1]) > tol:
@@ -676,6 +683,18 @@ def _header_texts(pt: PageTable) -> list[str]:
 def _header_repeated(pt: PageTable, previous: PageTable, min_ratio: float = 75.0) -> bool:
     """The page table's header texts are the previous page's, up to OCR slips."""
     return fuzz.ratio("|".join(_header_texts(pt)), "|".join(_header_texts(previous))) >= min_ratio
+
+
+def _continues_header(pt: PageTable, previous: PageTable, min_ratio: float = 50.0) -> bool:
+    """A continuation page's header, as worn as it may be: the previous page's up to OCR slips
+    (:func:`_header_repeated`), or ending in a 栏次 row with its labels still half the previous page's."""
+    if _header_repeated(pt, previous):
+        return True
+    rows: dict[int, list[str]] = {}
+    for h in pt.header_cells:
+        rows.setdefault(h.row, []).append(h.text)
+    return bool(rows) and is_column_number_row(rows[max(rows)]) and fuzz.ratio(
+        "|".join(_header_texts(pt)), "|".join(_header_texts(previous))) >= min_ratio
 
 
 def _same_header(pt: PageTable, previous: PageTable) -> bool:
@@ -744,11 +763,16 @@ def assemble(readings: list[PageReading]) -> list[Table]:
             continue
         if last is not None and _rest_of_the_table(last[1], pt, meta):
             table, _ = last
-            bottom = max((r.cells[0].bbox[3] for r in table.rows if r.page == pt.page and r.cells
-                          and r.cells[0].bbox), default=last[1].grid_reading.grid.ys[-1])
-            # (rows the two grids both hold are the first one's)
-            table.rows.extend(r for r in pt.body if r.cells and r.cells[0].bbox
-                              and (r.cells[0].bbox[1] + r.cells[0].bbox[3]) / 2 > bottom)
+            # (rows the two grids both hold are the first one's: a row of the second whose middle lies above the
+            # foot of the first one's last row is one of them)
+            bottom = max((_row_edge(r, 3) for r in table.rows if r.page == pt.page and _row_edge(r, 3) is not None),
+                         default=None)
+            table.rows.extend(r for r in pt.body if bottom is None or _row_edge(r, 1) is None
+                              or (_row_edge(r, 1) + _row_edge(r, 3)) / 2 > bottom)
+            g = pt.grid_reading.grid
+            if table.bbox is not None and g.bbox is not None:
+                table.bbox = (min(table.bbox[0], g.bbox[0]), min(table.bbox[1], g.bbox[1]),
+                              max(table.bbox[2], g.bbox[2]), max(table.bbox[3], g.bbox[3]))
             table.notes.extend(_notes(pt.below))
             last = (table, pt)
             continue

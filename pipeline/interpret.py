@@ -331,11 +331,27 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
 _SPECK_LINE = re.compile(r"\d{1,2}")
 
 
+def _stacked(table: Table, amount_cols: list[bool], cell: Cell, ci: int) -> list[str]:
+    """The numbers a code or amount cell holds line over line, when two or more (a code wrapped in a narrow
+    column, “3010” over “1”, is one code: none)."""
+    code = ci < len(table.columns) and is_code_column(table.columns[ci])
+    if not (code or (ci < len(amount_cols) and amount_cols[ci])):
+        return []
+    numbers = [t for t in cell.lines if parse_number(t).kind in ("number", "na")]
+    whole = [t for t in cell.lines if CODE_DIGITS.match(re.sub(r"\s+", "", t))] if code else numbers
+    if code and len(whole) < 2 and _known_code("".join(cell.lines)):
+        return []
+    return numbers if len(numbers) >= 2 else []
+
+
 def _stacked_span(ci: int, numbers: list[str], blocks: list[tuple[int, int]], width: int) -> tuple[int, int]:
     """The columns [lo, hi) of a row put in doubt by cell ``ci`` holding ``numbers`` stacked: its block's (a
-    code block of 公开06表) or the row's — or the cell's alone when all but one are specks' lines (one or two
-    digits alone, a rule's remnant “1” over 97.29 or over a code: no row of print)."""
-    if len([t for t in numbers if not _SPECK_LINE.fullmatch(t.strip())]) < 2:
+    code block of 公开06表) or the row's — or the cell's alone when the others are specks' lines beside one
+    number of print: one or two digits alone beside an amount with decimals or a code of three digits or more
+    (a rule's remnant “1” over 97.29, “11” over 39909). Two-digit lines alone are no specks: a 款 or 项 code
+    column prints them (05 over 01), and counts are whole numbers."""
+    printed = [t for t in numbers if not _SPECK_LINE.fullmatch(t.strip())]
+    if len(printed) == 1 and re.fullmatch(r"[\d,，]+[.．]\d+|\d{3,}", printed[0].strip()):
         return ci, ci + 1
     return next(((a, b) for a, b in blocks if a <= ci < b), (0, width))
 
@@ -349,16 +365,10 @@ def _check_stacked_rows(table: Table, amount_cols: list[bool], ocr_pages: set[in
     numbered labels (九、卫生健康支出 over 十、节能环保支出, read as two lines or run into one: a worn 公开01表's
     row rule lost, the one amount beside them belonging to one of the two) — in a two-sided table (收入 | 支出)
     the cells of its side, the other side's row being whole (its own 行次 in it). In a table of code blocks side
-    by side (公开06表) only the block's cells are: a lost row rule stacks the codes of every block it runs across
-    (seed-45 jincheng 公开06表 as a worn photocopy: five rows, 60 cells in review, for one block's amount each).
-    A number stacked only with specks (one or two digits alone: “1” over 97.29) puts the cell alone in doubt."""
-    def whole(text: str, code: bool) -> bool:
-        t = re.sub(r"\s+", "", text)
-        if code:
-            return bool(CODE_DIGITS.match(t))
-        p = parse_number(t)
-        return p.kind == "na" or (p.kind == "number" and p.decimals == 2)
-
+    by side (公开06表, blocks of one width) only the block's cells are, when no other block of the row shows two
+    numbers stacked (seed-45 jincheng 公开06表 as a worn photocopy: five rows, 60 cells in review, for one
+    block's amount each). A number stacked only with specks (one or two digits alone beside an amount with
+    decimals or a code of three digits or more: “1” over 97.29) puts the cell alone in doubt."""
     # a two-sided table (收入 | 支出, each side opening with its 项目 column): its sides, as column ranges
     items = [k for k, c in enumerate(table.columns) if c.split("/")[-1].endswith("项目")]
     sides = [(0, items[1]), (items[1], len(table.columns))] if len(items) == 2 and items[0] == 0 else []
@@ -368,17 +378,24 @@ def _check_stacked_rows(table: Table, amount_cols: list[bool], ocr_pages: set[in
     is_code = [is_code_column(c) for c in table.columns]
     starts = [k for k in range(len(is_code)) if is_code[k] and (k == 0 or not is_code[k - 1])]
     blocks = list(zip(starts, starts[1:] + [len(table.columns)])) if len(starts) >= 2 and starts[0] == 0 else []
+    if len({b - a for a, b in blocks}) > 1:  # (blocks of one width each: code | name | amount)
+        blocks = []
+    # (a lost row rule shows in two blocks or more: the whole row is in doubt, every block's cells — a block
+    # whose own cells read one number each may hold one row's amount joined into a whole-looking one)
+    def shows_rule_lost(row, a: int, b: int) -> bool:  # a cell of the block stacks two numbers of print
+        return any(_stacked_span(k, numbers, [(a, b)], len(row.cells)) != (k, k + 1) for k in range(a, min(b, len(row.cells)))
+                   if (numbers := _stacked(table, amount_cols, row.cells[k], k)))
+
+    stacked_in = {id(row): sum(shows_rule_lost(row, a, b) for a, b in blocks) for row in table.rows} if blocks else {}
     for row in table.rows:
         if row.page not in ocr_pages:
             continue
+        row_blocks = blocks if stacked_in.get(id(row), 0) < 2 else []
         for ci, cell in enumerate(row.cells):
-            code = ci < len(table.columns) and is_code_column(table.columns[ci])
-            numeric = code or (ci < len(amount_cols) and amount_cols[ci])
-            numbers = [t for t in cell.lines if parse_number(t).kind in ("number", "na")]
-            wrapped = code and sum(whole(t, code) for t in cell.lines) < 2 and _known_code("".join(cell.lines))
+            numbers = _stacked(table, amount_cols, cell, ci)
             labels = [m for t in (cell.lines or [cell.text]) for m in _NUMBERED_LABEL.findall(re.sub(r"\s+", "", t))]
-            if numeric and len(numbers) >= 2 and not wrapped:
-                lo, hi = _stacked_span(ci, numbers, blocks, len(row.cells))
+            if numbers:
+                lo, hi = _stacked_span(ci, numbers, row_blocks, len(row.cells))
                 for other in row.cells[lo:hi]:
                     other.add_reason("rows_merged")
                 break
@@ -421,13 +438,13 @@ def _check_odd_readings(table: Table, amount_cols: list[bool], ocr_pages: set[in
         line = bool(_LINE_LABEL.match(label.split("/")[-1]))
         amount = ci < len(amount_cols) and amount_cols[ci] and bool(label)
         if ci < len(amount_cols) and amount_cols[ci] and not label:
-            # a column of amounts whose label was not read (seed-45 jincheng 公开03表 as a worn photocopy): only
-            # a stroke after the decimals is mended, where its own amounts print two decimals
+            # a column of amounts whose label was not read (seed-45 jincheng 公开03表 as a worn photocopy): a
+            # stroke after the decimals is mended where its own amounts print two decimals (and the column is
+            # checked as a label column is, below)
             own = [c for _, c in cells if pointed(c)]
             if len(own) >= 4 and _prints_two_decimals(own):
                 for _, cell in cells:
                     _stroke_after(cell)
-            continue
         if amount:
             own = [c for _, c in cells if pointed(c)]
             judged = [c for _, c in cells] if counts else own if len(own) >= 4 else table_amounts
@@ -490,7 +507,7 @@ def _point_lost(row, cell: Cell, ci: int, amount_cols: list[bool]) -> bool:
 
 # an amount with two decimals and one stroke after them, in a column printing two decimals: the column line's
 # remnant or a speck beside the last digit read as “1” or a bracket (“0.001”, “888.281”, “4.10]”)
-_TRAILING_STROKE = re.compile(r"(\d{1,3}(?:[,，]\d{3})+|\d+)([.．]\d{2})[1lI|\]】)）]")
+_TRAILING_STROKE = re.compile(r"(\d{1,3}(?:[,，]\d{3})+|\d+)([.．]\d{2})[1lI|\]】]")
 
 
 def _stroke_after(cell: Cell) -> bool:
@@ -498,10 +515,11 @@ def _stroke_after(cell: Cell) -> bool:
     as worn photocopies: 0.00 read “0.001” five times, 888.28 “888.281”, 4.10 “4.10]” — a column line's remnant
     at the cell's right edge, or a speck after the last digit): read without it, ``point_restored``'s kin —
     ``stroke_dropped``, the reading kept as the alternative, reviewed unless an identity confirms it
-    (:mod:`pipeline.score`). Not after an opening bracket (“(12.34)”, a negative amount)."""
+    (:mod:`pipeline.score`). Not a closing parenthesis: “4.10)” may be a negative amount whose opening one wore
+    away. (``format``, set for the three decimals, goes with the stroke.)"""
     text = cell.text.strip()
     m = _TRAILING_STROKE.fullmatch(text)
-    if m is None or re.search(r"[(（\[【]", text):
+    if m is None:
         return False
     cell.alternatives.insert(0, Alternative(cell.text, cell.ocr_score, "ocr"))
     cell.original = cell.original or cell.text

@@ -195,11 +195,12 @@ def _column_prints(table, c: int, min_blank: int = 3, min_zeros: int = 3) -> str
     return "zero" if zeros >= min_zeros and 3 * empties <= zeros else ""
 
 
-def _mark_taken_away(cell: Cell, x: dict[str, float]) -> bool:
+def _mark_taken_away(cell: Cell, x: dict[str, float], in_a_sum_of_amounts: bool) -> bool:
     """An empty cell where interpretation took a mark away (``format_normalised``), confirmed by an identity
-    holding exactly and in none failing (see :func:`score_document`'s use, in columns printing blanks)."""
+    holding exactly and in none failing, one of them summing amounts (not 0 = 0 over blanks) — see
+    :func:`score_document`'s use, in columns printing blanks."""
     return not cell.text.strip() and "format_normalised" in cell.reasons and bool(
-        x["confirmed1"] or x["confirmed2"]) and not x["failed"]
+        x["confirmed1"] or x["confirmed2"]) and not x["failed"] and in_a_sum_of_amounts
 
 
 def _prints_dashes(table, c: int) -> bool:
@@ -280,7 +281,7 @@ def _label_in_sequence(table, ri: int, ci: int, cell: Cell) -> bool:
     below holds the label numbered just before or after it, and neither holds another label of that run (seed-45
     worn photocopies: 十五、商业服务业等支出, 二十二、灾害防治及应急管理支出 … read weakly, snapped right, 77 in
     review for the weak reading alone)."""
-    from .labels import numbered_runs
+    from .labels import _core, numbered_runs
     from .textnorm import compare_key
 
     if table.template not in ("T01", "T04") or "label_normalised" not in cell.reasons:
@@ -295,11 +296,14 @@ def _label_in_sequence(table, ri: int, ci: int, cell: Cell) -> bool:
         row = table.rows[r] if 0 <= r < len(table.rows) else None
         return compare_key(row.cells[ci].text) if row is not None and ci < len(row.cells) else ""
 
+    cores = {_core(x) for x in run}
     fits = 0
     for r, want in ((ri - 1, run[k - 1] if k > 0 else None), (ri + 1, run[k + 1] if k + 1 < len(run) else None)):
         got = at(r)
-        if got in run and got != want:
-            return False  # (a neighbour of the run out of its order: rows out of place, or the label wrong)
+        if got != want and (got in run or _core(got) in cores):
+            # (a neighbour of the run out of its order — rows out of place, the label wrong, or an edition that
+            # numbers its run otherwise: 二十五、抗疫特别国债安排的支出 where the list has 二十六、)
+            return False
         fits += got == want
     return fits > 0
 
@@ -639,6 +643,8 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
     checked = {tuple(ref) for chk in doc.checks for ref in chk.cells}
     blank = _blank_below_the_items(doc) | _blank_below_the_classes(doc)  # (cells printed blank, vouched for)
     blank_columns, zero_columns = _empty_conventions(doc)
+    # cells of identities holding over amounts (an expected value not 0: no 0 = 0 over blanks)
+    summed_amounts = {tuple(ref) for chk in doc.checks if chk.ok and chk.expected for ref in chk.cells}
     ocr_pages = {p.number for p in doc.pages if p.mode == "ocr"}
     for t, ri, ci, cell in doc.cells():
         for derived in (NEAR_MISS, SEAL_UNCHECKED):
@@ -676,7 +682,8 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
         confirmed = (x["confirmed1"] or x["confirmed2"]) and cell.value != 0
         if _guessed(cell, x, t.id in forms) and not confirmed and not _code_of_its_name(t.rows[ri], ci, cell):
             p = min(p, RULE_MISSING_CAP)
-        if _mark_taken_away(cell, x) and (t.id, ci) in blank_columns and not _prints_dashes(t, ci):
+        if _mark_taken_away(cell, x, (t.id, ri, ci) in summed_amounts) and (t.id, ci) in blank_columns \
+                and not _prints_dashes(t, ci):
             # a mark read weakly in an empty cell and taken away (a stroke read “I”, ``format_normalised``), in a
             # column printing nothing where there is nothing (nor a dash for not applicable: a sum tells no “——”
             # from a blank), every sum through it holding exactly with it blank: nothing was printed there — an

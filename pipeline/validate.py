@@ -368,20 +368,23 @@ def _resolve_term(views: dict[str, TableView], term: dict, default: TableView | 
 
 
 def _whole_run(view: TableView, term: dict, rows: list[int]) -> bool:
-    """The rows of a run of items (``rows``: 1. … 8.) are all of them: one after another, and the row after the
-    last is the table's end or matches ``run_ends`` (the next section, (二)…). An item whose label lost its
+    """The rows of a run of items (``rows``: 1. … 8.) are all of them: one after another, the first matching
+    ``run_starts`` (1.) when given, and the row after the last the table's end or matching ``run_ends`` (the
+    next section, (二)…). An item whose label lost its
     numbering on a worn scan (“2万题体干部服务用车1”, 其他用车) would be left out of the sum, which could then
     hold on the others by chance — and confirm readings a row off (seed-45 jincheng 公开10表 as a worn
     photocopy: its counts a row or two off their labels, 1 + 1 + 1 = 3 over the first six items)."""
-    if rows != list(range(rows[0], rows[-1] + 1)):
+    c = view.side_label_col(term.get("side"))
+
+    def label(r: int) -> str:
+        cells = view.table.rows[r].cells
+        return label_text(cells[c]) if c is not None and c < len(cells) else ""
+
+    if rows != list(range(rows[0], rows[-1] + 1)) or (term.get("run_starts") and not re.search(term["run_starts"],
+                                                                                               label(rows[0]))):
         return False
     after = rows[-1] + 1
-    if after >= len(view.table.rows):
-        return True
-    c = view.side_label_col(term.get("side"))
-    cells = view.table.rows[after].cells
-    label = label_text(cells[c]) if c is not None and c < len(cells) else ""
-    return bool(re.search(term["run_ends"], label))
+    return after >= len(view.table.rows) or bool(re.search(term["run_ends"], label(after)))
 
 
 def _sum(views: dict[str, TableView], spec: dict, out: list[Identity], owner: TableView | None,
@@ -741,11 +744,10 @@ def _explained_by_garbled(doc: Document, identities: list | None = None,
 
 
 def _garbled(cell) -> bool:
-    """A reading that is no amount as the table prints them: not a number, or flagged ``format``, or read so
-    and mended from its form alone (“0.001” → 0.00, :data:`MENDED`)."""
+    """A reading that is no amount as the table prints them: not a number, or flagged ``format``. (A reading
+    mended from its form, :data:`MENDED`, has its value: it explains a failing sum no better than any other.)"""
     return cell is not None and bool(cell.text.strip()) and (
-        "format" in cell.reasons or any(r in cell.reasons for r in MENDED)
-        or parse_number(cell.text).kind not in ("number", "na", "empty"))
+        "format" in cell.reasons or parse_number(cell.text).kind not in ("number", "na", "empty"))
 
 
 def _speck(cell) -> bool:

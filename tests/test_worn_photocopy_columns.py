@@ -819,7 +819,7 @@ def test_a_mark_taken_out_of_an_empty_cell_whose_sums_hold_is_not_in_review(jinc
         [(c.original, c.reasons, c.review) for c in taken]
     spared = [c for c in taken if not c.review]
 
-    monkeypatch.setattr(score, "_mark_taken_away", lambda cell, x: False)
+    monkeypatch.setattr(score, "_mark_taken_away", lambda cell, x, in_a_sum_of_amounts: False)
     score.score_document(doc)
     assert sum(c.review for c in spared) >= max(3, len(spared) // 2), [(c.original, c.confidence) for c in spared]
 
@@ -827,9 +827,10 @@ def test_a_mark_taken_out_of_an_empty_cell_whose_sums_hold_is_not_in_review(jinc
 def test_a_continuation_page_whose_header_ends_in_its_lanci_row_continues_the_table(agriculture7_whole, monkeypatch):
     """公开04表 over pages 7–8: page 8's grid has one column rule too many (a stroke inside the last column) and
     its header, worn, reads 项目 | 行次Y | 金额 | T项目 | … | 有序本经营预算财政授款 over 栏次 | 1 | … — too unlike
-    page 7's header to be its repetition by the letter, but a header ending in a 栏次 row is a repeated one. The
-    table goes on: one 公开04表 down to 本年收入合计 | 本年支出合计 (``assemble._column_map`` with ``_same_header``); counterfactual (the
-    header must repeat by the letter): page 8's nine rows a table of their own, no template, all in review."""
+    page 7's header to be its repetition by the letter, but ending in a 栏次 row, its labels still half page 7's.
+    The table goes on: one 公开04表 down to 本年收入合计 | 本年支出合计 (``assemble._column_map`` with
+    ``_continues_header``); counterfactual (the header must repeat by the letter): page 8's nine rows a table of
+    their own, no template, all in review."""
     from pipeline import assemble
 
     pdf, truth = agriculture7_whole
@@ -840,7 +841,7 @@ def test_a_continuation_page_whose_header_ends_in_its_lanci_row_continues_the_ta
     labels = [compare_key(c.text) for r in tables[0].rows for c in r.cells]
     assert compare_key("本年收入合计") in labels and compare_key("本年支出合计") in labels, labels
 
-    monkeypatch.setattr(assemble, "_same_header", assemble._header_repeated)
+    monkeypatch.setattr(assemble, "_continues_header", assemble._header_repeated)
     apart = [t for t in extract_document(pages).tables if t.rows]
     assert len(apart) == 2 and apart[1].template is None and all(c.review for r in apart[1].rows for c in r.cells)
 
