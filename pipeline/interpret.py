@@ -383,7 +383,8 @@ def _check_stacked_rows(table: Table, amount_cols: list[bool], ocr_pages: set[in
     # (a lost row rule shows in two blocks or more: the whole row is in doubt, every block's cells — a block
     # whose own cells read one number each may hold one row's amount joined into a whole-looking one)
     def shows_rule_lost(row, a: int, b: int) -> bool:  # a cell of the block stacks two numbers of print
-        return any(_stacked_span(k, numbers, [(a, b)], len(row.cells)) != (k, k + 1) for k in range(a, min(b, len(row.cells)))
+        return any(_stacked_span(k, numbers, [(a, b)], len(row.cells)) != (k, k + 1)
+                   for k in range(a, min(b, len(row.cells)))
                    if (numbers := _stacked(table, amount_cols, row.cells[k], k)))
 
     stacked_in = {id(row): sum(shows_rule_lost(row, a, b) for a, b in blocks) for row in table.rows} if blocks else {}
@@ -479,10 +480,10 @@ _GROUPED_POINT_LOST = re.compile(r"[1-9]\d{0,2}(?:[,，]\d{3})*[,，]\d{5}")  # 
 def _point_lost(row, cell: Cell, ci: int, amount_cols: list[bool]) -> bool:
     """A whole number of four digits or more read in a column printing two decimals, in a row whose other
     amounts are read with theirs: the point was lost (a dot under the watermark, worn away — seed-45
-    agriculture_007 “645318” for 6453.18, “42722” for 427.22; with separators, “17,58916” for 17,589.16). Read with it put back before the last two
-    digits, ``point_restored`` (the reading kept as the alternative): reviewed unless an identity confirms
-    it (:mod:`pipeline.score`). Not in a row of whole numbers (a 栏次 row read into the body: “1011” is
-    10 | 11), nor a code."""
+    agriculture_007 “645318” for 6453.18, “42722” for 427.22; with separators, nanyang “17,58916” for
+    17,589.16). Read with it put back before the last two digits, ``point_restored`` (the reading kept as the
+    alternative): reviewed unless an identity confirms it (:mod:`pipeline.score`). Not in a row of whole
+    numbers (a 栏次 row read into the body: “1011” is 10 | 11), nor a code."""
     text = cell.text.strip()
     # (three digits are as often a speck's strokes in a blank cell — “802” beside 3957.94, seed-45 jincheng
     # 公开02表, proven blank by its sums —, and 000 a seal's dither read as zeros — a sum proves no zero: the

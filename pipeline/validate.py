@@ -370,10 +370,10 @@ def _resolve_term(views: dict[str, TableView], term: dict, default: TableView | 
 def _whole_run(view: TableView, term: dict, rows: list[int]) -> bool:
     """The rows of a run of items (``rows``: 1. … 8.) are all of them: one after another, the first matching
     ``run_starts`` (1.) when given, and the row after the last the table's end or matching ``run_ends`` (the
-    next section, (二)…). An item whose label lost its
-    numbering on a worn scan (“2万题体干部服务用车1”, 其他用车) would be left out of the sum, which could then
-    hold on the others by chance — and confirm readings a row off (seed-45 jincheng 公开10表 as a worn
-    photocopy: its counts a row or two off their labels, 1 + 1 + 1 = 3 over the first six items)."""
+    next section, (二)…). An item whose label lost its numbering on a worn scan (“2万题体干部服务用车1”,
+    其他用车) would be left out of the sum, which could then hold on the others by chance — and confirm readings
+    a row off (seed-45 jincheng 公开10表 as a worn photocopy: its counts a row or two off their labels, 1 + 1 +
+    1 = 3 over the first six items)."""
     c = view.side_label_col(term.get("side"))
 
     def label(r: int) -> str:
