@@ -110,7 +110,7 @@ def snap_summary_label(text: str, min_score: float = 88.0, margin: float = 4.0, 
     if not best:
         return None
     # (an edition's variant of the label, 年末结转与结余 for 年末结转和结余, is no rival)
-    runner_up = next((x[1] for x in best[1:] if x[0].replace("与", "和") != best[0][0].replace("与", "和")), 0.0)
+    runner_up = next((x[1] for x in best[1:] if not _variants(x[0], best[0][0])), 0.0)
     # (one character misread in a label of five or more, no other label near — of its side, an edition's
     # variant aside: 本年支出台计, 83 — real caizheng 公开01表 as a worn photocopy, its 支出 side's sum over 26 类
     # rows not built for want of its total row; 年未结转和结余 under 支出, 86 against 年末财政拨款结转和结余's 67 —
@@ -127,7 +127,7 @@ def snap_summary_label(text: str, min_score: float = 88.0, margin: float = 4.0, 
         near = process.extract(key, keys, scorer=fuzz.ratio, limit=6)
         core = _core(labels[near[0][2]])
         same = [x for x in near if _core(labels[x[2]]) == core]
-        other = next((x[1] for x in near if _core(labels[x[2]]) != core), 0.0)
+        other = next((x[1] for x in near if _core(labels[x[2]]) != core and not _variants(x[0], near[0][0])), 0.0)
         numbered = bool(re.match(r"^[一二三四五六七八九十]*[,.]", key))
         pick = next((x for x in same if bool(_NUMBERED.match(labels[x[2]])) == numbered), same[0])
         if near[0][1] - other >= worn_margin and _number_of(text) in (None, _number_of(labels[pick[2]])):
@@ -138,6 +138,22 @@ def snap_summary_label(text: str, min_score: float = 88.0, margin: float = 4.0, 
     if best[0][1] - runner_up < margin:
         return None
     return labels[best[0][2]]
+
+
+def _variants(a: str, b: str) -> bool:
+    """Two labels (comparison keys) one row prints in different editions: 年末结转与结余 | 年末结转和结余, and
+    使用非财政拨款结余 | 使用非财政拨款结余和专用结余 | 使用非财政拨款结余(含专用结余) — a label of the list with a
+    qualifier after it (和…, (…), by which the identities find the row all the same): no rivals for a reading
+    (seed-45 nanyang 公开01表 as a worn photocopy: “使用非财政搜款结余和专用” snapped to none of the three, its row
+    left out of 总计's sum)."""
+    return _edition_base(a.replace("与", "和")) == _edition_base(b.replace("与", "和"))
+
+
+def _edition_base(key: str) -> str:
+    """The label of the list a label key extends with a qualifier (和…, (…)), or the key itself."""
+    keys = [k.replace("与", "和") for k in _vocabulary()[1]]
+    bases = [k for k in keys if k != key and key.startswith(k) and key[len(k):len(k) + 1] in ("和", "(", "（")]
+    return max(bases, key=len, default=key)
 
 
 _DIGITS = {ch: i + 1 for i, ch in enumerate("一二三四五六七八九")}
