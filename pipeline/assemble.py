@@ -690,11 +690,16 @@ def _continues_header(pt: PageTable, previous: PageTable, min_ratio: float = 50.
     (:func:`_header_repeated`), or ending in a 栏次 row with its labels still half the previous page's."""
     if _header_repeated(pt, previous):
         return True
+    rows = _header_texts_by_row(pt)
+    return bool(rows) and is_column_number_row(rows[max(rows)]) and _header_repeated(pt, previous, min_ratio)
+
+
+def _header_texts_by_row(pt: PageTable) -> dict[int, list[str]]:
+    """The page table's header texts, row by row."""
     rows: dict[int, list[str]] = {}
     for h in pt.header_cells:
         rows.setdefault(h.row, []).append(h.text)
-    return bool(rows) and is_column_number_row(rows[max(rows)]) and fuzz.ratio(
-        "|".join(_header_texts(pt)), "|".join(_header_texts(previous))) >= min_ratio
+    return rows
 
 
 def _same_header(pt: PageTable, previous: PageTable) -> bool:
@@ -702,10 +707,7 @@ def _same_header(pt: PageTable, previous: PageTable) -> bool:
     in a 栏次 row, which only a header has."""
     if not _header_texts(pt) or _header_repeated(pt, previous):
         return True
-    rows = {}
-    for h in pt.header_cells:
-        rows.setdefault(h.row, []).append(h.text)
-    return any(is_column_number_row(r) for r in rows.values())
+    return any(is_column_number_row(r) for r in _header_texts_by_row(pt).values())
 
 
 def assemble(readings: list[PageReading]) -> list[Table]:
@@ -765,10 +767,10 @@ def assemble(readings: list[PageReading]) -> list[Table]:
             table, _ = last
             # (rows the two grids both hold are the first one's: a row of the second whose middle lies above the
             # foot of the first one's last row is one of them)
-            bottom = max((_row_edge(r, 3) for r in table.rows if r.page == pt.page and _row_edge(r, 3) is not None),
+            bottom = max((y for r in table.rows if r.page == pt.page and (y := _row_edge(r, 3)) is not None),
                          default=None)
-            table.rows.extend(r for r in pt.body if bottom is None or _row_edge(r, 1) is None
-                              or (_row_edge(r, 1) + _row_edge(r, 3)) / 2 > bottom)
+            table.rows.extend(r for r in pt.body if bottom is None or (top := _row_edge(r, 1)) is None
+                              or (top + _row_edge(r, 3)) / 2 > bottom)
             g = pt.grid_reading.grid
             if table.bbox is not None and g.bbox is not None:
                 table.bbox = (min(table.bbox[0], g.bbox[0]), min(table.bbox[1], g.bbox[1]),

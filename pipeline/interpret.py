@@ -328,30 +328,35 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
     _check_stacked_rows(table, amount_cols, ocr_pages)
 
 
-_SPECK_LINE = re.compile(r"\d{1,2}")
-
-
 def _stacked(table: Table, amount_cols: list[bool], cell: Cell, ci: int) -> list[str]:
     """The numbers a code or amount cell holds line over line, when two or more (a code wrapped in a narrow
     column, “3010” over “1”, is one code: none)."""
     code = ci < len(table.columns) and is_code_column(table.columns[ci])
     if not (code or (ci < len(amount_cols) and amount_cols[ci])):
         return []
-    numbers = [t for t in cell.lines if parse_number(t).kind in ("number", "na")]
-    whole = [t for t in cell.lines if CODE_DIGITS.match(re.sub(r"\s+", "", t))] if code else numbers
-    if code and len(whole) < 2 and _known_code("".join(cell.lines)):
+    if code and sum(bool(CODE_DIGITS.match(re.sub(r"\s+", "", t))) for t in cell.lines) < 2 \
+            and _known_code("".join(cell.lines)):
         return []
+    numbers = [t for t in cell.lines if parse_number(t).kind in ("number", "na")]
     return numbers if len(numbers) >= 2 else []
+
+
+def _specks_beside_one(numbers: list[str]) -> bool:
+    """Numbers stacked in a cell that are specks' lines beside one number of print: one or two digits alone
+    (:data:`pipeline.validate.SPECK`) beside an amount with decimals or a code of three digits or more (a rule's
+    remnant “1” over 97.29, “11” over 39909). Two-digit lines alone are no specks: a 款 or 项 code column prints
+    them (05 over 01), and counts are whole numbers."""
+    from .validate import SPECK
+
+    printed = [t for t in numbers if not SPECK.fullmatch(t.strip())]
+    return len(printed) == 1 and bool(re.fullmatch(r"[\d,，]+[.．]\d+|\d{3,}", printed[0].strip()))
 
 
 def _stacked_span(ci: int, numbers: list[str], blocks: list[tuple[int, int]], width: int) -> tuple[int, int]:
     """The columns [lo, hi) of a row put in doubt by cell ``ci`` holding ``numbers`` stacked: its block's (a
-    code block of 公开06表) or the row's — or the cell's alone when the others are specks' lines beside one
-    number of print: one or two digits alone beside an amount with decimals or a code of three digits or more
-    (a rule's remnant “1” over 97.29, “11” over 39909). Two-digit lines alone are no specks: a 款 or 项 code
-    column prints them (05 over 01), and counts are whole numbers."""
-    printed = [t for t in numbers if not _SPECK_LINE.fullmatch(t.strip())]
-    if len(printed) == 1 and re.fullmatch(r"[\d,，]+[.．]\d+|\d{3,}", printed[0].strip()):
+    code block of 公开06表) or the row's — or the cell's alone when they are specks beside one number of print
+    (:func:`_specks_beside_one`)."""
+    if _specks_beside_one(numbers):
         return ci, ci + 1
     return next(((a, b) for a, b in blocks if a <= ci < b), (0, width))
 
@@ -383,15 +388,13 @@ def _check_stacked_rows(table: Table, amount_cols: list[bool], ocr_pages: set[in
     # (a lost row rule shows in two blocks or more: the whole row is in doubt, every block's cells — a block
     # whose own cells read one number each may hold one row's amount joined into a whole-looking one)
     def shows_rule_lost(row, a: int, b: int) -> bool:  # a cell of the block stacks two numbers of print
-        return any(_stacked_span(k, numbers, [(a, b)], len(row.cells)) != (k, k + 1)
-                   for k in range(a, min(b, len(row.cells)))
+        return any(not _specks_beside_one(numbers) for k in range(a, min(b, len(row.cells)))
                    if (numbers := _stacked(table, amount_cols, row.cells[k], k)))
 
-    stacked_in = {id(row): sum(shows_rule_lost(row, a, b) for a, b in blocks) for row in table.rows} if blocks else {}
     for row in table.rows:
         if row.page not in ocr_pages:
             continue
-        row_blocks = blocks if stacked_in.get(id(row), 0) < 2 else []
+        row_blocks = blocks if sum(shows_rule_lost(row, a, b) for a, b in blocks) < 2 else []
         for ci, cell in enumerate(row.cells):
             numbers = _stacked(table, amount_cols, cell, ci)
             labels = [m for t in (cell.lines or [cell.text]) for m in _NUMBERED_LABEL.findall(re.sub(r"\s+", "", t))]
@@ -496,14 +499,19 @@ def _point_lost(row, cell: Cell, ci: int, amount_cols: list[bool]) -> bool:
               if k != ci and k < len(amount_cols) and amount_cols[k] and c.text.strip()]
     if any(p.kind == "number" and p.decimals == 0 for p in others):
         return False
-    cell.alternatives.insert(0, Alternative(cell.text, cell.ocr_score, "ocr"))
-    cell.original = cell.original or cell.text
-    cell.text = f"{text[:-2]}.{text[-2:]}"
-    cell.value = parse_number(cell.text).value
-    if "format" in cell.reasons:  # (“17,58916”: its grouping was ill-formed)
-        cell.reasons.remove("format")
-    cell.add_reason(POINT_RESTORED)
+    _mend(cell, f"{text[:-2]}.{text[-2:]}", POINT_RESTORED)  # (“17,58916”: its grouping was ill-formed)
     return True
+
+
+def _mend(cell: Cell, text: str, reason: str) -> None:
+    """The amount read again from its reading's form: ``text``, with ``reason``, the reading kept as the
+    alternative (:func:`pipeline.labels._replace`); the ``format`` its form had earned goes."""
+    from .labels import _replace
+
+    _replace(cell, text, reason)
+    cell.kind, cell.value = "number", parse_number(cell.text).value
+    if "format" in cell.reasons:
+        cell.reasons.remove("format")
 
 
 # an amount with two decimals and one stroke after them, in a column printing two decimals: the column line's
@@ -522,13 +530,7 @@ def _stroke_after(cell: Cell) -> bool:
     m = _TRAILING_STROKE.fullmatch(text)
     if m is None:
         return False
-    cell.alternatives.insert(0, Alternative(cell.text, cell.ocr_score, "ocr"))
-    cell.original = cell.original or cell.text
-    cell.text = m.group(1) + m.group(2)
-    cell.kind, cell.value = "number", parse_number(cell.text).value
-    if "format" in cell.reasons:
-        cell.reasons.remove("format")
-    cell.add_reason(STROKE_DROPPED)
+    _mend(cell, m.group(1) + m.group(2), STROKE_DROPPED)
     return True
 
 

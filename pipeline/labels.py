@@ -149,6 +149,7 @@ def _variants(a: str, b: str) -> bool:
     return _edition_base(a.replace("与", "和")) == _edition_base(b.replace("与", "和"))
 
 
+@lru_cache(maxsize=None)
 def _edition_base(key: str) -> str:
     """The label of the list a label key extends with a qualifier (和…, (…)), or the key itself."""
     keys = [k.replace("与", "和") for k in _vocabulary()[1]]

@@ -245,11 +245,9 @@ def _vouched_label(table, ri: int, ci: int, cell: Cell) -> bool:
     names = [c.split("/")[-1] for c in table.columns]
 
     def in_sequence(r: int, c: int) -> bool:  # a 行次 one more than the row's above or one less than the row's below
-        def number(k: int) -> str:
-            return table.rows[k].cells[c].text.strip() if 0 <= k < len(table.rows) and c < len(table.rows[k].cells) \
-                else ""
-        n = number(r)
-        return n.isdecimal() and (number(r - 1) == str(int(n) - 1) or number(r + 1) == str(int(n) + 1))
+        n = _text_at(table, r, c)
+        return n.isdecimal() and (_text_at(table, r - 1, c) == str(int(n) - 1)
+                                  or _text_at(table, r + 1, c) == str(int(n) + 1))
 
     if "code_repaired" not in cell.reasons and _piece_of_its_code(table, row, ci, text, names):
         return True
@@ -292,14 +290,10 @@ def _label_in_sequence(table, ri: int, ci: int, cell: Cell) -> bool:
         return False
     k = run.index(key)
 
-    def at(r: int) -> str:
-        row = table.rows[r] if 0 <= r < len(table.rows) else None
-        return compare_key(row.cells[ci].text) if row is not None and ci < len(row.cells) else ""
-
     cores = {_core(x) for x in run}
     fits = 0
     for r, want in ((ri - 1, run[k - 1] if k > 0 else None), (ri + 1, run[k + 1] if k + 1 < len(run) else None)):
-        got = at(r)
+        got = compare_key(_text_at(table, r, ci))
         if got != want and (got in run or _core(got) in cores):
             # (a neighbour of the run out of its order — rows out of place, the label wrong, or an edition that
             # numbers its run otherwise: 二十五、抗疫特别国债安排的支出 where the list has 二十六、)
@@ -482,12 +476,14 @@ def _blank_side(table, ri: int, ci: int, in_sequence) -> bool:
 def _lost_line(table, ri: int, ci: int) -> bool:
     """The row's 行次 is blank (worn away with the label's rule), the rows above and below printing the
     numbers two apart: the row is the one between."""
-    def number(r: int) -> str:
-        cells = table.rows[r].cells if 0 <= r < len(table.rows) else []
-        return cells[ci].text.strip() if ci < len(cells) else ""
+    above, below = _text_at(table, ri - 1, ci), _text_at(table, ri + 1, ci)
+    return not _text_at(table, ri, ci) and above.isdecimal() and below.isdecimal() and int(below) == int(above) + 2
 
-    above, below = number(ri - 1), number(ri + 1)
-    return not number(ri) and above.isdecimal() and below.isdecimal() and int(below) == int(above) + 2
+
+def _text_at(table, r: int, c: int) -> str:
+    """The text of the table's cell (r, c), stripped; "" where the table has no such cell."""
+    cells = table.rows[r].cells if 0 <= r < len(table.rows) else []
+    return cells[c].text.strip() if 0 <= c < len(cells) else ""
 
 
 @lru_cache(maxsize=None)

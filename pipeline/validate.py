@@ -750,10 +750,13 @@ def _garbled(cell) -> bool:
         "format" in cell.reasons or parse_number(cell.text).kind not in ("number", "na", "empty"))
 
 
+SPECK = re.compile(r"\d{1,2}")  # one or two digits alone: a mark read as a number where amounts print decimals
+
+
 def _speck(cell) -> bool:
     """A reading of one or two digits without a point: in a column printing two decimals, a mark read as a
     number (a lost rule's remnant, a seal's speck), not an amount."""
-    return cell is not None and bool(re.fullmatch(r"\d{1,2}", cell.text.strip()))
+    return cell is not None and bool(SPECK.fullmatch(cell.text.strip()))
 
 
 def _two_decimal_columns(doc: Document, share: float = 0.8, least: int = 3) -> set[tuple[str, int]]:
