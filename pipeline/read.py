@@ -252,6 +252,10 @@ class ReadSettings:
     unlift_below: float = 0.9
     unlift_margin: float = 0.2
     unlift_least: float = 0.7
+    # a worn page's line is read again from the scan with the scan's ink beside it (darker than scan_ink_level,
+    # no further apart than the line is high), no nearer its cell's walls than reread_margin_mm (_widened)
+    reread_margin_mm: float = 0.6
+    scan_ink_level: int = 200
     min_ink: int = 12  # pixels of ink below which a cell is empty
     pad: int = 4
     dash_score: float = 0.97  # a lone dash is measured, not recognised: its length decides — / —— / -
@@ -569,6 +573,8 @@ def _figures(text: str) -> bool:
 
 def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: ReadSettings = ReadSettings()) -> PageReading:
     """OCR every non-empty cell and the text lines around the tables of a preprocessed page."""
+    import cv2
+
     gray, binary = clean.gray, clean.binary
     H, W = gray.shape
     dpi = page.dpi
@@ -588,6 +594,7 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
     lifted: dict[int, tuple[int, int, int, int]] = {}
     grid_cells: dict[tuple[int, tuple[int, int]], GridCell] = {}
     inset = max(2, dpi // 60)
+    scan_gray = None  # a worn page's scan, grey (see _unlifted)
     for gi, g in enumerate(grids):
         for cell in g.cells:
             x0, y0, x1, y1 = cell.bbox
@@ -647,8 +654,14 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                 ya, yb = max(0, y0 + a - pad), min(H, y0 + b + pad)
                 xa, xb = max(0, x0 + cx0 - pad), min(W, x0 + cx1 + pad)
                 idx.append(len(jobs))
-                if clean.worn or sealed and clean.colourless_seals is not None \
-                        and clean.colourless_seals[ya:yb, xa:xb].any():
+                if clean.worn:  # (read again with the scan's ink beside it: cleaning may have lifted a digit)
+                    if scan_gray is None:
+                        scan_gray = cv2.cvtColor(clean.color, cv2.COLOR_BGR2GRAY) if clean.color.ndim == 3 \
+                            else clean.color
+                    reach = int(round(settings.reread_margin_mm * dpi / 25.4))
+                    lifted[len(jobs)] = (ya, yb) + _widened(scan_gray[ya:yb], xa, xb, x0 + reach, x1 - reach,
+                                                            gap=b - a, level=settings.scan_ink_level)
+                elif sealed and clean.colourless_seals is not None and clean.colourless_seals[ya:yb, xa:xb].any():
                     lifted[len(jobs)] = (ya, yb, xa, xb)
                 jobs.append(((gi, (cell.row, cell.col)), gray[ya:yb, xa:xb]))
                 centres[len(jobs) - 1] = (ya + yb) / 2.0
@@ -770,9 +783,8 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                                     "ocr")] + alts
             if len(lines) == 1 and idx[0] in apart:  # (the reading with a stroke apart before the number)
                 alts = [Alternative(clean_cell_text(apart[idx[0]]), score, "ocr")] + alts
-            if len(lines) == 1 and idx[0] in unlifted:  # (the page's other reading of the line: _unlifted)
-                second = unlifted[idx[0]]
-                alts = alts + [Alternative(clean_cell_text(second.text), second.min_score, "ocr")]
+            if len(lines) == 1 and idx[0] in unlifted:  # (the page's other readings of the line: _unlifted)
+                alts = alts + [Alternative(clean_cell_text(o.text), o.min_score, "ocr") for o in unlifted[idx[0]]]
             if first != lines[0].text:  # the recogniser's own reading stays as the alternative
                 alts = [Alternative(clean_cell_text("\n".join(l.text for l in lines)), score, "ocr")] + \
                     [a for a in alts if a.text != text]
@@ -886,7 +898,7 @@ def _watermark_strokes(reasons: list[str], worn: bool) -> bool:
 
 
 def _unlifted(clean, lifted: dict[int, tuple[int, int, int, int]], results: list, recognizer,
-              settings: ReadSettings) -> tuple[list, dict[int, LineReading]]:
+              settings: ReadSettings) -> tuple[list, dict[int, list[LineReading]]]:
     """``results`` with the lines of cells where cleaning lifts print's grey pixels (``lifted``: job → box) read
     unsurely (below ``unlift_below``) read again from the page before cleaning (``clean.color``, deskewed and
     stretched as the cleaned page is, its seal and watermark not lifted, its paper not levelled to white).
@@ -915,27 +927,95 @@ def _unlifted(clean, lifted: dict[int, tuple[int, int, int, int]], results: list
     if not again:
         return results, {}
     scan = clean.color
-    crops = []
+    crops, owners = [], []
     for j in again:
         ya, yb, xa, xb = lifted[j]
         crop = scan[ya:yb, xa:xb]
-        crops.append(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop)
+        crop = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
+        crops.append(crop)
+        owners.append(j)
+        if clean.worn:  # (and smoothed, stretched to its own ink: a third witness, see _agreed)
+            crops.append(_smoothed(crop))
+            owners.append(j)
+    readings: dict[int, list[LineReading]] = {j: [] for j in again}
+    for j, r in zip(owners, recognizer.recognize(crops)):
+        readings[j].append(r)
     results = list(results)
-    other: dict[int, LineReading] = {}
-    for j, r in zip(again, recognizer.recognize(crops)):
-        old = results[j]
-        if len(r.text.strip()) < 2 or r.min_score <= old.min_score:
-            if len(r.text.strip()) >= 2 and r.text != old.text:  # (a lone stroke, “1”, is no witness)
-                other[j] = r
-            continue
-        if r.min_score >= max(settings.unlift_least, old.min_score + settings.unlift_margin) \
-                or _an_amount(r.text) and not _an_amount(old.text):
-            results[j] = r
-            if len(old.text.strip()) >= 2:
-                other[j] = old
-        elif r.text != old.text:
-            other[j] = r
+    other: dict[int, list[LineReading]] = {}
+    for j in again:
+        old, new = results[j], readings[j]
+        kept = _agreed(old, new) if clean.worn else None
+        if kept is None:
+            r = max(new, key=lambda x: x.min_score)
+            kept = old
+            if len(r.text.strip()) >= 2 and r.min_score > old.min_score and (
+                    r.min_score >= max(settings.unlift_least, old.min_score + settings.unlift_margin)
+                    or _an_amount(r.text) and not _an_amount(old.text)):
+                kept = r
+        results[j] = kept
+        seen = {kept.text}
+        for r in [old] + new:  # (a lone stroke, “1”, is no witness)
+            if r is not kept and len(r.text.strip()) >= 2 and r.text not in seen:
+                other.setdefault(j, []).append(r)
+                seen.add(r.text)
     return results, other
+
+
+def _widened(rows: np.ndarray, c0: int, c1: int, lo: int, hi: int, gap: int, level: int) -> tuple[int, int]:
+    """The columns ``[c0, c1)`` of a line's ink on the cleaned page widened over the ink of the scan beside it
+    (``rows``: the line's rows of the scan, grey; ink: two pixels darker than ``level`` in a column), run by run
+    while no further than ``gap`` apart, within ``[lo, hi)`` (the cell's walls, with a margin). Cleaning a worn
+    photocopy lifts a faint digit with the watermark (seed-45 jincheng: 2,362.26 read “362.26” from the scan
+    cut to the cleaned page's ink); a rule's remnant at the wall is further off than a digit's gap."""
+    ink = np.flatnonzero(((rows[:, max(0, lo):max(lo, hi)] < level).sum(axis=0) >= 2)) + max(0, lo)
+    left = ink[ink < c0][::-1]
+    for x in left:
+        if c0 - x > gap:
+            break
+        c0 = int(x)
+    right = ink[ink >= c1]
+    for x in right:
+        if x - (c1 - 1) > gap:
+            break
+        c1 = int(x) + 1
+    return c0, c1
+
+
+def _smoothed(crop: np.ndarray) -> np.ndarray:
+    """A grey line crop stretched from its own darkest print to its paper, and smoothed (3×3 Gaussian): a worn
+    photocopy's grey, broken strokes joined again for the recogniser."""
+    import cv2
+
+    lo, hi = np.percentile(crop, [1, 99.5])
+    out = np.clip((crop.astype(np.float32) - lo) * 255.0 / max(1.0, hi - lo), 0, 255).astype(np.uint8)
+    return cv2.GaussianBlur(out, (3, 3), 0)
+
+
+def _agreed(old: LineReading, new: list[LineReading]) -> LineReading | None:
+    """The reading of a worn line two of its witnesses (``old``, from the cleaned page; ``new``, from the scan and
+    from it smoothed, :func:`_unlifted`) agree on as one amount with two decimals (as interpretation will read
+    it): ``old`` when another agrees with it, else the surer of two that agree; ``None`` when no two agree.
+    Seed-45 photocopy150 jincheng: 1,541.01 read “1341.(1” from the cleaned page, “1541.01” from the scan and
+    from it smoothed; 1,176.96 read “170.06”, “1176.96” twice (the grey of a worn digit reads differently from
+    each, and a wrong reading seldom twice the same)."""
+    from .interpret import normalise_ocr_amount
+    from .numbers import parse_number
+
+    def value(r: LineReading) -> float | None:
+        p = parse_number(normalise_ocr_amount(r.text.strip()))
+        return round(p.value, 2) if p.kind == "number" and p.well_formed and p.decimals == 2 else None
+
+    first = value(old)
+    votes: dict[float, list[LineReading]] = {}
+    for r in new:
+        if (v := value(r)) is not None:
+            votes.setdefault(v, []).append(r)
+    if first is not None and first in votes:
+        return old
+    for v, rs in votes.items():
+        if len(rs) >= 2:
+            return max(rs, key=lambda x: x.min_score)
+    return None
 
 
 def _an_amount(text: str) -> bool:
