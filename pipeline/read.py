@@ -255,7 +255,7 @@ class ReadSettings:
     # a worn page's line is read again from the scan with the scan's ink beside it (darker than scan_ink_level,
     # no further apart than the line is high), no nearer its cell's walls than reread_margin_mm (_widened)
     reread_margin_mm: float = 0.6
-    scan_ink_level: int = 200
+    scan_ink_level: int = 0
     min_ink: int = 12  # pixels of ink below which a cell is empty
     pad: int = 4
     dash_score: float = 0.97  # a lone dash is measured, not recognised: its length decides — / —— / -
