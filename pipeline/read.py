@@ -255,7 +255,7 @@ class ReadSettings:
     # a worn page's line is read again from the scan with the scan's ink beside it (darker than scan_ink_level,
     # no further apart than the line is high), no nearer its cell's walls than reread_margin_mm (_widened)
     reread_margin_mm: float = 0.6
-    scan_ink_level: int = 0
+    scan_ink_level: int = 200
     min_ink: int = 12  # pixels of ink below which a cell is empty
     pad: int = 4
     dash_score: float = 0.97  # a lone dash is measured, not recognised: its length decides — / —— / -
@@ -591,7 +591,7 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
     led: set[tuple[int, tuple[int, int]]] = set()  # cells whose text begins with a dash
     darkest: dict[int, int] = {}  # job → its crop's darkest pixel
     # job → its box: a cell's line under a colourless seal, or any cell's line of a worn page (see _unlifted)
-    lifted: dict[int, tuple[int, int, int, int]] = {}
+    lifted: dict[int, tuple[int, ...]] = {}  # (a worn line: and the x-range of the scan's ink beside it)
     grid_cells: dict[tuple[int, tuple[int, int]], GridCell] = {}
     inset = max(2, dpi // 60)
     scan_gray = None  # a worn page's scan, grey (see _unlifted)
@@ -659,8 +659,9 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                         scan_gray = cv2.cvtColor(clean.color, cv2.COLOR_BGR2GRAY) if clean.color.ndim == 3 \
                             else clean.color
                     reach = int(round(settings.reread_margin_mm * dpi / 25.4))
-                    lifted[len(jobs)] = (ya, yb) + _widened(scan_gray[ya:yb], xa, xb, x0 + reach, x1 - reach,
-                                                            gap=b - a, level=settings.scan_ink_level)
+                    lifted[len(jobs)] = (ya, yb, xa, xb) + _widened(scan_gray[ya:yb], xa, xb, x0 + reach,
+                                                                    x1 - reach, gap=b - a,
+                                                                    level=settings.scan_ink_level)
                 elif sealed and clean.colourless_seals is not None and clean.colourless_seals[ya:yb, xa:xb].any():
                     lifted[len(jobs)] = (ya, yb, xa, xb)
                 jobs.append(((gi, (cell.row, cell.col)), gray[ya:yb, xa:xb]))
@@ -897,7 +898,7 @@ def _watermark_strokes(reasons: list[str], worn: bool) -> bool:
     return not worn and "watermark" in reasons and "seal" not in reasons
 
 
-def _unlifted(clean, lifted: dict[int, tuple[int, int, int, int]], results: list, recognizer,
+def _unlifted(clean, lifted: dict[int, tuple[int, ...]], results: list, recognizer,
               settings: ReadSettings) -> tuple[list, dict[int, list[LineReading]]]:
     """``results`` with the lines of cells where cleaning lifts print's grey pixels (``lifted``: job → box) read
     unsurely (below ``unlift_below``) read again from the page before cleaning (``clean.color``, deskewed and
@@ -929,13 +930,14 @@ def _unlifted(clean, lifted: dict[int, tuple[int, int, int, int]], results: list
     scan = clean.color
     crops, owners = [], []
     for j in again:
-        ya, yb, xa, xb = lifted[j]
+        ya, yb, xa, xb = lifted[j][:4]
         crop = scan[ya:yb, xa:xb]
-        crop = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
-        crops.append(crop)
+        crops.append(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop)
         owners.append(j)
-        if clean.worn:  # (and smoothed, stretched to its own ink: a third witness, see _agreed)
-            crops.append(_smoothed(crop))
+        if len(lifted[j]) > 4:  # (a worn line: the scan across the ink beside it, smoothed, a third witness)
+            xa, xb = lifted[j][4:]
+            crop = scan[ya:yb, xa:xb]
+            crops.append(_smoothed(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop))
             owners.append(j)
     readings: dict[int, list[LineReading]] = {j: [] for j in again}
     for j, r in zip(owners, recognizer.recognize(crops)):
@@ -944,10 +946,9 @@ def _unlifted(clean, lifted: dict[int, tuple[int, int, int, int]], results: list
     other: dict[int, list[LineReading]] = {}
     for j in again:
         old, new = results[j], readings[j]
-        kept = _agreed(old, new) if clean.worn else None
+        kept = _agreed(old, new) if len(new) > 1 else None
         if kept is None:
-            r = max(new, key=lambda x: x.min_score)
-            kept = old
+            r, kept = new[0], old  # (the scan's reading as cut for the first: the smoothed one is a witness only)
             if len(r.text.strip()) >= 2 and r.min_score > old.min_score and (
                     r.min_score >= max(settings.unlift_least, old.min_score + settings.unlift_margin)
                     or _an_amount(r.text) and not _an_amount(old.text)):
