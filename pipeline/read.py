@@ -921,7 +921,13 @@ def _unlifted(clean, lifted: dict[int, tuple[int, ...]], results: list, recogniz
     (“A”). The cell keeps its ``seal`` or ``watermark`` reason and is scored on the reading it keeps: a weak
     one leaves it to its identities or a reviewer — which the reading not kept, returned by line, is there
     for as the cell's alternative: a second witness the identities may prove (seed-45 jincheng as a worn
-    photocopy: 2,362.26 read “202.28” from the cleaned page and right from the scan, 3,857.52 read “3857.”)."""
+    photocopy: 2,362.26 read “202.28” from the cleaned page and right from the scan, 3,857.52 read “3857.”).
+
+    On a worn photocopy a third witness: the scan smoothed and stretched to its own ink (:func:`_smoothed`),
+    cut across the scan's ink beside the line (``lifted``'s last two values, :func:`_widened`: cleaning may
+    have lifted a first digit with the watermark). Where two of the three read one amount, that reading is
+    kept (:func:`_agreed`), the others become its alternatives. The scan's own crop stays the cleaned line's:
+    widened, it takes a neighbour's ink into codes (seed 45: 2013299 for 201329, row codes 98.9 → 97.1 %)."""
     import cv2
 
     again = [j for j in lifted if results[j].text.strip() and results[j].min_score < settings.unlift_below]

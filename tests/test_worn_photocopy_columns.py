@@ -964,3 +964,27 @@ def test_a_repair_resting_on_one_sum_with_a_doubtful_reading_in_it_is_reviewed(n
     monkeypatch.setattr(repair, "_one_sum_in_doubt", lambda ref, equations, identities, lookup: False)
     trusted = cell()
     assert trusted.text == "227.82" and not trusted.review, (trusted.reasons, trusted.confidence)
+
+
+def test_a_worn_line_keeps_the_amount_two_of_its_three_readings_agree_on(nanyang, monkeypatch):
+    """nanyang's 公开01表 (page 2): a worn line read unsurely is read again from the scan and from the scan
+    smoothed and widened over its ink (``read._unlifted``); the amount two of the three readings agree on is
+    kept (``read._agreed``). Without that vote (the scan's reading kept only when much surer) the table's
+    identities failed on its unsure readings and every cell of it went to review (``structure``)."""
+    import pipeline.read as read
+
+    pdf, truth = nanyang
+    pages = sliced_pdf(pdf, [2])
+    printed = _amounts(_truth_table(truth, "公开01表"))
+
+
+    def measure():
+        table = next(t for t in extract_document(pages).tables if t.form == "公开01表")
+        cells = [c for r in table.rows for c in r.cells]
+        return {c.text for c in cells}, sum("structure" in c.reasons for c in cells), len(cells)
+
+    texts, structure, cells = measure()
+    monkeypatch.setattr(read, "_agreed", lambda old, new: None)
+    texts_alone, structure_alone, _ = measure()
+    assert structure_alone == cells and structure == 0, (structure_alone, structure, cells)
+    assert sum(text in texts for _, _, text in printed) >= sum(text in texts_alone for _, _, text in printed)
