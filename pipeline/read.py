@@ -1002,9 +1002,10 @@ def _agreed(old: LineReading, new: list[LineReading]) -> LineReading | None:
     """The reading of a worn line two of its witnesses (``old``, from the cleaned page; ``new``, from the scan and
     from it smoothed, :func:`_unlifted`) agree on as one amount with two decimals (as interpretation will read
     it): ``old`` when another agrees with it, else the surer of two that agree; ``None`` when no two agree.
-    Seed-45 photocopy150 jincheng: 1,541.01 read “1341.(1” from the cleaned page, “1541.01” from the scan and
-    from it smoothed; 1,176.96 read “170.06”, “1176.96” twice (the grey of a worn digit reads differently from
-    each, and a wrong reading seldom twice the same)."""
+    Seed-45 photocopy150 jincheng's 公开05表: 1,439.01 read “149.11” from the cleaned page and “1439.01” from
+    the scan and from it smoothed; 1,025.87 “105.87”, then “1025.87” twice (the grey of a worn digit reads
+    differently from each). Not proof: 1,176.96 read “170.06”, then “176.96” twice (a digit lost from both
+    crops) — the cell keeps its reasons and its identities, and the others are its alternatives."""
     from .interpret import normalise_ocr_amount
     from .numbers import parse_number
 
