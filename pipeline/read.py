@@ -934,25 +934,24 @@ def _unlifted(clean, lifted: dict[int, tuple[int, ...]], results: list, recogniz
     if not again:
         return results, {}
     scan = clean.color
-    crops, owners = [], []
-    for j in again:
-        ya, yb, xa, xb = lifted[j][:4]
+
+    def grey(box: tuple[int, int, int, int]) -> np.ndarray:
+        ya, yb, xa, xb = box
         crop = scan[ya:yb, xa:xb]
-        crops.append(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop)
-        owners.append(j)
-        if len(lifted[j]) > 4:  # (a worn line: the scan across the ink beside it, smoothed, a third witness)
-            xa, xb = lifted[j][4:]
-            crop = scan[ya:yb, xa:xb]
-            crops.append(_smoothed(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop))
-            owners.append(j)
-    readings: dict[int, list[LineReading]] = {j: [] for j in again}
-    for j, r in zip(owners, recognizer.recognize(crops)):
+        return cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
+
+    readings = {j: [r] for j, r in zip(again, recognizer.recognize([grey(lifted[j][:4]) for j in again]))}
+    # a worn line's third witness: the scan across the ink beside it, smoothed — where it can change what is
+    # kept or add a reading of figures (not where the first two read one amount, nor for words)
+    third = [j for j in again if len(lifted[j]) > 4 and _undecided(results[j], readings[j][0])]
+    crops = [_smoothed(grey(lifted[j][:2] + lifted[j][4:])) for j in third]
+    for j, r in zip(third, recognizer.recognize(crops)):
         readings[j].append(r)
     results = list(results)
     other: dict[int, list[LineReading]] = {}
     for j in again:
         old, new = results[j], readings[j]
-        kept = _agreed(old, new) if len(new) > 1 else None
+        kept = _agreed(old, new) if len(lifted[j]) > 4 else None
         if kept is None:
             r, kept = new[0], old  # (the scan's reading as cut for the first: the smoothed one is a witness only)
             if len(r.text.strip()) >= 2 and r.min_score > old.min_score and (
@@ -1006,17 +1005,10 @@ def _agreed(old: LineReading, new: list[LineReading]) -> LineReading | None:
     the scan and from it smoothed; 1,025.87 “105.87”, then “1025.87” twice (the grey of a worn digit reads
     differently from each). Not proof: 1,176.96 read “170.06”, then “176.96” twice (a digit lost from both
     crops) — the cell keeps its reasons and its identities, and the others are its alternatives."""
-    from .interpret import normalise_ocr_amount
-    from .numbers import parse_number
-
-    def value(r: LineReading) -> float | None:
-        p = parse_number(normalise_ocr_amount(r.text.strip()))
-        return round(p.value, 2) if p.kind == "number" and p.well_formed and p.decimals == 2 else None
-
-    first = value(old)
+    first = _amount_value(old.text)
     votes: dict[float, list[LineReading]] = {}
     for r in new:
-        if (v := value(r)) is not None:
+        if (v := _amount_value(r.text)) is not None:
             votes.setdefault(v, []).append(r)
     if first is not None and first in votes:
         return old
@@ -1024,6 +1016,23 @@ def _agreed(old: LineReading, new: list[LineReading]) -> LineReading | None:
         if len(rs) >= 2:
             return max(rs, key=lambda x: x.min_score)
     return None
+
+
+def _amount_value(text: str) -> float | None:
+    """The amount with two decimals a line reads as once interpretation has undone its slips
+    (:func:`pipeline.interpret.normalise_ocr_amount`), ``None`` when it reads as none."""
+    from .interpret import normalise_ocr_amount
+    from .numbers import parse_number
+
+    p = parse_number(normalise_ocr_amount(text.strip()))
+    return round(p.value, 2) if p.kind == "number" and p.well_formed and p.decimals == 2 else None
+
+
+def _undecided(old: LineReading, scan: LineReading) -> bool:
+    """A worn line's first two readings leave its third to be taken (:func:`_unlifted`): they do not read one
+    amount, and one of them holds figures (a word's third reading is not used)."""
+    first = _amount_value(old.text)
+    return (first is None or first != _amount_value(scan.text)) and bool(re.search(r"\d", old.text + scan.text))
 
 
 def _an_amount(text: str) -> bool:
