@@ -942,7 +942,7 @@ def _unlifted(clean, lifted: dict[int, tuple[int, ...]], results: list, recogniz
 
     readings = {j: [r] for j, r in zip(again, recognizer.recognize([grey(lifted[j][:4]) for j in again]))}
     # a worn line's third witness: the scan across the ink beside it, smoothed — where it can change what is
-    # kept or add a reading of figures (not where the first two read one amount, nor for words)
+    # kept or add a reading of figures (not where the first two read alike, nor for words)
     third = [j for j in again if len(lifted[j]) > 4 and _undecided(results[j], readings[j][0])]
     crops = [_smoothed(grey(lifted[j][:2] + lifted[j][4:])) for j in third]
     for j, r in zip(third, recognizer.recognize(crops)):
@@ -1029,10 +1029,11 @@ def _amount_value(text: str) -> float | None:
 
 
 def _undecided(old: LineReading, scan: LineReading) -> bool:
-    """A worn line's first two readings leave its third to be taken (:func:`_unlifted`): they do not read one
-    amount, and one of them holds figures (a word's third reading is not used)."""
+    """A worn line's first two readings leave its third to be taken (:func:`_unlifted`): they differ, do not read
+    one amount, and one of them holds figures (a word's third reading is not used)."""
     first = _amount_value(old.text)
-    return (first is None or first != _amount_value(scan.text)) and bool(re.search(r"\d", old.text + scan.text))
+    return old.text.strip() != scan.text.strip() and (first is None or first != _amount_value(scan.text)) \
+        and bool(re.search(r"\d", old.text + scan.text))
 
 
 def _an_amount(text: str) -> bool:
