@@ -661,7 +661,7 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
                     reach = int(round(settings.reread_margin_mm * dpi / 25.4))
                     lifted[len(jobs)] = (ya, yb, xa, xb) + _widened(scan_gray[ya:yb], xa, xb, x0 + reach,
                                                                     x1 - reach, gap=b - a,
-                                                                    level=settings.scan_ink_level)
+                                                                    level=settings.scan_ink_level, pad=pad)
                 elif sealed and clean.colourless_seals is not None and clean.colourless_seals[ya:yb, xa:xb].any():
                     lifted[len(jobs)] = (ya, yb, xa, xb)
                 jobs.append(((gi, (cell.row, cell.col)), gray[ya:yb, xa:xb]))
@@ -952,7 +952,8 @@ def _unlifted(clean, lifted: dict[int, tuple[int, ...]], results: list, recogniz
     for j in again:
         old, new = results[j], readings[j]
         kept = _agreed(old, new) if len(lifted[j]) > 4 else None
-        if kept is None:
+        if kept is None or kept is old and _amount_value(new[0].text) == _amount_value(old.text):
+            # (the scan reads the first's amount, or none two agree on: between them as before)
             r, kept = new[0], old  # (the scan's reading as cut for the first: the smoothed one is a witness only)
             if len(r.text.strip()) >= 2 and r.min_score > old.min_score and (
                     r.min_score >= max(settings.unlift_least, old.min_score + settings.unlift_margin)
@@ -967,24 +968,25 @@ def _unlifted(clean, lifted: dict[int, tuple[int, ...]], results: list, recogniz
     return results, other
 
 
-def _widened(rows: np.ndarray, c0: int, c1: int, lo: int, hi: int, gap: int, level: int) -> tuple[int, int]:
+def _widened(rows: np.ndarray, c0: int, c1: int, lo: int, hi: int, gap: int, level: int, pad: int = 0
+             ) -> tuple[int, int]:
     """The columns ``[c0, c1)`` of a line's ink on the cleaned page widened over the ink of the scan beside it
     (``rows``: the line's rows of the scan, grey; ink: two pixels darker than ``level`` in a column), run by run
-    while no further than ``gap`` apart, within ``[lo, hi)`` (the cell's walls, with a margin). Cleaning a worn
+    while no further than ``gap`` apart, within ``[lo, hi)`` (the cell's walls, with a margin), ``pad`` beyond
+    the ink it took in. Cleaning a worn
     photocopy lifts a faint digit with the watermark (seed-45 jincheng: 2,362.26 read “362.26” from the scan
     cut to the cleaned page's ink); a rule's remnant at the wall is further off than a digit's gap."""
     ink = np.flatnonzero(((rows[:, max(0, lo):max(lo, hi)] < level).sum(axis=0) >= 2)) + max(0, lo)
-    left = ink[ink < c0][::-1]
-    for x in left:
-        if c0 - x > gap:
+    a, b = c0 + pad, c1 - pad  # (the line's ink, without its padding)
+    for x in ink[ink < a][::-1]:
+        if a - x > gap:
             break
-        c0 = int(x)
-    right = ink[ink >= c1]
-    for x in right:
-        if x - (c1 - 1) > gap:
+        a = int(x)
+    for x in ink[ink >= b]:
+        if x - (b - 1) > gap:
             break
-        c1 = int(x) + 1
-    return c0, c1
+        b = int(x) + 1
+    return min(c0, max(lo, a - pad)), max(c1, min(hi, b + pad))
 
 
 def _smoothed(crop: np.ndarray) -> np.ndarray:
@@ -1025,7 +1027,8 @@ def _amount_value(text: str) -> float | None:
     from .numbers import parse_number
 
     p = parse_number(normalise_ocr_amount(text.strip()))
-    return round(p.value, 2) if p.kind == "number" and p.well_formed and p.decimals == 2 else None
+    return round(p.value, 2) if p.kind == "number" and p.well_formed and p.decimals == 2 and not p.percent \
+        else None
 
 
 def _undecided(old: LineReading, scan: LineReading) -> bool:
