@@ -410,7 +410,7 @@ def _column_texts(table: Table, ci: int) -> list[str]:
     return [r.cells[ci].text.strip() for r in table.rows if ci < len(r.cells) and r.cells[ci].text.strip()]
 
 
-def _line_numbers(table: Table, ci: int, share: float = 0.6) -> bool:
+def line_number_column(table: Table, ci: int, share: float = 0.6) -> bool:
     """A 行次 column: numbers of a line (one or two digits) in most of its cells."""
     texts = _column_texts(table, ci)
     return len(texts) >= 3 and sum(bool(re.fullmatch(r"\d{1,2}", t)) for t in texts) >= share * len(texts)
@@ -421,7 +421,7 @@ def _two_sided_specs(table: Table, template, share: float = 0.6) -> list:
     of line numbers."""
     specs, ci = [], 0
     for s in template.columns:
-        if s.optional and not (s.role.endswith("_line") and ci < len(table.columns) and _line_numbers(table, ci, share)):
+        if s.optional and not (s.role.endswith("_line") and ci < len(table.columns) and line_number_column(table, ci, share)):
             continue
         specs.append(s)
         ci += 1
@@ -478,7 +478,7 @@ def labels_by_position(table: Table, share: float = 0.5) -> int:
         kinds = [_content_kind(t) for t in _column_texts(table, ci)]
         kinds = [k for k in kinds if k]
         if spec.role.endswith("_line"):
-            fits = _line_numbers(table, ci)
+            fits = line_number_column(table, ci)
         elif spec.role.endswith("_item") or spec.role == "name":
             fits = bool(kinds) and kinds.count("words") >= 0.6 * len(kinds)
         elif spec.role == "code":

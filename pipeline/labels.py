@@ -215,7 +215,79 @@ def normalise_ocr_labels(doc: Document) -> int:
         changed += _summary_labels(table, ocr_pages) + _names_and_codes(table, doc.year, ocr_pages)
         _weak_row_words(table, ocr_pages)
         _lost_row_labels(table, ocr_pages)
+        changed += _specks_in_blank_sides(table, ocr_pages)
     return changed
+
+
+SPECK_CLEARED = "speck_cleared"
+
+
+def _specks_in_blank_sides(table: Table, ocr_pages: set[int]) -> int:
+    """A 收支总表 side (公开01/04表) prints nothing in the rows below its last label — 收入 has fewer rows than 支出 —
+    but on a worn photocopy the watermark's strokes over those blank cells are read as marks: “AP”, “JN”, “の”,
+    “1D”, “——” in the 项目 column (seed-45 photocopy150: 103 such cells in its 8 documents, each wrong and in
+    review; re-scored, flagged 16.60 → 15.52 %). A reading in a
+    side's 项目 column that holds no Chinese character (nor a whole label's worth of them: one at most, read
+    weakly), in a row whose side prints no amount, is no label: the cell is cleared, the reading kept as its
+    alternative and ``original``, ``speck_cleared``. So are the side's amount cells there that read no amount (a
+    mark or two, no point) and no word (a label of the other side read a column off, 十四、资源勘探工业信息等支出,
+    keeps the row as read). Only in rows whose 行次 is read as a number: every row of the form numbers its lines, the
+    blank ones too, and a row whose number is lost or misread (a worn 总计 read “1一” beside “德为”, rows merged) may
+    be a label worn away. Returns the number of cells cleared."""
+    from .headercheck import line_number_column
+    from .templates import load_templates, summary_sides
+
+    template = load_templates().get(table.template or "")
+    if table.kind == "performance" or template is None or template.layout != "two_sided":
+        return 0
+    cleared = 0
+    for side in summary_sides(table, template):
+        # (a 行次 column whose label was misread, “T行次”, is among the side's amounts: its numbers are print)
+        counted = {c for c in side.amounts if line_number_column(table, c)}
+        for row in table.rows:
+            if row.page not in ocr_pages or side.item >= len(row.cells):
+                continue
+            item = row.cells[side.item]
+            amounts = [row.cells[c] for c in side.amounts if c < len(row.cells) and c not in counted]
+            lines = [row.cells[c] for c in (*side.lines, *counted) if c < len(row.cells)]
+            if item.reviewed or any(_amount_like(c.text) or c.reviewed for c in amounts):
+                continue
+            if not all(_speck_reading(c) for c in [item, *amounts]):
+                continue
+            if not any(c.text.strip().isdigit() for c in lines):
+                continue  # (a row whose 行次 is not read whole is no row known to be blank: 总计 worn to “1一”)
+            for cell in [item, *amounts]:
+                if cell.text.strip():
+                    _clear(cell)
+                    cleared += 1
+    return cleared
+
+
+def _speck_reading(cell: Cell) -> bool:
+    """A reading that says nothing: no Chinese character, or one read weakly (no label, no amount)."""
+    cjk = _CJK.findall(compare_key(cell.text))
+    return len(cjk) == 0 or (len(cjk) == 1 and "low_ocr" in cell.reasons)
+
+
+def _amount_like(text: str) -> bool:
+    """A reading that is or may be an amount: a point between digits, or three digits or more."""
+    return bool(re.search(r"\d[.,:·]\d|\d{3}", text))
+
+
+def _clear(cell: Cell) -> None:
+    cell.alternatives.insert(0, Alternative(cell.text, cell.ocr_score, "ocr"))
+    cell.original = cell.text if cell.original is None else cell.original
+    cell.text = ""
+    cell.value = None
+    cell.kind = "empty"
+    cell.ocr_score = 1.0  # (what is left is no reading: the doubts of the speck's go with it)
+    cell.reasons = [r for r in cell.reasons if r not in _SPECK_DOUBTS]
+    cell.add_reason(SPECK_CLEARED)
+
+
+# a speck's reading's own doubts, gone with it when it is cleared (a watermark, a lost rule, rows merged stay)
+_SPECK_DOUBTS = frozenset({"low_ocr", "format", "format_normalised", "label_unknown", "label_normalised",
+                           "stray_dash", "seal_dash"})
 
 
 def _lost_row_labels(table: Table, ocr_pages: set[int]) -> int:

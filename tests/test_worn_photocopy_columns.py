@@ -991,3 +991,29 @@ def test_a_worn_line_keeps_the_amount_two_of_its_three_readings_agree_on(nanyang
     texts_alone, structure_alone, _ = measure()
     assert structure_alone == cells and structure == 0, (structure_alone, structure, cells)
     assert sum(text in texts for _, _, text in printed) >= sum(text in texts_alone for _, _, text in printed)
+
+
+def test_a_watermarks_strokes_in_a_blank_side_of_a_summary_table_are_no_label(nanyang, monkeypatch):
+    """公开04表 (pages 7–8): its 收入 side prints three labels and then nothing down to 本年收入合计, the 行次 alone;
+    the watermark over those blank 项目 cells was read as marks (“AP”, “JN”, “Er”, “道”). Each such cell in a row
+    whose 行次 is read is blank, its reading kept as ``original`` and an alternative (``speck_cleared``), and out
+    of review; counterfactual (no specks cleared): the marks, each in review."""
+    from pipeline import labels
+
+    pdf, _ = nanyang
+    sliced = sliced_pdf(pdf, [7, 8])
+
+    def blank_side():
+        table = _only_table(extract_document(sliced))
+        assert table.template == "T04", table.columns
+        return [r.cells[0] for r in table.rows if r.cells[1].text.isdigit() and 4 <= int(r.cells[1].text) <= 20]
+
+    cells = blank_side()
+    cleared = [c for c in cells if "speck_cleared" in c.reasons]
+    assert len(cleared) >= 6, [(c.text, c.original, c.reasons) for c in cells]
+    assert all(not c.text and c.original and c.original in [a.text for a in c.alternatives] for c in cleared)
+    assert not any(c.review for c in cells), [(c.text, c.original, c.reasons) for c in cells if c.review]
+
+    monkeypatch.setattr(labels, "_specks_in_blank_sides", lambda table, ocr_pages: 0)
+    marks = [c for c in blank_side() if c.text]
+    assert len(marks) >= 6 and all(c.review for c in marks), [(c.text, c.reasons) for c in marks]
