@@ -94,6 +94,25 @@ def test_one_misread_is_flagged_alone():
     assert [(t.id, r, c) for t, r, c, cell in doc.cells() if cell.review] == [(t5.id, ri, 3)]
 
 
+def test_a_misread_in_a_table_named_by_its_title_alone_is_flagged_alone():
+    """The same misread in a 公开05表 whose 公开05表 was lost (seed-45 photocopy150 police: 财政拨款收入支出决算总表
+    read, its number worn under the watermark, 53 right cells of its failing sums in review): its title names it,
+    so the misread is still flagged alone. A grid that neither its number nor a title names (a piece of a table)
+    may hold right sums in wrong places: every cell of the two failing identities stays in doubt."""
+    doc, t5, ri, row = _row_2080505()
+    _misread(row.cells[3])
+    t5.form = ""
+    validate_document(doc)
+    score_document(doc)
+    assert t5.title and t5.template == "T05"
+    assert [(t.id, r, c) for t, r, c, cell in doc.cells() if cell.review] == [(t5.id, ri, 3)]
+    t5.title = ""
+    validate_document(doc)
+    score_document(doc)
+    failing = {tuple(ref) for c in doc.checks if not c.ok for ref in c.cells}
+    assert len(failing) > 2 and all(doc.table(t).rows[r].cells[c].review for t, r, c in failing)
+
+
 def test_an_identity_holding_only_within_its_tolerance_confirms_nothing():
     """A last digit misread by 2 (“…3” for “…5”) still satisfies every sum it is in within the 0.02 万元
     尾差: such a near miss is no proof of the reading — the cell is not confirmed by it (nor failed), so its
