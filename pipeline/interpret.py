@@ -1417,6 +1417,14 @@ def _check_codes(table: Table, ocr_pages: set[int]) -> None:
 
 
 _LINE_LABEL = re.compile(r"^(行次|栏次|序号)$")
+_NOT_CJK = re.compile(r"[^\u4e00-\u9fff]+")
+
+
+def _line_label(label: str) -> bool:
+    """A 行次 column's label, as read: 行次 (栏次, 序号) the last word of its header rows' parts (收入/行次), marks
+    around it aside (“T行次”, “AN/行次/2”: a stroke before it, the 栏次 row's number under it)."""
+    words = [w for p in label.split("/") if (w := _NOT_CJK.sub("", p))]
+    return bool(words) and bool(_LINE_LABEL.match(words[-1]))
 
 
 def check_line_numbers(table: Table, ocr_pages: set[int]) -> None:
@@ -1430,7 +1438,7 @@ def check_line_numbers(table: Table, ocr_pages: set[int]) -> None:
     (:func:`_restore_line_numbers`)."""
     _restore_line_numbers(table, ocr_pages)
     for ci, label in enumerate(table.columns):
-        if not _LINE_LABEL.match(label.split("/")[-1]):
+        if not _line_label(label):
             continue
         cells = [r.cells[ci] if ci < len(r.cells) else None for r in table.rows]
         numbers = [int(c.text) if c is not None and c.text.isdigit() else None for c in cells]
@@ -1441,6 +1449,11 @@ def check_line_numbers(table: Table, ocr_pages: set[int]) -> None:
             if cell is None or table.rows[k].page not in ocr_pages:
                 continue
             expected = _counted(numbers, k)
+            if expected is not None and expected[0] == expected[1] != numbers[k] \
+                    and expected[0] - 1 in (before, None) and expected[0] + 1 in (after, None) \
+                    and (before, after) != (None, None):
+                _count_line(cell, expected[0])
+                continue
             if expected is not None and numbers[k] is not None and not expected[0] <= numbers[k] <= expected[1]:
                 # (several misread in a row, 55 | 4 | 5 | 158 | 5 | 60 for 55 … 60 — seed-43 bilevel300 公开01表:
                 # the neighbours do not count around them, the runs above and below do)
@@ -1454,7 +1467,7 @@ def check_line_numbers(table: Table, ocr_pages: set[int]) -> None:
                 cell.alternatives.append(Alternative(str(gap), 0.5, "sequence"))
     # a line number out of its column: an empty 行次 cell where the row's other 行次 column (the two sides of a
     # 收支总表) has one, and a bare number in the label column beside it (a column line lost in some rows)
-    line_cols = [ci for ci, label in enumerate(table.columns) if _LINE_LABEL.match(label.split("/")[-1])]
+    line_cols = [ci for ci, label in enumerate(table.columns) if _line_label(label)]
     for row in table.rows:
         if row.page not in ocr_pages:
             continue
@@ -1469,6 +1482,20 @@ def check_line_numbers(table: Table, ocr_pages: set[int]) -> None:
                 cell.add_reason("format")
             if stray:
                 label.add_reason("format")
+
+
+LINE_COUNTED = "line_counted"
+
+
+def _count_line(cell: Cell, number: int) -> None:
+    """A line number read wrong (“83”, “s”, “cn” for 8, 5, 20) where its column's count gives it twice — the run
+    above it and the run below both carried on to it, the row above or below it one less or one more — is that
+    number: the reading kept as ``original`` and an alternative, ``line_counted``."""
+    if not any(a.text == cell.text for a in cell.alternatives):
+        cell.alternatives.append(Alternative(cell.text, cell.ocr_score, "ocr"))
+    cell.original = cell.original if cell.original is not None else cell.text
+    cell.text = str(number)
+    cell.add_reason(LINE_COUNTED)
 
 
 def _counted(numbers: list[int | None], k: int) -> tuple[int, int] | None:
@@ -1492,7 +1519,7 @@ def _restore_line_numbers(table: Table, ocr_pages: set[int], min_rows: int = 3, 
     its row, less or plus the offset, and the count of its own column (the number above it one less, or the
     one below one more). Where both give the same number and the reading shows no digit that number lacks,
     it is put back: the reading kept as ``original`` and an alternative, reason ``repaired``."""
-    cols = [ci for ci, label in enumerate(table.columns) if _LINE_LABEL.match(label.split("/")[-1])]
+    cols = [ci for ci, label in enumerate(table.columns) if _line_label(label)]
     if len(cols) != 2:
         return
     rows = [r for r in table.rows if max(cols) < len(r.cells)]

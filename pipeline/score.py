@@ -40,6 +40,7 @@ from functools import lru_cache
 
 from .codes import CODE_MISREAD
 from .headers import CODE_PIECES
+from .interpret import LINE_COUNTED
 from .model import Cell, Document
 from .numbers import parse_number
 from .resources import MODELS_DIR
@@ -671,12 +672,14 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
             # a side of the cell inferred from the text (no rule seen): trusted once an identity confirms it,
             # else it waits for review
             p = min(p, RULE_MISSING_CAP)
-        if _name_of_its_code(t.rows[ri], ci, cell) or _label_in_sequence(t, ri, ci, cell):
+        counted = LINE_COUNTED in cell.reasons  # (a line number its column's count gives: interpret._count_line)
+        if _name_of_its_code(t.rows[ri], ci, cell) or _label_in_sequence(t, ri, ci, cell) or counted:
             p = max(p, model.threshold)  # (as sure as its code or its place: the weakness is the reading it replaced)
         # (a sum confirms a value, and a reading of 0 has the value of the blank cell a speck was read in: an
         # identity that holds proves no “0”)
         confirmed = (x["confirmed1"] or x["confirmed2"]) and cell.value != 0
-        if _guessed(cell, x, t.id in forms) and not confirmed and not _code_of_its_name(t.rows[ri], ci, cell):
+        if _guessed(cell, x, t.id in forms) and not confirmed and not _code_of_its_name(t.rows[ri], ci, cell) \
+                and not counted:
             p = min(p, RULE_MISSING_CAP)
         if _mark_taken_away(cell, x, (t.id, ri, ci) in summed_amounts) and (t.id, ci) in blank_columns \
                 and not _prints_dashes(t, ci):

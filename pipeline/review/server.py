@@ -267,7 +267,10 @@ class Workspace:
         if items is None:
             items = document_items(doc)
             queued = {it["id"] for it in items}
-            flagged = {item_id(doc.id, a) for a, _t, c in review_cells(doc.machine) if c.review}
+            # (a cell of an identity failing as the pipeline left it was in the queue too, flagged or not)
+            failing = {tuple(ref) for chk in doc.machine.checks if not chk.ok for ref in chk.cells}
+            flagged = {item_id(doc.id, a) for a, t, c in review_cells(doc.machine)
+                       if c.review or (not a.header and (t.id, a.row, a.column) in failing)}
             with self._lock:
                 if entry.doc is doc:
                     entry.items, entry.to_review = items, len(queued | flagged)
@@ -285,8 +288,10 @@ def review_threshold() -> float:
 
 
 def percent(p: float) -> str:
-    """A probability for people: rounded down, so nothing short of certain reads as 100 %."""
-    return f"{math.floor(p * 1000) / 10:.1f}%" if p < 1 else "100%"
+    """A probability for people: rounded down, at most 99.9 % — a model's probability is never certainty, even
+    where it rounds to 1 (a reading every identity through it confirms, beside a failing one); only a reviewer's
+    word is, and it is told as such."""
+    return f"{min(math.floor(p * 1000), 999) / 10:.1f}%"
 
 
 def doc_label(d: LoadedDocument) -> str:
