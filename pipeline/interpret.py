@@ -1518,7 +1518,7 @@ def _restore_line_numbers(table: Table, ocr_pages: set[int], min_rows: int = 3, 
     watermark's strokes, dithering) has then two witnesses that share nothing: the other column's number in
     its row, less or plus the offset, and the count of its own column (the number above it one less, or the
     one below one more). Where both give the same number and the reading shows no digit that number lacks,
-    it is put back: the reading kept as ``original`` and an alternative, reason ``repaired``."""
+    it is put back: the reading kept as ``original`` and an alternative, reason ``line_counted``."""
     cols = [ci for ci, label in enumerate(table.columns) if _line_label(label)]
     if len(cols) != 2:
         return
@@ -1544,11 +1544,7 @@ def _restore_line_numbers(table: Table, ocr_pages: set[int], min_rows: int = 3, 
             below = nums[k + 1][side] if k + 1 < len(rows) else None
             digits = re.sub(r"\D", "", cell.text)
             if want > 0 and (above == want - 1 or below == want + 1) and (not digits or str(want) in digits):
-                cell.original = cell.original if cell.original is not None else cell.text
-                if not any(a.text == cell.text for a in cell.alternatives):
-                    cell.alternatives.append(Alternative(cell.text, cell.ocr_score, "ocr"))
-                cell.text = str(want)
-                cell.add_reason("repaired")
+                _count_line(cell, want)
                 nums[k][side] = want
 
 

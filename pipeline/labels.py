@@ -257,7 +257,8 @@ def _specks_in_blank_sides(table: Table, ocr_pages: set[int]) -> int:
             if not any(c.text.strip().isdigit() for c in lines):
                 continue  # (a row whose 行次 is not read whole is no row known to be blank: 总计 worn to “1一”)
             for cell in [item, *amounts]:
-                if cell.text.strip():
+                # (and a cell whose marks the reading already left out, in doubt for them: ``low_ocr``)
+                if cell.text.strip() or "low_ocr" in cell.reasons:
                     _clear(cell)
                     cleared += 1
     return cleared
@@ -275,8 +276,9 @@ def _amount_like(text: str) -> bool:
 
 
 def _clear(cell: Cell) -> None:
-    cell.alternatives.insert(0, Alternative(cell.text, cell.ocr_score, "ocr"))
-    cell.original = cell.text if cell.original is None else cell.original
+    if cell.text.strip():
+        cell.alternatives.insert(0, Alternative(cell.text, cell.ocr_score, "ocr"))
+        cell.original = cell.text if cell.original is None else cell.original
     cell.text = ""
     cell.value = None
     cell.kind = "empty"
