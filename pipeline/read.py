@@ -718,7 +718,7 @@ def read_ocr(page: SourcePage, clean, grids: list[Grid], recognizer, settings: R
         else:
             jobs.append((None, gray[box[1]:box[3], box[0]:box[2]]))
     results = recognizer.recognize([crop for _, crop in jobs]) if jobs else []
-    results, unlifted = _unlifted(clean, lifted, results, recognizer, settings)
+    results, unlifted = _unlifted(clean, lifted, results, recognizer, settings, scan_gray)
     apart: dict[int, str] = {}  # line → its reading with the strokes apart from its number (an alternative)
     # (not in a cell over two columns or more: there the stroke may be a 行次 printed beside the amount, its
     # column line lost — assembly gives each column its own)
@@ -899,7 +899,7 @@ def _watermark_strokes(reasons: list[str], worn: bool) -> bool:
 
 
 def _unlifted(clean, lifted: dict[int, tuple[int, ...]], results: list, recognizer,
-              settings: ReadSettings) -> tuple[list, dict[int, list[LineReading]]]:
+              settings: ReadSettings, scan_gray: np.ndarray | None = None) -> tuple[list, dict[int, list[LineReading]]]:
     """``results`` with the lines of cells where cleaning lifts print's grey pixels (``lifted``: job → box) read
     unsurely (below ``unlift_below``) read again from the page before cleaning (``clean.color``, deskewed and
     stretched as the cleaned page is, its seal and watermark not lifted, its paper not levelled to white).
@@ -922,6 +922,7 @@ def _unlifted(clean, lifted: dict[int, tuple[int, ...]], results: list, recogniz
     one leaves it to its identities or a reviewer — which the reading not kept, returned by line, is there
     for as the cell's alternative: a second witness the identities may prove (seed-45 jincheng as a worn
     photocopy: 2,362.26 read “202.28” from the cleaned page and right from the scan, 3,857.52 read “3857.”).
+    ``scan_gray``: the scan in grey where the page has it already (a worn page's), else each crop is converted.
 
     On a worn photocopy a third witness: the scan smoothed and stretched to its own ink (:func:`_smoothed`),
     cut across the scan's ink beside the line (``lifted``'s last two values, :func:`_widened`: cleaning may
@@ -937,6 +938,8 @@ def _unlifted(clean, lifted: dict[int, tuple[int, ...]], results: list, recogniz
 
     def grey(box: tuple[int, int, int, int]) -> np.ndarray:
         ya, yb, xa, xb = box
+        if scan_gray is not None:
+            return scan_gray[ya:yb, xa:xb]
         crop = scan[ya:yb, xa:xb]
         return cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
 
@@ -1048,14 +1051,10 @@ def _an_amount(text: str) -> bool:
     digit before its point (1,942.82, 0.00; not .75, not 12.34%) — and no letter or character in it, which
     interpretation would take for a digit (“0.bo”) or drop (“5.31人”): that is a stroke read, not print."""
     from .interpret import normalise_ocr_amount
-    from .numbers import parse_number
 
     if re.search(r"[^\d\s,，.．:：;；'`\-−－+()（）]", text):
         return False
-    text = normalise_ocr_amount(text)
-    p = parse_number(text)
-    return p.kind == "number" and p.well_formed and p.decimals == 2 and not p.percent \
-        and bool(re.search(r"\d[.．]\d", text))
+    return _amount_value(text) is not None and bool(re.search(r"\d[.．]\d", normalise_ocr_amount(text)))
 
 
 def _lines_joined(sealed_tall: dict, heights: list[int]) -> set:
