@@ -225,7 +225,7 @@ SPECK_CLEARED = "speck_cleared"
 def _specks_in_blank_sides(table: Table, ocr_pages: set[int]) -> int:
     """A 收支总表 side (公开01/04表) prints nothing in the rows below its last label — 收入 has fewer rows than 支出 —
     but on a worn photocopy the watermark's strokes over those blank cells are read as marks: “AP”, “JN”, “の”,
-    “1D”, “——” in the 项目 column (seed-45 photocopy150: 103 such cells in its 8 documents, each wrong and in
+    “1D” in the 项目 column (seed-45 photocopy150: 103 such cells in its 8 documents, each wrong and in
     review; re-scored, flagged 16.60 → 15.52 %). A reading in a
     side's 项目 column that holds no Chinese character (nor a whole label's worth of them: one at most, read
     weakly), in a row whose side prints no amount, is no label: the cell is cleared, the reading kept as its
@@ -265,7 +265,13 @@ def _specks_in_blank_sides(table: Table, ocr_pages: set[int]) -> int:
 
 
 def _speck_reading(cell: Cell) -> bool:
-    """A reading that says nothing: no Chinese character, or one read weakly (no label, no amount)."""
+    """A reading that says nothing: no Chinese character, or one read weakly (no label, no amount) — nor a dash,
+    which a table may print for nothing (“——”: a stroke read so is the seal's or watermark's business,
+    ``seal_dash``, ``stray_dash``)."""
+    from .numbers import parse_number
+
+    if cell.text.strip() and parse_number(cell.text).kind == "na":
+        return False
     cjk = _CJK.findall(compare_key(cell.text))
     return len(cjk) == 0 or (len(cjk) == 1 and "low_ocr" in cell.reasons)
 
