@@ -1156,7 +1156,32 @@ def join_split_blank_columns(table: Table, ocr_pages: set[int]) -> int:
         blank.sort(key=lambda k: any(h.col == k and h.colspan == 1 and h.cell.text.strip() for h in table.header_cells))
         _remove_column(table, blank[0])
         removed += 1
-    return removed
+    return removed + _names_beside_their_blank_column(table, template, named, printed)
+
+
+def _names_beside_their_blank_column(table: Table, template, named, printed) -> int:
+    """A table with more columns than its template, whose name column (科目名称) is blank down the body, beside a
+    column no template label names (its label the group's, 项目, over both) that holds words: a stray line cut
+    the name column, its names went to the piece without a label of its own (seed-47 photocopy150 agriculture
+    公开03表: 项目 | 科目名称, every name in the first, the second blank; every amount a column right of its
+    template's place, 115 cells, and the identities held). The names go under their label, the piece goes."""
+    if len(table.columns) <= len(template.columns):
+        return 0
+    rows = range(len(table.rows))
+    for ci in range(len(table.columns)):
+        roles = [sp.role for sp in named(table.columns[ci])]
+        if roles != ["name"] or any(printed(ci, ri) for ri in rows):
+            continue
+        for other in (ci - 1, ci + 1):
+            if not 0 <= other < len(table.columns) or named(table.columns[other]) \
+                    or sum(printed(other, ri) for ri in rows) < 3 or not _words_only(table, other):
+                continue
+            for row in table.rows:
+                if max(ci, other) < len(row.cells):
+                    row.cells[ci] = row.cells[other]
+            _remove_column(table, other)
+            return 1
+    return 0
 
 
 def join_wrapped_label_rows(table: Table, ocr_pages: set[int], max_tail: int = 8) -> int:
