@@ -390,7 +390,7 @@ def _two_sided_labels_from_body(table: Table, template, share: float = 0.6) -> i
     if n != len(specs) or not any(s.role.endswith("_item") for s in specs):
         return 0
     for ci, spec in enumerate(specs):
-        texts = _column_texts(table, ci)
+        texts = column_texts(table, ci)
         kinds = [_content_kind(t) for t in texts]
         if spec.role.endswith("_line"):
             continue
@@ -406,13 +406,13 @@ def _two_sided_labels_from_body(table: Table, template, share: float = 0.6) -> i
     return n
 
 
-def _column_texts(table: Table, ci: int) -> list[str]:
+def column_texts(table: Table, ci: int) -> list[str]:
     return [r.cells[ci].text.strip() for r in table.rows if ci < len(r.cells) and r.cells[ci].text.strip()]
 
 
 def line_number_column(table: Table, ci: int, share: float = 0.6) -> bool:
     """A 行次 column: numbers of a line (one or two digits) in most of its cells."""
-    texts = _column_texts(table, ci)
+    texts = column_texts(table, ci)
     return len(texts) >= 3 and sum(bool(re.fullmatch(r"\d{1,2}", t)) for t in texts) >= share * len(texts)
 
 
@@ -475,7 +475,7 @@ def labels_by_position(table: Table, share: float = 0.5) -> int:
                 and nearest_printed_label(table.columns[ci].split("/")[-1], table.template) is not None:
             continue  # a misreading of a printed label stays as read for the reviewer (restore_column_labels)
         spec = specs[ci]
-        kinds = [_content_kind(t) for t in _column_texts(table, ci)]
+        kinds = [_content_kind(t) for t in column_texts(table, ci)]
         kinds = [k for k in kinds if k]
         if spec.role.endswith("_line"):
             fits = line_number_column(table, ci)

@@ -1164,24 +1164,51 @@ def _names_beside_their_blank_column(table: Table, template, named, printed) -> 
     column no template label names (its label the group's, 项目, over both) that holds words: a stray line cut
     the name column, its names went to the piece without a label of its own (seed-47 photocopy150 agriculture
     公开03表: 项目 | 科目名称, every name in the first, the second blank; every amount a column right of its
-    template's place, 115 cells, and the identities held). The names go under their label, the piece goes."""
+    template's place, 115 cells, and the identities held). The names go under their label — a long one run across
+    the line joined again, a mark read in the name's piece kept as the name's alternative — and the piece goes."""
+    from .headercheck import column_texts
+
     if len(table.columns) <= len(template.columns):
         return 0
     rows = range(len(table.rows))
     for ci in range(len(table.columns)):
         roles = [sp.role for sp in named(table.columns[ci])]
-        if roles != ["name"] or any(printed(ci, ri) for ri in rows):
+        own = sum(printed(ci, ri) for ri in rows)
+        if roles != ["name"] or any(not _word(t) and not _mark(t) for t in column_texts(table, ci)):
             continue
         for other in (ci - 1, ci + 1):
+            # (the names wholly in the other piece but for the ends of a long one or two run across the line:
+            # 机关事业单位基本养老 | 保险缴费支出 — joined, in reading order)
             if not 0 <= other < len(table.columns) or named(table.columns[other]) \
-                    or sum(printed(other, ri) for ri in rows) < 3 or not _words_only(table, other):
+                    or sum(printed(other, ri) for ri in rows) < max(3, 4 * own) or not _words_only(table, other):
                 continue
+            left, right = min(ci, other), max(ci, other)
             for row in table.rows:
-                if max(ci, other) < len(row.cells):
-                    row.cells[ci] = row.cells[other]
+                if right >= len(row.cells):
+                    continue
+                a, b, mine = row.cells[left], row.cells[right], row.cells[ci]
+                if _word(a.text) and _word(b.text):
+                    a.text, a.ocr_score, a.lines = a.text.strip() + b.text.strip(), min(a.ocr_score, b.ocr_score), []
+                    for reason in b.reasons:
+                        a.add_reason(reason)
+                    row.cells[ci] = a
+                elif row.cells[other].text.strip():
+                    moved = row.cells[ci] = row.cells[other]
+                    if mine.text.strip():  # (a mark read in the name's piece: the watermark's strokes, kept by)
+                        moved.alternatives.append(Alternative(mine.text, 0.0, "ocr"))
             _remove_column(table, other)
             return 1
     return 0
+
+
+def _word(text: str) -> bool:
+    """Two Chinese characters running: a word, part of a name."""
+    return bool(re.search(r"[\u4e00-\u9fff]{2}", text))
+
+
+def _mark(text: str) -> bool:
+    """A reading that is no word and no amount: a mark or two (the watermark's strokes, a rule's remnant)."""
+    return not _word(text) and not re.search(r"\d[.．,]\d|\d{3}", text) and len(text.strip()) <= 4
 
 
 def join_wrapped_label_rows(table: Table, ocr_pages: set[int], max_tail: int = 8) -> int:
