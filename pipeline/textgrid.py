@@ -1505,9 +1505,6 @@ def _centred_aside(pieces: list[tuple[int, int]], x0: float, x1: float, x: float
 # ------------------------------------------------------------------ a column line made of characters' strokes
 
 
-SPARSE_LINE_SHARE = 1 / 3  # (glyph_lines: a line with ink in this share of its rows at most, all of it beside print)
-
-
 def glyph_lines(grid, binary: np.ndarray, dpi: int) -> list[float]:
     """Inner column lines of ``grid`` that are no rule: the rule finder, chaining fragments across gaps, can
     take the upright strokes of characters standing one under the other in a few rows (其|他, 彩|票, 用|于 on a
@@ -1518,14 +1515,13 @@ def glyph_lines(grid, binary: np.ndarray, dpi: int) -> list[float]:
     returned when that is so in two rows or more, in two thirds of the rows with ink on it, and a rule's
     stroke stands on it in fewer than a third as many; or when no rule's stroke stands on it anywhere and all
     the ink on it is characters' that carry on to both sides (an amount's first digit against it, on one side
-    only, may be its column's edge); or when no rule's stroke stands on it anywhere, it has ink in a third of its
-    rows at most (``SPARSE_LINE_SHARE``), and print stands beside it wherever it has any."""
+    only, may be its column's edge)."""
     owner = grid.owner()
     near, reach = max(2, int(round(_mm(dpi, 0.25)))), max(3, int(round(_mm(dpi, 1.0))))
     out = []
     for j in range(1, grid.n_cols):
         x = int(round(grid.xs[j]))
-        glyph = rule = inked = through = between = beside = 0
+        glyph = rule = inked = through = 0
         for r in range(grid.n_rows):
             if owner.get((r, j - 1)) is owner.get((r, j)):
                 continue  # a merged cell: no line in this row
@@ -1533,7 +1529,6 @@ def glyph_lines(grid, binary: np.ndarray, dpi: int) -> list[float]:
             top, bottom = int(grid.ys[r]) + inset, int(grid.ys[r + 1]) - inset
             if bottom - top < 4 or x - near - reach < 0 or x + near + reach >= binary.shape[1]:
                 continue
-            between += 1
             at = binary[top:bottom, x - near:x + near + 1] > 0
             cover = float(at.any(axis=1).mean())
             if cover == 0.0:
@@ -1541,7 +1536,6 @@ def glyph_lines(grid, binary: np.ndarray, dpi: int) -> list[float]:
             inked += 1
             left = binary[top:bottom, x - near - reach:x - near] > 0
             right = binary[top:bottom, x + near + 1:x + near + 1 + reach] > 0
-            beside += bool(left.any() or right.any())
             # a rule's stroke runs down the whole row, from rule to rule: one column of ink (or nearly)
             span = binary[int(grid.ys[r]):int(grid.ys[r + 1]) + 1, x - near:x + near + 1] > 0
             if float(span.mean(axis=0).max()) >= 0.95:
@@ -1555,13 +1549,6 @@ def glyph_lines(grid, binary: np.ndarray, dpi: int) -> list[float]:
             # no rule's stroke on it in any row, and nothing on it but characters' strokes with the word on both
             # sides where it has ink at all: the line was never seen (real caizheng 公开01表's last page as a worn
             # photocopy: the faint mask took 结余（含专用结余）'s bracket for a rule one row tall)
-            out.append(float(grid.xs[j]))
-        elif inked and not rule and inked <= SPARSE_LINE_SHARE * between and beside == inked:
-            # ink on it in a third of its rows at most, every time beside print, never a rule's stroke: the
-            # first digits of the wider amounts of a column flush right (seed-45 education 公开10表: 1,285.11
-            # and 1,307.91, their 1s two rows of seven, the faint mask's chain through them a column line that
-            # cut both 1s off — “285.11” read at 0.99). A rule worn to nothing in two rows of three is no rule
-            # the recogniser's crops need kept
             out.append(float(grid.xs[j]))
     return out
 

@@ -362,12 +362,9 @@ def test_a_continuation_page_read_askew_leaves_the_columns_of_the_page_before(po
     assert re.fullmatch(r"7,000\.51\d+", table.rows[0].cells[2].text), [c.text for c in table.rows[0].cells]
 
 
-def test_a_watermark_stroke_alone_on_its_line_makes_no_column(education_whole, monkeypatch):
+def test_a_watermark_stroke_alone_on_its_line_makes_no_column(education_whole):
     """公开04表's first page has its nine columns, the 收入 side's names, 行次 and amounts each in its own
-    (一、一般公共预算财政拨款 | 1 | 38,838.81); counterfactual (short lone pieces kept, and a line with ink in few
-    of its rows kept too — ``textgrid.SPARSE_LINE_SHARE``, which takes the stroke's line out as well): a column
-    too many."""
-    from pipeline import textgrid
+    (一、一般公共预算财政拨款 | 1 | 38,838.81); counterfactual (short lone pieces kept): a column too many."""
     from pipeline.extract import ExtractSettings
     from pipeline.layout import LayoutSettings
 
@@ -382,30 +379,8 @@ def test_a_watermark_stroke_alone_on_its_line_makes_no_column(education_whole, m
     assert right >= 0.9 * n, miss
 
     settings = ExtractSettings(layout=LayoutSettings(lone_piece_mm=0.0))
-    monkeypatch.setattr(textgrid, "SPARSE_LINE_SHARE", 0.0)
     table = _only_table(extract_document(sliced, settings))
     assert len(table.columns) > 9, table.columns
-
-
-def test_the_first_digits_of_the_wider_amounts_of_a_column_are_no_rule(education_whole, monkeypatch):
-    """公开10表 (page 15): its 统计数 prints 1,285.11 and 1,307.91 flush right among amounts of three digits; the
-    faint mask chained their 1s into a column line through both, which cut the 1s off (“285.11” read at 0.99).
-    The line has ink in two of its seven rows, beside print each time, and no rule's stroke: it is no rule, and
-    both amounts read whole. Counterfactual (such a line kept): “285.11”."""
-    from pipeline import textgrid
-
-    pdf, _ = education_whole
-    sliced = sliced_pdf(pdf, [15])
-
-    def amounts():
-        table = _only_table(extract_document(sliced))
-        assert table.template == "T10", table.columns
-        return [c.text for r in table.rows for c in r.cells]
-
-    read = amounts()
-    assert "1,285.11" in read and "1,307.91" in read, read
-    monkeypatch.setattr(textgrid, "SPARSE_LINE_SHARE", 0.0)
-    assert "285.11" in amounts()
 
 
 def test_a_column_line_put_back_stands_on_what_is_left_of_its_rule(agriculture7, monkeypatch):
