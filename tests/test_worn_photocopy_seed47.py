@@ -60,18 +60,12 @@ def test_an_edge_column_blank_under_its_neighbours_label_is_no_column(jincheng, 
 
 
 def test_names_beside_their_blank_name_column_go_under_its_label(agriculture, monkeypatch):
-    """公开03表 has its eight columns, its names under 科目名称 (208 | 社会保障和就业支出 | 596.13 …) — with the
-    stray line kept too (``textgrid.SPARSE_LINE_SHARE`` 0: the line has ink in few of its rows, and goes as no
-    rule before this is asked), the names piece joined to 科目名称's, whose only readings are the watermark's
-    marks; counterfactual (the names left where the line put them): nine columns, 科目名称 blank but for marks."""
-    from pipeline import interpret, textgrid
+    """公开03表 has its eight columns, its names under 科目名称 (208 | 社会保障和就业支出 | 596.13 …): the names'
+    piece joined to 科目名称's, whose only readings are the watermark's marks; counterfactual (the names left where
+    the line put them): nine columns, 科目名称 blank but for marks."""
+    from pipeline import interpret
 
     pdf, truth = agriculture
-    table = _table(pdf)
-    assert len(table.columns) == 8 and table.columns[1] == "科目名称", table.columns
-    assert [[c.text for c in r.cells[:5]] for r in table.rows[:5]] == _printed_first_rows(truth)
-
-    monkeypatch.setattr(textgrid, "SPARSE_LINE_SHARE", 0.0)
     table = _table(pdf)
     assert len(table.columns) == 8 and table.columns[1] == "科目名称", table.columns
     assert [[c.text for c in r.cells[:5]] for r in table.rows[:5]] == _printed_first_rows(truth)
