@@ -421,7 +421,8 @@ def _two_sided_specs(table: Table, template, share: float = 0.6) -> list:
     of line numbers."""
     specs, ci = [], 0
     for s in template.columns:
-        if s.optional and not (s.role.endswith("_line") and ci < len(table.columns) and line_number_column(table, ci, share)):
+        if s.optional and not (s.role.endswith("_line") and ci < len(table.columns)
+                               and line_number_column(table, ci, share)):
             continue
         specs.append(s)
         ci += 1
