@@ -1168,7 +1168,7 @@ def _names_beside_their_blank_column(table: Table, template, named, printed) -> 
     the line joined again, a mark read in the name's piece kept as the name's alternative — and the piece goes."""
     from .headercheck import column_texts
 
-    if len(table.columns) <= len(template.columns):
+    if len(table.columns) <= len(template.columns) or any(len(r.cells) != len(table.columns) for r in table.rows):
         return 0
     rows = range(len(table.rows))
     for ci in range(len(table.columns)):
@@ -1187,9 +1187,10 @@ def _names_beside_their_blank_column(table: Table, template, named, printed) -> 
                 if right >= len(row.cells):
                     continue
                 a, b, mine = row.cells[left], row.cells[right], row.cells[ci]
-                if _word(a.text) and _word(b.text):
+                if _word(row.cells[other].text) and re.search(r"[\u4e00-\u9fff]", mine.text):
+                    # (the end of a long name, 社会保障和就业支 | 出, is the name's: joined, its place in doubt)
                     a.text, a.ocr_score, a.lines = a.text.strip() + b.text.strip(), min(a.ocr_score, b.ocr_score), []
-                    for reason in b.reasons:
+                    for reason in [*b.reasons, "rule_missing"]:
                         a.add_reason(reason)
                     row.cells[ci] = a
                 elif row.cells[other].text.strip():
@@ -1481,10 +1482,11 @@ def _line_label(label: str) -> bool:
 
 def check_line_numbers(table: Table, ocr_pages: set[int]) -> None:
     """A 行次 column counts 1, 2, 3 … down the rows: an OCR'd line number that breaks the count where both its
-    neighbours keep it (“I0” or “364” between 9/35 and 11/37) is misread, an empty one there lost. Flagged
-    ``format``, the number
-    the count gives as its alternative (not repaired: printed 行次 may skip, the neighbours are the only
-    witness). A line number out of its column (an empty 行次 cell beside the other side's number, a bare number
+    neighbours keep it (“I0” or “364” between 9/35 and 11/37) is misread, an empty one there lost. Where the
+    runs of numbers above it and below it both carry on to one number, and the rows just above and below hold
+    one less and one more, it is that number (:func:`_count_line`, ``line_counted``: a 行次 printed skipping one
+    would set the two runs apart). Otherwise it is flagged ``format``, the number the count gives as its
+    alternative (printed 行次 may skip; the neighbours are the only witness). A line number out of its column (an empty 行次 cell beside the other side's number, a bare number
     in the label column to its left) is flagged ``format`` too. Where the table has two such columns that
     count in step (a 收支总表's 收入 1 … 30 beside its 支出 31 … 60), a misread one is restored
     (:func:`_restore_line_numbers`)."""
@@ -1502,8 +1504,7 @@ def check_line_numbers(table: Table, ocr_pages: set[int]) -> None:
                 continue
             expected = _counted(numbers, k)
             if expected is not None and expected[0] == expected[1] != numbers[k] \
-                    and expected[0] - 1 in (before, None) and expected[0] + 1 in (after, None) \
-                    and (before, after) != (None, None):
+                    and before == expected[0] - 1 and after == expected[0] + 1:
                 _count_line(cell, expected[0])
                 continue
             if expected is not None and numbers[k] is not None and not expected[0] <= numbers[k] <= expected[1]:
@@ -1540,13 +1541,13 @@ LINE_COUNTED = "line_counted"
 
 
 def _count_line(cell: Cell, number: int) -> None:
-    """A line number read wrong (“83”, “s”, “cn” for 8, 5, 20) where its column's count gives it twice — the run
-    above it and the run below both carried on to it, the row above or below it one less or one more — is that
-    number: the reading kept as ``original`` and an alternative, ``line_counted``."""
-    if not any(a.text == cell.text for a in cell.alternatives):
+    """A line number read wrong or lost (“83”, “s”, “cn” for 8, 5, 20) where its column's count gives it twice —
+    the run above it and the run below both carried on to it, the rows just above and below one less and one
+    more — is that number: the reading kept as ``original`` and an alternative, ``line_counted``."""
+    if cell.text.strip() and not any(a.text == cell.text for a in cell.alternatives):
         cell.alternatives.append(Alternative(cell.text, cell.ocr_score, "ocr"))
     cell.original = cell.original if cell.original is not None else cell.text
-    cell.text = str(number)
+    cell.text, cell.kind = str(number), "text"
     cell.add_reason(LINE_COUNTED)
 
 

@@ -712,7 +712,8 @@ MENDED = ("point_restored", "stroke_dropped")
 
 # reasons that put a reading in doubt on its own (a watermark alone does not: it lies over most cells; nor does a
 # side inferred, ``rule_missing``: on a worn photocopy it is on most cells, and says where the cell's walls are, not
-# what was read in it — seed-45 photocopy150, re-scored: flagged 14.57 → 14.24 %, no wrong cell more unflagged)
+# what was read in it — seed-45 photocopy150, re-scored: flagged 14.57 → 14.24 %, no wrong cell more unflagged. A
+# cell moved across a lost rule keeps ``rule_missing`` all the same: scoring caps it until an identity confirms it)
 _DOUBT = frozenset({"low_ocr", "seal", "seal_speck", "format", "format_normalised", "rows_merged",
                     "structure", "near_miss", "repaired", "code_conflict", "text_conflict", *MENDED})
 
