@@ -684,7 +684,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
             items = [it for it in items if reason in it["reasons"]]
         return json_response({"items": items, "progress": progress(workspace, entries, total_remaining),
                               "orphaned": [c.to_dict() for c in store.corrections(status="orphaned")],
-                              "reasons": {r: labels.get(r, r) for r in sorted(counts, key=lambda r: -counts[r])},
+                              # (the commonest first; reasons as common, by name: the same order every time)
+                              "reasons": {r: labels.get(r, r) for r in sorted(counts, key=lambda r: (-counts[r], r))},
                               "reason_counts": counts, "errors": [e.to_dict() for e in workspace.errors()]})
 
     @app.get("/api/reviewed")
