@@ -1183,9 +1183,7 @@ def _names_beside_their_blank_column(table: Table, template, named, printed) -> 
                     or sum(printed(other, ri) for ri in rows) < max(3, 4 * own) or not _words_only(table, other):
                 continue
             left, right = min(ci, other), max(ci, other)
-            for row in table.rows:
-                if right >= len(row.cells):
-                    continue
+            for row in table.rows:  # (every row as long as the columns: see above)
                 a, b, mine = row.cells[left], row.cells[right], row.cells[ci]
                 if _word(row.cells[other].text) and re.search(r"[\u4e00-\u9fff]", mine.text):
                     # (the end of a long name, 社会保障和就业支 | 出, is the name's: joined, its place in doubt)
@@ -1486,8 +1484,9 @@ def check_line_numbers(table: Table, ocr_pages: set[int]) -> None:
     runs of numbers above it and below it both carry on to one number, and the rows just above and below hold
     one less and one more, it is that number (:func:`_count_line`, ``line_counted``: a 行次 printed skipping one
     would set the two runs apart). Otherwise it is flagged ``format``, the number the count gives as its
-    alternative (printed 行次 may skip; the neighbours are the only witness). A line number out of its column (an empty 行次 cell beside the other side's number, a bare number
-    in the label column to its left) is flagged ``format`` too. Where the table has two such columns that
+    alternative (printed 行次 may skip; the neighbours are the only witness). A line number out of its column (an
+    empty 行次 cell beside the other side's number, a bare number in the label column to its left) is flagged
+    ``format`` too. Where the table has two such columns that
     count in step (a 收支总表's 收入 1 … 30 beside its 支出 31 … 60), a misread one is restored
     (:func:`_restore_line_numbers`)."""
     _restore_line_numbers(table, ocr_pages)

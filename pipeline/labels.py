@@ -287,8 +287,7 @@ def _amount_like(text: str) -> bool:
 
 def _clear(cell: Cell) -> None:
     if cell.text.strip():
-        cell.alternatives.insert(0, Alternative(cell.text, cell.ocr_score, "ocr"))
-        cell.original = cell.text if cell.original is None else cell.original
+        _replace(cell, "", SPECK_CLEARED)  # (the reading kept as its alternative and original)
     cell.text = ""
     cell.value = None
     cell.kind = "empty"
