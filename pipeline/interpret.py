@@ -198,6 +198,7 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
     split_record_amounts(table, ocr_pages)
     join_split_blank_columns(table, ocr_pages)
     join_wrapped_label_rows(table, ocr_pages)
+    join_split_code_rows(table, ocr_pages)
     _split_amount_and_code(table, ocr_pages)
     _flag_column_number_rows(table, ocr_pages)
     amount_cols = [is_amount_column(c) for c in table.columns]
@@ -1261,6 +1262,97 @@ def join_wrapped_label_rows(table: Table, ocr_pages: set[int], max_tail: int = 8
     return joined
 
 
+_TOTAL_END = re.compile(r"[\u4e00-\u9fff]{2}(合计|总计|小计)$")
+
+
+def join_split_code_rows(table: Table, ocr_pages: set[int], min_name: float = 80) -> int:
+    """Rows of a scanned table of codes cut in two by a row line that is not printed (a stroke of the watermark
+    taken for one): the upper row holds a code short of its last digit or two (“3070”, “3101”), the lower one
+    those digits alone (“2”, “3”) and whatever else of the row fell below the line (国外债务付息; a long name's
+    tail, 保险缴费). The lower row is joined to the upper when in each of its code columns (one per block: a
+    公开06表 prints four blocks side by side) the digits are blank, or complete the code above into a code of the
+    block's catalogue that the code above alone is not, and the names joined agree with that code's; and no
+    other cell of the two is filled in both (two amounts are two rows). A total's label cut in two across its
+    block's code and name columns (公用经 | 费合计) is joined into the code column, where the label of a total
+    row stands. The joined cells get ``rule_missing``. Returns the number of rows and labels joined."""
+    from rapidfuzz import fuzz
+
+    from .catalogue import load_catalogue, name_key
+    from .codes import find_label_blocks, is_total_label
+
+    if not _scanned_table(table, ocr_pages) or table.template in ("T01", "T04", "B01", "B04"):
+        return 0
+    blocks = [b for b in find_label_blocks(table) if len(b.code_cols) == 1]
+    if not blocks:
+        return 0
+    catalogues = {b.classification: load_catalogue(b.classification, table.year) for b in blocks}
+
+    def text(row, c: int) -> str:
+        return re.sub(r"\s+", "", row.cells[c].text) if c < len(row.cells) else ""
+
+    def joins(above, row, b) -> bool | None:  # the block's code completed (True), blank (False), or neither
+        c, cat = b.code_cols[0], catalogues[b.classification]
+        top, tail = text(above, c), text(row, c)
+        if not tail:
+            return False
+        if not (re.fullmatch(r"\d{1,2}", tail) and re.fullmatch(r"\d{2,6}", top)) or cat.get(top) is not None:
+            return None
+        entry = cat.get(top + tail)
+        if entry is None:
+            return None
+        name = text(above, b.name_col) + text(row, b.name_col) if b.name_col is not None else ""
+        return not name or fuzz.ratio(name_key(name), name_key(entry.name)) >= min_name or \
+            cat.accepts(entry.code, name) is not None or None
+
+    joined, ri = 0, 1
+    while ri < len(table.rows):
+        row, above = table.rows[ri], table.rows[ri - 1]
+        if row.page != above.page or row.page not in ocr_pages or len(row.cells) != len(above.cells):
+            ri += 1
+            continue
+        done = [joins(above, row, b) for b in blocks]
+        names = {b.name_col for b, d in zip(blocks, done) if d}
+        codes = {b.code_cols[0] for b, d in zip(blocks, done) if d}
+        if None in done or not any(done) or any(
+                text(row, c) and text(above, c) for c in range(len(row.cells)) if c not in names | codes):
+            ri += 1
+            continue
+        for upper, lower in zip(above.cells, row.cells):
+            if not lower.text.strip():
+                continue
+            top = upper.text.strip()
+            upper.text = top + lower.text.strip()
+            upper.lines = ((upper.lines or [top]) if top else []) + (lower.lines or [lower.text.strip()])
+            upper.ocr_score = min(upper.ocr_score, lower.ocr_score) if top else lower.ocr_score
+            for reason in lower.reasons + ["rule_missing"]:
+                upper.add_reason(reason)
+            if upper.bbox is not None and lower.bbox is not None:
+                upper.bbox = (min(upper.bbox[0], lower.bbox[0]), min(upper.bbox[1], lower.bbox[1]),
+                              max(upper.bbox[2], lower.bbox[2]), max(upper.bbox[3], lower.bbox[3]))
+            elif upper.bbox is None:
+                upper.bbox = lower.bbox
+        del table.rows[ri]
+        joined += 1
+    for row in table.rows:
+        # a total's label printed across its block's code and name columns (公用经费合计 over 科目代码 | 科目名称:
+        # one cell with no line between) cut in two by a line that is not printed: 公用经 | 费合计
+        for b in blocks:
+            c, n = b.code_cols[0], b.name_col
+            if row.page not in ocr_pages or n is None or n != c + 1 or n >= len(row.cells):
+                continue
+            head, tail = row.cells[c], row.cells[n]
+            if re.fullmatch(r"[\u4e00-\u9fff]+", text(row, c)) and re.search(r"[\u4e00-\u9fff]", text(row, n)) \
+                    and not is_total_label(text(row, c)) and _TOTAL_END.search(text(row, c) + text(row, n)):
+                head.text = text(row, c) + text(row, n)
+                head.lines = [head.text] if head.lines else []
+                head.ocr_score = min(head.ocr_score, tail.ocr_score)
+                for reason in tail.reasons + ["rule_missing"]:
+                    head.add_reason(reason)
+                tail.text, tail.lines = "", []
+                joined += 1
+    return joined
+
+
 def _mostly_words(table: Table, ci: int, min_cells: int = 4) -> bool:
     """Most of column ``ci``'s filled cells (``min_cells`` at least) read as words (a name column's)."""
     kinds = _filled_kinds(table, ci)
@@ -1517,6 +1609,13 @@ def check_line_numbers(table: Table, ocr_pages: set[int]) -> None:
             cell.add_reason("format")
             if gap is not None and not any(a.text == str(gap) for a in cell.alternatives):
                 cell.alternatives.append(Alternative(str(gap), 0.5, "sequence"))
+        # (a number several rows of the column disagree with, beside one it agrees with: “13”, “14” for 3, 4 —
+        # a column line read as a 1 before each, seed-47 jincheng 公开10表 as a worn photocopy — neither breaks
+        # the count of its neighbour, and neither neighbour counts around it)
+        numbers = [int(c.text) if c is not None and c.text.isdigit() else None for c in cells]  # (as counted)
+        for k in _off_the_count(cells, numbers):
+            if table.rows[k].page in ocr_pages:
+                cells[k].add_reason("format")
     # a line number out of its column: an empty 行次 cell where the row's other 行次 column (the two sides of a
     # 收支总表) has one, and a bare number in the label column beside it (a column line lost in some rows)
     line_cols = [ci for ci, label in enumerate(table.columns) if _line_label(label)]
@@ -1534,6 +1633,32 @@ def check_line_numbers(table: Table, ocr_pages: set[int]) -> None:
                 cell.add_reason("format")
             if stray:
                 label.add_reason("format")
+
+
+def _off_the_count(cells: list[Cell | None], numbers: list[int | None], min_numbers: int = 5) -> list[int]:
+    """Rows of a 行次 column whose number is off the column's count while the count holds above and below it.
+    Two numbers agree when they are as far apart as their rows, less at most the rows between them whose 行次
+    is blank (a 公开10表's group rows print none; a number lost leaves one blank too). The count is the number
+    most others agree with, and those that agree with it. A number off the count with numbers of the count
+    both above and below it is misread — the rows around it cannot show it when two misread alike sit together
+    — or its rows are out of place. A run off the count to the column's end is not: a row merged or split
+    shifts every number after it (that row is flagged for itself). Needs ``min_numbers`` numbers."""
+    numbered = [k for k, n in enumerate(numbers) if n is not None]
+    if len(numbered) < min_numbers:
+        return []
+    blank = [c is None or not c.text.strip() for c in cells]
+    blanks_before = [0]
+    for b in blank:
+        blanks_before.append(blanks_before[-1] + b)
+
+    def agree(j: int, k: int) -> bool:
+        j, k = min(j, k), max(j, k)
+        rows, lost = k - j, blanks_before[k] - blanks_before[j + 1]
+        return rows - lost <= numbers[k] - numbers[j] <= rows
+
+    best = max(numbered, key=lambda k: sum(agree(j, k) for j in numbered if j != k))
+    count = {k for k in numbered if k == best or agree(best, k)}
+    return [k for k in numbered if k not in count and min(count) < k < max(count)]
 
 
 LINE_COUNTED = "line_counted"

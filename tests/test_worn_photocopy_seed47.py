@@ -6,8 +6,13 @@ template's place — the identities held over them, so nothing was flagged:
   taken for a rule — a column of nothing left of 科目代码, under its label (``verdict._blank_slice``);
 - agriculture's 公开03表 (pages 5–6): a stray line down the name column, its names in the piece under the group
   label 项目, the piece under 科目名称 blank (``interpret._names_beside_their_blank_column``).
+
+And two misreads nothing flagged: jincheng's 公开10表 行次 “13”, “14” for 3, 4 (``interpret._off_the_count``), and
+agriculture's 公开06表 rows cut in two by a line that is not printed (``interpret.join_split_code_rows``).
 """
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -20,14 +25,24 @@ def _seed47(factory, index: int, department: str, repeat_header: bool | None):
 
 
 @pytest.fixture(scope="module")
-def jincheng(tmp_path_factory):
-    pdf, truth = _seed47(tmp_path_factory, 4, "jincheng_rs", None)
+def jincheng_whole(tmp_path_factory):
+    return _seed47(tmp_path_factory, 4, "jincheng_rs", None)
+
+
+@pytest.fixture(scope="module")
+def agriculture_whole(tmp_path_factory):
+    return _seed47(tmp_path_factory, 7, "agriculture", False)
+
+
+@pytest.fixture(scope="module")
+def jincheng(jincheng_whole):
+    pdf, truth = jincheng_whole
     return sliced_pdf(pdf, [5, 6]), truth
 
 
 @pytest.fixture(scope="module")
-def agriculture(tmp_path_factory):
-    pdf, truth = _seed47(tmp_path_factory, 7, "agriculture", False)
+def agriculture(agriculture_whole):
+    pdf, truth = agriculture_whole
     return sliced_pdf(pdf, [5, 6]), truth
 
 
@@ -73,3 +88,62 @@ def test_names_beside_their_blank_name_column_go_under_its_label(agriculture, mo
     monkeypatch.setattr(interpret, "_names_beside_their_blank_column", lambda *a: 0)
     table = _table(pdf)
     assert len(table.columns) == 9 and "科目名称" in table.columns, table.columns
+
+
+def test_line_numbers_off_their_columns_count_are_flagged(jincheng_whole, monkeypatch):
+    """jincheng's 公开10表 (page 16) reads its 行次 3 and 4 as “13” and “14” (a column line read as a 1 before
+    each): neither breaks the count of its neighbour (13 | 14) and no neighbour counts around them, yet the
+    column's count (2 above, 7 … 17 below) leaves them off — flagged ``format``, in review; counterfactual (no
+    count over the whole column): both unflagged."""
+    from pipeline import interpret
+
+    pdf, _ = jincheng_whole
+    page = sliced_pdf(pdf, [16])
+
+    def line_cells(doc):  # (the first cell of each reading: 13 and 14 are printed again further down)
+        table = next(t for t in doc.tables if t.template == "T10")
+        col = table.columns.index("行次")
+        cells = {}
+        for r in table.rows:
+            if col < len(r.cells):
+                cells.setdefault(r.cells[col].text, r.cells[col])
+        return cells
+
+    cells = line_cells(extract_document(page))
+    assert ["2", "13", "14"] == [t for t in cells if t in ("2", "13", "14")], list(cells)
+    for text in ("13", "14"):
+        assert "format" in cells[text].reasons and cells[text].review, cells[text]
+    assert not any("format" in cells[str(n)].reasons for n in (7, 9, 10, 11, 12))  # (8 read “V8”: format)
+
+    monkeypatch.setattr(interpret, "_off_the_count", lambda cells, numbers: [])
+    cells = line_cells(extract_document(page))
+    assert not any("format" in cells[t].reasons for t in ("13", "14")), [cells[t] for t in ("13", "14")]
+
+
+def test_a_row_cut_by_a_line_not_printed_is_joined(agriculture_whole, monkeypatch):
+    """agriculture's 公开06表 (pages 10–11): a watermark stroke taken for a row line cut the row of 30102 | 30202 |
+    30702 | 31013 in two — “3070” over “2” and 国外债务付息, “3101” over “3” and 公务用车购置 — and the row of
+    30108 …; and a line through 公用经费合计 cut it into 公用经 | 费合计. Joined: the rows as printed, their codes
+    whole and named, and 公用经费合计 (200.27) checked and holding. Counterfactual (nothing joined): rows of bare
+    digits, the names beside them unflagged."""
+    from pipeline import interpret
+
+    pdf, _ = agriculture_whole
+    pages = sliced_pdf(pdf, [10, 11])
+
+    def table_of(doc):
+        return next(t for t in doc.tables if t.template == "T06")
+
+    table = table_of(extract_document(pages))
+    rows = {r.cells[6].text: r for r in table.rows}
+    assert [c.text for c in rows["30702"].cells] == [
+        "30102", "津贴补贴", "154.79", "30202", "印刷费", "6.36", "30702", "国外债务付息", "", "31013", "公务用车购置", ""]
+    assert not any(re.fullmatch(r"\d{1,2}", r.cells[0].text) for r in table.rows)
+    assert [m.code for m in rows["30702"].codes] == ["30102", "30202", "30702", "31013"]
+    total = next(r for r in table.rows if r.cells[3].text == "公用经费合计")
+    assert not total.cells[4].text and total.cells[11].text == "200.27" and not total.cells[11].review
+
+    monkeypatch.setattr(interpret, "join_split_code_rows", lambda table, ocr_pages: 0)
+    table = table_of(extract_document(pages))
+    digits = [r for r in table.rows if re.fullmatch(r"\d{1,2}", r.cells[0].text)]
+    assert digits and any(r.cells[3].text == "公用经" for r in table.rows)
