@@ -136,8 +136,8 @@ def test_a_row_cut_by_a_line_not_printed_is_joined(agriculture_whole, monkeypatc
 
     table = table_of(extract_document(pages))
     rows = {r.cells[6].text: r for r in table.rows}
-    assert [c.text for c in rows["30702"].cells] == [
-        "30102", "津贴补贴", "154.79", "30202", "印刷费", "6.36", "30702", "国外债务付息", "", "31013", "公务用车购置", ""]
+    assert [c.text for c in rows["30702"].cells] == ["30102", "津贴补贴", "154.79", "30202", "印刷费", "6.36",
+                                                     "30702", "国外债务付息", "", "31013", "公务用车购置", ""]
     assert not any(re.fullmatch(r"\d{1,2}", r.cells[0].text) for r in table.rows)
     assert [m.code for m in rows["30702"].codes] == ["30102", "30202", "30702", "31013"]
     total = next(r for r in table.rows if r.cells[3].text == "公用经费合计")
