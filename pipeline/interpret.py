@@ -1720,6 +1720,12 @@ def _restore_line_numbers(table: Table, ocr_pages: set[int], min_rows: int = 3, 
             above = nums[k - 1][side] if k > 0 else None
             below = nums[k + 1][side] if k + 1 < len(rows) else None
             digits = re.sub(r"\D", "", cell.text)
+            # (nor against its own column's count, where the runs above and below give one: seed-47 education
+            # 公开01表 as a worn photocopy, 收入's right “26” beside 支出's “37” misread for 57, below a “5” misread
+            # for 25 — both witnesses misread, 26 made 6)
+            counted = _counted([n[side] for n in nums], k)
+            if counted is not None and not counted[0] <= want <= counted[1]:
+                continue
             if want > 0 and (above == want - 1 or below == want + 1) and (not digits or str(want) in digits):
                 _count_line(cell, want)
                 nums[k][side] = want

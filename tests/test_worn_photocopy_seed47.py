@@ -147,3 +147,32 @@ def test_a_row_cut_by_a_line_not_printed_is_joined(agriculture_whole, monkeypatc
     table = table_of(extract_document(pages))
     digits = [r for r in table.rows if re.fullmatch(r"\d{1,2}", r.cells[0].text)]
     assert digits and any(r.cells[3].text == "公用经" for r in table.rows)
+
+
+@pytest.fixture(scope="module")
+def education_whole(tmp_path_factory):
+    return worn_photocopy(tmp_path_factory.mktemp("education47"), 47, 2, "education", "uming", True)
+
+
+def test_a_line_number_is_not_put_back_against_its_own_columns_count(education_whole, monkeypatch):
+    """education's 公开01表 (page 2) reads 收入's 行次 25 as “5” and 支出's 57 as “37”: the two columns' offset
+    (31) and the “5” above would make 收入's right “26” a 6. Its own column's count (24 | 23 above, 27 | 28 below)
+    gives 26, so it stays 26; counterfactual (no count of its own column): made 6."""
+    from pipeline import interpret
+
+    pdf, _ = education_whole
+    page = sliced_pdf(pdf, [2])
+
+    def income_lines(doc):
+        table = next(t for t in doc.tables if t.template == "T01")
+        col = table.columns.index("行次")
+        return [r.cells[col] for r in table.rows if col < len(r.cells)]
+
+    cells = income_lines(extract_document(page))
+    texts = [c.text for c in cells]
+    assert "26" in texts and "6" not in texts[20:], texts
+    assert texts[texts.index("26") - 1] in ("5", "25") and texts[texts.index("26") + 1] == "27", texts
+
+    monkeypatch.setattr(interpret, "_counted", lambda numbers, k: None)
+    texts = [c.text for c in income_lines(extract_document(page))]
+    assert "26" not in texts and "6" in texts[20:], texts
