@@ -712,6 +712,19 @@ def split_run_together_columns(table: Table, ocr_pages: set[int]) -> int:
             added += 1
             ci += 2
             continue
+        # (a column whose every reading is as many amounts run together as its label runs labels: each amount
+        # to its column, in order — seed-47 health 公开02表 as a worn photocopy, 经营收入附属单位上缴其他收入 over
+        # “0.000.000.00” and “0.000.00446.39” down the table, the table in review whole for columns missing)
+        runs = _runs_per_row(table, ci, len(span)) if span is not None else None
+        if runs is not None:
+            _split_column(table, ci, span)
+            for row, run in zip(table.rows, runs):
+                whole = row.cells[ci + len(span) - 1] if ci + len(span) - 1 < len(row.cells) else None
+                for k, amount in enumerate(run if whole is not None else []):
+                    _set_piece(row.cells[ci + k], amount, whole)
+            added += len(span) - 1
+            ci += len(span)
+            continue
         # (read as the column's amounts will be: a watermark's strokes read 海名語劇 at 0.3 are no print — real
         # guihua 支出决算表 as a worn photocopy, 上缴上级支出经营支出 over two blank columns)
         if span is None or not _print_free(_column_readings(table, ci)):
@@ -721,6 +734,24 @@ def split_run_together_columns(table: Table, ocr_pages: set[int]) -> int:
         added += len(span) - 1
         ci += len(span)
     return added
+
+
+def _runs_per_row(table: Table, ci: int, k: int, least: int = 2) -> list[list[str]] | None:
+    """Per row, the ``k`` amounts column ``ci``'s reading runs together (none for a blank cell), when every
+    filled cell reads exactly ``k`` (two decimals each) and ``least`` at least can be no one amount; else None.
+    A cell reading one amount, or anything else, leaves which column it stands in unknown."""
+    runs, sure = [], 0
+    for row in table.rows:
+        text = row.cells[ci].text.strip() if ci < len(row.cells) else ""
+        if not text:
+            runs.append([])
+            continue
+        run, either = _amounts_run_together(text)
+        if len(run) != k:
+            return None
+        runs.append(run)
+        sure += not either
+    return runs if sure >= least else None
 
 
 def _amounts_run_together(text: str) -> tuple[list[str], bool]:

@@ -176,3 +176,29 @@ def test_a_line_number_is_not_put_back_against_its_own_columns_count(education_w
     monkeypatch.setattr(interpret, "_counted", lambda numbers, k: None)
     texts = [c.text for c in income_lines(extract_document(page))]
     assert "26" not in texts and "6" in texts[20:], texts
+
+
+@pytest.fixture(scope="module")
+def health_whole(tmp_path_factory):
+    return worn_photocopy(tmp_path_factory.mktemp("health47"), 47, 3, "health", "serif", True)
+
+
+def test_amounts_run_together_down_a_column_go_each_to_its_column(health_whole, monkeypatch):
+    """health's 公开02表 (page 3) lost the two rules between 经营收入, 附属单位上缴收入 and 其他收入 down the table: one
+    column labelled with all three, reading “0.000.000.00” and “0.000.00446.39” — three amounts on every row. Each
+    goes to its column: nine columns as printed, the 合计 row's 0.00 | 0.00 | 446.39 unflagged; counterfactual (the
+    column left whole): seven columns, every cell in review for the columns missing."""
+    from pipeline import interpret
+
+    pdf, truth = health_whole
+    page = sliced_pdf(pdf, [3])
+    printed = next(t for t in truth["tables"] if t.get("form") == "公开02表")
+    table = next(t for t in extract_document(page).tables if t.template == "T02")
+    assert table.columns[-3:] == ["经营收入", "附属单位上缴收入", "其他收入"], table.columns
+    assert [[c.text for c in r.cells[2:]] for r in table.rows] == [[c["text"] for c in r["cells"][2:]]
+                                                                   for r in printed["rows"]]
+    assert not any(c.review for c in table.rows[0].cells[-3:]), table.rows[0].cells[-3:]
+
+    monkeypatch.setattr(interpret, "_runs_per_row", lambda table, ci, k: None)
+    table = next(t for t in extract_document(page).tables if t.template == "T02")
+    assert len(table.columns) == 7 and all(c.review for r in table.rows for c in r.cells)
