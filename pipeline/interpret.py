@@ -196,9 +196,11 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
     split_run_together_columns(table, ocr_pages)
     split_run_together_amounts(table, ocr_pages)
     split_record_amounts(table, ocr_pages)
+    split_block_names_and_amounts(table, ocr_pages)
     join_split_blank_columns(table, ocr_pages)
     join_wrapped_label_rows(table, ocr_pages)
     join_split_code_rows(table, ocr_pages)
+    split_total_labels_off_amounts(table, ocr_pages)
     _split_amount_and_code(table, ocr_pages)
     _flag_column_number_rows(table, ocr_pages)
     amount_cols = [is_amount_column(c) for c in table.columns]
@@ -957,6 +959,56 @@ def _names_then_amounts(table: Table, ci: int, span: list) -> list[tuple[str, st
     return out if both >= 2 else None
 
 
+def split_block_names_and_amounts(table: Table, ocr_pages: set[int], min_names: int = 3) -> int:
+    """A block of a scanned 公开06表 (科目代码 | 科目名称 | 决算数, side by side) with one column after its codes, the
+    rule between 科目名称 and 决算数 lost down the page (its label read 科目名称决算数: seed-47 jincheng as a worn
+    photocopy, the last block's names and its total 2083.50 in one column, the table in review whole for a column
+    missing): the column holds names (``min_names`` at least; a speck of the lost rule read after one, “1”, stays
+    with it), amounts and dashes, or a name with an amount after it — split in two, each piece to its column, the new column's cells ``rule_missing``. Returns the
+    columns added."""
+    from .templates import load_templates
+    from .validate import _econ_blocks
+
+    template = load_templates().get(table.template or "")
+    if template is None or template.layout != "econ_blocks" or not _scanned_table(table, ocr_pages):
+        return 0
+    added = 0
+    for code_cols, name, value in reversed(_econ_blocks(table)):
+        if name is not None or value != max(code_cols) + 1:
+            continue
+        pieces = []
+        for row in table.rows:
+            t = re.sub(r"\s+", "", row.cells[value].text) if value < len(row.cells) else ""
+            m = _NAME_THEN_AMOUNT.fullmatch(t)
+            if m:
+                pieces.append((m.group(1), m.group(2)))
+            elif t and parse_number(t).kind in ("number", "na") and not _CJK2.search(t):
+                pieces.append(("", t))
+            elif not re.search(r"\d", t) or _CJK2.search(t) and re.fullmatch(r"[^.．]*?\D\d{1,2}\D?", t):
+                pieces.append((t, ""))  # (a name, a speck of the lost rule after it read as “1” with it)
+            else:
+                pieces = []
+                break
+        if sum(bool(_CJK2.search(n)) for n, _ in pieces) < min_names:
+            continue
+        label = table.columns[value]
+        prefix = label[:len(label) - len(label.split("/")[-1])]
+        _insert_column(table, value + 1)
+        table.columns[value], table.columns[value + 1] = prefix + "科目名称", prefix + "决算数"
+        for row, (name_text, amount) in zip(table.rows, pieces):
+            if value + 1 >= len(row.cells):
+                continue
+            whole, cell = row.cells[value], row.cells[value + 1]
+            if amount:
+                cell.text, cell.lines, cell.ocr_score = amount, [amount], whole.ocr_score
+                cell.bbox, cell.reasons = whole.bbox, list(whole.reasons)
+                whole.text, whole.lines = name_text, [name_text] if name_text else []
+                whole.alternatives = []
+            cell.add_reason("rule_missing")
+        added += 1
+    return added
+
+
 def _scanned_table(table: Table, ocr_pages: set[int]) -> bool:
     """A 公开表 (its template known, not a 绩效 form) read from a scan."""
     from .templates import load_templates
@@ -1382,6 +1434,41 @@ def join_split_code_rows(table: Table, ocr_pages: set[int], min_name: float = 80
                 tail.text, tail.lines = "", []
                 joined += 1
     return joined
+
+
+_AMOUNT_THEN_TOTAL = re.compile(r"([^\u4e00-\u9fff]*\d[^\u4e00-\u9fff]*?)([\u4e00-\u9fff]{2,}(?:合计|小计|总计))")
+
+
+def split_total_labels_off_amounts(table: Table, ocr_pages: set[int]) -> int:
+    """A total row of a scanned table of code blocks (公开06表: 人员经费合计 | | 24192.46 | 公用经费合计 …) whose
+    amount ran into the next block's total label, the line between them lost in that row (“24192.4€公用经费合计”,
+    the next block's code cell blank; the 公用经费合计 identity then unchecked, every cell of the row in review):
+    the label goes to the code column it stands over, the amount stays — both ``rule_missing``. Returns the
+    cells split."""
+    from .codes import find_label_blocks
+
+    if not _scanned_table(table, ocr_pages) or table.template in ("T01", "T04", "B01", "B04"):
+        return 0
+    starts = [b.code_cols[0] for b in find_label_blocks(table) if len(b.code_cols) == 1 and b.code_cols[0] > 0]
+    split = 0
+    for row in table.rows:
+        for c in starts:
+            if row.page not in ocr_pages or c >= len(row.cells) or row.cells[c].text.strip():
+                continue
+            whole, label = row.cells[c - 1], row.cells[c]
+            m = _AMOUNT_THEN_TOTAL.fullmatch(re.sub(r"\s+", "", whole.text))
+            if not m:
+                continue
+            label.text, label.lines, label.ocr_score = m.group(2), [m.group(2)], whole.ocr_score
+            label.bbox, label.reasons = label.bbox or whole.bbox, list(dict.fromkeys(label.reasons + whole.reasons))
+            whole.alternatives = [a for a in whole.alternatives if a.text.endswith(m.group(2))]
+            whole.alternatives = [Alternative(a.text[:-len(m.group(2))], a.confidence, a.source)
+                                  for a in whole.alternatives]
+            whole.text, whole.lines = m.group(1), [m.group(1)]
+            for cell in (whole, label):
+                cell.add_reason("rule_missing")
+            split += 1
+    return split
 
 
 def _mostly_words(table: Table, ci: int, min_cells: int = 4) -> bool:

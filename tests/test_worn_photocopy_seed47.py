@@ -202,3 +202,29 @@ def test_amounts_run_together_down_a_column_go_each_to_its_column(health_whole, 
     monkeypatch.setattr(interpret, "_runs_per_row", lambda table, ci, k: None)
     table = next(t for t in extract_document(page).tables if t.template == "T02")
     assert len(table.columns) == 7 and all(c.review for r in table.rows for c in r.cells)
+
+
+def test_a_blocks_names_and_amounts_in_one_column_are_split(jincheng_whole, monkeypatch):
+    """jincheng's 公开06表 (pages 11–12) lost the rule between its last block's 科目名称 and 决算数 down the page:
+    one column labelled 科目名称决算数 holding the block's names (a speck of the lost rule read “1” after some) and
+    its total, 2083.50. Split: twelve columns, the names under 科目名称, 2083.50 under 决算数, and the 公用经费合计
+    read into the amount before it (“24192.4€公用经费合计”) under the code column it stands over; the table is out
+    of review for its structure (a third of its cells at most in review, for its misreads). Counterfactual (the column left whole): eleven columns, every cell in review
+    for a column missing."""
+    from pipeline import interpret
+
+    pdf, truth = jincheng_whole
+    pages = sliced_pdf(pdf, [11, 12])
+    printed = next(t for t in truth["tables"] if t.get("form") == "公开06表")
+    table = next(t for t in extract_document(pages).tables if t.template == "T06")
+    assert len(table.columns) == 12 and table.columns[-2:] == ["J/科目名称", "J/决算数"], table.columns
+    names = [r.cells[10].text for r in table.rows]
+    assert [n.rstrip("1") for n in names[:27]] == [r["cells"][10]["text"] for r in printed["rows"][:27]], names
+    total = table.rows[-1]
+    assert total.cells[11].text == "2083.50" and total.cells[3].text == "公用经费合计", [c.text for c in total.cells]
+    cells = [c for r in table.rows for c in r.cells]
+    assert sum(c.review for c in cells) < len(cells) / 3  # (101 of 348: misreads its sums blame)
+
+    monkeypatch.setattr(interpret, "split_block_names_and_amounts", lambda table, ocr_pages: 0)
+    table = next(t for t in extract_document(pages).tables if t.template == "T06")
+    assert len(table.columns) == 11 and all(c.review for r in table.rows for c in r.cells)
