@@ -547,7 +547,8 @@ def stray_columns(table: Table, roles: dict[str, list[int]] | None = None) -> li
     label names them, and they hold marks only beside columns of amounts. At the table's edge, ink beyond its
     outer rule read as a column of its own — marks, no amount, no code, no word of three characters (a seal
     over the page's edge: seed-45 photocopy150 nanyang 公开03表, “1”, “中7”, “eB” down a column right of
-    对附属单位补助支出). Between two columns, a stray line's slice of a wide column, when every other column has
+    对附属单位补助支出), or the last column's amounts beyond a stray line down it (that column blank or reading
+    them too). Between two columns, a stray line's slice of a wide column, when every other column has
     its role: marks without a word of two characters, or an amount its right-hand neighbour prints too or
     leaves blank, where the column left of it holds labels, not amounts (seed-45 education 公开03表: “一”,
     “1A3”, “7” and 1,033.12 beside a blank, between 科目名称 and 本年支出合计 — the line cut 本年支出合计's column,
@@ -582,6 +583,11 @@ def stray_columns(table: Table, roles: dict[str, list[int]] | None = None) -> li
             if _moved_amount(t) and not edge:  # (the amount of the column it was cut from: read twice, or its own)
                 right = re.sub(r"\s+", "", row.cells[c + 1].text) if c + 1 < len(row.cells) else None
                 return left_labels and right is not None and c + 1 in taken and right in (t, "")
+            if _moved_amount(t) and c == last and c - 1 in taken:
+                # (at the right edge, the last column's amount beyond a stray line down it, that column blank
+                # beside it or reading it too: seed-47 agriculture 公开02表 as a worn photocopy, 其他收入's 64.39 in
+                # a column labelled “/” right of it)
+                return re.sub(r"\s+", "", row.cells[c - 1].text) in (t, "")
             bare = _STROKES.sub("", t)  # (a stroke read as 一 or 十, or a run of them, is a mark)
             return _content_kind(t) in ("other", "words", "amount") and not _moved_amount(t) \
                 and not re.fullmatch(r"[\d,.．]{3,}", t) \
@@ -601,7 +607,7 @@ def stray_columns(table: Table, roles: dict[str, list[int]] | None = None) -> li
 def drop_stray_columns(doc: Document, table: Table) -> int:
     """A scanned table's columns that are no printed column (:func:`stray_columns`) are taken off the table —
     their cells, labels and header cells, the header cells right of them moved a column left; an amount in
-    one goes to the blank cell right of it — and their other readings kept in a ``stray_column`` warning each
+    one goes to the blank cell right of it (left of it, at the table's right edge) — and their other readings kept in a ``stray_column`` warning each
     (nothing read is dropped unsaid). Before codes and
     identities are computed (their cells are found by column). Returns the number taken off."""
     if not any(p.mode == "ocr" for p in doc.pages if p.number in table.pages) \
@@ -615,6 +621,9 @@ def drop_stray_columns(doc: Document, table: Table) -> int:
             if c + 1 < len(r.cells) and not r.cells[c + 1].text.strip() and _moved_amount(cell.text):
                 cell.add_reason("rule_missing")  # (an amount of the column right of it: it goes there)
                 r.cells[c + 1] = cell
+            elif c == len(r.cells) - 1 and c > 0 and not r.cells[c - 1].text.strip() and _moved_amount(cell.text):
+                cell.add_reason("rule_missing")  # (at the right edge, the last column's amount: it goes back)
+                r.cells[c - 1] = cell
             elif cell.text.strip():
                 texts.append(cell.text)
             del r.cells[c]

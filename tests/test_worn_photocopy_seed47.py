@@ -228,3 +228,16 @@ def test_a_blocks_names_and_amounts_in_one_column_are_split(jincheng_whole, monk
     monkeypatch.setattr(interpret, "split_block_names_and_amounts", lambda table, ocr_pages: 0)
     table = next(t for t in extract_document(pages).tables if t.template == "T06")
     assert len(table.columns) == 11 and all(c.review for r in table.rows for c in r.cells)
+
+
+def test_the_last_columns_amounts_read_again_beyond_a_stray_line_are_no_column(agriculture_whole):
+    """agriculture's 公开02表 (pages 3–4): a stray line down 其他收入 made a column beyond it, labelled “/”, that
+    holds 其他收入's 64.39 on each row printing it, 其他收入 blank beside it (and a speck, “1”, on two). It is no
+    column: nine columns as printed, 其他收入 64.39 on the 合计 row, the table not in review for a column extra
+    (before: ten columns, all 220 cells in review)."""
+    pdf, truth = agriculture_whole
+    printed = next(t for t in truth["tables"] if t.get("form") == "公开02表")
+    table = next(t for t in extract_document(sliced_pdf(pdf, [3, 4])).tables if t.template == "T02")
+    assert len(table.columns) == len(printed["columns"]) == 9, table.columns
+    assert [c.text for c in table.rows[0].cells[2:]] == [c["text"] for c in printed["rows"][0]["cells"][2:]]
+    assert not any("structure" in c.reasons for r in table.rows for c in r.cells)
