@@ -962,8 +962,11 @@ def repair_document(doc: Document, settings: RepairSettings | None = None) -> li
                 # (528.60 → 528.66 or 528.68 under 528.66 = 0.00 + 528.66): the exact one
                 records.append(_apply(lookup[group[0].ref], next(p for p in group if p.exact), identities))
                 applied += 1
-            else:
-                _mark_ambiguous([p for p in group if p.ref in blamed] or group, lookup, identities, flagged, records)
+            elif any(p.ref in blamed for p in group):
+                _mark_ambiguous([p for p in group if p.ref in blamed], lookup, identities, flagged, records)
+            # (no candidate of the group blamed: none is one — seed-47 education 公开01表, twenty 0.00 of 支出 each
+            # made 20.00 by a confusion to close 本年支出合计 = Σ 类, while the misread that fails it is 12,630.45,
+            # which fails its cross-table identity too and is blamed: 20 right cells were in review as ambiguous)
         # no single proof applied: the provers of misreadings in company, in turn, until one proves something
         for prover in (stroke_blank_proofs, deduced_proofs, pair_proofs, near_miss_proofs, lost_point_proofs):
             if applied:

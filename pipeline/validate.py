@@ -31,7 +31,7 @@ from .headers import is_code_column
 from .textnorm import compare_key, normalize_chars
 
 CellRef = tuple[str, int, int]
-_NUMBERING = re.compile(r"^[一二三四五六七八九十]+[、.．]\s*")
+_NUMBERING = re.compile(r"^[一二三四五六七八九十]+[、.．,，]\s*")  # (、 misread as a comma: 八，其他收入)
 EPS = 1e-6
 
 

@@ -241,3 +241,20 @@ def test_the_last_columns_amounts_read_again_beyond_a_stray_line_are_no_column(a
     assert len(table.columns) == len(printed["columns"]) == 9, table.columns
     assert [c.text for c in table.rows[0].cells[2:]] == [c["text"] for c in printed["rows"][0]["cells"][2:]]
     assert not any("structure" in c.reasons for r in table.rows for c in r.cells)
+
+
+def test_a_numbering_read_with_a_comma_keeps_its_row_in_the_sums(education_whole):
+    """education's 公开01表 (page 2, with 公开02/03表 on pages 3–6) reads 八、其他收入 as “八，其他收入” and its 88.30 as
+    “8.30”; 六、科学技术支出 as “六，科学技术支出”. Their rows are in 本年收入合计 = Σ 一…八 and 本年支出合计 = Σ 类 all
+    the same: 8.30 is repaired to 88.30 by the sum, and the table is not in review whole for its sums failing
+    (before: both rows left out of the sums, two of its three identities failing, all 180 cells in review). The
+    0.00 of 支出 that a confusion (20.00) would make close 本年支出合计 are not in review as ambiguous: the sum's
+    misread is 12,630.45, which its cross-table identity blames."""
+    pdf, _ = education_whole
+    doc = extract_document(sliced_pdf(pdf, [2, 3, 4, 5, 6]))
+    table = next(t for t in doc.tables if t.template == "T01")
+    other = next(r for r in table.rows if r.cells[0].text.endswith("其他收入"))
+    assert other.cells[2].text == "88.30" and "repaired" in other.cells[2].reasons, other.cells[2]
+    assert not any("structure" in c.reasons for r in table.rows for c in r.cells)
+    zeros = [r.cells[5] for r in table.rows if r.cells[5].text == "0.00"]
+    assert len(zeros) >= 15 and not any("ambiguous" in c.reasons for c in zeros), [c.reasons for c in zeros]
