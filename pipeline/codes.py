@@ -522,6 +522,24 @@ def _mark_cells(row: Row, m: CodeMatch, block: LabelBlock, s: MatchSettings) -> 
     elif "code_conflict" in m.flags:
         mark(label_cells + ([name_cell] if name_cell is not None and name_cell not in label_cells else []),
              "code_conflict", s.conflict_factor)
+    elif m.source == "matched" and not m.flags and name_cell is not None and name_cell not in label_cells:
+        # a code cell read as no code (“2101厂”: 21011's last 1 read as 厂), the row matched by its name: where the
+        # reading shows the name's code, its digits in place and a character or two unread, it is that code
+        # (``code_repaired``, the reading kept); otherwise it is a misread a reviewer sees (``code_misread``)
+        for cell, part in _misread_code_cells([_cell(row, k) for k in block.code_cols], m.code):
+            if len(re.sub(r"\D", "", cell.text)) < 3:
+                continue
+            if _shows_in_place(cell.text, part) and m.score >= s.name_agree:
+                cell.alternatives.insert(0, Alternative(cell.text, cell.ocr_score, "ocr"))
+                cell.original = cell.text if cell.original is None else cell.original
+                cell.text = part
+                if "format" in cell.reasons:  # (the odd reading it was flagged for is replaced: 30C16 → 30216)
+                    cell.reasons.remove("format")
+                mark([cell], "code_repaired", s.repaired_factor)
+            else:
+                mark([cell], CODE_MISREAD, 1.0)
+                if not any(a.text == part and a.source == "catalogue" for a in cell.alternatives):
+                    cell.alternatives.append(Alternative(part, m.score, "catalogue"))
     elif "repaired" in m.flags:
         mark(label_cells, "code_repaired", s.repaired_factor)
         for cell, part in _misread_code_cells([_cell(row, k) for k in block.code_cols], m.code):
@@ -533,6 +551,16 @@ def _mark_cells(row: Row, m: CodeMatch, block: LabelBlock, s: MatchSettings) -> 
 
 
 CODE_MISREAD = "code_misread"
+
+
+def _shows_in_place(text: str, code: str, max_unread: int = 2) -> bool:
+    """The reading shows ``code``: as long, every digit it shows the code's in its place, at most ``max_unread``
+    characters that are no digit (2101厂 for 21011)."""
+    t = re.sub(r"\s", "", unicodedata.normalize("NFKC", text))
+    if len(t) != len(code):
+        return False
+    unread = [a for a, b in zip(t, code) if a != b]
+    return len(unread) <= max_unread and not any(a.isdigit() for a in unread)
 
 
 def _misread_code_cells(code_cells: list[Cell | None], code: str) -> list[tuple[Cell, str]]:

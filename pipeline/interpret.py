@@ -964,8 +964,8 @@ def split_block_names_and_amounts(table: Table, ocr_pages: set[int], min_names: 
     rule between 科目名称 and 决算数 lost down the page (its label read 科目名称决算数: seed-47 jincheng as a worn
     photocopy, the last block's names and its total 2083.50 in one column, the table in review whole for a column
     missing): the column holds names (``min_names`` at least; a speck of the lost rule read after one, “1”, stays
-    with it), amounts and dashes, or a name with an amount after it — split in two, each piece to its column, the new column's cells ``rule_missing``. Returns the
-    columns added."""
+    with it), amounts and dashes, or a name with an amount after it — split in two, each piece to its column,
+    the new column's cells ``rule_missing``. Returns the columns added."""
     from .templates import load_templates
     from .validate import _econ_blocks
 
@@ -1198,16 +1198,16 @@ def join_split_blank_columns(table: Table, ocr_pages: set[int]) -> int:
         # (no digit and no character at all, a stroke read as 一 aside: a 行次 column's 1, 2, 3 under a 项目 label
         # spanning it is print — seed-41 photocopy150 公开10表)
         blank = [k for k in sides if not any(printed(k, ri) for ri in range(len(table.rows)))]
+        def twice(k: int, other: int, ri: int) -> bool:  # (the same print read on both sides of the line)
+            cells = table.rows[ri].cells
+            return other < len(cells) and re.sub(r"\s+", "", cells[k].text) == re.sub(r"\s+", "", cells[other].text)
+
         if not blank and whole:
             # one of them with print in a row or two only, the other blank there (seed-41 agriculture 公开04表:
             # 合计 | 支出/合计, the stray line's column holding 总计's 7550.85 alone): its print moves over, and
             # the cells moved keep a doubt of their place (``rule_missing``)
             # — or the same as the other reads there (seed-45 jincheng 公开02表: 43553.83 | 43553.83 under
             # 本年收入合计 | 本年收入合计, the 合计 row's amount read across the stray line twice)
-            def twice(k: int, other: int, ri: int) -> bool:
-                cells = table.rows[ri].cells
-                return other < len(cells) and re.sub(r"\s+", "", cells[k].text) == re.sub(r"\s+", "", cells[other].text)
-
             for k, other in ((ci, ci + 1), (ci + 1, ci)):
                 rows = [ri for ri in range(len(table.rows)) if printed(k, ri)]
                 if len(rows) <= 2 and all(not printed(other, ri) or twice(k, other, ri) for ri in rows) \
@@ -1220,6 +1220,23 @@ def join_split_blank_columns(table: Table, ocr_pages: set[int]) -> int:
                         cells[other].add_reason("rule_missing")
                     blank = [k]
                     break
+        merged = _merged_pieces(table, ci, printed) if not blank and whole and named(label)[0].role != "name" \
+            else None
+        if merged is not None:
+            # an amount column a stray line cut part of the way down (seed-47 education 公开03表: 本年支出合计 |
+            # 本年支出合计, its first amounts in the left piece and the rest in the right, some read across the
+            # line in both, the table in review whole for a column extra): one column, each row's print in it
+            for row, text in zip(table.rows, merged):
+                if text is None or ci + 1 >= len(row.cells):
+                    continue
+                left, right = row.cells[ci], row.cells[ci + 1]
+                keep = left if re.sub(r"\s+", "", left.text) == text else right
+                if keep is right or right.text.strip():
+                    if keep is not left:
+                        row.cells[ci] = keep
+                    keep.text, keep.lines = text, [text]
+                    keep.add_reason("rule_missing")
+            blank = [ci + 1]
         if not blank and whole and named(label)[0].role == "name" and _words_only(table, ci) \
                 and _words_only(table, ci + 1):
             # a name column cut by a stray line down it (seed-41 nanyang 公开07表: 其他政府性基金及对应 |
@@ -1241,6 +1258,41 @@ def join_split_blank_columns(table: Table, ocr_pages: set[int]) -> int:
         _remove_column(table, blank[0])
         removed += 1
     return removed + _names_beside_their_blank_column(table, template, named, printed)
+
+
+def _merged_pieces(table: Table, ci: int, printed, least: int = 2) -> list[str | None] | None:
+    """Per row, the print of columns ``ci`` and ``ci + 1`` — the two pieces of one amount column a stray line cut
+    part of the way down — as one cell's: None where neither prints; the one that prints; where both do, the
+    same read twice, or the whole amount where the other is its tail read again across the line (“1,896.60” |
+    “896.60”, a stroke before it aside: “19,929.49” | “0929.49”), or the two joined where they make one amount
+    (“1” | “929.49”). None when a row's two readings are none of these, or when each piece does not print alone
+    in ``least`` rows at least (two columns, then, not one cut)."""
+    def digits(t: str) -> str:
+        return re.sub(r"\D", "", t)
+
+    def tail_of(part: str, whole: str) -> bool:
+        d, w = digits(part), digits(whole)
+        return bool(d) and len(d) < len(w) and (w.endswith(d) or w.endswith(d[1:]) and len(d) > 3)
+
+    out: list[str | None] = []
+    alone = [0, 0]
+    for ri, row in enumerate(table.rows):
+        texts = [re.sub(r"\s+", "", row.cells[k].text) if k < len(row.cells) else "" for k in (ci, ci + 1)]
+        shows = [printed(ci, ri), printed(ci + 1, ri)]
+        if not any(shows):
+            out.append(None)
+        elif shows[0] != shows[1]:
+            alone[shows[1]] += 1
+            out.append(texts[shows[1]])
+        elif texts[0] == texts[1] or tail_of(texts[1], texts[0]):
+            out.append(texts[0])
+        elif tail_of(texts[0], texts[1]):
+            out.append(texts[1])
+        elif parse_number(texts[0] + texts[1]).kind == "number" and "." not in texts[0]:
+            out.append(texts[0] + texts[1])
+        else:
+            return None
+    return out if min(alone) >= least else None
 
 
 def _names_beside_their_blank_column(table: Table, template, named, printed) -> int:

@@ -258,3 +258,21 @@ def test_a_numbering_read_with_a_comma_keeps_its_row_in_the_sums(education_whole
     assert not any("structure" in c.reasons for r in table.rows for c in r.cells)
     zeros = [r.cells[5] for r in table.rows if r.cells[5].text == "0.00"]
     assert len(zeros) >= 15 and not any("ambiguous" in c.reasons for c in zeros), [c.reasons for c in zeros]
+
+
+def test_an_amount_column_cut_part_of_the_way_down_is_one_column(education_whole):
+    """education's 公开03表 (pages 5–6): a stray line down 本年支出合计 from its seventh row made two columns of
+    that label, the first amounts in the left piece, the rest in the right, some read across the line in both
+    (“1,896.60” | “896.60”, “1” | “929.49”). One column: eight columns as printed, the table not in review whole
+    (before: a column extra, all 306 cells in review, 136 of them wrong). And 21011 read “2101厂” beside its name
+    行政事业单位医疗 is that code (``code_repaired``, the reading kept)."""
+    pdf, truth = education_whole
+    printed = next(t for t in truth["tables"] if t.get("form") == "公开03表")
+    table = next(t for t in extract_document(sliced_pdf(pdf, [5, 6])).tables if t.template == "T03")
+    assert len(table.columns) == len(printed["columns"]) == 8, table.columns
+    assert not any("structure" in c.reasons for r in table.rows for c in r.cells)
+    totals = [r.cells[2].text for r in table.rows]
+    right = sum(a == r["cells"][2]["text"] for a, r in zip(totals, printed["rows"]))
+    assert right >= 0.5 * len(printed["rows"]), "\n".join(map(str, zip(totals, [r["cells"][2]["text"] for r in printed["rows"]])))
+    code = next(r.cells[0] for r in table.rows if r.cells[1].text == "行政事业单位医疗")
+    assert code.text == "21011" and "code_repaired" in code.reasons and code.original == "2101厂", code
