@@ -197,6 +197,7 @@ def interpret_cells(table: Table, ocr_pages: set[int] = frozenset()) -> None:
     split_run_together_amounts(table, ocr_pages)
     split_record_amounts(table, ocr_pages)
     split_block_names_and_amounts(table, ocr_pages)
+    split_amounts_and_items(table, ocr_pages)
     join_split_blank_columns(table, ocr_pages)
     join_wrapped_label_rows(table, ocr_pages)
     join_split_code_rows(table, ocr_pages)
@@ -957,6 +958,61 @@ def _names_then_amounts(table: Table, ci: int, span: list) -> list[tuple[str, st
         else:
             return None
     return out if both >= 2 else None
+
+
+_AMOUNT_THEN_LABEL = re.compile(r"(-?\d[\d,，.．]*[.．]\d\d)(\D*[\u4e00-\u9fff]{2}.*)")
+
+
+def split_amounts_and_items(table: Table, ocr_pages: set[int], min_rows: int = 3) -> int:
+    """A scanned 收支总表 (公开01/04表) whose rule between 收入's last amount column and 支出's 项目 was lost down
+    the page: one column labelled with both (决算数项目), each row reading its amount with the label after it
+    (“31,922.48一、一般公共服务支出”: seed-47 nanyang 公开01表 as a worn photocopy, the table in review whole for a
+    column missing). Where the column's cells read so (``min_rows`` at least), or a label alone, or an amount
+    alone, it is split in two: the amounts under the first label, the labels under 项目; the cells split
+    ``rule_missing``. Returns the columns added."""
+    if table.template not in ("T01", "T04", "B01", "B04") or not _scanned_table(table, ocr_pages):
+        return 0
+    added, ci = 0, 0
+    while ci < len(table.columns):
+        label = table.columns[ci]
+        last = label.split("/")[-1]
+        head = last[:-2] if last.endswith("项目") else ""
+        if not head or not is_amount_column(head):
+            ci += 1
+            continue
+        pieces, both = [], 0
+        for row in table.rows:
+            t = re.sub(r"\s+", "", row.cells[ci].text) if ci < len(row.cells) else ""
+            m = _AMOUNT_THEN_LABEL.fullmatch(t)
+            if m:
+                pieces.append((m.group(1), m.group(2)))
+                both += 1
+            elif not t or parse_number(t).kind in ("number", "na") and not _CJK2.search(t):
+                pieces.append((t, ""))
+            elif _CJK2.search(t) and not re.match(r"-?\d", t):
+                pieces.append(("", t))
+            else:
+                pieces = []
+                break
+        if not pieces or both < min_rows:
+            ci += 1
+            continue
+        prefix = label[:len(label) - len(last)]
+        _insert_column(table, ci + 1)
+        table.columns[ci], table.columns[ci + 1] = prefix + head, prefix + "项目"
+        for row, (amount, item) in zip(table.rows, pieces):
+            if ci + 1 >= len(row.cells):
+                continue
+            whole, cell = row.cells[ci], row.cells[ci + 1]
+            if item:
+                cell.text, cell.lines, cell.ocr_score = item, [item], whole.ocr_score
+                cell.bbox, cell.reasons = whole.bbox, list(whole.reasons)
+                whole.text, whole.lines, whole.alternatives = amount, [amount] if amount else [], []
+                for c in (whole, cell):
+                    c.add_reason("rule_missing")
+        added += 1
+        ci += 2
+    return added
 
 
 def split_block_names_and_amounts(table: Table, ocr_pages: set[int], min_names: int = 3) -> int:

@@ -276,3 +276,29 @@ def test_an_amount_column_cut_part_of_the_way_down_is_one_column(education_whole
     assert right >= 0.5 * len(printed["rows"]), "\n".join(map(str, zip(totals, [r["cells"][2]["text"] for r in printed["rows"]])))
     code = next(r.cells[0] for r in table.rows if r.cells[1].text == "行政事业单位医疗")
     assert code.text == "21011" and "code_repaired" in code.reasons and code.original == "2101厂", code
+
+
+@pytest.fixture(scope="module")
+def nanyang_whole(tmp_path_factory):
+    return worn_photocopy(tmp_path_factory.mktemp("nanyang47"), 47, 5, "nanyang_rs", "sans", False)
+
+
+def test_an_amount_run_into_the_next_sides_label_is_split_off(nanyang_whole, monkeypatch):
+    """nanyang's 公开01表 (page 2) lost the rule between 收入's 决算数 and 支出's 项目 down the page: one column
+    labelled 决算数项目, each row reading “31,922.48一、一般公共服务支出”. Split: six columns as printed, every row's
+    cells the printed ones, nothing in review for the table's structure; counterfactual (left whole): five
+    columns, every cell in review for a column missing."""
+    from pipeline import interpret
+
+    pdf, truth = nanyang_whole
+    page = sliced_pdf(pdf, [2])
+    printed = next(t for t in truth["tables"] if t.get("form") == "公开01表")
+    table = next(t for t in extract_document(page).tables if t.template == "T01")
+    assert len(table.columns) == 6, table.columns
+    rows = [[c.text for c in r.cells] for r in table.rows[:8]]
+    assert rows == [[c["text"] for c in r["cells"]] for r in printed["rows"][:8]], rows
+    assert not any("structure" in c.reasons for r in table.rows for c in r.cells)
+
+    monkeypatch.setattr(interpret, "split_amounts_and_items", lambda table, ocr_pages: 0)
+    table = next(t for t in extract_document(page).tables if t.template == "T01")
+    assert len(table.columns) == 5 and all(c.review for r in table.rows for c in r.cells)
