@@ -109,6 +109,14 @@ def is_column_number_row(texts: list[str]) -> bool:
     if numbers >= 3 and numbers >= 0.75 * len(nonempty) \
             and (not others or (numbers >= 6 and len(others) == 1 and len(others[0]) == 1)):
         return True
+    # the word itself worn past reading (“だ伏” for 栏次: seed-47 agriculture 公开04表 as a worn photocopy, its
+    # body's first six rows read into the header), then column numbers 1 … n, four or more, exactly counting
+    # up, with marks at most among them: a body row's first cell is a label of words or a code, never two marks
+    values = [int(t) for t in nonempty[1:] if t.isdigit()]
+    if len(nonempty[0]) <= 2 and not nonempty[0].isdigit() and len(values) >= 4 \
+            and values == list(range(1, len(values) + 1)) and all(
+                t.isdigit() or _stray_mark(t) and not re.search(r"\d", t) for t in nonempty[1:]):
+        return True
     # a two-sided table's 栏次 row (栏次 | | 1 | 栏次 | | 2: the word on each side, one number each) with one
     # of its numbers read as a lone character (方 for 1 on a 1-bit scan of calibration gen7_018's 公开01表)
     lanci = sum(t in LANCI_WORDS for t in nonempty)

@@ -969,7 +969,8 @@ def split_amounts_and_items(table: Table, ocr_pages: set[int], min_rows: int = 3
     (“31,922.48一、一般公共服务支出”: seed-47 nanyang 公开01表 as a worn photocopy, the table in review whole for a
     column missing). Where the column's cells read so (``min_rows`` at least), or a label alone, or an amount
     alone, it is split in two: the amounts under the first label, the labels under 项目; the cells split
-    ``rule_missing``. Returns the columns added."""
+    ``rule_missing``. So is a single such cell beside a blank 项目 cell (the rule lost in that row only). Returns
+    the columns added."""
     if table.template not in ("T01", "T04", "B01", "B04") or not _scanned_table(table, ocr_pages):
         return 0
     added, ci = 0, 0
@@ -1012,6 +1013,21 @@ def split_amounts_and_items(table: Table, ocr_pages: set[int], min_rows: int = 3
                     c.add_reason("rule_missing")
         added += 1
         ci += 2
+    # the same in a row or two only (“5220.60股公共服务支出” under 收入's 金额, 支出's 项目 blank beside it: seed-47
+    # agriculture 公开04表, the rule lost in its first row)
+    items = [k for k, lab in enumerate(table.columns) if k > 0 and lab.split("/")[-1].endswith("项目")]
+    for row in table.rows:
+        for k in items:
+            if row.page not in ocr_pages or k >= len(row.cells) or row.cells[k].text.strip():
+                continue
+            whole, cell = row.cells[k - 1], row.cells[k]
+            m = _AMOUNT_THEN_LABEL.fullmatch(re.sub(r"\s+", "", whole.text))
+            if m and is_amount_column(table.columns[k - 1]):
+                cell.text, cell.lines, cell.ocr_score = m.group(2), [m.group(2)], whole.ocr_score
+                cell.bbox, cell.reasons = cell.bbox or whole.bbox, list(dict.fromkeys(cell.reasons + whole.reasons))
+                whole.text, whole.lines, whole.alternatives = m.group(1), [m.group(1)], []
+                for c in (whole, cell):
+                    c.add_reason("rule_missing")
     return added
 
 

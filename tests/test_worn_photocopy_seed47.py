@@ -302,3 +302,16 @@ def test_an_amount_run_into_the_next_sides_label_is_split_off(nanyang_whole, mon
     monkeypatch.setattr(interpret, "split_amounts_and_items", lambda table, ocr_pages: 0)
     table = next(t for t in extract_document(page).tables if t.template == "T01")
     assert len(table.columns) == 5 and all(c.review for r in table.rows for c in r.cells)
+
+
+def test_a_worn_lanci_row_ends_the_header(agriculture_whole):
+    """agriculture's 公开04表 (pages 7–8) reads its 栏次 row as “だ伏 | | 1 | F | | 2 | 3 | 4 | 5”: the word worn past
+    reading, the numbers counting up. It ends the header, so the body's first six rows are body rows (before:
+    read into the header, the table in review whole for amounts in its header); and the first row's 5220.60 run
+    into 支出's label (“5220.60股公共服务支出”, 项目 blank beside it) is split off, under 金额."""
+    pdf, truth = agriculture_whole
+    printed = next(t for t in truth["tables"] if t.get("form") == "公开04表")
+    table = next(t for t in extract_document(sliced_pdf(pdf, [7, 8])).tables if t.template == "T04")
+    assert len(table.header) <= 3 and table.rows[0].cells[0].text == printed["rows"][0]["cells"][0]["text"]
+    assert table.rows[0].cells[2].text == "5220.60" and table.rows[0].cells[3].text.endswith("公共服务支出")
+    assert not any("structure" in c.reasons for r in table.rows for c in r.cells)
