@@ -944,20 +944,42 @@ def _names_then_amounts(table: Table, ci: int, span: list) -> list[tuple[str, st
     it (two such at least); else None."""
     if len(span) != 2 or is_amount_column(span[0].match[0]) or not is_amount_column(span[1].match[0].strip("^$")):
         return None
+    cut = _cut_cells(table, ci)
+    return cut[0] if cut is not None and cut[1] >= 2 else None
+
+
+def _cut_cells(table: Table, ci: int, amount_first: bool = False,
+               specks: bool = False) -> tuple[list[tuple[str, str]], int] | None:
+    """Column ``ci``'s cells as (name, amount) pieces of a name column and an amount column read as one: each
+    cell a name, an amount (or a dash), or both in that order (``amount_first``: the amount, then the label) —
+    with the number of cells holding both; None when a cell is none of these. ``specks``: a name with a speck
+    of the lost rule read after it as a digit or two (“资本金注入（基本建设）1”) is a name."""
+    pattern = _AMOUNT_THEN_LABEL if amount_first else _NAME_THEN_AMOUNT
     out, both = [], 0
     for row in table.rows:
         t = re.sub(r"\s+", "", row.cells[ci].text) if ci < len(row.cells) else ""
-        m = _NAME_THEN_AMOUNT.fullmatch(t)
+        m = pattern.fullmatch(t)
         if m:
-            out.append((m.group(1), m.group(2)))
+            out.append((m.group(2), m.group(1)) if amount_first else (m.group(1), m.group(2)))
             both += 1
         elif t and parse_number(t).kind in ("number", "na") and not _CJK2.search(t):
             out.append(("", t))
-        elif not re.search(r"\d", t):
+        elif not re.search(r"\d", t) or specks and _CJK2.search(t) and re.fullmatch(r"[^.．]*?\D\d{1,2}\D?", t):
             out.append((t, ""))
         else:
             return None
-    return out if both >= 2 else None
+    return out, both
+
+
+def _part_off(whole: Cell, cell: Cell, kept: str, moved: str) -> None:
+    """``whole`` read two printed cells' text as one (the line between them lost): ``moved`` goes to ``cell``
+    (``whole``'s score, box and doubts), ``kept`` stays; both ``rule_missing``, the runner-ups (readings of both
+    together) dropped."""
+    cell.text, cell.lines, cell.ocr_score = moved, [moved] if moved else [], whole.ocr_score
+    cell.bbox, cell.reasons = cell.bbox or whole.bbox, list(dict.fromkeys(cell.reasons + whole.reasons))
+    whole.text, whole.lines, whole.alternatives = kept, [kept] if kept else [], []
+    for c in (whole, cell):
+        c.add_reason("rule_missing")
 
 
 _AMOUNT_THEN_LABEL = re.compile(r"(-?\d[\d,，.．]*[.．]\d\d)(\D*[\u4e00-\u9fff]{2}.*)")
@@ -981,36 +1003,18 @@ def split_amounts_and_items(table: Table, ocr_pages: set[int], min_rows: int = 3
         if not head or not is_amount_column(head):
             ci += 1
             continue
-        pieces, both = [], 0
-        for row in table.rows:
-            t = re.sub(r"\s+", "", row.cells[ci].text) if ci < len(row.cells) else ""
-            m = _AMOUNT_THEN_LABEL.fullmatch(t)
-            if m:
-                pieces.append((m.group(1), m.group(2)))
-                both += 1
-            elif not t or parse_number(t).kind in ("number", "na") and not _CJK2.search(t):
-                pieces.append((t, ""))
-            elif _CJK2.search(t) and not re.match(r"-?\d", t):
-                pieces.append(("", t))
-            else:
-                pieces = []
-                break
-        if not pieces or both < min_rows:
+        cut = _cut_cells(table, ci, amount_first=True)
+        if cut is None or cut[1] < min_rows:
             ci += 1
             continue
         prefix = label[:len(label) - len(last)]
         _insert_column(table, ci + 1)
         table.columns[ci], table.columns[ci + 1] = prefix + head, prefix + "项目"
-        for row, (amount, item) in zip(table.rows, pieces):
+        for row, (item, amount) in zip(table.rows, cut[0]):
             if ci + 1 >= len(row.cells):
                 continue
-            whole, cell = row.cells[ci], row.cells[ci + 1]
             if item:
-                cell.text, cell.lines, cell.ocr_score = item, [item], whole.ocr_score
-                cell.bbox, cell.reasons = whole.bbox, list(whole.reasons)
-                whole.text, whole.lines, whole.alternatives = amount, [amount] if amount else [], []
-                for c in (whole, cell):
-                    c.add_reason("rule_missing")
+                _part_off(row.cells[ci], row.cells[ci + 1], amount, item)
         added += 1
         ci += 2
     # the same in a row or two only (“5220.60股公共服务支出” under 收入's 金额, 支出's 项目 blank beside it: seed-47
@@ -1020,14 +1024,9 @@ def split_amounts_and_items(table: Table, ocr_pages: set[int], min_rows: int = 3
         for k in items:
             if row.page not in ocr_pages or k >= len(row.cells) or row.cells[k].text.strip():
                 continue
-            whole, cell = row.cells[k - 1], row.cells[k]
-            m = _AMOUNT_THEN_LABEL.fullmatch(re.sub(r"\s+", "", whole.text))
+            m = _AMOUNT_THEN_LABEL.fullmatch(re.sub(r"\s+", "", row.cells[k - 1].text))
             if m and is_amount_column(table.columns[k - 1]):
-                cell.text, cell.lines, cell.ocr_score = m.group(2), [m.group(2)], whole.ocr_score
-                cell.bbox, cell.reasons = cell.bbox or whole.bbox, list(dict.fromkeys(cell.reasons + whole.reasons))
-                whole.text, whole.lines, whole.alternatives = m.group(1), [m.group(1)], []
-                for c in (whole, cell):
-                    c.add_reason("rule_missing")
+                _part_off(row.cells[k - 1], row.cells[k], m.group(1), m.group(2))
     return added
 
 
@@ -1048,19 +1047,8 @@ def split_block_names_and_amounts(table: Table, ocr_pages: set[int], min_names: 
     for code_cols, name, value in reversed(_econ_blocks(table)):
         if name is not None or value != max(code_cols) + 1:
             continue
-        pieces = []
-        for row in table.rows:
-            t = re.sub(r"\s+", "", row.cells[value].text) if value < len(row.cells) else ""
-            m = _NAME_THEN_AMOUNT.fullmatch(t)
-            if m:
-                pieces.append((m.group(1), m.group(2)))
-            elif t and parse_number(t).kind in ("number", "na") and not _CJK2.search(t):
-                pieces.append(("", t))
-            elif not re.search(r"\d", t) or _CJK2.search(t) and re.fullmatch(r"[^.．]*?\D\d{1,2}\D?", t):
-                pieces.append((t, ""))  # (a name, a speck of the lost rule after it read as “1” with it)
-            else:
-                pieces = []
-                break
+        cut = _cut_cells(table, value, specks=True)
+        pieces = cut[0] if cut is not None else []
         if sum(bool(_CJK2.search(n)) for n, _ in pieces) < min_names:
             continue
         label = table.columns[value]
@@ -1070,13 +1058,9 @@ def split_block_names_and_amounts(table: Table, ocr_pages: set[int], min_names: 
         for row, (name_text, amount) in zip(table.rows, pieces):
             if value + 1 >= len(row.cells):
                 continue
-            whole, cell = row.cells[value], row.cells[value + 1]
             if amount:
-                cell.text, cell.lines, cell.ocr_score = amount, [amount], whole.ocr_score
-                cell.bbox, cell.reasons = whole.bbox, list(whole.reasons)
-                whole.text, whole.lines = name_text, [name_text] if name_text else []
-                whole.alternatives = []
-            cell.add_reason("rule_missing")
+                _part_off(row.cells[value], row.cells[value + 1], name_text, amount)
+            row.cells[value + 1].add_reason("rule_missing")
         added += 1
     return added
 
@@ -1579,19 +1563,10 @@ def split_total_labels_off_amounts(table: Table, ocr_pages: set[int]) -> int:
         for c in starts:
             if row.page not in ocr_pages or c >= len(row.cells) or row.cells[c].text.strip():
                 continue
-            whole, label = row.cells[c - 1], row.cells[c]
-            m = _AMOUNT_THEN_TOTAL.fullmatch(re.sub(r"\s+", "", whole.text))
-            if not m:
-                continue
-            label.text, label.lines, label.ocr_score = m.group(2), [m.group(2)], whole.ocr_score
-            label.bbox, label.reasons = label.bbox or whole.bbox, list(dict.fromkeys(label.reasons + whole.reasons))
-            whole.alternatives = [a for a in whole.alternatives if a.text.endswith(m.group(2))]
-            whole.alternatives = [Alternative(a.text[:-len(m.group(2))], a.confidence, a.source)
-                                  for a in whole.alternatives]
-            whole.text, whole.lines = m.group(1), [m.group(1)]
-            for cell in (whole, label):
-                cell.add_reason("rule_missing")
-            split += 1
+            m = _AMOUNT_THEN_TOTAL.fullmatch(re.sub(r"\s+", "", row.cells[c - 1].text))
+            if m:
+                _part_off(row.cells[c - 1], row.cells[c], m.group(1), m.group(2))
+                split += 1
     return split
 
 
