@@ -667,7 +667,11 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
         # (a sum holding within its 尾差 only, a real one — real guihua 公开06表 prints 302 as 440.90 over items
         # adding to 440.88 — puts a reading it does not doubt in its column as surely as one holding exactly)
         summed = (t.id, ri, ci) in near and not x["failed"] and "low_ocr" not in cell.reasons
-        if "rule_missing" in cell.reasons and not (x["confirmed1"] or x["confirmed2"] or summed) \
+        # (a 0.00 read surely in a column printing 0.00 for nothing is what the column prints there, wherever its
+        # walls were: seed 41/45/47 worn photocopies, 50 such cells in review for ``rule_missing`` alone, every
+        # one right — no sum confirms a 0)
+        zero = cell.text.strip() == "0.00" and (t.id, ci) in zero_columns and "low_ocr" not in cell.reasons
+        if "rule_missing" in cell.reasons and not (x["confirmed1"] or x["confirmed2"] or summed or zero) \
                 and (t.id, ri, ci) not in blank and not _vouched_label(t, ri, ci, cell):
             # a side of the cell inferred from the text (no rule seen): trusted once an identity confirms it,
             # else it waits for review

@@ -315,3 +315,26 @@ def test_a_worn_lanci_row_ends_the_header(agriculture_whole):
     assert len(table.header) <= 3 and table.rows[0].cells[0].text == printed["rows"][0]["cells"][0]["text"]
     assert table.rows[0].cells[2].text == "5220.60" and table.rows[0].cells[3].text.endswith("公共服务支出")
     assert not any("structure" in c.reasons for r in table.rows for c in r.cells)
+
+
+def test_a_zero_read_surely_in_a_column_printing_zeros_waits_for_no_sum(education_whole, monkeypatch):
+    """education's 公开06表 (pages 10–11) reads 0.00 surely in cells whose walls were inferred (``rule_missing``), in
+    columns printing 0.00 for nothing: no sum confirms a 0, yet that is what the column prints there — out of
+    review. Counterfactual (no column known to print zeros): three or more of them in review, for their inferred
+    walls alone."""
+    from pipeline import score
+
+    pdf, _ = education_whole
+    pages = sliced_pdf(pdf, [10, 11])
+
+    def zeros(doc):
+        table = next(t for t in doc.tables if t.template == "T06")
+        return [c for r in table.rows for c in r.cells
+                if c.text == "0.00" and "rule_missing" in c.reasons and set(c.reasons) <= {"rule_missing", "watermark"}]
+
+    cells = zeros(extract_document(pages))
+    assert len(cells) >= 3 and not any(c.review for c in cells), cells
+
+    monkeypatch.setattr(score, "_empty_conventions", lambda doc: (set(), set()))
+    cells = zeros(extract_document(pages))
+    assert sum(c.review for c in cells) >= 3, cells  # (some confirmed otherwise: a blank's place, its code)
