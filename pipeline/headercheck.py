@@ -447,8 +447,8 @@ def labels_by_position(table: Table, share: float = 0.5) -> int:
     n = len(table.columns)
     if template.layout == "two_sided":
         specs = _two_sided_specs(table, template)
-    elif template.layout == "econ_blocks" or any(s.optional for s in template.columns):
-        return 0
+    elif template.layout == "econ_blocks" or any(s.optional for s in template.columns) and n != len(template.columns):
+        return 0  # (a template with optional columns: by position only when the table has every one of them)
     else:
         specs = list(template.columns)
         if specs[0].role == "code" and n == len(specs) + 2:

@@ -338,3 +338,20 @@ def test_a_zero_read_surely_in_a_column_printing_zeros_waits_for_no_sum(educatio
     monkeypatch.setattr(score, "_empty_conventions", lambda doc: (set(), set()))
     cells = zeros(extract_document(pages))
     assert sum(c.review for c in cells) >= 3, cells  # (some confirmed otherwise: a blank's place, its code)
+
+
+def test_labels_worn_to_their_column_numbers_are_named_by_place(nanyang_whole, monkeypatch):
+    """nanyang's 公开07表 (page 13) kept only the 栏次 numbers over 本年收入 and 小计 (labels “2”, “3”). The table
+    has every column of its template, optional ones too, so those two are named by their place (本年收入, 本年支出
+    as this edition prints the total) and the table is not in review for columns extra; counterfactual (no naming by place): all 32 cells in review."""
+    from pipeline import headercheck
+
+    pdf, _ = nanyang_whole
+    page = sliced_pdf(pdf, [13])
+    table = next(t for t in extract_document(page).tables if t.template == "T07")
+    assert len(table.columns) == 8 and table.columns[3] == "本年收入" and table.columns[4] == "本年支出", table.columns
+    assert not any("structure" in c.reasons for r in table.rows for c in r.cells)
+
+    monkeypatch.setattr(headercheck, "labels_by_position", lambda table: 0)
+    table = next(t for t in extract_document(page).tables if t.template == "T07")
+    assert all("structure" in c.reasons for r in table.rows for c in r.cells)
