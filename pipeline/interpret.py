@@ -1254,6 +1254,7 @@ def join_split_blank_columns(table: Table, ocr_pages: set[int]) -> int:
         # (no digit and no character at all, a stroke read as 一 aside: a 行次 column's 1, 2, 3 under a 项目 label
         # spanning it is print — seed-41 photocopy150 公开10表)
         blank = [k for k in sides if not any(printed(k, ri) for ri in range(len(table.rows)))]
+
         def twice(k: int, other: int, ri: int) -> bool:  # (the same print read on both sides of the line)
             cells = table.rows[ri].cells
             return other < len(cells) and re.sub(r"\s+", "", cells[k].text) == re.sub(r"\s+", "", cells[other].text)

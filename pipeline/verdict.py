@@ -607,9 +607,9 @@ def stray_columns(table: Table, roles: dict[str, list[int]] | None = None) -> li
 def drop_stray_columns(doc: Document, table: Table) -> int:
     """A scanned table's columns that are no printed column (:func:`stray_columns`) are taken off the table —
     their cells, labels and header cells, the header cells right of them moved a column left; an amount in
-    one goes to the blank cell right of it (left of it, at the table's right edge) — and their other readings kept in a ``stray_column`` warning each
-    (nothing read is dropped unsaid). Before codes and
-    identities are computed (their cells are found by column). Returns the number taken off."""
+    one goes to the blank cell right of it (left of it, at the table's right edge) — and their other readings
+    kept in a ``stray_column`` warning each (nothing read is dropped unsaid). Before codes and identities are
+    computed (their cells are found by column). Returns the number taken off."""
     if not any(p.mode == "ocr" for p in doc.pages if p.number in table.pages) \
             or any(len(r.cells) != len(table.columns) for r in table.rows):
         return 0
