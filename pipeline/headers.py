@@ -113,7 +113,7 @@ def is_column_number_row(texts: list[str]) -> bool:
     # body's first six rows read into the header), then column numbers 1 … n, four or more, exactly counting
     # up, with marks at most among them: a body row's first cell is a label of words or a code, never two marks
     values = [int(t) for t in nonempty[1:] if t.isdigit()]
-    if len(nonempty[0]) <= 2 and not nonempty[0].isdigit() and len(values) >= 4 \
+    if nonempty and len(nonempty[0]) <= 2 and not nonempty[0].isdigit() and len(values) >= 4 \
             and values == list(range(1, len(values) + 1)) and all(
                 t.isdigit() or _stray_mark(t) and not re.search(r"\d", t) for t in nonempty[1:]):
         return True
