@@ -256,10 +256,11 @@ def _specks_in_blank_sides(table: Table, ocr_pages: set[int]) -> int:
                 continue
             if not any(c.text.strip().isdigit() for c in lines):
                 continue  # (a row whose 行次 is not read whole is no row known to be blank: 总计 worn to “1一”)
+            marks = bool(item.text.strip())  # (as read: the loop clears the 项目 first)
             for cell in [item, *amounts]:
                 # (a number alone in an amount cell is cleared only beside marks in the 项目: with the label lost
                 # and nothing there, “38” may be a worn 3.80 — it stays, in doubt)
-                if cell is not item and cell.text.strip().isdigit() and not item.text.strip():
+                if cell is not item and cell.text.strip().isdigit() and not marks:
                     continue
                 # (and a cell whose marks the reading already left out, in doubt for them: ``low_ocr``)
                 if cell.text.strip() or "low_ocr" in cell.reasons:

@@ -997,7 +997,8 @@ def test_a_watermarks_strokes_in_a_blank_side_of_a_summary_table_are_no_label(na
     """公开04表 (pages 7–8): its 收入 side prints three labels and then nothing down to 本年收入合计, the 行次 alone;
     the watermark over those blank 项目 cells was read as marks (“AP”, “JN”, “Er”, “道”). Each such cell in a row
     whose 行次 is read is blank, its reading kept as ``original`` and an alternative (``speck_cleared``; so is one
-    whose marks the reading left out, in doubt for them), and out of review; counterfactual (no specks cleared): the marks, each in review."""
+    whose marks the reading left out, in doubt for them), and out of review, and so are the strokes read as
+    numbers beside them under 金额; counterfactual (no specks cleared): the marks, each in review."""
     from pipeline import labels
 
     pdf, _ = nanyang
@@ -1006,16 +1007,20 @@ def test_a_watermarks_strokes_in_a_blank_side_of_a_summary_table_are_no_label(na
     def blank_side():
         table = _only_table(extract_document(sliced))
         assert table.template == "T04", table.columns
-        return [r.cells[0] for r in table.rows if r.cells[1].text.isdigit() and 4 <= int(r.cells[1].text) <= 20]
+        return [r for r in table.rows if r.cells[1].text.isdigit() and 4 <= int(r.cells[1].text) <= 20]
 
-    cells = blank_side()
+    rows = blank_side()
+    cells = [r.cells[0] for r in rows]
     cleared = [c for c in cells if "speck_cleared" in c.reasons]
     assert len([c for c in cleared if c.original]) >= 6, [(c.text, c.original, c.reasons) for c in cells]
     assert all(not c.text and (not c.original or c.original in [a.text for a in c.alternatives]) for c in cleared)
     assert not any(c.review for c in cells), [(c.text, c.original, c.reasons) for c in cells if c.review]
+    # (and the strokes read as numbers beside those marks under 金额, “2” and “11”: cleared with them — the 项目's
+    # marks judged as read, before the loop clears them)
+    assert not any(r.cells[2].text for r in rows), [(r.cells[2].text, r.cells[2].reasons) for r in rows]
 
     monkeypatch.setattr(labels, "_specks_in_blank_sides", lambda table, ocr_pages: 0)
-    marks = [c for c in blank_side() if c.text]
+    marks = [r.cells[0] for r in blank_side() if r.cells[0].text]
     assert len(marks) >= 6 and all(c.review for c in marks), [(c.text, c.reasons) for c in marks]
 
 
