@@ -964,7 +964,7 @@ def _cut_cells(table: Table, ci: int, amount_first: bool = False,
             both += 1
         elif t and parse_number(t).kind in ("number", "na") and not _CJK2.search(t):
             out.append(("", t))
-        elif not re.search(r"\d", t) or specks and _CJK2.search(t) and re.fullmatch(r"[^.．]*?\D\d{1,2}\D?", t):
+        elif not re.search(r"\d", t) or specks and _CJK2.search(t) and _NAME_THEN_SPECK.fullmatch(t):
             out.append((t, ""))
         else:
             return None
@@ -977,11 +977,12 @@ def _part_off(whole: Cell, cell: Cell, kept: str, moved: str) -> None:
     together) dropped."""
     cell.text, cell.lines, cell.ocr_score = moved, [moved] if moved else [], whole.ocr_score
     cell.bbox, cell.reasons = cell.bbox or whole.bbox, list(dict.fromkeys(cell.reasons + whole.reasons))
-    whole.text, whole.lines, whole.alternatives = kept, [kept] if kept else [], []
+    whole.text, whole.lines, whole.alternatives, cell.alternatives = kept, [kept] if kept else [], [], []
     for c in (whole, cell):
         c.add_reason("rule_missing")
 
 
+_NAME_THEN_SPECK = re.compile(r"[^.．]*?[^\d.．]\d{1,2}[^\d.．]?")  # (no point anywhere: 145.9 is an amount)
 _AMOUNT_THEN_LABEL = re.compile(r"(-?\d[\d,，.．]*[.．]\d\d)(\D*[\u4e00-\u9fff]{2}.*)")
 
 
@@ -1516,6 +1517,7 @@ def join_split_code_rows(table: Table, ocr_pages: set[int], min_name: float = 80
             upper.text = top + lower.text.strip()
             upper.lines = ((upper.lines or [top]) if top else []) + (lower.lines or [lower.text.strip()])
             upper.ocr_score = min(upper.ocr_score, lower.ocr_score) if top else lower.ocr_score
+            upper.alternatives = []  # (readings of a piece: “3070” is no reading of 30702)
             for reason in lower.reasons + ["rule_missing"]:
                 upper.add_reason(reason)
             if upper.bbox is not None and lower.bbox is not None:
@@ -1540,7 +1542,7 @@ def join_split_code_rows(table: Table, ocr_pages: set[int], min_name: float = 80
                 head.ocr_score = min(head.ocr_score, tail.ocr_score)
                 for reason in tail.reasons + ["rule_missing"]:
                     head.add_reason(reason)
-                tail.text, tail.lines = "", []
+                head.alternatives, tail.text, tail.lines, tail.alternatives = [], "", [], []
                 joined += 1
     return joined
 

@@ -670,7 +670,8 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
         # (a 0.00 read surely in a column printing 0.00 for nothing is what the column prints there, wherever its
         # walls were: seed 41/45/47 worn photocopies, 50 such cells in review for ``rule_missing`` alone, every
         # one right — no sum confirms a 0)
-        zero = cell.text.strip() == "0.00" and (t.id, ci) in zero_columns and "low_ocr" not in cell.reasons
+        zero = cell.text.strip() == "0.00" and (t.id, ci) in zero_columns and "low_ocr" not in cell.reasons \
+            and not x["failed"]
         if "rule_missing" in cell.reasons and not (x["confirmed1"] or x["confirmed2"] or summed or zero) \
                 and (t.id, ri, ci) not in blank and not _vouched_label(t, ri, ci, cell):
             # a side of the cell inferred from the text (no rule seen): trusted once an identity confirms it,
