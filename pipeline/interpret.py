@@ -1036,8 +1036,8 @@ def split_block_names_and_amounts(table: Table, ocr_pages: set[int], min_names: 
     rule between 科目名称 and 决算数 lost down the page (its label read 科目名称决算数: seed-47 jincheng as a worn
     photocopy, the last block's names and its total 2083.50 in one column, the table in review whole for a column
     missing): the column holds names (``min_names`` at least; a speck of the lost rule read after one, “1”, stays
-    with it), amounts and dashes, or a name with an amount after it — split in two, each piece to its column,
-    the new column's cells ``rule_missing``. Returns the columns added."""
+    with it) and an amount or more, dashes, or a name with an amount after it — split in two, each piece to its
+    column, the new column's cells ``rule_missing``. Returns the columns added."""
     from .templates import load_templates
     from .validate import _econ_blocks
 
@@ -1050,7 +1050,9 @@ def split_block_names_and_amounts(table: Table, ocr_pages: set[int], min_names: 
             continue
         cut = _cut_cells(table, value, specks=True)
         pieces = cut[0] if cut is not None else []
-        if sum(bool(_CJK2.search(n)) for n, _ in pieces) < min_names:
+        # (and an amount among them: a column of names alone is the block's name column, its amounts read into
+        # the next column — seed-45 police 公开06表 with its carried rules off, 7,000.511302 — not one to split)
+        if sum(bool(_CJK2.search(n)) for n, _ in pieces) < min_names or not any(a for _, a in pieces):
             continue
         label = table.columns[value]
         prefix = label[:len(label) - len(label.split("/")[-1])]
