@@ -153,10 +153,16 @@ def cell_features(doc: Document, settings: ScoreSettings = ScoreSettings()) -> d
     # cells a repair set from one identity alone (a form's unreadable 得分 given the value its 总分 wants): that
     # identity holds because of it, and confirms none of its other cells
     made = {(t.id, ri, ci) for t, ri, ci, c in doc.cells() if "repair_one_check" in c.reasons}
+    strokes = {(t.id, ri, ci) for t, ri, ci, c in doc.cells() if _seal_stroke(c)}
     for chk in doc.checks:
         if chk.ok and chk.table not in forms and _near_miss(chk):
             continue  # holds only within its tolerance: a digit misread by 1 or 2 in the last place passes
         if chk.ok and made and any(tuple(ref) in made for ref in chk.cells):
+            continue
+        if chk.ok and _through_strokes(chk, strokes):
+            # two cells under a seal read as its ring's strokes (“1”) or emptied of them: a sum holding through
+            # them may hold by chance (seed-45 agriculture 公开10表: 12 = 1 + 1 + 5 + 5 read for the printed
+            # 2 + 5 + 5, three wrong cells confirmed) — it confirms none of its cells
             continue
         target = n_pass if chk.ok else n_fail
         for ref in chk.cells:
@@ -167,6 +173,20 @@ def cell_features(doc: Document, settings: ScoreSettings = ScoreSettings()) -> d
     return {(t.id, ri, ci): features(c, n_pass.get((t.id, ri, ci), 0), n_fail.get((t.id, ri, ci), 0), settings,
                                      text_layer=t.rows[ri].page in text_pages)
             for t, ri, ci, c in doc.cells()}
+
+
+def _seal_stroke(cell: Cell) -> bool:
+    """A cell under a seal read as one of its ring's strokes (“1”, “11”) or emptied of them (``format_normalised``
+    with nothing left)."""
+    if "seal" not in cell.reasons:
+        return False
+    text = re.sub(r"\s", "", cell.text)
+    return text in ("1", "11") or (not text and "format_normalised" in cell.reasons)
+
+
+def _through_strokes(chk, strokes: set[tuple[str, int, int]]) -> bool:
+    """An identity through two cells or more read as a seal's strokes (:func:`_seal_stroke`)."""
+    return sum(tuple(ref) in strokes for ref in chk.cells) >= 2
 
 
 def _empty_conventions(doc: Document, min_blank: int = 3, min_zeros: int = 3
@@ -637,7 +657,9 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
     forms = {t.id for t in doc.tables if t.kind == "performance"}
     near = {tuple(ref) for chk in doc.checks if chk.ok and chk.table not in forms and _near_miss(chk)
             for ref in chk.cells}
-    checked = {tuple(ref) for chk in doc.checks for ref in chk.cells}
+    # (a sum through a seal's strokes checks none of its cells: _seal_stroke)
+    strokes = {(t.id, ri, ci) for t, ri, ci, c in doc.cells() if _seal_stroke(c)}
+    checked = {tuple(ref) for chk in doc.checks if not _through_strokes(chk, strokes) for ref in chk.cells}
     blank = _blank_below_the_items(doc) | _blank_below_the_classes(doc)  # (cells printed blank, vouched for)
     blank_columns, zero_columns = _empty_conventions(doc)
     # cells of identities holding over amounts (an expected value not 0: no 0 = 0 over blanks)

@@ -459,9 +459,50 @@ def structure_doubts(doc: Document, table: Table, settings: VerdictSettings = Ve
         doubts.append("columns_contradicted")
     if splits_columns(table):
         doubts.append("header_split")  # a stray rule through a column's label, and so down its column
+    if template is not None and scanned and table.rows and _labels_lost(table, template):
+        doubts.append("labels_lost")
     if _identities_failing(doc, table, settings):
         doubts.append("identities_failing")
     return doubts
+
+
+# the item column of a table of labelled items, and the columns whose amounts it labels (by the role's side)
+_ITEM_ROLES = {"item": "", "income_item": "income_", "expense_item": "expense_"}
+
+
+def _any_label(table: Table) -> bool:
+    """Any row's item column reads a label (``_ITEM_ROLES``)."""
+    from .templates import load_templates, resolve_columns
+
+    template = load_templates().get(table.template or "")
+    if template is None:
+        return False
+    roles = resolve_columns(table, template)
+    items = [c for r in _ITEM_ROLES for c in roles.get(r, [])]
+    return any(c < len(row.cells) and _NAMES.search(row.cells[c].text) for row in table.rows for c in items)
+
+
+def _labels_lost(table: Table, template, least: int = 3, share: float = 0.9) -> bool:
+    """A table of labelled items (公开10表's 项目, a 收支总表 side's 项目) whose item column is blank beside
+    ``share`` of the values printed on its side, ``least`` of them at least: its labels were lost (a stray line
+    inside the table taken for its left wall, the labels cut off with what lay beyond it), and the values stand
+    for no item — each read right, none saying what it is (seed-47 agriculture 公开10表 as a worn photocopy:
+    行次 and 统计数 read and confirmed by their sums, unflagged, with no label)."""
+    from .templates import resolve_columns
+
+    roles = resolve_columns(table, template)
+    for role, side in _ITEM_ROLES.items():
+        if role not in roles or not any(s.role == role for s in template.columns):
+            continue
+        items = roles[role]
+        amounts = [c for r, cols in roles.items() if r not in _ITEM_ROLES and r.startswith(side)
+                   and not r.endswith("line") for c in cols]
+        valued = [row for row in table.rows
+                  if any(c < len(row.cells) and row.cells[c].value is not None for c in amounts)]
+        blank = [row for row in valued if not any(c < len(row.cells) and row.cells[c].text.strip() for c in items)]
+        if len(valued) >= least and len(blank) >= share * len(valued):
+            return True
+    return False
 
 
 def _identities_failing(doc: Document, table: Table, settings: VerdictSettings) -> bool:
@@ -1000,6 +1041,8 @@ def _a_piece(doc: Document, table: Table, doubts: list[str]) -> bool:
     recovered."""
     if "template_unmatched" in doubts:
         return True
+    if "labels_lost" in doubts and not _any_label(table):
+        return True  # (every value of the table standing for no item: nothing of the table came out)
     if table.title or table.form or table.kind == "performance" \
             or not any(p.mode == "ocr" for p in doc.pages if p.number in table.pages):
         return False

@@ -376,3 +376,24 @@ def test_a_code_cell_read_otherwise_than_the_code_its_row_is_repaired_to_is_revi
     g.rows[2].cells[0].text = "30239"
     score_document(doc)
     assert "code_misread" not in g.rows[2].cells[0].reasons
+
+
+def test_a_code_between_a_lost_rules_marks_is_its_code():
+    """Seed-45/47 worn photocopies: a rule lost beside the code column leaves its remains in the cell, read with
+    the code (“=20509”, “221.”, “2101199.”). The row is matched by its name; the reading shows the name's code
+    whole between the marks, so it is that code (``code_repaired``, the reading kept as ``original``), not a
+    misread for review. A mark inside the code, or a digit more, leaves it a misread."""
+    t = _table([["205", "教育支出", "3.00"], ["=20508", "进修及培训", "3.00"], ["2050803", "培训支出", "3.00"],
+                ["221.", "住房保障支出", "5.00"], ["22102", "住房改革支出", "5.00"], ["2210201", "住房公积金", "5.00"],
+                ["2101199.", "其他行政事业单位医疗支出", "2.00"], ["20=508", "进修及培训", "3.00"],
+                ["205081", "进修及培训", "3.00"]], ["科目编码", "科目名称", "决算数"])
+    assign_codes(t, 2024)
+    assert _codes(t) == [["205"], ["20508"], ["2050803"], ["221"], ["22102"], ["2210201"], ["2101199"], ["20508"],
+                         ["20508"]], _codes(t)
+    marked = [t.rows[i].cells[0] for i in (1, 3, 6)]
+    assert [c.text for c in marked] == ["20508", "221", "2101199"]
+    assert [c.original for c in marked] == ["=20508", "221.", "2101199."]
+    assert all("code_repaired" in c.reasons and "code_misread" not in c.reasons for c in marked)
+    wrong = [t.rows[i].cells[0] for i in (7, 8)]
+    assert all("code_misread" in c.reasons for c in wrong), [(c.text, c.reasons) for c in wrong]
+    assert [c.text for c in wrong] == ["20=508", "205081"]

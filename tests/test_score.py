@@ -243,6 +243,43 @@ def test_an_identity_a_repair_made_hold_confirms_none_of_its_cells():
     assert not weak.review
 
 
+def test_a_sum_through_a_seals_strokes_confirms_none_of_its_cells():
+    """Seed-45 agriculture 公开10表 as a worn photocopy: a seal over 政府采购's column, 货物 2 read as the ring's
+    stroke “1” and 工程 blank read “1” too; 合计 12 read for 7 — 12 = 1 + 1 + 5 + 5 held, three wrong cells
+    unflagged. A sum through two cells under a seal read as its strokes (“1”, “11”, or emptied of them) holds by
+    chance as easily as by right: it confirms none of its cells. Through one such cell it confirms as before."""
+    from pipeline.model import Check, Document, PageInfo, Row, Table
+
+    def doc_with(*cells: Cell) -> Document:
+        total = Cell(text="12.00", value=12.0, ocr_score=0.999)
+        rows = [Row(page=1, cells=[Cell(text="合计"), total])]
+        rows += [Row(page=1, cells=[Cell(text=f"项{i}"), c]) for i, c in enumerate(cells)]
+        table = Table(id="t1", columns=["项目", "统计数"], pages=[1], rows=rows)
+        refs = [("t1", i, 1) for i in range(len(rows))]
+        return Document(source_path="x.png", sha256="0", page_count=1,
+                        checks=[Check(rule="total", table="t1", ok=True, expected=12.0, actual=12.0, cells=refs)],
+                        pages=[PageInfo(number=1, mode="ocr", width=100, height=100, dpi=200)], tables=[table])
+
+    def stroke() -> Cell:
+        return Cell(text="1", value=1.0, ocr_score=0.9, reasons=["seal"])
+
+    def five(*reasons: str) -> Cell:
+        return Cell(text="5.00", value=5.0, ocr_score=0.97, reasons=list(reasons))
+
+    cells = (stroke(), stroke(), five("seal"), five())
+    score_document(doc_with(*cells))
+    # every amount under the seal is unchecked: in review
+    assert [c.review for c in cells] == [True, True, True, False]
+    assert all("seal_unchecked" in c.reasons for c in cells[:3])
+    emptied = Cell(text="", ocr_score=0.9, reasons=["seal", "format_normalised"])
+    cells = (stroke(), emptied, five("seal"), Cell(text="6.00", value=6.0, ocr_score=0.97))
+    score_document(doc_with(*cells))
+    assert cells[0].review and cells[2].review
+    cells = (stroke(), Cell(text="1.00", value=1.0, ocr_score=0.97, reasons=["seal"]), five("seal"), five())
+    score_document(doc_with(*cells))  # (one stroke: the sum checks and confirms its cells)
+    assert not any(c.review for c in cells) and not any("seal_unchecked" in c.reasons for c in cells)
+
+
 def test_an_amount_under_a_seal_no_identity_checks_is_reviewed():
     """Calibration gen7_018 bilevel300 公开10表: (二)参照公务员法管理事业单位 read 1209.24 for 209.24 under a seal
     (its edge read as a leading 1) at confidence 0.998, unflagged — the 机关运行经费 items add up to nothing

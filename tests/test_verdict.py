@@ -236,6 +236,51 @@ def test_a_scanned_piece_of_a_table_and_body_rows_in_the_header_are_structure(di
     assert "template_unmatched" not in structure_doubts(doc, piece)
 
 
+def test_values_standing_for_no_label_are_structure(digital):
+    """A table of labelled items whose item column came out blank beside its values (seed-47 agriculture
+    公开10表 as a worn photocopy: a stray line inside the table taken for its left wall, the labels cut off) has
+    lost its labels: each value read right, none saying what it is, and the sums confirm them. A 收支总表 side
+    is judged by its own amounts, the other side's labels do not vouch for it; with no label left, the page
+    gave no table (``unrecovered``)."""
+    from pipeline.read import PageReading
+    from pipeline.templates import load_templates, resolve_columns
+    from pipeline.verdict import PageEvidence, page_statuses
+
+    doc = copy.deepcopy(digital)
+    for p in doc.pages:
+        p.mode = "ocr"
+    t = next(t for t in doc.tables if t.form == "公开01表")
+    roles = resolve_columns(t, load_templates()[t.template])
+    _refresh(doc)
+    assert structure_doubts(doc, t) == []
+    for row in t.rows:  # 收入's labels lost
+        for c in roles["income_item"]:
+            row.cells[c].text = ""
+    _refresh(doc)
+    assert "labels_lost" in structure_doubts(doc, t)
+    assert all(STRUCTURE in c.reasons and c.review for row in t.rows for c in row.cells)
+    readings = [PageReading(p.number, "ocr", p.width, p.height, p.dpi, 0.0, [], []) for p in doc.pages]
+    page_statuses(doc, readings, {p.number: PageEvidence(p.number) for p in doc.pages})
+    mark_structure(doc)
+    page = next(p for p in doc.pages if p.number == t.pages[0])
+    assert page.status == "tables"  # (支出's labels came out)
+    for row in t.rows:
+        for c in roles["expense_item"]:
+            row.cells[c].text = ""
+    page_statuses(doc, readings, {p.number: PageEvidence(p.number) for p in doc.pages})
+    mark_structure(doc)
+    assert page.status == "unrecovered" and page.reasons == ["table_pieces"]
+    others = [o for o in doc.tables if o is not t and o.kind != "performance"]
+    assert not any("labels_lost" in structure_doubts(doc, o) for o in others)
+    # a few values beside a blank label (a heading row's, a continuation's) are no table without labels
+    u = next(o for o in doc.tables if o.form == "公开04表")
+    roles = resolve_columns(u, load_templates()[u.template])
+    for row in u.rows[:2]:
+        for c in roles["expense_item"]:
+            row.cells[c].text = ""
+    assert "labels_lost" not in structure_doubts(doc, u)
+
+
 def test_a_misread_column_number_keeps_the_header(digital):
     """公开03表 scanned with its 栏次 row's “2” read as “-”: still the 栏次 row, left out of the column labels,
     so every column keeps its label and the template's columns are all found — no ``structure`` false alarm
