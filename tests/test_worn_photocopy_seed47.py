@@ -304,6 +304,35 @@ def test_an_amount_run_into_the_next_sides_label_is_split_off(nanyang_whole, mon
     assert len(table.columns) == 5 and all(c.review for r in table.rows for c in r.cells)
 
 
+def test_a_label_alone_in_the_amount_column_goes_to_the_items_of_its_run(nanyang_whole, monkeypatch):
+    """nanyang's 公开04表, page 8: the rule between 收入's 金额 and 支出's 项目 lost in its first rows, one cell over
+    both reading “二十三、其他支出” — a label alone in the amount column, 项目 blank beside it. It is the label of
+    the run 项目 prints around it (二十二、 above, 二十五、 below), so it goes to 项目: 本年支出合计 = Σ 类 holds, the
+    rows' cells out of review. Counterfactual: 本年支出合计 fails by 其他支出's 1,087.49, 项目 blank."""
+    from pipeline import interpret
+
+    pdf, truth = nanyang_whole
+    pages = sliced_pdf(pdf, [7, 8])
+
+    def items():
+        doc = extract_document(pages)
+        table = next(t for t in doc.tables if t.template == "T04")
+        item = next(i for i, c in enumerate(table.columns) if i > 0 and c.split("/")[-1] == "项目")
+        labels = [r.cells[item].text for r in table.rows]
+        return doc, table, labels
+
+    doc, table, labels = items()
+    assert "二十三、其他支出" in labels and "二十四、债务还本支出" in labels, labels
+    row = table.rows[labels.index("二十三、其他支出")]
+    assert not row.cells[2].text and not any(c.review for c in row.cells), [(c.text, c.reasons) for c in row.cells]
+    assert not any(not c.ok for c in doc.checks if c.table == table.id)
+
+    monkeypatch.setattr(interpret, "_label_of_the_run", lambda *a, **k: False)
+    doc, table, labels = items()
+    assert "二十三、其他支出" not in labels
+    assert any(not c.ok for c in doc.checks if c.table == table.id)
+
+
 def test_a_worn_lanci_row_ends_the_header(agriculture_whole):
     """agriculture's 公开04表 (pages 7–8) reads its 栏次 row as “だ伏 | | 1 | F | | 2 | 3 | 4 | 5”: the word worn past
     reading, the numbers counting up. It ends the header, so the body's first six rows are body rows (before:
