@@ -9,6 +9,9 @@ template's place — the identities held over them, so nothing was flagged:
 
 And two misreads nothing flagged: jincheng's 公开10表 行次 “13”, “14” for 3, 4 (``interpret._off_the_count``), and
 agriculture's 公开06表 rows cut in two by a line that is not printed (``interpret.join_split_code_rows``).
+
+Then nanyang's 公开04表, a 支出 label alone in 收入's amount column beside a blank 项目, a label of the run 项目
+prints around it (``interpret._label_of_the_run``), and the rest of the tables the tests below name.
 """
 from __future__ import annotations
 
