@@ -602,6 +602,8 @@ def _names_back_to_their_codes(table: Table, ocr_pages: set[int]) -> int:
 
 _DIGIT_RUN = re.compile(r"\d{3,}")
 _CODE_AND_NAME = re.compile(r"^(\d{3,7})\s*([\u4e00-\u9fff].*)$")
+# (after a lost rule's mark, read as a letter: “I30309奖励金”, “T30229福利费”)
+_MARKED_CODE_AND_NAME = re.compile(r"^[A-Za-z|!'`.,:;=_-]?\s*(\d{3,7})\s*([\u4e00-\u9fff].*)$")
 _PART_AND_NAME = re.compile(r"^(\d{1,3})\s*([\u4e00-\u9fff].*)$")  # a 项's digits with the name run on
 _LETTER_AT_WORDS = re.compile(r"^[A-Za-z]\s*[\u4e00-\u9fff]|[\u4e00-\u9fff]\s*[A-Za-z]$")
 
@@ -1722,14 +1724,20 @@ def _split_code_and_name(table: Table, ocr_pages: set[int]) -> None:
             if row.page not in ocr_pages or ci + 1 >= len(row.cells):
                 continue
             cell, beside = row.cells[ci], row.cells[ci + 1]
-            m = (_PART_AND_NAME if part else _CODE_AND_NAME).match(cell.text.strip())
+            m = (_PART_AND_NAME if part else _MARKED_CODE_AND_NAME).match(cell.text.strip())
             if not m or beside.text.strip() or cell.bbox is None or beside.bbox is None:
                 continue
             inside = cell.bbox[0] <= beside.bbox[0] + 2 and beside.bbox[2] <= cell.bbox[2] + 2
             # (a 项 cell read across the name column: the blank name slot has no box of its own right of it — in
             # that real 收入决算表 it carried the row's first slot's)
-            if not (inside or (part and beside.bbox[0] < cell.bbox[2] - 2)):
+            across = None if inside else _reads_across(table, ci + 1, cell, row.page)
+            if not (inside or (part and beside.bbox[0] < cell.bbox[2] - 2) or across is not None):
                 continue  # a blank name cell of its own: the reading is the code cell's alone
+            if across is not None:
+                # the blank name cell's box is none of its column's (a continued page's grid without that
+                # column: seed-45 jincheng 公开06表 page 12, “30227委托业务费” over a blank cell boxed at another
+                # block's names, unflagged): the code cell's box crosses the name column's, as other rows draw it
+                beside.bbox = (across, cell.bbox[1], cell.bbox[2], cell.bbox[3])
             code, name = m.group(1), m.group(2).strip()
             cell.text, beside.text, beside.kind = code, name, "text"
             beside.ocr_score, beside.reasons = cell.ocr_score, list(cell.reasons)
@@ -1739,6 +1747,24 @@ def _split_code_and_name(table: Table, ocr_pages: set[int]) -> None:
             if not _code_named(code, name):
                 cell.add_reason("rule_missing")
                 beside.add_reason("rule_missing")
+
+
+def _reads_across(table: Table, c: int, cell: Cell, page: int, share: float = 0.25) -> int | None:
+    """``cell``'s box crosses column ``c`` as the column's printed cells draw it (their median left and right
+    edges, on ``page`` if any print there, else on any page): starting left of it and reaching to within
+    ``share`` of its width of its right edge. Returns the column's left edge, or None."""
+    boxes = [r.cells[c].bbox for r in table.rows if c < len(r.cells) and r.cells[c].text.strip()
+             and r.cells[c].bbox is not None]
+    on_page = [r.cells[c].bbox for r in table.rows if r.page == page and c < len(r.cells)
+               and r.cells[c].text.strip() and r.cells[c].bbox is not None]
+    boxes = on_page or boxes
+    if cell.bbox is None or not boxes:
+        return None
+    left = sorted(b[0] for b in boxes)[len(boxes) // 2]
+    right = sorted(b[2] for b in boxes)[len(boxes) // 2]
+    if right <= left or not (cell.bbox[0] < left and cell.bbox[2] >= right - share * (right - left)):
+        return None
+    return int(left)
 
 
 _POINT_TWO = re.compile(r"[.．]\d\d")

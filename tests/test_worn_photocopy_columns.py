@@ -54,7 +54,10 @@ review:
 - jincheng's 公开10表 (page 16): seen as two grids, the second over the first's foot, its rows from 三、 on a table
   no template knew, all in review (``assemble._rest_of_the_table``); agriculture_007's 公开04表 (pages 7–8):
   page 8's header worn and a stroke for a column rule, the page a table of its own (``assemble._column_map``);
-  jincheng's 公开03表: “888.281” for 888.28 (``interpret._stroke_after``)."""
+  jincheng's 公开03表: “888.281” for 888.28 (``interpret._stroke_after``);
+- jincheng's 公开06表 (pages 11–12): page 12's grid without 商品和服务支出's name column, each code read with
+  its name (“30227委托业务费”) over a blank name cell boxed at another block's names — unflagged, the name column
+  blank (``interpret._reads_across``)."""
 from __future__ import annotations
 
 import json
@@ -1052,3 +1055,28 @@ def test_a_line_number_its_columns_count_gives_twice_is_put_back(nanyang, monkey
     monkeypatch.setattr(interpret, "_count_line", lambda cell, number: cell.add_reason("format"))
     misread = [c for c in line_numbers() if not c.text.isdigit() or c.text not in [str(n) for n in range(1, 23)]]
     assert len(misread) >= 3 and all(c.review for c in misread), [(c.text, c.reasons) for c in misread]
+
+
+def test_a_code_read_with_its_name_across_the_name_column_is_split(jincheng_whole, monkeypatch):
+    """jincheng's 公开06表, page 12: the code cell's box crosses the name column as page 11's names draw it, the
+    name cell beside it blank (its box another column's): the code and the name go each to its column, as
+    printed, and the catalogue names the code so — nothing to review in them. Counterfactual: “30227委托业务费”
+    in the code column and the name blank, unflagged."""
+    from pipeline import interpret
+
+    pdf, truth = jincheng_whole
+    pages = sliced_pdf(pdf, [11, 12])
+    printed = _truth_table(truth, "公开06表")
+    wanted = {r["cells"][3]["text"]: r["cells"][4]["text"] for r in printed["rows"]}
+
+    def block(doc):
+        table = next(t for t in doc.tables if t.template == "T06")
+        return {r.cells[3].text: r.cells[4] for r in table.rows if len(r.cells) > 4}
+
+    got = block(extract_document(pages))
+    for code in ("30227", "30228", "30239"):
+        assert code in got and got[code].text == wanted[code], (code, {k: v.text for k, v in got.items()})
+        assert not got[code].review, (code, got[code].reasons)
+    monkeypatch.setattr(interpret, "_reads_across", lambda *a, **k: None)
+    got = block(extract_document(pages))
+    assert "30227委托业务费" in got and not got["30227委托业务费"].text
