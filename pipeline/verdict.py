@@ -33,7 +33,9 @@ as another column is; a 公开06表, whose template names no column roles, is ch
 template knows and no title names: a piece of a table whose rules were partly lost), ``header_amounts``
 (amounts in the header: body rows taken for header rows), ``columns_contradicted`` (a column's body
 contradicts its label — codes or names under 决算数, amounts run on into the next column's code: the grid's
-columns shifted against the header, every value read right but placed wrong).
+columns shifted against the header, every value read right but placed wrong), ``labels_lost`` (a table of
+labelled items — 公开10表, a 收支总表 side — whose item column is blank beside its values: the values stand for
+no item; with no label left at all, its page is ``unrecovered``).
 
 Document completeness (:func:`completeness`, after template recognition): a 部门/单位决算 prints 公开01–09表
 (公开10表 may be absent: templates with ``"in_set": "optional"``), a 部门/单位预算 its nine tables (B01–B09).
