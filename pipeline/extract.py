@@ -236,7 +236,7 @@ def _read_again(page: SourcePage, clean, reading: PageReading, grids: list, reco
                 times: StageTimes) -> PageReading:
     """The page read again with ``grids`` where one of them is not the grid it was read with (the remembering
     recogniser reads only the crops that changed); else ``reading`` as it is."""
-    if all(g is gr.grid for g, gr in zip(grids, reading.grids)):
+    if len(grids) == len(reading.grids) and all(g is gr.grid for g, gr in zip(grids, reading.grids)):
         return reading
     t0 = time.perf_counter()
     reading = read_ocr(page, clean, grids, recognizer, settings.read)
@@ -251,18 +251,29 @@ def _rows_beyond(page: SourcePage, clean, reading: PageReading, recognizer, sett
     a caption), then each whose last row is no header row carried down over those printed below its last
     (:func:`~pipeline.textgrid.rows_below`: a total row under a foot rule worn away), the page read again after
     each; a page without such rows is left as read."""
-    from .textgrid import grid_ceiling, grid_floor, rows_above, rows_below
+    from .textgrid import absorbed, grid_ceiling, grid_floor, piece_of, rows_above, rows_below
 
-    for extend, bound in ((rows_above, grid_ceiling),
-                          (rows_below, lambda g, found: grid_floor(g, found, reading.height))):
+    def ceiling(gr, found) -> float:  # (through the pieces of a grid that kept their rules: textgrid.piece_of)
+        pieces = [o.grid for o in reading.grids if piece_of(o.grid, gr.grid, _texts(o), page.dpi)]
+        return grid_ceiling(gr.grid, found, pieces)
+
+    for extend, bound in ((rows_above, ceiling),
+                          (rows_below, lambda gr, found: grid_floor(gr.grid, found, reading.height))):
         t0 = time.perf_counter()
         found = [gr.grid for gr in reading.grids]
-        grids = [extend(gr.grid, {k: r.text for k, r in gr.cells.items()}, clean.binary, clean.gray, page.dpi,
-                        recognizer.recognize, settings.layout, bound(gr.grid, found)) or gr.grid
-                 for gr in reading.grids]
+        grids = [extend(gr.grid, _texts(gr), clean.binary, clean.gray, page.dpi, recognizer.recognize,
+                        settings.layout, bound(gr, found)) or gr.grid for gr in reading.grids]
+        grown = [g for g, gr in zip(grids, reading.grids) if g is not gr.grid]
+        # (a piece a grid grew over is part of it now)
+        grids = [g for g in grids if not any(o is not g and absorbed(g, o.bbox) for o in grown)]
         times.add("layout", t0)
         reading = _read_again(page, clean, reading, grids, recognizer, settings, times)
     return reading
+
+
+def _texts(gr) -> dict:
+    """A grid's reading as (row, col) → text."""
+    return {k: r.text for k, r in gr.cells.items()}
 
 
 def _empty_columns(page: SourcePage, clean, reading: PageReading, recognizer, settings: ExtractSettings,

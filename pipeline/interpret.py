@@ -1720,6 +1720,7 @@ def _split_code_and_name(table: Table, ocr_pages: set[int]) -> None:
         part = label.split("/")[-1] == "项" and "名称" in table.columns[ci + 1].split("/")[-1]
         if not is_code_column(label) or (label.split("/")[-1] in CODE_PIECES and not part):
             continue
+        edges = _column_edges(table, ci + 1)  # (as printed: before any cell is split into it)
         for row in table.rows:
             if row.page not in ocr_pages or ci + 1 >= len(row.cells):
                 continue
@@ -1730,7 +1731,7 @@ def _split_code_and_name(table: Table, ocr_pages: set[int]) -> None:
             inside = cell.bbox[0] <= beside.bbox[0] + 2 and beside.bbox[2] <= cell.bbox[2] + 2
             # (a 项 cell read across the name column: the blank name slot has no box of its own right of it — in
             # that real 收入决算表 it carried the row's first slot's)
-            across = None if inside else _reads_across(table, ci + 1, cell, row.page)
+            across = None if inside else _reads_across(edges, cell, row.page)
             if not (inside or (part and beside.bbox[0] < cell.bbox[2] - 2) or across is not None):
                 continue  # a blank name cell of its own: the reading is the code cell's alone
             if across is not None:
@@ -1749,20 +1750,27 @@ def _split_code_and_name(table: Table, ocr_pages: set[int]) -> None:
                 beside.add_reason("rule_missing")
 
 
-def _reads_across(table: Table, c: int, cell: Cell, page: int, share: float = 0.25) -> int | None:
-    """``cell``'s box crosses column ``c`` as the column's printed cells draw it (their median left and right
-    edges, on ``page`` if any print there, else on any page): starting left of it and reaching to within
-    ``share`` of its width of its right edge. Returns the column's left edge, or None."""
-    boxes = [r.cells[c].bbox for r in table.rows if c < len(r.cells) and r.cells[c].text.strip()
-             and r.cells[c].bbox is not None]
-    on_page = [r.cells[c].bbox for r in table.rows if r.page == page and c < len(r.cells)
-               and r.cells[c].text.strip() and r.cells[c].bbox is not None]
-    boxes = on_page or boxes
-    if cell.bbox is None or not boxes:
+def _column_edges(table: Table, c: int) -> dict[int | None, tuple[float, float]]:
+    """Column ``c``'s left and right edges as its printed cells draw them (their medians), per page and over all
+    pages (key None)."""
+    boxes: dict[int | None, list] = {}
+    for r in table.rows:
+        if c < len(r.cells) and r.cells[c].text.strip() and r.cells[c].bbox is not None:
+            for key in (r.page, None):
+                boxes.setdefault(key, []).append(r.cells[c].bbox)
+    return {key: (sorted(b[0] for b in bs)[len(bs) // 2], sorted(b[2] for b in bs)[len(bs) // 2])
+            for key, bs in boxes.items()}
+
+
+def _reads_across(edges: dict[int | None, tuple[float, float]], cell: Cell, page: int,
+                  share: float = 0.25) -> int | None:
+    """``cell``'s box crosses a column whose ``edges`` are given (:func:`_column_edges`: on ``page`` if any
+    cell prints there, else on any page): starting left of it and reaching to within ``share`` of its width
+    of its right edge. Returns the column's left edge, or None."""
+    left, right = edges.get(page) or edges.get(None) or (0.0, 0.0)
+    if cell.bbox is None or right <= left:
         return None
-    left = sorted(b[0] for b in boxes)[len(boxes) // 2]
-    right = sorted(b[2] for b in boxes)[len(boxes) // 2]
-    if right <= left or not (cell.bbox[0] < left and cell.bbox[2] >= right - share * (right - left)):
+    if not (cell.bbox[0] < left and cell.bbox[2] >= right - share * (right - left)):
         return None
     return int(left)
 

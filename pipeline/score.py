@@ -175,6 +175,20 @@ def cell_features(doc: Document, settings: ScoreSettings = ScoreSettings()) -> d
             for t, ri, ci, c in doc.cells()}
 
 
+def _off_twice(doc: Document, forms: set[str]) -> set[tuple[str, int, int]]:
+    """The cells two identities holding only within their 尾差 pass through, off by the same amount: the one
+    reading both sums miss (seed-45 nanyang 公开02表 as a worn photocopy: 189.33 read for 189.35 in 财政拨款收入,
+    its row's 本年收入合计 and its 款's column both 0.02 off, unflagged — a well-read digit misread in the last
+    place). A total printed with its 尾差 is off alike in its row and its column too: in review either way."""
+    seen: dict[tuple[tuple[str, int, int], float], int] = {}
+    for chk in doc.checks:
+        if chk.ok and chk.table not in forms and _near_miss(chk):
+            off = round(abs(chk.expected - chk.actual), 2)
+            for ref in chk.cells:
+                seen[(tuple(ref), off)] = seen.get((tuple(ref), off), 0) + 1
+    return {ref for (ref, _), n in seen.items() if n >= 2}
+
+
 def _seal_stroke(cell: Cell) -> bool:
     """A cell under a seal read as one of its ring's strokes (“1”, “11”) or emptied of them (``format_normalised``
     with nothing left)."""
@@ -605,6 +619,27 @@ def _blank_below_the_items(doc: Document) -> set[tuple[str, int, int]]:
     return out
 
 
+_HEADING = re.compile(r"^[一二三四五六七八九十]{1,3}[、，,.．]\S{2,}$")
+
+
+def _blank_beside_a_heading(doc: Document) -> set[tuple[str, int, int]]:
+    """The blank cells of a 公开10表 heading row (一、政府采购情况, 三、国有资产占用情况: numbered 一、二、…, printing
+    no 行次 and no value): the row prints nothing beside its heading; an item lost there would have a line
+    number of its own (seed-45 agriculture 公开10表 as a worn photocopy, its rows put back from the text: six
+    right blank cells of its three headings in review for their inferred walls alone). A heading row reading
+    anything else keeps it flagged."""
+    out: set[tuple[str, int, int]] = set()
+    for t in doc.tables:
+        if t.template != "T10" or not t.columns:
+            continue
+        for ri, row in enumerate(t.rows):
+            if not row.cells or not _HEADING.match(re.sub(r"\s", "", row.cells[0].text)):
+                continue
+            if not any(c.text.strip() for c in row.cells[1:]):
+                out |= {(t.id, ri, ci) for ci in range(1, len(row.cells))}
+    return out
+
+
 def _blank_below_the_classes(doc: Document) -> set[tuple[str, int, int]]:
     """The cells of a 公开06表 side (code | name | amount: 人员经费's or 公用经费's) printed blank below its last
     class's items, down to the side's total row: the rows there belong to the other side's longer list. Every
@@ -657,14 +692,16 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
     forms = {t.id for t in doc.tables if t.kind == "performance"}
     near = {tuple(ref) for chk in doc.checks if chk.ok and chk.table not in forms and _near_miss(chk)
             for ref in chk.cells}
+    ocr_pages = {p.number for p in doc.pages if p.mode == "ocr"}
+    twice = _off_twice(doc, forms)
     # (a sum through a seal's strokes checks none of its cells: _seal_stroke)
     strokes = {(t.id, ri, ci) for t, ri, ci, c in doc.cells() if _seal_stroke(c)}
     checked = {tuple(ref) for chk in doc.checks if not _through_strokes(chk, strokes) for ref in chk.cells}
-    blank = _blank_below_the_items(doc) | _blank_below_the_classes(doc)  # (cells printed blank, vouched for)
+    # (cells printed blank, vouched for)
+    blank = _blank_below_the_items(doc) | _blank_below_the_classes(doc) | _blank_beside_a_heading(doc)
     blank_columns, zero_columns = _empty_conventions(doc)
     # cells of identities holding over amounts (an expected value not 0: no 0 = 0 over blanks)
     summed_amounts = {tuple(ref) for chk in doc.checks if chk.ok and chk.expected for ref in chk.cells}
-    ocr_pages = {p.number for p in doc.pages if p.mode == "ocr"}
     for t, ri, ci, cell in doc.cells():
         for derived in (NEAR_MISS, SEAL_UNCHECKED):
             if derived in cell.reasons:
@@ -674,6 +711,8 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
             cell.reasons.remove(CODE_MISREAD)  # a repair since read it as the catalogue's code (80109 → 30109)
         if (t.id, ri, ci) in near and "low_ocr" in cell.reasons:
             cell.add_reason(NEAR_MISS)  # a doubtful reading in a sum that does not add up exactly
+        elif (t.id, ri, ci) in twice and t.rows[ri].page in ocr_pages:
+            cell.add_reason(NEAR_MISS)  # (the one reading two sums are off by alike: _off_twice)
         if "seal" in cell.reasons and cell.value is not None and t.id not in forms \
                 and t.rows[ri].page in ocr_pages and (t.id, ri, ci) not in checked:
             cell.add_reason(SEAL_UNCHECKED)

@@ -1964,11 +1964,25 @@ def rules_above(grids: list, rule_ink: np.ndarray | None, binary: np.ndarray, dp
     return out
 
 
-def grid_ceiling(g, grids: list) -> float:
+def grid_ceiling(g, grids: list, through: list = ()) -> float:
     """The foot of the lowest of ``grids`` above ``g`` sharing part of its width (0: none): what is above it is
-    no part of ``g``."""
+    no part of ``g`` — but for the grids ``through`` (pieces of ``g`` that kept their rules: :func:`piece_of`)."""
     return max([float(o.ys[-1]) for o in grids if o is not g and o.ys[-1] <= g.ys[0]
-                and min(o.xs[-1], g.xs[-1]) > max(o.xs[0], g.xs[0])], default=0.0)
+                and min(o.xs[-1], g.xs[-1]) > max(o.xs[0], g.xs[0]) and not any(o is p for p in through)],
+               default=0.0)
+
+
+def piece_of(o, g, cells: dict, dpi: int, most_rows: int = 2, tol_mm: float = 3.0) -> bool:
+    """Grid ``o`` (its reading ``cells``) above grid ``g`` is a piece of it: a row or two whose rules were kept
+    where the rows around them lost theirs, within ``g``'s width, reading as body rows (text in every row, no
+    word of a header or a caption) — a rule found inside it only (seed-45 agriculture 公开10表: 服务 | 4 | 36.05
+    a grid of its own between rows whose rules were lost, read as two columns)."""
+    tol = _mm(dpi, tol_mm)
+    if o is g or o.n_rows > most_rows or o.ys[-1] > g.ys[0] + tol \
+            or o.xs[0] < g.xs[0] - tol or o.xs[-1] > g.xs[-1] + tol:
+        return False
+    rows = [[cells.get((r, c), "") for c in range(o.n_cols)] for r in range(o.n_rows)]
+    return all(_body_words(texts) for texts in rows)
 
 
 def _rules_above(g, hmask: np.ndarray, vmask: np.ndarray, binary: np.ndarray, ceiling: int, dpi: int,
@@ -2072,7 +2086,29 @@ _BODY_AMOUNT = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d{2}$")
 _BODY_CODE = re.compile(r"^\d{3,7}$")
 # words of a header, a caption or a unit line: a band reading one is no body row (body labels print 事业单位,
 # 行政单位医疗, 项目支出: 单位 and 项目 count only as a caption's or a header cell's own)
-_NOT_BODY = re.compile(r"科目|编码|编号|分类|决算数|预算数|栏次|金额|^项目$|单位[:：]|单位名称|部门名称|部门[:：]|万元|说明|备注")
+_NOT_BODY = re.compile(r"科目|编码|编号|分类|决算数|预算数|栏次|行次|统计数|金额|^项目$|单位[:：]|单位名称|部门名称|部门[:：]|万元|说明|备注")
+_LINE_NUMBER = re.compile(r"^\d{1,2}$")
+_LOOKALIKE_DIGITS = str.maketrans({"I": "1", "l": "1", "|": "1", "i": "1", "O": "0", "o": "0"})
+
+
+def _line_number(text: str) -> int | None:
+    """A 行次 cell's number (“7”, “l0” read for 10), or None."""
+    t = re.sub(r"\s", "", text).translate(_LOOKALIKE_DIGITS)
+    return int(t) if _LINE_NUMBER.match(t) else None
+
+
+def numbered_column(cells: dict, n_rows: int, n_cols: int, share: float = 0.6) -> int | None:
+    """The column of a grid's reading (``cells``: (row, col) → text) that numbers its rows (公开10表's 行次):
+    not the first, ``share`` of its rows (three at least) reading a whole number, ``share`` of them more than
+    the one read above by no more than the rows between (a number the table skips: 15, 17)."""
+    for c in range(1, n_cols):
+        nums = [(r, n) for r in range(n_rows) if (n := _line_number(cells.get((r, c), ""))) is not None]
+        if len(nums) < max(3, share * n_rows):
+            continue
+        steps = sum(0 < b - a <= rb - ra + 1 for (ra, a), (rb, b) in zip(nums, nums[1:]))
+        if steps >= share * (len(nums) - 1):
+            return c
+    return None
 
 
 def body_columns(cells: dict, n_rows: int, n_cols: int, share: float = 0.5) -> tuple[set[int], set[int]]:
@@ -2117,6 +2153,10 @@ def rows_above(g, cells: dict, binary: np.ndarray, gray: np.ndarray, dpi: int, r
     rows (:func:`reads_as_body_row`: an amount or a code where the grid has them, no header word). The text
     tells what the layout alone cannot: a caption or a header row above a table is no row of it (事业单位医疗 is
     a body label, 单位：万元 and a cell reading 项目 alone are not).
+    A grid whose rows are numbered (a 行次 column: :func:`numbered_column`, its first row past 1) is carried up
+    by its line numbers first (:func:`_numbered_bands_above`: 公开10表 prints counts, not amounts, and headings
+    with no number), over ``first - 1`` rows and a few headings at most. The stubs of its column rules are no
+    text (:func:`_without_stubs`).
     The new row lines and the column lines carried up (through no text) are inferred: every cell they bound is
     ``rule_missing`` (reviewed unless an identity confirms it)."""
     from .layout import Segment, grid_from_segments
@@ -2124,10 +2164,16 @@ def rows_above(g, cells: dict, binary: np.ndarray, gray: np.ndarray, dpi: int, r
     if g.n_rows < 3:
         return None
     amounts, codes = body_columns(cells, g.n_rows, g.n_cols)
-    if not amounts and not codes:
+    numbered = numbered_column(cells, g.n_rows, g.n_cols)
+    first = _line_number(cells.get((0, numbered), "")) if numbered is not None else None
+    if first is None or first < 2 or not any(cells.get((0, c), "").strip() for c in range(numbered)):
+        first = None
+    body = bool(amounts or codes) \
+        and reads_as_body_row([cells.get((0, c), "") for c in range(g.n_cols)], amounts, codes)
+    if first is None and not body:
         return None
-    if not reads_as_body_row([cells.get((0, c), "") for c in range(g.n_cols)], amounts, codes):
-        return None
+    if first is not None:
+        reach = max(reach, first - 1 + settings.below_pitch + 4)  # (every line before it, and headings)
     x0, x1, top = float(g.xs[0]), float(g.xs[-1]), float(g.ys[0])
     pitch = float(np.median(np.diff(g.ys)))
     lo = max(ceiling + 2.0, top - reach * pitch, 0.0)
@@ -2136,10 +2182,14 @@ def rows_above(g, cells: dict, binary: np.ndarray, gray: np.ndarray, dpi: int, r
     boxes = text_boxes(binary[int(lo):int(top) + 2], dpi, settings)
     if not len(boxes):
         return None
-    boxes = boxes + np.array([0, int(lo), 0, int(lo)])
+    boxes = _without_stubs(boxes + np.array([0, int(lo), 0, int(lo)]), g.xs[1:-1], binary, dpi)
     bands = [b for b in text_bands(boxes, x0, x1, lo, top + 2, dpi, settings) if _mid(b) < top]
-    last, taken, header = (g.ys[0] + g.ys[1]) / 2.0, [], None
-    for band in reversed(bands):
+    taken, header = [], None
+    if first is not None:  # (by its line numbers; else, or if none reads so, by its amounts or codes)
+        taken, header = _numbered_bands_above(g, bands, numbered, first, binary, gray, dpi, recognize, pitch,
+                                              settings)
+    last = (g.ys[0] + g.ys[1]) / 2.0
+    for band in reversed(bands if body and not taken else []):
         if last - _mid(band) > settings.below_pitch * pitch + (band.bottom - band.top) / 2.0 \
                 or band.bottom - band.top > (3.5 if taken else 1.5) * pitch:
             break
@@ -2172,6 +2222,65 @@ def rows_above(g, cells: dict, binary: np.ndarray, gray: np.ndarray, dpi: int, r
         + [("v", s.x0, s.y0, s.y1) for s in carried]
     new.stacked, new.joined = list(g.stacked), g.joined
     return new
+
+
+def _without_stubs(boxes: np.ndarray, walls: list[float], binary: np.ndarray, dpi: int, tol_mm: float = 0.6,
+                   ink: float = 0.8, reach: float = 1.2) -> np.ndarray:
+    """Text boxes less the stubs of a grid's column rules: a piece of ink across a wall's line, upright on it
+    over ``ink`` of its height and taller than ``reach`` characters (a stub with a dash of a row rule run
+    into it: no character — print keeps off the rules, and a 1 or a 十 on the line is no taller than its row's
+    characters). Above a worn grid such a junction joins the rows it runs past into one band (seed-45
+    agriculture 公开10表: the 行次 | 统计数 rule's remnant beside 工程 | 3 met the top rule of a piece of the grid
+    that kept its rules under it, 服务 | 4 — 工程 and 服务 one band, too tall for a row)."""
+    if not len(boxes) or not len(walls):
+        return boxes
+    tol = max(1, int(round(_mm(dpi, tol_mm))))
+    char = float(np.median(boxes[:, 3] - boxes[:, 1]))
+    stub = np.zeros(len(boxes), dtype=bool)
+    for k, (bx0, by0, bx1, by1) in enumerate(boxes):
+        if by1 - by0 <= reach * char:
+            continue
+        for x in walls:
+            if not bx0 - tol <= x <= bx1 + tol:
+                continue
+            strip = binary[int(by0):int(by1), max(0, int(x) - tol):int(x) + tol + 1]
+            if strip.size and strip.any(axis=1).mean() >= ink:
+                stub[k] = True
+    return boxes[~stub]
+
+
+def _numbered_bands_above(g, bands: list[_Band], numbered: int, first: int, binary: np.ndarray, gray: np.ndarray,
+                          dpi: int, recognize, pitch: float, settings: TextGridSettings
+                          ) -> tuple[list[_Band], _Band | None]:
+    """The bands above a grid whose rows are numbered in column ``numbered`` (公开10表's 行次), its first row
+    ``first``: each band, a pitch (``below_pitch`` pitches at most) above the last, must read the number before
+    the row under it there, with a label left of it (seed-45 agriculture 公开10表 as a worn photocopy: the
+    rules of rows 1–7 lost, the grid found from row 8 down, the table's first ten rows lost). A heading with no
+    number (三、国有资产占用情况) is taken once a numbered row is found above it, or the table's header (项目 |
+    行次 | 统计数: returned apart) — as are the headings right under the header. Returns (bands, bottom to top;
+    the header band or None)."""
+    last, taken, pending, header, expected = (g.ys[0] + g.ys[1]) / 2.0, [], [], None, first - 1
+    for band in reversed(bands):
+        if last - _mid(band) > settings.below_pitch * pitch + (band.bottom - band.top) / 2.0 \
+                or band.bottom - band.top > 1.5 * pitch:
+            break
+        texts = _band_across(g, band, binary, gray, dpi, recognize)
+        number = _line_number(texts[numbered])
+        labelled = any(texts[c].strip() for c in range(numbered))
+        if sum(bool(_NOT_BODY.search(t)) for t in texts) >= 2:
+            header = band
+            break
+        if number is not None and number == expected and labelled:
+            taken += pending + [band]
+            pending, expected = [], expected - 1
+        elif not texts[numbered].strip() and labelled and _body_words(texts) and len(pending) < 2:
+            pending.append(band)
+        else:
+            break
+        last = _mid(band)
+    if header is not None:
+        taken += pending
+    return taken, header
 
 
 def _band_across(g, band: _Band, binary: np.ndarray, gray: np.ndarray, dpi: int, recognize) -> list[str]:

@@ -280,6 +280,36 @@ def test_a_sum_through_a_seals_strokes_confirms_none_of_its_cells():
     assert not any(c.review for c in cells) and not any("seal_unchecked" in c.reasons for c in cells)
 
 
+def test_the_one_reading_two_sums_are_off_by_alike_is_reviewed():
+    """Seed-45 nanyang 公开02表 as a worn photocopy: 189.33 read for 189.35 under 财政拨款收入, read well. Its row
+    (本年收入合计 189.35 = 189.33 + 0.00 …) and its 款's column (20805 = Σ 项) both hold within their 尾差 only,
+    0.02 off: unflagged. The cell both sums miss alike is in review (``near_miss``); a cell in one such sum
+    is not, nor are they on a page read from its text layer."""
+    from pipeline.model import Check, Document, PageInfo, Row, Table
+
+    def cell(text: str) -> Cell:
+        return Cell(text=text, value=float(text), ocr_score=0.99)
+
+    rows = [["1000.00", "1000.00"], ["810.65", "810.65"], ["189.35", "189.33"]]  # 合计 | 财政拨款收入
+    table = Table(id="t1", columns=["本年收入合计", "财政拨款收入"], pages=[1],
+                  rows=[Row(page=1, cells=[cell(a), cell(b)]) for a, b in rows])
+    checks = [Check(rule="row", table="t1", ok=True, expected=189.35, actual=189.33, cells=[("t1", 2, 0), ("t1", 2, 1)]),
+              Check(rule="column", table="t1", ok=True, expected=1000.00, actual=999.98,
+                    cells=[("t1", 0, 1), ("t1", 1, 1), ("t1", 2, 1)]),
+              Check(rule="column", table="t1", ok=True, expected=1000.00, actual=1000.00,
+                    cells=[("t1", 0, 0), ("t1", 1, 0), ("t1", 2, 0)]),
+              Check(rule="row", table="t1", ok=True, expected=810.65, actual=810.65, cells=[("t1", 1, 0), ("t1", 1, 1)])]
+    doc = Document(source_path="x.png", sha256="0", page_count=1, checks=checks, tables=[table],
+                   pages=[PageInfo(number=1, mode="ocr", width=100, height=100, dpi=200)])
+    score_document(doc)
+    misread = table.rows[2].cells[1]
+    assert misread.review and "near_miss" in misread.reasons
+    assert not any(c.review for r in table.rows for c in r.cells if c is not misread)
+    doc.pages[0].mode = "text"
+    score_document(doc)
+    assert "near_miss" not in misread.reasons
+
+
 def test_an_amount_under_a_seal_no_identity_checks_is_reviewed():
     """Calibration gen7_018 bilevel300 公开10表: (二)参照公务员法管理事业单位 read 1209.24 for 209.24 under a seal
     (its edge read as a leading 1) at confidence 0.998, unflagged — the 机关运行经费 items add up to nothing

@@ -57,7 +57,14 @@ review:
   jincheng's 公开03表: “888.281” for 888.28 (``interpret._stroke_after``);
 - jincheng's 公开06表 (pages 11–12): page 12's grid without 商品和服务支出's name column, each code read with
   its name (“30227委托业务费”) over a blank name cell boxed at another block's names — unflagged, the name column
-  blank (``interpret._reads_across``)."""
+  blank (``interpret._reads_across``);
+- agriculture's 公开10表 (page 16): the rules of its first rows lost, the grid found from line 8 down and one row
+  (服务 | 4) that kept its rules a grid of its own: the page ``unrecovered``, ten of its 19 rows lost — carried
+  up by its line numbers (``textgrid.rows_above``, ``_numbered_bands_above``, ``piece_of``, ``_without_stubs``).
+  The seal over 统计数 read as strokes (“1”) where nothing is printed: in review (``score._seal_stroke``);
+- agriculture_007's 公开02表 (page 3): 76.41 of 其他收入 read in a cell over 附属单位上缴收入 | 其他收入 (the rule
+  between them lost in three rows), the lost rule's remnant read with it: given to 附属单位上缴收入, unflagged —
+  the row's sum holds wherever it stands (``assemble._amount_in_its_column``: flush right in the last column)."""
 from __future__ import annotations
 
 import json
@@ -1080,3 +1087,50 @@ def test_a_code_read_with_its_name_across_the_name_column_is_split(jincheng_whol
     monkeypatch.setattr(interpret, "_reads_across", lambda *a, **k: None)
     got = block(extract_document(pages))
     assert "30227委托业务费" in got and not got["30227委托业务费"].text
+
+
+def test_a_numbered_tables_rows_above_its_first_rule_are_put_back_by_their_line_numbers(agriculture, monkeypatch):
+    """agriculture's 公开10表, page 16: every row as printed (项目 | 行次 | 统计数, its three headings with them), the
+    page giving its table; every value that is not the print in review, the headings' blanks not. Counterfactual
+    (not carried up by its numbers): a table of nine rows from line 8, the rows above it lost."""
+    from pipeline import textgrid
+
+    pdf, truth = agriculture
+    page = sliced_pdf(pdf, [16])
+    printed = _truth_table(truth, "公开10表")
+    doc = extract_document(page)
+    table = next(t for t in doc.tables if t.template == "T10")
+    assert [r.cells[0].text for r in table.rows] == [r["cells"][0]["text"] for r in printed["rows"]]
+    assert [r.cells[1].text for r in table.rows] == [r["cells"][1]["text"] for r in printed["rows"]]
+    assert all(p.status == "tables" for p in doc.pages)
+    wrong = [(r.cells[2].text, t["cells"][2]["text"]) for r, t in zip(table.rows, printed["rows"])
+             if compare_key(r.cells[2].text) != compare_key(t["cells"][2]["text"]) and not r.cells[2].review]
+    assert not wrong, wrong
+    headings = [r for r in table.rows if r.cells[0].text[:2] in ("一、", "二、", "三、")]
+    assert len(headings) == 3 and not any(c.review for r in headings for c in r.cells)
+
+    monkeypatch.setattr(textgrid, "numbered_column", lambda *a, **k: None)
+    tables = [t for t in extract_document(page).tables if t.template == "T10"]
+    assert not tables or len(tables[0].rows) < 10
+
+
+def test_an_amount_flush_right_in_a_spans_last_column_goes_there(agriculture7_whole, monkeypatch):
+    """agriculture_007's 公开02表, page 3: 76.41 under 其他收入 in each of 213, 21301 and 2130104, as printed.
+    Counterfactual (the amount given to its span's first column when ink lies across the lost line): two of
+    them under 附属单位上缴收入."""
+    import pipeline.assemble as assemble
+
+    pdf, truth = agriculture7_whole
+    page = sliced_pdf(pdf, [3])
+    printed = {r["cells"][0]["text"]: [c["text"] for c in r["cells"]] for r in _truth_table(truth, "公开02表")["rows"]}
+
+    def rows():
+        table = next(t for t in extract_document(page).tables if t.template == "T02")
+        return {r.cells[0].text: [c.text for c in r.cells] for r in table.rows}
+
+    got = rows()
+    for code in ("213", "21301", "2130104"):
+        assert got[code][-2:] == printed[code][-2:] == ["", "76.41"], (code, got[code])
+    monkeypatch.setattr(assemble, "_flush_right", lambda *a, **k: False)
+    got = rows()
+    assert sum(got[code][-2] == "76.41" for code in ("213", "21301", "2130104")) >= 1
