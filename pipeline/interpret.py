@@ -1406,8 +1406,8 @@ def _merged_pieces(table: Table, ci: int, printed, least: int = 2) -> list[str |
             out.append(texts[0])
         elif tail_of(texts[0], texts[1]):
             out.append(texts[1])
-        elif parse_number(texts[0] + texts[1]).kind == "number" and "." not in texts[0]:
-            out.append(texts[0] + texts[1])
+        elif "." not in texts[0] and parse_number(joined := normalise_ocr_amount(texts[0] + texts[1])).kind == "number":
+            out.append(joined)  # (“1” | “.929.49”: the separator read as a point → 1,929.49)
         else:
             return None
     return out if min(alone) >= least else None

@@ -278,7 +278,8 @@ def test_an_amount_column_cut_part_of_the_way_down_is_one_column(education_whole
     right = sum(a == r["cells"][2]["text"] for a, r in zip(totals, printed["rows"]))
     assert right >= 0.5 * len(printed["rows"]), "\n".join(map(str, zip(totals, [r["cells"][2]["text"] for r in printed["rows"]])))
     code = next(r.cells[0] for r in table.rows if r.cells[1].text == "行政事业单位医疗")
-    assert code.text == "21011" and "code_repaired" in code.reasons and code.original == "2101厂", code
+    # (read “2101厂”, or “2101” on another machine's OCR: the reading kept, the code its name's)
+    assert code.text == "21011" and "code_repaired" in code.reasons and code.original in ("2101厂", "2101"), code
 
 
 @pytest.fixture(scope="module")
