@@ -602,8 +602,8 @@ def _names_back_to_their_codes(table: Table, ocr_pages: set[int]) -> int:
 
 _DIGIT_RUN = re.compile(r"\d{3,}")
 _CODE_AND_NAME = re.compile(r"^(\d{3,7})\s*([\u4e00-\u9fff].*)$")
-# (after a lost rule's mark, read as a letter: “I30309奖励金”, “T30229福利费”)
-_MARKED_CODE_AND_NAME = re.compile(r"^[A-Za-z|!'`.,:;=_-]?\s*(\d{3,7})\s*([\u4e00-\u9fff].*)$")
+# (after a lost rule's mark, read as a letter: “T30229福利费” — not I, l or |: a 1 misread, 103 非税收入 read “l03”)
+_MARKED_CODE_AND_NAME = re.compile(r"^[A-HJ-Za-km-z!'`.,:;=_-]?\s*(\d{3,7})\s*([\u4e00-\u9fff].*)$")
 _PART_AND_NAME = re.compile(r"^(\d{1,3})\s*([\u4e00-\u9fff].*)$")  # a 项's digits with the name run on
 _LETTER_AT_WORDS = re.compile(r"^[A-Za-z]\s*[\u4e00-\u9fff]|[\u4e00-\u9fff]\s*[A-Za-z]$")
 
@@ -1023,7 +1023,7 @@ def split_amounts_and_items(table: Table, ocr_pages: set[int], min_rows: int = 3
     # the same in a row or two only (“5220.60股公共服务支出” under 收入's 金额, 支出's 项目 blank beside it: seed-47
     # agriculture 公开04表, the rule lost in its first row)
     items = [k for k, lab in enumerate(table.columns) if k > 0 and lab.split("/")[-1].endswith("项目")]
-    for row in table.rows:
+    for ri, row in enumerate(table.rows):
         for k in items:
             if row.page not in ocr_pages or k >= len(row.cells) or row.cells[k].text.strip():
                 continue
@@ -1033,7 +1033,7 @@ def split_amounts_and_items(table: Table, ocr_pages: set[int], min_rows: int = 3
                 _part_off(row.cells[k - 1], row.cells[k], m.group(1), m.group(2))
             elif is_amount_column(table.columns[k - 1]) and _CJK2.search(text) and not re.search(r"\d", text) \
                     and _reaches_over(row.cells[k - 1], row.cells[k]) \
-                    and _label_of_the_run(table, table.rows.index(row), k, text):
+                    and _label_of_the_run(table, ri, k, text):
                 # a label alone in the amount column, its cell one over both (the rule between them lost in
                 # that row), 项目 blank beside it — a label of the run 项目 prints around it (二十三、其他支出
                 # between 二十二、 and 二十五、: seed-47 nanyang 公开04表 page 8, 本年支出合计 = Σ 类 failing by its
@@ -1406,7 +1406,8 @@ def _merged_pieces(table: Table, ci: int, printed, least: int = 2) -> list[str |
             out.append(texts[0])
         elif tail_of(texts[0], texts[1]):
             out.append(texts[1])
-        elif "." not in texts[0] and parse_number(joined := normalise_ocr_amount(texts[0] + texts[1])).kind == "number":
+        elif re.fullmatch(r"\d[\d,]*", texts[0]) \
+                and parse_number(joined := normalise_ocr_amount(texts[0] + texts[1])).kind == "number":
             out.append(joined)  # (“1” | “.929.49”: the separator read as a point → 1,929.49)
         else:
             return None

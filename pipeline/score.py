@@ -184,8 +184,8 @@ def _off_twice(doc: Document, forms: set[str]) -> set[tuple[str, int, int]]:
     for chk in doc.checks:
         if chk.ok and chk.table not in forms and _near_miss(chk):
             off = round(abs(chk.expected - chk.actual), 2)
-            for ref in chk.cells:
-                seen[(tuple(ref), off)] = seen.get((tuple(ref), off), 0) + 1
+            for ref in {tuple(ref) for ref in chk.cells}:
+                seen[(ref, off)] = seen.get((ref, off), 0) + 1
     return {ref for (ref, _), n in seen.items() if n >= 2}
 
 

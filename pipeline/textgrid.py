@@ -1972,13 +1972,15 @@ def grid_ceiling(g, grids: list, through: list = ()) -> float:
                default=0.0)
 
 
-def piece_of(o, g, cells: dict, dpi: int, most_rows: int = 2, tol_mm: float = 3.0) -> bool:
+def piece_of(o, g, cells: dict, dpi: int, most_rows: int = 2, tol_mm: float = 3.0, reach: float = 8.0) -> bool:
     """Grid ``o`` (its reading ``cells``) above grid ``g`` is a piece of it: a row or two whose rules were kept
     where the rows around them lost theirs, within ``g``'s width, reading as body rows (text in every row, no
     word of a header or a caption) — a rule found inside it only (seed-45 agriculture 公开10表: 服务 | 4 | 36.05
-    a grid of its own between rows whose rules were lost, read as two columns)."""
+    a grid of its own between rows whose rules were lost, read as two columns) — within ``reach`` of ``g``'s row
+    pitches above it."""
     tol = _mm(dpi, tol_mm)
-    if o is g or o.n_rows > most_rows or o.ys[-1] > g.ys[0] + tol \
+    pitch = float(np.median(np.diff(g.ys)))
+    if o is g or o.n_rows > most_rows or o.ys[-1] > g.ys[0] + tol or g.ys[0] - o.ys[-1] > reach * pitch \
             or o.xs[0] < g.xs[0] - tol or o.xs[-1] > g.xs[-1] + tol:
         return False
     rows = [[cells.get((r, c), "") for c in range(o.n_cols)] for r in range(o.n_rows)]
@@ -2172,24 +2174,26 @@ def rows_above(g, cells: dict, binary: np.ndarray, gray: np.ndarray, dpi: int, r
         and reads_as_body_row([cells.get((0, c), "") for c in range(g.n_cols)], amounts, codes)
     if first is None and not body:
         return None
-    if first is not None:
-        reach = max(reach, first - 1 + settings.below_pitch + 4)  # (every line before it, and headings)
     x0, x1, top = float(g.xs[0]), float(g.xs[-1]), float(g.ys[0])
     pitch = float(np.median(np.diff(g.ys)))
-    lo = max(ceiling + 2.0, top - reach * pitch, 0.0)
-    if top - lo < 0.5 * pitch:
-        return None
-    boxes = text_boxes(binary[int(lo):int(top) + 2], dpi, settings)
-    if not len(boxes):
-        return None
-    boxes = _without_stubs(boxes + np.array([0, int(lo), 0, int(lo)]), g.xs[1:-1], binary, dpi)
-    bands = [b for b in text_bands(boxes, x0, x1, lo, top + 2, dpi, settings) if _mid(b) < top]
+
+    def bands_above(rows: float) -> list[_Band]:  # the text bands up to ``rows`` pitches above the grid
+        lo = max(ceiling + 2.0, top - rows * pitch, 0.0)
+        if top - lo < 0.5 * pitch:
+            return []
+        boxes = text_boxes(binary[int(lo):int(top) + 2], dpi, settings)
+        if not len(boxes):
+            return []
+        boxes = _without_stubs(boxes + np.array([0, int(lo), 0, int(lo)]), g.xs[1:-1], binary, dpi)
+        return [b for b in text_bands(boxes, x0, x1, lo, top + 2, dpi, settings) if _mid(b) < top]
+
     taken, header = [], None
-    if first is not None:  # (by its line numbers; else, or if none reads so, by its amounts or codes)
-        taken, header = _numbered_bands_above(g, bands, numbered, first, binary, gray, dpi, recognize, pitch,
-                                              settings)
+    if first is not None:  # (by its line numbers — every line before its first, and headings — else, or if
+        # none reads so, by its amounts or codes)
+        taken, header = _numbered_bands_above(g, bands_above(max(reach, first - 1 + settings.below_pitch + 4)),
+                                              numbered, first, binary, gray, dpi, recognize, pitch, settings)
     last = (g.ys[0] + g.ys[1]) / 2.0
-    for band in reversed(bands if body and not taken else []):
+    for band in reversed(bands_above(reach) if body and not taken else []):
         if last - _mid(band) > settings.below_pitch * pitch + (band.bottom - band.top) / 2.0 \
                 or band.bottom - band.top > (3.5 if taken else 1.5) * pitch:
             break
@@ -2268,7 +2272,8 @@ def _numbered_bands_above(g, bands: list[_Band], numbered: int, first: int, bina
         number = _line_number(texts[numbered])
         labelled = any(texts[c].strip() for c in range(numbered))
         if sum(bool(_NOT_BODY.search(t)) for t in texts) >= 2:
-            header = band
+            if _columns_hit(band.words, g.xs) >= max(2, g.n_cols // 2):
+                header = band  # (not a caption, 部门名称：… 金额单位：万元: one piece, or two)
             break
         if number is not None and number == expected and labelled:
             taken += pending + [band]
@@ -2278,8 +2283,8 @@ def _numbered_bands_above(g, bands: list[_Band], numbered: int, first: int, bina
         else:
             break
         last = _mid(band)
-    if header is not None:
-        taken += pending
+    if header is not None or expected == 0:
+        taken += pending  # (headings under the header, or above the first line)
     return taken, header
 
 
