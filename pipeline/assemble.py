@@ -253,7 +253,8 @@ def _amount_in_its_column(g, cell, rd: Reading | None, texts: list[list[str]] | 
     left, right = cell.bbox[0] + rd.margins[0], cell.bbox[2] - rd.margins[1]
     inside = [k for k in range(cell.col, cell.col + cell.colspan) if g.xs[k] < left and right < g.xs[k + 1]]
     last = cell.col + cell.colspan - 1
-    if len(inside) != 1 and _AMOUNT.match(parts[0][0]) and _flush_right(g.xs[last], g.xs[last + 1], right):
+    if len(inside) != 1 and _TWO_DECIMALS.fullmatch(parts[0][0].strip()) \
+            and _flush_right(g.xs[last], g.xs[last + 1], right):
         # an amount flush right in the span's last column, ink left of it across the lost line (its remnant,
         # read with the amount: seed-45 agriculture_007 公开02表, 76.41 of 其他收入 given to 附属单位上缴收入 over
         # both, unflagged — its row's sum holds wherever it stands): amounts are printed flush right
@@ -263,6 +264,9 @@ def _amount_in_its_column(g, cell, rd: Reading | None, texts: list[list[str]] | 
     out = {(cell.row, k): ("", 1.0) for k in range(cell.col, cell.col + cell.colspan)}
     out[(cell.row, inside[0])] = (parts[0][0], parts[0][2])
     return out
+
+
+_TWO_DECIMALS = re.compile(r"[-−－]?[\d,，]*\d[.．]\d\d")  # one amount as printed (not 2069.5820, 2.106.66)
 
 
 def _flush_right(x0: float, x1: float, right: float, pad: float = 0.1, least: float = 0.4) -> bool:
