@@ -14,7 +14,8 @@ from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 
-from .headers import LANCI_WORDS, HeaderCell, _lanci_word, flatten_header, is_code_column, is_column_number_row
+from .headers import (LANCI_WORDS, HeaderCell, _lanci_word, flatten_header, is_code_column, is_column_number_row,
+                      is_lanci_row)
 from .model import Alternative, Cell, HeaderEntry, Row, Table
 from .numbers import parse_number
 from .performance import FORM_KIND, form_title, form_year, is_form_grid, join_form_columns, starts_form
@@ -75,7 +76,7 @@ def _header_rows(texts: list[list[str]], rowspans: list[list[int]]) -> int:
     """Number of header rows: up to the 栏次 row; else up to the first row with data, extended upwards
     over body-label rows (一、… rows whose amounts are blank); else (empty table) up to a trailing 合计 row."""
     for r, row in enumerate(texts):
-        if is_column_number_row(row):
+        if is_lanci_row(row):
             return r + 1
         if _has_data(row):
             while r > 0 and _label_row(texts[r - 1], rowspans[r - 1]):
@@ -707,7 +708,7 @@ def _continues_header(pt: PageTable, previous: PageTable, min_ratio: float = 50.
     if _header_repeated(pt, previous):
         return True
     rows = _header_texts_by_row(pt)
-    return bool(rows) and is_column_number_row(rows[max(rows)]) and _header_repeated(pt, previous, min_ratio)
+    return bool(rows) and is_lanci_row(rows[max(rows)]) and _header_repeated(pt, previous, min_ratio)
 
 
 def _header_texts_by_row(pt: PageTable) -> dict[int, list[str]]:
@@ -723,7 +724,7 @@ def _same_header(pt: PageTable, previous: PageTable) -> bool:
     in a 栏次 row, which only a header has."""
     if not _header_texts(pt) or _header_repeated(pt, previous):
         return True
-    return any(is_column_number_row(r) for r in _header_texts_by_row(pt).values())
+    return any(is_lanci_row(r) for r in _header_texts_by_row(pt).values())
 
 
 def assemble(readings: list[PageReading]) -> list[Table]:

@@ -76,6 +76,30 @@ def _counts_up(nonempty: list[str]) -> bool:
     return rising >= 2 * (len(values) - 1) / 3
 
 
+def is_lanci_row(texts: list[str]) -> bool:
+    """The header's 栏次 row: one :func:`is_column_number_row` tells, or one opening with the word 栏次 itself,
+    its numbers worn past reading (“栏次 | 无彩 | L1 | 栏次 | | 23 | | 41s”, a worn photocopy's 公开04表
+    page 8: the body's blank rows below it read into the header, the page a table of its own, all in review). Only a
+    header prints the word 栏次 (行次, a column's label too, is not enough)."""
+    first = next((re.sub(r"\s+", "", t) for t in texts if t.strip()), "")
+    return is_column_number_row(texts) or _lanci_word(first) == "栏次"
+
+
+def _column_numbers_run_together(nonempty: list[str], columns: int) -> bool:
+    """Whole numbers only, four or more, that read one after another as the column numbers 1 … n of the row's
+    ``columns`` cells (nine or more) but for one digit in six: the rules between some of them worn away, two numbers read
+    as one and one lost (“1 | 2 | 3 | | 5 | 6 | 78 | | 9 | 1011 | | 212”, a worn photocopy's 公开09表 — the row
+    taken for a body row, all in review). A body row of amounts shows decimals; one of counts does not count
+    up so."""
+    from rapidfuzz.distance import Levenshtein
+
+    if len(nonempty) < 4 or not all(t.isdigit() for t in nonempty) or not nonempty[0].startswith("1"):
+        return False
+    read, most = "".join(nonempty), max(columns, 2 * len(nonempty))
+    printed = ("".join(str(n) for n in range(1, m + 1)) for m in range(9, most + 1))
+    return any(Levenshtein.distance(read, p) <= len(p) // 6 for p in printed)
+
+
 def _lanci_with_one_misread(rest: list[str]) -> bool:
     """After the word 栏次: whole numbers of three digits at most, three or more, which count up once one of
     them is left out (“1 | 311 | 3”: 2 read with a rule's remnants beside it, seed-41 photocopy150 公开08表 —
@@ -100,6 +124,8 @@ def is_column_number_row(texts: list[str]) -> bool:
         return True
     if not _counts_up(nonempty):
         return False
+    if _column_numbers_run_together(nonempty, len(texts)):
+        return True
     numbers = sum(t in LANCI_WORDS or t.isdigit() for t in nonempty)
     if bool(nonempty) and all(_column_number(t) for t in nonempty) and numbers >= max(1, len(nonempty) // 2):
         return True

@@ -474,6 +474,65 @@ def pair_proofs(doc: Document, settings: RepairSettings | None = None) -> list[P
     return [p for pa, pb in solutions if count[pa.ref] == 1 and count[pb.ref] == 1 for p in (pa, pb)]
 
 
+def alike_proofs(doc: Document, settings: RepairSettings | None = None, min_witnesses: int = 2) -> list[Proof]:
+    """Cells misread alike: 合计 and its one 类 229 of seed-45 nanyang 公开07表 as a worn photocopy both read
+    813.50 for 1,813.50 (a 1 lost to a rule's remnant in each). 合计 = 229 holds as read, so neither cell is a
+    candidate of :func:`find_proofs` (a cell one of whose identities holds is left alone) nor of
+    :func:`pair_proofs` (every equation of the pair must fail), though each one's row (年末 = 年初 + 收入 −
+    支出) and 229 = 22904 fail — flagged, never mended.
+
+    Scanned cells linked by equations of two cells that hold as read (a = b: a 合计 and its only 类, a 类 and
+    its only 款), their values alike, are read again as one: where every other equation of theirs fails as read
+    (``min_witnesses`` or more), the one reading of them (the recogniser's runner-up or a typical confusion of
+    any of them) that, given to all of them at once, makes every identity of each hold is proven for each, as
+    its column prints amounts (two decimals, separators where the column shows them). Two or more such
+    readings: nothing."""
+    settings, state, lookup, scanned = _prover_context(doc, settings)
+    identities, holds, by_cell = state.identities, state.holds, state.by_cell
+    eq = [ident.op == "eq" for ident in identities]
+    parent: dict[CellRef, CellRef] = {}
+
+    def root(ref: CellRef) -> CellRef:
+        while parent.get(ref, ref) != ref:
+            ref = parent[ref]
+        return ref
+
+    links: set[int] = set()
+    for k, ident in enumerate(identities):
+        cells = ident.cells()
+        if not (eq[k] and holds[k] and len(cells) == 2) or any(r[0] not in scanned for r in cells):
+            continue
+        a, b = cells
+        if not lookup[a].text.strip() or abs(state.values.get(a, 0.0) - state.values.get(b, 0.0)) > EPS:
+            continue
+        links.add(k)
+        parent.setdefault(a, a)
+        parent.setdefault(b, b)
+        parent[root(a)] = root(b)
+    groups: dict[CellRef, list[CellRef]] = {}
+    for ref in parent:
+        groups.setdefault(root(ref), []).append(ref)
+    proofs: list[Proof] = []
+    for group in groups.values():
+        involved = sorted({k for ref in group for k in by_cell[ref]})
+        others = [k for k in involved if k not in links and eq[k]]
+        if len(others) < min_witnesses or any(holds[k] for k in others) \
+                or any(parse_number(lookup[ref].text).kind != "number" for ref in group):
+            continue
+        readings = _one_per_value([(t, src, c) for ref in group
+                                   for t, src, c, _ in _number_readings(lookup[ref], settings)])
+        passing = [(text, src, conf, value) for text, src, conf in readings
+                   if (value := parse_number(text).value) is not None
+                   and all(state.holds_with_all(k, {ref: value for ref in group}) for k in involved)]
+        if len(passing) != 1:
+            continue
+        text, src, conf, value = passing[0]
+        for ref in group:
+            commas = any("," in c.text for (t, _, k), c in lookup.items() if t == ref[0] and k == ref[2])
+            proofs.append(Proof(ref, format_amount(value, 2, separators=commas), value, src, conf, tuple(by_cell[ref])))
+    return proofs
+
+
 def near_miss_proofs(doc: Document, settings: RepairSettings | None = None) -> list[Proof]:
     """A last digit misread by one or two under the 尾差: seed-21 lowres150 公开03表 read 18,057.43 for 18,057.45
     in 208's 项目支出 — its column's 类 = Σ 款 and its row's 合计 = 基本 + 项目 both hold, each only within its
@@ -968,7 +1027,8 @@ def repair_document(doc: Document, settings: RepairSettings | None = None) -> li
             # made 20.00 by a confusion to close 本年支出合计 = Σ 类, while the misread that fails it is 12,630.45,
             # which fails its cross-table identity too and is blamed: 20 right cells were in review as ambiguous)
         # no single proof applied: the provers of misreadings in company, in turn, until one proves something
-        for prover in (stroke_blank_proofs, deduced_proofs, pair_proofs, near_miss_proofs, lost_point_proofs):
+        for prover in (stroke_blank_proofs, deduced_proofs, pair_proofs, alike_proofs, near_miss_proofs,
+                       lost_point_proofs):
             if applied:
                 break
             found = [p for p in prover(doc, settings) if not _rests_on(p, identities, unsure)]

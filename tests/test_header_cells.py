@@ -191,11 +191,25 @@ def test_a_row_of_small_amounts_is_no_column_number_row():
     assert not [p for p in doc.pages if p.status == "unrecovered"]
 
 
+def test_a_row_opening_with_the_word_lanci_ends_the_header():
+    """栏次 over numbers worn past reading (a worn photocopy's 公开04表 page 8: “栏次 | 无彩 | L1 | 栏次 | | 23”) is
+    still the 栏次 row; 行次, a column's label too, is not enough."""
+    from pipeline.headers import is_lanci_row
+
+    assert is_lanci_row(["栏次", "无彩", "L1", "栏次", "", "23", "", "41s"])
+    assert is_lanci_row(["", "1", "2", "3", "4"])
+    assert not is_lanci_row(["行次", "金额", "项目"]) and not is_lanci_row(["项目", "栏次", "1"])
+
+
 def test_column_numbers_count_up():
     assert is_column_number_row(["栏次", "1", "2", "3"])
     assert is_column_number_row(["1", "2", "8", "4", "5"])  # one misread number
     assert not is_column_number_row(["6", "0", "0", "6", "", "6", "0"])
     assert not is_column_number_row(["6.4", "1", "2"])
+    # the rules between some numbers worn away: two read as one, one lost, a remnant read as a 2 (a worn
+    # photocopy's 公开09表, its 栏次 row taken for the body's first row, every cell in review)
+    assert is_column_number_row(["1", "2", "3", "", "5", "6", "78", "", "9", "1011", "", "212"])
+    assert not is_column_number_row(["1", "0", "0", "1", "0", "0", "1", "10", "0"])
     # 1-bit scans (seed 7, bilevel300): a seal's strokes read as kana in the 栏次 row's blank cell (公开02表), and
     # one of 公开09表's twelve numbers read as a lone ideograph — still the 栏次 row, not the column labels
     assert is_column_number_row(["栏次", "なるか。", "1", "2", "3", "4", "5", "6", "7"])
@@ -728,7 +742,9 @@ def test_a_lanci_cell_run_into_the_first_row_gives_its_amount_back(tmp_path, mon
 
     monkeypatch.setattr(assemble, "_lanci_over_amount", lambda gr, cell, texts=None: {})
     t = _table(extract_document(path), "公开05表")
-    assert t.rows[0].cells[-1].text != total
+    # (its amount not read: left in the header, at most filled in from the sums — ``filled_in``, in review)
+    cell = t.rows[0].cells[-1]
+    assert cell.text != total or ("filled_in" in cell.reasons and cell.review), (cell.text, cell.reasons)
 
 
 def test_a_short_lanci_row_with_a_number_misread_stays_the_header(tmp_path):

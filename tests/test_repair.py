@@ -264,6 +264,37 @@ def test_two_misreads_in_one_row_are_proven_together(monkeypatch):
     assert total.text != truth and business.text == "70.00"
 
 
+def test_cells_misread_alike_whose_sum_holds_between_them_are_proven_together(monkeypatch):
+    """Seed-45 nanyang 公开07表 as a worn photocopy read 813.50 for 1,813.50 in 合计 and in its one 类 229 alike
+    (a 1 lost to a rule's remnant in each). 合计 = 229 holds as read, so neither is a candidate of the single
+    or the pair proofs, though each one's row and 229 = 22904 fail. Read again as one, the one reading that
+    makes every identity of both hold — 1,251.09 here, as the column prints it — is applied to both; with
+    that search off, both stay as read, flagged."""
+    import pipeline.repair as repair
+
+    def misread(doc):
+        t7 = _table(doc, "公开07表")
+        cells = [t7.rows[r].cells[4] for r in (0, 1)]
+        assert [c.text for c in cells] == ["1,251.09"] * 2
+        for c in cells:
+            c.text, c.reasons = "251.09", ["seal", "low_ocr"]
+        validate_document(doc)
+        assert not all(c.ok for c in doc.checks)
+        return cells
+
+    doc = _scanned(seed_document("000"))
+    cells = misread(doc)
+    records = repair_document(doc)
+    assert [c.text for c in cells] == ["1,251.09"] * 2, records
+    assert all("repaired" in c.reasons for c in cells) and all(c.ok for c in doc.checks)
+
+    doc = _scanned(seed_document("000"))
+    cells = misread(doc)
+    monkeypatch.setattr(repair, "alike_proofs", lambda doc, settings=None: [])
+    repair_document(doc)
+    assert [c.text for c in cells] == ["251.09"] * 2
+
+
 def test_a_last_digit_misread_under_the_tail_difference_is_proven_to_the_cent():
     """Seed-21 lowres150 公开03表 read 18,057.43 for 18,057.45: its 类 = Σ 款, 合计 = Σ 类 and 合计 = 基本 + 项目
     all hold within their 尾差, so nothing failed and it stayed flagged. Read weakly (low_ocr), the one reading
