@@ -39,7 +39,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from .headers import CODE_PIECES, LANCI_WORDS, is_amount_column, is_column_number_row
+from .headers import CODE_PIECES, LANCI_WORDS, is_amount_column, is_lanci_row
 from .model import Document, HeaderEntry, Table
 from .score import _logit, load_model
 from .resources import load_json
@@ -585,7 +585,7 @@ def upper_row_lost(entries: list[HeaderEntry], template_id: str, settings: Heade
 
 
 def _lanci_rows(table: Table) -> set[int]:
-    return {r for r, texts in enumerate(table.header) if is_column_number_row(texts)}
+    return {r for r, texts in enumerate(table.header) if is_lanci_row(texts)}
 
 
 def splits_columns(table: Table) -> bool:

@@ -80,9 +80,11 @@ def is_lanci_row(texts: list[str]) -> bool:
     """The header's 栏次 row: one :func:`is_column_number_row` tells, or one opening with the word 栏次 itself,
     its numbers worn past reading (“栏次 | 无彩 | L1 | 栏次 | | 23 | | 41s”, a worn photocopy's 公开04表
     page 8: the body's blank rows below it read into the header, the page a table of its own, all in review). Only a
-    header prints the word 栏次 (行次, a column's label too, is not enough)."""
+    header prints the word 栏次 (行次, a column's label too, is not enough). A row with an amount in it is the
+    栏次 row run into the body's first row, whose amounts stay in the body (``assemble._lanci_over_amount``)."""
     first = next((re.sub(r"\s+", "", t) for t in texts if t.strip()), "")
-    return is_column_number_row(texts) or _lanci_word(first) == "栏次"
+    return is_column_number_row(texts) or (_lanci_word(first) == "栏次"
+                                           and not any(_DECIMAL.search(t) for t in texts))
 
 
 def _column_numbers_run_together(nonempty: list[str], columns: int) -> bool:
@@ -180,7 +182,7 @@ def header_grid(cells: list[HeaderCell], n_rows: int, n_cols: int) -> list[list[
 
 def flatten_header(cells: list[HeaderCell], n_rows: int, n_cols: int) -> list[str]:
     grid = header_grid(cells, n_rows, n_cols)
-    skip_rows = {r for r in range(n_rows) if is_column_number_row(grid[r])}
+    skip_rows = {r for r in range(n_rows) if is_lanci_row(grid[r])}
     paths: list[list[str]] = [[] for _ in range(n_cols)]
     for r in range(n_rows):
         if r in skip_rows:

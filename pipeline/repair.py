@@ -485,8 +485,9 @@ def alike_proofs(doc: Document, settings: RepairSettings | None = None, min_witn
     its only 款), their values alike, are read again as one: where every other equation of theirs fails as read
     (``min_witnesses`` or more), the one reading of them (the recogniser's runner-up or a typical confusion of
     any of them) that, given to all of them at once, makes every identity of each hold is proven for each, as
-    its column prints amounts (two decimals, separators where the column shows them). Two or more such
-    readings: nothing."""
+    its column prints amounts (the reading's decimals, separators where the column shows them). Two or more
+    such readings: nothing; nor where a cell of the group has no failing sum of its own, or an identity of the
+    group runs through a table whose columns are in doubt."""
     settings, state, lookup, scanned = _prover_context(doc, settings)
     identities, holds, by_cell = state.identities, state.holds, state.by_cell
     eq = [ident.op == "eq" for ident in identities]
@@ -512,11 +513,16 @@ def alike_proofs(doc: Document, settings: RepairSettings | None = None, min_witn
     groups: dict[CellRef, list[CellRef]] = {}
     for ref in parent:
         groups.setdefault(root(ref), []).append(ref)
+    unsure = _unsure_tables(doc)
     proofs: list[Proof] = []
     for group in groups.values():
         involved = sorted({k for ref in group for k in by_cell[ref]})
         others = [k for k in involved if k not in links and eq[k]]
+        # (every cell with a failing sum of its own, none in a table whose columns are in doubt: the group is
+        # changed whole or not at all — repair_document drops a proof resting on such a table on its own)
         if len(others) < min_witnesses or any(holds[k] for k in others) \
+                or any(not any(k not in links and eq[k] for k in by_cell[ref]) for ref in group) \
+                or any(ref[0] in unsure for k in involved for ref in identities[k].cells()) \
                 or any(parse_number(lookup[ref].text).kind != "number" for ref in group):
             continue
         readings = _one_per_value([(t, src, c) for ref in group
@@ -529,7 +535,9 @@ def alike_proofs(doc: Document, settings: RepairSettings | None = None, min_witn
         text, src, conf, value = passing[0]
         for ref in group:
             commas = any("," in c.text for (t, _, k), c in lookup.items() if t == ref[0] and k == ref[2])
-            proofs.append(Proof(ref, format_amount(value, 2, separators=commas), value, src, conf, tuple(by_cell[ref])))
+            decimals = parse_number(lookup[ref].text).decimals
+            proofs.append(Proof(ref, format_amount(value, decimals, separators=commas), value, src, conf,
+                                tuple(by_cell[ref])))
     return proofs
 
 

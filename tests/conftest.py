@@ -53,6 +53,22 @@ def case_not_shown(what: str) -> None:
     pytest.skip(f"worn-scan case not shown on this machine: {what}")
 
 
+def acted(monkeypatch, module, name: str, when) -> list:
+    """Watch ``module.name``: the results of the calls ``when(result, *args, **kwargs)`` says it acted on (a
+    chain taken for glyphs, a second grid joined to the first). A worn-scan test's premise is that its rule acted on this
+    machine's reading; its counterfactual, that without the rule the reading goes wrong."""
+    calls: list = []
+    original = getattr(module, name)
+
+    def watched(*args, **kwargs):
+        result = original(*args, **kwargs)
+        if when(result, *args, **kwargs):
+            calls.append(result)
+        return result
+    monkeypatch.setattr(module, name, watched)
+    return calls
+
+
 def sliced_pdf(pdf: Path, pages: list[int]) -> Path:
     """A copy of ``pdf`` holding only ``pages`` (1-based), beside it: a test reads only the pages it is about."""
     import pypdfium2 as pdfium

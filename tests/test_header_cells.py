@@ -196,9 +196,19 @@ def test_a_row_opening_with_the_word_lanci_ends_the_header():
     still the 栏次 row; 行次, a column's label too, is not enough."""
     from pipeline.headers import is_lanci_row
 
+    from pipeline.assemble import _header_rows
+
     assert is_lanci_row(["栏次", "无彩", "L1", "栏次", "", "23", "", "41s"])
     assert is_lanci_row(["", "1", "2", "3", "4"])
     assert not is_lanci_row(["行次", "金额", "项目"]) and not is_lanci_row(["项目", "栏次", "1"])
+    # the header ends there, the body's blank rows below it kept out of it; a 栏次 row run into the body's
+    # first row, an amount in it, is not the header's (its amount is the body's)
+    labels = ["项目", "行次", "金额", "项目", "行次", "金额"]
+    worn = [labels, ["栏次", "无彩", "L1", "栏次", "", "23"], ["", "23", "", "二十三、其他支出", "55", ""],
+            ["本年收入合计", "27", "6849.83", "本年支出合计", "59", "6459.58"]]
+    assert _header_rows(worn, [[1] * 6] * 4) == 2
+    run_in = [labels, ["栏次", "", "1", "栏次", "", "2,768.74"], ["一、x", "1", "1.00", "一、y", "31", "2.00"]]
+    assert _header_rows(run_in, [[1] * 6] * 3) == 1
 
 
 def test_column_numbers_count_up():
@@ -210,6 +220,7 @@ def test_column_numbers_count_up():
     # photocopy's 公开09表, its 栏次 row taken for the body's first row, every cell in review)
     assert is_column_number_row(["1", "2", "3", "", "5", "6", "78", "", "9", "1011", "", "212"])
     assert not is_column_number_row(["1", "0", "0", "1", "0", "0", "1", "10", "0"])
+    assert not is_column_number_row(["1", "20", "300", "4000"]) and not is_column_number_row(["1", "23", "4567", "8910"])
     # 1-bit scans (seed 7, bilevel300): a seal's strokes read as kana in the 栏次 row's blank cell (公开02表), and
     # one of 公开09表's twelve numbers read as a lone ideograph — still the 栏次 row, not the column labels
     assert is_column_number_row(["栏次", "なるか。", "1", "2", "3", "4", "5", "6", "7"])

@@ -112,6 +112,10 @@ def test_line_numbers_misread_several_in_a_row_are_flagged_by_the_runs_around_th
     cells = [r.cells[1] for r in table.rows]
     assert [c.text for c in cells] == ["5", "6", "7", "8", "9", "10", "11"], [c.text for c in cells]
     assert [c.original for c in cells[3:5]] == ["", "16"] and all("line_counted" in c.reasons for c in cells[3:5])
+    table.rows = [Row(page=1, cells=[Cell(text="x"), Cell(text=n), Cell(text="")])
+                  for n in ["5", "6", "7", "", "", "", "", "12", "13"]]
+    check_line_numbers(table, {1})
+    assert [r.cells[1].text for r in table.rows][3:7] == ["", "", "", ""]
     read = [str(n) for n in range(49, 56)] + ["4", "5", "158", "5", "60", "61", "62"]
     assert flagged(read) == ["4", "5", "158", "5"]
     assert flagged([str(n) for n in range(49, 63)]) == []

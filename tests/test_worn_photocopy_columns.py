@@ -74,7 +74,7 @@ import pytest
 
 from pipeline.extract import extract_document
 from pipeline.textnorm import compare_key
-from tests.conftest import case_not_shown, sliced_pdf, worn_photocopy
+from tests.conftest import acted, case_not_shown, sliced_pdf, worn_photocopy
 
 
 def _truth_table(truth: dict, form: str) -> dict:
@@ -268,7 +268,9 @@ def test_a_table_nothing_names_takes_the_template_of_its_place_in_the_set(jinche
     from pipeline import templates
 
     pdf, truth = jincheng
-    doc = extract_document(pdf)
+    with monkeypatch.context() as m:
+        placed = acted(m, templates, "templates_by_place", lambda r, *a: bool(r))
+        doc = extract_document(pdf)
     assert [t.template for t in doc.tables if t.rows] == ["T02", "T03", "T04"], [(t.id, t.template) for t in doc.tables]
     table = next(t for t in doc.tables if t.template == "T03")
     checks = [c for c in doc.checks if c.table == table.id]
@@ -281,10 +283,10 @@ def test_a_table_nothing_names_takes_the_template_of_its_place_in_the_set(jinche
                 for ri, ci, text in amounts)
     assert right >= 0.85 * len(amounts), (right, len(amounts))
 
+    if not placed:
+        case_not_shown("公开03表 pages 5–6: its title or marker read, the template known without its place")
     monkeypatch.setattr(templates, "templates_by_place", lambda doc: {})
     doc = extract_document(pdf)
-    if [t.template for t in doc.tables if t.rows] == ["T02", "T03", "T04"]:
-        case_not_shown("公开03表 pages 5–6: its title or marker read, the template known without its place")
     assert [t.template for t in doc.tables if t.rows] == ["T02", None, "T04"]
     table = next(t for t in doc.tables if t.rows and t.template is None)
     assert all("structure" in c.reasons for r in table.rows for c in r.cells if c.text)
@@ -372,6 +374,7 @@ def test_a_continuation_page_read_askew_leaves_the_columns_of_the_page_before(po
 
     settings = ExtractSettings(layout=LayoutSettings(carried_rule_share=1.01))
     table = _only_table(extract_document(pdf, settings))
+    assert len(table.columns) < 9, table.columns  # (page 10's lines taken out with page 11's)
     if len(table.columns) != 7:
         case_not_shown(f"公开06表's page 11 print, read with page 10's lines taken out, kept {len(table.columns)} columns")
     assert re.fullmatch(r"7,000\.51\d+", table.rows[0].cells[2].text), [c.text for c in table.rows[0].cells]
@@ -557,26 +560,30 @@ def test_two_labels_run_together_over_two_blank_columns_name_them_both(agricultu
 
     pdf, truth = agriculture7_whole
     sliced = sliced_pdf(pdf, [3, 4])
-    table = _only_table(extract_document(sliced))
+    with monkeypatch.context() as m:
+        cut = acted(m, interpret, "_labels_run_together", lambda r, *a: bool(r))
+        table = _only_table(extract_document(sliced))
     assert table.template == "T02" and len(table.columns) == 9, table.columns
     assert [c.split("/")[-1][-4:] for c in table.columns[5:7]] == ["事业收入", "经营收入"], table.columns
-    # (blank as printed, or a speck read there — “1F”, “h7C” on a machine that reads the scan otherwise — in review)
-    assert all(not r.cells[k].text.strip() or r.cells[k].review for r in table.rows for k in (5, 6)), \
-        [(r.cells[k].text, r.cells[k].reasons) for r in table.rows for k in (5, 6) if r.cells[k].text.strip()]
+    # (blank as printed, or a speck read there — “1F”, “h7C” on a machine that reads the scan otherwise — no
+    # amount, in review)
+    specks = [r.cells[k] for r in table.rows for k in (5, 6) if r.cells[k].text.strip()]
+    assert all(c.review and not re.search(r"\d[.,]\d\d", c.text) for c in specks), [(c.text, c.reasons) for c in specks]
     cells = [c for r in table.rows for c in r.cells]
     # (a slot beside a number spanning columns keeps its own doubt: three such)
     assert not any("columns_merged" in r.cells[0].reasons for r in table.rows)
     assert sum(c.review for c in cells) <= len(cells) / 3, sum(c.review for c in cells)
 
-    with monkeypatch.context() as m:
-        m.setattr(interpret, "_labels_run_together", lambda specs, label: [])
-        table = _only_table(extract_document(sliced))
-        shown = len(table.columns) == 8
-        assert not shown or all("structure" in c.reasons for r in table.rows for c in r.cells)
+    if cut:
+        with monkeypatch.context() as m:
+            m.setattr(interpret, "_labels_run_together", lambda specs, label: [])
+            table = _only_table(extract_document(sliced))
+            assert len(table.columns) == 8
+            assert all("structure" in c.reasons for r in table.rows for c in r.cells)
     monkeypatch.setattr(interpret, "_mostly_words", lambda table, ci, min_cells=4: False)
     table = _only_table(extract_document(sliced))
     assert sum("columns_merged" in r.cells[0].reasons for r in table.rows) > len(table.rows) / 2
-    if not shown:
+    if not cut:
         case_not_shown("公开02表's 事业收入 and 经营收入 labels read apart: no label run together over two columns")
 
 
@@ -592,21 +599,23 @@ def test_digits_stacked_down_a_column_are_no_rule(nanyang, monkeypatch):
     def rows_reading(table, amount):
         return [[c.text for c in r.cells] for r in table.rows if any(c.text.endswith(amount) for c in r.cells)]
 
-    table = _only_table(extract_document(sliced))
+    with monkeypatch.context() as m:
+        glyphs = acted(m, layout, "_glyph_chain", lambda r, *a, **k: r)
+        table = _only_table(extract_document(sliced))
     assert table.template == "T03"
     truth_rows = [r for r in printed["rows"] if any(c["text"] == "1,813.50" for c in r["cells"])]
     assert len(truth_rows) == 3
     read = rows_reading(table, "813.50")
     assert len(read) == 3 and not any("813.50" in row for row in read), read
-    # (each 1,813.50 read so, or misread otherwise than cut and in review: “1.813.50I” on one machine)
+    # (each 1,813.50 read with its 1, the rest misread in review at most: “1.813.50I” on one machine)
     cells = [c for r in table.rows if any(c.text.endswith("813.50") for c in r.cells) for c in r.cells[2:5:2]]
-    assert len(cells) == 6 and all(c.text == "1,813.50" or c.review for c in cells), \
-        [(c.text, c.reasons) for c in cells]
-
+    assert len(cells) == 6 and all(c.text == "1,813.50" or c.review and re.match(r"1[,.]813\.50", c.text)
+                                   for c in cells), [(c.text, c.reasons) for c in cells]
+    if not glyphs:
+        case_not_shown("公开03表 pages 5–6 read with no chain of stacked glyphs to tell from a rule")
     monkeypatch.setattr(layout, "_glyph_chain", lambda *a, **k: False)
     table = _only_table(extract_document(sliced))
-    if not any("813.50" in row for row in rows_reading(table, "813.50")):
-        case_not_shown("公开03表's stacked 1s of 1,813.50 read as 1s, not taken for a rule, without the glyph chain")
+    assert any("813.50" in row for row in rows_reading(table, "813.50"))
 
 
 def test_two_rows_stacked_in_one_are_cut_apart_though_one_columns_gap_is_narrowed(police_whole, monkeypatch):
@@ -620,14 +629,16 @@ def test_two_rows_stacked_in_one_are_cut_apart_though_one_columns_gap_is_narrowe
     def rows(table):
         return {r.cells[0].text: [c.text for c in r.cells[1:4]] for r in table.rows}
 
-    got = rows(_only_table(extract_document(sliced)))
+    with monkeypatch.context() as m:
+        narrowed = acted(m, textgrid, "_shared_gap", lambda r, group, *a, **k: len(r) < len(group))
+        got = rows(_only_table(extract_document(sliced)))
     assert got.get("2040220") == ["执法办案", "185.60", "185.60"], got.get("2040220")
     assert got.get("2040221") == ["特别业务", "172.53", "172.53"], got.get("2040221")
 
+    if not narrowed:
+        case_not_shown("公开02表 pages 3–4 read with no column's gap narrowed past the others'")
     monkeypatch.setattr(textgrid, "_shared_gap", lambda group, share=0.25: group)
     got = rows(_only_table(extract_document(sliced)))
-    if got.get("2040221") == ["特别业务", "172.53", "172.53"]:
-        case_not_shown("公开02表 page 4's rows 执法办案 and 特别业务 read apart without a narrowed gap")
     assert "2040221" not in got
 
 
@@ -647,15 +658,17 @@ def test_a_stroke_read_far_before_a_number_is_left_out(nanyang, monkeypatch):
 
     cells = row()
     assert (cells[2].text, cells[5].text) == ("3,711.14", "0.00"), [c.text for c in cells]
-    if "i 3,711.14" not in [a.text for a in cells[2].alternatives]:
-        case_not_shown(f"20801's 3,711.14 read without a stroke before it: {[a.text for a in cells[2].alternatives]}")
-    assert "10.00" in [a.text for a in cells[5].alternatives]
+    # (each reading with its stroke, where this machine reads one)
+    stroked = ["i 3,711.14" in [a.text for a in cells[2].alternatives], "10.00" in [a.text for a in cells[5].alternatives]]
+    if not any(stroked):
+        case_not_shown(f"20801's 3,711.14 and 0.00 read without a stroke: {[a.text for a in cells[2].alternatives]}")
 
     monkeypatch.setattr(read, "_without_strokes_apart", lambda line, **k: line)
     monkeypatch.setattr(repair, "repair_document", lambda doc, settings=None: [])
     monkeypatch.setattr(read, "_agreed", lambda old, new: None)  # (the scan and it smoothed read 3.711.14)
     cells = row()
-    assert cells[2].text.startswith("i") and cells[5].text == "10.00", [c.text for c in cells]
+    assert (not stroked[0] or cells[2].text.startswith("i")) and (not stroked[1] or cells[5].text == "10.00"), \
+        [c.text for c in cells]
 
 
 def test_an_amount_whose_label_is_lost_in_a_table_of_labelled_rows_is_in_review(education_whole, monkeypatch):
@@ -707,8 +720,13 @@ def test_identities_failing_over_readings_that_are_no_amounts_leave_the_columns_
     assert row.cells[7].text == "地上附着物和青苗补偿" and "label_normalised" in row.cells[7].reasons
     assert not compare_key(table.columns[0]) or not headers.names_amounts(table.columns[0])
     assert verdict.columns_contradicted(table) == []
+    names_amounts = headers.names_amounts
     monkeypatch.setattr(headers, "names_amounts", headers.is_amount_column)
-    assert 0 in verdict.columns_contradicted(table)
+    # (the code column, and on a machine that reads it so the third group's worn name label too: each a worn
+    # label taken for an amount's)
+    contradicted = verdict.columns_contradicted(table)
+    assert contradicted[:1] == [0] and not any(names_amounts(table.columns[ci]) for ci in contradicted), \
+        (contradicted, table.columns)
     monkeypatch.undo()
 
     # (with the 公用经费合计 label left in the amount before it, as read — “7.098.45公用经费合计”: split off, its
@@ -737,18 +755,24 @@ def test_a_tables_last_rows_below_a_worn_bottom_rule_are_read(agriculture7_whole
     assert [c.text for c in table.rows[-1].cells] == ["总计", "31", "7160.17", "总计", "62", "7160.17"]
     assert [c.text.strip() for c in table.rows[-2].cells] == ["", "30", "", "", "61", ""]
     first = table.rows[0].cells[2]
-    assert first.review  # (unconfirmed: 本年收入合计's sum fails by another misread, 396.67 read 6.67)
+    assert first.text == "6453.18" or first.review, (first.text, first.reasons)  # (a misreading is in review)
+    lost_point = (first.original or first.text) == "645318"
+    if lost_point:  # (unconfirmed: 本年收入合计's sum fails by another misread, 396.67 read 6.67)
+        assert first.text == "6453.18" and "point_restored" in first.reasons and first.review, first
 
     table = next(t for t in doc.tables if t.template == "T04")
     line = next(ci for ci, c in enumerate(table.columns) if ci > 2 and "行次" in c)
     numbers = [r.cells[line] for r in table.rows if re.fullmatch(r"\d{2}", r.cells[line].text)]
     assert len(numbers) >= 15, [(c.text, c.reasons) for c in numbers]
+    missing = []
     if all("structure" in c.reasons for c in numbers):
-        case_not_shown("公开04表 page 7 read with its columns in doubt (every cell ``structure``)")
-    assert sum(c.review for c in numbers) <= 2, [(c.text, c.reasons) for c in numbers]
-    if first.original != "645318":
-        case_not_shown(f"公开01表's 6453.18 read {first.original or first.text!r}, not with its point lost (645318)")
-    assert first.text == "6453.18" and "point_restored" in first.reasons
+        missing.append("公开04表 page 7 read with its columns in doubt (every cell ``structure``)")
+    else:
+        assert sum(c.review for c in numbers) <= 2, [(c.text, c.reasons) for c in numbers]
+    if not lost_point:
+        missing.append(f"公开01表's 6453.18 read {first.original or first.text!r}, not with its point lost")
+    if missing:
+        case_not_shown("; ".join(missing))
 
 
 def test_readings_of_one_value_are_one_candidate_for_a_repair(nanyang, monkeypatch):
@@ -766,7 +790,7 @@ def test_readings_of_one_value_are_one_candidate_for_a_repair(nanyang, monkeypat
         return next(r for r in table.rows if "其他支出" in r.cells[3].text).cells[7]
 
     repaired = cell()
-    if repaired.original != "813.50":
+    if (repaired.original or repaired.text) != "813.50":
         # (read otherwise — “1.813.500.00”, 1,813.50 run into the blank cell beside it — it must be in review)
         assert repaired.text == "1,813.50" or repaired.review, (repaired.text, repaired.reasons)
         case_not_shown(f"公开04表's 1,813.50 of 二十三、其他支出 read {repaired.original or repaired.text!r}, not 813.50")
@@ -797,11 +821,12 @@ def test_the_cells_a_groups_total_label_spans_are_not_in_review(jincheng_whole, 
     assert not any(c.review and "seal_speck" not in c.reasons for c in spanned), \
         [(c.text, c.reasons) for c in spanned if c.review]
 
+    beside = sum("rule_missing" in c.reasons for c in spanned)
+    if beside < 8:
+        case_not_shown(f"公开06表's total labels' cells read with {beside} of ten beside an inferred line")
     monkeypatch.setattr(score, "_spanned_by_a_total_label", lambda table, row, ci: False)
     score.score_document(doc)
-    if sum(c.review and "rule_missing" in c.reasons for c in spanned) < 8:
-        case_not_shown(f"公开06表's total labels' cells read with {sum('rule_missing' in c.reasons for c in spanned)} "
-                       "of ten beside an inferred line")
+    assert sum(c.review and "rule_missing" in c.reasons for c in spanned) >= 8, [(c.text, c.reasons) for c in spanned]
 
 
 def test_a_second_grid_over_a_worn_tables_foot_is_the_rest_of_the_table(jincheng_whole, monkeypatch):
@@ -813,17 +838,19 @@ def test_a_second_grid_over_a_worn_tables_foot_is_the_rest_of_the_table(jincheng
 
     pdf, truth = jincheng_whole
     page = sliced_pdf(pdf, [16])
-    tables = [t for t in extract_document(page).tables if t.rows]
+    with monkeypatch.context() as m:
+        joined = acted(m, assemble, "_rest_of_the_table", lambda r, *a, **k: r)
+        tables = [t for t in extract_document(page).tables if t.rows]
     assert [t.template for t in tables] == ["T10"], [(t.template, len(t.rows)) for t in tables]
     labels = [compare_key(r.cells[0].text) for r in tables[0].rows]
     assert len(labels) == len(set(k for k in labels if k)) + labels.count(""), labels  # no row twice
     assert compare_key("二、机关运行经费") in labels and labels[-1] == compare_key("(二)单价100万元(含)以上设备(不含车辆)"), labels
     assert len(tables[0].rows) >= len(_truth_table(truth, "公开10表")["rows"]) - 2, labels
 
+    if not joined:
+        case_not_shown("公开10表 page 16 read as one grid, no second grid over its foot")
     monkeypatch.setattr(assemble, "_rest_of_the_table", lambda previous, pt, meta: False)
     apart = [t for t in extract_document(page).tables if t.rows]
-    if len(apart) == 1:
-        case_not_shown("公开10表 page 16 read as one grid, no second grid over its foot")
     assert len(apart) == 2 and apart[1].template is None and all(c.review for r in apart[1].rows for c in r.cells)
 
 
@@ -949,9 +976,9 @@ def test_a_number_stacked_in_one_block_of_a_table_of_blocks_puts_that_block_in_d
 
     monkeypatch.setattr(interpret, "_stacked_span", lambda ci, numbers, blocks, width: (0, width))
     whole = merged()
+    assert len(whole) >= 3 * len(apart), whole
     if len(whole) < 48:
         case_not_shown(f"公开06表 read with {len(whole)} cells stacked over whole rows, not five rows' 60")
-    assert len(whole) >= 3 * len(apart), whole
 
 
 def test_codes_worn_to_a_digit_no_class_opens_with_leave_the_block_economic(health, monkeypatch):
@@ -1047,9 +1074,9 @@ def test_a_worn_line_keeps_the_amount_two_of_its_three_readings_agree_on(nanyang
     monkeypatch.setattr(read, "_agreed", lambda old, new: None)
     texts_alone, structure_alone, _ = measure()
     assert structure == 0, (structure, cells)
+    assert sum(text in texts for _, _, text in printed) >= sum(text in texts_alone for _, _, text in printed)
     if structure_alone < cells:
         case_not_shown(f"公开01表 page 2 read without the vote: {structure_alone} of {cells} cells in doubt, not all")
-    assert sum(text in texts for _, _, text in printed) >= sum(text in texts_alone for _, _, text in printed)
 
 
 def test_a_watermarks_strokes_in_a_blank_side_of_a_summary_table_are_no_label(nanyang, monkeypatch):

@@ -20,7 +20,7 @@ import re
 import pytest
 
 from pipeline.extract import extract_document
-from tests.conftest import case_not_shown, sliced_pdf, worn_photocopy
+from tests.conftest import acted, case_not_shown, sliced_pdf, worn_photocopy
 
 
 def _seed47(factory, index: int, department: str, repeat_header: bool | None):
@@ -177,9 +177,9 @@ def test_a_line_number_is_not_put_back_against_its_own_columns_count(education_w
     assert texts[texts.index("26") - 1] in ("5", "25") and texts[texts.index("26") + 1] == "27", texts
 
     monkeypatch.setattr(interpret, "_counted", lambda numbers, k: None)
+    if texts[texts.index("26") - 1] == "25":
+        case_not_shown("公开01表 page 2 reads 收入's 行次 25 as printed: no misread neighbour to make 26 a 6")
     texts = [c.text for c in income_lines(extract_document(page))]
-    if "26" in texts:
-        case_not_shown("公开01表 page 2 reads no 行次 the two columns' offset would make wrong: 26 kept without the count")
     assert "26" not in texts and "6" in texts[20:], texts
 
 
