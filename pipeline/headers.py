@@ -77,22 +77,23 @@ def _counts_up(nonempty: list[str]) -> bool:
 
 
 def is_lanci_row(texts: list[str]) -> bool:
-    """The header's 栏次 row: one :func:`is_column_number_row` tells, or one opening with the word 栏次 itself,
-    its numbers worn past reading (“栏次 | 无彩 | L1 | 栏次 | | 23 | | 41s”, a worn photocopy's 公开04表
-    page 8: the body's blank rows below it read into the header, the page a table of its own, all in review). Only a
-    header prints the word 栏次 (行次, a column's label too, is not enough). A row with an amount in it is the
-    栏次 row run into the body's first row, whose amounts stay in the body (``assemble._lanci_over_amount``)."""
+    """The header's 栏次 row: one :func:`is_column_number_row` tells, or one opening with the word 栏次
+    itself, its numbers worn past reading (“栏次 | 无彩 | L1 | 栏次 | | 23 | | 41s”, a worn photocopy's
+    公开04表 page 8: the body's blank rows below it read into the header, the page a table of its own, all in
+    review). Only a header prints the word 栏次 (行次, a column's label too, is not enough). A row with an
+    amount in it is the 栏次 row run into the body's first row, whose amounts stay in the body
+    (``assemble._lanci_over_amount``)."""
     first = next((re.sub(r"\s+", "", t) for t in texts if t.strip()), "")
     return is_column_number_row(texts) or (_lanci_word(first) == "栏次"
                                            and not any(_DECIMAL.search(t) for t in texts))
 
 
 def _column_numbers_run_together(nonempty: list[str], columns: int) -> bool:
-    """Whole numbers only, four or more, that read one after another as the column numbers 1 … n of the row's
-    ``columns`` cells (nine or more) but for one digit in six: the rules between some of them worn away, two numbers read
-    as one and one lost (“1 | 2 | 3 | | 5 | 6 | 78 | | 9 | 1011 | | 212”, a worn photocopy's 公开09表 — the row
-    taken for a body row, all in review). A body row of amounts shows decimals; one of counts does not count
-    up so."""
+    """Whole numbers only, four or more, that read one after another as the column numbers 1 … n of the
+    row's ``columns`` cells (nine or more) but for one digit in six: the rules between some of them worn away,
+    two numbers read as one and one lost (“1 | 2 | 3 | | 5 | 6 | 78 | | 9 | 1011 | | 212”, a worn
+    photocopy's 公开09表 — the row taken for a body row, all in review). A body row of amounts shows decimals;
+    one of counts does not count up so."""
     from rapidfuzz.distance import Levenshtein
 
     if len(nonempty) < 4 or not all(t.isdigit() for t in nonempty) or not nonempty[0].startswith("1"):

@@ -1887,14 +1887,13 @@ def check_line_numbers(table: Table, ocr_pages: set[int]) -> None:
     """A 行次 column counts 1, 2, 3 … down the rows: an OCR'd line number that breaks the count where both its
     neighbours keep it (“I0” or “364” between 9/35 and 11/37) is misread, an empty one there lost. Where the
     runs of numbers above it and below it both carry on to one number, and the rows just above and below hold
-    one less and one more — or, two or three misread side by side, the nearest rows of the count within three
-    rows (:func:`_between_counted`) — it is that number (:func:`_count_line`, ``line_counted``: a 行次 printed
-    skipping one would set the two runs apart). Otherwise it is flagged ``format``, the number the count gives as its
-    alternative (printed 行次 may skip; the neighbours are the only witness). A line number out of its column (an
-    empty 行次 cell beside the other side's number, a bare number in the label column to its left) is flagged
-    ``format`` too. Where the table has two such columns that
-    count in step (a 收支总表's 收入 1 … 30 beside its 支出 31 … 60), a misread one is restored
-    (:func:`_restore_line_numbers`)."""
+    one less and one more — or, two or three misread side by side, the nearest rows of the count within
+    three rows (:func:`_between_counted`) — it is that number (:func:`_count_line`, ``line_counted``: a 行次
+    printed skipping one would set the two runs apart). Otherwise it is flagged ``format``, the number the
+    count gives as its alternative (printed 行次 may skip; the neighbours are the only witness). A line number
+    out of its column (an empty 行次 cell beside the other side's number, a bare number in the label column to
+    its left) is flagged ``format`` too. Where the table has two such columns that count in step (a 收支总表's
+    收入 1 … 30 beside its 支出 31 … 60), a misread one is restored (:func:`_restore_line_numbers`)."""
     _restore_line_numbers(table, ocr_pages)
     for ci, label in enumerate(table.columns):
         if not _line_label(label):
@@ -1981,7 +1980,8 @@ LINE_COUNTED = "line_counted"
 def _count_line(cell: Cell, number: int) -> None:
     """A line number read wrong or lost (“83”, “s”, “cn” for 8, 5, 20) where its column's count gives it twice —
     the run above it and the run below both carried on to it, the nearest rows of the count within three rows
-    (:func:`_between_counted`) — is that number: the reading kept as ``original`` and an alternative, ``line_counted``."""
+    (:func:`_between_counted`) — is that number: the reading kept as ``original`` and an alternative,
+    ``line_counted``."""
     if cell.text.strip() and not any(a.text == cell.text for a in cell.alternatives):
         cell.alternatives.append(Alternative(cell.text, cell.ocr_score, "ocr"))
     cell.original = cell.original if cell.original is not None else cell.text

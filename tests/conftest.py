@@ -45,18 +45,17 @@ def worn_photocopy(out: Path, seed: int, index: int, department: str, font: str,
 
 
 def case_not_shown(what: str) -> None:
-    """Skip: the worn-scan case a test is built on does not arise here. A generated worn photocopy is not the
-    same scan on every machine (the generator's OpenCV filters and the recogniser's onnxruntime kernels are
-    picked by the CPU: ``cv2.setUseOptimized(False)`` alone changes every page's pixels), so the misreading a
-    test was built on may not show. Called once the test has asserted all it can on this machine's reading:
+    """Skip: the worn-scan case a test is built on does not arise here. A generated worn photocopy is not read
+    the same on every machine (the recogniser's onnxruntime kernels are picked by the CPU; the generated scans
+    are the same with OpenCV's AVX-512 kernels off), so the misreading a test was built on may not show. Called once the test has asserted all it can on this machine's reading:
     the skip names the reading that is missing, so a run on such a machine says what it did not test."""
     pytest.skip(f"worn-scan case not shown on this machine: {what}")
 
 
 def acted(monkeypatch, module, name: str, when) -> list:
     """Watch ``module.name``: the results of the calls ``when(result, *args, **kwargs)`` says it acted on (a
-    chain taken for glyphs, a second grid joined to the first). A worn-scan test's premise is that its rule acted on this
-    machine's reading; its counterfactual, that without the rule the reading goes wrong."""
+    second grid joined to the first, a template given by place). A worn-scan test's premise may be that its
+    rule acted on this machine's reading; its counterfactual, that without the rule the reading goes wrong."""
     calls: list = []
     original = getattr(module, name)
 

@@ -20,7 +20,7 @@ import re
 import pytest
 
 from pipeline.extract import extract_document
-from tests.conftest import acted, case_not_shown, sliced_pdf, worn_photocopy
+from tests.conftest import case_not_shown, sliced_pdf, worn_photocopy
 
 
 def _seed47(factory, index: int, department: str, repeat_header: bool | None):
