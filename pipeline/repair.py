@@ -534,7 +534,7 @@ def alike_proofs(doc: Document, settings: RepairSettings | None = None, min_witn
             continue
         text, src, conf, value = passing[0]
         for ref in group:
-            commas = any("," in c.text for (t, _, k), c in lookup.items() if t == ref[0] and k == ref[2])
+            commas = _column_commas(lookup, ref)
             decimals = parse_number(lookup[ref].text).decimals
             proofs.append(Proof(ref, format_amount(value, decimals, separators=commas), value, src, conf,
                                 tuple(by_cell[ref])))
@@ -668,8 +668,7 @@ def _scanned_tables(doc: Document) -> set[str]:
 def _lost_print(state: _Failing, ref: CellRef, lookup: dict[CellRef, Cell]) -> list[str]:
     """The amounts the cell's equations would have a cell read blank hold (more than nothing), written as its
     column prints them (2 decimals; separators as the column's other amounts show them)."""
-    table, _, col = ref
-    commas = any("," in c.text for (t, _, k), c in lookup.items() if t == table and k == col)
+    commas = _column_commas(lookup, ref)
     out: list[str] = []
     for value in _witnessed_values(state, ref):
         value = round(value, 2)
@@ -677,6 +676,11 @@ def _lost_print(state: _Failing, ref: CellRef, lookup: dict[CellRef, Cell]) -> l
         if value > 0 and cand not in out:
             out.append(cand)
     return out
+
+
+def _column_commas(lookup: dict[CellRef, Cell], ref: CellRef) -> bool:
+    """The cell's column prints amounts with thousands separators: some cell of it shows a comma."""
+    return any("," in c.text for (t, _, k), c in lookup.items() if t == ref[0] and k == ref[2])
 
 
 def _witnessed_values(state: _Failing, ref: CellRef) -> list[float]:
