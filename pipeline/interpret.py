@@ -1796,6 +1796,17 @@ def _split_amount_and_code(table: Table, ocr_pages: set[int]) -> None:
             text = re.sub(r"\s+", "", cell.text)
             if beside.text.strip() or not re.fullmatch(r"-?\d[\d,，.．]*(?:[l|]\d+)?", text):
                 continue
+            if _code_in_its_sequence(table, row, ci + 1, text):
+                # the code alone, read left of the lost rule (seed-45 agriculture 公开06表: “30213” under 医疗费's
+                # 决算数, 30212 above it and 30214 below in the code column, blank there; 301's sum failing by
+                # 30213 and every amount of the column left in review)
+                cell.alternatives.insert(0, Alternative(cell.text, cell.ocr_score, "ocr"))
+                beside.text, beside.lines, beside.kind = text, [text], "text"
+                beside.ocr_score, beside.reasons = cell.ocr_score, list(cell.reasons)
+                cell.original, cell.text, cell.lines, cell.kind, cell.value = cell.text, "", [], "empty", None
+                cell.add_reason("rule_missing")
+                beside.add_reason("rule_missing")
+                continue
             for m in reversed(list(_POINT_TWO.finditer(text))):
                 amount, rest = text[:m.end()], text[m.end():]
                 code = rest[1:] if rest and rest[0] in "1l|" and not _known_code(rest) else rest
@@ -1807,6 +1818,28 @@ def _split_amount_and_code(table: Table, ocr_pages: set[int]) -> None:
                     cell.add_reason("rule_missing")
                     beside.add_reason("rule_missing")
                     break
+
+
+def _code_in_its_sequence(table: Table, row, ci: int, text: str) -> bool:
+    """``text`` is a catalogue's code that goes in code column ``ci`` of ``row``: the nearest codes read in that
+    column above and below it (one of them at the table's edge), of its length and its 类, are lower and higher
+    — the code of the row, read a column off (an amount is no code: it prints two decimals)."""
+    if not _known_code(text):
+        return False
+    at = next(i for i, r in enumerate(table.rows) if r is row)
+
+    def nearest(rows) -> str | None:
+        for r in rows:
+            got = re.sub(r"\s+", "", r.cells[ci].text) if ci < len(r.cells) else ""
+            if got:
+                return got
+        return None
+    above, below = nearest(reversed(table.rows[:at])), nearest(table.rows[at + 1:])
+    # (one side will do at the table's edge: its rows may be read in two grids, joined later)
+    sides = [n for n in (above, below) if n is not None]
+    return bool(sides) and (len(sides) == 2 or at in (0, len(table.rows) - 1)) \
+        and all(len(n) == len(text) and n[:3] == text[:3] and n.isdigit() for n in sides) \
+        and (above is None or int(above) < int(text)) and (below is None or int(text) < int(below))
 
 
 def _known_code(text: str) -> bool:

@@ -64,7 +64,10 @@ review:
   The seal over 统计数 read as strokes (“1”) where nothing is printed: in review (``score._seal_stroke``);
 - agriculture_007's 公开02表 (page 3): 76.41 of 其他收入 read in a cell over 附属单位上缴收入 | 其他收入 (the rule
   between them lost in three rows), the lost rule's remnant read with it: given to 附属单位上缴收入, unflagged —
-  the row's sum holds wherever it stands (``assemble._amount_in_its_column``: flush right in the last column)."""
+  the row's sum holds wherever it stands (``assemble._amount_in_its_column``: flush right in the last column);
+- agriculture's 公开06表 (pages 10–11): 医疗费's code 30213 read in the 决算数 left of it (the rule between them
+  lost on that row), 301's sum failing by it and every amount of the column in review
+  (``interpret._code_in_its_sequence``)."""
 from __future__ import annotations
 
 import json
@@ -356,6 +359,36 @@ def test_a_faded_stretch_of_a_column_rule_in_line_with_its_rule_is_the_rule(agri
     read = [table.rows[ri].cells[8] for ri, _ in dashes if ri < len(table.rows)]
     assert sum(compare_key(c.text) == compare_key("——") for c in read) <= 1 and any(not c.review for c in read), \
         [c.text for c in read]
+
+
+def test_a_code_read_left_of_its_lost_rule_goes_to_its_column(agriculture, monkeypatch):
+    """公开06表 (pages 10–11): a catalogue's code read in 决算数 beside its blank code cell, between the codes
+    above and below it (30213 under 医疗费's 决算数: the rule between them lost on that row), is put in the code
+    column, the amount cell blank, as printed, and 301's sum holds; counterfactual (no code moved): the code
+    read as an amount, a sum failing."""
+    from pipeline import interpret
+
+    pdf, truth = agriculture
+    sliced = sliced_pdf(pdf, [10, 11])
+    printed = _truth_table(truth, "公开06表")
+    with monkeypatch.context() as m:
+        m.setattr(interpret, "_code_in_its_sequence", lambda *a: False)
+        doc = extract_document(sliced)
+    table = _only_table(doc)
+    off = [(table.id, ri, ci) for ri, r in enumerate(table.rows) for ci in (2, 5, 8) if ci + 1 < len(r.cells)
+           and interpret._known_code(r.cells[ci].text) and not r.cells[ci + 1].text.strip()]
+    if not off:
+        case_not_shown("a code read in 决算数 beside its blank code cell")
+    through = lambda doc: [chk for chk in doc.checks if any((t, r, c) in off for t, r, c in chk.cells)]  # noqa: E731
+    assert through(doc) and not all(chk.ok for chk in through(doc))
+
+    doc = extract_document(sliced)
+    table = _only_table(doc)
+    assert table.template == "T06", table.columns
+    for _, ri, ci in off:
+        cells, truth_cells = table.rows[ri].cells, printed["rows"][ri]["cells"]
+        assert (cells[ci].text, cells[ci + 1].text) == (truth_cells[ci]["text"], truth_cells[ci + 1]["text"])
+    assert through(doc) and all(chk.ok for chk in through(doc)), [chk.rule for chk in through(doc) if not chk.ok]
 
 
 def test_a_continuation_page_read_askew_leaves_the_columns_of_the_page_before(police):
