@@ -79,6 +79,39 @@ def sliced_pdf(pdf: Path, pages: list[int]) -> Path:
     return sliced
 
 
+@pytest.fixture(scope="session", autouse=True)
+def recognised_once_per_crop():
+    """Within a test session each text-line crop is recognised once: a crop seen again (a counterfactual's
+    extraction of the same page, a page read by two tests) gets a copy of its first reading. The recogniser
+    reads each crop alone (``OcrSettings.batch_size`` 1), so a reading depends on nothing but the crop and the
+    settings: what a test sees is what it would have read. Measured on the worn-case suites, 38,972 crops
+    recognised, 15,252 of them distinct. Other batch sizes are passed through."""
+    import hashlib
+    import os
+    from dataclasses import replace
+
+    import numpy as np
+
+    from pipeline import ocr
+
+    original = ocr.Recognizer.recognize
+    seen: dict = {}
+
+    def recognize(self, crops):
+        if self.settings.batch_size != 1:
+            return original(self, crops)
+        keys = [(self.settings, os.environ.get("DISCLOSURE_OCR_THREADS", ""), c.shape, c.dtype.str,
+                 hashlib.blake2b(np.ascontiguousarray(c).data, digest_size=16).digest()) for c in crops]
+        todo = [i for i, k in enumerate(keys) if k not in seen]
+        for i, reading in zip(todo, original(self, [crops[i] for i in todo])):
+            seen[keys[i]] = reading
+        return [ocr.LineReading(seen[k].text, [replace(c) for c in seen[k].chars]) for k in keys]
+
+    ocr.Recognizer.recognize = recognize
+    yield
+    ocr.Recognizer.recognize = original
+
+
 def real_pdf(*parts: str) -> Path:
     p = REAL.joinpath(*parts)
     if not p.exists():
