@@ -1784,8 +1784,9 @@ def _split_amount_and_code(table: Table, ocr_pages: set[int]) -> None:
     30229) while that code cell is blank: the rule between them was lost on that row and the cell was read
     across both (公开06表's blocks, 决算数 | 经济分类科目编码: seed-45 police's continuation page, skewed, every
     row so). Amounts print two decimals, so the amount ends two digits after a point; the rest is the code — a
-    code of the catalogues, after a rule's remnant read as 1, l or | before it. Both cells are
-    ``rule_missing``."""
+    code of the catalogues, after a rule's remnant read as 1, l or | before it. So is a code alone there that
+    goes in the code column's sequence (:func:`_code_in_its_sequence`): it moves, the amount cell left blank
+    (its reading the cell's ``original``). Both cells are ``rule_missing``."""
     for ci, label in enumerate(table.columns[:-1]):
         if not (label and is_amount_column(label) and is_code_column(table.columns[ci + 1])):
             continue
@@ -1820,26 +1821,26 @@ def _split_amount_and_code(table: Table, ocr_pages: set[int]) -> None:
                     break
 
 
-def _code_in_its_sequence(table: Table, row, ci: int, text: str) -> bool:
+def _code_in_its_sequence(table: Table, row, ci: int, text: str, reach: int = 3) -> bool:
     """``text`` is a catalogue's code that goes in code column ``ci`` of ``row``: the nearest codes read in that
-    column above and below it (one of them at the table's edge), of its length and its 类, are lower and higher
-    — the code of the row, read a column off (an amount is no code: it prints two decimals)."""
-    if not _known_code(text):
+    column above and below it, within ``reach`` rows, of its length and its 类, are lower and higher (at the
+    table's first or last row, the one there is) — the code of the row, read a column off (an amount is no code:
+    it prints two decimals). Not in a row a total's label names (合计 prints no code)."""
+    if not _known_code(text) or any(_UNCODED.search(c.text) for c in row.cells):
         return False
     at = next(i for i, r in enumerate(table.rows) if r is row)
 
     def nearest(rows) -> str | None:
-        for r in rows:
+        for r in rows[:reach]:
             got = re.sub(r"\s+", "", r.cells[ci].text) if ci < len(r.cells) else ""
             if got:
                 return got
         return None
-    above, below = nearest(reversed(table.rows[:at])), nearest(table.rows[at + 1:])
-    # (one side will do at the table's edge: its rows may be read in two grids, joined later)
+    above, below = nearest(table.rows[:at][::-1]), nearest(table.rows[at + 1:])
     sides = [n for n in (above, below) if n is not None]
     return bool(sides) and (len(sides) == 2 or at in (0, len(table.rows) - 1)) \
-        and all(len(n) == len(text) and n[:3] == text[:3] and n.isdigit() for n in sides) \
-        and (above is None or int(above) < int(text)) and (below is None or int(text) < int(below))
+        and all(len(n) == len(text) and n[:3] == text[:3] and re.fullmatch(r"[0-9]+", n) for n in sides) \
+        and (above is None or above < text) and (below is None or text < below)
 
 
 def _known_code(text: str) -> bool:

@@ -513,11 +513,10 @@ def _identities_failing(doc: Document, table: Table, settings: VerdictSettings) 
     国有资本经营 column — fails for them (seed-45 jincheng 公开04表, right but for them and one amount, had 12 of
     its 23 identities failing and all 288 cells in review). One over a number read broken (“20431” for
     204.31, “=2149”: ``format``, flagged on its own; “0.001” mended to 0.00, ``stroke_dropped``; a code, 30224,
-    put in its column from there), failing or
-    holding, tells nothing of where the table's amounts stand: the table is judged by the others — when
-    ``min_checks`` of them remain (seed-45 nanyang 公开06表: 4 of 7 failing, 3 of them over such a reading, the
-    fourth by a misread in 301; its 261 cells in review). Words in an amount's cell are no broken number: a
-    column shifted puts them there."""
+    put in its column from there), failing or holding, tells nothing of where the table's amounts stand: the
+    table is judged by the others — when ``min_checks`` of them remain (seed-45 nanyang 公开06表: 4 of 7
+    failing, 3 of them over such a reading, the fourth by a misread in 301; its 261 cells in review). Words in
+    an amount's cell are no broken number: a column shifted puts them there."""
     from .interpret import _known_code
     from .validate import MENDED, _garbled
 
@@ -537,7 +536,9 @@ def _identities_failing(doc: Document, table: Table, settings: VerdictSettings) 
         cell = table.rows[r].cells[k] if r < len(table.rows) and k < len(table.rows[r].cells) else None
         if cell is not None and any(why in cell.reasons for why in MENDED):
             return True  # read broken, mended from its form alone (“0.001” → 0.00): as little told
-        if cell is not None and cell.original and not cell.text.strip() and _known_code(cell.original):
+        beside = table.rows[r].cells[k + 1] if cell is not None and k + 1 < len(table.rows[r].cells) else None
+        if beside is not None and cell.original and not cell.text.strip() and _known_code(cell.original) \
+                and re.sub(r"\s+", "", beside.text) == re.sub(r"\s+", "", cell.original):
             return True  # a code read there and put in its column (interpret._code_in_its_sequence): no amount read
         return _garbled(cell) and re.search(r"\d", cell.text) is not None \
             and not re.search(r"[\u4e00-\u9fff]", cell.text)

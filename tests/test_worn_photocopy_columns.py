@@ -387,6 +387,7 @@ def test_a_code_read_left_of_its_lost_rule_goes_to_its_column(agriculture, monke
     assert table.template == "T06", table.columns
     for _, ri, ci in off:
         cells, truth_cells = table.rows[ri].cells, printed["rows"][ri]["cells"]
+        assert cells[0].text == truth_cells[0]["text"], (ri, cells[0].text)  # (the row is the printed one)
         assert (cells[ci].text, cells[ci + 1].text) == (truth_cells[ci]["text"], truth_cells[ci + 1]["text"])
     assert through(doc) and all(chk.ok for chk in through(doc)), [chk.rule for chk in through(doc) if not chk.ok]
 
