@@ -601,7 +601,8 @@ def stray_columns(table: Table, roles: dict[str, list[int]] | None = None) -> li
     leaves blank, where the column left of it holds labels, not amounts (seed-45 education 公开03表: “一”,
     “1A3”, “7” and 1,033.12 beside a blank, between 科目名称 and 本年支出合计 — the line cut 本年支出合计's column,
     and the amount is its). Strokes read as 一 or 十 are marks; a dash is a mark, not an amount. None while a
-    role of the template, optional or not, has no column (the column may be that one, its label worn)."""
+    role of the template, optional or not, has no column (the column may be that one, its label worn) — but a
+    slice of the code column holding marks under its label (:func:`_marked_slice`), which no role's is."""
     from .headers import _STROKES, is_amount_column
     from .templates import load_templates, resolve_columns
 
@@ -611,10 +612,12 @@ def stray_columns(table: Table, roles: dict[str, list[int]] | None = None) -> li
     if roles is None:
         roles = resolve_columns(table, template)
     taken = {i for cols in roles.values() for i in cols}
+    # (a slice of the code column holding marks is no role's, whatever the other columns' labels say)
+    slices = [c for c in range(1, len(table.columns) - 1) if _marked_slice(table, c)]
     if any(s.role not in roles for s in template.columns):
-        return []  # (a role without a column, optional or not — 年末结转和结余 worn blank — may be this one)
+        return slices  # (a role without a column, optional or not — 年末结转和结余 worn blank — may be this one)
     last = len(table.columns) - 1
-    out = [c for c in (0, last) if _blank_slice(table, c, 1 if c == 0 else -1)]
+    out = [c for c in (0, last) if _blank_slice(table, c, 1 if c == 0 else -1)] + slices
     for c in range(len(table.columns)):
         if c in out or c in taken or _NAMES.search(compare_key(table.columns[c]).split("/")[-1]):
             continue
@@ -707,6 +710,26 @@ def _blank_slice(table: Table, c: int, step: int) -> bool:
         return False
     cells = [(r.cells[c].text.strip(), r.cells[n].text.strip()) for r in table.rows if max(c, n) < len(r.cells)]
     return bool(cells) and not any(own for own, _ in cells) and any(beside for _, beside in cells)
+
+
+def _marked_slice(table: Table, c: int, blank_share: float = 0.75) -> bool:
+    """The inner column ``c`` is a slice a stray line (a rule's remnant) cut off the code column left of it:
+    under that column's label (the header cell the line cut, its text given to both), the codes all left of it,
+    and nothing in it but blanks (``blank_share`` of its rows or more) and marks — no two digits running, no word
+    of two characters, no amount. Seed-47 photocopy150 education 公开02表: “7”, “l”, “r”, “A”, “相” down a slice
+    between 功能分类科目编码 and 科目名称, its header garbled — three amount roles without a column, so the
+    stray-column rule, waiting for every role, never took it, and every cell sat a column right of its place."""
+    from .headers import is_code_column
+
+    key = compare_key(table.columns[c])
+    if not key or key != compare_key(table.columns[c - 1]) or not is_code_column(table.columns[c - 1]):
+        return False
+    cells = [(re.sub(r"\s+", "", r.cells[c].text), re.sub(r"\s+", "", r.cells[c - 1].text)) for r in table.rows
+             if c < len(r.cells)]
+    own = [t for t, _ in cells if t]
+    codes = sum(bool(re.fullmatch(r"\d{3,7}", left)) for _, left in cells)
+    return bool(cells) and codes >= len(cells) / 2 and len(own) <= (1 - blank_share) * len(cells) \
+        and not any(re.search(r"\d{2}|[\u4e00-\u9fff]{2}", t) or _moved_amount(t) for t in own)
 
 
 def _moved_amount(text: str) -> bool:

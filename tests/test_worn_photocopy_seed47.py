@@ -393,3 +393,39 @@ def test_labels_worn_to_their_column_numbers_are_named_by_place(nanyang_whole, m
     monkeypatch.setattr(headercheck, "labels_by_position", lambda table: 0)
     table = next(t for t in extract_document(page).tables if t.template == "T07")
     assert all("structure" in c.reasons for r in table.rows for c in r.cells)
+
+
+def test_a_slice_of_the_code_column_holding_marks_is_no_column(education_whole, monkeypatch):
+    """education's 公开02表 (pages 3–4): a rule's remnant down the code column, under its label, read as a
+    column of marks (“7”, “l”, “r”, “相”) while the header is garbled and three amount roles have no column: the
+    slice is taken off (its marks kept in a ``stray_column`` warning) and every amount stands in its printed
+    column, the table still in review for its header; counterfactual (no such slice): a column too many, each
+    amount a column right of its place."""
+    from pipeline import verdict
+
+    pdf, truth = education_whole
+    pages = sliced_pdf(pdf, [3, 4])
+    printed = next(t for t in truth["tables"] if t.get("form") == "公开02表")
+    want = [[c["text"] for c in r["cells"]] for r in printed["rows"]]
+
+    def placed(table) -> float:  # share of the printed amounts (not 0.00: columns of them abut) read in place
+        amounts = [(ri, ci, t) for ri, row in enumerate(want) for ci, t in enumerate(row)
+                   if re.search(r"\d\.\d\d$", t) and t != "0.00"]
+        return sum(ri < len(table.rows) and ci < len(table.rows[ri].cells)
+                   and table.rows[ri].cells[ci].text.replace(",", "") == t.replace(",", "")
+                   for ri, ci, t in amounts) / len(amounts)
+
+    with monkeypatch.context() as m:
+        m.setattr(verdict, "_marked_slice", lambda *a, **k: False)
+        doc = extract_document(pages)
+    table = next(t for t in doc.tables if t.template == "T02")
+    if len(table.columns) != len(printed["rows"][0]["cells"]) + 1:
+        case_not_shown("a column of marks read under 公开02表's code label")
+    before = placed(table)
+
+    doc = extract_document(pages)
+    table = next(t for t in doc.tables if t.template == "T02")
+    assert len(table.columns) == len(printed["rows"][0]["cells"])
+    assert placed(table) >= max(0.5, before + 0.25), (before, placed(table))
+    assert any(w["kind"] == "stray_column" and w["table"] == table.id for w in doc.warnings)
+    assert all(c.review for r in table.rows for c in r.cells if c.text.strip())  # (its header is still unread)
