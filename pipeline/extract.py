@@ -490,6 +490,8 @@ def extract_document(path: str | Path, settings: ExtractSettings = ExtractSettin
 
     placed = identify_templates(doc)  # (by what each reads, then by place in the set: interpret_cells needs them)
     for table in doc.tables:
+        if table.kind != "performance":  # (a slice of the code column, marks only: no column — named by place then)
+            drop_stray_columns(doc, table, slices_only=True)
         interpret_cells(table, ocr_pages)
     document_metadata(doc, readings)
     times.add("interpret", t0)

@@ -457,13 +457,16 @@ def labels_by_position(table: Table, share: float = 0.5) -> int:
         return 0
     keys = [compare_key(c) for c in table.columns]
     # (one label over a run of columns — its rules lost in the header, “目名称本平教入合计” over 科目编码 | 科目名称 |
-    # 本年收入合计 of seed-45 police 公开02表 — names the column of the run it names, and none of the others)
-    shared = {ci for ci in range(n) if keys[ci] and (ci > 0 and keys[ci - 1] == keys[ci]
-                                                    or ci + 1 < n and keys[ci + 1] == keys[ci])}
+    # 本年收入合计 of seed-45 police 公开02表 — names the column of the run it names, and none of the others; so
+    # does one under marks of the row above that differ — 项目/科目名称 | O/科目名称 over 科目名称 | 本年收入合计 of
+    # seed-47 education 公开02表)
+    leaves = [compare_key(c.split("/")[-1]) for c in table.columns]
+    shared = {ci for ci in range(n) if leaves[ci] and (ci > 0 and leaves[ci - 1] == leaves[ci]
+                                                      or ci + 1 < n and leaves[ci + 1] == leaves[ci])}
     # (a run whose label holds every one of its columns' labels, 上级补助收入事业收入 over 上级补助收入 | 事业收入,
     # is cut into them by templates.split_shared_labels: left to it)
-    shared -= {ci for ci in shared if all(any(re.search(_plain(p), keys[ci]) for p in specs[c].match)
-                                          for c in range(n) if keys[c] == keys[ci])}
+    shared -= {ci for ci in shared if all(any(re.search(_plain(p), leaves[ci]) for p in specs[c].match)
+                                          for c in range(n) if leaves[c] == leaves[ci])}
     named = [bool(k) and (specs[ci].matches(k) if ci in shared else any(sp.matches(k) for sp in template.columns))
              for ci, k in enumerate(keys)]
     if any(named[ci] and not specs[ci].matches(keys[ci]) for ci in range(n)) or sum(named) < share * n \
@@ -476,16 +479,16 @@ def labels_by_position(table: Table, share: float = 0.5) -> int:
                 and nearest_printed_label(table.columns[ci].split("/")[-1], table.template) is not None:
             continue  # a misreading of a printed label stays as read for the reviewer (restore_column_labels)
         spec = specs[ci]
-        kinds = [_content_kind(t) for t in column_texts(table, ci)]
-        kinds = [k for k in kinds if k]
+        texts = [t for t in column_texts(table, ci) if _content_kind(t)]
+        kinds = [_content_kind(t) for t in texts]
         if spec.role.endswith("_line"):
             fits = line_number_column(table, ci)
         elif spec.role.endswith("_item") or spec.role == "name":
             fits = bool(kinds) and kinds.count("words") >= 0.6 * len(kinds)
         elif spec.role == "code":
             fits = bool(kinds) and sum(k in ("code", "code_name") for k in kinds) >= 0.6 * len(kinds)
-        else:
-            fits = kinds.count("amount") >= 0.6 * len(kinds)  # (a blank column fits)
+        else:  # (a blank column fits; so do amounts whose separators were read as points, “4.086.00”)
+            fits = sum(k == "amount" or _digits_mostly(t) for t, k in zip(texts, kinds)) >= 0.6 * len(kinds)
         if not fits:
             return 0
         if spec.role.endswith("_item"):
@@ -500,6 +503,13 @@ def labels_by_position(table: Table, share: float = 0.5) -> int:
     fixed = sum(a != b for a, b in zip(labels, table.columns))
     table.columns = labels
     return fixed
+
+
+def _digits_mostly(text: str) -> bool:
+    """A number misread (“=24.148.33”, “A.361.96”): three digits or more, most of its characters digits."""
+    t = re.sub(r"\s+", "", text)
+    digits = sum(ch.isdigit() for ch in t)
+    return digits >= 3 and digits >= 0.7 * len(t)
 
 
 def _econ_labels_from_body(table: Table, share: float = 0.6) -> int:

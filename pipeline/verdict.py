@@ -601,8 +601,8 @@ def stray_columns(table: Table, roles: dict[str, list[int]] | None = None) -> li
     leaves blank, where the column left of it holds labels, not amounts (seed-45 education 公开03表: “一”,
     “1A3”, “7” and 1,033.12 beside a blank, between 科目名称 and 本年支出合计 — the line cut 本年支出合计's column,
     and the amount is its). Strokes read as 一 or 十 are marks; a dash is a mark, not an amount. None while a
-    role of the template, optional or not, has no column (the column may be that one, its label worn) — but a
-    slice of the code column holding marks under its label (:func:`_marked_slice`), which no role's is."""
+    role of the template, optional or not, has no column (the column may be that one, its label worn). (A
+    slice of the code column holding marks under its label, :func:`_marked_slice`, goes before.)"""
     from .headers import _STROKES, is_amount_column
     from .templates import load_templates, resolve_columns
 
@@ -612,12 +612,10 @@ def stray_columns(table: Table, roles: dict[str, list[int]] | None = None) -> li
     if roles is None:
         roles = resolve_columns(table, template)
     taken = {i for cols in roles.values() for i in cols}
-    # (a slice of the code column holding marks is no role's, whatever the other columns' labels say)
-    slices = [c for c in range(1, len(table.columns) - 1) if _marked_slice(table, c)]
     if any(s.role not in roles for s in template.columns):
-        return slices  # (a role without a column, optional or not — 年末结转和结余 worn blank — may be this one)
+        return []  # (a role without a column, optional or not — 年末结转和结余 worn blank — may be this one)
     last = len(table.columns) - 1
-    out = [c for c in (0, last) if _blank_slice(table, c, 1 if c == 0 else -1)] + slices
+    out = [c for c in (0, last) if _blank_slice(table, c, 1 if c == 0 else -1)]
     for c in range(len(table.columns)):
         if c in out or c in taken or _NAMES.search(compare_key(table.columns[c]).split("/")[-1]):
             continue
@@ -655,16 +653,19 @@ def stray_columns(table: Table, roles: dict[str, list[int]] | None = None) -> li
     return out
 
 
-def drop_stray_columns(doc: Document, table: Table) -> int:
+def drop_stray_columns(doc: Document, table: Table, slices_only: bool = False) -> int:
     """A scanned table's columns that are no printed column (:func:`stray_columns`) are taken off the table —
     their cells, labels and header cells, the header cells right of them moved a column left; an amount in
     one goes to the blank cell right of it (left of it, at the table's right edge) — and their other readings
     kept in a ``stray_column`` warning each (nothing read is dropped unsaid). Before codes and identities are
-    computed (their cells are found by column). Returns the number taken off."""
+    computed (their cells are found by column). With ``slices_only``, only the code column's slices holding
+    marks (:func:`_marked_slice`) — before the cells are interpreted, so that the table has its template's
+    columns when its labels worn to marks are named by their place. Returns the number taken off."""
     if not any(p.mode == "ocr" for p in doc.pages if p.number in table.pages) \
             or any(len(r.cells) != len(table.columns) for r in table.rows):
         return 0
-    gone = stray_columns(table)
+    gone = [c for c in range(1, len(table.columns) - 1) if _marked_slice(table, c)] if slices_only \
+        else stray_columns(table)
     for c in sorted(gone, reverse=True):
         texts = []
         for r in table.rows:
