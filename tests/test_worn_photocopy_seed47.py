@@ -11,7 +11,9 @@ And two misreads nothing flagged: jincheng's 公开10表 行次 “13”, “14�
 agriculture's 公开06表 rows cut in two by a line that is not printed (``interpret.join_split_code_rows``).
 
 Then nanyang's 公开04表, a 支出 label alone in 收入's amount column beside a blank 项目, a label of the run 项目
-prints around it (``interpret._label_of_the_run``), and the rest of the tables the tests below name.
+prints around it (``interpret._label_of_the_run``), and the rest of the tables the tests below name — among them
+education's 公开02表, a rule's remnant down its code column read as a column of marks under the code's label, its
+header garbled: ten columns for nine, the table in review whole (``verdict._marked_slice``).
 """
 from __future__ import annotations
 
