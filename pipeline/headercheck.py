@@ -506,7 +506,8 @@ def labels_by_position(table: Table, share: float = 0.5) -> int:
 
 
 def _digits_mostly(text: str) -> bool:
-    """A number misread (“=24.148.33”, “A.361.96”): three digits or more, most of its characters digits."""
+    """A number misread (“=24.148.33”, “4.086.00”): three digits or more, 70 % of its characters or more digits
+    (a whole code is one too: callers judge a column whose place is an amount's, not a code's)."""
     t = re.sub(r"\s+", "", text)
     digits = sum(ch.isdigit() for ch in t)
     return digits >= 3 and digits >= 0.7 * len(t)
