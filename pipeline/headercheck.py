@@ -460,7 +460,10 @@ def labels_by_position(table: Table, share: float = 0.5) -> int:
     # 本年收入合计 of seed-45 police 公开02表 — names the column of the run it names, and none of the others; so
     # does one under marks of the row above that differ — 项目/科目名称 | O/科目名称 over 科目名称 | 本年收入合计 of
     # seed-47 education 公开02表)
-    leaves = [compare_key(c.split("/")[-1]) for c in table.columns]
+    # (the last part only where it names a column of the template: a 栏次 row read into the header, “1115500”
+    # under 行次金额 and 都/行次金额, makes no run)
+    leaves = [leaf if any(sp.matches(leaf) for sp in template.columns) else key
+              for leaf, key in ((compare_key(c.split("/")[-1]), k) for c, k in zip(table.columns, keys))]
     shared = {ci for ci in range(n) if leaves[ci] and (ci > 0 and leaves[ci - 1] == leaves[ci]
                                                       or ci + 1 < n and leaves[ci + 1] == leaves[ci])}
     # (a run whose label holds every one of its columns' labels, 上级补助收入事业收入 over 上级补助收入 | 事业收入,
