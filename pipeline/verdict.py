@@ -717,9 +717,10 @@ def _marked_slice(table: Table, c: int, blank_share: float = 0.75) -> bool:
     """The inner column ``c`` is a slice a stray line (a rule's remnant) cut off the code column left of it:
     under that column's label (the header cell the line cut, its text given to both), 3 to 7 digits left of it in
     half its rows or more, and nothing in it but blanks (``blank_share`` of its rows or more) and marks — no two
-    digits running, no word of two characters, no amount. Seed-47 photocopy150 education 公开02表: “7”, “l”, “r”, “A”, “相” down a slice
-    between 功能分类科目编码 and 科目名称, its header garbled — three amount roles without a column, so the
-    stray-column rule, waiting for every role, never took it, and every cell sat a column right of its place."""
+    digits running, no word of two characters, no amount. Seed-47 photocopy150 education 公开02表: “7”, “l”,
+    “r”, “A”, “相” down a slice between 功能分类科目编码 and 科目名称, its header garbled — three amount roles
+    without a column, so the stray-column rule, waiting for every role, never took it, and every cell sat a
+    column right of its place."""
     from .headers import is_code_column
 
     key = compare_key(table.columns[c])
