@@ -1790,14 +1790,14 @@ def _split_amount_and_code(table: Table, ocr_pages: set[int]) -> None:
     for ci, label in enumerate(table.columns[:-1]):
         if not (label and is_amount_column(label) and is_code_column(table.columns[ci + 1])):
             continue
-        for row in table.rows:
+        for ri, row in enumerate(table.rows):
             if row.page not in ocr_pages or ci + 1 >= len(row.cells):
                 continue
             cell, beside = row.cells[ci], row.cells[ci + 1]
             text = re.sub(r"\s+", "", cell.text)
             if beside.text.strip() or not re.fullmatch(r"-?\d[\d,，.．]*(?:[l|]\d+)?", text):
                 continue
-            if _code_in_its_sequence(table, row, ci + 1, text):
+            if _code_in_its_sequence(table, ri, ci + 1, text):
                 # the code alone, read left of the lost rule (seed-45 agriculture 公开06表: “30213” under 医疗费's
                 # 决算数, 30212 above it and 30214 below in the code column, blank there; 301's sum failing by
                 # 30213 and every amount of the column left in review)
@@ -1821,14 +1821,13 @@ def _split_amount_and_code(table: Table, ocr_pages: set[int]) -> None:
                     break
 
 
-def _code_in_its_sequence(table: Table, row, ci: int, text: str, reach: int = 3) -> bool:
-    """``text`` is a catalogue's code that goes in code column ``ci`` of ``row``: the nearest codes read in that
+def _code_in_its_sequence(table: Table, at: int, ci: int, text: str, reach: int = 3) -> bool:
+    """``text`` is a catalogue's code that goes in code column ``ci`` of row ``at``: the nearest codes read in that
     column above and below it, within ``reach`` rows, of its length and its 类, are lower and higher (at the
     table's first or last row, the one there is) — the code of the row, read a column off (an amount is no code:
     it prints two decimals). Not in a row a total's label names (合计 prints no code)."""
-    if not _known_code(text) or any(_UNCODED.search(c.text) for c in row.cells):
+    if not _known_code(text) or any(_UNCODED.search(c.text) for c in table.rows[at].cells):
         return False
-    at = next(i for i, r in enumerate(table.rows) if r is row)
 
     def nearest(rows) -> str | None:
         for r in rows[:reach]:
