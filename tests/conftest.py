@@ -27,11 +27,19 @@ def generated_document(out: Path, **recipe) -> Path:
     return out / f"{made.name}.pdf"
 
 
+_GENERATED: dict = {}
+
+
 def generated_with_truth(out: Path, **recipe) -> tuple[Path, dict]:
-    """:func:`generated_document` and its ground truth (the generator's ``.truth.json`` beside it)."""
+    """:func:`generated_document` and its ground truth (the generator's ``.truth.json`` beside it). A recipe is
+    made once per test session (the generator is seeded by the recipe: a second making is the same document);
+    treat the PDF as read-only (slices of it may be written beside it)."""
     import json
 
-    pdf = generated_document(out, **recipe)
+    key = repr(sorted(recipe.items()))
+    if key not in _GENERATED or not _GENERATED[key].exists():
+        _GENERATED[key] = generated_document(out, **recipe)
+    pdf = _GENERATED[key]
     return pdf, json.loads(pdf.with_suffix("").with_suffix(".truth.json").read_text(encoding="utf-8"))
 
 

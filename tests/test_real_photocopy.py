@@ -34,13 +34,27 @@ def photocopied_page(pdf, number: int, tmp_path, seed: int) -> "Path":
     return scan
 
 
+_DEGRADED: dict = {}
+
+
+def degraded_whole(pdf, profile: str, authority: str, tmp_path) -> "Path":
+    """The whole of ``pdf`` degraded as scripts/real_scans.py does (``profile``, seed 21), made once per test
+    session: the degradation is seeded by the file's name, the profile and the seed, so a second making is the
+    same scan (read-only: a test writes its own slices of it)."""
+    from real_scans import degraded_copy
+
+    key = (str(pdf), profile, authority)
+    if key not in _DEGRADED or not _DEGRADED[key].exists():
+        whole = tmp_path / f"whole-{profile}.pdf"
+        degraded_copy(pdf, whole, profile, 21, authority)
+        _DEGRADED[key] = whole
+    return _DEGRADED[key]
+
+
 def real_scan_page(pdf, number: int, tmp_path, authority: str) -> tuple["Path", "Path"]:
     """Page ``number`` of a real PDF as scripts/real_scans.py makes it (``photocopy150``, seed 21: the whole
     document degraded page by page, then that page alone), and the same page of the PDF itself."""
-    from real_scans import degraded_copy
-
-    whole = tmp_path / "whole.pdf"
-    degraded_copy(pdf, whole, "photocopy150", 21, authority)
+    whole = degraded_whole(pdf, "photocopy150", authority, tmp_path)
     scan, one = tmp_path / f"page{number}-scan.pdf", tmp_path / f"page{number}.pdf"
     for src, dst in ((whole, scan), (pdf, one)):
         out = pdfium.PdfDocument.new()
@@ -52,10 +66,8 @@ def real_scan_page(pdf, number: int, tmp_path, authority: str) -> tuple["Path", 
 def real_scan_pages(name: str, numbers: list[int], tmp_path, authority: str, profile: str = "photocopy150") -> "Path":
     """Pages ``numbers`` of the real 决算 ``name`` as scripts/real_scans.py makes them (``profile``, seed 21), in
     one PDF."""
-    from real_scans import degraded_copy
-
-    whole, pages = tmp_path / "whole.pdf", tmp_path / "pages.pdf"
-    degraded_copy(real_pdf("juesuan", name), whole, profile, 21, authority)
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    whole, pages = degraded_whole(real_pdf("juesuan", name), profile, authority, tmp_path), tmp_path / "pages.pdf"
     out = pdfium.PdfDocument.new()
     out.import_pages(pdfium.PdfDocument(str(whole)), [n - 1 for n in numbers])
     out.save(str(pages))
