@@ -21,12 +21,11 @@ from .numbers import parse_number
 from .performance import FORM_KIND, form_title, form_year, is_form_grid, join_form_columns, starts_form
 from .layout import GridCell
 from .read import GridReading, PageReading, Reading, TextLine
-from .textnorm import clean_cell_text, compare_key
+from .textnorm import FORM_MARK, clean_cell_text, compare_key, form_mark_number
 
 _AMOUNT = re.compile(r"^[-−－]?[\d,，]*\d[.．]\d+%?$|^[-−－]?\d{1,3}(,\d{3})+$")
 _CODE = re.compile(r"^\d{3}(\s?\d{2}){0,2}$|^\d{5}$|^\d{7}$")
 _BODY_LABEL = re.compile(r"^(合计|总计|本年.{0,6}合计|[一二三四五六七八九十]*、|（[一二三四五六七八九十]+）|人员经费合计|公用经费合计|\d{3}\b)")
-_FORM = re.compile(r"公开\s*0?(\d{1,2})\s*表")
 _UNIT = re.compile(r"(?:金额)?单位\s*[:：]\s*(万元|元|千元|亿元)")
 _DEPT = re.compile(r"(?:部门名称|单位名称|编制部门|编制单位|预算单位|部门|单位)\s*[:：]\s*([^\s:：]{2,40}?)(?:\s|$|\d{4}年|单位[:：]|金额单位)")
 _YEAR = re.compile(r"(20\d{2})\s*年度?")
@@ -590,9 +589,9 @@ def _fix_header_fragments(pt: PageTable, n_cols: int) -> None:
 def _meta(lines: list[TextLine]) -> dict:
     meta: dict = {"title": "", "form": "", "unit": "", "department": "", "year": None}
     joined = " ".join(ln.text for ln in lines)
-    m = _FORM.search(joined.replace(" ", ""))
+    m = FORM_MARK.search(joined.replace(" ", ""))
     if m:
-        meta["form"] = f"公开{int(m.group(1)):02d}表"
+        meta["form"] = f"公开{form_mark_number(m):02d}表"
     m = _UNIT.search(joined)
     if m:
         meta["unit"] = m.group(1)
@@ -615,7 +614,7 @@ def _meta(lines: list[TextLine]) -> dict:
         meta["year"] = int(m.group(1))
     titles = []
     for ln in lines:
-        t = _FORM.sub("", ln.text).strip()
+        t = FORM_MARK.sub("", ln.text).strip()
         t = _TITLE_YEAR.sub("", t)  # 部门预算项目支出绩效自评表（2023年度）
         t = re.sub(r"^(附表|表)?\s*\d{0,2}[-—.、]?\s*", "", t) if re.match(r"^(附表|表)\s*\d", t) else t
         if 3 <= len(t) <= 40 and _TITLE.search(t) and not _NOTE.match(t) and "：" not in t and ":" not in t:
@@ -727,6 +726,40 @@ def _same_header(pt: PageTable, previous: PageTable) -> bool:
     return any(is_lanci_row(r) for r in _header_texts_by_row(pt).values())
 
 
+def _repeated_header_rows(rows: list[Row], previous: PageTable, min_ratio: float = 80.0) -> int:
+    """How many of a continuation page's first rows are the previous page's header repeated, read as body rows
+    (its rules worn away, so the page's header was not found: seed-47 education 公开02表 as a worn photocopy,
+    page 4 opening 项目 | 财政拨款收入 | 上级补助收入 …, 功能分类编码 | 科目名称, then its 栏次 row, every cell
+    of them in review as a misread body cell). A row holds no amount, and prints 栏次 (only a header does) or
+    has at least two texts, at least half of them, that are the previous page's header labels up to OCR slips;
+    at most the previous header's rows and one more. The previous page's header may be worn too: a label the
+    templates print (``header_labels.json``) counts, and one its run-together labels hold."""
+    from .headercheck import printed_labels
+
+    if not previous.header_rows:
+        return 0
+    heads = [t for t in _header_texts(previous) if len(t) >= 2]
+    known = [t for t in printed_labels()[2] if len(t) >= 2]
+
+    def label(t: str) -> bool:
+        return len(t) >= 2 and (any(fuzz.ratio(t, h) >= min_ratio for h in known + heads)
+                                or (len(t) >= 4 and any(fuzz.partial_ratio(t, h) >= 90 for h in heads if len(h) > len(t))))
+    n = 0
+    for row in rows[:previous.header_rows + 1]:
+        texts = [compare_key(c.text) for c in row.cells if c.text.strip()]
+        if not texts or any(_AMOUNT.match(t) for t in texts):
+            break
+        known_to = [label(t) for t in texts]
+        if any(_BODY_LABEL.match(t) and not k for t, k in zip(texts, known_to)):
+            break  # (合计, 一、…, a code: a body row; 本年收入合计 is a label too)
+        lanci = any(_lanci_word(t) == "栏次" for t in texts)
+        labels = sum(known_to)
+        if not (lanci or (labels >= 2 and 2 * labels >= len(texts))):
+            break
+        n += 1
+    return n
+
+
 def assemble(readings: list[PageReading]) -> list[Table]:
     """Join the page tables of a document into tables (continuations merged) with their metadata."""
     pts: list[PageTable] = []
@@ -774,7 +807,8 @@ def assemble(readings: list[PageReading]) -> list[Table]:
             # header repeated (as read: OCR may differ a little) → drop it; otherwise what looked like header
             # rows are body rows
             repeated = pt.header_rows == 0 or _same_header(pt, last[1])
-            table.rows.extend(pt.body if repeated else pt.all_rows)
+            rows = pt.body if repeated else pt.all_rows
+            table.rows.extend(rows[_repeated_header_rows(rows, last[1]):])
             if pt.page not in table.pages:
                 table.pages.append(pt.page)
             table.notes.extend(_notes(pt.below))

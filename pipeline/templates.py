@@ -24,11 +24,10 @@ from typing import Any
 from .headers import is_code_column
 from .model import Table
 from .resources import load_json, models_path
-from .textnorm import compare_key
+from .textnorm import FORM_MARK, compare_key, form_mark_number
 
 NON_TEMPLATE_FILES = {"row_labels.json", "cross.json", "function_classes.json", "confusions.json", "performance.json",
                       "header_labels.json"}
-_FORM = re.compile(r"公开\s*0?(\d{1,2})\s*表?")
 _YEAR_PREFIX = re.compile(r"^\d{4}年(度)?")
 _QUOTES = re.compile(r"[\"'“”‘’「」『』]")
 
@@ -121,8 +120,9 @@ def title_key(text: str) -> str:
 
 
 def form_number(text: str) -> int | None:
-    m = _FORM.search(compare_key(text or ""))
-    return int(m.group(1)) if m else None
+    key = compare_key(text or "")
+    m = FORM_MARK.search(key) or FORM_MARK.search(key + "表")  # (a form given without its 表: 公开02)
+    return form_mark_number(m) if m else None
 
 
 def _by_title(title: str, templates: dict[str, Template], words: list[str] | None = None,

@@ -51,6 +51,16 @@ _SPACE_BETWEEN_DASHES = re.compile(r"(?<=[—–―－-])\s+(?=[—–―－-])"
 _NUMERIC_SPACES = re.compile(r"(?<=[\d.,])\s+(?=[\d.,%])")
 
 
+# a 公开0n表 marker as printed or as OCR reads it: the 0 of 公开08表 read as a letter O (公开O8表), 公开10表 as 公开1O表
+FORM_MARK = re.compile(r"公开\s*[0OoＯ〇]?\s*(\d{1,2}|1[OoＯ〇])\s*表")
+_LETTER_ZEROS = str.maketrans("OoＯ〇", "0000")
+
+
+def form_mark_number(m: re.Match) -> int:
+    """The table number of a :data:`FORM_MARK` match (``公开1O表`` → 10)."""
+    return int(m.group(1).translate(_LETTER_ZEROS))
+
+
 def clean_cell_text(text: str) -> str:
     """A cell as printed: normalised characters, wrapped lines joined without separator, spacing closed up."""
     text = normalize_chars(text)

@@ -61,7 +61,7 @@ import numpy as np
 from .layout import _mm
 from .model import Cell, Document, PageInfo, Table
 from .read import PageReading, TextLine
-from .textnorm import compare_key
+from .textnorm import FORM_MARK, compare_key, form_mark_number
 
 STRUCTURE = "structure"
 STRUCTURE_HEADER_CAP = 0.5  # confidence of a header cell of a doubtful table, however well it was read
@@ -281,7 +281,6 @@ def _stacked(hs: list[tuple[int, int, int, int]]) -> bool:
 # ------------------------------------------------------------------------------------------ text evidence
 
 _AMOUNT = re.compile(r"^[-−－]?(\d{1,3}([,，]\d{3})+|\d+)[.．]\d{1,2}$|^[-−－]?\d{1,3}([,，]\d{3})+$")
-_FORM = re.compile(r"公开\s*0?(\d{1,2})\s*表")
 
 
 def _title_keys() -> dict[str, str]:
@@ -308,10 +307,10 @@ def titles_on(lines: list[TextLine]) -> set[str]:
         if ln.partial:  # a paragraph's line read at its head (a sentence)
             continue
         text = compare_key(ln.text)
-        m = _FORM.search(text)
+        m = FORM_MARK.search(text)
         if m and len(text) <= 24:
-            found.add(f"F{int(m.group(1)):02d}")
-            text = _FORM.sub("", text)
+            found.add(f"F{form_mark_number(m):02d}")
+            text = FORM_MARK.sub("", text)
         k = re.sub(r"^(附表|表)?[0-9一二三四五六七八九十]*[-—.、:：]?", "", title_key(text))
         if len(k) < 4:
             continue

@@ -22,7 +22,8 @@ import re
 import pytest
 
 from pipeline.extract import extract_document
-from tests.conftest import case_not_shown, sliced_pdf, worn_photocopy
+from pipeline.textnorm import compare_key
+from tests.conftest import acted, case_not_shown, sliced_pdf, worn_photocopy
 
 
 def _seed47(factory, index: int, department: str, repeat_header: bool | None):
@@ -442,3 +443,31 @@ def test_a_slice_of_the_code_column_holding_marks_is_no_column(education_whole, 
                      if (row := row_of(table, ri)) is not None and (ri, ci) not in placed(table)
                      and ci < len(row.cells) and not row.cells[ci].review]
     assert not unflagged_off
+
+
+def test_a_continuation_pages_header_read_as_body_rows_is_dropped(education_whole, monkeypatch):
+    """education's 公开02表 continued on page 4 with its header repeated: the page's rules worn, its header was
+    not found, and its rows (项目 | 本年收入合计 | 财政拨款收入 …, 功能分类编码 | 科目名称, 栏次 | 1 | 2 …) were read as
+    body rows, every cell of them in review but one blank, unflagged. They are the first page's header labels
+    (as the templates print them: the first page's own are garbled) and a 栏次 row: they are dropped like a
+    header found; counterfactual (nothing dropped): rows of header labels in the table's body."""
+    from pipeline import assemble
+
+    pdf, _ = education_whole
+    pages = sliced_pdf(pdf, [3, 4])
+
+    def header_rows_in_body(table) -> list:
+        return [[c.text for c in r.cells] for r in table.rows if r.page == 2 and any(
+            compare_key(c.text) in ("栏次", "科目名称", "财政拨款收入", "上级补助收入") for c in r.cells)]
+
+    dropped = acted(monkeypatch, assemble, "_repeated_header_rows", lambda n, *a, **k: n > 0)
+    table = next(t for t in extract_document(pages).tables if t.template == "T02")
+    if not dropped:
+        case_not_shown("公开02表's repeated header on page 4 read as body rows")
+    assert not header_rows_in_body(table)
+    first = next(r for r in table.rows if r.page == 2)
+    assert any(c.value for c in first.cells), [c.text for c in first.cells]  # (the page's first body row)
+
+    monkeypatch.setattr(assemble, "_repeated_header_rows", lambda *a, **k: 0)
+    table = next(t for t in extract_document(pages).tables if t.template == "T02")
+    assert len(header_rows_in_body(table)) >= 2
