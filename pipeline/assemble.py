@@ -464,6 +464,8 @@ def page_tables(reading: PageReading, forms: frozenset[int] = frozenset()) -> li
             gr = _remnants_off(gr, n_header)
             texts, where = _grid_rows(gr)
         split = _split_merged_amounts(gr, n_header, lines=reading.mode == "ocr" and not form, texts=texts)
+        if not form and _lanci_row_given_back(texts, split, n_header):
+            n_header += 1
         # header cells, with spans clipped to the header band
         header_cells = []
         for cell in g.cells:
@@ -521,6 +523,16 @@ def page_tables(reading: PageReading, forms: frozenset[int] = frozenset()) -> li
         edges = [(x - g.xs[0]) / max(1.0, width) for x in g.xs]
         out.append(PageTable(reading.number, gr, header_cells, n_header, body, above, below, edges, all_rows, form))
     return out
+
+
+def _lanci_row_given_back(texts: list[list[str]], split: dict, n_header: int) -> bool:
+    """The first body row, as :func:`_split_merged_amounts` gave its cells back line by line, is the 栏次 row:
+    it had run into the first body row's cells (the rule between them lost across the amounts: “117,256.95”
+    for 1 over 合计's 17,256.95, seed-45 police 公开02表 as a worn photocopy). It is the header's last row, not
+    a body row of column numbers."""
+    if n_header >= len(texts) or not any(r == n_header for r, _ in split):
+        return False
+    return is_lanci_row([split.get((n_header, c), (t,))[0] for c, t in enumerate(texts[n_header])])
 
 
 _HEADER_WORD = re.compile(r"^(类|款|项|合计|小计|[\u4e00-\u9fff]{0,12}(支出|收入|结余|经费|预算数|决算数))$")
