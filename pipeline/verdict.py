@@ -719,18 +719,29 @@ def _marked_slice(table: Table, c: int, blank_share: float = 0.75) -> bool:
     digits running, no word of two characters, no amount. Seed-47 photocopy150 education 公开02表: “7”, “l”,
     “r”, “A”, “相” down a slice between 功能分类科目编码 and 科目名称, its header garbled — three amount roles
     without a column, so the stray-column rule, waiting for every role, never took it, and every cell sat a
-    column right of its place."""
+    column right of its place. Only where the table has a column too many for its template (its roles, the
+    optional ones left out or not; two more where the code is printed in 类 | 款 | 项): a 款 column of a
+    code printed in pieces, under the same worn label and mostly blank, is no slice; and a mark must be more
+    than a dash (a blank 款 may print one)."""
     from .headers import is_code_column
+    from .templates import load_templates
 
     key = compare_key(table.columns[c])
     if not key or key != compare_key(table.columns[c - 1]) or not is_code_column(table.columns[c - 1]):
         return False
+    template = load_templates().get(table.template or "")
+    if template is not None and template.columns:
+        after, roles = len(table.columns) - 1, len(template.columns)
+        pieces = any(s.role == "code" and s.multi for s in template.columns)
+        if not (roles - sum(s.optional for s in template.columns) <= after <= roles or pieces and after == roles + 2):
+            return False
     cells = [(re.sub(r"\s+", "", r.cells[c].text), re.sub(r"\s+", "", r.cells[c - 1].text)) for r in table.rows
              if c < len(r.cells)]
     own = [t for t, _ in cells if t]
     codes = sum(bool(re.fullmatch(r"\d{3,7}", left)) for _, left in cells)
     return bool(cells) and codes >= len(cells) / 2 and len(own) <= (1 - blank_share) * len(cells) \
-        and not any(re.search(r"\d{2}|[\u4e00-\u9fff]{2}", t) or _moved_amount(t) for t in own)
+        and not any(re.search(r"\d{2}|[\u4e00-\u9fff]{2}", t) or _moved_amount(t) for t in own) \
+        and any(not re.fullmatch(r"[-—–―－一_~.·]+", t) for t in own)
 
 
 def _moved_amount(text: str) -> bool:

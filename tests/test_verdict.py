@@ -1005,3 +1005,34 @@ def test_a_small_table_every_amount_of_which_a_sum_holds_exactly_bears_out_its_w
     _refresh(misread)
     (warning,) = [w for w in misread.warnings if w["kind"] == "table_structure" and w["table"] == t.id]
     assert not warning["body_confirmed"] and all(STRUCTURE in c.reasons for r in t.rows for c in r.cells)
+
+
+def test_a_slice_of_marks_under_the_code_label_goes_only_where_the_table_has_a_column_too_many():
+    """``drop_stray_columns(slices_only=True)``: a column under the code column's label, blank but for marks,
+    beside 3–7-digit codes in most rows, is a slice a rule's remnant cut off the code column (seed-47
+    education 公开02表, ten columns for nine) — but not the 款 column of a code printed in 类 | 款 | 项 whose
+    sub-labels were read as the code's label (the table then has two columns more than its roles, and one
+    fewer leaves it neither), nor a column whose only marks are dashes."""
+    from pipeline.model import Cell, Row, Table
+    from pipeline.verdict import drop_stray_columns
+
+    amounts = ["100.00", "60.00", "40.00", "0.00", "0.00", "0.00", "0.00"]
+    labels = ["本年收入合计", "财政拨款收入", "上级补助收入", "事业收入", "经营收入", "附属单位上缴收入", "其他收入"]
+    codes = ["205", "20501", "2050101", "2050199", "20502", "2050201", "2050202", "2050203"]
+
+    def table(columns, mid: list[str], pieces: int = 1):
+        rows = [Row(page=1, cells=[Cell(text=code), *[Cell(text=m) for m in (mid[i],) * pieces], Cell(text="教育"),
+                                   *[Cell(text=a) for a in amounts]]) for i, code in enumerate(codes)]
+        return Table(id="t1", title="收入决算表", form="公开02表", template="T02", columns=columns, pages=[1],
+                     rows=rows, header=[list(columns)])
+
+    marks = ["", "7", "", "l", "", "", "", ""]
+    slice_ = table(["功能分类科目编码"] * 2 + ["科目名称"] + labels, marks)
+    doc = _scanned_doc([slice_])
+    assert drop_stray_columns(doc, slice_, slices_only=True) == 1 and len(slice_.columns) == 9
+    assert [w["texts"] for w in doc.warnings if w["kind"] == "stray_column"] == [["7", "l", "功能分类科目编码"]]
+
+    kuan = table(["功能分类科目编码"] * 3 + ["科目名称"] + labels, marks, pieces=2)
+    assert drop_stray_columns(_scanned_doc([kuan]), kuan, slices_only=True) == 0 and len(kuan.columns) == 11
+    dashes = table(["功能分类科目编码"] * 2 + ["科目名称"] + labels, ["", "-", "", "—", "", "", "", ""])
+    assert drop_stray_columns(_scanned_doc([dashes]), dashes, slices_only=True) == 0
