@@ -528,7 +528,7 @@ def finish_document(doc: Document, times: StageTimes | None = None,
     times = times or StageTimes()
     from .codes import assign_codes
     from .headercheck import check_headers
-    from .interpret import check_line_numbers, settle_run_together_columns
+    from .interpret import check_line_numbers, flag_rows_read_as_a_code, settle_run_together_columns
     from .labels import normalise_ocr_labels
     from .repair import repair_document
     from .score import score_document
@@ -562,6 +562,10 @@ def finish_document(doc: Document, times: StageTimes | None = None,
     settle_run_together_columns(doc)  # (a column two labels run over, settled by the identities across tables)
     validate_document(doc)
     repair_document(doc)
+    ocr_pages = {p.number for p in doc.pages if p.mode == "ocr"}
+    for table in doc.tables:
+        if table.kind != "performance":
+            flag_rows_read_as_a_code(table, ocr_pages)  # (once repairs have proven its remnants blank)
     times.add("validate", t0)
     t0 = time.perf_counter()
     check_headers(doc)

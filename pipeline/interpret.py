@@ -1853,6 +1853,7 @@ def _known_code(text: str) -> bool:
 
 _CJK2 = re.compile(r"[\u4e00-\u9fff]{2,}")
 _CJK1 = re.compile(r"[\u4e00-\u9fff]")
+ROW_UNREAD = "row_unread"  # a row of a coded table read as its code alone (reviewed)
 _UNCODED = re.compile(r"合计|总计|小计|其中|^注")  # rows that print no code
 
 
@@ -1903,6 +1904,26 @@ def _check_codes(table: Table, ocr_pages: set[int]) -> None:
                 # a coded table prints a code on every row but its totals: this one was lost (faded, or read
                 # into the row above when their rule was missed)
                 cell.add_reason("code_missing")
+
+
+def flag_rows_read_as_a_code(table: Table, ocr_pages: set[int]) -> int:
+    """A scanned row of a coded table that holds its code alone — no name, no amount, nothing else, once
+    repairs have proven its remnants blank (seed-45 police 公开03表 as a worn photocopy: “123” between 2210201
+    and 2210203, the next page's 栏次 numbers run together, with two 0.00 read from a rule's remnants) — is
+    no row printed so, or one whose print was lost but a mark: its blank cells would pass for a printed row's
+    blanks. Every cell of it is reviewed (``row_unread``). Returns the rows flagged."""
+    codes = [ci for ci, label in enumerate(table.columns)
+             if label.split("/")[-1] not in CODE_PIECES and is_code_column(label)]
+    n = 0
+    for row in table.rows:
+        if row.page not in ocr_pages:
+            continue
+        filled = [ci for ci, c in enumerate(row.cells) if c.text.strip()]
+        if len(filled) == 1 and filled[0] in codes:
+            for c in row.cells:
+                c.add_reason(ROW_UNREAD)
+            n += 1
+    return n
 
 
 _LINE_LABEL = re.compile(r"^(行次|栏次|序号)$")

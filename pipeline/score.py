@@ -40,7 +40,7 @@ from functools import lru_cache
 
 from .codes import CODE_MISREAD
 from .headers import CODE_PIECES
-from .interpret import LINE_COUNTED
+from .interpret import LINE_COUNTED, ROW_UNREAD
 from .model import Cell, Document
 from .numbers import parse_number
 from .resources import MODELS_DIR
@@ -64,7 +64,7 @@ SEAL_SPECK = "seal_speck"  # (pipeline.read: every line of the cell left out as 
 FORCED_REVIEW = ("ambiguous", "check_failed", "structure", "text_conflict", "rows_merged", "columns_merged",
                  "near_miss", "format",
                  SEAL_SPECK, "seal_dash", "stray_dash", "label_unknown", "text_split", "code_missing", "repair_one_check", "text_unbalanced",
-                 "level_carried", "seal_unchecked", "filled_in", CODE_MISREAD, "point_restored", "stroke_dropped")
+                 "level_carried", "seal_unchecked", "filled_in", CODE_MISREAD, "point_restored", "stroke_dropped", ROW_UNREAD)
 NEAR_MISS = "near_miss"  # an OCR reading below low_ocr in an identity that holds only within its tolerance
 # an amount of a scanned 公开表 read under a seal that no identity checks: a seal's edge or stroke beside the digits
 # reads as one more digit with a sure score (calibration gen7_018 公开10表: 1209.24 for 209.24, confidence 0.998),

@@ -1287,3 +1287,27 @@ def test_a_form_marker_read_with_a_letter_o_names_its_table(agriculture7_whole):
     (table,) = doc.tables
     assert table.form == "公开08表" and table.template == "T08", (table.form, table.template, table.title)
     assert not FORM_MARK.search("公开表") and FORM_MARK.search("公开1O表").group(1) == "1O"
+
+
+def test_a_row_read_as_its_code_alone_is_reviewed_whole(police_whole):
+    """police's 公开03表 (pages 5–6) read a row of its own between 2210201 and 2210203: “123” in the code
+    column (the next page's 栏次 numbers run together), nothing else. No row is printed so: every cell of it
+    is in review (``row_unread``), not blanks passing for a printed row's (the benchmark's six unflagged
+    wrong cells: two 0.00 read in it are proven blank first). A row with its name, or an amount, is not such
+    a row."""
+    from pipeline.interpret import ROW_UNREAD, flag_rows_read_as_a_code
+    from pipeline.model import Cell, Row, Table
+
+    pdf, _ = police_whole
+    table = next(t for t in extract_document(sliced_pdf(pdf, [5, 6])).tables if t.template == "T03")
+    alone = [r for r in table.rows if r.cells[0].text.strip() and not any(c.text.strip() for c in r.cells[1:])]
+    if not alone:
+        case_not_shown("公开03表 pages 5–6 read with no row of a code alone")
+    assert all(c.review and ROW_UNREAD in c.reasons for r in alone for c in r.cells)
+    assert not any(ROW_UNREAD in c.reasons for r in table.rows if r not in alone for c in r.cells)
+
+    columns = ["功能分类科目编码", "科目名称", "本年支出合计"]
+    rows = [Row(page=1, cells=[Cell(text=t) for t in r]) for r in (("123", "", ""), ("221", "", "1.00"),
+                                                                    ("22102", "住房改革支出", ""))]
+    assert flag_rows_read_as_a_code(Table(id="t1", template="T03", columns=columns, pages=[1], rows=rows), {1}) == 1
+    assert [any(ROW_UNREAD in c.reasons for c in r.cells) for r in rows] == [True, False, False]
