@@ -742,10 +742,12 @@ def _repeated_header_rows(rows: list[Row], previous: PageTable, min_ratio: float
     """How many of a continuation page's first rows are the previous page's header repeated, read as body rows
     (its rules worn away, so the page's header was not found: seed-47 education 公开02表 as a worn photocopy,
     page 4 opening 项目 | 财政拨款收入 | 上级补助收入 …, 功能分类编码 | 科目名称, then its 栏次 row, every cell
-    of them in review as a misread body cell). A row holds no amount, and prints 栏次 (only a header does) or
-    has at least two texts, at least half of them, that are the previous page's header labels up to OCR slips;
-    at most the previous header's rows and one more. The previous page's header may be worn too: a label the
-    templates print (``header_labels.json``) counts, and one its run-together labels hold."""
+    of them in review as a misread body cell). The rows hold no amount, each prints 栏次 or has at least two
+    texts, at least half of them, that are header labels up to OCR slips (the previous page's, or — that
+    header worn too — the labels the templates print, ``header_labels.json``, or a part of the previous page's
+    run-together labels), at most the previous header's rows and one more, and they end in the 栏次 row: only
+    a header prints 栏次, so no body row (年初结转和结余 | 29 | | 年末结转和结余 | 60 with blank amounts, 合计 |
+    小计, whose labels a template's header prints too) is taken for one."""
     from .headercheck import printed_labels
 
     if not previous.header_rows:
@@ -757,18 +759,19 @@ def _repeated_header_rows(rows: list[Row], previous: PageTable, min_ratio: float
         return len(t) >= 2 and (any(fuzz.ratio(t, h) >= min_ratio for h in known + heads)
                                 or (len(t) >= 4 and any(fuzz.partial_ratio(t, h) >= 90 for h in heads if len(h) > len(t))))
     n = 0
-    for row in rows[:previous.header_rows + 1]:
+    for i, row in enumerate(rows[:previous.header_rows + 1]):
         texts = [compare_key(c.text) for c in row.cells if c.text.strip()]
         if not texts or any(_AMOUNT.match(t) for t in texts):
             break
         known_to = [label(t) for t in texts]
         if any(_BODY_LABEL.match(t) and not k for t, k in zip(texts, known_to)):
-            break  # (合计, 一、…, a code: a body row; 本年收入合计 is a label too)
-        lanci = any(_lanci_word(t) == "栏次" for t in texts)
-        labels = sum(known_to)
-        if not (lanci or (labels >= 2 and 2 * labels >= len(texts))):
+            break  # (一、…, a code: a body row; 本年收入合计 is a header label too)
+        if any(_lanci_word(t) == "栏次" for t in texts):
+            n = i + 1  # (the header's last row)
             break
-        n += 1
+        labels = sum(known_to)
+        if not (labels >= 2 and 2 * labels >= len(texts)):
+            break
     return n
 
 
@@ -820,7 +823,9 @@ def assemble(readings: list[PageReading]) -> list[Table]:
             # rows are body rows
             repeated = pt.header_rows == 0 or _same_header(pt, last[1])
             rows = pt.body if repeated else pt.all_rows
-            table.rows.extend(rows[_repeated_header_rows(rows, last[1]):])
+            if pt.header_rows == 0 or not repeated:  # (a header found and repeated is dropped already)
+                rows = rows[_repeated_header_rows(rows, last[1]):]
+            table.rows.extend(rows)
             if pt.page not in table.pages:
                 table.pages.append(pt.page)
             table.notes.extend(_notes(pt.below))

@@ -1906,12 +1906,16 @@ def _check_codes(table: Table, ocr_pages: set[int]) -> None:
                 cell.add_reason("code_missing")
 
 
+_CODE_ALONE = re.compile(r"(?=.*\d)[\dOoIlSZ]{1,9}")  # a code as read (letters for digits), not a word or a mark
+
+
 def flag_rows_read_as_a_code(table: Table, ocr_pages: set[int]) -> int:
     """A scanned row of a coded table that holds its code alone — no name, no amount, nothing else, once
     repairs have proven its remnants blank (seed-45 police 公开03表 as a worn photocopy: “123” between 2210201
     and 2210203, the next page's 栏次 numbers run together, with two 0.00 read from a rule's remnants) — is
     no row printed so, or one whose print was lost but a mark: its blank cells would pass for a printed row's
-    blanks. Every cell of it is reviewed (``row_unread``). Returns the rows flagged."""
+    blanks. Every cell of it is reviewed (``row_unread``); not a code and its name run together, a dash, a
+    word. Returns the rows flagged."""
     codes = [ci for ci, label in enumerate(table.columns)
              if label.split("/")[-1] not in CODE_PIECES and is_code_column(label)]
     n = 0
@@ -1919,7 +1923,7 @@ def flag_rows_read_as_a_code(table: Table, ocr_pages: set[int]) -> int:
         if row.page not in ocr_pages:
             continue
         filled = [ci for ci, c in enumerate(row.cells) if c.text.strip()]
-        if len(filled) == 1 and filled[0] in codes:
+        if len(filled) == 1 and filled[0] in codes and _CODE_ALONE.fullmatch(re.sub(r"\s+", "", row.cells[filled[0]].text)):
             for c in row.cells:
                 c.add_reason(ROW_UNREAD)
             n += 1

@@ -24,7 +24,7 @@ from typing import Any
 from .headers import is_code_column
 from .model import Table
 from .resources import load_json, models_path
-from .textnorm import FORM_MARK, compare_key, form_mark_number
+from .textnorm import FORM_REF, compare_key, form_mark_number
 
 NON_TEMPLATE_FILES = {"row_labels.json", "cross.json", "function_classes.json", "confusions.json", "performance.json",
                       "header_labels.json"}
@@ -120,8 +120,7 @@ def title_key(text: str) -> str:
 
 
 def form_number(text: str) -> int | None:
-    key = compare_key(text or "")
-    m = FORM_MARK.search(key) or FORM_MARK.search(key + "表")  # (a form given without its 表: 公开02)
+    m = FORM_REF.search(compare_key(text or ""))
     return form_mark_number(m) if m else None
 
 

@@ -52,7 +52,10 @@ _NUMERIC_SPACES = re.compile(r"(?<=[\d.,])\s+(?=[\d.,%])")
 
 
 # a 公开0n表 marker as printed or as OCR reads it: the 0 of 公开08表 read as a letter O (公开O8表), 公开10表 as 公开1O表
-FORM_MARK = re.compile(r"公开\s*[0OoＯ〇]?\s*(\d{1,2}|1[OoＯ〇])\s*表")
+_FORM_NUMBER = r"公开\s*[0OoＯ〇]?\s*(1[OoＯ〇]|\d{1,2})\s*"
+FORM_MARK = re.compile(_FORM_NUMBER + "表")
+# the same where 表 may be left out (a form given as 公开02, a title 公开02部门收支总表), not before a digit (公开2023)
+FORM_REF = re.compile(_FORM_NUMBER + r"(?:表|(?!\d))")
 _LETTER_ZEROS = str.maketrans("OoＯ〇", "0000")
 
 

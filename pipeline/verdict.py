@@ -729,6 +729,9 @@ def _marked_slice(table: Table, c: int, blank_share: float = 0.75) -> bool:
     key = compare_key(table.columns[c])
     if not key or key != compare_key(table.columns[c - 1]) or not is_code_column(table.columns[c - 1]):
         return False
+    if c + 1 < len(table.columns) and compare_key(table.columns[c + 1]) == key \
+            or c >= 2 and compare_key(table.columns[c - 2]) == key:
+        return False  # (three columns under the code's label: 类 | 款 | 项)
     template = load_templates().get(table.template or "")
     if template is not None and template.columns:
         after, roles = len(table.columns) - 1, len(template.columns)

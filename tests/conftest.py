@@ -33,7 +33,8 @@ _GENERATED: dict = {}
 def generated_with_truth(out: Path, **recipe) -> tuple[Path, dict]:
     """:func:`generated_document` and its ground truth (the generator's ``.truth.json`` beside it). A recipe is
     made once per test session (the generator is seeded by the recipe: a second making is the same document);
-    treat the PDF as read-only (slices of it may be written beside it)."""
+    treat the PDF and the slices written beside it (:func:`sliced_pdf`, shared by every test of the session
+    that slices the same pages) as read-only."""
     import json
 
     key = repr(sorted(recipe.items()))
