@@ -756,8 +756,10 @@ def _repeated_header_rows(rows: list[Row], previous: PageTable, min_ratio: float
     known = [t for t in printed_labels()[2] if len(t) >= 2]
 
     def label(t: str) -> bool:
-        return len(t) >= 2 and (any(fuzz.ratio(t, h) >= min_ratio for h in known + heads)
-                                or (len(t) >= 4 and any(fuzz.partial_ratio(t, h) >= 90 for h in heads if len(h) > len(t))))
+        if len(t) < 2:
+            return False
+        return any(fuzz.ratio(t, h) >= min_ratio for h in known + heads) \
+            or (len(t) >= 4 and any(fuzz.partial_ratio(t, h) >= 90 for h in heads if len(h) > len(t)))
     n = 0
     for i, row in enumerate(rows[:previous.header_rows + 1]):
         texts = [compare_key(c.text) for c in row.cells if c.text.strip()]

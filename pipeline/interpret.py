@@ -1923,7 +1923,8 @@ def flag_rows_read_as_a_code(table: Table, ocr_pages: set[int]) -> int:
         if row.page not in ocr_pages:
             continue
         filled = [ci for ci, c in enumerate(row.cells) if c.text.strip()]
-        if len(filled) == 1 and filled[0] in codes and _CODE_ALONE.fullmatch(re.sub(r"\s+", "", row.cells[filled[0]].text)):
+        if len(filled) == 1 and filled[0] in codes \
+                and _CODE_ALONE.fullmatch(re.sub(r"\s+", "", row.cells[filled[0]].text)):
             for c in row.cells:
                 c.add_reason(ROW_UNREAD)
             n += 1
