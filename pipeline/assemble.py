@@ -753,12 +753,12 @@ def _repeated_header_rows(rows: list[Row], previous: PageTable, min_ratio: float
     if not previous.header_rows:
         return 0
     heads = [t for t in _header_texts(previous) if len(t) >= 2]
-    known = [t for t in printed_labels()[2] if len(t) >= 2]
+    labels_known = [t for t in printed_labels()[2] if len(t) >= 2] + heads
 
     def label(t: str) -> bool:
         if len(t) < 2:
             return False
-        return any(fuzz.ratio(t, h) >= min_ratio for h in known + heads) \
+        return any(fuzz.ratio(t, h) >= min_ratio for h in labels_known) \
             or (len(t) >= 4 and any(fuzz.partial_ratio(t, h) >= 90 for h in heads if len(h) > len(t)))
     n = 0
     for i, row in enumerate(rows[:previous.header_rows + 1]):

@@ -538,6 +538,7 @@ def finish_document(doc: Document, times: StageTimes | None = None,
     from .performance import attach_records, finish_records
 
     t0 = time.perf_counter()
+    ocr_pages = {p.number for p in doc.pages if p.mode == "ocr"}
     for table in doc.tables:
         identify_template(table)
         if placed and table.id in placed:
@@ -548,7 +549,7 @@ def finish_document(doc: Document, times: StageTimes | None = None,
             if split_shared_labels(table):  # two columns under one header label (a header rule missed)
                 # (行次 | 合计 under one label “行次合计” were no 行次 column when interpreted: its count is
                 # checked now — seed-45 education 公开04表, 64 read between 53 and 55 at 0.979, unflagged)
-                check_line_numbers(table, {p.number for p in doc.pages if p.mode == "ocr"})
+                check_line_numbers(table, ocr_pages)
             drop_stray_columns(doc, table)  # (marks read as a column: a seal beyond the rule, a stray line)
             assign_codes(table, doc.year)
             _no_values_in_label_columns(table)
@@ -562,7 +563,6 @@ def finish_document(doc: Document, times: StageTimes | None = None,
     settle_run_together_columns(doc)  # (a column two labels run over, settled by the identities across tables)
     validate_document(doc)
     repair_document(doc)
-    ocr_pages = {p.number for p in doc.pages if p.mode == "ocr"}
     for table in doc.tables:
         if table.kind != "performance":
             flag_rows_read_as_a_code(table, ocr_pages)  # (once repairs have proven its remnants blank)
