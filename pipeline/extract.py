@@ -533,7 +533,7 @@ def finish_document(doc: Document, times: StageTimes | None = None,
     from .repair import repair_document
     from .score import score_document
     from .templates import identify_template, split_shared_labels, templates_by_place
-    from .validate import validate_document
+    from .validate import name_unlabelled_totals, validate_document
 
     from .performance import attach_records, finish_records
 
@@ -563,6 +563,9 @@ def finish_document(doc: Document, times: StageTimes | None = None,
     settle_run_together_columns(doc)  # (a column two labels run over, settled by the identities across tables)
     validate_document(doc)
     repair_document(doc)
+    if name_unlabelled_totals(doc):  # (a 合计 row whose label was lost, known by its sums once the 类 rows are
+        validate_document(doc)  # repaired: checked as the total, and what it proves repaired)
+        repair_document(doc)
     for table in doc.tables:
         if table.kind != "performance":
             flag_rows_read_as_a_code(table, ocr_pages)  # (once repairs have proven its remnants blank)

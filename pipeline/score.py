@@ -65,7 +65,7 @@ FORCED_REVIEW = ("ambiguous", "check_failed", "structure", "text_conflict", "row
                  "near_miss", "format",
                  SEAL_SPECK, "seal_dash", "stray_dash", "label_unknown", "text_split", "code_missing", "repair_one_check", "text_unbalanced",
                  "level_carried", "seal_unchecked", "filled_in", CODE_MISREAD, "point_restored", "stroke_dropped",
-                 ROW_UNREAD)
+                 ROW_UNREAD, "total_named")
 NEAR_MISS = "near_miss"  # an OCR reading below low_ocr in an identity that holds only within its tolerance
 # an amount of a scanned 公开表 read under a seal that no identity checks: a seal's edge or stroke beside the digits
 # reads as one more digit with a sure score (calibration gen7_018 公开10表: 1209.24 for 209.24, confidence 0.998),

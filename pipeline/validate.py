@@ -311,6 +311,61 @@ def _top_total(view: TableView, spec: dict, out: list[Identity]) -> None:
                             [Term(lhs, 1.0)], [Term(r, 1.0) for r in rhs], view.tolerance))
 
 
+TOTAL_NAMED = "total_named"
+
+
+def name_unlabelled_totals(doc: Document, settings: ValidationSettings | None = None) -> int:
+    """A scanned table's first body row with neither code nor name, whose amounts are the sums of its 类 rows:
+    the 合计 row, its label worn away or read into the header (seed-45 police 公开02表 as a worn photocopy: the
+    row's 0.00s scored against no row, and 合计 = Σ 类 never checked). The label is the template's total label,
+    written into the name column and put to review (``total_named``): nothing printed was read there. Wanted:
+    more of the row's amounts agree with the sums of the 类 rows below, or of the rows with none below them (to
+    the tolerance), than differ (an amount misread fails its column's sums), one of them not zero, and no row of the table already a total. Returns the
+    rows named."""
+    settings = settings or ValidationSettings()
+    ocr_pages = {p.number for p in doc.pages if p.mode == "ocr"}
+    named = 0
+    for view in table_views(doc, settings).values():
+        spec = next((s for s in view.template.identities if s["type"] == "top_total"), None)
+        patterns = view.template.rows.get("total", [])
+        name_col = view.col("name")
+        if spec is None or not patterns or name_col is None or view.total_row() is not None:
+            continue
+        tops = _top_rows(view)
+        present = [c for c in view.codes if c]
+        # (the 项 rows, no row below them: their sum is the total's too, another reading of it)
+        leaves = [i for i, c in enumerate(view.codes) if c and not any(o != c and o.startswith(c) for o in present)]
+        first = min(tops) if tops else 0
+        rows = view.table.rows
+        ri = next((i for i in range(first) if any(parse_number(c.text).kind == "number" for c in rows[i].cells)),
+                  None)
+        if ri is None or view.codes[ri] or rows[ri].page not in ocr_pages or name_col >= len(rows[ri].cells):
+            continue
+        labels = [k for k in view.roles.get("code", []) + [name_col] if k < len(rows[ri].cells)]
+        if any(normalize_chars(rows[ri].cells[k].text).strip() for k in labels):
+            continue
+        agree = differ = nonzero = 0
+        for role in spec.get("columns", []):
+            c = view.col(role)
+            if c is None or c >= len(rows[ri].cells) or parse_number(rows[ri].cells[c].text).kind != "number":
+                continue
+            sums = [sum(amount(rows[i].cells[c]) if c < len(rows[i].cells) else 0.0 for i in among)
+                    for among in (tops, leaves)]
+            if all(abs(amount(rows[ri].cells[c]) - total) > view.tolerance + 1e-9 for total in sums):
+                differ += 1  # (a 类 amount misread: that column's sum fails, the row is still the total's)
+                continue
+            agree += 1
+            nonzero += amount(rows[ri].cells[c]) != 0
+        if not nonzero or differ >= agree:
+            continue
+        cell = rows[ri].cells[name_col]
+        cell.text = re.sub(r"[\^$]", "", patterns[0])
+        cell.kind = "text"
+        cell.add_reason(TOTAL_NAMED)
+        named += 1
+    return named
+
+
 def _parts(view: TableView, parts: list[str]) -> list[tuple[int, float]]:
     out = []
     for p in parts:
