@@ -65,6 +65,7 @@ FORCED_REVIEW = ("ambiguous", "check_failed", "structure", "text_conflict", "row
                  "near_miss", "format",
                  SEAL_SPECK, "seal_dash", "stray_dash", "label_unknown", "text_split", "code_missing", "repair_one_check", "text_unbalanced",
                  "level_carried", "seal_unchecked", "filled_in", CODE_MISREAD, "point_restored", "stroke_dropped",
+                 "digit_restored",
                  ROW_UNREAD, "total_named")
 NEAR_MISS = "near_miss"  # an OCR reading below low_ocr in an identity that holds only within its tolerance
 # an amount of a scanned 公开表 read under a seal that no identity checks: a seal's edge or stroke beside the digits
@@ -764,7 +765,8 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
             # column printing blanks, not 0.00, where nothing is (real 决算 as worn photocopies: 46 such cells in
             # review, every one right; a digit lost under the seal fails the sum)
             forced = []
-        if forced in (["point_restored"], ["stroke_dropped"]) and (x["confirmed1"] or x["confirmed2"]) \
+        if forced in (["point_restored"], ["stroke_dropped"], ["digit_restored"]) \
+                and (x["confirmed1"] or x["confirmed2"]) \
                 and cell.value != 0:
             # a decimal point put back (interpret._point_lost: 645318 read for 6453.18) that an identity holding
             # exactly confirms — unconfirmed, it stays in review whatever the model makes of it

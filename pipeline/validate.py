@@ -762,7 +762,7 @@ def blamed_cells(doc: Document, checks: list[Check], identities: list | None = N
 
 # readings interpretation mended from their form alone (pipeline.interpret: a point put back, a stroke after the
 # decimals dropped): what was read was broken
-MENDED = ("point_restored", "stroke_dropped")
+MENDED = ("point_restored", "stroke_dropped", "digit_restored")
 
 
 # reasons that put a reading in doubt on its own (a watermark alone does not: it lies over most cells; nor does a

@@ -1432,3 +1432,35 @@ def test_a_first_row_without_code_or_name_that_sums_the_classes_is_named_the_tot
     table = _only_table(doc)
     assert not table.rows[0].cells[1].text.strip()
     assert not any(c.rule.endswith("-total") and c.table == table.id for c in doc.checks)
+
+
+def test_an_amount_read_from_its_separator_on_gets_its_first_digit_back(police_whole, monkeypatch):
+    """police's 公开03表 (pages 5–6) reads 210's and 21011's 本年支出合计 “.215.17” (the 1 before the separator
+    lost): 1,215.17 again, as printed — ``digit_restored``, and confirmed by the sums through both (210 = 21011,
+    本年支出合计 = 基本支出 + …), so not reviewed. Counterfactual (the separator only dropped): 215.17 in both,
+    each sum through them failing."""
+    from pipeline import interpret
+    from pipeline.interpret import DIGIT_RESTORED, _digit_lost
+    from pipeline.model import Cell
+
+    pdf, truth = police_whole
+    printed = {r["cells"][0]["text"]: r["cells"][2]["text"] for r in _truth_table(truth, "公开03表")["rows"]}
+    sliced = sliced_pdf(pdf, [5, 6])
+
+    def read(table):
+        return {r.cells[0].text.strip(): r.cells[2] for r in table.rows if r.cells[0].text.strip()}
+
+    cells = read(next(t for t in extract_document(sliced).tables if t.template == "T03"))
+    restored = {code: c for code, c in cells.items() if DIGIT_RESTORED in c.reasons}
+    assert all(re.fullmatch(r"[.,，．、]\s*\d{3}[.,，．]\d\d", c.original or "") for c in restored.values())
+    if "210" not in restored:
+        case_not_shown("公开03表 pages 5–6 read 210's 本年支出合计 without a separator first")
+    assert cells["210"].text == printed["210"] == "1,215.17" and not cells["210"].review
+    monkeypatch.setattr(interpret, "_digit_lost", lambda cell: False)
+    cells = read(next(t for t in extract_document(sliced).tables if t.template == "T03"))
+    assert cells["210"].text == "215.17" and cells["210"].review
+
+    cell = Cell(text="215.17", original=".215.17")
+    assert _digit_lost(cell) and cell.text == "1,215.17" and DIGIT_RESTORED in cell.reasons
+    assert any(a.text == "3,215.17" for a in cell.alternatives)
+    assert not _digit_lost(Cell(text="215.17")) and not _digit_lost(Cell(text="15.17", original=".15.17"))
