@@ -131,7 +131,9 @@ def confusion_readings(text: str) -> list[str]:
     orig = parse_number(t)
     for cand in out:
         p = parse_number(cand)
-        if p.kind != "number" or p.value is None or cand == t:
+        # (no amount prints three decimals: “98.841x” is 98.84 with a stroke and a speck, not 98.841 — which
+        # every sum through it holds with, within its 尾差)
+        if p.kind != "number" or p.value is None or cand == t or (p.decimals or 0) > 2:
             continue
         if orig.kind == "number" and orig.value is not None and abs(p.value - orig.value) < EPS and orig.well_formed:
             continue
@@ -149,7 +151,7 @@ def _readings(cell: Cell, settings: RepairSettings) -> list[tuple[str, str, floa
     for a in cell.alternatives:
         # the recogniser's runner-up as the reading itself was taken: its slips undone (“2.420.19” is 2,420.19)
         text = a.text if parse_number(a.text).kind == "number" else normalise_ocr_amount(a.text)
-        if a.source in ("ocr", "confusion") and text != cell.text:
+        if a.source in ("ocr", "confusion") and text != cell.text and (parse_number(text).decimals or 0) <= 2:
             out.append((text, "ocr", a.confidence))
     for text in confusion_readings(cell.text):
         out.append((text, "confusion", settings.confusion_confidence))
