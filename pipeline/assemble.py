@@ -663,7 +663,8 @@ def _same_columns(a: PageTable, b: PageTable) -> bool:
     return all(abs(x - y) < 0.03 for x, y in zip(a.col_edges, b.col_edges))
 
 
-def _column_map(previous: PageTable, pt: PageTable, tol: float = 0.015, max_stray: int = 2) -> list[int] | None:
+def _column_map(previous: PageTable, pt: PageTable, tol: float = 0.015, max_stray: int = 2,
+                max_loose: int = 1) -> list[int] | None:
     """When a continuation page has fewer column rules (a last row of merged cells, such as 人员经费合计 |
     公用经费合计), each of its columns starts at one of the previous page's: their indices there. When it has
     more — every rule of the previous page's and a stray one inside a column (a seal's dithered texture or a
@@ -671,7 +672,8 @@ def _column_map(previous: PageTable, pt: PageTable, tol: float = 0.015, max_stra
     previous page's (:func:`_continues_header`: seed-45 agriculture_007 公开04表's second page as a worn
     photocopy, its header read 项目 | 行次Y | … | 有序本经营预算财政授款 over 栏次 | 1 …) — each of its
     columns lies in one of the previous page's: the two parts of a cut column map to it, and are joined
-    (:func:`_remap`)."""
+    (:func:`_remap`). With fewer, ``max_loose`` of its rules may stand up to three tolerances off the previous
+    page's, nearer it than half the way to any other."""
     prev, cur = previous.col_edges, pt.col_edges
     if len(cur) > len(prev):  # (one or two stray rules at most, under a header repeating the previous page's)
         if len(cur) - len(prev) > max_stray or not all(min(abs(x - y) for y in cur) <= tol for x in prev) \
@@ -691,7 +693,7 @@ def _column_map(previous: PageTable, pt: PageTable, tol: float = 0.015, max_stra
             # rule than half the way to any other)
             second = min(abs(prev[i] - x) for i in range(len(prev)) if i != k)
             loose += 1
-            if off > 3 * tol or 2 * off > second or loose > 1:
+            if off > 3 * tol or 2 * off > second or loose > max_loose:
                 return None
         if out and k <= out[-1]:
             return None

@@ -1,6 +1,8 @@
 """Repair with proof on seed tables: a seeded misread is repaired only when the identities prove it."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pipeline.model import Alternative
@@ -428,3 +430,16 @@ def test_proofs_that_each_hold_only_with_the_others_as_read_are_not_applied_toge
     score_document(doc)
     assert {c.text for c in cells[1] + cells[2]} <= {"1161.67", "1116.67", "4161.67", "4116.67"}
     assert any(not c.review for c in cells[1] + cells[2])
+
+
+def test_no_candidate_reading_prints_three_decimals():
+    """“98.841x” (98.84 with a column line's stroke and a speck after it) is no 98.841, however well every sum
+    through it holds with that within its 尾差: no amount prints three decimals — neither as the recogniser's
+    reading normalised nor as a confusion."""
+    from pipeline.model import Cell
+    from pipeline.repair import RepairSettings, _readings
+
+    cell = Cell(text="98.841x", alternatives=[Alternative("98.841x", 0.9, "ocr"), Alternative("98.84", 0.5, "ocr")])
+    readings = [text for text, _, _ in _readings(cell, RepairSettings())]
+    assert "98.84" in readings and not any(re.search(r"\.\d{3}", r) for r in readings), readings
+    assert not any(re.search(r"\.\d{3}", r) for r in confusion_readings("1,098.841")), confusion_readings("1,098.841")
