@@ -1464,3 +1464,20 @@ def test_an_amount_read_from_its_separator_on_gets_its_first_digit_back(police_w
     assert _digit_lost(cell) and cell.text == "1,215.17" and DIGIT_RESTORED in cell.reasons
     assert any(a.text == "3,215.17" for a in cell.alternatives)
     assert not _digit_lost(Cell(text="215.17")) and not _digit_lost(Cell(text="15.17", original=".15.17"))
+
+
+def test_counts_in_a_failing_sum_of_counts_are_not_taken_for_marks(agriculture7_whole):
+    """agriculture_007's 公开10表 (page 15) loses its 车辆数合计's 5 (its row run into 三、国有资产占用情况): the
+    sum of the vehicle counts fails. Its 4 (执法执勤用车) and 1 (特种专业技术用车) are counts — no cell of that sum
+    prints two decimals — not marks to blank though the table's amounts print two: they stay, and are reviewed
+    with the failing sum (they had been proven blank, unflagged)."""
+    pdf, truth = agriculture7_whole
+    printed = {r["cells"][1]["text"]: r["cells"][2]["text"] for r in _truth_table(truth, "公开10表")["rows"]}
+    table = next(t for t in extract_document(sliced_pdf(pdf, [15])).tables if t.template == "T10")
+    counts = {r.cells[1].text.strip(): r.cells[2] for r in table.rows if r.cells[1].text.strip()}
+    total = counts.get("7")
+    if total is None or total.text.strip() == printed["7"]:
+        case_not_shown("公开10表 page 15 read with its 车辆数合计")
+    for line in ("12", "13"):
+        assert counts[line].text == printed[line] and counts[line].review, (line, counts[line].text)
+        assert "repaired" not in counts[line].reasons
