@@ -344,8 +344,8 @@ def name_unlabelled_totals(doc: Document, settings: ValidationSettings | None = 
     row's 0.00s scored against no row, and 合计 = Σ 类 never checked). The label is the template's total label,
     written into the name column and put to review (``total_named``): nothing printed was read there. Wanted:
     more of the row's amounts agree with the sums of the 类 rows below, or of the rows with none below them (to
-    the tolerance), than differ (an amount misread fails its column's sums), one of them not zero, and no row of the table already a total. Returns the
-    rows named."""
+    the tolerance), than differ (an amount misread fails its column's sums), one of them not zero, and no row of
+    the table already a total. Returns the rows named."""
     settings = settings or ValidationSettings()
     ocr_pages = {p.number for p in doc.pages if p.mode == "ocr"}
     named = 0
