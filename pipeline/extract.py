@@ -533,7 +533,7 @@ def finish_document(doc: Document, times: StageTimes | None = None,
     from .repair import repair_document
     from .score import score_document
     from .templates import identify_template, split_shared_labels, templates_by_place
-    from .validate import name_unlabelled_totals, total_labels_to_names, validate_document
+    from .validate import name_unlabelled_totals, validate_document
 
     from .performance import attach_records, finish_records
 
@@ -561,7 +561,6 @@ def finish_document(doc: Document, times: StageTimes | None = None,
     times.add("interpret", t0)
     t0 = time.perf_counter()
     settle_run_together_columns(doc)  # (a column two labels run over, settled by the identities across tables)
-    total_labels_to_names(doc)  # (合计 read in the code column: the row's name)
     validate_document(doc)
     repair_document(doc)
     if name_unlabelled_totals(doc):  # (a 合计 row whose label was lost, known by its sums once the 类 rows are

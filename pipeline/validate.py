@@ -311,30 +311,6 @@ def _top_total(view: TableView, spec: dict, out: list[Identity]) -> None:
                             [Term(lhs, 1.0)], [Term(r, 1.0) for r in rhs], view.tolerance))
 
 
-def total_labels_to_names(doc: Document, settings: ValidationSettings | None = None) -> int:
-    """A scanned coded table's total label (合计, 总计) read in its code column beside a blank name cell — printed
-    in a cell over both, or its column rule lost — is the row's name: it goes to the name column, where the
-    table's other rows print their names (seed-47 police 公开08表 as a worn photocopy: 合计 | | 0.00 …, the name
-    cell blank and the code cell a word, unflagged). Returns the labels moved."""
-    ocr_pages = {p.number for p in doc.pages if p.mode == "ocr"}
-    moved = 0
-    for view in table_views(doc, settings).values():
-        codes, name = view.roles.get("code", []), view.col("name")
-        patterns = view.template.rows.get("total", [])
-        if view.template.layout != "coded" or not codes or name is None or min(codes) >= name or not patterns:
-            continue
-        for row in view.table.rows:
-            if row.page not in ocr_pages or name >= len(row.cells):
-                continue
-            first, target = row.cells[min(codes)], row.cells[name]
-            if target.text.strip() or not any(re.search(p, label_text(first)) for p in patterns):
-                continue
-            row.cells[min(codes)], row.cells[name] = target, first
-            target.bbox, first.bbox = first.bbox, target.bbox
-            moved += 1
-    return moved
-
-
 TOTAL_NAMED = "total_named"
 
 

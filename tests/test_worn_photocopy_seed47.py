@@ -494,31 +494,3 @@ def test_a_continuation_page_with_one_rule_off_its_place_joins_its_table(agricul
     assert rows["221"] == printed["221"], (rows["221"], printed["221"])
     monkeypatch.setattr(assemble, "_column_map", functools.partial(assemble._column_map, max_loose=0))
     assert len([t for t in extract_document(sliced).tables if t.rows]) == 2
-
-
-@pytest.fixture(scope="module")
-def police_whole(tmp_path_factory):
-    return worn_photocopy(tmp_path_factory.mktemp("police47"), 47, 6, "police", "sans", False)
-
-
-def test_a_total_read_in_the_code_column_is_the_rows_name(police_whole):
-    """police's 公开08表 (page 13, no data) reads its 合计 row's label in the code column, the name cell blank:
-    合计 is the row's name, as in every coded table's 合计 row, the code cell blank."""
-    from pipeline.model import Cell, Document, PageInfo, Row, Table
-    from pipeline.validate import total_labels_to_names
-
-    pdf, _ = police_whole
-    table = next(t for t in extract_document(sliced_pdf(pdf, [13])).tables if t.template == "T08")
-    assert table.rows and [c.text.strip() for c in table.rows[0].cells[:2]] == ["", "合计"], \
-        [[c.text for c in r.cells] for r in table.rows]
-
-    def doc(mode):
-        rows = [Row(page=1, cells=[Cell(text=t) for t in r]) for r in (("合计", "", "1.00"), ("208", "", "1.00"))]
-        t = Table(id="t1", template="T08", columns=["功能分类科目编码", "科目名称", "小计"], pages=[1], rows=rows)
-        return Document(source_path="x.pdf", sha256="", page_count=1, tables=[t],
-                        pages=[PageInfo(number=1, mode=mode, width=100, height=100, dpi=150)])
-
-    scanned = doc("ocr")
-    assert total_labels_to_names(scanned) == 1
-    assert [[c.text for c in r.cells[:2]] for r in scanned.tables[0].rows] == [["", "合计"], ["208", ""]]
-    assert total_labels_to_names(doc("text")) == 0  # (a text layer's label stands where it was printed)
