@@ -702,15 +702,18 @@ def _column_map(previous: PageTable, pt: PageTable, tol: float = 0.015, max_stra
 
 
 def _spanned_amounts_in_doubt(pt: PageTable, mapping: list[int], n_prev: int) -> None:
-    """A continuation page's column over two or more of the previous page's (a column rule lost down the page):
-    an amount in it goes to the first of them, which one it stands in unknown — ``rule_missing``, reviewed
-    unless an identity confirms it. A label spanning them (人员经费合计) is as printed."""
+    """A continuation page's column over two or more of the previous page's (a column rule lost down the page;
+    its rows remapped, :func:`_remap`): an amount in it went to the first of them, which one it stands in
+    unknown — it and the blanks beside it under that column are ``rule_missing``, reviewed unless an identity
+    confirms them. A label spanning them (人员经费合计) is as printed."""
     ends = mapping[1:] + [n_prev]
-    spanning = {c for c, (k, end) in enumerate(zip(mapping, ends)) if end - k > 1}
-    for row in pt.all_rows:
-        for c, cell in enumerate(row.cells):
-            if c in spanning and _ANY_AMOUNT.search(cell.text):
-                cell.add_reason("rule_missing")
+    for k, end in zip(mapping, ends):
+        if end - k < 2:
+            continue
+        for row in pt.body + pt.all_rows:  # (two lists of rows, remapped apart)
+            if k < len(row.cells) and _ANY_AMOUNT.search(row.cells[k].text):
+                for cell in row.cells[k:end]:
+                    cell.add_reason("rule_missing")
 
 
 _ANY_AMOUNT = re.compile(r"\d[.．]\d\d")
@@ -842,9 +845,9 @@ def assemble(readings: list[PageReading]) -> list[Table]:
             mapping = _column_map(last[1], pt)
             if mapping is not None:
                 n_prev = len(last[1].col_edges) - 1
+                pt.body, pt.all_rows = _remap(pt.body, mapping, n_prev), _remap(pt.all_rows, mapping, n_prev)
                 if len(mapping) < n_prev:
                     _spanned_amounts_in_doubt(pt, mapping, n_prev)
-                pt.body, pt.all_rows = _remap(pt.body, mapping, n_prev), _remap(pt.all_rows, mapping, n_prev)
                 pt.header_cells = [replace(h, col=mapping[h.col]) for h in pt.header_cells]
                 pt.col_edges = last[1].col_edges
         if (last is not None and is_first_on_page and pt.page == last[1].page + 1 and not meta["title"]

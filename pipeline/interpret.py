@@ -171,8 +171,9 @@ def header_rows_of_a_record(table: Table) -> int:
     rows when a worn photocopy's header rule was lost (seed-45 nanyang and jincheng 公开09表: 合计1 |
     公务用车购置费 … and 1 | 2 | 34 | 5 | 617 … read as two rows of amounts' cells, 24 cells in review, all
     wrong): they go back to the header (its cells reviewed as any header cell), and the column labels are
-    read again from it. A scanned table only; the rows must lead the body, each with print and no amount, and
-    a row of amounts must follow. Returns the rows moved."""
+    read again from it. A scanned table only; the rows must lead the body, each with no amount and laid out as a
+    header row (:func:`_header_like`: labels, or the 栏次 numbers), and a row of amounts must follow. Returns the
+    rows moved."""
     from .headers import HeaderCell, flatten_header
     from .templates import load_templates
 
@@ -184,8 +185,8 @@ def header_rows_of_a_record(table: Table) -> int:
         texts = [c.text.strip() for c in row.cells]
         if any(_PRINTED_AMOUNT.search(t) for t in texts):
             break
-        if not any(texts):
-            return 0
+        if not _header_like(texts, len(template.columns)):
+            return 0  # (a row of whole numbers or dashes may be data read without its points: left as read)
         lead += 1
     if lead == 0 or lead == len(table.rows) or len({len(r.cells) for r in table.rows}) != 1 \
             or len(table.rows[0].cells) != len(table.columns):
@@ -201,6 +202,22 @@ def header_rows_of_a_record(table: Table) -> int:
     table.columns = flatten_header([HeaderCell(h.row, h.col, h.cell.text, h.rowspan, h.colspan)
                                     for h in table.header_cells], len(table.header), width)
     return lead
+
+
+def _header_like(texts: list[str], columns: int) -> bool:
+    """A row of a header's labels (half its cells with print or more hold two Chinese characters) or of its
+    栏次 numbers — its digits, read on, the column numbers 1 … n (n up to ``columns``, the template's) but for
+    one in six (two read as one, a rule's remnant read as a 1: 1 | 2 | 34 | 5 | 617 …, 广1 | 2 | 3 | CV4 …)."""
+    from rapidfuzz.distance import Levenshtein
+
+    filled = [t for t in texts if t]
+    if not filled:
+        return False
+    if 2 * sum(bool(re.search(r"[\u4e00-\u9fff]{2}", t)) for t in filled) >= len(filled):
+        return True
+    digits = "".join(re.sub(r"\D", "", t) for t in filled)
+    printed = ("".join(str(n) for n in range(1, m + 1)) for m in range(len(filled), columns + 1))
+    return len(digits) >= 3 and any(Levenshtein.distance(digits, p) <= len(p) // 6 for p in printed)
 
 
 def _amount_reading(cell) -> str:
@@ -578,7 +595,8 @@ def _digit_lost(cell: Cell) -> bool:
     put back, ``digit_restored`` (the reading kept, the other digits as alternatives the identities may
     prove): reviewed unless an identity confirms it (:mod:`pipeline.score`)."""
     m = _LEADING_SEPARATOR.fullmatch((cell.original or cell.text).strip())
-    if m is None or parse_number(cell.text).value != float(f"{m.group(1)}.{m.group(2)}"):
+    # (“.000.00” is a 0.00 with a speck before it, no thousand)
+    if m is None or m.group(1) == "000" or parse_number(cell.text).value != float(f"{m.group(1)}.{m.group(2)}"):
         return False
     _mend(cell, f"1,{m.group(1)}.{m.group(2)}", DIGIT_RESTORED)
     for d in "23456789":

@@ -156,10 +156,15 @@ def cell_features(doc: Document, settings: ScoreSettings = ScoreSettings()) -> d
     # identity holds because of it, and confirms none of its other cells
     made = {(t.id, ri, ci) for t, ri, ci, c in doc.cells() if "repair_one_check" in c.reasons}
     strokes = {(t.id, ri, ci) for t, ri, ci, c in doc.cells() if _seal_stroke(c)}
+    restored = {(t.id, ri, ci) for t, ri, ci, c in doc.cells() if "digit_restored" in c.reasons}
     for chk in doc.checks:
         if chk.ok and chk.table not in forms and _near_miss(chk):
             continue  # holds only within its tolerance: a digit misread by 1 or 2 in the last place passes
         if chk.ok and made and any(tuple(ref) in made for ref in chk.cells):
+            continue
+        if chk.ok and sum(tuple(ref) in restored for ref in chk.cells) >= 2:
+            # (two amounts given back their first digit alike — 210 and 21011 both read “.215.17” —: the sum
+            # between them holds whatever digit was lost, and confirms neither)
             continue
         if chk.ok and _through_strokes(chk, strokes):
             # two cells under a seal read as its ring's strokes (“1”) or emptied of them: a sum holding through

@@ -332,6 +332,8 @@ def name_unlabelled_totals(doc: Document, settings: ValidationSettings | None = 
         if spec is None or not patterns or name_col is None or view.total_row() is not None:
             continue
         tops = _top_rows(view)
+        if not tops or any(len(view.codes[i] or "") != 3 for i in tops):
+            continue  # (a 类 row without its code leaves its 款 rows at the top: that row sums them, no 合计)
         present = [c for c in view.codes if c]
         # (the 项 rows, no row below them: their sum is the total's too, another reading of it)
         leaves = [i for i, c in enumerate(view.codes) if c and not any(o != c and o.startswith(c) for o in present)]

@@ -439,7 +439,8 @@ def test_no_candidate_reading_prints_three_decimals():
     from pipeline.model import Cell
     from pipeline.repair import RepairSettings, _readings
 
-    cell = Cell(text="98.841x", alternatives=[Alternative("98.841x", 0.9, "ocr"), Alternative("98.84", 0.5, "ocr")])
+    cell = Cell(text="98.841x", alternatives=[Alternative("98.841x", 0.9, "ocr"), Alternative("98.841", 0.8, "ocr"),
+                                              Alternative("98.84", 0.5, "ocr")])
     readings = [text for text, _, _ in _readings(cell, RepairSettings())]
     assert "98.84" in readings and not any(re.search(r"\.\d{3}", r) for r in readings), readings
     assert not any(re.search(r"\.\d{3}", r) for r in confusion_readings("1,098.841")), confusion_readings("1,098.841")
