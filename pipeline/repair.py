@@ -341,17 +341,26 @@ def _stroke_cells(doc: Document, state: "_Failing") -> list[CellRef]:
     decimal = _decimal_tables(doc)
     read = {(t.id, ri, ci): (r.page, c.text.strip()) for t in doc.tables if t.kind != "performance"
             for ri, r in enumerate(t.rows) for ci, c in enumerate(r.cells)}
-    # (a sum of counts — 车辆数合计 = Σ 8 类车辆 in a 公开10表 whose other rows print amounts — reads its numbers
-    # whole: no cell of it printing two decimals, its 4 and 1 are counts, not marks — seed-45 agriculture_007
+    # (a sum of counts — 车辆数合计 = Σ 8 类车辆 in a 公开10表 whose other rows print amounts, ``"counts": true`` in
+    # its template — reads its numbers whole: its 4 and 1 are counts, not marks — seed-45 agriculture_007
     # 公开10表 as a worn photocopy, the total's 5 lost in a merged row, the 4 and 1 proven blank, unflagged)
-    def among_amounts(ref: CellRef) -> bool:
-        return any(parse_number(read[other][1]).decimals == 2 for k in state.by_cell[ref]
-                   for other in state.identities[k].cells() if other != ref and other in read)
+    counted = _count_rules()
+
+    def counts_only(ref: CellRef) -> bool:
+        return all(state.identities[k].rule in counted for k in state.by_cell[ref])
 
     return [ref for ref in state.candidates
             if ref in read and read[ref][0] in ocr_pages
             and (read[ref][1] in _STROKE_READINGS
-                 or ref[0] in decimal and _MARK.fullmatch(read[ref][1]) and among_amounts(ref))]
+                 or ref[0] in decimal and _MARK.fullmatch(read[ref][1]) and not counts_only(ref))]
+
+
+def _count_rules() -> frozenset[str]:
+    """The identities the templates mark as sums of counts (``"counts": true``), by rule."""
+    from .templates import load_templates
+
+    return frozenset(spec["id"] if spec["id"].startswith(t.id) else f"{t.id}-{spec['id']}"
+                     for t in load_templates().values() for spec in t.identities if spec.get("counts"))
 
 
 _MARK = re.compile(r"\d{1,3}")
