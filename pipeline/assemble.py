@@ -711,12 +711,9 @@ def _spanned_amounts_in_doubt(pt: PageTable, mapping: list[int], n_prev: int) ->
         if end - k < 2:
             continue
         for row in pt.body + pt.all_rows:  # (two lists of rows, remapped apart)
-            if k < len(row.cells) and _ANY_AMOUNT.search(row.cells[k].text):
+            if k < len(row.cells) and _TWO_DECIMALS.search(row.cells[k].text):
                 for cell in row.cells[k:end]:
                     cell.add_reason("rule_missing")
-
-
-_ANY_AMOUNT = re.compile(r"\d[.．]\d\d")
 
 
 def _remap(rows: list[Row], mapping: list[int], n_cols: int) -> list[Row]:

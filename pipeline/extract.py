@@ -10,7 +10,6 @@ layer is garbage or an invisible OCR layer) are rendered, cleaned and read with 
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -567,9 +566,6 @@ def finish_document(doc: Document, times: StageTimes | None = None,
     if name_unlabelled_totals(doc):  # (a 合计 row whose label was lost, known by its sums once the 类 rows are
         validate_document(doc)  # repaired: checked as the total, and what it proves repaired)
         repair_document(doc)
-        # (a cell left ambiguous by both rounds is one record)
-        doc.repairs = list({json.dumps(r, sort_keys=True, ensure_ascii=False, default=str): r
-                            for r in doc.repairs}.values())
     for table in doc.tables:
         if table.kind != "performance":
             flag_rows_read_as_a_code(table, ocr_pages)  # (once repairs have proven its remnants blank)

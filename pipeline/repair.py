@@ -26,8 +26,8 @@ from .interpret import normalise_ocr_amount
 from .model import Alternative, Cell, Document
 from .numbers import format_amount, parse_number
 from .resources import load_json
-from .validate import (MENDED, CellRef, EPS, Identity, blamed_cells, cell_values, expand_identities, to_check,
-                       validate_document)
+from .validate import (MENDED, CellRef, EPS, Identity, blamed_cells, cell_values, expand_identities, rule_id,
+                       to_check, validate_document)
 
 
 # reason of a cell repaired on the word of one identity alone (a form's Σ 分值 = 100 with no full-marks row to
@@ -359,8 +359,8 @@ def _count_rules() -> frozenset[str]:
     """The identities the templates mark as sums of counts (``"counts": true``), by rule."""
     from .templates import load_templates
 
-    return frozenset(spec["id"] if spec["id"].startswith(t.id) else f"{t.id}-{spec['id']}"
-                     for t in load_templates().values() for spec in t.identities if spec.get("counts"))
+    return frozenset(rule_id(t.id, spec["id"]) for t in load_templates().values() for spec in t.identities
+                     if spec.get("counts"))
 
 
 _MARK = re.compile(r"\d{1,3}")
@@ -1079,6 +1079,8 @@ def repair_document(doc: Document, settings: RepairSettings | None = None) -> li
             if not applied:
                 break
             validate_document(doc)
-    doc.repairs.extend(records)
+    # (a document repaired again — pipeline.extract, once a lost 合计 label is named — records a cell left
+    # ambiguous by both rounds once)
+    doc.repairs.extend(r for r in records if r not in doc.repairs)
     validate_document(doc)
     return records

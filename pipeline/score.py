@@ -40,11 +40,11 @@ from functools import lru_cache
 
 from .codes import CODE_MISREAD
 from .headers import CODE_PIECES
-from .interpret import LINE_COUNTED, ROW_UNREAD
+from .interpret import DIGIT_RESTORED, LINE_COUNTED, ROW_UNREAD
 from .model import Cell, Document
 from .numbers import parse_number
 from .resources import MODELS_DIR
-from .validate import blamed_cells
+from .validate import TOTAL_NAMED, blamed_cells
 from .validate import near_miss as _near_miss
 
 CALIBRATION_FILE = "calibration.json"
@@ -65,8 +65,7 @@ FORCED_REVIEW = ("ambiguous", "check_failed", "structure", "text_conflict", "row
                  "near_miss", "format",
                  SEAL_SPECK, "seal_dash", "stray_dash", "label_unknown", "text_split", "code_missing", "repair_one_check", "text_unbalanced",
                  "level_carried", "seal_unchecked", "filled_in", CODE_MISREAD, "point_restored", "stroke_dropped",
-                 "digit_restored",
-                 ROW_UNREAD, "total_named")
+                 DIGIT_RESTORED, ROW_UNREAD, TOTAL_NAMED)
 NEAR_MISS = "near_miss"  # an OCR reading below low_ocr in an identity that holds only within its tolerance
 # an amount of a scanned 公开表 read under a seal that no identity checks: a seal's edge or stroke beside the digits
 # reads as one more digit with a sure score (calibration gen7_018 公开10表: 1209.24 for 209.24, confidence 0.998),
@@ -156,7 +155,7 @@ def cell_features(doc: Document, settings: ScoreSettings = ScoreSettings()) -> d
     # identity holds because of it, and confirms none of its other cells
     made = {(t.id, ri, ci) for t, ri, ci, c in doc.cells() if "repair_one_check" in c.reasons}
     strokes = {(t.id, ri, ci) for t, ri, ci, c in doc.cells() if _seal_stroke(c)}
-    restored = {(t.id, ri, ci) for t, ri, ci, c in doc.cells() if "digit_restored" in c.reasons}
+    restored = {(t.id, ri, ci) for t, ri, ci, c in doc.cells() if DIGIT_RESTORED in c.reasons}
     for chk in doc.checks:
         if chk.ok and chk.table not in forms and _near_miss(chk):
             continue  # holds only within its tolerance: a digit misread by 1 or 2 in the last place passes
@@ -770,7 +769,7 @@ def score_document(doc: Document, model: CalibrationModel | None = None,
             # column printing blanks, not 0.00, where nothing is (real 决算 as worn photocopies: 46 such cells in
             # review, every one right; a digit lost under the seal fails the sum)
             forced = []
-        if forced in (["point_restored"], ["stroke_dropped"], ["digit_restored"]) \
+        if forced in (["point_restored"], ["stroke_dropped"], [DIGIT_RESTORED]) \
                 and (x["confirmed1"] or x["confirmed2"]) \
                 and cell.value != 0:
             # a decimal point put back (interpret._point_lost: 645318 read for 6453.18) that an identity holding

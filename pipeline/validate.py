@@ -25,7 +25,7 @@ from typing import Any
 from .catalogue import CODE_DIGITS
 from .model import Cell, Check, Document, Table
 from .numbers import parse_number
-from .templates import (Template, cross_identities, function_classes, identify_template, load_templates,
+from .templates import (Template, _plain, cross_identities, function_classes, identify_template, load_templates,
                         resolve_columns)
 from .headers import is_code_column
 from .textnorm import compare_key, normalize_chars
@@ -254,8 +254,13 @@ def build_view(table: Table, template: Template, settings: ValidationSettings) -
 
 
 # ------------------------------------------------------------------------------------------- expansion
+def rule_id(template_id: str, ident_id: str) -> str:
+    """An identity's rule as checks name it: its id, prefixed with its template's unless it is already."""
+    return ident_id if ident_id.startswith(template_id) else f"{template_id}-{ident_id}"
+
+
 def _rule(view: TableView, ident_id: str) -> str:
-    return ident_id if ident_id.startswith(view.template.id) else f"{view.template.id}-{ident_id}"
+    return rule_id(view.template.id, ident_id)
 
 
 def _cell(view: TableView, ri: int, ci: int | None) -> CellRef | None:
@@ -337,7 +342,7 @@ def name_unlabelled_totals(doc: Document, settings: ValidationSettings | None = 
         present = [c for c in view.codes if c]
         # (the 项 rows, no row below them: their sum is the total's too, another reading of it)
         leaves = [i for i, c in enumerate(view.codes) if c and not any(o != c and o.startswith(c) for o in present)]
-        first = min(tops) if tops else 0
+        first = min(tops)
         rows = view.table.rows
         ri = next((i for i in range(first) if any(parse_number(c.text).kind == "number" for c in rows[i].cells)),
                   None)
@@ -361,7 +366,7 @@ def name_unlabelled_totals(doc: Document, settings: ValidationSettings | None = 
         if not nonzero or differ >= agree:
             continue
         cell = rows[ri].cells[name_col]
-        cell.text = re.sub(r"[\^$]", "", patterns[0])
+        cell.text = _plain(patterns[0])
         cell.kind = "text"
         cell.add_reason(TOTAL_NAMED)
         named += 1
